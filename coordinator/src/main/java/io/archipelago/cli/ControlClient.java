@@ -1,0 +1,100 @@
+package io.archipelago.cli;
+
+import io.archipelago.control.proto.ClusterControlGrpc;
+import io.archipelago.control.proto.ClusterStatus;
+import io.archipelago.control.proto.ShutdownReply;
+import io.archipelago.control.proto.ShutdownRequest;
+import io.archipelago.control.proto.StatusRequest;
+import io.archipelago.coordinator.CoordinatorInfo;
+import io.archipelago.directory.ClusterDirectory;
+import io.archipelago.interconnect.auth.ClusterSecret;
+import io.archipelago.interconnect.auth.ControlAuthentication;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The CLI's connection to a cluster's coordinator, found through {@code coordinator.json} in
+ * the cluster directory and authenticated with the cluster secret. Every call has a deadline;
+ * every failure becomes a {@link CliException} that says what to do.
+ */
+public final class ControlClient implements AutoCloseable {
+
+    public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(10);
+
+    private final ClusterDirectory directory;
+    private final CoordinatorInfo info;
+    private final ManagedChannel channel;
+    private final ClusterControlGrpc.ClusterControlBlockingStub stub;
+
+    private ControlClient(ClusterDirectory directory, CoordinatorInfo info, ClusterSecret secret) {
+        this.directory = directory;
+        this.info = info;
+        this.channel = NettyChannelBuilder.forAddress(info.host(), info.port())
+            .usePlaintext()
+            .intercept(ControlAuthentication.client(secret, "cli@" + ProcessHandle.current().pid()))
+            .build();
+        this.stub = ClusterControlGrpc.newBlockingStub(channel);
+    }
+
+    /**
+     * Connects to the coordinator of the cluster in {@code directory}.
+     *
+     * @throws CliException when no coordinator of that cluster is alive
+     */
+    public static ControlClient connect(ClusterDirectory directory) {
+        CoordinatorInfo info = CoordinatorInfo.readFrom(directory.coordinatorInfoFile()).orElseThrow(() -> new CliException(
+            "no cluster '" + directory.clusterName() + "' is running (no coordinator in " + directory.path()
+                + "); start one with `archipelago up`"));
+        ClusterSecret secret;
+        try {
+            secret = ClusterSecret.readFrom(directory.secretFile());
+        } catch (RuntimeException e) {
+            throw new CliException("cannot talk to cluster '" + directory.clusterName() + "': " + e.getMessage());
+        }
+        return new ControlClient(directory, info, secret);
+    }
+
+    public CoordinatorInfo info() {
+        return info;
+    }
+
+    public ClusterStatus status() {
+        return call(() -> stub.withDeadlineAfter(DEFAULT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).status(StatusRequest.getDefaultInstance()));
+    }
+
+    public ShutdownReply shutdown(Duration grace) {
+        return call(() -> stub.withDeadlineAfter(DEFAULT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+            .shutdown(ShutdownRequest.newBuilder().setGraceMs(grace.toMillis()).build()));
+    }
+
+    private <T> T call(java.util.function.Supplier<T> rpc) {
+        try {
+            return rpc.get();
+        } catch (StatusRuntimeException e) {
+            String where = "the coordinator of cluster '" + directory.clusterName() + "' at " + info.host() + ":" + info.port()
+                + " (pid " + info.pid() + ")";
+            throw switch (e.getStatus().getCode()) {
+                case UNAVAILABLE -> info.processAlive()
+                    ? new CliException("cannot reach " + where + ": " + e.getStatus().getDescription())
+                    : new CliException("cluster '" + directory.clusterName() + "' is not running: its coordinator (pid " + info.pid()
+                        + ") is gone; `archipelago down --cluster " + directory.clusterName() + "` cleans up what it left");
+                case DEADLINE_EXCEEDED -> new CliException(where + " did not answer within " + DEFAULT_DEADLINE.toSeconds() + " s");
+                case UNAUTHENTICATED -> new CliException(where + " refused us: " + e.getStatus().getDescription());
+                default -> new CliException(where + " failed: " + e.getStatus());
+            };
+        }
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        try {
+            channel.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

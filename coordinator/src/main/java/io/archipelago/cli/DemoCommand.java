@@ -1,0 +1,73 @@
+package io.archipelago.cli;
+
+import io.archipelago.coordinator.Coordinator;
+import io.archipelago.coordinator.CoordinatorContext;
+import io.archipelago.coordinator.config.ClusterConfig;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = {"Boots K2's platform as a local cluster named 'demo' (a strong x86_64 kernel in coherence domain a and",
+        "a weak armv7 kernel in domain b, each its own JVM process over one mmap'd global memory), shows what it",
+        "can do, and shuts it down. Needs no Docker."})
+final class DemoCommand implements Callable<Integer> {
+
+    static final String DEMO_CLUSTER = "demo";
+
+    @Mixin
+    ClusterOptions cluster;
+
+    @Spec
+    CommandSpec spec;
+
+    /** The scenes, in order; each capability adds its own. */
+    static List<DemoAct> acts() {
+        return List.of(new StatusAct());
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        ClusterConfig config = ClusterConfig.k2Default().withCluster(cluster.clusterOr(DEMO_CLUSTER));
+        out.printf("Archipelago demo: booting cluster '%s' (%d kernels: %s)...%n", config.cluster(), config.totalKernels(),
+            String.join(", ", config.kernels().stream().map(k -> k.name() + " on " + k.island().dataModel()).toList()));
+        out.flush();
+        long start = System.nanoTime();
+        try (Coordinator coordinator = Coordinator.start(new CoordinatorContext().config(config).root(cluster.root()))) {
+            out.printf(Locale.ROOT, "booted in %.1f s%n", (System.nanoTime() - start) / 1e9);
+            int scene = 1;
+            for (DemoAct act : acts()) {
+                out.printf("%n== %d. %s%n", scene++, act.title());
+                out.flush();
+                act.run(coordinator, out);
+                out.flush();
+            }
+            out.printf("%nshutting the cluster down...%n");
+            out.flush();
+            List<String> stopped = coordinator.shutdown(Duration.ofSeconds(5));
+            out.printf("stopped %s; demo done%n", String.join(", ", stopped));
+            out.flush();
+        }
+        return 0;
+    }
+
+    /** The cluster as `archipelago status` shows it. */
+    static final class StatusAct implements DemoAct {
+        @Override
+        public String title() {
+            return "the cluster: one JVM process per kernel, one global memory (archipelago status)";
+        }
+
+        @Override
+        public void run(Coordinator cluster, PrintWriter out) {
+            StatusView.printTable(cluster.status(), out, true);
+        }
+    }
+}

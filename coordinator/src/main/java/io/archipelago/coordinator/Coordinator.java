@@ -1,0 +1,496 @@
+package io.archipelago.coordinator;
+
+import io.archipelago.control.proto.ClusterControlGrpc;
+import io.archipelago.control.proto.ClusterStatus;
+import io.archipelago.control.proto.ShutdownReply;
+import io.archipelago.control.proto.ShutdownRequest;
+import io.archipelago.control.proto.StatusRequest;
+import io.archipelago.coordinator.config.ClusterConfig;
+import io.archipelago.coordinator.config.ClusterConfig.KernelSpec;
+import io.archipelago.coordinator.launch.KernelProcess;
+import io.archipelago.coordinator.launch.LocalKernelLauncher;
+import io.archipelago.directory.ClusterDirectory;
+import io.archipelago.directory.Membership;
+import io.archipelago.directory.proto.KernelRecord;
+import io.archipelago.directory.proto.KernelState;
+import io.archipelago.interconnect.auth.ClusterSecret;
+import io.archipelago.interconnect.auth.ControlAuthentication;
+import io.archipelago.memory.GlobalMemory;
+import io.archipelago.memory.KernelCountersArea;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Boots and watches one cluster: creates its directory (secret, global memory, membership),
+ * launches its kernels as child processes (or waits for external ones to join), declares a
+ * kernel DEAD when it exits or stops heartbeating, and serves the control API.
+ */
+public final class Coordinator implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
+    private static final long WATCH_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private final CoordinatorContext context;
+    private final ClusterConfig config;
+    private final ClusterDirectory directory;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final ClusterSecret secret;
+    private final GlobalMemory memory;
+    private final Membership membership;
+    private final StatusAssembler statusAssembler;
+    private final LocalKernelLauncher launcher;
+    private final Map<Integer, KernelProcess> processes = new ConcurrentHashMap<>();
+    private final List<Consumer<ClusterEvent>> listeners = new CopyOnWriteArrayList<>();
+    private final AtomicLong refusedControlCalls = new AtomicLong();
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final long startedAtMs = System.currentTimeMillis();
+    private final Thread watch;
+    private Server controlServer;
+
+    private Coordinator(CoordinatorContext context, FileChannel lockChannel, FileLock lock) {
+        this.context = context;
+        this.config = context.config();
+        this.directory = context.clusterDirectory();
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+        prepareDirectory();
+        this.secret = ClusterSecret.generate();
+        secret.writeTo(directory.secretFile());
+        this.memory = GlobalMemory.create(directory.memoryFile(), config.cluster(), config.memory(), Math.max(1, config.totalKernels()));
+        this.membership = Membership.create(directory.membershipFile());
+        this.statusAssembler = new StatusAssembler(directory, memory, membership);
+        this.launcher = new LocalKernelLauncher(config, directory, context.javaExecutable(), context.classPath(), context.jvmOptions());
+        this.watch = Thread.ofPlatform().daemon().name("membership-watch-" + config.cluster()).unstarted(this::watchLoop);
+    }
+
+    /**
+     * Starts a coordinator and, for a local cluster, its kernels; returns once every kernel is
+     * RUNNING.
+     *
+     * @throws ClusterAlreadyRunningException if a live coordinator holds the cluster
+     * @throws IllegalStateException          if a kernel fails to boot in time (with its log)
+     */
+    public static Coordinator start(CoordinatorContext context) {
+        context.conclude();
+        ClusterDirectory directory = context.clusterDirectory();
+        FileChannel channel = null;
+        FileLock lock;
+        try {
+            Files.createDirectories(directory.path());
+            channel = FileChannel.open(directory.coordinatorLockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        } catch (IOException e) {
+            closeQuietly(channel);
+            throw new UncheckedIOException("cannot create cluster directory " + directory.path() + ": " + e.getMessage(), e);
+        }
+        if (lock == null) {
+            closeQuietly(channel);
+            String holder = CoordinatorInfo.readFrom(directory.coordinatorInfoFile())
+                .map(info -> " (coordinator pid " + info.pid() + ", control API on " + info.host() + ":" + info.port() + ")").orElse("");
+            throw new ClusterAlreadyRunningException("cluster '" + context.config().cluster() + "' is already running" + holder
+                + "; see `archipelago status`, or stop it with `archipelago down`");
+        }
+        Coordinator coordinator;
+        try {
+            coordinator = new Coordinator(context, channel, lock);
+        } catch (RuntimeException e) {
+            try {
+                lock.release();
+            } catch (IOException ignored) {
+                // closing the channel below releases it too
+            }
+            closeQuietly(channel);
+            throw e;
+        }
+        try {
+            coordinator.serve();
+            coordinator.launchAll();
+            coordinator.watch.start();
+            if (coordinator.config.launchesLocally()) {
+                coordinator.awaitAllRunning(context.bootTimeout());
+            }
+            coordinator.writeInfo(true);
+            return coordinator;
+        } catch (RuntimeException e) {
+            coordinator.shutdown(Duration.ZERO);
+            throw e;
+        }
+    }
+
+    /** Removes what a previous incarnation of this cluster left, keeping the logs and the lock. */
+    private void prepareDirectory() {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory.path())) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                if (!Files.isDirectory(entry) && !entry.equals(directory.coordinatorLockFile())) {
+                    Files.deleteIfExists(entry);
+                    LOG.debug("removed stale {}", name);
+                }
+            }
+            Files.createDirectories(directory.logsDirectory());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare cluster directory " + directory.path() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void serve() {
+        try {
+            controlServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.controlHost(), config.controlPort()))
+                .addService(ServerInterceptors.intercept(new ControlService(), ControlAuthentication.server(secret, refusedControlCalls)))
+                .build()
+                .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot serve the control API on " + config.controlHost() + ":" + config.controlPort()
+                + ": " + e.getMessage(), e);
+        }
+        writeInfo(false);
+        LOG.info("cluster '{}' in {}: control API on {}:{}", config.cluster(), directory.path(), config.controlHost(),
+            controlServer.getPort());
+    }
+
+    private void writeInfo(boolean ready) {
+        new CoordinatorInfo(config.cluster(), ProcessHandle.current().pid(), config.controlHost(), controlServer.getPort(), startedAtMs,
+            ready).writeTo(directory.coordinatorInfoFile());
+    }
+
+    private void launchAll() {
+        if (!config.launchesLocally()) {
+            LOG.info("cluster '{}' launches no kernels itself: {} kernel(s) are expected to join", config.cluster(), config.totalKernels());
+            return;
+        }
+        for (KernelSpec spec : config.kernels()) {
+            launch(spec);
+        }
+    }
+
+    private KernelProcess launch(KernelSpec spec) {
+        KernelProcess process = launcher.launch(spec);
+        processes.put(spec.id(), process);
+        publish(new ClusterEvent(ClusterEvent.Kind.LAUNCHED, spec.id(), spec.name(), "pid " + process.pid(), System.currentTimeMillis()));
+        return process;
+    }
+
+    /** Waits until every configured kernel is RUNNING; fails naming the kernel, with its log, when one dies or the deadline passes. */
+    public void awaitAllRunning(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int expected = config.totalKernels();
+        while (true) {
+            List<KernelRecord> records = membership.all();
+            long running = records.stream().filter(r -> r.getState() == KernelState.RUNNING).count();
+            if (running >= expected) {
+                return;
+            }
+            for (KernelProcess process : processes.values()) {
+                if (!process.alive()) {
+                    Optional<KernelRecord> record = membership.get(process.spec().id());
+                    if (record.isEmpty() || record.get().getPid() == process.pid()) {
+                        throw new IllegalStateException("kernel " + process.spec().name() + " " + process.exitDescription()
+                            + " while booting; its log (" + process.log() + ") ends with:\n" + tail(process.log(), 15));
+                    }
+                }
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException(new TimeoutException("cluster '" + config.cluster() + "': " + running + " of " + expected
+                    + " kernel(s) RUNNING after " + timeout.toMillis() + " ms; not running: " + notRunning(records)));
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+    }
+
+    private String notRunning(List<KernelRecord> records) {
+        List<String> missing = new ArrayList<>();
+        for (KernelSpec spec : config.kernels()) {
+            Optional<KernelRecord> record = records.stream().filter(r -> r.getKernelId() == spec.id()).findFirst();
+            missing.add(record.map(r -> r.getState() == KernelState.RUNNING ? null : r.getName() + " (" + r.getState() + ")")
+                .orElse(spec.name() + " (not registered)"));
+        }
+        missing.removeIf(java.util.Objects::isNull);
+        return String.join(", ", missing);
+    }
+
+    private void watchLoop() {
+        while (!stopping.get()) {
+            try {
+                checkLiveness();
+            } catch (RuntimeException e) {
+                LOG.warn("membership watch: {}", e.toString());
+            }
+            LockSupport.parkNanos(WATCH_PERIOD_NANOS);
+        }
+    }
+
+    private void checkLiveness() {
+        long now = System.currentTimeMillis();
+        long deadAfter = config.deadAfter().toMillis();
+        for (KernelRecord record : membership.all()) {
+            KernelState state = record.getState();
+            if (state == KernelState.DEAD || state == KernelState.KERNEL_STATE_UNSPECIFIED) {
+                continue;
+            }
+            KernelProcess process = processes.get(record.getKernelId());
+            if (process != null && process.pid() == record.getPid() && !process.alive()) {
+                declareDead(record, process.exitDescription());
+                continue;
+            }
+            KernelCountersArea area = memory.countersArea(record.getKernelId());
+            long lastSign = area.incarnation() == record.getIncarnation() ? Math.max(area.heartbeatMs(), record.getStartedAtMs())
+                : record.getStartedAtMs();
+            long silence = now - lastSign;
+            if (silence > deadAfter) {
+                declareDead(record, "no heartbeat for " + silence + " ms (limit " + deadAfter + " ms)");
+                if (process != null && process.pid() == record.getPid() && process.alive()) {
+                    process.process().destroyForcibly(); // fence it: a kernel declared dead must not come back by itself
+                }
+            }
+        }
+    }
+
+    private void declareDead(KernelRecord record, String reason) {
+        Optional<KernelRecord> updated = membership.update(record.getKernelId(), current ->
+            current.getIncarnation() == record.getIncarnation() && current.getState() != KernelState.DEAD
+                ? current.toBuilder().setState(KernelState.DEAD).setReason(reason).build() : current);
+        if (updated.isPresent() && updated.get().getState() == KernelState.DEAD && updated.get().getReason().equals(reason)) {
+            publish(new ClusterEvent(ClusterEvent.Kind.DEAD, record.getKernelId(), record.getName(), reason, System.currentTimeMillis()));
+        }
+    }
+
+    private void publish(ClusterEvent event) {
+        if (event.kind() == ClusterEvent.Kind.DEAD) {
+            LOG.warn("{}", event);
+        } else {
+            LOG.info("{}", event);
+        }
+        for (Consumer<ClusterEvent> listener : listeners) {
+            listener.accept(event);
+        }
+    }
+
+    public void onEvent(Consumer<ClusterEvent> listener) {
+        listeners.add(listener);
+    }
+
+    public ClusterStatus status() {
+        return statusAssembler.status(ProcessHandle.current().pid(), startedAtMs);
+    }
+
+    public ClusterConfig config() {
+        return config;
+    }
+
+    public ClusterDirectory directory() {
+        return directory;
+    }
+
+    public GlobalMemory memory() {
+        return memory;
+    }
+
+    public Membership membership() {
+        return membership;
+    }
+
+    public ClusterSecret secret() {
+        return secret;
+    }
+
+    public int controlPort() {
+        return controlServer.getPort();
+    }
+
+    public long refusedControlCalls() {
+        return refusedControlCalls.get();
+    }
+
+    public Optional<KernelProcess> process(int kernelId) {
+        return Optional.ofNullable(processes.get(kernelId));
+    }
+
+    /** Sends SIGKILL to a kernel this coordinator launched (tests and fault injection). */
+    public void kill(int kernelId) {
+        KernelProcess process = process(kernelId).orElseThrow(() ->
+            new IllegalArgumentException("kernel " + kernelId + " was not launched by this coordinator"));
+        process.process().destroyForcibly();
+    }
+
+    /**
+     * Launches a kernel again from its configuration, after it died or was stopped; returns once
+     * it is RUNNING.
+     */
+    public KernelProcess restart(int kernelId, Duration timeout) {
+        KernelSpec spec = config.kernels().stream().filter(k -> k.id() == kernelId).findFirst().orElseThrow(() ->
+            new IllegalArgumentException("no kernel " + kernelId + " in the configuration of cluster '" + config.cluster() + "'"));
+        KernelProcess previous = processes.get(kernelId);
+        if (previous != null && previous.alive()) {
+            throw new IllegalStateException("kernel " + spec.name() + " is still running (pid " + previous.pid() + ")");
+        }
+        KernelProcess process = launch(spec);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Optional<KernelRecord> record = membership.get(kernelId);
+            if (record.isPresent() && record.get().getPid() == process.pid() && record.get().getState() == KernelState.RUNNING) {
+                publish(new ClusterEvent(ClusterEvent.Kind.RESTARTED, kernelId, spec.name(), "pid " + process.pid(), System.currentTimeMillis()));
+                return process;
+            }
+            if (!process.alive()) {
+                throw new IllegalStateException("kernel " + spec.name() + " " + process.exitDescription() + " while restarting; its log ends with:\n"
+                    + tail(process.log(), 15));
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("kernel " + spec.name() + " was not RUNNING " + timeout.toMillis() + " ms after its restart");
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+    }
+
+    /** Blocks until the coordinator has stopped (by {@link #shutdown}, the control API or a signal). */
+    public void awaitTermination() throws InterruptedException {
+        stopped.await();
+    }
+
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Stops every kernel it launched (SIGTERM, then SIGKILL after {@code grace}), the control
+     * API, and removes the cluster's files except its logs. Idempotent.
+     *
+     * @return the names of the kernels that were stopped
+     */
+    public List<String> shutdown(Duration grace) {
+        if (!stopping.compareAndSet(false, true)) {
+            try {
+                stopped.await(grace.toMillis() + 10_000, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return List.of();
+        }
+        List<String> stoppedKernels = new ArrayList<>();
+        try {
+            watch.interrupt();
+            List<KernelProcess> live = processes.values().stream().filter(KernelProcess::alive).toList();
+            live.forEach(p -> p.process().destroy());
+            long deadline = System.nanoTime() + grace.toNanos();
+            for (KernelProcess process : live) {
+                long left = Math.max(0, deadline - System.nanoTime());
+                try {
+                    if (!process.process().waitFor(left, TimeUnit.NANOSECONDS)) {
+                        LOG.warn("kernel {} did not stop within {} ms of SIGTERM; killing it", process.spec().name(), grace.toMillis());
+                        process.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    process.process().destroyForcibly();
+                }
+                stoppedKernels.add(process.spec().name());
+                publish(new ClusterEvent(ClusterEvent.Kind.STOPPED, process.spec().id(), process.spec().name(),
+                    process.exitDescription(), System.currentTimeMillis()));
+            }
+            if (controlServer != null) {
+                controlServer.shutdown();
+                try {
+                    if (!controlServer.awaitTermination(2, TimeUnit.SECONDS)) {
+                        controlServer.shutdownNow();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    controlServer.shutdownNow();
+                }
+            }
+        } finally {
+            membership.close();
+            memory.close();
+            for (Path file : List.of(directory.coordinatorInfoFile(), directory.memoryFile(), directory.membershipFile(),
+                directory.regionsFile(), directory.secretFile())) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException e) {
+                    LOG.warn("cannot remove {}: {}", file, e.getMessage());
+                }
+            }
+            try {
+                lock.release();
+            } catch (IOException e) {
+                LOG.warn("cannot release {}: {}", directory.coordinatorLockFile(), e.getMessage());
+            }
+            closeQuietly(lockChannel);
+            stopped.countDown();
+            LOG.info("cluster '{}' stopped", config.cluster());
+        }
+        return stoppedKernels;
+    }
+
+    @Override
+    public void close() {
+        shutdown(context.stopGrace());
+    }
+
+    static String tail(Path log, int lines) {
+        try {
+            List<String> all = Files.readAllLines(log);
+            return "  | " + String.join("\n  | ", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "  (cannot read " + log + ": " + e.getMessage() + ")";
+        }
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // nothing to do: the lock goes with the process anyway
+            }
+        }
+    }
+
+    private final class ControlService extends ClusterControlGrpc.ClusterControlImplBase {
+        @Override
+        public void status(StatusRequest request, StreamObserver<ClusterStatus> responseObserver) {
+            responseObserver.onNext(Coordinator.this.status());
+            responseObserver.onCompleted();
+        }
+
+        @Override
+        public void shutdown(ShutdownRequest request, StreamObserver<ShutdownReply> responseObserver) {
+            Duration grace = request.getGraceMs() > 0 ? Duration.ofMillis(request.getGraceMs()) : context.stopGrace();
+            List<String> names = processes.values().stream().filter(KernelProcess::alive).map(p -> p.spec().name()).toList();
+            responseObserver.onNext(ShutdownReply.newBuilder().addAllStopped(names).build());
+            responseObserver.onCompleted();
+            Thread.ofPlatform().name("coordinator-shutdown").start(() -> Coordinator.this.shutdown(grace));
+        }
+    }
+}

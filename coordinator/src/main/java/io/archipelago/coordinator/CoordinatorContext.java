@@ -1,0 +1,140 @@
+package io.archipelago.coordinator;
+
+import io.archipelago.coordinator.config.ClusterConfig;
+import io.archipelago.directory.ClusterDirectory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Everything a coordinator needs (after Aeron's {@code MediaDriver.Context}): the cluster
+ * configuration, where cluster directories live, how kernels are launched, and its deadlines.
+ * {@link #conclude()} validates and fills in defaults.
+ */
+public final class CoordinatorContext {
+
+    public static final Duration DEFAULT_BOOT_TIMEOUT = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(5);
+    /** Where the build puts the JVM options every Archipelago JVM needs (one line, space separated). */
+    public static final String JVM_OPTIONS_RESOURCE = "/archipelago/jvm.options";
+
+    private ClusterConfig config = ClusterConfig.k2Default();
+    private Path root = ClusterDirectory.defaultRoot();
+    private Duration bootTimeout = DEFAULT_BOOT_TIMEOUT;
+    private Duration stopGrace = DEFAULT_STOP_GRACE;
+    private Path javaExecutable = Path.of(System.getProperty("java.home"), "bin", "java");
+    private String classPath = System.getProperty("java.class.path");
+    private List<String> jvmOptions;
+
+    public CoordinatorContext conclude() {
+        List<String> problems = new ArrayList<>();
+        if (config == null) {
+            problems.add("config: a cluster configuration is required");
+        }
+        if (root == null) {
+            problems.add("root: a directory for cluster directories is required");
+        }
+        if (bootTimeout.isNegative() || bootTimeout.isZero()) {
+            problems.add("boot timeout: expected > 0, found " + bootTimeout);
+        }
+        if (stopGrace.isNegative()) {
+            problems.add("stop grace: expected >= 0, found " + stopGrace);
+        }
+        if (classPath == null || classPath.isBlank()) {
+            problems.add("class path: the kernels' class path is empty");
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("invalid coordinator configuration:\n  - " + String.join("\n  - ", problems));
+        }
+        if (jvmOptions == null) {
+            jvmOptions = defaultJvmOptions();
+        }
+        return this;
+    }
+
+    /** The build's JVM options (Chronicle Map exports/opens, native access, analytics off). */
+    public static List<String> defaultJvmOptions() {
+        try (InputStream in = CoordinatorContext.class.getResourceAsStream(JVM_OPTIONS_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("resource " + JVM_OPTIONS_RESOURCE + " is missing: the coordinator was not built by Maven");
+            }
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+            return Arrays.stream(text.split("\\s+")).filter(option -> !option.isEmpty()).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public ClusterDirectory clusterDirectory() {
+        return ClusterDirectory.under(root, config.cluster());
+    }
+
+    public ClusterConfig config() {
+        return config;
+    }
+
+    public CoordinatorContext config(ClusterConfig config) {
+        this.config = config;
+        return this;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public CoordinatorContext root(Path root) {
+        this.root = root;
+        return this;
+    }
+
+    public Duration bootTimeout() {
+        return bootTimeout;
+    }
+
+    public CoordinatorContext bootTimeout(Duration bootTimeout) {
+        this.bootTimeout = bootTimeout;
+        return this;
+    }
+
+    public Duration stopGrace() {
+        return stopGrace;
+    }
+
+    public CoordinatorContext stopGrace(Duration stopGrace) {
+        this.stopGrace = stopGrace;
+        return this;
+    }
+
+    public Path javaExecutable() {
+        return javaExecutable;
+    }
+
+    public CoordinatorContext javaExecutable(Path javaExecutable) {
+        this.javaExecutable = javaExecutable;
+        return this;
+    }
+
+    public String classPath() {
+        return classPath;
+    }
+
+    public CoordinatorContext classPath(String classPath) {
+        this.classPath = classPath;
+        return this;
+    }
+
+    public List<String> jvmOptions() {
+        return jvmOptions;
+    }
+
+    public CoordinatorContext jvmOptions(List<String> jvmOptions) {
+        this.jvmOptions = List.copyOf(jvmOptions);
+        return this;
+    }
+}

@@ -1,0 +1,44 @@
+package io.archipelago.coordinator;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Optional;
+
+/**
+ * Where a live coordinator serves its control API: {@code coordinator.json} in the cluster
+ * directory, written once the API is up ({@code ready} false), again once every kernel is
+ * RUNNING ({@code ready} true), and removed when the coordinator stops.
+ */
+public record CoordinatorInfo(String cluster, long pid, String host, int port, long startedAtMs, boolean ready) {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public void writeTo(Path file) {
+        Path temporary = file.resolveSibling(file.getFileName() + ".creating");
+        try {
+            JSON.writeValue(temporary.toFile(), this);
+            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static Optional<CoordinatorInfo> readFrom(Path file) {
+        try {
+            return Optional.of(JSON.readValue(Files.readAllBytes(file), CoordinatorInfo.class));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + " (is it a coordinator.json?): " + e.getMessage(), e);
+        }
+    }
+
+    public boolean processAlive() {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+}

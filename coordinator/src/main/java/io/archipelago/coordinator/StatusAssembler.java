@@ -1,0 +1,89 @@
+package io.archipelago.coordinator;
+
+import io.archipelago.control.proto.ClusterStatus;
+import io.archipelago.control.proto.Counter;
+import io.archipelago.control.proto.KernelStatus;
+import io.archipelago.control.proto.MemoryStatus;
+import io.archipelago.directory.ClusterDirectory;
+import io.archipelago.directory.Membership;
+import io.archipelago.directory.proto.Endpoint;
+import io.archipelago.directory.proto.KernelRecord;
+import io.archipelago.directory.proto.KernelState;
+import io.archipelago.memory.GlobalMemory;
+import io.archipelago.memory.KernelCountersArea;
+import java.util.Map;
+
+/**
+ * The cluster's status, read entirely from the cluster directory: membership for who exists,
+ * and each kernel's counters area in global memory for liveness and counters, without asking
+ * any kernel.
+ */
+final class StatusAssembler {
+
+    private final ClusterDirectory directory;
+    private final GlobalMemory memory;
+    private final Membership membership;
+
+    StatusAssembler(ClusterDirectory directory, GlobalMemory memory, Membership membership) {
+        this.directory = directory;
+        this.memory = memory;
+        this.membership = membership;
+    }
+
+    ClusterStatus status(long coordinatorPid, long startedAtMs) {
+        long now = System.currentTimeMillis();
+        Map<Integer, Integer> census = memory.ownership().census();
+        ClusterStatus.Builder status = ClusterStatus.newBuilder()
+            .setCluster(directory.clusterName())
+            .setDirectory(directory.path().toString())
+            .setCoordinatorPid(coordinatorPid)
+            .setUptimeMs(now - startedAtMs)
+            .setMemory(MemoryStatus.newBuilder()
+                .setFile(memory.file().toString())
+                .setBytes(memory.geometry().memoryBytes())
+                .setPageSize(memory.geometry().pageSize())
+                .setBlockSize(memory.geometry().blockSize())
+                .setDataBlocks(memory.geometry().dataBlocks())
+                .setFreeBlocks(census.getOrDefault(io.archipelago.memory.BlockOwnershipTable.FREE, 0)));
+        for (KernelRecord record : membership.all()) {
+            status.addKernels(kernel(record, census, now));
+        }
+        return status.build();
+    }
+
+    KernelStatus kernel(KernelRecord record, Map<Integer, Integer> census, long now) {
+        KernelCountersArea area = memory.countersArea(record.getKernelId());
+        boolean current = area.incarnation() == record.getIncarnation();
+        boolean dead = record.getState() == KernelState.DEAD;
+        KernelStatus.Builder kernel = KernelStatus.newBuilder()
+            .setId(record.getKernelId())
+            .setName(record.getName())
+            .setIsland(record.getIsland().getName())
+            .setDataModel(record.getIsland().getDataModel())
+            .setDomain(record.getIsland().getCoherenceDomain())
+            .setCores(record.getIsland().getCores())
+            .setSpeed(record.getIsland().getSpeed())
+            .setPid(record.getPid())
+            .setHost(record.getHost())
+            .setState(record.getState().name())
+            .setUptimeMs(dead ? 0 : now - record.getStartedAtMs())
+            .setHeartbeatAgeMs(current ? now - area.heartbeatMs() : -1)
+            .setBlocks(census.getOrDefault(record.getKernelId(), 0))
+            .setReason(record.getReason())
+            .setMailbox(endpoint(record.getMailbox()));
+        if (current) {
+            for (KernelCountersArea.CounterValue counter : area.read()) {
+                kernel.addCounters(Counter.newBuilder().setLabel(counter.label()).setValue(counter.value()));
+            }
+        }
+        return kernel.build();
+    }
+
+    private static String endpoint(Endpoint endpoint) {
+        if (endpoint.getTransport().isEmpty()) {
+            return "";
+        }
+        return "unix".equals(endpoint.getTransport()) ? "unix:" + endpoint.getHost()
+            : endpoint.getTransport() + ":" + endpoint.getHost() + ":" + endpoint.getPort();
+    }
+}

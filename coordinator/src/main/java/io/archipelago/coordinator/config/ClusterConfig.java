@@ -1,0 +1,68 @@
+package io.archipelago.coordinator.config;
+
+import io.archipelago.memory.MemoryGeometry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A cluster as configured in YAML (see {@link ClusterConfigLoader} for the format). The default
+ * is K2's platform: a strong island (x86_64, 2 cores, domain a) and a weak island (armv7, 1 core
+ * at speed 0.25, domain b), one kernel each.
+ *
+ * @param launch   {@code local}: the coordinator launches the kernels as child processes;
+ *                 {@code external}: kernels are started elsewhere (containers) and join
+ */
+public record ClusterConfig(String cluster, MemoryGeometry memory, List<IslandConfig> islands, String controlHost, int controlPort,
+                            String mailboxTransport, int fifoDepth, String launch, Duration heartbeatInterval, Duration deadAfter,
+                            List<String> kernelJvmOptions) {
+
+    public static final String DEFAULT_CLUSTER = "k2";
+
+    public ClusterConfig {
+        islands = List.copyOf(islands);
+        kernelJvmOptions = List.copyOf(kernelJvmOptions);
+    }
+
+    public static ClusterConfig k2Default() {
+        return new ClusterConfig(DEFAULT_CLUSTER, MemoryGeometry.defaults(), List.of(
+            new IslandConfig("strong", "x86_64", 2, 1.0, "a", "cortex-a9", 1),
+            new IslandConfig("weak", "armv7", 1, 0.25, "b", "cortex-m3", 1)),
+            "127.0.0.1", 0, "tcp", 4, "local", Duration.ofMillis(200), Duration.ofMillis(1000),
+            List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmx256m"));
+    }
+
+    public int totalKernels() {
+        return islands.stream().mapToInt(IslandConfig::kernels).sum();
+    }
+
+    public boolean launchesLocally() {
+        return "local".equals(launch);
+    }
+
+    /** Every kernel of the configuration, ids assigned in island order: strong-0 = 0, weak-0 = 1, ... */
+    public List<KernelSpec> kernels() {
+        List<KernelSpec> kernels = new ArrayList<>();
+        int id = 0;
+        for (IslandConfig island : islands) {
+            for (int i = 0; i < island.kernels(); i++) {
+                kernels.add(new KernelSpec(id++, island.name() + "-" + i, island));
+            }
+        }
+        return kernels;
+    }
+
+    public ClusterConfig withCluster(String name) {
+        return new ClusterConfig(name, memory, islands, controlHost, controlPort, mailboxTransport, fifoDepth, launch,
+            heartbeatInterval, deadAfter, kernelJvmOptions);
+    }
+
+    public ClusterConfig withIslands(List<IslandConfig> newIslands) {
+        return new ClusterConfig(cluster, memory, newIslands, controlHost, controlPort, mailboxTransport, fifoDepth, launch,
+            heartbeatInterval, deadAfter, kernelJvmOptions);
+    }
+
+    /** A kernel to launch: its id, its name and its island. */
+    public record KernelSpec(int id, String name, IslandConfig island) {
+    }
+}

@@ -1,0 +1,355 @@
+package io.archipelago.coordinator.config;
+
+import io.archipelago.directory.ClusterDirectory;
+import io.archipelago.memory.MemoryGeometry;
+import io.archipelago.typed.DataModel;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+/**
+ * Reads a cluster configuration from YAML. Every key is optional and defaults to K2's platform;
+ * an unknown key or an invalid value is an error naming the key, its line, what was expected
+ * and what was found.
+ *
+ * <pre>
+ * cluster: k2                    # name: a-z 0-9 _ . -  (default k2)
+ * launch: local                  # local (child processes) | external (containers join)
+ * memory:
+ *   size: 128MiB                 # bytes, or with KiB/MiB/GiB
+ *   page-size: 4KiB
+ *   block-size: 1MiB
+ *   max-kernels: 64
+ * control:
+ *   host: 127.0.0.1              # where the coordinator serves the control API
+ *   port: 0                      # 0 = any free port
+ * mailbox:
+ *   transport: tcp               # tcp | unix
+ *   fifo-depth: 4
+ * heartbeat:
+ *   interval-ms: 200
+ *   dead-after-ms: 1000          # a kernel silent this long is DEAD
+ * kernel-jvm-options: [-XX:+UseSerialGC, -Xmx256m]
+ * islands:
+ *   - name: strong
+ *     data-model: x86_64         # x86_64 | aarch64 | i386 | armv7 | ppc32
+ *     cores: 2
+ *     speed: 1.0                 # relative to the base frequency
+ *     domain: a                  # coherence domain
+ *     power-model: cortex-a9
+ *     kernels: 1
+ * </pre>
+ */
+public final class ClusterConfigLoader {
+
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([KMG]i?B?|B)?", Pattern.CASE_INSENSITIVE);
+    private static final Pattern ISLAND_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
+    private static final Pattern DOMAIN = Pattern.compile("[A-Za-z0-9_-]{1,32}");
+
+    private final String source;
+
+    private ClusterConfigLoader(String source) {
+        this.source = source;
+    }
+
+    public static ClusterConfig load(Path file) {
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            return new ClusterConfigLoader(file.toString()).read(reader);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(file.toString(), 0, "", "no such file");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read cluster configuration " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static ClusterConfig parse(String yaml, String source) {
+        return new ClusterConfigLoader(source).read(new StringReader(yaml));
+    }
+
+    private ClusterConfig read(Reader reader) {
+        Node root;
+        try {
+            LoaderOptions options = new LoaderOptions();
+            options.setAllowDuplicateKeys(false);
+            root = new Yaml(options).compose(reader);
+        } catch (MarkedYAMLException e) {
+            int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
+            throw new ConfigException(source, line, "", "not valid YAML: " + e.getProblem());
+        } catch (RuntimeException e) {
+            throw new ConfigException(source, 0, "", "not valid YAML: " + e.getMessage());
+        }
+        ClusterConfig defaults = ClusterConfig.k2Default();
+        if (root == null) {
+            return defaults;
+        }
+        Map<String, NodeTuple> top = mapping(root, "", Set.of("cluster", "launch", "memory", "control", "mailbox", "heartbeat",
+            "kernel-jvm-options", "islands"));
+
+        String cluster = text(top, "cluster", "", defaults.cluster());
+        try {
+            ClusterDirectory.checkName(cluster);
+        } catch (IllegalArgumentException e) {
+            throw error(top.get("cluster").getValueNode(), "cluster", e.getMessage());
+        }
+        String launch = choice(top, "launch", "", defaults.launch(), List.of("local", "external"));
+
+        MemoryGeometry memory = defaults.memory();
+        if (top.containsKey("memory")) {
+            Node memoryNode = top.get("memory").getValueNode();
+            Map<String, NodeTuple> m = mapping(memoryNode, "memory", Set.of("size", "page-size", "block-size", "max-kernels"));
+            long size = size(m, "size", "memory", memory.memoryBytes());
+            long page = size(m, "page-size", "memory", memory.pageSize());
+            long block = size(m, "block-size", "memory", memory.blockSize());
+            int maxKernels = integer(m, "max-kernels", "memory", memory.maxKernels(), 1, MemoryGeometry.MAX_KERNELS_LIMIT);
+            if (page > Integer.MAX_VALUE || block > Integer.MAX_VALUE) {
+                throw error(memoryNode, "memory", "page and block sizes must be below 2 GiB, found page-size " + page
+                    + " and block-size " + block);
+            }
+            try {
+                memory = new MemoryGeometry(size, (int) page, (int) block, maxKernels);
+            } catch (IllegalArgumentException e) {
+                throw error(memoryNode, "memory", e.getMessage());
+            }
+        }
+
+        String controlHost = defaults.controlHost();
+        int controlPort = defaults.controlPort();
+        if (top.containsKey("control")) {
+            Map<String, NodeTuple> c = mapping(top.get("control").getValueNode(), "control", Set.of("host", "port"));
+            controlHost = text(c, "host", "control", controlHost);
+            controlPort = integer(c, "port", "control", controlPort, 0, 65535);
+        }
+
+        String transport = defaults.mailboxTransport();
+        int fifoDepth = defaults.fifoDepth();
+        if (top.containsKey("mailbox")) {
+            Map<String, NodeTuple> mb = mapping(top.get("mailbox").getValueNode(), "mailbox", Set.of("transport", "fifo-depth"));
+            transport = choice(mb, "transport", "mailbox", transport, List.of("tcp", "unix"));
+            fifoDepth = integer(mb, "fifo-depth", "mailbox", fifoDepth, 1, 1024);
+        }
+
+        Duration heartbeat = defaults.heartbeatInterval();
+        Duration deadAfter = defaults.deadAfter();
+        if (top.containsKey("heartbeat")) {
+            Node node = top.get("heartbeat").getValueNode();
+            Map<String, NodeTuple> hb = mapping(node, "heartbeat", Set.of("interval-ms", "dead-after-ms"));
+            heartbeat = Duration.ofMillis(integer(hb, "interval-ms", "heartbeat", (int) heartbeat.toMillis(), 1, 10_000));
+            deadAfter = Duration.ofMillis(integer(hb, "dead-after-ms", "heartbeat", (int) deadAfter.toMillis(), 1, 600_000));
+            if (deadAfter.compareTo(heartbeat.multipliedBy(2)) < 0) {
+                throw error(node, "heartbeat.dead-after-ms", "expected at least twice interval-ms (" + heartbeat.multipliedBy(2).toMillis()
+                    + " ms), found " + deadAfter.toMillis() + " ms");
+            }
+        }
+
+        List<String> jvmOptions = defaults.kernelJvmOptions();
+        if (top.containsKey("kernel-jvm-options")) {
+            jvmOptions = new ArrayList<>();
+            for (Node item : sequence(top.get("kernel-jvm-options").getValueNode(), "kernel-jvm-options")) {
+                jvmOptions.add(scalar(item, "kernel-jvm-options"));
+            }
+        }
+
+        List<IslandConfig> islands = defaults.islands();
+        if (top.containsKey("islands")) {
+            islands = new ArrayList<>();
+            Set<String> names = new HashSet<>();
+            List<Node> items = sequence(top.get("islands").getValueNode(), "islands");
+            if (items.isEmpty()) {
+                throw error(top.get("islands").getValueNode(), "islands", "expected at least one island, found none");
+            }
+            for (int i = 0; i < items.size(); i++) {
+                String at = "islands[" + i + "]";
+                Node node = items.get(i);
+                Map<String, NodeTuple> is = mapping(node, at, Set.of("name", "data-model", "cores", "speed", "domain", "power-model",
+                    "kernels"));
+                if (!is.containsKey("name")) {
+                    throw error(node, at + ".name", "every island needs a name");
+                }
+                String name = text(is, "name", at, null);
+                if (!ISLAND_NAME.matcher(name).matches()) {
+                    throw error(is.get("name").getValueNode(), at + ".name", "expected 1-32 characters of a-z, 0-9, '_', '-', found '"
+                        + name + "'");
+                }
+                if (!names.add(name)) {
+                    throw error(is.get("name").getValueNode(), at + ".name", "island '" + name + "' is defined twice");
+                }
+                String dataModel = text(is, "data-model", at, DataModel.X86_64.id());
+                try {
+                    DataModel.byId(dataModel);
+                } catch (IllegalArgumentException e) {
+                    throw error(is.get("data-model").getValueNode(), at + ".data-model", e.getMessage());
+                }
+                int cores = integer(is, "cores", at, 1, 1, 256);
+                double speed = decimal(is, "speed", at, 1.0, 64);
+                String domain = text(is, "domain", at, "a");
+                if (!DOMAIN.matcher(domain).matches()) {
+                    throw error(is.get("domain").getValueNode(), at + ".domain", "expected 1-32 letters, digits, '_' or '-', found '"
+                        + domain + "'");
+                }
+                String powerModel = text(is, "power-model", at, "");
+                int kernels = integer(is, "kernels", at, 1, 0, MemoryGeometry.MAX_KERNELS_LIMIT);
+                islands.add(new IslandConfig(name, dataModel, cores, speed, domain, powerModel, kernels));
+            }
+        }
+        ClusterConfig config = new ClusterConfig(cluster, memory, islands, controlHost, controlPort, transport, fifoDepth, launch,
+            heartbeat, deadAfter, jvmOptions);
+        if (config.totalKernels() > memory.maxKernels()) {
+            throw new ConfigException(source, line(top.containsKey("islands") ? top.get("islands").getKeyNode() : root), "islands",
+                "the islands have " + config.totalKernels() + " kernels, more than memory.max-kernels (" + memory.maxKernels() + ")");
+        }
+        if (config.launchesLocally() && config.totalKernels() == 0) {
+            throw new ConfigException(source, line(root), "islands", "a local cluster needs at least one kernel, found none");
+        }
+        if (config.totalKernels() > memory.dataBlocks()) {
+            throw new ConfigException(source, line(root), "memory.size", "memory has " + memory.dataBlocks()
+                + " data blocks, fewer than the " + config.totalKernels() + " kernels that each need at least one");
+        }
+        return config;
+    }
+
+    private Map<String, NodeTuple> mapping(Node node, String at, Set<String> allowed) {
+        if (!(node instanceof MappingNode mappingNode)) {
+            throw error(node, at, "expected a mapping of keys to values, found " + describe(node));
+        }
+        Map<String, NodeTuple> entries = new LinkedHashMap<>();
+        for (NodeTuple tuple : mappingNode.getValue()) {
+            String key = scalar(tuple.getKeyNode(), at);
+            if (!allowed.contains(key)) {
+                throw error(tuple.getKeyNode(), join(at, key), "unknown key; expected one of " + String.join(", ", allowed.stream().sorted().toList()));
+            }
+            entries.put(key, tuple);
+        }
+        return entries;
+    }
+
+    private List<Node> sequence(Node node, String at) {
+        if (!(node instanceof SequenceNode sequenceNode)) {
+            throw error(node, at, "expected a list, found " + describe(node));
+        }
+        return sequenceNode.getValue();
+    }
+
+    private String scalar(Node node, String at) {
+        if (!(node instanceof ScalarNode scalarNode)) {
+            throw error(node, at, "expected a single value, found " + describe(node));
+        }
+        return scalarNode.getValue();
+    }
+
+    private String text(Map<String, NodeTuple> entries, String key, String at, String fallback) {
+        NodeTuple tuple = entries.get(key);
+        return tuple == null ? fallback : scalar(tuple.getValueNode(), join(at, key)).strip();
+    }
+
+    private String choice(Map<String, NodeTuple> entries, String key, String at, String fallback, List<String> choices) {
+        String value = text(entries, key, at, fallback);
+        if (!choices.contains(value)) {
+            throw error(entries.get(key).getValueNode(), join(at, key), "expected one of " + String.join(", ", choices) + ", found '"
+                + value + "'");
+        }
+        return value;
+    }
+
+    private int integer(Map<String, NodeTuple> entries, String key, String at, int fallback, int min, int max) {
+        NodeTuple tuple = entries.get(key);
+        if (tuple == null) {
+            return fallback;
+        }
+        String value = scalar(tuple.getValueNode(), join(at, key)).strip();
+        try {
+            int parsed = Integer.parseInt(value);
+            if (parsed < min || parsed > max) {
+                throw error(tuple.getValueNode(), join(at, key), "expected an integer from " + min + " to " + max + ", found " + parsed);
+            }
+            return parsed;
+        } catch (NumberFormatException e) {
+            throw error(tuple.getValueNode(), join(at, key), "expected an integer from " + min + " to " + max + ", found '" + value + "'");
+        }
+    }
+
+    private double decimal(Map<String, NodeTuple> entries, String key, String at, double fallback, double max) {
+        NodeTuple tuple = entries.get(key);
+        if (tuple == null) {
+            return fallback;
+        }
+        String value = scalar(tuple.getValueNode(), join(at, key)).strip();
+        try {
+            double parsed = Double.parseDouble(value);
+            if (!(parsed > 0) || parsed > max) {
+                throw error(tuple.getValueNode(), join(at, key), "expected a number above 0 and at most " + max + ", found " + value);
+            }
+            return parsed;
+        } catch (NumberFormatException e) {
+            throw error(tuple.getValueNode(), join(at, key), "expected a number above 0 and at most " + max + ", found '" + value + "'");
+        }
+    }
+
+    private long size(Map<String, NodeTuple> entries, String key, String at, long fallback) {
+        NodeTuple tuple = entries.get(key);
+        if (tuple == null) {
+            return fallback;
+        }
+        String value = scalar(tuple.getValueNode(), join(at, key)).strip();
+        Matcher matcher = SIZE.matcher(value);
+        if (!matcher.matches()) {
+            throw error(tuple.getValueNode(), join(at, key), "expected a size in bytes, optionally with KiB, MiB or GiB, found '" + value + "'");
+        }
+        long number = Long.parseLong(matcher.group(1));
+        String unit = matcher.group(2) == null ? "" : matcher.group(2).toUpperCase(Locale.ROOT);
+        long multiplier = switch (unit.isEmpty() ? ' ' : unit.charAt(0)) {
+            case 'K' -> 1024L;
+            case 'M' -> 1024L * 1024;
+            case 'G' -> 1024L * 1024 * 1024;
+            default -> 1L;
+        };
+        return Math.multiplyExact(number, multiplier);
+    }
+
+    private ConfigException error(Node node, String key, String problem) {
+        return new ConfigException(source, line(node), key, problem);
+    }
+
+    private static int line(Node node) {
+        return node == null || node.getStartMark() == null ? 0 : node.getStartMark().getLine() + 1;
+    }
+
+    private static String join(String at, String key) {
+        return at.isEmpty() ? key : at + "." + key;
+    }
+
+    private static String describe(Node node) {
+        if (node instanceof ScalarNode scalarNode) {
+            return "'" + scalarNode.getValue() + "'";
+        }
+        if (node instanceof SequenceNode) {
+            return "a list";
+        }
+        if (node instanceof MappingNode) {
+            return "a mapping";
+        }
+        return "nothing";
+    }
+}

@@ -1,0 +1,79 @@
+package io.archipelago.coordinator.launch;
+
+import io.archipelago.coordinator.config.ClusterConfig;
+import io.archipelago.coordinator.config.ClusterConfig.KernelSpec;
+import io.archipelago.directory.ClusterDirectory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Launches kernels as child JVM processes of the coordinator, with the JVM options every
+ * Archipelago JVM needs, the coordinator's class path, and {@code --watch-pid} set to the
+ * coordinator so that no kernel outlives it. Each kernel's output goes to
+ * {@code logs/<name>.log} in the cluster directory.
+ */
+public final class LocalKernelLauncher {
+
+    private static final String KERNEL_MAIN = "io.archipelago.kernel.KernelMain";
+
+    private final ClusterConfig config;
+    private final ClusterDirectory directory;
+    private final Path java;
+    private final String classPath;
+    private final List<String> jvmOptions;
+
+    public LocalKernelLauncher(ClusterConfig config, ClusterDirectory directory, Path java, String classPath, List<String> jvmOptions) {
+        this.config = config;
+        this.directory = directory;
+        this.java = java;
+        this.classPath = classPath;
+        this.jvmOptions = List.copyOf(jvmOptions);
+    }
+
+    public KernelProcess launch(KernelSpec spec) {
+        List<String> command = command(spec);
+        Path log = directory.kernelLog(spec.name());
+        try {
+            Files.createDirectories(log.getParent());
+            Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .start();
+            return new KernelProcess(spec, process, log);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot launch kernel " + spec.name() + " with " + java + ": " + e.getMessage(), e);
+        }
+    }
+
+    List<String> command(KernelSpec spec) {
+        List<String> command = new ArrayList<>();
+        command.add(java.toString());
+        command.addAll(jvmOptions);
+        command.addAll(config.kernelJvmOptions());
+        command.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
+        command.add("-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS");
+        command.add("-cp");
+        command.add(classPath);
+        command.add(KERNEL_MAIN);
+        command.addAll(List.of(
+            "--cluster", config.cluster(),
+            "--directory", directory.path().toString(),
+            "--kernel-id", Integer.toString(spec.id()),
+            "--name", spec.name(),
+            "--island", spec.island().name(),
+            "--data-model", spec.island().dataModel(),
+            "--cores", Integer.toString(spec.island().cores()),
+            "--speed", Double.toString(spec.island().speed()),
+            "--domain", spec.island().coherenceDomain(),
+            "--power-model", spec.island().powerModel(),
+            "--transport", config.mailboxTransport(),
+            "--heartbeat-ms", Long.toString(config.heartbeatInterval().toMillis()),
+            "--watch-pid", Long.toString(ProcessHandle.current().pid())));
+        return command;
+    }
+}

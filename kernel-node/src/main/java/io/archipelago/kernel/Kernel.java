@@ -1,0 +1,332 @@
+package io.archipelago.kernel;
+
+import io.archipelago.control.proto.DescribeRequest;
+import io.archipelago.control.proto.KernelControlGrpc;
+import io.archipelago.control.proto.KernelStatus;
+import io.archipelago.directory.ClusterDirectory;
+import io.archipelago.directory.Membership;
+import io.archipelago.directory.proto.Endpoint;
+import io.archipelago.directory.proto.Island;
+import io.archipelago.directory.proto.KernelRecord;
+import io.archipelago.directory.proto.KernelState;
+import io.archipelago.interconnect.auth.ClusterSecret;
+import io.archipelago.interconnect.auth.ControlAuthentication;
+import io.archipelago.memory.GlobalMemory;
+import io.archipelago.memory.KernelCountersArea;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running kernel instance: one JVM process bound to one island, attached to its cluster's
+ * global memory, registered in membership, heartbeating into its counters area and serving its
+ * control API. Created by {@link #boot(KernelContext)}; stopped by {@link #close()} (which the
+ * SIGTERM hook of {@link KernelMain} calls).
+ */
+public final class Kernel implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Kernel.class);
+
+    private final KernelContext context;
+    private final GlobalMemory memory;
+    private final Membership membership;
+    private final ClusterSecret secret;
+    private final int id;
+    private final String name;
+    private final long incarnation;
+    private final long startedAtMs;
+    private final KernelCountersArea counters;
+    private final AtomicLong refusedControlCalls = new AtomicLong();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread heartbeat;
+    private volatile Server controlServer;
+    private volatile Runnable onFatal = () -> { };
+
+    private Kernel(KernelContext context, GlobalMemory memory, Membership membership, ClusterSecret secret, int id, String name,
+                   long incarnation, long startedAtMs) {
+        this.context = context;
+        this.memory = memory;
+        this.membership = membership;
+        this.secret = secret;
+        this.id = id;
+        this.name = name;
+        this.incarnation = incarnation;
+        this.startedAtMs = startedAtMs;
+        this.counters = memory.countersArea(id);
+        this.heartbeat = Thread.ofPlatform().daemon().name("heartbeat-" + name).unstarted(this::heartbeatLoop);
+    }
+
+    /**
+     * Boots a kernel: waits (bounded) for the cluster's files, attaches global memory after
+     * validating it, registers, claims its share of page blocks, starts its control server,
+     * and reports RUNNING.
+     */
+    public static Kernel boot(KernelContext context) {
+        context.conclude();
+        ClusterDirectory directory = context.clusterDirectory();
+        long deadline = System.nanoTime() + context.attachTimeout().toNanos();
+        awaitFile(directory.memoryFile(), deadline, context);
+        awaitFile(directory.membershipFile(), deadline, context);
+        ClusterSecret secret = ClusterSecret.readFrom(context.secretFile());
+        GlobalMemory memory = GlobalMemory.attach(directory.memoryFile(), context.clusterName());
+        Membership membership;
+        try {
+            membership = Membership.open(directory.membershipFile());
+        } catch (RuntimeException e) {
+            memory.close();
+            throw e;
+        }
+        try {
+            long incarnation = new SecureRandom().nextLong() & Long.MAX_VALUE;
+            long now = System.currentTimeMillis();
+            int maxKernels = memory.geometry().maxKernels();
+            int id = context.kernelId() >= 0 ? register(context, membership, memory, context.kernelId(), incarnation, now)
+                : claimId(context, membership, memory, maxKernels, incarnation, now);
+            String name = nameOf(context, id);
+            Kernel kernel = new Kernel(context, memory, membership, secret, id, name, incarnation, now);
+            kernel.start();
+            return kernel;
+        } catch (RuntimeException e) {
+            membership.close();
+            memory.close();
+            throw e;
+        }
+    }
+
+    private static String nameOf(KernelContext context, int id) {
+        return context.kernelName() != null ? context.kernelName() : context.island() + "-" + id;
+    }
+
+    private static int register(KernelContext context, Membership membership, GlobalMemory memory, int id, long incarnation,
+                                long now) {
+        int maxKernels = memory.geometry().maxKernels();
+        if (id >= maxKernels) {
+            throw new KernelBootException("kernel id " + id + " is beyond this cluster's " + maxKernels + " kernel slots (0.."
+                + (maxKernels - 1) + ")");
+        }
+        String name = nameOf(context, id);
+        Optional<KernelRecord> sameName = membership.byName(name);
+        if (sameName.isPresent() && sameName.get().getKernelId() != id && sameName.get().getState() != KernelState.DEAD) {
+            throw new KernelBootException("kernel name '" + name + "' is taken by live kernel " + sameName.get().getKernelId()
+                + " (pid " + sameName.get().getPid() + ")");
+        }
+        Optional<KernelRecord> holder = membership.register(record(context, id, name, incarnation, now));
+        if (holder.isPresent()) {
+            KernelRecord live = holder.get();
+            throw new KernelBootException("kernel id " + id + " is held by live kernel '" + live.getName() + "' (pid "
+                + live.getPid() + " on " + live.getHost() + ", " + live.getState() + "); stop it first or choose another id");
+        }
+        return id;
+    }
+
+    private static int claimId(KernelContext context, Membership membership, GlobalMemory memory, int maxKernels, long incarnation,
+                               long now) {
+        for (int id = 0; id < maxKernels; id++) {
+            Optional<KernelRecord> existing = membership.get(id);
+            if (existing.isPresent() && existing.get().getState() != KernelState.DEAD) {
+                continue;
+            }
+            String name = nameOf(context, id);
+            if (membership.byName(name).filter(r -> r.getState() != KernelState.DEAD).isPresent()) {
+                continue;
+            }
+            if (membership.register(record(context, id, name, incarnation, now)).isEmpty()) {
+                return id;
+            }
+        }
+        throw new KernelBootException("no free kernel id: all " + maxKernels + " kernel slots of cluster '"
+            + context.clusterName() + "' are held by live kernels");
+    }
+
+    private static KernelRecord record(KernelContext context, int id, String name, long incarnation, long now) {
+        return KernelRecord.newBuilder()
+            .setKernelId(id)
+            .setName(name)
+            .setIsland(Island.newBuilder()
+                .setName(context.island())
+                .setDataModel(context.dataModel().id())
+                .setCores(context.cores())
+                .setSpeed(context.speed())
+                .setCoherenceDomain(context.coherenceDomain())
+                .setPowerModel(context.powerModel()))
+            .setPid(ProcessHandle.current().pid())
+            .setHost(KernelContext.hostName())
+            .setState(KernelState.BOOTING)
+            .setStartedAtMs(now)
+            .setIncarnation(incarnation)
+            .build();
+    }
+
+    private static void awaitFile(Path file, long deadlineNanos, KernelContext context) {
+        long pause = TimeUnit.MILLISECONDS.toNanos(10);
+        while (!Files.exists(file)) {
+            if (System.nanoTime() - deadlineNanos > 0) {
+                throw new KernelBootException("cluster '" + context.clusterName() + "' did not appear: " + file + " is still missing after "
+                    + context.attachTimeout().toMillis() + " ms (is its coordinator running, with the same cluster directory?)");
+            }
+            LockSupport.parkNanos(pause);
+            pause = Math.min(pause * 2, TimeUnit.MILLISECONDS.toNanos(200));
+        }
+    }
+
+    private void start() {
+        counters.reset(ProcessHandle.current().pid(), incarnation, startedAtMs);
+        claimBlocks();
+        try {
+            controlServer = NettyServerBuilder.forAddress(new InetSocketAddress(context.bindHost(), context.controlPort()))
+                .addService(ServerInterceptors.intercept(new ControlService(),
+                    ControlAuthentication.server(secret, refusedControlCalls)))
+                .directExecutor()
+                .build()
+                .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("kernel " + name + " cannot serve its control API on " + context.bindHost() + ":"
+                + context.controlPort() + ": " + e.getMessage(), e);
+        }
+        Endpoint control = Endpoint.newBuilder().setTransport("tcp").setHost(context.advertisedHost())
+            .setPort(controlServer.getPort()).build();
+        membership.update(id, record -> record.toBuilder().setControl(control).setState(KernelState.RUNNING).build());
+        heartbeat.start();
+        LOG.info("kernel {} (id {}) RUNNING on island {} ({}, {} core(s), speed {}, domain {}), {} page block(s), control {}:{}",
+            name, id, context.island(), context.dataModel(), context.cores(), context.speed(), context.coherenceDomain(),
+            memory.ownership().blocksOwnedBy(id).size(), control.getHost(), control.getPort());
+    }
+
+    /** Adopts the blocks this id still owns (a restart) and claims free ones up to the even initial share. */
+    private void claimBlocks() {
+        List<Integer> owned = memory.ownership().blocksOwnedBy(id);
+        int missing = memory.initialShare() - owned.size();
+        if (missing > 0) {
+            List<Integer> claimed = memory.ownership().claimFree(id, missing);
+            if (claimed.size() < missing) {
+                LOG.warn("kernel {} claimed {} of the {} page block(s) of its initial share: the free pool ran out", name,
+                    claimed.size() + owned.size(), memory.initialShare());
+            }
+        }
+        counters.counter("blocks.owned").set(memory.ownership().blocksOwnedBy(id).size());
+    }
+
+    private void heartbeatLoop() {
+        long interval = context.heartbeatInterval().toNanos();
+        while (!closed.get()) {
+            counters.heartbeat(System.currentTimeMillis());
+            if (context.watchPid() > 0 && ProcessHandle.of(context.watchPid()).map(ProcessHandle::isAlive).orElse(false) == false) {
+                LOG.warn("kernel {}: its launcher (pid {}) is gone; stopping", name, context.watchPid());
+                onFatal.run();
+                return;
+            }
+            LockSupport.parkNanos(interval);
+        }
+    }
+
+    /** What to run when the kernel must stop on its own (its launcher died): by default nothing. */
+    void onFatal(Runnable action) {
+        this.onFatal = action;
+    }
+
+    public int id() {
+        return id;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public long incarnation() {
+        return incarnation;
+    }
+
+    public GlobalMemory memory() {
+        return memory;
+    }
+
+    public Membership membership() {
+        return membership;
+    }
+
+    public ClusterSecret secret() {
+        return secret;
+    }
+
+    public KernelCountersArea counters() {
+        return counters;
+    }
+
+    public KernelContext context() {
+        return context;
+    }
+
+    public int controlPort() {
+        return controlServer.getPort();
+    }
+
+    /** Stops the kernel: STOPPING, servers down, unregistered from membership, memory unmapped. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        LOG.info("kernel {} stopping", name);
+        try {
+            membership.update(id, record -> record.getIncarnation() == incarnation
+                ? record.toBuilder().setState(KernelState.STOPPING).build() : record);
+            heartbeat.interrupt();
+            Server server = controlServer;
+            if (server != null) {
+                server.shutdown();
+                if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
+                    server.shutdownNow();
+                }
+            }
+            // Unregister only our own incarnation: a restarted kernel with this id may already own the entry.
+            membership.get(id).filter(record -> record.getIncarnation() == incarnation).ifPresent(record -> membership.remove(id));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            membership.close();
+            memory.close();
+            LOG.info("kernel {} stopped", name);
+        }
+    }
+
+    private final class ControlService extends KernelControlGrpc.KernelControlImplBase {
+        @Override
+        public void describe(DescribeRequest request, StreamObserver<KernelStatus> responseObserver) {
+            long now = System.currentTimeMillis();
+            KernelStatus.Builder status = KernelStatus.newBuilder()
+                .setId(id)
+                .setName(name)
+                .setIsland(context.island())
+                .setDataModel(context.dataModel().id())
+                .setDomain(context.coherenceDomain())
+                .setPid(ProcessHandle.current().pid())
+                .setHost(KernelContext.hostName())
+                .setState(closed.get() ? KernelState.STOPPING.name() : KernelState.RUNNING.name())
+                .setUptimeMs(now - startedAtMs)
+                .setHeartbeatAgeMs(now - counters.heartbeatMs())
+                .setBlocks(memory.ownership().blocksOwnedBy(id).size())
+                .setCores(context.cores())
+                .setSpeed(context.speed());
+            for (KernelCountersArea.CounterValue counter : counters.read()) {
+                status.addCounters(io.archipelago.control.proto.Counter.newBuilder().setLabel(counter.label()).setValue(counter.value()));
+            }
+            responseObserver.onNext(status.build());
+            responseObserver.onCompleted();
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package io.archipelago.kernel;
+
+import io.archipelago.memory.GlobalMemoryMismatchException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Entry point of a kernel process. The coordinator launches it with the options below; a
+ * container runs it directly (through {@code archipelago kernel}). Stops cleanly on SIGTERM.
+ * Exit codes: 0 stopped cleanly, 2 bad configuration, 3 could not join the cluster.
+ */
+@Command(name = "kernel", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {
+        "Runs one kernel instance of an Archipelago cluster in this process, bound to an emulated processor island.",
+        "It attaches the cluster's global memory, registers in membership, claims its share of page blocks, heartbeats,",
+        "and serves its control API until SIGTERM. Options default to the archipelago.* system properties."})
+public final class KernelMain implements Callable<Integer> {
+
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_CONFIG = 2;
+    public static final int EXIT_BOOT = 3;
+
+    @Option(names = "--cluster", description = "Cluster name (default: ${DEFAULT-VALUE}).")
+    String cluster = System.getProperty(KernelContext.CLUSTER_PROP, KernelContext.DEFAULT_CLUSTER);
+
+    @Option(names = "--directory", paramLabel = "DIR", description = "Cluster directory (default: $ARCHIPELAGO_HOME or /dev/shm/archipelago, then /<cluster>).")
+    Path directory;
+
+    @Option(names = "--kernel-id", paramLabel = "ID", description = "Kernel id; -1 claims the lowest free one (default: ${DEFAULT-VALUE}).")
+    int kernelId = KernelContext.CLAIM_KERNEL_ID;
+
+    @Option(names = "--name", description = "Kernel name, unique in the cluster (default: <island>-<id>).")
+    String name;
+
+    @Option(names = "--island", description = "Island name (default: ${DEFAULT-VALUE}).")
+    String island = "strong";
+
+    @Option(names = "--data-model", paramLabel = "MODEL", description = "ABI data model: x86_64, aarch64, i386, armv7, ppc32 (default: ${DEFAULT-VALUE}).")
+    String dataModel = "x86_64";
+
+    @Option(names = "--cores", description = "Emulated cores (default: ${DEFAULT-VALUE}).")
+    int cores = 1;
+
+    @Option(names = "--speed", description = "Relative core speed, 1.0 = base frequency (default: ${DEFAULT-VALUE}).")
+    double speed = 1.0;
+
+    @Option(names = "--domain", description = "Coherence domain (default: ${DEFAULT-VALUE}).")
+    String domain = "a";
+
+    @Option(names = "--power-model", paramLabel = "NAME", description = "Power model name (default: none).")
+    String powerModel = "";
+
+    @Option(names = "--secret-file", paramLabel = "FILE", description = "Cluster secret (default: <directory>/secret).")
+    Path secretFile;
+
+    @Option(names = "--bind-host", paramLabel = "HOST", description = "Address to serve on (default: ${DEFAULT-VALUE}; 0.0.0.0 in containers).")
+    String bindHost = "127.0.0.1";
+
+    @Option(names = "--advertised-host", paramLabel = "HOST", description = "Host peers use to reach this kernel (default: the bind host, or the host name when binding 0.0.0.0).")
+    String advertisedHost;
+
+    @Option(names = "--transport", description = "Mailbox transport: tcp or unix (default: ${DEFAULT-VALUE}).")
+    String transport = "tcp";
+
+    @Option(names = "--mailbox-port", description = "Mailbox TCP port, 0 = any free port (default: ${DEFAULT-VALUE}).")
+    int mailboxPort;
+
+    @Option(names = "--control-port", description = "Control API port, 0 = any free port (default: ${DEFAULT-VALUE}).")
+    int controlPort;
+
+    @Option(names = "--heartbeat-ms", description = "Heartbeat interval in ms (default: ${DEFAULT-VALUE}).")
+    long heartbeatMs = KernelContext.DEFAULT_HEARTBEAT_INTERVAL.toMillis();
+
+    @Option(names = "--attach-timeout-ms", description = "How long to wait for the cluster's files to appear (default: ${DEFAULT-VALUE}).")
+    long attachTimeoutMs = KernelContext.DEFAULT_ATTACH_TIMEOUT.toMillis();
+
+    @Option(names = "--watch-pid", paramLabel = "PID", description = "Stop when this process (the launcher) exits; -1 = never (default: ${DEFAULT-VALUE}).")
+    long watchPid = -1;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new KernelMain()).execute(args));
+    }
+
+    @Override
+    @SuppressWarnings("sunapi")
+    public Integer call() {
+        KernelContext context = new KernelContext()
+            .clusterName(cluster)
+            .directory(directory)
+            .kernelId(kernelId)
+            .kernelName(name)
+            .island(island)
+            .dataModel(dataModel)
+            .cores(cores)
+            .speed(speed)
+            .coherenceDomain(domain)
+            .powerModel(powerModel)
+            .secretFile(secretFile)
+            .bindHost(bindHost)
+            .advertisedHost(advertisedHost)
+            .transport(transport)
+            .mailboxPort(mailboxPort)
+            .controlPort(controlPort)
+            .heartbeatInterval(Duration.ofMillis(heartbeatMs))
+            .attachTimeout(Duration.ofMillis(attachTimeoutMs))
+            .watchPid(watchPid);
+        try {
+            context.conclude();
+        } catch (IllegalArgumentException e) {
+            System.err.println("archipelago kernel: " + e.getMessage());
+            return EXIT_CONFIG;
+        }
+        Kernel kernel;
+        try {
+            kernel = Kernel.boot(context);
+        } catch (KernelBootException | GlobalMemoryMismatchException | UncheckedIOException | IllegalArgumentException e) {
+            System.err.println("archipelago kernel: cannot join cluster '" + context.clusterName() + "': " + e.getMessage());
+            return EXIT_BOOT;
+        }
+        // SIGTERM and SIGINT stop the kernel from the main thread, before the JVM shuts down: shutdown
+        // hooks run concurrently (Chronicle Map closes its maps in one), too late to unregister.
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        for (String signal : new String[] {"TERM", "INT"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(signal), received -> stopRequested.countDown());
+        }
+        kernel.onFatal(stopRequested::countDown);
+        try {
+            stopRequested.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        kernel.close();
+        return EXIT_OK;
+    }
+}

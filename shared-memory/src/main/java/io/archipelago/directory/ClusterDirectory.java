@@ -1,0 +1,86 @@
+package io.archipelago.directory;
+
+import java.nio.file.Path;
+import java.util.regex.Pattern;
+
+/**
+ * The files of one cluster, by default under {@code /dev/shm/archipelago/<cluster>/}:
+ *
+ * <pre>
+ *   memory.img        global memory (GlobalMemory)
+ *   membership.cm     Chronicle Map: kernel id -> KernelRecord
+ *   regions.cm        Chronicle Map: global name -> region contract
+ *   secret            the cluster secret (mode 0600); peers prove they know it
+ *   coordinator.lock  held by the live coordinator (one coordinator per cluster)
+ *   coordinator.json  where the coordinator serves the control API, and its pid
+ *   cluster.yaml      the configuration the cluster was started with
+ *   logs/             one log file per kernel and one for the coordinator
+ * </pre>
+ */
+public record ClusterDirectory(Path path, String clusterName) {
+
+    /** The default parent of cluster directories: a tmpfs, so global memory is RAM. */
+    public static final Path DEFAULT_ROOT = Path.of("/dev/shm/archipelago");
+    public static final String ROOT_ENV = "ARCHIPELAGO_HOME";
+
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,31}");
+
+    public ClusterDirectory {
+        checkName(clusterName);
+    }
+
+    /** The directory of cluster {@code name} under {@code root}. */
+    public static ClusterDirectory under(Path root, String name) {
+        checkName(name);
+        return new ClusterDirectory(root.resolve(name), name);
+    }
+
+    /** The root named by {@code $ARCHIPELAGO_HOME}, or {@link #DEFAULT_ROOT}. */
+    public static Path defaultRoot() {
+        String fromEnv = System.getenv(ROOT_ENV);
+        return fromEnv == null || fromEnv.isBlank() ? DEFAULT_ROOT : Path.of(fromEnv);
+    }
+
+    public static void checkName(String name) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("a cluster name is 1 to 32 characters of a-z, 0-9, '_', '.', '-', starting "
+                + "with a letter or digit; found '" + name + "'");
+        }
+    }
+
+    public Path memoryFile() {
+        return path.resolve("memory.img");
+    }
+
+    public Path membershipFile() {
+        return path.resolve("membership.cm");
+    }
+
+    public Path regionsFile() {
+        return path.resolve("regions.cm");
+    }
+
+    public Path secretFile() {
+        return path.resolve("secret");
+    }
+
+    public Path coordinatorLockFile() {
+        return path.resolve("coordinator.lock");
+    }
+
+    public Path coordinatorInfoFile() {
+        return path.resolve("coordinator.json");
+    }
+
+    public Path configFile() {
+        return path.resolve("cluster.yaml");
+    }
+
+    public Path logsDirectory() {
+        return path.resolve("logs");
+    }
+
+    public Path kernelLog(String kernelName) {
+        return logsDirectory().resolve(kernelName + ".log");
+    }
+}

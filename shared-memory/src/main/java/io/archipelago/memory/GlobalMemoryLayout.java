@@ -1,0 +1,122 @@
+package io.archipelago.memory;
+
+/**
+ * Byte layout of the global memory file ({@code memory.img} in the cluster directory). All
+ * multi-byte fields of the header, the ownership table and the counters are little-endian,
+ * whatever the data model of the island that reads them: they are the platform's, not a
+ * kernel's.
+ *
+ * <pre>
+ *  offset 0                                                           (one page: the header)
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |                    magic "ARCHIPEL" (8 bytes)                 |  0
+ *  +---------------------------------------------------------------+
+ *  |                       magic (cont.)                           |
+ *  +---------------------------------------------------------------+
+ *  |                      format version                           |  8
+ *  +---------------------------------------------------------------+
+ *  |                 header length (bytes covered by CRC)          | 12
+ *  +---------------------------------------------------------------+
+ *  |                cluster id (64-bit, random at creation)        | 16
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |          cluster name (32 bytes UTF-8, NUL padded)            | 24
+ *  |                              ...                              |
+ *  +---------------------------------------------------------------+
+ *  |                   memory size in bytes (64-bit)               | 56
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |                         page size                             | 64
+ *  +---------------------------------------------------------------+
+ *  |                         block size                            | 68
+ *  +---------------------------------------------------------------+
+ *  |                         block count                           | 72
+ *  +---------------------------------------------------------------+
+ *  |                         max kernels                           | 76
+ *  +---------------------------------------------------------------+
+ *  |              expected kernels (initial block split)           | 80
+ *  +---------------------------------------------------------------+
+ *  |              system blocks (header, table, counters)          | 84
+ *  +---------------------------------------------------------------+
+ *  |               ownership table offset (64-bit)                 | 88
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |               counters area offset (64-bit)                   | 96
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |                 created at, epoch ms (64-bit)                 | 104
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |                  CRC32C of bytes [0, 112)                     | 112
+ *  +---------------------------------------------------------------+
+ *  |                  reserved up to the page size                 | 116
+ *  +---------------------------------------------------------------+
+ *
+ *  offset = page size: the block ownership table, one signed 32-bit entry per block
+ *  +---------------+---------------+---------------+-----
+ *  | owner block 0 | owner block 1 | owner block 2 | ...      owner: kernel id >= 0,
+ *  +---------------+---------------+---------------+-----     FREE (-1) = the free pool,
+ *                                                              SYSTEM (-2) = the blocks above
+ *
+ *  counters area offset (page aligned): max kernels x KernelCountersArea.AREA_BYTES,
+ *  one area per kernel id (layout in KernelCountersArea)
+ *
+ *  system blocks x block size: the first data block. Every block from there on is owned
+ *  by one kernel or sits in the free pool.
+ * </pre>
+ *
+ * The header never changes after creation: the coordinator initialises the file under a
+ * temporary name and renames it into place, so an attaching kernel sees either no file or a
+ * complete one.
+ */
+public final class GlobalMemoryLayout {
+
+    /** "ARCHIPEL" read as a little-endian 64-bit integer. */
+    public static final long MAGIC = 0x4C45504948435241L;
+    public static final int FORMAT_VERSION = 1;
+
+    public static final int MAGIC_OFFSET = 0;
+    public static final int VERSION_OFFSET = 8;
+    public static final int HEADER_LENGTH_OFFSET = 12;
+    public static final int CLUSTER_ID_OFFSET = 16;
+    public static final int CLUSTER_NAME_OFFSET = 24;
+    public static final int CLUSTER_NAME_BYTES = 32;
+    public static final int MEMORY_SIZE_OFFSET = 56;
+    public static final int PAGE_SIZE_OFFSET = 64;
+    public static final int BLOCK_SIZE_OFFSET = 68;
+    public static final int BLOCK_COUNT_OFFSET = 72;
+    public static final int MAX_KERNELS_OFFSET = 76;
+    public static final int EXPECTED_KERNELS_OFFSET = 80;
+    public static final int SYSTEM_BLOCKS_OFFSET = 84;
+    public static final int OWNERSHIP_TABLE_OFFSET_OFFSET = 88;
+    public static final int COUNTERS_OFFSET_OFFSET = 96;
+    public static final int CREATED_AT_OFFSET = 104;
+    public static final int CHECKSUM_OFFSET = 112;
+    /** Bytes covered by the checksum: everything before it. */
+    public static final int HEADER_LENGTH = CHECKSUM_OFFSET;
+
+    /** The smallest file that can hold a header to read. */
+    public static final int MIN_FILE_BYTES = 512;
+
+    private GlobalMemoryLayout() {
+    }
+
+    public static long ownershipTableOffset(int pageSize) {
+        return pageSize;
+    }
+
+    public static long countersOffset(int pageSize, int blockCount) {
+        return alignUp(ownershipTableOffset(pageSize) + 4L * blockCount, pageSize);
+    }
+
+    public static int systemBlocks(int pageSize, int blockSize, int blockCount, int maxKernels) {
+        long end = countersOffset(pageSize, blockCount) + (long) maxKernels * KernelCountersArea.AREA_BYTES;
+        return (int) (alignUp(end, blockSize) / blockSize);
+    }
+
+    static long alignUp(long value, long alignment) {
+        return (value + alignment - 1) / alignment * alignment;
+    }
+}
