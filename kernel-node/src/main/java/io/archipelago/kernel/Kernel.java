@@ -54,6 +54,7 @@ public final class Kernel implements AutoCloseable {
     private final AtomicLong refusedControlCalls = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread heartbeat;
+    private final List<KernelService> services = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile Server controlServer;
     private volatile Runnable onFatal = () -> { };
 
@@ -91,6 +92,7 @@ public final class Kernel implements AutoCloseable {
             memory.close();
             throw e;
         }
+        Kernel kernel = null;
         try {
             long incarnation = new SecureRandom().nextLong() & Long.MAX_VALUE;
             long now = System.currentTimeMillis();
@@ -98,12 +100,16 @@ public final class Kernel implements AutoCloseable {
             int id = context.kernelId() >= 0 ? register(context, membership, memory, context.kernelId(), incarnation, now)
                 : claimId(context, membership, memory, maxKernels, incarnation, now);
             String name = nameOf(context, id);
-            Kernel kernel = new Kernel(context, memory, membership, secret, id, name, incarnation, now);
+            kernel = new Kernel(context, memory, membership, secret, id, name, incarnation, now);
             kernel.start();
             return kernel;
         } catch (RuntimeException e) {
-            membership.close();
-            memory.close();
+            if (kernel != null) {
+                kernel.close(); // unregisters, closes what started, unmaps
+            } else {
+                membership.close();
+                memory.close();
+            }
             throw e;
         }
     }
@@ -184,16 +190,35 @@ public final class Kernel implements AutoCloseable {
         }
     }
 
+    /**
+     * The kernel's services, in start order. Each capability adds its service here; services
+     * are closed in reverse order.
+     */
+    private static List<KernelService> serviceList() {
+        return List.of();
+    }
+
     private void start() {
         counters.reset(ProcessHandle.current().pid(), incarnation, startedAtMs);
         claimBlocks();
+        for (KernelService service : serviceList()) {
+            try {
+                service.start(this);
+            } catch (Exception e) {
+                throw new KernelBootException("kernel " + name + ": service " + service.name() + " failed to start: " + e.getMessage(), e);
+            }
+            services.add(service);
+        }
         try {
-            controlServer = NettyServerBuilder.forAddress(new InetSocketAddress(context.bindHost(), context.controlPort()))
-                .addService(ServerInterceptors.intercept(new ControlService(),
-                    ControlAuthentication.server(secret, refusedControlCalls)))
-                .directExecutor()
-                .build()
-                .start();
+            NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(context.bindHost(), context.controlPort()));
+            io.grpc.ServerInterceptor authentication = ControlAuthentication.server(secret, refusedControlCalls);
+            builder.addService(ServerInterceptors.intercept(new ControlService(), authentication));
+            for (KernelService service : services) {
+                for (io.grpc.BindableService grpc : service.controlServices()) {
+                    builder.addService(ServerInterceptors.intercept(grpc, authentication));
+                }
+            }
+            controlServer = builder.build().start();
         } catch (IOException e) {
             throw new UncheckedIOException("kernel " + name + " cannot serve its control API on " + context.bindHost() + ":"
                 + context.controlPort() + ": " + e.getMessage(), e);
@@ -275,7 +300,12 @@ public final class Kernel implements AutoCloseable {
         return controlServer.getPort();
     }
 
-    /** Stops the kernel: STOPPING, servers down, unregistered from membership, memory unmapped. */
+    /** The started service of this type, if the kernel runs one. */
+    public <S extends KernelService> java.util.Optional<S> service(Class<S> type) {
+        return services.stream().filter(type::isInstance).map(type::cast).findFirst();
+    }
+
+    /** Stops the kernel: STOPPING, servers down, services closed, unregistered from membership, memory unmapped. */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
@@ -291,6 +321,13 @@ public final class Kernel implements AutoCloseable {
                 server.shutdown();
                 if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
                     server.shutdownNow();
+                }
+            }
+            for (int i = services.size() - 1; i >= 0; i--) {
+                try {
+                    services.get(i).close();
+                } catch (RuntimeException e) {
+                    LOG.warn("kernel {}: service {} did not close cleanly: {}", name, services.get(i).name(), e.toString());
                 }
             }
             // Unregister only our own incarnation: a restarted kernel with this id may already own the entry.

@@ -1,0 +1,23 @@
+package io.archipelago.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code archipelago bench <suite>}: every suite measures against a baseline taken in the same
+ * run and prints the ratio; {@code --json} prints the figures for scripts.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = {"Runs a benchmark suite; each measures against a baseline taken in the same run and prints the ratio."},
+    subcommands = {})
+final class BenchCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}
