@@ -1,0 +1,175 @@
+package io.archipelago.interconnect.mailbox;
+
+import io.archipelago.interconnect.mailbox.internal.MailboxCore;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The emulated 32-bit hardware mailbox of one member (a kernel, or the coordinator), as K2's
+ * kernels use the OMAP4 mailbox: {@link MailboxWord}s go to a peer through the queue of that
+ * ordered pair, whose FIFO holds {@link MailboxContext#fifoDepth()} words (default 4); a word's
+ * arrival raises an interrupt that runs the handler of its type on the member's interrupt
+ * context.
+ *
+ * <ul>
+ *   <li><b>Queues and FIFOs.</b> The sender of every word is known from the queue it came
+ *   through. A sender facing a full FIFO waits (spin briefly, then park) until the peer
+ *   consumes a word, at most {@link MailboxContext#fifoFullTimeout()}, then fails with
+ *   {@link MailboxException.Reason#FIFO_FULL} naming the peer. Order within a queue is kept.</li>
+ *   <li><b>Interrupts.</b> {@link #onInterrupt} registers the handler of a type; it runs on the
+ *   interrupt context (the mailbox's single I/O thread) and must not block (see
+ *   {@link InterruptHandler}). PING is answered by default (PONG, same payload); NOP words are
+ *   checked by the mailbox itself.</li>
+ *   <li><b>Request/reply.</b> {@link #request} sends a word and waits for the reply of an
+ *   accepted type that echoes its sequence number, as K2's requester does: spin briefly, then
+ *   park, with a deadline; a peer that dies meanwhile fails the request at once.</li>
+ *   <li><b>Links.</b> Established lazily on first use, through the {@link PeerDirectory} (a
+ *   restarted peer is found again at its new endpoint), authenticated with the cluster secret,
+ *   one per pair of members. A member that serves no endpoint (the coordinator, a tool) can still
+ *   talk: it initiates the link, and peers answer on it.</li>
+ * </ul>
+ * All methods are thread-safe. Counters go to {@link MailboxContext#counters()}.
+ */
+public final class Mailbox implements AutoCloseable {
+
+    private final MailboxContext context;
+    private final MailboxCore core;
+
+    private Mailbox(MailboxContext context, MailboxCore core) {
+        this.context = context;
+        this.core = core;
+    }
+
+    /**
+     * Starts a mailbox: its interrupt context, and its server when the context serves.
+     *
+     * @throws IllegalArgumentException when the context is invalid (every problem listed)
+     * @throws MailboxException         when it cannot serve on its endpoint
+     */
+    public static Mailbox start(MailboxContext context) {
+        if (!context.concluded()) {
+            context.conclude();
+        }
+        return new Mailbox(context, MailboxCore.start(context));
+    }
+
+    public int memberId() {
+        return context.memberId();
+    }
+
+    public String memberName() {
+        return context.memberName();
+    }
+
+    public MailboxContext context() {
+        return context;
+    }
+
+    /** Where this mailbox serves (to publish in membership), or empty when it only initiates links. */
+    public Optional<MailboxEndpoint> endpoint() {
+        return core.endpoint();
+    }
+
+    /** "epoll" or "nio": the Netty I/O in use. */
+    public String io() {
+        return core.io();
+    }
+
+    /**
+     * Registers the interrupt handler for a type, replacing the previous one (PING's default
+     * answers PONG). Handlers run on the interrupt context and must not block.
+     */
+    public void onInterrupt(MailboxType type, InterruptHandler handler) {
+        core.onInterrupt(type, handler);
+    }
+
+    /** Whether the calling thread is this mailbox's interrupt context. */
+    public boolean inInterruptContext() {
+        return core.inInterruptContext();
+    }
+
+    /**
+     * Sends a word to a peer, stamped with the queue's next sequence number. Establishes the link
+     * if needed (at most the connect timeout) and waits while the peer's FIFO is full (at most the
+     * FIFO-full timeout).
+     *
+     * @throws MailboxException naming the peer: FIFO_FULL, UNREACHABLE, DISCONNECTED, or
+     *                          WOULD_BLOCK_INTERRUPT_CONTEXT when called from a handler
+     */
+    public void send(int peer, MailboxType type, int payload) {
+        core.send(peer, type, payload);
+    }
+
+    /** Sends a word exactly as given, its sequence number included (e.g. a reply sent from a normal thread). */
+    public void send(int peer, MailboxWord word) {
+        core.sendWord(peer, word.encode());
+    }
+
+    /**
+     * Sends a request and waits for its reply: the first word from that peer of one of
+     * {@code replies} that carries the request's sequence number. Spins briefly, then parks.
+     *
+     * @param replies the accepted reply types (e.g. PUT_EXCLUSIVE and NACK for GET_EXCLUSIVE)
+     * @return the reply
+     * @throws MailboxException naming the peer: NO_REPLY when the deadline passes, DISCONNECTED
+     *                          when the peer's link closes first, and the reasons of {@link #send}
+     */
+    public MailboxWord request(int peer, MailboxType type, int payload, Duration timeout, MailboxType... replies) {
+        if (replies.length == 0) {
+            throw new IllegalArgumentException("a request needs at least one accepted reply type");
+        }
+        int accepted = 0;
+        for (MailboxType reply : replies) {
+            accepted |= 1 << reply.code();
+        }
+        return MailboxWord.decode(core.request(peer, type, payload, accepted, timeout.toNanos()));
+    }
+
+    /** One PING/PONG round trip to a peer, from this thread; returns it in nanoseconds. */
+    public long ping(int peer, Duration timeout) {
+        return core.ping(peer, timeout.toNanos());
+    }
+
+    /**
+     * Sends {@code words} NOP words to a peer as fast as its FIFO allows (the peer checks their
+     * running count: see {@code mailbox.nop_out_of_order}), then a PING whose PONG proves they
+     * were all consumed.
+     */
+    public StreamResult stream(int peer, int words, Duration fifoFullTimeout, Duration timeout) {
+        long[] result = core.stream(peer, words, fifoFullTimeout.toNanos(), timeout.toNanos());
+        return new StreamResult(words, result[0], result[1]);
+    }
+
+    /**
+     * What {@link #stream} measured.
+     *
+     * @param fifoFullWaits how many of the sends found the FIFO full and waited
+     */
+    public record StreamResult(int words, long elapsedNanos, long fifoFullWaits) {
+        public double wordsPerSecond() {
+            return elapsedNanos == 0 ? 0 : words * 1e9 / elapsedNanos;
+        }
+    }
+
+    /** "name (kernel N)" for a peer, as error messages say it. */
+    public String describePeer(int peer) {
+        return core.peerName(peer);
+    }
+
+    /** Whether a link to the peer is established right now. */
+    public boolean linked(int peer) {
+        return core.linked(peer);
+    }
+
+    /** Closes every link and the server; waiting senders and requesters fail with CLOSED. */
+    @Override
+    public void close() {
+        core.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Mailbox[" + context.memberName() + " (" + context.memberId() + "), " + endpoint().map(Object::toString).orElse("no endpoint")
+            + "]";
+    }
+}

@@ -1,0 +1,340 @@
+package io.archipelago.interconnect.mailbox;
+
+import io.archipelago.interconnect.auth.ClusterSecret;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Everything a {@link Mailbox} needs, in one place (after Aeron's {@code MediaDriver.Context}):
+ * every setting has a default and a system property, fluent setters, and {@link #conclude()}
+ * checks them all at once, failing with one message that lists every problem.
+ */
+public final class MailboxContext {
+
+    public static final String TRANSPORT_PROP = "archipelago.mailbox.transport";
+    public static final String FIFO_DEPTH_PROP = "archipelago.mailbox.fifo-depth";
+    public static final String IO_PROP = "archipelago.mailbox.io";
+    public static final String FIFO_FULL_TIMEOUT_PROP = "archipelago.mailbox.fifo-full-timeout-ms";
+    public static final String CONNECT_TIMEOUT_PROP = "archipelago.mailbox.connect-timeout-ms";
+    public static final String HANDSHAKE_TIMEOUT_PROP = "archipelago.mailbox.handshake-timeout-ms";
+    public static final String SPIN_PROP = "archipelago.mailbox.spin-us";
+
+    /** OMAP4's mailbox FIFO holds four messages per direction. */
+    public static final int DEFAULT_FIFO_DEPTH = 4;
+    public static final int MAX_FIFO_DEPTH = 1024;
+    public static final Duration DEFAULT_FIFO_FULL_TIMEOUT = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(3);
+    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(3);
+    /** Generous on purpose: on two shared cores a handler is often preempted for milliseconds without blocking. */
+    public static final Duration DEFAULT_SLOW_HANDLER = Duration.ofMillis(10);
+    public static final Duration DEFAULT_SPIN = Duration.ofNanos(50_000);
+    public static final int DEFAULT_BACKLOG_LIMIT = 1024;
+
+    /** Which Netty I/O to use: epoll when the native library loads (AUTO), or forced. */
+    public enum Io { AUTO, EPOLL, NIO }
+
+    private int memberId = -1;
+    private String memberName;
+    private long incarnation;
+    private ClusterSecret secret;
+    private boolean serve = true;
+    private MailboxTransport transport = MailboxTransport.of(System.getProperty(TRANSPORT_PROP, "tcp"));
+    private String bindHost = "127.0.0.1";
+    private String advertisedHost;
+    private int port;
+    private Path socketPath;
+    private int fifoDepth = Integer.getInteger(FIFO_DEPTH_PROP, DEFAULT_FIFO_DEPTH);
+    private Io io = Io.valueOf(System.getProperty(IO_PROP, "auto").toUpperCase(Locale.ROOT));
+    private Duration fifoFullTimeout = Duration.ofMillis(Long.getLong(FIFO_FULL_TIMEOUT_PROP, DEFAULT_FIFO_FULL_TIMEOUT.toMillis()));
+    private Duration connectTimeout = Duration.ofMillis(Long.getLong(CONNECT_TIMEOUT_PROP, DEFAULT_CONNECT_TIMEOUT.toMillis()));
+    private Duration handshakeTimeout = Duration.ofMillis(Long.getLong(HANDSHAKE_TIMEOUT_PROP, DEFAULT_HANDSHAKE_TIMEOUT.toMillis()));
+    private Duration slowHandler = DEFAULT_SLOW_HANDLER;
+    private Duration spin = Duration.ofNanos(Long.getLong(SPIN_PROP, DEFAULT_SPIN.toNanos() / 1000) * 1000);
+    private int backlogLimit = DEFAULT_BACKLOG_LIMIT;
+    private PeerDirectory directory = PeerDirectory.none();
+    private MailboxCounters counters = MailboxCounters.inMemory();
+
+    private boolean concluded;
+
+    /**
+     * Checks every setting and fills in derived defaults.
+     *
+     * @throws IllegalArgumentException listing every invalid setting with the value found and what was expected
+     */
+    public MailboxContext conclude() {
+        List<String> problems = new ArrayList<>();
+        try {
+            MemberIds.check(memberId);
+        } catch (IllegalArgumentException e) {
+            problems.add("member id: " + e.getMessage());
+        }
+        if (memberName == null || memberName.isBlank() || memberName.getBytes(StandardCharsets.UTF_8).length > 64) {
+            problems.add("member name: expected 1 to 64 bytes of UTF-8, found '" + memberName + "'");
+        }
+        if (secret == null) {
+            problems.add("secret: the cluster secret is required (members prove they know it)");
+        }
+        if (fifoDepth < 1 || fifoDepth > MAX_FIFO_DEPTH) {
+            problems.add("fifo depth: expected 1 to " + MAX_FIFO_DEPTH + " words, found " + fifoDepth);
+        }
+        if (transport == null) {
+            problems.add("transport: expected tcp or unix");
+        }
+        if (serve && transport == MailboxTransport.TCP && (port < 0 || port > 65535)) {
+            problems.add("port: expected 0 (any free port) to 65535, found " + port);
+        }
+        if (serve && transport == MailboxTransport.UNIX) {
+            if (socketPath == null) {
+                problems.add("socket path: a Unix socket mailbox needs the path of its socket file");
+            } else if (socketPath.toAbsolutePath().toString().getBytes(StandardCharsets.UTF_8).length > MailboxEndpoint.MAX_UNIX_PATH_BYTES) {
+                problems.add("socket path: " + socketPath.toAbsolutePath() + " is " + socketPath.toAbsolutePath().toString().length()
+                    + " bytes, Linux allows at most " + MailboxEndpoint.MAX_UNIX_PATH_BYTES + " (use a shorter cluster directory, or tcp)");
+            }
+        }
+        checkPositive(problems, "fifo-full timeout", fifoFullTimeout);
+        checkPositive(problems, "connect timeout", connectTimeout);
+        checkPositive(problems, "handshake timeout", handshakeTimeout);
+        checkPositive(problems, "slow-handler threshold", slowHandler);
+        if (spin == null || spin.isNegative() || spin.toMillis() > 10) {
+            problems.add("spin: expected 0 to 10 ms of spinning before parking, found " + spin);
+        }
+        if (backlogLimit < 1) {
+            problems.add("backlog limit: expected at least 1 word, found " + backlogLimit);
+        }
+        if (directory == null) {
+            problems.add("directory: a peer directory is required (PeerDirectory.none() for none)");
+        }
+        if (counters == null) {
+            problems.add("counters: a counters sink is required (MailboxCounters.inMemory() for tests)");
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("invalid mailbox configuration:\n  - " + String.join("\n  - ", problems));
+        }
+        if (advertisedHost == null || advertisedHost.isBlank()) {
+            advertisedHost = "0.0.0.0".equals(bindHost) || "::".equals(bindHost) ? localHostName() : bindHost;
+        }
+        concluded = true;
+        return this;
+    }
+
+    private static void checkPositive(List<String> problems, String name, Duration value) {
+        if (value == null || value.isNegative() || value.isZero()) {
+            problems.add(name + ": expected a duration > 0, found " + value);
+        }
+    }
+
+    private static String localHostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "127.0.0.1";
+        }
+    }
+
+    boolean concluded() {
+        return concluded;
+    }
+
+    public int memberId() {
+        return memberId;
+    }
+
+    /** This member's id: a kernel id, or one of {@link MemberIds}' reserved ids. */
+    public MailboxContext memberId(int memberId) {
+        this.memberId = memberId;
+        return this;
+    }
+
+    public String memberName() {
+        return memberName;
+    }
+
+    public MailboxContext memberName(String memberName) {
+        this.memberName = memberName;
+        return this;
+    }
+
+    public long incarnation() {
+        return incarnation;
+    }
+
+    /** A new value each time the member starts, so peers tell a restarted member apart. */
+    public MailboxContext incarnation(long incarnation) {
+        this.incarnation = incarnation;
+        return this;
+    }
+
+    public ClusterSecret secret() {
+        return secret;
+    }
+
+    public MailboxContext secret(ClusterSecret secret) {
+        this.secret = secret;
+        return this;
+    }
+
+    public boolean serve() {
+        return serve;
+    }
+
+    /** False for a member that only initiates links (a tool, or the coordinator): it binds nothing. */
+    public MailboxContext serve(boolean serve) {
+        this.serve = serve;
+        return this;
+    }
+
+    public MailboxTransport transport() {
+        return transport;
+    }
+
+    public MailboxContext transport(MailboxTransport transport) {
+        this.transport = transport;
+        return this;
+    }
+
+    public String bindHost() {
+        return bindHost;
+    }
+
+    public MailboxContext bindHost(String bindHost) {
+        this.bindHost = bindHost;
+        return this;
+    }
+
+    public String advertisedHost() {
+        return advertisedHost;
+    }
+
+    /** The host peers use to reach a TCP mailbox (default: the bind host, or the host name when binding all addresses). */
+    public MailboxContext advertisedHost(String advertisedHost) {
+        this.advertisedHost = advertisedHost;
+        return this;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** The TCP port to serve on; 0 picks a free one. */
+    public MailboxContext port(int port) {
+        this.port = port;
+        return this;
+    }
+
+    public Path socketPath() {
+        return socketPath;
+    }
+
+    /** The Unix socket file to serve on (a stale file of a previous incarnation is replaced). */
+    public MailboxContext socketPath(Path socketPath) {
+        this.socketPath = socketPath;
+        return this;
+    }
+
+    public int fifoDepth() {
+        return fifoDepth;
+    }
+
+    /** How many words this member's receive FIFO holds per peer (default 4, as OMAP4). */
+    public MailboxContext fifoDepth(int fifoDepth) {
+        this.fifoDepth = fifoDepth;
+        return this;
+    }
+
+    public Io io() {
+        return io;
+    }
+
+    public MailboxContext io(Io io) {
+        this.io = io;
+        return this;
+    }
+
+    public Duration fifoFullTimeout() {
+        return fifoFullTimeout;
+    }
+
+    /** How long a sender waits on a full FIFO before it fails with an error naming the peer. */
+    public MailboxContext fifoFullTimeout(Duration fifoFullTimeout) {
+        this.fifoFullTimeout = fifoFullTimeout;
+        return this;
+    }
+
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** How long establishing a link (connect and handshake, retries included) may take. */
+    public MailboxContext connectTimeout(Duration connectTimeout) {
+        this.connectTimeout = connectTimeout;
+        return this;
+    }
+
+    public Duration handshakeTimeout() {
+        return handshakeTimeout;
+    }
+
+    /** How long an accepted connection has to prove membership before it is dropped. */
+    public MailboxContext handshakeTimeout(Duration handshakeTimeout) {
+        this.handshakeTimeout = handshakeTimeout;
+        return this;
+    }
+
+    public Duration slowHandler() {
+        return slowHandler;
+    }
+
+    /** How long an interrupt handler may run before it is counted ({@code mailbox.slow_handlers}) and logged. */
+    public MailboxContext slowHandler(Duration slowHandler) {
+        this.slowHandler = slowHandler;
+        return this;
+    }
+
+    public Duration spin() {
+        return spin;
+    }
+
+    /** How long a waiting thread spins before it parks (2 cores: keep it short). */
+    public MailboxContext spin(Duration spin) {
+        this.spin = spin;
+        return this;
+    }
+
+    public int backlogLimit() {
+        return backlogLimit;
+    }
+
+    /** How many words the interrupt context may queue per peer while that peer's FIFO is full. */
+    public MailboxContext backlogLimit(int backlogLimit) {
+        this.backlogLimit = backlogLimit;
+        return this;
+    }
+
+    public PeerDirectory directory() {
+        return directory;
+    }
+
+    public MailboxContext directory(PeerDirectory directory) {
+        this.directory = directory;
+        return this;
+    }
+
+    public MailboxCounters counters() {
+        return counters;
+    }
+
+    public MailboxContext counters(MailboxCounters counters) {
+        this.counters = counters;
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        return "MailboxContext[member=" + memberName + " (" + memberId + "), transport=" + transport + ", serve=" + serve
+            + ", fifoDepth=" + fifoDepth + ", io=" + io + "]";
+    }
+}

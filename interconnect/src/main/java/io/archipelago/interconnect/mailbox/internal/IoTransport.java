@@ -1,0 +1,74 @@
+package io.archipelago.interconnect.mailbox.internal;
+
+import io.archipelago.interconnect.mailbox.MailboxContext;
+import io.archipelago.interconnect.mailbox.MailboxEndpoint;
+import io.archipelago.interconnect.mailbox.MailboxTransport;
+import io.netty.channel.Channel;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioDomainSocketChannel;
+import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+
+/**
+ * Netty's native epoll transport when its library loads on this machine, NIO otherwise (or when
+ * forced), for TCP and for Unix domain sockets.
+ */
+public enum IoTransport {
+    EPOLL, NIO;
+
+    public static IoTransport select(MailboxContext.Io mode) {
+        return switch (mode) {
+            case EPOLL -> {
+                if (!Epoll.isAvailable()) {
+                    throw new IllegalStateException("the mailbox was asked for Netty's epoll transport, which cannot load here: "
+                        + Epoll.unavailabilityCause());
+                }
+                yield EPOLL;
+            }
+            case NIO -> NIO;
+            case AUTO -> Epoll.isAvailable() ? EPOLL : NIO;
+        };
+    }
+
+    public IoHandlerFactory handlerFactory() {
+        return this == EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    }
+
+    public Class<? extends ServerChannel> serverChannel(MailboxTransport transport) {
+        if (this == EPOLL) {
+            return transport == MailboxTransport.TCP ? EpollServerSocketChannel.class : EpollServerDomainSocketChannel.class;
+        }
+        return transport == MailboxTransport.TCP ? NioServerSocketChannel.class : NioServerDomainSocketChannel.class;
+    }
+
+    public Class<? extends Channel> clientChannel(MailboxTransport transport) {
+        if (this == EPOLL) {
+            return transport == MailboxTransport.TCP ? EpollSocketChannel.class : EpollDomainSocketChannel.class;
+        }
+        return transport == MailboxTransport.TCP ? NioSocketChannel.class : NioDomainSocketChannel.class;
+    }
+
+    public SocketAddress address(MailboxEndpoint endpoint) {
+        if (endpoint.transport() == MailboxTransport.TCP) {
+            return new InetSocketAddress(endpoint.host(), endpoint.port());
+        }
+        return this == EPOLL ? new DomainSocketAddress(endpoint.host()) : UnixDomainSocketAddress.of(endpoint.host());
+    }
+
+    public String id() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

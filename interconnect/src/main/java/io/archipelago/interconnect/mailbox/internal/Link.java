@@ -1,0 +1,85 @@
+package io.archipelago.interconnect.mailbox.internal;
+
+import io.netty.channel.Channel;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An authenticated connection with one peer. It carries both queues of the pair: our words to
+ * the peer (limited by the credits of the peer's FIFO) and the peer's words to us (whose credits
+ * we owe back as we consume them). One link per pair of members is bound at a time; the sender
+ * of every word on it is the peer, as in hardware, where the queue tells who sent.
+ * <p>
+ * Fields without atomics are touched only on the interrupt context (the link's event loop).
+ */
+final class Link {
+
+    final Channel channel;
+    final int peerId;
+    final String peerName;
+    final long peerIncarnation;
+    /** Depth of the peer's FIFO for our words: our initial credits. */
+    final int peerFifoDepth;
+    final boolean initiatedByUs;
+
+    /** Free slots in the peer's FIFO, as far as we know: taken by senders on any thread. */
+    final AtomicInteger credits;
+    /** Senders parked on a full FIFO. */
+    final Queue<Thread> creditWaiters = new ConcurrentLinkedQueue<>();
+    /** Whether we told the peer its FIFO is full for us since credits last arrived. */
+    final AtomicBoolean fullNoticeSent = new AtomicBoolean();
+    /** Running count stamped on our NOP words on this link. */
+    final AtomicInteger nopSent = new AtomicInteger();
+    volatile boolean open = true;
+    volatile boolean bound;
+    /** Our queue to the peer, set when the link is bound. */
+    volatile PeerQueue queue;
+
+    /** Words of the peer we consumed and whose credits we have not returned yet (interrupt context only). */
+    int owedCredits;
+    /** The peer told us it waits on a full FIFO: return credits at once (interrupt context only). */
+    boolean peerWaiting;
+    /** Running count expected on the peer's next NOP word (interrupt context only). */
+    int nopExpected;
+
+    Link(Channel channel, int peerId, String peerName, long peerIncarnation, int peerFifoDepth, boolean initiatedByUs) {
+        this.channel = channel;
+        this.peerId = peerId;
+        this.peerName = peerName;
+        this.peerIncarnation = peerIncarnation;
+        this.peerFifoDepth = peerFifoDepth;
+        this.initiatedByUs = initiatedByUs;
+        this.credits = new AtomicInteger(peerFifoDepth);
+    }
+
+    /** Takes one credit if there is one, from any thread. */
+    boolean tryTakeCredit() {
+        while (true) {
+            int available = credits.get();
+            if (available <= 0) {
+                return false;
+            }
+            if (credits.compareAndSet(available, available - 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Credits to piggyback on a frame we are writing (interrupt context). */
+    int takeOwedCredits() {
+        int owed = Math.min(owedCredits, io.archipelago.interconnect.mailbox.wire.Frame.MAX_CREDITS);
+        owedCredits -= owed;
+        if (owedCredits == 0) {
+            peerWaiting = false;
+        }
+        return owed;
+    }
+
+    @Override
+    public String toString() {
+        return "link with " + peerName + " (member " + peerId + ", " + (initiatedByUs ? "initiated by us" : "initiated by it") + ", "
+            + channel.remoteAddress() + ")";
+    }
+}

@@ -1,0 +1,914 @@
+package io.archipelago.interconnect.mailbox.internal;
+
+import io.archipelago.interconnect.auth.ClusterSecret;
+import io.archipelago.interconnect.mailbox.InterruptHandler;
+import io.archipelago.interconnect.mailbox.MailboxContext;
+import io.archipelago.interconnect.mailbox.MailboxEndpoint;
+import io.archipelago.interconnect.mailbox.MailboxException;
+import io.archipelago.interconnect.mailbox.MailboxException.Reason;
+import io.archipelago.interconnect.mailbox.MailboxTransport;
+import io.archipelago.interconnect.mailbox.MailboxType;
+import io.archipelago.interconnect.mailbox.MailboxWord;
+import io.archipelago.interconnect.mailbox.MemberIds;
+import io.archipelago.interconnect.mailbox.PeerAddress;
+import io.archipelago.interconnect.mailbox.wire.Frame;
+import io.archipelago.interconnect.mailbox.wire.FrameCodec;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.util.concurrent.FastThreadLocalThread;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The mailbox engine behind {@link io.archipelago.interconnect.mailbox.Mailbox}: one Netty event
+ * loop thread, which is also the member's <b>interrupt context</b>, serves every link; links are
+ * established lazily, authenticated, and bound one per pair of members; senders on normal
+ * threads wait for FIFO credits (bounded), the interrupt context never waits.
+ * <p>
+ * Threading: fields of {@link PeerQueue} and {@link Link} without atomics, and every method whose
+ * javadoc says "(interrupt context)", run only on the event loop. Methods for normal threads
+ * refuse to run on it.
+ */
+public final class MailboxCore implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MailboxCore.class);
+    private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+
+    final MailboxContext context;
+    final int selfId;
+    final String selfName;
+    final long incarnation;
+    final ClusterSecret secret;
+    final int fifoDepth;
+    final MailboxMetrics metrics;
+    final SecureRandom random = new SecureRandom();
+    final LogLimiter authLog = new LogLimiter(20, TimeUnit.SECONDS.toNanos(10));
+    final LogLimiter dropLog = new LogLimiter(20, TimeUnit.SECONDS.toNanos(10));
+    final FrameCodec codec = new FrameCodec();
+
+    private final IoTransport io;
+    private final MultiThreadIoEventLoopGroup group;
+    private final EventLoop loop;
+    private final ExecutorService resolver;
+    private final AtomicReferenceArray<InterruptHandler> handlers = new AtomicReferenceArray<>(MailboxType.CODES);
+    private final Map<Integer, PeerQueue> queues = new ConcurrentHashMap<>();
+    private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger pingPayload = new AtomicInteger();
+    private final long spinNanos;
+    private final long slowHandlerNanos;
+    private final int creditThreshold;
+    private final ChannelFutureListener lostOnFailure;
+    private volatile boolean closed;
+    private Channel server;
+    private MailboxEndpoint endpoint;
+
+    private MailboxCore(MailboxContext context) {
+        this.context = context;
+        this.selfId = context.memberId();
+        this.selfName = context.memberName();
+        this.incarnation = context.incarnation();
+        this.secret = context.secret();
+        this.fifoDepth = context.fifoDepth();
+        this.metrics = new MailboxMetrics(context.counters());
+        this.spinNanos = context.spin().toNanos();
+        this.slowHandlerNanos = context.slowHandler().toNanos();
+        this.creditThreshold = Math.max(1, fifoDepth / 2);
+        this.io = IoTransport.select(context.io());
+        String threadName = "irq-" + selfName;
+        this.group = new MultiThreadIoEventLoopGroup(1, runnable -> {
+            Thread thread = new FastThreadLocalThread(runnable, threadName);
+            thread.setDaemon(true);
+            return thread;
+        }, io.handlerFactory());
+        this.loop = group.next();
+        this.resolver = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("mailbox-resolve-" + selfName + "-", 0).factory());
+        this.lostOnFailure = future -> {
+            if (!future.isSuccess()) {
+                metrics.lost(1);
+            }
+        };
+        handlers.set(MailboxType.PING.code(), irq -> irq.reply(MailboxType.PONG, irq.payload()));
+    }
+
+    /** Starts the event loop and, when the context says so, serves on its endpoint. */
+    public static MailboxCore start(MailboxContext context) {
+        MailboxCore core = new MailboxCore(context);
+        try {
+            if (context.serve()) {
+                core.bind();
+            }
+            LOG.info("mailbox of {} (member {}) up: {} I/O, {}, FIFO depth {}", core.selfName, core.selfId, core.io.id(),
+                core.endpoint == null ? "initiating links only" : "serving on " + core.endpoint, core.fifoDepth);
+            return core;
+        } catch (RuntimeException e) {
+            core.close();
+            throw e;
+        }
+    }
+
+    private void bind() {
+        ServerBootstrap bootstrap = new ServerBootstrap().group(loop, loop)
+            .channel(io.serverChannel(context.transport()))
+            .childHandler(initializer(null, null));
+        ChannelFuture bound;
+        if (context.transport() == MailboxTransport.TCP) {
+            bootstrap.childOption(ChannelOption.TCP_NODELAY, true).option(ChannelOption.SO_REUSEADDR, true);
+            bound = bootstrap.bind(new InetSocketAddress(context.bindHost(), context.port())).awaitUninterruptibly();
+        } else {
+            Path socket = context.socketPath().toAbsolutePath();
+            try {
+                Files.createDirectories(socket.getParent());
+                Files.deleteIfExists(socket); // a previous incarnation's socket file; only one live member holds an id
+            } catch (IOException e) {
+                throw new MailboxException(Reason.UNREACHABLE, selfId, "mailbox of " + selfName + " cannot prepare its Unix socket "
+                    + socket + ": " + e.getMessage(), e);
+            }
+            bound = bootstrap.bind(io.address(MailboxEndpoint.unix(socket))).awaitUninterruptibly();
+        }
+        if (!bound.isSuccess()) {
+            String where = context.transport() == MailboxTransport.TCP ? context.bindHost() + ":" + context.port()
+                : context.socketPath().toString();
+            throw new MailboxException(Reason.UNREACHABLE, selfId, "mailbox of " + selfName + " cannot serve on " + where + ": "
+                + bound.cause().getMessage(), bound.cause());
+        }
+        server = bound.channel();
+        endpoint = context.transport() == MailboxTransport.TCP
+            ? MailboxEndpoint.tcp(context.advertisedHost(), ((InetSocketAddress) server.localAddress()).getPort())
+            : MailboxEndpoint.unix(context.socketPath().toAbsolutePath());
+    }
+
+    private ChannelInitializer<Channel> initializer(PeerQueue initiatorFor, CompletableFuture<Link> attempt) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel channel) {
+                if (closed) {
+                    channel.close();
+                    return;
+                }
+                channels.add(channel);
+                channel.closeFuture().addListener(f -> channels.remove(channel));
+                channel.pipeline()
+                    .addLast("frames", FrameCodec.frameDecoder())
+                    .addLast("codec", codec)
+                    .addLast("auth", initiatorFor == null ? AuthenticationHandler.acceptor(MailboxCore.this)
+                        : AuthenticationHandler.initiator(MailboxCore.this, initiatorFor, attempt));
+            }
+        };
+    }
+
+    // ------------------------------------------------------------------ API for normal threads
+
+    public Optional<MailboxEndpoint> endpoint() {
+        return Optional.ofNullable(endpoint);
+    }
+
+    public String io() {
+        return io.id();
+    }
+
+    public boolean inInterruptContext() {
+        return loop.inEventLoop();
+    }
+
+    public void onInterrupt(MailboxType type, InterruptHandler handler) {
+        if (type == MailboxType.NOP) {
+            throw new IllegalArgumentException("NOP words never reach a handler: the mailbox checks their running count itself");
+        }
+        handlers.set(type.code(), handler);
+    }
+
+    /** Sends a word, stamping the queue's next sequence number; waits (bounded) for a link and FIFO room. */
+    public void send(int peer, MailboxType type, int payload) {
+        checkCaller("send", peer);
+        PeerQueue queue = queue(peer);
+        int word = MailboxWord.encode(type, queue.stampSequence(), checkPayload(type, payload));
+        Link link = awaitLink(queue, System.nanoTime() + context.connectTimeout().toNanos());
+        sendOn(queue, link, word, System.nanoTime() + context.fifoFullTimeout().toNanos());
+    }
+
+    /** Sends a word as given (its sequence number included); waits (bounded) for a link and FIFO room. */
+    public void sendWord(int peer, int word) {
+        checkCaller("send", peer);
+        PeerQueue queue = queue(peer);
+        Link link = awaitLink(queue, System.nanoTime() + context.connectTimeout().toNanos());
+        sendOn(queue, link, word, System.nanoTime() + context.fifoFullTimeout().toNanos());
+    }
+
+    /**
+     * Sends a request and waits for the reply of an accepted type that echoes its sequence number.
+     *
+     * @param acceptedTypes bit {@code 1 << code} per accepted reply type
+     * @return the reply word
+     */
+    public int request(int peer, MailboxType type, int payload, int acceptedTypes, long timeoutNanos) {
+        checkCaller("request", peer);
+        checkPayload(type, payload);
+        long start = System.nanoTime();
+        long deadline = start + timeoutNanos;
+        PeerQueue queue = queue(peer);
+        PendingRequest request = new PendingRequest(acceptedTypes);
+        int sequence = queue.register(request);
+        while (sequence < 0) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new MailboxException(Reason.NO_REPLY, peer, "cannot send " + type + " to " + describe(queue) + ": all 16 sequence "
+                    + "numbers are taken by outstanding requests for " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
+            }
+            LockSupport.parkNanos(50_000);
+            sequence = queue.register(request);
+        }
+        try {
+            Link link = awaitLink(queue, Math.min(deadline, start + context.connectTimeout().toNanos()));
+            if (!request.done()) {
+                sendOn(queue, link, MailboxWord.encode(type, sequence, payload), Math.min(deadline,
+                    System.nanoTime() + context.fifoFullTimeout().toNanos()));
+            }
+            Integer reply = request.await(spinNanos, deadline);
+            if (reply == null) {
+                metrics.requestTimeouts.increment();
+                throw new MailboxException(Reason.NO_REPLY, peer, "no " + acceptedNames(acceptedTypes) + " from " + describe(queue)
+                    + " to " + type + "#" + sequence + "(" + payload + ") within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos)
+                    + " ms (its link is " + (queue.openLink() != null ? "up: is it stopped or overloaded?" : "down") + ")");
+            }
+            return reply;
+        } finally {
+            queue.unregister(request);
+        }
+    }
+
+    /** One PING/PONG round trip; returns its duration in nanoseconds. */
+    public long ping(int peer, long timeoutNanos) {
+        int payload = pingPayload.incrementAndGet() & MailboxWord.PAYLOAD_MASK;
+        long start = System.nanoTime();
+        int reply = request(peer, MailboxType.PING, payload, 1 << MailboxType.PONG.code(), timeoutNanos);
+        long rtt = System.nanoTime() - start;
+        if (MailboxWord.payload(reply) != payload) {
+            throw new MailboxException(Reason.NO_REPLY, peer, "the PONG from " + describe(queue(peer)) + " echoed payload "
+                + MailboxWord.payload(reply) + ", expected " + payload);
+        }
+        return rtt;
+    }
+
+    /**
+     * Sends {@code words} NOP words carrying their running count, as fast as the FIFO allows, then
+     * a PING whose PONG proves all were consumed.
+     *
+     * @return {elapsed nanoseconds, sends that waited on a full FIFO}
+     */
+    public long[] stream(int peer, int words, long fifoFullTimeoutNanos, long timeoutNanos) {
+        checkCaller("stream", peer);
+        PeerQueue queue = queue(peer);
+        long start = System.nanoTime();
+        Link link = awaitLink(queue, start + context.connectTimeout().toNanos());
+        long waits = 0;
+        synchronized (link.nopSent) {
+            for (int i = 0; i < words; i++) {
+                if (link != queue.link || !link.open) {
+                    throw new MailboxException(Reason.DISCONNECTED, peer, "the link to " + describe(queue) + " closed after " + i + " of "
+                        + words + " NOP words");
+                }
+                int count = link.nopSent.getAndIncrement() & MailboxWord.PAYLOAD_MASK;
+                if (sendOn(queue, link, MailboxWord.encode(MailboxType.NOP, queue.stampSequence(), count),
+                    System.nanoTime() + fifoFullTimeoutNanos)) {
+                    waits++;
+                }
+            }
+        }
+        ping(peer, Math.max(timeoutNanos - (System.nanoTime() - start), TimeUnit.MILLISECONDS.toNanos(100)));
+        return new long[] {System.nanoTime() - start, waits};
+    }
+
+    private void checkCaller(String operation, int peer) {
+        if (loop.inEventLoop()) {
+            throw new MailboxException(Reason.WOULD_BLOCK_INTERRUPT_CONTEXT, peer, "Mailbox." + operation + " was called on the "
+                + "interrupt context of " + selfName + ": it may wait, and an interrupt handler must never block (use Interrupt.reply "
+                + "or Interrupt.post, which never block)");
+        }
+        checkOpen(peer);
+        if (peer == selfId) {
+            throw new IllegalArgumentException(selfName + " cannot send mailbox words to itself (member " + peer + ")");
+        }
+        MemberIds.check(peer);
+    }
+
+    private void checkOpen(int peer) {
+        if (closed) {
+            throw new MailboxException(Reason.CLOSED, peer, "the mailbox of " + selfName + " is closed");
+        }
+    }
+
+    private static int checkPayload(MailboxType type, int payload) {
+        if (payload < 0 || payload > MailboxWord.MAX_PAYLOAD) {
+            throw new IllegalArgumentException("a mailbox payload is 0 to " + MailboxWord.MAX_PAYLOAD + " (24 bits, unsigned), found "
+                + payload + " for " + type);
+        }
+        return payload;
+    }
+
+    /**
+     * Takes a FIFO credit, waiting (spin, then park) until the deadline when the peer's FIFO is
+     * full, and writes the word.
+     *
+     * @return whether the FIFO was full and the send waited
+     */
+    private boolean sendOn(PeerQueue queue, Link link, int word, long deadline) {
+        boolean waited = false;
+        if (!link.tryTakeCredit()) {
+            waited = true;
+            metrics.fifoFullWaits.increment();
+            notifyFull(link);
+            long start = System.nanoTime();
+            boolean got = BoundedWait.until(() -> !link.open || closed || link.tryTakeCredit(), spinNanos, deadline, link.creditWaiters);
+            if (!link.open || closed) {
+                throw new MailboxException(closed ? Reason.CLOSED : Reason.DISCONNECTED, queue.peerId, "the link to " + describe(queue)
+                    + " closed while waiting for room in its FIFO to send " + MailboxWord.decode(word));
+            }
+            if (!got) {
+                throw new MailboxException(Reason.FIFO_FULL, queue.peerId, "the FIFO of " + describe(queue) + " stayed full for "
+                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms: its " + link.peerFifoDepth + " words were not "
+                    + "consumed, so " + MailboxWord.decode(word) + " was not sent (is " + queue.peerName + " stopped or stuck in a handler?)");
+            }
+        }
+        metrics.sent(MailboxType.ofCodeOrNull(MailboxWord.typeCode(word)));
+        link.channel.writeAndFlush(new OutboundWord(word)).addListener(lostOnFailure);
+        return waited;
+    }
+
+    private void notifyFull(Link link) {
+        if (link.fullNoticeSent.compareAndSet(false, true)) {
+            link.channel.writeAndFlush(Frame.FifoFull.INSTANCE);
+        }
+    }
+
+    /** Waits (bounded) until a link to the peer is bound, establishing it if needed, with retries. */
+    private Link awaitLink(PeerQueue queue, long deadline) {
+        Link link = queue.openLink();
+        if (link != null) {
+            return link;
+        }
+        long backoff = TimeUnit.MILLISECONDS.toNanos(5);
+        while (true) {
+            checkOpen(queue.peerId);
+            CompletableFuture<Link> attempt = connect(queue);
+            long remaining = deadline - System.nanoTime();
+            try {
+                if (remaining <= 0) {
+                    throw new TimeoutException();
+                }
+                link = attempt.get(remaining, TimeUnit.NANOSECONDS);
+                if (link.open) {
+                    return link;
+                }
+            } catch (ExecutionException e) {
+                link = queue.openLink();
+                if (link != null) {
+                    return link;
+                }
+                if (e.getCause() instanceof LinkAttemptFailure failure && failure.retriable
+                    && deadline - System.nanoTime() > backoff) {
+                    LockSupport.parkNanos(backoff);
+                    backoff = Math.min(backoff * 2, MAX_BACKOFF_NANOS);
+                    continue;
+                }
+                if (e.getCause() instanceof MailboxException failure) {
+                    throw new MailboxException(failure.reason(), queue.peerId, failure.getMessage(), failure);
+                }
+                throw new MailboxException(Reason.UNREACHABLE, queue.peerId, "cannot reach " + describe(queue) + ": " + e.getCause(),
+                    e.getCause());
+            } catch (TimeoutException e) {
+                link = queue.openLink();
+                if (link != null) {
+                    return link;
+                }
+                MailboxException last = queue.lastFailure;
+                throw new MailboxException(Reason.UNREACHABLE, queue.peerId, "no link to " + describe(queue) + " could be established in "
+                    + context.connectTimeout().toMillis() + " ms" + (last == null ? "" : ": " + last.getMessage()), last);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new MailboxException(Reason.UNREACHABLE, queue.peerId, "interrupted while connecting to " + describe(queue));
+            }
+            link = queue.openLink();
+            if (link != null) {
+                return link;
+            }
+        }
+    }
+
+    private CompletableFuture<Link> connect(PeerQueue queue) {
+        if (loop.inEventLoop()) {
+            return ensureAttempt(queue);
+        }
+        CompletableFuture<Link> result = new CompletableFuture<>();
+        try {
+            loop.execute(() -> ensureAttempt(queue).whenComplete((link, error) -> {
+                if (error != null) {
+                    result.completeExceptionally(error);
+                } else {
+                    result.complete(link);
+                }
+            }));
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(new MailboxException(Reason.CLOSED, queue.peerId, "the mailbox of " + selfName + " is closed"));
+        }
+        return result;
+    }
+
+    // ------------------------------------------------------------------ link life cycle (interrupt context)
+
+    /** (interrupt context) The attempt in flight for this peer, starting one if there is none. */
+    private CompletableFuture<Link> ensureAttempt(PeerQueue queue) {
+        Link link = queue.openLink();
+        if (link != null) {
+            return CompletableFuture.completedFuture(link);
+        }
+        if (queue.attempt != null) {
+            return queue.attempt;
+        }
+        CompletableFuture<Link> attempt = new CompletableFuture<>();
+        queue.attempt = attempt;
+        if (closed) {
+            attemptFailed(queue, attempt, new LinkAttemptFailure(Reason.CLOSED, queue.peerId, "the mailbox of " + selfName + " is closed",
+                false));
+            return attempt;
+        }
+        // Membership is a Chronicle Map: never read it on the interrupt context.
+        CompletableFuture.supplyAsync(() -> context.directory().resolve(queue.peerId), resolver)
+            .whenCompleteAsync((address, error) -> startConnect(queue, attempt, address, error), loop);
+        return attempt;
+    }
+
+    private void startConnect(PeerQueue queue, CompletableFuture<Link> attempt, Optional<PeerAddress> found, Throwable error) {
+        if (attempt.isDone()) {
+            return;
+        }
+        int peer = queue.peerId;
+        if (error != null) {
+            attemptFailed(queue, attempt, new LinkAttemptFailure(Reason.UNREACHABLE, peer, "cannot look up member " + peer
+                + " in the directory: " + error.getMessage(), true, error));
+            return;
+        }
+        if (found.isEmpty()) {
+            boolean kernel = MemberIds.isKernel(peer);
+            attemptFailed(queue, attempt, new LinkAttemptFailure(Reason.UNREACHABLE, peer, describe(queue) + " is not in the directory"
+                + (kernel ? " (not a member, or not registered yet)" : " and has no link to us: only it can initiate one"), kernel));
+            return;
+        }
+        PeerAddress address = found.get();
+        queue.peerName = address.name();
+        if (!address.alive()) {
+            attemptFailed(queue, attempt, new LinkAttemptFailure(Reason.UNREACHABLE, peer, describe(queue) + " is not alive"
+                + (address.reason().isEmpty() ? "" : ": " + address.reason()), false));
+            return;
+        }
+        if (address.endpoint() == null) {
+            boolean kernel = MemberIds.isKernel(peer);
+            attemptFailed(queue, attempt, new LinkAttemptFailure(Reason.UNREACHABLE, peer, describe(queue) + (kernel
+                ? " has not published a mailbox endpoint (yet)" : " publishes no mailbox endpoint and has no link to us: only it can "
+                + "initiate one"), kernel));
+            return;
+        }
+        MailboxEndpoint target = address.endpoint();
+        Bootstrap bootstrap = new Bootstrap().group(loop)
+            .channel(io.clientChannel(target.transport()))
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, context.connectTimeout().toMillis()))
+            .handler(initializer(queue, attempt));
+        if (target.transport() == MailboxTransport.TCP) {
+            bootstrap.option(ChannelOption.TCP_NODELAY, true);
+        }
+        ChannelFuture connecting = bootstrap.connect(io.address(target));
+        queue.attemptChannel = connecting.channel();
+        connecting.addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                attemptFailed(queue, attempt, new LinkAttemptFailure(Reason.UNREACHABLE, peer, "cannot connect to " + describe(queue)
+                    + " at " + target + ": " + f.cause().getMessage(), true, f.cause()));
+            }
+        });
+    }
+
+    /** (interrupt context) An attempt failed: record why, and retry or drop what the interrupt context queued. */
+    void attemptFailed(PeerQueue queue, CompletableFuture<Link> attempt, LinkAttemptFailure failure) {
+        if (queue.attempt == attempt) {
+            queue.attempt = null;
+            queue.attemptChannel = null;
+        }
+        if (attempt.isDone()) {
+            return;
+        }
+        queue.lastFailure = failure;
+        attempt.completeExceptionally(failure);
+        LOG.debug("mailbox of {}: link attempt to {} failed: {}", selfName, describe(queue), failure.getMessage());
+        if (!queue.backlog.isEmpty() && queue.openLink() == null) {
+            boolean young = System.nanoTime() - queue.backlogSinceNanos < context.connectTimeout().toNanos();
+            if (failure.retriable && young && !closed) {
+                if (!queue.retryScheduled) {
+                    queue.retryScheduled = true;
+                    loop.schedule(() -> {
+                        queue.retryScheduled = false;
+                        if (!queue.backlog.isEmpty() && queue.openLink() == null) {
+                            ensureAttempt(queue);
+                        }
+                    }, 20, TimeUnit.MILLISECONDS);
+                }
+            } else {
+                dropBacklog(queue, failure.getMessage());
+            }
+        }
+    }
+
+    /**
+     * (interrupt context) An initiator's handshake succeeded, the acceptor sent WELCOME: bind.
+     */
+    void outboundLinkUp(PeerQueue queue, CompletableFuture<Link> attempt, Link link) {
+        if (closed) {
+            link.channel.close();
+            attemptFailed(queue, attempt, new LinkAttemptFailure(Reason.CLOSED, queue.peerId, "the mailbox of " + selfName + " is closed",
+                false));
+            return;
+        }
+        Link existing = queue.openLink();
+        if (existing != null && existing != link) {
+            unbind(existing, "replaced by a newer link");
+            existing.channel.close();
+        }
+        if (queue.attempt == attempt) {
+            queue.attempt = null;
+            queue.attemptChannel = null;
+        }
+        bind(queue, link);
+        attempt.complete(link);
+    }
+
+    /**
+     * (interrupt context) An acceptor verified an initiator's proof: accept the link, or refuse it
+     * when it would be a second link for the pair. When both members connect at once, the link
+     * initiated by the lower id wins on both sides.
+     *
+     * @return null to accept, or why to refuse
+     */
+    Frame.RefuseReason acceptInbound(Link link) {
+        if (closed) {
+            return Frame.RefuseReason.CLOSING;
+        }
+        PeerQueue queue = queue(link.peerId);
+        if (queue.attempt != null && !queue.attempt.isDone()) {
+            if (selfId < link.peerId) {
+                return Frame.RefuseReason.DUPLICATE; // our attempt (initiated by the lower id) wins
+            }
+            // theirs wins: our attempt is abandoned once their link is bound (inboundLinkUp)
+        }
+        Link existing = queue.openLink();
+        if (existing != null) {
+            boolean sameIncarnation = existing.peerIncarnation == link.peerIncarnation;
+            if (sameIncarnation && existing.initiatedByUs && selfId < link.peerId) {
+                return Frame.RefuseReason.DUPLICATE;
+            }
+            unbind(existing, sameIncarnation ? "replaced by a new link from " + link.peerName
+                : link.peerName + " restarted (incarnation " + existing.peerIncarnation + " -> " + link.peerIncarnation + ")");
+            existing.channel.close();
+        }
+        return null;
+    }
+
+    /** (interrupt context) An accepted link is welcomed: bind it, and let it settle our own attempt if one is in flight. */
+    void inboundLinkUp(Link link) {
+        PeerQueue queue = queue(link.peerId);
+        bind(queue, link);
+        CompletableFuture<Link> attempt = queue.attempt;
+        if (attempt != null) {
+            Channel abandoned = queue.attemptChannel;
+            queue.attempt = null;
+            queue.attemptChannel = null;
+            attempt.complete(link);
+            if (abandoned != null) {
+                abandoned.close();
+            }
+        }
+    }
+
+    private void bind(PeerQueue queue, Link link) {
+        link.bound = true;
+        link.queue = queue;
+        queue.peerName = link.peerName;
+        queue.link = link;
+        metrics.links.increment();
+        LOG.debug("mailbox of {}: {} bound", selfName, link);
+        drainBacklog(queue, link);
+    }
+
+    /** (interrupt context) Unbinds a link that closed or was replaced; requests waiting on that peer fail. */
+    void unbind(Link link, String why) {
+        link.open = false;
+        if (!link.bound) {
+            return;
+        }
+        link.bound = false;
+        PeerQueue queue = link.queue;
+        if (queue.link == link) {
+            queue.link = null;
+        }
+        metrics.linkLosses.increment();
+        LOG.info("mailbox of {}: link with {} lost: {}", selfName, describe(queue), why);
+        queue.failPending(new MailboxException(closed ? Reason.CLOSED : Reason.DISCONNECTED, link.peerId, "the link to "
+            + describe(queue) + " closed (" + why + ") while a request waited for its reply"));
+        BoundedWait.wakeAll(link.creditWaiters);
+        if (!queue.backlog.isEmpty() && queue.openLink() == null) {
+            dropBacklog(queue, "the link closed: " + why);
+        }
+    }
+
+    private void dropBacklog(PeerQueue queue, String why) {
+        int lost = queue.backlog.size();
+        queue.backlog.clear();
+        metrics.lost(lost);
+        LOG.warn("mailbox of {}: dropped {} word(s) the interrupt context had queued for {}: {}", selfName, lost, describe(queue), why);
+    }
+
+    // ------------------------------------------------------------------ traffic (interrupt context)
+
+    /** (interrupt context) Credits returned by the peer: the backlog goes first, then waiting senders. */
+    void creditsArrived(Link link, int credits) {
+        link.fullNoticeSent.set(false);
+        PeerQueue queue = link.queue;
+        if (queue == null || !link.bound) {
+            return;
+        }
+        int left = credits;
+        if (!queue.backlog.isEmpty()) {
+            while (left > 0 && !queue.backlog.isEmpty()) {
+                link.channel.write(new OutboundWord(queue.backlog.poll())).addListener(lostOnFailure);
+                left--;
+            }
+            link.channel.flush();
+            if (!queue.backlog.isEmpty()) {
+                notifyFull(link);
+            }
+        }
+        if (left > 0) {
+            link.credits.addAndGet(left);
+            BoundedWait.wakeAll(link.creditWaiters);
+        }
+    }
+
+    private void drainBacklog(PeerQueue queue, Link link) {
+        if (queue.backlog.isEmpty()) {
+            return;
+        }
+        while (!queue.backlog.isEmpty() && link.tryTakeCredit()) {
+            link.channel.write(new OutboundWord(queue.backlog.poll())).addListener(lostOnFailure);
+        }
+        link.channel.flush();
+        if (!queue.backlog.isEmpty()) {
+            notifyFull(link);
+        }
+    }
+
+    /**
+     * (interrupt context) A word arrived from the link's peer: it leaves the FIFO now (its credit
+     * is owed), completes the request waiting for it, or raises the interrupt of its type.
+     */
+    void deliver(Link link, int word) {
+        link.owedCredits++;
+        int code = MailboxWord.typeCode(word);
+        MailboxType type = MailboxType.ofCodeOrNull(code);
+        if (type == null) {
+            metrics.drop(metrics.unknownType);
+            logDrop(link, "word " + MailboxWord.hex(word) + " has type code 0x" + Integer.toHexString(code)
+                + ", which is unassigned (expected one of " + java.util.Arrays.toString(MailboxType.values()) + ")");
+            return;
+        }
+        metrics.received(type);
+        if (type == MailboxType.NOP) {
+            int count = MailboxWord.payload(word);
+            if (count != link.nopExpected) {
+                metrics.nopOutOfOrder.increment();
+                logDrop(link, "NOP word carries running count " + count + ", expected " + link.nopExpected
+                    + " (a word was lost, duplicated or reordered)");
+            }
+            link.nopExpected = count + 1 & MailboxWord.PAYLOAD_MASK;
+            return;
+        }
+        PeerQueue queue = link.queue;
+        int sequence = MailboxWord.sequence(word);
+        PendingRequest request = queue.pending.get(sequence);
+        if (request != null && request.accepts(code) && queue.pending.compareAndSet(sequence, request, null)) {
+            request.complete(word);
+            return;
+        }
+        InterruptHandler handler = handlers.get(code);
+        if (handler == null) {
+            metrics.drop(metrics.unhandled);
+            logDrop(link, MailboxWord.decode(word) + " arrived, but no handler is registered for " + type
+                + " and no request waits for it");
+            return;
+        }
+        long start = System.nanoTime();
+        try {
+            handler.onInterrupt(new DeliveredInterrupt(this, link, word));
+        } catch (RuntimeException e) {
+            metrics.handlerErrors.increment();
+            LOG.warn("mailbox of {}: the interrupt handler for {} from {} threw; the mailbox carries on", selfName,
+                MailboxWord.decode(word), describe(queue), e);
+        }
+        long took = System.nanoTime() - start;
+        if (took > slowHandlerNanos) {
+            metrics.slowHandlers.increment();
+            if (dropLog.admit() != 0) {
+                LOG.warn("mailbox of {}: the interrupt handler for {} from {} ran {} us, over the {} us threshold: interrupt handlers "
+                    + "must not block (every other word waited meanwhile)", selfName, type, describe(queue), took / 1000,
+                    slowHandlerNanos / 1000);
+            }
+        }
+    }
+
+    /** (interrupt context) After a read batch: return owed credits when enough piled up or the peer waits for them. */
+    void readComplete(Link link, ChannelHandlerContext ctx) {
+        int owed = link.owedCredits;
+        if (owed > 0 && (owed >= creditThreshold || link.peerWaiting)) {
+            ctx.writeAndFlush(new Frame.Credit(link.takeOwedCredits()));
+        }
+    }
+
+    /** (interrupt context) Posts a word from the interrupt context: never blocks. */
+    void post(int peer, int word) {
+        if (!loop.inEventLoop()) {
+            try {
+                loop.execute(() -> post(peer, word));
+            } catch (RejectedExecutionException e) {
+                throw new MailboxException(Reason.CLOSED, peer, "the mailbox of " + selfName + " is closed");
+            }
+            return;
+        }
+        checkOpen(peer);
+        MemberIds.check(peer);
+        PeerQueue queue = queue(peer);
+        MailboxType type = MailboxType.ofCodeOrNull(MailboxWord.typeCode(word));
+        Link link = queue.openLink();
+        if (link != null && queue.backlog.isEmpty() && link.tryTakeCredit()) {
+            metrics.sent(type);
+            link.channel.writeAndFlush(new OutboundWord(word)).addListener(lostOnFailure);
+            return;
+        }
+        if (queue.backlog.size() >= context.backlogLimit()) {
+            metrics.lost(1);
+            throw new MailboxException(Reason.FIFO_FULL, peer, "cannot post " + MailboxWord.decode(word) + " to " + describe(queue)
+                + ": its FIFO is full and " + queue.backlog.size() + " words already wait behind it (the backlog limit); it does not "
+                + "consume its words");
+        }
+        if (queue.backlog.isEmpty() && link == null) {
+            queue.backlogSinceNanos = System.nanoTime();
+        }
+        metrics.sent(type);
+        metrics.backlogged.increment();
+        queue.backlog.add(word);
+        if (link == null) {
+            ensureAttempt(queue);
+        } else {
+            notifyFull(link);
+        }
+    }
+
+    void malformed(Link link, String problem) {
+        metrics.drop(metrics.malformed);
+        logDrop(link, "malformed frame dropped: " + problem);
+    }
+
+    /** Counts and logs (rate-limited) a connection dropped before it proved membership. */
+    void authenticationFailed(Channel channel, String problem) {
+        metrics.authFailures.increment();
+        long admitted = authLog.admit();
+        if (admitted != 0) {
+            LOG.warn("mailbox of {}: dropped connection from {}: {}{}", selfName, channel.remoteAddress(), problem,
+                admitted > 0 ? " (" + admitted + " similar lines left out)" : "");
+        }
+    }
+
+    private void logDrop(Link link, String what) {
+        long admitted = dropLog.admit();
+        if (admitted != 0) {
+            LOG.warn("mailbox of {}: from {} (member {}): {}{}", selfName, link.peerName, link.peerId, what,
+                admitted > 0 ? " (" + admitted + " similar lines left out)" : "");
+        }
+    }
+
+    PeerQueue queue(int peer) {
+        PeerQueue queue = queues.get(peer);
+        return queue != null ? queue : queues.computeIfAbsent(peer, PeerQueue::new);
+    }
+
+    String describe(PeerQueue queue) {
+        return queue.peerName + " (" + (MemberIds.isKernel(queue.peerId) ? "kernel " : "member ") + queue.peerId + ")";
+    }
+
+    /** The peer's name as last learned from the directory or its handshake. */
+    public String peerName(int peer) {
+        return describe(queue(peer));
+    }
+
+    /** Whether a link to this incarnation of the peer is bound right now. */
+    boolean linkedWith(int peer, long peerIncarnation) {
+        PeerQueue queue = queues.get(peer);
+        Link link = queue == null ? null : queue.openLink();
+        return link != null && link.peerIncarnation == peerIncarnation;
+    }
+
+    /** (interrupt context) Whether we are establishing a link to the peer right now. */
+    boolean connectingTo(int peer) {
+        PeerQueue queue = queues.get(peer);
+        return queue != null && queue.attempt != null;
+    }
+
+    /** Whether a link to the peer is bound right now. */
+    public boolean linked(int peer) {
+        PeerQueue queue = queues.get(peer);
+        return queue != null && queue.openLink() != null;
+    }
+
+    private static String acceptedNames(int acceptedTypes) {
+        StringBuilder names = new StringBuilder();
+        for (MailboxType type : MailboxType.values()) {
+            if ((acceptedTypes & 1 << type.code()) != 0) {
+                names.append(names.isEmpty() ? "" : " or ").append(type);
+            }
+        }
+        return names.toString();
+    }
+
+    public boolean closed() {
+        return closed;
+    }
+
+    /** Closes every link and the server; requests and senders waiting fail with {@link Reason#CLOSED}. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            loop.submit(() -> {
+                for (PeerQueue queue : queues.values()) {
+                    Link link = queue.link;
+                    if (link != null) {
+                        unbind(link, selfName + " is closing");
+                    }
+                    CompletableFuture<Link> attempt = queue.attempt;
+                    if (attempt != null) {
+                        attemptFailed(queue, attempt, new LinkAttemptFailure(Reason.CLOSED, queue.peerId, "the mailbox of " + selfName
+                            + " is closing", false));
+                    }
+                    queue.failPending(new MailboxException(Reason.CLOSED, queue.peerId, "the mailbox of " + selfName + " is closed"));
+                }
+                if (server != null) {
+                    server.close();
+                }
+                for (Channel channel : channels) {
+                    channel.close();
+                }
+            }).await(2, TimeUnit.SECONDS);
+        } catch (RejectedExecutionException e) {
+            // the loop is already down
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        resolver.shutdownNow();
+        if (endpoint != null && endpoint.transport() == MailboxTransport.UNIX) {
+            try {
+                Files.deleteIfExists(endpoint.socketPath());
+            } catch (IOException e) {
+                LOG.debug("cannot remove {}: {}", endpoint.socketPath(), e.getMessage());
+            }
+        }
+        LOG.info("mailbox of {} closed", selfName);
+    }
+
+    java.time.Duration handshakeTimeout() {
+        return context.handshakeTimeout();
+    }
+}

@@ -1,0 +1,98 @@
+package io.archipelago.interconnect.mailbox.internal;
+
+import io.archipelago.interconnect.mailbox.MailboxCounters;
+import io.archipelago.interconnect.mailbox.MailboxCounters.Counter;
+import io.archipelago.interconnect.mailbox.MailboxType;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * The mailbox's counters, resolved once from the {@link MailboxCounters} sink. Per-type counters
+ * are allocated on first use, so {@code status} lists only the types a kernel actually used.
+ *
+ * <pre>
+ *   mailbox.sent.&lt;TYPE&gt;        words sent, by type
+ *   mailbox.received.&lt;TYPE&gt;    words received (consumed from the FIFO), by type
+ *   mailbox.drops              words or frames dropped, all causes (the three below, and lost words)
+ *   mailbox.drops.malformed    frames that could not be decoded, from authenticated members
+ *   mailbox.drops.unknown_type words whose type code is unassigned
+ *   mailbox.drops.unhandled    words no handler or waiting request wanted
+ *   mailbox.lost_words         words queued for a peer whose link closed before they left
+ *   mailbox.fifo_full_waits    sends that found the peer's FIFO full and waited
+ *   mailbox.backlogged         words the interrupt context queued behind a full FIFO
+ *   mailbox.auth_failures      connections dropped: strangers, garbage, wrong secrets, silence
+ *   mailbox.links              links established (both directions)
+ *   mailbox.link_losses        links lost (peer died, restarted, or closed)
+ *   mailbox.request_timeouts   requests that got no reply before their deadline
+ *   mailbox.handler_errors     interrupt handlers that threw
+ *   mailbox.slow_handlers      interrupt handlers that ran longer than the threshold
+ *   mailbox.nop_out_of_order   NOP words whose running count was not the expected one
+ * </pre>
+ */
+public final class MailboxMetrics {
+
+    public static final String PREFIX = "mailbox.";
+
+    private final MailboxCounters sink;
+    private final AtomicReferenceArray<Counter> sent = new AtomicReferenceArray<>(MailboxType.CODES);
+    private final AtomicReferenceArray<Counter> received = new AtomicReferenceArray<>(MailboxType.CODES);
+    final Counter drops;
+    final Counter malformed;
+    final Counter unknownType;
+    final Counter unhandled;
+    final Counter lostWords;
+    final Counter fifoFullWaits;
+    final Counter backlogged;
+    final Counter authFailures;
+    final Counter links;
+    final Counter linkLosses;
+    final Counter requestTimeouts;
+    final Counter handlerErrors;
+    final Counter slowHandlers;
+    final Counter nopOutOfOrder;
+
+    public MailboxMetrics(MailboxCounters sink) {
+        this.sink = sink;
+        this.drops = sink.counter(PREFIX + "drops");
+        this.fifoFullWaits = sink.counter(PREFIX + "fifo_full_waits");
+        this.authFailures = sink.counter(PREFIX + "auth_failures");
+        this.malformed = sink.counter(PREFIX + "drops.malformed");
+        this.unknownType = sink.counter(PREFIX + "drops.unknown_type");
+        this.unhandled = sink.counter(PREFIX + "drops.unhandled");
+        this.lostWords = sink.counter(PREFIX + "lost_words");
+        this.backlogged = sink.counter(PREFIX + "backlogged");
+        this.links = sink.counter(PREFIX + "links");
+        this.linkLosses = sink.counter(PREFIX + "link_losses");
+        this.requestTimeouts = sink.counter(PREFIX + "request_timeouts");
+        this.handlerErrors = sink.counter(PREFIX + "handler_errors");
+        this.slowHandlers = sink.counter(PREFIX + "slow_handlers");
+        this.nopOutOfOrder = sink.counter(PREFIX + "nop_out_of_order");
+    }
+
+    void sent(MailboxType type) {
+        counter(sent, "sent.", type).increment();
+    }
+
+    void received(MailboxType type) {
+        counter(received, "received.", type).increment();
+    }
+
+    /** A drop of one of the specific kinds: counted there and in the total. */
+    void drop(Counter kind) {
+        kind.increment();
+        drops.increment();
+    }
+
+    void lost(int words) {
+        lostWords.add(words);
+        drops.add(words);
+    }
+
+    private Counter counter(AtomicReferenceArray<Counter> counters, String infix, MailboxType type) {
+        Counter counter = counters.get(type.code());
+        if (counter == null) {
+            counter = sink.counter(PREFIX + infix + type.name());
+            counters.compareAndSet(type.code(), null, counter);
+        }
+        return counter;
+    }
+}

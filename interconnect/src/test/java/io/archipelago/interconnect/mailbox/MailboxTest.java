@@ -1,0 +1,413 @@
+package io.archipelago.interconnect.mailbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.archipelago.interconnect.auth.ClusterSecret;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** {@link Mailbox} between members inside this JVM, over real TCP and Unix sockets. */
+@Timeout(60)
+class MailboxTest {
+
+    private static final Duration SECOND = Duration.ofSeconds(1);
+
+    private TestMembers members = new TestMembers();
+
+    @AfterEach
+    void closeAll() {
+        members.close();
+    }
+
+    @ParameterizedTest(name = "{0} over {1}")
+    @CsvSource({"TCP, EPOLL", "TCP, NIO", "UNIX, EPOLL", "UNIX, NIO"})
+    @Timeout(30)
+    void pingsBothWays(MailboxTransport transport, MailboxContext.Io io) {
+        members.close();
+        members = new TestMembers(transport, io);
+        Mailbox a = members.start(0);
+        Mailbox b = members.start(1);
+        assertThat(a.io()).isEqualTo(io.name().toLowerCase());
+        assertThat(a.endpoint()).get().extracting(MailboxEndpoint::transport).isEqualTo(transport);
+        for (int i = 0; i < 200; i++) {
+            assertThat(a.ping(1, SECOND)).isPositive();
+            assertThat(b.ping(0, SECOND)).isPositive();
+        }
+        assertThat(members.count(0, "mailbox.sent.PING")).isEqualTo(200);
+        assertThat(members.count(0, "mailbox.received.PONG")).isEqualTo(200);
+        assertThat(members.count(1, "mailbox.received.PING")).isEqualTo(200);
+        assertThat(members.count(1, "mailbox.sent.PONG")).isEqualTo(200);
+        // one link per pair, whoever spoke first
+        assertThat(members.count(0, "mailbox.links")).isEqualTo(1);
+        assertThat(members.count(1, "mailbox.links")).isEqualTo(1);
+        assertThat(members.count(0, "mailbox.drops") + members.count(1, "mailbox.drops")).isZero();
+    }
+
+    @Test
+    void requestGetsTheReplyOfAnAcceptedTypeWithItsSequenceNumber() {
+        Mailbox a = members.start(0);
+        Mailbox b = members.start(1);
+        b.onInterrupt(MailboxType.GET_EXCLUSIVE, irq -> {
+            if (irq.payload() % 2 == 0) {
+                irq.reply(MailboxType.PUT_EXCLUSIVE, irq.payload());
+            } else {
+                irq.reply(MailboxType.NACK, 7);
+            }
+        });
+        for (int page = 0; page < 40; page++) {
+            MailboxWord reply = a.request(1, MailboxType.GET_EXCLUSIVE, page, SECOND, MailboxType.PUT_EXCLUSIVE, MailboxType.NACK);
+            if (page % 2 == 0) {
+                assertThat(reply.type()).isEqualTo(MailboxType.PUT_EXCLUSIVE);
+                assertThat(reply.payload()).isEqualTo(page);
+            } else {
+                assertThat(reply).extracting(MailboxWord::type, MailboxWord::payload).containsExactly(MailboxType.NACK, 7);
+            }
+        }
+    }
+
+    @Test
+    void concurrentRequestersEachGetTheirOwnReply() throws Exception {
+        Mailbox a = members.start(0);
+        Mailbox b = members.start(1);
+        b.onInterrupt(MailboxType.GET_EXCLUSIVE, irq -> irq.reply(MailboxType.PUT_EXCLUSIVE, irq.payload()));
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        Thread[] threads = new Thread[6];
+        for (int t = 0; t < threads.length; t++) {
+            int base = t * 100_000;
+            threads[t] = Thread.ofPlatform().start(() -> {
+                try {
+                    for (int i = 0; i < 300; i++) {
+                        MailboxWord reply = a.request(1, MailboxType.GET_EXCLUSIVE, base + i, Duration.ofSeconds(5), MailboxType.PUT_EXCLUSIVE);
+                        assertThat(reply.payload()).isEqualTo(base + i);
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            });
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        assertThat(failures).isEmpty();
+    }
+
+    @Test
+    void orderIsKeptUnderLoadInBothDirectionsAtOnce() throws Exception {
+        Mailbox a = members.start(0);
+        Mailbox b = members.start(1);
+        int words = 50_000;
+        AtomicReference<Mailbox.StreamResult> fromB = new AtomicReference<>();
+        Thread reverse = Thread.ofPlatform().start(() -> fromB.set(b.stream(0, words, SECOND, Duration.ofSeconds(30))));
+        Mailbox.StreamResult fromA = a.stream(1, words, SECOND, Duration.ofSeconds(30));
+        reverse.join();
+        assertThat(fromA.words()).isEqualTo(words);
+        assertThat(fromB.get().words()).isEqualTo(words);
+        assertThat(members.count(1, "mailbox.received.NOP")).isEqualTo(words);
+        assertThat(members.count(0, "mailbox.received.NOP")).isEqualTo(words);
+        assertThat(members.count(0, "mailbox.nop_out_of_order")).isZero();
+        assertThat(members.count(1, "mailbox.nop_out_of_order")).isZero();
+        assertThat(members.count(0, "mailbox.drops") + members.count(1, "mailbox.drops")).isZero();
+    }
+
+    @Test
+    void aFullFifoMakesTheSenderWaitThenProceedInOrder() throws Exception {
+        Mailbox a = members.start(0);
+        Mailbox b = members.start(1);
+        CountDownLatch release = new CountDownLatch(1);
+        List<Integer> received = new CopyOnWriteArrayList<>();
+        // A misbehaving handler that blocks the interrupt context, as a stopped kernel would: nothing more is consumed.
+        b.onInterrupt(MailboxType.IRQ, irq -> {
+            received.add(irq.payload());
+            if (irq.payload() == 0) {
+                awaitQuietly(release);
+            }
+        });
+        a.ping(1, SECOND); // link up
+        long before = members.count(0, "mailbox.fifo_full_waits");
+        for (int irq = 0; irq < 4; irq++) {
+            a.send(1, MailboxType.IRQ, irq); // fills the FIFO of depth 4 (word 0 is stuck in its handler)
+        }
+        AtomicInteger sentFifth = new AtomicInteger(-1);
+        long start = System.nanoTime();
+        Thread sender = Thread.ofPlatform().start(() -> {
+            a.send(1, MailboxType.IRQ, 4);
+            sentFifth.set((int) TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        });
+        await().atMost(Duration.ofSeconds(2)).until(() -> members.count(0, "mailbox.fifo_full_waits") == before + 1);
+        assertThat(sender.isAlive()).as("the fifth send waits on the full FIFO").isTrue();
+        Thread.sleep(200); // it keeps waiting while the FIFO stays full
+        assertThat(sender.isAlive()).isTrue();
+        release.countDown();
+        sender.join(2000);
+        assertThat(sentFifth.get()).isGreaterThanOrEqualTo(200);
+        await().atMost(Duration.ofSeconds(2)).until(() -> received.size() == 5);
+        assertThat(received).containsExactly(0, 1, 2, 3, 4);
+    }
+
+    @Test
+    void aFifoThatStaysFullFailsTheSenderNamingThePeer() {
+        members.close();
+        members = new TestMembers();
+        Mailbox a = members.start(members.context(0).fifoFullTimeout(Duration.ofMillis(300)));
+        Mailbox b = members.start(1);
+        CountDownLatch release = new CountDownLatch(1);
+        b.onInterrupt(MailboxType.IRQ, irq -> awaitQuietly(release));
+        try {
+            for (int irq = 0; irq < 4; irq++) {
+                a.send(1, MailboxType.IRQ, irq);
+            }
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> a.send(1, MailboxType.IRQ, 4))
+                .isInstanceOf(MailboxException.class)
+                .hasMessageContaining("member-1 (kernel 1)")
+                .hasMessageContaining("stayed full")
+                .satisfies(e -> assertThat(((MailboxException) e).reason()).isEqualTo(MailboxException.Reason.FIFO_FULL));
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(250L, 2000L);
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
+    void aRequestWithoutReplyFailsAtItsDeadlineNamingThePeer() {
+        Mailbox a = members.start(0);
+        Mailbox b = members.start(1);
+        b.onInterrupt(MailboxType.SUSPEND_NW, irq -> { }); // never acknowledges
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> a.request(1, MailboxType.SUSPEND_NW, 42, Duration.ofMillis(300), MailboxType.NW_ACK))
+            .isInstanceOf(MailboxException.class)
+            .hasMessageContaining("no NW_ACK from member-1 (kernel 1)")
+            .hasMessageContaining("300 ms")
+            .satisfies(e -> assertThat(((MailboxException) e).reason()).isEqualTo(MailboxException.Reason.NO_REPLY));
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(290L, 1500L);
+        assertThat(members.count(0, "mailbox.request_timeouts")).isEqualTo(1);
+    }
+
+    @Test
+    void aPeerThatGoesAwayMidRequestFailsTheRequestAtOnce() throws Exception {
+        Mailbox a = members.start(0);
+        Mailbox b = members.start(1);
+        CountDownLatch arrived = new CountDownLatch(1);
+        b.onInterrupt(MailboxType.GET_EXCLUSIVE, irq -> arrived.countDown()); // holds on to the page
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        long start = System.nanoTime();
+        Thread requester = Thread.ofPlatform().start(() -> {
+            try {
+                a.request(1, MailboxType.GET_EXCLUSIVE, 5, Duration.ofSeconds(20), MailboxType.PUT_EXCLUSIVE);
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        assertThat(arrived.await(5, TimeUnit.SECONDS)).isTrue();
+        members.stop(b, "killed by the test");
+        requester.join(5000);
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(5000);
+        assertThat(failure.get()).isInstanceOf(MailboxException.class).hasMessageContaining("member-1 (kernel 1)").hasMessageContaining("closed");
+        assertThat(((MailboxException) failure.get()).reason()).isEqualTo(MailboxException.Reason.DISCONNECTED);
+        // and a dead peer is reported as such, at once
+        assertThatThrownBy(() -> a.ping(1, SECOND)).isInstanceOf(MailboxException.class).hasMessageContaining("not alive")
+            .hasMessageContaining("killed by the test");
+    }
+
+    @Test
+    void aRestartedPeerIsReachedAgainAtItsNewEndpoint() {
+        Mailbox a = members.start(0);
+        Mailbox b = members.start(1);
+        a.ping(1, SECOND);
+        MailboxEndpoint old = b.endpoint().orElseThrow();
+        members.stop(b, "restarting");
+        Mailbox again = members.start(1);
+        assertThat(again.endpoint()).get().isNotEqualTo(old);
+        assertThat(a.ping(1, Duration.ofSeconds(3))).isPositive();
+        assertThat(again.ping(0, SECOND)).isPositive();
+        assertThat(members.count(0, "mailbox.links")).isEqualTo(2);
+        assertThat(members.count(0, "mailbox.link_losses")).isEqualTo(1);
+    }
+
+    @Test
+    void whenBothConnectAtOnceOneLinkWinsAndNoWordIsLost() throws Exception {
+        for (int round = 0; round < 15; round++) {
+            try (TestMembers pair = new TestMembers()) {
+                Mailbox a = pair.start(0);
+                Mailbox b = pair.start(1);
+                AtomicInteger atA = new AtomicInteger();
+                AtomicInteger atB = new AtomicInteger();
+                a.onInterrupt(MailboxType.IRQ, irq -> atA.incrementAndGet());
+                b.onInterrupt(MailboxType.IRQ, irq -> atB.incrementAndGet());
+                CyclicBarrier start = new CyclicBarrier(2);
+                List<Throwable> failures = new CopyOnWriteArrayList<>();
+                Thread other = Thread.ofPlatform().start(() -> {
+                    try {
+                        start.await();
+                        for (int i = 0; i < 10; i++) {
+                            b.send(0, MailboxType.IRQ, i);
+                        }
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                });
+                start.await();
+                for (int i = 0; i < 10; i++) {
+                    a.send(1, MailboxType.IRQ, i);
+                }
+                other.join();
+                assertThat(failures).isEmpty();
+                await().atMost(Duration.ofSeconds(2)).until(() -> atA.get() == 10 && atB.get() == 10);
+                assertThat(a.ping(1, SECOND)).isPositive();
+                assertThat(pair.count(0, "mailbox.links")).as("round %d", round).isEqualTo(1);
+                assertThat(pair.count(1, "mailbox.links")).as("round %d", round).isEqualTo(1);
+                assertThat(pair.count(0, "mailbox.drops") + pair.count(1, "mailbox.drops")).isZero();
+                assertThat(pair.count(0, "mailbox.auth_failures") + pair.count(1, "mailbox.auth_failures")).isZero();
+            }
+        }
+    }
+
+    @Test
+    void aMemberWithoutEndpointSendsAndIsAnsweredOnItsOwnLink() {
+        Mailbox kernel = members.start(1);
+        AtomicInteger irqs = new AtomicInteger();
+        kernel.onInterrupt(MailboxType.IRQ, irq -> {
+            irqs.incrementAndGet();
+            irq.reply(MailboxType.ACK, irq.payload());
+        });
+        Mailbox coordinator = members.start(members.context(MemberIds.COORDINATOR).memberName("coordinator").serve(false));
+        assertThat(coordinator.endpoint()).isEmpty();
+        MailboxWord ack = coordinator.request(1, MailboxType.IRQ, 33, SECOND, MailboxType.ACK);
+        assertThat(ack.payload()).isEqualTo(33);
+        assertThat(irqs.get()).isEqualTo(1);
+        // the kernel can send to the coordinator while the coordinator's link is up
+        AtomicInteger atCoordinator = new AtomicInteger();
+        coordinator.onInterrupt(MailboxType.BALLOON_REQUEST, irq -> atCoordinator.addAndGet(irq.payload()));
+        kernel.send(MemberIds.COORDINATOR, MailboxType.BALLOON_REQUEST, 3);
+        await().atMost(Duration.ofSeconds(2)).until(() -> atCoordinator.get() == 3);
+        assertThat(kernel.ping(MemberIds.COORDINATOR, SECOND)).isPositive();
+        // without a link, the kernel cannot reach a member that publishes no endpoint: a clear error, no hang
+        coordinator.close();
+        await().atMost(Duration.ofSeconds(2)).until(() -> !kernel.linked(MemberIds.COORDINATOR));
+        assertThatThrownBy(() -> kernel.send(MemberIds.COORDINATOR, MailboxType.IRQ, 1)).isInstanceOf(MailboxException.class)
+            .hasMessageContaining("only it can initiate");
+    }
+
+    @Test
+    void theInterruptContextMayPostBeyondAFullFifoAndOrderIsKept() {
+        Mailbox a = members.start(0);
+        Mailbox b = members.start(1);
+        List<Integer> atB = new CopyOnWriteArrayList<>();
+        b.onInterrupt(MailboxType.MIGRATE, irq -> atB.add(irq.payload()));
+        // on A's interrupt context, one IRQ fans out 50 words to B, far beyond B's FIFO depth of 4
+        a.onInterrupt(MailboxType.IRQ, irq -> {
+            for (int i = 0; i < 50; i++) {
+                irq.post(1, MailboxType.MIGRATE, i);
+            }
+        });
+        b.send(0, MailboxType.IRQ, 1);
+        await().atMost(Duration.ofSeconds(3)).until(() -> atB.size() == 50);
+        assertThat(atB).isSorted().hasSize(50);
+        assertThat(members.count(0, "mailbox.backlogged")).isPositive();
+        assertThat(members.count(0, "mailbox.lost_words")).isZero();
+    }
+
+    @Test
+    void handlersMayNotBlockAndTheApiSaysSo() {
+        Mailbox a = members.start(members.context(0).slowHandler(Duration.ofMillis(2)));
+        Mailbox b = members.start(1);
+        AtomicReference<Throwable> fromHandler = new AtomicReference<>();
+        a.onInterrupt(MailboxType.IRQ, irq -> {
+            assertThat(a.inInterruptContext()).isTrue();
+            try {
+                a.send(1, MailboxType.ACK, 0);
+            } catch (Throwable e) {
+                fromHandler.set(e);
+            }
+        });
+        a.onInterrupt(MailboxType.MIGRATE, irq -> {
+            throw new IllegalStateException("a buggy handler");
+        });
+        a.onInterrupt(MailboxType.RESUME_NW, irq -> {
+            long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(10);
+            while (System.nanoTime() < end) {
+                Thread.onSpinWait();
+            }
+        });
+        b.send(0, MailboxType.IRQ, 0);
+        b.send(0, MailboxType.MIGRATE, 0);
+        b.send(0, MailboxType.RESUME_NW, 0);
+        await().atMost(Duration.ofSeconds(2)).until(() -> members.count(0, "mailbox.slow_handlers") == 1);
+        assertThat(fromHandler.get()).isInstanceOf(MailboxException.class).hasMessageContaining("must never block");
+        assertThat(((MailboxException) fromHandler.get()).reason()).isEqualTo(MailboxException.Reason.WOULD_BLOCK_INTERRUPT_CONTEXT);
+        assertThat(members.count(0, "mailbox.handler_errors")).isEqualTo(1);
+        assertThat(a.inInterruptContext()).isFalse();
+        assertThat(b.ping(0, SECOND)).isPositive(); // the mailbox carries on
+    }
+
+    @Test
+    void wordsNobodyWantsAreCountedAndDropped() {
+        Mailbox a = members.start(0);
+        members.start(1);
+        a.send(1, MailboxType.BALLOON_GRANT, 9); // B registered no handler and waits for no grant
+        a.send(1, MailboxType.PONG, 1);          // an unsolicited reply
+        await().atMost(Duration.ofSeconds(2)).until(() -> members.count(1, "mailbox.drops.unhandled") == 2);
+        assertThat(members.count(1, "mailbox.drops")).isEqualTo(2);
+        assertThat(a.ping(1, SECOND)).isPositive();
+    }
+
+    @Test
+    void aMemberWithAWrongSecretIsRefusedAndCountedWhileMembersKeepTalking() {
+        Mailbox a = members.start(0);
+        Mailbox b = members.start(1);
+        a.ping(1, SECOND);
+        MailboxContext wrong = members.context(2).secret(ClusterSecret.generate());
+        Mailbox impostor = Mailbox.start(wrong);
+        try {
+            assertThatThrownBy(() -> impostor.ping(1, SECOND)).isInstanceOf(MailboxException.class)
+                .hasMessageContaining("WRONG_PROOF")
+                .satisfies(e -> assertThat(((MailboxException) e).reason()).isEqualTo(MailboxException.Reason.AUTHENTICATION));
+            // and a member does not link to an impostor that answers at a member's endpoint
+            members.directory.put(5, PeerAddress.alive(5, "fake", 1, impostor.endpoint().orElseThrow()));
+            assertThatThrownBy(() -> a.ping(5, SECOND)).isInstanceOf(MailboxException.class);
+        } finally {
+            impostor.close();
+        }
+        assertThat(members.count(1, "mailbox.auth_failures")).isEqualTo(1);
+        assertThat(a.ping(1, SECOND)).isPositive();
+        assertThat(b.ping(0, SECOND)).isPositive();
+    }
+
+    @Test
+    void invalidPayloadsAndSelfSendsAreRefused() {
+        Mailbox a = members.start(0);
+        assertThatThrownBy(() -> a.send(1, MailboxType.IRQ, 1 << 24)).hasMessageContaining("24 bits");
+        assertThatThrownBy(() -> a.send(0, MailboxType.IRQ, 1)).hasMessageContaining("itself");
+        assertThatThrownBy(() -> a.onInterrupt(MailboxType.NOP, irq -> { })).hasMessageContaining("NOP");
+        assertThatThrownBy(() -> a.ping(9, Duration.ofMillis(300))).isInstanceOf(MailboxException.class)
+            .hasMessageContaining("member 9 (kernel 9) is not in the directory");
+    }
+
+    @Test
+    void aClosedMailboxFailsClearly() {
+        Mailbox a = members.start(0);
+        a.close();
+        assertThatThrownBy(() -> a.ping(1, SECOND)).isInstanceOf(MailboxException.class).hasMessageContaining("closed");
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
