@@ -4,6 +4,7 @@ import io.archipelago.control.proto.ShutdownReply;
 import io.archipelago.coordinator.CoordinatorContext;
 import io.archipelago.coordinator.CoordinatorInfo;
 import io.archipelago.coordinator.config.ClusterConfig;
+import io.archipelago.coordinator.launch.OsProcess;
 import io.archipelago.directory.ClusterDirectory;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -62,15 +63,18 @@ final class DownCommand implements Callable<Integer> {
             return 0;
         }
         ShutdownReply reply;
+        List<Long> pids = new java.util.ArrayList<>();
+        pids.add(info.get().pid());
         try (ControlClient client = ControlClient.connect(directory)) {
+            client.status().getKernelsList().forEach(kernel -> pids.add(kernel.getPid()));
             reply = client.shutdown(Duration.ofSeconds(graceSeconds));
         }
+        // Done only when the coordinator and every kernel it knew are gone.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(graceSeconds + 20);
-        ProcessHandle coordinator = ProcessHandle.of(info.get().pid()).orElse(null);
-        while (coordinator != null && coordinator.isAlive() && isArchipelago(coordinator)) {
+        while (pids.stream().anyMatch(OsProcess::running)) {
             if (System.nanoTime() - deadline > 0) {
-                throw new CliException("the coordinator of cluster '" + directory.clusterName() + "' (pid " + info.get().pid()
-                    + ") is still running " + (graceSeconds + 20) + " s after it was asked to stop");
+                throw new CliException("cluster '" + directory.clusterName() + "' still has processes running " + (graceSeconds + 20)
+                    + " s after it was asked to stop: pids " + pids.stream().filter(OsProcess::running).toList());
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
         }
@@ -103,7 +107,4 @@ final class DownCommand implements Callable<Integer> {
         }
     }
 
-    private static boolean isArchipelago(ProcessHandle process) {
-        return process.info().commandLine().map(line -> line.contains("io.archipelago")).orElse(true);
-    }
 }
