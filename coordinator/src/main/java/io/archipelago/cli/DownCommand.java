@@ -26,10 +26,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "down", mixinStandardHelpOptions = true,
-    description = {"Stops a running cluster: every kernel (SIGTERM, then SIGKILL after the grace period), then the coordinator,",
-        "and removes its global memory, maps and secret (the logs stay in <directory>/logs). Cleans up after a",
-        "coordinator that died."})
+@Command(name = "down", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+    header = "Stop a running cluster and leave no process behind.",
+    description = {"Stops every kernel (SIGTERM, then SIGKILL after the grace period), then the coordinator, and removes "
+        + "the cluster's global memory, maps and secret; the logs stay in <directory>/logs. Also cleans up after a "
+        + "coordinator that died."})
 final class DownCommand implements Callable<Integer> {
 
     @Mixin
