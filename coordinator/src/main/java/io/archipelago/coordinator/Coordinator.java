@@ -433,8 +433,12 @@ public final class Coordinator implements AutoCloseable {
         } finally {
             membership.close();
             memory.close();
-            for (Path file : List.of(directory.coordinatorInfoFile(), directory.memoryFile(), directory.membershipFile(),
-                directory.regionsFile(), directory.secretFile())) {
+            List<Path> files = new ArrayList<>(List.of(directory.coordinatorInfoFile(), directory.memoryFile(), directory.membershipFile(),
+                directory.regionsFile(), directory.secretFile()));
+            for (KernelSpec kernel : config.kernels()) {
+                files.add(directory.mailboxSocket(kernel.id())); // left behind by kernels killed with -9
+            }
+            for (Path file : files) {
                 try {
                     Files.deleteIfExists(file);
                 } catch (IOException e) {

@@ -70,7 +70,8 @@ final class StatusAssembler {
             .setHeartbeatAgeMs(current ? now - area.heartbeatMs() : -1)
             .setBlocks(census.getOrDefault(record.getKernelId(), 0))
             .setReason(record.getReason())
-            .setMailbox(endpoint(record.getMailbox()));
+            .setMailbox(endpoint(record.getMailbox()))
+            .setControl(record.getControl().getHost().isEmpty() ? "" : record.getControl().getHost() + ":" + record.getControl().getPort());
         if (current) {
             for (KernelCountersArea.CounterValue counter : area.read()) {
                 kernel.addCounters(Counter.newBuilder().setLabel(counter.label()).setValue(counter.value()));

@@ -30,6 +30,7 @@ public final class KernelContext {
     public static final String ADVERTISED_HOST_PROP = "archipelago.advertised-host";
     public static final String TRANSPORT_PROP = "archipelago.mailbox.transport";
     public static final String MAILBOX_PORT_PROP = "archipelago.mailbox.port";
+    public static final String FIFO_DEPTH_PROP = "archipelago.mailbox.fifo-depth";
     public static final String CONTROL_PORT_PROP = "archipelago.control.port";
     public static final String HEARTBEAT_PROP = "archipelago.heartbeat-interval-ms";
     public static final String ATTACH_TIMEOUT_PROP = "archipelago.attach-timeout-ms";
@@ -39,6 +40,9 @@ public final class KernelContext {
     /** A kernel id of -1 asks the kernel to claim the lowest free id (containers scaled by docker-compose). */
     public static final int CLAIM_KERNEL_ID = -1;
     public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofMillis(200);
+    /** OMAP4's mailbox FIFO holds four 32-bit messages. */
+    public static final int DEFAULT_FIFO_DEPTH = 4;
+    public static final int MAX_FIFO_DEPTH = 1024;
     public static final Duration DEFAULT_ATTACH_TIMEOUT = Duration.ofSeconds(30);
 
     private String clusterName = System.getProperty(CLUSTER_PROP, DEFAULT_CLUSTER);
@@ -56,6 +60,7 @@ public final class KernelContext {
     private String advertisedHost = System.getProperty(ADVERTISED_HOST_PROP);
     private String transport = System.getProperty(TRANSPORT_PROP, "tcp");
     private int mailboxPort = Integer.getInteger(MAILBOX_PORT_PROP, 0);
+    private int fifoDepth = Integer.getInteger(FIFO_DEPTH_PROP, DEFAULT_FIFO_DEPTH);
     private int controlPort = Integer.getInteger(CONTROL_PORT_PROP, 0);
     private Duration heartbeatInterval = Duration.ofMillis(Long.getLong(HEARTBEAT_PROP, DEFAULT_HEARTBEAT_INTERVAL.toMillis()));
     private Duration attachTimeout = Duration.ofMillis(Long.getLong(ATTACH_TIMEOUT_PROP, DEFAULT_ATTACH_TIMEOUT.toMillis()));
@@ -107,6 +112,9 @@ public final class KernelContext {
         }
         if (mailboxPort < 0 || mailboxPort > 65535) {
             problems.add("mailbox port: expected 0 (any) to 65535, found " + mailboxPort);
+        }
+        if (fifoDepth < 1 || fifoDepth > MAX_FIFO_DEPTH) {
+            problems.add("mailbox FIFO depth: expected 1 to " + MAX_FIFO_DEPTH + " words, found " + fifoDepth);
         }
         if (controlPort < 0 || controlPort > 65535) {
             problems.add("control port: expected 0 (any) to 65535, found " + controlPort);
@@ -288,6 +296,16 @@ public final class KernelContext {
 
     public KernelContext mailboxPort(int mailboxPort) {
         this.mailboxPort = mailboxPort;
+        return this;
+    }
+
+    /** Words each of this kernel's receive FIFOs holds, per peer (default 4, as OMAP4's mailbox). */
+    public int fifoDepth() {
+        return fifoDepth;
+    }
+
+    public KernelContext fifoDepth(int fifoDepth) {
+        this.fifoDepth = fifoDepth;
         return this;
     }
 

@@ -71,6 +71,9 @@ public final class KernelMain implements Callable<Integer> {
     @Option(names = "--mailbox-port", description = "Mailbox TCP port, 0 = any free port (default: ${DEFAULT-VALUE}).")
     int mailboxPort;
 
+    @Option(names = "--fifo-depth", paramLabel = "WORDS", description = "Mailbox FIFO depth per peer, 1 to 1024 words (default: ${DEFAULT-VALUE}).")
+    int fifoDepth = Integer.getInteger(KernelContext.FIFO_DEPTH_PROP, KernelContext.DEFAULT_FIFO_DEPTH);
+
     @Option(names = "--control-port", description = "Control API port, 0 = any free port (default: ${DEFAULT-VALUE}).")
     int controlPort;
 
@@ -106,6 +109,7 @@ public final class KernelMain implements Callable<Integer> {
             .advertisedHost(advertisedHost)
             .transport(transport)
             .mailboxPort(mailboxPort)
+            .fifoDepth(fifoDepth)
             .controlPort(controlPort)
             .heartbeatInterval(Duration.ofMillis(heartbeatMs))
             .attachTimeout(Duration.ofMillis(attachTimeoutMs))

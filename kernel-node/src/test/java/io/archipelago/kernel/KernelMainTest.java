@@ -22,7 +22,8 @@ class KernelMainTest {
         try {
             CommandLine cli = new CommandLine(new KernelMain());
             cli.setErr(new PrintWriter(err));
-            int code = cli.execute("--data-model", "sparc64", "--cores", "0", "--transport", "smoke-signals");
+            int code = cli.execute("--data-model", "sparc64", "--cores", "0", "--transport", "smoke-signals",
+                "--fifo-depth", "0");
             assertThat(code).isEqualTo(KernelMain.EXIT_CONFIG);
         } finally {
             System.setErr(saved);
@@ -30,7 +31,8 @@ class KernelMainTest {
         assertThat(captured.toString())
             .contains("unknown data model 'sparc64'")
             .contains("cores: expected 1 to 256, found 0")
-            .contains("mailbox transport: expected 'tcp' or 'unix', found 'smoke-signals'");
+            .contains("mailbox transport: expected 'tcp' or 'unix', found 'smoke-signals'")
+            .contains("mailbox FIFO depth: expected 1 to 1024 words, found 0");
     }
 
     @Test

@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
  *   coordinator.lock  held by the live coordinator (one coordinator per cluster)
  *   coordinator.json  where the coordinator serves the control API, and its pid
  *   cluster.yaml      the configuration the cluster was started with
+ *   mb-&lt;id&gt;.sock       kernel &lt;id&gt;'s mailbox, when the mailbox transport is unix
  *   logs/             one log file per kernel and one for the coordinator
  * </pre>
  */
@@ -74,6 +75,11 @@ public record ClusterDirectory(Path path, String clusterName) {
 
     public Path configFile() {
         return path.resolve("cluster.yaml");
+    }
+
+    /** Kernel {@code kernelId}'s mailbox socket (Unix domain socket transport); short, as socket paths are limited to 107 bytes. */
+    public Path mailboxSocket(int kernelId) {
+        return path.resolve("mb-" + kernelId + ".sock");
     }
 
     public Path logsDirectory() {

@@ -62,6 +62,12 @@ public record ClusterConfig(String cluster, MemoryGeometry memory, List<IslandCo
             heartbeatInterval, deadAfter, kernelJvmOptions);
     }
 
+    /** This configuration with another mailbox transport ("tcp" or "unix") and FIFO depth. */
+    public ClusterConfig withMailbox(String transport, int depth) {
+        return new ClusterConfig(cluster, memory, islands, controlHost, controlPort, transport, depth, launch, heartbeatInterval,
+            deadAfter, kernelJvmOptions);
+    }
+
     /** A kernel to launch: its id, its name and its island. */
     public record KernelSpec(int id, String name, IslandConfig island) {
     }

@@ -72,6 +72,7 @@ public final class LocalKernelLauncher {
             "--domain", spec.island().coherenceDomain(),
             "--power-model", spec.island().powerModel(),
             "--transport", config.mailboxTransport(),
+            "--fifo-depth", Integer.toString(config.fifoDepth()),
             "--heartbeat-ms", Long.toString(config.heartbeatInterval().toMillis()),
             "--watch-pid", Long.toString(ProcessHandle.current().pid())));
         return command;

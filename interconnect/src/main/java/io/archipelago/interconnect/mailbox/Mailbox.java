@@ -125,6 +125,35 @@ public final class Mailbox implements AutoCloseable {
         return MailboxWord.decode(core.request(peer, type, payload, accepted, timeout.toNanos()));
     }
 
+    /**
+     * Sends a request without waiting, from any thread including an interrupt handler: the
+     * future completes <b>on the interrupt context</b> with the reply (so its callbacks must not
+     * block either), or fails with a {@link MailboxException} naming the peer (NO_REPLY at the
+     * deadline, DISCONNECTED, FIFO_FULL when the interrupt context's backlog is full too).
+     */
+    public java.util.concurrent.CompletableFuture<MailboxWord> requestAsync(int peer, MailboxType type, int payload, Duration timeout,
+                                                                            MailboxType... replies) {
+        if (replies.length == 0) {
+            throw new IllegalArgumentException("a request needs at least one accepted reply type");
+        }
+        int accepted = 0;
+        for (MailboxType reply : replies) {
+            accepted |= 1 << reply.code();
+        }
+        return core.requestAsync(peer, type, payload, accepted, timeout.toNanos()).thenApply(MailboxWord::decode);
+    }
+
+    /**
+     * PING/PONG round trips chained on the interrupt context: each PING leaves the moment the
+     * previous PONG is delivered, with no thread hand-off (the word's round trip between the two
+     * interrupt contexts). The calling thread waits for the whole series.
+     *
+     * @return the round trips in nanoseconds
+     */
+    public long[] pingFromInterruptContext(int peer, int count, Duration timeoutEach) {
+        return core.pingFromInterruptContext(peer, count, timeoutEach.toNanos());
+    }
+
     /** One PING/PONG round trip to a peer, from this thread; returns it in nanoseconds. */
     public long ping(int peer, Duration timeout) {
         return core.ping(peer, timeout.toNanos());

@@ -31,7 +31,12 @@ public final class MailboxContext {
     public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(3);
     /** Generous on purpose: on two shared cores a handler is often preempted for milliseconds without blocking. */
     public static final Duration DEFAULT_SLOW_HANDLER = Duration.ofMillis(10);
-    public static final Duration DEFAULT_SPIN = Duration.ofNanos(50_000);
+    /**
+     * No spinning by default: measured on a 2-core machine shared by several kernels, spinning
+     * (10 or 50 us) made round trips and throughput worse, as the spinner takes the core the
+     * interrupt contexts need to produce the answer (see README, "Mailbox").
+     */
+    public static final Duration DEFAULT_SPIN = Duration.ZERO;
     public static final int DEFAULT_BACKLOG_LIMIT = 1024;
 
     /** Which Netty I/O to use: epoll when the native library loads (AUTO), or forced. */
@@ -54,6 +59,7 @@ public final class MailboxContext {
     private Duration handshakeTimeout = Duration.ofMillis(Long.getLong(HANDSHAKE_TIMEOUT_PROP, DEFAULT_HANDSHAKE_TIMEOUT.toMillis()));
     private Duration slowHandler = DEFAULT_SLOW_HANDLER;
     private Duration spin = Duration.ofNanos(Long.getLong(SPIN_PROP, DEFAULT_SPIN.toNanos() / 1000) * 1000);
+    // (archipelago.mailbox.spin-us: microseconds a waiting thread spins before it parks)
     private int backlogLimit = DEFAULT_BACKLOG_LIMIT;
     private PeerDirectory directory = PeerDirectory.none();
     private MailboxCounters counters = MailboxCounters.inMemory();

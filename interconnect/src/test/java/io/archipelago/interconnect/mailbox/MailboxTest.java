@@ -387,6 +387,52 @@ class MailboxTest {
     }
 
     @Test
+    void asynchronousRequestsCompleteOnTheInterruptContextAndTimeOut() throws Exception {
+        Mailbox a = members.start(0);
+        Mailbox b = members.start(1);
+        b.onInterrupt(MailboxType.SUSPEND_NW, irq -> {
+            if (irq.payload() != 13) {
+                irq.reply(MailboxType.NW_ACK, irq.payload());
+            }
+        });
+        // a handler on A forwards an IRQ as a request to B and reacts to the answer, without ever blocking
+        List<Integer> acknowledged = new CopyOnWriteArrayList<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        a.onInterrupt(MailboxType.IRQ, irq -> a.requestAsync(1, MailboxType.SUSPEND_NW, irq.payload(), SECOND, MailboxType.NW_ACK)
+            .whenComplete((reply, error) -> {
+                if (error != null) {
+                    failure.set(error);
+                } else {
+                    assertThat(a.inInterruptContext()).isTrue();
+                    acknowledged.add(reply.payload());
+                }
+            }));
+        b.send(0, MailboxType.IRQ, 7);
+        await().atMost(Duration.ofSeconds(2)).until(() -> acknowledged.contains(7));
+        long start = System.nanoTime();
+        MailboxWord unanswered = null;
+        try {
+            unanswered = a.requestAsync(1, MailboxType.SUSPEND_NW, 13, Duration.ofMillis(200), MailboxType.NW_ACK).get(3, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            assertThat(e.getCause()).isInstanceOf(MailboxException.class).hasMessageContaining("no NW_ACK from member-1 (kernel 1)");
+        }
+        assertThat(unanswered).isNull();
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(190L, 1500L);
+        assertThat(failure.get()).isNull();
+        assertThat(members.count(0, "mailbox.request_timeouts")).isEqualTo(1);
+    }
+
+    @Test
+    void pingsChainedOnTheInterruptContext() {
+        Mailbox a = members.start(0);
+        members.start(1);
+        long[] samples = a.pingFromInterruptContext(1, 500, SECOND);
+        assertThat(samples).hasSize(500);
+        assertThat(java.util.Arrays.stream(samples).min().orElseThrow()).isPositive();
+        assertThat(members.count(1, "mailbox.received.PING")).isEqualTo(500);
+    }
+
+    @Test
     void invalidPayloadsAndSelfSendsAreRefused() {
         Mailbox a = members.start(0);
         assertThatThrownBy(() -> a.send(1, MailboxType.IRQ, 1 << 24)).hasMessageContaining("24 bits");

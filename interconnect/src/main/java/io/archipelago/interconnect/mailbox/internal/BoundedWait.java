@@ -27,16 +27,12 @@ public final class BoundedWait {
         }
         long start = System.nanoTime();
         long spinEnd = start + Math.min(spinNanos, Math.max(0, deadlineNanos - start));
-        int spins = 0;
         while (System.nanoTime() - spinEnd < 0) {
             for (int i = 0; i < 32; i++) {
                 Thread.onSpinWait();
             }
             if (condition.getAsBoolean()) {
                 return true;
-            }
-            if (++spins % 64 == 0) {
-                Thread.yield();
             }
         }
         Thread self = Thread.currentThread();

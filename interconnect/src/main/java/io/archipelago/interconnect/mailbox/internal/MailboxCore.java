@@ -60,6 +60,7 @@ public final class MailboxCore implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MailboxCore.class);
     private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    private static final long DEADLINE_SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     final MailboxContext context;
     final int selfId;
@@ -86,6 +87,9 @@ public final class MailboxCore implements AutoCloseable {
     private final int creditThreshold;
     private final ChannelFutureListener lostOnFailure;
     private volatile boolean closed;
+    /** Asynchronous requests not known to be done, for the deadline sweep (interrupt context only). */
+    private final java.util.ArrayDeque<PendingRequest> asyncPending = new java.util.ArrayDeque<>();
+    private boolean sweepArmed;
     private Channel server;
     private MailboxEndpoint endpoint;
 
@@ -260,6 +264,128 @@ public final class MailboxCore implements AutoCloseable {
         } finally {
             queue.unregister(request);
         }
+    }
+
+    /**
+     * Sends a request without waiting: the future completes on the interrupt context with the
+     * reply word, or fails (NO_REPLY at the deadline, DISCONNECTED, FIFO_FULL when the backlog
+     * is full too). Usable from interrupt handlers, which must not block.
+     */
+    public CompletableFuture<Integer> requestAsync(int peer, MailboxType type, int payload, int acceptedTypes, long timeoutNanos) {
+        checkPayload(type, payload);
+        MemberIds.check(peer);
+        CompletableFuture<Integer> future = new CompletableFuture<>();
+        if (loop.inEventLoop()) {
+            startAsyncRequest(peer, type, payload, acceptedTypes, timeoutNanos, future);
+        } else {
+            try {
+                loop.execute(() -> startAsyncRequest(peer, type, payload, acceptedTypes, timeoutNanos, future));
+            } catch (RejectedExecutionException e) {
+                future.completeExceptionally(new MailboxException(Reason.CLOSED, peer, "the mailbox of " + selfName + " is closed"));
+            }
+        }
+        return future;
+    }
+
+    private void startAsyncRequest(int peer, MailboxType type, int payload, int acceptedTypes, long timeoutNanos,
+                                   CompletableFuture<Integer> future) {
+        try {
+            checkOpen(peer);
+            PeerQueue queue = queue(peer);
+            PendingRequest request = new PendingRequest(acceptedTypes, future);
+            request.queue = queue;
+            int sequence = queue.register(request);
+            if (sequence < 0) {
+                throw new MailboxException(Reason.NO_REPLY, peer, "cannot send " + type + " to " + describe(queue)
+                    + ": all 16 sequence numbers are taken by outstanding requests");
+            }
+            request.deadlineNanos = System.nanoTime() + timeoutNanos;
+            request.describe = () -> "no " + acceptedNames(acceptedTypes) + " from " + describe(queue) + " to " + type + "#"
+                + request.sequence + "(" + payload + ") within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms";
+            asyncPending.add(request);
+            armDeadlineSweep();
+            try {
+                post(peer, MailboxWord.encode(type, sequence, payload));
+            } catch (MailboxException e) {
+                queue.unregister(request);
+                throw e;
+            }
+        } catch (MailboxException e) {
+            future.completeExceptionally(e);
+        }
+    }
+
+    /**
+     * (interrupt context) Deadlines of asynchronous requests are checked by one periodic sweep
+     * while any is outstanding, not by a timer per request (which would re-arm the event loop's
+     * timer on every round trip).
+     */
+    private void armDeadlineSweep() {
+        if (sweepArmed || asyncPending.isEmpty()) {
+            return;
+        }
+        sweepArmed = true;
+        loop.schedule(() -> {
+            sweepArmed = false;
+            long now = System.nanoTime();
+            for (java.util.Iterator<PendingRequest> it = asyncPending.iterator(); it.hasNext(); ) {
+                PendingRequest request = it.next();
+                if (request.done()) {
+                    it.remove();
+                } else if (now - request.deadlineNanos >= 0) {
+                    it.remove();
+                    PeerQueue queue = request.queue;
+                    if (queue.pending.compareAndSet(request.sequence, request, null)) {
+                        metrics.requestTimeouts.increment();
+                        request.fail(new MailboxException(Reason.NO_REPLY, queue.peerId, request.describe.get()));
+                    }
+                }
+            }
+            armDeadlineSweep();
+        }, DEADLINE_SWEEP_NANOS, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * PING/PONG round trips chained on the interrupt context: each PING leaves from the interrupt
+     * context the moment the previous PONG is delivered there, as a kernel would from its
+     * interrupt handler. The calling thread only waits for the whole series.
+     *
+     * @return the round trips in nanoseconds
+     */
+    public long[] pingFromInterruptContext(int peer, int count, long timeoutNanos) {
+        checkCaller("ping", peer);
+        long[] samples = new long[count];
+        CompletableFuture<long[]> done = new CompletableFuture<>();
+        loop.execute(() -> chainPing(peer, samples, 0, timeoutNanos, done));
+        try {
+            return done.get((long) count * timeoutNanos + TimeUnit.SECONDS.toNanos(5), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof MailboxException failure) {
+                throw new MailboxException(failure.reason(), peer, failure.getMessage(), failure);
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new MailboxException(Reason.NO_REPLY, peer, "the chain of " + count + " PINGs to " + describe(queue(peer))
+                + " did not finish in time");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MailboxException(Reason.NO_REPLY, peer, "interrupted while pinging " + describe(queue(peer)));
+        }
+    }
+
+    private void chainPing(int peer, long[] samples, int index, long timeoutNanos, CompletableFuture<long[]> done) {
+        int payload = pingPayload.incrementAndGet() & MailboxWord.PAYLOAD_MASK;
+        long start = System.nanoTime();
+        requestAsync(peer, MailboxType.PING, payload, 1 << MailboxType.PONG.code(), timeoutNanos).whenComplete((reply, error) -> {
+            samples[index] = System.nanoTime() - start;
+            if (error != null) {
+                done.completeExceptionally(error);
+            } else if (index + 1 < samples.length) {
+                chainPing(peer, samples, index + 1, timeoutNanos, done);
+            } else {
+                done.complete(samples);
+            }
+        });
     }
 
     /** One PING/PONG round trip; returns its duration in nanoseconds. */

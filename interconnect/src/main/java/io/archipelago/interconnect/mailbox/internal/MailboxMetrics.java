@@ -52,20 +52,49 @@ public final class MailboxMetrics {
 
     public MailboxMetrics(MailboxCounters sink) {
         this.sink = sink;
+        // the three every status shows, even at zero; the rest appear once they count something
         this.drops = sink.counter(PREFIX + "drops");
         this.fifoFullWaits = sink.counter(PREFIX + "fifo_full_waits");
         this.authFailures = sink.counter(PREFIX + "auth_failures");
-        this.malformed = sink.counter(PREFIX + "drops.malformed");
-        this.unknownType = sink.counter(PREFIX + "drops.unknown_type");
-        this.unhandled = sink.counter(PREFIX + "drops.unhandled");
-        this.lostWords = sink.counter(PREFIX + "lost_words");
-        this.backlogged = sink.counter(PREFIX + "backlogged");
-        this.links = sink.counter(PREFIX + "links");
-        this.linkLosses = sink.counter(PREFIX + "link_losses");
-        this.requestTimeouts = sink.counter(PREFIX + "request_timeouts");
-        this.handlerErrors = sink.counter(PREFIX + "handler_errors");
-        this.slowHandlers = sink.counter(PREFIX + "slow_handlers");
-        this.nopOutOfOrder = sink.counter(PREFIX + "nop_out_of_order");
+        this.malformed = lazy("drops.malformed");
+        this.unknownType = lazy("drops.unknown_type");
+        this.unhandled = lazy("drops.unhandled");
+        this.lostWords = lazy("lost_words");
+        this.backlogged = lazy("backlogged");
+        this.links = lazy("links");
+        this.linkLosses = lazy("link_losses");
+        this.requestTimeouts = lazy("request_timeouts");
+        this.handlerErrors = lazy("handler_errors");
+        this.slowHandlers = lazy("slow_handlers");
+        this.nopOutOfOrder = lazy("nop_out_of_order");
+    }
+
+    /** A counter allocated in the sink on its first update (reads before that say 0). */
+    private Counter lazy(String suffix) {
+        String label = PREFIX + suffix;
+        return new Counter() {
+            private volatile Counter resolved;
+
+            @Override
+            public void add(long delta) {
+                Counter counter = resolved;
+                if (counter == null) {
+                    synchronized (this) {
+                        if (resolved == null) {
+                            resolved = sink.counter(label);
+                        }
+                        counter = resolved;
+                    }
+                }
+                counter.add(delta);
+            }
+
+            @Override
+            public long get() {
+                Counter counter = resolved;
+                return counter == null ? 0 : counter.get();
+            }
+        };
     }
 
     void sent(MailboxType type) {

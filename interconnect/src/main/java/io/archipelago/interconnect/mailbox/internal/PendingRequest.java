@@ -8,7 +8,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A requester waiting for its reply: registered under its sequence number in the peer's queue
  * before the request leaves, completed by the interrupt context when a word of an accepted type
- * with that sequence number arrives from that peer. The requester spins briefly, then parks.
+ * with that sequence number arrives from that peer. A thread spins briefly, then parks; an
+ * asynchronous request's future completes on the interrupt context instead.
  */
 final class PendingRequest {
 
@@ -26,16 +27,31 @@ final class PendingRequest {
         }
     }
 
-    final Thread waiter = Thread.currentThread();
+    /** The thread waiting, or null for an asynchronous request completed on the interrupt context. */
+    final Thread waiter;
+    /** The future of an asynchronous request, completed on the interrupt context; null for a waiting thread. */
+    final java.util.concurrent.CompletableFuture<Integer> future;
     /** Bit {@code 1 << code} set for each accepted reply type. */
     final int acceptedTypes;
     int sequence;
+    /** For asynchronous requests: their queue, deadline and timeout message (interrupt context only). */
+    PeerQueue queue;
+    long deadlineNanos;
+    java.util.function.Supplier<String> describe;
     private volatile int state;
     private int reply;
     private MailboxException failure;
 
     PendingRequest(int acceptedTypes) {
         this.acceptedTypes = acceptedTypes;
+        this.waiter = Thread.currentThread();
+        this.future = null;
+    }
+
+    PendingRequest(int acceptedTypes, java.util.concurrent.CompletableFuture<Integer> future) {
+        this.acceptedTypes = acceptedTypes;
+        this.waiter = null;
+        this.future = future;
     }
 
     boolean accepts(int typeCode) {
@@ -46,17 +62,23 @@ final class PendingRequest {
     void complete(int word) {
         reply = word;
         wake(REPLIED);
+        if (future != null) {
+            future.complete(word);
+        }
     }
 
     /** By the interrupt context (or on close): no reply will come. */
     void fail(MailboxException cause) {
         failure = cause;
         wake(FAILED);
+        if (future != null) {
+            future.completeExceptionally(cause);
+        }
     }
 
     private void wake(int outcome) {
         int previous = (int) STATE.getAndSet(this, outcome);
-        if (previous == PARKED) {
+        if (previous == PARKED && waiter != null) {
             LockSupport.unpark(waiter);
         }
     }

@@ -1,0 +1,166 @@
+package io.archipelago.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Two JVM processes running {@link SocketPingPong} (echo and ping), launched like kernels (same
+ * java, class path and JVM options), driven over the pinger's stdin/stdout. A watchdog kills both
+ * after the deadline, so a stuck baseline becomes an error, not a hang.
+ */
+public final class BaselinePair implements AutoCloseable {
+
+    private final Process echo;
+    private final Process pinger;
+    private final BufferedReader pingerOut;
+    private final Writer pingerIn;
+    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "baseline-watchdog");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    private BaselinePair(Process echo, Process pinger, Duration deadline) {
+        this.echo = echo;
+        this.pinger = pinger;
+        this.pingerOut = new BufferedReader(new InputStreamReader(pinger.getInputStream(), StandardCharsets.US_ASCII));
+        this.pingerIn = new OutputStreamWriter(pinger.getOutputStream(), StandardCharsets.US_ASCII);
+        watchdog.schedule(this::kill, deadline.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Starts the echo process, then the pinger connected to it.
+     *
+     * @param socketPath the Unix socket to use, or null for TCP loopback
+     */
+    public static BaselinePair start(Path java, String classPath, List<String> jvmOptions, Path socketPath, Duration deadline) {
+        String transport = socketPath == null ? "tcp" : "unix";
+        Process echo = null;
+        try {
+            List<String> echoArgs = new ArrayList<>(List.of("echo", transport));
+            if (socketPath != null) {
+                echoArgs.add(socketPath.toString());
+            }
+            echo = launch(java, classPath, jvmOptions, echoArgs);
+            BufferedReader echoOut = new BufferedReader(new InputStreamReader(echo.getInputStream(), StandardCharsets.US_ASCII));
+            String ready = echoOut.readLine();
+            if (ready == null || !ready.startsWith("READY ")) {
+                throw new IllegalStateException("the baseline echo process did not start: it said '" + ready + "' and "
+                    + (echo.isAlive() ? "still runs" : "exited with " + echo.waitFor()));
+            }
+            Process pinger = launch(java, classPath, jvmOptions, List.of("ping", transport, ready.substring(6)));
+            return new BaselinePair(echo, pinger, deadline);
+        } catch (IOException e) {
+            if (echo != null) {
+                echo.destroyForcibly();
+            }
+            throw new UncheckedIOException("cannot start the baseline processes with " + java + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            echo.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting the baseline processes", e);
+        } catch (RuntimeException e) {
+            if (echo != null) {
+                echo.destroyForcibly();
+            }
+            throw e;
+        }
+    }
+
+    private static Process launch(Path java, String classPath, List<String> jvmOptions, List<String> args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(java.toString());
+        command.addAll(jvmOptions);
+        command.add("-cp");
+        command.add(classPath);
+        command.add(SocketPingPong.class.getName());
+        command.addAll(args);
+        return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    }
+
+    /** {@code count} round trips, one after the other; their durations in nanoseconds. */
+    public long[] ping(int count) {
+        String header = command("PING " + count);
+        if (!header.equals("SAMPLES " + count)) {
+            throw new IllegalStateException("the baseline pinger answered '" + header + "', expected 'SAMPLES " + count + "'");
+        }
+        long[] samples = new long[count];
+        for (int i = 0; i < count; i++) {
+            samples[i] = Long.parseLong(line());
+        }
+        return samples;
+    }
+
+    /** {@code count} words one way as fast as the socket takes them; the elapsed nanoseconds. */
+    public long stream(int count) {
+        String answer = command("STREAM " + count);
+        if (!answer.startsWith("STREAM ")) {
+            throw new IllegalStateException("the baseline pinger answered '" + answer + "', expected 'STREAM <ns>'");
+        }
+        return Long.parseLong(answer.substring(7));
+    }
+
+    private String command(String command) {
+        try {
+            pingerIn.write(command + "\n");
+            pingerIn.flush();
+        } catch (IOException e) {
+            throw new IllegalStateException("the baseline pinger is gone (" + describe() + "): " + e.getMessage(), e);
+        }
+        return line();
+    }
+
+    private String line() {
+        try {
+            String line = pingerOut.readLine();
+            if (line == null) {
+                throw new IllegalStateException("the baseline pinger stopped answering (" + describe() + ")");
+            }
+            return line;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private String describe() {
+        return "pinger " + (pinger.isAlive() ? "running" : "exited with " + pinger.exitValue()) + ", echo "
+            + (echo.isAlive() ? "running" : "exited with " + echo.exitValue());
+    }
+
+    private void kill() {
+        pinger.destroyForcibly();
+        echo.destroyForcibly();
+    }
+
+    @Override
+    public void close() {
+        try {
+            pingerIn.write("EXIT\n");
+            pingerIn.flush();
+        } catch (IOException ignored) {
+            // already gone
+        }
+        try {
+            if (!pinger.waitFor(2, TimeUnit.SECONDS) || !echo.waitFor(2, TimeUnit.SECONDS)) {
+                kill();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            kill();
+        } finally {
+            watchdog.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package io.archipelago.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The baseline of {@code archipelago bench mailbox}: a plain blocking-socket ping-pong of 4-byte
+ * words between two JVM processes, over the same kind of socket as the mailbox (TCP loopback with
+ * TCP_NODELAY, or a Unix domain socket), with no framing, authentication, flow control or thread
+ * hop. Run as two processes:
+ *
+ * <pre>
+ *   SocketPingPong echo tcp|unix [socket-path]   prints "READY &lt;port or path&gt;", then echoes every word
+ *   SocketPingPong ping tcp|unix &lt;port or path&gt;  reads commands on stdin:
+ *       PING n     n round trips, one after the other; prints "SAMPLES n" and n lines of nanoseconds
+ *       STREAM n   n words one way, one write each, then waits for the echo side's count;
+ *                  prints "STREAM &lt;elapsed ns&gt;"
+ *       EXIT
+ * </pre>
+ */
+public final class SocketPingPong {
+
+    /** A word that announces a one-way stream: the next word is its length. */
+    static final int STREAM = -1;
+
+    private SocketPingPong() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        if (args.length < 2 || !(args[1].equals("tcp") || args[1].equals("unix"))) {
+            System.err.println("usage: SocketPingPong echo tcp|unix [socket-path] | ping tcp|unix <port|socket-path>");
+            System.exit(2);
+        }
+        boolean unix = args[1].equals("unix");
+        switch (args[0]) {
+            case "echo" -> echo(unix, args.length > 2 ? args[2] : null);
+            case "ping" -> ping(unix, args[2]);
+            default -> {
+                System.err.println("unknown mode '" + args[0] + "': expected echo or ping");
+                System.exit(2);
+            }
+        }
+    }
+
+    private static void echo(boolean unix, String path) throws IOException {
+        try (ServerSocketChannel server = unix ? ServerSocketChannel.open(StandardProtocolFamily.UNIX) : ServerSocketChannel.open()) {
+            if (unix) {
+                Files.deleteIfExists(Path.of(path));
+                server.bind(UnixDomainSocketAddress.of(path));
+                System.out.println("READY " + path);
+            } else {
+                server.bind(new InetSocketAddress("127.0.0.1", 0));
+                System.out.println("READY " + ((InetSocketAddress) server.getLocalAddress()).getPort());
+            }
+            System.out.flush();
+            try (SocketChannel channel = server.accept()) {
+                if (!unix) {
+                    channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                }
+                ByteBuffer word = ByteBuffer.allocateDirect(4);
+                while (read(channel, word)) {
+                    int value = word.getInt(0);
+                    if (value == STREAM) {
+                        if (!read(channel, word)) {
+                            return;
+                        }
+                        int count = word.getInt(0);
+                        for (int i = 0; i < count; i++) {
+                            if (!read(channel, word)) {
+                                return;
+                            }
+                        }
+                        word.putInt(0, count);
+                    }
+                    write(channel, word);
+                }
+            } finally {
+                if (unix) {
+                    Files.deleteIfExists(Path.of(path));
+                }
+            }
+        }
+    }
+
+    private static void ping(boolean unix, String target) throws IOException {
+        SocketChannel channel = unix ? SocketChannel.open(UnixDomainSocketAddress.of(target))
+            : SocketChannel.open(new InetSocketAddress("127.0.0.1", Integer.parseInt(target)));
+        if (!unix) {
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        }
+        BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
+        PrintStream out = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false, StandardCharsets.US_ASCII);
+        ByteBuffer word = ByteBuffer.allocateDirect(4);
+        String command;
+        int next = 0;
+        while ((command = commands.readLine()) != null) {
+            String[] parts = command.trim().split(" ");
+            switch (parts[0]) {
+                case "PING" -> {
+                    long[] samples = new long[Integer.parseInt(parts[1])];
+                    for (int i = 0; i < samples.length; i++) {
+                        int value = next++ & Integer.MAX_VALUE;
+                        long start = System.nanoTime();
+                        word.putInt(0, value);
+                        write(channel, word);
+                        if (!read(channel, word) || word.getInt(0) != value) {
+                            throw new IOException("the echo process did not echo " + value);
+                        }
+                        samples[i] = System.nanoTime() - start;
+                    }
+                    out.println("SAMPLES " + samples.length);
+                    for (long sample : samples) {
+                        out.println(sample);
+                    }
+                    out.flush();
+                }
+                case "STREAM" -> {
+                    int count = Integer.parseInt(parts[1]);
+                    long start = System.nanoTime();
+                    word.putInt(0, STREAM);
+                    write(channel, word);
+                    word.putInt(0, count);
+                    write(channel, word);
+                    for (int i = 0; i < count; i++) {
+                        word.putInt(0, i);
+                        write(channel, word);
+                    }
+                    if (!read(channel, word) || word.getInt(0) != count) {
+                        throw new IOException("the echo process did not confirm the stream of " + count + " words");
+                    }
+                    out.println("STREAM " + (System.nanoTime() - start));
+                    out.flush();
+                }
+                case "EXIT" -> {
+                    channel.close();
+                    return;
+                }
+                default -> throw new IOException("unknown command '" + command + "'");
+            }
+        }
+        channel.close();
+    }
+
+    private static boolean read(SocketChannel channel, ByteBuffer word) throws IOException {
+        word.clear();
+        while (word.hasRemaining()) {
+            if (channel.read(word) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void write(SocketChannel channel, ByteBuffer word) throws IOException {
+        word.clear();
+        while (word.hasRemaining()) {
+            channel.write(word);
+        }
+    }
+}

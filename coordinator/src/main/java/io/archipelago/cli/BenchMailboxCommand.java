@@ -1,0 +1,447 @@
+package io.archipelago.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.archipelago.bench.BaselinePair;
+import io.archipelago.bench.LatencySummary;
+import io.archipelago.control.proto.ClusterStatus;
+import io.archipelago.control.proto.Counter;
+import io.archipelago.control.proto.KernelStatus;
+import io.archipelago.control.proto.MailboxPingReply;
+import io.archipelago.control.proto.MailboxPingRequest;
+import io.archipelago.control.proto.MailboxStreamReply;
+import io.archipelago.control.proto.MailboxStreamRequest;
+import io.archipelago.coordinator.Coordinator;
+import io.archipelago.coordinator.CoordinatorContext;
+import io.archipelago.coordinator.KernelChannels;
+import io.archipelago.coordinator.config.ClusterConfig;
+import io.archipelago.directory.ClusterDirectory;
+import io.archipelago.interconnect.auth.ClusterSecret;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code archipelago bench mailbox}: the PING/PONG round trip of the emulated mailbox between two
+ * kernel processes against a plain blocking-socket ping-pong between two JVM processes over the
+ * same kind of socket, measured in the same run, in interleaved rounds so that the machine's
+ * load affects both alike; plus one-way throughput through a FIFO of the cluster's depth.
+ */
+@Command(name = "mailbox", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, sortOptions = false,
+    header = "Mailbox round trip and throughput between two kernel processes, against a plain-socket baseline.",
+    description = {
+        "Boots a temporary cluster (K2's two kernels) unless --cluster names a running one, then measures, in the same run "
+            + "and in interleaved rounds, PING/PONG round trips from the first kernel to the second:",
+        "  mailbox    each PING leaves the first kernel's interrupt context when the previous PONG arrives there (the word's "
+            + "round trip between the two kernels' interrupt contexts: the thread that writes is the one that reads, as in the "
+            + "baseline);",
+        "  requester  each PING from a kernel thread that waits for its PONG with the request/reply helper (adds the hand-off "
+            + "between that thread and the interrupt context, as a DSM requester sees it);",
+        "  baseline   a 4-byte blocking-socket ping-pong between two fresh JVM processes over the same kind of socket.",
+        "Percentiles come from HdrHistogram over every measured round trip after the warm-up; ratio_p50 = mailbox p50 / "
+            + "baseline p50 (target <= 1.5), requester_ratio_p50 likewise. Throughput: NOP words one way from a kernel thread "
+            + "as fast as the FIFO allows, to the PONG that proves the last was consumed, against the same words on the plain "
+            + "socket (no FIFO)."})
+final class BenchMailboxCommand implements Callable<Integer> {
+
+    static final double TARGET_RATIO_P50 = 1.5;
+
+    @Option(names = "--json", description = "Print JSON: {\"mailbox_rtt_us\": {\"p50\", \"p99\", \"p999\", ...}, \"requester_rtt_us\": "
+        + "{...}, \"baseline_rtt_us\": {...}, \"ratio_p50\", \"requester_ratio_p50\", \"throughput_words_per_s\", ...}.")
+    boolean json;
+
+    @Option(names = "--transport", paramLabel = "tcp|unix", description = "Socket kind for the temporary cluster's mailbox and the "
+        + "baseline (default: tcp; with --cluster: the cluster's).")
+    String transport;
+
+    @Option(names = "--round-trips", paramLabel = "N", description = "Measured round trips of each kind (default: 50000; --quick: 20000).")
+    Integer roundTrips;
+
+    @Option(names = "--warmup", paramLabel = "N", description = "Round trips made first and not measured (default: 20000; --quick: 5000).")
+    Integer warmup;
+
+    @Option(names = "--rounds", paramLabel = "N", description = "Interleaved rounds the round trips are split into (default: ${DEFAULT-VALUE}).")
+    int rounds = 5;
+
+    @Option(names = "--throughput-words", paramLabel = "N", description = "Words streamed one way (default: 200000; --quick: 50000).")
+    Integer throughputWords;
+
+    @Option(names = "--fifo-depth", paramLabel = "WORDS", description = "Mailbox FIFO depth of the temporary cluster (default: ${DEFAULT-VALUE}).")
+    int fifoDepth = 4;
+
+    @Option(names = "--quick", description = "Fewer words (a CI smoke run; well under a minute), still >= 20000 round trips.")
+    boolean quick;
+
+    @Option(names = "--cluster", paramLabel = "NAME", description = "Measure this running cluster instead of a temporary one.")
+    String cluster;
+
+    @Option(names = "--home", paramLabel = "DIR", description = "Parent of cluster directories, for --cluster (default: $ARCHIPELAGO_HOME, "
+        + "else /dev/shm/archipelago).")
+    Path home;
+
+    @Spec
+    CommandSpec spec;
+
+    private PrintWriter progress;
+
+    @Override
+    public Integer call() {
+        int measured = roundTrips != null ? roundTrips : quick ? 20_000 : 50_000;
+        int warm = warmup != null ? warmup : quick ? 5_000 : 20_000;
+        int words = throughputWords != null ? throughputWords : quick ? 50_000 : 200_000;
+        if (measured < rounds || rounds < 1 || warm < 0 || words < 1) {
+            throw new CliException("expected --rounds >= 1, --round-trips >= --rounds, --warmup >= 0 and --throughput-words >= 1; found "
+                + rounds + ", " + measured + ", " + warm + ", " + words);
+        }
+        if (transport != null && !transport.equals("tcp") && !transport.equals("unix")) {
+            throw new CliException("--transport: expected tcp or unix, found '" + transport + "'");
+        }
+        progress = spec.commandLine().getErr();
+        try (Target target = cluster != null ? Target.running(clusterDirectory()) : Target.temporary(transport == null ? "tcp" : transport,
+            fifoDepth, this::say)) {
+            ObjectNode result = measure(target, measured, warm, words);
+            print(result);
+        }
+        return 0;
+    }
+
+    private ClusterDirectory clusterDirectory() {
+        return ClusterDirectory.under(home != null ? home : ClusterDirectory.defaultRoot(), cluster);
+    }
+
+    private void say(String line) {
+        if (progress != null) {
+            progress.println("bench mailbox: " + line);
+            progress.flush();
+        }
+    }
+
+    private ObjectNode measure(Target target, int measured, int warm, int words) {
+        List<KernelStatus> running = target.status().getKernelsList().stream().filter(k -> k.getState().equals("RUNNING"))
+            .sorted(Comparator.comparingInt(KernelStatus::getId)).toList();
+        if (running.size() < 2) {
+            throw new CliException("bench mailbox needs two RUNNING kernels; cluster '" + target.status().getCluster() + "' has "
+                + running.size());
+        }
+        KernelStatus from = running.get(0);
+        KernelStatus to = running.get(1);
+        try (KernelChannels kernels = new KernelChannels(target.secret(), "bench@" + ProcessHandle.current().pid())) {
+            say("warming up: " + warm + " round trips " + from.getName() + " -> " + to.getName());
+            MailboxPingReply first = ping(kernels, from, to, Math.max(1, warm), 1, false);
+            String socketKind = first.getTransport();
+            if (transport != null && !transport.equals(socketKind)) {
+                throw new CliException("cluster '" + target.status().getCluster() + "' runs its mailbox over " + socketKind
+                    + ", not " + transport + "; leave --transport out, or bench a temporary cluster");
+            }
+            Path socketDirectory = target.scratch();
+            Path baselineSocket = socketKind.equals("unix") ? socketDirectory.resolve("baseline.sock") : null;
+            Histogram mailbox = LatencySummary.histogram();
+            Histogram requester = LatencySummary.histogram();
+            Histogram baseline = LatencySummary.histogram();
+            Duration deadline = Duration.ofSeconds(120 + (long) (measured + warm) * 3 / 100 + words / 20_000);
+            try (BaselinePair pair = BaselinePair.start(target.java(), target.classPath(), target.jvmOptions(), baselineSocket, deadline)) {
+                say("baseline: blocking " + socketKind + " socket ping-pong between two JVM processes; warming up");
+                pair.ping(Math.max(1, warm));
+                ping(kernels, from, to, Math.max(1, warm), 1, true);
+                int perRound = measured / rounds;
+                for (int round = 0; round < rounds; round++) {
+                    int count = round == rounds - 1 ? measured - perRound * (rounds - 1) : perRound;
+                    say("round " + (round + 1) + " of " + rounds + ": " + count + " round trips of each kind");
+                    // rotate the order so that no kind always runs first
+                    for (int kind = 0; kind < 3; kind++) {
+                        switch ((round + kind) % 3) {
+                            case 0 -> LatencySummary.record(mailbox, samples(ping(kernels, from, to, 0, count, true)));
+                            case 1 -> LatencySummary.record(requester, samples(ping(kernels, from, to, 0, count, false)));
+                            default -> LatencySummary.record(baseline, pair.ping(count));
+                        }
+                    }
+                }
+                say("throughput: " + words + " words one way");
+                MailboxStreamReply stream = stream(kernels, from, to, words);
+                long baselineStreamNs = pair.stream(words);
+                return report(target, from, to, first, measured, warm, mailbox, requester, baseline, stream, words, baselineStreamNs);
+            }
+        }
+    }
+
+    private ObjectNode report(Target target, KernelStatus from, KernelStatus to, MailboxPingReply first, int measured, int warm,
+                              Histogram mailbox, Histogram requester, Histogram baseline, MailboxStreamReply stream, int words,
+                              long baselineStreamNs) {
+        LatencySummary mailboxRtt = LatencySummary.of(mailbox);
+        LatencySummary requesterRtt = LatencySummary.of(requester);
+        LatencySummary baselineRtt = LatencySummary.of(baseline);
+        KernelStatus receiver = target.status().getKernelsList().stream().filter(k -> k.getId() == to.getId()).findFirst().orElse(to);
+        ObjectNode root = StatusView.JSON.createObjectNode();
+        root.put("suite", "mailbox");
+        root.put("cluster", target.status().getCluster());
+        root.put("temporary_cluster", target.temporary());
+        root.put("from", from.getName());
+        root.put("to", to.getName());
+        root.put("transport", first.getTransport());
+        root.put("io", first.getIo());
+        root.put("fifo_depth", first.getFifoDepth());
+        root.put("round_trips", measured);
+        root.put("warmup", warm);
+        root.put("rounds", rounds);
+        root.set("mailbox_rtt_us", mailboxRtt.json());
+        root.set("requester_rtt_us", requesterRtt.json());
+        root.set("baseline_rtt_us", baselineRtt.json());
+        root.put("ratio_p50", ratio(mailboxRtt.p50(), baselineRtt.p50()));
+        root.put("ratio_p99", ratio(mailboxRtt.p99(), baselineRtt.p99()));
+        root.put("requester_ratio_p50", ratio(requesterRtt.p50(), baselineRtt.p50()));
+        root.put("requester_ratio_p99", ratio(requesterRtt.p99(), baselineRtt.p99()));
+        root.put("target_ratio_p50", TARGET_RATIO_P50);
+        root.put("target_met", mailboxRtt.p50() / baselineRtt.p50() <= TARGET_RATIO_P50);
+        double mailboxRate = words * 1e9 / stream.getElapsedNs();
+        double baselineRate = words * 1e9 / baselineStreamNs;
+        root.put("throughput_words", words);
+        root.put("throughput_words_per_s", Math.round(mailboxRate));
+        root.put("throughput_fifo_full_waits", stream.getFifoFullWaits());
+        root.put("baseline_throughput_words_per_s", Math.round(baselineRate));
+        root.put("throughput_ratio", ratio(mailboxRate, baselineRate));
+        root.put("receiver_nop_out_of_order", counter(receiver, "mailbox.nop_out_of_order"));
+        root.put("receiver_drops", counter(receiver, "mailbox.drops"));
+        return root;
+    }
+
+    private static double ratio(double a, double b) {
+        return b == 0 ? 0 : Math.round(a / b * 100) / 100.0;
+    }
+
+    private static long counter(KernelStatus kernel, String label) {
+        return kernel.getCountersList().stream().filter(c -> c.getLabel().equals(label)).mapToLong(Counter::getValue).findFirst().orElse(0);
+    }
+
+    private MailboxPingReply ping(KernelChannels kernels, KernelStatus from, KernelStatus to, int warm, int count, boolean interruptContext) {
+        long deadlineMs = 60_000 + (long) (warm + count) * 2;
+        return call(from, to, () -> kernels.mailbox(from.getControl()).withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS)
+            .ping(MailboxPingRequest.newBuilder().setPeer(to.getId()).setWarmup(warm).setRoundTrips(count).setTimeoutMs(2000)
+                .setInterruptContext(interruptContext).build()));
+    }
+
+    private MailboxStreamReply stream(KernelChannels kernels, KernelStatus from, KernelStatus to, int words) {
+        long deadlineMs = 60_000 + words / 5;
+        return call(from, to, () -> kernels.mailbox(from.getControl()).withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS)
+            .stream(MailboxStreamRequest.newBuilder().setPeer(to.getId()).setWords(words).setTimeoutMs(30_000).build()));
+    }
+
+    private static <T> T call(KernelStatus from, KernelStatus to, Supplier<T> rpc) {
+        try {
+            return rpc.get();
+        } catch (StatusRuntimeException e) {
+            throw new CliException("kernel " + from.getName() + " (control " + from.getControl() + ") could not exchange mailbox words with "
+                + to.getName() + ": " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+        }
+    }
+
+    private static long[] samples(MailboxPingReply reply) {
+        long[] samples = new long[reply.getRttNsCount()];
+        for (int i = 0; i < samples.length; i++) {
+            samples[i] = reply.getRttNs(i);
+        }
+        return samples;
+    }
+
+    private void print(ObjectNode result) {
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            try {
+                out.println(StatusView.JSON.writeValueAsString(result));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+            out.flush();
+            return;
+        }
+        out.printf(Locale.ROOT, "mailbox round trip %s -> %s over %s (%s I/O), FIFO depth %d, cluster '%s'%s%n", result.get("from").asText(),
+            result.get("to").asText(), result.get("transport").asText(), result.get("io").asText(), result.get("fifo_depth").asInt(),
+            result.get("cluster").asText(), result.get("temporary_cluster").asBoolean() ? " (temporary)" : "");
+        out.printf(Locale.ROOT, "%d round trips of each kind after %d of warm-up, in %d interleaved rounds; microseconds:%n",
+            result.get("round_trips").asInt(), result.get("warmup").asInt(), result.get("rounds").asInt());
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"", "p50", "p90", "p99", "p99.9", "max", "mean"});
+        rows.add(row("mailbox (interrupt context)", (ObjectNode) result.get("mailbox_rtt_us")));
+        rows.add(row("mailbox (kernel thread)", (ObjectNode) result.get("requester_rtt_us")));
+        rows.add(row("baseline (plain socket)", (ObjectNode) result.get("baseline_rtt_us")));
+        rows.add(new String[] {"ratio, interrupt context", fmt2(result.get("ratio_p50").asDouble()), "",
+            fmt2(result.get("ratio_p99").asDouble()), "", "", ""});
+        rows.add(new String[] {"ratio, kernel thread", fmt2(result.get("requester_ratio_p50").asDouble()), "",
+            fmt2(result.get("requester_ratio_p99").asDouble()), "", "", ""});
+        StatusView.printRows(rows, out);
+        out.printf(Locale.ROOT, "throughput one way: mailbox %,d words/s (%,d words, %d sends waited on a full FIFO), plain socket %,d "
+                + "words/s (no FIFO): ratio %.2f%n", result.get("throughput_words_per_s").asLong(), result.get("throughput_words").asLong(),
+            result.get("throughput_fifo_full_waits").asLong(), result.get("baseline_throughput_words_per_s").asLong(),
+            result.get("throughput_ratio").asDouble());
+        out.printf(Locale.ROOT, "receiver: %d NOP words out of order, %d drops%n", result.get("receiver_nop_out_of_order").asLong(),
+            result.get("receiver_drops").asLong());
+        out.printf(Locale.ROOT, "target ratio_p50 <= %.1f (interrupt context vs plain socket): %s%n", TARGET_RATIO_P50,
+            result.get("target_met").asBoolean() ? "met" : "NOT met");
+        out.flush();
+    }
+
+    private static String[] row(String name, ObjectNode rtt) {
+        return new String[] {name, fmt(rtt.get("p50").asDouble()), fmt(rtt.get("p90").asDouble()), fmt(rtt.get("p99").asDouble()),
+            fmt(rtt.get("p999").asDouble()), fmt(rtt.get("max").asDouble()), fmt(rtt.get("mean").asDouble())};
+    }
+
+    private static String fmt(double value) {
+        return String.format(Locale.ROOT, "%.1f", value);
+    }
+
+    private static String fmt2(double value) {
+        return String.format(Locale.ROOT, "%.2f", value);
+    }
+
+    /** The cluster measured: a temporary one this command boots, or a running one. */
+    private interface Target extends AutoCloseable {
+
+        ClusterStatus status();
+
+        ClusterSecret secret();
+
+        boolean temporary();
+
+        /** A private directory for the baseline's socket. */
+        Path scratch();
+
+        default Path java() {
+            return Path.of(System.getProperty("java.home"), "bin", "java");
+        }
+
+        default String classPath() {
+            return System.getProperty("java.class.path");
+        }
+
+        /** The baseline processes run with the kernels' JVM options, so both sides are alike. */
+        default List<String> jvmOptions() {
+            List<String> options = new ArrayList<>(CoordinatorContext.defaultJvmOptions());
+            options.addAll(ClusterConfig.k2Default().kernelJvmOptions());
+            return options;
+        }
+
+        @Override
+        void close();
+
+        static Target temporary(String transport, int fifoDepth, java.util.function.Consumer<String> say) {
+            Path root = scratchRoot();
+            ClusterConfig config = ClusterConfig.k2Default().withCluster("bench").withMailbox(transport, fifoDepth);
+            say.accept("booting a temporary cluster (" + config.totalKernels() + " kernel processes, mailbox over " + transport
+                + ", FIFO depth " + fifoDepth + ") in " + root);
+            Coordinator coordinator;
+            try {
+                coordinator = Coordinator.start(new CoordinatorContext().config(config).root(root));
+            } catch (RuntimeException e) {
+                deleteRecursively(root);
+                throw e;
+            }
+            return new Target() {
+                @Override
+                public ClusterStatus status() {
+                    return coordinator.status();
+                }
+
+                @Override
+                public ClusterSecret secret() {
+                    return coordinator.secret();
+                }
+
+                @Override
+                public boolean temporary() {
+                    return true;
+                }
+
+                @Override
+                public Path scratch() {
+                    return root;
+                }
+
+                @Override
+                public void close() {
+                    try {
+                        coordinator.shutdown(Duration.ofSeconds(5));
+                    } finally {
+                        deleteRecursively(root);
+                    }
+                }
+            };
+        }
+
+        static Target running(ClusterDirectory directory) {
+            ControlClient client = ControlClient.connect(directory);
+            ClusterSecret secret;
+            try {
+                secret = ClusterSecret.readFrom(directory.secretFile());
+            } catch (RuntimeException e) {
+                client.close();
+                throw new CliException("cannot read the secret of cluster '" + directory.clusterName() + "': " + e.getMessage());
+            }
+            Path scratch = scratchRoot();
+            return new Target() {
+                @Override
+                public ClusterStatus status() {
+                    return client.status();
+                }
+
+                @Override
+                public ClusterSecret secret() {
+                    return secret;
+                }
+
+                @Override
+                public boolean temporary() {
+                    return false;
+                }
+
+                @Override
+                public Path scratch() {
+                    return scratch;
+                }
+
+                @Override
+                public void close() {
+                    client.close();
+                    deleteRecursively(scratch);
+                }
+            };
+        }
+
+        private static Path scratchRoot() {
+            try {
+                Path shm = Path.of("/dev/shm");
+                Path parent = Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
+                return Files.createTempDirectory(parent, "archipelago-bench-");
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create a temporary directory for the benchmark: " + e.getMessage(), e);
+            }
+        }
+
+        private static void deleteRecursively(Path root) {
+            if (!Files.exists(root)) {
+                return;
+            }
+            try (Stream<Path> paths = Files.walk(root)) {
+                for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(path);
+                }
+            } catch (IOException e) {
+                System.err.println("bench mailbox: cannot remove " + root + ": " + e.getMessage());
+            }
+        }
+    }
+}

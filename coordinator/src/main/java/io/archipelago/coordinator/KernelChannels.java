@@ -1,0 +1,65 @@
+package io.archipelago.coordinator;
+
+import io.archipelago.control.proto.KernelControlGrpc;
+import io.archipelago.control.proto.KernelMailboxGrpc;
+import io.archipelago.interconnect.auth.ClusterSecret;
+import io.archipelago.interconnect.auth.ControlAuthentication;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Authenticated gRPC channels to kernels' control APIs ({@code host:port} as membership and
+ * {@code status} publish them), for the CLI's bench and demo. Callers set deadlines per call.
+ */
+public final class KernelChannels implements AutoCloseable {
+
+    private static final int MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
+
+    private final ClusterSecret secret;
+    private final String caller;
+    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+
+    public KernelChannels(ClusterSecret secret, String caller) {
+        this.secret = secret;
+        this.caller = caller;
+    }
+
+    private ManagedChannel channel(String control) {
+        int colon = control.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("a kernel control endpoint is host:port, found '" + control + "'");
+        }
+        return channels.computeIfAbsent(control, c -> NettyChannelBuilder.forAddress(c.substring(0, colon),
+                Integer.parseInt(c.substring(colon + 1)))
+            .usePlaintext()
+            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+            .intercept(ControlAuthentication.client(secret, caller))
+            .build());
+    }
+
+    public KernelMailboxGrpc.KernelMailboxBlockingStub mailbox(String control) {
+        return KernelMailboxGrpc.newBlockingStub(channel(control)).withMaxInboundMessageSize(MAX_MESSAGE_BYTES);
+    }
+
+    public KernelControlGrpc.KernelControlBlockingStub control(String control) {
+        return KernelControlGrpc.newBlockingStub(channel(control));
+    }
+
+    @Override
+    public void close() {
+        for (ManagedChannel channel : channels.values()) {
+            channel.shutdownNow();
+        }
+        for (ManagedChannel channel : channels.values()) {
+            try {
+                channel.awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

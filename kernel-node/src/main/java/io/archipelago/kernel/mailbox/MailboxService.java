@@ -1,0 +1,78 @@
+package io.archipelago.kernel.mailbox;
+
+import io.archipelago.interconnect.mailbox.Mailbox;
+import io.archipelago.interconnect.mailbox.MailboxContext;
+import io.archipelago.interconnect.mailbox.MailboxEndpoint;
+import io.archipelago.interconnect.mailbox.MailboxTransport;
+import io.archipelago.kernel.Kernel;
+import io.archipelago.kernel.KernelContext;
+import io.archipelago.kernel.KernelService;
+import io.grpc.BindableService;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The kernel's emulated hardware mailbox: serves on the kernel's bind host (TCP, the configured
+ * port) or on a Unix socket in the cluster directory, publishes its endpoint in the kernel's
+ * membership record, finds peers through membership, and counts in the kernel's counters area.
+ * Later services (DSM, NightWatch, balloon, interrupts) register their interrupt handlers on
+ * {@link #mailbox()}; it starts first so that they can.
+ */
+public final class MailboxService implements KernelService {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MailboxService.class);
+
+    private volatile Mailbox mailbox;
+
+    @Override
+    public String name() {
+        return "mailbox";
+    }
+
+    @Override
+    public void start(Kernel kernel) {
+        KernelContext context = kernel.context();
+        MailboxTransport transport = MailboxTransport.of(context.transport());
+        MailboxContext mailboxContext = new MailboxContext()
+            .memberId(kernel.id())
+            .memberName(kernel.name())
+            .incarnation(kernel.incarnation())
+            .secret(kernel.secret())
+            .transport(transport)
+            .bindHost(context.bindHost())
+            .advertisedHost(context.advertisedHost())
+            .port(context.mailboxPort())
+            .socketPath(context.clusterDirectory().mailboxSocket(kernel.id()))
+            .fifoDepth(context.fifoDepth())
+            .directory(new MembershipPeerDirectory(kernel.membership()))
+            .counters(new CountersAreaSink(kernel.counters()));
+        mailbox = Mailbox.start(mailboxContext);
+        MailboxEndpoint endpoint = mailbox.endpoint().orElseThrow();
+        kernel.membership().update(kernel.id(), record -> record.getIncarnation() == kernel.incarnation()
+            ? record.toBuilder().setMailbox(MembershipPeerDirectory.record(endpoint)).build() : record);
+        LOG.info("kernel {}: mailbox on {} ({} I/O, FIFO depth {})", kernel.name(), endpoint, mailbox.io(), context.fifoDepth());
+    }
+
+    /** The kernel's mailbox, for services that send words or handle interrupts. */
+    public Mailbox mailbox() {
+        Mailbox current = mailbox;
+        if (current == null) {
+            throw new IllegalStateException("the mailbox service has not started");
+        }
+        return current;
+    }
+
+    @Override
+    public List<BindableService> controlServices() {
+        return List.of(new MailboxControlService(mailbox()));
+    }
+
+    @Override
+    public void close() {
+        Mailbox current = mailbox;
+        if (current != null) {
+            current.close();
+        }
+    }
+}
