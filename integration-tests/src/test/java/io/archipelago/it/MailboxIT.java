@@ -1,0 +1,340 @@
+package io.archipelago.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.archipelago.control.proto.Counter;
+import io.archipelago.control.proto.KernelMailboxGrpc;
+import io.archipelago.control.proto.KernelStatus;
+import io.archipelago.control.proto.MailboxPingReply;
+import io.archipelago.control.proto.MailboxPingRequest;
+import io.archipelago.control.proto.MailboxStreamReply;
+import io.archipelago.control.proto.MailboxStreamRequest;
+import io.archipelago.coordinator.KernelChannels;
+import io.archipelago.coordinator.config.ClusterConfig;
+import io.archipelago.directory.proto.KernelRecord;
+import io.archipelago.interconnect.auth.ClusterSecret;
+import io.archipelago.interconnect.mailbox.Mailbox;
+import io.archipelago.interconnect.mailbox.MailboxContext;
+import io.archipelago.interconnect.mailbox.MailboxEndpoint;
+import io.archipelago.interconnect.mailbox.MailboxException;
+import io.archipelago.interconnect.mailbox.MemberIds;
+import io.archipelago.interconnect.mailbox.PeerAddress;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The emulated mailbox between real kernel processes (each its own JVM, over real sockets),
+ * driven through each kernel's {@code KernelMailbox} control API; counters are read from global
+ * memory as {@code archipelago status} reads them.
+ */
+@Timeout(300)
+class MailboxIT {
+
+    private static final String STRONG = "strong-0";
+    private static final String WEAK = "weak-0";
+
+    /** K2's platform, with a liveness deadline long enough to SIGSTOP a kernel without it being declared dead. */
+    private static ClusterConfig patientConfig(String transport) {
+        ClusterConfig base = ClusterConfig.k2Default().withMailbox(transport, 4);
+        return new ClusterConfig(base.cluster(), base.memory(), base.islands(), base.controlHost(), base.controlPort(),
+            base.mailboxTransport(), base.fifoDepth(), base.launch(), base.heartbeatInterval(), Duration.ofSeconds(30),
+            base.kernelJvmOptions());
+    }
+
+    private static KernelMailboxGrpc.KernelMailboxBlockingStub mailbox(MiniCluster cluster, KernelChannels channels, String kernel) {
+        return channels.mailbox(cluster.kernel(kernel).getControl());
+    }
+
+    private static MailboxPingReply ping(MiniCluster cluster, KernelChannels channels, String from, String to, int roundTrips,
+                                         boolean interruptContext, long timeoutMs) {
+        return mailbox(cluster, channels, from).withDeadlineAfter(60, TimeUnit.SECONDS).ping(MailboxPingRequest.newBuilder()
+            .setPeer(cluster.kernelId(to)).setRoundTrips(roundTrips).setTimeoutMs(timeoutMs).setInterruptContext(interruptContext).build());
+    }
+
+    private static MailboxStreamReply stream(MiniCluster cluster, KernelChannels channels, String from, String to, int words,
+                                             long fifoFullTimeoutMs) {
+        return mailbox(cluster, channels, from).withDeadlineAfter(120, TimeUnit.SECONDS).stream(MailboxStreamRequest.newBuilder()
+            .setPeer(cluster.kernelId(to)).setWords(words).setFifoFullTimeoutMs(fifoFullTimeoutMs).build());
+    }
+
+    private static long counter(MiniCluster cluster, String kernel, String label) {
+        return cluster.kernel(kernel).getCountersList().stream().filter(c -> c.getLabel().equals(label)).mapToLong(Counter::getValue)
+            .findFirst().orElse(0);
+    }
+
+    private static void signal(MiniCluster cluster, String kernel, String signal) {
+        long pid = cluster.kernel(kernel).getPid();
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true).start();
+            assertThat(kill.waitFor(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(kill.exitValue()).as("kill -%s %d", signal, pid).isZero();
+        } catch (IOException e) {
+            throw new AssertionError("cannot signal " + kernel + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static MailboxEndpoint endpointOf(MiniCluster cluster, String kernel) {
+        KernelRecord record = cluster.coordinator().membership().byName(kernel).orElseThrow();
+        return record.getMailbox().getTransport().equals("unix")
+            ? new MailboxEndpoint(io.archipelago.interconnect.mailbox.MailboxTransport.UNIX, record.getMailbox().getHost(), 0)
+            : MailboxEndpoint.tcp(record.getMailbox().getHost(), record.getMailbox().getPort());
+    }
+
+    @Test
+    void pingsBothWaysBetweenKernelProcessesOverTcp() {
+        pingsBothWays("tcp", "mailbox-ping-tcp");
+    }
+
+    @Test
+    void pingsBothWaysBetweenKernelProcessesOverUnixSockets() {
+        pingsBothWays("unix", "mailbox-ping-unix");
+    }
+
+    private void pingsBothWays(String transport, String name) {
+        try (MiniCluster cluster = MiniCluster.start(patientConfig(transport), name);
+             KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "it")) {
+            KernelStatus strong = cluster.kernel(STRONG);
+            assertThat(strong.getMailbox()).startsWith(transport + ":");
+            MailboxPingReply there = ping(cluster, channels, STRONG, WEAK, 500, false, 2000);
+            MailboxPingReply back = ping(cluster, channels, WEAK, STRONG, 500, false, 2000);
+            MailboxPingReply chained = ping(cluster, channels, STRONG, WEAK, 500, true, 2000);
+            assertThat(there.getRttNsList()).hasSize(500).allMatch(rtt -> rtt > 0 && rtt < 2_000_000_000L);
+            assertThat(back.getRttNsList()).hasSize(500).allMatch(rtt -> rtt > 0);
+            assertThat(chained.getRttNsList()).hasSize(500).allMatch(rtt -> rtt > 0);
+            assertThat(there.getPeer()).isEqualTo("weak-0 (kernel 1)");
+            assertThat(back.getPeer()).isEqualTo("strong-0 (kernel 0)");
+            assertThat(there.getTransport()).isEqualTo(transport);
+            assertThat(there.getFifoDepth()).isEqualTo(4);
+            // counted in global memory by the kernels themselves, as `archipelago status` shows them
+            assertThat(counter(cluster, STRONG, "mailbox.sent.PING")).isEqualTo(1000);
+            assertThat(counter(cluster, STRONG, "mailbox.received.PONG")).isEqualTo(1000);
+            assertThat(counter(cluster, WEAK, "mailbox.received.PING")).isEqualTo(1000);
+            assertThat(counter(cluster, WEAK, "mailbox.sent.PONG")).isEqualTo(1000);
+            assertThat(counter(cluster, WEAK, "mailbox.sent.PING")).isEqualTo(500);
+            assertThat(counter(cluster, STRONG, "mailbox.links")).as("one link per pair of kernels").isEqualTo(1);
+            assertThat(counter(cluster, STRONG, "mailbox.drops") + counter(cluster, WEAK, "mailbox.drops")).isZero();
+        }
+    }
+
+    @Test
+    void orderIsKeptUnderLoadInBothDirections() throws Exception {
+        try (MiniCluster cluster = MiniCluster.start(patientConfig("tcp"), "mailbox-order");
+             KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "it")) {
+            int words = 100_000;
+            CompletableFuture<MailboxStreamReply> reverse = CompletableFuture.supplyAsync(() ->
+                stream(cluster, channels, WEAK, STRONG, words, 5000));
+            CompletableFuture<MailboxPingReply> pings = CompletableFuture.supplyAsync(() ->
+                ping(cluster, channels, WEAK, STRONG, 2000, false, 5000));
+            MailboxStreamReply forward = stream(cluster, channels, STRONG, WEAK, words, 5000);
+            MailboxStreamReply backward = reverse.get(120, TimeUnit.SECONDS);
+            assertThat(pings.get(120, TimeUnit.SECONDS).getRttNsCount()).isEqualTo(2000);
+            assertThat(forward.getWords()).isEqualTo(words);
+            assertThat(backward.getWords()).isEqualTo(words);
+            assertThat(forward.getElapsedNs()).isPositive();
+            assertThat(counter(cluster, WEAK, "mailbox.received.NOP")).isEqualTo(words);
+            assertThat(counter(cluster, STRONG, "mailbox.received.NOP")).isEqualTo(words);
+            assertThat(counter(cluster, WEAK, "mailbox.nop_out_of_order")).isZero();
+            assertThat(counter(cluster, STRONG, "mailbox.nop_out_of_order")).isZero();
+            assertThat(counter(cluster, STRONG, "mailbox.drops") + counter(cluster, WEAK, "mailbox.drops")).isZero();
+        }
+    }
+
+    @Test
+    void aFullFifoMakesTheSenderWaitThenProceed() throws Exception {
+        try (MiniCluster cluster = MiniCluster.start(patientConfig("tcp"), "mailbox-full-fifo");
+             KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "it")) {
+            ping(cluster, channels, STRONG, WEAK, 1, false, 2000); // the link is up
+            long waitsBefore = counter(cluster, STRONG, "mailbox.fifo_full_waits");
+            signal(cluster, WEAK, "STOP"); // the weak kernel consumes nothing while stopped
+            CompletableFuture<MailboxStreamReply> sending;
+            try {
+                sending = CompletableFuture.supplyAsync(() -> stream(cluster, channels, STRONG, WEAK, 20, 30_000));
+                await().atMost(Duration.ofSeconds(10)).until(() -> counter(cluster, STRONG, "mailbox.fifo_full_waits") > waitsBefore);
+                // the sender keeps waiting while the FIFO stays full
+                await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> !sending.isDone());
+            } finally {
+                signal(cluster, WEAK, "CONT");
+            }
+            MailboxStreamReply done = sending.get(30, TimeUnit.SECONDS);
+            assertThat(done.getWords()).isEqualTo(20);
+            assertThat(done.getFifoFullWaits()).isPositive();
+            assertThat(done.getElapsedNs()).isGreaterThan(TimeUnit.MILLISECONDS.toNanos(500));
+            await().atMost(Duration.ofSeconds(5)).until(() -> counter(cluster, WEAK, "mailbox.received.NOP") == 20);
+            assertThat(counter(cluster, WEAK, "mailbox.nop_out_of_order")).isZero();
+        }
+    }
+
+    @Test
+    void aFifoThatStaysFullFailsTheSenderNamingThePeer() {
+        try (MiniCluster cluster = MiniCluster.start(patientConfig("tcp"), "mailbox-fifo-bound");
+             KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "it")) {
+            ping(cluster, channels, STRONG, WEAK, 1, false, 2000);
+            signal(cluster, WEAK, "STOP");
+            try {
+                long start = System.nanoTime();
+                assertThatThrownBy(() -> stream(cluster, channels, STRONG, WEAK, 20, 700))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+                        assertThat(e.getStatus().getDescription()).contains("weak-0 (kernel 1)").contains("stayed full");
+                    });
+                assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(600L, 10_000L);
+            } finally {
+                signal(cluster, WEAK, "CONT");
+            }
+            assertThat(ping(cluster, channels, STRONG, WEAK, 10, false, 5000).getRttNsCount()).isEqualTo(10);
+        }
+    }
+
+    @Test
+    void aRequestToAStoppedKernelFailsAtItsDeadlineNamingIt() {
+        try (MiniCluster cluster = MiniCluster.start(patientConfig("tcp"), "mailbox-deadline");
+             KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "it")) {
+            ping(cluster, channels, STRONG, WEAK, 1, false, 2000);
+            signal(cluster, WEAK, "STOP");
+            try {
+                long start = System.nanoTime();
+                assertThatThrownBy(() -> ping(cluster, channels, STRONG, WEAK, 1, false, 500))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+                        assertThat(e.getStatus().getDescription()).contains("no PONG from weak-0 (kernel 1)").contains("500 ms");
+                    });
+                assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(450L, 5000L);
+            } finally {
+                signal(cluster, WEAK, "CONT");
+            }
+            assertThat(counter(cluster, STRONG, "mailbox.request_timeouts")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aKernelKilledMidRequestGivesTheRequesterAClearErrorWithinItsDeadline() throws Exception {
+        try (MiniCluster cluster = MiniCluster.start(patientConfig("tcp"), "mailbox-kill-mid-request");
+             KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "it")) {
+            ping(cluster, channels, STRONG, WEAK, 1, false, 2000);
+            long sentBefore = counter(cluster, STRONG, "mailbox.sent.PING");
+            signal(cluster, WEAK, "STOP"); // the PING arrives, but no PONG will come
+            CompletableFuture<MailboxPingReply> request = CompletableFuture.supplyAsync(() ->
+                ping(cluster, channels, STRONG, WEAK, 1, false, 20_000));
+            await().atMost(Duration.ofSeconds(10)).until(() -> counter(cluster, STRONG, "mailbox.sent.PING") > sentBefore);
+            long killedAt = System.nanoTime();
+            cluster.kill9(WEAK);
+            ExecutionException failure = null;
+            try {
+                request.get(15, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                failure = e;
+            } catch (TimeoutException e) {
+                throw new AssertionError("the requester was not told within 15 s that its peer died", e);
+            }
+            long toldAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
+            assertThat(failure).as("the request fails").isNotNull();
+            assertThat(failure.getCause()).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                assertThat(e.getStatus().getDescription()).contains("weak-0 (kernel 1)").contains("closed");
+            });
+            assertThat(toldAfterMs).as("well within the request's 20 s deadline").isLessThan(5000);
+            // the strong kernel carries on
+            assertThat(cluster.kernel(STRONG).getState()).isEqualTo("RUNNING");
+        }
+    }
+
+    @Test
+    void aRestartedKernelIsReachableAgain() {
+        try (MiniCluster cluster = MiniCluster.start(ClusterConfig.k2Default(), "mailbox-restart");
+             KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "it")) {
+            ping(cluster, channels, STRONG, WEAK, 20, false, 2000);
+            String before = cluster.kernel(WEAK).getMailbox();
+            cluster.kill9(WEAK);
+            cluster.awaitState(WEAK, "DEAD", Duration.ofSeconds(5));
+            // a dead kernel is reported as such, at once
+            assertThatThrownBy(() -> ping(cluster, channels, STRONG, WEAK, 1, false, 2000))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                    assertThat(e.getStatus().getDescription()).contains("weak-0 (kernel 1)").contains("DEAD");
+                });
+            cluster.restart(WEAK);
+            assertThat(cluster.kernel(WEAK).getMailbox()).isNotEqualTo(before);
+            assertThat(ping(cluster, channels, STRONG, WEAK, 20, false, 5000).getRttNsCount()).isEqualTo(20);
+            assertThat(ping(cluster, channels, WEAK, STRONG, 20, false, 5000).getRttNsCount()).isEqualTo(20);
+            assertThat(counter(cluster, STRONG, "mailbox.link_losses")).isEqualTo(1);
+            assertThat(counter(cluster, STRONG, "mailbox.links")).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void strangersGarbageAndWrongSecretsAreDroppedWhileMembersKeepTalking() throws Exception {
+        try (MiniCluster cluster = MiniCluster.start(ClusterConfig.k2Default(), "mailbox-strangers");
+             KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "it")) {
+            MailboxEndpoint weak = endpointOf(cluster, WEAK);
+            int weakId = cluster.kernelId(WEAK);
+            CompletableFuture<MailboxPingReply> members = CompletableFuture.supplyAsync(() ->
+                ping(cluster, channels, STRONG, WEAK, 5000, false, 2000));
+
+            // garbage on the mailbox port: dropped
+            try (Socket socket = new Socket(weak.host(), weak.port())) {
+                socket.setSoTimeout(10_000);
+                OutputStream out = socket.getOutputStream();
+                out.write("GET / HTTP/1.1\r\nHost: weak-0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                InputStream in = socket.getInputStream();
+                assertThat(readUntilClosed(in)).as("the kernel closes the connection").isTrue();
+            }
+
+            // a would-be member that does not know the secret: refused
+            try (Mailbox stranger = Mailbox.start(new MailboxContext().memberId(MemberIds.tool(1)).memberName("stranger")
+                .incarnation(1).secret(ClusterSecret.generate()).serve(false)
+                .directory(id -> Optional.of(PeerAddress.alive(weakId, WEAK, 0, weak))))) {
+                assertThatThrownBy(() -> stranger.ping(weakId, Duration.ofSeconds(2)))
+                    .isInstanceOfSatisfying(MailboxException.class, e -> {
+                        assertThat(e.reason()).isEqualTo(MailboxException.Reason.AUTHENTICATION);
+                        assertThat(e.getMessage()).contains("WRONG_PROOF");
+                    });
+            }
+
+            // a member that is not a kernel (as the coordinator will be) and knows the secret: answered on its own link
+            try (Mailbox coordinatorLike = Mailbox.start(new MailboxContext().memberId(MemberIds.COORDINATOR).memberName("coordinator")
+                .incarnation(2).secret(cluster.coordinator().secret()).serve(false)
+                .directory(id -> Optional.of(PeerAddress.alive(weakId, WEAK, 0, weak))))) {
+                assertThat(coordinatorLike.ping(weakId, Duration.ofSeconds(2))).isPositive();
+            }
+
+            assertThat(members.get(120, TimeUnit.SECONDS).getRttNsCount()).as("members kept talking meanwhile").isEqualTo(5000);
+            assertThat(counter(cluster, WEAK, "mailbox.auth_failures")).isEqualTo(2);
+            assertThat(ping(cluster, channels, WEAK, STRONG, 10, false, 2000).getRttNsCount()).isEqualTo(10);
+            assertThat(cluster.kernel(WEAK).getState()).isEqualTo("RUNNING");
+        }
+    }
+
+    private static boolean readUntilClosed(InputStream in) {
+        try {
+            byte[] buffer = new byte[256];
+            while (true) {
+                if (in.read(buffer) < 0) {
+                    return true;
+                }
+            }
+        } catch (java.net.SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true; // reset by the kernel
+        }
+    }
+}
