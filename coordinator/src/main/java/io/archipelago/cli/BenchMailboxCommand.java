@@ -231,7 +231,7 @@ final class BenchMailboxCommand implements Callable<Integer> {
     private MailboxPingReply ping(KernelChannels kernels, KernelStatus from, KernelStatus to, int warm, int count, boolean interruptContext) {
         long deadlineMs = 60_000 + (long) (warm + count) * 2;
         return call(from, to, () -> kernels.mailbox(from.getControl()).withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS)
-            .ping(MailboxPingRequest.newBuilder().setPeer(to.getId()).setWarmup(warm).setRoundTrips(count).setTimeoutMs(2000)
+            .ping(MailboxPingRequest.newBuilder().setPeer(to.getId()).setWarmup(warm).setRoundTrips(count).setTimeoutMs(10_000)
                 .setInterruptContext(interruptContext).build()));
     }
 

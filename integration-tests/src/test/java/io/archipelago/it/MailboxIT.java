@@ -113,7 +113,7 @@ class MailboxIT {
              KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "it")) {
             KernelStatus strong = cluster.kernel(STRONG);
             assertThat(strong.getMailbox()).startsWith(transport + ":");
-            MailboxPingReply there = ping(cluster, channels, STRONG, WEAK, 500, false, 2000);
+            MailboxPingReply there = ping(cluster, channels, STRONG, WEAK, 500, false, 10_000); // the first sets the link up
             MailboxPingReply back = ping(cluster, channels, WEAK, STRONG, 500, false, 2000);
             MailboxPingReply chained = ping(cluster, channels, STRONG, WEAK, 500, true, 2000);
             assertThat(there.getRttNsList()).hasSize(500).allMatch(rtt -> rtt > 0 && rtt < 2_000_000_000L);
@@ -142,7 +142,7 @@ class MailboxIT {
             CompletableFuture<MailboxStreamReply> reverse = CompletableFuture.supplyAsync(() ->
                 stream(cluster, channels, WEAK, STRONG, words, 5000));
             CompletableFuture<MailboxPingReply> pings = CompletableFuture.supplyAsync(() ->
-                ping(cluster, channels, WEAK, STRONG, 2000, false, 5000));
+                ping(cluster, channels, WEAK, STRONG, 2000, false, 10_000));
             MailboxStreamReply forward = stream(cluster, channels, STRONG, WEAK, words, 5000);
             MailboxStreamReply backward = reverse.get(120, TimeUnit.SECONDS);
             assertThat(pings.get(120, TimeUnit.SECONDS).getRttNsCount()).isEqualTo(2000);
@@ -161,7 +161,7 @@ class MailboxIT {
     void aFullFifoMakesTheSenderWaitThenProceed() throws Exception {
         try (MiniCluster cluster = MiniCluster.start(patientConfig("tcp"), "mailbox-full-fifo");
              KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "it")) {
-            ping(cluster, channels, STRONG, WEAK, 1, false, 2000); // the link is up
+            ping(cluster, channels, STRONG, WEAK, 1, false, 10_000); // the link is up
             long waitsBefore = counter(cluster, STRONG, "mailbox.fifo_full_waits");
             signal(cluster, WEAK, "STOP"); // the weak kernel consumes nothing while stopped
             CompletableFuture<MailboxStreamReply> sending;
@@ -186,7 +186,7 @@ class MailboxIT {
     void aFifoThatStaysFullFailsTheSenderNamingThePeer() {
         try (MiniCluster cluster = MiniCluster.start(patientConfig("tcp"), "mailbox-fifo-bound");
              KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "it")) {
-            ping(cluster, channels, STRONG, WEAK, 1, false, 2000);
+            ping(cluster, channels, STRONG, WEAK, 1, false, 10_000); // the link is up
             signal(cluster, WEAK, "STOP");
             try {
                 long start = System.nanoTime();
@@ -207,7 +207,7 @@ class MailboxIT {
     void aRequestToAStoppedKernelFailsAtItsDeadlineNamingIt() {
         try (MiniCluster cluster = MiniCluster.start(patientConfig("tcp"), "mailbox-deadline");
              KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "it")) {
-            ping(cluster, channels, STRONG, WEAK, 1, false, 2000);
+            ping(cluster, channels, STRONG, WEAK, 1, false, 10_000); // the link is up
             signal(cluster, WEAK, "STOP");
             try {
                 long start = System.nanoTime();
@@ -228,7 +228,7 @@ class MailboxIT {
     void aKernelKilledMidRequestGivesTheRequesterAClearErrorWithinItsDeadline() throws Exception {
         try (MiniCluster cluster = MiniCluster.start(patientConfig("tcp"), "mailbox-kill-mid-request");
              KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "it")) {
-            ping(cluster, channels, STRONG, WEAK, 1, false, 2000);
+            ping(cluster, channels, STRONG, WEAK, 1, false, 10_000); // the link is up
             long sentBefore = counter(cluster, STRONG, "mailbox.sent.PING");
             signal(cluster, WEAK, "STOP"); // the PING arrives, but no PONG will come
             CompletableFuture<MailboxPingReply> request = CompletableFuture.supplyAsync(() ->
@@ -260,7 +260,7 @@ class MailboxIT {
     void aRestartedKernelIsReachableAgain() {
         try (MiniCluster cluster = MiniCluster.start(ClusterConfig.k2Default(), "mailbox-restart");
              KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "it")) {
-            ping(cluster, channels, STRONG, WEAK, 20, false, 2000);
+            ping(cluster, channels, STRONG, WEAK, 20, false, 10_000);
             String before = cluster.kernel(WEAK).getMailbox();
             cluster.kill9(WEAK);
             cluster.awaitState(WEAK, "DEAD", Duration.ofSeconds(5));
@@ -286,7 +286,7 @@ class MailboxIT {
             MailboxEndpoint weak = endpointOf(cluster, WEAK);
             int weakId = cluster.kernelId(WEAK);
             CompletableFuture<MailboxPingReply> members = CompletableFuture.supplyAsync(() ->
-                ping(cluster, channels, STRONG, WEAK, 5000, false, 2000));
+                ping(cluster, channels, STRONG, WEAK, 5000, false, 10_000));
 
             // garbage on the mailbox port: dropped
             try (Socket socket = new Socket(weak.host(), weak.port())) {
@@ -302,7 +302,7 @@ class MailboxIT {
             try (Mailbox stranger = Mailbox.start(new MailboxContext().memberId(MemberIds.tool(1)).memberName("stranger")
                 .incarnation(1).secret(ClusterSecret.generate()).serve(false)
                 .directory(id -> Optional.of(PeerAddress.alive(weakId, WEAK, 0, weak))))) {
-                assertThatThrownBy(() -> stranger.ping(weakId, Duration.ofSeconds(2)))
+                assertThatThrownBy(() -> stranger.ping(weakId, Duration.ofSeconds(10)))
                     .isInstanceOfSatisfying(MailboxException.class, e -> {
                         assertThat(e.reason()).isEqualTo(MailboxException.Reason.AUTHENTICATION);
                         assertThat(e.getMessage()).contains("WRONG_PROOF");
@@ -313,7 +313,7 @@ class MailboxIT {
             try (Mailbox coordinatorLike = Mailbox.start(new MailboxContext().memberId(MemberIds.COORDINATOR).memberName("coordinator")
                 .incarnation(2).secret(cluster.coordinator().secret()).serve(false)
                 .directory(id -> Optional.of(PeerAddress.alive(weakId, WEAK, 0, weak))))) {
-                assertThat(coordinatorLike.ping(weakId, Duration.ofSeconds(2))).isPositive();
+                assertThat(coordinatorLike.ping(weakId, Duration.ofSeconds(10))).isPositive();
             }
 
             assertThat(members.get(120, TimeUnit.SECONDS).getRttNsCount()).as("members kept talking meanwhile").isEqualTo(5000);

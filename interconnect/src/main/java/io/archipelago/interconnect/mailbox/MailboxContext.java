@@ -27,8 +27,12 @@ public final class MailboxContext {
     public static final int DEFAULT_FIFO_DEPTH = 4;
     public static final int MAX_FIFO_DEPTH = 1024;
     public static final Duration DEFAULT_FIFO_FULL_TIMEOUT = Duration.ofSeconds(2);
-    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(3);
-    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(3);
+    /**
+     * Generous: a process's first link runs cold code on both sides (class loading, interpreter),
+     * measured at up to 2 s on a 2-core machine under heavy load; later links take milliseconds.
+     */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
     /** Generous on purpose: on two shared cores a handler is often preempted for milliseconds without blocking. */
     public static final Duration DEFAULT_SLOW_HANDLER = Duration.ofMillis(10);
     /**

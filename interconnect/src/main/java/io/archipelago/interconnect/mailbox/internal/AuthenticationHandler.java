@@ -39,6 +39,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AuthenticationHandler.class);
+
     private static final byte[] INITIATOR_LABEL = "archipelago-mailbox-initiator".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ACCEPTOR_LABEL = "archipelago-mailbox-acceptor".getBytes(StandardCharsets.US_ASCII);
 
@@ -83,6 +85,8 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
             }
         }, millis, TimeUnit.MILLISECONDS);
         if (initiator()) {
+            LOG.debug("mailbox of {}: connected to {} after {} us", core.selfName, describeTarget(),
+                (System.nanoTime() - queue.attemptStartedNanos) / 1000);
             ctx.writeAndFlush(new Frame.Hello(Frame.VERSION, core.selfId, core.incarnation, queue.peerId, core.fifoDepth, ownChallenge,
                 core.selfName));
         }
@@ -197,6 +201,8 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             challenge = c;
+            LOG.debug("mailbox of {}: challenged by {} after {} us", core.selfName, describeTarget(),
+                (System.nanoTime() - queue.attemptStartedNanos) / 1000);
             ctx.writeAndFlush(new Frame.Proof(core.secret.prove(proofParts(INITIATOR_LABEL, ownChallenge, c.challenge(), core.selfId,
                 c.id(), core.incarnation, c.incarnation()))));
             return;

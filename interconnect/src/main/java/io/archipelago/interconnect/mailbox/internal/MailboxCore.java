@@ -121,6 +121,9 @@ public final class MailboxCore implements AutoCloseable {
             }
         };
         handlers.set(MailboxType.PING.code(), irq -> irq.reply(MailboxType.PONG, irq.payload()));
+        // One-time costs (JCA provider and HMAC set-up, seeding) belong to boot, not to the first word.
+        random.nextBytes(new byte[Frame.CHALLENGE_BYTES]);
+        secret.verify(secret.prove(new byte[Frame.CHALLENGE_BYTES]), new byte[Frame.CHALLENGE_BYTES]);
     }
 
     /** Starts the event loop and, when the context says so, serves on its endpoint. */
@@ -580,6 +583,7 @@ public final class MailboxCore implements AutoCloseable {
         }
         CompletableFuture<Link> attempt = new CompletableFuture<>();
         queue.attempt = attempt;
+        queue.attemptStartedNanos = System.nanoTime();
         if (closed) {
             attemptFailed(queue, attempt, new LinkAttemptFailure(Reason.CLOSED, queue.peerId, "the mailbox of " + selfName + " is closed",
                 false));
@@ -609,6 +613,8 @@ public final class MailboxCore implements AutoCloseable {
         }
         PeerAddress address = found.get();
         queue.peerName = address.name();
+        LOG.debug("mailbox of {}: {} resolved after {} us", selfName, describe(queue),
+            (System.nanoTime() - queue.attemptStartedNanos) / 1000);
         if (!address.alive()) {
             attemptFailed(queue, attempt, new LinkAttemptFailure(Reason.UNREACHABLE, peer, describe(queue) + " is not alive"
                 + (address.reason().isEmpty() ? "" : ": " + address.reason()), false));
@@ -745,7 +751,12 @@ public final class MailboxCore implements AutoCloseable {
         queue.peerName = link.peerName;
         queue.link = link;
         metrics.links.increment();
-        LOG.debug("mailbox of {}: {} bound", selfName, link);
+        if (link.initiatedByUs) {
+            LOG.info("mailbox of {}: link with {} established in {} ms", selfName, describe(queue),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - queue.attemptStartedNanos));
+        } else {
+            LOG.info("mailbox of {}: link with {} accepted", selfName, describe(queue));
+        }
         drainBacklog(queue, link);
     }
 

@@ -24,6 +24,8 @@ final class PeerQueue {
 
     /** The connection attempt in flight, if any (interrupt context only). */
     CompletableFuture<Link> attempt;
+    /** When that attempt started, for the log. */
+    long attemptStartedNanos;
     /** The channel of that attempt, to close it when the peer's own link wins (interrupt context only). */
     io.netty.channel.Channel attemptChannel;
     /** Why the last attempt failed, for error messages. */
