@@ -85,6 +85,14 @@ final class BenchMailboxCommand implements Callable<Integer> {
     @Option(names = "--fifo-depth", paramLabel = "WORDS", description = "Mailbox FIFO depth of the temporary cluster (default: ${DEFAULT-VALUE}).")
     int fifoDepth = 4;
 
+    @Option(names = "--spin-us", paramLabel = "US", description = "Temporary cluster: microseconds a waiting kernel thread spins before it "
+        + "parks (default: the kernels' default, 0).")
+    Integer spinUs;
+
+    @Option(names = "--io", paramLabel = "auto|epoll|nio", description = "Temporary cluster: the kernels' Netty I/O (default: auto, epoll "
+        + "when it loads).")
+    String io;
+
     @Option(names = "--quick", description = "Fewer words (a CI smoke run; well under a minute), still >= 20000 round trips.")
     boolean quick;
 
@@ -113,8 +121,21 @@ final class BenchMailboxCommand implements Callable<Integer> {
             throw new CliException("--transport: expected tcp or unix, found '" + transport + "'");
         }
         progress = spec.commandLine().getErr();
+        if (io != null && !List.of("auto", "epoll", "nio").contains(io)) {
+            throw new CliException("--io: expected auto, epoll or nio, found '" + io + "'");
+        }
+        if (cluster != null && (spinUs != null || io != null)) {
+            throw new CliException("--spin-us and --io configure a temporary cluster; a running cluster keeps its own settings");
+        }
+        List<String> kernelOptions = new ArrayList<>();
+        if (spinUs != null) {
+            kernelOptions.add("-Darchipelago.mailbox.spin-us=" + spinUs);
+        }
+        if (io != null) {
+            kernelOptions.add("-Darchipelago.mailbox.io=" + io);
+        }
         try (Target target = cluster != null ? Target.running(clusterDirectory()) : Target.temporary(transport == null ? "tcp" : transport,
-            fifoDepth, this::say)) {
+            fifoDepth, kernelOptions, this::say)) {
             ObjectNode result = measure(target, measured, warm, words);
             print(result);
         }
@@ -339,11 +360,16 @@ final class BenchMailboxCommand implements Callable<Integer> {
         @Override
         void close();
 
-        static Target temporary(String transport, int fifoDepth, java.util.function.Consumer<String> say) {
+        static Target temporary(String transport, int fifoDepth, List<String> kernelOptions, java.util.function.Consumer<String> say) {
             Path root = scratchRoot();
-            ClusterConfig config = ClusterConfig.k2Default().withCluster("bench").withMailbox(transport, fifoDepth);
+            ClusterConfig defaults = ClusterConfig.k2Default().withCluster("bench").withMailbox(transport, fifoDepth);
+            List<String> jvmOptions = new ArrayList<>(defaults.kernelJvmOptions());
+            jvmOptions.addAll(kernelOptions);
+            ClusterConfig config = new ClusterConfig(defaults.cluster(), defaults.memory(), defaults.islands(), defaults.controlHost(),
+                defaults.controlPort(), defaults.mailboxTransport(), defaults.fifoDepth(), defaults.launch(), defaults.heartbeatInterval(),
+                defaults.deadAfter(), jvmOptions);
             say.accept("booting a temporary cluster (" + config.totalKernels() + " kernel processes, mailbox over " + transport
-                + ", FIFO depth " + fifoDepth + ") in " + root);
+                + ", FIFO depth " + fifoDepth + (kernelOptions.isEmpty() ? "" : ", " + String.join(" ", kernelOptions)) + ") in " + root);
             Coordinator coordinator;
             try {
                 coordinator = Coordinator.start(new CoordinatorContext().config(config).root(root));
