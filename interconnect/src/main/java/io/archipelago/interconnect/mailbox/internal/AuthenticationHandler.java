@@ -152,7 +152,7 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
         finished = true;
         cancelTimeout();
         Link link = new Link(ctx.channel(), hello.senderId(), hello.name(), hello.incarnation(), hello.fifoDepth(), false);
-        Frame.RefuseReason refusal = core.acceptInbound(link);
+        Frame.RefuseReason refusal = core.links.acceptInbound(link);
         if (refusal != null) {
             ctx.writeAndFlush(new Frame.Refuse(refusal, refusal == Frame.RefuseReason.DUPLICATE
                 ? "a link between " + core.selfName + " and you exists or is being established" : core.selfName + " is closing"))
@@ -162,7 +162,7 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
         ctx.writeAndFlush(new Frame.Welcome(core.secret.prove(proofParts(ACCEPTOR_LABEL, hello.challenge(), ownChallenge,
             hello.senderId(), core.selfId, hello.incarnation(), core.incarnation))));
         ctx.pipeline().replace(this, "link", new LinkHandler(core, link));
-        core.inboundLinkUp(link);
+        core.links.inboundLinkUp(link);
     }
 
     private void reject(ChannelHandlerContext ctx, String problem, Frame.Refuse answer) {
@@ -220,7 +220,7 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
         cancelTimeout();
         Link link = new Link(ctx.channel(), challenge.id(), challenge.name(), challenge.incarnation(), challenge.fifoDepth(), true);
         ctx.pipeline().replace(this, "link", new LinkHandler(core, link));
-        core.outboundLinkUp(queue, attempt, link);
+        core.links.outboundLinkUp(queue, attempt, link);
     }
 
     private void impostor(ChannelHandlerContext ctx, String problem) {
@@ -232,7 +232,7 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
         finished = true;
         cancelTimeout();
         ctx.close();
-        core.attemptFailed(queue, attempt, new LinkAttemptFailure(reason, queue.peerId, problem, retriable));
+        core.links.attemptFailed(queue, attempt, new LinkAttemptFailure(reason, queue.peerId, problem, retriable));
     }
 
     private String describeTarget() {

@@ -62,7 +62,7 @@ final class LinkHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        core.unbind(link, "connection closed");
+        core.links.unbind(link, "connection closed");
         ctx.fireChannelInactive();
     }
 

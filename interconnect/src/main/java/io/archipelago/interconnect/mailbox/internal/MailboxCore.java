@@ -10,10 +10,8 @@ import io.archipelago.interconnect.mailbox.MailboxTransport;
 import io.archipelago.interconnect.mailbox.MailboxType;
 import io.archipelago.interconnect.mailbox.MailboxWord;
 import io.archipelago.interconnect.mailbox.MemberIds;
-import io.archipelago.interconnect.mailbox.PeerAddress;
 import io.archipelago.interconnect.mailbox.wire.Frame;
 import io.archipelago.interconnect.mailbox.wire.FrameCodec;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -34,12 +32,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
@@ -48,9 +44,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The mailbox engine behind {@link io.archipelago.interconnect.mailbox.Mailbox}: one Netty event
- * loop thread, which is also the member's <b>interrupt context</b>, serves every link; links are
- * established lazily, authenticated, and bound one per pair of members; senders on normal
- * threads wait for FIFO credits (bounded), the interrupt context never waits.
+ * loop thread, which is also the member's <b>interrupt context</b>, serves every link. Here: the
+ * API for normal threads (senders wait for FIFO credits, bounded; requesters wait for replies)
+ * and the traffic on the interrupt context (delivery, credits, the backlog, which never waits).
+ * Links' life cycle is in {@link Links}; requests that do not wait are in {@link AsyncRequests}.
  * <p>
  * Threading: fields of {@link PeerQueue} and {@link Link} without atomics, and every method whose
  * javadoc says "(interrupt context)", run only on the event loop. Methods for normal threads
@@ -59,8 +56,6 @@ import org.slf4j.LoggerFactory;
 public final class MailboxCore implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MailboxCore.class);
-    private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
-    private static final long DEADLINE_SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     final MailboxContext context;
     final int selfId;
@@ -74,24 +69,23 @@ public final class MailboxCore implements AutoCloseable {
     final LogLimiter dropLog = new LogLimiter(20, TimeUnit.SECONDS.toNanos(10));
     final FrameCodec codec = new FrameCodec();
 
-    private final IoTransport io;
+    final IoTransport io;
     private final MultiThreadIoEventLoopGroup group;
-    private final EventLoop loop;
-    private final ExecutorService resolver;
+    final EventLoop loop;
+    final ExecutorService resolver;
+    final Links links = new Links(this);
+    final AsyncRequests async = new AsyncRequests(this);
     private final AtomicReferenceArray<InterruptHandler> handlers = new AtomicReferenceArray<>(MailboxType.CODES);
     /** Type codes whose handler has run at least once (interrupt context only). */
     private final java.util.BitSet handlerRan = new java.util.BitSet(MailboxType.CODES);
     private final Map<Integer, PeerQueue> queues = new ConcurrentHashMap<>();
     private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger pingPayload = new AtomicInteger();
+    final AtomicInteger pingPayload = new AtomicInteger();
     private final long spinNanos;
     private final long slowHandlerNanos;
     private final int creditThreshold;
     private final ChannelFutureListener lostOnFailure;
     private volatile boolean closed;
-    /** Asynchronous requests not known to be done, for the deadline sweep (interrupt context only). */
-    private final java.util.ArrayDeque<PendingRequest> asyncPending = new java.util.ArrayDeque<>();
-    private boolean sweepArmed;
     private Channel server;
     private MailboxEndpoint endpoint;
 
@@ -173,7 +167,7 @@ public final class MailboxCore implements AutoCloseable {
             : MailboxEndpoint.unix(context.socketPath().toAbsolutePath());
     }
 
-    private ChannelInitializer<Channel> initializer(PeerQueue initiatorFor, CompletableFuture<Link> attempt) {
+    ChannelInitializer<Channel> initializer(PeerQueue initiatorFor, CompletableFuture<Link> attempt) {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel channel) {
@@ -218,7 +212,7 @@ public final class MailboxCore implements AutoCloseable {
         checkCaller("send", peer);
         PeerQueue queue = queue(peer);
         int word = MailboxWord.encode(type, queue.stampSequence(), checkPayload(type, payload));
-        Link link = awaitLink(queue, System.nanoTime() + context.connectTimeout().toNanos());
+        Link link = links.awaitLink(queue, System.nanoTime() + context.connectTimeout().toNanos());
         sendOn(queue, link, word, System.nanoTime() + context.fifoFullTimeout().toNanos());
     }
 
@@ -226,7 +220,7 @@ public final class MailboxCore implements AutoCloseable {
     public void sendWord(int peer, int word) {
         checkCaller("send", peer);
         PeerQueue queue = queue(peer);
-        Link link = awaitLink(queue, System.nanoTime() + context.connectTimeout().toNanos());
+        Link link = links.awaitLink(queue, System.nanoTime() + context.connectTimeout().toNanos());
         sendOn(queue, link, word, System.nanoTime() + context.fifoFullTimeout().toNanos());
     }
 
@@ -253,7 +247,7 @@ public final class MailboxCore implements AutoCloseable {
             sequence = queue.register(request);
         }
         try {
-            Link link = awaitLink(queue, Math.min(deadline, start + context.connectTimeout().toNanos()));
+            Link link = links.awaitLink(queue, Math.min(deadline, start + context.connectTimeout().toNanos()));
             if (!request.done()) {
                 sendOn(queue, link, MailboxWord.encode(type, sequence, payload), Math.min(deadline,
                     System.nanoTime() + context.fifoFullTimeout().toNanos()));
@@ -271,126 +265,14 @@ public final class MailboxCore implements AutoCloseable {
         }
     }
 
-    /**
-     * Sends a request without waiting: the future completes on the interrupt context with the
-     * reply word, or fails (NO_REPLY at the deadline, DISCONNECTED, FIFO_FULL when the backlog
-     * is full too). Usable from interrupt handlers, which must not block.
-     */
+    /** See {@link AsyncRequests#requestAsync}. */
     public CompletableFuture<Integer> requestAsync(int peer, MailboxType type, int payload, int acceptedTypes, long timeoutNanos) {
-        checkPayload(type, payload);
-        MemberIds.check(peer);
-        CompletableFuture<Integer> future = new CompletableFuture<>();
-        if (loop.inEventLoop()) {
-            startAsyncRequest(peer, type, payload, acceptedTypes, timeoutNanos, future);
-        } else {
-            try {
-                loop.execute(() -> startAsyncRequest(peer, type, payload, acceptedTypes, timeoutNanos, future));
-            } catch (RejectedExecutionException e) {
-                future.completeExceptionally(new MailboxException(Reason.CLOSED, peer, "the mailbox of " + selfName + " is closed"));
-            }
-        }
-        return future;
+        return async.requestAsync(peer, type, payload, acceptedTypes, timeoutNanos);
     }
 
-    private void startAsyncRequest(int peer, MailboxType type, int payload, int acceptedTypes, long timeoutNanos,
-                                   CompletableFuture<Integer> future) {
-        try {
-            checkOpen(peer);
-            PeerQueue queue = queue(peer);
-            PendingRequest request = new PendingRequest(acceptedTypes, future);
-            request.queue = queue;
-            int sequence = queue.register(request);
-            if (sequence < 0) {
-                throw new MailboxException(Reason.NO_REPLY, peer, "cannot send " + type + " to " + describe(queue)
-                    + ": all 16 sequence numbers are taken by outstanding requests");
-            }
-            request.deadlineNanos = System.nanoTime() + timeoutNanos;
-            request.describe = () -> "no " + acceptedNames(acceptedTypes) + " from " + describe(queue) + " to " + type + "#"
-                + request.sequence + "(" + payload + ") within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms";
-            asyncPending.add(request);
-            armDeadlineSweep();
-            try {
-                post(peer, MailboxWord.encode(type, sequence, payload));
-            } catch (MailboxException e) {
-                queue.unregister(request);
-                throw e;
-            }
-        } catch (MailboxException e) {
-            future.completeExceptionally(e);
-        }
-    }
-
-    /**
-     * (interrupt context) Deadlines of asynchronous requests are checked by one periodic sweep
-     * while any is outstanding, not by a timer per request (which would re-arm the event loop's
-     * timer on every round trip).
-     */
-    private void armDeadlineSweep() {
-        if (sweepArmed || asyncPending.isEmpty()) {
-            return;
-        }
-        sweepArmed = true;
-        loop.schedule(() -> {
-            sweepArmed = false;
-            long now = System.nanoTime();
-            for (java.util.Iterator<PendingRequest> it = asyncPending.iterator(); it.hasNext(); ) {
-                PendingRequest request = it.next();
-                if (request.done()) {
-                    it.remove();
-                } else if (now - request.deadlineNanos >= 0) {
-                    it.remove();
-                    PeerQueue queue = request.queue;
-                    if (queue.pending.compareAndSet(request.sequence, request, null)) {
-                        metrics.requestTimeouts.increment();
-                        request.fail(new MailboxException(Reason.NO_REPLY, queue.peerId, request.describe.get()));
-                    }
-                }
-            }
-            armDeadlineSweep();
-        }, DEADLINE_SWEEP_NANOS, TimeUnit.NANOSECONDS);
-    }
-
-    /**
-     * PING/PONG round trips chained on the interrupt context: each PING leaves from the interrupt
-     * context the moment the previous PONG is delivered there, as a kernel would from its
-     * interrupt handler. The calling thread only waits for the whole series.
-     *
-     * @return the round trips in nanoseconds
-     */
+    /** See {@link AsyncRequests#pingFromInterruptContext}. */
     public long[] pingFromInterruptContext(int peer, int count, long timeoutNanos) {
-        checkCaller("ping", peer);
-        long[] samples = new long[count];
-        CompletableFuture<long[]> done = new CompletableFuture<>();
-        loop.execute(() -> chainPing(peer, samples, 0, timeoutNanos, done));
-        try {
-            return done.get((long) count * timeoutNanos + TimeUnit.SECONDS.toNanos(5), TimeUnit.NANOSECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof MailboxException failure) {
-                throw new MailboxException(failure.reason(), peer, failure.getMessage(), failure);
-            }
-            throw new IllegalStateException(e.getCause());
-        } catch (TimeoutException e) {
-            throw new MailboxException(Reason.NO_REPLY, peer, "the chain of " + count + " PINGs to " + describe(queue(peer))
-                + " did not finish in time");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new MailboxException(Reason.NO_REPLY, peer, "interrupted while pinging " + describe(queue(peer)));
-        }
-    }
-
-    private void chainPing(int peer, long[] samples, int index, long timeoutNanos, CompletableFuture<long[]> done) {
-        int payload = pingPayload.incrementAndGet() & MailboxWord.PAYLOAD_MASK;
-        long start = System.nanoTime();
-        requestAsync(peer, MailboxType.PING, payload, 1 << MailboxType.PONG.code(), timeoutNanos).whenComplete((reply, error) -> {
-            samples[index] = System.nanoTime() - start;
-            if (error != null) {
-                done.completeExceptionally(error);
-            } else if (index + 1 < samples.length) {
-                chainPing(peer, samples, index + 1, timeoutNanos, done);
-            } else {
-                done.complete(samples);
-            }
-        });
+        return async.pingFromInterruptContext(peer, count, timeoutNanos);
     }
 
     /** One PING/PONG round trip; returns its duration in nanoseconds. */
@@ -416,7 +298,7 @@ public final class MailboxCore implements AutoCloseable {
         checkCaller("stream", peer);
         PeerQueue queue = queue(peer);
         long start = System.nanoTime();
-        Link link = awaitLink(queue, start + context.connectTimeout().toNanos());
+        Link link = links.awaitLink(queue, start + context.connectTimeout().toNanos());
         long waits = 0;
         synchronized (link.nopSent) {
             for (int i = 0; i < words; i++) {
@@ -435,7 +317,7 @@ public final class MailboxCore implements AutoCloseable {
         return new long[] {System.nanoTime() - start, waits};
     }
 
-    private void checkCaller(String operation, int peer) {
+    void checkCaller(String operation, int peer) {
         if (loop.inEventLoop()) {
             throw new MailboxException(Reason.WOULD_BLOCK_INTERRUPT_CONTEXT, peer, "Mailbox." + operation + " was called on the "
                 + "interrupt context of " + selfName + ": it may wait, and an interrupt handler must never block (use Interrupt.reply "
@@ -448,13 +330,13 @@ public final class MailboxCore implements AutoCloseable {
         MemberIds.check(peer);
     }
 
-    private void checkOpen(int peer) {
+    void checkOpen(int peer) {
         if (closed) {
             throw new MailboxException(Reason.CLOSED, peer, "the mailbox of " + selfName + " is closed");
         }
     }
 
-    private static int checkPayload(MailboxType type, int payload) {
+    static int checkPayload(MailboxType type, int payload) {
         if (payload < 0 || payload > MailboxWord.MAX_PAYLOAD) {
             throw new IllegalArgumentException("a mailbox payload is 0 to " + MailboxWord.MAX_PAYLOAD + " (24 bits, unsigned), found "
                 + payload + " for " + type);
@@ -491,301 +373,10 @@ public final class MailboxCore implements AutoCloseable {
         return waited;
     }
 
-    private void notifyFull(Link link) {
+    void notifyFull(Link link) {
         if (link.fullNoticeSent.compareAndSet(false, true)) {
             link.channel.writeAndFlush(Frame.FifoFull.INSTANCE);
         }
-    }
-
-    /** Waits (bounded) until a link to the peer is bound, establishing it if needed, with retries. */
-    private Link awaitLink(PeerQueue queue, long deadline) {
-        Link link = queue.openLink();
-        if (link != null) {
-            return link;
-        }
-        long backoff = TimeUnit.MILLISECONDS.toNanos(5);
-        while (true) {
-            checkOpen(queue.peerId);
-            CompletableFuture<Link> attempt = connect(queue);
-            long remaining = deadline - System.nanoTime();
-            try {
-                if (remaining <= 0) {
-                    throw new TimeoutException();
-                }
-                link = attempt.get(remaining, TimeUnit.NANOSECONDS);
-                if (link.open) {
-                    return link;
-                }
-            } catch (ExecutionException e) {
-                link = queue.openLink();
-                if (link != null) {
-                    return link;
-                }
-                if (e.getCause() instanceof LinkAttemptFailure failure && failure.retriable
-                    && deadline - System.nanoTime() > backoff) {
-                    LockSupport.parkNanos(backoff);
-                    backoff = Math.min(backoff * 2, MAX_BACKOFF_NANOS);
-                    continue;
-                }
-                if (e.getCause() instanceof MailboxException failure) {
-                    throw new MailboxException(failure.reason(), queue.peerId, failure.getMessage(), failure);
-                }
-                throw new MailboxException(Reason.UNREACHABLE, queue.peerId, "cannot reach " + describe(queue) + ": " + e.getCause(),
-                    e.getCause());
-            } catch (TimeoutException e) {
-                link = queue.openLink();
-                if (link != null) {
-                    return link;
-                }
-                MailboxException last = queue.lastFailure;
-                throw new MailboxException(Reason.UNREACHABLE, queue.peerId, "no link to " + describe(queue) + " could be established in "
-                    + context.connectTimeout().toMillis() + " ms" + (last == null ? "" : ": " + last.getMessage()), last);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new MailboxException(Reason.UNREACHABLE, queue.peerId, "interrupted while connecting to " + describe(queue));
-            }
-            link = queue.openLink();
-            if (link != null) {
-                return link;
-            }
-        }
-    }
-
-    private CompletableFuture<Link> connect(PeerQueue queue) {
-        if (loop.inEventLoop()) {
-            return ensureAttempt(queue);
-        }
-        CompletableFuture<Link> result = new CompletableFuture<>();
-        try {
-            loop.execute(() -> ensureAttempt(queue).whenComplete((link, error) -> {
-                if (error != null) {
-                    result.completeExceptionally(error);
-                } else {
-                    result.complete(link);
-                }
-            }));
-        } catch (RejectedExecutionException e) {
-            result.completeExceptionally(new MailboxException(Reason.CLOSED, queue.peerId, "the mailbox of " + selfName + " is closed"));
-        }
-        return result;
-    }
-
-    // ------------------------------------------------------------------ link life cycle (interrupt context)
-
-    /** (interrupt context) The attempt in flight for this peer, starting one if there is none. */
-    private CompletableFuture<Link> ensureAttempt(PeerQueue queue) {
-        Link link = queue.openLink();
-        if (link != null) {
-            return CompletableFuture.completedFuture(link);
-        }
-        if (queue.attempt != null) {
-            return queue.attempt;
-        }
-        CompletableFuture<Link> attempt = new CompletableFuture<>();
-        queue.attempt = attempt;
-        queue.attemptStartedNanos = System.nanoTime();
-        if (closed) {
-            attemptFailed(queue, attempt, new LinkAttemptFailure(Reason.CLOSED, queue.peerId, "the mailbox of " + selfName + " is closed",
-                false));
-            return attempt;
-        }
-        // Membership is a Chronicle Map: never read it on the interrupt context.
-        CompletableFuture.supplyAsync(() -> context.directory().resolve(queue.peerId), resolver)
-            .whenCompleteAsync((address, error) -> startConnect(queue, attempt, address, error), loop);
-        return attempt;
-    }
-
-    private void startConnect(PeerQueue queue, CompletableFuture<Link> attempt, Optional<PeerAddress> found, Throwable error) {
-        if (attempt.isDone()) {
-            return;
-        }
-        int peer = queue.peerId;
-        if (error != null) {
-            attemptFailed(queue, attempt, new LinkAttemptFailure(Reason.UNREACHABLE, peer, "cannot look up member " + peer
-                + " in the directory: " + error.getMessage(), true, error));
-            return;
-        }
-        if (found.isEmpty()) {
-            boolean kernel = MemberIds.isKernel(peer);
-            attemptFailed(queue, attempt, new LinkAttemptFailure(Reason.UNREACHABLE, peer, describe(queue) + " is not in the directory"
-                + (kernel ? " (not a member, or not registered yet)" : " and has no link to us: only it can initiate one"), kernel));
-            return;
-        }
-        PeerAddress address = found.get();
-        queue.peerName = address.name();
-        LOG.debug("mailbox of {}: {} resolved after {} us", selfName, describe(queue),
-            (System.nanoTime() - queue.attemptStartedNanos) / 1000);
-        if (!address.alive()) {
-            attemptFailed(queue, attempt, new LinkAttemptFailure(Reason.UNREACHABLE, peer, describe(queue) + " is not alive"
-                + (address.reason().isEmpty() ? "" : ": " + address.reason()), false));
-            return;
-        }
-        if (address.endpoint() == null) {
-            boolean kernel = MemberIds.isKernel(peer);
-            attemptFailed(queue, attempt, new LinkAttemptFailure(Reason.UNREACHABLE, peer, describe(queue) + (kernel
-                ? " has not published a mailbox endpoint (yet)" : " publishes no mailbox endpoint and has no link to us: only it can "
-                + "initiate one"), kernel));
-            return;
-        }
-        MailboxEndpoint target = address.endpoint();
-        Bootstrap bootstrap = new Bootstrap().group(loop)
-            .channel(io.clientChannel(target.transport()))
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, context.connectTimeout().toMillis()))
-            .handler(initializer(queue, attempt));
-        if (target.transport() == MailboxTransport.TCP) {
-            bootstrap.option(ChannelOption.TCP_NODELAY, true);
-        }
-        ChannelFuture connecting = bootstrap.connect(io.address(target));
-        queue.attemptChannel = connecting.channel();
-        connecting.addListener((ChannelFuture f) -> {
-            if (!f.isSuccess()) {
-                attemptFailed(queue, attempt, new LinkAttemptFailure(Reason.UNREACHABLE, peer, "cannot connect to " + describe(queue)
-                    + " at " + target + ": " + f.cause().getMessage(), true, f.cause()));
-            }
-        });
-    }
-
-    /** (interrupt context) An attempt failed: record why, and retry or drop what the interrupt context queued. */
-    void attemptFailed(PeerQueue queue, CompletableFuture<Link> attempt, LinkAttemptFailure failure) {
-        if (queue.attempt == attempt) {
-            queue.attempt = null;
-            queue.attemptChannel = null;
-        }
-        if (attempt.isDone()) {
-            return;
-        }
-        queue.lastFailure = failure;
-        attempt.completeExceptionally(failure);
-        LOG.debug("mailbox of {}: link attempt to {} failed: {}", selfName, describe(queue), failure.getMessage());
-        if (!queue.backlog.isEmpty() && queue.openLink() == null) {
-            boolean young = System.nanoTime() - queue.backlogSinceNanos < context.connectTimeout().toNanos();
-            if (failure.retriable && young && !closed) {
-                if (!queue.retryScheduled) {
-                    queue.retryScheduled = true;
-                    loop.schedule(() -> {
-                        queue.retryScheduled = false;
-                        if (!queue.backlog.isEmpty() && queue.openLink() == null) {
-                            ensureAttempt(queue);
-                        }
-                    }, 20, TimeUnit.MILLISECONDS);
-                }
-            } else {
-                dropBacklog(queue, failure.getMessage());
-            }
-        }
-    }
-
-    /**
-     * (interrupt context) An initiator's handshake succeeded, the acceptor sent WELCOME: bind.
-     */
-    void outboundLinkUp(PeerQueue queue, CompletableFuture<Link> attempt, Link link) {
-        if (closed) {
-            link.channel.close();
-            attemptFailed(queue, attempt, new LinkAttemptFailure(Reason.CLOSED, queue.peerId, "the mailbox of " + selfName + " is closed",
-                false));
-            return;
-        }
-        Link existing = queue.openLink();
-        if (existing != null && existing != link) {
-            unbind(existing, "replaced by a newer link");
-            existing.channel.close();
-        }
-        if (queue.attempt == attempt) {
-            queue.attempt = null;
-            queue.attemptChannel = null;
-        }
-        bind(queue, link);
-        attempt.complete(link);
-    }
-
-    /**
-     * (interrupt context) An acceptor verified an initiator's proof: accept the link, or refuse it
-     * when it would be a second link for the pair. When both members connect at once, the link
-     * initiated by the lower id wins on both sides.
-     *
-     * @return null to accept, or why to refuse
-     */
-    Frame.RefuseReason acceptInbound(Link link) {
-        if (closed) {
-            return Frame.RefuseReason.CLOSING;
-        }
-        PeerQueue queue = queue(link.peerId);
-        if (queue.attempt != null && !queue.attempt.isDone()) {
-            if (selfId < link.peerId) {
-                return Frame.RefuseReason.DUPLICATE; // our attempt (initiated by the lower id) wins
-            }
-            // theirs wins: our attempt is abandoned once their link is bound (inboundLinkUp)
-        }
-        Link existing = queue.openLink();
-        if (existing != null) {
-            boolean sameIncarnation = existing.peerIncarnation == link.peerIncarnation;
-            if (sameIncarnation && existing.initiatedByUs && selfId < link.peerId) {
-                return Frame.RefuseReason.DUPLICATE;
-            }
-            unbind(existing, sameIncarnation ? "replaced by a new link from " + link.peerName
-                : link.peerName + " restarted (incarnation " + existing.peerIncarnation + " -> " + link.peerIncarnation + ")");
-            existing.channel.close();
-        }
-        return null;
-    }
-
-    /** (interrupt context) An accepted link is welcomed: bind it, and let it settle our own attempt if one is in flight. */
-    void inboundLinkUp(Link link) {
-        PeerQueue queue = queue(link.peerId);
-        bind(queue, link);
-        CompletableFuture<Link> attempt = queue.attempt;
-        if (attempt != null) {
-            Channel abandoned = queue.attemptChannel;
-            queue.attempt = null;
-            queue.attemptChannel = null;
-            attempt.complete(link);
-            if (abandoned != null) {
-                abandoned.close();
-            }
-        }
-    }
-
-    private void bind(PeerQueue queue, Link link) {
-        link.bound = true;
-        link.queue = queue;
-        queue.peerName = link.peerName;
-        queue.link = link;
-        metrics.links.increment();
-        if (link.initiatedByUs) {
-            LOG.info("mailbox of {}: link with {} established in {} ms", selfName, describe(queue),
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - queue.attemptStartedNanos));
-        } else {
-            LOG.info("mailbox of {}: link with {} accepted", selfName, describe(queue));
-        }
-        drainBacklog(queue, link);
-    }
-
-    /** (interrupt context) Unbinds a link that closed or was replaced; requests waiting on that peer fail. */
-    void unbind(Link link, String why) {
-        link.open = false;
-        if (!link.bound) {
-            return;
-        }
-        link.bound = false;
-        PeerQueue queue = link.queue;
-        if (queue.link == link) {
-            queue.link = null;
-        }
-        metrics.linkLosses.increment();
-        LOG.info("mailbox of {}: link with {} lost: {}", selfName, describe(queue), why);
-        queue.failPending(new MailboxException(closed ? Reason.CLOSED : Reason.DISCONNECTED, link.peerId, "the link to "
-            + describe(queue) + " closed (" + why + ") while a request waited for its reply"));
-        BoundedWait.wakeAll(link.creditWaiters);
-        if (!queue.backlog.isEmpty() && queue.openLink() == null) {
-            dropBacklog(queue, "the link closed: " + why);
-        }
-    }
-
-    private void dropBacklog(PeerQueue queue, String why) {
-        int lost = queue.backlog.size();
-        queue.backlog.clear();
-        metrics.lost(lost);
-        LOG.warn("mailbox of {}: dropped {} word(s) the interrupt context had queued for {}: {}", selfName, lost, describe(queue), why);
     }
 
     // ------------------------------------------------------------------ traffic (interrupt context)
@@ -814,7 +405,7 @@ public final class MailboxCore implements AutoCloseable {
         }
     }
 
-    private void drainBacklog(PeerQueue queue, Link link) {
+    void drainBacklog(PeerQueue queue, Link link) {
         if (queue.backlog.isEmpty()) {
             return;
         }
@@ -930,7 +521,7 @@ public final class MailboxCore implements AutoCloseable {
         metrics.backlogged.increment();
         queue.backlog.add(word);
         if (link == null) {
-            ensureAttempt(queue);
+            links.ensureAttempt(queue);
         } else {
             notifyFull(link);
         }
@@ -992,7 +583,7 @@ public final class MailboxCore implements AutoCloseable {
         return queue != null && queue.openLink() != null;
     }
 
-    private static String acceptedNames(int acceptedTypes) {
+    static String acceptedNames(int acceptedTypes) {
         StringBuilder names = new StringBuilder();
         for (MailboxType type : MailboxType.values()) {
             if ((acceptedTypes & 1 << type.code()) != 0) {
@@ -1018,11 +609,11 @@ public final class MailboxCore implements AutoCloseable {
                 for (PeerQueue queue : queues.values()) {
                     Link link = queue.link;
                     if (link != null) {
-                        unbind(link, selfName + " is closing");
+                        links.unbind(link, selfName + " is closing");
                     }
                     CompletableFuture<Link> attempt = queue.attempt;
                     if (attempt != null) {
-                        attemptFailed(queue, attempt, new LinkAttemptFailure(Reason.CLOSED, queue.peerId, "the mailbox of " + selfName
+                        links.attemptFailed(queue, attempt, new LinkAttemptFailure(Reason.CLOSED, queue.peerId, "the mailbox of " + selfName
                             + " is closing", false));
                     }
                     queue.failPending(new MailboxException(Reason.CLOSED, queue.peerId, "the mailbox of " + selfName + " is closed"));
