@@ -4,25 +4,28 @@
 # It packages the distribution Maven builds (coordinator/target/archipelago: lib/*.jar and
 # jvm.options), so build that first; docker/build-image.sh does both steps:
 #   ./mvnw -B -ntp -DskipTests -pl coordinator -am package
-#   docker build -t archipelago:dev .                                        # on eclipse-temurin:25-jre
+#   docker build -t archipelago:dev .                                        # on eclipse-temurin:25-jdk
 #   docker build --build-arg BASE_IMAGE=archipelago-base:25 -t archipelago:dev .   # no registry needed:
 #                                         # the base made by docker/build-base-image.sh (what CI does)
-# The base must be a Java 25 runtime with a /bin/sh and JAVA_HOME set (both kinds above are).
-ARG BASE_IMAGE=eclipse-temurin:25-jre
+# The base must be a Java 25 runtime with a /bin/sh, JAVA_HOME set, and the module jdk.compiler:
+# Chronicle Map compiles classes at run time, so the official *JRE* images (no jdk.compiler)
+# cannot run Archipelago; the default is the official JDK image, and the local base is a jlinked
+# runtime that has it. docker/container/check-runtime stops the build when the base falls short.
+ARG BASE_IMAGE=eclipse-temurin:25-jdk
 FROM ${BASE_IMAGE}
 
 ARG ARCHIPELAGO_UID=10001
 
 # The command line (the entrypoint), its JVM options and the default cluster configuration.
 COPY docker/container/archipelago /usr/local/bin/archipelago
-COPY docker/container/fit-jvm-options /opt/archipelago/bin/fit-jvm-options
+COPY docker/container/check-runtime /opt/archipelago/bin/check-runtime
 COPY docker/cluster.yaml /etc/archipelago/cluster.yaml
 COPY coordinator/target/archipelago/jvm.options /opt/archipelago/jvm.options
 
-# An unprivileged user owns the cluster directories; the JVM options lose the --add-exports of
-# modules this runtime lacks (the official JRE has no jdk.compiler).
-RUN chmod 0755 /usr/local/bin/archipelago /opt/archipelago/bin/fit-jvm-options \
- && /opt/archipelago/bin/fit-jvm-options \
+# The base can run Archipelago (or the build stops here, saying why); an unprivileged user owns
+# the cluster directories.
+RUN chmod 0755 /usr/local/bin/archipelago /opt/archipelago/bin/check-runtime \
+ && /opt/archipelago/bin/check-runtime \
  && echo "archipelago:x:${ARCHIPELAGO_UID}:${ARCHIPELAGO_UID}:Archipelago:/var/lib/archipelago:/bin/sh" >> /etc/passwd \
  && echo "archipelago:x:${ARCHIPELAGO_UID}:" >> /etc/group \
  && mkdir -p /var/lib/archipelago \

@@ -3,10 +3,10 @@
 # container registry: a jlinked Java 25 runtime, the shared libraries it needs (found with ldd),
 # and a static busybox for /bin/sh, assembled in a root filesystem and `docker import`ed.
 #
-# The image has the layout of the official eclipse-temurin JRE images (JAVA_HOME=/opt/java/openjdk,
+# The image has the layout of the official eclipse-temurin images (JAVA_HOME=/opt/java/openjdk,
 # java on PATH), so the project's Dockerfile builds on either:
 #   docker build --build-arg BASE_IMAGE=archipelago-base:25 ...     (what CI does: no registry)
-#   docker build ...                                                 (default: eclipse-temurin:25-jre)
+#   docker build ...                                                 (default: eclipse-temurin:25-jdk)
 #
 # Usage: docker/build-base-image.sh [--tag NAME] [--jdk DIR] [--busybox FILE] [--force]
 #   --tag NAME      image to create (default: archipelago-base:25)

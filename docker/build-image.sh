@@ -6,7 +6,8 @@
 # Usage: docker/build-image.sh [--tag NAME] [--base IMAGE | --local-base] [--skip-dist]
 #   --tag NAME     image to build (default: $ARCHIPELAGO_IMAGE, else archipelago:dev, the name
 #                  docker-compose.yml uses)
-#   --base IMAGE   Java 25 runtime to build on (default: eclipse-temurin:25-jre, from a registry)
+#   --base IMAGE   Java 25 runtime to build on (default: eclipse-temurin:25-jdk, from a registry;
+#                  it needs jdk.compiler, which the official JRE images lack)
 #   --local-base   build on archipelago-base:25, made first by docker/build-base-image.sh if it is
 #                  missing: no registry needed (what CI and the container tests do)
 #   --skip-dist    do not run Maven: package coordinator/target/archipelago as it is
@@ -15,11 +16,11 @@ set -euo pipefail
 here=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
 root=$(dirname "$here")
 tag="${ARCHIPELAGO_IMAGE:-archipelago:dev}"
-base="eclipse-temurin:25-jre"
+base="eclipse-temurin:25-jdk"
 local_base=""
 skip_dist=""
 
-usage() { sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 die() { echo "build-image: $*" >&2; exit 1; }
 
 while [[ $# -gt 0 ]]; do
