@@ -23,7 +23,7 @@ busybox=""
 force=""
 required=25
 
-usage() { sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}"; }
 die() { echo "build-base-image: $*" >&2; exit 1; }
 
 while [[ $# -gt 0 ]]; do

@@ -20,7 +20,7 @@ base="eclipse-temurin:25-jdk"
 local_base=""
 skip_dist=""
 
-usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}"; }
 die() { echo "build-image: $*" >&2; exit 1; }
 
 while [[ $# -gt 0 ]]; do
