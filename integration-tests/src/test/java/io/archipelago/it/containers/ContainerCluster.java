@@ -247,7 +247,7 @@ final class ContainerCluster implements AutoCloseable {
         DockerExec.Result result = DockerExec.run(containerId(from), deadline.plus(STATUS_TIMEOUT), "java",
             "@/opt/archipelago/jvm.options", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
             "-cp", PROBE_CLASSES + ":/opt/archipelago/lib/*", ControlProbe.class.getName(),
-            host, Integer.toString(CONTROL_PORT), SECRET_FILE, Long.toString(deadline.toMillis()));
+            "describe", host, Integer.toString(CONTROL_PORT), SECRET_FILE, Long.toString(deadline.toMillis()));
         String line = result.out().lines().filter(l -> l.startsWith("result=")).reduce((a, b) -> b)
             .orElseThrow(() -> new AssertionError("the probe printed no result line: " + result));
         Map<String, String> fields = new LinkedHashMap<>();

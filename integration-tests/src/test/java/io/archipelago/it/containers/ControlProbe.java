@@ -18,9 +18,12 @@ import java.util.concurrent.TimeUnit;
  * line of tab-separated {@code key=value} pairs and exits 0 when the kernel answered, 1 when
  * the call failed (with the gRPC status and its description), 2 on bad arguments.
  *
- * <pre>java -cp /opt/probe:/opt/archipelago/lib/* io.archipelago.it.containers.ControlProbe HOST PORT SECRET_FILE DEADLINE_MS</pre>
+ * <pre>java -cp /opt/probe:/opt/archipelago/lib/* io.archipelago.it.containers.ControlProbe describe HOST PORT SECRET_FILE DEADLINE_MS</pre>
  *
- * When the mailbox lands, a {@code ping} mode goes here: the same line, for a mailbox round trip.
+ * The first argument is the mode. When the mailbox lands, a {@code ping} mode goes beside
+ * {@code describe}: it asks the kernel at HOST:PORT (its KernelMailbox service) to ping a peer
+ * kernel by id and prints the same kind of line, so that pings across containers are one more
+ * case of {@link ContainerCluster#probe}.
  */
 public final class ControlProbe {
 
@@ -28,14 +31,14 @@ public final class ControlProbe {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        if (args.length != 4) {
-            System.out.println("result=usage\tmessage=expected HOST PORT SECRET_FILE DEADLINE_MS, found " + args.length + " argument(s)");
+        if (args.length != 5 || !"describe".equals(args[0])) {
+            System.out.println("result=usage\tmessage=expected describe HOST PORT SECRET_FILE DEADLINE_MS, found " + String.join(" ", args));
             System.exit(2);
         }
-        String host = args[0];
-        int port = Integer.parseInt(args[1]);
-        ClusterSecret secret = ClusterSecret.readFrom(Path.of(args[2]));
-        long deadlineMs = Long.parseLong(args[3]);
+        String host = args[1];
+        int port = Integer.parseInt(args[2]);
+        ClusterSecret secret = ClusterSecret.readFrom(Path.of(args[3]));
+        long deadlineMs = Long.parseLong(args[4]);
         ManagedChannel channel = NettyChannelBuilder.forAddress(host, port).usePlaintext()
             .intercept(ControlAuthentication.client(secret, "probe")).build();
         long start = System.nanoTime();

@@ -43,9 +43,15 @@ final class HostCommand {
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
                 builder.environment().putAll(environment);
                 Process process = builder.start();
-                if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                    process.descendants().forEach(ProcessHandle::destroyForcibly);
-                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                boolean finished;
+                try {
+                    finished = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    destroy(process); // the test timed out: leave nothing running behind it
+                    throw e;
+                }
+                if (!finished) {
+                    destroy(process);
                     throw new AssertionError("`" + String.join(" ", command) + "` did not finish within " + timeout.toSeconds()
                         + " s; its output so far:\n" + tail(Files.readString(out), 40) + "\n" + tail(Files.readString(err), 40));
                 }
@@ -61,6 +67,11 @@ final class HostCommand {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted while running `" + String.join(" ", command) + "`", e);
         }
+    }
+
+    private static void destroy(Process process) throws InterruptedException {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
 
     static String tail(String text, int lines) {
