@@ -39,6 +39,7 @@ public final class GlobalMemory implements AutoCloseable {
     private final long createdAtMs;
     private final BlockOwnershipTable ownership;
     private final long countersOffset;
+    private final PageDirectory pageDirectory;
 
     private GlobalMemory(Path file, Arena arena, MemorySegment memory) {
         this.file = file;
@@ -54,6 +55,9 @@ public final class GlobalMemory implements AutoCloseable {
         this.ownership = new BlockOwnershipTable(memory.asSlice(tableOffset, 4L * geometry.blockCount()),
             geometry.blockCount(), geometry.systemBlocks());
         this.countersOffset = memory.get(LONG, COUNTERS_OFFSET_OFFSET);
+        long directoryOffset = memory.get(LONG, PAGE_DIRECTORY_OFFSET_OFFSET);
+        this.pageDirectory = new PageDirectory(memory.asSlice(directoryOffset, geometry.pageCount() * PageDirectory.ENTRY_BYTES),
+            geometry.pageCount());
     }
 
     /**
@@ -109,6 +113,8 @@ public final class GlobalMemory implements AutoCloseable {
                 memory.set(LONG, OWNERSHIP_TABLE_OFFSET_OFFSET, tableOffset);
                 memory.set(LONG, COUNTERS_OFFSET_OFFSET, countersOffset);
                 memory.set(LONG, CREATED_AT_OFFSET, System.currentTimeMillis());
+                memory.set(LONG, PAGE_DIRECTORY_OFFSET_OFFSET,
+                    GlobalMemoryLayout.pageDirectoryOffset(geometry.pageSize(), geometry.blockCount(), geometry.maxKernels()));
                 memory.set(INT, CHECKSUM_OFFSET, checksum(memory));
                 GlobalMemory created = new GlobalMemory(file, arena, memory);
                 created.ownership.initialise();
@@ -249,6 +255,16 @@ public final class GlobalMemory implements AutoCloseable {
     /** The even share of data blocks each configured kernel claims at boot. */
     public int initialShare() {
         return geometry.dataBlocks() / expectedKernels;
+    }
+
+    /** The DSM's directory: which kernel holds each page of a software-coherent region. */
+    public PageDirectory pageDirectory() {
+        return pageDirectory;
+    }
+
+    /** The page frame number of a byte offset in global memory. */
+    public long pageFrame(long offset) {
+        return offset / geometry.pageSize();
     }
 
     public KernelCountersArea countersArea(int kernelId) {

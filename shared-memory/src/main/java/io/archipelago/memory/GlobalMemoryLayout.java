@@ -49,9 +49,12 @@ package io.archipelago.memory;
  *  |                 created at, epoch ms (64-bit)                 | 104
  *  |                                                               |
  *  +---------------------------------------------------------------+
- *  |                  CRC32C of bytes [0, 112)                     | 112
+ *  |                page directory offset (64-bit)                 | 112
+ *  |                                                               |
  *  +---------------------------------------------------------------+
- *  |                  reserved up to the page size                 | 116
+ *  |                  CRC32C of bytes [0, 120)                     | 120
+ *  +---------------------------------------------------------------+
+ *  |                  reserved up to the page size                 | 124
  *  +---------------------------------------------------------------+
  *
  *  offset = page size: the block ownership table, one signed 32-bit entry per block
@@ -62,6 +65,10 @@ package io.archipelago.memory;
  *
  *  counters area offset (page aligned): max kernels x KernelCountersArea.AREA_BYTES,
  *  one area per kernel id (layout in KernelCountersArea)
+ *
+ *  page directory offset (page aligned): one 64-bit entry per page of memory, the DSM's
+ *  directory of which kernel holds each page of a software-coherent region (layout in
+ *  PageDirectory)
  *
  *  system blocks x block size: the first data block. Every block from there on is owned
  *  by one kernel or sits in the free pool.
@@ -93,7 +100,8 @@ public final class GlobalMemoryLayout {
     public static final int OWNERSHIP_TABLE_OFFSET_OFFSET = 88;
     public static final int COUNTERS_OFFSET_OFFSET = 96;
     public static final int CREATED_AT_OFFSET = 104;
-    public static final int CHECKSUM_OFFSET = 112;
+    public static final int PAGE_DIRECTORY_OFFSET_OFFSET = 112;
+    public static final int CHECKSUM_OFFSET = 120;
     /** Bytes covered by the checksum: everything before it. */
     public static final int HEADER_LENGTH = CHECKSUM_OFFSET;
 
@@ -111,8 +119,13 @@ public final class GlobalMemoryLayout {
         return alignUp(ownershipTableOffset(pageSize) + 4L * blockCount, pageSize);
     }
 
+    public static long pageDirectoryOffset(int pageSize, int blockCount, int maxKernels) {
+        return alignUp(countersOffset(pageSize, blockCount) + (long) maxKernels * KernelCountersArea.AREA_BYTES, pageSize);
+    }
+
     public static int systemBlocks(int pageSize, int blockSize, int blockCount, int maxKernels) {
-        long end = countersOffset(pageSize, blockCount) + (long) maxKernels * KernelCountersArea.AREA_BYTES;
+        long pages = (long) blockCount * (blockSize / pageSize);
+        long end = pageDirectoryOffset(pageSize, blockCount, maxKernels) + pages * PageDirectory.ENTRY_BYTES;
         return (int) (alignUp(end, blockSize) / blockSize);
     }
 
