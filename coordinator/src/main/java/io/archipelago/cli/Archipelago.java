@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
         "an emulated 32-bit hardware mailbox.",
         "",
         "Start with `archipelago demo`, or `archipelago up --detach` then `archipelago status`."},
-    subcommands = {UpCommand.class, StatusCommand.class, DownCommand.class, DemoCommand.class, BenchCommand.class,
+    subcommands = {UpCommand.class, StatusCommand.class, DownCommand.class, DemoCommand.class, BenchCommand.class, LayoutCommand.class,
         CommandLine.HelpCommand.class})
 public final class Archipelago implements Runnable {
 

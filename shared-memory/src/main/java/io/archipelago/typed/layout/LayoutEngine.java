@@ -121,7 +121,8 @@ public final class LayoutEngine {
             case ScalarLayout s -> new ScalarLayout(name, s.kind(), s.width(), s.align(), s.order());
             case PointerLayout p -> new PointerLayout(name, p.targetRecord(), p.width(), p.align(), p.order());
             case ArrayLayout a -> new ArrayLayout(name, a.element(), a.length(), a.align());
-            case RecordLayout r -> r; // keep the tag: a record's identity is its tag
+            // a tagged record keeps its tag (its identity); an anonymous one is named by its typedef
+            case RecordLayout r -> r.cName().endsWith("<anonymous>") ? new RecordLayout(name, r.union(), r.size(), r.align(), r.members()) : r;
         };
     }
 
