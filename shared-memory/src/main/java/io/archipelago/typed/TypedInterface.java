@@ -172,6 +172,11 @@ public final class TypedInterface {
             }
             boolean setter = method.getReturnType() == void.class;
             Class<?>[] parameters = method.getParameterTypes();
+            if (parameters.length == 0 && TYPED_OBJECT_METHODS.contains(method.getName())) {
+                throw new TypedInterfaceException(where + "." + method.getName() + "(): the name is taken by "
+                    + TypedObject.class.getSimpleName() + "; name the member with @CType(member = \"" + method.getName() + "\") on "
+                    + "a method of another name");
+            }
             int indices = setter ? parameters.length - 1 : parameters.length;
             String signature = where + "." + method.getName() + "(" + String.join(", ",
                 java.util.Arrays.stream(parameters).map(Class::getSimpleName).toList()) + ")";
@@ -389,7 +394,4 @@ public final class TypedInterface {
         }
     }
 
-    static boolean isTypedObjectMethod(Method method) {
-        return method.getDeclaringClass() == TypedObject.class && TYPED_OBJECT_METHODS.contains(method.getName());
-    }
 }
