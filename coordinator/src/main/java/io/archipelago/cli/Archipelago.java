@@ -10,10 +10,11 @@ import picocli.CommandLine.Command;
 
 /** The {@code archipelago} command line. */
 @Command(name = "archipelago", mixinStandardHelpOptions = true, version = "Archipelago 0.1.0",
+    usageHelpAutoWidth = true,
     description = {
-        "Emulates a multiple-kernel operating system on a shared-memory interconnect: every kernel is a JVM process",
-        "bound to an emulated processor island; the kernels share one mmap'd file as physical memory and talk through",
-        "an emulated 32-bit hardware mailbox.",
+        "Emulates a multiple-kernel operating system on a shared-memory interconnect: every kernel is a JVM process "
+            + "bound to an emulated processor island; the kernels share one mmap'd file as physical memory and talk "
+            + "through an emulated 32-bit hardware mailbox.",
         "",
         "Start with `archipelago demo`, or `archipelago up --detach` then `archipelago status`."},
     subcommands = {UpCommand.class, StatusCommand.class, DownCommand.class, DemoCommand.class, BenchCommand.class, LayoutCommand.class,

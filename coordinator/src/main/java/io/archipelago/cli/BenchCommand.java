@@ -8,8 +8,10 @@ import picocli.CommandLine.Spec;
  * {@code archipelago bench <suite>}: every suite measures against a baseline taken in the same
  * run and prints the ratio; {@code --json} prints the figures for scripts.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-    description = {"Runs a benchmark suite; each measures against a baseline taken in the same run and prints the ratio."},
+@Command(name = "bench", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+    header = "Run a benchmark suite.",
+    description = {"Each suite measures against a baseline taken in the same run and prints the ratio; --json prints "
+        + "the figures for scripts."},
     subcommands = {})
 final class BenchCommand implements Runnable {
 

@@ -13,10 +13,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "demo", mixinStandardHelpOptions = true,
-    description = {"Boots K2's platform as a local cluster named 'demo' (a strong x86_64 kernel in coherence domain a and",
-        "a weak armv7 kernel in domain b, each its own JVM process over one mmap'd global memory), shows what it",
-        "can do, and shuts it down. Needs no Docker."})
+@Command(name = "demo", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+    header = "Boot K2's platform locally, show what it can do, shut it down.",
+    description = {"Boots a cluster named 'demo': a strong x86_64 kernel in coherence domain a and a weak armv7 kernel in "
+        + "domain b, each its own JVM process over one mmap'd global memory; runs every demo scene; shuts it down. "
+        + "Needs no Docker."})
 final class DemoCommand implements Callable<Integer> {
 
     static final String DEMO_CLUSTER = "demo";

@@ -4,6 +4,7 @@ import io.archipelago.control.proto.ShutdownReply;
 import io.archipelago.coordinator.CoordinatorContext;
 import io.archipelago.coordinator.CoordinatorInfo;
 import io.archipelago.coordinator.config.ClusterConfig;
+import io.archipelago.coordinator.launch.OsProcess;
 import io.archipelago.directory.ClusterDirectory;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -25,10 +26,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "down", mixinStandardHelpOptions = true,
-    description = {"Stops a running cluster: every kernel (SIGTERM, then SIGKILL after the grace period), then the coordinator,",
-        "and removes its global memory, maps and secret (the logs stay in <directory>/logs). Cleans up after a",
-        "coordinator that died."})
+@Command(name = "down", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+    header = "Stop a running cluster and leave no process behind.",
+    description = {"Stops every kernel (SIGTERM, then SIGKILL after the grace period), then the coordinator, and removes "
+        + "the cluster's global memory, maps and secret; the logs stay in <directory>/logs. Also cleans up after a "
+        + "coordinator that died."})
 final class DownCommand implements Callable<Integer> {
 
     @Mixin
@@ -62,15 +64,18 @@ final class DownCommand implements Callable<Integer> {
             return 0;
         }
         ShutdownReply reply;
+        List<Long> pids = new java.util.ArrayList<>();
+        pids.add(info.get().pid());
         try (ControlClient client = ControlClient.connect(directory)) {
+            client.status().getKernelsList().forEach(kernel -> pids.add(kernel.getPid()));
             reply = client.shutdown(Duration.ofSeconds(graceSeconds));
         }
+        // Done only when the coordinator and every kernel it knew are gone.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(graceSeconds + 20);
-        ProcessHandle coordinator = ProcessHandle.of(info.get().pid()).orElse(null);
-        while (coordinator != null && coordinator.isAlive() && isArchipelago(coordinator)) {
+        while (pids.stream().anyMatch(OsProcess::running)) {
             if (System.nanoTime() - deadline > 0) {
-                throw new CliException("the coordinator of cluster '" + directory.clusterName() + "' (pid " + info.get().pid()
-                    + ") is still running " + (graceSeconds + 20) + " s after it was asked to stop");
+                throw new CliException("cluster '" + directory.clusterName() + "' still has processes running " + (graceSeconds + 20)
+                    + " s after it was asked to stop: pids " + pids.stream().filter(OsProcess::running).toList());
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
         }
@@ -103,7 +108,4 @@ final class DownCommand implements Callable<Integer> {
         }
     }
 
-    private static boolean isArchipelago(ProcessHandle process) {
-        return process.info().commandLine().map(line -> line.contains("io.archipelago")).orElse(true);
-    }
 }

@@ -9,9 +9,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "status", mixinStandardHelpOptions = true,
-    description = {"Shows the kernels of a running cluster: island, data model, coherence domain, pid, state, uptime,",
-        "heartbeat, page blocks, mailbox endpoint, and each kernel's counters (read from global memory)."})
+@Command(name = "status", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+    header = "Show the kernels of a running cluster.",
+    description = {"Island, data model, coherence domain, pid, state, uptime, heartbeat, page blocks and mailbox endpoint "
+        + "of every kernel, and each kernel's counters, read from global memory without asking the kernels."})
 final class StatusCommand implements Callable<Integer> {
 
     @Mixin

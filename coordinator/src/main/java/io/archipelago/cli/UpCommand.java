@@ -24,11 +24,12 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "up", mixinStandardHelpOptions = true,
-    description = {"Boots a cluster: creates its directory (global memory, membership, secret), launches its kernels",
-        "as child processes, and watches them until stopped (Ctrl-C, SIGTERM or `archipelago down`).",
-        "Without -c, the cluster is K2's platform: island strong (x86_64, 2 cores, domain a) and island weak",
-        "(armv7, 1 core at speed 0.25, domain b), one kernel each."})
+@Command(name = "up", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+    header = "Boot a cluster of kernel processes and watch it.",
+    description = {"Creates the cluster directory (global memory, membership, secret), launches every kernel as a child "
+        + "JVM process and watches them until stopped (Ctrl-C, SIGTERM or `archipelago down`).",
+        "Without -c the cluster is K2's platform: island strong (x86_64, 2 cores, domain a) and island weak (armv7, "
+        + "1 core at speed 0.25, domain b), one kernel each."})
 final class UpCommand implements Callable<Integer> {
 
     @Mixin

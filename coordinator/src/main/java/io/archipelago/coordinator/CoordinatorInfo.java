@@ -39,6 +39,6 @@ public record CoordinatorInfo(String cluster, long pid, String host, int port, l
     }
 
     public boolean processAlive() {
-        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        return io.archipelago.coordinator.launch.OsProcess.running(pid);
     }
 }

@@ -200,6 +200,7 @@ public final class Kernel implements AutoCloseable {
 
     private void start() {
         counters.reset(ProcessHandle.current().pid(), incarnation, startedAtMs);
+        heartbeat.start(); // from the moment we are registered: booting services may take a while
         claimBlocks();
         for (KernelService service : serviceList()) {
             try {
@@ -226,7 +227,6 @@ public final class Kernel implements AutoCloseable {
         Endpoint control = Endpoint.newBuilder().setTransport("tcp").setHost(context.advertisedHost())
             .setPort(controlServer.getPort()).build();
         membership.update(id, record -> record.toBuilder().setControl(control).setState(KernelState.RUNNING).build());
-        heartbeat.start();
         LOG.info("kernel {} (id {}) RUNNING on island {} ({}, {} core(s), speed {}, domain {}), {} page block(s), control {}:{}",
             name, id, context.island(), context.dataModel(), context.cores(), context.speed(), context.coherenceDomain(),
             memory.ownership().blocksOwnedBy(id).size(), control.getHost(), control.getPort());

@@ -15,11 +15,11 @@ import picocli.CommandLine.Option;
  * container runs it directly (through {@code archipelago kernel}). Stops cleanly on SIGTERM.
  * Exit codes: 0 stopped cleanly, 2 bad configuration, 3 could not join the cluster.
  */
-@Command(name = "kernel", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {
-        "Runs one kernel instance of an Archipelago cluster in this process, bound to an emulated processor island.",
-        "It attaches the cluster's global memory, registers in membership, claims its share of page blocks, heartbeats,",
-        "and serves its control API until SIGTERM. Options default to the archipelago.* system properties."})
+@Command(name = "kernel", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+    header = "Run one kernel of a cluster in this process (containers use this).",
+    description = {"Runs one kernel instance bound to an emulated processor island: attaches the cluster's global memory, "
+        + "registers in membership, claims its share of page blocks, heartbeats, and serves its control API until SIGTERM. "
+        + "Exit codes: 0 stopped cleanly, 2 bad configuration, 3 could not join the cluster."})
 public final class KernelMain implements Callable<Integer> {
 
     public static final int EXIT_OK = 0;

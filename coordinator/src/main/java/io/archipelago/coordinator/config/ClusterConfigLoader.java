@@ -240,7 +240,10 @@ public final class ClusterConfigLoader {
             if (!allowed.contains(key)) {
                 throw error(tuple.getKeyNode(), join(at, key), "unknown key; expected one of " + String.join(", ", allowed.stream().sorted().toList()));
             }
-            entries.put(key, tuple);
+            NodeTuple first = entries.putIfAbsent(key, tuple);
+            if (first != null) {
+                throw error(tuple.getKeyNode(), join(at, key), "defined twice (first on line " + line(first.getKeyNode()) + ")");
+            }
         }
         return entries;
     }

@@ -1,0 +1,106 @@
+package io.archipelago.coordinator.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(30)
+class ClusterConfigLoaderTest {
+
+    @Test
+    void anEmptyFileIsK2sPlatform() {
+        ClusterConfig config = ClusterConfigLoader.parse("", "empty.yaml");
+        assertThat(config).isEqualTo(ClusterConfig.k2Default());
+        assertThat(config.kernels()).extracting(ClusterConfig.KernelSpec::name).containsExactly("strong-0", "weak-0");
+        assertThat(config.islands().get(1)).isEqualTo(new IslandConfig("weak", "armv7", 1, 0.25, "b", "cortex-m3", 1));
+    }
+
+    @Test
+    void readsEveryKey() {
+        ClusterConfig config = ClusterConfigLoader.parse("""
+            cluster: lab
+            launch: external
+            memory: {size: 64MiB, page-size: 4KiB, block-size: 2MiB, max-kernels: 16}
+            control: {host: 0.0.0.0, port: 7000}
+            mailbox: {transport: unix, fifo-depth: 8}
+            heartbeat: {interval-ms: 100, dead-after-ms: 500}
+            kernel-jvm-options: [-Xmx128m]
+            islands:
+              - {name: big, data-model: aarch64, cores: 4, speed: 2.0, domain: x, power-model: a76, kernels: 2}
+              - {name: tiny, data-model: ppc32, kernels: 3}
+            """, "lab.yaml");
+        assertThat(config.cluster()).isEqualTo("lab");
+        assertThat(config.launchesLocally()).isFalse();
+        assertThat(config.memory().memoryBytes()).isEqualTo(64L << 20);
+        assertThat(config.memory().blockSize()).isEqualTo(2 << 20);
+        assertThat(config.memory().maxKernels()).isEqualTo(16);
+        assertThat(config.controlHost()).isEqualTo("0.0.0.0");
+        assertThat(config.controlPort()).isEqualTo(7000);
+        assertThat(config.mailboxTransport()).isEqualTo("unix");
+        assertThat(config.fifoDepth()).isEqualTo(8);
+        assertThat(config.deadAfter().toMillis()).isEqualTo(500);
+        assertThat(config.kernelJvmOptions()).containsExactly("-Xmx128m");
+        assertThat(config.totalKernels()).isEqualTo(5);
+        assertThat(config.kernels()).extracting(ClusterConfig.KernelSpec::name)
+            .containsExactly("big-0", "big-1", "tiny-0", "tiny-1", "tiny-2");
+        assertThat(config.kernels().get(4).id()).isEqualTo(4);
+        assertThat(config.islands().get(1)).isEqualTo(new IslandConfig("tiny", "ppc32", 1, 1.0, "a", "", 3));
+    }
+
+    @Test
+    void anUnknownKeyIsNamedWithItsLine() {
+        assertThatThrownBy(() -> ClusterConfigLoader.parse("""
+            cluster: k2
+            islands:
+              - name: strong
+                data-model: x86_64
+                corez: 2
+            """, "bad.yaml")).isInstanceOfSatisfying(ConfigException.class, e -> {
+            assertThat(e.line()).isEqualTo(5);
+            assertThat(e.key()).isEqualTo("islands[0].corez");
+            assertThat(e.getMessage()).contains("bad.yaml, line 5").contains("unknown key").contains("cores");
+        });
+    }
+
+    @Test
+    void invalidValuesSayWhatWasExpectedAndFound() {
+        assertError("islands: [{name: s, cores: two}]", 1, "islands[0].cores", "expected an integer from 1 to 256, found 'two'");
+        assertError("islands: [{name: s, data-model: sparc64}]", 1, "islands[0].data-model", "unknown data model 'sparc64'");
+        assertError("islands: [{name: s, speed: -1}]", 1, "islands[0].speed", "above 0");
+        assertError("memory:\n  size: lots\n", 2, "memory.size", "expected a size in bytes");
+        assertError("memory: {size: 1MiB}\n", 1, "memory", "leaves no data block");
+        assertError("mailbox: {transport: carrier-pigeon}", 1, "mailbox.transport", "expected one of tcp, unix");
+        assertError("cluster: Not_Valid!", 1, "cluster", "a cluster name is");
+        assertError("islands: [{cores: 2}]", 1, "islands[0].name", "every island needs a name");
+        assertError("islands: [{name: a}, {name: a}]", 1, "islands[1].name", "defined twice");
+        assertError("islands: {name: a}", 1, "islands", "expected a list");
+        assertError("heartbeat: {interval-ms: 500, dead-after-ms: 600}", 1, "heartbeat.dead-after-ms", "at least twice");
+        assertError("cluster: a\ncluster: b\n", 2, "cluster", "defined twice (first on line 1)");
+        assertError("cluster: [unclosed\n", 2, "", "not valid YAML");
+        assertError("islands: [{name: a, kernels: 2000}]", 1, "islands[0].kernels", "from 0 to 1024");
+        assertError("islands: [{name: a, kernels: 70}]", 1, "islands", "70 kernels, more than memory.max-kernels (64)");
+        assertError("memory: {max-kernels: 2}\nislands: [{name: a, kernels: 3}]", 2, "islands", "more than memory.max-kernels");
+    }
+
+    @Test
+    void aMissingFileIsNamed(@TempDir Path dir) throws Exception {
+        Path missing = dir.resolve("nope.yaml");
+        assertThatThrownBy(() -> ClusterConfigLoader.load(missing)).hasMessageContaining(missing.toString()).hasMessageContaining("no such file");
+        Path file = dir.resolve("ok.yaml");
+        Files.writeString(file, "cluster: from-file\n");
+        assertThat(ClusterConfigLoader.load(file).cluster()).isEqualTo("from-file");
+    }
+
+    private static void assertError(String yaml, int line, String key, String problem) {
+        assertThatThrownBy(() -> ClusterConfigLoader.parse(yaml, "t.yaml")).as(yaml).isInstanceOfSatisfying(ConfigException.class, e -> {
+            assertThat(e.getMessage()).contains(problem);
+            assertThat(e.key()).isEqualTo(key);
+            assertThat(e.line()).isEqualTo(line);
+        });
+    }
+}

@@ -1,0 +1,118 @@
+package io.archipelago.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.archipelago.coordinator.launch.OsProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The CLI as a user runs it, each command its own process: up --detach, status, up twice, down, bad YAML. */
+@Timeout(300)
+class CliLifecycleIT {
+
+    private static final Duration CLI_TIMEOUT = Duration.ofSeconds(120);
+
+    private Path home;
+
+    @BeforeEach
+    void newHome() {
+        home = MiniCluster.newRoot();
+    }
+
+    @AfterEach
+    void cleanUp() {
+        // Whatever happened, leave no process of this cluster behind.
+        List<ProcessHandle> leftovers = processesUsing(home);
+        leftovers.forEach(ProcessHandle::destroyForcibly);
+        MiniCluster.deleteRecursively(home);
+        assertThat(leftovers).as("processes left behind by the test").isEmpty();
+    }
+
+    @Test
+    void upStatusDownLeavesNothingBehind() throws Exception {
+        String[] where = {"--home", home.toString(), "--cluster", "cli"};
+
+        Cli.Result status = Cli.run(CLI_TIMEOUT, concat(new String[] {"status"}, where));
+        assertThat(status.exitCode()).as(status.toString()).isEqualTo(1);
+        assertThat(status.err()).contains("no cluster 'cli' is running").contains("archipelago up");
+
+        Cli.Result up = Cli.run(CLI_TIMEOUT, concat(new String[] {"up", "--detach"}, where));
+        assertThat(up.exitCode()).as(up.toString()).isZero();
+        assertThat(up.out()).contains("cluster 'cli' is up").contains("strong-0").contains("weak-0");
+
+        Cli.Result json = Cli.run(CLI_TIMEOUT, concat(new String[] {"status", "--json"}, where));
+        assertThat(json.exitCode()).as(json.toString()).isZero();
+        JsonNode root = new ObjectMapper().readTree(json.out());
+        assertThat(root.get("cluster").asText()).isEqualTo("cli");
+        List<Long> pids = new ArrayList<>();
+        for (JsonNode kernel : root.get("kernels")) {
+            assertThat(kernel.get("state").asText()).isEqualTo("RUNNING");
+            assertThat(kernel.get("uptime_ms").asLong()).isPositive();
+            for (String field : List.of("id", "island", "data_model", "domain", "pid")) {
+                assertThat(kernel.has(field)).as(field).isTrue();
+            }
+            pids.add(kernel.get("pid").asLong());
+        }
+        assertThat(root.get("kernels")).hasSize(2);
+        assertThat(root.get("kernels").get(1).get("data_model").asText()).isEqualTo("armv7");
+        assertThat(pids).allSatisfy(pid -> assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).hasValue(true));
+
+        Cli.Result table = Cli.run(CLI_TIMEOUT, concat(new String[] {"status"}, where));
+        assertThat(table.out()).contains("RUNNING").contains("x86_64").contains("armv7");
+
+        Cli.Result again = Cli.run(CLI_TIMEOUT, concat(new String[] {"up", "--detach"}, where));
+        assertThat(again.exitCode()).as(again.toString()).isEqualTo(1);
+        assertThat(again.err()).contains("already running");
+        Cli.Result againForeground = Cli.run(CLI_TIMEOUT, concat(new String[] {"up"}, where));
+        assertThat(againForeground.exitCode()).as(againForeground.toString()).isEqualTo(1);
+        assertThat(againForeground.err()).contains("already running").doesNotContain("Exception");
+
+        Cli.Result down = Cli.run(CLI_TIMEOUT, concat(new String[] {"down"}, where));
+        assertThat(down.exitCode()).as(down.toString()).isZero();
+        assertThat(down.out()).contains("stopped").contains("strong-0").contains("weak-0");
+        assertThat(pids).allSatisfy(pid -> assertThat(OsProcess.running(pid)).as("pid %d running", pid).isFalse());
+        assertThat(Files.exists(home.resolve("cli").resolve("memory.img"))).isFalse();
+
+        Cli.Result after = Cli.run(CLI_TIMEOUT, concat(new String[] {"status"}, where));
+        assertThat(after.exitCode()).isEqualTo(1);
+        assertThat(after.err()).contains("no cluster 'cli' is running");
+    }
+
+    @Test
+    void badYamlIsRefusedNamingTheKeyAndTheLine() throws Exception {
+        Path config = home.resolve("bad.yaml");
+        Files.writeString(config, """
+            cluster: bad
+            islands:
+              - name: strong
+                data-model: x86_64
+                cores: many
+            """);
+        Cli.Result up = Cli.run(CLI_TIMEOUT, "up", "--home", home.toString(), "-c", config.toString());
+        assertThat(up.exitCode()).as(up.toString()).isEqualTo(1);
+        assertThat(up.err()).contains("line 5").contains("islands[0].cores").contains("found 'many'").doesNotContain("Exception");
+        assertThat(Files.exists(home.resolve("bad"))).as("nothing was created").isFalse();
+    }
+
+    static List<ProcessHandle> processesUsing(Path home) {
+        return ProcessHandle.allProcesses()
+            .filter(p -> p.info().commandLine().map(line -> line.contains(home.toString())).orElse(false))
+            .toList();
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = new String[a.length + b.length];
+        System.arraycopy(a, 0, all, 0, a.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+}

@@ -1,0 +1,69 @@
+package io.archipelago.memory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(30)
+class BlockOwnershipTableTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void claimsAreContiguousAndNeverShared() throws Exception {
+        MemoryGeometry geometry = new MemoryGeometry(64L << 20, 4096, 1 << 20, 8);
+        try (GlobalMemory memory = GlobalMemory.create(dir.resolve("memory.img"), "k2", geometry, 4)) {
+            BlockOwnershipTable table = memory.ownership();
+            int first = table.firstDataBlock();
+            List<Integer> claimed = table.claimFree(0, 3);
+            assertThat(claimed).containsExactly(first, first + 1, first + 2);
+
+            // Four "kernels" race for the rest; every block ends with exactly one owner.
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<List<Integer>>> results = new ArrayList<>();
+                for (int kernel = 1; kernel <= 4; kernel++) {
+                    int id = kernel;
+                    results.add(pool.submit((Callable<List<Integer>>) () -> table.claimFree(id, geometry.dataBlocks())));
+                }
+                Set<Integer> seen = new HashSet<>(claimed);
+                int total = claimed.size();
+                for (Future<List<Integer>> result : results) {
+                    for (int block : result.get()) {
+                        assertThat(seen.add(block)).as("block %d claimed twice", block).isTrue();
+                        total++;
+                    }
+                }
+                assertThat(total).isEqualTo(geometry.dataBlocks());
+                assertThat(table.freeBlocks()).isZero();
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void transferIsACompareAndSetOnTheOwner() {
+        try (GlobalMemory memory = GlobalMemory.create(dir.resolve("memory.img"), "k2", new MemoryGeometry(16L << 20, 4096, 1 << 20, 8), 2)) {
+            BlockOwnershipTable table = memory.ownership();
+            int block = table.firstDataBlock();
+            assertThat(table.transfer(block, BlockOwnershipTable.FREE, 1)).isTrue();
+            assertThat(table.transfer(block, BlockOwnershipTable.FREE, 2)).as("already owned by 1").isFalse();
+            assertThat(table.owner(block)).isEqualTo(1);
+            assertThat(table.releaseAll(1)).isEqualTo(1);
+            assertThat(table.owner(block)).isEqualTo(BlockOwnershipTable.FREE);
+        }
+    }
+}
