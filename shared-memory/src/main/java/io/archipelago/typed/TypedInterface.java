@@ -201,9 +201,17 @@ public final class TypedInterface {
                     + "not set as a whole");
             }
             CType ctype = method.getAnnotation(CType.class);
-            String member = ctype != null && !ctype.member().isEmpty() ? ctype.member() : method.getName();
-            PropertyBuilder builder = builders.computeIfAbsent(member, PropertyBuilder::new);
+            // a getter and its setter share the method name; the C member name may differ (@CType(member = ...))
+            PropertyBuilder builder = builders.computeIfAbsent(method.getName(), PropertyBuilder::new);
             builder.add(method, setter, kind, javaType, indices, ctype, signature);
+        }
+        Map<String, String> members = new LinkedHashMap<>();
+        for (PropertyBuilder builder : builders.values()) {
+            String other = members.putIfAbsent(builder.member, builder.firstSignature);
+            if (other != null) {
+                throw new TypedInterfaceException(builder.firstSignature + " and " + other + " both access member '" + builder.member
+                    + "': one member, one getter/setter name");
+            }
         }
         HeaderDeclarations context = HeaderParser.emptyDeclarations(where);
         List<Property> properties = new ArrayList<>();
@@ -274,7 +282,8 @@ public final class TypedInterface {
 
     /** Collects the getter and setter of one member, then checks them against the C type. */
     private static final class PropertyBuilder {
-        private final String member;
+        private String member;
+        private boolean memberNamed;
         private Method getter;
         private Method setter;
         private JavaKind kind;
@@ -285,8 +294,8 @@ public final class TypedInterface {
         private int aligned;
         private String firstSignature;
 
-        PropertyBuilder(String member) {
-            this.member = member;
+        PropertyBuilder(String methodName) {
+            this.member = methodName;
         }
 
         void add(Method method, boolean isSetter, JavaKind javaKind, Class<?> type, int methodIndices, CType ctype, String signature) {
@@ -308,6 +317,14 @@ public final class TypedInterface {
                         + firstSignature + " but @CType(\"" + ctype.value() + "\") here");
                 }
                 cTypeName = ctype.value();
+            }
+            if (ctype != null && !ctype.member().isEmpty()) {
+                if (memberNamed && !member.equals(ctype.member())) {
+                    throw new TypedInterfaceException(signature + ": @CType(member = \"" + ctype.member() + "\") but " + firstSignature
+                        + " names member '" + member + "'");
+                }
+                member = ctype.member();
+                memberNamed = true;
             }
             if (ctype != null && ctype.aligned() != 0) {
                 aligned = ctype.aligned();

@@ -278,8 +278,9 @@ public final class TypedMemory {
         if (access == Access.INTERPRETED) {
             kind = AccessorKind.INTERPRETED;
         } else {
+            // native: the region is laid out exactly as this kernel's ABI lays out the contract's type
             boolean nativeLayout = contract.getArrayLayout() == ArrayLayout.ARRAY_OF_STRUCTS
-                && layout.equals(self.dataModel().layoutEngine().record(typed.record()));
+                && layout.equals(self.dataModel().layoutEngine().layout(ContractCodec.decode(contract.getType())));
             kind = nativeLayout ? AccessorKind.NATIVE : AccessorKind.MORPHED;
         }
         return new TypedRegion<>(contract, view, layout, segment, binding, views, kind);

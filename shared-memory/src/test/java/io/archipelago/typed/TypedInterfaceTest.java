@@ -63,6 +63,20 @@ class TypedInterfaceTest {
         }
     }
 
+    @Typed("renamed")
+    public interface Renamed {
+        @CType(value = "unsigned int", member = "__state") long state();
+        void state(long state);
+    }
+
+    @Test
+    void aSetterFollowsItsGetterToARenamedMember() {
+        TypedInterface.Property state = TypedInterface.of(Renamed.class).property("__state");
+        assertThat(state.getter().getName()).isEqualTo("state");
+        assertThat(state.setter()).isNotNull();
+        assertThat(TypedInterface.of(Renamed.class).record().fields()).extracting(Field::name).containsExactly("__state");
+    }
+
     @Typed("bad")
     interface WrongJavaType {
         @CType("double") int x();

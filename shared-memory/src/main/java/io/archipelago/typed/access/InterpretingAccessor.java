@@ -67,7 +67,10 @@ final class InterpretingAccessor implements InvocationHandler {
     }
 
     @Override
-    public Object invoke(Object proxy, Method method, Object[] args) {
+    public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+        if (method.isDefault()) {
+            return InvocationHandler.invokeDefault(proxy, method, args);
+        }
         switch (method.getName()) {
             case "globalAddress" -> {
                 if (isTypedObjectMethod(method)) {
