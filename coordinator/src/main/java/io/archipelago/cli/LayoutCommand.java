@@ -30,7 +30,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * {@code archipelago layout FILE.h}: how a data model lays out the structs of a C header, and
  * with {@code --unified} what the paper's unified format would cost instead.
  */
-@Command(name = "layout", mixinStandardHelpOptions = true,
+@Command(name = "layout", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+    header = "Lay out the structs of a C header for a data model, as GCC would.",
     description = {"Prints how a data model lays out every struct and union of a C header, exactly as GCC would for that",
         "target: size, alignment, and each top-level member's offset and size.",
         "",

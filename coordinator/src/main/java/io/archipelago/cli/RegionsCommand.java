@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code archipelago regions}: the regions of typed shared memory of a running cluster. */
-@Command(name = "regions", mixinStandardHelpOptions = true,
+@Command(name = "regions", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+    header = "List the regions of typed shared memory.",
     description = {"Lists the regions of typed shared memory of a running cluster (its region registry): name, element type,",
         "the data model it is laid out for, element count, bytes, global address, layout (array of structs or struct",
         "of arrays), coherence, and which kernels attached it, each with its data model and whether its accessor is",
