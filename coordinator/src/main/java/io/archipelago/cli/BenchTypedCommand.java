@@ -55,9 +55,23 @@ final class BenchTypedCommand implements Callable<Integer> {
         long started = System.nanoTime();
         PrintStream progress = System.err;
         Map<String, Score> scores = TypedBench.run(plan, progress);
+        progress.println("paired scans (native, morphed, converted, heap taking turns, " + (quick ? 30 : 60) + " rounds)...");
+        TypedBench.Paired paired = TypedBench.paired(elements, quick ? 30 : 60);
         double seconds = (System.nanoTime() - started) / 1e9;
         PrintWriter out = spec.commandLine().getOut();
         ObjectNode report = report(scores, plan, seconds);
+        ObjectNode pairedNode = report.putObject("paired");
+        pairedNode.put("rounds", paired.rounds());
+        pairedNode.put("native_ms", Math.round(paired.nativeMs() * 100) / 100.0);
+        pairedNode.put("morphed_ms", Math.round(paired.morphedMs() * 100) / 100.0);
+        pairedNode.put("converted_ms", Math.round(paired.convertedMs() * 100) / 100.0);
+        pairedNode.put("heap_ms", Math.round(paired.heapMs() * 100) / 100.0);
+        pairedNode.put("morphed_over_native", Math.round(paired.morphedOverNative() * 100) / 100.0);
+        pairedNode.put("morphed_over_native_p10", Math.round(paired.morphedOverNativeP10() * 100) / 100.0);
+        pairedNode.put("morphed_over_native_p90", Math.round(paired.morphedOverNativeP90() * 100) / 100.0);
+        double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        report.put("load_average", Math.round(load * 100) / 100.0);
+        report.put("cores", Runtime.getRuntime().availableProcessors());
         if (json) {
             try {
                 out.println(StatusView.JSON.writeValueAsString(report));
@@ -131,8 +145,29 @@ final class BenchTypedCommand implements Callable<Integer> {
         StatusView.printRows(rows, out);
         out.printf(Locale.ROOT, "%nconvert-on-attach: %s ms to convert the ppc32 array to native format (%.1fx a morphed scan), then scans "
             + "at native speed%n", ms(scores, "convert"), ratio(scores, "convert", "scanMorphed"));
+        JsonNodeView paired = new JsonNodeView(report.get("paired"));
+        out.printf(Locale.ROOT, "paired scans (%d rounds taking turns, robust to a drifting load): native %s ms, morphed %s ms, converted %s ms, "
+            + "heap %s ms; morphed/native median %.2fx (p10 %.2fx, p90 %.2fx)%n", paired.i("rounds"), paired.t("native_ms"),
+            paired.t("morphed_ms"), paired.t("converted_ms"), paired.t("heap_ms"), paired.d("morphed_over_native"),
+            paired.d("morphed_over_native_p10"), paired.d("morphed_over_native_p90"));
+        out.printf(Locale.ROOT, "machine: %d cores, load average %.2f (figures from a busy machine are noisy: compare the ratios)%n",
+            report.get("cores").asInt(), report.get("load_average").asDouble());
         out.printf(Locale.ROOT, "targets: morphed/native <= 1.2 (%s), interpreted/morphed >= 5 (%s)%n",
             ratio(scores, "scanMorphed", "scanNative") <= 1.2 ? "met" : "NOT met", ratio(scores, "scanInterpreted", "scanMorphed") >= 5 ? "met" : "NOT met");
+    }
+
+    private record JsonNodeView(com.fasterxml.jackson.databind.JsonNode node) {
+        int i(String name) {
+            return node.get(name).asInt();
+        }
+
+        double d(String name) {
+            return node.get(name).asDouble();
+        }
+
+        String t(String name) {
+            return node.get(name).asText();
+        }
     }
 
     private static double ns(Map<String, Score> scores, String name) {

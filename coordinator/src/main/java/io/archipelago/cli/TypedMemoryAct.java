@@ -16,6 +16,7 @@ import io.archipelago.interconnect.auth.ControlAuthentication;
 import io.archipelago.kernel.typed.views.TaskStruct;
 import io.archipelago.typed.DataModel;
 import io.archipelago.typed.description.RecordType;
+import io.archipelago.typed.header.HeaderParser;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.InputStream;
@@ -52,7 +53,7 @@ final class TypedMemoryAct implements DemoAct {
         try (InputStream in = TypedMemoryAct.class.getClassLoader().getResourceAsStream(LayoutCommand.BUNDLED + "kernel-structs.h")) {
             header = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        RecordType task = LayoutCommand.read(java.nio.file.Path.of("kernel-structs.h")).record("task_struct");
+        RecordType task = HeaderParser.parse("kernel-structs.h", header).record("task_struct");
         DataModel creatorModel = DataModel.byId(creator.island().dataModel());
         DataModel otherModel = DataModel.byId(other.island().dataModel());
         List<ManagedChannel> channels = new ArrayList<>();

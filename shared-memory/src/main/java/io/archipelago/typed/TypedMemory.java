@@ -63,6 +63,8 @@ public final class TypedMemory {
     private final PageAllocator allocator;
     private final Duration creationWait;
     private final Map<String, TypedRegion<?>> attached = new ConcurrentHashMap<>();
+    /** READY regions this kernel has seen, by global address, for pointer checks. */
+    private final java.util.TreeMap<Long, Contract> byAddress = new java.util.TreeMap<>();
 
     public TypedMemory(GlobalMemory memory, RegionRegistry registry, Identity self, PageAllocator allocator, Duration creationWait) {
         this.memory = Objects.requireNonNull(memory, "memory");
@@ -336,12 +338,8 @@ public final class TypedMemory {
         if (address == 0) {
             throw new InvalidPointerException("NULL pointer dereferenced as " + wanted);
         }
-        Contract contract = registry.all().stream()
-            .filter(c -> c.getState() == RegionState.READY)
-            .filter(c -> address >= c.getLocation().getOffset() && address < c.getLocation().getOffset() + c.getLocation().getBytes())
-            .findFirst()
-            .orElseThrow(() -> new InvalidPointerException("address 0x" + Long.toHexString(address) + " is in no region of typed shared "
-                + "memory: it cannot be a pointer to " + wanted));
+        Contract contract = regionAt(address).orElseThrow(() -> new InvalidPointerException("address 0x" + Long.toHexString(address)
+            + " is in no region of typed shared memory: it cannot be a pointer to " + wanted));
         RecordLayout layout = (RecordLayout) ContractCodec.decode(contract.getLayout());
         long relative = address - contract.getLocation().getOffset();
         long stride;
@@ -367,6 +365,36 @@ public final class TypedMemory {
                 + " bytes into element " + index + " of region '" + contract.getName() + "', not at the start of a " + wanted);
         }
         return attach(contract.getName(), view).at(index);
+    }
+
+    /**
+     * The READY region holding {@code address}: from the regions this kernel has seen (a region's
+     * place never changes once READY), reading the registry again only when none holds it.
+     */
+    private Optional<Contract> regionAt(long address) {
+        Optional<Contract> known = located(address);
+        if (known.isPresent()) {
+            return known;
+        }
+        synchronized (byAddress) {
+            byAddress.clear();
+            for (Contract c : registry.all()) {
+                if (c.getState() == RegionState.READY && c.getLocation().getBytes() > 0) {
+                    byAddress.put(c.getLocation().getOffset(), c);
+                }
+            }
+        }
+        return located(address);
+    }
+
+    private Optional<Contract> located(long address) {
+        synchronized (byAddress) {
+            Map.Entry<Long, Contract> floor = byAddress.floorEntry(address);
+            if (floor != null && address < floor.getKey() + floor.getValue().getLocation().getBytes()) {
+                return Optional.of(floor.getValue());
+            }
+            return Optional.empty();
+        }
     }
 
     // ------------------------------------------------------------------ lookup

@@ -42,7 +42,68 @@ public final class TypedBench {
     public record Score(double ns, double error) {
     }
 
+    /**
+     * The scans measured a second way, robust to a machine whose load drifts (2 shared cores):
+     * in this JVM, native, morphed, converted and heap scans take turns round after round (the
+     * order rotating), so each round compares them under the same load; the ratio is the median
+     * of the per-round ratios.
+     */
+    public record Paired(int rounds, double nativeMs, double morphedMs, double convertedMs, double heapMs, double morphedOverNative,
+                         double morphedOverNativeP10, double morphedOverNativeP90) {
+    }
+
     private TypedBench() {
+    }
+
+    /** Runs the paired scans (after warming up) on {@code elements} elements; see {@link Paired}. */
+    public static Paired paired(int elements, int rounds) {
+        String previous = System.getProperty(TypedAccessBenchmark.ELEMENTS_PROPERTY);
+        System.setProperty(TypedAccessBenchmark.ELEMENTS_PROPERTY, Integer.toString(elements));
+        try {
+            TypedAccessBenchmark b = new TypedAccessBenchmark();
+            b.setUp();
+            long sink = 0;
+            for (int w = 0; w < 20; w++) {
+                sink += b.scanNative() + b.scanMorphed() + b.scanConverted() + b.scanHeap();
+            }
+            long[][] times = new long[4][rounds];
+            for (int r = 0; r < rounds; r++) {
+                for (int v = 0; v < 4; v++) {
+                    int k = (v + r) % 4;
+                    long start = System.nanoTime();
+                    sink += switch (k) {
+                        case 0 -> b.scanNative();
+                        case 1 -> b.scanMorphed();
+                        case 2 -> b.scanConverted();
+                        default -> b.scanHeap();
+                    };
+                    times[k][r] = System.nanoTime() - start;
+                }
+            }
+            double[] ratios = new double[rounds];
+            for (int r = 0; r < rounds; r++) {
+                ratios[r] = (double) times[1][r] / times[0][r];
+            }
+            java.util.Arrays.sort(ratios);
+            if (sink == 42) {
+                System.err.print(""); // keeps the scans' results alive
+            }
+            return new Paired(rounds, median(times[0]) / 1e6, median(times[1]) / 1e6, median(times[2]) / 1e6, median(times[3]) / 1e6,
+                ratios[rounds / 2], ratios[rounds / 10], ratios[rounds * 9 / 10]);
+        } finally {
+            TypedAccessBenchmark.release();
+            if (previous == null) {
+                System.clearProperty(TypedAccessBenchmark.ELEMENTS_PROPERTY);
+            } else {
+                System.setProperty(TypedAccessBenchmark.ELEMENTS_PROPERTY, previous);
+            }
+        }
+    }
+
+    private static double median(long[] values) {
+        long[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
     }
 
     /**
