@@ -44,6 +44,10 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--boot-timeout-s", paramLabel = "S", description = "How long the kernels may take to boot (default: ${DEFAULT-VALUE}).")
     long bootTimeoutSeconds = CoordinatorContext.DEFAULT_BOOT_TIMEOUT.toSeconds();
 
+    @Option(names = "--secret-file", paramLabel = "FILE",
+        description = "Adopt this cluster secret (hex text, e.g. from `openssl rand -hex 32`) instead of generating one; it is copied to the cluster directory (mode 0600).")
+    Path secretFile;
+
     @Spec
     CommandSpec spec;
 
@@ -56,7 +60,7 @@ final class UpCommand implements Callable<Integer> {
             return detach(config, out);
         }
         CoordinatorContext context = new CoordinatorContext().config(config).root(cluster.root())
-            .bootTimeout(Duration.ofSeconds(bootTimeoutSeconds));
+            .bootTimeout(Duration.ofSeconds(bootTimeoutSeconds)).secretFile(secretFile);
         out.printf("booting cluster '%s': %d kernel(s) on %d island(s)...%n", config.cluster(), config.totalKernels(),
             config.islands().size());
         out.flush();
@@ -96,6 +100,10 @@ final class UpCommand implements Callable<Integer> {
         command.add(cluster.root().toString());
         command.add("--boot-timeout-s");
         command.add(Long.toString(bootTimeoutSeconds));
+        if (secretFile != null) {
+            command.add("--secret-file");
+            command.add(secretFile.toAbsolutePath().toString());
+        }
         if (configFile != null) {
             command.add("--config");
             command.add(configFile.toAbsolutePath().toString());

@@ -86,7 +86,9 @@ public final class Coordinator implements AutoCloseable {
         this.lockChannel = lockChannel;
         this.lock = lock;
         prepareDirectory();
-        this.secret = ClusterSecret.generate();
+        // A secret handed in (a container secret, say) is adopted; otherwise the cluster gets a fresh one.
+        // Either way it is written to the cluster directory, where kernels and the CLI find it.
+        this.secret = context.secretFile() != null ? ClusterSecret.readFrom(context.secretFile()) : ClusterSecret.generate();
         secret.writeTo(directory.secretFile());
         this.memory = GlobalMemory.create(directory.memoryFile(), config.cluster(), config.memory(), Math.max(1, config.totalKernels()));
         // before membership: a kernel that sees membership.cm finds the region registry too

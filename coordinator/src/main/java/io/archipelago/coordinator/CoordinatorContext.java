@@ -31,6 +31,7 @@ public final class CoordinatorContext {
     private Path javaExecutable = Path.of(System.getProperty("java.home"), "bin", "java");
     private String classPath = System.getProperty("java.class.path");
     private List<String> jvmOptions;
+    private Path secretFile;
 
     public CoordinatorContext conclude() {
         List<String> problems = new ArrayList<>();
@@ -45,6 +46,10 @@ public final class CoordinatorContext {
         }
         if (stopGrace.isNegative()) {
             problems.add("stop grace: expected >= 0, found " + stopGrace);
+        }
+        if (secretFile != null && !java.nio.file.Files.isReadable(secretFile)) {
+            problems.add("secret file: expected a readable file with the cluster secret (hex text), found nothing readable at "
+                + secretFile);
         }
         if (classPath == null || classPath.isBlank()) {
             problems.add("class path: the kernels' class path is empty");
@@ -135,6 +140,21 @@ public final class CoordinatorContext {
 
     public CoordinatorContext jvmOptions(List<String> jvmOptions) {
         this.jvmOptions = List.copyOf(jvmOptions);
+        return this;
+    }
+
+    /** The cluster secret to adopt, or null (the default) to generate a fresh one. */
+    public Path secretFile() {
+        return secretFile;
+    }
+
+    /**
+     * Adopts an existing cluster secret (hex text, e.g. {@code openssl rand -hex 32}) instead of
+     * generating one: for clusters whose members are handed the secret from outside, such as
+     * containers given a compose secret.
+     */
+    public CoordinatorContext secretFile(Path secretFile) {
+        this.secretFile = secretFile;
         return this;
     }
 }

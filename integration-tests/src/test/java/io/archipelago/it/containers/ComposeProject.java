@@ -1,0 +1,98 @@
+package io.archipelago.it.containers;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Predicate;
+
+/**
+ * The repository's {@code docker-compose.yml}, run by the {@code docker-compose} command line as a
+ * user runs it, under a project name of its own and with the image under test
+ * ({@code ARCHIPELAGO_IMAGE}). {@link #close()} keeps the logs and takes everything down,
+ * volume included.
+ */
+final class ComposeProject implements AutoCloseable {
+
+    static final String COMPOSE = "docker-compose";
+    static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(3);
+
+    private final String testName;
+    private final Path root;
+    private final String project;
+    private final Map<String, String> environment;
+
+    ComposeProject(String testName) {
+        this.testName = testName;
+        this.root = ArchipelagoImage.sourceRoot();
+        this.project = "archipelagoit" + Long.toString(new SecureRandom().nextLong() & 0xffffffL, 36);
+        this.environment = Map.of("ARCHIPELAGO_IMAGE", ArchipelagoImage.name(), "COMPOSE_PROJECT_NAME", project);
+    }
+
+    /** Runs {@code docker-compose -p <project> -f docker-compose.yml <args>}; fails with its output unless it succeeds. */
+    HostCommand.Result compose(String... args) {
+        HostCommand.Result result = composeAllowingFailure(args);
+        if (!result.ok()) {
+            throw new AssertionError(result + "\n" + logs());
+        }
+        return result;
+    }
+
+    HostCommand.Result composeAllowingFailure(String... args) {
+        List<String> command = new ArrayList<>(List.of(COMPOSE, "--no-ansi", "-p", project, "-f", root.resolve("docker-compose.yml").toString()));
+        command.addAll(List.of(args));
+        return HostCommand.run(COMMAND_TIMEOUT, root, environment, command);
+    }
+
+    /** {@code docker-compose exec coordinator archipelago status --json}: the documented way to see the cluster. */
+    ClusterView status() {
+        return ClusterView.parse(compose("exec", "-T", "coordinator", "archipelago", "status", "--json").out());
+    }
+
+    ClusterView awaitView(Predicate<ClusterView> condition, String what, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "(no status yet)";
+        while (true) {
+            HostCommand.Result result = composeAllowingFailure("exec", "-T", "coordinator", "archipelago", "status", "--json");
+            if (result.ok()) {
+                ClusterView view = ClusterView.parse(result.out());
+                if (condition.test(view)) {
+                    return view;
+                }
+                last = view.toString();
+            } else {
+                last = result.toString(); // e.g. the coordinator is still booting
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("compose project " + project + " was not " + what + " within " + timeout.toMillis()
+                    + " ms; last status:\n" + last + "\n" + logs());
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500));
+        }
+    }
+
+    String logs() {
+        HostCommand.Result logs = composeAllowingFailure("logs", "--no-color", "--tail=40");
+        return "--- docker-compose logs (last 40 lines per service)\n" + logs.out() + logs.err();
+    }
+
+    @Override
+    public void close() {
+        try {
+            HostCommand.Result logs = composeAllowingFailure("logs", "--no-color", "--timestamps");
+            Files.writeString(ArchipelagoImage.logDirectory(testName).resolve("compose.log"), logs.out() + logs.err());
+        } catch (IOException | RuntimeException | AssertionError e) {
+            System.err.println("ComposeProject: cannot keep the logs of " + project + ": " + e);
+        }
+        HostCommand.Result down = composeAllowingFailure("down", "--volumes", "--timeout", "15");
+        if (!down.ok()) {
+            System.err.println("ComposeProject: `down` failed for " + project + ": " + down);
+        }
+    }
+}

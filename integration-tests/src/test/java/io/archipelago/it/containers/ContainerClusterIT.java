@@ -1,0 +1,125 @@
+package io.archipelago.it.containers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A cluster built from containers on a test network: each kernel in its own container, global
+ * memory on a tmpfs volume they share. Members reach one another over the network (today the
+ * control API, through {@link ControlProbe}; mailbox pings join these cases when the mailbox
+ * lands: {@code cluster.ping(from, to, deadline)} beside {@code cluster.probe(...)}).
+ */
+@ContainerSuite
+@Timeout(300)
+class ContainerClusterIT {
+
+    /** For calls that must fail: each must end, with an error, by this deadline. */
+    static final Duration CALL_DEADLINE = Duration.ofSeconds(3);
+    /** For calls to a live kernel: generous, since the probe is a cold JVM that loads gRPC and connects first. */
+    static final Duration ANSWER_DEADLINE = Duration.ofSeconds(20);
+    /** How late a gRPC deadline may fire on a busy 2-core machine (timer and scheduling latency). */
+    static final long DEADLINE_SLACK_MS = 1000;
+    /** dead-after-ms in docker/cluster.yaml, the configuration the coordinator container runs. */
+    static final Duration DEAD_AFTER = Duration.ofMillis(3000);
+
+    @Test
+    void kernelsInSeparateContainersShareGlobalMemoryAndReachEachOther() {
+        try (ContainerCluster cluster = ContainerCluster.startK2("containers-form")) {
+            ClusterView view = cluster.status();
+            ClusterView.Kernel strong = view.kernel("strong").orElseThrow();
+            ClusterView.Kernel weak = view.kernel("weak").orElseThrow();
+            assertThat(strong.running()).isTrue();
+            assertThat(weak.running()).isTrue();
+            assertThat(strong.dataModel()).isEqualTo("x86_64");
+            assertThat(weak.dataModel()).isEqualTo("armv7");
+            assertThat(strong.host()).isEqualTo("strong");
+            assertThat(weak.host()).isEqualTo("weak");
+            assertThat(strong.blocks()).isPositive().isEqualTo(weak.blocks());
+
+            // Each answers the other across the container network, proving it knows the test's secret.
+            ContainerCluster.Probe weakToStrong = cluster.probe("weak", "strong", ANSWER_DEADLINE);
+            ContainerCluster.Probe strongToWeak = cluster.probe("strong", "weak", ANSWER_DEADLINE);
+            assertThat(weakToStrong.answered()).as("%s", weakToStrong).isTrue();
+            assertThat(strongToWeak.answered()).as("%s", strongToWeak).isTrue();
+            assertThat(weakToStrong.field("name")).isEqualTo("strong");
+            assertThat(weakToStrong.field("pid")).isEqualTo(Long.toString(strong.pid()));
+            assertThat(strongToWeak.field("name")).isEqualTo("weak");
+        }
+    }
+
+    @Test
+    void aKilledKernelContainerIsDeadWhileTheRestKeepWorking() {
+        try (ContainerCluster cluster = ContainerCluster.startK2("containers-kill")) {
+            ClusterView.Kernel weak = cluster.kernel("weak");
+            LocalTime killedAt = LocalTime.now(ZoneOffset.UTC); // the containers log in UTC (TZ=UTC)
+            long killedNanos = System.nanoTime();
+            cluster.kill("weak");
+            ClusterView.Kernel dead = cluster.awaitKernel("weak", k -> k.state().equals("DEAD"), "DEAD",
+                DEAD_AFTER.plus(ContainerCluster.STATUS_TIMEOUT));
+            long seenMs = (System.nanoTime() - killedNanos) / 1_000_000;
+            assertThat(dead.reason()).contains("no heartbeat");
+            // When the coordinator declared it (its log), and when `status` through docker exec first showed it.
+            LocalTime declaredAt = cluster.coordinatorLogged("kernel weak (id " + weak.id() + ") DEAD").orElseThrow(() ->
+                new AssertionError("the coordinator did not log weak's death:\n" + cluster.logTails()));
+            long declaredMs = Duration.between(killedAt, declaredAt).toMillis();
+            System.out.printf("containers-kill: weak declared DEAD %d ms after docker kill (dead-after %d ms), shown by status after %d ms%n",
+                declaredMs, DEAD_AFTER.toMillis(), seenMs);
+            assertThat(declaredMs).isBetween(DEAD_AFTER.toMillis() - 500, DEAD_AFTER.toMillis() + 1500);
+
+            // The strong kernel still heartbeats, and still answers over the network...
+            ClusterView.Kernel strong = cluster.awaitKernel("strong", k -> k.running() && k.heartbeatAgeMs() < 1000,
+                "RUNNING with a fresh heartbeat", Duration.ofSeconds(10));
+            ContainerCluster.Probe coordinatorToStrong = cluster.probe("coordinator", "strong", ANSWER_DEADLINE);
+            assertThat(coordinatorToStrong.answered()).as("%s", coordinatorToStrong).isTrue();
+            assertThat(coordinatorToStrong.field("pid")).isEqualTo(Long.toString(strong.pid()));
+            // ...while asking the dead one ends with a clear error, within the deadline.
+            ContainerCluster.Probe strongToDead = cluster.probe("strong", "weak", CALL_DEADLINE);
+            assertThat(strongToDead.answered()).as("%s", strongToDead).isFalse();
+            assertThat(strongToDead.field("code")).isIn("UNAVAILABLE", "DEADLINE_EXCEEDED");
+            assertThat(strongToDead.elapsedMs()).isLessThanOrEqualTo(CALL_DEADLINE.toMillis() + DEADLINE_SLACK_MS);
+        }
+    }
+
+    @Test
+    void aKernelCutOffTheNetworkFailsEveryCallWithinItsDeadlineAndRejoinsWhenReconnected() {
+        try (ContainerCluster cluster = ContainerCluster.startK2("containers-cut")) {
+            ClusterView.Kernel before = cluster.kernel("strong");
+            String address = cluster.ipAddress("strong");
+            assertThat(cluster.probe("weak", "strong", address, ANSWER_DEADLINE).answered()).isTrue();
+
+            cluster.disconnect("strong");
+            assertThat(cluster.ipAddress("strong")).isEmpty();
+            // By name (gone from the network's DNS) and by its last address (nothing answers there):
+            // each call ends with an error naming what failed, within its deadline, never a hang.
+            for (String host : new String[] {"strong", address}) {
+                ContainerCluster.Probe failed = cluster.probe("weak", "strong", host, CALL_DEADLINE);
+                System.out.printf("containers-cut: %s%n", failed);
+                assertThat(failed.answered()).as("%s", failed).isFalse();
+                assertThat(failed.field("code")).isIn("UNAVAILABLE", "DEADLINE_EXCEEDED");
+                assertThat(failed.field("message")).isNotBlank();
+                assertThat(failed.elapsedMs()).isLessThanOrEqualTo(CALL_DEADLINE.toMillis() + DEADLINE_SLACK_MS);
+            }
+            // The rest keep working: the weak kernel still answers.
+            ContainerCluster.Probe coordinatorToWeak = cluster.probe("coordinator", "weak", ANSWER_DEADLINE);
+            assertThat(coordinatorToWeak.answered()).as("%s", coordinatorToWeak).isTrue();
+            // A network cut is not death: the cut kernel still heartbeats through global memory.
+            ClusterView.Kernel cut = cluster.kernel("strong");
+            assertThat(cut.running()).as("%s", cut).isTrue();
+            assertThat(cut.heartbeatAgeMs()).as("%s", cut).isLessThan(DEAD_AFTER.toMillis());
+
+            cluster.reconnect("strong");
+            ContainerCluster.Probe rejoined = cluster.probe("weak", "strong", ANSWER_DEADLINE);
+            assertThat(rejoined.answered()).as("%s", rejoined).isTrue();
+            // The same kernel (same process), not a restarted one.
+            assertThat(rejoined.field("pid")).isEqualTo(Long.toString(before.pid()));
+            ClusterView.Kernel after = cluster.kernel("strong");
+            assertThat(after.running()).as("%s", after).isTrue();
+            assertThat(after.id()).isEqualTo(before.id());
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package io.archipelago.kernel.dsm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Model-checks the DSM protocol ({@code src/test/promela/dsm.pml}: 3 kernels, 2 pages, mailbox
+ * queues of depth 4, one access per requester: exhaustive, about 1.8 million states) with spin:
+ * safety (at most one VALID holder per page, no lost update, no deadlock) and liveness (with weak
+ * fairness, every requester completes its accesses). Deeper runs (more accesses) are in the
+ * model's header; they take minutes and gigabytes, so CI runs this configuration.
+ * Skipped, saying why, where spin or gcc is missing, unless ARCHIPELAGO_REQUIRE_SPIN=true (CI).
+ */
+@Timeout(600)
+class DsmModelCheckTest {
+
+    private static final Path MODEL = Path.of("src/test/promela/dsm.pml");
+
+    @TempDir
+    static Path work;
+
+    @BeforeAll
+    static void requireSpin() throws IOException {
+        boolean available = onPath("spin") && onPath("gcc");
+        if (!available && "true".equals(System.getenv("ARCHIPELAGO_REQUIRE_SPIN"))) {
+            throw new AssertionError("ARCHIPELAGO_REQUIRE_SPIN=true but spin or gcc is not on PATH (apt-get install spin gcc)");
+        }
+        Assumptions.assumeTrue(available, "spin or gcc is not installed (apt-get install spin): the DSM model is not checked");
+        Files.copy(MODEL, work.resolve("dsm.pml"));
+    }
+
+    @Test
+    void safetyAtMostOneValidHolderNoLostUpdateNoDeadlock() throws Exception {
+        Path dir = Files.createDirectories(work.resolve("safety"));
+        Files.copy(work.resolve("dsm.pml"), dir.resolve("dsm.pml"));
+        run(dir, "spin", "-a", "-DACCESSES=1", "dsm.pml");
+        run(dir, "gcc", "-w", "-O2", "-DSAFETY", "-DNOCLAIM", "-o", "pan", "pan.c");
+        String report = run(dir, "./pan", "-m100000");
+        assertThat(report).contains("assertion violations\t+").contains("invalid end states\t+").contains("errors: 0");
+    }
+
+    @Test
+    void livenessEveryRequesterFinishesUnderWeakFairness() throws Exception {
+        Path dir = Files.createDirectories(work.resolve("liveness"));
+        Files.copy(work.resolve("dsm.pml"), dir.resolve("dsm.pml"));
+        run(dir, "spin", "-a", "-DACCESSES=1", "dsm.pml");
+        run(dir, "gcc", "-w", "-O2", "-DNFAIR=4", "-DCOLLAPSE", "-o", "pan", "pan.c");
+        String report = run(dir, "./pan", "-a", "-f", "-m500000");
+        assertThat(report).contains("never claim").contains("acceptance   cycles \t+ (fairness enabled)").contains("errors: 0");
+    }
+
+    private static String run(Path dir, String... command) throws Exception {
+        Path output = dir.resolve("output.txt");
+        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+            .redirectOutput(output.toFile()).start();
+        if (!process.waitFor(8, TimeUnit.MINUTES)) {
+            process.destroyForcibly();
+            throw new AssertionError(String.join(" ", command) + " did not finish within 8 minutes");
+        }
+        String text = Files.readString(output);
+        assertThat(process.exitValue()).as(String.join(" ", command) + "\n" + text).isZero();
+        return text;
+    }
+
+    private static boolean onPath(String tool) {
+        return List.of(System.getenv().getOrDefault("PATH", "").split(":")).stream()
+            .anyMatch(dir -> Files.isExecutable(Path.of(dir, tool)));
+    }
+}
