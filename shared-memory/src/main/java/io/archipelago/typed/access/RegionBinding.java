@@ -7,6 +7,24 @@ import java.util.Objects;
  * address, how many elements, and how they are arranged: one after the other every
  * {@code elementSize} bytes (array of structs), or one column per top-level member (struct of
  * arrays: member m of element i at {@code columnOffsets[m] + i * columnStrides[m]}).
+ *
+ * <pre>
+ *  region at global address A (page aligned), in the creator's data model and byte order
+ *
+ *  array of structs: count x elementSize bytes
+ *  +----------------------+----------------------+----------------------+-----
+ *  | element 0            | element 1            | element 2            | ...
+ *  | m0 |pad| m1  | m2 |tp| m0 |pad| m1  | m2 |tp|                      |        tp: tail padding
+ *  +----------------------+----------------------+----------------------+-----
+ *  member m of element i: A + i * elementSize + offset(m)
+ *
+ *  struct of arrays: one column per top-level member, each aligned to the member's alignment
+ *  +----+----+----+-- ... --+---+--------+--------+-- ... --+--------------+-- ...
+ *  | m0 | m0 | m0 |         |pad| m1     | m1     |         | m2           |
+ *  | [0]| [1]| [2]|         |   | [0]    | [1]    |         | [0]          |
+ *  +----+----+----+-- ... --+---+--------+--------+-- ... --+--------------+-- ...
+ *  member m of element i: A + columnOffsets[m] + i * sizeof(m); an element's address is its first column's
+ * </pre>
  */
 public final class RegionBinding {
 
