@@ -129,7 +129,7 @@ final class BenchTypedCommand implements Callable<Integer> {
     }
 
     private static void printText(PrintWriter out, Map<String, Score> scores, ObjectNode report) {
-        out.printf(Locale.ROOT, "typed access, JMH, %s elements per region (jmh: %s warm-up, %s measured, %d fork)%n%n",
+        out.printf(Locale.ROOT, "typed access, JMH, %s elements per region (jmh: %s warm-up, %s measured, %d fork(s) per benchmark; 0: all in this JVM)%n%n",
             report.get("elements").asText(), report.get("jmh").get("warmup").asText(), report.get("jmh").get("measurement").asText(),
             report.get("jmh").get("forks").asInt());
         List<String[]> rows = new ArrayList<>();
