@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
             + "through an emulated 32-bit hardware mailbox.",
         "",
         "Start with `archipelago demo`, or `archipelago up --detach` then `archipelago status`."},
-    subcommands = {UpCommand.class, StatusCommand.class, DownCommand.class, DemoCommand.class, BenchCommand.class,
+    subcommands = {UpCommand.class, StatusCommand.class, DownCommand.class, DemoCommand.class, BenchCommand.class, LayoutCommand.class,
+        RegionsCommand.class,
         CommandLine.HelpCommand.class})
 public final class Archipelago implements Runnable {
 

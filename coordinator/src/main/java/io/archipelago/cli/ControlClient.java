@@ -65,6 +65,13 @@ public final class ControlClient implements AutoCloseable {
         return call(() -> stub.withDeadlineAfter(DEFAULT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).status(StatusRequest.getDefaultInstance()));
     }
 
+    /** Every region of typed shared memory (the region registry). */
+    public io.archipelago.control.proto.RegionList regions() {
+        return call(() -> io.archipelago.control.proto.RegionDirectoryGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(DEFAULT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+            .listRegions(io.archipelago.control.proto.ListRegionsRequest.getDefaultInstance()));
+    }
+
     public ShutdownReply shutdown(Duration grace) {
         return call(() -> stub.withDeadlineAfter(DEFAULT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
             .shutdown(ShutdownRequest.newBuilder().setGraceMs(grace.toMillis()).build()));

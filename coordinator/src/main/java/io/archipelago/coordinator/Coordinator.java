@@ -11,6 +11,7 @@ import io.archipelago.coordinator.launch.KernelProcess;
 import io.archipelago.coordinator.launch.LocalKernelLauncher;
 import io.archipelago.directory.ClusterDirectory;
 import io.archipelago.directory.Membership;
+import io.archipelago.typed.registry.RegionRegistry;
 import io.archipelago.directory.proto.KernelRecord;
 import io.archipelago.directory.proto.KernelState;
 import io.archipelago.interconnect.auth.ClusterSecret;
@@ -49,7 +50,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Boots and watches one cluster: creates its directory (secret, global memory, membership),
+ * Boots and watches one cluster: creates its directory (secret, global memory, region registry, membership),
  * launches its kernels as child processes (or waits for external ones to join), declares a
  * kernel DEAD when it exits or stops heartbeating, and serves the control API.
  */
@@ -66,6 +67,7 @@ public final class Coordinator implements AutoCloseable {
     private final ClusterSecret secret;
     private final GlobalMemory memory;
     private final Membership membership;
+    private final RegionRegistry regions;
     private final StatusAssembler statusAssembler;
     private final LocalKernelLauncher launcher;
     private final Map<Integer, KernelProcess> processes = new ConcurrentHashMap<>();
@@ -89,6 +91,8 @@ public final class Coordinator implements AutoCloseable {
         this.secret = context.secretFile() != null ? ClusterSecret.readFrom(context.secretFile()) : ClusterSecret.generate();
         secret.writeTo(directory.secretFile());
         this.memory = GlobalMemory.create(directory.memoryFile(), config.cluster(), config.memory(), Math.max(1, config.totalKernels()));
+        // before membership: a kernel that sees membership.cm finds the region registry too
+        this.regions = RegionRegistry.create(directory.regionsFile());
         this.membership = Membership.create(directory.membershipFile());
         this.statusAssembler = new StatusAssembler(directory, memory, membership);
         this.launcher = new LocalKernelLauncher(config, directory, context.javaExecutable(), context.classPath(), context.jvmOptions());
@@ -171,6 +175,8 @@ public final class Coordinator implements AutoCloseable {
         try {
             controlServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.controlHost(), config.controlPort()))
                 .addService(ServerInterceptors.intercept(new ControlService(), ControlAuthentication.server(secret, refusedControlCalls)))
+                .addService(ServerInterceptors.intercept(new RegionDirectoryService(regions),
+                    ControlAuthentication.server(secret, refusedControlCalls)))
                 .build()
                 .start();
         } catch (IOException e) {
@@ -323,6 +329,11 @@ public final class Coordinator implements AutoCloseable {
         return membership;
     }
 
+    /** The region registry of typed shared memory (regions.cm): global name to contract. */
+    public RegionRegistry regions() {
+        return regions;
+    }
+
     public ClusterSecret secret() {
         return secret;
     }
@@ -434,6 +445,7 @@ public final class Coordinator implements AutoCloseable {
             }
         } finally {
             membership.close();
+            regions.close();
             memory.close();
             List<Path> files = new ArrayList<>(List.of(directory.coordinatorInfoFile(), directory.memoryFile(), directory.membershipFile(),
                 directory.regionsFile(), directory.secretFile()));

@@ -195,7 +195,7 @@ public final class Kernel implements AutoCloseable {
      * are closed in reverse order.
      */
     private static List<KernelService> serviceList() {
-        return List.of(new io.archipelago.kernel.mailbox.MailboxService());
+        return List.of(new io.archipelago.kernel.mailbox.MailboxService(), new io.archipelago.kernel.typed.TypedMemoryService());
     }
 
     private void start() {

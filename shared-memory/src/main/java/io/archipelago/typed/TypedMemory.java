@@ -1,0 +1,421 @@
+package io.archipelago.typed;
+
+import io.archipelago.memory.GlobalMemory;
+import io.archipelago.typed.access.AccessorFactory;
+import io.archipelago.typed.access.RegionBinding;
+import io.archipelago.typed.access.ViewFactory;
+import io.archipelago.typed.alloc.OwnedBlocksPageAllocator;
+import io.archipelago.typed.alloc.PageAllocator;
+import io.archipelago.typed.alloc.PageRun;
+import io.archipelago.typed.description.RecordType;
+import io.archipelago.typed.layout.MemberLayout;
+import io.archipelago.typed.layout.RecordLayout;
+import io.archipelago.typed.proto.ArrayLayout;
+import io.archipelago.typed.proto.Attachment;
+import io.archipelago.typed.proto.Coherence;
+import io.archipelago.typed.proto.Column;
+import io.archipelago.typed.proto.Contract;
+import io.archipelago.typed.proto.Location;
+import io.archipelago.typed.proto.RegionKind;
+import io.archipelago.typed.proto.RegionState;
+import io.archipelago.typed.registry.ContractCodec;
+import io.archipelago.typed.registry.RegionRegistry;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * Typed shared memory as one kernel uses it (paper 1): an allocator with a type argument that
+ * binds a global name and a contract to a region ({@link #create}), attach by name with a
+ * format check and accessors generated for the region's layout ({@link #attach}), shared
+ * global variables ({@link #global}), and checked pointer dereference ({@link #dereference}).
+ * <p>
+ * Every region is hardware-coherent for now: the kernels that share it are in one coherence
+ * domain (the DSM issue adds software-coherent regions across domains).
+ */
+public final class TypedMemory {
+
+    /** The kernel using typed memory: who creates and attaches, in which data model. */
+    public record Identity(int kernelId, String kernelName, long incarnation, DataModel dataModel) {
+        public Identity {
+            Objects.requireNonNull(kernelName, "kernelName");
+            Objects.requireNonNull(dataModel, "dataModel");
+        }
+    }
+
+    /** How the views of an attached region access memory. */
+    public enum Access { GENERATED, INTERPRETED }
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:/-]{1,128}");
+    public static final Duration DEFAULT_CREATION_WAIT = Duration.ofSeconds(10);
+
+    private final GlobalMemory memory;
+    private final RegionRegistry registry;
+    private final Identity self;
+    private final PageAllocator allocator;
+    private final Duration creationWait;
+    private final Map<String, TypedRegion<?>> attached = new ConcurrentHashMap<>();
+    /** READY regions this kernel has seen, by global address, for pointer checks. */
+    private final java.util.TreeMap<Long, Contract> byAddress = new java.util.TreeMap<>();
+
+    public TypedMemory(GlobalMemory memory, RegionRegistry registry, Identity self, PageAllocator allocator, Duration creationWait) {
+        this.memory = Objects.requireNonNull(memory, "memory");
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.self = Objects.requireNonNull(self, "self");
+        this.allocator = Objects.requireNonNull(allocator, "allocator");
+        this.creationWait = creationWait;
+    }
+
+    /**
+     * Typed memory for a kernel, allocating from the page blocks it owns; the pages its regions
+     * already use (a restarted kernel) are found in the registry.
+     */
+    public static TypedMemory forKernel(GlobalMemory memory, RegionRegistry registry, Identity self) {
+        List<PageRun> inUse = registry.all().stream()
+            .filter(c -> c.getLocation().getOwnerKernel() == self.kernelId() && c.getLocation().getPages() > 0)
+            .map(c -> new PageRun(c.getLocation().getOffset(), c.getLocation().getPages(), memory.geometry().pageSize()))
+            .toList();
+        return new TypedMemory(memory, registry, self, new OwnedBlocksPageAllocator(memory, self.kernelId(), inUse), DEFAULT_CREATION_WAIT);
+    }
+
+    public Identity self() {
+        return self;
+    }
+
+    public RegionRegistry registry() {
+        return registry;
+    }
+
+    // ------------------------------------------------------------------ create
+
+    /** Creates an array of {@code count} elements of the struct {@code view} describes, zeroed, in this kernel's layout. */
+    public <T> TypedRegion<T> create(String name, Class<T> view, long count) {
+        return create(name, view, count, ArrayLayout.ARRAY_OF_STRUCTS, region -> { });
+    }
+
+    /**
+     * Creates a region: allocates pages from this kernel's page blocks, claims the name (atomic
+     * across kernels), zeroes the memory, runs {@code initialise} (before anyone can attach),
+     * then publishes the contract as READY.
+     *
+     * @throws RegionException.Exists if the name is taken (even by a create racing this one)
+     */
+    public <T> TypedRegion<T> create(String name, Class<T> view, long count, ArrayLayout arrangement, Consumer<TypedRegion<T>> initialise) {
+        TypedInterface typed = TypedInterface.of(view);
+        Contract contract = create(name, typed.record(), count, arrangement, RegionKind.ARRAY, region -> {
+            TypedRegion<T> typedRegion = open(region, view, Access.GENERATED);
+            initialise.accept(typedRegion);
+        });
+        return attach(contract.getName(), view);
+    }
+
+    /** Creates a region of a struct described by a header (see {@link io.archipelago.typed.header.HeaderParser}). */
+    public Contract create(String name, RecordType type, long count, ArrayLayout arrangement) {
+        return create(name, type, count, arrangement, RegionKind.ARRAY, contract -> { });
+    }
+
+    private Contract create(String name, RecordType type, long count, ArrayLayout arrangement, RegionKind kind, Consumer<Contract> initialise) {
+        checkName(name);
+        if (count < 1) {
+            throw new IllegalArgumentException("region '" + name + "' needs at least one element, found " + count);
+        }
+        if (type.tag() == null) {
+            throw new IllegalArgumentException("region '" + name + "': its struct needs a name (a tag or a typedef name)");
+        }
+        registry.get(name).ifPresent(existing -> {
+            throw exists(existing);
+        });
+        RecordLayout layout = self.dataModel().layoutEngine().record(type);
+        if (layout.size() == 0) {
+            throw new IllegalArgumentException("region '" + name + "': " + type.cName() + " has size 0 on " + self.dataModel());
+        }
+        Contract.Builder contract = Contract.newBuilder()
+            .setName(name)
+            .setNameHash(ContractCodec.nameHash(name))
+            .setType(ContractCodec.encode(type))
+            .setTypeName(type.cName())
+            .setDataModel(self.dataModel().id())
+            .setLayout(ContractCodec.encode(layout))
+            .setArrayLayout(arrangement == ArrayLayout.STRUCT_OF_ARRAYS ? ArrayLayout.STRUCT_OF_ARRAYS : ArrayLayout.ARRAY_OF_STRUCTS)
+            .setCount(count)
+            .setCoherence(Coherence.HARDWARE)
+            .setKind(kind)
+            .setState(RegionState.CREATING)
+            .setCreatorKernel(self.kernelId())
+            .setCreatorName(self.kernelName())
+            .setCreatorIncarnation(self.incarnation())
+            .setCreatedAtMs(System.currentTimeMillis());
+        long bytes;
+        if (contract.getArrayLayout() == ArrayLayout.STRUCT_OF_ARRAYS) {
+            long at = 0;
+            for (MemberLayout member : layout.members()) {
+                at = roundUp(at, member.layout().align());
+                contract.addColumns(Column.newBuilder().setMember(member.name() == null ? "" : member.name()).setOffset(at)
+                    .setStride(member.size()));
+                at = Math.addExact(at, Math.multiplyExact(member.size(), count));
+            }
+            bytes = at;
+        } else {
+            contract.setElementSize(layout.size());
+            bytes = Math.multiplyExact(layout.size(), count);
+        }
+        PageRun pages = allocator.allocate(bytes);
+        contract.setLocation(Location.newBuilder().setOffset(pages.offset()).setBytes(bytes).setPages(pages.pages())
+            .setOwnerKernel(self.kernelId()));
+        Contract creating = contract.build();
+        Optional<Contract> holder = registry.claim(creating);
+        if (holder.isPresent()) {
+            allocator.free(pages);
+            throw exists(holder.get());
+        }
+        try {
+            memory.segment().asSlice(pages.offset(), pages.bytes()).fill((byte) 0);
+            initialise.accept(creating);
+            return registry.update(name, c -> c.toBuilder().setState(RegionState.READY).build()).orElseThrow(() ->
+                new RegionException("region '" + name + "' vanished from the registry while kernel " + self.kernelName() + " created it"));
+        } catch (RuntimeException | Error e) {
+            registry.release(name, self.kernelId(), self.incarnation());
+            allocator.free(pages);
+            throw e;
+        }
+    }
+
+    private RegionException.Exists exists(Contract existing) {
+        return new RegionException.Exists("region '" + existing.getName() + "' already exists: " + existing.getCount() + " x "
+            + existing.getTypeName() + " (" + existing.getDataModel() + "), created by kernel " + existing.getCreatorName() + " (id "
+            + existing.getCreatorKernel() + ")" + (existing.getState() == RegionState.CREATING ? ", still being initialised" : "")
+            + "; attach it instead, or choose another name");
+    }
+
+    // ------------------------------------------------------------------ attach
+
+    /** Attaches a region with a generated accessor for its layout (native or morphed). */
+    public <T> TypedRegion<T> attach(String name, Class<T> view) {
+        return attach(name, view, Access.GENERATED);
+    }
+
+    /**
+     * Attaches a region by its global name: looks up the contract (waiting, bounded, while its
+     * creator initialises it), checks the format against {@code view}, and returns views of its
+     * elements. The attachment is recorded in the registry.
+     *
+     * @throws RegionException.Unknown   if no region has the name
+     * @throws FormatMismatchException   if the view needs a member the region lacks, or of another kind
+     */
+    @SuppressWarnings("unchecked")
+    public <T> TypedRegion<T> attach(String name, Class<T> view, Access access) {
+        String key = name + "\u0000" + view.getName() + "\u0000" + access;
+        TypedRegion<?> known = attached.get(key);
+        if (known != null) {
+            return (TypedRegion<T>) known;
+        }
+        Contract contract = awaitReady(name);
+        TypedRegion<T> region = open(contract, view, access);
+        registry.recordAttachment(name, Attachment.newBuilder()
+            .setKernelId(self.kernelId())
+            .setKernelName(self.kernelName())
+            .setDataModel(self.dataModel().id())
+            .setView(view.getName())
+            .setAccessor(region.accessor().name())
+            .setAttachedAtMs(System.currentTimeMillis())
+            .setIncarnation(self.incarnation())
+            .build());
+        attached.put(key, region);
+        return region;
+    }
+
+    private Contract awaitReady(String name) {
+        long deadline = System.nanoTime() + creationWait.toNanos();
+        long pause = TimeUnit.MICROSECONDS.toNanos(100);
+        while (true) {
+            Contract contract = registry.get(name).orElseThrow(() -> unknown(name));
+            if (contract.getState() == RegionState.READY) {
+                return contract;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new RegionException("region '" + name + "' is still being created by kernel " + contract.getCreatorName() + " (id "
+                    + contract.getCreatorKernel() + ") after " + creationWait.toMillis() + " ms; is that kernel alive?");
+            }
+            LockSupport.parkNanos(pause);
+            pause = Math.min(pause * 2, TimeUnit.MILLISECONDS.toNanos(50));
+        }
+    }
+
+    private RegionException.Unknown unknown(String name) {
+        List<String> names = registry.all().stream().map(Contract::getName).toList();
+        return new RegionException.Unknown("no region '" + name + "' in typed shared memory; regions: "
+            + (names.isEmpty() ? "(none)" : String.join(", ", names)));
+    }
+
+    private <T> TypedRegion<T> open(Contract contract, Class<T> view, Access access) {
+        TypedInterface typed = TypedInterface.of(view);
+        if (!(ContractCodec.decode(contract.getLayout()) instanceof RecordLayout layout)) {
+            throw new FormatMismatchException("region '" + contract.getName() + "' holds " + contract.getTypeName() + ", not a struct: "
+                + view.getName() + " cannot view it");
+        }
+        String description = "region '" + contract.getName() + "' (" + contract.getTypeName() + ", " + contract.getDataModel() + ")";
+        if (!layout.tag().equals(typed.tag())) {
+            throw new FormatMismatchException("cannot attach " + view.getName() + " to " + description + ": the view describes struct "
+                + typed.tag() + ", the region holds " + layout.cName());
+        }
+        FormatCheck.check(typed, layout, description);
+        if (contract.getCoherence() != Coherence.HARDWARE) {
+            throw new RegionException(description + " is " + contract.getCoherence() + "-coherent: software coherence comes with the DSM");
+        }
+        Location location = contract.getLocation();
+        MemorySegment segment = memory.segment().asSlice(location.getOffset(), location.getBytes());
+        RegionBinding binding = binding(contract);
+        ViewFactory<T> views = access == Access.INTERPRETED
+            ? AccessorFactory.interpreted(view, layout, segment, binding, null)
+            : AccessorFactory.generated(view, layout, segment, binding, null);
+        AccessorKind kind;
+        if (access == Access.INTERPRETED) {
+            kind = AccessorKind.INTERPRETED;
+        } else {
+            // native: the region is laid out exactly as this kernel's ABI lays out the contract's type
+            boolean nativeLayout = contract.getArrayLayout() == ArrayLayout.ARRAY_OF_STRUCTS
+                && layout.equals(self.dataModel().layoutEngine().layout(ContractCodec.decode(contract.getType())));
+            kind = nativeLayout ? AccessorKind.NATIVE : AccessorKind.MORPHED;
+        }
+        return new TypedRegion<>(contract, view, layout, segment, binding, views, kind);
+    }
+
+    private static RegionBinding binding(Contract contract) {
+        if (contract.getArrayLayout() == ArrayLayout.STRUCT_OF_ARRAYS) {
+            long[] offsets = contract.getColumnsList().stream().mapToLong(Column::getOffset).toArray();
+            long[] strides = contract.getColumnsList().stream().mapToLong(Column::getStride).toArray();
+            return RegionBinding.structOfArrays(contract.getName(), contract.getLocation().getOffset(), contract.getCount(), offsets, strides);
+        }
+        return RegionBinding.arrayOfStructs(contract.getName(), contract.getLocation().getOffset(), contract.getCount(),
+            contract.getElementSize());
+    }
+
+    // ------------------------------------------------------------------ shared globals
+
+    /**
+     * A shared global variable (the paper's shared {@code .data}/{@code .bss}): the first kernel
+     * to declare {@code name} creates it (zeroed), every other kernel attaches the same
+     * variable; all see it under the same name. Returns a view of it.
+     */
+    public <T> T global(String name, Class<T> view) {
+        Optional<Contract> existing = registry.get(name);
+        if (existing.isEmpty()) {
+            try {
+                create(name, TypedInterface.of(view).record(), 1, ArrayLayout.ARRAY_OF_STRUCTS, RegionKind.GLOBAL_VARIABLE, c -> { });
+            } catch (RegionException.Exists raced) {
+                // another kernel declared it first: attach theirs
+            }
+        }
+        Contract contract = awaitReady(name);
+        if (contract.getKind() != RegionKind.GLOBAL_VARIABLE) {
+            throw new RegionException("'" + name + "' is a region of " + contract.getCount() + " x " + contract.getTypeName()
+                + ", not a shared global variable");
+        }
+        return attach(name, view).at(0);
+    }
+
+    // ------------------------------------------------------------------ pointers
+
+    /**
+     * Follows a pointer read from shared memory: checks that {@code address} is the address of
+     * an element of a region whose type is the struct {@code view} describes (the paper's check
+     * on typed pointers), and returns a view of that element.
+     *
+     * @throws InvalidPointerException if it is NULL, outside every region, in a region of
+     *                                 another type, or not at the start of an element
+     */
+    public <T> T dereference(long address, Class<T> view) {
+        TypedInterface typed = TypedInterface.of(view);
+        String wanted = "struct " + typed.tag();
+        if (address == 0) {
+            throw new InvalidPointerException("NULL pointer dereferenced as " + wanted);
+        }
+        Contract contract = regionAt(address).orElseThrow(() -> new InvalidPointerException("address 0x" + Long.toHexString(address)
+            + " is in no region of typed shared memory: it cannot be a pointer to " + wanted));
+        RecordLayout layout = (RecordLayout) ContractCodec.decode(contract.getLayout());
+        long relative = address - contract.getLocation().getOffset();
+        long stride;
+        long first;
+        if (contract.getArrayLayout() == ArrayLayout.STRUCT_OF_ARRAYS) {
+            first = contract.getColumns(0).getOffset();
+            stride = contract.getColumns(0).getStride();
+            if (relative < first || relative >= first + stride * contract.getCount()) {
+                throw new InvalidPointerException("address 0x" + Long.toHexString(address) + " is inside struct-of-arrays region '"
+                    + contract.getName() + "' but not at an element (elements are addressed by their first column)");
+            }
+        } else {
+            first = 0;
+            stride = contract.getElementSize();
+        }
+        long index = (relative - first) / stride;
+        if (!layout.tag().equals(typed.tag())) {
+            throw new InvalidPointerException("address 0x" + Long.toHexString(address) + " is element " + index + " of region '"
+                + contract.getName() + "' (" + contract.getTypeName() + "), not a " + wanted);
+        }
+        if ((relative - first) % stride != 0) {
+            throw new InvalidPointerException("address 0x" + Long.toHexString(address) + " points " + ((relative - first) % stride)
+                + " bytes into element " + index + " of region '" + contract.getName() + "', not at the start of a " + wanted);
+        }
+        return attach(contract.getName(), view).at(index);
+    }
+
+    /**
+     * The READY region holding {@code address}: from the regions this kernel has seen (a region's
+     * place never changes once READY), reading the registry again only when none holds it.
+     */
+    private Optional<Contract> regionAt(long address) {
+        Optional<Contract> known = located(address);
+        if (known.isPresent()) {
+            return known;
+        }
+        synchronized (byAddress) {
+            byAddress.clear();
+            for (Contract c : registry.all()) {
+                if (c.getState() == RegionState.READY && c.getLocation().getBytes() > 0) {
+                    byAddress.put(c.getLocation().getOffset(), c);
+                }
+            }
+        }
+        return located(address);
+    }
+
+    private Optional<Contract> located(long address) {
+        synchronized (byAddress) {
+            Map.Entry<Long, Contract> floor = byAddress.floorEntry(address);
+            if (floor != null && address < floor.getKey() + floor.getValue().getLocation().getBytes()) {
+                return Optional.of(floor.getValue());
+            }
+            return Optional.empty();
+        }
+    }
+
+    // ------------------------------------------------------------------ lookup
+
+    public Optional<Contract> contract(String name) {
+        return registry.get(name);
+    }
+
+    /** Every region of the cluster. */
+    public List<Contract> regions() {
+        return registry.all();
+    }
+
+    private static void checkName(String name) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("a region name is 1 to 128 characters of A-Z, a-z, 0-9, '_', '.', ':', '/', '-'; found '"
+                + name + "'");
+        }
+    }
+
+    private static long roundUp(long value, long align) {
+        return (value + align - 1) / align * align;
+    }
+}

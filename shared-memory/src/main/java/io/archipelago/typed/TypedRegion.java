@@ -1,0 +1,112 @@
+package io.archipelago.typed;
+
+import io.archipelago.typed.access.RegionBinding;
+import io.archipelago.typed.access.ViewFactory;
+import io.archipelago.typed.layout.RecordLayout;
+import io.archipelago.typed.proto.ArrayLayout;
+import io.archipelago.typed.proto.Contract;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A region of typed shared memory as one kernel sees it through one view (a {@link Typed}
+ * interface): its contract, and views of its elements, in place in global memory.
+ *
+ * <pre>{@code
+ * TypedRegion<Task> tasks = typed.attach("tasks", Task.class);
+ * Task task = tasks.at(3);                 // a view of element 3
+ * task.pid(42);                            // written in place, in the region's own layout
+ * Task cursor = tasks.at(0);
+ * for (long i = 0; i < tasks.count(); i++) {
+ *     tasks.moveTo(cursor, i);             // a scan allocates nothing
+ *     sum += cursor.nvcsw();
+ * }
+ * }</pre>
+ */
+public final class TypedRegion<T> {
+
+    private final Contract contract;
+    private final Class<T> view;
+    private final RecordLayout layout;
+    private final MemorySegment memory;
+    private final RegionBinding binding;
+    private final ViewFactory<T> views;
+    private final AccessorKind accessor;
+
+    TypedRegion(Contract contract, Class<T> view, RecordLayout layout, MemorySegment memory, RegionBinding binding, ViewFactory<T> views,
+                AccessorKind accessor) {
+        this.contract = contract;
+        this.view = view;
+        this.layout = layout;
+        this.memory = memory;
+        this.binding = binding;
+        this.views = views;
+        this.accessor = accessor;
+    }
+
+    public String name() {
+        return contract.getName();
+    }
+
+    /** The contract as it was when this kernel attached. */
+    public Contract contract() {
+        return contract;
+    }
+
+    public Class<T> view() {
+        return view;
+    }
+
+    public long count() {
+        return contract.getCount();
+    }
+
+    /** The data model the region is laid out for (its creator's). */
+    public DataModel dataModel() {
+        return DataModel.byId(contract.getDataModel());
+    }
+
+    /** The element's concrete layout. */
+    public RecordLayout layout() {
+        return layout;
+    }
+
+    public boolean structOfArrays() {
+        return contract.getArrayLayout() == ArrayLayout.STRUCT_OF_ARRAYS;
+    }
+
+    /** Native, morphed or interpreted. */
+    public AccessorKind accessor() {
+        return accessor;
+    }
+
+    /** A new view of element {@code index}. */
+    public T at(long index) {
+        return views.view(index);
+    }
+
+    /** Moves a view of this region to element {@code index}. */
+    public void moveTo(T element, long index) {
+        views.moveTo(element, index);
+    }
+
+    /** The global-memory address of element {@code index}: what a pointer to it holds. */
+    public long addressOf(long index) {
+        binding.checkElement(index);
+        return binding.addressOf(index);
+    }
+
+    /** The region's bytes in global memory. */
+    public MemorySegment memory() {
+        return memory;
+    }
+
+    RegionBinding binding() {
+        return binding;
+    }
+
+    @Override
+    public String toString() {
+        return "region '" + name() + "' (" + count() + " x " + contract.getTypeName() + ", " + contract.getDataModel() + ", "
+            + accessor.name().toLowerCase(java.util.Locale.ROOT) + " view " + view.getSimpleName() + ")";
+    }
+}

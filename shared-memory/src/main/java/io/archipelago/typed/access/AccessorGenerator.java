@@ -1,0 +1,475 @@
+package io.archipelago.typed.access;
+
+import static java.lang.constant.ConstantDescs.CD_String;
+import static java.lang.constant.ConstantDescs.CD_boolean;
+import static java.lang.constant.ConstantDescs.CD_byte;
+import static java.lang.constant.ConstantDescs.CD_double;
+import static java.lang.constant.ConstantDescs.CD_float;
+import static java.lang.constant.ConstantDescs.CD_int;
+import static java.lang.constant.ConstantDescs.CD_long;
+import static java.lang.constant.ConstantDescs.CD_short;
+import static java.lang.constant.ConstantDescs.CD_void;
+
+import io.archipelago.typed.TypedInterface;
+import io.archipelago.typed.TypedInterface.JavaKind;
+import io.archipelago.typed.TypedInterface.Property;
+import io.archipelago.typed.layout.ArrayLayout;
+import io.archipelago.typed.layout.Layout;
+import io.archipelago.typed.layout.PointerLayout;
+import io.archipelago.typed.layout.RecordLayout;
+import io.archipelago.typed.layout.ScalarLayout;
+import io.archipelago.typed.layout.ValueKind;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.ClassHierarchyResolver;
+import java.lang.classfile.CodeBuilder;
+import java.lang.classfile.TypeKind;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.ConstantDescs;
+import java.lang.constant.DynamicConstantDesc;
+import java.lang.constant.MethodTypeDesc;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Method;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Writes the class of a type-morphable accessor: for one {@link io.archipelago.typed.Typed}
+ * interface and one concrete layout, a hidden class (class-file API) whose getters and setters
+ * read and write the layout's offsets, widths and byte order as constants, so the JIT compiles
+ * foreign-format access to the same code as native access (a big-endian member costs a byte
+ * swap, a narrower member a sign or zero extension and, on writing, a range check).
+ * <p>
+ * A getter of member {@code m} with indices {@code i, j} compiles to, in effect,
+ * <pre>
+ *   long off = base + OFFSET(m) + checkIndex(i, LEN0) * STRIDE0 + checkIndex(j, LEN1) * STRIDE1;
+ *   [guard.beforeRead(off, WIDTH);]                         // software-coherent variant only
+ *   return narrow(widen(segment.get(LAYOUT(m), off)));      // LAYOUT: width and byte order
+ * </pre>
+ * The software-coherence variant (for the DSM) differs only by the guard call: a separate class,
+ * so hardware-coherent accessors never see it.
+ */
+final class AccessorGenerator {
+
+    static final MethodType CONSTRUCTOR = MethodType.methodType(TypedAccessor.class, MemorySegment.class, long.class, long.class,
+        RegionBinding.class, AccessGuard.class);
+
+    private static final ClassDesc CD_SEGMENT = desc(MemorySegment.class);
+    private static final ClassDesc CD_ACCESSOR = desc(TypedAccessor.class);
+    private static final ClassDesc CD_BINDING = desc(RegionBinding.class);
+    private static final ClassDesc CD_GUARD = desc(AccessGuard.class);
+    private static final ClassDesc CD_CONVERSIONS = desc(Conversions.class);
+    private static final ClassDesc CD_METHOD_HANDLE = desc(MethodHandle.class);
+    private static final MethodTypeDesc SUPER_CONSTRUCTOR = MethodTypeDesc.of(CD_void, CD_SEGMENT, CD_long, CD_long, CD_BINDING, CD_GUARD,
+        CD_boolean, CD_boolean);
+    private static final MethodTypeDesc OWN_CONSTRUCTOR = MethodTypeDesc.of(CD_void, CD_SEGMENT, CD_long, CD_long, CD_BINDING, CD_GUARD);
+    private static final MethodTypeDesc NESTED_INVOKE = MethodTypeDesc.of(CD_ACCESSOR, CD_SEGMENT, CD_long, CD_long, CD_BINDING, CD_GUARD);
+    private static final MethodTypeDesc CHECK_RANGE = MethodTypeDesc.of(CD_long, CD_long, CD_long, CD_long, CD_String);
+    private static final MethodTypeDesc CHECK_INDEX = MethodTypeDesc.of(CD_long, CD_long, CD_long, CD_String);
+    private static final MethodTypeDesc GUARD = MethodTypeDesc.of(CD_void, CD_long, CD_int);
+
+    /** One accessor class to generate. */
+    record Spec(Class<?> view, RecordLayout layout, long[] columnOffsets, long[] columnStrides, boolean software, boolean nested) {
+        boolean columns() {
+            return columnOffsets != null;
+        }
+    }
+
+    private final Spec spec;
+    private final TypedInterface typed;
+    private final Function<Spec, MethodHandle> nestedFactory;
+    private final List<Object> classData = new ArrayList<>();
+    private final Map<Object, Integer> classDataIndex = new HashMap<>();
+
+    private AccessorGenerator(Spec spec, Function<Spec, MethodHandle> nestedFactory) {
+        this.spec = spec;
+        this.typed = TypedInterface.of(spec.view());
+        this.nestedFactory = nestedFactory;
+    }
+
+    /**
+     * Generates and defines the accessor class of {@code spec}; returns its constructor as a
+     * {@link #CONSTRUCTOR}-typed handle. {@code nestedFactory} gives the constructors of nested
+     * struct views (the factory's cache).
+     */
+    static MethodHandle define(Spec spec, Function<Spec, MethodHandle> nestedFactory) {
+        return new AccessorGenerator(spec, nestedFactory).define();
+    }
+
+    private MethodHandle define() {
+        Class<?> view = spec.view();
+        String pkg = view.getPackageName();
+        ClassDesc self = ClassDesc.of((pkg.isEmpty() ? "" : pkg + ".") + "TypedAccessor$" + view.getSimpleName()
+            + (spec.nested() ? "$Nested" : spec.columns() ? "$Columns" : "") + (spec.software() ? "$Guarded" : ""));
+        ClassFile classFile = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(
+            ClassHierarchyResolver.ofClassLoading(view.getClassLoader() != null ? view.getClassLoader() : ClassLoader.getSystemClassLoader())));
+        byte[] bytes = classFile.build(self, cb -> {
+            cb.withFlags(ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL | ClassFile.ACC_SUPER | ClassFile.ACC_SYNTHETIC);
+            cb.withSuperclass(CD_ACCESSOR);
+            cb.withInterfaceSymbols(desc(view));
+            cb.withMethodBody(ConstantDescs.INIT_NAME, OWN_CONSTRUCTOR, ClassFile.ACC_PUBLIC, code -> {
+                code.aload(0);
+                code.aload(1);
+                code.lload(2);
+                code.lload(4);
+                code.aload(6);
+                code.aload(7);
+                code.loadConstant(spec.columns() ? 1 : 0);
+                code.loadConstant(spec.nested() ? 1 : 0);
+                code.invokespecial(CD_ACCESSOR, ConstantDescs.INIT_NAME, SUPER_CONSTRUCTOR);
+                code.return_();
+            });
+            for (Property property : typed.properties()) {
+                MemberLocator.Located located = MemberLocator.locate(spec.layout(), property.member()).orElseThrow(() ->
+                    new IllegalStateException("format check missed member '" + property.member() + "' of " + spec.layout().cName()));
+                if (property.getter() != null) {
+                    cb.withMethodBody(property.getter().getName(), methodDesc(property.getter()), ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL,
+                        code -> getter(code, property, located));
+                }
+                if (property.setter() != null) {
+                    cb.withMethodBody(property.setter().getName(), methodDesc(property.setter()), ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL,
+                        code -> setter(code, property, located));
+                }
+            }
+        });
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(view, MethodHandles.lookup())
+                .defineHiddenClassWithClassData(bytes, List.copyOf(classData), true);
+            return lookup.findConstructor(lookup.lookupClass(), CONSTRUCTOR.changeReturnType(void.class)).asType(CONSTRUCTOR);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot define the accessor of " + view.getName() + " for " + spec.layout().cName() + ": "
+                + e.getMessage(), e);
+        }
+    }
+
+    // ------------------------------------------------------------------ members
+
+    /** Computes the member's byte offset in the segment (indices checked) into a new local; returns its slot. */
+    private int offset(CodeBuilder code, Property property, MemberLocator.Located located, Method method) {
+        code.aload(0);
+        code.getfield(CD_ACCESSOR, "base", CD_long);
+        if (spec.columns()) {
+            code.loadConstant(spec.columnStrides()[located.topLevel()]);
+            code.lmul();
+            code.loadConstant(spec.columnOffsets()[located.topLevel()] + located.innerOffset());
+        } else {
+            code.loadConstant(located.offset());
+        }
+        code.ladd();
+        Layout layout = located.layout();
+        Class<?>[] parameters = method.getParameterTypes();
+        for (int d = 0; d < property.dimensions(); d++) {
+            ArrayLayout array = (ArrayLayout) layout;
+            if (parameters[d] == int.class) {
+                code.iload(code.parameterSlot(d));
+                code.i2l();
+            } else {
+                code.lload(code.parameterSlot(d));
+            }
+            code.loadConstant(array.length());
+            code.loadConstant(Conversions.describeDimension(spec.layout().cName(), property.member(), d, array.length()));
+            code.invokestatic(CD_CONVERSIONS, "checkIndex", CHECK_INDEX);
+            code.loadConstant(array.stride());
+            code.lmul();
+            code.ladd();
+            layout = array.element();
+        }
+        int slot = code.allocateLocal(TypeKind.LONG);
+        code.lstore(slot);
+        return slot;
+    }
+
+    private static Layout elementLayout(Property property, MemberLocator.Located located) {
+        Layout layout = located.layout();
+        for (int d = 0; d < property.dimensions(); d++) {
+            layout = ((ArrayLayout) layout).element();
+        }
+        return layout;
+    }
+
+    private void guard(CodeBuilder code, int offsetSlot, long width, boolean write) {
+        if (!spec.software()) {
+            return;
+        }
+        code.aload(0);
+        code.getfield(CD_ACCESSOR, "guard", CD_GUARD);
+        code.lload(offsetSlot);
+        code.loadConstant((int) width);
+        code.invokeinterface(CD_GUARD, write ? "beforeWrite" : "beforeRead", GUARD);
+    }
+
+    private void getter(CodeBuilder code, Property property, MemberLocator.Located located) {
+        int offset = offset(code, property, located, property.getter());
+        Layout element = elementLayout(property, located);
+        String what = what(property, element);
+        switch (element) {
+            case RecordLayout record -> {
+                MethodHandle nested = nestedFactory.apply(new Spec(property.view(), record, null, null, spec.software(), true));
+                code.loadConstant(constant(nested, CD_METHOD_HANDLE));
+                code.aload(0);
+                code.getfield(CD_ACCESSOR, "segment", CD_SEGMENT);
+                code.lload(offset);
+                code.aload(0);
+                code.getfield(CD_ACCESSOR, "index", CD_long);
+                code.aload(0);
+                code.getfield(CD_ACCESSOR, "region", CD_BINDING);
+                code.aload(0);
+                code.getfield(CD_ACCESSOR, "guard", CD_GUARD);
+                code.invokevirtual(CD_METHOD_HANDLE, "invokeExact", NESTED_INVOKE);
+                code.checkcast(desc(property.view()));
+                code.areturn();
+            }
+            case ScalarLayout scalar -> {
+                guard(code, offset, scalar.width(), false);
+                load(code, offset, scalar.kind(), scalar.width(), scalar.order());
+                readConvert(code, scalar.kind(), scalar.width(), property.javaKind(), what);
+                code.return_(TypeKind.from(property.getter().getReturnType()));
+            }
+            case PointerLayout pointer -> {
+                guard(code, offset, pointer.width(), false);
+                load(code, offset, ValueKind.UNSIGNED, pointer.width(), pointer.order());
+                widen(code, ValueKind.UNSIGNED, pointer.width());
+                code.lreturn();
+            }
+            case ArrayLayout array -> throw new IllegalStateException("format check missed array dimensions of " + what);
+        }
+    }
+
+    private void setter(CodeBuilder code, Property property, MemberLocator.Located located) {
+        int offset = offset(code, property, located, property.setter());
+        Layout element = elementLayout(property, located);
+        String what = what(property, element);
+        int valueSlot = code.parameterSlot(property.setter().getParameterCount() - 1);
+        switch (element) {
+            case ScalarLayout scalar -> {
+                guard(code, offset, scalar.width(), true);
+                code.aload(0);
+                code.getfield(CD_ACCESSOR, "segment", CD_SEGMENT);
+                code.loadConstant(constant(valueLayout(scalar.kind(), scalar.width(), scalar.order()), layoutDesc(scalar.kind(), scalar.width())));
+                code.lload(offset);
+                writeConvert(code, valueSlot, scalar.kind(), scalar.width(), property.javaKind(), what);
+                code.invokeinterface(CD_SEGMENT, "set", MethodTypeDesc.of(CD_void, layoutDesc(scalar.kind(), scalar.width()), CD_long,
+                    carrier(scalar.kind(), scalar.width())));
+                code.return_();
+            }
+            case PointerLayout pointer -> {
+                guard(code, offset, pointer.width(), true);
+                code.aload(0);
+                code.getfield(CD_ACCESSOR, "segment", CD_SEGMENT);
+                code.loadConstant(constant(valueLayout(ValueKind.UNSIGNED, pointer.width(), pointer.order()),
+                    layoutDesc(ValueKind.UNSIGNED, pointer.width())));
+                code.lload(offset);
+                code.lload(valueSlot);
+                long[] range = Conversions.pointerRange(pointer.width());
+                checkRange(code, range, what, "checkWrite");
+                narrow(code, ValueKind.UNSIGNED, pointer.width());
+                code.invokeinterface(CD_SEGMENT, "set", MethodTypeDesc.of(CD_void, layoutDesc(ValueKind.UNSIGNED, pointer.width()), CD_long,
+                    carrier(ValueKind.UNSIGNED, pointer.width())));
+                code.return_();
+            }
+            default -> throw new IllegalStateException("no setter for " + what);
+        }
+    }
+
+    // ------------------------------------------------------------------ loads, stores, conversions
+
+    /** Pushes the stored value: int for 1-4 byte integers (byte and short sign-extended), long, float or double. */
+    private void load(CodeBuilder code, int offsetSlot, ValueKind kind, int width, ByteOrder order) {
+        code.aload(0);
+        code.getfield(CD_ACCESSOR, "segment", CD_SEGMENT);
+        code.loadConstant(constant(valueLayout(kind, width, order), layoutDesc(kind, width)));
+        code.lload(offsetSlot);
+        code.invokeinterface(CD_SEGMENT, "get", MethodTypeDesc.of(carrier(kind, width), layoutDesc(kind, width), CD_long));
+    }
+
+    /** int/long on the stack (as loaded) to a long: sign-extended for signed C types, zero-extended for unsigned. */
+    private static void widen(CodeBuilder code, ValueKind kind, int width) {
+        switch (width) {
+            case 1, 2 -> {
+                if (kind == ValueKind.UNSIGNED) {
+                    code.loadConstant(width == 1 ? 0xFF : 0xFFFF);
+                    code.iand();
+                }
+                code.i2l();
+            }
+            case 4 -> {
+                code.i2l();
+                if (kind == ValueKind.UNSIGNED) {
+                    code.loadConstant(0xFFFF_FFFFL);
+                    code.land();
+                }
+            }
+            default -> {
+                // 8 bytes: already a long
+            }
+        }
+    }
+
+    /** A long on the stack to the carrier of a {@code width}-byte store (byte, short, int or long). */
+    private static void narrow(CodeBuilder code, ValueKind kind, int width) {
+        switch (width) {
+            case 1 -> {
+                code.l2i();
+                code.i2b();
+            }
+            case 2 -> {
+                code.l2i();
+                code.i2s();
+            }
+            case 4 -> code.l2i();
+            default -> {
+                // 8 bytes: stays a long
+            }
+        }
+    }
+
+    private void readConvert(CodeBuilder code, ValueKind kind, int width, JavaKind java, String what) {
+        switch (kind) {
+            case BOOL -> code.invokestatic(CD_CONVERSIONS, "isTrue", MethodTypeDesc.of(CD_boolean, CD_byte));
+            case FLOAT -> {
+                if (width == 4 && java == JavaKind.DOUBLE) {
+                    code.f2d();
+                } else if (width == 8 && java == JavaKind.FLOAT) {
+                    code.loadConstant(what);
+                    code.invokestatic(CD_CONVERSIONS, "readAsFloat", MethodTypeDesc.of(CD_float, CD_double, CD_String));
+                }
+            }
+            case SIGNED, UNSIGNED -> {
+                widen(code, kind, width);
+                checkRange(code, Conversions.readCheck(kind, width, java), what, "checkRead");
+                switch (java) {
+                    case BYTE -> {
+                        code.l2i();
+                        code.i2b();
+                    }
+                    case SHORT -> {
+                        code.l2i();
+                        code.i2s();
+                    }
+                    case CHAR -> {
+                        code.l2i();
+                        code.i2c();
+                    }
+                    case INT -> code.l2i();
+                    default -> {
+                        // long
+                    }
+                }
+            }
+        }
+    }
+
+    private void writeConvert(CodeBuilder code, int valueSlot, ValueKind kind, int width, JavaKind java, String what) {
+        switch (kind) {
+            case BOOL -> {
+                code.iload(valueSlot);
+                code.i2b();
+            }
+            case FLOAT -> {
+                if (java == JavaKind.FLOAT) {
+                    code.fload(valueSlot);
+                    if (width == 8) {
+                        code.f2d();
+                    }
+                } else {
+                    code.dload(valueSlot);
+                    if (width == 4) {
+                        code.loadConstant(what);
+                        code.invokestatic(CD_CONVERSIONS, "toFloat", MethodTypeDesc.of(CD_float, CD_double, CD_String));
+                    }
+                }
+            }
+            case SIGNED, UNSIGNED -> {
+                if (java == JavaKind.LONG) {
+                    code.lload(valueSlot);
+                } else {
+                    code.iload(valueSlot);
+                    code.i2l();
+                }
+                checkRange(code, Conversions.writeCheck(kind, width, java), what, "checkWrite");
+                narrow(code, kind, width);
+            }
+        }
+    }
+
+    private static void checkRange(CodeBuilder code, long[] range, String what, String method) {
+        if (range == null) {
+            return;
+        }
+        code.loadConstant(range[0]);
+        code.loadConstant(range[1]);
+        code.loadConstant(what);
+        code.invokestatic(CD_CONVERSIONS, method, CHECK_RANGE);
+    }
+
+    // ------------------------------------------------------------------ constants
+
+    private DynamicConstantDesc<Object> constant(Object value, ClassDesc type) {
+        int index = classDataIndex.computeIfAbsent(value, v -> {
+            classData.add(v);
+            return classData.size() - 1;
+        });
+        return DynamicConstantDesc.ofNamed(ConstantDescs.BSM_CLASS_DATA_AT, ConstantDescs.DEFAULT_NAME, type, index);
+    }
+
+    static ValueLayout valueLayout(ValueKind kind, int width, ByteOrder order) {
+        return switch (kind) {
+            case FLOAT -> width == 4 ? ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(order) : ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(order);
+            default -> switch (width) {
+                case 1 -> ValueLayout.JAVA_BYTE;
+                case 2 -> ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(order);
+                case 4 -> ValueLayout.JAVA_INT_UNALIGNED.withOrder(order);
+                default -> ValueLayout.JAVA_LONG_UNALIGNED.withOrder(order);
+            };
+        };
+    }
+
+    private static ClassDesc layoutDesc(ValueKind kind, int width) {
+        String name = switch (kind) {
+            case FLOAT -> width == 4 ? "OfFloat" : "OfDouble";
+            default -> switch (width) {
+                case 1 -> "OfByte";
+                case 2 -> "OfShort";
+                case 4 -> "OfInt";
+                default -> "OfLong";
+            };
+        };
+        return ClassDesc.of("java.lang.foreign.ValueLayout$" + name);
+    }
+
+    private static ClassDesc carrier(ValueKind kind, int width) {
+        return switch (kind) {
+            case FLOAT -> width == 4 ? CD_float : CD_double;
+            default -> switch (width) {
+                case 1 -> CD_byte;
+                case 2 -> CD_short;
+                case 4 -> CD_int;
+                default -> CD_long;
+            };
+        };
+    }
+
+    private String what(Property property, Layout element) {
+        return switch (element) {
+            case ScalarLayout scalar -> Conversions.describe(spec.layout().cName(), property.member(), scalar);
+            case PointerLayout pointer -> Conversions.describe(spec.layout().cName(), property.member(), pointer);
+            default -> "member '" + property.member() + "' of " + spec.layout().cName();
+        };
+    }
+
+    private static MethodTypeDesc methodDesc(Method method) {
+        return MethodTypeDesc.of(desc(method.getReturnType()), java.util.Arrays.stream(method.getParameterTypes())
+            .map(AccessorGenerator::desc).toArray(ClassDesc[]::new));
+    }
+
+    private static ClassDesc desc(Class<?> type) {
+        return type.describeConstable().orElseThrow(() -> new IllegalArgumentException(type + " cannot be named in a class file"));
+    }
+}
