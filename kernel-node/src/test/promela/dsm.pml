@@ -8,7 +8,7 @@
  * page directory: (holder, version) per page, changed only by compare-and-set, so that exactly
  * one kernel wins every change of holder.
  *
- * A requester whose page is INVALID reads the directory:
+ * A requester whose page is INVALID becomes PENDING (until the page is VALID) and reads the directory:
  *   - no holder (or itself, after a restart): CAS the directory to itself, load from DRAM;
  *   - holder h: send GET_EXCLUSIVE(page) to h over the mailbox and wait for the answer:
  *       PUT_EXCLUSIVE   h wrote the page back, made it INVALID and moved the directory to us;
@@ -27,9 +27,9 @@
  *
  * Runs (2-core machine, 24 GiB):
  *   spin -a -DACCESSES=1 dsm.pml; gcc -w -O2 -DSAFETY -DNOCLAIM -o pan pan.c; ./pan -m100000
- *       exhaustive, 1.8 million states, 4 s                                  (CI, DsmModelCheckTest)
+ *       exhaustive, 2.1 million states, 5 s                                  (CI, DsmModelCheckTest)
  *   spin -a -DACCESSES=1 dsm.pml; gcc -w -O2 -DNFAIR=4 -DCOLLAPSE -o pan pan.c; ./pan -a -f -m500000
- *       liveness under weak fairness, 1.9 million states, 31 s               (CI, DsmModelCheckTest)
+ *       liveness under weak fairness, 2.1 million states, 25 s               (CI, DsmModelCheckTest)
  *   spin -a -DP=1 -DACCESSES=2 dsm.pml; gcc -w -O2 -DSAFETY -DNOCLAIM -o pan pan.c; ./pan -m200000
  *       exhaustive, 30 million states, 75 s, 6 GB                            (by hand)
  */
@@ -158,6 +158,8 @@ proctype Requester(byte k) {
             :: else ->
                 if
                 :: h == NONE || h == k ->
+                    /* the requester is PENDING from its first attempt until the page is VALID */
+                    state[at(k, p)] = PENDING;
                     atomic {
                         if
                         :: holder[p] == h && version[p] == v ->
@@ -172,10 +174,9 @@ proctype Requester(byte k) {
                     assert(q == p);
                     if
                     :: m == PUT_EXCLUSIVE -> assert(state[at(k, p)] == VALID)
-                    :: m == DSM_BUSY -> state[at(k, p)] = INVALID
+                    :: m == DSM_BUSY -> skip   /* still PENDING: retry */
                     :: m == DSM_NOT_HOLDER ->
                         atomic {
-                            state[at(k, p)] = INVALID;
                             if
                             :: holder[p] == h && version[p] == v ->
                                 holder[p] = k; version[p]++; load(k, p); checkSingleHolder(p)

@@ -35,6 +35,7 @@ public final class KernelContext {
     public static final String HEARTBEAT_PROP = "archipelago.heartbeat-interval-ms";
     public static final String ATTACH_TIMEOUT_PROP = "archipelago.attach-timeout-ms";
     public static final String WATCH_PID_PROP = "archipelago.watch-pid";
+    public static final String DSM_TIMEOUT_PROP = "archipelago.dsm.timeout-ms";
 
     public static final String DEFAULT_CLUSTER = "k2";
     /** A kernel id of -1 asks the kernel to claim the lowest free id (containers scaled by docker-compose). */
@@ -65,6 +66,7 @@ public final class KernelContext {
     private Duration heartbeatInterval = Duration.ofMillis(Long.getLong(HEARTBEAT_PROP, DEFAULT_HEARTBEAT_INTERVAL.toMillis()));
     private Duration attachTimeout = Duration.ofMillis(Long.getLong(ATTACH_TIMEOUT_PROP, DEFAULT_ATTACH_TIMEOUT.toMillis()));
     private long watchPid = Long.getLong(WATCH_PID_PROP, -1L);
+    private Duration dsmTimeout = Duration.ofMillis(Long.getLong(DSM_TIMEOUT_PROP, 10_000L));
 
     private boolean concluded;
     private DataModel resolvedDataModel;
@@ -121,6 +123,9 @@ public final class KernelContext {
         }
         if (heartbeatInterval.isNegative() || heartbeatInterval.isZero() || heartbeatInterval.toMillis() > 10_000) {
             problems.add("heartbeat interval: expected 1 to 10000 ms, found " + heartbeatInterval.toMillis() + " ms");
+        }
+        if (dsmTimeout.toMillis() < 1 || dsmTimeout.toMinutes() > 10) {
+            problems.add("dsm timeout: expected 1 ms to 10 min, found " + dsmTimeout.toMillis() + " ms");
         }
         if (attachTimeout.isNegative()) {
             problems.add("attach timeout: expected >= 0 ms, found " + attachTimeout.toMillis() + " ms");
@@ -333,6 +338,16 @@ public final class KernelContext {
 
     public KernelContext attachTimeout(Duration attachTimeout) {
         this.attachTimeout = attachTimeout;
+        return this;
+    }
+
+    /** How long an access to a software-coherent page may wait for the page before it fails. */
+    public Duration dsmTimeout() {
+        return dsmTimeout;
+    }
+
+    public KernelContext dsmTimeout(Duration dsmTimeout) {
+        this.dsmTimeout = dsmTimeout;
         return this;
     }
 
