@@ -190,15 +190,16 @@ class DsmIT {
             own.awaitKernel("weak-1", k -> k.getCountersList().stream().anyMatch(c -> c.getLabel().equals("dsm.holding") && c.getValue() == 1),
                 "holding the page", Duration.ofSeconds(30));
 
-            // strong-0 and weak-0 want it meanwhile: they wait (BUSY), then weak-1 is killed.
+            // strong-0 and weak-0 want it meanwhile: they wait, then weak-1 is killed.
             List<CompletableFuture<DsmWorkloadReply>> survivors = new ArrayList<>();
             for (String kernel : List.of("strong-0", "weak-0")) {
                 DsmControlGrpc.DsmControlBlockingStub stub = DsmControlGrpc.newBlockingStub(own.kernelControl(kernel).getChannel());
                 survivors.add(async(() -> stub.withDeadlineAfter(120, TimeUnit.SECONDS).increment(
                     DsmIncrementRequest.newBuilder().setRegion("kill").addCells(2).setThreads(2).setIncrements(50).build())));
             }
-            own.awaitKernel("strong-0", k -> k.getCountersList().stream().anyMatch(c -> c.getLabel().equals("dsm.busy_retries")
-                && c.getValue() > 0), "told the page is busy", Duration.ofSeconds(30));
+            // weak-1 defers the first request (its section is in flight) and answers the other BUSY
+            own.awaitKernel("weak-1", k -> k.getCountersList().stream().anyMatch(c -> c.getLabel().equals("dsm.deferred_requests")
+                && c.getValue() > 0), "asked for the page it holds", Duration.ofSeconds(30));
             own.kill9("weak-1");
             own.awaitState("weak-1", "DEAD", Duration.ofSeconds(5));
             assertThatThrownBy(() -> hold.get(30, TimeUnit.SECONDS)).as("the holder died mid-hold").isNotNull();

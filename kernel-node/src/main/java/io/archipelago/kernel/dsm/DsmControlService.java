@@ -1,6 +1,8 @@
 package io.archipelago.kernel.dsm;
 
 import io.archipelago.control.proto.DsmControlGrpc;
+import io.archipelago.control.proto.DsmAccessReply;
+import io.archipelago.control.proto.DsmAccessRequest;
 import io.archipelago.control.proto.DsmHoldRequest;
 import io.archipelago.control.proto.DsmIncrementRequest;
 import io.archipelago.control.proto.DsmOpenReply;
@@ -191,6 +193,20 @@ final class DsmControlService extends DsmControlGrpc.DsmControlImplBase {
             reply.setError(e.getClass().getSimpleName() + ": " + e.getMessage());
         }
         response.onNext(reply.setElapsedNs(System.nanoTime() - start).setFaults(faults.get() - faultsBefore).build());
+        response.onCompleted();
+    }
+
+    @Override
+    public void access(DsmAccessRequest request, StreamObserver<DsmAccessReply> response) {
+        TypedRegion<DsmCell> region = region(request.getRegion());
+        KernelCountersArea.Counter faults = dsm.kernel().counters().counter("dsm.faults");
+        DsmCell cell = region.at(request.getCell());
+        long before = faults.get();
+        long start = System.nanoTime();
+        long value = cell.value() + 1;
+        long elapsed = System.nanoTime() - start;
+        cell.value(value);
+        response.onNext(DsmAccessReply.newBuilder().setAccessNs(elapsed).setFaulted(faults.get() != before).setValue(value).build());
         response.onCompleted();
     }
 

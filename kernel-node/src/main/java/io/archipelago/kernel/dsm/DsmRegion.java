@@ -3,6 +3,7 @@ package io.archipelago.kernel.dsm;
 import io.archipelago.typed.access.AccessGuard;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -39,6 +40,8 @@ final class DsmRegion implements AccessGuard {
     private final PageStates states;
     private final ReentrantLock[] faultLocks = new ReentrantLock[STRIPES];
     private final ReentrantLock[] sectionLocks = new ReentrantLock[STRIPES];
+    /** Per page, a GET_EXCLUSIVE waiting for the page's first use or for its pins: (requester + 1) << 8 | sequence, 0 for none. */
+    private final AtomicLongArray deferred;
 
     DsmRegion(DsmService dsm, String name, long firstFrame, int pages, int pageSize, MemorySegment dram) {
         this.dsm = dsm;
@@ -50,6 +53,7 @@ final class DsmRegion implements AccessGuard {
         this.cache = arena.allocate((long) pages * pageSize, pageSize);
         this.dram = dram;
         this.states = new PageStates(pages);
+        this.deferred = new AtomicLongArray(pages);
         for (int i = 0; i < STRIPES; i++) {
             faultLocks[i] = new ReentrantLock();
             sectionLocks[i] = new ReentrantLock();
@@ -114,9 +118,47 @@ final class DsmRegion implements AccessGuard {
         int first = (int) (offset >>> pageShift);
         int last = (int) ((offset + width - 1) >>> pageShift);
         if (last != first) {
-            states.unpin(last);
+            unpin(last);
         }
-        states.unpin(first);
+        unpin(first);
+    }
+
+    /** Ends an access; if it made the page revocable and a requester is waiting for it, hands the page over. */
+    private void unpin(int page) {
+        int word = states.unpin(page);
+        if (PageStates.revocable(word) && deferred.get(page) != 0) {
+            dsm.handOffDeferred(this, page);
+        }
+    }
+
+    /**
+     * Records a GET_EXCLUSIVE the holder cannot answer yet. One waiter per page: a retry of the
+     * same requester replaces its earlier request; another requester is refused (false).
+     */
+    boolean defer(int page, int requester, int sequence) {
+        long request = ((long) (requester + 1) << 8) | sequence;
+        while (true) {
+            long current = deferred.get(page);
+            if (current != 0 && (current >>> 8) != requester + 1) {
+                return false;
+            }
+            if (deferred.compareAndSet(page, current, request)) {
+                return true;
+            }
+        }
+    }
+
+    /** Takes the deferred request of a page: requester id in the high bits, sequence in the low 8; 0 for none. */
+    long takeDeferred(int page) {
+        return deferred.getAndSet(page, 0);
+    }
+
+    static int requesterOf(long request) {
+        return (int) (request >>> 8) - 1;
+    }
+
+    static int sequenceOf(long request) {
+        return (int) (request & 0xFF);
     }
 
     private void pin(int page) {
@@ -147,14 +189,14 @@ final class DsmRegion implements AccessGuard {
             }
         } catch (RuntimeException | Error e) {
             for (int page = first; page < pinned; page++) {
-                states.unpin(page);
+                unpin(page);
             }
             stripes.descendingSet().forEach(stripe -> sectionLocks[stripe].unlock());
             throw e;
         }
         return () -> {
             for (int page = last; page >= first; page--) {
-                states.unpin(page);
+                unpin(page);
             }
             stripes.descendingSet().forEach(stripe -> sectionLocks[stripe].unlock());
         };

@@ -51,9 +51,11 @@ import org.slf4j.LoggerFactory;
  *   <-------------------------------------- mailbox H->R ------------------- PUT_EXCLUSIVE(p)
  *   load p from DRAM, VALID, the access completes (and marks the page used)
  *
- *   H answers NACK(BUSY) when it holds p but has not used it once yet, when a pinned access
- *   does not finish within a few microseconds, or when H is itself getting p (PENDING): R
- *   retries (backing off). H answers NACK(NOT_HOLDER) when it does not hold p: if the directory
+ *   When H holds p but has not used it once yet, an access to it is in flight, or H is itself
+ *   getting p (PENDING: its PUT may be crossing R's GET), H defers the request: the thread whose
+ *   access ends hands p over and sends the PUT_EXCLUSIVE (with the request's sequence number),
+ *   so R waits one exchange, not a retry loop. H answers NACK(BUSY) when another requester
+ *   already waits for p: R retries, backing off. H answers NACK(NOT_HOLDER) when it does not hold p: if the directory
  *   still says (H, v), H lost it (it restarted), and R claims it with a CAS (H,v) -> (R,v+1),
  *   loading the last written-back contents. A directory entry with no holder (or naming R
  *   itself, after a reply R never saw) is claimed the same way, with no message at all.
@@ -79,8 +81,6 @@ public final class DsmService implements KernelService, SoftwareCoherence {
     public static final Duration DEFAULT_FAULT_TIMEOUT = Duration.ofSeconds(10);
     /** How long one GET_EXCLUSIVE may wait for its answer before the requester looks again. */
     static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(1);
-    /** How long the handler waits for in-flight accesses (which are a few loads or stores) before answering BUSY. */
-    static final long REVOKE_SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
 
     private static final Logger LOG = LoggerFactory.getLogger(DsmService.class);
 
@@ -100,6 +100,7 @@ public final class DsmService implements KernelService, SoftwareCoherence {
     private Counter bytesWrittenBack;
     private Counter busyRetries;
     private Counter busyAnswers;
+    private Counter deferred;
     private Counter recovered;
     private Counter timeouts;
     private Counter waitNanos;
@@ -132,6 +133,7 @@ public final class DsmService implements KernelService, SoftwareCoherence {
         bytesWrittenBack = kernel.counters().counter("dsm.bytes_written_back");
         busyRetries = kernel.counters().counter("dsm.busy_retries");
         busyAnswers = kernel.counters().counter("dsm.busy_answers");
+        deferred = kernel.counters().counter("dsm.deferred_requests");
         recovered = kernel.counters().counter("dsm.pages_recovered");
         timeouts = kernel.counters().counter("dsm.timeouts");
         waitNanos = kernel.counters().counter("dsm.wait_ns");
@@ -266,6 +268,23 @@ public final class DsmService implements KernelService, SoftwareCoherence {
             }
         } finally {
             states.set(page, valid ? PageStates.VALID : PageStates.INVALID);
+            if (!valid) {
+                refuseDeferred(region, page);
+            }
+        }
+    }
+
+    /** We did not get the page after all: a request deferred meanwhile is told we do not hold it. */
+    private void refuseDeferred(DsmRegion region, int page) {
+        long request = region.takeDeferred(page);
+        if (request != 0) {
+            int requester = DsmRegion.requesterOf(request);
+            try {
+                mailbox.send(requester, new MailboxWord(MailboxType.NACK, DsmRegion.sequenceOf(request), NOT_HOLDER));
+            } catch (MailboxException e) {
+                LOG.debug("kernel {}: could not refuse the deferred GET_EXCLUSIVE of page frame {} to kernel {}: {}", kernel.name(),
+                    region.frame(page), requester, e.getMessage());
+            }
         }
     }
 
@@ -322,10 +341,13 @@ public final class DsmService implements KernelService, SoftwareCoherence {
     // ------------------------------------------------------------------ the holder (interrupt context)
 
     /**
-     * GET_EXCLUSIVE(frame) from a requester, on the interrupt context: never blocks. Revokes the
-     * page if it is VALID, used once and not pinned (waiting at most a few microseconds for
-     * accesses already in flight), writes it back, moves the directory to the requester and
-     * answers PUT_EXCLUSIVE; otherwise answers NACK(BUSY) or NACK(NOT_HOLDER).
+     * GET_EXCLUSIVE(frame) from a requester, on the interrupt context: never blocks, never waits
+     * for a normal thread. If the page is VALID here, used once and not pinned, it is revoked,
+     * written back, the directory moves to the requester and PUT_EXCLUSIVE answers at once. If it
+     * is VALID but not used yet, or an access is in flight, the request is deferred: the thread
+     * whose access ends makes the hand-over (K2's rule: a page obtained completes one access
+     * before it can be taken). NOT_HOLDER when the page is not here; BUSY when this kernel is
+     * itself getting the page, or another requester already waits for it.
      */
     private void onGetExclusive(Interrupt interrupt) {
         long frame = interrupt.payload();
@@ -337,40 +359,102 @@ public final class DsmService implements KernelService, SoftwareCoherence {
         }
         int page = (int) (frame - region.firstFrame());
         PageStates states = region.states();
-        long spinUntil = System.nanoTime() + REVOKE_SPIN_NANOS;
-        while (true) {
-            int word = states.word(page);
-            int state = PageStates.state(word);
-            if (state == PageStates.INVALID) {
-                interrupt.reply(MailboxType.NACK, NOT_HOLDER);
-                return;
+        int word = states.word(page);
+        switch (PageStates.state(word)) {
+            case PageStates.INVALID -> interrupt.reply(MailboxType.NACK, NOT_HOLDER);
+            case PageStates.PENDING -> {
+                // This kernel is getting the page (its PUT may be crossing this request): answer after our first access.
+                if (region.defer(page, interrupt.sender(), interrupt.sequence())) {
+                    deferred.increment();
+                } else {
+                    busyAnswers.increment();
+                    interrupt.reply(MailboxType.NACK, BUSY);
+                }
             }
-            if (state != PageStates.VALID || !PageStates.used(word)) {
+            case PageStates.VALID -> {
+                if (!region.defer(page, interrupt.sender(), interrupt.sequence())) {
+                    busyAnswers.increment();
+                    interrupt.reply(MailboxType.NACK, BUSY);
+                    return;
+                }
+                // Deferred; if the page is revocable right now, hand it over from here.
+                if (revoke(region, page)) {
+                    long request = region.takeDeferred(page);
+                    if (request == 0) {
+                        // the thread that ended an access took it in the meantime and answers: give the page back
+                        states.set(page, PageStates.VALID | PageStates.USED);
+                        return;
+                    }
+                    answer(interrupt, region, page, DsmRegion.requesterOf(request));
+                } else {
+                    deferred.increment();
+                }
+            }
+            default -> {
+                // REVOKING: it is being handed over right now
                 busyAnswers.increment();
                 interrupt.reply(MailboxType.NACK, BUSY);
-                return;
             }
-            if (PageStates.pins(word) == 0 && states.compareAndSet(page, word, PageStates.REVOKING)) {
-                break;
-            }
-            if (System.nanoTime() - spinUntil > 0) {
-                busyAnswers.increment();
-                interrupt.reply(MailboxType.NACK, BUSY);
-                return;
-            }
-            Thread.onSpinWait();
         }
+    }
+
+    /** VALID, used, unpinned to REVOKING: whoever wins this compare-and-set hands the page over. */
+    private static boolean revoke(DsmRegion region, int page) {
+        PageStates states = region.states();
+        int word = states.word(page);
+        return PageStates.revocable(word) && states.compareAndSet(page, word, PageStates.REVOKING);
+    }
+
+    /**
+     * Writes a REVOKING page back, moves the directory to the requester and makes it INVALID
+     * here. Returns whether the directory moved (false: it no longer named this kernel).
+     */
+    private boolean handOver(DsmRegion region, int page, int requester) {
+        long frame = region.frame(page);
         region.writeBack(page);
         PageDirectory directory = memory.pageDirectory();
         PageDirectory.Entry entry = directory.read(frame);
-        boolean moved = entry.holder() == self && directory.transfer(entry, interrupt.sender());
-        states.set(page, PageStates.INVALID);
+        boolean moved = entry.holder() == self && directory.transfer(entry, requester);
+        region.states().set(page, PageStates.INVALID);
         if (moved) {
             pagesSent.increment();
             bytesWrittenBack.add(memory.geometry().pageSize());
-            interrupt.reply(MailboxType.PUT_EXCLUSIVE, (int) frame);
+        }
+        return moved;
+    }
+
+    private void answer(Interrupt interrupt, DsmRegion region, int page, int requester) {
+        if (handOver(region, page, requester)) {
+            interrupt.reply(MailboxType.PUT_EXCLUSIVE, (int) region.frame(page));
         } else {
             interrupt.reply(MailboxType.NACK, NOT_HOLDER);
+        }
+    }
+
+    /**
+     * Called by a normal thread whose access just made a page revocable while a requester waits:
+     * hands the page over and answers the deferred GET_EXCLUSIVE with its sequence number.
+     */
+    void handOffDeferred(DsmRegion region, int page) {
+        if (!revoke(region, page)) {
+            return;
+        }
+        long request = region.takeDeferred(page);
+        if (request == 0) {
+            // the interrupt handler answered it in the meantime
+            region.states().set(page, PageStates.VALID | PageStates.USED);
+            return;
+        }
+        int requester = DsmRegion.requesterOf(request);
+        boolean moved = handOver(region, page, requester);
+        MailboxWord answer = moved ? new MailboxWord(MailboxType.PUT_EXCLUSIVE, DsmRegion.sequenceOf(request), (int) region.frame(page))
+            : new MailboxWord(MailboxType.NACK, DsmRegion.sequenceOf(request), NOT_HOLDER);
+        try {
+            mailbox.send(requester, answer);
+        } catch (MailboxException e) {
+            // The requester will find the directory naming it (or not) when it asks again: nothing is lost.
+            LOG.debug("kernel {}: could not answer the deferred GET_EXCLUSIVE of page frame {} to kernel {}: {}", kernel.name(),
+                region.frame(page), requester, e.getMessage());
         }
     }
 

@@ -90,17 +90,23 @@ final class PageStates {
         }
     }
 
-    /** Ends one access: one pin fewer, and the page has now been used. */
-    void unpin(int page) {
+    /** Ends one access: one pin fewer, and the page has now been used. Returns the new word. */
+    int unpin(int page) {
         while (true) {
             int word = word(page);
             if (pins(word) == 0) {
                 throw new IllegalStateException("page " + page + " unpinned more often than pinned");
             }
-            if (WORD.compareAndSet(words, page, word, (word - ONE_PIN) | USED)) {
-                return;
+            int next = (word - ONE_PIN) | USED;
+            if (WORD.compareAndSet(words, page, word, next)) {
+                return next;
             }
         }
+    }
+
+    /** VALID, used at least once, no access in flight: the holder may give it away now. */
+    static boolean revocable(int word) {
+        return state(word) == VALID && used(word) && pins(word) == 0;
     }
 
     static String describe(int word) {
