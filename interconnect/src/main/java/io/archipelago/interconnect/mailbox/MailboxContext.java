@@ -22,6 +22,7 @@ public final class MailboxContext {
     public static final String CONNECT_TIMEOUT_PROP = "archipelago.mailbox.connect-timeout-ms";
     public static final String HANDSHAKE_TIMEOUT_PROP = "archipelago.mailbox.handshake-timeout-ms";
     public static final String SPIN_PROP = "archipelago.mailbox.spin-us";
+    public static final String LINK_LIVENESS_PROP = "archipelago.mailbox.link-liveness-ms";
 
     /** OMAP4's mailbox FIFO holds four messages per direction. */
     public static final int DEFAULT_FIFO_DEPTH = 4;
@@ -42,6 +43,15 @@ public final class MailboxContext {
      */
     public static final Duration DEFAULT_SPIN = Duration.ZERO;
     public static final int DEFAULT_BACKLOG_LIMIT = 1024;
+    /**
+     * How long a TCP link may go without any sign of its peer's host (an ACK of our data, or an
+     * answer to a keepalive probe) before it is declared lost. TCP alone never notices a peer cut
+     * off the network, so a link would stay bound to it for the retransmission timeout (about
+     * 15 minutes) and everything sent after the network healed would wait behind it. The host's
+     * TCP stack answers for a stopped process, so a kernel paused by a debugger or SIGSTOP keeps its
+     * links: only a silent host or network loses them.
+     */
+    public static final Duration DEFAULT_LINK_LIVENESS = Duration.ofSeconds(5);
 
     /** Which Netty I/O to use: epoll when the native library loads (AUTO), or forced. */
     public enum Io { AUTO, EPOLL, NIO }
@@ -62,6 +72,7 @@ public final class MailboxContext {
     private Duration connectTimeout = Duration.ofMillis(Long.getLong(CONNECT_TIMEOUT_PROP, DEFAULT_CONNECT_TIMEOUT.toMillis()));
     private Duration handshakeTimeout = Duration.ofMillis(Long.getLong(HANDSHAKE_TIMEOUT_PROP, DEFAULT_HANDSHAKE_TIMEOUT.toMillis()));
     private Duration slowHandler = DEFAULT_SLOW_HANDLER;
+    private Duration linkLiveness = Duration.ofMillis(Long.getLong(LINK_LIVENESS_PROP, DEFAULT_LINK_LIVENESS.toMillis()));
     private Duration spin = Duration.ofNanos(Long.getLong(SPIN_PROP, DEFAULT_SPIN.toNanos() / 1000) * 1000);
     // (archipelago.mailbox.spin-us: microseconds a waiting thread spins before it parks)
     private int backlogLimit = DEFAULT_BACKLOG_LIMIT;
@@ -109,6 +120,10 @@ public final class MailboxContext {
         checkPositive(problems, "connect timeout", connectTimeout);
         checkPositive(problems, "handshake timeout", handshakeTimeout);
         checkPositive(problems, "slow-handler threshold", slowHandler);
+        if (linkLiveness == null || linkLiveness.toMillis() < 2000) {
+            problems.add("link liveness: expected at least 2000 ms (TCP keepalive counts in whole seconds), found "
+                + (linkLiveness == null ? "none" : linkLiveness.toMillis() + " ms"));
+        }
         if (spin == null || spin.isNegative() || spin.toMillis() > 10) {
             problems.add("spin: expected 0 to 10 ms of spinning before parking, found " + spin);
         }
@@ -281,6 +296,20 @@ public final class MailboxContext {
     /** How long establishing a link (connect and handshake, retries included) may take. */
     public MailboxContext connectTimeout(Duration connectTimeout) {
         this.connectTimeout = connectTimeout;
+        return this;
+    }
+
+    public Duration linkLiveness() {
+        return linkLiveness;
+    }
+
+    /**
+     * How long a TCP link may go without any sign of life from its peer's host before it is lost
+     * (TCP keepalive on idle links, TCP_USER_TIMEOUT on links with unacknowledged words where the
+     * epoll transport offers it). Requests waiting on a lost link fail, and the next word reconnects.
+     */
+    public MailboxContext linkLiveness(Duration linkLiveness) {
+        this.linkLiveness = linkLiveness;
         return this;
     }
 

@@ -4,6 +4,13 @@ import io.archipelago.interconnect.mailbox.MailboxContext;
 import io.archipelago.interconnect.mailbox.MailboxEndpoint;
 import io.archipelago.interconnect.mailbox.MailboxTransport;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.socket.nio.NioChannelOption;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import jdk.net.ExtendedSocketOptions;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
@@ -59,6 +66,29 @@ public enum IoTransport {
             return transport == MailboxTransport.TCP ? EpollSocketChannel.class : EpollDomainSocketChannel.class;
         }
         return transport == MailboxTransport.TCP ? NioSocketChannel.class : NioDomainSocketChannel.class;
+    }
+
+    /**
+     * Options that make a TCP link notice a silent peer within {@code liveness}: keepalive probes
+     * once a second after one idle second, and (epoll only) TCP_USER_TIMEOUT for words that stay
+     * unacknowledged. NIO gets the keepalive part through the JDK's extended socket options.
+     */
+    public Map<ChannelOption<?>, Object> livenessOptions(Duration liveness) {
+        int seconds = (int) Math.max(2, liveness.toSeconds());
+        int probes = seconds - 1; // first probe after 1 idle second, then one per second
+        Map<ChannelOption<?>, Object> options = new LinkedHashMap<>();
+        options.put(ChannelOption.SO_KEEPALIVE, true);
+        if (this == EPOLL) {
+            options.put(EpollChannelOption.TCP_KEEPIDLE, 1);
+            options.put(EpollChannelOption.TCP_KEEPINTVL, 1);
+            options.put(EpollChannelOption.TCP_KEEPCNT, probes);
+            options.put(EpollChannelOption.TCP_USER_TIMEOUT, (int) Math.min(Integer.MAX_VALUE, liveness.toMillis()));
+        } else {
+            options.put(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPIDLE), 1);
+            options.put(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPINTERVAL), 1);
+            options.put(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPCOUNT), probes);
+        }
+        return options;
     }
 
     public SocketAddress address(MailboxEndpoint endpoint) {

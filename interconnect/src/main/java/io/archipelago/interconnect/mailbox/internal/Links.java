@@ -179,6 +179,8 @@ final class Links {
             .handler(core.initializer(queue, attempt));
         if (target.transport() == MailboxTransport.TCP) {
             bootstrap.option(ChannelOption.TCP_NODELAY, true);
+            core.io.livenessOptions(core.context.linkLiveness()).forEach(
+                (option, value) -> bootstrap.option(Links.<Object>cast(option), value));
         }
         ChannelFuture connecting = bootstrap.connect(core.io.address(target));
         queue.attemptChannel = connecting.channel();
@@ -324,6 +326,11 @@ final class Links {
         if (!queue.backlog.isEmpty() && queue.openLink() == null) {
             dropBacklog(queue, "the link closed: " + why);
         }
+    }
+
+    @SuppressWarnings("unchecked")
+    static <T> ChannelOption<T> cast(ChannelOption<?> option) {
+        return (ChannelOption<T>) option;
     }
 
     private void dropBacklog(PeerQueue queue, String why) {

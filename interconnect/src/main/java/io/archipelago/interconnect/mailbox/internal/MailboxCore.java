@@ -143,6 +143,7 @@ public final class MailboxCore implements AutoCloseable {
         ChannelFuture bound;
         if (context.transport() == MailboxTransport.TCP) {
             bootstrap.childOption(ChannelOption.TCP_NODELAY, true).option(ChannelOption.SO_REUSEADDR, true);
+            io.livenessOptions(context.linkLiveness()).forEach((option, value) -> bootstrap.childOption(Links.<Object>cast(option), value));
             bound = bootstrap.bind(new InetSocketAddress(context.bindHost(), context.port())).awaitUninterruptibly();
         } else {
             Path socket = context.socketPath().toAbsolutePath();
