@@ -195,7 +195,8 @@ public final class Kernel implements AutoCloseable {
      * are closed in reverse order.
      */
     private static List<KernelService> serviceList() {
-        return List.of(new io.archipelago.kernel.mailbox.MailboxService(), new io.archipelago.kernel.typed.TypedMemoryService());
+        return List.of(new io.archipelago.kernel.mailbox.MailboxService(), new io.archipelago.kernel.typed.TypedMemoryService(),
+            new io.archipelago.kernel.task.TaskService());
     }
 
     private void start() {

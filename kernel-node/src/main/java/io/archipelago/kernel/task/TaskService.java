@@ -1,0 +1,772 @@
+package io.archipelago.kernel.task;
+
+import io.archipelago.directory.Membership;
+import io.archipelago.directory.proto.KernelRecord;
+import io.archipelago.directory.proto.KernelState;
+import io.archipelago.interconnect.mailbox.Interrupt;
+import io.archipelago.interconnect.mailbox.Mailbox;
+import io.archipelago.interconnect.mailbox.MailboxType;
+import io.archipelago.interconnect.mailbox.MemberIds;
+import io.archipelago.kernel.Kernel;
+import io.archipelago.kernel.KernelService;
+import io.archipelago.kernel.mailbox.MailboxService;
+import io.archipelago.kernel.migration.Migrations;
+import io.archipelago.kernel.nightwatch.NightWatch;
+import io.archipelago.kernel.nightwatch.NightWatchGate;
+import io.archipelago.kernel.sched.CoreSpeed;
+import io.archipelago.kernel.sched.CoreTimeline;
+import io.archipelago.kernel.sched.SchedCounters;
+import io.archipelago.kernel.sched.SchedThread;
+import io.archipelago.kernel.sched.Scheduler;
+import io.archipelago.kernel.sched.StepLog;
+import io.archipelago.kernel.sched.VirtualClock;
+import io.archipelago.kernel.typed.TypedMemoryService;
+import io.archipelago.memory.KernelCountersArea;
+import io.archipelago.typed.DataModel;
+import io.archipelago.typed.RegionException;
+import io.archipelago.typed.TypedMemory;
+import io.archipelago.typed.TypedRegion;
+import io.archipelago.typed.proto.Contract;
+import io.grpc.BindableService;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The kernel's tasks: processes and threads whose descriptors live in the cluster's shared task
+ * table, this kernel's {@link Scheduler} over its island's cores, K2's {@link NightWatch}
+ * threads, interrupt wake-ups, and thread {@link Migrations}. Serves {@code TaskControl}.
+ * <p>
+ * An independent service in K2's terms: one instance per kernel, each scheduling the threads it
+ * owns; they share only the task table (typed shared memory) and coordinate through the mailbox.
+ */
+public final class TaskService implements KernelService {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TaskService.class);
+    /** Exited threads stay visible in {@code ps} at least this long before their slot is reclaimed. */
+    static final long EXITED_RETENTION_NS = TimeUnit.SECONDS.toNanos(5);
+    private static final long REAPER_PERIOD_NS = TimeUnit.MILLISECONDS.toNanos(500);
+    /** Exit code of a thread lost with its kernel (as a process killed by SIGKILL). */
+    public static final int LOST_EXIT_CODE = 137;
+    /** Exit code of a thread whose kernel stopped (as a process ended by SIGTERM). */
+    public static final int STOPPED_EXIT_CODE = 143;
+
+    private volatile Kernel kernel;
+    private TypedMemory typed;
+    private Mailbox mailbox;
+    private TaskTable table;
+    private Programs programs;
+    private VirtualClock clock;
+    private CoreTimeline timeline;
+    private StepLog steps;
+    private Scheduler scheduler;
+    private NightWatch nightWatch;
+    private Migrations migrations;
+    private ExecutorService worker;
+    private Thread reaper;
+    private volatile boolean running;
+    private final Map<Integer, KernelThread> threads = new ConcurrentHashMap<>();
+    private final Map<Integer, Long> exitedAt = new ConcurrentHashMap<>();
+    private final ArrayDeque<MigrationRecord> migrationLog = new ArrayDeque<>();
+    private KernelCountersArea.Counter spawned;
+    private KernelCountersArea.Counter exited;
+    private KernelCountersArea.Counter failed;
+    private KernelCountersArea.Counter irqRaised;
+    private KernelCountersArea.Counter irqWoken;
+    private KernelCountersArea.Counter irqForwarded;
+    private KernelCountersArea.Counter owned;
+
+    /** A migration as its destination saw it. */
+    public record MigrationRecord(int tid, int fromKernel, int toKernel, boolean byMessages, long stoppedNs, long adoptedNs,
+                                  long firstStepNs, long stateBytes) {
+    }
+
+    @Override
+    public String name() {
+        return "tasks";
+    }
+
+    @Override
+    public void start(Kernel kernel) {
+        this.kernel = kernel;
+        this.typed = kernel.service(TypedMemoryService.class).orElseThrow(() ->
+            new IllegalStateException("the task service needs the typed memory service")).typed();
+        this.mailbox = kernel.service(MailboxService.class).orElseThrow(() ->
+            new IllegalStateException("the task service needs the mailbox service")).mailbox();
+        this.programs = Programs.load(TaskService.class.getClassLoader());
+        this.table = TaskTable.open(typed, kernel.context().taskSlots());
+        this.clock = new VirtualClock(table.epochHostNs());
+        KernelCountersArea counters = kernel.counters();
+        this.spawned = counters.counter("tasks.spawned");
+        this.exited = counters.counter("tasks.exited");
+        this.failed = counters.counter("tasks.failed");
+        this.owned = counters.counter("tasks.owned");
+        this.irqRaised = counters.counter("irq.received");
+        this.irqWoken = counters.counter("irq.woken");
+        this.irqForwarded = counters.counter("irq.forwarded");
+        this.worker = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("tasks-" + kernel.name()).factory());
+        int cores = kernel.context().cores();
+        this.timeline = new CoreTimeline(cores, 4096, clock.now());
+        this.steps = new StepLog(65_536);
+        this.nightWatch = new NightWatch(kernel.id(), kernel.name(), table, mailbox, worker, this::alive, counters);
+        Scheduler.Settings settings = Scheduler.Settings.of(cores, new CoreSpeed(kernel.context().speed(), kernel.context().baseHz()),
+            kernel.context().timeSlice().toNanos(), kernel.context().maxLead().toNanos());
+        this.scheduler = new Scheduler(kernel.name(), settings, clock, timeline, steps, nightWatch, new CounterSink(counters, cores));
+        nightWatch.bind(scheduler);
+        this.migrations = new Migrations(this);
+        mailbox.onInterrupt(MailboxType.IRQ, this::onIrq);
+        reclaimPreviousIncarnation();
+        running = true;
+        scheduler.start();
+        this.reaper = Thread.ofPlatform().daemon().name("reaper-" + kernel.name()).start(this::reaperLoop);
+        LOG.info("kernel {}: task service up: table '{}' of {} slots ({}, {} accessor), {} core(s) at {} x {} Hz, slice {} us, programs {}",
+            kernel.name(), TaskRegions.TABLE, table.slots(), table.dataModel(), table.accessor(), cores, kernel.context().speed(),
+            kernel.context().baseHz(), kernel.context().timeSlice().toNanos() / 1000, programs.all().keySet());
+    }
+
+    @Override
+    public List<BindableService> controlServices() {
+        return List.of(new TaskControlService(this, migrations));
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        if (reaper != null) {
+            reaper.interrupt();
+        }
+        if (scheduler != null) {
+            scheduler.close();
+            // what this kernel still owns is lost with it: say so in the table rather than leave it RUNNING
+            for (KernelThread thread : List.copyOf(threads.values())) {
+                abandon(thread.slot(), thread.descriptor(), STOPPED_EXIT_CODE);
+            }
+        }
+        if (worker != null) {
+            worker.shutdownNow();
+        }
+        if (migrations != null) {
+            migrations.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ accessors for the other task classes
+
+    public Kernel kernel() {
+        return kernel;
+    }
+
+    public int kernelId() {
+        return kernel.id();
+    }
+
+    public String kernelName() {
+        return kernel.name();
+    }
+
+    public DataModel dataModel() {
+        return kernel.context().dataModel();
+    }
+
+    public TypedMemory typed() {
+        return typed;
+    }
+
+    public Mailbox mailbox() {
+        return mailbox;
+    }
+
+    public Membership membership() {
+        return kernel.membership();
+    }
+
+    public TaskTable table() {
+        return table;
+    }
+
+    public Programs programs() {
+        return programs;
+    }
+
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    public NightWatch nightWatch() {
+        return nightWatch;
+    }
+
+    public VirtualClock clock() {
+        return clock;
+    }
+
+    public ExecutorService worker() {
+        return worker;
+    }
+
+    /** A thread this kernel owns and schedules (not one in transit). */
+    public Optional<KernelThread> localThread(int tid) {
+        return Optional.ofNullable(threads.get(tid));
+    }
+
+    public List<KernelThread> localThreads() {
+        return List.copyOf(threads.values());
+    }
+
+    /** The name of kernel {@code id}, from membership, or "kernel N". */
+    public String kernelName(int id) {
+        return membership().get(id).map(KernelRecord::getName).orElse("kernel " + id);
+    }
+
+    /** Whether kernel {@code id} is RUNNING in membership. */
+    public boolean alive(int id) {
+        return membership().get(id).map(r -> r.getState() == KernelState.RUNNING).orElse(false);
+    }
+
+    /**
+     * Whether kernel {@code id} is on a weak island, where NightWatch threads are pinned: an
+     * island slower than the fastest island of the RUNNING kernels.
+     */
+    public boolean weak(int id) {
+        List<KernelRecord> records = membership().all();
+        double fastest = records.stream().filter(r -> r.getState() == KernelState.RUNNING).mapToDouble(r -> r.getIsland().getSpeed())
+            .max().orElse(0);
+        return records.stream().filter(r -> r.getKernelId() == id).anyMatch(r -> r.getIsland().getSpeed() < fastest);
+    }
+
+    /** The weak kernels (see {@link #weak}), for error messages. */
+    public String weakKernels() {
+        List<String> names = new ArrayList<>();
+        for (KernelRecord record : membership().all()) {
+            if (record.getState() == KernelState.RUNNING && weak(record.getKernelId())) {
+                names.add(record.getName() + " (speed " + record.getIsland().getSpeed() + ")");
+            }
+        }
+        return names.isEmpty() ? "none (every running kernel is on an island of the same speed)" : String.join(", ", names);
+    }
+
+    // ------------------------------------------------------------------ creating threads
+
+    /** What {@link #spawn} created. */
+    public record Spawned(int pid, List<Integer> tids) {
+    }
+
+    /**
+     * Creates {@code count} threads of {@code programName} on this kernel: a new process when
+     * {@code pid} is 0 (its first thread is the leader, tid = pid), or more threads of process
+     * {@code pid}. NightWatch threads only on a weak island.
+     *
+     * @throws IllegalArgumentException for a bad count or arguments the program refuses
+     * @throws Programs.UnknownProgramException for an unknown program
+     * @throws NoSuchThreadException when process {@code pid} does not exist
+     * @throws TaskStateException for a NightWatch thread on a strong island, or a process that runs another program or has exited
+     */
+    public Spawned spawn(String programName, int pid, int count, boolean nightWatchThreads, Map<String, String> arguments) {
+        if (count < 1 || count > 256) {
+            throw new IllegalArgumentException("a spawn creates 1 to 256 threads, found " + count);
+        }
+        Program program = programs.get(programName);
+        ProgramArgs args = new ProgramArgs(programName, arguments);
+        if (nightWatchThreads && !weak(kernel.id())) {
+            throw new TaskStateException("NightWatch threads are pinned to weak islands, and kernel " + kernel.name() + " (island "
+                + kernel.context().island() + ", speed " + kernel.context().speed() + ") is not one; weak kernels: " + weakKernels());
+        }
+        boolean newProcess = pid == 0;
+        Optional<ProgramData> processData = program.processData(args);
+        Optional<ProgramData> threadData = program.threadData(args);
+        long leaderSlot = -1;
+        TypedRegion<?> shared = null;
+        String createdProcessRegion = null;
+        List<long[]> claimed = new ArrayList<>(); // {slot, tid}
+        List<String> createdRegions = new ArrayList<>();
+        List<KernelThread> created = new ArrayList<>();
+        try {
+            int baseIndex = 0;
+            if (newProcess) {
+                pid = table.allocatePid();
+            } else {
+                int existing = pid;
+                leaderSlot = table.slotOf(pid).orElseThrow(() -> new NoSuchThreadException("no process " + existing
+                    + " in the task table"));
+                TaskDescriptor leader = table.view(leaderSlot);
+                if (!leader.commString().equals(programName)) {
+                    throw new TaskStateException("process " + pid + " runs " + leader.commString() + ", not " + programName
+                        + ": its threads all run one program");
+                }
+                if (!table.processAlive(pid)) {
+                    throw new TaskStateException("process " + pid + " has exited: every thread of it has ended");
+                }
+                baseIndex = table.threadsOf(pid, nightWatchThreads);
+                if (processData.isPresent()) {
+                    shared = typed.attach(TaskRegions.processData(pid), processData.get().view());
+                }
+            }
+            for (int i = 0; i < count; i++) {
+                int tid = newProcess && i == 0 ? pid : table.allocatePid();
+                long slot = table.claimSlot(kernel.id());
+                claimed.add(new long[] {slot, tid});
+                TaskDescriptor task = table.view(slot);
+                boolean leaderThread = newProcess && i == 0;
+                initialise(task, tid, pid, programName, nightWatchThreads, leaderThread, baseIndex + i);
+                task.pid(tid); // published: other kernels see the slot from here on (state NEW)
+                if (leaderThread) {
+                    leaderSlot = slot;
+                    if (processData.isPresent()) {
+                        createdProcessRegion = TaskRegions.processData(pid);
+                        shared = TaskRegions.create(typed, createdProcessRegion, processData.get().view(), processData.get().count());
+                    }
+                }
+                task.shared(shared == null ? 0 : shared.addressOf(0));
+                TypedRegion<?> data = null;
+                if (threadData.isPresent()) {
+                    String name = TaskRegions.threadData(tid, 0);
+                    data = TaskRegions.create(typed, name, threadData.get().view(), threadData.get().count());
+                    createdRegions.add(name);
+                    task.data(data.addressOf(0));
+                }
+                KernelThread thread = new KernelThread(this, slot, task, program, leaderSlot, data, shared);
+                program.start(thread, args);
+                created.add(thread);
+            }
+        } catch (RuntimeException e) {
+            for (String name : createdRegions) {
+                destroyQuietly(name);
+            }
+            if (createdProcessRegion != null) {
+                destroyQuietly(createdProcessRegion);
+            }
+            for (long[] slot : claimed) {
+                table.freeSlot(slot[0], (int) slot[1]);
+            }
+            throw e;
+        }
+        long now = clock.now();
+        List<Integer> tids = new ArrayList<>();
+        for (KernelThread thread : created) {
+            thread.place(TaskState.READY, now, 0, SchedThread.NO_IRQ);
+            threads.put(thread.tid(), thread);
+            if (!thread.nightWatch()) {
+                nightWatch.runnable(thread);
+            }
+            scheduler.add(thread);
+            tids.add(thread.tid());
+            spawned.increment();
+        }
+        owned.set(threads.size());
+        LOG.info("kernel {}: {} {} thread(s) of {} in process {}: {}", kernel.name(), newProcess ? "started" : "added", count,
+            programName + (nightWatchThreads ? " (NightWatch)" : ""), pid, tids);
+        return new Spawned(pid, tids);
+    }
+
+    private void initialise(TaskDescriptor task, int tid, int pid, String programName, boolean nightWatchThread, boolean leader, long index) {
+        task.state(TaskState.NEW.code());
+        task.flags((nightWatchThread ? TaskFlags.NIGHTWATCH : 0) | (leader ? TaskFlags.LEADER : 0));
+        task.tgid(pid);
+        task.waitIrq(0xFFFF_FFFFL);
+        task.wakeReason(WakeReason.NONE.ordinal());
+        task.exitCode(0);
+        task.migrations(0);
+        task.dataGen(0);
+        task.creator(kernel.id());
+        task.cpu(0);
+        task.threadIndex(index);
+        task.nvcsw(0);
+        task.nivcsw(0);
+        task.steps(0);
+        task.cycles(0);
+        task.utime(0);
+        task.wakeAt(0);
+        task.migStopNs(0);
+        task.startTime(clock.now());
+        task.data(0);
+        task.shared(0);
+        for (int r = 0; r < TaskDescriptor.REGISTERS; r++) {
+            task.regs(r, 0);
+        }
+        task.commString(programName);
+        if (tid <= 0) {
+            throw new IllegalStateException("pid " + tid);
+        }
+    }
+
+    // ------------------------------------------------------------------ threads arriving and leaving
+
+    /**
+     * Builds this kernel's view of the thread in {@code slot} from its descriptor: attaches its
+     * data and its process's data (with accessors for their layouts), finds its leader. Used when
+     * a thread arrives by migration.
+     */
+    public KernelThread attachThread(long slot) {
+        TaskDescriptor task = table.view(slot);
+        String programName = task.commString();
+        Program program = programs.get(programName);
+        ProgramArgs none = ProgramArgs.none(programName);
+        int tid = task.pid();
+        int pid = task.tgid();
+        long leaderSlot = tid == pid ? slot : table.slotOf(pid).orElseThrow(() -> new NoSuchThreadException("thread " + tid
+            + ": its process leader " + pid + " is not in the task table"));
+        TypedRegion<?> data = null;
+        Optional<ProgramData> threadData = program.threadData(none);
+        if (threadData.isPresent()) {
+            data = typed.attach(TaskRegions.threadData(tid, task.dataGen()), threadData.get().view());
+        }
+        TypedRegion<?> shared = null;
+        Optional<ProgramData> processData = program.processData(none);
+        if (processData.isPresent()) {
+            shared = typed.attach(TaskRegions.processData(pid), processData.get().view());
+        }
+        return new KernelThread(this, slot, task, program, leaderSlot, data, shared);
+    }
+
+    /**
+     * Schedules a thread that arrived (its ownership already moved here), where its descriptor
+     * says it stands: READY (or SUSPENDED: admission decides again) from now, BLOCKED with its
+     * timer and line.
+     */
+    public void schedule(KernelThread thread, KernelThread.Arrival arrival) {
+        TaskDescriptor task = thread.descriptor();
+        TaskState state = TaskState.of(task.state());
+        long irqWord = task.waitIrq();
+        int irq = irqWord == 0xFFFF_FFFFL ? SchedThread.NO_IRQ : (int) irqWord;
+        if (state == TaskState.BLOCKED) {
+            thread.place(TaskState.BLOCKED, 0, task.wakeAt(), irq);
+        } else {
+            thread.place(TaskState.READY, clock.now(), 0, SchedThread.NO_IRQ);
+        }
+        thread.wokenBy(WakeReason.of(task.wakeReason()));
+        thread.arrived(arrival);
+        threads.put(thread.tid(), thread);
+        scheduler.add(thread);
+        owned.set(threads.size());
+    }
+
+    /** Puts a thread back on this scheduler after a migration failed (its state unchanged). */
+    public void restore(KernelThread thread) {
+        threads.put(thread.tid(), thread);
+        scheduler.add(thread);
+        owned.set(threads.size());
+    }
+
+    /** A thread left this kernel (migrated): forget it and this kernel's views of its regions. */
+    public void departed(KernelThread thread) {
+        threads.remove(thread.tid());
+        owned.set(threads.size());
+        if (thread.dataRegion() != null) {
+            typed.detach(thread.dataRegion().name());
+        }
+        forgetProcessIfGone(thread);
+    }
+
+    private void forgetProcessIfGone(KernelThread thread) {
+        int pid = thread.pid();
+        if (threads.values().stream().noneMatch(t -> t.pid() == pid)) {
+            if (thread.sharedRegion() != null) {
+                typed.detach(thread.sharedRegion().name());
+            }
+            nightWatch.forget(pid);
+        }
+    }
+
+    /** Called by a thread's first step after a migration brought it here. */
+    void firstStepAfterMigration(KernelThread thread, KernelThread.Arrival arrival, long firstStepNs) {
+        synchronized (migrationLog) {
+            migrationLog.addLast(new MigrationRecord(thread.tid(), arrival.fromKernel(), kernel.id(), arrival.byMessages(),
+                arrival.stoppedNs(), arrival.adoptedNs(), firstStepNs, arrival.stateBytes()));
+            while (migrationLog.size() > 16_384) {
+                migrationLog.removeFirst();
+            }
+        }
+    }
+
+    /** Migrations into this kernel whose first step here ran, oldest first. */
+    public List<MigrationRecord> migrationRecords() {
+        synchronized (migrationLog) {
+            return new ArrayList<>(migrationLog);
+        }
+    }
+
+    void threadExited(KernelThread thread, int code, RuntimeException failure) {
+        threads.remove(thread.tid());
+        owned.set(threads.size());
+        exitedAt.put(thread.tid(), System.nanoTime());
+        exited.increment();
+        if (failure != null) {
+            failed.increment();
+            LOG.warn("kernel {}: thread {} of process {} ({}) failed at step {}: {}", kernel.name(), thread.tid(), thread.pid(),
+                thread.program().name(), thread.descriptor().steps(), failure.toString());
+        }
+        if (thread.dataRegion() != null) {
+            typed.detach(thread.dataRegion().name());
+        }
+        forgetProcessIfGone(thread);
+    }
+
+    // ------------------------------------------------------------------ interrupts
+
+    /**
+     * Interrupt line {@code irq} was raised here: wakes this kernel's threads waiting on it. A
+     * device interrupt (not one forwarded by another kernel) is also forwarded, as an IRQ word,
+     * to every other kernel with a thread waiting on the line.
+     *
+     * @return {woken here, kernels forwarded to}
+     */
+    public int[] raise(int irq, boolean fromDevice) {
+        irqRaised.increment();
+        int woken = scheduler.irq(irq);
+        irqWoken.add(woken);
+        int forwarded = 0;
+        if (fromDevice) {
+            Set<Integer> others = table.kernelsWaitingOn(irq);
+            others.remove(kernel.id());
+            for (int other : others) {
+                worker.execute(() -> {
+                    try {
+                        mailbox.send(other, MailboxType.IRQ, irq);
+                    } catch (RuntimeException e) {
+                        LOG.warn("kernel {}: cannot forward IRQ {} to kernel {}: {}", kernel.name(), irq, other, e.getMessage());
+                    }
+                });
+                forwarded++;
+            }
+            irqForwarded.add(forwarded);
+        }
+        return new int[] {woken, forwarded};
+    }
+
+    private void onIrq(Interrupt interrupt) {
+        int irq = interrupt.payload();
+        boolean fromDevice = !MemberIds.isKernel(interrupt.sender());
+        if (!fromDevice) {
+            irqRaised.increment();
+            irqWoken.add(scheduler.irq(irq));
+            return;
+        }
+        // forwarding scans the task table: not on the interrupt context
+        worker.execute(() -> raise(irq, true));
+    }
+
+    // ------------------------------------------------------------------ reclaiming
+
+    /** Threads a previous incarnation of this kernel id owned are lost: mark them EXITED. */
+    private void reclaimPreviousIncarnation() {
+        for (long slot : table.slotsInUse()) {
+            Ownership ownership = table.ownership(slot);
+            if (ownership.owner() == kernel.id()) {
+                TaskDescriptor task = table.view(slot);
+                if (task.state() != TaskState.EXITED.code()) {
+                    LOG.warn("kernel {}: thread {} of process {} belonged to this kernel's previous incarnation: lost", kernel.name(),
+                        task.pid(), task.tgid());
+                    if (ownership.migrating()) {
+                        table.changeOwnership(slot, ownership, Ownership.of(Ownership.owned(kernel.id())));
+                    }
+                    abandon(slot, task, LOST_EXIT_CODE);
+                }
+            }
+        }
+    }
+
+    /**
+     * Marks a thread that can never run again EXITED with {@code code}, and takes it out of its
+     * process's NightWatch gate as if it had exited.
+     */
+    private void abandon(long slot, TaskDescriptor task, int code) {
+        TaskState state = TaskState.of(task.state());
+        if (state == TaskState.EXITED) {
+            return;
+        }
+        boolean nightWatchThread = TaskFlags.nightWatch(task.flags());
+        OptionalLong leader = task.pid() == task.tgid() ? OptionalLong.of(slot) : table.slotOf(task.tgid());
+        task.exitCode(code);
+        task.state(TaskState.EXITED.code());
+        exitedAt.put(task.pid(), System.nanoTime());
+        if (leader.isPresent()) {
+            NightWatchGate gate = nightWatch.gate();
+            try {
+                if (!nightWatchThread && (state == TaskState.READY || state == TaskState.RUNNING)) {
+                    gate.sleep(leader.getAsLong());
+                } else if (nightWatchThread && state == TaskState.RUNNING) {
+                    gate.leave(leader.getAsLong());
+                }
+            } catch (IllegalStateException e) {
+                LOG.warn("kernel {}: NightWatch gate of process {}: {}", kernel.name(), task.tgid(), e.getMessage());
+            }
+        }
+    }
+
+    private void reaperLoop() {
+        while (running) {
+            LockSupport.parkNanos(REAPER_PERIOD_NS);
+            if (!running) {
+                return;
+            }
+            try {
+                reap();
+            } catch (RuntimeException e) {
+                LOG.warn("kernel {}: reaper: {}", kernel.name(), e.toString());
+            }
+        }
+    }
+
+    /**
+     * Frees what nobody uses any more: regions whose pages this kernel owns (a thread's data of an
+     * exited thread, or one a migration by messages replaced; a process's data once every thread
+     * of it has exited), slots of exited threads this kernel owns, and threads of dead kernels.
+     */
+    void reap() {
+        Set<String> regionNames = new HashSet<>();
+        for (Contract contract : typed.regions()) {
+            String name = contract.getName();
+            regionNames.add(name);
+            int owner = contract.getLocation().getOwnerKernel();
+            boolean mine = owner == kernel.id();
+            if (!mine && (alive(owner) || membership().get(owner).filter(r -> r.getState() != KernelState.DEAD).isPresent())) {
+                continue;
+            }
+            long[] threadData = TaskRegions.parseThreadData(name);
+            boolean garbage;
+            if (threadData != null) {
+                OptionalLong slot = table.slotOf((int) threadData[0]);
+                if (slot.isEmpty()) {
+                    garbage = true;
+                } else {
+                    TaskDescriptor task = table.view(slot.getAsLong());
+                    garbage = task.state() == TaskState.EXITED.code() || task.dataGen() > threadData[1];
+                }
+            } else {
+                int pid = TaskRegions.parseProcessData(name);
+                garbage = pid > 0 && !table.processAlive(pid);
+            }
+            if (!garbage) {
+                continue;
+            }
+            if (mine) {
+                destroyQuietly(name);
+            } else {
+                // its owner died: its pages stay with the dead kernel's blocks (a restart of that id reuses them), the name goes
+                typed.registry().remove(name, owner);
+                typed.detach(name);
+            }
+            regionNames.remove(name);
+        }
+        long now = System.nanoTime();
+        for (long slot : table.slotsInUse()) {
+            Ownership ownership = table.ownership(slot);
+            TaskDescriptor task = table.view(slot);
+            int tid = task.pid();
+            if (ownership.owner() != kernel.id()) {
+                takeOverIfLost(slot, ownership, task);
+                continue;
+            }
+            if (task.state() != TaskState.EXITED.code() || ownership.migrating()) {
+                continue;
+            }
+            Long exited = exitedAt.get(tid);
+            if (exited != null && now - exited < EXITED_RETENTION_NS) {
+                continue;
+            }
+            String prefix = "task." + tid + ".";
+            if (regionNames.stream().anyMatch(n -> n.startsWith(prefix))) {
+                continue;
+            }
+            if (tid == task.tgid() && (table.processAlive(tid) || regionNames.contains(TaskRegions.processData(tid)))) {
+                continue; // the leader holds the process's gate: it goes last
+            }
+            table.freeSlot(slot, tid);
+            exitedAt.remove(tid);
+        }
+    }
+
+    /** A thread whose owner died (and is not being handed to a live kernel) is lost: this kernel marks it EXITED and reclaims it. */
+    private void takeOverIfLost(long slot, Ownership ownership, TaskDescriptor task) {
+        if (ownership.free() || alive(ownership.owner()) || (ownership.migrating() && alive(ownership.migratingTo()))) {
+            return;
+        }
+        Optional<KernelRecord> record = membership().get(ownership.owner());
+        if (record.isPresent() && record.get().getState() != KernelState.DEAD) {
+            return; // booting or stopping: not dead yet
+        }
+        if (table.changeOwnership(slot, ownership, Ownership.of(Ownership.owned(kernel.id())))) {
+            LOG.warn("kernel {}: thread {} of process {} was lost with kernel {}; marked EXITED ({})", kernel.name(), task.pid(), task.tgid(),
+                kernelName(ownership.owner()), LOST_EXIT_CODE);
+            abandon(slot, task, LOST_EXIT_CODE);
+        }
+    }
+
+    private void destroyQuietly(String name) {
+        try {
+            typed.destroy(name);
+        } catch (RegionException e) {
+            LOG.debug("kernel {}: region {}: {}", kernel.name(), name, e.getMessage());
+        }
+    }
+
+    /** A thread or process that is not in the task table. */
+    public static final class NoSuchThreadException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        public NoSuchThreadException(String message) {
+            super(message);
+        }
+    }
+
+    /** An operation the thread's or process's state does not allow (exited, migrating, wrong island...). */
+    public static final class TaskStateException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        public TaskStateException(String message) {
+            super(message);
+        }
+    }
+
+    /** The scheduler's counts, in this kernel's counters area. */
+    private static final class CounterSink implements SchedCounters {
+        private static final int MAX_CORES_COUNTED = 16;
+        private final KernelCountersArea.Counter steps;
+        private final KernelCountersArea.Counter voluntary;
+        private final KernelCountersArea.Counter involuntary;
+        private final KernelCountersArea.Counter[][] cores;
+
+        CounterSink(KernelCountersArea counters, int coreCount) {
+            this.steps = counters.counter("sched.steps");
+            this.voluntary = counters.counter("sched.switches.voluntary");
+            this.involuntary = counters.counter("sched.switches.involuntary");
+            int counted = Math.min(coreCount, MAX_CORES_COUNTED);
+            this.cores = new KernelCountersArea.Counter[counted][];
+            for (int i = 0; i < counted; i++) {
+                cores[i] = new KernelCountersArea.Counter[] {counters.counter("sched.core" + i + ".busy_ns"),
+                    counters.counter("sched.core" + i + ".idle_ns"), counters.counter("sched.core" + i + ".wakeups")};
+            }
+        }
+
+        @Override
+        public void steps(long delta) {
+            steps.add(delta);
+        }
+
+        @Override
+        public void switches(boolean voluntarySwitch) {
+            (voluntarySwitch ? voluntary : involuntary).increment();
+        }
+
+        @Override
+        public void coreTotals(int core, long busyNs, long idleNs, long wakeups) {
+            if (core < cores.length) {
+                cores[core][0].set(busyNs);
+                cores[core][1].set(idleNs);
+                cores[core][2].set(wakeups);
+            }
+        }
+    }
+}
