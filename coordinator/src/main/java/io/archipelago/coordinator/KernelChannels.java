@@ -44,6 +44,11 @@ public final class KernelChannels implements AutoCloseable {
         return KernelMailboxGrpc.newBlockingStub(channel(control)).withMaxInboundMessageSize(MAX_MESSAGE_BYTES);
     }
 
+    /** Task control of a kernel (spawn, list, migrate, scheduling events). */
+    public io.archipelago.task.proto.TaskControlGrpc.TaskControlBlockingStub tasks(String control) {
+        return io.archipelago.task.proto.TaskControlGrpc.newBlockingStub(channel(control)).withMaxInboundMessageSize(MAX_MESSAGE_BYTES);
+    }
+
     public KernelControlGrpc.KernelControlBlockingStub control(String control) {
         return KernelControlGrpc.newBlockingStub(channel(control));
     }

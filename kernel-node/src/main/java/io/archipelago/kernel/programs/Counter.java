@@ -38,6 +38,9 @@ public final class Counter implements Program {
     }
 
     static final int REG_CYCLES = 0;
+    /** A copy of the thread's count, and the shared count its last step left: kept in the descriptor after it exits. */
+    static final int REG_INCREMENTS = 1;
+    static final int REG_SHARED_SEEN = 2;
 
     @Override
     public String name() {
@@ -73,9 +76,11 @@ public final class Counter implements Program {
         TypedRegion<Local> data = thread.data(Local.class);
         Local local = data.at(0);
         SharedWord count = thread.sharedWord("count");
-        count.addAndGet(0, 1);
+        long shared = count.addAndGet(0, 1);
         long increments = local.increments() + 1;
         local.increments(increments);
+        thread.reg(REG_INCREMENTS, increments);
+        thread.reg(REG_SHARED_SEEN, shared);
         long cycles = thread.reg(REG_CYCLES);
         long limit = local.limit();
         return limit > 0 && increments >= limit ? Step.exit(cycles, 0) : Step.next(cycles);

@@ -621,8 +621,10 @@ public final class TaskService implements KernelService {
 
     /**
      * Frees what nobody uses any more: regions whose pages this kernel owns (a thread's data of an
-     * exited thread, or one a migration by messages replaced; a process's data once every thread
-     * of it has exited), slots of exited threads this kernel owns, and threads of dead kernels.
+     * exited thread, or one a migration by messages replaced; a process's data once the slots of
+     * all its threads are reclaimed), slots of threads this kernel owns that exited at least
+     * {@link #EXITED_RETENTION_NS} ago (the leader's last, once its whole process has exited), and
+     * threads of dead kernels.
      */
     void reap() {
         Set<String> regionNames = new HashSet<>();
@@ -646,7 +648,7 @@ public final class TaskService implements KernelService {
                 }
             } else {
                 int pid = TaskRegions.parseProcessData(name);
-                garbage = pid > 0 && !table.processAlive(pid);
+                garbage = pid > 0 && !table.processInTable(pid); // after its last thread's slot (the leader's) is reclaimed
             }
             if (!garbage) {
                 continue;
@@ -680,7 +682,7 @@ public final class TaskService implements KernelService {
             if (regionNames.stream().anyMatch(n -> n.startsWith(prefix))) {
                 continue;
             }
-            if (tid == task.tgid() && (table.processAlive(tid) || regionNames.contains(TaskRegions.processData(tid)))) {
+            if (tid == task.tgid() && table.processAlive(tid)) {
                 continue; // the leader holds the process's gate: it goes last
             }
             table.freeSlot(slot, tid);

@@ -221,6 +221,17 @@ public final class TaskTable {
         return alive[0];
     }
 
+    /** Whether any slot in use holds a thread of process {@code pid}, exited or not. */
+    public boolean processInTable(int pid) {
+        boolean[] found = new boolean[1];
+        forEachInUse(slot -> {
+            if (cursor.get().tgid() == pid) {
+                found[0] = true;
+            }
+        });
+        return found[0];
+    }
+
     /** How many threads of process {@code pid} of one kind are in the table. */
     public int threadsOf(int pid, boolean nightWatch) {
         int[] count = new int[1];
