@@ -88,6 +88,12 @@ public final class ControlClient implements AutoCloseable {
         return taskCall("migrate " + request.getTid(), () -> tasks(Duration.ofSeconds(90)).migrate(request));
     }
 
+    /** Ends a thread ({@code archipelago kill}). */
+    public io.archipelago.task.proto.KillReply kill(int tid) {
+        return taskCall("kill " + tid, () -> tasks(Duration.ofSeconds(60)).kill(io.archipelago.task.proto.KillRequest.newBuilder().setTid(tid)
+            .build()));
+    }
+
     private io.archipelago.task.proto.TaskDirectoryGrpc.TaskDirectoryBlockingStub tasks(Duration deadline) {
         return io.archipelago.task.proto.TaskDirectoryGrpc.newBlockingStub(channel).withDeadlineAfter(deadline.toMillis(),
             TimeUnit.MILLISECONDS);

@@ -131,6 +131,22 @@ final class TaskDirectoryService extends TaskDirectoryGrpc.TaskDirectoryImplBase
     }
 
     @Override
+    public void kill(io.archipelago.task.proto.KillRequest request, StreamObserver<io.archipelago.task.proto.KillReply> response) {
+        List<KernelRecord> running = running();
+        if (running.isEmpty()) {
+            response.onError(Status.UNAVAILABLE.withDescription("no kernel is RUNNING").asRuntimeException());
+            return;
+        }
+        try {
+            response.onNext(kernels.tasks(control(running.getFirst())).withDeadlineAfter(MIGRATE_DEADLINE_MS, TimeUnit.MILLISECONDS)
+                .kill(request));
+            response.onCompleted();
+        } catch (StatusRuntimeException e) {
+            response.onError(e);
+        }
+    }
+
+    @Override
     public void migrate(MigrateRequest request, StreamObserver<MigrateReply> response) {
         List<KernelRecord> running = running();
         if (running.isEmpty()) {

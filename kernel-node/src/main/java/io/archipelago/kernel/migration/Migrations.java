@@ -139,6 +139,9 @@ public final class Migrations implements AutoCloseable {
         Ownership pending = mine.migratingTo(destination);
         if (!table.changeOwnership(slot, mine, pending)) {
             Ownership now = table.ownership(slot);
+            if (now.owner() == self && now.migratingTo() == self) {
+                throw new MigrationException(MigrationException.Kind.EXITED, "thread " + tid + " is being killed");
+            }
             if (now.owner() == self && now.migrating()) {
                 throw new MigrationException(MigrationException.Kind.UNDER_WAY, "a migration of thread " + tid + " to "
                     + tasks.kernelName(now.migratingTo()) + " is already under way; try again once it is done");
@@ -238,6 +241,43 @@ public final class Migrations implements AutoCloseable {
         try {
             return peers.tasks(ownership.owner(), STOP_TIMEOUT.toMillis() + 2 * HANDOFF_TIMEOUT.toMillis())
                 .migrate(request.toBuilder().setToId(destination).setTo("").setHops(request.getHops() - 1).build());
+        } catch (StatusRuntimeException e) {
+            throw new MigrationException.Forwarded(e);
+        }
+    }
+
+    /**
+     * Kills thread {@code tid} on its owner: here, or forwarded.
+     *
+     * @throws MigrationException for an unknown or exited thread, or an owner that is not running
+     */
+    public io.archipelago.task.proto.KillReply kill(io.archipelago.task.proto.KillRequest request) {
+        int tid = request.getTid();
+        if (tasks.localThread(tid).isPresent()) {
+            long steps = tasks.kill(tid);
+            return io.archipelago.task.proto.KillReply.newBuilder().setTid(tid).setKernel(tasks.kernelName()).setSteps(steps).build();
+        }
+        OptionalLong slot = table.slotOf(tid);
+        if (slot.isEmpty()) {
+            throw new MigrationException(MigrationException.Kind.UNKNOWN_THREAD, "no thread " + tid + " in the task table");
+        }
+        TaskDescriptor task = table.view(slot.getAsLong());
+        Ownership ownership = table.ownership(slot.getAsLong());
+        if (task.state() == TaskState.EXITED.code()) {
+            throw new MigrationException(MigrationException.Kind.EXITED, "thread " + tid + " has already exited (code " + task.exitCode() + ")");
+        }
+        if (ownership.owner() == self || ownership.migrating()) {
+            throw new MigrationException(MigrationException.Kind.UNDER_WAY, "thread " + tid + " is migrating; try again once it is done");
+        }
+        if (!tasks.alive(ownership.owner())) {
+            throw new MigrationException(MigrationException.Kind.DEAD_KERNEL, "thread " + tid + " belongs to kernel "
+                + tasks.kernelName(ownership.owner()) + ", which is not running");
+        }
+        if (request.getHops() <= 0) {
+            throw new MigrationException(MigrationException.Kind.RETRY, "thread " + tid + " moved while the request followed it; try again");
+        }
+        try {
+            return peers.tasks(ownership.owner(), 40_000).kill(request.toBuilder().setHops(request.getHops() - 1).build());
         } catch (StatusRuntimeException e) {
             throw new MigrationException.Forwarded(e);
         }

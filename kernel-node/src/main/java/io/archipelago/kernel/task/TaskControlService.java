@@ -130,6 +130,11 @@ final class TaskControlService extends TaskControlGrpc.TaskControlImplBase {
     }
 
     @Override
+    public void kill(io.archipelago.task.proto.KillRequest request, StreamObserver<io.archipelago.task.proto.KillReply> response) {
+        answer(response, () -> migrations.kill(request.getHops() > 0 ? request : request.toBuilder().setHops(3).build()));
+    }
+
+    @Override
     public void adoptTask(TaskImage request, StreamObserver<AdoptReply> response) {
         answer(response, () -> migrations.adopt(request));
     }
@@ -139,7 +144,8 @@ final class TaskControlService extends TaskControlGrpc.TaskControlImplBase {
         answer(response, () -> {
             SchedEventsReply.Builder reply = SchedEventsReply.newBuilder().setKernel(tasks.kernelName()).setKernelId(tasks.kernelId())
                 .setVirtualNowNs(tasks.clock().now());
-            StepLog.Slice slice = tasks.scheduler().steps().since(request.getSince(), MAX_STEP_EVENTS);
+            StepLog.Slice slice = request.getSkipSteps() ? new StepLog.Slice(java.util.List.of(), 0, tasks.scheduler().steps().lastSeq())
+                : tasks.scheduler().steps().since(request.getSince(), MAX_STEP_EVENTS);
             for (StepRecord step : slice.records()) {
                 reply.addSteps(StepEvent.newBuilder().setSeq(step.seq()).setTid(step.tid()).setPid(step.pid())
                     .setKind(step.nightWatch() ? ThreadKind.NIGHTWATCH : ThreadKind.NORMAL).setCore(step.core())
@@ -161,6 +167,9 @@ final class TaskControlService extends TaskControlGrpc.TaskControlImplBase {
                     .setWakeups(totals.wakeups()));
             }
             for (TaskService.MigrationRecord record : tasks.migrationRecords()) {
+                if (record.firstStepNs() <= request.getMigrationsAfterNs()) {
+                    continue;
+                }
                 reply.addMigrations(MigrationEvent.newBuilder().setTid(record.tid()).setFromKernel(record.fromKernel())
                     .setToKernel(record.toKernel()).setMode(record.byMessages() ? MigrationMode.MESSAGES : MigrationMode.SHARED_MEMORY)
                     .setStoppedNs(record.stoppedNs()).setAdoptedNs(record.adoptedNs()).setFirstStepNs(record.firstStepNs())

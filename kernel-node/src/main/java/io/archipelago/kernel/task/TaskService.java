@@ -79,6 +79,8 @@ public final class TaskService implements KernelService {
     private volatile boolean running;
     private final Map<Integer, KernelThread> threads = new ConcurrentHashMap<>();
     private final Map<Integer, Long> exitedAt = new ConcurrentHashMap<>();
+    /** Regions this kernel attached for threads: kept (a thread that comes back finds them attached) until they are freed. */
+    private final Set<String> attachedHere = ConcurrentHashMap.newKeySet();
     private final ArrayDeque<MigrationRecord> migrationLog = new ArrayDeque<>();
     private KernelCountersArea.Counter spawned;
     private KernelCountersArea.Counter exited;
@@ -311,6 +313,7 @@ public final class TaskService implements KernelService {
                 baseIndex = table.threadsOf(pid, nightWatchThreads);
                 if (processData.isPresent()) {
                     shared = typed.attach(TaskRegions.processData(pid), processData.get().view());
+                    attachedHere.add(TaskRegions.processData(pid));
                 }
             }
             for (int i = 0; i < count; i++) {
@@ -326,6 +329,7 @@ public final class TaskService implements KernelService {
                     if (processData.isPresent()) {
                         createdProcessRegion = TaskRegions.processData(pid);
                         shared = TaskRegions.create(typed, createdProcessRegion, processData.get().view(), processData.get().count());
+                        attachedHere.add(createdProcessRegion);
                     }
                 }
                 task.shared(shared == null ? 0 : shared.addressOf(0));
@@ -334,6 +338,7 @@ public final class TaskService implements KernelService {
                     String name = TaskRegions.threadData(tid, 0);
                     data = TaskRegions.create(typed, name, threadData.get().view(), threadData.get().count());
                     createdRegions.add(name);
+                    attachedHere.add(name);
                     task.data(data.addressOf(0));
                 }
                 KernelThread thread = new KernelThread(this, slot, task, program, leaderSlot, data, shared);
@@ -420,12 +425,15 @@ public final class TaskService implements KernelService {
         TypedRegion<?> data = null;
         Optional<ProgramData> threadData = program.threadData(none);
         if (threadData.isPresent()) {
-            data = typed.attach(TaskRegions.threadData(tid, task.dataGen()), threadData.get().view());
+            String name = TaskRegions.threadData(tid, task.dataGen());
+            data = typed.attach(name, threadData.get().view());
+            attachedHere.add(name);
         }
         TypedRegion<?> shared = null;
         Optional<ProgramData> processData = program.processData(none);
         if (processData.isPresent()) {
             shared = typed.attach(TaskRegions.processData(pid), processData.get().view());
+            attachedHere.add(TaskRegions.processData(pid));
         }
         return new KernelThread(this, slot, task, program, leaderSlot, data, shared);
     }
@@ -459,22 +467,20 @@ public final class TaskService implements KernelService {
         owned.set(threads.size());
     }
 
-    /** A thread left this kernel (migrated): forget it and this kernel's views of its regions. */
+    /**
+     * A thread left this kernel (migrated): forget it. This kernel's views of its regions stay
+     * attached, so that a thread that comes back finds them; the reaper drops them once the
+     * regions are freed.
+     */
     public void departed(KernelThread thread) {
         threads.remove(thread.tid());
         owned.set(threads.size());
-        if (thread.dataRegion() != null) {
-            typed.detach(thread.dataRegion().name());
-        }
         forgetProcessIfGone(thread);
     }
 
     private void forgetProcessIfGone(KernelThread thread) {
         int pid = thread.pid();
         if (threads.values().stream().noneMatch(t -> t.pid() == pid)) {
-            if (thread.sharedRegion() != null) {
-                typed.detach(thread.sharedRegion().name());
-            }
             nightWatch.forget(pid);
         }
     }
@@ -507,10 +513,55 @@ public final class TaskService implements KernelService {
             LOG.warn("kernel {}: thread {} of process {} ({}) failed at step {}: {}", kernel.name(), thread.tid(), thread.pid(),
                 thread.program().name(), thread.descriptor().steps(), failure.toString());
         }
-        if (thread.dataRegion() != null) {
-            typed.detach(thread.dataRegion().name());
-        }
         forgetProcessIfGone(thread);
+    }
+
+    // ------------------------------------------------------------------ killing
+
+    /**
+     * Ends thread {@code tid}, which this kernel owns, at its next migration point, with exit code
+     * {@link #STOPPED_EXIT_CODE}. While it is being killed its ownership word says "migrating to
+     * its own owner", so that no migration starts meanwhile.
+     *
+     * @return the steps it ran
+     * @throws NoSuchThreadException when this kernel does not own it
+     * @throws TaskStateException    when a migration of it is under way
+     */
+    public long kill(int tid) {
+        KernelThread thread = threads.get(tid);
+        if (thread == null) {
+            throw new NoSuchThreadException("kernel " + kernel.name() + " does not run thread " + tid);
+        }
+        Ownership mine = new Ownership(kernel.id(), Ownership.NONE);
+        Ownership killing = mine.migratingTo(kernel.id());
+        if (!table.changeOwnership(thread.slot(), mine, killing)) {
+            throw new TaskStateException("thread " + tid + " cannot be killed now: " + table.ownership(thread.slot())
+                + " (a migration is under way; try again once it is done)");
+        }
+        try {
+            SchedThread stopped;
+            try {
+                stopped = scheduler.stop(tid).get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                return thread.descriptor().steps(); // it exited on its own first
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new TaskStateException("thread " + tid + " did not reach a migration point within 30 s");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TaskStateException("interrupted while killing thread " + tid);
+            }
+            if (!stopped.nightWatch() && stopped.state() == TaskState.READY) {
+                nightWatch.notRunnable(stopped); // it was awake: its process's NightWatch threads may run now
+            }
+            TaskDescriptor task = thread.descriptor();
+            task.exitCode(STOPPED_EXIT_CODE);
+            task.state(TaskState.EXITED.code());
+            threadExited(thread, STOPPED_EXIT_CODE, null);
+            LOG.info("kernel {}: killed thread {} of process {} after {} steps", kernel.name(), tid, thread.pid(), task.steps());
+            return task.steps();
+        } finally {
+            table.changeOwnership(thread.slot(), killing, mine);
+        }
     }
 
     // ------------------------------------------------------------------ interrupts
@@ -661,6 +712,12 @@ public final class TaskService implements KernelService {
                 typed.detach(name);
             }
             regionNames.remove(name);
+        }
+        for (String name : List.copyOf(attachedHere)) {
+            if (!regionNames.contains(name)) {
+                typed.detach(name);
+                attachedHere.remove(name);
+            }
         }
         long now = System.nanoTime();
         for (long slot : table.slotsInUse()) {
