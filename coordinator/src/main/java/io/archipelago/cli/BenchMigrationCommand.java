@@ -9,7 +9,6 @@ import io.archipelago.coordinator.Coordinator;
 import io.archipelago.coordinator.CoordinatorContext;
 import io.archipelago.coordinator.KernelChannels;
 import io.archipelago.coordinator.config.ClusterConfig;
-import io.archipelago.coordinator.config.IslandConfig;
 import io.archipelago.directory.ClusterDirectory;
 import io.archipelago.interconnect.auth.ClusterSecret;
 import io.archipelago.task.proto.MigrateReply;
@@ -52,11 +51,11 @@ import picocli.CommandLine.Spec;
 @Command(name = "migration", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, sortOptions = false,
     header = "Thread migration latency by shared memory vs by messages, for task states of 1 KiB, 16 KiB and 256 KiB.",
     description = {
-        "Boots a temporary cluster (an x86_64 kernel and an armv7 kernel, in one coherence domain) unless --cluster names a running "
-            + "one, starts a `memwalk` thread with a typed state of each size, and migrates it back and forth between the two kernels, "
-            + "alternating the two ways:",
+        "Boots a temporary cluster (K2's platform: an x86_64 kernel in coherence domain a, an armv7 kernel in domain b) unless "
+            + "--cluster names a running one, starts a `memwalk` thread with a typed state of each size, and migrates it back and forth "
+            + "between the two kernels, alternating the two ways:",
         "  shared memory  the state stays in place; the destination attaches it (a morphed accessor: the other ABI's layout) and "
-            + "takes ownership after a MIGRATE word over the mailbox;",
+            + "takes ownership after a MIGRATE word over the mailbox; the DSM brings the pages the thread touches, lazily;",
         "  messages       the state is serialized with Protocol Buffers, sent over the control channel (gRPC) and rebuilt in a new "
             + "region in the destination's layout.",
         "Latency = from the moment the source stopped the thread (at a step boundary) to the start of its first step at the "
@@ -303,11 +302,9 @@ final class BenchMigrationCommand implements Callable<Integer> {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create a temporary directory for the benchmark: " + e.getMessage(), e);
             }
-            // one coherence domain: the task regions are hardware-coherent (the DSM makes cross-domain ones software-coherent)
-            ClusterConfig config = ClusterConfig.k2Default().withCluster("bench-migration").withIslands(List.of(
-                new IslandConfig("strong", "x86_64", 2, 1.0, "a", "cortex-a9", 1),
-                new IslandConfig("weak", "armv7", 1, 0.25, "a", "cortex-m3", 1)));
-            say.accept("booting a temporary cluster (x86_64 and armv7 kernel processes, one coherence domain) in " + root);
+            // K2's platform: strong x86_64 in coherence domain a, weak armv7 in domain b; the task regions are software-coherent
+            ClusterConfig config = ClusterConfig.k2Default().withCluster("bench-migration");
+            say.accept("booting a temporary cluster (K2's platform: x86_64 in coherence domain a, armv7 in domain b) in " + root);
             Coordinator coordinator;
             try {
                 coordinator = Coordinator.start(new CoordinatorContext().config(config).root(root));

@@ -280,8 +280,11 @@ public final class Coordinator implements AutoCloseable {
             long lastSign = area.incarnation() == record.getIncarnation() ? Math.max(area.heartbeatMs(), record.getStartedAtMs())
                 : record.getStartedAtMs();
             long silence = now - lastSign;
-            if (silence > deadAfter) {
-                declareDead(record, "no heartbeat for " + silence + " ms (limit " + deadAfter + " ms)");
+            // A booting JVM (class loading, first compilations) can starve its heartbeat thread on a busy machine: it gets the
+            // boot timeout; a RUNNING kernel gets dead-after. A launched kernel that exits is DEAD at once either way.
+            long limit = state == KernelState.BOOTING ? Math.max(deadAfter, context.bootTimeout().toMillis()) : deadAfter;
+            if (silence > limit) {
+                declareDead(record, "no heartbeat for " + silence + " ms (limit " + limit + " ms)");
                 if (process != null && process.pid() == record.getPid() && process.alive()) {
                     process.process().destroyForcibly(); // fence it: a kernel declared dead must not come back by itself
                 }

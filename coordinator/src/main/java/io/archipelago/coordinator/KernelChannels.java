@@ -49,6 +49,10 @@ public final class KernelChannels implements AutoCloseable {
         return io.archipelago.task.proto.TaskControlGrpc.newBlockingStub(channel(control)).withMaxInboundMessageSize(MAX_MESSAGE_BYTES);
     }
 
+    public io.archipelago.control.proto.DsmControlGrpc.DsmControlBlockingStub dsm(String control) {
+        return io.archipelago.control.proto.DsmControlGrpc.newBlockingStub(channel(control)).withMaxInboundMessageSize(MAX_MESSAGE_BYTES);
+    }
+
     public KernelControlGrpc.KernelControlBlockingStub control(String control) {
         return KernelControlGrpc.newBlockingStub(channel(control));
     }

@@ -28,14 +28,14 @@ import org.junit.jupiter.api.Timeout;
  */
 class NightWatchIT {
 
-    private static final List<IslandConfig> K2_ONE_DOMAIN = List.of(
+    private static final List<IslandConfig> K2_PLATFORM = List.of(
         new IslandConfig("strong", "x86_64", 2, 1.0, "a", "cortex-a9", 1),
-        new IslandConfig("weak", "armv7", 1, 0.25, "a", "cortex-m3", 1));
+        new IslandConfig("weak", "armv7", 1, 0.25, "b", "cortex-m3", 1));
 
     @Test
     @Timeout(300)
     void nightWatchThreadsRunOnlyWhileEveryNormalThreadOfTheirProcessIsSuspended(TestInfo test) throws Exception {
-        try (MiniCluster cluster = MiniCluster.start(Tasks.config(K2_ONE_DOMAIN), test.getTestMethod().orElseThrow().getName())) {
+        try (MiniCluster cluster = MiniCluster.start(Tasks.config(K2_PLATFORM), test.getTestMethod().orElseThrow().getName())) {
             Tasks tasks = new Tasks(cluster);
             // normal threads wake often (a timer every few ms, and interrupts); NightWatch threads would run all the time
             SpawnReply normal = tasks.spawn("strong-0", "mail-sync", 2, false, 0, Map.of("irq", "3", "period-ms", "5", "sleep-ms", "3",
@@ -79,7 +79,7 @@ class NightWatchIT {
     @Test
     @Timeout(300)
     void aRunnableNormalThreadKeepsItsNightWatchThreadsOffUntilItEnds(TestInfo test) {
-        try (MiniCluster cluster = MiniCluster.start(Tasks.config(K2_ONE_DOMAIN), test.getTestMethod().orElseThrow().getName())) {
+        try (MiniCluster cluster = MiniCluster.start(Tasks.config(K2_PLATFORM), test.getTestMethod().orElseThrow().getName())) {
             Tasks tasks = new Tasks(cluster);
             SpawnReply normal = tasks.spawn("strong-0", "counter", 1, false, 0, Map.of("limit", "20000", "cycles", "100000"));
             int pid = normal.getPid();

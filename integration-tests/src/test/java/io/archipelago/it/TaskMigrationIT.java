@@ -26,15 +26,15 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Threads migrating between kernel processes of different ABIs, by shared memory and by
  * messages, with their state checked exactly; migrations that cannot happen, and migrations
- * racing a kernel's death. Every kernel is its own JVM over one mmap'd global memory; all are in
- * one coherence domain (hardware-coherent regions) until the DSM makes cross-domain regions
- * software-coherent.
+ * racing a kernel's death. Every kernel is its own JVM over one mmap'd global memory; as on K2's
+ * platform, the x86_64 kernel is in coherence domain a and the others in domain b, so the task
+ * regions are software-coherent and the DSM moves their pages between the kernels.
  */
 class TaskMigrationIT {
 
     private static final IslandConfig STRONG = new IslandConfig("strong", "x86_64", 2, 1.0, "a", "cortex-a9", 1);
-    private static final IslandConfig WEAK = new IslandConfig("weak", "armv7", 1, 0.25, "a", "cortex-m3", 1);
-    private static final IslandConfig PPC = new IslandConfig("ppc", "ppc32", 1, 0.5, "a", "", 1);
+    private static final IslandConfig WEAK = new IslandConfig("weak", "armv7", 1, 0.25, "b", "cortex-m3", 1);
+    private static final IslandConfig PPC = new IslandConfig("ppc", "ppc32", 1, 0.5, "b", "", 1);
 
     @Test
     @Timeout(420)
@@ -131,7 +131,7 @@ class TaskMigrationIT {
     @Test
     @Timeout(300)
     void migrationsThatCannotHappenFailClearlyAndTheThreadRunsOn(TestInfo test) throws Exception {
-        List<IslandConfig> islands = List.of(STRONG, WEAK, new IslandConfig("spare", "aarch64", 1, 0.5, "a", "", 1));
+        List<IslandConfig> islands = List.of(STRONG, WEAK, new IslandConfig("spare", "aarch64", 1, 0.5, "b", "", 1));
         try (MiniCluster cluster = MiniCluster.start(Tasks.config(islands), test.getTestMethod().orElseThrow().getName())) {
             Tasks tasks = new Tasks(cluster);
             assertThatThrownBy(() -> tasks.migrate("strong-0", 999_999, "weak-0", MigrationMode.SHARED_MEMORY))

@@ -22,7 +22,7 @@ class TasksCliIT {
     @Timeout(400)
     void runPsMigrateKill(TestInfo test) throws Exception {
         List<IslandConfig> islands = List.of(new IslandConfig("strong", "x86_64", 2, 1.0, "a", "cortex-a9", 1),
-            new IslandConfig("weak", "armv7", 1, 0.25, "a", "cortex-m3", 1));
+            new IslandConfig("weak", "armv7", 1, 0.25, "b", "cortex-m3", 1));
         try (MiniCluster cluster = MiniCluster.start(Tasks.config(islands), test.getTestMethod().orElseThrow().getName())) {
             String name = cluster.coordinator().config().cluster();
             String[] where = {"--home", cluster.root().toString(), "--cluster", name};

@@ -39,6 +39,8 @@ public final class KernelContext {
     public static final String TIME_SLICE_PROP = "archipelago.sched.slice-us";
     public static final String MAX_LEAD_PROP = "archipelago.sched.max-lead-us";
     public static final String TASK_SLOTS_PROP = "archipelago.tasks.slots";
+    public static final String TASK_COHERENCE_PROP = "archipelago.tasks.coherence";
+    public static final String DSM_TIMEOUT_PROP = "archipelago.dsm.timeout-ms";
 
     public static final String DEFAULT_CLUSTER = "k2";
     /** A kernel id of -1 asks the kernel to claim the lowest free id (containers scaled by docker-compose). */
@@ -80,6 +82,8 @@ public final class KernelContext {
     private Duration timeSlice = Duration.ofNanos(1000 * Long.getLong(TIME_SLICE_PROP, DEFAULT_TIME_SLICE.toNanos() / 1000));
     private Duration maxLead = Duration.ofNanos(1000 * Long.getLong(MAX_LEAD_PROP, DEFAULT_MAX_LEAD.toNanos() / 1000));
     private int taskSlots = Integer.getInteger(TASK_SLOTS_PROP, DEFAULT_TASK_SLOTS);
+    private String taskCoherence = System.getProperty(TASK_COHERENCE_PROP, "software");
+    private Duration dsmTimeout = Duration.ofMillis(Long.getLong(DSM_TIMEOUT_PROP, 10_000L));
 
     private boolean concluded;
     private DataModel resolvedDataModel;
@@ -137,6 +141,9 @@ public final class KernelContext {
         if (heartbeatInterval.isNegative() || heartbeatInterval.isZero() || heartbeatInterval.toMillis() > 10_000) {
             problems.add("heartbeat interval: expected 1 to 10000 ms, found " + heartbeatInterval.toMillis() + " ms");
         }
+        if (dsmTimeout.toMillis() < 1 || dsmTimeout.toMinutes() > 10) {
+            problems.add("dsm timeout: expected 1 ms to 10 min, found " + dsmTimeout.toMillis() + " ms");
+        }
         if (attachTimeout.isNegative()) {
             problems.add("attach timeout: expected >= 0 ms, found " + attachTimeout.toMillis() + " ms");
         }
@@ -152,8 +159,11 @@ public final class KernelContext {
         if (maxLead.isNegative() || maxLead.toSeconds() > 1) {
             problems.add("max lead (" + MAX_LEAD_PROP + "): expected 0 to 1 s, found " + maxLead.toNanos() / 1000 + " us");
         }
-        if (taskSlots < 16 || taskSlots > 65_536) {
-            problems.add("task slots (" + TASK_SLOTS_PROP + "): expected 16 to 65536, found " + taskSlots);
+        if (taskSlots < 16 || taskSlots > 4096) {
+            problems.add("task slots (" + TASK_SLOTS_PROP + "): expected 16 to 4096, found " + taskSlots);
+        }
+        if (!"software".equals(taskCoherence) && !"hardware".equals(taskCoherence)) {
+            problems.add("task coherence (" + TASK_COHERENCE_PROP + "): expected software or hardware, found '" + taskCoherence + "'");
         }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid kernel configuration:\n  - " + String.join("\n  - ", problems));
@@ -363,6 +373,16 @@ public final class KernelContext {
         return this;
     }
 
+    /** How long an access to a software-coherent page may wait for the page before it fails. */
+    public Duration dsmTimeout() {
+        return dsmTimeout;
+    }
+
+    public KernelContext dsmTimeout(Duration dsmTimeout) {
+        this.dsmTimeout = dsmTimeout;
+        return this;
+    }
+
     /** The pid whose exit stops this kernel (its launcher), or -1. */
     public long watchPid() {
         return watchPid;
@@ -410,6 +430,20 @@ public final class KernelContext {
 
     public KernelContext taskSlots(int taskSlots) {
         this.taskSlots = taskSlots;
+        return this;
+    }
+
+    /**
+     * The coherence of the task service's regions: SOFTWARE (the DSM; the default: kernels of every
+     * coherence domain share tasks) or HARDWARE (a cluster of one coherence domain).
+     */
+    public io.archipelago.typed.proto.Coherence taskCoherence() {
+        return "hardware".equals(taskCoherence) ? io.archipelago.typed.proto.Coherence.HARDWARE
+            : io.archipelago.typed.proto.Coherence.SOFTWARE;
+    }
+
+    public KernelContext taskCoherence(String coherence) {
+        this.taskCoherence = coherence;
         return this;
     }
 

@@ -77,6 +77,7 @@ public final class Migrations implements AutoCloseable {
     private final PeerKernels peers;
     private final ExecutorService adopter;
     private final StateMarshaller descriptorMarshaller;
+    private final int pageSize;
     private final Map<RecordLayout, StateMarshaller> dataMarshallers = new ConcurrentHashMap<>();
     private final KernelCountersArea.Counter out;
     private final KernelCountersArea.Counter in;
@@ -91,6 +92,7 @@ public final class Migrations implements AutoCloseable {
         this.peers = new PeerKernels(tasks.membership(), tasks.kernel().secret(), "kernel-" + tasks.kernelName());
         this.adopter = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("adopt-" + tasks.kernelName()).factory());
         this.descriptorMarshaller = StateMarshaller.of(table.region().layout(), NOT_STATE);
+        this.pageSize = tasks.kernel().memory().geometry().pageSize();
         KernelCountersArea counters = tasks.kernel().counters();
         this.out = counters.counter("migrations.out");
         this.in = counters.counter("migrations.in");
@@ -294,7 +296,8 @@ public final class Migrations implements AutoCloseable {
         TaskImage.Builder image = TaskImage.newBuilder().setTid(thread.tid()).setSourceKernel(self).setSlot((int) thread.slot())
             .setProgram(thread.program().name()).setStoppedNs(stoppedNs);
         long[] descriptor = new long[descriptorMarshaller.leavesPerElement()];
-        descriptorMarshaller.read(table.region().memory(), table.region().contract().getElementSize(), thread.slot(), 1, descriptor, 0);
+        PagedSections.forEach(table.region(), thread.slot(), 1, pageSize, (from, to) ->
+            descriptorMarshaller.read(table.region().memory(), table.region().contract().getElementSize(), from, to - from, descriptor, 0));
         for (long value : descriptor) {
             image.addTaskValues(value);
         }
@@ -303,7 +306,9 @@ public final class Migrations implements AutoCloseable {
             StateMarshaller marshaller = dataMarshallers.computeIfAbsent(data.layout(), l -> StateMarshaller.of(l, Set.of()));
             long count = data.count();
             long[] values = new long[Math.toIntExact(marshaller.leavesPerElement() * count)];
-            marshaller.read(data.memory(), data.contract().getElementSize(), 0, count, values, 0);
+            int leaves = marshaller.leavesPerElement();
+            PagedSections.forEach(data, 0, count, pageSize, (from, to) ->
+                marshaller.read(data.memory(), data.contract().getElementSize(), from, to - from, values, (int) (from * leaves)));
             image.setDataElements(count);
             for (long value : values) {
                 image.addDataValues(value);
@@ -397,7 +402,8 @@ public final class Migrations implements AutoCloseable {
         try {
             if (declared.isPresent() && image.getDataElements() > 0) {
                 dataName = TaskRegions.threadData(tid, generation);
-                data = TaskRegions.create(tasks.typed(), dataName, declared.get().view(), image.getDataElements());
+                data = TaskRegions.create(tasks.typed(), dataName, declared.get().view(), image.getDataElements(),
+                    tasks.kernel().context().taskCoherence());
                 StateMarshaller marshaller = dataMarshallers.computeIfAbsent(data.layout(), l -> StateMarshaller.of(l, Set.of()));
                 long expectedValues = marshaller.leavesPerElement() * image.getDataElements();
                 if (image.getDataValuesCount() != expectedValues) {
@@ -408,11 +414,14 @@ public final class Migrations implements AutoCloseable {
                 for (int i = 0; i < values.length; i++) {
                     values[i] = image.getDataValues(i);
                 }
-                marshaller.write(data.memory(), data.contract().getElementSize(), 0, image.getDataElements(), values, 0);
+                TypedRegion<?> rebuilt = data;
+                int leaves = marshaller.leavesPerElement();
+                PagedSections.forEach(rebuilt, 0, image.getDataElements(), pageSize, (from, to) ->
+                    marshaller.write(rebuilt.memory(), rebuilt.contract().getElementSize(), from, to - from, values, (int) (from * leaves)));
             }
         } catch (RuntimeException e) {
             if (dataName != null && data != null) {
-                tasks.typed().destroy(dataName);
+                tasks.releaseRegion(dataName);
             }
             if (e instanceof MigrationException known) {
                 throw known;
@@ -422,7 +431,7 @@ public final class Migrations implements AutoCloseable {
         }
         if (!table.changeOwnership(slot, expected, Ownership.of(Ownership.owned(self)))) {
             if (dataName != null) {
-                tasks.typed().destroy(dataName);
+                tasks.releaseRegion(dataName);
             }
             throw new MigrationException(MigrationException.Kind.REFUSED, "thread " + tid + " is no longer being migrated here (its source "
                 + "took it back)");
@@ -431,11 +440,14 @@ public final class Migrations implements AutoCloseable {
         for (int i = 0; i < descriptor.length; i++) {
             descriptor[i] = image.getTaskValues(i);
         }
-        descriptorMarshaller.write(table.region().memory(), table.region().contract().getElementSize(), slot, 1, descriptor, 0);
+        String replaced = TaskRegions.threadData(tid, generation - 1);
+        PagedSections.forEach(table.region(), slot, 1, pageSize, (from, to) ->
+            descriptorMarshaller.write(table.region().memory(), table.region().contract().getElementSize(), from, to - from, descriptor, 0));
         TaskDescriptor task = table.view(slot);
         if (data != null) {
             task.dataGen(generation);
             task.data(data.addressOf(0));
+            tasks.releaseRegion(replaced); // its state now lives here: the old region goes (by its owner)
         }
         task.migrations(task.migrations() + 1);
         long adoptedNs = System.nanoTime();

@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.function.IntPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,8 +46,9 @@ public final class NightWatch implements Admission {
     private final TaskTable table;
     private final NightWatchGate gate;
     private final Mailbox mailbox;
+    private final ExecutorService worker;
     private final ExecutorService sender;
-    private final IntPredicate kernelAlive;
+    private final java.util.function.Supplier<Set<Integer>> weakPeers;
     private final Map<Integer, Process> processes = new ConcurrentHashMap<>();
     private final KernelCountersArea.Counter suspendSent;
     private final KernelCountersArea.Counter acksReceived;
@@ -59,15 +59,21 @@ public final class NightWatch implements Admission {
     private final KernelCountersArea.Counter ackTimeouts;
     private volatile Scheduler scheduler;
 
-    public NightWatch(int self, String selfName, TaskTable table, Mailbox mailbox, ExecutorService sender, IntPredicate kernelAlive,
-                      KernelCountersArea counters) {
+    /**
+     * @param worker    runs what touches the scheduler (reconsidering held threads)
+     * @param sender    sends words that may wait (RESUME_NW)
+     * @param weakPeers the other running kernels of weak islands: where a process's NightWatch threads may be
+     */
+    public NightWatch(int self, String selfName, TaskTable table, Mailbox mailbox, ExecutorService worker, ExecutorService sender,
+                      java.util.function.Supplier<Set<Integer>> weakPeers, KernelCountersArea counters) {
         this.self = self;
         this.selfName = selfName;
         this.table = table;
         this.gate = new NightWatchGate(table.gateWord());
         this.mailbox = mailbox;
+        this.worker = worker;
         this.sender = sender;
-        this.kernelAlive = kernelAlive;
+        this.weakPeers = weakPeers;
         this.suspendSent = counters.counter("nightwatch.suspend_sent");
         this.acksReceived = counters.counter("nightwatch.acks_received");
         this.acksSent = counters.counter("nightwatch.acks_sent");
@@ -171,8 +177,9 @@ public final class NightWatch implements Admission {
         if (thread.nightWatch()) {
             return;
         }
-        int awake = gate.wake(leader(thread));
-        if (awake == 1) {
+        long leader = leader(thread);
+        int awake = gate.wake(leader);
+        if (awake == 1 && NightWatchGate.hasNightWatch(gate.read(leader))) {
             preempt(thread.pid());
         }
     }
@@ -182,16 +189,21 @@ public final class NightWatch implements Admission {
         if (thread.nightWatch()) {
             return;
         }
-        int awake = gate.sleep(leader(thread));
-        if (awake == 0) {
+        long leader = leader(thread);
+        int awake = gate.sleep(leader);
+        if (awake == 0 && NightWatchGate.hasNightWatch(gate.read(leader))) {
             resume(thread.pid());
         }
     }
 
-    /** The first normal thread of {@code pid} woke: stop its NightWatch threads on other kernels. */
+    /**
+     * The first normal thread of {@code pid} woke: stop its NightWatch threads on the weak kernels
+     * (all of them: which ones hold the process's NightWatch threads is not looked up, since on a
+     * software-coherent table that would take their descriptors' pages; a kernel without any
+     * answers at once). Ours see the gate at their next step boundary.
+     */
     private void preempt(int pid) {
-        Set<Integer> kernels = table.nightWatchKernels(pid);
-        kernels.remove(self); // ours see the gate at their next step boundary
+        Set<Integer> kernels = weakPeers.get();
         Process process = process(pid);
         for (int kernel : kernels) {
             synchronized (process) {
@@ -222,12 +234,10 @@ public final class NightWatch implements Admission {
         }
     }
 
-    /** The last normal thread of {@code pid} sleeps: let its NightWatch threads run again. */
+    /** The last normal thread of {@code pid} sleeps: let its NightWatch threads run again, here and on the weak kernels. */
     private void resume(int pid) {
-        Set<Integer> kernels = table.nightWatchKernels(pid);
-        if (kernels.remove(self)) {
-            reconsiderLater();
-        }
+        reconsiderLater();
+        Set<Integer> kernels = weakPeers.get();
         for (int kernel : kernels) {
             resumeSent.increment();
             sender.execute(() -> {
@@ -253,21 +263,30 @@ public final class NightWatch implements Admission {
             }
             process.lastRepairNs = now;
         }
-        Set<Integer> kernels = table.nightWatchKernels(pid);
-        if (kernels.stream().anyMatch(kernelAlive::test)) {
-            return;
+        if (!weakPeers.get().isEmpty() || running(pid) > 0) {
+            return; // a kernel that may run them is alive
         }
         long current = gate.read(leader);
-        if (NightWatchGate.running(current) > 0 && table.gateWord().compareAndSet(leader, current, current & 0xFFFF)) {
-            LOG.warn("kernel {}: process {}: NightWatch threads counted as running on dead kernel(s) {}; cleared the gate", selfName, pid,
-                kernels);
+        if (NightWatchGate.running(current) > 0 && table.gateWord().compareAndSet(leader, current, current & ~(0x7FFFL << 16))) {
+            LOG.warn("kernel {}: process {}: NightWatch threads counted as running, and no weak kernel is alive; cleared the gate",
+                selfName, pid);
+        }
+    }
+
+    private int running(int pid) {
+        Process process = processes.get(pid);
+        if (process == null) {
+            return 0;
+        }
+        synchronized (process) {
+            return process.running;
         }
     }
 
     private void reconsiderLater() {
         Scheduler bound = scheduler;
         if (bound != null) {
-            sender.execute(bound::reconsider);
+            worker.execute(bound::reconsider);
         }
     }
 

@@ -9,10 +9,12 @@ import io.archipelago.kernel.task.SharedWord;
  * <pre>
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
- *  +-------------------------------+-------------------------------+
- *  |  awake: normal threads that   |  running: NightWatch threads  |
- *  |  are runnable (READY/RUNNING) |  on a core right now          |
- *  +-------------------------------+-------------------------------+
+ *  +-------------------------------+-----------------------------+-+
+ *  |  awake: normal threads that   |  running: NightWatch threads|N|
+ *  |  are runnable (READY/RUNNING) |  on a core right now        | |
+ *  +-------------------------------+-----------------------------+-+
+ *   N (bit 31): the process has (had) NightWatch threads: only then do its kernels send
+ *   SUSPEND_NW and RESUME_NW
  * </pre>
  *
  * A NightWatch thread takes a core only by incrementing {@code running} while {@code awake} is 0
@@ -28,6 +30,8 @@ public final class NightWatchGate {
     private static final long AWAKE_ONE = 1;
     private static final long RUNNING_ONE = 1L << 16;
     private static final long MASK = 0xFFFF;
+    private static final long RUNNING_MASK = 0x7FFF;
+    private static final long HAS_NIGHTWATCH = 1L << 31;
 
     private final SharedWord word;
 
@@ -40,7 +44,22 @@ public final class NightWatchGate {
     }
 
     public static int running(long gate) {
-        return (int) ((gate >>> 16) & MASK);
+        return (int) ((gate >>> 16) & RUNNING_MASK);
+    }
+
+    /** Whether the process has NightWatch threads (set when the first is created, never cleared). */
+    public static boolean hasNightWatch(long gate) {
+        return (gate & HAS_NIGHTWATCH) != 0;
+    }
+
+    /** Records that the process has NightWatch threads (before the first of them is scheduled). */
+    public void markNightWatch(long leaderSlot) {
+        while (true) {
+            long gate = word.get(leaderSlot);
+            if (hasNightWatch(gate) || word.compareAndSet(leaderSlot, gate, gate | HAS_NIGHTWATCH)) {
+                return;
+            }
+        }
     }
 
     public long read(long leaderSlot) {
@@ -54,8 +73,8 @@ public final class NightWatchGate {
             if (awake(gate) > 0) {
                 return false;
             }
-            if (running(gate) == MASK) {
-                throw new IllegalStateException("NightWatch gate of slot " + leaderSlot + " overflows: 65535 NightWatch threads running");
+            if (running(gate) == RUNNING_MASK) {
+                throw new IllegalStateException("NightWatch gate of slot " + leaderSlot + " overflows: 32767 NightWatch threads running");
             }
             if (word.compareAndSet(leaderSlot, gate, gate + RUNNING_ONE)) {
                 return true;

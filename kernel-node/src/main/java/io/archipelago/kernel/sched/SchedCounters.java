@@ -9,6 +9,10 @@ public interface SchedCounters {
 
     void coreTotals(int core, long busyNs, long idleNs, long wakeups);
 
+    /** How many of the kernel's threads now wait on interrupt line {@code line} (published so that other kernels forward it). */
+    default void irqWaiters(int line, int count) {
+    }
+
     SchedCounters NONE = new SchedCounters() {
         @Override
         public void steps(long delta) {

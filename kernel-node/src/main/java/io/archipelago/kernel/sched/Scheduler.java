@@ -58,7 +58,7 @@ public final class Scheduler implements AutoCloseable {
         }
 
         public static Settings of(int cores, CoreSpeed speed, long sliceNs, long maxLeadNs) {
-            return new Settings(cores, speed, sliceNs, maxLeadNs, TimeUnit.MILLISECONDS.toNanos(10), TimeUnit.MILLISECONDS.toNanos(100));
+            return new Settings(cores, speed, sliceNs, maxLeadNs, TimeUnit.MILLISECONDS.toNanos(50), TimeUnit.MILLISECONDS.toNanos(100));
         }
     }
 
@@ -205,13 +205,7 @@ public final class Scheduler implements AutoCloseable {
             thread.state = thread.state == TaskState.SUSPENDED ? TaskState.READY : thread.state;
         }
         timers.remove(thread);
-        Set<SchedThread> waiters = thread.irq == SchedThread.NO_IRQ ? null : irqWaiters.get(thread.irq);
-        if (waiters != null) {
-            waiters.remove(thread);
-            if (waiters.isEmpty()) {
-                irqWaiters.remove(thread.irq);
-            }
-        }
+        removeWaiter(thread);
         if (held.remove(thread)) {
             thread.held = false;
             thread.state = TaskState.READY;
@@ -227,6 +221,7 @@ public final class Scheduler implements AutoCloseable {
         try {
             Set<SchedThread> waiters = irqWaiters.remove(line);
             if (waiters != null) {
+                counters.irqWaiters(line, 0);
                 long now = clock.now();
                 for (SchedThread thread : new ArrayList<>(waiters)) {
                     thread.irq = SchedThread.NO_IRQ; // already off the waiter set
@@ -272,15 +267,7 @@ public final class Scheduler implements AutoCloseable {
 
     private void wake(SchedThread thread, WakeReason reason, long at) {
         timers.remove(thread);
-        if (thread.irq != SchedThread.NO_IRQ) {
-            Set<SchedThread> waiters = irqWaiters.get(thread.irq);
-            if (waiters != null) {
-                waiters.remove(thread);
-                if (waiters.isEmpty()) {
-                    irqWaiters.remove(thread.irq);
-                }
-            }
-        }
+        removeWaiter(thread);
         thread.irq = SchedThread.NO_IRQ;
         thread.wakeAt = 0;
         thread.wakeReason = reason;
@@ -310,7 +297,19 @@ public final class Scheduler implements AutoCloseable {
             timers.add(thread);
         }
         if (thread.irq != SchedThread.NO_IRQ) {
-            irqWaiters.computeIfAbsent(thread.irq, k -> new LinkedHashSet<>()).add(thread);
+            Set<SchedThread> waiters = irqWaiters.computeIfAbsent(thread.irq, k -> new LinkedHashSet<>());
+            waiters.add(thread);
+            counters.irqWaiters(thread.irq, waiters.size());
+        }
+    }
+
+    private void removeWaiter(SchedThread thread) {
+        Set<SchedThread> waiters = thread.irq == SchedThread.NO_IRQ ? null : irqWaiters.get(thread.irq);
+        if (waiters != null && waiters.remove(thread)) {
+            if (waiters.isEmpty()) {
+                irqWaiters.remove(thread.irq);
+            }
+            counters.irqWaiters(thread.irq, waiters.size());
         }
     }
 

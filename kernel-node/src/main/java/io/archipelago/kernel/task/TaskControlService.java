@@ -135,6 +135,11 @@ final class TaskControlService extends TaskControlGrpc.TaskControlImplBase {
     }
 
     @Override
+    public void release(io.archipelago.task.proto.ReleaseRequest request, StreamObserver<io.archipelago.task.proto.ReleaseReply> response) {
+        answer(response, () -> io.archipelago.task.proto.ReleaseReply.newBuilder().addAllFreed(tasks.release(request.getRegionsList())).build());
+    }
+
+    @Override
     public void adoptTask(TaskImage request, StreamObserver<AdoptReply> response) {
         answer(response, () -> migrations.adopt(request));
     }

@@ -26,32 +26,40 @@ import java.nio.charset.StandardCharsets;
  *      int pid;                              12              12     thread id (cluster-unique)
  *      int tgid;                             16              16     process id (the leader's pid)
  *      unsigned int nw_gate;                 20              20     leader: NightWatch gate (CAS)
- *      unsigned int wait_irq;                24              24     irq line waited on, or ~0
- *      unsigned int wake_reason;             28              28     WakeReason of the last wake-up
- *      int exit_code;                        32              32
- *      unsigned int migrations;              36              36
- *      unsigned int data_gen;                40              40     generation of the thread data region
- *      unsigned int creator;                 44              44     kernel that created the thread
- *      unsigned int cpu;                     48              48     last core
- *      unsigned int thread_index;            52              52     index among the process's threads of its kind
- *      unsigned long nvcsw;                  56              56     voluntary switches (blocked)
- *      unsigned long nivcsw;                 64              60     involuntary switches (slice ended)
- *      unsigned long long steps;             72              64     steps run: migration points passed
- *      unsigned long long cycles;            80              72     cycles consumed
- *      unsigned long long utime;             88              80     virtual ns on a core
- *      unsigned long long wake_at;           96              88     virtual ns a timer wakes it, 0: none
- *      unsigned long long mig_stop_ns;      104              96     host ns the last migration stopped it
- *      unsigned long long start_time;       112             104     virtual ns it was created
- *      void *data;                          120             112     its typed data (global address)
- *      void *shared;                        128             116     its process's typed data
- *      unsigned long long regs[8];          136             120     the program's registers
- *      char comm[16];                       200             184     program name
- *  };                                  size 216        size 200
+ *      unsigned int nr_threads;              24              24     leader: threads of the process not exited (CAS)
+ *      unsigned int wait_irq;                28              28     irq line waited on, or ~0
+ *      unsigned int wake_reason;             32              32     WakeReason of the last wake-up
+ *      int exit_code;                        36              36
+ *      unsigned int migrations;              40              40
+ *      unsigned int data_gen;                44              44     generation of the thread data region
+ *      unsigned int creator;                 48              48     kernel that created the thread
+ *      unsigned int cpu;                     52              52     last core
+ *      unsigned int thread_index;            56              56     index among the process's threads of its kind
+ *      unsigned long nvcsw;                  64              60     voluntary switches (blocked)
+ *      unsigned long nivcsw;                 72              64     involuntary switches (slice ended)
+ *      unsigned long long steps;             80              72     steps run: migration points passed
+ *      unsigned long long cycles;            88              80     cycles consumed
+ *      unsigned long long utime;             96              88     virtual ns on a core
+ *      unsigned long long wake_at;          104              96     virtual ns a timer wakes it, 0: none
+ *      unsigned long long mig_stop_ns;      112             104     host ns the last migration stopped it
+ *      unsigned long long start_time;       120             112     virtual ns it was created
+ *      void *data;                          128             120     its typed data (global address)
+ *      void *shared;                        136             124     its process's typed data
+ *      unsigned long long regs[8];          144             128     the program's registers
+ *      char comm[16];                       208             192     program name
+ *  } __attribute__((aligned(4096)));   size 4096       size 4096    (one page each)
  * </pre>
  * (Offsets as the layout engine, checked against GCC, computes them; the table test asserts them.)
  */
-@Typed("task_struct")
+@Typed(value = "task_struct", aligned = TaskDescriptor.ALIGNMENT)
 public interface TaskDescriptor extends TypedObject {
+
+    /**
+     * Each descriptor fills a 4 KiB page of its own (the default page size): on a
+     * software-coherent table the DSM moves pages, and a thread's steps, which write its
+     * descriptor, must not take the page of another thread's.
+     */
+    int ALIGNMENT = 4096;
 
     int REGISTERS = 8;
     int COMM_BYTES = 16;
@@ -68,6 +76,8 @@ public interface TaskDescriptor extends TypedObject {
     void tgid(int tgid);
     @CType(value = "unsigned int", member = "nw_gate") long nwGate();
     void nwGate(long gate);
+    @CType(value = "unsigned int", member = "nr_threads") long nrThreads();
+    void nrThreads(long threads);
     @CType(value = "unsigned int", member = "wait_irq") long waitIrq();
     void waitIrq(long irq);
     @CType(value = "unsigned int", member = "wake_reason") long wakeReason();

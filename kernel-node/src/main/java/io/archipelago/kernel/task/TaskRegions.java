@@ -3,14 +3,19 @@ package io.archipelago.kernel.task;
 import io.archipelago.typed.RegionException;
 import io.archipelago.typed.TypedMemory;
 import io.archipelago.typed.TypedRegion;
+import io.archipelago.typed.proto.ArrayLayout;
+import io.archipelago.typed.proto.Coherence;
 
 /**
  * Names and creates every region of the task service, in one place: the task table, its
  * globals, each thread's data and each process's data.
  * <p>
- * Coherence: every region is hardware-coherent for now (kernels that share tasks are in one
- * coherence domain, or the interconnect is coherent). Regions that span coherence domains
- * become software-coherent (the DSM) here and nowhere else.
+ * Coherence: the task service is one of K2's <em>shadowed</em> services: its state (descriptors,
+ * threads' and processes' data) is shared by kernels of every coherence domain, so its regions are
+ * software-coherent (the DSM) by default, and a thread migrating to another domain takes its pages
+ * lazily, as it touches them. A cluster of one coherence domain may choose hardware coherence
+ * ({@code -Darchipelago.tasks.coherence=hardware}: no page faults, and no kernel of another domain
+ * can attach the regions).
  */
 public final class TaskRegions {
 
@@ -58,15 +63,15 @@ public final class TaskRegions {
     }
 
     /** Creates a region of the task service (see the class comment on coherence). */
-    public static <T> TypedRegion<T> create(TypedMemory typed, String name, Class<T> view, long count) {
-        return typed.create(name, view, count);
+    public static <T> TypedRegion<T> create(TypedMemory typed, String name, Class<T> view, long count, Coherence coherence) {
+        return typed.create(name, view, count, ArrayLayout.ARRAY_OF_STRUCTS, coherence, region -> { });
     }
 
     /** Attaches the region {@code name}, creating it first when no kernel has (of kernels racing, one creates it). */
-    public static <T> TypedRegion<T> createOrAttach(TypedMemory typed, String name, Class<T> view, long count) {
+    public static <T> TypedRegion<T> createOrAttach(TypedMemory typed, String name, Class<T> view, long count, Coherence coherence) {
         if (typed.contract(name).isEmpty()) {
             try {
-                return create(typed, name, view, count);
+                return create(typed, name, view, count, coherence);
             } catch (RegionException.Exists raced) {
                 // another kernel created it first: attach theirs
             }

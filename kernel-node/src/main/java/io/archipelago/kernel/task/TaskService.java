@@ -26,6 +26,8 @@ import io.archipelago.typed.DataModel;
 import io.archipelago.typed.RegionException;
 import io.archipelago.typed.TypedMemory;
 import io.archipelago.typed.TypedRegion;
+import io.archipelago.task.proto.ReleaseRequest;
+import io.archipelago.typed.proto.Coherence;
 import io.archipelago.typed.proto.Contract;
 import io.grpc.BindableService;
 import java.util.ArrayDeque;
@@ -75,20 +77,28 @@ public final class TaskService implements KernelService {
     private NightWatch nightWatch;
     private Migrations migrations;
     private ExecutorService worker;
+    private ExecutorService io;
     private Thread reaper;
     private volatile boolean running;
     private final Map<Integer, KernelThread> threads = new ConcurrentHashMap<>();
-    private final Map<Integer, Long> exitedAt = new ConcurrentHashMap<>();
+    /** Threads that ended on this kernel (or that it took over from a dead one), whose slots it frees after the retention. */
+    private final Map<Integer, Exited> exited = new ConcurrentHashMap<>();
+    /** The membership this kernel last looked at for dead kernels (id to incarnation and state). */
+    private Map<Integer, String> lastMembership = Map.of();
     /** Regions this kernel attached for threads: kept (a thread that comes back finds them attached) until they are freed. */
     private final Set<String> attachedHere = ConcurrentHashMap.newKeySet();
     private final ArrayDeque<MigrationRecord> migrationLog = new ArrayDeque<>();
     private KernelCountersArea.Counter spawned;
-    private KernelCountersArea.Counter exited;
+    private KernelCountersArea.Counter exitedCount;
     private KernelCountersArea.Counter failed;
     private KernelCountersArea.Counter irqRaised;
     private KernelCountersArea.Counter irqWoken;
     private KernelCountersArea.Counter irqForwarded;
     private KernelCountersArea.Counter owned;
+
+    /** A thread that ended: its slot, and when (host ns). */
+    private record Exited(long slot, long atNs) {
+    }
 
     /** A migration as its destination saw it. */
     public record MigrationRecord(int tid, int fromKernel, int toKernel, boolean byMessages, long stoppedNs, long adoptedNs,
@@ -108,21 +118,22 @@ public final class TaskService implements KernelService {
         this.mailbox = kernel.service(MailboxService.class).orElseThrow(() ->
             new IllegalStateException("the task service needs the mailbox service")).mailbox();
         this.programs = Programs.load(TaskService.class.getClassLoader());
-        this.table = TaskTable.open(typed, kernel.context().taskSlots());
+        this.table = TaskTable.open(typed, kernel.context().taskSlots(), kernel.context().taskCoherence());
         this.clock = new VirtualClock(table.epochHostNs());
         KernelCountersArea counters = kernel.counters();
         this.spawned = counters.counter("tasks.spawned");
-        this.exited = counters.counter("tasks.exited");
+        this.exitedCount = counters.counter("tasks.exited");
         this.failed = counters.counter("tasks.failed");
         this.owned = counters.counter("tasks.owned");
         this.irqRaised = counters.counter("irq.received");
         this.irqWoken = counters.counter("irq.woken");
         this.irqForwarded = counters.counter("irq.forwarded");
         this.worker = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("tasks-" + kernel.name()).factory());
+        this.io = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("tasks-io-" + kernel.name()).factory());
         int cores = kernel.context().cores();
         this.timeline = new CoreTimeline(cores, 4096, clock.now());
         this.steps = new StepLog(65_536);
-        this.nightWatch = new NightWatch(kernel.id(), kernel.name(), table, mailbox, worker, this::alive, counters);
+        this.nightWatch = new NightWatch(kernel.id(), kernel.name(), table, mailbox, worker, io, this::weakPeers, counters);
         Scheduler.Settings settings = Scheduler.Settings.of(cores, new CoreSpeed(kernel.context().speed(), kernel.context().baseHz()),
             kernel.context().timeSlice().toNanos(), kernel.context().maxLead().toNanos());
         this.scheduler = new Scheduler(kernel.name(), settings, clock, timeline, steps, nightWatch, new CounterSink(counters, cores));
@@ -130,6 +141,7 @@ public final class TaskService implements KernelService {
         this.migrations = new Migrations(this);
         mailbox.onInterrupt(MailboxType.IRQ, this::onIrq);
         reclaimPreviousIncarnation();
+        collectGarbageRegions();
         running = true;
         scheduler.start();
         this.reaper = Thread.ofPlatform().daemon().name("reaper-" + kernel.name()).start(this::reaperLoop);
@@ -158,6 +170,9 @@ public final class TaskService implements KernelService {
         }
         if (worker != null) {
             worker.shutdownNow();
+        }
+        if (io != null) {
+            io.shutdownNow();
         }
         if (migrations != null) {
             migrations.close();
@@ -218,6 +233,11 @@ public final class TaskService implements KernelService {
         return worker;
     }
 
+    /** The executor for sends that may wait (mailbox words to other kernels, calls to their control APIs). */
+    public ExecutorService io() {
+        return io;
+    }
+
     /** A thread this kernel owns and schedules (not one in transit). */
     public Optional<KernelThread> localThread(int tid) {
         return Optional.ofNullable(threads.get(tid));
@@ -246,6 +266,17 @@ public final class TaskService implements KernelService {
         double fastest = records.stream().filter(r -> r.getState() == KernelState.RUNNING).mapToDouble(r -> r.getIsland().getSpeed())
             .max().orElse(0);
         return records.stream().filter(r -> r.getKernelId() == id).anyMatch(r -> r.getIsland().getSpeed() < fastest);
+    }
+
+    /** The other RUNNING kernels on weak islands: where a process's NightWatch threads may be. */
+    public java.util.Set<Integer> weakPeers() {
+        java.util.Set<Integer> peers = new java.util.LinkedHashSet<>();
+        for (KernelRecord record : membership().all()) {
+            if (record.getKernelId() != kernel.id() && record.getState() == KernelState.RUNNING && weak(record.getKernelId())) {
+                peers.add(record.getKernelId());
+            }
+        }
+        return peers;
     }
 
     /** The weak kernels (see {@link #weak}), for error messages. */
@@ -288,12 +319,14 @@ public final class TaskService implements KernelService {
         boolean newProcess = pid == 0;
         Optional<ProgramData> processData = program.processData(args);
         Optional<ProgramData> threadData = program.threadData(args);
+        Coherence coherence = kernel.context().taskCoherence();
         long leaderSlot = -1;
         TypedRegion<?> shared = null;
         String createdProcessRegion = null;
         List<long[]> claimed = new ArrayList<>(); // {slot, tid}
         List<String> createdRegions = new ArrayList<>();
         List<KernelThread> created = new ArrayList<>();
+        int counted = 0;
         try {
             int baseIndex = 0;
             if (newProcess) {
@@ -303,11 +336,14 @@ public final class TaskService implements KernelService {
                 leaderSlot = table.slotOf(pid).orElseThrow(() -> new NoSuchThreadException("no process " + existing
                     + " in the task table"));
                 TaskDescriptor leader = table.view(leaderSlot);
+                if (leader.tgid() != pid) {
+                    throw new NoSuchThreadException("thread " + pid + " is not a process: it belongs to process " + leader.tgid());
+                }
                 if (!leader.commString().equals(programName)) {
                     throw new TaskStateException("process " + pid + " runs " + leader.commString() + ", not " + programName
                         + ": its threads all run one program");
                 }
-                if (!table.processAlive(pid)) {
+                if (!table.processAlive(leaderSlot)) {
                     throw new TaskStateException("process " + pid + " has exited: every thread of it has ended");
                 }
                 baseIndex = table.threadsOf(pid, nightWatchThreads);
@@ -318,25 +354,27 @@ public final class TaskService implements KernelService {
             }
             for (int i = 0; i < count; i++) {
                 int tid = newProcess && i == 0 ? pid : table.allocatePid();
-                long slot = table.claimSlot(kernel.id());
+                long slot = table.claimSlot(kernel.id(), tid);
                 claimed.add(new long[] {slot, tid});
                 TaskDescriptor task = table.view(slot);
                 boolean leaderThread = newProcess && i == 0;
                 initialise(task, tid, pid, programName, nightWatchThreads, leaderThread, baseIndex + i);
-                task.pid(tid); // published: other kernels see the slot from here on (state NEW)
                 if (leaderThread) {
                     leaderSlot = slot;
-                    if (processData.isPresent()) {
-                        createdProcessRegion = TaskRegions.processData(pid);
-                        shared = TaskRegions.create(typed, createdProcessRegion, processData.get().view(), processData.get().count());
-                        attachedHere.add(createdProcessRegion);
-                    }
+                }
+                table.threadsWord().addAndGet(leaderSlot, 1); // the process is alive from its first thread on
+                counted++;
+                task.pid(tid); // published: other kernels see the slot from here on (state NEW)
+                if (leaderThread && processData.isPresent()) {
+                    createdProcessRegion = TaskRegions.processData(pid);
+                    shared = TaskRegions.create(typed, createdProcessRegion, processData.get().view(), processData.get().count(), coherence);
+                    attachedHere.add(createdProcessRegion);
                 }
                 task.shared(shared == null ? 0 : shared.addressOf(0));
                 TypedRegion<?> data = null;
                 if (threadData.isPresent()) {
                     String name = TaskRegions.threadData(tid, 0);
-                    data = TaskRegions.create(typed, name, threadData.get().view(), threadData.get().count());
+                    data = TaskRegions.create(typed, name, threadData.get().view(), threadData.get().count(), coherence);
                     createdRegions.add(name);
                     attachedHere.add(name);
                     task.data(data.addressOf(0));
@@ -345,12 +383,18 @@ public final class TaskService implements KernelService {
                 program.start(thread, args);
                 created.add(thread);
             }
+            if (nightWatchThreads) {
+                nightWatch.gate().markNightWatch(leaderSlot); // from now on its normal threads preempt them over the mailbox
+            }
         } catch (RuntimeException e) {
             for (String name : createdRegions) {
                 destroyQuietly(name);
             }
             if (createdProcessRegion != null) {
                 destroyQuietly(createdProcessRegion);
+            }
+            if (counted > 0) {
+                table.threadsWord().addAndGet(leaderSlot, -counted);
             }
             for (long[] slot : claimed) {
                 table.freeSlot(slot[0], (int) slot[1]);
@@ -401,10 +445,8 @@ public final class TaskService implements KernelService {
             task.regs(r, 0);
         }
         task.commString(programName);
-        if (tid <= 0) {
-            throw new IllegalStateException("pid " + tid);
-        }
     }
+
 
     // ------------------------------------------------------------------ threads arriving and leaving
 
@@ -503,17 +545,83 @@ public final class TaskService implements KernelService {
         }
     }
 
+    /** The thread ended on this kernel (called under its scheduler's lock: the rest is done on the worker). */
     void threadExited(KernelThread thread, int code, RuntimeException failure) {
         threads.remove(thread.tid());
         owned.set(threads.size());
-        exitedAt.put(thread.tid(), System.nanoTime());
-        exited.increment();
+        exitedCount.increment();
         if (failure != null) {
             failed.increment();
-            LOG.warn("kernel {}: thread {} of process {} ({}) failed at step {}: {}", kernel.name(), thread.tid(), thread.pid(),
-                thread.program().name(), thread.descriptor().steps(), failure.toString());
+            LOG.warn("kernel {}: thread {} of process {} ({}) failed: {}", kernel.name(), thread.tid(), thread.pid(),
+                thread.program().name(), failure.toString());
         }
         forgetProcessIfGone(thread);
+        worker.execute(() -> retire(thread.slot(), thread.descriptor(), thread.leaderSlot()));
+    }
+
+    /**
+     * After a thread ended: its data region goes, its process counts one thread less (and, when it
+     * was the last, the process's data goes too), and its slot is freed after the retention.
+     */
+    private void retire(long slot, TaskDescriptor task, long leaderSlot) {
+        try {
+            int tid = task.pid();
+            exited.put(tid, new Exited(slot, System.nanoTime()));
+            if (task.data() != 0) {
+                releaseRegion(TaskRegions.threadData(tid, task.dataGen()));
+            }
+            if (leaderSlot >= 0 && table.threadsWord().addAndGet(leaderSlot, -1) == 0) {
+                releaseRegion(TaskRegions.processData(task.tgid()));
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("kernel {}: could not retire the thread of slot {}: {}", kernel.name(), slot, e.toString());
+        }
+    }
+
+    /**
+     * Frees a region of the task service nobody uses any more: here when this kernel owns its
+     * pages, by its owner otherwise (a Release call), and when its owner is dead, by removing its
+     * name (its pages go back to that kernel id's blocks when it boots again).
+     */
+    public void releaseRegion(String name) {
+        Optional<Contract> found = typed.contract(name);
+        if (found.isEmpty()) {
+            return;
+        }
+        int owner = found.get().getLocation().getOwnerKernel();
+        if (owner == kernel.id()) {
+            destroyQuietly(name);
+        } else if (alive(owner)) {
+            io.execute(() -> {
+                try {
+                    migrations.peers().tasks(owner, 10_000).release(ReleaseRequest.newBuilder().addRegions(name)
+                        .build());
+                } catch (RuntimeException e) {
+                    LOG.warn("kernel {}: kernel {} did not free region '{}': {}", kernel.name(), kernelName(owner), name, e.toString());
+                }
+            });
+        } else {
+            typed.registry().remove(name, owner);
+            typed.forget(name);
+        }
+        attachedHere.remove(name);
+    }
+
+    /** Frees regions this kernel owns (a Release call from the kernel where they became garbage); returns those freed. */
+    public List<String> release(List<String> names) {
+        List<String> freed = new ArrayList<>();
+        for (String name : names) {
+            if (TaskRegions.parseThreadData(name) == null && TaskRegions.parseProcessData(name) < 0) {
+                throw new IllegalArgumentException("'" + name + "' is not a region of the task service");
+            }
+            Optional<Contract> found = typed.contract(name);
+            if (found.isPresent() && found.get().getLocation().getOwnerKernel() == kernel.id()) {
+                destroyQuietly(name);
+                attachedHere.remove(name);
+                freed.add(name);
+            }
+        }
+        return freed;
     }
 
     // ------------------------------------------------------------------ killing
@@ -568,8 +676,9 @@ public final class TaskService implements KernelService {
 
     /**
      * Interrupt line {@code irq} was raised here: wakes this kernel's threads waiting on it. A
-     * device interrupt (not one forwarded by another kernel) is also forwarded, as an IRQ word,
-     * to every other kernel with a thread waiting on the line.
+     * device interrupt (not one forwarded by another kernel) is also forwarded, as an IRQ word, to
+     * every other kernel with a thread waiting on the line (each kernel says how many of its
+     * threads wait on each line in its counters area, {@code irq.waiters.<line>}).
      *
      * @return {woken here, kernels forwarded to}
      */
@@ -579,10 +688,13 @@ public final class TaskService implements KernelService {
         irqWoken.add(woken);
         int forwarded = 0;
         if (fromDevice) {
-            Set<Integer> others = table.kernelsWaitingOn(irq);
-            others.remove(kernel.id());
-            for (int other : others) {
-                worker.execute(() -> {
+            String label = "irq.waiters." + irq;
+            for (KernelRecord record : membership().all()) {
+                int other = record.getKernelId();
+                if (other == kernel.id() || record.getState() != KernelState.RUNNING || kernel.memory().countersArea(other).value(label) <= 0) {
+                    continue;
+                }
+                io.execute(() -> {
                     try {
                         mailbox.send(other, MailboxType.IRQ, irq);
                     } catch (RuntimeException e) {
@@ -596,16 +708,11 @@ public final class TaskService implements KernelService {
         return new int[] {woken, forwarded};
     }
 
+    /** An IRQ word: from a device (the coordinator, a tool) or forwarded by another kernel. Never touches shared state here. */
     private void onIrq(Interrupt interrupt) {
         int irq = interrupt.payload();
         boolean fromDevice = !MemberIds.isKernel(interrupt.sender());
-        if (!fromDevice) {
-            irqRaised.increment();
-            irqWoken.add(scheduler.irq(irq));
-            return;
-        }
-        // forwarding scans the task table: not on the interrupt context
-        worker.execute(() -> raise(irq, true));
+        worker.execute(() -> raise(irq, fromDevice));
     }
 
     // ------------------------------------------------------------------ reclaiming
@@ -616,21 +723,57 @@ public final class TaskService implements KernelService {
             Ownership ownership = table.ownership(slot);
             if (ownership.owner() == kernel.id()) {
                 TaskDescriptor task = table.view(slot);
+                if (task.pid() == 0) {
+                    table.freeSlot(slot, 0); // claimed but never published
+                    continue;
+                }
+                if (ownership.migrating()) {
+                    table.changeOwnership(slot, ownership, Ownership.of(Ownership.owned(kernel.id())));
+                }
                 if (task.state() != TaskState.EXITED.code()) {
                     LOG.warn("kernel {}: thread {} of process {} belonged to this kernel's previous incarnation: lost", kernel.name(),
                         task.pid(), task.tgid());
-                    if (ownership.migrating()) {
-                        table.changeOwnership(slot, ownership, Ownership.of(Ownership.owned(kernel.id())));
-                    }
                     abandon(slot, task, LOST_EXIT_CODE);
+                } else {
+                    exited.putIfAbsent(task.pid(), new Exited(slot, 0));
                 }
             }
         }
     }
 
     /**
-     * Marks a thread that can never run again EXITED with {@code code}, and takes it out of its
-     * process's NightWatch gate as if it had exited.
+     * Regions of the task service whose pages this kernel owns but that no thread uses (left by a
+     * crash of this kernel id's previous incarnation): freed at boot.
+     */
+    private void collectGarbageRegions() {
+        for (Contract contract : typed.regions()) {
+            if (contract.getLocation().getOwnerKernel() != kernel.id()) {
+                continue;
+            }
+            String name = contract.getName();
+            long[] threadData = TaskRegions.parseThreadData(name);
+            int pid = TaskRegions.parseProcessData(name);
+            boolean garbage;
+            if (threadData != null) {
+                OptionalLong slot = table.slotOf((int) threadData[0]);
+                garbage = slot.isEmpty() || table.view(slot.getAsLong()).state() == TaskState.EXITED.code()
+                    || table.view(slot.getAsLong()).dataGen() != threadData[1];
+            } else if (pid > 0) {
+                OptionalLong leader = table.slotOf(pid);
+                garbage = leader.isEmpty() || !table.processAlive(leader.getAsLong());
+            } else {
+                continue;
+            }
+            if (garbage) {
+                LOG.info("kernel {}: freeing region '{}', left over by a previous incarnation", kernel.name(), name);
+                destroyQuietly(name);
+            }
+        }
+    }
+
+    /**
+     * Marks a thread that can never run again EXITED with {@code code}, takes it out of its
+     * process's NightWatch gate as if it had exited, and retires it.
      */
     private void abandon(long slot, TaskDescriptor task, int code) {
         TaskState state = TaskState.of(task.state());
@@ -641,7 +784,6 @@ public final class TaskService implements KernelService {
         OptionalLong leader = task.pid() == task.tgid() ? OptionalLong.of(slot) : table.slotOf(task.tgid());
         task.exitCode(code);
         task.state(TaskState.EXITED.code());
-        exitedAt.put(task.pid(), System.nanoTime());
         if (leader.isPresent()) {
             NightWatchGate gate = nightWatch.gate();
             try {
@@ -654,6 +796,7 @@ public final class TaskService implements KernelService {
                 LOG.warn("kernel {}: NightWatch gate of process {}: {}", kernel.name(), task.tgid(), e.getMessage());
             }
         }
+        retire(slot, task, leader.orElse(-1));
     }
 
     private void reaperLoop() {
@@ -671,97 +814,75 @@ public final class TaskService implements KernelService {
     }
 
     /**
-     * Frees what nobody uses any more: regions whose pages this kernel owns (a thread's data of an
-     * exited thread, or one a migration by messages replaced; a process's data once the slots of
-     * all its threads are reclaimed), slots of threads this kernel owns that exited at least
-     * {@link #EXITED_RETENTION_NS} ago (the leader's last, once its whole process has exited), and
-     * threads of dead kernels.
+     * Frees the slots of threads that ended here at least {@link #EXITED_RETENTION_NS} ago (a
+     * process's leader last, once all its threads have ended), forgets regions that were freed,
+     * and, when a kernel died, takes over its threads (marked EXITED: lost with it). Reads no
+     * descriptor but those of its own exited threads, except after a death.
      */
     void reap() {
-        Set<String> regionNames = new HashSet<>();
-        for (Contract contract : typed.regions()) {
-            String name = contract.getName();
-            regionNames.add(name);
-            int owner = contract.getLocation().getOwnerKernel();
-            boolean mine = owner == kernel.id();
-            if (!mine && (alive(owner) || membership().get(owner).filter(r -> r.getState() != KernelState.DEAD).isPresent())) {
+        long now = System.nanoTime();
+        for (Map.Entry<Integer, Exited> entry : List.copyOf(exited.entrySet())) {
+            int tid = entry.getKey();
+            Exited gone = entry.getValue();
+            if (now - gone.atNs() < EXITED_RETENTION_NS) {
                 continue;
             }
-            long[] threadData = TaskRegions.parseThreadData(name);
-            boolean garbage;
-            if (threadData != null) {
-                OptionalLong slot = table.slotOf((int) threadData[0]);
-                if (slot.isEmpty()) {
-                    garbage = true;
-                } else {
-                    TaskDescriptor task = table.view(slot.getAsLong());
-                    garbage = task.state() == TaskState.EXITED.code() || task.dataGen() > threadData[1];
-                }
-            } else {
-                int pid = TaskRegions.parseProcessData(name);
-                garbage = pid > 0 && !table.processInTable(pid); // after its last thread's slot (the leader's) is reclaimed
-            }
-            if (!garbage) {
+            TaskDescriptor task = table.view(gone.slot());
+            if (task.pid() != tid || !table.ownership(gone.slot()).equals(new Ownership(kernel.id(), Ownership.NONE))) {
+                exited.remove(tid); // no longer ours
                 continue;
             }
-            if (mine) {
-                destroyQuietly(name);
-            } else {
-                // its owner died: its pages stay with the dead kernel's blocks (a restart of that id reuses them), the name goes
-                typed.registry().remove(name, owner);
-                typed.detach(name);
+            if (tid == task.tgid() && table.processAlive(gone.slot())) {
+                continue; // the leader holds its process's gate and thread count: it goes last
             }
-            regionNames.remove(name);
+            table.freeSlot(gone.slot(), tid);
+            exited.remove(tid);
         }
         for (String name : List.copyOf(attachedHere)) {
-            if (!regionNames.contains(name)) {
-                typed.detach(name);
+            if (typed.contract(name).isEmpty()) {
+                typed.forget(name);
                 attachedHere.remove(name);
             }
         }
-        long now = System.nanoTime();
-        for (long slot : table.slotsInUse()) {
-            Ownership ownership = table.ownership(slot);
-            TaskDescriptor task = table.view(slot);
-            int tid = task.pid();
-            if (ownership.owner() != kernel.id()) {
-                takeOverIfLost(slot, ownership, task);
-                continue;
-            }
-            if (task.state() != TaskState.EXITED.code() || ownership.migrating()) {
-                continue;
-            }
-            Long exited = exitedAt.get(tid);
-            if (exited != null && now - exited < EXITED_RETENTION_NS) {
-                continue;
-            }
-            String prefix = "task." + tid + ".";
-            if (regionNames.stream().anyMatch(n -> n.startsWith(prefix))) {
-                continue;
-            }
-            if (tid == task.tgid() && table.processAlive(tid)) {
-                continue; // the leader holds the process's gate: it goes last
-            }
-            table.freeSlot(slot, tid);
-            exitedAt.remove(tid);
-        }
+        takeOverDeadKernels();
     }
 
-    /** A thread whose owner died (and is not being handed to a live kernel) is lost: this kernel marks it EXITED and reclaims it. */
-    private void takeOverIfLost(long slot, Ownership ownership, TaskDescriptor task) {
-        if (ownership.free() || alive(ownership.owner()) || (ownership.migrating() && alive(ownership.migratingTo()))) {
+    /** When membership changed and some kernel is DEAD or gone: its threads are lost; this kernel marks them EXITED and reclaims them. */
+    private void takeOverDeadKernels() {
+        Map<Integer, String> members = new java.util.HashMap<>();
+        for (KernelRecord record : membership().all()) {
+            members.put(record.getKernelId(), record.getIncarnation() + ":" + record.getState());
+        }
+        if (members.equals(lastMembership)) {
             return;
         }
-        Optional<KernelRecord> record = membership().get(ownership.owner());
-        if (record.isPresent() && record.get().getState() != KernelState.DEAD) {
-            return; // booting or stopping: not dead yet
+        lastMembership = members;
+        for (long slot : table.slotsInUse()) {
+            Ownership ownership = table.ownership(slot);
+            if (ownership.free() || ownership.owner() == kernel.id() || alive(ownership.owner())
+                || (ownership.migrating() && alive(ownership.migratingTo()))) {
+                continue;
+            }
+            Optional<KernelRecord> record = membership().get(ownership.owner());
+            if (record.isPresent() && record.get().getState() != KernelState.DEAD) {
+                continue; // booting or stopping: not dead yet
+            }
+            TaskDescriptor task = table.view(slot);
+            if (task.pid() == 0 || !table.changeOwnership(slot, ownership, Ownership.of(Ownership.owned(kernel.id())))) {
+                continue;
+            }
+            if (task.state() == TaskState.EXITED.code()) {
+                exited.putIfAbsent(task.pid(), new Exited(slot, System.nanoTime()));
+            } else {
+                LOG.warn("kernel {}: thread {} of process {} was lost with kernel {}; marked EXITED ({})", kernel.name(), task.pid(),
+                    task.tgid(), kernelName(ownership.owner()), LOST_EXIT_CODE);
+                abandon(slot, task, LOST_EXIT_CODE);
+            }
         }
-        if (table.changeOwnership(slot, ownership, Ownership.of(Ownership.owned(kernel.id())))) {
-            LOG.warn("kernel {}: thread {} of process {} was lost with kernel {}; marked EXITED ({})", kernel.name(), task.pid(), task.tgid(),
-                kernelName(ownership.owner()), LOST_EXIT_CODE);
-            abandon(slot, task, LOST_EXIT_CODE);
-        }
+        // a restarted kernel's lost threads (EXITED by its new incarnation) need no take-over
+        lastMembership = members;
     }
+
 
     private void destroyQuietly(String name) {
         try {
@@ -796,8 +917,11 @@ public final class TaskService implements KernelService {
         private final KernelCountersArea.Counter voluntary;
         private final KernelCountersArea.Counter involuntary;
         private final KernelCountersArea.Counter[][] cores;
+        private final KernelCountersArea counters;
+        private final Map<Integer, KernelCountersArea.Counter> irqWaiters = new java.util.HashMap<>();
 
         CounterSink(KernelCountersArea counters, int coreCount) {
+            this.counters = counters;
             this.steps = counters.counter("sched.steps");
             this.voluntary = counters.counter("sched.switches.voluntary");
             this.involuntary = counters.counter("sched.switches.involuntary");
@@ -817,6 +941,19 @@ public final class TaskService implements KernelService {
         @Override
         public void switches(boolean voluntarySwitch) {
             (voluntarySwitch ? voluntary : involuntary).increment();
+        }
+
+        @Override
+        public void irqWaiters(int line, int count) {
+            KernelCountersArea.Counter counter = irqWaiters.get(line);
+            if (counter == null) {
+                if (count == 0) {
+                    return;
+                }
+                counter = counters.counter("irq.waiters." + line);
+                irqWaiters.put(line, counter);
+            }
+            counter.set(count);
         }
 
         @Override

@@ -5,25 +5,25 @@ import io.archipelago.typed.DataModel;
 import io.archipelago.typed.TypedMemory;
 import io.archipelago.typed.TypedRegion;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.IntPredicate;
 
 /**
  * The cluster's task table as one kernel sees it: {@code tasks.table}, an array of
  * {@link TaskDescriptor}s in typed shared memory (laid out for the data model of the kernel that
  * created it, read by every other kernel through morphed accessors), and {@code tasks.globals}
  * ({@link SchedGlobals}). Hands out cluster-unique pids from the shared counter, claims and frees
- * slots, finds a thread's slot, and changes the shared words by compare-and-set.
+ * slots in the shared slot map, finds a thread's slot, and changes the shared words by
+ * compare-and-set.
  * <p>
- * A slot is in use when its ownership word is not 0. It is claimed by one CAS (0 to "owned by
- * me"), filled, and published by writing its pid last; it is freed by writing pid 0, then
- * ownership 0. Readers skip slots whose pid is 0.
+ * A slot is in use when its bit in the slot map is set. It is claimed by one CAS of the map word
+ * (preferring slot {@code tid % slots}, so that a thread's slot is found at the first probe),
+ * given an owner, filled, and published by writing its pid last; it is freed by writing pid 0 and
+ * ownership 0, then clearing its bit. Readers skip slots whose pid is 0. On a software-coherent
+ * table every read of a descriptor takes its page (K2's DSM has no shared read state), so the
+ * table is only scanned on demand ({@code ps}, a kernel's death), never periodically.
  */
 public final class TaskTable {
 
@@ -31,32 +31,37 @@ public final class TaskTable {
     public static final int MAX_PID = 0xFF_FFFF;
 
     private final TypedRegion<TaskDescriptor> region;
-    private final TypedRegion<SchedGlobals> globals;
     private final SharedWord owner;
     private final SharedWord gate;
+    private final SharedWord threads;
     private final SharedWord lastPid;
     private final SharedWord epoch;
+    private final SharedWord slotMap;
+    private final int slots;
     private final Map<Integer, Long> slotCache = new ConcurrentHashMap<>();
-    private final AtomicLong nextProbe = new AtomicLong();
-    private final ThreadLocal<TaskDescriptor> cursor;
 
     private TaskTable(TypedRegion<TaskDescriptor> region, TypedRegion<SchedGlobals> globals) {
         this.region = region;
-        this.globals = globals;
         this.owner = SharedWord.of(region, "owner");
         this.gate = SharedWord.of(region, "nw_gate");
+        this.threads = SharedWord.of(region, "nr_threads");
         this.lastPid = SharedWord.of(globals, "last_pid");
         this.epoch = SharedWord.of(globals, "epoch_ns");
-        this.cursor = ThreadLocal.withInitial(() -> region.at(0));
+        this.slotMap = SharedWord.of(globals, "slot_map");
+        this.slots = (int) Math.min(region.count(), (long) slotMap.items() * 64);
     }
 
     /**
      * Attaches the cluster's task table, creating it with {@code slots} slots (in this kernel's
-     * layout) when no kernel has yet, and sets the cluster's virtual-time epoch if nobody did.
+     * layout, with {@code coherence}) when no kernel has yet, and sets the cluster's virtual-time
+     * epoch if nobody did.
      */
-    public static TaskTable open(TypedMemory typed, int slots) {
-        TypedRegion<SchedGlobals> globals = TaskRegions.createOrAttach(typed, TaskRegions.GLOBALS, SchedGlobals.class, 1);
-        TypedRegion<TaskDescriptor> table = TaskRegions.createOrAttach(typed, TaskRegions.TABLE, TaskDescriptor.class, slots);
+    public static TaskTable open(TypedMemory typed, int slots, io.archipelago.typed.proto.Coherence coherence) {
+        if (slots < 1 || slots > SchedGlobals.MAX_SLOTS) {
+            throw new IllegalArgumentException("a task table has 1 to " + SchedGlobals.MAX_SLOTS + " slots, found " + slots);
+        }
+        TypedRegion<SchedGlobals> globals = TaskRegions.createOrAttach(typed, TaskRegions.GLOBALS, SchedGlobals.class, 1, coherence);
+        TypedRegion<TaskDescriptor> table = TaskRegions.createOrAttach(typed, TaskRegions.TABLE, TaskDescriptor.class, slots, coherence);
         TaskTable opened = new TaskTable(table, globals);
         opened.epoch.compareAndSet(0, 0, System.nanoTime());
         return opened;
@@ -67,7 +72,7 @@ public final class TaskTable {
     }
 
     public long slots() {
-        return region.count();
+        return slots;
     }
 
     /** The data model the table is laid out for (its creator's). */
@@ -78,6 +83,10 @@ public final class TaskTable {
     /** NATIVE when this kernel's layout is the table's, MORPHED otherwise. */
     public AccessorKind accessor() {
         return region.accessor();
+    }
+
+    public boolean softwareCoherent() {
+        return region.softwareCoherent();
     }
 
     /** Host monotonic nanoseconds at the cluster's virtual time 0. */
@@ -108,61 +117,83 @@ public final class TaskTable {
     }
 
     /**
-     * Claims a free slot for {@code kernel}: one CAS of its ownership word from free to "owned by
-     * {@code kernel}". The slot's pid is still 0: the caller fills it and publishes the pid last.
+     * Claims a free slot for thread {@code tid} of kernel {@code kernel}: one CAS of its bit in
+     * the slot map (slot {@code tid % slots} if it is free), then its ownership. The slot's pid is
+     * still 0: the caller fills it and publishes the pid last.
      *
      * @throws TaskTableFullException when every slot is in use
      */
-    public long claimSlot(int kernel) {
-        long slots = slots();
-        long start = Math.floorMod(nextProbe.getAndIncrement(), slots);
-        for (long i = 0; i < slots; i++) {
-            long slot = (start + i) % slots;
-            if (owner.get(slot) == Ownership.FREE_WORD && owner.compareAndSet(slot, Ownership.FREE_WORD, Ownership.owned(kernel))) {
+    public long claimSlot(int kernel, int tid) {
+        int start = Math.floorMod(tid, slots);
+        for (int i = 0; i < slots; i++) {
+            int slot = (start + i) % slots;
+            int word = slot / 64;
+            long bit = 1L << (slot % 64);
+            long map = slotMap.get(0, word);
+            if ((map & bit) == 0 && slotMap.compareAndSet(0, word, map, map | bit)) {
+                owner.set(slot, Integer.toUnsignedLong(Ownership.owned(kernel)));
                 TaskDescriptor task = view(slot);
                 task.pid(0);
                 task.state(TaskState.NEW.code());
                 gate.set(slot, 0);
-                nextProbe.set(slot + 1);
+                threads.set(slot, 0);
                 return slot;
             }
         }
         throw new TaskTableFullException("the task table is full: all " + slots + " slots hold live or recently exited threads "
-            + "(exited threads are reclaimed after a few seconds; a bigger table: -D" + "archipelago.tasks.slots on the kernel that creates it)");
+            + "(exited threads are reclaimed a few seconds after they end; a bigger table: -Darchipelago.tasks.slots on the kernel "
+            + "that creates it, up to " + SchedGlobals.MAX_SLOTS + ")");
     }
 
-    /** Frees a slot: pid 0 first (readers skip it), then its ownership word. */
+    /** Frees a slot: pid 0 first (readers skip it), its ownership, then its bit in the slot map. */
     public void freeSlot(long slot, int tid) {
         TaskDescriptor task = view(slot);
         task.pid(0);
         task.state(TaskState.NEW.code());
         slotCache.remove(tid);
         owner.set(slot, Ownership.FREE_WORD);
+        int word = (int) (slot / 64);
+        long bit = 1L << (slot % 64);
+        while (true) {
+            long map = slotMap.get(0, word);
+            if ((map & bit) == 0 || slotMap.compareAndSet(0, word, map, map & ~bit)) {
+                return;
+            }
+        }
     }
 
-    /** The slot of thread {@code tid}, if it is in the table. */
+    /** The slot of thread {@code tid}, if it is in the table: probes from {@code tid % slots}, reading only slots in use. */
     public OptionalLong slotOf(int tid) {
         if (tid <= 0) {
             return OptionalLong.empty();
         }
         Long cached = slotCache.get(tid);
-        TaskDescriptor task = cursor.get();
         if (cached != null) {
-            region.moveTo(task, cached);
-            if (task.pid() == tid && owner.get(cached) != Ownership.FREE_WORD) {
+            // pids are never reused, so a slot that still holds this pid is its slot (a freed slot holds pid 0)
+            if (view(cached).pid() == tid) {
                 return OptionalLong.of(cached);
             }
             slotCache.remove(tid);
         }
-        long slots = slots();
-        for (long slot = 0; slot < slots; slot++) {
+        long[] map = slotMap.getAll(0);
+        TaskDescriptor task = view(0);
+        int start = Math.floorMod(tid, slots);
+        for (int i = 0; i < slots; i++) {
+            int slot = (start + i) % slots;
+            if (!inUse(map, slot)) {
+                continue;
+            }
             region.moveTo(task, slot);
-            if (task.pid() == tid && owner.get(slot) != Ownership.FREE_WORD) {
-                slotCache.put(tid, slot);
+            if (task.pid() == tid) {
+                slotCache.put(tid, (long) slot);
                 return OptionalLong.of(slot);
             }
         }
         return OptionalLong.empty();
+    }
+
+    private static boolean inUse(long[] map, long slot) {
+        return (map[(int) (slot / 64)] & (1L << (slot % 64))) != 0;
     }
 
     public Ownership ownership(long slot) {
@@ -179,102 +210,39 @@ public final class TaskTable {
         return gate;
     }
 
-    /** The kernels that own (or are receiving) a live NightWatch thread of process {@code pid}. */
-    public Set<Integer> nightWatchKernels(int pid) {
-        Set<Integer> kernels = new LinkedHashSet<>();
-        forEachInUse(slot -> {
-            TaskDescriptor task = cursor.get();
-            if (task.tgid() == pid && TaskFlags.nightWatch(task.flags()) && task.state() != TaskState.EXITED.code()) {
-                Ownership ownership = ownership(slot);
-                kernels.add(ownership.owner());
-                if (ownership.migrating()) {
-                    kernels.add(ownership.migratingTo());
-                }
-            }
-        });
-        kernels.remove(Ownership.NONE);
-        return kernels;
+    /** The live threads of a thread group, counted in its leader's slot. */
+    public SharedWord threadsWord() {
+        return threads;
     }
 
-    /** The kernels owning a thread BLOCKED on interrupt line {@code irq}. */
-    public Set<Integer> kernelsWaitingOn(int irq) {
-        Set<Integer> kernels = new LinkedHashSet<>();
-        forEachInUse(slot -> {
-            TaskDescriptor task = cursor.get();
-            if (task.state() == TaskState.BLOCKED.code() && task.waitIrq() == Integer.toUnsignedLong(irq)) {
-                kernels.add(ownership(slot).owner());
-            }
-        });
-        kernels.remove(Ownership.NONE);
-        return kernels;
+    /** Whether process {@code pid} (its leader in {@code leaderSlot}) has a thread that has not exited. */
+    public boolean processAlive(long leaderSlot) {
+        return threads.get(leaderSlot) > 0;
     }
 
-    /** Whether process {@code pid} has a thread that has not exited. */
-    public boolean processAlive(int pid) {
-        boolean[] alive = new boolean[1];
-        forEachInUse(slot -> {
-            TaskDescriptor task = cursor.get();
-            if (task.tgid() == pid && task.state() != TaskState.EXITED.code()) {
-                alive[0] = true;
-            }
-        });
-        return alive[0];
-    }
-
-    /** Whether any slot in use holds a thread of process {@code pid}, exited or not. */
-    public boolean processInTable(int pid) {
-        boolean[] found = new boolean[1];
-        forEachInUse(slot -> {
-            if (cursor.get().tgid() == pid) {
-                found[0] = true;
-            }
-        });
-        return found[0];
-    }
-
-    /** How many threads of process {@code pid} of one kind are in the table. */
+    /** How many threads of process {@code pid} of one kind are in the table (reads every slot in use). */
     public int threadsOf(int pid, boolean nightWatch) {
-        int[] count = new int[1];
-        forEachInUse(slot -> {
-            TaskDescriptor task = cursor.get();
-            if (task.tgid() == pid && TaskFlags.nightWatch(task.flags()) == nightWatch) {
-                count[0]++;
-            }
-        });
-        return count[0];
-    }
-
-    /** Slots in use with a published pid, in slot order. */
-    public List<Long> slotsInUse() {
-        List<Long> slots = new ArrayList<>();
-        forEachInUse(slot -> slots.add(slot));
-        return slots;
-    }
-
-    /** Runs {@code action} for every slot in use with a published pid; the thread's {@link #cursor} view is at that slot. */
-    private void forEachInUse(java.util.function.LongConsumer action) {
-        TaskDescriptor task = cursor.get();
-        long slots = slots();
-        for (long slot = 0; slot < slots; slot++) {
-            if (owner.get(slot) == Ownership.FREE_WORD) {
-                continue;
-            }
+        int count = 0;
+        TaskDescriptor task = view(0);
+        for (long slot : slotsInUse()) {
             region.moveTo(task, slot);
-            if (task.pid() != 0) {
-                action.accept(slot);
+            if (task.tgid() == pid && task.pid() != 0 && TaskFlags.nightWatch(task.flags()) == nightWatch) {
+                count++;
             }
         }
+        return count;
     }
 
-    /** Counts slots in use matching {@code ownedBy}. */
-    public int count(IntPredicate ownedBy) {
-        int[] count = new int[1];
-        forEachInUse(slot -> {
-            if (ownedBy.test(ownership(slot).owner())) {
-                count[0]++;
+    /** The slots in use, in slot order (from the slot map: no descriptor is read). */
+    public List<Long> slotsInUse() {
+        long[] map = slotMap.getAll(0);
+        List<Long> used = new ArrayList<>();
+        for (int slot = 0; slot < slots; slot++) {
+            if (inUse(map, slot)) {
+                used.add((long) slot);
             }
-        });
-        return count[0];
+        }
+        return used;
     }
 
     /** Every slot is in use. */

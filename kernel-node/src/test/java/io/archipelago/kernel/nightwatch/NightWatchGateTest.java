@@ -31,9 +31,9 @@ class NightWatchGateTest {
              RegionRegistry registry = RegionRegistry.create(dir.resolve("regions.cm"))) {
             memory.ownership().claimFree(0, 4);
             memory.ownership().claimFree(1, 4);
-            TaskTable strong = TaskTable.open(TypedMemory.forKernel(memory, registry, new TypedMemory.Identity(0, "strong", 1, DataModel.X86_64)), 16);
-            TaskTable weak = TaskTable.open(TypedMemory.forKernel(memory, registry, new TypedMemory.Identity(1, "weak", 2, DataModel.ARMV7)), 16);
-            long leader = strong.claimSlot(0);
+            TaskTable strong = TaskTable.open(TypedMemory.forKernel(memory, registry, new TypedMemory.Identity(0, "strong", 1, DataModel.X86_64)), 16, io.archipelago.typed.proto.Coherence.HARDWARE);
+            TaskTable weak = TaskTable.open(TypedMemory.forKernel(memory, registry, new TypedMemory.Identity(1, "weak", 2, DataModel.ARMV7)), 16, io.archipelago.typed.proto.Coherence.HARDWARE);
+            long leader = strong.claimSlot(0, 1);
             NightWatchGate normalSide = new NightWatchGate(strong.gateWord());
             NightWatchGate nightWatchSide = new NightWatchGate(weak.gateWord());
             AtomicInteger normalRunning = new AtomicInteger();
