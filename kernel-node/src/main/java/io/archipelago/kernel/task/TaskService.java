@@ -96,8 +96,16 @@ public final class TaskService implements KernelService {
     private KernelCountersArea.Counter irqForwarded;
     private KernelCountersArea.Counter owned;
 
-    /** A thread that ended: its slot, and when (host ns). */
-    private record Exited(long slot, long atNs) {
+    /** A thread that ended: its slot, when (host ns), and for a leader when its whole process was first seen ended. */
+    private static final class Exited {
+        final long slot;
+        final long atNs;
+        long processEndedNs;
+
+        Exited(long slot, long atNs) {
+            this.slot = slot;
+            this.atNs = atNs;
+        }
     }
 
     /** A migration as its destination saw it. */
@@ -560,8 +568,9 @@ public final class TaskService implements KernelService {
     }
 
     /**
-     * After a thread ended: its data region goes, its process counts one thread less (and, when it
-     * was the last, the process's data goes too), and its slot is freed after the retention.
+     * After a thread ended: its data region goes, its process counts one thread less, and its slot
+     * is freed after the retention (the leader's, with its process's data, once the whole process
+     * has ended, so that {@code ps --all} and the process's data stay readable meanwhile).
      */
     private void retire(long slot, TaskDescriptor task, long leaderSlot) {
         try {
@@ -570,8 +579,8 @@ public final class TaskService implements KernelService {
             if (task.data() != 0) {
                 releaseRegion(TaskRegions.threadData(tid, task.dataGen()));
             }
-            if (leaderSlot >= 0 && table.threadsWord().addAndGet(leaderSlot, -1) == 0) {
-                releaseRegion(TaskRegions.processData(task.tgid()));
+            if (leaderSlot >= 0) {
+                table.threadsWord().addAndGet(leaderSlot, -1);
             }
         } catch (RuntimeException e) {
             LOG.warn("kernel {}: could not retire the thread of slot {}: {}", kernel.name(), slot, e.toString());
@@ -824,18 +833,28 @@ public final class TaskService implements KernelService {
         for (Map.Entry<Integer, Exited> entry : List.copyOf(exited.entrySet())) {
             int tid = entry.getKey();
             Exited gone = entry.getValue();
-            if (now - gone.atNs() < EXITED_RETENTION_NS) {
+            if (now - gone.atNs < EXITED_RETENTION_NS) {
                 continue;
             }
-            TaskDescriptor task = table.view(gone.slot());
-            if (task.pid() != tid || !table.ownership(gone.slot()).equals(new Ownership(kernel.id(), Ownership.NONE))) {
+            TaskDescriptor task = table.view(gone.slot);
+            if (task.pid() != tid || !table.ownership(gone.slot).equals(new Ownership(kernel.id(), Ownership.NONE))) {
                 exited.remove(tid); // no longer ours
                 continue;
             }
-            if (tid == task.tgid() && table.processAlive(gone.slot())) {
-                continue; // the leader holds its process's gate and thread count: it goes last
+            if (tid == task.tgid()) {
+                // the leader holds its process's gate, thread count and data: it goes last, a retention after the process ended
+                if (table.processAlive(gone.slot)) {
+                    continue;
+                }
+                if (gone.processEndedNs == 0) {
+                    gone.processEndedNs = now;
+                }
+                if (now - gone.processEndedNs < EXITED_RETENTION_NS) {
+                    continue;
+                }
+                releaseRegion(TaskRegions.processData(tid));
             }
-            table.freeSlot(gone.slot(), tid);
+            table.freeSlot(gone.slot, tid);
             exited.remove(tid);
         }
         for (String name : List.copyOf(attachedHere)) {
