@@ -230,7 +230,13 @@ class TaskMigrationIT {
                 cluster.kill9("weak-0");
                 boolean reached;
                 try {
-                    MigrateReply reply = migration.get(60, TimeUnit.SECONDS);
+                    MigrateReply reply;
+                    try {
+                        reply = migration.get(60, TimeUnit.SECONDS);
+                    } catch (java.util.concurrent.TimeoutException e) {
+                        throw new AssertionError("the migration neither completed nor failed within 60 s; strong-0's threads:\n"
+                            + threadDump(cluster.pid("strong-0")), e);
+                    }
                     assertThat(reply.getTo()).isEqualTo("weak-0");
                     reached = true;
                     completed++;
@@ -252,6 +258,19 @@ class TaskMigrationIT {
                 cluster.restart("weak-0");
             }
             assertThat(completed + failed).isEqualTo(4);
+        }
+    }
+
+    /** The threads of a JVM (jcmd Thread.print), for a failure message. */
+    static String threadDump(long pid) {
+        try {
+            Process jcmd = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(pid), "Thread.print").redirectErrorStream(true).start();
+            String dump = new String(jcmd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            jcmd.waitFor(30, TimeUnit.SECONDS);
+            return dump;
+        } catch (java.io.IOException | InterruptedException e) {
+            return "(no thread dump: " + e + ")";
         }
     }
 }

@@ -483,7 +483,12 @@ public final class DsmService implements KernelService, SoftwareCoherence {
         byFrame.remove(region.firstFrame(), region);
         PageDirectory directory = memory.pageDirectory();
         for (int page = 0; page < region.pages(); page++) {
-            PageDirectory.Entry entry = directory.read(region.frame(page));
+            long frame = region.frame(page);
+            Map.Entry<Long, DsmRegion> cover = byFrame.floorEntry(frame);
+            if (cover != null && frame < cover.getValue().firstFrame() + cover.getValue().pages()) {
+                continue; // the frame was reused by a region this kernel uses now: its entry is that region's
+            }
+            PageDirectory.Entry entry = directory.read(frame);
             if (entry.holder() == self) {
                 directory.transfer(entry, PageDirectory.NO_HOLDER); // a new region on these frames starts from DRAM anyway
             }

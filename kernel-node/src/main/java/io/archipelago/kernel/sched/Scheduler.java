@@ -3,6 +3,7 @@ package io.archipelago.kernel.sched;
 import io.archipelago.kernel.task.Step;
 import io.archipelago.kernel.task.TaskState;
 import io.archipelago.kernel.task.WakeReason;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -381,22 +382,36 @@ public final class Scheduler implements AutoCloseable {
 
     @Override
     public void close() {
+        stop(Duration.ofSeconds(2));
+    }
+
+    /**
+     * Stops the cores: each finishes its current step, then its thread ends.
+     *
+     * @return whether every core stopped within {@code grace} (a core stuck in a step still runs it)
+     */
+    public boolean stop(Duration grace) {
         running = false;
         for (Core core : cores) {
             LockSupport.unpark(core.thread);
         }
+        boolean stopped = true;
+        long deadline = System.nanoTime() + grace.toNanos();
         for (Core core : cores) {
             try {
-                core.thread.join(TimeUnit.SECONDS.toMillis(2));
+                core.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                return false;
             }
             if (core.thread.isAlive()) {
-                LOG.warn("kernel {}: core {} did not stop within 2 s", name, core.id);
+                LOG.warn("kernel {}: core {} did not stop within {} ms (it still runs a step of {})", name, core.id, grace.toMillis(),
+                    core.current);
+                stopped = false;
             }
         }
         timeline.flush();
+        return stopped;
     }
 
     // ------------------------------------------------------------------ the cores

@@ -170,10 +170,18 @@ public final class TaskService implements KernelService {
             reaper.interrupt();
         }
         if (scheduler != null) {
-            scheduler.close();
-            // what this kernel still owns is lost with it: say so in the table rather than leave it RUNNING
-            for (KernelThread thread : List.copyOf(threads.values())) {
-                abandon(thread.slot(), thread.descriptor(), STOPPED_EXIT_CODE);
+            if (scheduler.stop(java.time.Duration.ofSeconds(3))) {
+                // what this kernel still owns is lost with it: say so in the table rather than leave it RUNNING
+                for (KernelThread thread : List.copyOf(threads.values())) {
+                    try {
+                        abandon(thread.slot(), thread.descriptor(), STOPPED_EXIT_CODE);
+                    } catch (RuntimeException e) {
+                        LOG.warn("kernel {}: could not mark thread {} EXITED: {}", kernel.name(), thread.tid(), e.toString());
+                    }
+                }
+            } else {
+                LOG.warn("kernel {}: a core is stuck in a step; its threads are left as they are (the kernel that notices this one is "
+                    + "gone marks them lost)", kernel.name());
             }
         }
         if (worker != null) {
