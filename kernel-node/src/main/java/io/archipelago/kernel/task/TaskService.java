@@ -85,6 +85,8 @@ public final class TaskService implements KernelService {
     private final Map<Integer, Exited> exited = new ConcurrentHashMap<>();
     /** The membership this kernel last looked at for dead kernels (id to incarnation and state). */
     private Map<Integer, String> lastMembership = Map.of();
+    /** The dead kernels (id:incarnation) the last take-over looked at. */
+    private java.util.Set<String> lastDead = java.util.Set.of();
     /** Regions this kernel attached for threads: kept (a thread that comes back finds them attached) until they are freed. */
     private final Set<String> attachedHere = ConcurrentHashMap.newKeySet();
     private final ArrayDeque<MigrationRecord> migrationLog = new ArrayDeque<>();
@@ -874,16 +876,31 @@ public final class TaskService implements KernelService {
         takeOverDeadKernels();
     }
 
-    /** When membership changed and some kernel is DEAD or gone: its threads are lost; this kernel marks them EXITED and reclaims them. */
+    /**
+     * When a kernel died (DEAD in membership, or gone from it since the last look): its threads are
+     * lost; this kernel marks them EXITED and reclaims them. Scans the table only then: on a
+     * software-coherent table a scan takes every descriptor's page.
+     */
     private void takeOverDeadKernels() {
         Map<Integer, String> members = new java.util.HashMap<>();
+        java.util.Set<String> dead = new java.util.TreeSet<>();
         for (KernelRecord record : membership().all()) {
             members.put(record.getKernelId(), record.getIncarnation() + ":" + record.getState());
+            if (record.getState() == KernelState.DEAD) {
+                dead.add(record.getKernelId() + ":" + record.getIncarnation());
+            }
         }
-        if (members.equals(lastMembership)) {
+        for (Map.Entry<Integer, String> seen : lastMembership.entrySet()) {
+            if (!members.containsKey(seen.getKey())) {
+                dead.add(seen.getKey() + ":gone");
+            }
+        }
+        boolean changed = !members.equals(lastMembership);
+        lastMembership = members;
+        if (!changed || dead.isEmpty() || dead.equals(lastDead)) {
             return;
         }
-        lastMembership = members;
+        lastDead = dead;
         for (long slot : table.slotsInUse()) {
             Ownership ownership = table.ownership(slot);
             if (ownership.free() || ownership.owner() == kernel.id() || alive(ownership.owner())
@@ -906,10 +923,7 @@ public final class TaskService implements KernelService {
                 abandon(slot, task, LOST_EXIT_CODE);
             }
         }
-        // a restarted kernel's lost threads (EXITED by its new incarnation) need no take-over
-        lastMembership = members;
     }
-
 
     private void destroyQuietly(String name) {
         try {
