@@ -72,6 +72,51 @@ public final class ControlClient implements AutoCloseable {
             .listRegions(io.archipelago.control.proto.ListRegionsRequest.getDefaultInstance()));
     }
 
+    /** Starts a program's threads ({@code archipelago run}). */
+    public io.archipelago.task.proto.SpawnReply run(io.archipelago.task.proto.RunRequest request) {
+        return taskCall("run " + request.getProgram(), () -> tasks(Duration.ofSeconds(60)).run(request));
+    }
+
+    /** The cluster's tasks, read from the shared task table by a kernel ({@code archipelago ps}). */
+    public io.archipelago.task.proto.TaskList tasks(boolean all) {
+        return taskCall("ps", () -> tasks(DEFAULT_DEADLINE).listTasks(io.archipelago.task.proto.ListTasksRequest.newBuilder().setAll(all)
+            .build()));
+    }
+
+    /** Migrates a thread ({@code archipelago migrate}). */
+    public io.archipelago.task.proto.MigrateReply migrate(io.archipelago.task.proto.MigrateRequest request) {
+        return taskCall("migrate " + request.getTid(), () -> tasks(Duration.ofSeconds(90)).migrate(request));
+    }
+
+    /** Ends a thread ({@code archipelago kill}). */
+    public io.archipelago.task.proto.KillReply kill(int tid) {
+        return taskCall("kill " + tid, () -> tasks(Duration.ofSeconds(60)).kill(io.archipelago.task.proto.KillRequest.newBuilder().setTid(tid)
+            .build()));
+    }
+
+    private io.archipelago.task.proto.TaskDirectoryGrpc.TaskDirectoryBlockingStub tasks(Duration deadline) {
+        return io.archipelago.task.proto.TaskDirectoryGrpc.newBlockingStub(channel).withDeadlineAfter(deadline.toMillis(),
+            TimeUnit.MILLISECONDS);
+    }
+
+    /** A task call: what the kernels answer (unknown thread, dead kernel, migration under way...) is the message. */
+    private <T> T taskCall(String what, java.util.function.Supplier<T> rpc) {
+        try {
+            return rpc.get();
+        } catch (StatusRuntimeException e) {
+            String description = e.getStatus().getDescription();
+            if (e.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE && !info.processAlive()) {
+                throw new CliException("cluster '" + directory.clusterName() + "' is not running: its coordinator (pid " + info.pid()
+                    + ") is gone");
+            }
+            throw switch (e.getStatus().getCode()) {
+                case NOT_FOUND, FAILED_PRECONDITION, INVALID_ARGUMENT, ALREADY_EXISTS, OUT_OF_RANGE -> new CliException(what + ": " + description);
+                case UNAUTHENTICATED -> new CliException(what + ": the coordinator refused us: " + description);
+                default -> new CliException(what + ": " + e.getStatus().getCode() + (description == null ? "" : ": " + description));
+            };
+        }
+    }
+
     public ShutdownReply shutdown(Duration grace) {
         return call(() -> stub.withDeadlineAfter(DEFAULT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
             .shutdown(ShutdownRequest.newBuilder().setGraceMs(grace.toMillis()).build()));

@@ -77,6 +77,7 @@ public final class Coordinator implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final long startedAtMs = System.currentTimeMillis();
     private final Thread watch;
+    private final KernelChannels kernelChannels;
     private Server controlServer;
 
     private Coordinator(CoordinatorContext context, FileChannel lockChannel, FileLock lock) {
@@ -97,6 +98,7 @@ public final class Coordinator implements AutoCloseable {
         this.statusAssembler = new StatusAssembler(directory, memory, membership);
         this.launcher = new LocalKernelLauncher(config, directory, context.javaExecutable(), context.classPath(), context.jvmOptions());
         this.watch = Thread.ofPlatform().daemon().name("membership-watch-" + config.cluster()).unstarted(this::watchLoop);
+        this.kernelChannels = new KernelChannels(secret, "coordinator");
     }
 
     /**
@@ -176,6 +178,8 @@ public final class Coordinator implements AutoCloseable {
             controlServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.controlHost(), config.controlPort()))
                 .addService(ServerInterceptors.intercept(new ControlService(), ControlAuthentication.server(secret, refusedControlCalls)))
                 .addService(ServerInterceptors.intercept(new RegionDirectoryService(regions),
+                    ControlAuthentication.server(secret, refusedControlCalls)))
+                .addService(ServerInterceptors.intercept(new TaskDirectoryService(membership, kernelChannels),
                     ControlAuthentication.server(secret, refusedControlCalls)))
                 .build()
                 .start();
@@ -447,6 +451,7 @@ public final class Coordinator implements AutoCloseable {
                 }
             }
         } finally {
+            kernelChannels.close();
             membership.close();
             regions.close();
             memory.close();

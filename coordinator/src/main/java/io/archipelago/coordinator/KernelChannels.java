@@ -44,6 +44,11 @@ public final class KernelChannels implements AutoCloseable {
         return KernelMailboxGrpc.newBlockingStub(channel(control)).withMaxInboundMessageSize(MAX_MESSAGE_BYTES);
     }
 
+    /** Task control of a kernel (spawn, list, migrate, scheduling events). */
+    public io.archipelago.task.proto.TaskControlGrpc.TaskControlBlockingStub tasks(String control) {
+        return io.archipelago.task.proto.TaskControlGrpc.newBlockingStub(channel(control)).withMaxInboundMessageSize(MAX_MESSAGE_BYTES);
+    }
+
     public io.archipelago.control.proto.DsmControlGrpc.DsmControlBlockingStub dsm(String control) {
         return io.archipelago.control.proto.DsmControlGrpc.newBlockingStub(channel(control)).withMaxInboundMessageSize(MAX_MESSAGE_BYTES);
     }

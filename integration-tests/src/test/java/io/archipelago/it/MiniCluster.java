@@ -163,6 +163,24 @@ public final class MiniCluster implements AutoCloseable {
         return KernelControlGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
     }
 
+    /** An authenticated task-control stub for a kernel (spawn, list, migrate, scheduling events), with a {@code deadline}. */
+    public io.archipelago.task.proto.TaskControlGrpc.TaskControlBlockingStub tasks(String name, Duration deadline) {
+        KernelRecord record = coordinator.membership().byName(name)
+            .orElseThrow(() -> new AssertionError("no kernel '" + name + "' in membership"));
+        ManagedChannel channel = channels.computeIfAbsent(name + "@" + record.getIncarnation(), key ->
+            NettyChannelBuilder.forAddress(record.getControl().getHost(), record.getControl().getPort()).usePlaintext()
+                .maxInboundMessageSize(64 << 20)
+                .intercept(ControlAuthentication.client(coordinator.secret(), "test")).build());
+        return io.archipelago.task.proto.TaskControlGrpc.newBlockingStub(channel).withMaxInboundMessageSize(64 << 20)
+            .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The operating-system pid of a kernel this cluster launched. */
+    public long pid(String name) {
+        return coordinator.process(kernelId(name)).orElseThrow(() -> new AssertionError("kernel " + name + " was not launched here"))
+            .pid();
+    }
+
     /** The cluster's status as text, for failure messages. */
     public String describe() {
         try {

@@ -197,7 +197,8 @@ public final class Kernel implements AutoCloseable {
     private List<KernelService> serviceList() {
         return List.of(new io.archipelago.kernel.mailbox.MailboxService(),
             new io.archipelago.kernel.dsm.DsmService(context.dsmTimeout()),
-            new io.archipelago.kernel.typed.TypedMemoryService());
+            new io.archipelago.kernel.typed.TypedMemoryService(),
+            new io.archipelago.kernel.task.TaskService());
     }
 
     private void start() {

@@ -35,6 +35,11 @@ public final class KernelContext {
     public static final String HEARTBEAT_PROP = "archipelago.heartbeat-interval-ms";
     public static final String ATTACH_TIMEOUT_PROP = "archipelago.attach-timeout-ms";
     public static final String WATCH_PID_PROP = "archipelago.watch-pid";
+    public static final String BASE_HZ_PROP = "archipelago.sched.base-hz";
+    public static final String TIME_SLICE_PROP = "archipelago.sched.slice-us";
+    public static final String MAX_LEAD_PROP = "archipelago.sched.max-lead-us";
+    public static final String TASK_SLOTS_PROP = "archipelago.tasks.slots";
+    public static final String TASK_COHERENCE_PROP = "archipelago.tasks.coherence";
     public static final String DSM_TIMEOUT_PROP = "archipelago.dsm.timeout-ms";
 
     public static final String DEFAULT_CLUSTER = "k2";
@@ -45,6 +50,13 @@ public final class KernelContext {
     public static final int DEFAULT_FIFO_DEPTH = 4;
     public static final int MAX_FIFO_DEPTH = 1024;
     public static final Duration DEFAULT_ATTACH_TIMEOUT = Duration.ofSeconds(30);
+    /** The frequency of a core of speed 1.0: a step of N cycles keeps such a core busy N ns. */
+    public static final long DEFAULT_BASE_HZ = 1_000_000_000L;
+    /** Virtual time a thread runs before a waiting thread gets the core (about Linux CFS's latency target / 2). */
+    public static final Duration DEFAULT_TIME_SLICE = Duration.ofMillis(4);
+    /** How far a core's virtual clock may run ahead of the host's before the core waits (pacing). */
+    public static final Duration DEFAULT_MAX_LEAD = Duration.ofMillis(1);
+    public static final int DEFAULT_TASK_SLOTS = 512;
 
     private String clusterName = System.getProperty(CLUSTER_PROP, DEFAULT_CLUSTER);
     private Path directory = propertyPath(DIRECTORY_PROP);
@@ -66,6 +78,11 @@ public final class KernelContext {
     private Duration heartbeatInterval = Duration.ofMillis(Long.getLong(HEARTBEAT_PROP, DEFAULT_HEARTBEAT_INTERVAL.toMillis()));
     private Duration attachTimeout = Duration.ofMillis(Long.getLong(ATTACH_TIMEOUT_PROP, DEFAULT_ATTACH_TIMEOUT.toMillis()));
     private long watchPid = Long.getLong(WATCH_PID_PROP, -1L);
+    private long baseHz = Long.getLong(BASE_HZ_PROP, DEFAULT_BASE_HZ);
+    private Duration timeSlice = Duration.ofNanos(1000 * Long.getLong(TIME_SLICE_PROP, DEFAULT_TIME_SLICE.toNanos() / 1000));
+    private Duration maxLead = Duration.ofNanos(1000 * Long.getLong(MAX_LEAD_PROP, DEFAULT_MAX_LEAD.toNanos() / 1000));
+    private int taskSlots = Integer.getInteger(TASK_SLOTS_PROP, DEFAULT_TASK_SLOTS);
+    private String taskCoherence = System.getProperty(TASK_COHERENCE_PROP, "software");
     private Duration dsmTimeout = Duration.ofMillis(Long.getLong(DSM_TIMEOUT_PROP, 10_000L));
 
     private boolean concluded;
@@ -132,6 +149,21 @@ public final class KernelContext {
         }
         if (kernelName != null && !kernelName.matches("[a-z0-9][a-z0-9_.-]{0,47}")) {
             problems.add("kernel name: expected 1-48 characters of a-z, 0-9, '_', '.', '-', found '" + kernelName + "'");
+        }
+        if (baseHz < 1_000 || baseHz > 100_000_000_000L) {
+            problems.add("base frequency (" + BASE_HZ_PROP + "): expected 1000 Hz to 100 GHz, found " + baseHz);
+        }
+        if (timeSlice.toNanos() < 1_000 || timeSlice.toSeconds() > 10) {
+            problems.add("time slice (" + TIME_SLICE_PROP + "): expected 1 us to 10 s, found " + timeSlice.toNanos() / 1000 + " us");
+        }
+        if (maxLead.isNegative() || maxLead.toSeconds() > 1) {
+            problems.add("max lead (" + MAX_LEAD_PROP + "): expected 0 to 1 s, found " + maxLead.toNanos() / 1000 + " us");
+        }
+        if (taskSlots < 16 || taskSlots > 4096) {
+            problems.add("task slots (" + TASK_SLOTS_PROP + "): expected 16 to 4096, found " + taskSlots);
+        }
+        if (!"software".equals(taskCoherence) && !"hardware".equals(taskCoherence)) {
+            problems.add("task coherence (" + TASK_COHERENCE_PROP + "): expected software or hardware, found '" + taskCoherence + "'");
         }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid kernel configuration:\n  - " + String.join("\n  - ", problems));
@@ -358,6 +390,60 @@ public final class KernelContext {
 
     public KernelContext watchPid(long watchPid) {
         this.watchPid = watchPid;
+        return this;
+    }
+
+    /** Frequency of a core of speed 1.0, in Hz: a core's busy time for N cycles is N / (speed x base frequency). */
+    public long baseHz() {
+        return baseHz;
+    }
+
+    public KernelContext baseHz(long baseHz) {
+        this.baseHz = baseHz;
+        return this;
+    }
+
+    /** Virtual time a thread may run while others wait for the core. */
+    public Duration timeSlice() {
+        return timeSlice;
+    }
+
+    public KernelContext timeSlice(Duration timeSlice) {
+        this.timeSlice = timeSlice;
+        return this;
+    }
+
+    /** How far a core's virtual clock may run ahead of host time before the core waits. */
+    public Duration maxLead() {
+        return maxLead;
+    }
+
+    public KernelContext maxLead(Duration maxLead) {
+        this.maxLead = maxLead;
+        return this;
+    }
+
+    /** Capacity of the cluster's task table, used by the kernel that creates it. */
+    public int taskSlots() {
+        return taskSlots;
+    }
+
+    public KernelContext taskSlots(int taskSlots) {
+        this.taskSlots = taskSlots;
+        return this;
+    }
+
+    /**
+     * The coherence of the task service's regions: SOFTWARE (the DSM; the default: kernels of every
+     * coherence domain share tasks) or HARDWARE (a cluster of one coherence domain).
+     */
+    public io.archipelago.typed.proto.Coherence taskCoherence() {
+        return "hardware".equals(taskCoherence) ? io.archipelago.typed.proto.Coherence.HARDWARE
+            : io.archipelago.typed.proto.Coherence.SOFTWARE;
+    }
+
+    public KernelContext taskCoherence(String coherence) {
+        this.taskCoherence = coherence;
         return this;
     }
 

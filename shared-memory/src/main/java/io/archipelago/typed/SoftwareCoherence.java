@@ -16,6 +16,15 @@ public interface SoftwareCoherence {
     CoherentView open(Contract contract);
 
     /**
+     * Drops this kernel's private copy and page states of a region that was <b>destroyed</b>
+     * (its pages freed, perhaps already reused by another region): nothing is written back, and
+     * the directory no longer names this kernel as the holder of its pages. Never for a live
+     * region: what this kernel wrote to it since it obtained its pages would be lost.
+     */
+    default void forget(String regionName) {
+    }
+
+    /**
      * @param cache the kernel's private copy of the region (same size and layout as the region in
      *              global memory); only pages the guard has made VALID hold current data
      * @param guard the page check around every access

@@ -368,6 +368,50 @@ public final class TypedMemory {
             contract.getElementSize());
     }
 
+    // ------------------------------------------------------------------ destroy, detach
+
+    /**
+     * Frees a region whose pages this kernel owns: removes its name from the registry, forgets
+     * this kernel's views of it and returns its pages to the allocator. The caller makes sure no
+     * kernel uses the region any more (views of a destroyed region see whatever reuses its pages).
+     *
+     * @throws RegionException.Unknown if no region has the name
+     * @throws RegionException          if another kernel owns its pages
+     */
+    public void destroy(String name) {
+        Contract contract = registry.get(name).orElseThrow(() -> unknown(name));
+        Location location = contract.getLocation();
+        if (location.getOwnerKernel() != self.kernelId()) {
+            throw new RegionException("kernel " + self.kernelName() + " (id " + self.kernelId() + ") cannot free region '" + name
+                + "': its pages belong to kernel " + location.getOwnerKernel() + ", which alone frees them");
+        }
+        if (!registry.remove(name, self.kernelId())) {
+            throw new RegionException.Unknown("region '" + name + "' vanished from the registry while kernel " + self.kernelName()
+                + " freed it");
+        }
+        forget(name);
+        synchronized (byAddress) {
+            byAddress.remove(location.getOffset());
+        }
+        if (location.getPages() > 0) {
+            allocator.free(new PageRun(location.getOffset(), location.getPages(), memory.geometry().pageSize()));
+        }
+    }
+
+    /**
+     * Forgets a destroyed region on this kernel: its views, and, for a software-coherent region,
+     * the DSM's private copy and page states of it. Only for a region that no longer exists (see
+     * {@link SoftwareCoherence#forget}).
+     */
+    public void forget(String name) {
+        String prefix = name + "\u0000";
+        attached.keySet().removeIf(key -> key.startsWith(prefix));
+        SoftwareCoherence dsm = softwareCoherence;
+        if (dsm != null) {
+            dsm.forget(name);
+        }
+    }
+
     // ------------------------------------------------------------------ shared globals
 
     /**

@@ -474,6 +474,29 @@ public final class DsmService implements KernelService, SoftwareCoherence {
         return kernel;
     }
 
+    @Override
+    public void forget(String regionName) {
+        DsmRegion region = regions.remove(regionName);
+        if (region == null) {
+            return;
+        }
+        byFrame.remove(region.firstFrame(), region);
+        PageDirectory directory = memory.pageDirectory();
+        for (int page = 0; page < region.pages(); page++) {
+            long frame = region.frame(page);
+            Map.Entry<Long, DsmRegion> cover = byFrame.floorEntry(frame);
+            if (cover != null && frame < cover.getValue().firstFrame() + cover.getValue().pages()) {
+                continue; // the frame was reused by a region this kernel uses now: its entry is that region's
+            }
+            PageDirectory.Entry entry = directory.read(frame);
+            if (entry.holder() == self) {
+                directory.transfer(entry, PageDirectory.NO_HOLDER); // a new region on these frames starts from DRAM anyway
+            }
+        }
+        region.close();
+        LOG.debug("kernel {}: forgot destroyed region '{}'", kernel.name(), regionName);
+    }
+
     /**
      * Stops cleanly: writes back every page this kernel holds and releases it in the directory,
      * so that a kernel that stops loses nothing.

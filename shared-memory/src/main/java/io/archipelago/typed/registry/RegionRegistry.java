@@ -133,6 +133,22 @@ public final class RegionRegistry implements AutoCloseable {
         });
     }
 
+    /**
+     * Removes a region's name when its pages are owned by {@code ownerKernel} (a region freed by
+     * its owner, whatever the incarnation that created it).
+     *
+     * @return whether the name was removed
+     */
+    public boolean remove(String name, int ownerKernel) {
+        boolean[] removed = new boolean[1];
+        map.computeIfPresent(name, (key, bytes) -> {
+            Contract current = parse(key, bytes);
+            removed[0] = current.getLocation().getOwnerKernel() == ownerKernel;
+            return removed[0] ? null : bytes;
+        });
+        return removed[0];
+    }
+
     public Path file() {
         return file;
     }

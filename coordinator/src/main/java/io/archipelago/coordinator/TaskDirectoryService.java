@@ -1,0 +1,165 @@
+package io.archipelago.coordinator;
+
+import io.archipelago.directory.Membership;
+import io.archipelago.directory.proto.KernelRecord;
+import io.archipelago.directory.proto.KernelState;
+import io.archipelago.task.proto.ListTasksRequest;
+import io.archipelago.task.proto.MigrateReply;
+import io.archipelago.task.proto.MigrateRequest;
+import io.archipelago.task.proto.RunRequest;
+import io.archipelago.task.proto.SpawnReply;
+import io.archipelago.task.proto.SpawnRequest;
+import io.archipelago.task.proto.TaskDirectoryGrpc;
+import io.archipelago.task.proto.TaskList;
+import io.archipelago.task.proto.ThreadKind;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The CLI's front for tasks ({@code archipelago run / ps / migrate}): places a program's threads
+ * (normal threads on a kernel of the fastest island or the one named, NightWatch threads spread
+ * over the kernels of weaker islands, as K2 pins them) and passes the rest to a running kernel,
+ * which reads the shared task table or forwards a migration to the thread's owner.
+ */
+final class TaskDirectoryService extends TaskDirectoryGrpc.TaskDirectoryImplBase {
+
+    private static final long SPAWN_DEADLINE_MS = 30_000;
+    private static final long LIST_DEADLINE_MS = 10_000;
+    private static final long MIGRATE_DEADLINE_MS = 60_000;
+
+    private final Membership membership;
+    private final KernelChannels kernels;
+
+    TaskDirectoryService(Membership membership, KernelChannels kernels) {
+        this.membership = membership;
+        this.kernels = kernels;
+    }
+
+    private List<KernelRecord> running() {
+        return membership.all().stream().filter(r -> r.getState() == KernelState.RUNNING && r.hasControl() && r.getControl().getPort() > 0)
+            .sorted(Comparator.comparingInt(KernelRecord::getKernelId)).toList();
+    }
+
+    private static String control(KernelRecord record) {
+        return record.getControl().getHost() + ":" + record.getControl().getPort();
+    }
+
+    @Override
+    public void run(RunRequest request, StreamObserver<SpawnReply> response) {
+        try {
+            response.onNext(place(request));
+            response.onCompleted();
+        } catch (StatusRuntimeException e) {
+            response.onError(e);
+        }
+    }
+
+    private SpawnReply place(RunRequest request) {
+        int normal = request.getThreads();
+        int nightWatch = request.getNightwatch();
+        if (normal < 0 || nightWatch < 0 || normal + nightWatch < 1 || normal + nightWatch > 256) {
+            throw Status.INVALID_ARGUMENT.withDescription("a process has 1 to 256 threads (normal + NightWatch), found " + normal + " + "
+                + nightWatch).asRuntimeException();
+        }
+        List<KernelRecord> running = running();
+        if (running.isEmpty()) {
+            throw Status.UNAVAILABLE.withDescription("no kernel is RUNNING").asRuntimeException();
+        }
+        double fastest = running.stream().mapToDouble(r -> r.getIsland().getSpeed()).max().orElseThrow();
+        List<KernelRecord> weak = running.stream().filter(r -> r.getIsland().getSpeed() < fastest).toList();
+        KernelRecord home;
+        if (!request.getOn().isEmpty()) {
+            home = membership.byName(request.getOn()).orElseThrow(() -> Status.NOT_FOUND.withDescription("no kernel '" + request.getOn()
+                + "'; kernels: " + String.join(", ", membership.all().stream().map(KernelRecord::getName).toList())).asRuntimeException());
+            if (home.getState() != KernelState.RUNNING) {
+                throw Status.FAILED_PRECONDITION.withDescription("kernel " + home.getName() + " is " + home.getState()).asRuntimeException();
+            }
+        } else {
+            home = running.stream().filter(r -> r.getIsland().getSpeed() == fastest).findFirst().orElseThrow();
+        }
+        if (nightWatch > 0 && weak.isEmpty()) {
+            throw Status.FAILED_PRECONDITION.withDescription("NightWatch threads are pinned to weak islands, and every running kernel is on "
+                + "an island of speed " + fastest + ": there is no weaker one").asRuntimeException();
+        }
+        SpawnReply.Builder reply = SpawnReply.newBuilder();
+        int pid = 0;
+        if (normal > 0) {
+            SpawnReply spawned = kernels.tasks(control(home)).withDeadlineAfter(SPAWN_DEADLINE_MS, TimeUnit.MILLISECONDS)
+                .spawn(SpawnRequest.newBuilder().setProgram(request.getProgram()).setThreads(normal).setKind(ThreadKind.NORMAL)
+                    .putAllArgs(request.getArgsMap()).build());
+            pid = spawned.getPid();
+            reply.setKernel(spawned.getKernel()).addAllTids(spawned.getTidsList()).addAllThreads(spawned.getThreadsList());
+        }
+        List<Integer> shares = new ArrayList<>();
+        for (int i = 0; i < weak.size(); i++) {
+            shares.add(nightWatch / weak.size() + (i < nightWatch % weak.size() ? 1 : 0));
+        }
+        for (int i = 0; i < weak.size(); i++) {
+            if (shares.get(i) == 0) {
+                continue;
+            }
+            SpawnReply spawned = kernels.tasks(control(weak.get(i))).withDeadlineAfter(SPAWN_DEADLINE_MS, TimeUnit.MILLISECONDS)
+                .spawn(SpawnRequest.newBuilder().setProgram(request.getProgram()).setPid(pid).setThreads(shares.get(i))
+                    .setKind(ThreadKind.NIGHTWATCH).putAllArgs(request.getArgsMap()).build());
+            if (pid == 0) {
+                pid = spawned.getPid();
+                reply.setKernel(spawned.getKernel());
+            }
+            reply.addAllTids(spawned.getTidsList()).addAllThreads(spawned.getThreadsList());
+        }
+        return reply.setPid(pid).build();
+    }
+
+    @Override
+    public void listTasks(ListTasksRequest request, StreamObserver<TaskList> response) {
+        StatusRuntimeException last = Status.UNAVAILABLE.withDescription("no kernel is RUNNING to read the task table").asRuntimeException();
+        for (KernelRecord record : running()) {
+            try {
+                response.onNext(kernels.tasks(control(record)).withDeadlineAfter(LIST_DEADLINE_MS, TimeUnit.MILLISECONDS).listTasks(request));
+                response.onCompleted();
+                return;
+            } catch (StatusRuntimeException e) {
+                last = e;
+            }
+        }
+        response.onError(last);
+    }
+
+    @Override
+    public void kill(io.archipelago.task.proto.KillRequest request, StreamObserver<io.archipelago.task.proto.KillReply> response) {
+        List<KernelRecord> running = running();
+        if (running.isEmpty()) {
+            response.onError(Status.UNAVAILABLE.withDescription("no kernel is RUNNING").asRuntimeException());
+            return;
+        }
+        try {
+            response.onNext(kernels.tasks(control(running.getFirst())).withDeadlineAfter(MIGRATE_DEADLINE_MS, TimeUnit.MILLISECONDS)
+                .kill(request));
+            response.onCompleted();
+        } catch (StatusRuntimeException e) {
+            response.onError(e);
+        }
+    }
+
+    @Override
+    public void migrate(MigrateRequest request, StreamObserver<MigrateReply> response) {
+        List<KernelRecord> running = running();
+        if (running.isEmpty()) {
+            response.onError(Status.UNAVAILABLE.withDescription("no kernel is RUNNING").asRuntimeException());
+            return;
+        }
+        try {
+            MigrateRequest forwarded = request.getHops() > 0 ? request : request.toBuilder().setHops(3).build();
+            response.onNext(kernels.tasks(control(running.getFirst())).withDeadlineAfter(MIGRATE_DEADLINE_MS, TimeUnit.MILLISECONDS)
+                .migrate(forwarded));
+            response.onCompleted();
+        } catch (StatusRuntimeException e) {
+            response.onError(e);
+        }
+    }
+}

@@ -1,0 +1,483 @@
+package io.archipelago.kernel.migration;
+
+import io.archipelago.directory.proto.KernelRecord;
+import io.archipelago.directory.proto.KernelState;
+import io.archipelago.interconnect.mailbox.Interrupt;
+import io.archipelago.interconnect.mailbox.MailboxException;
+import io.archipelago.interconnect.mailbox.MailboxType;
+import io.archipelago.interconnect.mailbox.MailboxWord;
+import io.archipelago.kernel.sched.SchedThread;
+import io.archipelago.kernel.task.KernelThread;
+import io.archipelago.kernel.task.Ownership;
+import io.archipelago.kernel.task.Program;
+import io.archipelago.kernel.task.ProgramArgs;
+import io.archipelago.kernel.task.ProgramData;
+import io.archipelago.kernel.task.TaskDescriptor;
+import io.archipelago.kernel.task.TaskRegions;
+import io.archipelago.kernel.task.TaskService;
+import io.archipelago.kernel.task.TaskState;
+import io.archipelago.kernel.task.TaskTable;
+import io.archipelago.memory.KernelCountersArea;
+import io.archipelago.task.proto.AdoptReply;
+import io.archipelago.task.proto.MigrateReply;
+import io.archipelago.task.proto.MigrateRequest;
+import io.archipelago.task.proto.MigrationMode;
+import io.archipelago.task.proto.TaskImage;
+import io.archipelago.typed.TypedRegion;
+import io.archipelago.typed.layout.RecordLayout;
+import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Thread migration between kernels, both ways paper 1 compares:
+ * <ul>
+ *   <li><b>By shared memory.</b> The descriptor and the thread's typed data stay where they are.
+ *   The source stops the thread at its next migration point (a step boundary), marks the
+ *   ownership word "migrating to D" and sends {@code MIGRATE(tid)} over the mailbox; the
+ *   destination attaches the thread's regions (with accessors morphed for their layout when its
+ *   data model differs), takes ownership with one compare-and-set, schedules the thread, and
+ *   answers {@code ACK(tid)}.</li>
+ *   <li><b>By messages.</b> The source serializes the thread's state (every scalar member of its
+ *   descriptor and of its typed data, model-independent) into a Protocol Buffers
+ *   {@link TaskImage} and sends it over the control channel (gRPC); the destination creates a
+ *   new data region in its own layout, writes the state into it and into the descriptor, takes
+ *   ownership, and schedules the thread. The old data region is freed by its owner's reaper.</li>
+ * </ul>
+ * A migration that cannot complete (the destination is dead, refuses, or does not answer)
+ * leaves the thread running on the source: the source takes ownership back with one
+ * compare-and-set from "migrating to D", which fails only if the destination had taken the
+ * thread already (its answer was lost), in which case the migration did succeed.
+ */
+public final class Migrations implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+    static final Duration HANDOFF_TIMEOUT = Duration.ofSeconds(5);
+    /** Payloads of NACK to MIGRATE. */
+    static final int NACK_NOT_PENDING = 1;
+    static final int NACK_UNKNOWN_THREAD = 2;
+    static final int NACK_ATTACH_FAILED = 3;
+    static final int NACK_CLOSING = 4;
+    private static final Set<String> NOT_STATE = Set.of("owner", "nw_gate");
+
+    private final TaskService tasks;
+    private final TaskTable table;
+    private final int self;
+    private final PeerKernels peers;
+    private final ExecutorService adopter;
+    private final StateMarshaller descriptorMarshaller;
+    private final int pageSize;
+    private final Map<RecordLayout, StateMarshaller> dataMarshallers = new ConcurrentHashMap<>();
+    private final KernelCountersArea.Counter out;
+    private final KernelCountersArea.Counter in;
+    private final KernelCountersArea.Counter failures;
+    private final KernelCountersArea.Counter refusals;
+    private volatile boolean closing;
+
+    public Migrations(TaskService tasks) {
+        this.tasks = tasks;
+        this.table = tasks.table();
+        this.self = tasks.kernelId();
+        this.peers = new PeerKernels(tasks.membership(), tasks.kernel().secret(), "kernel-" + tasks.kernelName());
+        this.adopter = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("adopt-" + tasks.kernelName()).factory());
+        this.descriptorMarshaller = StateMarshaller.of(table.region().layout(), NOT_STATE);
+        this.pageSize = tasks.kernel().memory().geometry().pageSize();
+        KernelCountersArea counters = tasks.kernel().counters();
+        this.out = counters.counter("migrations.out");
+        this.in = counters.counter("migrations.in");
+        this.failures = counters.counter("migrations.failed");
+        this.refusals = counters.counter("migrations.refused");
+        tasks.mailbox().onInterrupt(MailboxType.MIGRATE, request -> adopter.execute(() -> adoptInPlace(request)));
+    }
+
+    public PeerKernels peers() {
+        return peers;
+    }
+
+    // ------------------------------------------------------------------ the source
+
+    /**
+     * Migrates thread {@code request.tid} to kernel {@code destination}, from whichever kernel owns
+     * it (this one, or the owner this call is forwarded to). Blocks until the destination has it or
+     * the migration failed.
+     *
+     * @throws MigrationException saying what was wrong, with the thread still running where it was
+     */
+    public MigrateReply migrate(MigrateRequest request, int destination) {
+        int tid = request.getTid();
+        boolean byMessages = request.getMode() == MigrationMode.MESSAGES;
+        KernelThread thread = tasks.localThread(tid).orElse(null);
+        if (thread == null) {
+            return forward(request, destination);
+        }
+        if (destination == self) {
+            throw new MigrationException(MigrationException.Kind.INVALID, "thread " + tid + " already runs on kernel " + tasks.kernelName());
+        }
+        KernelRecord target = tasks.membership().get(destination).orElseThrow(() -> new MigrationException(
+            MigrationException.Kind.UNKNOWN_KERNEL, "no kernel " + destination + " in membership"));
+        if (target.getState() != KernelState.RUNNING) {
+            throw new MigrationException(MigrationException.Kind.DEAD_KERNEL, "cannot migrate thread " + tid + " to kernel "
+                + target.getName() + ": it is " + target.getState() + (target.getReason().isEmpty() ? "" : " (" + target.getReason() + ")")
+                + "; the thread keeps running on " + tasks.kernelName());
+        }
+        if (thread.nightWatch() && !tasks.weak(destination)) {
+            throw new MigrationException(MigrationException.Kind.NOT_ALLOWED, "thread " + tid + " is a NightWatch thread, pinned to weak "
+                + "islands; kernel " + target.getName() + " (speed " + target.getIsland().getSpeed() + ") is not one. Weak kernels: "
+                + tasks.weakKernels());
+        }
+        long slot = thread.slot();
+        Ownership mine = new Ownership(self, Ownership.NONE);
+        Ownership pending = mine.migratingTo(destination);
+        if (!table.changeOwnership(slot, mine, pending)) {
+            Ownership now = table.ownership(slot);
+            if (now.owner() == self && now.migratingTo() == self) {
+                throw new MigrationException(MigrationException.Kind.EXITED, "thread " + tid + " is being killed");
+            }
+            if (now.owner() == self && now.migrating()) {
+                throw new MigrationException(MigrationException.Kind.UNDER_WAY, "a migration of thread " + tid + " to "
+                    + tasks.kernelName(now.migratingTo()) + " is already under way; try again once it is done");
+            }
+            throw new MigrationException(MigrationException.Kind.RETRY, "thread " + tid + " is now owned by " + now + "; try again");
+        }
+        SchedThread stopped;
+        var stopping = tasks.scheduler().stop(tid);
+        try {
+            stopped = stopping.get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            table.changeOwnership(slot, pending, mine);
+            TaskDescriptor task = thread.descriptor();
+            throw new MigrationException(MigrationException.Kind.EXITED, "thread " + tid + " exited (code " + task.exitCode()
+                + ") before its next migration point");
+        } catch (TimeoutException e) {
+            table.changeOwnership(slot, pending, mine);
+            stopping.thenAccept(t -> tasks.restore(thread)); // when its step finally ends, it carries on here
+            throw new MigrationException(MigrationException.Kind.HANDOFF_FAILED, "thread " + tid + " did not reach a migration point within "
+                + STOP_TIMEOUT.toSeconds() + " s (a step that long?); it keeps running on " + tasks.kernelName());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            table.changeOwnership(slot, pending, mine);
+            stopping.thenAccept(t -> tasks.restore(thread));
+            throw new MigrationException(MigrationException.Kind.HANDOFF_FAILED, "interrupted while stopping thread " + tid);
+        }
+        long stoppedNs = System.nanoTime();
+        thread.descriptor().migStopNs(stoppedNs);
+        try {
+            MigrateReply.Builder reply = MigrateReply.newBuilder().setTid(tid).setFrom(tasks.kernelName()).setTo(target.getName())
+                .setMode(byMessages ? MigrationMode.MESSAGES : MigrationMode.SHARED_MEMORY).setStoppedNs(stoppedNs);
+            if (byMessages) {
+                TaskImage image = image(thread, stoppedNs);
+                AdoptReply adopted = peers.tasks(destination, HANDOFF_TIMEOUT.toMillis()).adoptTask(image);
+                reply.setAdoptedNs(adopted.getAdoptedNs()).setStateBytes(image.getSerializedSize());
+            } else {
+                MailboxWord answer = tasks.mailbox().request(destination, MailboxType.MIGRATE, tid, HANDOFF_TIMEOUT, MailboxType.ACK,
+                    MailboxType.NACK);
+                if (answer.type() == MailboxType.NACK) {
+                    throw new MigrationException(MigrationException.Kind.REFUSED, "kernel " + target.getName() + " refused thread " + tid
+                        + ": " + nackReason(answer.payload()));
+                }
+                reply.setAdoptedNs(System.nanoTime()).setStateBytes(sharedBytes(thread));
+            }
+            departed(thread, destination, byMessages);
+            return reply.build();
+        } catch (RuntimeException e) {
+            if (table.changeOwnership(slot, pending, mine)) {
+                tasks.restore(thread);
+                failures.increment();
+                LOG.info("kernel {}: migration of thread {} to {} failed, it keeps running here: {}", tasks.kernelName(), tid,
+                    target.getName(), describe(e));
+                if (e instanceof MigrationException known) {
+                    throw known;
+                }
+                throw new MigrationException(MigrationException.Kind.HANDOFF_FAILED, "migration of thread " + tid + " to kernel "
+                    + target.getName() + " failed: " + describe(e) + "; the thread keeps running on " + tasks.kernelName(), e);
+            }
+            // the destination took the thread: only its answer was lost
+            LOG.info("kernel {}: thread {} reached {} although the answer did not: {}", tasks.kernelName(), tid, target.getName(), describe(e));
+            departed(thread, destination, byMessages);
+            return MigrateReply.newBuilder().setTid(tid).setFrom(tasks.kernelName()).setTo(target.getName())
+                .setMode(byMessages ? MigrationMode.MESSAGES : MigrationMode.SHARED_MEMORY).setStoppedNs(stoppedNs).build();
+        }
+    }
+
+    private void departed(KernelThread thread, int destination, boolean byMessages) {
+        tasks.departed(thread);
+        out.increment();
+        LOG.debug("kernel {}: thread {} migrated to {} by {}", tasks.kernelName(), thread.tid(), tasks.kernelName(destination),
+            byMessages ? "messages" : "shared memory");
+    }
+
+    private MigrateReply forward(MigrateRequest request, int destination) {
+        int tid = request.getTid();
+        OptionalLong slot = table.slotOf(tid);
+        if (slot.isEmpty()) {
+            throw new MigrationException(MigrationException.Kind.UNKNOWN_THREAD, "no thread " + tid + " in the task table");
+        }
+        TaskDescriptor task = table.view(slot.getAsLong());
+        Ownership ownership = table.ownership(slot.getAsLong());
+        if (task.state() == TaskState.EXITED.code()) {
+            throw new MigrationException(MigrationException.Kind.EXITED, "thread " + tid + " has exited (code " + task.exitCode() + ") on "
+                + tasks.kernelName(ownership.owner()));
+        }
+        if (ownership.owner() == self || ownership.migrating()) {
+            throw new MigrationException(MigrationException.Kind.UNDER_WAY, "a migration of thread " + tid + " to "
+                + tasks.kernelName(ownership.migrating() ? ownership.migratingTo() : self) + " is already under way; try again once it is done");
+        }
+        if (!tasks.alive(ownership.owner())) {
+            throw new MigrationException(MigrationException.Kind.DEAD_KERNEL, "thread " + tid + " belongs to kernel "
+                + tasks.kernelName(ownership.owner()) + ", which is not running");
+        }
+        if (request.getHops() <= 0) {
+            throw new MigrationException(MigrationException.Kind.RETRY, "thread " + tid + " moved while the request followed it; try again");
+        }
+        try {
+            return peers.tasks(ownership.owner(), STOP_TIMEOUT.toMillis() + 2 * HANDOFF_TIMEOUT.toMillis())
+                .migrate(request.toBuilder().setToId(destination).setTo("").setHops(request.getHops() - 1).build());
+        } catch (StatusRuntimeException e) {
+            throw new MigrationException.Forwarded(e);
+        }
+    }
+
+    /**
+     * Kills thread {@code tid} on its owner: here, or forwarded.
+     *
+     * @throws MigrationException for an unknown or exited thread, or an owner that is not running
+     */
+    public io.archipelago.task.proto.KillReply kill(io.archipelago.task.proto.KillRequest request) {
+        int tid = request.getTid();
+        if (tasks.localThread(tid).isPresent()) {
+            long steps = tasks.kill(tid);
+            return io.archipelago.task.proto.KillReply.newBuilder().setTid(tid).setKernel(tasks.kernelName()).setSteps(steps).build();
+        }
+        OptionalLong slot = table.slotOf(tid);
+        if (slot.isEmpty()) {
+            throw new MigrationException(MigrationException.Kind.UNKNOWN_THREAD, "no thread " + tid + " in the task table");
+        }
+        TaskDescriptor task = table.view(slot.getAsLong());
+        Ownership ownership = table.ownership(slot.getAsLong());
+        if (task.state() == TaskState.EXITED.code()) {
+            throw new MigrationException(MigrationException.Kind.EXITED, "thread " + tid + " has already exited (code " + task.exitCode() + ")");
+        }
+        if (ownership.owner() == self || ownership.migrating()) {
+            throw new MigrationException(MigrationException.Kind.UNDER_WAY, "thread " + tid + " is migrating; try again once it is done");
+        }
+        if (!tasks.alive(ownership.owner())) {
+            throw new MigrationException(MigrationException.Kind.DEAD_KERNEL, "thread " + tid + " belongs to kernel "
+                + tasks.kernelName(ownership.owner()) + ", which is not running");
+        }
+        if (request.getHops() <= 0) {
+            throw new MigrationException(MigrationException.Kind.RETRY, "thread " + tid + " moved while the request followed it; try again");
+        }
+        try {
+            return peers.tasks(ownership.owner(), 40_000).kill(request.toBuilder().setHops(request.getHops() - 1).build());
+        } catch (StatusRuntimeException e) {
+            throw new MigrationException.Forwarded(e);
+        }
+    }
+
+    private long sharedBytes(KernelThread thread) {
+        long bytes = table.region().contract().getElementSize();
+        TypedRegion<?> data = thread.dataRegion();
+        return data == null ? bytes : bytes + data.contract().getLocation().getBytes();
+    }
+
+    /** The thread's state as a model-independent message. */
+    TaskImage image(KernelThread thread, long stoppedNs) {
+        TaskImage.Builder image = TaskImage.newBuilder().setTid(thread.tid()).setSourceKernel(self).setSlot((int) thread.slot())
+            .setProgram(thread.program().name()).setStoppedNs(stoppedNs);
+        long[] descriptor = new long[descriptorMarshaller.leavesPerElement()];
+        PagedSections.forEach(table.region(), thread.slot(), 1, pageSize, (from, to) ->
+            descriptorMarshaller.read(table.region().memory(), table.region().contract().getElementSize(), from, to - from, descriptor, 0));
+        for (long value : descriptor) {
+            image.addTaskValues(value);
+        }
+        TypedRegion<?> data = thread.dataRegion();
+        if (data != null) {
+            StateMarshaller marshaller = dataMarshallers.computeIfAbsent(data.layout(), l -> StateMarshaller.of(l, Set.of()));
+            long count = data.count();
+            long[] values = new long[Math.toIntExact(marshaller.leavesPerElement() * count)];
+            int leaves = marshaller.leavesPerElement();
+            PagedSections.forEach(data, 0, count, pageSize, (from, to) ->
+                marshaller.read(data.memory(), data.contract().getElementSize(), from, to - from, values, (int) (from * leaves)));
+            image.setDataElements(count);
+            for (long value : values) {
+                image.addDataValues(value);
+            }
+        }
+        return image.build();
+    }
+
+    // ------------------------------------------------------------------ the destination
+
+    /** MIGRATE(tid) arrived: take the thread over in place (on the adopter thread, not the interrupt context). */
+    private void adoptInPlace(Interrupt request) {
+        int tid = request.payload();
+        int source = request.sender();
+        if (closing) {
+            reply(request, MailboxType.NACK, NACK_CLOSING);
+            return;
+        }
+        OptionalLong found = table.slotOf(tid);
+        if (found.isEmpty()) {
+            refusals.increment();
+            reply(request, MailboxType.NACK, NACK_UNKNOWN_THREAD);
+            return;
+        }
+        long slot = found.getAsLong();
+        Ownership expected = new Ownership(source, self);
+        if (!table.ownership(slot).equals(expected)) {
+            refusals.increment();
+            reply(request, MailboxType.NACK, NACK_NOT_PENDING);
+            return;
+        }
+        KernelThread thread;
+        try {
+            thread = tasks.attachThread(slot);
+        } catch (RuntimeException e) {
+            refusals.increment();
+            LOG.warn("kernel {}: cannot take thread {} over from {}: {}", tasks.kernelName(), tid, tasks.kernelName(source), e.toString());
+            reply(request, MailboxType.NACK, NACK_ATTACH_FAILED);
+            return;
+        }
+        if (!table.changeOwnership(slot, expected, Ownership.of(Ownership.owned(self)))) {
+            refusals.increment();
+            reply(request, MailboxType.NACK, NACK_NOT_PENDING);
+            return;
+        }
+        long adoptedNs = System.nanoTime();
+        TaskDescriptor task = thread.descriptor();
+        task.migrations(task.migrations() + 1);
+        tasks.schedule(thread, new KernelThread.Arrival(source, false, task.migStopNs(), adoptedNs, sharedBytes(thread)));
+        in.increment();
+        reply(request, MailboxType.ACK, tid);
+    }
+
+    private void reply(Interrupt request, MailboxType type, int payload) {
+        try {
+            request.reply(type, payload);
+        } catch (MailboxException e) {
+            LOG.warn("kernel {}: cannot answer MIGRATE({}) of {}: {}", tasks.kernelName(), request.payload(), request.senderName(), e.getMessage());
+        }
+    }
+
+    /**
+     * A thread's state arrived by messages: rebuild it here, in this kernel's layout.
+     *
+     * @throws MigrationException when the thread is not being migrated here by its sender, or its state does not fit
+     */
+    public AdoptReply adopt(TaskImage image) {
+        int tid = image.getTid();
+        int source = image.getSourceKernel();
+        long slot = image.getSlot();
+        if (closing) {
+            throw new MigrationException(MigrationException.Kind.REFUSED, "kernel " + tasks.kernelName() + " is stopping");
+        }
+        if (slot < 0 || slot >= table.slots() || table.view(slot).pid() != tid) {
+            throw new MigrationException(MigrationException.Kind.UNKNOWN_THREAD, "slot " + slot + " of the task table does not hold thread " + tid);
+        }
+        Ownership expected = new Ownership(source, self);
+        if (!table.ownership(slot).equals(expected)) {
+            throw new MigrationException(MigrationException.Kind.REFUSED, "thread " + tid + " is not being migrated from kernel "
+                + tasks.kernelName(source) + " to " + tasks.kernelName() + ": its ownership is " + table.ownership(slot));
+        }
+        if (image.getTaskValuesCount() != descriptorMarshaller.leavesPerElement()) {
+            throw new MigrationException(MigrationException.Kind.REFUSED, "thread " + tid + "'s descriptor image has " + image.getTaskValuesCount()
+                + " members, expected " + descriptorMarshaller.leavesPerElement());
+        }
+        Program program = tasks.programs().get(image.getProgram());
+        long generation = table.view(slot).dataGen() + 1;
+        TypedRegion<?> data = null;
+        String dataName = null;
+        java.util.Optional<ProgramData> declared = program.threadData(ProgramArgs.none(program.name()));
+        try {
+            if (declared.isPresent() && image.getDataElements() > 0) {
+                dataName = TaskRegions.threadData(tid, generation);
+                data = TaskRegions.create(tasks.typed(), dataName, declared.get().view(), image.getDataElements(),
+                    tasks.kernel().context().taskCoherence());
+                StateMarshaller marshaller = dataMarshallers.computeIfAbsent(data.layout(), l -> StateMarshaller.of(l, Set.of()));
+                long expectedValues = marshaller.leavesPerElement() * image.getDataElements();
+                if (image.getDataValuesCount() != expectedValues) {
+                    throw new MigrationException(MigrationException.Kind.REFUSED, "thread " + tid + "'s data image has "
+                        + image.getDataValuesCount() + " values, expected " + expectedValues);
+                }
+                long[] values = new long[(int) expectedValues];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = image.getDataValues(i);
+                }
+                TypedRegion<?> rebuilt = data;
+                int leaves = marshaller.leavesPerElement();
+                PagedSections.forEach(rebuilt, 0, image.getDataElements(), pageSize, (from, to) ->
+                    marshaller.write(rebuilt.memory(), rebuilt.contract().getElementSize(), from, to - from, values, (int) (from * leaves)));
+            }
+        } catch (RuntimeException e) {
+            if (dataName != null && data != null) {
+                tasks.releaseRegion(dataName);
+            }
+            if (e instanceof MigrationException known) {
+                throw known;
+            }
+            throw new MigrationException(MigrationException.Kind.REFUSED, "cannot rebuild thread " + tid + " on kernel " + tasks.kernelName()
+                + ": " + e.getMessage(), e);
+        }
+        if (!table.changeOwnership(slot, expected, Ownership.of(Ownership.owned(self)))) {
+            if (dataName != null) {
+                tasks.releaseRegion(dataName);
+            }
+            throw new MigrationException(MigrationException.Kind.REFUSED, "thread " + tid + " is no longer being migrated here (its source "
+                + "took it back)");
+        }
+        long[] descriptor = new long[image.getTaskValuesCount()];
+        for (int i = 0; i < descriptor.length; i++) {
+            descriptor[i] = image.getTaskValues(i);
+        }
+        String replaced = TaskRegions.threadData(tid, generation - 1);
+        PagedSections.forEach(table.region(), slot, 1, pageSize, (from, to) ->
+            descriptorMarshaller.write(table.region().memory(), table.region().contract().getElementSize(), from, to - from, descriptor, 0));
+        TaskDescriptor task = table.view(slot);
+        if (data != null) {
+            task.dataGen(generation);
+            task.data(data.addressOf(0));
+            tasks.releaseRegion(replaced); // its state now lives here: the old region goes (by its owner)
+        }
+        task.migrations(task.migrations() + 1);
+        long adoptedNs = System.nanoTime();
+        KernelThread thread = tasks.attachThread(slot);
+        tasks.schedule(thread, new KernelThread.Arrival(source, true, image.getStoppedNs(), adoptedNs, image.getSerializedSize()));
+        in.increment();
+        return AdoptReply.newBuilder().setTid(tid).setAdoptedNs(adoptedNs).setRegion(dataName == null ? "" : dataName).build();
+    }
+
+    private static String nackReason(int code) {
+        return switch (code) {
+            case NACK_NOT_PENDING -> "the thread is not being migrated to it (its source took it back?)";
+            case NACK_UNKNOWN_THREAD -> "it does not find the thread in the task table";
+            case NACK_ATTACH_FAILED -> "it cannot attach the thread's regions (see its log)";
+            case NACK_CLOSING -> "it is stopping";
+            default -> "reason " + code;
+        };
+    }
+
+    private static String describe(Throwable e) {
+        if (e instanceof StatusRuntimeException s) {
+            return s.getStatus().getCode() + (s.getStatus().getDescription() == null ? "" : ": " + s.getStatus().getDescription());
+        }
+        return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        adopter.shutdownNow();
+        peers.close();
+    }
+}

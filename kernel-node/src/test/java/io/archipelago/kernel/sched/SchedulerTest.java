@@ -1,0 +1,202 @@
+package io.archipelago.kernel.sched;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.archipelago.kernel.task.Step;
+import io.archipelago.kernel.task.TaskState;
+import io.archipelago.kernel.task.WakeReason;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The scheduler's virtual time, slices, timers, interrupts and stops, with scripted threads (no shared memory). */
+@Timeout(30)
+class SchedulerTest {
+
+    private static final long GHZ = 1_000_000_000L;
+    private Scheduler scheduler;
+
+    /** A thread whose n-th step is {@code script.apply(n)}; records when (virtual) each step started. */
+    static final class Scripted extends SchedThread {
+        final IntFunction<Step> script;
+        final List<Long> starts = new CopyOnWriteArrayList<>();
+        final List<WakeReason> wakeReasons = new CopyOnWriteArrayList<>();
+        final CountDownLatch exited = new CountDownLatch(1);
+        volatile long busyNs;
+        volatile int voluntary;
+        volatile int involuntary;
+        volatile int exitCode = Integer.MIN_VALUE;
+        int n;
+
+        Scripted(int tid, IntFunction<Step> script) {
+            super(tid, tid, false);
+            this.script = script;
+        }
+
+        @Override
+        protected Step runStep(int core, long virtualNs) {
+            starts.add(virtualNs);
+            wakeReasons.add(wokenBy());
+            return script.apply(n++);
+        }
+
+        @Override
+        protected void accountStep(long cycles, long virtualNs) {
+            busyNs += virtualNs;
+        }
+
+        @Override
+        protected void accountSwitch(boolean isVoluntary) {
+            if (isVoluntary) {
+                voluntary++;
+            } else {
+                involuntary++;
+            }
+        }
+
+        @Override
+        protected void publish() {
+        }
+
+        @Override
+        protected void exited(int code, RuntimeException failure) {
+            exitCode = code;
+            exited.countDown();
+        }
+
+        boolean awaitExit() throws InterruptedException {
+            return exited.await(20, TimeUnit.SECONDS);
+        }
+    }
+
+    private Scheduler start(int cores, double speed, long sliceNs) {
+        VirtualClock clock = VirtualClock.startingNow();
+        Scheduler.Settings settings = Scheduler.Settings.of(cores, new CoreSpeed(speed, GHZ), sliceNs, TimeUnit.MILLISECONDS.toNanos(1));
+        scheduler = new Scheduler("test", settings, clock, new CoreTimeline(cores, 10_000, clock.now()), new StepLog(10_000), Admission.ALWAYS,
+            SchedCounters.NONE);
+        scheduler.start();
+        return scheduler;
+    }
+
+    private static void add(Scheduler scheduler, SchedThread thread) {
+        thread.place(TaskState.READY, scheduler.clock().now(), 0, SchedThread.NO_IRQ);
+        scheduler.add(thread);
+    }
+
+    @AfterEach
+    void stop() {
+        if (scheduler != null) {
+            scheduler.close();
+        }
+    }
+
+    @Test
+    void aCoreIsBusyForCyclesOverSpeedTimesBaseFrequency() throws InterruptedException {
+        Scheduler s = start(1, 0.25, TimeUnit.MILLISECONDS.toNanos(4));
+        Scripted thread = new Scripted(1, n -> n < 9 ? Step.next(1_000) : Step.exit(1_000, 7));
+        add(s, thread);
+        assertThat(thread.awaitExit()).isTrue();
+        assertThat(thread.exitCode).isEqualTo(7);
+        assertThat(thread.starts).hasSize(10);
+        for (int i = 1; i < 10; i++) {
+            assertThat(thread.starts.get(i) - thread.starts.get(i - 1)).as("1000 cycles at 0.25 x 1 GHz").isEqualTo(4_000);
+        }
+        assertThat(thread.busyNs).isEqualTo(40_000);
+        assertThat(s.timeline().totals(0).busyNs()).isEqualTo(40_000);
+        assertThat(s.steps().since(0, 100).records()).extracting(StepRecord::cycles).containsOnly(1_000L);
+    }
+
+    @Test
+    void sleepsAreVirtualInstantsSoTheTimelineIsExactWhateverTheHost() throws InterruptedException {
+        Scheduler s = start(1, 1.0, TimeUnit.MILLISECONDS.toNanos(4));
+        long sleep = TimeUnit.MILLISECONDS.toNanos(2);
+        Scripted thread = new Scripted(1, n -> n < 5 ? Step.sleep(3_000, sleep) : Step.exit(3_000, 0));
+        add(s, thread);
+        assertThat(thread.awaitExit()).isTrue();
+        for (int i = 1; i < thread.starts.size(); i++) {
+            assertThat(thread.starts.get(i) - thread.starts.get(i - 1)).as("step " + i + ": 3000 cycles, then a 2 ms sleep")
+                .isEqualTo(3_000 + sleep);
+            assertThat(thread.wakeReasons.get(i)).isEqualTo(WakeReason.TIMER);
+        }
+        assertThat(thread.voluntary).isEqualTo(5);
+        List<CoreInterval> history = s.timeline().history(0);
+        List<CoreInterval> idleBetween = history.stream().filter(i -> i.state() == CoreState.IDLE && i.startNs() >= thread.starts.getFirst())
+            .toList();
+        assertThat(idleBetween).hasSize(5).allSatisfy(i -> assertThat(i.durationNs()).isEqualTo(sleep));
+        assertThat(s.timeline().totals(0).wakeups()).isGreaterThanOrEqualTo(5);
+    }
+
+    @Test
+    void threadsShareACoreBySlices() throws InterruptedException {
+        Scheduler s = start(1, 1.0, TimeUnit.MICROSECONDS.toNanos(100));
+        Scripted a = new Scripted(1, n -> n < 99 ? Step.next(10_000) : Step.exit(10_000, 0));
+        Scripted b = new Scripted(2, n -> n < 99 ? Step.next(10_000) : Step.exit(10_000, 0));
+        add(s, a);
+        add(s, b);
+        assertThat(a.awaitExit()).isTrue();
+        assertThat(b.awaitExit()).isTrue();
+        assertThat(a.involuntary + b.involuntary).as("slices of 10 steps of 10 us").isGreaterThanOrEqualTo(15);
+        List<StepRecord> steps = s.steps().since(0, 1000).records();
+        int runs = 1;
+        for (int i = 1; i < steps.size(); i++) {
+            if (steps.get(i).tid() != steps.get(i - 1).tid()) {
+                runs++;
+            }
+            assertThat(steps.get(i).virtualStartNs()).as("back to back on one core").isEqualTo(steps.get(i - 1).virtualEndNs());
+        }
+        assertThat(runs).isGreaterThanOrEqualTo(16);
+        assertThat(s.timeline().totals(0).busyNs()).isEqualTo(2_000_000);
+    }
+
+    @Test
+    void anInterruptWakesTheThreadsWaitingOnItsLine() throws InterruptedException {
+        Scheduler s = start(2, 1.0, TimeUnit.MILLISECONDS.toNanos(4));
+        Scripted waiter = new Scripted(1, n -> n == 0 ? Step.waitIrq(100, 7, 0) : Step.exit(100, 0));
+        Scripted timed = new Scripted(2, n -> n == 0 ? Step.waitIrq(100, 8, TimeUnit.MILLISECONDS.toNanos(5)) : Step.exit(100, 0));
+        add(s, waiter);
+        add(s, timed);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (waiter.starts.isEmpty() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        int woken = 0;
+        while (woken == 0 && System.nanoTime() < deadline) {
+            woken = s.irq(7); // until it is blocked
+            Thread.sleep(1);
+        }
+        assertThat(woken).isEqualTo(1);
+        assertThat(waiter.awaitExit()).isTrue();
+        assertThat(waiter.wakeReasons.get(1)).isEqualTo(WakeReason.IRQ);
+        assertThat(timed.awaitExit()).isTrue();
+        assertThat(timed.wakeReasons.get(1)).as("nobody raised line 8: its timeout woke it").isEqualTo(WakeReason.TIMER);
+        assertThat(timed.starts.get(1) - timed.starts.get(0)).isEqualTo(100 + TimeUnit.MILLISECONDS.toNanos(5));
+    }
+
+    @Test
+    void aStoppedThreadLeavesAtAStepBoundaryAndContinuesElsewhere() throws Exception {
+        Scheduler s = start(1, 1.0, TimeUnit.MILLISECONDS.toNanos(4));
+        Scripted thread = new Scripted(1, n -> n < 2_000 ? Step.next(20_000) : Step.exit(20_000, 0));
+        add(s, thread);
+        while (thread.starts.size() < 20) {
+            Thread.sleep(1);
+        }
+        SchedThread stopped = s.stop(1).get(5, TimeUnit.SECONDS);
+        assertThat(stopped).isSameAs(thread);
+        assertThat(stopped.state()).isEqualTo(TaskState.READY);
+        assertThat(s.thread(1)).isEmpty();
+        int ranHere = thread.starts.size();
+        Thread.sleep(20);
+        assertThat(thread.starts).as("no step after the stop").hasSize(ranHere);
+        s.close();
+        Scheduler other = start(1, 1.0, TimeUnit.MILLISECONDS.toNanos(4));
+        thread.place(TaskState.READY, other.clock().now(), 0, SchedThread.NO_IRQ);
+        other.add(thread);
+        assertThat(thread.awaitExit()).isTrue();
+        assertThat(thread.starts).as("every step ran exactly once").hasSize(2_001);
+    }
+}
