@@ -2,6 +2,7 @@ package io.archipelago.typed.alloc;
 
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.KernelCountersArea;
+import io.archipelago.memory.MemoryCounters;
 import io.archipelago.memory.MemoryGeometry;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -35,7 +36,7 @@ import java.util.TreeSet;
  * process; a restarted kernel rebuilds it from the regions the registry places in its blocks
  * ({@link #forKernel}).
  * <p>
- * Counters (when given a counters area): see {@link BuddyCounters}. {@code alloc.free_pages}
+ * Counters (when given a counters area): see {@link io.archipelago.memory.MemoryCounters}. {@code alloc.free_pages}
  * counts the pages that can be allocated now (pages of isolated blocks are not among them).
  */
 public final class BuddyPageAllocator implements PageAllocator {
@@ -558,15 +559,15 @@ public final class BuddyPageAllocator implements PageAllocator {
         Probes(KernelCountersArea area, int maxOrder) {
             perOrder = new KernelCountersArea.Counter[maxOrder + 1];
             for (int order = 0; order <= maxOrder; order++) {
-                perOrder[order] = area.counter(BuddyCounters.freePagesOfOrder(order));
+                perOrder[order] = area.counter(MemoryCounters.freePagesOfOrder(order));
             }
-            freePages = area.counter(BuddyCounters.FREE_PAGES);
-            usedPages = area.counter(BuddyCounters.USED_PAGES);
-            blocks = area.counter(BuddyCounters.BLOCKS);
-            freeBlocks = area.counter(BuddyCounters.FREE_BLOCKS);
-            allocations = area.counter(BuddyCounters.ALLOCATIONS);
-            frees = area.counter(BuddyCounters.FREES);
-            failures = area.counter(BuddyCounters.FAILURES);
+            freePages = area.counter(MemoryCounters.FREE_PAGES);
+            usedPages = area.counter(MemoryCounters.USED_PAGES);
+            blocks = area.counter(MemoryCounters.BLOCKS);
+            freeBlocks = area.counter(MemoryCounters.FREE_BLOCKS);
+            allocations = area.counter(MemoryCounters.ALLOCATIONS);
+            frees = area.counter(MemoryCounters.FREES);
+            failures = area.counter(MemoryCounters.FAILURES);
         }
     }
 }

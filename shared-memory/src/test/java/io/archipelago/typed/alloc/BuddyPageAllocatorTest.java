@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.KernelCountersArea;
+import io.archipelago.memory.MemoryCounters;
 import io.archipelago.memory.MemoryGeometry;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,9 +65,9 @@ class BuddyPageAllocatorTest {
         assertThat(buddy.freePages()).isEqualTo(4 * 16 - 6);
         PageRun two = buddy.allocatePages(2);
         assertThat(two.firstPage()).isEqualTo(page(first, 2));
-        assertThat(counters.value(BuddyCounters.ALLOCATIONS)).isEqualTo(3);
-        assertThat(counters.value(BuddyCounters.FREE_PAGES)).isEqualTo(4 * 16 - 8);
-        assertThat(counters.value(BuddyCounters.FREE_BLOCKS)).isEqualTo(3);
+        assertThat(counters.value(MemoryCounters.ALLOCATIONS)).isEqualTo(3);
+        assertThat(counters.value(MemoryCounters.FREE_PAGES)).isEqualTo(4 * 16 - 8);
+        assertThat(counters.value(MemoryCounters.FREE_BLOCKS)).isEqualTo(3);
     }
 
     @Test
@@ -82,8 +83,8 @@ class BuddyPageAllocatorTest {
         assertThat(buddy.wholeFreeBlocks()).hasSize(4);
         assertThat(buddy.freeChunks()[buddy.maxOrder()]).isEqualTo(4);
         assertThat(buddy.freePages()).isEqualTo(64);
-        assertThat(counters.value(BuddyCounters.freePagesOfOrder(4))).isEqualTo(64);
-        assertThat(counters.value(BuddyCounters.freePagesOfOrder(0))).isZero();
+        assertThat(counters.value(MemoryCounters.freePagesOfOrder(4))).isEqualTo(64);
+        assertThat(counters.value(MemoryCounters.freePagesOfOrder(0))).isZero();
     }
 
     @Test
@@ -94,7 +95,7 @@ class BuddyPageAllocatorTest {
         assertThat(buddy.usedPages(first + 3)).isEqualTo(8);
         assertThatThrownBy(() -> buddy.allocatePages(17)).isInstanceOf(OutOfPagesException.class)
             .hasMessageContaining("no run of 17 free page(s)").hasMessageContaining("adjacent wholly free block(s)");
-        assertThat(counters.value(BuddyCounters.FAILURES)).isEqualTo(1);
+        assertThat(counters.value(MemoryCounters.FAILURES)).isEqualTo(1);
         buddy.free(big);
         buddy.free(small);
         assertThat(buddy.wholeFreeBlocks()).hasSize(4);
@@ -119,7 +120,7 @@ class BuddyPageAllocatorTest {
         assertThat(buddy.freePages()).isEqualTo(3 * 16 - 1);
         buddy.free(run);
         assertThat(buddy.removeFreeBlock(first)).isTrue();
-        assertThat(counters.value(BuddyCounters.BLOCKS)).isEqualTo(2);
+        assertThat(counters.value(MemoryCounters.BLOCKS)).isEqualTo(2);
     }
 
     @Test

@@ -1,0 +1,524 @@
+package io.archipelago.coordinator.balloon;
+
+import io.archipelago.control.proto.MemoryManagerStatus;
+import io.archipelago.coordinator.config.BalloonPolicy;
+import io.archipelago.directory.Membership;
+import io.archipelago.directory.proto.KernelRecord;
+import io.archipelago.directory.proto.KernelState;
+import io.archipelago.interconnect.mailbox.BalloonPayload;
+import io.archipelago.interconnect.mailbox.Interrupt;
+import io.archipelago.interconnect.mailbox.Mailbox;
+import io.archipelago.interconnect.mailbox.MailboxException;
+import io.archipelago.interconnect.mailbox.MailboxType;
+import io.archipelago.interconnect.mailbox.MailboxWord;
+import io.archipelago.interconnect.mailbox.MemberIds;
+import io.archipelago.memory.BlockOwnershipTable;
+import io.archipelago.memory.GlobalMemory;
+import io.archipelago.typed.proto.Attachment;
+import io.archipelago.typed.proto.Contract;
+import io.archipelago.typed.registry.RegionRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * K2's meta-level manager (§3.2), in the coordinator: decides when page blocks move between the
+ * kernels' independent page allocators, and moves them with their balloon drivers, over the
+ * mailbox. It senses pressure through each kernel's probes in global memory (free pages,
+ * allocation failures, reclaim rate: {@link KernelProbes}) and
+ *
+ * <ul>
+ *   <li>answers a kernel's WANT (its allocator ran out): blocks from the pool, or, when the pool
+ *   is short, from kernels with spare blocks, asked to INFLATE (their reclaim rate and
+ *   reclaimable blocks decide whom to ask first); GRANT n, or NACK when nothing anywhere;</li>
+ *   <li>every {@link BalloonPolicy#interval()}: moves a batch of blocks to a kernel under pressure
+ *   before it runs out (DEFLATE n); reclaims from idle kernels when the pool runs low;</li>
+ *   <li>takes the blocks of a dead kernel back ({@link #reclaimDead}), keeping those where its
+ *   registered typed regions live ({@link BlockOwnershipTable#retainedFor RETAINED}) until the
+ *   regions are released ({@link #releaseRegion}) or it restarts and adopts them.</li>
+ * </ul>
+ * Every change of ownership it makes is a compare-and-set in the ownership table, and all of them
+ * run on its one thread, so the liveness it checked before a transfer cannot change under it by
+ * its own hand. Few words: one WANT/GRANT pair moves up to {@link BalloonPolicy#batchBlocks()}
+ * blocks.
+ */
+public final class MetaLevelManager implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MetaLevelManager.class);
+    /** How long the membership watch waits for a dead kernel's blocks to be taken back before it declares it DEAD anyway. */
+    static final Duration RECLAIM_WAIT = Duration.ofSeconds(5);
+
+    private final BalloonPolicy policy;
+    private final GlobalMemory memory;
+    private final BlockOwnershipTable table;
+    private final Membership membership;
+    private final RegionRegistry regions;
+    private final Mailbox mailbox;
+    private final ScheduledExecutorService worker;
+    private final Stats stats = new Stats();
+    /** Kernels whose blocks were taken back, by id, with the incarnation that died: nothing is granted to it. */
+    private final Map<Integer, Long> fenced = new HashMap<>();
+    /** Per kernel: its allocation count when last seen, and when it last changed (for idleness). */
+    private final Map<Integer, long[]> activity = new HashMap<>();
+    /** Donors that released nothing when asked, with their reclaimable-blocks probe then: not asked again until it changes. */
+    private final Map<Integer, Long> fruitless = new HashMap<>();
+
+    public MetaLevelManager(BalloonPolicy policy, GlobalMemory memory, Membership membership, RegionRegistry regions, Mailbox mailbox) {
+        this.policy = policy;
+        this.memory = memory;
+        this.table = memory.ownership();
+        this.membership = membership;
+        this.regions = regions;
+        this.mailbox = mailbox;
+        this.worker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("balloon-manager").factory());
+    }
+
+    /** Registers the handler of kernels' WANT words and starts the periodic pass. */
+    public void start() {
+        mailbox.onInterrupt(MailboxType.BALLOON_REQUEST, this::onRequest);
+        long period = policy.interval().toMillis();
+        worker.scheduleWithFixedDelay(this::tickQuietly, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    public BalloonPolicy policy() {
+        return policy;
+    }
+
+    // ------------------------------------------------------------------ a kernel asks (WANT)
+
+    /** (interrupt context) A kernel's WANT: served on the manager's thread, which replies. */
+    private void onRequest(Interrupt interrupt) {
+        stats.words.incrementAndGet();
+        int payload = interrupt.payload();
+        BalloonPayload.Op op;
+        try {
+            op = BalloonPayload.op(payload);
+        } catch (IllegalArgumentException e) {
+            op = null;
+        }
+        if (op != BalloonPayload.Op.WANT || !MemberIds.isKernel(interrupt.sender())) {
+            LOG.warn("balloon manager: refused {} from {}: only kernels send WANT", interrupt.mailboxWord(), interrupt.senderName());
+            stats.words.incrementAndGet();
+            interrupt.reply(MailboxType.NACK, BalloonPayload.Refusal.NOT_A_KERNEL.code());
+            return;
+        }
+        int kernel = interrupt.sender();
+        int sequence = interrupt.sequence();
+        try {
+            worker.execute(() -> serveWant(kernel, sequence, BalloonPayload.count(payload), BalloonPayload.contiguous(payload)));
+        } catch (RejectedExecutionException e) {
+            stats.words.incrementAndGet();
+            interrupt.reply(MailboxType.NACK, BalloonPayload.Refusal.CLOSING.code());
+        }
+    }
+
+    private void serveWant(int kernel, int sequence, int wanted, boolean contiguous) {
+        stats.wants.incrementAndGet();
+        int granted;
+        try {
+            granted = give(kernel, contiguous ? wanted : Math.max(wanted, policy.batchBlocks()), contiguous);
+        } catch (RuntimeException e) {
+            LOG.warn("balloon manager: serving WANT {} of kernel {} failed", wanted, kernel, e);
+            granted = 0;
+        }
+        MailboxWord reply;
+        if (granted > 0) {
+            reply = new MailboxWord(MailboxType.BALLOON_GRANT, sequence, BalloonPayload.grant(Math.min(granted, BalloonPayload.MAX_COUNT)));
+        } else {
+            stats.nacks.incrementAndGet();
+            BalloonPayload.Refusal refusal = contiguous && table.freeBlocks() >= wanted ? BalloonPayload.Refusal.NO_CONTIGUOUS_RUN
+                : BalloonPayload.Refusal.NO_MEMORY;
+            reply = new MailboxWord(MailboxType.NACK, sequence, refusal.code());
+            LOG.info("balloon manager: kernel {} wants {} block(s){}: nothing to give ({}; pool {} free)", kernel, wanted,
+                contiguous ? " adjacent" : "", refusal, table.freeBlocks());
+        }
+        try {
+            mailbox.send(kernel, reply);
+            stats.words.incrementAndGet();
+        } catch (MailboxException e) {
+            LOG.warn("balloon manager: cannot answer kernel {}: {}", kernel, e.getMessage());
+        }
+    }
+
+    /**
+     * Moves up to {@code wanted} blocks into {@code kernel}'s ownership: from the pool, after
+     * asking kernels with spare blocks to inflate when the pool is short. (Manager thread.)
+     *
+     * @return blocks transferred to the kernel in the ownership table
+     */
+    private int give(int kernel, int wanted, boolean contiguous) {
+        Optional<KernelRecord> record = membership.get(kernel);
+        if (record.isEmpty() || record.get().getState() != KernelState.RUNNING
+            || Long.valueOf(record.get().getIncarnation()).equals(fenced.get(kernel))) {
+            return 0;
+        }
+        List<Integer> chosen = PoolBlocks.choose(table, kernel, wanted, contiguous);
+        if (chosen.size() < wanted) {
+            inflateDonors(kernel, wanted - chosen.size());
+            chosen = PoolBlocks.choose(table, kernel, wanted, contiguous);
+        }
+        int transferred = 0;
+        for (int block : chosen) {
+            if (table.transfer(block, BlockOwnershipTable.FREE, kernel)) {
+                transferred++;
+            }
+        }
+        stats.blocksGranted.addAndGet(transferred);
+        if (transferred > 0) {
+            LOG.info("balloon manager: {} block(s) to kernel {} ({} wanted{}): {}", transferred, record.get().getName(), wanted,
+                contiguous ? ", adjacent" : "", chosen);
+        }
+        return transferred;
+    }
+
+    /** Asks kernels with spare blocks to inflate, most promising first, until {@code missing} blocks are in the pool. */
+    private void inflateDonors(int requester, int missing) {
+        List<KernelProbes> donors = new ArrayList<>();
+        for (KernelProbes probes : runningProbes()) {
+            Long before = fruitless.get(probes.kernelId());
+            if (before != null && before == probes.reclaimableBlocks()) {
+                continue; // it released nothing last time and nothing changed since
+            }
+            if (probes.kernelId() != requester && !underPressure(probes) && probes.spare(policy.keepFreeBlocks()) > 0) {
+                donors.add(probes);
+            }
+        }
+        donors.sort(Comparator.comparingDouble((KernelProbes p) -> p.spare(policy.keepFreeBlocks()) * p.reclaimRate()).reversed());
+        for (KernelProbes donor : donors) {
+            if (missing <= 0) {
+                return;
+            }
+            int ask = (int) Math.min(missing, donor.spare(policy.keepFreeBlocks()));
+            missing -= inflate(donor, ask);
+        }
+    }
+
+    /** One INFLATE exchange: returns the blocks the kernel released into the pool. */
+    private int inflate(KernelProbes donor, int blocks) {
+        stats.inflateRequests.incrementAndGet();
+        stats.blocksAsked.addAndGet(blocks);
+        MailboxWord reply = exchange(donor.kernelId(), BalloonPayload.inflate(Math.min(blocks, BalloonPayload.MAX_COUNT)));
+        int released = reply != null && reply.type() == MailboxType.BALLOON_GRANT ? BalloonPayload.count(reply.payload()) : 0;
+        stats.blocksReleased.addAndGet(released);
+        if (released == 0) {
+            fruitless.put(donor.kernelId(), donor.reclaimableBlocks());
+        } else {
+            fruitless.remove(donor.kernelId());
+        }
+        LOG.info("balloon manager: asked kernel {} to inflate {} block(s): {} released", donor.name(), blocks, released);
+        return released;
+    }
+
+    /** One DEFLATE exchange: tells a kernel to take the blocks it was given; returns how many it took. */
+    private int deflate(int kernel, int blocks) {
+        stats.deflateRequests.incrementAndGet();
+        MailboxWord reply = exchange(kernel, BalloonPayload.deflate(Math.min(blocks, BalloonPayload.MAX_COUNT)));
+        return reply != null && reply.type() == MailboxType.BALLOON_GRANT ? BalloonPayload.count(reply.payload()) : 0;
+    }
+
+    private MailboxWord exchange(int kernel, int payload) {
+        try {
+            stats.words.incrementAndGet();
+            MailboxWord reply = mailbox.request(kernel, MailboxType.BALLOON_REQUEST, payload, policy.requestTimeout(),
+                MailboxType.BALLOON_GRANT, MailboxType.NACK);
+            stats.words.incrementAndGet();
+            return reply;
+        } catch (MailboxException e) {
+            LOG.warn("balloon manager: {} to kernel {} failed: {}", BalloonPayload.describe(payload), kernel, e.getMessage());
+            return null;
+        }
+    }
+
+    // ------------------------------------------------------------------ the periodic pass
+
+    private void tickQuietly() {
+        try {
+            tick();
+        } catch (RuntimeException e) {
+            LOG.warn("balloon manager: pass failed: {}", e.toString());
+        }
+    }
+
+    private void tick() {
+        stats.ticks.incrementAndGet();
+        long now = System.currentTimeMillis();
+        List<KernelProbes> running = runningProbes();
+        for (KernelProbes probes : running) {
+            long[] seen = activity.computeIfAbsent(probes.kernelId(), id -> new long[] {probes.allocations(), now});
+            if (seen[0] != probes.allocations()) {
+                seen[0] = probes.allocations();
+                seen[1] = now;
+            }
+        }
+        // under pressure: blocks before the kernel runs out
+        for (KernelProbes probes : running) {
+            if (underPressure(probes)) {
+                int given = give(probes.kernelId(), policy.batchBlocks(), false);
+                if (given > 0) {
+                    stats.pressureMoves.addAndGet(given);
+                    deflate(probes.kernelId(), given);
+                }
+            }
+        }
+        // the pool runs low: reclaim from idle kernels
+        if (policy.poolLowBlocks() > 0 && table.freeBlocks() < policy.poolLowBlocks()) {
+            List<KernelProbes> idle = new ArrayList<>();
+            for (KernelProbes probes : runningProbes()) {
+                long[] seen = activity.get(probes.kernelId());
+                Long before = fruitless.get(probes.kernelId());
+                if (seen != null && now - seen[1] >= policy.idleAfter().toMillis() && !underPressure(probes)
+                    && probes.spare(policy.keepFreeBlocks()) > 0 && (before == null || before != probes.reclaimableBlocks())) {
+                    idle.add(probes);
+                }
+            }
+            idle.sort(Comparator.comparingLong((KernelProbes p) -> p.spare(policy.keepFreeBlocks())).reversed());
+            for (KernelProbes probes : idle) {
+                int missing = policy.poolLowBlocks() - table.freeBlocks();
+                if (missing <= 0) {
+                    break;
+                }
+                stats.idleReclaims.addAndGet(inflate(probes, (int) Math.min(missing, probes.spare(policy.keepFreeBlocks()))));
+            }
+        }
+        releaseRetained();
+    }
+
+    private boolean underPressure(KernelProbes probes) {
+        return probes.freePages() < policy.pressureFreePages();
+    }
+
+    /** The probes of every RUNNING, unfenced kernel whose page allocator has started. */
+    private List<KernelProbes> runningProbes() {
+        List<KernelProbes> probes = new ArrayList<>();
+        for (KernelRecord record : membership.all()) {
+            Long dead = fenced.get(record.getKernelId());
+            if (dead != null && dead != record.getIncarnation() && record.getState() == KernelState.RUNNING) {
+                fenced.remove(record.getKernelId()); // a new incarnation runs
+                dead = null;
+            }
+            if (record.getState() == KernelState.RUNNING && dead == null) {
+                KernelProbes.read(memory.countersArea(record.getKernelId()), record).ifPresent(probes::add);
+            }
+        }
+        return probes;
+    }
+
+    // ------------------------------------------------------------------ dead kernels and retained blocks
+
+    /**
+     * Takes back the blocks of a kernel that died (called by the membership watch before it
+     * declares the kernel DEAD, so a restart of that id cannot race it): blocks without a
+     * registered region of the kernel go to the pool; blocks with one become RETAINED(kernel).
+     * Runs on the manager's thread; waits for it at most {@link #RECLAIM_WAIT}.
+     *
+     * @return blocks returned to the pool, or -1 when the manager did not get to it in time
+     */
+    public int reclaimDead(KernelRecord record) {
+        return onManagerThread("take back the blocks of " + record.getName(), () -> {
+            fenced.put(record.getKernelId(), record.getIncarnation());
+            activity.remove(record.getKernelId());
+            int kernel = record.getKernelId();
+            List<long[]> regionsOfKernel = regionExtents(kernel);
+            int returned = 0;
+            int retained = 0;
+            for (int block : table.blocksOwnedBy(kernel)) {
+                if (holdsRegion(block, regionsOfKernel)) {
+                    if (table.transfer(block, kernel, BlockOwnershipTable.retainedFor(kernel))) {
+                        retained++;
+                    }
+                } else if (table.transfer(block, kernel, BlockOwnershipTable.FREE)) {
+                    returned++;
+                }
+            }
+            if (returned + retained > 0) {
+                stats.deadKernels.incrementAndGet();
+                stats.deadBlocksReturned.addAndGet(returned);
+                stats.deadBlocksRetained.addAndGet(retained);
+                LOG.info("balloon manager: kernel {} died holding {} block(s): {} returned to the pool, {} retained for its {} registered "
+                    + "region(s)", record.getName(), returned + retained, returned, retained, regionsOfKernel.size());
+            }
+            return returned;
+        }, RECLAIM_WAIT, -1);
+    }
+
+    /** Returns to the pool every retained block in which no registered region of its kernel lies any more. */
+    private int releaseRetained() {
+        Map<Integer, List<long[]>> extents = new HashMap<>();
+        int released = 0;
+        for (int block = table.firstDataBlock(); block < table.blockCount(); block++) {
+            int owner = table.owner(block);
+            if (!BlockOwnershipTable.isRetained(owner)) {
+                continue;
+            }
+            int kernel = BlockOwnershipTable.retainedKernel(owner);
+            List<long[]> regionsOfKernel = extents.computeIfAbsent(kernel, this::regionExtents);
+            if (!holdsRegion(block, regionsOfKernel) && table.transfer(block, owner, BlockOwnershipTable.FREE)) {
+                released++;
+                LOG.info("balloon manager: block {} retained for kernel {} holds none of its regions any more: back to the pool", block, kernel);
+            }
+        }
+        stats.retainedReleased.addAndGet(released);
+        return released;
+    }
+
+    /**
+     * Removes a region whose owner kernel is dead and which no live kernel has attached, then
+     * returns the blocks retained for it to the pool.
+     *
+     * @return blocks returned to the pool
+     * @throws RegionStillInUseException when its owner lives or a live kernel has it attached
+     * @throws java.util.NoSuchElementException when there is no such region
+     */
+    public int releaseRegion(String name) {
+        return onManagerThread("release region '" + name + "'", () -> {
+            Contract contract = regions.get(name).orElseThrow(() -> new java.util.NoSuchElementException("no region '" + name
+                + "' in the registry"));
+            int owner = contract.getLocation().getOwnerKernel();
+            Optional<KernelRecord> ownerRecord = membership.get(owner);
+            if (ownerRecord.isPresent() && alive(ownerRecord.get())) {
+                throw new RegionStillInUseException("region '" + name + "' lives in the blocks of kernel " + ownerRecord.get().getName()
+                    + " (id " + owner + "), which is " + ownerRecord.get().getState() + ": only it frees its pages");
+            }
+            List<String> attached = new ArrayList<>();
+            for (Attachment attachment : contract.getAttachmentsList()) {
+                if (attachment.getKernelId() == owner) {
+                    continue;
+                }
+                membership.get(attachment.getKernelId()).filter(r -> alive(r) && r.getIncarnation() == attachment.getIncarnation())
+                    .ifPresent(r -> attached.add(r.getName() + " (id " + r.getKernelId() + ")"));
+            }
+            if (!attached.isEmpty()) {
+                throw new RegionStillInUseException("region '" + name + "' is attached by live kernel(s) " + String.join(", ", attached)
+                    + ": its data is still in use; it stays, and so do its blocks");
+            }
+            if (!regions.remove(name, contract)) {
+                throw new RegionStillInUseException("region '" + name + "' changed while it was being released; try again");
+            }
+            LOG.info("balloon manager: region '{}' of dead kernel {} released", name, owner);
+            return releaseRetained();
+        }, RECLAIM_WAIT, 0);
+    }
+
+    /** A region that cannot be released: its owner lives, or a live kernel uses it. */
+    public static final class RegionStillInUseException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        RegionStillInUseException(String message) {
+            super(message);
+        }
+    }
+
+    private static boolean alive(KernelRecord record) {
+        return record.getState() == KernelState.RUNNING || record.getState() == KernelState.BOOTING
+            || record.getState() == KernelState.STOPPING;
+    }
+
+    /** [first byte, end byte) of every registered region (any state) whose pages a kernel allocated. */
+    private List<long[]> regionExtents(int kernel) {
+        long pageSize = memory.geometry().pageSize();
+        List<long[]> extents = new ArrayList<>();
+        for (Contract contract : regions.all()) {
+            if (contract.getLocation().getOwnerKernel() == kernel && contract.getLocation().getPages() > 0) {
+                long offset = contract.getLocation().getOffset();
+                extents.add(new long[] {offset, offset + contract.getLocation().getPages() * pageSize});
+            }
+        }
+        return extents;
+    }
+
+    private boolean holdsRegion(int block, List<long[]> extents) {
+        long start = memory.geometry().blockOffset(block);
+        long end = start + memory.geometry().blockSize();
+        for (long[] extent : extents) {
+            if (extent[0] < end && extent[1] > start) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private <T> T onManagerThread(String what, Callable<T> task, Duration wait, T late) {
+        Future<T> future;
+        try {
+            future = worker.submit(task);
+        } catch (RejectedExecutionException e) {
+            return late;
+        }
+        try {
+            return future.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.warn("balloon manager: could not {} within {} ms (it will when its thread is free)", what, wait.toMillis());
+            return late;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return late;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    // ------------------------------------------------------------------ figures
+
+    public MemoryManagerStatus status() {
+        return stats.snapshot(table);
+    }
+
+    @Override
+    public void close() {
+        worker.shutdownNow();
+        try {
+            worker.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The manager's figures since it started (ManagerStatus in control.proto). */
+    private static final class Stats {
+        final AtomicLong wants = new AtomicLong();
+        final AtomicLong nacks = new AtomicLong();
+        final AtomicLong blocksGranted = new AtomicLong();
+        final AtomicLong inflateRequests = new AtomicLong();
+        final AtomicLong blocksAsked = new AtomicLong();
+        final AtomicLong blocksReleased = new AtomicLong();
+        final AtomicLong deflateRequests = new AtomicLong();
+        final AtomicLong words = new AtomicLong();
+        final AtomicLong deadKernels = new AtomicLong();
+        final AtomicLong deadBlocksReturned = new AtomicLong();
+        final AtomicLong deadBlocksRetained = new AtomicLong();
+        final AtomicLong retainedReleased = new AtomicLong();
+        final AtomicLong ticks = new AtomicLong();
+        final AtomicLong pressureMoves = new AtomicLong();
+        final AtomicLong idleReclaims = new AtomicLong();
+
+        MemoryManagerStatus snapshot(BlockOwnershipTable table) {
+            return MemoryManagerStatus.newBuilder()
+                .setWants(wants.get()).setNacks(nacks.get()).setBlocksGranted(blocksGranted.get())
+                .setInflateRequests(inflateRequests.get()).setBlocksAsked(blocksAsked.get()).setBlocksReleased(blocksReleased.get())
+                .setDeflateRequests(deflateRequests.get()).setWords(words.get())
+                .setDeadKernels(deadKernels.get()).setDeadBlocksReturned(deadBlocksReturned.get())
+                .setDeadBlocksRetained(deadBlocksRetained.get()).setRetainedBlocksReleased(retainedReleased.get())
+                .setPoolFreeBlocks(table.freeBlocks()).setPoolLongestFreeRun(table.longestFreeRun())
+                .setTicks(ticks.get()).setPressureMoves(pressureMoves.get()).setIdleReclaims(idleReclaims.get())
+                .build();
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package io.archipelago.coordinator.mailbox;
+
+import io.archipelago.directory.Membership;
+import io.archipelago.directory.proto.Endpoint;
+import io.archipelago.directory.proto.KernelRecord;
+import io.archipelago.directory.proto.KernelState;
+import io.archipelago.interconnect.auth.ClusterSecret;
+import io.archipelago.interconnect.mailbox.Mailbox;
+import io.archipelago.interconnect.mailbox.MailboxContext;
+import io.archipelago.interconnect.mailbox.MailboxCounters;
+import io.archipelago.interconnect.mailbox.MailboxEndpoint;
+import io.archipelago.interconnect.mailbox.MailboxTransport;
+import io.archipelago.interconnect.mailbox.MailboxType;
+import io.archipelago.interconnect.mailbox.MemberIds;
+import io.archipelago.interconnect.mailbox.PeerAddress;
+import io.archipelago.interconnect.mailbox.PeerDirectory;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The coordinator as a mailbox member ({@link MemberIds#COORDINATOR}): it serves no endpoint,
+ * so it initiates one link to every running kernel and keeps it up ({@link #keepLinked}, from
+ * the membership watch); the kernels answer on it and may send their own requests over it (the
+ * balloon driver's WANT). Services of the coordinator register their handlers on
+ * {@link #mailbox()}: the balloon meta-level manager (BALLOON_REQUEST), and the emulated devices
+ * to deliver IRQ words.
+ * <p>
+ * Kernels are found in membership, as kernels find one another. Its counters stay in this
+ * process ({@link #counters()}): the counters areas of global memory are per kernel.
+ */
+public final class CoordinatorMailbox implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CoordinatorMailbox.class);
+    private static final Duration LINK_PING_TIMEOUT = Duration.ofSeconds(10);
+
+    private final Mailbox mailbox;
+    private final MailboxCounters.InMemory counters;
+    /** Link attempts in flight, by kernel id: one at a time per kernel. */
+    private final Map<Integer, CompletableFuture<?>> linking = new ConcurrentHashMap<>();
+
+    private CoordinatorMailbox(Mailbox mailbox, MailboxCounters.InMemory counters) {
+        this.mailbox = mailbox;
+        this.counters = counters;
+    }
+
+    /** Starts the coordinator's mailbox (no endpoint: it only initiates links). */
+    public static CoordinatorMailbox start(String clusterName, ClusterSecret secret, Membership membership, int fifoDepth) {
+        MailboxCounters.InMemory counters = MailboxCounters.inMemory();
+        Mailbox mailbox = Mailbox.start(new MailboxContext()
+            .memberId(MemberIds.COORDINATOR)
+            .memberName("coordinator-" + clusterName)
+            .incarnation(ProcessHandle.current().pid() << 20 ^ System.nanoTime())
+            .secret(secret)
+            .serve(false)
+            .fifoDepth(fifoDepth)
+            .directory(new MembershipPeers(membership))
+            .counters(counters));
+        return new CoordinatorMailbox(mailbox, counters);
+    }
+
+    public Mailbox mailbox() {
+        return mailbox;
+    }
+
+    public MailboxCounters.InMemory counters() {
+        return counters;
+    }
+
+    /**
+     * Makes sure a link to every running kernel is up or being established (a PING whose PONG
+     * proves it), without waiting: kernels can only reach the coordinator over a link it made.
+     */
+    public void keepLinked(List<KernelRecord> records) {
+        for (KernelRecord record : records) {
+            int id = record.getKernelId();
+            if (record.getState() != KernelState.RUNNING || record.getMailbox().getTransport().isEmpty() || mailbox.linked(id)
+                || linking.containsKey(id)) {
+                continue;
+            }
+            CompletableFuture<?> ping = mailbox.requestAsync(id, MailboxType.PING, 0, LINK_PING_TIMEOUT, MailboxType.PONG);
+            linking.put(id, ping);
+            ping.whenComplete((reply, error) -> {
+                linking.remove(id);
+                if (error != null) {
+                    LOG.debug("coordinator: no link to kernel {} yet: {}", record.getName(), error.getMessage());
+                }
+            });
+        }
+    }
+
+    @Override
+    public void close() {
+        mailbox.close();
+    }
+
+    /** Kernels found in membership: name, incarnation, state and published mailbox endpoint. */
+    static final class MembershipPeers implements PeerDirectory {
+        private final Membership membership;
+
+        MembershipPeers(Membership membership) {
+            this.membership = membership;
+        }
+
+        @Override
+        public Optional<PeerAddress> resolve(int memberId) {
+            return membership.get(memberId).map(MembershipPeers::address);
+        }
+
+        private static PeerAddress address(KernelRecord record) {
+            KernelState state = record.getState();
+            boolean alive = state == KernelState.BOOTING || state == KernelState.RUNNING;
+            String reason = state == KernelState.DEAD ? "DEAD" + (record.getReason().isEmpty() ? "" : ": " + record.getReason())
+                : state == KernelState.STOPPING ? "STOPPING" : "";
+            return new PeerAddress(record.getKernelId(), record.getName(), record.getIncarnation(), endpoint(record.getMailbox()), alive,
+                reason);
+        }
+
+        private static MailboxEndpoint endpoint(Endpoint endpoint) {
+            if (endpoint.getTransport().isEmpty()) {
+                return null;
+            }
+            MailboxTransport transport = MailboxTransport.of(endpoint.getTransport());
+            return transport == MailboxTransport.UNIX ? new MailboxEndpoint(transport, endpoint.getHost(), 0)
+                : MailboxEndpoint.tcp(endpoint.getHost(), endpoint.getPort());
+        }
+    }
+}
