@@ -229,6 +229,7 @@ public final class Coordinator implements AutoCloseable {
             List<KernelRecord> records = membership.all();
             long running = records.stream().filter(r -> r.getState() == KernelState.RUNNING).count();
             if (running >= expected) {
+                awaitMailboxLinks(deadline);
                 return;
             }
             for (KernelProcess process : processes.values()) {
@@ -245,6 +246,27 @@ public final class Coordinator implements AutoCloseable {
                     + " kernel(s) RUNNING after " + timeout.toMillis() + " ms; not running: " + notRunning(records)));
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+    }
+
+    /**
+     * Waits (bounded by the boot deadline) until the coordinator's mailbox is linked to every
+     * running kernel: from then on each can send the coordinator balloon requests. Only warns when
+     * a link is late: the membership watch keeps trying.
+     */
+    private void awaitMailboxLinks(long deadline) {
+        while (true) {
+            List<KernelRecord> records = membership.all();
+            mailbox.keepLinked(records);
+            if (mailbox.linkedToAll(records)) {
+                return;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                LOG.warn("cluster '{}': the coordinator's mailbox is not linked to every kernel yet; the membership watch keeps trying",
+                    config.cluster());
+                return;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
         }
     }
 

@@ -10,11 +10,9 @@ import io.archipelago.interconnect.mailbox.MailboxContext;
 import io.archipelago.interconnect.mailbox.MailboxCounters;
 import io.archipelago.interconnect.mailbox.MailboxEndpoint;
 import io.archipelago.interconnect.mailbox.MailboxTransport;
-import io.archipelago.interconnect.mailbox.MailboxType;
 import io.archipelago.interconnect.mailbox.MemberIds;
 import io.archipelago.interconnect.mailbox.PeerAddress;
 import io.archipelago.interconnect.mailbox.PeerDirectory;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,7 +35,6 @@ import org.slf4j.LoggerFactory;
 public final class CoordinatorMailbox implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(CoordinatorMailbox.class);
-    private static final Duration LINK_PING_TIMEOUT = Duration.ofSeconds(10);
 
     private final Mailbox mailbox;
     private final MailboxCounters.InMemory counters;
@@ -73,8 +70,9 @@ public final class CoordinatorMailbox implements AutoCloseable {
     }
 
     /**
-     * Makes sure a link to every running kernel is up or being established (a PING whose PONG
-     * proves it), without waiting: kernels can only reach the coordinator over a link it made.
+     * Makes sure a link to every running kernel is up or being established, without waiting and
+     * without a word (no counter of the kernel's changes but {@code mailbox.links}): kernels can
+     * only reach the coordinator over a link it made.
      */
     public void keepLinked(List<KernelRecord> records) {
         for (KernelRecord record : records) {
@@ -83,15 +81,24 @@ public final class CoordinatorMailbox implements AutoCloseable {
                 || linking.containsKey(id)) {
                 continue;
             }
-            CompletableFuture<?> ping = mailbox.requestAsync(id, MailboxType.PING, 0, LINK_PING_TIMEOUT, MailboxType.PONG);
-            linking.put(id, ping);
-            ping.whenComplete((reply, error) -> {
-                linking.remove(id);
-                if (error != null) {
-                    LOG.debug("coordinator: no link to kernel {} yet: {}", record.getName(), error.getMessage());
+            CompletableFuture<Void> attempt = new CompletableFuture<>();
+            linking.put(id, attempt);
+            Thread.ofVirtual().name("link-" + record.getName()).start(() -> {
+                try {
+                    mailbox.link(id);
+                } catch (RuntimeException e) {
+                    LOG.debug("coordinator: no link to kernel {} yet: {}", record.getName(), e.getMessage());
+                } finally {
+                    linking.remove(id);
+                    attempt.complete(null);
                 }
             });
         }
+    }
+
+    /** Whether the coordinator is linked to every running kernel of {@code records}. */
+    public boolean linkedToAll(List<KernelRecord> records) {
+        return records.stream().filter(r -> r.getState() == KernelState.RUNNING).allMatch(r -> mailbox.linked(r.getKernelId()));
     }
 
     @Override
