@@ -5,6 +5,7 @@ import io.archipelago.bench.LatencySummary;
 import io.archipelago.control.proto.AllocatePagesReply;
 import io.archipelago.control.proto.AllocatePagesRequest;
 import io.archipelago.control.proto.FreePagesRequest;
+import io.archipelago.control.proto.InflateRequest;
 import io.archipelago.control.proto.KernelMemoryGrpc.KernelMemoryBlockingStub;
 import io.archipelago.control.proto.KernelStatus;
 import io.archipelago.control.proto.MemoryManagerStatus;
@@ -55,7 +56,8 @@ import picocli.CommandLine.Spec;
         "  3. the grower allocates half as much again: its blocks run out, and each allocation that finds them full takes a "
             + "balloon step (one WANT to the meta-level manager, which moves blocks from the pool or asks the shrinker to inflate: its "
             + "balloon moves the movable pages together to empty whole blocks);",
-        "  4. the grower frees everything.",
+        "  4. the grower frees everything, then gives back the blocks it took (so that every round starts alike).",
+        "The rounds run on one cluster; with more than one, the first warms the JIT and is left out of the figures.",
         "Reported: blocks moved into the grower, mailbox words per block moved (every balloon word has the manager at one end), the "
             + "reclaim success rate (blocks released / blocks asked of the shrinker), the longest run of adjacent free blocks (in the "
             + "pool, or wholly free in their kernel) before step 3 and after step 4, allocation latency (measured in the kernel around "
@@ -81,15 +83,19 @@ final class BenchMemoryCommand implements Callable<Integer> {
     @Option(names = "--allocation-pages", paramLabel = "N", description = "Pages per allocation of the grower (default: ${DEFAULT-VALUE}).")
     int allocationPages = 16;
 
+    @Option(names = "--rounds", paramLabel = "N", description = "Rounds of the scenario on the same cluster; with more than one, the "
+        + "first warms the JIT up and is not reported (default: 4; --quick: 2).")
+    Integer rounds;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
         int mib = memoryMib != null ? memoryMib : quick ? 48 : 128;
-        if (mib < 16 || mib > 4096 || batchBlocks < 1 || allocationPages < 1 || allocationPages > 256) {
-            throw new CliException("expected --memory 16 to 4096 (MiB), --batch-blocks >= 1 and --allocation-pages 1 to 256; found " + mib
-                + ", " + batchBlocks + ", " + allocationPages);
+        if (mib < 16 || mib > 4096 || batchBlocks < 1 || allocationPages < 1 || allocationPages > 256 || rounds != null && rounds < 1) {
+            throw new CliException("expected --memory 16 to 4096 (MiB), --batch-blocks >= 1, --allocation-pages 1 to 256 and --rounds >= 1; "
+                + "found " + mib + ", " + batchBlocks + ", " + allocationPages + ", " + rounds);
         }
         PrintWriter progress = spec.commandLine().getErr();
         Path root = scratchRoot();
@@ -105,7 +111,7 @@ final class BenchMemoryCommand implements Callable<Integer> {
             throw e;
         }
         try (KernelChannels channels = new KernelChannels(coordinator.secret(), "bench@" + ProcessHandle.current().pid())) {
-            ObjectNode result = measure(coordinator, channels, progress);
+            ObjectNode result = measure(coordinator, channels, progress, rounds != null ? rounds : quick ? 2 : 4);
             print(result);
         } catch (StatusRuntimeException e) {
             throw new CliException("bench memory: a kernel call failed: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
@@ -116,7 +122,13 @@ final class BenchMemoryCommand implements Callable<Integer> {
         return 0;
     }
 
-    private ObjectNode measure(Coordinator cluster, KernelChannels channels, PrintWriter progress) {
+    /** What one round measured. */
+    private record Round(List<PageAllocation> allocations, MemoryManagerStatus before, MemoryManagerStatus after, int runBefore,
+                         int runAfter, int poolRunBefore, int poolRunAfter, int growerBlocks, int shrinkerBlocks, String outOfMemory,
+                         int doubleOwned, List<String> violations, int corrupt) {
+    }
+
+    private ObjectNode measure(Coordinator cluster, KernelChannels channels, PrintWriter progress, int rounds) {
         List<KernelStatus> running = cluster.status().getKernelsList().stream().filter(k -> k.getState().equals("RUNNING"))
             .sorted(Comparator.comparingInt(KernelStatus::getId)).toList();
         KernelStatus grower = running.get(0);
@@ -124,12 +136,100 @@ final class BenchMemoryCommand implements Callable<Integer> {
         int pagesPerBlock = cluster.memory().geometry().pagesPerBlock();
         int share = cluster.memory().ownership().blocksOwnedBy(grower.getId()).size();
         int shrinkerShare = cluster.memory().ownership().blocksOwnedBy(shrinker.getId()).size();
+        long pagesMovedBefore = counter(cluster, shrinker, MemoryCounters.PAGES_MOVED);
+        long emptiedBefore = counter(cluster, shrinker, MemoryCounters.BLOCKS_EMPTIED_BY_MOVING);
+        List<Round> results = new ArrayList<>();
+        for (int round = 1; round <= rounds; round++) {
+            say(progress, "round " + round + " of " + rounds + (round == 1 && rounds > 1 ? " (warm-up: its latencies are not reported)" : ""));
+            results.add(round(cluster, channels, progress, grower, shrinker, share, shrinkerShare));
+        }
+        List<Round> measured = rounds > 1 ? results.subList(1, results.size()) : results;
+        Round last = results.getLast();
 
+        Histogram without = LatencySummary.histogram();
+        Histogram with = LatencySummary.histogram();
+        long moved = 0;
+        long words = 0;
+        long asked = 0;
+        long released = 0;
+        long wants = 0;
+        long nacks = 0;
+        long pressureMoves = 0;
+        long inflates = 0;
+        for (Round round : measured) {
+            for (PageAllocation allocation : round.allocations()) {
+                (allocation.getBalloonStep() ? with : without).recordValue(Math.max(1, allocation.getLatencyNs()));
+            }
+            moved += round.after().getBlocksGranted() - round.before().getBlocksGranted();
+            words += round.after().getWords() - round.before().getWords();
+            asked += round.after().getBlocksAsked() - round.before().getBlocksAsked();
+            released += round.after().getBlocksReleased() - round.before().getBlocksReleased();
+            wants += round.after().getWants() - round.before().getWants();
+            nacks += round.after().getNacks() - round.before().getNacks();
+            pressureMoves += round.after().getPressureMoves() - round.before().getPressureMoves();
+            inflates += round.after().getInflateRequests() - round.before().getInflateRequests();
+        }
+        LatencySummary withoutSummary = LatencySummary.of(without);
+        LatencySummary withSummary = LatencySummary.of(with);
+
+        ObjectNode root = StatusView.JSON.createObjectNode();
+        root.put("suite", "memory");
+        root.put("memory_bytes", cluster.memory().geometry().memoryBytes());
+        root.put("data_blocks", cluster.memory().geometry().dataBlocks());
+        root.put("pages_per_block", pagesPerBlock);
+        root.put("batch_blocks", batchBlocks);
+        root.put("allocation_pages", allocationPages);
+        root.put("rounds", rounds);
+        root.put("measured_rounds", measured.size());
+        root.put("grower", grower.getName());
+        root.put("shrinker", shrinker.getName());
+        root.put("grower_share_blocks", share);
+        root.put("grower_blocks_after", last.growerBlocks());
+        root.put("shrinker_blocks_after", last.shrinkerBlocks());
+        root.put("out_of_memory", last.outOfMemory());
+        root.put("blocks_moved", moved);
+        root.put("mailbox_words", words);
+        root.put("words_per_block", moved == 0 ? 0.0 : round2((double) words / moved));
+        root.put("wants", wants);
+        root.put("nacks", nacks);
+        root.put("pressure_moves", pressureMoves);
+        root.put("inflate_requests", inflates);
+        root.put("blocks_asked", asked);
+        root.put("blocks_released", released);
+        root.put("reclaim_success_rate", asked == 0 ? 1.0 : round2((double) released / asked));
+        root.put("pages_moved", counter(cluster, shrinker, MemoryCounters.PAGES_MOVED) - pagesMovedBefore);
+        root.put("blocks_emptied_by_moving", counter(cluster, shrinker, MemoryCounters.BLOCKS_EMPTIED_BY_MOVING) - emptiedBefore);
+        root.put("shrinker_corrupt_allocations", results.stream().mapToInt(Round::corrupt).sum());
+        ObjectNode runs = root.putObject("largest_free_run_blocks");
+        runs.put("before", last.runBefore());
+        runs.put("after", last.runAfter());
+        ObjectNode poolRuns = root.putObject("pool_longest_free_run_blocks");
+        poolRuns.put("before", last.poolRunBefore());
+        poolRuns.put("after", last.poolRunAfter());
+        ObjectNode latency = root.putObject("latency_us");
+        latency.set("without_balloon", withoutSummary.json());
+        latency.set("with_balloon", withSummary.json());
+        root.put("latency_ratio_p50", withoutSummary.p50() == 0 ? 0.0 : round2(withSummary.p50() / withoutSummary.p50()));
+        List<String> violations = new ArrayList<>();
+        results.forEach(r -> violations.addAll(r.violations()));
+        root.put("double_owned_blocks", results.stream().mapToInt(Round::doubleOwned).sum());
+        root.put("invariant_violations", violations.size());
+        root.putPOJO("violations", violations);
+        return root;
+    }
+
+    /** One round of the scenario (steps 1 to 4), then the grower gives back what it took, so the next round starts alike. */
+    private Round round(Coordinator cluster, KernelChannels channels, PrintWriter progress, KernelStatus grower, KernelStatus shrinker,
+                        int share, int shrinkerShare) {
+        int pagesPerBlock = cluster.memory().geometry().pagesPerBlock();
         // 1. fragment the shrinker: a slice in use in every block, two slices short of full so it never looks under pressure
         int slice = pagesPerBlock / 8;
-        say(progress, "1. " + shrinker.getName() + " fills its " + shrinkerShare + " blocks with " + slice + "-page allocations, frees 7 in 8");
+        say(progress, "1. " + shrinker.getName() + " fills " + shrinkerShare + " blocks with " + slice + "-page allocations, frees 7 in 8");
         AllocatePagesReply filled = memory(channels, shrinker).allocatePages(AllocatePagesRequest.newBuilder().setPages(slice)
             .setCount(shrinkerShare * 8 - 2).build());
+        if (!filled.getOutOfMemory().isEmpty()) {
+            throw new CliException("bench memory: " + shrinker.getName() + " could not fill its share: " + filled.getOutOfMemory());
+        }
         List<Long> toFree = new ArrayList<>();
         for (int i = 0; i < filled.getAllocationsCount(); i++) {
             if (i % 8 != 0) {
@@ -138,11 +238,12 @@ final class BenchMemoryCommand implements Callable<Integer> {
         }
         memory(channels, shrinker).freePages(FreePagesRequest.newBuilder().addAllHandles(toFree).build());
 
-        // 2. the grower uses its share
+        // 2. the grower uses its share, staying above the manager's pressure threshold
         int ownAllocations = share * pagesPerBlock / allocationPages - 2 * Math.max(1, 64 / allocationPages);
         say(progress, "2. " + grower.getName() + " allocates its share: " + ownAllocations + " x " + allocationPages + " pages");
-        List<PageAllocation> allocations = new ArrayList<>(memory(channels, grower).allocatePages(AllocatePagesRequest.newBuilder()
-            .setPages(allocationPages).setCount(ownAllocations).setSkipPattern(true).build()).getAllocationsList());
+        AllocatePagesReply own = memory(channels, grower).allocatePages(AllocatePagesRequest.newBuilder().setPages(allocationPages)
+            .setCount(ownAllocations).setSkipPattern(true).build());
+        List<PageAllocation> allocations = new ArrayList<>(own.getAllocationsList());
         int runBefore = ClusterMemory.longestFreeRun(cluster.memory(), ClusterMemory.collect(cluster.membership(), channels).values());
         int poolRunBefore = cluster.memory().ownership().longestFreeRun();
         MemoryManagerStatus before = cluster.manager().status();
@@ -166,62 +267,21 @@ final class BenchMemoryCommand implements Callable<Integer> {
         int poolRunAfter = cluster.memory().ownership().longestFreeRun();
         BlockInvariantScan.Report endScan = BlockInvariantScan.scan(cluster.memory(), cluster.membership(), cluster.regions(), channels);
 
-        Histogram without = LatencySummary.histogram();
-        Histogram with = LatencySummary.histogram();
-        for (PageAllocation allocation : allocations) {
-            (allocation.getBalloonStep() ? with : without).recordValue(Math.max(1, allocation.getLatencyNs()));
+        // reset: the grower gives back what it took, the shrinker frees its slices
+        int extra = cluster.memory().ownership().blocksOwnedBy(grower.getId()).size() - share;
+        if (extra > 0) {
+            memory(channels, grower).inflate(InflateRequest.newBuilder().setBlocks(extra).build());
         }
-        KernelStatus shrunk = cluster.status().getKernelsList().stream().filter(k -> k.getId() == shrinker.getId()).findFirst()
-            .orElse(shrinker);
-
-        long moved = after.getBlocksGranted() - before.getBlocksGranted();
-        long words = after.getWords() - before.getWords();
-        long asked = after.getBlocksAsked() - before.getBlocksAsked();
-        long released = after.getBlocksReleased() - before.getBlocksReleased();
-        LatencySummary withoutSummary = LatencySummary.of(without);
-        LatencySummary withSummary = LatencySummary.of(with);
-
-        ObjectNode root = StatusView.JSON.createObjectNode();
-        root.put("suite", "memory");
-        root.put("memory_bytes", cluster.memory().geometry().memoryBytes());
-        root.put("data_blocks", cluster.memory().geometry().dataBlocks());
-        root.put("pages_per_block", pagesPerBlock);
-        root.put("batch_blocks", batchBlocks);
-        root.put("grower", grower.getName());
-        root.put("shrinker", shrinker.getName());
-        root.put("grower_share_blocks", share);
-        root.put("grower_blocks_after", growerBlocks);
-        root.put("shrinker_blocks_after", shrinkerBlocks);
-        root.put("out_of_memory", grown.getOutOfMemory());
-        root.put("blocks_moved", moved);
-        root.put("mailbox_words", words);
-        root.put("words_per_block", moved == 0 ? 0.0 : round2((double) words / moved));
-        root.put("wants", after.getWants() - before.getWants());
-        root.put("nacks", after.getNacks() - before.getNacks());
-        root.put("pressure_moves", after.getPressureMoves() - before.getPressureMoves());
-        root.put("inflate_requests", after.getInflateRequests() - before.getInflateRequests());
-        root.put("blocks_asked", asked);
-        root.put("blocks_released", released);
-        root.put("reclaim_success_rate", asked == 0 ? 1.0 : round2((double) released / asked));
-        root.put("pages_moved", StatusView.counter(shrunk, MemoryCounters.PAGES_MOVED).orElse(0L));
-        root.put("blocks_emptied_by_moving", StatusView.counter(shrunk, MemoryCounters.BLOCKS_EMPTIED_BY_MOVING).orElse(0L));
-        root.put("shrinker_corrupt_allocations", corrupt);
-        ObjectNode runs = root.putObject("largest_free_run_blocks");
-        runs.put("before", runBefore);
-        runs.put("after", runAfter);
-        ObjectNode poolRuns = root.putObject("pool_longest_free_run_blocks");
-        poolRuns.put("before", poolRunBefore);
-        poolRuns.put("after", poolRunAfter);
-        ObjectNode latency = root.putObject("latency_us");
-        latency.set("without_balloon", withoutSummary.json());
-        latency.set("with_balloon", withSummary.json());
-        root.put("latency_ratio_p50", withoutSummary.p50() == 0 ? 0.0 : round2(withSummary.p50() / withoutSummary.p50()));
-        root.put("double_owned_blocks", duringScan.doubleOwnedBlocks() + endScan.doubleOwnedBlocks());
-        root.put("invariant_violations", duringScan.violations().size() + endScan.violations().size());
+        memory(channels, shrinker).freePages(FreePagesRequest.newBuilder().setAll(true).build());
         List<String> violations = new ArrayList<>(duringScan.violations());
         violations.addAll(endScan.violations());
-        root.putPOJO("violations", violations);
-        return root;
+        return new Round(allocations, before, after, runBefore, runAfter, poolRunBefore, poolRunAfter, growerBlocks, shrinkerBlocks,
+            grown.getOutOfMemory(), duringScan.doubleOwnedBlocks() + endScan.doubleOwnedBlocks(), violations, corrupt);
+    }
+
+    private static long counter(Coordinator cluster, KernelStatus kernel, String label) {
+        return cluster.status().getKernelsList().stream().filter(k -> k.getId() == kernel.getId()).findFirst()
+            .flatMap(k -> StatusView.counter(k, label)).orElse(0L);
     }
 
     private void print(ObjectNode r) {
@@ -235,9 +295,10 @@ final class BenchMemoryCommand implements Callable<Integer> {
             out.flush();
             return;
         }
-        out.printf(Locale.ROOT, "balloon pressure scenario: %s MiB, %d data blocks of %d pages, batches of %d block(s)%n",
-            r.get("memory_bytes").asLong() >> 20, r.get("data_blocks").asInt(), r.get("pages_per_block").asInt(), r.get("batch_blocks").asInt());
-        out.printf(Locale.ROOT, "%s grew from %d to %d blocks%s; %s shrank to %d%n", r.get("grower").asText(),
+        out.printf(Locale.ROOT, "balloon pressure scenario: %s MiB, %d data blocks of %d pages, batches of %d block(s), %d round(s) "
+                + "measured of %d%n", r.get("memory_bytes").asLong() >> 20, r.get("data_blocks").asInt(), r.get("pages_per_block").asInt(),
+            r.get("batch_blocks").asInt(), r.get("measured_rounds").asInt(), r.get("rounds").asInt());
+        out.printf(Locale.ROOT, "last round: %s grew from %d to %d blocks%s; %s shrank to %d%n", r.get("grower").asText(),
             r.get("grower_share_blocks").asInt(), r.get("grower_blocks_after").asInt(), r.get("out_of_memory").asText().isEmpty() ? ""
                 : " (then out of memory: " + r.get("out_of_memory").asText() + ")", r.get("shrinker").asText(),
             r.get("shrinker_blocks_after").asInt());
@@ -248,7 +309,8 @@ final class BenchMemoryCommand implements Callable<Integer> {
                 + "block(s); %d corrupt allocation(s) after the moves%n", r.get("blocks_released").asLong(), r.get("blocks_asked").asLong(),
             r.get("reclaim_success_rate").asDouble(), r.get("pages_moved").asLong(), r.get("blocks_emptied_by_moving").asLong(),
             r.get("shrinker_corrupt_allocations").asInt());
-        out.printf(Locale.ROOT, "largest run of adjacent free blocks: %d before the growth, %d after it was freed (pool alone: %d, %d)%n",
+        out.printf(Locale.ROOT, "largest run of adjacent free blocks (last round): %d before the growth, %d after it was freed (pool alone: "
+                + "%d, %d)%n",
             r.get("largest_free_run_blocks").get("before").asInt(), r.get("largest_free_run_blocks").get("after").asInt(),
             r.get("pool_longest_free_run_blocks").get("before").asInt(), r.get("pool_longest_free_run_blocks").get("after").asInt());
         List<String[]> rows = new ArrayList<>();

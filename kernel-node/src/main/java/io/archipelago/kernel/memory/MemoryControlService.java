@@ -5,6 +5,8 @@ import io.archipelago.control.proto.AllocatePagesRequest;
 import io.archipelago.control.proto.BlockUse;
 import io.archipelago.control.proto.FreePagesReply;
 import io.archipelago.control.proto.FreePagesRequest;
+import io.archipelago.control.proto.InflateReply;
+import io.archipelago.control.proto.InflateRequest;
 import io.archipelago.control.proto.KernelMemoryGrpc;
 import io.archipelago.control.proto.KernelMemoryInfo;
 import io.archipelago.control.proto.MemoryInfoRequest;
@@ -86,6 +88,16 @@ final class MemoryControlService extends KernelMemoryGrpc.KernelMemoryImplBase {
         List<String> corrupt = movable.verify();
         response.onNext(VerifyPagesReply.newBuilder().setAllocations(movable.allocations()).setPages(movable.pages())
             .addAllCorrupt(corrupt).build());
+        response.onCompleted();
+    }
+
+    @Override
+    public void inflate(InflateRequest request, StreamObserver<InflateReply> response) {
+        if (request.getBlocks() < 0) {
+            response.onError(Status.INVALID_ARGUMENT.withDescription("blocks must be >= 0, found " + request.getBlocks()).asRuntimeException());
+            return;
+        }
+        response.onNext(InflateReply.newBuilder().addAllReleased(service.balloon().inflate(request.getBlocks())).build());
         response.onCompleted();
     }
 
