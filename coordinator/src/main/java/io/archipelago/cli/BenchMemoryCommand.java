@@ -125,7 +125,7 @@ final class BenchMemoryCommand implements Callable<Integer> {
     /** What one round measured. */
     private record Round(List<PageAllocation> allocations, MemoryManagerStatus before, MemoryManagerStatus after, int runBefore,
                          int runAfter, int poolRunBefore, int poolRunAfter, int growerBlocks, int shrinkerBlocks, String outOfMemory,
-                         int doubleOwned, List<String> violations, int corrupt) {
+                         int doubleOwned, List<String> violations, int corrupt, String layoutBefore, String layoutGrown) {
     }
 
     private ObjectNode measure(Coordinator cluster, KernelChannels channels, PrintWriter progress, int rounds) {
@@ -206,6 +206,10 @@ final class BenchMemoryCommand implements Callable<Integer> {
         ObjectNode poolRuns = root.putObject("pool_longest_free_run_blocks");
         poolRuns.put("before", last.poolRunBefore());
         poolRuns.put("after", last.poolRunAfter());
+        ObjectNode layout = root.putObject("ownership_layout");
+        layout.put("legend", "one character per data block: the owner's kernel id (base 36), '.' the pool, 'R' retained");
+        layout.put("before_growth", last.layoutBefore());
+        layout.put("after_growth", last.layoutGrown());
         ObjectNode latency = root.putObject("latency_us");
         latency.set("without_balloon", withoutSummary.json());
         latency.set("with_balloon", withSummary.json());
@@ -248,6 +252,7 @@ final class BenchMemoryCommand implements Callable<Integer> {
         int poolRunBefore = cluster.memory().ownership().longestFreeRun();
         MemoryManagerStatus before = cluster.manager().status();
 
+        String layoutBefore = ClusterMemory.layout(cluster.memory());
         // 3. the grower needs half as much again
         int moreAllocations = share / 2 * pagesPerBlock / allocationPages;
         say(progress, "3. " + grower.getName() + " allocates " + moreAllocations + " x " + allocationPages + " pages more: balloon steps");
@@ -260,6 +265,7 @@ final class BenchMemoryCommand implements Callable<Integer> {
         int growerBlocks = cluster.memory().ownership().blocksOwnedBy(grower.getId()).size();
         int shrinkerBlocks = cluster.memory().ownership().blocksOwnedBy(shrinker.getId()).size();
 
+        String layoutGrown = ClusterMemory.layout(cluster.memory());
         // 4. the grower frees everything
         say(progress, "4. " + grower.getName() + " frees everything");
         memory(channels, grower).freePages(FreePagesRequest.newBuilder().setAll(true).build());
@@ -276,7 +282,8 @@ final class BenchMemoryCommand implements Callable<Integer> {
         List<String> violations = new ArrayList<>(duringScan.violations());
         violations.addAll(endScan.violations());
         return new Round(allocations, before, after, runBefore, runAfter, poolRunBefore, poolRunAfter, growerBlocks, shrinkerBlocks,
-            grown.getOutOfMemory(), duringScan.doubleOwnedBlocks() + endScan.doubleOwnedBlocks(), violations, corrupt);
+            grown.getOutOfMemory(), duringScan.doubleOwnedBlocks() + endScan.doubleOwnedBlocks(), violations, corrupt, layoutBefore,
+            layoutGrown);
     }
 
     private static long counter(Coordinator cluster, KernelStatus kernel, String label) {
@@ -313,6 +320,9 @@ final class BenchMemoryCommand implements Callable<Integer> {
                 + "%d, %d)%n",
             r.get("largest_free_run_blocks").get("before").asInt(), r.get("largest_free_run_blocks").get("after").asInt(),
             r.get("pool_longest_free_run_blocks").get("before").asInt(), r.get("pool_longest_free_run_blocks").get("after").asInt());
+        out.printf("block owners before the growth: %s%n", r.get("ownership_layout").get("before_growth").asText());
+        out.printf("block owners after the growth:  %s   (kernel id per block, '.' the pool)%n",
+            r.get("ownership_layout").get("after_growth").asText());
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"allocation latency (us)", "count", "p50", "p90", "p99", "max", "mean"});
         rows.add(row("without a balloon step", (ObjectNode) r.get("latency_us").get("without_balloon")));

@@ -57,4 +57,15 @@ public final class ClusterMemory {
         }
         return longest;
     }
+
+    /** Who owns each data block, one character per block: the kernel id in base 36, '.' the pool, 'R' retained. */
+    public static String layout(GlobalMemory memory) {
+        BlockOwnershipTable table = memory.ownership();
+        StringBuilder layout = new StringBuilder();
+        for (int block = table.firstDataBlock(); block < table.blockCount(); block++) {
+            int owner = table.owner(block);
+            layout.append(owner >= 0 ? owner < 36 ? Character.forDigit(owner, 36) : '#' : owner == BlockOwnershipTable.FREE ? '.' : 'R');
+        }
+        return layout.toString();
+    }
 }

@@ -75,7 +75,9 @@ public final class MetaLevelManager implements AutoCloseable {
     private final Map<Integer, Long> fenced = new HashMap<>();
     /** Per kernel: its allocation count when last seen, and when it last changed (for idleness). */
     private final Map<Integer, long[]> activity = new HashMap<>();
-    /** Donors that released nothing when asked, with their reclaimable-blocks probe then: not asked again until it changes. */
+    /** Where each kernel's probes are, for the incarnation found there. */
+    private final Map<Integer, KernelProbes.Source> probeSources = new HashMap<>();
+    /** Donors that released nothing when asked, with their activity then: not asked again until their allocator changes. */
     private final Map<Integer, Long> fruitless = new HashMap<>();
 
     public MetaLevelManager(BalloonPolicy policy, GlobalMemory memory, Membership membership, RegionRegistry regions, Mailbox mailbox) {
@@ -180,7 +182,7 @@ public final class MetaLevelManager implements AutoCloseable {
         }
         stats.blocksGranted.addAndGet(transferred);
         if (transferred > 0) {
-            LOG.info("balloon manager: {} block(s) to kernel {} ({} wanted{}): {}", transferred, record.get().getName(), wanted,
+            LOG.debug("balloon manager: {} block(s) to kernel {} ({} wanted{}): {}", transferred, record.get().getName(), wanted,
                 contiguous ? ", adjacent" : "", chosen);
         }
         return transferred;
@@ -191,36 +193,67 @@ public final class MetaLevelManager implements AutoCloseable {
         List<KernelProbes> donors = new ArrayList<>();
         for (KernelProbes probes : runningProbes()) {
             Long before = fruitless.get(probes.kernelId());
-            if (before != null && before == probes.reclaimableBlocks()) {
-                continue; // it released nothing last time and nothing changed since
+            if (before != null && before == probes.activity()) {
+                continue; // it released nothing last time and its allocator did nothing since
             }
             if (probes.kernelId() != requester && !underPressure(probes) && probes.spare(policy.keepFreeBlocks()) > 0) {
                 donors.add(probes);
             }
         }
         donors.sort(Comparator.comparingDouble((KernelProbes p) -> p.spare(policy.keepFreeBlocks()) * p.reclaimRate()).reversed());
+        List<Integer> requesterBlocks = table.blocksOwnedBy(requester);
         for (KernelProbes donor : donors) {
-            if (missing <= 0) {
-                return;
+            int spare = (int) Math.min(Integer.MAX_VALUE, donor.spare(policy.keepFreeBlocks()));
+            int near = nearest(requesterBlocks, table.blocksOwnedBy(donor.kernelId()));
+            while (missing > 0 && spare > 0) {
+                int ask = Math.min(BalloonPayload.MAX_INFLATE, Math.min(missing, spare));
+                int released = inflate(donor, ask, near);
+                missing -= released;
+                spare -= ask;
+                if (released < ask) {
+                    break;
+                }
             }
-            int ask = (int) Math.min(missing, donor.spare(policy.keepFreeBlocks()));
-            missing -= inflate(donor, ask);
         }
     }
 
-    /** One INFLATE exchange: returns the blocks the kernel released into the pool. */
-    private int inflate(KernelProbes donor, int blocks) {
+    /**
+     * The requester's block nearest to any of the donor's (so the donor gives the blocks that
+     * extend the requester's run), or -1 when either has none.
+     */
+    static int nearest(List<Integer> requesterBlocks, List<Integer> donorBlocks) {
+        // both in block order: one merge pass
+        int best = -1;
+        int bestDistance = Integer.MAX_VALUE;
+        int j = 0;
+        for (int mine : requesterBlocks) {
+            while (j < donorBlocks.size() && donorBlocks.get(j) < mine) {
+                j++;
+            }
+            for (int k = Math.max(0, j - 1); k <= Math.min(donorBlocks.size() - 1, j); k++) {
+                int distance = Math.abs(mine - donorBlocks.get(k));
+                if (distance < bestDistance) {
+                    bestDistance = distance;
+                    best = mine;
+                }
+            }
+        }
+        return best;
+    }
+
+    /** One INFLATE exchange (at most {@link BalloonPayload#MAX_INFLATE} blocks): returns the blocks the kernel released into the pool. */
+    private int inflate(KernelProbes donor, int blocks, int near) {
         stats.inflateRequests.incrementAndGet();
         stats.blocksAsked.addAndGet(blocks);
-        MailboxWord reply = exchange(donor.kernelId(), BalloonPayload.inflate(Math.min(blocks, BalloonPayload.MAX_COUNT)));
-        int released = reply != null && reply.type() == MailboxType.BALLOON_GRANT ? BalloonPayload.count(reply.payload()) : 0;
+        MailboxWord reply = exchange(donor.kernelId(), BalloonPayload.inflate(blocks, near));
+        int released = reply != null && reply.type() == MailboxType.BALLOON_GRANT ? BalloonPayload.granted(reply.payload()) : 0;
         stats.blocksReleased.addAndGet(released);
         if (released == 0) {
-            fruitless.put(donor.kernelId(), donor.reclaimableBlocks());
+            fruitless.put(donor.kernelId(), donor.activity());
         } else {
             fruitless.remove(donor.kernelId());
         }
-        LOG.info("balloon manager: asked kernel {} to inflate {} block(s): {} released", donor.name(), blocks, released);
+        LOG.debug("balloon manager: asked kernel {} to inflate {} block(s): {} released", donor.name(), blocks, released);
         return released;
     }
 
@@ -228,7 +261,7 @@ public final class MetaLevelManager implements AutoCloseable {
     private int deflate(int kernel, int blocks) {
         stats.deflateRequests.incrementAndGet();
         MailboxWord reply = exchange(kernel, BalloonPayload.deflate(Math.min(blocks, BalloonPayload.MAX_COUNT)));
-        return reply != null && reply.type() == MailboxType.BALLOON_GRANT ? BalloonPayload.count(reply.payload()) : 0;
+        return reply != null && reply.type() == MailboxType.BALLOON_GRANT ? BalloonPayload.granted(reply.payload()) : 0;
     }
 
     private MailboxWord exchange(int kernel, int payload) {
@@ -282,7 +315,7 @@ public final class MetaLevelManager implements AutoCloseable {
                 long[] seen = activity.get(probes.kernelId());
                 Long before = fruitless.get(probes.kernelId());
                 if (seen != null && now - seen[1] >= policy.idleAfter().toMillis() && !underPressure(probes)
-                    && probes.spare(policy.keepFreeBlocks()) > 0 && (before == null || before != probes.reclaimableBlocks())) {
+                    && probes.spare(policy.keepFreeBlocks()) > 0 && (before == null || before != probes.activity())) {
                     idle.add(probes);
                 }
             }
@@ -292,7 +325,8 @@ public final class MetaLevelManager implements AutoCloseable {
                 if (missing <= 0) {
                     break;
                 }
-                stats.idleReclaims.addAndGet(inflate(probes, (int) Math.min(missing, probes.spare(policy.keepFreeBlocks()))));
+                int ask = (int) Math.min(BalloonPayload.MAX_INFLATE, Math.min(missing, probes.spare(policy.keepFreeBlocks())));
+                stats.idleReclaims.addAndGet(inflate(probes, ask, -1));
             }
         }
         releaseRetained();
@@ -312,7 +346,15 @@ public final class MetaLevelManager implements AutoCloseable {
                 dead = null;
             }
             if (record.getState() == KernelState.RUNNING && dead == null) {
-                KernelProbes.read(memory.countersArea(record.getKernelId()), record).ifPresent(probes::add);
+                KernelProbes.Source source = probeSources.get(record.getKernelId());
+                if (source == null || source.incarnation() != record.getIncarnation()) {
+                    source = KernelProbes.Source.find(memory.countersArea(record.getKernelId()), record).orElse(null);
+                    if (source == null) {
+                        continue;
+                    }
+                    probeSources.put(record.getKernelId(), source);
+                }
+                probes.add(source.read(record));
             }
         }
         return probes;

@@ -12,12 +12,15 @@ package io.archipelago.interconnect.mailbox;
  *   2 2 2 2 1 1 1 1 1 1 1 1 1 1
  *   3 2 1 0 9 8 7 6 5 4 3 2 1 0 9 8 7 6 5 4 3 2 1 0
  *  +---+-+-----------+-------------------------------+
- *  |op |C| reserved  |         block count           |
- *  +---+-+-----------+-------------------------------+
- *   op  00 WANT     kernel -> manager: "give me `count` blocks" (C: they must be adjacent,
- *                   for an allocation larger than a block)
- *       01 INFLATE  manager -> kernel: "give `count` whole free blocks back to the pool"
- *       10 DEFLATE  manager -> kernel: "`count` blocks of the pool are yours now: take them"
+ *  |00 |C| reserved  |         block count           |  WANT     kernel -> manager: "give me `count` blocks"
+ *  +---+-+-----------+-------------------------------+           (C: adjacent ones, for an allocation larger than a block)
+ *  |01 |   count     |       near block (FFFF: none) |  INFLATE  manager -> kernel: "give up to `count` (1..63) whole
+ *  +---+-------------+-------------------------------+           free blocks back to the pool, those nearest `near` first"
+ *  |10 |  reserved   |         block count           |  DEFLATE  manager -> kernel: "`count` blocks of the pool are yours
+ *  +---+-------------+-------------------------------+           now: take them"
+ *
+ *  The near block lets the manager keep memory together: the requester's block nearest the
+ *  donor's, so the donor gives the blocks that extend the requester's run.
  *
  *  BALLOON_GRANT payload: the number of blocks granted (WANT), released into the pool (INFLATE)
  *  or taken into the allocator (DEFLATE), in bits 15..0.
@@ -64,8 +67,13 @@ public final class BalloonPayload {
 
     /** The largest block count a word carries. */
     public static final int MAX_COUNT = 0xFFFF;
+    /** The largest block count an INFLATE word carries (it carries a block number too). */
+    public static final int MAX_INFLATE = 0x3F;
+    /** "No near block" in an INFLATE word; also what blocks numbered from here up are sent as. */
+    public static final int NO_BLOCK = 0xFFFF;
     private static final int OP_SHIFT = 22;
     private static final int CONTIGUOUS_BIT = 1 << 21;
+    private static final int INFLATE_COUNT_SHIFT = 16;
 
     private BalloonPayload() {
     }
@@ -74,8 +82,22 @@ public final class BalloonPayload {
         return encode(Op.WANT, blocks) | (contiguous ? CONTIGUOUS_BIT : 0);
     }
 
-    public static int inflate(int blocks) {
-        return encode(Op.INFLATE, blocks);
+    /**
+     * @param near a block number to give the nearest blocks of first, or a negative number for none
+     *             (blocks numbered {@link #NO_BLOCK} and up cannot be named: none)
+     */
+    public static int inflate(int blocks, int near) {
+        if (blocks < 0 || blocks > MAX_INFLATE) {
+            throw new IllegalArgumentException("an INFLATE word carries 0 to " + MAX_INFLATE + " blocks, found " + blocks);
+        }
+        int hint = near < 0 || near >= NO_BLOCK ? NO_BLOCK : near;
+        return Op.INFLATE.ordinal() << OP_SHIFT | blocks << INFLATE_COUNT_SHIFT | hint;
+    }
+
+    /** The near block of an INFLATE payload, or -1 for none. */
+    public static int near(int payload) {
+        int hint = payload & NO_BLOCK;
+        return hint == NO_BLOCK ? -1 : hint;
     }
 
     public static int deflate(int blocks) {
@@ -96,7 +118,16 @@ public final class BalloonPayload {
         return Op.values()[code];
     }
 
+    /** The block count of a BALLOON_REQUEST payload (whatever its op) or of a GRANT. */
     public static int count(int payload) {
+        if ((payload >>> OP_SHIFT & 0b11) == Op.INFLATE.ordinal()) {
+            return payload >>> INFLATE_COUNT_SHIFT & MAX_INFLATE;
+        }
+        return payload & MAX_COUNT;
+    }
+
+    /** The block count of a GRANT payload. */
+    public static int granted(int payload) {
         return payload & MAX_COUNT;
     }
 
@@ -104,9 +135,11 @@ public final class BalloonPayload {
         return (payload & CONTIGUOUS_BIT) != 0;
     }
 
-    /** A payload as logs say it: "WANT 4 adjacent", "INFLATE 2". */
+    /** A payload as logs say it: "WANT 4 adjacent", "INFLATE 2 near 17". */
     public static String describe(int payload) {
-        return op(payload) + " " + count(payload) + (contiguous(payload) ? " adjacent" : "");
+        Op op = op(payload);
+        return op + " " + count(payload) + (op == Op.WANT && contiguous(payload) ? " adjacent" : "")
+            + (op == Op.INFLATE && near(payload) >= 0 ? " near " + near(payload) : "");
     }
 
     private static int encode(Op op, int blocks) {

@@ -101,17 +101,17 @@ final class BalloonDriver implements AutoCloseable {
         int sender = interrupt.sender();
         int sequence = interrupt.sequence();
         try {
-            worker.execute(() -> serve(sender, sequence, op, BalloonPayload.count(payload)));
+            worker.execute(() -> serve(sender, sequence, op, BalloonPayload.count(payload), BalloonPayload.near(payload)));
         } catch (RejectedExecutionException e) {
             interrupt.reply(MailboxType.NACK, BalloonPayload.Refusal.CLOSING.code());
         }
     }
 
     /** (driver thread) Inflates or deflates, then answers with the number of blocks that moved. */
-    private void serve(int sender, int sequence, BalloonPayload.Op op, int count) {
+    private void serve(int sender, int sequence, BalloonPayload.Op op, int count, int near) {
         int done;
         try {
-            done = op == BalloonPayload.Op.INFLATE ? inflate(count).size() : adopt();
+            done = op == BalloonPayload.Op.INFLATE ? inflate(count, near).size() : adopt();
         } catch (RuntimeException e) {
             LOG.warn("kernel {}: balloon {} {} failed", kernelName, op, count, e);
             done = 0;
@@ -126,13 +126,20 @@ final class BalloonDriver implements AutoCloseable {
 
     // ------------------------------------------------------------------ inflate
 
+    /** Inflates with no hint where the blocks are wanted. */
+    List<Integer> inflate(int wanted) {
+        return inflate(wanted, -1);
+    }
+
     /**
      * Gives up to {@code wanted} whole blocks back to the pool: wholly free ones first, then
-     * nearly free ones whose pages in use are movable (moved out first).
+     * nearly free ones whose pages in use are movable (moved out first); among equals, those
+     * nearest block {@code near} (the manager's hint: next to the kernel that needs them), or,
+     * without a hint, those next to the pool and the highest.
      *
      * @return the blocks now in the pool
      */
-    synchronized List<Integer> inflate(int wanted) {
+    synchronized List<Integer> inflate(int wanted, int near) {
         counters.inflateRequests.increment();
         counters.blocksAsked.add(wanted);
         List<Integer> released = new ArrayList<>();
@@ -148,18 +155,18 @@ final class BalloonDriver implements AutoCloseable {
                 boolean reclaimable = used == 0 || used == movablePages && used <= migrateMaxPages;
                 if (reclaimable) {
                     boolean nextToPool = neighbourFree(table, block - 1) || neighbourFree(table, block + 1);
-                    candidates.add(new Candidate(block, used, nextToPool));
+                    candidates.add(new Candidate(block, used, near < 0 ? 0 : Math.abs(block - near), nextToPool));
                 }
             }
         }
-        candidates.sort(Comparator.comparingInt(Candidate::used).thenComparing(Candidate::nextToPool, Comparator.reverseOrder())
-            .thenComparing(Candidate::block, Comparator.reverseOrder()));
+        candidates.sort(Comparator.comparingInt(Candidate::used).thenComparingInt(Candidate::distance)
+            .thenComparing(Candidate::nextToPool, Comparator.reverseOrder()).thenComparing(Candidate::block, Comparator.reverseOrder()));
         for (Candidate candidate : candidates) {
             if (released.size() >= wanted) {
                 break;
             }
             int block = candidate.block();
-            if (candidate.used() > 0 && !emptyByMoving(block)) {
+            if (candidate.used() > 0 && !emptyByMoving(block, farthestFrom(near))) {
                 continue;
             }
             if (!buddy.removeFreeBlock(block)) {
@@ -176,21 +183,38 @@ final class BalloonDriver implements AutoCloseable {
         }
         counters.blocksReleased.add(released.size());
         if (!released.isEmpty()) {
-            LOG.info("kernel {}: balloon inflated {} of {} block(s) asked into the pool: {}", kernelName, released.size(), wanted, released);
+            LOG.debug("kernel {}: balloon inflated {} of {} block(s) asked into the pool: {}", kernelName, released.size(), wanted, released);
         }
         refreshProbes();
         return released;
     }
 
+    /**
+     * Where to move pages to: with a hint, the kernel's block farthest from it (so the blocks the
+     * manager wants next, near the hint, do not fill up); without one, -1 (the lowest free pages).
+     */
+    private int farthestFrom(int near) {
+        if (near < 0) {
+            return -1;
+        }
+        List<Integer> blocks = buddy.blocks();
+        if (blocks.isEmpty()) {
+            return -1;
+        }
+        int low = blocks.getFirst();
+        int high = blocks.getLast();
+        return Math.abs(high - near) >= Math.abs(low - near) ? high : low;
+    }
+
     /** Moves the movable pages out of a block; true when it is then wholly free (isolated until removed). */
-    private boolean emptyByMoving(int block) {
+    private boolean emptyByMoving(int block, int toward) {
         synchronized (movable) {
             int used = buddy.usedPages(block);
             if (used == 0 || used != movable.movablePages(block) || used > migrateMaxPages) {
                 return used == 0;
             }
             buddy.isolate(block);
-            int moved = movable.moveOutOf(block);
+            int moved = movable.moveOutOf(block, toward);
             if (moved < 0 || buddy.usedPages(block) != 0) {
                 buddy.unisolate(block);
                 counters.migrationFailures.increment();
@@ -206,7 +230,7 @@ final class BalloonDriver implements AutoCloseable {
         return block >= table.firstDataBlock() && block < table.blockCount() && table.owner(block) == BlockOwnershipTable.FREE;
     }
 
-    private record Candidate(int block, int used, boolean nextToPool) {
+    private record Candidate(int block, int used, int distance, boolean nextToPool) {
     }
 
     // ------------------------------------------------------------------ deflate
@@ -222,7 +246,7 @@ final class BalloonDriver implements AutoCloseable {
         }
         counters.blocksDeflated.add(adopted);
         if (adopted > 0) {
-            LOG.info("kernel {}: balloon deflated {} block(s) into its allocator", kernelName, adopted);
+            LOG.debug("kernel {}: balloon deflated {} block(s) into its allocator", kernelName, adopted);
         }
         refreshProbes();
         return adopted;
@@ -269,7 +293,7 @@ final class BalloonDriver implements AutoCloseable {
             }
             return new Answer(0, 0, refusal, null);
         }
-        int granted = BalloonPayload.count(reply.payload());
+        int granted = BalloonPayload.granted(reply.payload());
         counters.blocksGranted.add(granted);
         return new Answer(granted, adopt(), null, null);
     }

@@ -91,13 +91,14 @@ final class MovablePages {
     }
 
     /**
-     * Moves every movable allocation with pages in {@code block} to pages elsewhere. The block
-     * must be isolated (so the new pages cannot land in it).
+     * Moves every movable allocation with pages in {@code block} to pages elsewhere, as near
+     * block {@code toward} as the free chunks allow (negative: the lowest). The block must be
+     * isolated (so the new pages cannot land in it).
      *
      * @return pages moved, or -1 when the kernel had no room elsewhere (whatever moved stays moved:
      *         every allocation is whole at all times)
      */
-    synchronized int moveOutOf(int block) {
+    synchronized int moveOutOf(int block, int toward) {
         if (!buddy.isolated(block)) {
             throw new IllegalStateException("block " + block + " must be isolated before its pages are moved out");
         }
@@ -111,7 +112,7 @@ final class MovablePages {
             }
             PageRun fresh;
             try {
-                fresh = buddy.allocatePages(old.pages());
+                fresh = buddy.allocatePages(old.pages(), toward);
             } catch (OutOfPagesException full) {
                 return -1;
             }

@@ -226,10 +226,19 @@ public final class BuddyPageAllocator implements PageAllocator {
      *                             blocks) is large enough: says what the kernel has
      */
     public synchronized PageRun allocatePages(long pages) {
+        return allocatePages(pages, -1);
+    }
+
+    /**
+     * Allocates {@code pages} contiguous pages, from the free chunk nearest block
+     * {@code nearBlock} rather than the lowest (the balloon driver moving pages away from the
+     * blocks it is about to give back); a negative {@code nearBlock} is the lowest.
+     */
+    public synchronized PageRun allocatePages(long pages, int nearBlock) {
         if (pages <= 0) {
             throw new IllegalArgumentException("an allocation is at least one page, found " + pages);
         }
-        int first = pages <= pagesPerBlock ? takeChunk((int) pages) : takeBlocks(pages);
+        int first = pages <= pagesPerBlock ? takeChunk((int) pages, nearBlock) : takeBlocks(pages);
         if (first < 0) {
             if (probes != null) {
                 probes.failures.increment();
@@ -247,8 +256,8 @@ public final class BuddyPageAllocator implements PageAllocator {
         return new PageRun((long) first * pageSize, pages, pageSize);
     }
 
-    /** Takes the lowest chunk of the smallest sufficient order, splits it, keeps {@code pages}, frees the tail. */
-    private int takeChunk(int pages) {
+    /** Takes the lowest (or nearest) chunk of the smallest sufficient order, splits it, keeps {@code pages}, frees the tail. */
+    private int takeChunk(int pages, int nearBlock) {
         int order = orderFor(pages);
         int from = order;
         while (from <= maxOrder && free[from].isEmpty()) {
@@ -257,7 +266,16 @@ public final class BuddyPageAllocator implements PageAllocator {
         if (from > maxOrder) {
             return -1;
         }
-        int first = free[from].pollFirst();
+        int first;
+        if (nearBlock < 0) {
+            first = free[from].pollFirst();
+        } else {
+            int target = firstPage(nearBlock);
+            Integer below = free[from].floor(target + pagesPerBlock - 1);
+            Integer above = free[from].ceiling(target);
+            first = below == null ? above : above == null ? below : target - below <= above - target ? below : above;
+            free[from].remove(first);
+        }
         freePages -= 1L << from;
         while (from > order) {
             from--;
