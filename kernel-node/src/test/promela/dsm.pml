@@ -8,12 +8,14 @@
  * page directory: (holder, version) per page, changed only by compare-and-set, so that exactly
  * one kernel wins every change of holder.
  *
- * A requester whose page is INVALID reads the directory:
+ * A requester whose page is INVALID becomes PENDING (until the page is VALID) and reads the directory:
  *   - no holder (or itself, after a restart): CAS the directory to itself, load from DRAM;
  *   - holder h: send GET_EXCLUSIVE(page) to h over the mailbox and wait for the answer:
  *       PUT_EXCLUSIVE   h wrote the page back, made it INVALID and moved the directory to us;
  *                       our interrupt handler loaded it and made it VALID;
- *       DSM_BUSY        h holds it but has not used it yet (or is itself waiting for it): retry;
+ *       (no answer yet) h holds it but has not used it once: h defers the request, and h's thread
+ *                       answers PUT_EXCLUSIVE right after its access;
+ *       DSM_BUSY        h is itself getting it (PENDING), or another requester already waits: retry;
  *       DSM_NOT_HOLDER  h does not hold it; if the directory still names h, h lost it (a restart):
  *                       CAS the directory from h to us and load the last written-back contents.
  * The holder's interrupt handler never blocks and never waits for a normal thread: accesses are
@@ -27,9 +29,9 @@
  *
  * Runs (2-core machine, 24 GiB):
  *   spin -a -DACCESSES=1 dsm.pml; gcc -w -O2 -DSAFETY -DNOCLAIM -o pan pan.c; ./pan -m100000
- *       exhaustive, 1.8 million states, 4 s                                  (CI, DsmModelCheckTest)
+ *       exhaustive, 2.6 million states, 3 s                                  (CI, DsmModelCheckTest)
  *   spin -a -DACCESSES=1 dsm.pml; gcc -w -O2 -DNFAIR=4 -DCOLLAPSE -o pan pan.c; ./pan -a -f -m500000
- *       liveness under weak fairness, 1.9 million states, 31 s               (CI, DsmModelCheckTest)
+ *       liveness under weak fairness, 2.6 million states, 34 s               (CI, DsmModelCheckTest)
  *   spin -a -DP=1 -DACCESSES=2 dsm.pml; gcc -w -O2 -DSAFETY -DNOCLAIM -o pan pan.c; ./pan -m200000
  *       exhaustive, 30 million states, 75 s, 6 GB                            (by hand)
  */
@@ -68,6 +70,8 @@ byte newest[P];
 byte state[N * P];
 bool used[N * P];
 byte copy[N * P];
+/* a GET_EXCLUSIVE the holder could not answer yet (page not used once): the requester, or NONE */
+byte deferredFrom[N * P];
 byte done;
 
 inline load(k, p) {
@@ -97,7 +101,7 @@ handle:
     if
     :: m == GET_EXCLUSIVE ->
         if
-        :: atomic { state[at(k, p)] == VALID && used[at(k, p)] ->
+        :: atomic { state[at(k, p)] == VALID && used[at(k, p)] && deferredFrom[at(k, p)] == NONE ->
                /* revoke: write back, invalidate, move the directory to the requester */
                dram[p] = copy[at(k, p)];
                state[at(k, p)] = INVALID;
@@ -110,7 +114,11 @@ handle:
            :: moved -> mailbox[k * N + from]!PUT_EXCLUSIVE, p
            :: else -> mailbox[k * N + from]!DSM_NOT_HOLDER, p
            fi
-        :: (state[at(k, p)] == VALID && !used[at(k, p)]) || state[at(k, p)] == PENDING ->
+        :: atomic { (state[at(k, p)] == PENDING || (state[at(k, p)] == VALID && !used[at(k, p)])) && deferredFrom[at(k, p)] == NONE ->
+               /* not used once yet, or being obtained here: defer; this kernel's thread answers after its access */
+               deferredFrom[at(k, p)] = from
+           }
+        :: (state[at(k, p)] == PENDING || state[at(k, p)] == VALID) && deferredFrom[at(k, p)] != NONE ->
            mailbox[k * N + from]!DSM_BUSY, p
         :: state[at(k, p)] == INVALID ->
            mailbox[k * N + from]!DSM_NOT_HOLDER, p
@@ -131,9 +139,9 @@ handle:
 }
 
 proctype Requester(byte k) {
-    byte p, h, v, n, q;
+    byte p, h, v, n, q, r;
     mtype m;
-    bool accessed;
+    bool accessed, moved;
     n = 0;
     do
     :: n < ACCESSES ->
@@ -154,10 +162,32 @@ proctype Requester(byte k) {
                 fi
             };
             if
-            :: accessed -> skip
+            :: accessed ->
+                /* the access made the page used: answer a deferred GET_EXCLUSIVE from this thread */
+                atomic {
+                    if
+                    :: deferredFrom[at(k, p)] != NONE ->
+                        r = deferredFrom[at(k, p)];
+                        deferredFrom[at(k, p)] = NONE;
+                        dram[p] = copy[at(k, p)];
+                        state[at(k, p)] = INVALID;
+                        if
+                        :: holder[p] == k -> holder[p] = r; version[p]++; moved = true
+                        :: else -> moved = false
+                        fi
+                    :: else -> r = NONE
+                    fi
+                };
+                if
+                :: r != NONE && moved -> mailbox[k * N + r]!PUT_EXCLUSIVE, p
+                :: r != NONE && !moved -> mailbox[k * N + r]!DSM_NOT_HOLDER, p
+                :: else -> skip
+                fi
             :: else ->
                 if
                 :: h == NONE || h == k ->
+                    /* the requester is PENDING from its first attempt until the page is VALID */
+                    state[at(k, p)] = PENDING;
                     atomic {
                         if
                         :: holder[p] == h && version[p] == v ->
@@ -172,10 +202,9 @@ proctype Requester(byte k) {
                     assert(q == p);
                     if
                     :: m == PUT_EXCLUSIVE -> assert(state[at(k, p)] == VALID)
-                    :: m == DSM_BUSY -> state[at(k, p)] = INVALID
+                    :: m == DSM_BUSY -> skip   /* still PENDING: retry */
                     :: m == DSM_NOT_HOLDER ->
                         atomic {
-                            state[at(k, p)] = INVALID;
                             if
                             :: holder[p] == h && version[p] == v ->
                                 holder[p] = k; version[p]++; load(k, p); checkSingleHolder(p)
@@ -197,6 +226,9 @@ init {
     atomic {
         for (i : 0 .. P - 1) {
             holder[i] = NONE
+        }
+        for (i : 0 .. N * P - 1) {
+            deferredFrom[i] = NONE
         }
         for (i : 0 .. N - 1) {
             run Handler(i);

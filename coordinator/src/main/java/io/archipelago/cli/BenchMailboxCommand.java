@@ -134,12 +134,23 @@ final class BenchMailboxCommand implements Callable<Integer> {
         if (io != null) {
             kernelOptions.add("-Darchipelago.mailbox.io=" + io);
         }
-        try (Target target = cluster != null ? Target.running(clusterDirectory()) : Target.temporary(transport == null ? "tcp" : transport,
-            fifoDepth, kernelOptions, this::say)) {
+        try (BenchTarget target = cluster != null ? BenchTarget.running(clusterDirectory()) : temporary(kernelOptions)) {
             ObjectNode result = measure(target, measured, warm, words);
             print(result);
         }
         return 0;
+    }
+
+    private BenchTarget temporary(List<String> kernelOptions) {
+        String socket = transport == null ? "tcp" : transport;
+        ClusterConfig defaults = ClusterConfig.k2Default().withCluster("bench").withMailbox(socket, fifoDepth);
+        List<String> jvmOptions = new ArrayList<>(defaults.kernelJvmOptions());
+        jvmOptions.addAll(kernelOptions);
+        ClusterConfig config = new ClusterConfig(defaults.cluster(), defaults.memory(), defaults.islands(), defaults.controlHost(),
+            defaults.controlPort(), defaults.mailboxTransport(), defaults.fifoDepth(), defaults.launch(), defaults.heartbeatInterval(),
+            defaults.deadAfter(), jvmOptions);
+        return BenchTarget.temporary(config, "mailbox over " + socket + ", FIFO depth " + fifoDepth
+            + (kernelOptions.isEmpty() ? "" : ", " + String.join(" ", kernelOptions)), this::say);
     }
 
     private ClusterDirectory clusterDirectory() {
@@ -153,7 +164,7 @@ final class BenchMailboxCommand implements Callable<Integer> {
         }
     }
 
-    private ObjectNode measure(Target target, int measured, int warm, int words) {
+    private ObjectNode measure(BenchTarget target, int measured, int warm, int words) {
         List<KernelStatus> running = target.status().getKernelsList().stream().filter(k -> k.getState().equals("RUNNING"))
             .sorted(Comparator.comparingInt(KernelStatus::getId)).toList();
         if (running.size() < 2) {
@@ -201,7 +212,7 @@ final class BenchMailboxCommand implements Callable<Integer> {
         }
     }
 
-    private ObjectNode report(Target target, KernelStatus from, KernelStatus to, MailboxPingReply first, int measured, int warm,
+    private ObjectNode report(BenchTarget target, KernelStatus from, KernelStatus to, MailboxPingReply first, int measured, int warm,
                               Histogram mailbox, Histogram requester, Histogram baseline, MailboxStreamReply stream, int words,
                               long baselineStreamNs) {
         LatencySummary mailboxRtt = LatencySummary.of(mailbox);
@@ -328,147 +339,5 @@ final class BenchMailboxCommand implements Callable<Integer> {
 
     private static String fmt2(double value) {
         return String.format(Locale.ROOT, "%.2f", value);
-    }
-
-    /** The cluster measured: a temporary one this command boots, or a running one. */
-    private interface Target extends AutoCloseable {
-
-        ClusterStatus status();
-
-        ClusterSecret secret();
-
-        boolean temporary();
-
-        /** A private directory for the baseline's socket. */
-        Path scratch();
-
-        default Path java() {
-            return Path.of(System.getProperty("java.home"), "bin", "java");
-        }
-
-        default String classPath() {
-            return System.getProperty("java.class.path");
-        }
-
-        /** The baseline processes run with the kernels' JVM options, so both sides are alike. */
-        default List<String> jvmOptions() {
-            List<String> options = new ArrayList<>(CoordinatorContext.defaultJvmOptions());
-            options.addAll(ClusterConfig.k2Default().kernelJvmOptions());
-            return options;
-        }
-
-        @Override
-        void close();
-
-        static Target temporary(String transport, int fifoDepth, List<String> kernelOptions, java.util.function.Consumer<String> say) {
-            Path root = scratchRoot();
-            ClusterConfig defaults = ClusterConfig.k2Default().withCluster("bench").withMailbox(transport, fifoDepth);
-            List<String> jvmOptions = new ArrayList<>(defaults.kernelJvmOptions());
-            jvmOptions.addAll(kernelOptions);
-            ClusterConfig config = new ClusterConfig(defaults.cluster(), defaults.memory(), defaults.islands(), defaults.controlHost(),
-                defaults.controlPort(), defaults.mailboxTransport(), defaults.fifoDepth(), defaults.launch(), defaults.heartbeatInterval(),
-                defaults.deadAfter(), jvmOptions);
-            say.accept("booting a temporary cluster (" + config.totalKernels() + " kernel processes, mailbox over " + transport
-                + ", FIFO depth " + fifoDepth + (kernelOptions.isEmpty() ? "" : ", " + String.join(" ", kernelOptions)) + ") in " + root);
-            Coordinator coordinator;
-            try {
-                coordinator = Coordinator.start(new CoordinatorContext().config(config).root(root));
-            } catch (RuntimeException e) {
-                deleteRecursively(root);
-                throw e;
-            }
-            return new Target() {
-                @Override
-                public ClusterStatus status() {
-                    return coordinator.status();
-                }
-
-                @Override
-                public ClusterSecret secret() {
-                    return coordinator.secret();
-                }
-
-                @Override
-                public boolean temporary() {
-                    return true;
-                }
-
-                @Override
-                public Path scratch() {
-                    return root;
-                }
-
-                @Override
-                public void close() {
-                    try {
-                        coordinator.shutdown(Duration.ofSeconds(5));
-                    } finally {
-                        deleteRecursively(root);
-                    }
-                }
-            };
-        }
-
-        static Target running(ClusterDirectory directory) {
-            ControlClient client = ControlClient.connect(directory);
-            ClusterSecret secret;
-            try {
-                secret = ClusterSecret.readFrom(directory.secretFile());
-            } catch (RuntimeException e) {
-                client.close();
-                throw new CliException("cannot read the secret of cluster '" + directory.clusterName() + "': " + e.getMessage());
-            }
-            Path scratch = scratchRoot();
-            return new Target() {
-                @Override
-                public ClusterStatus status() {
-                    return client.status();
-                }
-
-                @Override
-                public ClusterSecret secret() {
-                    return secret;
-                }
-
-                @Override
-                public boolean temporary() {
-                    return false;
-                }
-
-                @Override
-                public Path scratch() {
-                    return scratch;
-                }
-
-                @Override
-                public void close() {
-                    client.close();
-                    deleteRecursively(scratch);
-                }
-            };
-        }
-
-        private static Path scratchRoot() {
-            try {
-                Path shm = Path.of("/dev/shm");
-                Path parent = Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
-                return Files.createTempDirectory(parent, "archipelago-bench-");
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot create a temporary directory for the benchmark: " + e.getMessage(), e);
-            }
-        }
-
-        private static void deleteRecursively(Path root) {
-            if (!Files.exists(root)) {
-                return;
-            }
-            try (Stream<Path> paths = Files.walk(root)) {
-                for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(path);
-                }
-            } catch (IOException e) {
-                System.err.println("bench mailbox: cannot remove " + root + ": " + e.getMessage());
-            }
-        }
     }
 }

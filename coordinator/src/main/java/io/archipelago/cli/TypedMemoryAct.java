@@ -62,10 +62,14 @@ final class TypedMemoryAct implements DemoAct {
             TypedMemoryControlBlockingStub b = stub(cluster, other.name(), channels);
             out.printf(Locale.ROOT, "struct task_struct (kernel-structs.h) is %d bytes on %s and %d bytes on %s.%n",
                 creatorModel.layoutEngine().record(task).size(), creatorModel, otherModel.layoutEngine().record(task).size(), otherModel);
+            // Kernels of different coherence domains share a region only if the DSM keeps it coherent.
+            boolean acrossDomains = !creator.island().coherenceDomain().equals(other.island().coherenceDomain());
             RegionInfo region = a.createRegion(CreateRegionRequest.newBuilder().setName(REGION).setHeader(header)
-                .setHeaderName("kernel-structs.h").setType("task_struct").setCount(8).build());
-            out.printf(Locale.ROOT, "%s (%s) creates '%s': %d x %s in its own layout, %d bytes at global address 0x%x%n", creator.name(),
-                creatorModel, REGION, region.getCount(), region.getType(), region.getBytes(), region.getGlobalAddress());
+                .setHeaderName("kernel-structs.h").setType("task_struct").setCount(8).setSoftwareCoherent(acrossDomains).build());
+            out.printf(Locale.ROOT, "%s (%s) creates '%s': %d x %s in its own layout, %d bytes at global address 0x%x, %s-coherent%s%n",
+                creator.name(), creatorModel, REGION, region.getCount(), region.getType(), region.getBytes(), region.getGlobalAddress(),
+                region.getCoherence().toLowerCase(Locale.ROOT), acrossDomains ? " (the kernels are in coherence domains "
+                    + creator.island().coherenceDomain() + " and " + other.island().coherenceDomain() + ")" : "");
             a.attachRegion(AttachRegionRequest.newBuilder().setName(REGION).setView(VIEW).build());
             write(a, 1, integer("pid", 1), integer("comm[0]", 'i'), integer("comm[1]", 'n'), integer("comm[2]", 'i'), integer("comm[3]", 't'),
                 integer("nvcsw", 3_000_000_000L), integer("se.vruntime", 1L << 40));
@@ -80,11 +84,13 @@ final class TypedMemoryAct implements DemoAct {
             write(b, 1, integer("prio", 120), integer("nvcsw", seen.getFields(5).getInteger() + 1));
             out.printf("%s writes prio 120 and nvcsw + 1, in %s's layout%n", other.name(), creatorModel);
             FieldsReply back = read(a, 1, "prio", "nvcsw");
-            out.printf("%s sees prio %d, nvcsw %d: the data never moved nor was converted%n%n", creator.name(), back.getFields(0).getInteger(),
+            out.printf("%s sees prio %d, nvcsw %d: the data was never converted%n%n", creator.name(), back.getFields(0).getInteger(),
                 back.getFields(1).getInteger());
             RegionsCommand.printTable(a.listRegions(ListRegionsRequest.getDefaultInstance()), out);
-            out.println("(every region is hardware-coherent for now: the emulated interconnect is coherent; the DSM will make regions "
-                + "that span coherence domains software-coherent)");
+            out.println(acrossDomains
+                ? "(software-coherent: each kernel reads and writes its private copy of the pages it holds; the DSM moves them, "
+                    + "and the data stays in the creator's format)"
+                : "(hardware-coherent: the kernels share one coherence domain and read and write global memory directly)");
         } finally {
             channels.forEach(ManagedChannel::shutdownNow);
         }

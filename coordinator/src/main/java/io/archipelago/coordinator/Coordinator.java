@@ -310,7 +310,10 @@ public final class Coordinator implements AutoCloseable {
             long lastSign = area.incarnation() == record.getIncarnation() ? Math.max(area.heartbeatMs(), record.getStartedAtMs())
                 : record.getStartedAtMs();
             long silence = now - lastSign;
-            if (silence > deadAfter) {
+            // A booting JVM (class loading, first compilations) can starve its heartbeat thread on a busy machine: it gets the
+            // boot timeout; a RUNNING kernel gets dead-after. A launched kernel that exits is DEAD at once either way.
+            long limit = state == KernelState.BOOTING ? Math.max(deadAfter, context.bootTimeout().toMillis()) : deadAfter;
+            if (silence > limit) {
                 if (process != null && process.pid() == record.getPid() && process.alive()) {
                     // fence it first: a kernel declared dead must not come back by itself, nor use the blocks taken back from it
                     process.process().destroyForcibly();
@@ -320,7 +323,7 @@ public final class Coordinator implements AutoCloseable {
                         Thread.currentThread().interrupt();
                     }
                 }
-                declareDead(record, "no heartbeat for " + silence + " ms (limit " + deadAfter + " ms)");
+                declareDead(record, "no heartbeat for " + silence + " ms (limit " + limit + " ms)");
             }
         }
     }

@@ -44,6 +44,10 @@ public final class KernelChannels implements AutoCloseable {
         return KernelMailboxGrpc.newBlockingStub(channel(control)).withMaxInboundMessageSize(MAX_MESSAGE_BYTES);
     }
 
+    public io.archipelago.control.proto.DsmControlGrpc.DsmControlBlockingStub dsm(String control) {
+        return io.archipelago.control.proto.DsmControlGrpc.newBlockingStub(channel(control)).withMaxInboundMessageSize(MAX_MESSAGE_BYTES);
+    }
+
     /** A kernel's page allocator and movable pages (independent memory services). */
     public io.archipelago.control.proto.KernelMemoryGrpc.KernelMemoryBlockingStub memory(String control) {
         return io.archipelago.control.proto.KernelMemoryGrpc.newBlockingStub(channel(control)).withMaxInboundMessageSize(MAX_MESSAGE_BYTES);

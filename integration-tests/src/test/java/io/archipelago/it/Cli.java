@@ -12,9 +12,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the {@code archipelago} CLI as its own JVM process, the way a user does, with a deadline. */
-final class Cli {
+public final class Cli {
 
-    record Result(int exitCode, String out, String err) {
+    public record Result(int exitCode, String out, String err) {
         @Override
         public String toString() {
             return "exit " + exitCode + "\n--- stdout\n" + out + "--- stderr\n" + err;
@@ -24,7 +24,7 @@ final class Cli {
     private Cli() {
     }
 
-    static List<String> javaCommand(String mainClass) {
+    public static List<String> javaCommand(String mainClass) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(CoordinatorContext.defaultJvmOptions());
@@ -35,7 +35,7 @@ final class Cli {
         return command;
     }
 
-    static Result run(Duration timeout, String... args) {
+    public static Result run(Duration timeout, String... args) {
         List<String> command = javaCommand(Archipelago.class.getName());
         command.addAll(List.of(args));
         try {

@@ -194,8 +194,9 @@ public final class Kernel implements AutoCloseable {
      * The kernel's services, in start order. Each capability adds its service here; services
      * are closed in reverse order.
      */
-    private static List<KernelService> serviceList() {
+    private List<KernelService> serviceList() {
         return List.of(new io.archipelago.kernel.mailbox.MailboxService(), new io.archipelago.kernel.memory.MemoryService(),
+            new io.archipelago.kernel.dsm.DsmService(context.dsmTimeout()),
             new io.archipelago.kernel.typed.TypedMemoryService());
     }
 

@@ -38,6 +38,7 @@ public final class KernelContext {
     public static final String INITIAL_BLOCKS_PROP = "archipelago.memory.initial-blocks";
     public static final String MIGRATE_MAX_PAGES_PROP = "archipelago.balloon.migrate-max-pages";
     public static final String BALLOON_TIMEOUT_PROP = "archipelago.balloon.request-timeout-ms";
+    public static final String DSM_TIMEOUT_PROP = "archipelago.dsm.timeout-ms";
 
     public static final String DEFAULT_CLUSTER = "k2";
     /** A kernel id of -1 asks the kernel to claim the lowest free id (containers scaled by docker-compose). */
@@ -77,6 +78,7 @@ public final class KernelContext {
     private int initialBlocks = Integer.getInteger(INITIAL_BLOCKS_PROP, EVEN_SHARE);
     private int migrateMaxPages = Integer.getInteger(MIGRATE_MAX_PAGES_PROP, DEFAULT_MIGRATE_MAX_PAGES);
     private Duration balloonRequestTimeout = Duration.ofMillis(Long.getLong(BALLOON_TIMEOUT_PROP, DEFAULT_BALLOON_TIMEOUT.toMillis()));
+    private Duration dsmTimeout = Duration.ofMillis(Long.getLong(DSM_TIMEOUT_PROP, 10_000L));
 
     private boolean concluded;
     private DataModel resolvedDataModel;
@@ -133,6 +135,9 @@ public final class KernelContext {
         }
         if (heartbeatInterval.isNegative() || heartbeatInterval.isZero() || heartbeatInterval.toMillis() > 10_000) {
             problems.add("heartbeat interval: expected 1 to 10000 ms, found " + heartbeatInterval.toMillis() + " ms");
+        }
+        if (dsmTimeout.toMillis() < 1 || dsmTimeout.toMinutes() > 10) {
+            problems.add("dsm timeout: expected 1 ms to 10 min, found " + dsmTimeout.toMillis() + " ms");
         }
         if (attachTimeout.isNegative()) {
             problems.add("attach timeout: expected >= 0 ms, found " + attachTimeout.toMillis() + " ms");
@@ -354,6 +359,16 @@ public final class KernelContext {
 
     public KernelContext attachTimeout(Duration attachTimeout) {
         this.attachTimeout = attachTimeout;
+        return this;
+    }
+
+    /** How long an access to a software-coherent page may wait for the page before it fails. */
+    public Duration dsmTimeout() {
+        return dsmTimeout;
+    }
+
+    public KernelContext dsmTimeout(Duration dsmTimeout) {
+        this.dsmTimeout = dsmTimeout;
         return this;
     }
 

@@ -83,6 +83,9 @@ public final class KernelMain implements Callable<Integer> {
     @Option(names = "--attach-timeout-ms", description = "How long to wait for the cluster's files to appear (default: ${DEFAULT-VALUE}).")
     long attachTimeoutMs = KernelContext.DEFAULT_ATTACH_TIMEOUT.toMillis();
 
+    @Option(names = "--dsm-timeout-ms", description = "How long an access to a software-coherent page may wait for it (default: ${DEFAULT-VALUE}).")
+    long dsmTimeoutMs = 10_000;
+
     @Option(names = "--watch-pid", paramLabel = "PID", description = "Stop when this process (the launcher) exits; -1 = never (default: ${DEFAULT-VALUE}).")
     long watchPid = -1;
 
@@ -125,6 +128,7 @@ public final class KernelMain implements Callable<Integer> {
             .controlPort(controlPort)
             .heartbeatInterval(Duration.ofMillis(heartbeatMs))
             .attachTimeout(Duration.ofMillis(attachTimeoutMs))
+            .dsmTimeout(Duration.ofMillis(dsmTimeoutMs))
             .watchPid(watchPid)
             .initialBlocks(initialBlocks)
             .migrateMaxPages(migrateMaxPages)

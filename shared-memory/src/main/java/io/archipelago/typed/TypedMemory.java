@@ -1,6 +1,7 @@
 package io.archipelago.typed;
 
 import io.archipelago.memory.GlobalMemory;
+import io.archipelago.typed.access.AccessGuard;
 import io.archipelago.typed.access.AccessorFactory;
 import io.archipelago.typed.access.RegionBinding;
 import io.archipelago.typed.access.ViewFactory;
@@ -38,16 +39,24 @@ import java.util.regex.Pattern;
  * format check and accessors generated for the region's layout ({@link #attach}), shared
  * global variables ({@link #global}), and checked pointer dereference ({@link #dereference}).
  * <p>
- * Every region is hardware-coherent for now: the kernels that share it are in one coherence
- * domain (the DSM issue adds software-coherent regions across domains).
+ * A region is hardware-coherent (plain loads and stores in global memory, attachable only from
+ * its creator's coherence domain) or software-coherent (K2's DSM keeps it coherent across
+ * domains: accessors work on the kernel's private copy, through the {@link SoftwareCoherence}
+ * guard; code using the region does not change).
  */
 public final class TypedMemory {
 
     /** The kernel using typed memory: who creates and attaches, in which data model. */
-    public record Identity(int kernelId, String kernelName, long incarnation, DataModel dataModel) {
+    public record Identity(int kernelId, String kernelName, long incarnation, DataModel dataModel, String coherenceDomain) {
         public Identity {
             Objects.requireNonNull(kernelName, "kernelName");
             Objects.requireNonNull(dataModel, "dataModel");
+            Objects.requireNonNull(coherenceDomain, "coherenceDomain");
+        }
+
+        /** A kernel in the default coherence domain "a". */
+        public Identity(int kernelId, String kernelName, long incarnation, DataModel dataModel) {
+            this(kernelId, kernelName, incarnation, dataModel, "a");
         }
     }
 
@@ -62,6 +71,7 @@ public final class TypedMemory {
     private final Identity self;
     private final PageAllocator allocator;
     private final Duration creationWait;
+    private volatile SoftwareCoherence softwareCoherence;
     private final Map<String, TypedRegion<?>> attached = new ConcurrentHashMap<>();
     /** READY regions this kernel has seen, by global address, for pointer checks. */
     private final java.util.TreeMap<Long, Contract> byAddress = new java.util.TreeMap<>();
@@ -102,6 +112,11 @@ public final class TypedMemory {
             .toList();
     }
 
+    /** Lets this kernel create and attach software-coherent regions, kept coherent by {@code dsm}. */
+    public void useSoftwareCoherence(SoftwareCoherence dsm) {
+        this.softwareCoherence = Objects.requireNonNull(dsm, "dsm");
+    }
+
     public Identity self() {
         return self;
     }
@@ -125,8 +140,17 @@ public final class TypedMemory {
      * @throws RegionException.Exists if the name is taken (even by a create racing this one)
      */
     public <T> TypedRegion<T> create(String name, Class<T> view, long count, ArrayLayout arrangement, Consumer<TypedRegion<T>> initialise) {
+        return create(name, view, count, arrangement, Coherence.HARDWARE, initialise);
+    }
+
+    /**
+     * Creates a region with the given coherence: {@link Coherence#HARDWARE} for kernels of this
+     * kernel's coherence domain, {@link Coherence#SOFTWARE} to share it across domains (the DSM).
+     */
+    public <T> TypedRegion<T> create(String name, Class<T> view, long count, ArrayLayout arrangement, Coherence coherence,
+                                     Consumer<TypedRegion<T>> initialise) {
         TypedInterface typed = TypedInterface.of(view);
-        Contract contract = create(name, typed.record(), count, arrangement, RegionKind.ARRAY, region -> {
+        Contract contract = create(name, typed.record(), count, arrangement, coherence, RegionKind.ARRAY, region -> {
             TypedRegion<T> typedRegion = open(region, view, Access.GENERATED);
             initialise.accept(typedRegion);
         });
@@ -135,10 +159,23 @@ public final class TypedMemory {
 
     /** Creates a region of a struct described by a header (see {@link io.archipelago.typed.header.HeaderParser}). */
     public Contract create(String name, RecordType type, long count, ArrayLayout arrangement) {
-        return create(name, type, count, arrangement, RegionKind.ARRAY, contract -> { });
+        return create(name, type, count, arrangement, Coherence.HARDWARE);
     }
 
-    private Contract create(String name, RecordType type, long count, ArrayLayout arrangement, RegionKind kind, Consumer<Contract> initialise) {
+    /** Creates a region of a struct described by a header, with the given coherence. */
+    public Contract create(String name, RecordType type, long count, ArrayLayout arrangement, Coherence coherence) {
+        return create(name, type, count, arrangement, coherence, RegionKind.ARRAY, contract -> { });
+    }
+
+    private Contract create(String name, RecordType type, long count, ArrayLayout arrangement, Coherence coherence, RegionKind kind,
+                            Consumer<Contract> initialise) {
+        if (coherence != Coherence.HARDWARE && coherence != Coherence.SOFTWARE) {
+            throw new IllegalArgumentException("region '" + name + "': coherence is HARDWARE or SOFTWARE, found " + coherence);
+        }
+        if (coherence == Coherence.SOFTWARE && softwareCoherence == null) {
+            throw new RegionException("region '" + name + "': kernel " + self.kernelName() + " runs no DSM, so it cannot create a "
+                + "software-coherent region");
+        }
         checkName(name);
         if (count < 1) {
             throw new IllegalArgumentException("region '" + name + "' needs at least one element, found " + count);
@@ -162,7 +199,8 @@ public final class TypedMemory {
             .setLayout(ContractCodec.encode(layout))
             .setArrayLayout(arrangement == ArrayLayout.STRUCT_OF_ARRAYS ? ArrayLayout.STRUCT_OF_ARRAYS : ArrayLayout.ARRAY_OF_STRUCTS)
             .setCount(count)
-            .setCoherence(Coherence.HARDWARE)
+            .setCoherence(coherence)
+            .setCreatorDomain(self.coherenceDomain())
             .setKind(kind)
             .setState(RegionState.CREATING)
             .setCreatorKernel(self.kernelId())
@@ -194,6 +232,9 @@ public final class TypedMemory {
         }
         try {
             memory.segment().asSlice(pages.offset(), pages.bytes()).fill((byte) 0);
+            if (coherence == Coherence.SOFTWARE) {
+                forgetHolders(pages);
+            }
             initialise.accept(creating);
             return registry.update(name, c -> c.toBuilder().setState(RegionState.READY).build()).orElseThrow(() ->
                 new RegionException("region '" + name + "' vanished from the registry while kernel " + self.kernelName() + " created it"));
@@ -201,6 +242,17 @@ public final class TypedMemory {
             registry.release(name, self.kernelId(), self.incarnation());
             allocator.free(pages);
             throw e;
+        }
+    }
+
+    /** A new software-coherent region starts with DRAM current: no kernel holds any of its pages. */
+    private void forgetHolders(PageRun pages) {
+        long first = memory.pageFrame(pages.offset());
+        for (long frame = first; frame < first + pages.pages(); frame++) {
+            io.archipelago.memory.PageDirectory.Entry entry = memory.pageDirectory().read(frame);
+            while (entry.held() && !memory.pageDirectory().transfer(entry, io.archipelago.memory.PageDirectory.NO_HOLDER)) {
+                entry = memory.pageDirectory().read(frame);
+            }
         }
     }
 
@@ -283,15 +335,33 @@ public final class TypedMemory {
                 + typed.tag() + ", the region holds " + layout.cName());
         }
         FormatCheck.check(typed, layout, description);
-        if (contract.getCoherence() != Coherence.HARDWARE) {
-            throw new RegionException(description + " is " + contract.getCoherence() + "-coherent: software coherence comes with the DSM");
-        }
         Location location = contract.getLocation();
-        MemorySegment segment = memory.segment().asSlice(location.getOffset(), location.getBytes());
+        MemorySegment segment;
+        AccessGuard guard;
+        if (contract.getCoherence() == Coherence.SOFTWARE) {
+            SoftwareCoherence dsm = softwareCoherence;
+            if (dsm == null) {
+                throw new RegionException("cannot attach " + description + ": it is software-coherent and kernel " + self.kernelName()
+                    + " runs no DSM");
+            }
+            SoftwareCoherence.CoherentView coherent = dsm.open(contract);
+            segment = coherent.cache();
+            guard = coherent.guard();
+        } else {
+            String domain = contract.getCreatorDomain();
+            if (!domain.isEmpty() && !domain.equals(self.coherenceDomain())) {
+                throw new RegionException("cannot attach " + description + " on kernel " + self.kernelName() + ": it is hardware-coherent in "
+                    + "coherence domain " + domain + " (its creator " + contract.getCreatorName() + "'s), and this kernel is in domain "
+                    + self.coherenceDomain() + ", which shares no cache coherence with it; create the region with SOFTWARE coherence "
+                    + "(the DSM) to share it across domains");
+            }
+            segment = memory.segment().asSlice(location.getOffset(), location.getBytes());
+            guard = null;
+        }
         RegionBinding binding = binding(contract);
         ViewFactory<T> views = access == Access.INTERPRETED
-            ? AccessorFactory.interpreted(view, layout, segment, binding, null)
-            : AccessorFactory.generated(view, layout, segment, binding, null);
+            ? AccessorFactory.interpreted(view, layout, segment, binding, guard)
+            : AccessorFactory.generated(view, layout, segment, binding, guard);
         AccessorKind kind;
         if (access == Access.INTERPRETED) {
             kind = AccessorKind.INTERPRETED;
@@ -301,7 +371,7 @@ public final class TypedMemory {
                 && layout.equals(self.dataModel().layoutEngine().layout(ContractCodec.decode(contract.getType())));
             kind = nativeLayout ? AccessorKind.NATIVE : AccessorKind.MORPHED;
         }
-        return new TypedRegion<>(contract, view, layout, segment, binding, views, kind);
+        return new TypedRegion<>(contract, view, layout, segment, binding, views, kind, guard);
     }
 
     private static RegionBinding binding(Contract contract) {
@@ -322,10 +392,15 @@ public final class TypedMemory {
      * variable; all see it under the same name. Returns a view of it.
      */
     public <T> T global(String name, Class<T> view) {
+        return global(name, view, Coherence.HARDWARE);
+    }
+
+    /** A shared global variable with the given coherence (SOFTWARE to share it across coherence domains). */
+    public <T> T global(String name, Class<T> view, Coherence coherence) {
         Optional<Contract> existing = registry.get(name);
         if (existing.isEmpty()) {
             try {
-                create(name, TypedInterface.of(view).record(), 1, ArrayLayout.ARRAY_OF_STRUCTS, RegionKind.GLOBAL_VARIABLE, c -> { });
+                create(name, TypedInterface.of(view).record(), 1, ArrayLayout.ARRAY_OF_STRUCTS, coherence, RegionKind.GLOBAL_VARIABLE, c -> { });
             } catch (RegionException.Exists raced) {
                 // another kernel declared it first: attach theirs
             }

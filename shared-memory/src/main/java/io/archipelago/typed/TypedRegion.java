@@ -31,9 +31,11 @@ public final class TypedRegion<T> {
     private final RegionBinding binding;
     private final ViewFactory<T> views;
     private final AccessorKind accessor;
+    private final io.archipelago.typed.access.AccessGuard guard;
+    private final java.util.concurrent.locks.ReentrantLock[] localLocks;
 
     TypedRegion(Contract contract, Class<T> view, RecordLayout layout, MemorySegment memory, RegionBinding binding, ViewFactory<T> views,
-                AccessorKind accessor) {
+                AccessorKind accessor, io.archipelago.typed.access.AccessGuard guard) {
         this.contract = contract;
         this.view = view;
         this.layout = layout;
@@ -41,6 +43,11 @@ public final class TypedRegion<T> {
         this.binding = binding;
         this.views = views;
         this.accessor = accessor;
+        this.guard = guard;
+        this.localLocks = guard == null ? new java.util.concurrent.locks.ReentrantLock[64] : null;
+        if (localLocks != null) {
+            java.util.Arrays.setAll(localLocks, i -> new java.util.concurrent.locks.ReentrantLock());
+        }
     }
 
     public String name() {
@@ -89,13 +96,48 @@ public final class TypedRegion<T> {
         views.moveTo(element, index);
     }
 
+    /**
+     * Runs {@code body} on element {@code index} with the element held exclusively, so that a
+     * read-modify-write in it is atomic. On a software-coherent region the element's pages stay
+     * VALID in this kernel and no other kernel can take them until {@code body} returns, and this
+     * kernel's exclusive sections over them run one at a time: atomic across the cluster. On a
+     * hardware-coherent region the sections of this kernel's threads run one at a time; other
+     * kernels are not excluded (on coherent hardware that takes atomic instructions).
+     */
+    public <R> R exclusive(long index, java.util.function.Function<? super T, R> body) {
+        binding.checkElement(index);
+        if (structOfArrays()) {
+            throw new UnsupportedOperationException("exclusive sections need an array-of-structs region; '" + name()
+                + "' is struct of arrays");
+        }
+        T element = at(index);
+        long offset = index * binding.elementSize();
+        if (guard != null) {
+            try (io.archipelago.typed.access.AccessGuard.Section section = guard.exclusive(offset, binding.elementSize())) {
+                return body.apply(element);
+            }
+        }
+        java.util.concurrent.locks.ReentrantLock lock = localLocks[(int) Math.floorMod(index, (long) localLocks.length)];
+        lock.lock();
+        try {
+            return body.apply(element);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Software-coherent (kept coherent by the DSM) or hardware-coherent. */
+    public boolean softwareCoherent() {
+        return guard != null;
+    }
+
     /** The global-memory address of element {@code index}: what a pointer to it holds. */
     public long addressOf(long index) {
         binding.checkElement(index);
         return binding.addressOf(index);
     }
 
-    /** The region's bytes in global memory. */
+    /** The region's bytes: in global memory, or for a software-coherent region this kernel's private copy of them. */
     public MemorySegment memory() {
         return memory;
     }

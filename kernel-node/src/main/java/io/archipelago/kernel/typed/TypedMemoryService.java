@@ -59,9 +59,11 @@ public final class TypedMemoryService implements KernelService {
         this.registry = RegionRegistry.open(kernel.context().clusterDirectory().regionsFile());
         // pages come from the kernel's page allocator (buddy allocator + balloon driver)
         this.typed = TypedMemory.forKernel(kernel.memory(), registry,
-            new TypedMemory.Identity(kernel.id(), kernel.name(), kernel.incarnation(), kernel.context().dataModel()),
+            new TypedMemory.Identity(kernel.id(), kernel.name(), kernel.incarnation(), kernel.context().dataModel(),
+                kernel.context().coherenceDomain()),
             kernel.service(MemoryService.class).orElseThrow(() -> new IllegalStateException("typed memory needs the memory service"))
                 .allocator());
+        kernel.service(io.archipelago.kernel.dsm.DsmService.class).ifPresent(typed::useSoftwareCoherence);
         this.created = kernel.counters().counter("typed.regions.created");
         this.attached = kernel.counters().counter("typed.regions.attached");
     }
@@ -111,13 +113,15 @@ public final class TypedMemoryService implements KernelService {
             answer(response, () -> {
                 ArrayLayout arrangement = request.getStructOfArrays() ? ArrayLayout.STRUCT_OF_ARRAYS : ArrayLayout.ARRAY_OF_STRUCTS;
                 Contract contract;
+                io.archipelago.typed.proto.Coherence coherence = request.getSoftwareCoherent()
+                    ? io.archipelago.typed.proto.Coherence.SOFTWARE : io.archipelago.typed.proto.Coherence.HARDWARE;
                 if (!request.getView().isEmpty()) {
-                    contract = typed.create(request.getName(), view(request.getView()), request.getCount(), arrangement, r -> { })
+                    contract = typed.create(request.getName(), view(request.getView()), request.getCount(), arrangement, coherence, r -> { })
                         .contract();
                 } else {
                     String source = request.getHeaderName().isEmpty() ? "header" : request.getHeaderName();
                     var type = HeaderParser.parse(source, request.getHeader()).record(request.getType());
-                    contract = typed.create(request.getName(), type, request.getCount(), arrangement);
+                    contract = typed.create(request.getName(), type, request.getCount(), arrangement, coherence);
                 }
                 created.increment();
                 LOG.info("kernel {} created region '{}': {} x {} ({} bytes at 0x{})", kernel.name(), contract.getName(), contract.getCount(),

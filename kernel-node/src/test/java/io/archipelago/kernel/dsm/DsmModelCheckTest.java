@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Model-checks the DSM protocol ({@code src/test/promela/dsm.pml}: 3 kernels, 2 pages, mailbox
- * queues of depth 4, one access per requester: exhaustive, about 1.8 million states) with spin:
+ * queues of depth 4, one access per requester: exhaustive, about 2.6 million states) with spin:
  * safety (at most one VALID holder per page, no lost update, no deadlock) and liveness (with weak
  * fairness, every requester completes its accesses). Deeper runs (more accesses) are in the
  * model's header; they take minutes and gigabytes, so CI runs this configuration.

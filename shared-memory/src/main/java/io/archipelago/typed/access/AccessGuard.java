@@ -1,18 +1,45 @@
 package io.archipelago.typed.access;
 
 /**
- * A check run before every access of a <em>software-coherent</em> region: the hook the DSM
- * (K2's two-state protocol) plugs into. {@code offset} is the byte offset of the access in the
- * region, {@code width} its size in bytes; the guard faults the page in (a
- * {@code GetExclusive} exchange over the mailbox) before the access proceeds, or throws.
+ * The page check around every access of a <em>software-coherent</em> region: the hook the DSM
+ * (K2's two-state protocol) plugs into, the emulated page table. {@code offset} is the byte
+ * offset of the access in the region, {@code width} its size in bytes.
  * <p>
- * Hardware-coherent regions have no guard, and their accessors are generated without the call
+ * {@link #enter} makes the page(s) VALID for this kernel, faulting them in (a
+ * {@code GetExclusive} exchange over the mailbox) when they are INVALID, and pins them: the
+ * holder's interrupt handler does not give a page away while an access is in flight.
+ * {@link #exit} unpins. Every {@code enter} is followed by exactly one {@code exit}, and nothing
+ * that can throw runs between them in a generated accessor (values are converted and
+ * range-checked before {@code enter}).
+ * <p>
+ * Hardware-coherent regions have no guard, and their accessors are generated without the calls
  * at all (a different class per coherence, see {@link AccessorFactory}): the DSM costs
  * hardware-coherent regions nothing.
  */
 public interface AccessGuard {
 
-    void beforeRead(long offset, int width);
+    /**
+     * Before an access: the page(s) of {@code [offset, offset + width)} are VALID for this kernel
+     * and pinned when this returns.
+     *
+     * @throws RuntimeException (the DSM's own) when a page cannot be obtained before its deadline
+     */
+    void enter(long offset, int width, boolean write);
 
-    void beforeWrite(long offset, int width);
+    /** After the access that {@link #enter} admitted. */
+    void exit(long offset, int width);
+
+    /**
+     * Holds {@code [offset, offset + length)} exclusively until the section closes: its pages
+     * stay VALID here and no other kernel can take them, and the sections of this kernel's
+     * threads over the same pages run one at a time. A read-modify-write inside a section is
+     * atomic across the cluster.
+     */
+    Section exclusive(long offset, long length);
+
+    /** An exclusive section; closing it lets the pages go. */
+    interface Section extends AutoCloseable {
+        @Override
+        void close();
+    }
 }

@@ -50,11 +50,14 @@ import java.util.function.Function;
  * A getter of member {@code m} with indices {@code i, j} compiles to, in effect,
  * <pre>
  *   long off = base + OFFSET(m) + checkIndex(i, LEN0) * STRIDE0 + checkIndex(j, LEN1) * STRIDE1;
- *   [guard.beforeRead(off, WIDTH);]                         // software-coherent variant only
- *   return narrow(widen(segment.get(LAYOUT(m), off)));      // LAYOUT: width and byte order
+ *   [guard.enter(off, WIDTH, false);]                       // software-coherent variant only
+ *   v = segment.get(LAYOUT(m), off);                        // LAYOUT: width and byte order
+ *   [guard.exit(off, WIDTH);]
+ *   return narrow(widen(v));
  * </pre>
- * The software-coherence variant (for the DSM) differs only by the guard call: a separate class,
- * so hardware-coherent accessors never see it.
+ * A setter converts and range-checks the value first, then enters, stores, exits: nothing that
+ * can throw runs between enter and exit. The software-coherence variant (for the DSM) differs
+ * only by the guard calls: a separate class, so hardware-coherent accessors never see them.
  */
 final class AccessorGenerator {
 
@@ -73,7 +76,8 @@ final class AccessorGenerator {
     private static final MethodTypeDesc NESTED_INVOKE = MethodTypeDesc.of(CD_ACCESSOR, CD_SEGMENT, CD_long, CD_long, CD_BINDING, CD_GUARD);
     private static final MethodTypeDesc CHECK_RANGE = MethodTypeDesc.of(CD_long, CD_long, CD_long, CD_long, CD_String);
     private static final MethodTypeDesc CHECK_INDEX = MethodTypeDesc.of(CD_long, CD_long, CD_long, CD_String);
-    private static final MethodTypeDesc GUARD = MethodTypeDesc.of(CD_void, CD_long, CD_int);
+    private static final MethodTypeDesc GUARD_ENTER = MethodTypeDesc.of(CD_void, CD_long, CD_int, CD_boolean);
+    private static final MethodTypeDesc GUARD_EXIT = MethodTypeDesc.of(CD_void, CD_long, CD_int);
 
     /** One accessor class to generate. */
     record Spec(Class<?> view, RecordLayout layout, long[] columnOffsets, long[] columnStrides, boolean software, boolean nested) {
@@ -194,7 +198,8 @@ final class AccessorGenerator {
         return layout;
     }
 
-    private void guard(CodeBuilder code, int offsetSlot, long width, boolean write) {
+    /** guard.enter(off, WIDTH, write): software-coherent variant only; operands already on the stack stay there. */
+    private void enter(CodeBuilder code, int offsetSlot, long width, boolean write) {
         if (!spec.software()) {
             return;
         }
@@ -202,7 +207,20 @@ final class AccessorGenerator {
         code.getfield(CD_ACCESSOR, "guard", CD_GUARD);
         code.lload(offsetSlot);
         code.loadConstant((int) width);
-        code.invokeinterface(CD_GUARD, write ? "beforeWrite" : "beforeRead", GUARD);
+        code.loadConstant(write ? 1 : 0);
+        code.invokeinterface(CD_GUARD, "enter", GUARD_ENTER);
+    }
+
+    /** guard.exit(off, WIDTH), right after the single load or store that enter admitted. */
+    private void exit(CodeBuilder code, int offsetSlot, long width) {
+        if (!spec.software()) {
+            return;
+        }
+        code.aload(0);
+        code.getfield(CD_ACCESSOR, "guard", CD_GUARD);
+        code.lload(offsetSlot);
+        code.loadConstant((int) width);
+        code.invokeinterface(CD_GUARD, "exit", GUARD_EXIT);
     }
 
     private void getter(CodeBuilder code, Property property, MemberLocator.Located located) {
@@ -227,14 +245,16 @@ final class AccessorGenerator {
                 code.areturn();
             }
             case ScalarLayout scalar -> {
-                guard(code, offset, scalar.width(), false);
+                enter(code, offset, scalar.width(), false);
                 load(code, offset, scalar.kind(), scalar.width(), scalar.order());
+                exit(code, offset, scalar.width());
                 readConvert(code, scalar.kind(), scalar.width(), property.javaKind(), what);
                 code.return_(TypeKind.from(property.getter().getReturnType()));
             }
             case PointerLayout pointer -> {
-                guard(code, offset, pointer.width(), false);
+                enter(code, offset, pointer.width(), false);
                 load(code, offset, ValueKind.UNSIGNED, pointer.width(), pointer.order());
+                exit(code, offset, pointer.width());
                 widen(code, ValueKind.UNSIGNED, pointer.width());
                 code.lreturn();
             }
@@ -249,18 +269,18 @@ final class AccessorGenerator {
         int valueSlot = code.parameterSlot(property.setter().getParameterCount() - 1);
         switch (element) {
             case ScalarLayout scalar -> {
-                guard(code, offset, scalar.width(), true);
                 code.aload(0);
                 code.getfield(CD_ACCESSOR, "segment", CD_SEGMENT);
                 code.loadConstant(constant(valueLayout(scalar.kind(), scalar.width(), scalar.order()), layoutDesc(scalar.kind(), scalar.width())));
                 code.lload(offset);
                 writeConvert(code, valueSlot, scalar.kind(), scalar.width(), property.javaKind(), what);
+                enter(code, offset, scalar.width(), true); // after the conversion, which may throw
                 code.invokeinterface(CD_SEGMENT, "set", MethodTypeDesc.of(CD_void, layoutDesc(scalar.kind(), scalar.width()), CD_long,
                     carrier(scalar.kind(), scalar.width())));
+                exit(code, offset, scalar.width());
                 code.return_();
             }
             case PointerLayout pointer -> {
-                guard(code, offset, pointer.width(), true);
                 code.aload(0);
                 code.getfield(CD_ACCESSOR, "segment", CD_SEGMENT);
                 code.loadConstant(constant(valueLayout(ValueKind.UNSIGNED, pointer.width(), pointer.order()),
@@ -270,8 +290,10 @@ final class AccessorGenerator {
                 long[] range = Conversions.pointerRange(pointer.width());
                 checkRange(code, range, what, "checkWrite");
                 narrow(code, ValueKind.UNSIGNED, pointer.width());
+                enter(code, offset, pointer.width(), true); // after the range check, which may throw
                 code.invokeinterface(CD_SEGMENT, "set", MethodTypeDesc.of(CD_void, layoutDesc(ValueKind.UNSIGNED, pointer.width()), CD_long,
                     carrier(ValueKind.UNSIGNED, pointer.width())));
+                exit(code, offset, pointer.width());
                 code.return_();
             }
             default -> throw new IllegalStateException("no setter for " + what);

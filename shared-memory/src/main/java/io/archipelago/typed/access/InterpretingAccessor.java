@@ -142,35 +142,55 @@ final class InterpretingAccessor implements InvocationHandler {
             case ScalarLayout scalar -> {
                 String what = Conversions.describe(layout.cName(), property.member(), scalar);
                 if (setter) {
-                    if (guard != null) {
-                        guard.beforeWrite(offset, scalar.width());
+                    enter(offset, scalar.width(), true);
+                    try {
+                        write(scalar, offset, args[args.length - 1], property.javaKind(), what);
+                    } finally {
+                        exit(offset, scalar.width());
                     }
-                    write(scalar, offset, args[args.length - 1], property.javaKind(), what);
                     yield null;
                 }
-                if (guard != null) {
-                    guard.beforeRead(offset, scalar.width());
+                enter(offset, scalar.width(), false);
+                try {
+                    yield read(scalar, offset, property.javaKind(), what);
+                } finally {
+                    exit(offset, scalar.width());
                 }
-                yield read(scalar, offset, property.javaKind(), what);
             }
             case PointerLayout pointer -> {
                 String what = Conversions.describe(layout.cName(), property.member(), pointer);
                 if (setter) {
-                    if (guard != null) {
-                        guard.beforeWrite(offset, pointer.width());
-                    }
                     long[] range = Conversions.pointerRange(pointer.width());
                     long value = Conversions.checkWrite((Long) args[args.length - 1], range[0], range[1], what);
-                    storeInteger(pointer.width(), pointer.order(), offset, value);
+                    enter(offset, pointer.width(), true);
+                    try {
+                        storeInteger(pointer.width(), pointer.order(), offset, value);
+                    } finally {
+                        exit(offset, pointer.width());
+                    }
                     yield null;
                 }
-                if (guard != null) {
-                    guard.beforeRead(offset, pointer.width());
+                enter(offset, pointer.width(), false);
+                try {
+                    yield loadInteger(ValueKind.UNSIGNED, pointer.width(), pointer.order(), offset);
+                } finally {
+                    exit(offset, pointer.width());
                 }
-                yield loadInteger(ValueKind.UNSIGNED, pointer.width(), pointer.order(), offset);
             }
             case ArrayLayout array -> throw new IllegalStateException("member '" + property.member() + "' has more dimensions than indices");
         };
+    }
+
+    private void enter(long offset, int width, boolean write) {
+        if (guard != null) {
+            guard.enter(offset, width, write);
+        }
+    }
+
+    private void exit(long offset, int width) {
+        if (guard != null) {
+            guard.exit(offset, width);
+        }
     }
 
     private static boolean isTypedObjectMethod(Method method) {

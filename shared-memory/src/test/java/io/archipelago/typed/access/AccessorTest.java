@@ -143,18 +143,23 @@ class AccessorTest {
     }
 
     @Test
-    void softwareCoherentAccessorsCallTheGuardBeforeEveryAccessAndHardwareOnesHaveNoGuard() {
+    void softwareCoherentAccessorsEnterAndExitTheGuardAroundEveryAccessAndHardwareOnesHaveNoGuard() {
         RecordLayout layout = layout(DataModel.X86_64);
         List<String> calls = new java.util.ArrayList<>();
         AccessGuard guard = new AccessGuard() {
             @Override
-            public void beforeRead(long offset, int width) {
-                calls.add("read " + offset + "/" + width);
+            public void enter(long offset, int width, boolean write) {
+                calls.add((write ? "write " : "read ") + offset + "/" + width);
             }
 
             @Override
-            public void beforeWrite(long offset, int width) {
-                calls.add("write " + offset + "/" + width);
+            public void exit(long offset, int width) {
+                calls.add("exit " + offset + "/" + width);
+            }
+
+            @Override
+            public Section exclusive(long offset, long length) {
+                throw new UnsupportedOperationException();
             }
         };
         try (Arena arena = Arena.ofConfined()) {
@@ -168,8 +173,14 @@ class AccessorTest {
                 probe.i(5);
                 probe.i();
                 probe.pair().a();
-                assertThat(calls).containsExactly("write " + i + "/4", "read " + i + "/4",
-                    "read " + (layout.size() + layout.member("pair").orElseThrow().offset()) + "/8");
+                long pair = layout.size() + layout.member("pair").orElseThrow().offset();
+                assertThat(calls).containsExactly("write " + i + "/4", "exit " + i + "/4", "read " + i + "/4", "exit " + i + "/4",
+                    "read " + pair + "/8", "exit " + pair + "/8");
+                // A value that does not fit is refused before the guard is entered: no enter without exit.
+                calls.clear();
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> probe.ui(-1L)).hasMessageContaining("-1");
+                assertThat(calls.stream().filter(c -> c.startsWith("write")).count())
+                    .isEqualTo(calls.stream().filter(c -> c.startsWith("exit")).count());
             }
             Probe hardware = AccessorFactory.generated(Probe.class, layout, segment, binding, null).view(1);
             Probe software = AccessorFactory.generated(Probe.class, layout, segment, binding, guard).view(1);

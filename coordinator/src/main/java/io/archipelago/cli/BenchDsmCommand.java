@@ -1,0 +1,354 @@
+package io.archipelago.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.archipelago.bench.LatencySummary;
+import io.archipelago.control.proto.DsmAccessReply;
+import io.archipelago.control.proto.DsmAccessRequest;
+import io.archipelago.control.proto.DsmIncrementRequest;
+import io.archipelago.control.proto.DsmOpenRequest;
+import io.archipelago.control.proto.DsmTransferReply;
+import io.archipelago.control.proto.DsmTransferRequest;
+import io.archipelago.control.proto.DsmWorkloadReply;
+import io.archipelago.control.proto.FieldValue;
+import io.archipelago.control.proto.FieldsRequest;
+import io.archipelago.control.proto.KernelStatus;
+import io.archipelago.control.proto.MailboxPingReply;
+import io.archipelago.control.proto.MailboxPingRequest;
+import io.archipelago.control.proto.TypedMemoryControlGrpc;
+import io.archipelago.coordinator.KernelChannels;
+import io.archipelago.coordinator.config.ClusterConfig;
+import io.archipelago.directory.ClusterDirectory;
+import io.grpc.StatusRuntimeException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code archipelago bench dsm}: the software DSM's page transfer (fault to page usable) between
+ * two kernel processes in different coherence domains, against the mailbox round trip between
+ * the same kernels measured in the same run; page ping-pong throughput; and a counter contended
+ * by every kernel, checked for lost updates.
+ */
+@Command(name = "dsm", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, sortOptions = false,
+    header = "DSM page transfer and throughput between kernels in different coherence domains, against the mailbox round trip.",
+    description = {
+        "Boots a temporary cluster (K2's two kernels: strong x86_64 in domain a, weak armv7 in domain b) unless --cluster names "
+            + "a running one, creates a software-coherent region, then measures in interleaved rounds:",
+        "  transfer   the two kernels write one cell in turn, one write at a time (each driven by a control call), so every "
+            + "write faults: the access is timed where it happens, from the fault to the page being usable (GET_EXCLUSIVE, "
+            + "write-back, directory, PUT_EXCLUSIVE, load);",
+        "  ping-pong  the two kernels write the cell in turn as fast as they can, polling for their turn: page transfers per "
+            + "second, and the faulting accesses timed under that contention;",
+        "  mailbox    PING/PONG round trips between the same kernels from a kernel thread (the path a DSM request takes: a "
+            + "kernel thread asks, the peer's interrupt context answers): one at a time, each right after a transfer and driven "
+            + "the same way (the baseline of the transfers), and back to back (the baseline of the ping-pong).",
+        "transfer_over_mailbox_rtt = transfer p50 / mailbox p50 (target <= 2.0). transfers_per_s counts the page transfers of the "
+            + "ping-pong. Then every kernel's threads increment one contended counter with exclusive read-modify-writes: "
+            + "lost_updates = expected - final value (target 0)."})
+final class BenchDsmCommand implements Callable<Integer> {
+
+    static final double TARGET_RATIO = 2.0;
+    private static final String REGION = "bench-dsm";
+
+    @Option(names = "--json", description = "Print JSON: {\"transfer_us\": {\"p50\", \"p99\", ...}, \"mailbox_rtt_us\": {\"p50\", ...}, "
+        + "\"transfer_over_mailbox_rtt\", \"transfers_per_s\", \"lost_updates\", ...}.")
+    boolean json;
+
+    @Option(names = "--transfers", paramLabel = "N", description = "Page transfers timed one at a time (default: 5000; --quick: 1000).")
+    Integer transfers;
+
+    @Option(names = "--pingpong-writes", paramLabel = "N", description = "Writes each kernel makes in the ping-pong (default: 20000; --quick: 3000).")
+    Integer pingPongWrites;
+
+    @Option(names = "--round-trips", paramLabel = "N", description = "Mailbox round trips measured (default: 20000; --quick: 3000).")
+    Integer roundTrips;
+
+    @Option(names = "--rounds", paramLabel = "N", description = "Interleaved rounds (default: ${DEFAULT-VALUE}).")
+    int rounds = 5;
+
+    @Option(names = "--increments", paramLabel = "N", description = "Increments per thread of the contended counter (default: 2000; --quick: 300).")
+    Integer increments;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Threads per kernel on the contended counter (default: ${DEFAULT-VALUE}).")
+    int threads = 2;
+
+    @Option(names = "--quick", description = "A CI smoke run: fewer transfers (well under a minute).")
+    boolean quick;
+
+    @Option(names = "--cluster", paramLabel = "NAME", description = "Measure this running cluster instead of a temporary one (its first two "
+        + "RUNNING kernels; every RUNNING kernel for the counter).")
+    String cluster;
+
+    @Option(names = "--home", paramLabel = "DIR", description = "Parent of cluster directories, for --cluster (default: $ARCHIPELAGO_HOME, "
+        + "else /dev/shm/archipelago).")
+    Path home;
+
+    @Spec
+    CommandSpec spec;
+
+    private int lockstepTransfers;
+
+    @Override
+    public Integer call() throws Exception {
+        int writes = pingPongWrites != null ? pingPongWrites : quick ? 3_000 : 20_000;
+        lockstepTransfers = transfers != null ? transfers : quick ? 1_000 : 5_000;
+        int pings = roundTrips != null ? roundTrips : quick ? 3_000 : 20_000;
+        int perThread = increments != null ? increments : quick ? 300 : 2_000;
+        if (rounds < 1 || writes < rounds || pings < rounds || lockstepTransfers < rounds || perThread < 1 || threads < 1) {
+            throw new CliException("expected --rounds >= 1, --transfers, --pingpong-writes and --round-trips >= --rounds, --increments >= 1 "
+                + "and --threads >= 1");
+        }
+        try (BenchTarget target = cluster != null
+            ? BenchTarget.running(ClusterDirectory.under(home != null ? home : ClusterDirectory.defaultRoot(), cluster))
+            : BenchTarget.temporary(ClusterConfig.k2Default().withCluster("bench-dsm"), "software-coherent region across domains a and b",
+                this::say)) {
+            print(measure(target, writes, pings, perThread));
+        }
+        return 0;
+    }
+
+    private ObjectNode measure(BenchTarget target, int writes, int pings, int perThread) throws Exception {
+        List<KernelStatus> running = target.status().getKernelsList().stream().filter(k -> k.getState().equals("RUNNING"))
+            .sorted(Comparator.comparingInt(KernelStatus::getId)).toList();
+        if (running.size() < 2) {
+            throw new CliException("bench dsm needs two RUNNING kernels; cluster '" + target.status().getCluster() + "' has " + running.size());
+        }
+        KernelStatus a = running.get(0);
+        KernelStatus b = running.get(1);
+        try (KernelChannels kernels = new KernelChannels(target.secret(), "bench@" + ProcessHandle.current().pid())) {
+            long cells = 64;
+            call(a, () -> kernels.dsm(a.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
+                .open(DsmOpenRequest.newBuilder().setRegion(REGION).setCount(cells).setCreate(true).build()));
+            for (KernelStatus kernel : running.subList(1, running.size())) {
+                call(kernel, () -> kernels.dsm(kernel.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
+                    .open(DsmOpenRequest.newBuilder().setRegion(REGION).build()));
+            }
+            Histogram transfer = LatencySummary.histogram();
+            Histogram contended = LatencySummary.histogram();
+            Histogram mailbox = LatencySummary.histogram();
+            Histogram hotMailbox = LatencySummary.histogram();
+            say("warming up: page transfers " + a.getName() + " <-> " + b.getName() + ", ping-pong, and mailbox round trips");
+            lockstep(kernels, a, b, Math.max(100, lockstepTransfers / 10), 0);
+            pingPong(kernels, a, b, Math.max(200, writes / 10), 1);
+            ping(kernels, a, b, Math.max(200, pings / 10));
+            long pingPongNanos = 0;
+            long pageTransfers = 0;
+            for (int round = 0; round < rounds; round++) {
+                int roundWrites = writes / rounds;
+                int roundPings = pings / rounds;
+                int roundTransfers = lockstepTransfers / rounds;
+                say("round " + (round + 1) + " of " + rounds + ": " + roundTransfers + " page transfers, " + roundWrites
+                    + " ping-pong writes each way, " + roundPings + " mailbox round trips");
+                // rotate the order so that no kind always runs first
+                for (int kind = 0; kind < 3; kind++) {
+                    switch ((round + kind) % 3) {
+                        case 0 -> LatencySummary.record(hotMailbox, samples(ping(kernels, a, b, roundPings).getRttNsList()));
+                        case 1 -> {
+                            Lockstep result = lockstep(kernels, a, b, roundTransfers, 2);
+                            LatencySummary.record(transfer, result.transfers());
+                            LatencySummary.record(mailbox, result.pings());
+                        }
+                        default -> {
+                            PingPong result = pingPong(kernels, a, b, roundWrites, 3);
+                            LatencySummary.record(contended, result.samples());
+                            pingPongNanos += result.elapsedNanos();
+                            pageTransfers += result.faults();
+                        }
+                    }
+                }
+            }
+            say("contended counter: " + running.size() + " kernels x " + threads + " threads x " + perThread + " increments of one cell");
+            long before = value(kernels, a, 5);
+            List<CompletableFuture<DsmWorkloadReply>> increments = new ArrayList<>();
+            for (KernelStatus kernel : running) {
+                increments.add(async(() -> call(kernel, () -> kernels.dsm(kernel.getControl()).withDeadlineAfter(10, TimeUnit.MINUTES)
+                    .increment(DsmIncrementRequest.newBuilder().setRegion(REGION).addCells(5).setThreads(threads)
+                        .setIncrements(perThread).build()))));
+            }
+            long counterStart = System.nanoTime();
+            long failed = 0;
+            for (CompletableFuture<DsmWorkloadReply> increment : increments) {
+                DsmWorkloadReply reply = increment.get(11, TimeUnit.MINUTES);
+                failed += reply.getErrors();
+                if (!reply.getError().isEmpty()) {
+                    say("a counter thread failed: " + reply.getError());
+                }
+            }
+            long counterNanos = System.nanoTime() - counterStart;
+            long expected = (long) running.size() * threads * perThread;
+            long after = value(kernels, a, 5);
+
+            LatencySummary transferUs = LatencySummary.of(transfer);
+            LatencySummary mailboxUs = LatencySummary.of(mailbox);
+            ObjectNode root = StatusView.JSON.createObjectNode();
+            root.put("suite", "dsm");
+            root.put("cluster", target.status().getCluster());
+            root.put("temporary_cluster", target.temporary());
+            root.put("requester", a.getName() + " (" + a.getDataModel() + ", domain " + a.getDomain() + ")");
+            root.put("holder", b.getName() + " (" + b.getDataModel() + ", domain " + b.getDomain() + ")");
+            root.put("page_size", target.status().getMemory().getPageSize());
+            root.set("transfer_us", transferUs.json());
+            root.set("mailbox_rtt_us", mailboxUs.json());
+            root.set("pingpong_transfer_us", LatencySummary.of(contended).json());
+            LatencySummary hot = LatencySummary.of(hotMailbox);
+            root.set("mailbox_rtt_back_to_back_us", hot.json());
+            LatencySummary pingPongUs = LatencySummary.of(contended);
+            root.put("pingpong_transfer_over_back_to_back_rtt", hot.p50() == 0 ? 0 : Math.round(pingPongUs.p50() / hot.p50() * 100) / 100.0);
+            double ratio = mailboxUs.p50() == 0 ? 0 : Math.round(transferUs.p50() / mailboxUs.p50() * 100) / 100.0;
+            root.put("transfer_over_mailbox_rtt", ratio);
+            root.put("target_transfer_over_mailbox_rtt", TARGET_RATIO);
+            root.put("target_met", ratio <= TARGET_RATIO);
+            root.put("page_transfers", pageTransfers);
+            root.put("transfers_per_s", pingPongNanos == 0 ? 0 : Math.round(pageTransfers * 1e9 / pingPongNanos));
+            root.put("counter_kernels", running.size());
+            root.put("counter_threads_per_kernel", threads);
+            root.put("counter_expected", expected);
+            root.put("counter_final", after - before);
+            root.put("counter_failed_threads", failed);
+            root.put("lost_updates", expected - (after - before));
+            root.put("counter_increments_per_s", Math.round(expected * 1e9 / counterNanos));
+            return root;
+        }
+    }
+
+    private record PingPong(long[] samples, long elapsedNanos, long faults) {
+    }
+
+    /**
+     * Page transfers one at a time: the kernels write the cell in turn, each write driven by its own
+     * control call, so the page is always at the other kernel (used once) and nothing else runs: each
+     * timed access is exactly one fault, GET_EXCLUSIVE to PUT_EXCLUSIVE to the page being usable.
+     */
+    private Lockstep lockstep(KernelChannels kernels, KernelStatus a, KernelStatus b, int transfers, long cell) {
+        long[] samples = new long[transfers];
+        long[] pings = new long[transfers];
+        int taken = 0;
+        for (int i = 0; i < transfers; i++) {
+            KernelStatus kernel = i % 2 == 0 ? a : b;
+            KernelStatus other = i % 2 == 0 ? b : a;
+            DsmAccessReply reply = call(kernel, () -> kernels.dsm(kernel.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
+                .access(DsmAccessRequest.newBuilder().setRegion(REGION).setCell(cell).build()));
+            // the baseline under the same conditions: one mailbox round trip between the same kernels, by its own control call
+            pings[i] = ping(kernels, kernel, other, 1).getRttNs(0);
+            if (reply.getFaulted() && i > 0) {
+                samples[taken++] = reply.getAccessNs();
+            }
+        }
+        return new Lockstep(java.util.Arrays.copyOf(samples, taken), pings);
+    }
+
+    /** Page transfers one at a time, and single mailbox round trips taken the same way, in turn. */
+    private record Lockstep(long[] transfers, long[] pings) {
+    }
+
+    /** Both kernels write the cell in turn, {@code writes} times each; returns the timed faults of both. */
+    private PingPong pingPong(KernelChannels kernels, KernelStatus a, KernelStatus b, int writes, long cell) throws Exception {
+        long start = System.nanoTime();
+        CompletableFuture<DsmTransferReply> first = async(() -> transfer(kernels, a, cell, 0, writes));
+        CompletableFuture<DsmTransferReply> second = async(() -> transfer(kernels, b, cell, 1, writes));
+        DsmTransferReply x = first.get(30, TimeUnit.MINUTES);
+        DsmTransferReply y = second.get(30, TimeUnit.MINUTES);
+        long elapsed = System.nanoTime() - start;
+        for (DsmTransferReply reply : List.of(x, y)) {
+            if (!reply.getError().isEmpty()) {
+                throw new CliException("the page ping-pong failed: " + reply.getError());
+            }
+        }
+        List<Long> all = new ArrayList<>(x.getTransferNsList());
+        all.addAll(y.getTransferNsList());
+        return new PingPong(all.stream().mapToLong(Long::longValue).toArray(), elapsed, x.getFaults() + y.getFaults());
+    }
+
+    private DsmTransferReply transfer(KernelChannels kernels, KernelStatus kernel, long cell, int turn, int writes) {
+        return call(kernel, () -> kernels.dsm(kernel.getControl()).withDeadlineAfter(30, TimeUnit.MINUTES)
+            .transfer(DsmTransferRequest.newBuilder().setRegion(REGION).setCell(cell).setTurn(turn).setParties(2).setRounds(writes).build()));
+    }
+
+    private MailboxPingReply ping(KernelChannels kernels, KernelStatus from, KernelStatus to, int count) {
+        return call(from, () -> kernels.mailbox(from.getControl()).withDeadlineAfter(60_000 + count * 2L, TimeUnit.MILLISECONDS)
+            .ping(MailboxPingRequest.newBuilder().setPeer(to.getId()).setRoundTrips(count).setTimeoutMs(10_000).setInterruptContext(false)
+                .build()));
+    }
+
+    private long value(KernelChannels kernels, KernelStatus kernel, long cell) {
+        return call(kernel, () -> TypedMemoryControlGrpc.newBlockingStub(kernels.control(kernel.getControl()).getChannel())
+            .withDeadlineAfter(60, TimeUnit.SECONDS)
+            .readFields(FieldsRequest.newBuilder().setRegion(REGION).setView("io.archipelago.kernel.dsm.views.DsmCell").setIndex(cell)
+                .addFields(FieldValue.newBuilder().setPath("value")).build()).getFields(0).getInteger());
+    }
+
+    private static <T> CompletableFuture<T> async(Supplier<T> call) {
+        return CompletableFuture.supplyAsync(call, runnable -> Thread.ofPlatform().daemon().name("bench-dsm").start(runnable));
+    }
+
+    private static <T> T call(KernelStatus kernel, Supplier<T> rpc) {
+        try {
+            return rpc.get();
+        } catch (StatusRuntimeException e) {
+            throw new CliException("kernel " + kernel.getName() + " (control " + kernel.getControl() + ") failed: " + e.getStatus().getCode()
+                + ": " + e.getStatus().getDescription());
+        }
+    }
+
+    private static long[] samples(List<Long> nanos) {
+        return nanos.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    private void say(String line) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("bench dsm: " + line);
+        err.flush();
+    }
+
+    private void print(ObjectNode result) throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(StatusView.JSON.writeValueAsString(result));
+            out.flush();
+            return;
+        }
+        out.printf(Locale.ROOT, "DSM page transfer %s <-> %s, %d-byte pages, cluster '%s'%s; microseconds:%n", result.get("requester").asText(),
+            result.get("holder").asText(), result.get("page_size").asInt(), result.get("cluster").asText(),
+            result.get("temporary_cluster").asBoolean() ? " (temporary)" : "");
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"", "p50", "p90", "p99", "p99.9", "max", "count"});
+        rows.add(row("page transfer (fault to usable)", (ObjectNode) result.get("transfer_us")));
+        rows.add(row("page transfer in the ping-pong", (ObjectNode) result.get("pingpong_transfer_us")));
+        rows.add(row("mailbox round trip, one at a time", (ObjectNode) result.get("mailbox_rtt_us")));
+        rows.add(row("mailbox round trips back to back", (ObjectNode) result.get("mailbox_rtt_back_to_back_us")));
+        StatusView.printRows(rows, out);
+        out.printf(Locale.ROOT, "transfer / mailbox round trip, both one at a time, p50: %.2f (target <= %.1f: %s)%n",
+            result.get("transfer_over_mailbox_rtt").asDouble(), TARGET_RATIO, result.get("target_met").asBoolean() ? "met" : "NOT met");
+        out.printf(Locale.ROOT, "ping-pong transfer / back-to-back round trip, p50: %.2f%n",
+            result.get("pingpong_transfer_over_back_to_back_rtt").asDouble());
+        out.printf(Locale.ROOT, "page ping-pong: %,d transfers/s (%,d transfers)%n", result.get("transfers_per_s").asLong(),
+            result.get("page_transfers").asLong());
+        out.printf(Locale.ROOT, "contended counter: %d kernels x %d threads, %,d increments expected, %,d counted, lost updates: %d "
+                + "(%,d increments/s)%n", result.get("counter_kernels").asInt(), result.get("counter_threads_per_kernel").asInt(),
+            result.get("counter_expected").asLong(), result.get("counter_final").asLong(), result.get("lost_updates").asLong(),
+            result.get("counter_increments_per_s").asLong());
+        out.flush();
+    }
+
+    private static String[] row(String name, ObjectNode summary) {
+        return new String[] {name, fmt(summary.get("p50")), fmt(summary.get("p90")), fmt(summary.get("p99")), fmt(summary.get("p999")),
+            fmt(summary.get("max")), Long.toString(summary.get("count").asLong())};
+    }
+
+    private static String fmt(com.fasterxml.jackson.databind.JsonNode value) {
+        return String.format(Locale.ROOT, "%.1f", value.asDouble());
+    }
+}

@@ -1,0 +1,154 @@
+package io.archipelago.cli;
+
+import io.archipelago.control.proto.ClusterStatus;
+import io.archipelago.coordinator.Coordinator;
+import io.archipelago.coordinator.CoordinatorContext;
+import io.archipelago.coordinator.config.ClusterConfig;
+import io.archipelago.directory.ClusterDirectory;
+import io.archipelago.interconnect.auth.ClusterSecret;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** The cluster measured: a temporary one this command boots, or a running one. */
+interface BenchTarget extends AutoCloseable {
+
+    ClusterStatus status();
+
+    ClusterSecret secret();
+
+    boolean temporary();
+
+    /** A private directory for the baseline's socket. */
+    Path scratch();
+
+    default Path java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java");
+    }
+
+    default String classPath() {
+        return System.getProperty("java.class.path");
+    }
+
+    /** The baseline processes run with the kernels' JVM options, so both sides are alike. */
+    default List<String> jvmOptions() {
+        List<String> options = new ArrayList<>(CoordinatorContext.defaultJvmOptions());
+        options.addAll(ClusterConfig.k2Default().kernelJvmOptions());
+        return options;
+    }
+
+    @Override
+    void close();
+
+    /** Boots a temporary cluster of {@code config} in a private directory; closing it stops it and removes the directory. */
+static BenchTarget temporary(ClusterConfig config, String description, java.util.function.Consumer<String> say) {
+        Path root = scratchRoot();
+        say.accept("booting a temporary cluster (" + config.totalKernels() + " kernel processes" + (description.isEmpty() ? "" : ", "
+            + description) + ") in " + root);
+        Coordinator coordinator;
+        try {
+            coordinator = Coordinator.start(new CoordinatorContext().config(config).root(root));
+        } catch (RuntimeException e) {
+            deleteRecursively(root);
+            throw e;
+        }
+        return new BenchTarget() {
+            @Override
+            public ClusterStatus status() {
+                return coordinator.status();
+            }
+
+            @Override
+            public ClusterSecret secret() {
+                return coordinator.secret();
+            }
+
+            @Override
+            public boolean temporary() {
+                return true;
+            }
+
+            @Override
+            public Path scratch() {
+                return root;
+            }
+
+            @Override
+            public void close() {
+                try {
+                    coordinator.shutdown(Duration.ofSeconds(5));
+                } finally {
+                    deleteRecursively(root);
+                }
+            }
+        };
+    }
+
+    static BenchTarget running(ClusterDirectory directory) {
+        ControlClient client = ControlClient.connect(directory);
+        ClusterSecret secret;
+        try {
+            secret = ClusterSecret.readFrom(directory.secretFile());
+        } catch (RuntimeException e) {
+            client.close();
+            throw new CliException("cannot read the secret of cluster '" + directory.clusterName() + "': " + e.getMessage());
+        }
+        Path scratch = scratchRoot();
+        return new BenchTarget() {
+            @Override
+            public ClusterStatus status() {
+                return client.status();
+            }
+
+            @Override
+            public ClusterSecret secret() {
+                return secret;
+            }
+
+            @Override
+            public boolean temporary() {
+                return false;
+            }
+
+            @Override
+            public Path scratch() {
+                return scratch;
+            }
+
+            @Override
+            public void close() {
+                client.close();
+                deleteRecursively(scratch);
+            }
+        };
+    }
+
+    private static Path scratchRoot() {
+        try {
+            Path shm = Path.of("/dev/shm");
+            Path parent = Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
+            return Files.createTempDirectory(parent, "archipelago-bench-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a temporary directory for the benchmark: " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteRecursively(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            System.err.println("bench: cannot remove " + root + ": " + e.getMessage());
+        }
+    }
+}

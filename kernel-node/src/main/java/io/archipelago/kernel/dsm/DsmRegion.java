@@ -1,0 +1,213 @@
+package io.archipelago.kernel.dsm;
+
+import io.archipelago.typed.access.AccessGuard;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One software-coherent region as one kernel sees it: its private copy (the kernel's emulated,
+ * non-coherent cache of the region's pages), the region's pages in global memory (the DRAM behind
+ * the caches), the page table ({@link PageStates}), and the guard its accessors call around every
+ * access.
+ *
+ * <pre>
+ *   global memory (DRAM)          page frames f0 .. f0+n-1 of the region
+ *   +--------+--------+--------+
+ *   | f0     | f0+1   | f0+2   |  last written-back contents of each page
+ *   +--------+--------+--------+
+ *       ^ write back (holder's handler, before PUT_EXCLUSIVE)
+ *       v load (new holder, after PUT_EXCLUSIVE or a claim from the directory)
+ *   +--------+--------+--------+
+ *   | page 0 | page 1 | page 2 |  this kernel's private copy: current only where VALID
+ *   +--------+--------+--------+
+ *   | VALID  |INVALID |INVALID |  this kernel's page table (PageStates)
+ * </pre>
+ */
+final class DsmRegion implements AccessGuard {
+
+    private static final int STRIPES = 64;
+
+    private final DsmService dsm;
+    private final String name;
+    private final long firstFrame;
+    private final int pageSize;
+    private final int pageShift;
+    private final Arena arena;
+    private final MemorySegment cache;
+    private final MemorySegment dram;
+    private final PageStates states;
+    private final ReentrantLock[] faultLocks = new ReentrantLock[STRIPES];
+    private final ReentrantLock[] sectionLocks = new ReentrantLock[STRIPES];
+    /** Per page, a GET_EXCLUSIVE waiting for the page's first use or for its pins: (requester + 1) << 8 | sequence, 0 for none. */
+    private final AtomicLongArray deferred;
+
+    DsmRegion(DsmService dsm, String name, long firstFrame, int pages, int pageSize, MemorySegment dram) {
+        this.dsm = dsm;
+        this.name = name;
+        this.firstFrame = firstFrame;
+        this.pageSize = pageSize;
+        this.pageShift = Integer.numberOfTrailingZeros(pageSize);
+        this.arena = Arena.ofShared();
+        this.cache = arena.allocate((long) pages * pageSize, pageSize);
+        this.dram = dram;
+        this.states = new PageStates(pages);
+        this.deferred = new AtomicLongArray(pages);
+        for (int i = 0; i < STRIPES; i++) {
+            faultLocks[i] = new ReentrantLock();
+            sectionLocks[i] = new ReentrantLock();
+        }
+    }
+
+    String name() {
+        return name;
+    }
+
+    long firstFrame() {
+        return firstFrame;
+    }
+
+    int pages() {
+        return states.pages();
+    }
+
+    long frame(int page) {
+        return firstFrame + page;
+    }
+
+    MemorySegment cache() {
+        return cache;
+    }
+
+    PageStates states() {
+        return states;
+    }
+
+    ReentrantLock faultLock(int page) {
+        return faultLocks[page % STRIPES];
+    }
+
+    /** Copies the page from DRAM into the private copy (the new holder, before it makes the page VALID). */
+    void load(int page) {
+        long at = (long) page << pageShift;
+        MemorySegment.copy(dram, at, cache, at, pageSize);
+    }
+
+    /** Copies the private copy back to DRAM (the holder, before it gives the page away). */
+    void writeBack(int page) {
+        long at = (long) page << pageShift;
+        MemorySegment.copy(cache, at, dram, at, pageSize);
+    }
+
+    // ------------------------------------------------------------------ the guard (hot path)
+
+    @Override
+    public void enter(long offset, int width, boolean write) {
+        int first = (int) (offset >>> pageShift);
+        int last = (int) ((offset + width - 1) >>> pageShift);
+        pin(first);
+        if (last != first) {
+            // a member of a packed struct that straddles two pages
+            pin(last);
+        }
+    }
+
+    @Override
+    public void exit(long offset, int width) {
+        int first = (int) (offset >>> pageShift);
+        int last = (int) ((offset + width - 1) >>> pageShift);
+        if (last != first) {
+            unpin(last);
+        }
+        unpin(first);
+    }
+
+    /** Ends an access; if it made the page revocable and a requester is waiting for it, hands the page over. */
+    private void unpin(int page) {
+        int word = states.unpin(page);
+        if (PageStates.revocable(word) && deferred.get(page) != 0) {
+            dsm.handOffDeferred(this, page);
+        }
+    }
+
+    /**
+     * Records a GET_EXCLUSIVE the holder cannot answer yet. One waiter per page: a retry of the
+     * same requester replaces its earlier request; another requester is refused (false).
+     */
+    boolean defer(int page, int requester, int sequence) {
+        long request = ((long) (requester + 1) << 8) | sequence;
+        while (true) {
+            long current = deferred.get(page);
+            if (current != 0 && (current >>> 8) != requester + 1) {
+                return false;
+            }
+            if (deferred.compareAndSet(page, current, request)) {
+                return true;
+            }
+        }
+    }
+
+    /** Takes the deferred request of a page: requester id in the high bits, sequence in the low 8; 0 for none. */
+    long takeDeferred(int page) {
+        return deferred.getAndSet(page, 0);
+    }
+
+    static int requesterOf(long request) {
+        return (int) (request >>> 8) - 1;
+    }
+
+    static int sequenceOf(long request) {
+        return (int) (request & 0xFF);
+    }
+
+    private void pin(int page) {
+        while (!states.tryPin(page)) {
+            dsm.fault(this, page);
+        }
+    }
+
+    @Override
+    public Section exclusive(long offset, long length) {
+        if (length <= 0) {
+            throw new IllegalArgumentException("an exclusive section covers at least one byte, found " + length);
+        }
+        int first = (int) (offset >>> pageShift);
+        int last = (int) ((offset + length - 1) >>> pageShift);
+        // This kernel's sections over the same pages run one at a time: lock the stripes in order.
+        java.util.TreeSet<Integer> stripes = new java.util.TreeSet<>();
+        for (int page = first; page <= last; page++) {
+            stripes.add(page % STRIPES);
+        }
+        for (int stripe : stripes) {
+            sectionLocks[stripe].lock();
+        }
+        int pinned = first;
+        try {
+            for (; pinned <= last; pinned++) {
+                pin(pinned);
+            }
+        } catch (RuntimeException | Error e) {
+            for (int page = first; page < pinned; page++) {
+                unpin(page);
+            }
+            stripes.descendingSet().forEach(stripe -> sectionLocks[stripe].unlock());
+            throw e;
+        }
+        return () -> {
+            for (int page = last; page >= first; page--) {
+                unpin(page);
+            }
+            stripes.descendingSet().forEach(stripe -> sectionLocks[stripe].unlock());
+        };
+    }
+
+    void close() {
+        arena.close();
+    }
+
+    @Override
+    public String toString() {
+        return "region '" + name + "' (frames " + firstFrame + ".." + (firstFrame + pages() - 1) + ")";
+    }
+}

@@ -1,0 +1,522 @@
+package io.archipelago.kernel.dsm;
+
+import io.archipelago.directory.proto.KernelRecord;
+import io.archipelago.directory.proto.KernelState;
+import io.archipelago.interconnect.mailbox.Interrupt;
+import io.archipelago.interconnect.mailbox.Mailbox;
+import io.archipelago.interconnect.mailbox.MailboxException;
+import io.archipelago.interconnect.mailbox.MailboxType;
+import io.archipelago.interconnect.mailbox.MailboxWord;
+import io.archipelago.kernel.Kernel;
+import io.archipelago.kernel.KernelService;
+import io.archipelago.kernel.mailbox.MailboxService;
+import io.archipelago.memory.GlobalMemory;
+import io.archipelago.memory.KernelCountersArea.Counter;
+import io.archipelago.memory.PageDirectory;
+import io.archipelago.typed.RegionException;
+import io.archipelago.typed.SoftwareCoherence;
+import io.archipelago.typed.proto.Coherence;
+import io.archipelago.typed.proto.Contract;
+import io.grpc.BindableService;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * K2's software DSM for regions that span coherence domains: two states per page and kernel
+ * (VALID, INVALID), {@code GET_EXCLUSIVE} / {@code PUT_EXCLUSIVE} over the 32-bit mailbox, the
+ * requester waiting (a brief spin, then park, with a deadline), the holder's interrupt handler
+ * never blocking. Its model, checked with spin, is {@code src/test/promela/dsm.pml}; keep them in
+ * step.
+ *
+ * <h2>Finding the holder among N kernels: the page directory</h2>
+ * <pre>
+ *   requester R                      global memory                      holder H
+ *   access page p: INVALID -> fault
+ *   read directory[p] = (H, v)  ---> | p: holder H, version v |
+ *   PENDING; GET_EXCLUSIVE(p) ----------------- mailbox R->H -------------> interrupt handler:
+ *                                                                           VALID, used, no pin?
+ *                                                                             REVOKING, write back
+ *                                   | p: contents             | <--------- (DRAM now current)
+ *                                   | p: holder R, version v+1| <--------- CAS (H,v) -> (R,v+1)
+ *                                                                             INVALID
+ *   <-------------------------------------- mailbox H->R ------------------- PUT_EXCLUSIVE(p)
+ *   load p from DRAM, VALID, the access completes (and marks the page used)
+ *
+ *   When H holds p but has not used it once yet, an access to it is in flight, or H is itself
+ *   getting p (PENDING: its PUT may be crossing R's GET), H defers the request: the thread whose
+ *   access ends hands p over and sends the PUT_EXCLUSIVE (with the request's sequence number),
+ *   so R waits one exchange, not a retry loop. H answers NACK(BUSY) when another requester
+ *   already waits for p: R retries, backing off. H answers NACK(NOT_HOLDER) when it does not hold p: if the directory
+ *   still says (H, v), H lost it (it restarted), and R claims it with a CAS (H,v) -> (R,v+1),
+ *   loading the last written-back contents. A directory entry with no holder (or naming R
+ *   itself, after a reply R never saw) is claimed the same way, with no message at all.
+ * </pre>
+ * Every change of holder is one compare-and-set on the directory entry, so exactly one kernel
+ * wins it; a VALID copy exists only where the directory names its kernel.
+ *
+ * <h2>A holder that dies</h2>
+ * Its link closes and the requester's GET fails at once; the requester retries until the
+ * coordinator declares the holder DEAD (membership), then claims the page from DRAM. What is
+ * lost is exactly what the dead kernel wrote to the pages it held since it obtained them
+ * (they were never written back); everything written back before is kept. A holder that is
+ * alive but silent past the deadline gives the requester a {@link DsmTimeoutException}
+ * naming it. A kernel that stops cleanly writes back and releases every page it holds.
+ */
+public final class DsmService implements KernelService, SoftwareCoherence {
+
+    /** NACK payload: the peer does not hold the page. */
+    public static final int NOT_HOLDER = 1;
+    /** NACK payload: the peer holds the page but cannot give it yet (not used once, pinned, or itself getting it). */
+    public static final int BUSY = 2;
+
+    public static final Duration DEFAULT_FAULT_TIMEOUT = Duration.ofSeconds(10);
+    /** How long one GET_EXCLUSIVE may wait for its answer before the requester looks again. */
+    static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(1);
+
+    private static final Logger LOG = LoggerFactory.getLogger(DsmService.class);
+
+    private final Duration faultTimeout;
+    private final Map<String, DsmRegion> regions = new ConcurrentHashMap<>();
+    private final ConcurrentSkipListMap<Long, DsmRegion> byFrame = new ConcurrentSkipListMap<>();
+    private volatile Kernel kernel;
+    private volatile Mailbox mailbox;
+    private volatile GlobalMemory memory;
+    private int self;
+
+    private Counter faults;
+    private Counter claims;
+    private Counter coalesced;
+    private Counter pagesReceived;
+    private Counter pagesSent;
+    private Counter bytesWrittenBack;
+    private Counter busyRetries;
+    private Counter busyAnswers;
+    private Counter deferred;
+    private Counter recovered;
+    private Counter timeouts;
+    private Counter waitNanos;
+
+    public DsmService() {
+        this(DEFAULT_FAULT_TIMEOUT);
+    }
+
+    public DsmService(Duration faultTimeout) {
+        this.faultTimeout = faultTimeout;
+    }
+
+    @Override
+    public String name() {
+        return "dsm";
+    }
+
+    @Override
+    public void start(Kernel kernel) {
+        this.kernel = kernel;
+        this.memory = kernel.memory();
+        this.self = kernel.id();
+        this.mailbox = kernel.service(MailboxService.class).orElseThrow(() ->
+            new IllegalStateException("the DSM needs the mailbox service, which starts before it")).mailbox();
+        faults = kernel.counters().counter("dsm.faults");
+        claims = kernel.counters().counter("dsm.claims");
+        coalesced = kernel.counters().counter("dsm.coalesced_faults");
+        pagesReceived = kernel.counters().counter("dsm.pages_received");
+        pagesSent = kernel.counters().counter("dsm.pages_sent");
+        bytesWrittenBack = kernel.counters().counter("dsm.bytes_written_back");
+        busyRetries = kernel.counters().counter("dsm.busy_retries");
+        busyAnswers = kernel.counters().counter("dsm.busy_answers");
+        deferred = kernel.counters().counter("dsm.deferred_requests");
+        recovered = kernel.counters().counter("dsm.pages_recovered");
+        timeouts = kernel.counters().counter("dsm.timeouts");
+        waitNanos = kernel.counters().counter("dsm.wait_ns");
+        mailbox.onInterrupt(MailboxType.GET_EXCLUSIVE, this::onGetExclusive);
+    }
+
+    // ------------------------------------------------------------------ SoftwareCoherence
+
+    @Override
+    public CoherentView open(Contract contract) {
+        if (contract.getCoherence() != Coherence.SOFTWARE) {
+            throw new IllegalArgumentException("region '" + contract.getName() + "' is " + contract.getCoherence() + "-coherent, not SOFTWARE");
+        }
+        DsmRegion region = regions.computeIfAbsent(contract.getName(), name -> {
+            int pageSize = memory.geometry().pageSize();
+            long offset = contract.getLocation().getOffset();
+            long pages = contract.getLocation().getPages();
+            long firstFrame = memory.pageFrame(offset);
+            if (offset % pageSize != 0 || pages < 1) {
+                throw new RegionException("region '" + name + "' is not page aligned in global memory (offset " + offset + ")");
+            }
+            if (firstFrame + pages - 1 > MailboxWord.MAX_PAYLOAD) {
+                throw new RegionException("region '" + name + "' ends at page frame " + (firstFrame + pages - 1) + ", beyond the "
+                    + MailboxWord.MAX_PAYLOAD + " a 24-bit mailbox payload can name");
+            }
+            DsmRegion created = new DsmRegion(this, name, firstFrame, (int) pages, pageSize,
+                memory.segment().asSlice(offset, pages * pageSize));
+            byFrame.put(firstFrame, created);
+            LOG.info("kernel {}: software-coherent {}", kernel.name(), created);
+            return created;
+        });
+        return new CoherentView(region.cache().asSlice(0, contract.getLocation().getBytes()), region);
+    }
+
+    // ------------------------------------------------------------------ the requester (normal threads)
+
+    /**
+     * Makes a page VALID here: a fault, taken by the thread whose access found the page INVALID.
+     * Concurrent faults on one page by this kernel's threads are coalesced: one exchange, the
+     * others wait for it (bounded) and find the page VALID.
+     */
+    void fault(DsmRegion region, int page) {
+        long frame = region.frame(page);
+        long start = System.nanoTime();
+        long deadline = start + faultTimeout.toNanos();
+        ReentrantLock lock = region.faultLock(page);
+        try {
+            if (!lock.tryLock(faultTimeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                timeouts.increment();
+                throw new DsmTimeoutException(region.name(), frame, -1, "kernel " + kernel.name() + ": page frame " + frame + " of region '"
+                    + region.name() + "' is still being faulted in by another of its threads after " + faultTimeout.toMillis() + " ms");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DsmTimeoutException(region.name(), frame, -1, "interrupted while waiting for page frame " + frame);
+        }
+        try {
+            if (region.states().stateOf(page) == PageStates.VALID) {
+                coalesced.increment();
+                return;
+            }
+            faults.increment();
+            obtain(region, page, frame, deadline);
+        } finally {
+            lock.unlock();
+            waitNanos.add(System.nanoTime() - start);
+        }
+    }
+
+    private void obtain(DsmRegion region, int page, long frame, long deadline) {
+        PageDirectory directory = memory.pageDirectory();
+        PageStates states = region.states();
+        if (!becomePending(region, page, frame, deadline)) {
+            return;
+        }
+        // PENDING from here until VALID or failure: our handler answers BUSY to any GET meanwhile.
+        boolean valid = false;
+        try {
+            int attempt = 0;
+            while (true) {
+                PageDirectory.Entry entry = directory.read(frame);
+                if (!entry.held() || entry.holder() == self) {
+                    // Nobody holds it (DRAM is current), or the directory names us after a PUT we never saw.
+                    if (directory.transfer(entry, self)) {
+                        region.load(page);
+                        valid = true;
+                        claims.increment();
+                        return;
+                    }
+                    continue;
+                }
+                int holder = entry.holder();
+                MailboxWord reply;
+                try {
+                    long wait = Math.min(ATTEMPT_TIMEOUT.toNanos(), Math.max(1, deadline - System.nanoTime()));
+                    reply = mailbox.request(holder, MailboxType.GET_EXCLUSIVE, (int) frame, Duration.ofNanos(wait),
+                        MailboxType.PUT_EXCLUSIVE, MailboxType.NACK);
+                } catch (MailboxException e) {
+                    if (gone(holder)) {
+                        if (directory.transfer(entry, self)) {
+                            region.load(page);
+                            valid = true;
+                            recovered.increment();
+                            LOG.warn("kernel {}: recovered page frame {} of region '{}' from global memory: its holder, kernel {}, is gone "
+                                + "(what it wrote since it obtained the page is lost)", kernel.name(), frame, region.name(), holder);
+                            return;
+                        }
+                        continue;
+                    }
+                    giveUpIfLate(region, frame, holder, deadline, "did not answer GET_EXCLUSIVE: " + e.getMessage());
+                    pause(attempt++);
+                    continue;
+                }
+                if (reply.type() == MailboxType.PUT_EXCLUSIVE) {
+                    region.load(page);
+                    valid = true;
+                    pagesReceived.increment();
+                    return;
+                }
+                if (reply.payload() == NOT_HOLDER && directory.transfer(entry, self)) {
+                    // The directory still names the holder, which does not have the page: it lost it (a restart).
+                    region.load(page);
+                    valid = true;
+                    recovered.increment();
+                    return;
+                }
+                if (reply.payload() == BUSY) {
+                    busyRetries.increment();
+                }
+                giveUpIfLate(region, frame, holder, deadline, "kept it busy");
+                pause(attempt++);
+            }
+        } finally {
+            states.set(page, valid ? PageStates.VALID : PageStates.INVALID);
+            if (!valid) {
+                refuseDeferred(region, page);
+            }
+        }
+    }
+
+    /** We did not get the page after all: a request deferred meanwhile is told we do not hold it. */
+    private void refuseDeferred(DsmRegion region, int page) {
+        long request = region.takeDeferred(page);
+        if (request != 0) {
+            int requester = DsmRegion.requesterOf(request);
+            try {
+                mailbox.send(requester, new MailboxWord(MailboxType.NACK, DsmRegion.sequenceOf(request), NOT_HOLDER));
+            } catch (MailboxException e) {
+                LOG.debug("kernel {}: could not refuse the deferred GET_EXCLUSIVE of page frame {} to kernel {}: {}", kernel.name(),
+                    region.frame(page), requester, e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * INVALID to PENDING, waiting out a revocation our own interrupt handler may be finishing (it
+     * never blocks, so this is short). Returns false when the page is VALID after all.
+     */
+    private boolean becomePending(DsmRegion region, int page, long frame, long deadline) {
+        PageStates states = region.states();
+        while (true) {
+            int word = states.word(page);
+            switch (PageStates.state(word)) {
+                case PageStates.VALID -> {
+                    return false;
+                }
+                case PageStates.INVALID -> {
+                    if (states.compareAndSet(page, word, PageStates.PENDING)) {
+                        return true;
+                    }
+                }
+                case PageStates.PENDING -> throw new IllegalStateException("page frame " + frame + " of " + region
+                    + " is PENDING without its fault lock held");
+                default -> {
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new DsmTimeoutException(region.name(), frame, self, "page frame " + frame + " of " + region
+                            + " stayed REVOKING past the deadline");
+                    }
+                    Thread.onSpinWait();
+                }
+            }
+        }
+    }
+
+    private void giveUpIfLate(DsmRegion region, long frame, int holder, long deadline, String what) {
+        if (System.nanoTime() - deadline > 0) {
+            timeouts.increment();
+            throw new DsmTimeoutException(region.name(), frame, holder, "kernel " + kernel.name() + " could not obtain page frame " + frame
+                + " of region '" + region.name() + "' within " + faultTimeout.toMillis() + " ms: its holder " + mailbox.describePeer(holder)
+                + " " + what);
+        }
+    }
+
+    /** Backs off between attempts: a few microseconds at first, at most 2 ms. */
+    private static void pause(int attempt) {
+        LockSupport.parkNanos(Math.min(TimeUnit.MICROSECONDS.toNanos(10) << Math.min(attempt, 10), TimeUnit.MILLISECONDS.toNanos(2)));
+    }
+
+    /** A holder that is no member any more, or was declared DEAD: its pages are recovered from DRAM. */
+    private boolean gone(int holder) {
+        Optional<KernelRecord> record = kernel.membership().get(holder);
+        return record.isEmpty() || record.get().getState() == KernelState.DEAD;
+    }
+
+    // ------------------------------------------------------------------ the holder (interrupt context)
+
+    /**
+     * GET_EXCLUSIVE(frame) from a requester, on the interrupt context: never blocks, never waits
+     * for a normal thread. If the page is VALID here, used once and not pinned, it is revoked,
+     * written back, the directory moves to the requester and PUT_EXCLUSIVE answers at once. If it
+     * is VALID but not used yet, or an access is in flight, the request is deferred: the thread
+     * whose access ends makes the hand-over (K2's rule: a page obtained completes one access
+     * before it can be taken). NOT_HOLDER when the page is not here; BUSY when this kernel is
+     * itself getting the page, or another requester already waits for it.
+     */
+    private void onGetExclusive(Interrupt interrupt) {
+        long frame = interrupt.payload();
+        Map.Entry<Long, DsmRegion> found = byFrame.floorEntry(frame);
+        DsmRegion region = found == null ? null : found.getValue();
+        if (region == null || frame >= region.firstFrame() + region.pages()) {
+            interrupt.reply(MailboxType.NACK, NOT_HOLDER);
+            return;
+        }
+        int page = (int) (frame - region.firstFrame());
+        PageStates states = region.states();
+        int word = states.word(page);
+        switch (PageStates.state(word)) {
+            case PageStates.INVALID -> interrupt.reply(MailboxType.NACK, NOT_HOLDER);
+            case PageStates.PENDING -> {
+                // This kernel is getting the page (its PUT may be crossing this request): answer after our first access.
+                if (region.defer(page, interrupt.sender(), interrupt.sequence())) {
+                    deferred.increment();
+                } else {
+                    busyAnswers.increment();
+                    interrupt.reply(MailboxType.NACK, BUSY);
+                }
+            }
+            case PageStates.VALID -> {
+                if (!region.defer(page, interrupt.sender(), interrupt.sequence())) {
+                    busyAnswers.increment();
+                    interrupt.reply(MailboxType.NACK, BUSY);
+                    return;
+                }
+                // Deferred; if the page is revocable right now, hand it over from here.
+                if (revoke(region, page)) {
+                    long request = region.takeDeferred(page);
+                    if (request == 0) {
+                        // the thread that ended an access took it in the meantime and answers: give the page back
+                        states.set(page, PageStates.VALID | PageStates.USED);
+                        return;
+                    }
+                    answer(interrupt, region, page, DsmRegion.requesterOf(request));
+                } else {
+                    deferred.increment();
+                }
+            }
+            default -> {
+                // REVOKING: it is being handed over right now
+                busyAnswers.increment();
+                interrupt.reply(MailboxType.NACK, BUSY);
+            }
+        }
+    }
+
+    /** VALID, used, unpinned to REVOKING: whoever wins this compare-and-set hands the page over. */
+    private static boolean revoke(DsmRegion region, int page) {
+        PageStates states = region.states();
+        int word = states.word(page);
+        return PageStates.revocable(word) && states.compareAndSet(page, word, PageStates.REVOKING);
+    }
+
+    /**
+     * Writes a REVOKING page back, moves the directory to the requester and makes it INVALID
+     * here. Returns whether the directory moved (false: it no longer named this kernel).
+     */
+    private boolean handOver(DsmRegion region, int page, int requester) {
+        long frame = region.frame(page);
+        region.writeBack(page);
+        PageDirectory directory = memory.pageDirectory();
+        PageDirectory.Entry entry = directory.read(frame);
+        boolean moved = entry.holder() == self && directory.transfer(entry, requester);
+        region.states().set(page, PageStates.INVALID);
+        if (moved) {
+            pagesSent.increment();
+            bytesWrittenBack.add(memory.geometry().pageSize());
+        }
+        return moved;
+    }
+
+    private void answer(Interrupt interrupt, DsmRegion region, int page, int requester) {
+        if (handOver(region, page, requester)) {
+            interrupt.reply(MailboxType.PUT_EXCLUSIVE, (int) region.frame(page));
+        } else {
+            interrupt.reply(MailboxType.NACK, NOT_HOLDER);
+        }
+    }
+
+    /**
+     * Called by a normal thread whose access just made a page revocable while a requester waits:
+     * hands the page over and answers the deferred GET_EXCLUSIVE with its sequence number.
+     */
+    void handOffDeferred(DsmRegion region, int page) {
+        if (!revoke(region, page)) {
+            return;
+        }
+        long request = region.takeDeferred(page);
+        if (request == 0) {
+            // the interrupt handler answered it in the meantime
+            region.states().set(page, PageStates.VALID | PageStates.USED);
+            return;
+        }
+        int requester = DsmRegion.requesterOf(request);
+        boolean moved = handOver(region, page, requester);
+        MailboxWord answer = moved ? new MailboxWord(MailboxType.PUT_EXCLUSIVE, DsmRegion.sequenceOf(request), (int) region.frame(page))
+            : new MailboxWord(MailboxType.NACK, DsmRegion.sequenceOf(request), NOT_HOLDER);
+        try {
+            mailbox.send(requester, answer);
+        } catch (MailboxException e) {
+            // The requester will find the directory naming it (or not) when it asks again: nothing is lost.
+            LOG.debug("kernel {}: could not answer the deferred GET_EXCLUSIVE of page frame {} to kernel {}: {}", kernel.name(),
+                region.frame(page), requester, e.getMessage());
+        }
+    }
+
+    // ------------------------------------------------------------------ life cycle
+
+    /** The regions this kernel has opened, for tests and status. */
+    List<DsmRegion> regions() {
+        return List.copyOf(regions.values());
+    }
+
+    @Override
+    public List<BindableService> controlServices() {
+        return List.of(new DsmControlService(this));
+    }
+
+    Kernel kernel() {
+        return kernel;
+    }
+
+    /**
+     * Stops cleanly: writes back every page this kernel holds and releases it in the directory,
+     * so that a kernel that stops loses nothing.
+     */
+    @Override
+    public void close() {
+        if (memory == null) {
+            return;
+        }
+        PageDirectory directory = memory.pageDirectory();
+        int released = 0;
+        for (DsmRegion region : regions.values()) {
+            PageStates states = region.states();
+            for (int page = 0; page < region.pages(); page++) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+                while (true) {
+                    int word = states.word(page);
+                    if (PageStates.state(word) != PageStates.VALID) {
+                        break;
+                    }
+                    if (PageStates.pins(word) == 0 && states.compareAndSet(page, word, PageStates.REVOKING)) {
+                        region.writeBack(page);
+                        PageDirectory.Entry entry = directory.read(region.frame(page));
+                        if (entry.holder() == self) {
+                            directory.transfer(entry, PageDirectory.NO_HOLDER);
+                        }
+                        states.set(page, PageStates.INVALID);
+                        released++;
+                        break;
+                    }
+                    if (System.nanoTime() - deadline > 0) {
+                        LOG.warn("kernel {}: page {} of {} stayed pinned while stopping; not written back", kernel.name(), page, region);
+                        break;
+                    }
+                    Thread.onSpinWait();
+                }
+            }
+        }
+        byFrame.clear();
+        regions.values().forEach(DsmRegion::close);
+        regions.clear();
+        if (released > 0) {
+            LOG.info("kernel {}: wrote back and released {} page(s) of software-coherent regions", kernel.name(), released);
+        }
+    }
+}
