@@ -72,6 +72,20 @@ public final class ControlClient implements AutoCloseable {
             .listRegions(io.archipelago.control.proto.ListRegionsRequest.getDefaultInstance()));
     }
 
+    /** Releases a region of a dead kernel (the meta-level manager returns the blocks retained for it to the pool). */
+    public io.archipelago.control.proto.ReleaseRegionReply releaseRegion(String name) {
+        return call(() -> io.archipelago.control.proto.MemoryManagerGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(DEFAULT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+            .releaseRegion(io.archipelago.control.proto.ReleaseRegionRequest.newBuilder().setName(name).build()));
+    }
+
+    /** The balloon meta-level manager's figures. */
+    public io.archipelago.control.proto.MemoryManagerStatus memoryManager() {
+        return call(() -> io.archipelago.control.proto.MemoryManagerGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(DEFAULT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+            .status(io.archipelago.control.proto.ManagerStatusRequest.getDefaultInstance()));
+    }
+
     public ShutdownReply shutdown(Duration grace) {
         return call(() -> stub.withDeadlineAfter(DEFAULT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
             .shutdown(ShutdownRequest.newBuilder().setGraceMs(grace.toMillis()).build()));

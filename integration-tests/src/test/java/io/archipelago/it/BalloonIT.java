@@ -24,6 +24,7 @@ import io.archipelago.coordinator.KernelChannels;
 import io.archipelago.coordinator.balloon.BlockInvariantScan;
 import io.archipelago.coordinator.config.BalloonPolicy;
 import io.archipelago.coordinator.config.ClusterConfig;
+import io.archipelago.coordinator.config.IslandConfig;
 import io.archipelago.directory.proto.KernelRecord;
 import io.archipelago.memory.BlockOwnershipTable;
 import io.archipelago.memory.GlobalMemory;
@@ -53,8 +54,15 @@ class BalloonIT {
     private static final MemoryGeometry GEOMETRY = new MemoryGeometry(48L << 20, 4096, 1 << 20, 8);
     private static final int PAGES_PER_BLOCK = 256;
 
+    /**
+     * K2's two kernels (x86_64 and armv7), in one coherence domain here so that a typed region of one can be attached by the other
+     * with hardware coherence: these tests are about blocks, not the DSM.
+     */
     private static ClusterConfig config(BalloonPolicy policy) {
-        return ClusterConfig.k2Default().withMemory(GEOMETRY).withBalloon(policy);
+        return ClusterConfig.k2Default().withIslands(List.of(
+                new IslandConfig("strong", "x86_64", 2, 1.0, "a", "cortex-a9", 1),
+                new IslandConfig("weak", "armv7", 1, 0.25, "a", "cortex-m3", 1)))
+            .withMemory(GEOMETRY).withBalloon(policy);
     }
 
     private static KernelMemoryBlockingStub memory(MiniCluster cluster, KernelChannels channels, String kernel) {
@@ -281,6 +289,40 @@ class BalloonIT {
             assertThat(allocate(cluster, channels, "weak-0", 1, share * PAGES_PER_BLOCK / 2).getOutOfMemory()).isEmpty();
             assertThat(pid(typed.typed("weak-0"))).isEqualTo(4242);
             assertThat(pid(typed.typed("strong-0"))).isEqualTo(4242);
+            assertInvariant(cluster, channels);
+        }
+    }
+
+    @Test
+    void theManagerMovesBlocksAheadOfPressureAndReclaimsFromIdleKernelsWhenThePoolRunsLow() {
+        // keep 4: once strong-0 has its batch of 4 wholly free blocks, it has none to spare for the pool
+        BalloonPolicy policy = BalloonPolicy.defaults().withPoolLowBlocks(6).withIdleAfter(Duration.ofMillis(500)).withKeepFreeBlocks(4);
+        try (MiniCluster cluster = MiniCluster.start(config(policy), "balloon-probes");
+             KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "balloon-it")) {
+            GlobalMemory global = cluster.coordinator().memory();
+            int strongId = cluster.kernelId("strong-0");
+            // both kernels idle, the pool below 6 blocks: the manager reclaims from them until it has 6
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> global.ownership().freeBlocks() >= 6);
+            MemoryManagerStatus reclaimed = cluster.coordinator().manager().status();
+            assertThat(reclaimed.getIdleReclaims()).isGreaterThanOrEqualTo(5);
+            assertThat(global.ownership().freeBlocks()).as("no more than asked").isEqualTo(6);
+            assertInvariant(cluster, channels);
+
+            // strong-0 uses all but 32 of its free pages, below the pressure threshold of 64, without ever running out
+            long free = counter(cluster, "strong-0", MemoryCounters.FREE_PAGES);
+            int blocksBefore = global.ownership().blocksOwnedBy(strongId).size();
+            AllocatePagesReply used = allocate(cluster, channels, "strong-0", 16, (int) ((free - 32) / 16));
+            assertThat(used.getOutOfMemory()).isEmpty();
+            assertThat(used.getAllocationsList()).noneMatch(PageAllocation::getBalloonStep);
+            // the manager saw it in the probes and moved a batch to it: it did not have to ask
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> global.ownership().blocksOwnedBy(strongId).size() >= blocksBefore + BalloonPolicy.defaults().batchBlocks());
+            MemoryManagerStatus moved = cluster.coordinator().manager().status();
+            assertThat(moved.getPressureMoves()).isGreaterThanOrEqualTo(BalloonPolicy.defaults().batchBlocks());
+            assertThat(moved.getDeflateRequests()).isPositive();
+            assertThat(counter(cluster, "strong-0", MemoryCounters.WANTS)).as("no WANT: the blocks came ahead of need").isZero();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> counter(cluster, "strong-0", MemoryCounters.FREE_PAGES) >= 64);
             assertInvariant(cluster, channels);
         }
     }
