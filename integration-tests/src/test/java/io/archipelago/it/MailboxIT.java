@@ -83,11 +83,30 @@ class MailboxIT {
             Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true).start();
             assertThat(kill.waitFor(5, TimeUnit.SECONDS)).isTrue();
             assertThat(kill.exitValue()).as("kill -%s %d", signal, pid).isZero();
+            if (signal.equals("STOP")) {
+                // kill returns before the signal takes effect: a thread on the other core may still run for a moment
+                await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5)).until(() -> allThreadsStopped(pid));
+            }
         } catch (IOException e) {
             throw new AssertionError("cannot signal " + kernel + ": " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
+        }
+    }
+
+    private static boolean allThreadsStopped(long pid) throws IOException {
+        try (java.util.stream.Stream<java.nio.file.Path> tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc", Long.toString(pid), "task"))) {
+            for (java.nio.file.Path task : tasks.toList()) {
+                String stat = java.nio.file.Files.readString(task.resolve("stat"));
+                char state = stat.charAt(stat.lastIndexOf(')') + 2);
+                if (state != 'T' && state != 't') {
+                    return false;
+                }
+            }
+            return true;
+        } catch (java.nio.file.NoSuchFileException e) {
+            return true;
         }
     }
 
