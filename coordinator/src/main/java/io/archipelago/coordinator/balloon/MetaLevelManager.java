@@ -165,8 +165,8 @@ public final class MetaLevelManager implements AutoCloseable {
      */
     private int give(int kernel, int wanted, boolean contiguous) {
         Optional<KernelRecord> record = membership.get(kernel);
-        if (record.isEmpty() || record.get().getState() != KernelState.RUNNING
-            || Long.valueOf(record.get().getIncarnation()).equals(fenced.get(kernel))) {
+        boolean live = record.isPresent() && (record.get().getState() == KernelState.RUNNING || record.get().getState() == KernelState.BOOTING);
+        if (!live || Long.valueOf(record.get().getIncarnation()).equals(fenced.get(kernel))) {
             return 0;
         }
         List<Integer> chosen = PoolBlocks.choose(table, kernel, wanted, contiguous);

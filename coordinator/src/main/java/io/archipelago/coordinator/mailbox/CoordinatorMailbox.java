@@ -70,15 +70,16 @@ public final class CoordinatorMailbox implements AutoCloseable {
     }
 
     /**
-     * Makes sure a link to every running kernel is up or being established, without waiting and
+     * Makes sure a link to every running kernel (or booting one that published its mailbox: its
+     * services may already need the coordinator) is up or being established, without waiting and
      * without a word (no counter of the kernel's changes but {@code mailbox.links}): kernels can
      * only reach the coordinator over a link it made.
      */
     public void keepLinked(List<KernelRecord> records) {
         for (KernelRecord record : records) {
             int id = record.getKernelId();
-            if (record.getState() != KernelState.RUNNING || record.getMailbox().getTransport().isEmpty() || mailbox.linked(id)
-                || linking.containsKey(id)) {
+            boolean live = record.getState() == KernelState.RUNNING || record.getState() == KernelState.BOOTING;
+            if (!live || record.getMailbox().getTransport().isEmpty() || mailbox.linked(id) || linking.containsKey(id)) {
                 continue;
             }
             CompletableFuture<Void> attempt = new CompletableFuture<>();
