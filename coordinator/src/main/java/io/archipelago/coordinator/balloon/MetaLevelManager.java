@@ -146,8 +146,8 @@ public final class MetaLevelManager implements AutoCloseable {
             BalloonPayload.Refusal refusal = contiguous && table.freeBlocks() >= wanted ? BalloonPayload.Refusal.NO_CONTIGUOUS_RUN
                 : BalloonPayload.Refusal.NO_MEMORY;
             reply = new MailboxWord(MailboxType.NACK, sequence, refusal.code());
-            LOG.info("balloon manager: kernel {} wants {} block(s){}: nothing to give ({}; pool {} free)", kernel, wanted,
-                contiguous ? " adjacent" : "", refusal, table.freeBlocks());
+            LOG.info("balloon manager: kernel {} wants {} block(s){}: nothing to give ({}; pool {} free; probes {})", kernel, wanted,
+                contiguous ? " adjacent" : "", refusal, table.freeBlocks(), runningProbes());
         }
         try {
             mailbox.send(kernel, reply);
@@ -188,33 +188,52 @@ public final class MetaLevelManager implements AutoCloseable {
         return transferred;
     }
 
-    /** Asks kernels with spare blocks to inflate, most promising first, until {@code missing} blocks are in the pool. */
+    /**
+     * Asks kernels with spare blocks to inflate, most promising first, until {@code missing}
+     * blocks are in the pool. The probes may be a moment old (a kernel refreshes its reclaimable
+     * count every 100 ms): when none shows spare blocks, a kernel with more free pages than
+     * {@code keep-free-blocks + 1} blocks' worth is asked anyway, as a last resort; its answer is
+     * the truth.
+     */
     private void inflateDonors(int requester, int missing) {
+        int pagesPerBlock = memory.geometry().pagesPerBlock();
         List<KernelProbes> donors = new ArrayList<>();
+        List<KernelProbes> lastResort = new ArrayList<>();
         for (KernelProbes probes : runningProbes()) {
             Long before = fruitless.get(probes.kernelId());
-            if (before != null && before == probes.activity()) {
-                continue; // it released nothing last time and its allocator did nothing since
+            if (probes.kernelId() == requester || underPressure(probes) || before != null && before == probes.activity()) {
+                continue; // the requester, a kernel under pressure, or one that released nothing last time and did nothing since
             }
-            if (probes.kernelId() != requester && !underPressure(probes) && probes.spare(policy.keepFreeBlocks()) > 0) {
+            if (probes.spare(policy.keepFreeBlocks()) > 0) {
                 donors.add(probes);
+            } else if (probes.freePages() / pagesPerBlock > policy.keepFreeBlocks()) {
+                lastResort.add(probes);
             }
         }
         donors.sort(Comparator.comparingDouble((KernelProbes p) -> p.spare(policy.keepFreeBlocks()) * p.reclaimRate()).reversed());
+        lastResort.sort(Comparator.comparingLong(KernelProbes::freePages).reversed());
         List<Integer> requesterBlocks = table.blocksOwnedBy(requester);
         for (KernelProbes donor : donors) {
-            int spare = (int) Math.min(Integer.MAX_VALUE, donor.spare(policy.keepFreeBlocks()));
-            int near = nearest(requesterBlocks, table.blocksOwnedBy(donor.kernelId()));
-            while (missing > 0 && spare > 0) {
-                int ask = Math.min(BalloonPayload.MAX_INFLATE, Math.min(missing, spare));
-                int released = inflate(donor, ask, near);
-                missing -= released;
-                spare -= ask;
-                if (released < ask) {
-                    break;
-                }
+            missing = askDonor(donor, (int) Math.min(Integer.MAX_VALUE, donor.spare(policy.keepFreeBlocks())), missing, requesterBlocks);
+        }
+        for (KernelProbes donor : lastResort) {
+            missing = askDonor(donor, (int) (donor.freePages() / pagesPerBlock - policy.keepFreeBlocks()), missing, requesterBlocks);
+        }
+    }
+
+    /** Asks one donor for up to {@code spare} blocks, in INFLATE words of at most 63; returns what is still missing. */
+    private int askDonor(KernelProbes donor, int spare, int missing, List<Integer> requesterBlocks) {
+        int near = nearest(requesterBlocks, table.blocksOwnedBy(donor.kernelId()));
+        while (missing > 0 && spare > 0) {
+            int ask = Math.min(BalloonPayload.MAX_INFLATE, Math.min(missing, spare));
+            int released = inflate(donor, ask, near);
+            missing -= released;
+            spare -= ask;
+            if (released < ask) {
+                break;
             }
         }
+        return missing;
     }
 
     /**

@@ -55,6 +55,7 @@ final class MemoryControlService extends KernelMemoryGrpc.KernelMemoryImplBase {
             reply.addAllocations(PageAllocation.newBuilder().setHandle(allocation.handle()).setOffset(allocated.run().offset())
                 .setPages(allocated.run().pages()).setLatencyNs(latency).setBalloonStep(allocated.ballooned()));
         }
+        service.balloon().refreshProbes(); // the manager may ask this kernel for blocks right after
         response.onNext(reply.build());
         response.onCompleted();
     }
@@ -78,6 +79,7 @@ final class MemoryControlService extends KernelMemoryGrpc.KernelMemoryImplBase {
             freed++;
             pages += run.pages();
         }
+        service.balloon().refreshProbes(); // blocks may be reclaimable now: the manager reads it at once
         response.onNext(FreePagesReply.newBuilder().setFreed(freed).setPages(pages).build());
         response.onCompleted();
     }
