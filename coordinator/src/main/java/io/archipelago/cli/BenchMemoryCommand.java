@@ -125,7 +125,8 @@ final class BenchMemoryCommand implements Callable<Integer> {
     /** What one round measured. */
     private record Round(List<PageAllocation> allocations, MemoryManagerStatus before, MemoryManagerStatus after, int runBefore,
                          int runAfter, int poolRunBefore, int poolRunAfter, int growerBlocks, int shrinkerBlocks, String outOfMemory,
-                         int doubleOwned, List<String> violations, int corrupt, String layoutBefore, String layoutGrown) {
+                         int doubleOwned, List<String> violations, int corrupt, String layoutBefore, String layoutGrown, long pagesMoved,
+                         long blocksEmptied) {
     }
 
     private ObjectNode measure(Coordinator cluster, KernelChannels channels, PrintWriter progress, int rounds) {
@@ -136,8 +137,6 @@ final class BenchMemoryCommand implements Callable<Integer> {
         int pagesPerBlock = cluster.memory().geometry().pagesPerBlock();
         int share = cluster.memory().ownership().blocksOwnedBy(grower.getId()).size();
         int shrinkerShare = cluster.memory().ownership().blocksOwnedBy(shrinker.getId()).size();
-        long pagesMovedBefore = counter(cluster, shrinker, MemoryCounters.PAGES_MOVED);
-        long emptiedBefore = counter(cluster, shrinker, MemoryCounters.BLOCKS_EMPTIED_BY_MOVING);
         List<Round> results = new ArrayList<>();
         for (int round = 1; round <= rounds; round++) {
             say(progress, "round " + round + " of " + rounds + (round == 1 && rounds > 1 ? " (warm-up: its latencies are not reported)" : ""));
@@ -197,8 +196,8 @@ final class BenchMemoryCommand implements Callable<Integer> {
         root.put("blocks_asked", asked);
         root.put("blocks_released", released);
         root.put("reclaim_success_rate", asked == 0 ? 1.0 : round2((double) released / asked));
-        root.put("pages_moved", counter(cluster, shrinker, MemoryCounters.PAGES_MOVED) - pagesMovedBefore);
-        root.put("blocks_emptied_by_moving", counter(cluster, shrinker, MemoryCounters.BLOCKS_EMPTIED_BY_MOVING) - emptiedBefore);
+        root.put("pages_moved", measured.stream().mapToLong(Round::pagesMoved).sum());
+        root.put("blocks_emptied_by_moving", measured.stream().mapToLong(Round::blocksEmptied).sum());
         root.put("shrinker_corrupt_allocations", results.stream().mapToInt(Round::corrupt).sum());
         ObjectNode runs = root.putObject("largest_free_run_blocks");
         runs.put("before", last.runBefore());
@@ -226,6 +225,8 @@ final class BenchMemoryCommand implements Callable<Integer> {
     private Round round(Coordinator cluster, KernelChannels channels, PrintWriter progress, KernelStatus grower, KernelStatus shrinker,
                         int share, int shrinkerShare) {
         int pagesPerBlock = cluster.memory().geometry().pagesPerBlock();
+        long pagesMovedBefore = counter(cluster, shrinker, MemoryCounters.PAGES_MOVED);
+        long emptiedBefore = counter(cluster, shrinker, MemoryCounters.BLOCKS_EMPTIED_BY_MOVING);
         // 1. fragment the shrinker: a slice in use in every block, two slices short of full so it never looks under pressure
         int slice = pagesPerBlock / 8;
         say(progress, "1. " + shrinker.getName() + " fills " + shrinkerShare + " blocks with " + slice + "-page allocations, frees 7 in 8");
@@ -264,6 +265,8 @@ final class BenchMemoryCommand implements Callable<Integer> {
         int corrupt = memory(channels, shrinker).verifyPages(VerifyPagesRequest.getDefaultInstance()).getCorruptCount();
         int growerBlocks = cluster.memory().ownership().blocksOwnedBy(grower.getId()).size();
         int shrinkerBlocks = cluster.memory().ownership().blocksOwnedBy(shrinker.getId()).size();
+        long pagesMoved = counter(cluster, shrinker, MemoryCounters.PAGES_MOVED) - pagesMovedBefore;
+        long blocksEmptied = counter(cluster, shrinker, MemoryCounters.BLOCKS_EMPTIED_BY_MOVING) - emptiedBefore;
 
         String layoutGrown = ClusterMemory.layout(cluster.memory());
         // 4. the grower frees everything
@@ -283,7 +286,7 @@ final class BenchMemoryCommand implements Callable<Integer> {
         violations.addAll(endScan.violations());
         return new Round(allocations, before, after, runBefore, runAfter, poolRunBefore, poolRunAfter, growerBlocks, shrinkerBlocks,
             grown.getOutOfMemory(), duringScan.doubleOwnedBlocks() + endScan.doubleOwnedBlocks(), violations, corrupt, layoutBefore,
-            layoutGrown);
+            layoutGrown, pagesMoved, blocksEmptied);
     }
 
     private static long counter(Coordinator cluster, KernelStatus kernel, String label) {
