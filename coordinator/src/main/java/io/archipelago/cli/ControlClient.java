@@ -104,6 +104,7 @@ public final class ControlClient implements AutoCloseable {
                         + ") is gone; `archipelago down --cluster " + directory.clusterName() + "` cleans up what it left");
                 case DEADLINE_EXCEEDED -> new CliException(where + " did not answer within " + DEFAULT_DEADLINE.toSeconds() + " s");
                 case UNAUTHENTICATED -> new CliException(where + " refused us: " + e.getStatus().getDescription());
+                case NOT_FOUND, FAILED_PRECONDITION, INVALID_ARGUMENT -> new CliException(e.getStatus().getDescription());
                 default -> new CliException(where + " failed: " + e.getStatus());
             };
         }
