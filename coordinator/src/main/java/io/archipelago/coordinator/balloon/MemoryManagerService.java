@@ -32,7 +32,7 @@ public final class MemoryManagerService extends MemoryManagerGrpc.MemoryManagerI
         } catch (NoSuchElementException e) {
             response.onError(Status.NOT_FOUND.withDescription(e.getMessage()).asRuntimeException());
             return;
-        } catch (MetaLevelManager.RegionStillInUseException e) {
+        } catch (RegionStillInUseException e) {
             response.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
             return;
         }

@@ -14,8 +14,6 @@ import io.archipelago.interconnect.mailbox.MailboxWord;
 import io.archipelago.interconnect.mailbox.MemberIds;
 import io.archipelago.memory.BlockOwnershipTable;
 import io.archipelago.memory.GlobalMemory;
-import io.archipelago.typed.proto.Attachment;
-import io.archipelago.typed.proto.Contract;
 import io.archipelago.typed.registry.RegionRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,7 +30,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,8 +46,8 @@ import org.slf4j.LoggerFactory;
  *   <li>every {@link BalloonPolicy#interval()}: moves a batch of blocks to a kernel under pressure
  *   before it runs out (DEFLATE n); reclaims from idle kernels when the pool runs low;</li>
  *   <li>takes the blocks of a dead kernel back ({@link #reclaimDead}), keeping those where its
- *   registered typed regions live ({@link BlockOwnershipTable#retainedFor RETAINED}) until the
- *   regions are released ({@link #releaseRegion}) or it restarts and adopts them.</li>
+ *   registered typed regions live ({@link RetainedBlocks}) until the regions are released
+ *   ({@link #releaseRegion}) or it restarts and adopts them.</li>
  * </ul>
  * Every change of ownership it makes is a compare-and-set in the ownership table, and all of them
  * run on its one thread, so the liveness it checked before a transfer cannot change under it by
@@ -67,10 +64,10 @@ public final class MetaLevelManager implements AutoCloseable {
     private final GlobalMemory memory;
     private final BlockOwnershipTable table;
     private final Membership membership;
-    private final RegionRegistry regions;
     private final Mailbox mailbox;
     private final ScheduledExecutorService worker;
-    private final Stats stats = new Stats();
+    private final RetainedBlocks retained;
+    private final ManagerStats stats = new ManagerStats();
     /** Kernels whose blocks were taken back, by id, with the incarnation that died: nothing is granted to it. */
     private final Map<Integer, Long> fenced = new HashMap<>();
     /** Per kernel: its allocation count when last seen, and when it last changed (for idleness). */
@@ -85,8 +82,8 @@ public final class MetaLevelManager implements AutoCloseable {
         this.memory = memory;
         this.table = memory.ownership();
         this.membership = membership;
-        this.regions = regions;
         this.mailbox = mailbox;
+        this.retained = new RetainedBlocks(memory, membership, regions, stats);
         this.worker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("balloon-manager").factory());
     }
 
@@ -348,7 +345,7 @@ public final class MetaLevelManager implements AutoCloseable {
                 stats.idleReclaims.addAndGet(inflate(probes, ask, -1));
             }
         }
-        releaseRetained();
+        retained.releaseUnheld();
     }
 
     private boolean underPressure(KernelProbes probes) {
@@ -383,9 +380,9 @@ public final class MetaLevelManager implements AutoCloseable {
 
     /**
      * Takes back the blocks of a kernel that died (called by the membership watch before it
-     * declares the kernel DEAD, so a restart of that id cannot race it): blocks without a
-     * registered region of the kernel go to the pool; blocks with one become RETAINED(kernel).
-     * Runs on the manager's thread; waits for it at most {@link #RECLAIM_WAIT}.
+     * declares the kernel DEAD, so a restart of that id cannot race it; see {@link RetainedBlocks}).
+     * Runs on the manager's thread, which fences the kernel first (nothing is granted to that
+     * incarnation any more); waits for it at most {@link #RECLAIM_WAIT}.
      *
      * @return blocks returned to the pool, or -1 when the manager did not get to it in time
      */
@@ -393,124 +390,20 @@ public final class MetaLevelManager implements AutoCloseable {
         return onManagerThread("take back the blocks of " + record.getName(), () -> {
             fenced.put(record.getKernelId(), record.getIncarnation());
             activity.remove(record.getKernelId());
-            int kernel = record.getKernelId();
-            List<long[]> regionsOfKernel = regionExtents(kernel);
-            int returned = 0;
-            int retained = 0;
-            for (int block : table.blocksOwnedBy(kernel)) {
-                if (holdsRegion(block, regionsOfKernel)) {
-                    if (table.transfer(block, kernel, BlockOwnershipTable.retainedFor(kernel))) {
-                        retained++;
-                    }
-                } else if (table.transfer(block, kernel, BlockOwnershipTable.FREE)) {
-                    returned++;
-                }
-            }
-            if (returned + retained > 0) {
-                stats.deadKernels.incrementAndGet();
-                stats.deadBlocksReturned.addAndGet(returned);
-                stats.deadBlocksRetained.addAndGet(retained);
-                LOG.info("balloon manager: kernel {} died holding {} block(s): {} returned to the pool, {} retained for its {} registered "
-                    + "region(s)", record.getName(), returned + retained, returned, retained, regionsOfKernel.size());
-            }
-            return returned;
+            return retained.takeBack(record);
         }, RECLAIM_WAIT, -1);
-    }
-
-    /** Returns to the pool every retained block in which no registered region of its kernel lies any more. */
-    private int releaseRetained() {
-        Map<Integer, List<long[]>> extents = new HashMap<>();
-        int released = 0;
-        for (int block = table.firstDataBlock(); block < table.blockCount(); block++) {
-            int owner = table.owner(block);
-            if (!BlockOwnershipTable.isRetained(owner)) {
-                continue;
-            }
-            int kernel = BlockOwnershipTable.retainedKernel(owner);
-            List<long[]> regionsOfKernel = extents.computeIfAbsent(kernel, this::regionExtents);
-            if (!holdsRegion(block, regionsOfKernel) && table.transfer(block, owner, BlockOwnershipTable.FREE)) {
-                released++;
-                LOG.info("balloon manager: block {} retained for kernel {} holds none of its regions any more: back to the pool", block, kernel);
-            }
-        }
-        stats.retainedReleased.addAndGet(released);
-        return released;
     }
 
     /**
      * Removes a region whose owner kernel is dead and which no live kernel has attached, then
-     * returns the blocks retained for it to the pool.
+     * returns the blocks retained for it to the pool (on the manager's thread).
      *
      * @return blocks returned to the pool
      * @throws RegionStillInUseException when its owner lives or a live kernel has it attached
      * @throws java.util.NoSuchElementException when there is no such region
      */
     public int releaseRegion(String name) {
-        return onManagerThread("release region '" + name + "'", () -> {
-            Contract contract = regions.get(name).orElseThrow(() -> new java.util.NoSuchElementException("no region '" + name
-                + "' in the registry"));
-            int owner = contract.getLocation().getOwnerKernel();
-            Optional<KernelRecord> ownerRecord = membership.get(owner);
-            if (ownerRecord.isPresent() && alive(ownerRecord.get())) {
-                throw new RegionStillInUseException("region '" + name + "' lives in the blocks of kernel " + ownerRecord.get().getName()
-                    + " (id " + owner + "), which is " + ownerRecord.get().getState() + ": only it frees its pages");
-            }
-            List<String> attached = new ArrayList<>();
-            for (Attachment attachment : contract.getAttachmentsList()) {
-                if (attachment.getKernelId() == owner) {
-                    continue;
-                }
-                membership.get(attachment.getKernelId()).filter(r -> alive(r) && r.getIncarnation() == attachment.getIncarnation())
-                    .ifPresent(r -> attached.add(r.getName() + " (id " + r.getKernelId() + ")"));
-            }
-            if (!attached.isEmpty()) {
-                throw new RegionStillInUseException("region '" + name + "' is attached by live kernel(s) " + String.join(", ", attached)
-                    + ": its data is still in use; it stays, and so do its blocks");
-            }
-            if (!regions.remove(name, contract)) {
-                throw new RegionStillInUseException("region '" + name + "' changed while it was being released; try again");
-            }
-            LOG.info("balloon manager: region '{}' of dead kernel {} released", name, owner);
-            return releaseRetained();
-        }, RECLAIM_WAIT, 0);
-    }
-
-    /** A region that cannot be released: its owner lives, or a live kernel uses it. */
-    public static final class RegionStillInUseException extends IllegalStateException {
-        private static final long serialVersionUID = 1L;
-
-        RegionStillInUseException(String message) {
-            super(message);
-        }
-    }
-
-    private static boolean alive(KernelRecord record) {
-        return record.getState() == KernelState.RUNNING || record.getState() == KernelState.BOOTING
-            || record.getState() == KernelState.STOPPING;
-    }
-
-    /** [first byte, end byte) of every registered region (any state) whose pages a kernel allocated. */
-    private List<long[]> regionExtents(int kernel) {
-        long pageSize = memory.geometry().pageSize();
-        List<long[]> extents = new ArrayList<>();
-        for (Contract contract : regions.all()) {
-            if (contract.getLocation().getOwnerKernel() == kernel && contract.getLocation().getPages() > 0) {
-                long offset = contract.getLocation().getOffset();
-                extents.add(new long[] {offset, offset + contract.getLocation().getPages() * pageSize});
-            }
-        }
-        return extents;
-    }
-
-    private boolean holdsRegion(int block, List<long[]> extents) {
-        long start = memory.geometry().blockOffset(block);
-        long end = start + memory.geometry().blockSize();
-        for (long[] extent : extents) {
-            if (extent[0] < end && extent[1] > start) {
-                return true;
-            }
-        }
-        return false;
+        return onManagerThread("release region '" + name + "'", () -> retained.releaseRegion(name), RECLAIM_WAIT, 0);
     }
 
     private <T> T onManagerThread(String what, Callable<T> task, Duration wait, T late) {
@@ -549,37 +442,6 @@ public final class MetaLevelManager implements AutoCloseable {
             worker.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** The manager's figures since it started (ManagerStatus in control.proto). */
-    private static final class Stats {
-        final AtomicLong wants = new AtomicLong();
-        final AtomicLong nacks = new AtomicLong();
-        final AtomicLong blocksGranted = new AtomicLong();
-        final AtomicLong inflateRequests = new AtomicLong();
-        final AtomicLong blocksAsked = new AtomicLong();
-        final AtomicLong blocksReleased = new AtomicLong();
-        final AtomicLong deflateRequests = new AtomicLong();
-        final AtomicLong words = new AtomicLong();
-        final AtomicLong deadKernels = new AtomicLong();
-        final AtomicLong deadBlocksReturned = new AtomicLong();
-        final AtomicLong deadBlocksRetained = new AtomicLong();
-        final AtomicLong retainedReleased = new AtomicLong();
-        final AtomicLong ticks = new AtomicLong();
-        final AtomicLong pressureMoves = new AtomicLong();
-        final AtomicLong idleReclaims = new AtomicLong();
-
-        MemoryManagerStatus snapshot(BlockOwnershipTable table) {
-            return MemoryManagerStatus.newBuilder()
-                .setWants(wants.get()).setNacks(nacks.get()).setBlocksGranted(blocksGranted.get())
-                .setInflateRequests(inflateRequests.get()).setBlocksAsked(blocksAsked.get()).setBlocksReleased(blocksReleased.get())
-                .setDeflateRequests(deflateRequests.get()).setWords(words.get())
-                .setDeadKernels(deadKernels.get()).setDeadBlocksReturned(deadBlocksReturned.get())
-                .setDeadBlocksRetained(deadBlocksRetained.get()).setRetainedBlocksReleased(retainedReleased.get())
-                .setPoolFreeBlocks(table.freeBlocks()).setPoolLongestFreeRun(table.longestFreeRun())
-                .setTicks(ticks.get()).setPressureMoves(pressureMoves.get()).setIdleReclaims(idleReclaims.get())
-                .build();
         }
     }
 }
