@@ -244,10 +244,20 @@ final class ContainerCluster implements AutoCloseable {
      * ({@code host} is the name or address to dial), with a call deadline of {@code deadline}.
      */
     Probe probe(String from, String target, String host, Duration deadline) {
-        DockerExec.Result result = DockerExec.run(containerId(from), deadline.plus(STATUS_TIMEOUT), "java",
-            "@/opt/archipelago/jvm.options", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-            "-cp", PROBE_CLASSES + ":/opt/archipelago/lib/*", ControlProbe.class.getName(),
-            "describe", host, Integer.toString(CONTROL_PORT), SECRET_FILE, Long.toString(deadline.toMillis()));
+        return call(from, target, host, deadline, "describe");
+    }
+
+    /**
+     * Runs {@link ControlProbe} in {@code from}'s container: asks {@code target}'s kernel (dialled
+     * as {@code host}) to do {@code mode} with {@code arguments} (see ControlProbe), within
+     * {@code deadline}.
+     */
+    Probe call(String from, String target, String host, Duration deadline, String mode, String... arguments) {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("java", "@/opt/archipelago/jvm.options",
+            "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", PROBE_CLASSES + ":/opt/archipelago/lib/*", ControlProbe.class.getName(),
+            mode, host, Integer.toString(CONTROL_PORT), SECRET_FILE, Long.toString(deadline.toMillis())));
+        command.addAll(java.util.List.of(arguments));
+        DockerExec.Result result = DockerExec.run(containerId(from), deadline.plus(STATUS_TIMEOUT), command.toArray(String[]::new));
         String line = result.out().lines().filter(l -> l.startsWith("result=")).reduce((a, b) -> b)
             .orElseThrow(() -> new AssertionError("the probe printed no result line: " + result));
         Map<String, String> fields = new LinkedHashMap<>();

@@ -24,6 +24,10 @@ class ContainerClusterIT {
     static final Duration ANSWER_DEADLINE = Duration.ofSeconds(20);
     /** How late a gRPC deadline may fire on a busy 2-core machine (timer and scheduling latency). */
     static final long DEADLINE_SLACK_MS = 1000;
+    /** The kernels' DSM deadline (KernelContext's default): how long an access waits for a page. */
+    static final Duration DSM_DEADLINE = io.archipelago.kernel.dsm.DsmService.DEFAULT_FAULT_TIMEOUT;
+    /** A control call that waits for a page: longer than the DSM deadline, so the DSM's own error comes back. */
+    static final Duration DSM_CALL_DEADLINE = DSM_DEADLINE.plusSeconds(10);
     /** dead-after-ms in docker/cluster.yaml, the configuration the coordinator container runs. */
     static final Duration DEAD_AFTER = Duration.ofMillis(3000);
 
@@ -49,6 +53,28 @@ class ContainerClusterIT {
             assertThat(weakToStrong.field("name")).isEqualTo("strong");
             assertThat(weakToStrong.field("pid")).isEqualTo(Long.toString(strong.pid()));
             assertThat(strongToWeak.field("name")).isEqualTo("weak");
+
+            // Mailbox words cross the container network, both ways.
+            ContainerCluster.Probe ping = cluster.call("coordinator", "strong", "strong", ANSWER_DEADLINE, "ping", Integer.toString(weak.id()));
+            ContainerCluster.Probe pong = cluster.call("coordinator", "weak", "weak", ANSWER_DEADLINE, "ping", Integer.toString(strong.id()));
+            assertThat(ping.answered()).as("%s", ping).isTrue();
+            assertThat(pong.answered()).as("%s", pong).isTrue();
+            assertThat(Long.parseLong(ping.field("rtt_ns"))).isPositive();
+            assertThat(ping.field("transport")).isEqualTo("tcp");
+
+            // A software-coherent region shared by x86_64 (domain a) and armv7 (domain b) in two containers:
+            // its page moves to whichever kernel writes it, over the mailbox, through the shared tmpfs.
+            assertThat(cluster.call("coordinator", "strong", "strong", ANSWER_DEADLINE, "dsm-open", "shadowed", "4", "create").answered()).isTrue();
+            assertThat(cluster.call("coordinator", "weak", "weak", ANSWER_DEADLINE, "dsm-open", "shadowed", "4", "attach").answered()).isTrue();
+            for (int write = 1; write <= 4; write++) {
+                String kernel = write % 2 == 1 ? "strong" : "weak";
+                ContainerCluster.Probe access = cluster.call("coordinator", kernel, kernel, ANSWER_DEADLINE, "dsm-access", "shadowed", "0");
+                assertThat(access.answered()).as("%s", access).isTrue();
+                assertThat(access.field("value")).isEqualTo(Integer.toString(write));
+                if (write > 1) {
+                    assertThat(access.field("faulted")).as("write %d by %s took the page from the other container", write, kernel).isEqualTo("true");
+                }
+            }
         }
     }
 
@@ -92,8 +118,30 @@ class ContainerClusterIT {
             String address = cluster.ipAddress("strong");
             assertThat(cluster.probe("weak", "strong", address, ANSWER_DEADLINE).answered()).isTrue();
 
+            // strong holds a page of a software-coherent region, and weak's mailbox knows it.
+            ClusterView.Kernel weak = cluster.kernel("weak");
+            assertThat(cluster.call("weak", "strong", "strong", ANSWER_DEADLINE, "dsm-open", "held", "4", "create").answered()).isTrue();
+            assertThat(cluster.call("strong", "weak", "weak", ANSWER_DEADLINE, "dsm-open", "held", "4", "attach").answered()).isTrue();
+            assertThat(cluster.call("strong", "weak", "weak", ANSWER_DEADLINE, "dsm-access", "held", "0").field("value")).isEqualTo("1");
+            assertThat(cluster.call("weak", "strong", "strong", ANSWER_DEADLINE, "dsm-access", "held", "0").field("faulted")).isEqualTo("true");
+
             cluster.disconnect("strong");
             assertThat(cluster.ipAddress("strong")).isEmpty();
+            // weak asks the cut-off kernel for a word and for the page: both end with a clear error within their deadlines.
+            // The link weak -> strong was up before the cut, and TCP does not notice a silent peer: the ping's own
+            // deadline ends it (the control call waits longer, so that the mailbox's own error comes back).
+            ContainerCluster.Probe ping = cluster.call("coordinator", "weak", "weak", DSM_CALL_DEADLINE, "ping", Integer.toString(before.id()),
+                Long.toString(CALL_DEADLINE.toMillis()));
+            System.out.printf("containers-cut: ping %s%n", ping);
+            assertThat(ping.answered()).as("%s", ping).isFalse();
+            assertThat(ping.field("message")).as("the mailbox's own error, naming the peer").contains("no PONG from strong");
+            assertThat(ping.elapsedMs()).isLessThanOrEqualTo(CALL_DEADLINE.toMillis() + DEADLINE_SLACK_MS);
+            ContainerCluster.Probe page = cluster.call("coordinator", "weak", "weak", DSM_CALL_DEADLINE, "dsm-access", "held", "0");
+            System.out.printf("containers-cut: page %s%n", page);
+            assertThat(page.answered()).as("%s", page).isFalse();
+            assertThat(page.field("code")).isEqualTo("UNAVAILABLE");
+            assertThat(page.field("message")).contains("could not obtain page").contains("strong");
+            assertThat(page.elapsedMs()).isLessThanOrEqualTo(DSM_DEADLINE.toMillis() + DEADLINE_SLACK_MS);
             // By name (gone from the network's DNS) and by its last address (nothing answers there):
             // each call ends with an error naming what failed, within its deadline, never a hang.
             for (String host : new String[] {"strong", address}) {
@@ -117,6 +165,12 @@ class ContainerClusterIT {
             assertThat(rejoined.answered()).as("%s", rejoined).isTrue();
             // The same kernel (same process), not a restarted one.
             assertThat(rejoined.field("pid")).isEqualTo(Long.toString(before.pid()));
+            // Words and pages flow again: weak gets the page strong kept, with strong's write in it.
+            assertThat(cluster.call("coordinator", "weak", "weak", ANSWER_DEADLINE, "ping", Integer.toString(before.id())).answered()).isTrue();
+            ContainerCluster.Probe again = cluster.call("coordinator", "weak", "weak", DSM_CALL_DEADLINE, "dsm-access", "held", "0");
+            assertThat(again.answered()).as("%s", again).isTrue();
+            assertThat(again.field("value")).isEqualTo("3");
+            assertThat(weak.id()).isNotEqualTo(before.id());
             ClusterView.Kernel after = cluster.kernel("strong");
             assertThat(after.running()).as("%s", after).isTrue();
             assertThat(after.id()).isEqualTo(before.id());

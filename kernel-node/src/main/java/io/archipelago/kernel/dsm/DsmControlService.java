@@ -198,16 +198,22 @@ final class DsmControlService extends DsmControlGrpc.DsmControlImplBase {
 
     @Override
     public void access(DsmAccessRequest request, StreamObserver<DsmAccessReply> response) {
-        TypedRegion<DsmCell> region = region(request.getRegion());
-        KernelCountersArea.Counter faults = dsm.kernel().counters().counter("dsm.faults");
-        DsmCell cell = region.at(request.getCell());
-        long before = faults.get();
-        long start = System.nanoTime();
-        long value = cell.value() + 1;
-        long elapsed = System.nanoTime() - start;
-        cell.value(value);
-        response.onNext(DsmAccessReply.newBuilder().setAccessNs(elapsed).setFaulted(faults.get() != before).setValue(value).build());
-        response.onCompleted();
+        try {
+            TypedRegion<DsmCell> region = region(request.getRegion());
+            KernelCountersArea.Counter faults = dsm.kernel().counters().counter("dsm.faults");
+            DsmCell cell = region.at(request.getCell());
+            long before = faults.get();
+            long start = System.nanoTime();
+            long value = cell.value() + 1;
+            long elapsed = System.nanoTime() - start;
+            cell.value(value);
+            response.onNext(DsmAccessReply.newBuilder().setAccessNs(elapsed).setFaulted(faults.get() != before).setValue(value).build());
+            response.onCompleted();
+        } catch (DsmTimeoutException e) {
+            response.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
+        } catch (RegionException | IndexOutOfBoundsException e) {
+            response.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
+        }
     }
 
     @Override
