@@ -12,7 +12,8 @@ import picocli.CommandLine.Spec;
     header = "Run a benchmark suite.",
     description = {"Each suite measures against a baseline taken in the same run and prints the ratio; --json prints "
         + "the figures for scripts."},
-    subcommands = {BenchMailboxCommand.class, BenchTypedCommand.class, BenchDsmCommand.class, BenchMigrationCommand.class})
+    subcommands = {BenchMailboxCommand.class, BenchTypedCommand.class, BenchDsmCommand.class, BenchMigrationCommand.class,
+        BenchMemoryCommand.class})
 final class BenchCommand implements Runnable {
 
     @Spec

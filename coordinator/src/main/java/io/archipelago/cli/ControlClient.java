@@ -117,6 +117,20 @@ public final class ControlClient implements AutoCloseable {
         }
     }
 
+    /** Releases a region of a dead kernel (the meta-level manager returns the blocks retained for it to the pool). */
+    public io.archipelago.control.proto.ReleaseRegionReply releaseRegion(String name) {
+        return call(() -> io.archipelago.control.proto.MemoryManagerGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(DEFAULT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+            .releaseRegion(io.archipelago.control.proto.ReleaseRegionRequest.newBuilder().setName(name).build()));
+    }
+
+    /** The balloon meta-level manager's figures. */
+    public io.archipelago.control.proto.MemoryManagerStatus memoryManager() {
+        return call(() -> io.archipelago.control.proto.MemoryManagerGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(DEFAULT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+            .status(io.archipelago.control.proto.ManagerStatusRequest.getDefaultInstance()));
+    }
+
     public ShutdownReply shutdown(Duration grace) {
         return call(() -> stub.withDeadlineAfter(DEFAULT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
             .shutdown(ShutdownRequest.newBuilder().setGraceMs(grace.toMillis()).build()));
@@ -135,6 +149,7 @@ public final class ControlClient implements AutoCloseable {
                         + ") is gone; `archipelago down --cluster " + directory.clusterName() + "` cleans up what it left");
                 case DEADLINE_EXCEEDED -> new CliException(where + " did not answer within " + DEFAULT_DEADLINE.toSeconds() + " s");
                 case UNAUTHENTICATED -> new CliException(where + " refused us: " + e.getStatus().getDescription());
+                case NOT_FOUND, FAILED_PRECONDITION, INVALID_ARGUMENT -> new CliException(e.getStatus().getDescription());
                 default -> new CliException(where + " failed: " + e.getStatus());
             };
         }

@@ -23,7 +23,9 @@ import picocli.CommandLine.Spec;
     description = {"Lists the regions of typed shared memory of a running cluster (its region registry): name, element type,",
         "the data model it is laid out for, element count, bytes, global address, layout (array of structs or struct",
         "of arrays), coherence, and which kernels attached it, each with its data model and whether its accessor is",
-        "NATIVE (the region's layout is its own), MORPHED (generated for a foreign layout) or INTERPRETED."})
+        "NATIVE (the region's layout is its own), MORPHED (generated for a foreign layout) or INTERPRETED.",
+        "`regions release NAME` removes a region of a dead kernel that no live kernel uses, and frees the blocks kept for it."},
+    subcommands = RegionsReleaseCommand.class)
 final class RegionsCommand implements Callable<Integer> {
 
     @Mixin

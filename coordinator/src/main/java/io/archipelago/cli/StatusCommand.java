@@ -11,7 +11,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "status", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
     header = "Show the kernels of a running cluster.",
-    description = {"Island, data model, coherence domain, pid, state, uptime, heartbeat, page blocks and mailbox endpoint "
+    description = {"Island, data model, coherence domain, pid, state, uptime, heartbeat, page blocks (a dead kernel's: those retained "
+        + "for its typed regions), free pages and mailbox endpoint "
         + "of every kernel, and each kernel's counters, read from global memory without asking the kernels."})
 final class StatusCommand implements Callable<Integer> {
 

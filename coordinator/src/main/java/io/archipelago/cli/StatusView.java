@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.archipelago.control.proto.ClusterStatus;
 import io.archipelago.control.proto.Counter;
 import io.archipelago.control.proto.KernelStatus;
+import io.archipelago.memory.MemoryCounters;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +50,10 @@ public final class StatusView {
             kernel.put("uptime_ms", k.getUptimeMs());
             kernel.put("heartbeat_age_ms", k.getHeartbeatAgeMs());
             kernel.put("blocks", k.getBlocks());
+            counter(k, MemoryCounters.FREE_PAGES).ifPresent(free -> kernel.put("free_pages", free));
+            if ("DEAD".equals(k.getState())) {
+                kernel.put("retained_blocks", k.getBlocks());
+            }
             kernel.put("mailbox", k.getMailbox());
             kernel.put("reason", k.getReason());
             ObjectNode counters = kernel.putObject("counters");
@@ -75,12 +80,14 @@ public final class StatusView {
             status.getMemory().getDataBlocks(), status.getMemory().getFreeBlocks());
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"ID", "NAME", "ISLAND", "DATA MODEL", "DOMAIN", "CORES", "SPEED", "PID", "STATE", "UPTIME", "HEARTBEAT",
-            "BLOCKS", "MAILBOX"});
+            "BLOCKS", "FREE PAGES", "MAILBOX"});
         for (KernelStatus k : status.getKernelsList()) {
             rows.add(new String[] {Integer.toString(k.getId()), k.getName(), k.getIsland(), k.getDataModel(), k.getDomain(),
                 Integer.toString(k.getCores()), String.format(Locale.ROOT, "%.2f", k.getSpeed()), Long.toString(k.getPid()), k.getState(),
                 "DEAD".equals(k.getState()) ? "-" : duration(k.getUptimeMs()),
-                k.getHeartbeatAgeMs() < 0 ? "-" : k.getHeartbeatAgeMs() + " ms ago", Integer.toString(k.getBlocks()),
+                k.getHeartbeatAgeMs() < 0 ? "-" : k.getHeartbeatAgeMs() + " ms ago",
+                "DEAD".equals(k.getState()) && k.getBlocks() > 0 ? k.getBlocks() + " retained" : Integer.toString(k.getBlocks()),
+                "DEAD".equals(k.getState()) ? "-" : counter(k, MemoryCounters.FREE_PAGES).map(String::valueOf).orElse("-"),
                 k.getMailbox().isEmpty() ? "-" : k.getMailbox()});
         }
         if (status.getKernelsCount() == 0) {
@@ -104,6 +111,11 @@ public final class StatusView {
                 }
             }
         }
+    }
+
+    /** A kernel's counter, when it publishes it. */
+    static java.util.Optional<Long> counter(KernelStatus kernel, String label) {
+        return kernel.getCountersList().stream().filter(c -> c.getLabel().equals(label)).map(Counter::getValue).findFirst();
     }
 
     static void printRows(List<String[]> rows, PrintWriter out) {

@@ -5,10 +5,13 @@ import io.archipelago.control.proto.ClusterStatus;
 import io.archipelago.control.proto.ShutdownReply;
 import io.archipelago.control.proto.ShutdownRequest;
 import io.archipelago.control.proto.StatusRequest;
+import io.archipelago.coordinator.balloon.MemoryManagerService;
+import io.archipelago.coordinator.balloon.MetaLevelManager;
 import io.archipelago.coordinator.config.ClusterConfig;
 import io.archipelago.coordinator.config.ClusterConfig.KernelSpec;
 import io.archipelago.coordinator.launch.KernelProcess;
 import io.archipelago.coordinator.launch.LocalKernelLauncher;
+import io.archipelago.coordinator.mailbox.CoordinatorMailbox;
 import io.archipelago.directory.ClusterDirectory;
 import io.archipelago.directory.Membership;
 import io.archipelago.typed.registry.RegionRegistry;
@@ -68,6 +71,8 @@ public final class Coordinator implements AutoCloseable {
     private final GlobalMemory memory;
     private final Membership membership;
     private final RegionRegistry regions;
+    private final CoordinatorMailbox mailbox;
+    private final MetaLevelManager manager;
     private final StatusAssembler statusAssembler;
     private final LocalKernelLauncher launcher;
     private final Map<Integer, KernelProcess> processes = new ConcurrentHashMap<>();
@@ -95,6 +100,9 @@ public final class Coordinator implements AutoCloseable {
         // before membership: a kernel that sees membership.cm finds the region registry too
         this.regions = RegionRegistry.create(directory.regionsFile());
         this.membership = Membership.create(directory.membershipFile());
+        // a mailbox member with no endpoint: it links to every running kernel (balloon words now, IRQ words later)
+        this.mailbox = CoordinatorMailbox.start(config.cluster(), secret, membership, config.fifoDepth());
+        this.manager = new MetaLevelManager(config.balloon(), memory, membership, regions, mailbox.mailbox());
         this.statusAssembler = new StatusAssembler(directory, memory, membership);
         this.launcher = new LocalKernelLauncher(config, directory, context.javaExecutable(), context.classPath(), context.jvmOptions());
         this.watch = Thread.ofPlatform().daemon().name("membership-watch-" + config.cluster()).unstarted(this::watchLoop);
@@ -143,6 +151,7 @@ public final class Coordinator implements AutoCloseable {
             throw e;
         }
         try {
+            coordinator.manager.start();
             coordinator.serve();
             coordinator.launchAll();
             coordinator.watch.start();
@@ -180,6 +189,8 @@ public final class Coordinator implements AutoCloseable {
                 .addService(ServerInterceptors.intercept(new RegionDirectoryService(regions),
                     ControlAuthentication.server(secret, refusedControlCalls)))
                 .addService(ServerInterceptors.intercept(new TaskDirectoryService(membership, kernelChannels),
+                    ControlAuthentication.server(secret, refusedControlCalls)))
+                .addService(ServerInterceptors.intercept(new MemoryManagerService(manager),
                     ControlAuthentication.server(secret, refusedControlCalls)))
                 .build()
                 .start();
@@ -222,6 +233,7 @@ public final class Coordinator implements AutoCloseable {
             List<KernelRecord> records = membership.all();
             long running = records.stream().filter(r -> r.getState() == KernelState.RUNNING).count();
             if (running >= expected) {
+                awaitMailboxLinks(deadline);
                 return;
             }
             for (KernelProcess process : processes.values()) {
@@ -241,6 +253,27 @@ public final class Coordinator implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits (bounded by the boot deadline) until the coordinator's mailbox is linked to every
+     * running kernel: from then on each can send the coordinator balloon requests. Only warns when
+     * a link is late: the membership watch keeps trying.
+     */
+    private void awaitMailboxLinks(long deadline) {
+        while (true) {
+            List<KernelRecord> records = membership.all();
+            mailbox.keepLinked(records);
+            if (mailbox.linkedToAll(records)) {
+                return;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                LOG.warn("cluster '{}': the coordinator's mailbox is not linked to every kernel yet; the membership watch keeps trying",
+                    config.cluster());
+                return;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+    }
+
     private String notRunning(List<KernelRecord> records) {
         List<String> missing = new ArrayList<>();
         for (KernelSpec spec : config.kernels()) {
@@ -256,6 +289,7 @@ public final class Coordinator implements AutoCloseable {
         while (!stopping.get()) {
             try {
                 checkLiveness();
+                mailbox.keepLinked(membership.all());
             } catch (RuntimeException e) {
                 LOG.warn("membership watch: {}", e.toString());
             }
@@ -284,15 +318,28 @@ public final class Coordinator implements AutoCloseable {
             // boot timeout; a RUNNING kernel gets dead-after. A launched kernel that exits is DEAD at once either way.
             long limit = state == KernelState.BOOTING ? Math.max(deadAfter, context.bootTimeout().toMillis()) : deadAfter;
             if (silence > limit) {
-                declareDead(record, "no heartbeat for " + silence + " ms (limit " + limit + " ms)");
                 if (process != null && process.pid() == record.getPid() && process.alive()) {
-                    process.process().destroyForcibly(); // fence it: a kernel declared dead must not come back by itself
+                    // fence it first: a kernel declared dead must not come back by itself, nor use the blocks taken back from it
+                    process.process().destroyForcibly();
+                    try {
+                        process.process().waitFor(5, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                 }
+                declareDead(record, "no heartbeat for " + silence + " ms (limit " + limit + " ms)");
             }
         }
     }
 
+    /**
+     * Takes the kernel's page blocks back (the meta-level manager keeps those its registered
+     * regions live in), then marks it DEAD: in that order, so that a restart of the id, which
+     * needs a DEAD record, never races the taking back. A kernel the coordinator could not
+     * fence (one it did not launch) stops by itself when it sees its record DEAD.
+     */
     private void declareDead(KernelRecord record, String reason) {
+        manager.reclaimDead(record);
         Optional<KernelRecord> updated = membership.update(record.getKernelId(), current ->
             current.getIncarnation() == record.getIncarnation() && current.getState() != KernelState.DEAD
                 ? current.toBuilder().setState(KernelState.DEAD).setReason(reason).build() : current);
@@ -334,6 +381,16 @@ public final class Coordinator implements AutoCloseable {
 
     public Membership membership() {
         return membership;
+    }
+
+    /** The coordinator's mailbox (member {@code MemberIds.COORDINATOR}): linked to every running kernel. */
+    public CoordinatorMailbox mailbox() {
+        return mailbox;
+    }
+
+    /** The balloon meta-level manager (K2's independent memory services). */
+    public MetaLevelManager manager() {
+        return manager;
     }
 
     /** The region registry of typed shared memory (regions.cm): global name to contract. */
@@ -421,6 +478,7 @@ public final class Coordinator implements AutoCloseable {
         List<String> stoppedKernels = new ArrayList<>();
         try {
             watch.interrupt();
+            manager.close();
             List<KernelProcess> live = processes.values().stream().filter(KernelProcess::alive).toList();
             live.forEach(p -> p.process().destroy());
             long deadline = System.nanoTime() + grace.toNanos();
@@ -452,6 +510,7 @@ public final class Coordinator implements AutoCloseable {
             }
         } finally {
             kernelChannels.close();
+            mailbox.close();
             membership.close();
             regions.close();
             memory.close();

@@ -53,6 +53,11 @@ public final class KernelChannels implements AutoCloseable {
         return io.archipelago.control.proto.DsmControlGrpc.newBlockingStub(channel(control)).withMaxInboundMessageSize(MAX_MESSAGE_BYTES);
     }
 
+    /** A kernel's page allocator and movable pages (independent memory services). */
+    public io.archipelago.control.proto.KernelMemoryGrpc.KernelMemoryBlockingStub memory(String control) {
+        return io.archipelago.control.proto.KernelMemoryGrpc.newBlockingStub(channel(control)).withMaxInboundMessageSize(MAX_MESSAGE_BYTES);
+    }
+
     public KernelControlGrpc.KernelControlBlockingStub control(String control) {
         return KernelControlGrpc.newBlockingStub(channel(control));
     }

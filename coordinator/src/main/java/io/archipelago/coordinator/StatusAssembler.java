@@ -68,7 +68,9 @@ final class StatusAssembler {
             .setState(record.getState().name())
             .setUptimeMs(dead ? 0 : now - record.getStartedAtMs())
             .setHeartbeatAgeMs(current ? now - area.heartbeatMs() : -1)
-            .setBlocks(census.getOrDefault(record.getKernelId(), 0))
+            // a dead kernel shows the blocks retained for its typed regions
+            .setBlocks(census.getOrDefault(record.getKernelId(), 0)
+                + census.getOrDefault(io.archipelago.memory.BlockOwnershipTable.retainedFor(record.getKernelId()), 0))
             .setReason(record.getReason())
             .setMailbox(endpoint(record.getMailbox()))
             .setControl(record.getControl().getHost().isEmpty() ? "" : record.getControl().getHost() + ":" + record.getControl().getPort());

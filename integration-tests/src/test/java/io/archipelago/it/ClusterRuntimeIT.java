@@ -74,7 +74,7 @@ class ClusterRuntimeIT {
             assertThat(restarted.getState()).isEqualTo("RUNNING");
             assertThat(restarted.getPid()).isNotEqualTo(before.getPid());
             assertThat(restarted.getReason()).isEmpty();
-            // It adopted its old blocks: none was lost or duplicated.
+            // Its blocks went back to the pool when it died (no typed region lived there); restarted, it claimed its share again.
             assertThat(restarted.getBlocks()).isEqualTo(before.getBlocks());
             assertThat(cluster.kernelControl("weak-0").describe(DescribeRequest.getDefaultInstance()).getPid())
                 .isEqualTo(restarted.getPid());

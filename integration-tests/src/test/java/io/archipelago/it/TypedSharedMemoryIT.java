@@ -91,7 +91,8 @@ class TypedSharedMemoryIT {
         TypedMemoryControlBlockingStub typed(String kernel) {
             KernelRecord record = cluster.coordinator().membership().byName(kernel)
                 .orElseThrow(() -> new AssertionError("no kernel " + kernel + "; the cluster:\n" + cluster.describe()));
-            ManagedChannel channel = channels.computeIfAbsent(kernel, name -> NettyChannelBuilder
+            // by incarnation: a restarted kernel serves on another port
+            ManagedChannel channel = channels.computeIfAbsent(kernel + "@" + record.getIncarnation(), name -> NettyChannelBuilder
                 .forAddress(record.getControl().getHost(), record.getControl().getPort()).usePlaintext()
                 .intercept(ControlAuthentication.client(cluster.coordinator().secret(), "typed-it")).build());
             return TypedMemoryControlGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS);

@@ -195,7 +195,7 @@ public final class Kernel implements AutoCloseable {
      * are closed in reverse order.
      */
     private List<KernelService> serviceList() {
-        return List.of(new io.archipelago.kernel.mailbox.MailboxService(),
+        return List.of(new io.archipelago.kernel.mailbox.MailboxService(), new io.archipelago.kernel.memory.MemoryService(),
             new io.archipelago.kernel.dsm.DsmService(context.dsmTimeout()),
             new io.archipelago.kernel.typed.TypedMemoryService(),
             new io.archipelago.kernel.task.TaskService());
@@ -204,7 +204,7 @@ public final class Kernel implements AutoCloseable {
     private void start() {
         counters.reset(ProcessHandle.current().pid(), incarnation, startedAtMs);
         heartbeat.start(); // from the moment we are registered: booting services may take a while
-        claimBlocks();
+        // (the memory service claims the kernel's page blocks)
         for (KernelService service : serviceList()) {
             try {
                 service.start(this);
@@ -235,20 +235,6 @@ public final class Kernel implements AutoCloseable {
             memory.ownership().blocksOwnedBy(id).size(), control.getHost(), control.getPort());
     }
 
-    /** Adopts the blocks this id still owns (a restart) and claims free ones up to the even initial share. */
-    private void claimBlocks() {
-        List<Integer> owned = memory.ownership().blocksOwnedBy(id);
-        int missing = memory.initialShare() - owned.size();
-        if (missing > 0) {
-            List<Integer> claimed = memory.ownership().claimFree(id, missing);
-            if (claimed.size() < missing) {
-                LOG.warn("kernel {} claimed {} of the {} page block(s) of its initial share: the free pool ran out", name,
-                    claimed.size() + owned.size(), memory.initialShare());
-            }
-        }
-        counters.counter("blocks.owned").set(memory.ownership().blocksOwnedBy(id).size());
-    }
-
     private void heartbeatLoop() {
         long interval = context.heartbeatInterval().toNanos();
         while (!closed.get()) {
@@ -258,7 +244,22 @@ public final class Kernel implements AutoCloseable {
                 onFatal.run();
                 return;
             }
+            if (declaredDead()) {
+                // Fenced: the coordinator gave this kernel's page blocks back to the pool when it declared it dead.
+                LOG.error("kernel {}: the coordinator declared it DEAD ({}); stopping at once: its page blocks are no longer its own",
+                    name, membership.get(id).map(KernelRecord::getReason).orElse(""));
+                onFatal.run();
+                return;
+            }
             LockSupport.parkNanos(interval);
+        }
+    }
+
+    private boolean declaredDead() {
+        try {
+            return membership.get(id).filter(r -> r.getIncarnation() == incarnation && r.getState() == KernelState.DEAD).isPresent();
+        } catch (RuntimeException e) {
+            return false; // membership closing with the kernel
         }
     }
 

@@ -40,6 +40,9 @@ public final class KernelContext {
     public static final String MAX_LEAD_PROP = "archipelago.sched.max-lead-us";
     public static final String TASK_SLOTS_PROP = "archipelago.tasks.slots";
     public static final String TASK_COHERENCE_PROP = "archipelago.tasks.coherence";
+    public static final String INITIAL_BLOCKS_PROP = "archipelago.memory.initial-blocks";
+    public static final String MIGRATE_MAX_PAGES_PROP = "archipelago.balloon.migrate-max-pages";
+    public static final String BALLOON_TIMEOUT_PROP = "archipelago.balloon.request-timeout-ms";
     public static final String DSM_TIMEOUT_PROP = "archipelago.dsm.timeout-ms";
 
     public static final String DEFAULT_CLUSTER = "k2";
@@ -57,6 +60,12 @@ public final class KernelContext {
     /** How far a core's virtual clock may run ahead of the host's before the core waits (pacing). */
     public static final Duration DEFAULT_MAX_LEAD = Duration.ofMillis(1);
     public static final int DEFAULT_TASK_SLOTS = 512;
+    /** Initial blocks of -1: the even share of the data blocks among the configured kernels. */
+    public static final int EVEN_SHARE = -1;
+    /** A nearly free block is emptied by moving at most this many movable pages (a quarter of a 1 MiB block of 4 KiB pages). */
+    public static final int DEFAULT_MIGRATE_MAX_PAGES = 64;
+    /** Generous: the manager may have to ask another kernel to inflate (and move pages) first. */
+    public static final Duration DEFAULT_BALLOON_TIMEOUT = Duration.ofSeconds(15);
 
     private String clusterName = System.getProperty(CLUSTER_PROP, DEFAULT_CLUSTER);
     private Path directory = propertyPath(DIRECTORY_PROP);
@@ -83,6 +92,9 @@ public final class KernelContext {
     private Duration maxLead = Duration.ofNanos(1000 * Long.getLong(MAX_LEAD_PROP, DEFAULT_MAX_LEAD.toNanos() / 1000));
     private int taskSlots = Integer.getInteger(TASK_SLOTS_PROP, DEFAULT_TASK_SLOTS);
     private String taskCoherence = System.getProperty(TASK_COHERENCE_PROP, "software");
+    private int initialBlocks = Integer.getInteger(INITIAL_BLOCKS_PROP, EVEN_SHARE);
+    private int migrateMaxPages = Integer.getInteger(MIGRATE_MAX_PAGES_PROP, DEFAULT_MIGRATE_MAX_PAGES);
+    private Duration balloonRequestTimeout = Duration.ofMillis(Long.getLong(BALLOON_TIMEOUT_PROP, DEFAULT_BALLOON_TIMEOUT.toMillis()));
     private Duration dsmTimeout = Duration.ofMillis(Long.getLong(DSM_TIMEOUT_PROP, 10_000L));
 
     private boolean concluded;
@@ -146,6 +158,15 @@ public final class KernelContext {
         }
         if (attachTimeout.isNegative()) {
             problems.add("attach timeout: expected >= 0 ms, found " + attachTimeout.toMillis() + " ms");
+        }
+        if (initialBlocks < EVEN_SHARE) {
+            problems.add("initial blocks: expected a number of page blocks >= 0 (or -1 for the even share), found " + initialBlocks);
+        }
+        if (migrateMaxPages < 0) {
+            problems.add("balloon migrate-max-pages: expected >= 0 (0: never move pages), found " + migrateMaxPages);
+        }
+        if (balloonRequestTimeout.isNegative() || balloonRequestTimeout.isZero()) {
+            problems.add("balloon request timeout: expected > 0 ms, found " + balloonRequestTimeout.toMillis() + " ms");
         }
         if (kernelName != null && !kernelName.matches("[a-z0-9][a-z0-9_.-]{0,47}")) {
             problems.add("kernel name: expected 1-48 characters of a-z, 0-9, '_', '.', '-', found '" + kernelName + "'");
@@ -444,6 +465,36 @@ public final class KernelContext {
 
     public KernelContext taskCoherence(String coherence) {
         this.taskCoherence = coherence;
+        return this;
+    }
+
+    /** Page blocks the kernel claims from the pool at boot, or {@link #EVEN_SHARE}; the balloon brings more on demand. */
+    public int initialBlocks() {
+        return initialBlocks;
+    }
+
+    public KernelContext initialBlocks(int initialBlocks) {
+        this.initialBlocks = initialBlocks;
+        return this;
+    }
+
+    /** At most this many movable pages are moved to empty a nearly free block for the balloon (0: never). */
+    public int migrateMaxPages() {
+        return migrateMaxPages;
+    }
+
+    public KernelContext migrateMaxPages(int migrateMaxPages) {
+        this.migrateMaxPages = migrateMaxPages;
+        return this;
+    }
+
+    /** How long a balloon step waits for the meta-level manager's answer. */
+    public Duration balloonRequestTimeout() {
+        return balloonRequestTimeout;
+    }
+
+    public KernelContext balloonRequestTimeout(Duration balloonRequestTimeout) {
+        this.balloonRequestTimeout = balloonRequestTimeout;
         return this;
     }
 

@@ -89,6 +89,18 @@ public final class KernelMain implements Callable<Integer> {
     @Option(names = "--watch-pid", paramLabel = "PID", description = "Stop when this process (the launcher) exits; -1 = never (default: ${DEFAULT-VALUE}).")
     long watchPid = -1;
 
+    @Option(names = "--initial-blocks", paramLabel = "N", description = "Page blocks to claim from the pool at boot; -1 = the even share "
+        + "of the data blocks among the configured kernels (default: ${DEFAULT-VALUE}). The balloon brings more on demand.")
+    int initialBlocks = KernelContext.EVEN_SHARE;
+
+    @Option(names = "--migrate-max-pages", paramLabel = "N", description = "The balloon empties a nearly free block by moving at most "
+        + "this many movable pages out of it; 0 = never move pages (default: ${DEFAULT-VALUE}).")
+    int migrateMaxPages = KernelContext.DEFAULT_MIGRATE_MAX_PAGES;
+
+    @Option(names = "--balloon-timeout-ms", paramLabel = "MS", description = "How long a balloon step waits for the meta-level "
+        + "manager's answer (default: ${DEFAULT-VALUE}).")
+    long balloonTimeoutMs = KernelContext.DEFAULT_BALLOON_TIMEOUT.toMillis();
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new KernelMain()).execute(args));
     }
@@ -117,7 +129,10 @@ public final class KernelMain implements Callable<Integer> {
             .heartbeatInterval(Duration.ofMillis(heartbeatMs))
             .attachTimeout(Duration.ofMillis(attachTimeoutMs))
             .dsmTimeout(Duration.ofMillis(dsmTimeoutMs))
-            .watchPid(watchPid);
+            .watchPid(watchPid)
+            .initialBlocks(initialBlocks)
+            .migrateMaxPages(migrateMaxPages)
+            .balloonRequestTimeout(Duration.ofMillis(balloonTimeoutMs));
         try {
             context.conclude();
         } catch (IllegalArgumentException e) {

@@ -14,6 +14,14 @@ import java.util.TreeMap;
  * one signed 32-bit entry per block in the file (layout in {@link GlobalMemoryLayout}).
  * Every change is a compare-and-set on the entry, so no block can ever have two owners, even
  * when kernels in several processes claim blocks at once.
+ * <p>
+ * An entry holds a kernel id (the block is in that kernel's page allocator), {@link #FREE} (the
+ * global pool the balloon driver inflates into and deflates from), {@link #SYSTEM}, or
+ * {@link #retainedFor(int) RETAINED(k)}: the block belonged to kernel {@code k}, which died while
+ * typed regions still registered in it; it is handed to nobody else while they are registered
+ * (a restart of {@code k} adopts it back, and the meta-level manager frees it once no registered
+ * region lies in it). A separate code, rather than leaving {@code k} as owner, makes both of
+ * those a compare-and-set, so a restarting {@code k} and the manager never both get the block.
  */
 public final class BlockOwnershipTable {
 
@@ -21,6 +29,8 @@ public final class BlockOwnershipTable {
     public static final int FREE = -1;
     /** The block holds the header, this table or the counters. */
     public static final int SYSTEM = -2;
+    /** Owner codes from here down mean "retained for dead kernel {@code RETAINED_BASE - code}". */
+    public static final int RETAINED_BASE = -3;
 
     private static final VarHandle ENTRY = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
 
@@ -60,8 +70,8 @@ public final class BlockOwnershipTable {
         if (block < firstDataBlock) {
             throw new IllegalArgumentException("block " + block + " is a system block and has no owner to change");
         }
-        if (newOwner < FREE) {
-            throw new IllegalArgumentException("a block's new owner is a kernel id or FREE, found " + newOwner);
+        if (newOwner == SYSTEM || newOwner < FREE && !isRetained(newOwner)) {
+            throw new IllegalArgumentException("a block's new owner is a kernel id, FREE or RETAINED(kernel), found " + newOwner);
         }
         return ENTRY.compareAndSet(table, 4L * block, expectedOwner, newOwner);
     }
@@ -79,6 +89,52 @@ public final class BlockOwnershipTable {
             }
         }
         return claimed;
+    }
+
+    /** The owner code of blocks retained for dead kernel {@code kernelId} (its typed regions live there). */
+    public static int retainedFor(int kernelId) {
+        if (kernelId < 0) {
+            throw new IllegalArgumentException("blocks are retained for a kernel id >= 0, found " + kernelId);
+        }
+        return RETAINED_BASE - kernelId;
+    }
+
+    /** Whether an owner code means "retained for a dead kernel". */
+    public static boolean isRetained(int owner) {
+        return owner <= RETAINED_BASE;
+    }
+
+    /** The dead kernel a retained owner code is for. */
+    public static int retainedKernel(int owner) {
+        if (!isRetained(owner)) {
+            throw new IllegalArgumentException("owner code " + owner + " is not RETAINED(kernel)");
+        }
+        return RETAINED_BASE - owner;
+    }
+
+    /** An owner code as people read it: "kernel 3", "FREE", "SYSTEM", "RETAINED(3)". */
+    public static String describeOwner(int owner) {
+        if (owner >= 0) {
+            return "kernel " + owner;
+        }
+        if (owner == FREE) {
+            return "FREE";
+        }
+        if (owner == SYSTEM) {
+            return "SYSTEM";
+        }
+        return "RETAINED(" + retainedKernel(owner) + ")";
+    }
+
+    /** The longest run of consecutive blocks in the free pool, in blocks. */
+    public int longestFreeRun() {
+        int longest = 0;
+        int run = 0;
+        for (int block = firstDataBlock; block < blockCount; block++) {
+            run = owner(block) == FREE ? run + 1 : 0;
+            longest = Math.max(longest, run);
+        }
+        return longest;
     }
 
     /** Returns every block of a kernel to the free pool (used when a kernel is declared dead). */

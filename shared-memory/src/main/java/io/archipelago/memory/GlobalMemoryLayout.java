@@ -61,7 +61,9 @@ package io.archipelago.memory;
  *  +---------------+---------------+---------------+-----
  *  | owner block 0 | owner block 1 | owner block 2 | ...      owner: kernel id >= 0,
  *  +---------------+---------------+---------------+-----     FREE (-1) = the free pool,
- *                                                              SYSTEM (-2) = the blocks above
+ *                                                              SYSTEM (-2) = the blocks above,
+ *                                                              -3 - k = RETAINED(k): kept for dead
+ *                                                              kernel k's registered typed regions
  *
  *  counters area offset (page aligned): max kernels x KernelCountersArea.AREA_BYTES,
  *  one area per kernel id (layout in KernelCountersArea)

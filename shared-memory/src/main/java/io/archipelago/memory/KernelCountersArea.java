@@ -156,6 +156,22 @@ public final class KernelCountersArea {
         return new Counter(area, base, label);
     }
 
+    /**
+     * The counter with this label, if its kernel allocated it; never allocates one (for readers
+     * in other processes, which may keep it: a slot keeps its label for the kernel's incarnation).
+     */
+    public java.util.Optional<Counter> find(String label) {
+        Objects.requireNonNull(label);
+        for (int slot = 0; slot < SLOTS; slot++) {
+            long base = slotOffset(slot);
+            int length = (int) INT_HANDLE.getAcquire(area, base + LABEL_LENGTH_OFFSET);
+            if (length > 0 && length <= LABEL_MAX_BYTES && label.equals(readLabel(base, length))) {
+                return java.util.Optional.of(new Counter(area, base, label));
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     /** Every allocated counter with its current value, in slot order. */
     public List<CounterValue> read() {
         List<CounterValue> values = new ArrayList<>();

@@ -5,7 +5,7 @@ import io.archipelago.typed.access.AccessGuard;
 import io.archipelago.typed.access.AccessorFactory;
 import io.archipelago.typed.access.RegionBinding;
 import io.archipelago.typed.access.ViewFactory;
-import io.archipelago.typed.alloc.OwnedBlocksPageAllocator;
+import io.archipelago.typed.alloc.BuddyPageAllocator;
 import io.archipelago.typed.alloc.PageAllocator;
 import io.archipelago.typed.alloc.PageRun;
 import io.archipelago.typed.description.RecordType;
@@ -85,15 +85,31 @@ public final class TypedMemory {
     }
 
     /**
-     * Typed memory for a kernel, allocating from the page blocks it owns; the pages its regions
-     * already use (a restarted kernel) are found in the registry.
+     * Typed memory for a kernel, allocating from the page blocks it owns with a
+     * {@link BuddyPageAllocator} of its own; the pages its regions already use (a restarted
+     * kernel) are found in the registry. A running kernel passes its page-allocator service's
+     * allocator instead ({@link #forKernel(GlobalMemory, RegionRegistry, Identity, PageAllocator)}).
      */
     public static TypedMemory forKernel(GlobalMemory memory, RegionRegistry registry, Identity self) {
-        List<PageRun> inUse = registry.all().stream()
-            .filter(c -> c.getLocation().getOwnerKernel() == self.kernelId() && c.getLocation().getPages() > 0)
-            .map(c -> new PageRun(c.getLocation().getOffset(), c.getLocation().getPages(), memory.geometry().pageSize()))
+        BuddyPageAllocator allocator = BuddyPageAllocator.forKernel(memory, self.kernelId(),
+            pagesInUse(registry, self.kernelId(), memory.geometry().pageSize()), memory.countersArea(self.kernelId()));
+        return forKernel(memory, registry, self, allocator);
+    }
+
+    /** Typed memory for a kernel whose pages come from {@code allocator} (the kernel's page allocator). */
+    public static TypedMemory forKernel(GlobalMemory memory, RegionRegistry registry, Identity self, PageAllocator allocator) {
+        return new TypedMemory(memory, registry, self, allocator, DEFAULT_CREATION_WAIT);
+    }
+
+    /**
+     * The pages the registered regions of a kernel occupy (the registry records every region's
+     * location and owner): what a restarted kernel's allocator must not hand out again.
+     */
+    public static List<PageRun> pagesInUse(RegionRegistry registry, int kernelId, int pageSize) {
+        return registry.all().stream()
+            .filter(c -> c.getLocation().getOwnerKernel() == kernelId && c.getLocation().getPages() > 0)
+            .map(c -> new PageRun(c.getLocation().getOffset(), c.getLocation().getPages(), pageSize))
             .toList();
-        return new TypedMemory(memory, registry, self, new OwnedBlocksPageAllocator(memory, self.kernelId(), inUse), DEFAULT_CREATION_WAIT);
     }
 
     /** Lets this kernel create and attach software-coherent regions, kept coherent by {@code dsm}. */

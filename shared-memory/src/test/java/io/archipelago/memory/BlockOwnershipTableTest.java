@@ -66,4 +66,38 @@ class BlockOwnershipTableTest {
             assertThat(table.owner(block)).isEqualTo(BlockOwnershipTable.FREE);
         }
     }
+
+    @Test
+    void retainedBlocksAreHandedToNobodyButTheirKernel() {
+        try (GlobalMemory memory = GlobalMemory.create(dir.resolve("memory.img"), "k2", new MemoryGeometry(16L << 20, 4096, 1 << 20, 8), 2)) {
+            BlockOwnershipTable table = memory.ownership();
+            int block = table.firstDataBlock();
+            int retained = BlockOwnershipTable.retainedFor(3);
+            assertThat(BlockOwnershipTable.isRetained(retained)).isTrue();
+            assertThat(BlockOwnershipTable.retainedKernel(retained)).isEqualTo(3);
+            assertThat(BlockOwnershipTable.describeOwner(retained)).isEqualTo("RETAINED(3)");
+            assertThat(BlockOwnershipTable.isRetained(BlockOwnershipTable.FREE)).isFalse();
+            assertThat(table.transfer(block, BlockOwnershipTable.FREE, 3)).isTrue();
+            assertThat(table.transfer(block, 3, retained)).isTrue();
+            assertThat(table.claimFree(1, 100)).doesNotContain(block);
+            assertThat(table.transfer(block, BlockOwnershipTable.FREE, 1)).isFalse();
+            // a restarting kernel 3 and the manager race for it: exactly one wins
+            assertThat(table.transfer(block, retained, 3)).isTrue();
+            assertThat(table.transfer(block, retained, BlockOwnershipTable.FREE)).isFalse();
+            assertThat(table.owner(block)).isEqualTo(3);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> table.transfer(block, 3, BlockOwnershipTable.SYSTEM))
+                .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void theLongestFreeRunCountsAdjacentPoolBlocks() {
+        try (GlobalMemory memory = GlobalMemory.create(dir.resolve("memory.img"), "k2", new MemoryGeometry(16L << 20, 4096, 1 << 20, 8), 2)) {
+            BlockOwnershipTable table = memory.ownership();
+            int data = memory.geometry().dataBlocks();
+            assertThat(table.longestFreeRun()).isEqualTo(data);
+            table.transfer(table.firstDataBlock() + 2, BlockOwnershipTable.FREE, 0);
+            assertThat(table.longestFreeRun()).isEqualTo(data - 3);
+        }
+    }
 }

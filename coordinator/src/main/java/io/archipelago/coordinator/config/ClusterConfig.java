@@ -12,16 +12,26 @@ import java.util.List;
  *
  * @param launch   {@code local}: the coordinator launches the kernels as child processes;
  *                 {@code external}: kernels are started elsewhere (containers) and join
+ * @param balloon  page blocks at boot and the meta-level manager's thresholds
  */
 public record ClusterConfig(String cluster, MemoryGeometry memory, List<IslandConfig> islands, String controlHost, int controlPort,
                             String mailboxTransport, int fifoDepth, String launch, Duration heartbeatInterval, Duration deadAfter,
-                            List<String> kernelJvmOptions) {
+                            List<String> kernelJvmOptions, BalloonPolicy balloon) {
 
     public static final String DEFAULT_CLUSTER = "k2";
 
     public ClusterConfig {
         islands = List.copyOf(islands);
         kernelJvmOptions = List.copyOf(kernelJvmOptions);
+        java.util.Objects.requireNonNull(balloon, "balloon");
+    }
+
+    /** A configuration with the default memory policy. */
+    public ClusterConfig(String cluster, MemoryGeometry memory, List<IslandConfig> islands, String controlHost, int controlPort,
+                         String mailboxTransport, int fifoDepth, String launch, Duration heartbeatInterval, Duration deadAfter,
+                         List<String> kernelJvmOptions) {
+        this(cluster, memory, islands, controlHost, controlPort, mailboxTransport, fifoDepth, launch, heartbeatInterval, deadAfter,
+            kernelJvmOptions, BalloonPolicy.defaults());
     }
 
     public static ClusterConfig k2Default() {
@@ -29,7 +39,7 @@ public record ClusterConfig(String cluster, MemoryGeometry memory, List<IslandCo
             new IslandConfig("strong", "x86_64", 2, 1.0, "a", "cortex-a9", 1),
             new IslandConfig("weak", "armv7", 1, 0.25, "b", "cortex-m3", 1)),
             "127.0.0.1", 0, "tcp", 4, "local", Duration.ofMillis(200), Duration.ofMillis(1000),
-            List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmx256m"));
+            List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmx256m"), BalloonPolicy.defaults());
     }
 
     public int totalKernels() {
@@ -54,18 +64,30 @@ public record ClusterConfig(String cluster, MemoryGeometry memory, List<IslandCo
 
     public ClusterConfig withCluster(String name) {
         return new ClusterConfig(name, memory, islands, controlHost, controlPort, mailboxTransport, fifoDepth, launch,
-            heartbeatInterval, deadAfter, kernelJvmOptions);
+            heartbeatInterval, deadAfter, kernelJvmOptions, balloon);
     }
 
     public ClusterConfig withIslands(List<IslandConfig> newIslands) {
         return new ClusterConfig(cluster, memory, newIslands, controlHost, controlPort, mailboxTransport, fifoDepth, launch,
-            heartbeatInterval, deadAfter, kernelJvmOptions);
+            heartbeatInterval, deadAfter, kernelJvmOptions, balloon);
     }
 
     /** This configuration with another mailbox transport ("tcp" or "unix") and FIFO depth. */
     public ClusterConfig withMailbox(String transport, int depth) {
         return new ClusterConfig(cluster, memory, islands, controlHost, controlPort, transport, depth, launch, heartbeatInterval,
-            deadAfter, kernelJvmOptions);
+            deadAfter, kernelJvmOptions, balloon);
+    }
+
+    /** This configuration with another memory policy. */
+    public ClusterConfig withBalloon(BalloonPolicy policy) {
+        return new ClusterConfig(cluster, memory, islands, controlHost, controlPort, mailboxTransport, fifoDepth, launch, heartbeatInterval,
+            deadAfter, kernelJvmOptions, policy);
+    }
+
+    /** This configuration with another global memory geometry. */
+    public ClusterConfig withMemory(MemoryGeometry geometry) {
+        return new ClusterConfig(cluster, geometry, islands, controlHost, controlPort, mailboxTransport, fifoDepth, launch, heartbeatInterval,
+            deadAfter, kernelJvmOptions, balloon);
     }
 
     /** A kernel to launch: its id, its name and its island. */

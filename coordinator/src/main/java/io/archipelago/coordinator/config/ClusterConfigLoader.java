@@ -53,6 +53,16 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  *   interval-ms: 200
  *   dead-after-ms: 1000          # a kernel silent this long is DEAD
  * kernel-jvm-options: [-XX:+UseSerialGC, -Xmx256m]
+ * balloon:                       # page blocks between kernels (K2's balloon drivers, meta-level manager)
+ *   initial-blocks: even         # blocks each kernel claims at boot: even (the data blocks split evenly) or a number
+ *   interval-ms: 100             # how often the manager reads the kernels' pressure probes
+ *   pressure-free-pages: 64      # fewer free pages than this: the manager moves blocks to the kernel
+ *   batch-blocks: 4              # blocks moved per request (one request word, one grant word)
+ *   keep-free-blocks: 2          # a kernel asked to give blocks back keeps this many wholly free
+ *   pool-low-blocks: 0           # fewer free blocks in the pool: reclaim from idle kernels (0: never)
+ *   idle-after-ms: 2000          # a kernel that made no allocation for this long is idle
+ *   request-timeout-ms: 5000     # how long the manager waits for a kernel's balloon driver
+ *   migrate-max-pages: 64        # a balloon moves at most this many movable pages to empty a block (0: never)
  * islands:
  *   - name: strong
  *     data-model: x86_64         # x86_64 | aarch64 | i386 | armv7 | ppc32
@@ -106,7 +116,7 @@ public final class ClusterConfigLoader {
             return defaults;
         }
         Map<String, NodeTuple> top = mapping(root, "", Set.of("cluster", "launch", "memory", "control", "mailbox", "heartbeat",
-            "kernel-jvm-options", "islands"));
+            "kernel-jvm-options", "islands", "balloon"));
 
         String cluster = text(top, "cluster", "", defaults.cluster());
         try {
@@ -214,8 +224,12 @@ public final class ClusterConfigLoader {
                 islands.add(new IslandConfig(name, dataModel, cores, speed, domain, powerModel, kernels));
             }
         }
+        BalloonPolicy balloon = defaults.balloon();
+        if (top.containsKey("balloon")) {
+            balloon = balloon(top.get("balloon").getValueNode(), balloon, memory);
+        }
         ClusterConfig config = new ClusterConfig(cluster, memory, islands, controlHost, controlPort, transport, fifoDepth, launch,
-            heartbeat, deadAfter, jvmOptions);
+            heartbeat, deadAfter, jvmOptions, balloon);
         if (config.totalKernels() > memory.maxKernels()) {
             throw new ConfigException(source, line(top.containsKey("islands") ? top.get("islands").getKeyNode() : root), "islands",
                 "the islands have " + config.totalKernels() + " kernels, more than memory.max-kernels (" + memory.maxKernels() + ")");
@@ -227,7 +241,41 @@ public final class ClusterConfigLoader {
             throw new ConfigException(source, line(root), "memory.size", "memory has " + memory.dataBlocks()
                 + " data blocks, fewer than the " + config.totalKernels() + " kernels that each need at least one");
         }
+        if (balloon.initialBlocks() > 0 && (long) balloon.initialBlocks() * config.totalKernels() > memory.dataBlocks()) {
+            NodeTuple tuple = mapping(top.get("balloon").getValueNode(), "balloon", BALLOON_KEYS).get("initial-blocks");
+            throw error(tuple.getValueNode(), "balloon.initial-blocks", config.totalKernels() + " kernel(s) x " + balloon.initialBlocks()
+                + " block(s) is more than the " + memory.dataBlocks() + " data blocks of memory");
+        }
         return config;
+    }
+
+    private static final Set<String> BALLOON_KEYS = Set.of("initial-blocks", "interval-ms", "pressure-free-pages", "batch-blocks",
+        "keep-free-blocks", "pool-low-blocks", "idle-after-ms", "request-timeout-ms", "migrate-max-pages");
+
+    private BalloonPolicy balloon(Node node, BalloonPolicy defaults, MemoryGeometry memory) {
+        Map<String, NodeTuple> b = mapping(node, "balloon", BALLOON_KEYS);
+        int initial = defaults.initialBlocks();
+        if (b.containsKey("initial-blocks")) {
+            String value = scalar(b.get("initial-blocks").getValueNode(), "balloon.initial-blocks").strip();
+            if (value.equals("even")) {
+                initial = BalloonPolicy.EVEN_SHARE;
+            } else if (value.matches("\\d{1,9}")) {
+                initial = integer(b, "initial-blocks", "balloon", 0, 0, memory.dataBlocks());
+            } else {
+                throw error(b.get("initial-blocks").getValueNode(), "balloon.initial-blocks", "expected 'even' or a number of blocks from 0 to "
+                    + memory.dataBlocks() + ", found '" + value + "'");
+            }
+        }
+        int intervalMs = integer(b, "interval-ms", "balloon", (int) defaults.interval().toMillis(), 10, 60_000);
+        int pressure = integer(b, "pressure-free-pages", "balloon", defaults.pressureFreePages(), 0, Integer.MAX_VALUE);
+        int batch = integer(b, "batch-blocks", "balloon", defaults.batchBlocks(), 1, io.archipelago.interconnect.mailbox.BalloonPayload.MAX_COUNT);
+        int keep = integer(b, "keep-free-blocks", "balloon", defaults.keepFreeBlocks(), 0, memory.dataBlocks());
+        int poolLow = integer(b, "pool-low-blocks", "balloon", defaults.poolLowBlocks(), 0, memory.dataBlocks());
+        int idleMs = integer(b, "idle-after-ms", "balloon", (int) defaults.idleAfter().toMillis(), 1, 3_600_000);
+        int timeoutMs = integer(b, "request-timeout-ms", "balloon", (int) defaults.requestTimeout().toMillis(), 1, 600_000);
+        int migrate = integer(b, "migrate-max-pages", "balloon", defaults.migrateMaxPages(), 0, memory.pagesPerBlock());
+        return new BalloonPolicy(initial, Duration.ofMillis(intervalMs), pressure, batch, keep, poolLow, Duration.ofMillis(idleMs),
+            Duration.ofMillis(timeoutMs), migrate);
     }
 
     private Map<String, NodeTuple> mapping(Node node, String at, Set<String> allowed) {

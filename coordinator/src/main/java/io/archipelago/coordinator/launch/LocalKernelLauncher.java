@@ -74,6 +74,10 @@ public final class LocalKernelLauncher {
             "--transport", config.mailboxTransport(),
             "--fifo-depth", Integer.toString(config.fifoDepth()),
             "--heartbeat-ms", Long.toString(config.heartbeatInterval().toMillis()),
+            "--initial-blocks", Integer.toString(config.balloon().initialBlocks()),
+            "--migrate-max-pages", Integer.toString(config.balloon().migrateMaxPages()),
+            // the manager may ask a few kernels to inflate, each within its request timeout, before it answers
+            "--balloon-timeout-ms", Long.toString(3 * config.balloon().requestTimeout().toMillis()),
             "--watch-pid", Long.toString(ProcessHandle.current().pid())));
         return command;
     }

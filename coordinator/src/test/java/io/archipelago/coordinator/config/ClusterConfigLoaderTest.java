@@ -103,4 +103,54 @@ class ClusterConfigLoaderTest {
             assertThat(e.line()).isEqualTo(line);
         });
     }
+
+    @Test
+    void readsTheMemoryPolicy() {
+        ClusterConfig config = ClusterConfigLoader.parse("""
+            memory: {size: 64MiB}
+            balloon:
+              initial-blocks: 8
+              interval-ms: 50
+              pressure-free-pages: 32
+              batch-blocks: 6
+              keep-free-blocks: 1
+              pool-low-blocks: 3
+              idle-after-ms: 700
+              request-timeout-ms: 2500
+              migrate-max-pages: 128
+            """, "policy.yaml");
+        BalloonPolicy policy = config.balloon();
+        assertThat(policy).isEqualTo(new BalloonPolicy(8, java.time.Duration.ofMillis(50), 32, 6, 1, 3, java.time.Duration.ofMillis(700),
+            java.time.Duration.ofMillis(2500), 128));
+        assertThat(ClusterConfigLoader.parse("balloon: {initial-blocks: even}", "even.yaml").balloon().initialBlocks())
+            .isEqualTo(BalloonPolicy.EVEN_SHARE);
+        assertThat(ClusterConfig.k2Default().balloon()).isEqualTo(BalloonPolicy.defaults());
+    }
+
+    @Test
+    void aBadPolicyNamesItsKeyAndLine() {
+        assertThatThrownBy(() -> ClusterConfigLoader.parse("""
+            cluster: lab
+            balloon:
+              batch-blocks: 0
+            """, "bad.yaml")).isInstanceOf(ConfigException.class)
+            .hasMessageContaining("bad.yaml").hasMessageContaining("line 3").hasMessageContaining("balloon.batch-blocks")
+            .hasMessageContaining("expected an integer from 1 to 65535, found 0");
+        assertThatThrownBy(() -> ClusterConfigLoader.parse("""
+            balloon:
+              initial-blocks: lots
+            """, "bad.yaml")).isInstanceOf(ConfigException.class).hasMessageContaining("line 2")
+            .hasMessageContaining("balloon.initial-blocks").hasMessageContaining("expected 'even' or a number of blocks");
+        assertThatThrownBy(() -> ClusterConfigLoader.parse("""
+            memory: {size: 32MiB}
+            balloon:
+              initial-blocks: 20
+            """, "bad.yaml")).isInstanceOf(ConfigException.class).hasMessageContaining("line 3")
+            .hasMessageContaining("2 kernel(s) x 20 block(s) is more than the");
+        assertThatThrownBy(() -> ClusterConfigLoader.parse("""
+            balloon:
+              ballon-size: 3
+            """, "bad.yaml")).isInstanceOf(ConfigException.class).hasMessageContaining("line 2")
+            .hasMessageContaining("balloon.ballon-size").hasMessageContaining("unknown key");
+    }
 }

@@ -185,6 +185,17 @@ public final class Mailbox implements AutoCloseable {
         return core.peerName(peer);
     }
 
+    /**
+     * Establishes the link to a peer without sending a word, waiting at most the connect timeout:
+     * a member with no endpoint (the coordinator) links to the kernels it serves, so that they can
+     * send it requests (they cannot initiate a link to it). Returns at once when the link is up.
+     *
+     * @throws MailboxException naming the peer when it cannot be reached, or on the interrupt context
+     */
+    public void link(int peer) {
+        core.link(peer);
+    }
+
     /** Whether a link to the peer is established right now. */
     public boolean linked(int peer) {
         return core.linked(peer);

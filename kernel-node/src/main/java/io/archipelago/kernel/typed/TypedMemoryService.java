@@ -11,6 +11,8 @@ import io.archipelago.control.proto.RegionList;
 import io.archipelago.control.proto.TypedMemoryControlGrpc;
 import io.archipelago.kernel.Kernel;
 import io.archipelago.kernel.KernelService;
+import io.archipelago.kernel.memory.KernelOutOfMemoryException;
+import io.archipelago.kernel.memory.MemoryService;
 import io.archipelago.memory.KernelCountersArea;
 import io.archipelago.typed.FormatMismatchException;
 import io.archipelago.typed.RegionException;
@@ -55,9 +57,12 @@ public final class TypedMemoryService implements KernelService {
     public void start(Kernel kernel) {
         this.kernel = kernel;
         this.registry = RegionRegistry.open(kernel.context().clusterDirectory().regionsFile());
+        // pages come from the kernel's page allocator (buddy allocator + balloon driver)
         this.typed = TypedMemory.forKernel(kernel.memory(), registry,
             new TypedMemory.Identity(kernel.id(), kernel.name(), kernel.incarnation(), kernel.context().dataModel(),
-                kernel.context().coherenceDomain()));
+                kernel.context().coherenceDomain()),
+            kernel.service(MemoryService.class).orElseThrow(() -> new IllegalStateException("typed memory needs the memory service"))
+                .allocator());
         kernel.service(io.archipelago.kernel.dsm.DsmService.class).ifPresent(typed::useSoftwareCoherence);
         this.created = kernel.counters().counter("typed.regions.created");
         this.attached = kernel.counters().counter("typed.regions.attached");
@@ -202,6 +207,9 @@ public final class TypedMemoryService implements KernelService {
             result = call.get();
         } catch (RegionException.Exists e) {
             response.onError(Status.ALREADY_EXISTS.withDescription(e.getMessage()).asRuntimeException());
+            return;
+        } catch (KernelOutOfMemoryException e) {
+            response.onError(Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).asRuntimeException());
             return;
         } catch (RegionException.Unknown | ViewNotFoundException e) {
             response.onError(Status.NOT_FOUND.withDescription(e.getMessage()).asRuntimeException());

@@ -75,11 +75,16 @@ class SchedulerTest {
     }
 
     private Scheduler start(int cores, double speed, long sliceNs) {
+        created(cores, speed, sliceNs).start();
+        return scheduler;
+    }
+
+    /** A scheduler whose cores have not started yet: threads added now all compete from the first dispatch. */
+    private Scheduler created(int cores, double speed, long sliceNs) {
         VirtualClock clock = VirtualClock.startingNow();
         Scheduler.Settings settings = Scheduler.Settings.of(cores, new CoreSpeed(speed, GHZ), sliceNs, TimeUnit.MILLISECONDS.toNanos(1));
         scheduler = new Scheduler("test", settings, clock, new CoreTimeline(cores, 10_000, clock.now()), new StepLog(10_000), Admission.ALWAYS,
             SchedCounters.NONE);
-        scheduler.start();
         return scheduler;
     }
 
@@ -133,11 +138,12 @@ class SchedulerTest {
 
     @Test
     void threadsShareACoreBySlices() throws InterruptedException {
-        Scheduler s = start(1, 1.0, TimeUnit.MICROSECONDS.toNanos(100));
+        Scheduler s = created(1, 1.0, TimeUnit.MICROSECONDS.toNanos(100));
         Scripted a = new Scripted(1, n -> n < 99 ? Step.next(10_000) : Step.exit(10_000, 0));
         Scripted b = new Scripted(2, n -> n < 99 ? Step.next(10_000) : Step.exit(10_000, 0));
         add(s, a);
-        add(s, b);
+        add(s, b); // both queued before the core starts: on a busy host, a could otherwise finish before b arrives
+        s.start();
         assertThat(a.awaitExit()).isTrue();
         assertThat(b.awaitExit()).isTrue();
         assertThat(a.involuntary + b.involuntary).as("slices of 10 steps of 10 us").isGreaterThanOrEqualTo(15);

@@ -149,6 +149,24 @@ public final class RegionRegistry implements AutoCloseable {
         return removed[0];
     }
 
+    /**
+     * Removes a region from the registry if it still holds {@code expected} (compare-and-remove
+     * across processes). The caller frees its pages: the registry owns names, not memory.
+     *
+     * @return whether it was removed
+     */
+    public boolean remove(String name, Contract expected) {
+        boolean[] removed = new boolean[1];
+        map.computeIfPresent(name, (key, bytes) -> {
+            if (parse(key, bytes).equals(expected)) {
+                removed[0] = true;
+                return null;
+            }
+            return bytes;
+        });
+        return removed[0];
+    }
+
     public Path file() {
         return file;
     }

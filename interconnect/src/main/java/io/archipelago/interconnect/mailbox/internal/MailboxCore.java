@@ -579,6 +579,12 @@ public final class MailboxCore implements AutoCloseable {
     }
 
     /** Whether a link to the peer is bound right now. */
+    /** Establishes the link to a peer without sending a word; waits (bounded by the connect timeout). */
+    public void link(int peer) {
+        checkCaller("link", peer);
+        links.awaitLink(queue(peer), System.nanoTime() + context.connectTimeout().toNanos());
+    }
+
     public boolean linked(int peer) {
         PeerQueue queue = queues.get(peer);
         return queue != null && queue.openLink() != null;

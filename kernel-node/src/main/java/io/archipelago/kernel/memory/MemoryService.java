@@ -1,0 +1,173 @@
+package io.archipelago.kernel.memory;
+
+import io.archipelago.kernel.Kernel;
+import io.archipelago.kernel.KernelContext;
+import io.archipelago.kernel.KernelService;
+import io.archipelago.kernel.mailbox.MailboxService;
+import io.archipelago.memory.BlockOwnershipTable;
+import io.archipelago.memory.GlobalMemory;
+import io.archipelago.typed.TypedMemory;
+import io.archipelago.typed.alloc.BuddyPageAllocator;
+import io.archipelago.typed.alloc.PageAllocator;
+import io.archipelago.typed.alloc.PageRun;
+import io.archipelago.typed.registry.RegionRegistry;
+import io.grpc.BindableService;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The kernel's independent memory services (K2's share-most model: one instance per kernel,
+ * nothing shared with other kernels on the allocation path): its {@linkplain BuddyPageAllocator
+ * page allocator} over the blocks it owns, its {@linkplain BalloonDriver balloon driver}, and its
+ * {@linkplain MovablePages movable pages}. Other services allocate through {@link #allocator()}
+ * (typed regions, task structs); the control API {@code KernelMemory} allocates movable pages
+ * for tests, the demo and the benchmark.
+ * <p>
+ * At boot it takes the blocks this kernel id holds: those still owned by it (the coordinator was
+ * not there to take them back), those {@linkplain BlockOwnershipTable#retainedFor retained} for
+ * its typed regions after it died (a compare-and-set, so it races safely with the manager), and
+ * free ones up to its initial share. The pages its registered regions use are found in the
+ * region registry, so a restarted kernel never hands them out again.
+ */
+public final class MemoryService implements KernelService {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MemoryService.class);
+    /** How often the balloon's reclaimable-blocks probe is refreshed. */
+    private static final long PROBE_PERIOD_MS = 100;
+
+    private volatile BuddyPageAllocator buddy;
+    private volatile MovablePages movable;
+    private volatile BalloonDriver balloon;
+    private volatile KernelPageAllocator allocator;
+    private volatile Kernel kernel;
+    private ScheduledExecutorService probes;
+
+    @Override
+    public String name() {
+        return "memory";
+    }
+
+    @Override
+    public void start(Kernel kernel) {
+        this.kernel = kernel;
+        GlobalMemory memory = kernel.memory();
+        takeBlocks(kernel);
+        List<PageRun> inUse;
+        try (RegionRegistry registry = RegionRegistry.open(kernel.context().clusterDirectory().regionsFile())) {
+            inUse = TypedMemory.pagesInUse(registry, kernel.id(), memory.geometry().pageSize());
+        }
+        buddy = BuddyPageAllocator.forKernel(memory, kernel.id(), inUse, kernel.counters());
+        movable = new MovablePages(memory, buddy);
+        KernelContext context = kernel.context();
+        balloon = new BalloonDriver(kernel.id(), kernel.name(), memory, buddy, movable,
+            kernel.service(MailboxService.class).orElseThrow(() -> new IllegalStateException("the memory service needs the mailbox service"))
+                .mailbox(), kernel.counters(), context.migrateMaxPages(), context.balloonRequestTimeout());
+        balloon.start();
+        allocator = new KernelPageAllocator(kernel.name(), buddy, balloon, kernel.counters(), memory.geometry().pageSize());
+        probes = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("memory-probes-" + kernel.name()).factory());
+        probes.scheduleWithFixedDelay(() -> balloon.submit(balloon::refreshProbes), PROBE_PERIOD_MS, PROBE_PERIOD_MS, TimeUnit.MILLISECONDS);
+        LOG.info("kernel {}: page allocator over {} block(s), {} page(s) in use by {} registered region run(s), {} free", kernel.name(),
+            buddy.blocks().size(), buddy.usedPages(), inUse.size(), buddy.freePages());
+    }
+
+    /** Adopts retained blocks (compare-and-set) and claims free ones up to the initial share. */
+    private static void takeBlocks(Kernel kernel) {
+        GlobalMemory memory = kernel.memory();
+        BlockOwnershipTable table = memory.ownership();
+        int retainedCode = BlockOwnershipTable.retainedFor(kernel.id());
+        int adopted = 0;
+        for (int block = table.firstDataBlock(); block < table.blockCount(); block++) {
+            if (table.owner(block) == retainedCode && table.transfer(block, retainedCode, kernel.id())) {
+                adopted++;
+            }
+        }
+        if (adopted > 0) {
+            LOG.info("kernel {}: adopted {} block(s) retained for its typed regions since it died", kernel.name(), adopted);
+        }
+        int share = kernel.context().initialBlocks() >= 0 ? kernel.context().initialBlocks() : memory.initialShare();
+        int owned = table.blocksOwnedBy(kernel.id()).size();
+        int missing = share - owned;
+        if (missing > 0) {
+            List<Integer> claimed = table.claimFree(kernel.id(), missing);
+            if (claimed.size() < missing) {
+                LOG.warn("kernel {} holds {} of the {} page block(s) of its initial share: the free pool ran out (the balloon brings more "
+                    + "when needed)", kernel.name(), owned + claimed.size(), share);
+            }
+        }
+    }
+
+    /** The kernel's page allocator, with the balloon step behind it. */
+    public PageAllocator allocator() {
+        PageAllocator current = allocator;
+        if (current == null) {
+            throw new IllegalStateException("the memory service has not started");
+        }
+        return current;
+    }
+
+    KernelPageAllocator kernelAllocator() {
+        return allocator;
+    }
+
+    BuddyPageAllocator buddy() {
+        return buddy;
+    }
+
+    MovablePages movable() {
+        return movable;
+    }
+
+    BalloonDriver balloon() {
+        return balloon;
+    }
+
+    Kernel kernel() {
+        return kernel;
+    }
+
+    @Override
+    public List<BindableService> controlServices() {
+        return List.of(new MemoryControlService(this));
+    }
+
+    @Override
+    public void close() {
+        if (probes != null) {
+            probes.shutdownNow();
+        }
+        BalloonDriver driver = balloon;
+        if (driver != null) {
+            driver.close();
+        }
+        if (buddy != null) {
+            giveBlocksBack();
+        }
+    }
+
+    /**
+     * A kernel that stops gives its blocks back: to the pool, except those holding pages that are
+     * not its movable pages (its typed regions), which stay retained for it, as when it dies.
+     * Its movable pages die with it: nobody else can reach them. The control API and the other
+     * services are closed by then, so nothing allocates any more.
+     */
+    private void giveBlocksBack() {
+        BlockOwnershipTable table = kernel.memory().ownership();
+        int returned = 0;
+        int retained = 0;
+        synchronized (movable) {
+            for (int block : table.blocksOwnedBy(kernel.id())) {
+                boolean pinned = buddy.owns(block) && buddy.usedPages(block) > movable.movablePages(block);
+                if (pinned) {
+                    retained += table.transfer(block, kernel.id(), BlockOwnershipTable.retainedFor(kernel.id())) ? 1 : 0;
+                } else {
+                    returned += table.transfer(block, kernel.id(), BlockOwnershipTable.FREE) ? 1 : 0;
+                }
+            }
+        }
+        LOG.info("kernel {} stopping: {} page block(s) back to the pool, {} retained for its typed regions", kernel.name(), returned, retained);
+    }
+}
