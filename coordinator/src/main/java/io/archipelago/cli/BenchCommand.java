@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
     header = "Run a benchmark suite.",
     description = {"Each suite measures against a baseline taken in the same run and prints the ratio; --json prints "
         + "the figures for scripts."},
-    subcommands = {BenchMailboxCommand.class, BenchTypedCommand.class, BenchDsmCommand.class})
+    subcommands = {BenchMailboxCommand.class, BenchTypedCommand.class, BenchDsmCommand.class, BenchShmVsMsgCommand.class})
 final class BenchCommand implements Runnable {
 
     @Spec

@@ -197,7 +197,9 @@ public final class Kernel implements AutoCloseable {
     private List<KernelService> serviceList() {
         return List.of(new io.archipelago.kernel.mailbox.MailboxService(),
             new io.archipelago.kernel.dsm.DsmService(context.dsmTimeout()),
-            new io.archipelago.kernel.typed.TypedMemoryService());
+            new io.archipelago.kernel.typed.TypedMemoryService(),
+            new io.archipelago.kernel.messages.ObjectOwnerService(),
+            new io.archipelago.kernel.shmvsmsg.ShmVsMsgService());
     }
 
     private void start() {
