@@ -118,6 +118,7 @@ final class BenchShmVsMsgCommand implements Callable<Integer> {
         ClusterConfig config = cluster(plan.kernels());
         ShmVsMsgReport report;
         Map<String, String> charts;
+        String chartError = null;
         try (Progress progress = new Progress(err, "bench shm-vs-msg", plan.workUnits() + 4, Progress.consoleIsTerminal())) {
             progress.stage("booting " + config.totalKernels() + " kernel processes");
             try (BenchTarget target = BenchTarget.temporary(config, "", progress::say)) {
@@ -137,7 +138,14 @@ final class BenchShmVsMsgCommand implements Callable<Integer> {
                 }
             }
             progress.stage("writing the report");
-            charts = ShmVsMsgCharts.write(report, dir);
+            try {
+                charts = ShmVsMsgCharts.write(report, dir);
+            } catch (RuntimeException | LinkageError | InternalError | java.awt.AWTError e) {
+                // the measurements are kept: JSON and Markdown are written below, then the error is reported
+                charts = Map.of();
+                chartError = "cannot draw the charts (" + e + "); headless Java needs fonts: on Debian, apt-get install "
+                    + "fontconfig fonts-dejavu-core. The JSON and Markdown reports were written to " + dir;
+            }
             progress.advance(1);
         }
         ObjectNode root = ShmVsMsgJson.of(report);
@@ -159,6 +167,9 @@ final class BenchShmVsMsgCommand implements Callable<Integer> {
             stdout.flush();
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("cannot write the JSON report: " + e.getMessage(), e);
+        }
+        if (chartError != null) {
+            throw new CliException(chartError);
         }
         return 0;
     }
@@ -247,7 +258,9 @@ final class BenchShmVsMsgCommand implements Callable<Integer> {
 
     private String commandLine() {
         List<String> args = spec.commandLine().getParseResult() == null ? List.of() : spec.commandLine().getParseResult().originalArgs();
-        return "archipelago bench shm-vs-msg" + (args.isEmpty() ? "" : " " + String.join(" ", args));
+        int own = args.indexOf(spec.name()); // the parse may have started at the root command or at this one
+        List<String> options = own >= 0 ? args.subList(own + 1, args.size()) : args;
+        return "archipelago bench shm-vs-msg" + (options.isEmpty() ? "" : " " + String.join(" ", options));
     }
 
     private static void summary(PrintWriter out, ShmVsMsgReport report, Path dir, Map<String, String> charts) {

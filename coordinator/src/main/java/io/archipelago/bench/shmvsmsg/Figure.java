@@ -7,7 +7,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * averages over (1: every operation timed alone), how many operations in how long (over every
  * thread of every kernel), and the DSM faults taken meanwhile.
  */
-public record Figure(Latency latency, long batch, long operations, long elapsedNanos, long faults) {
+public record Figure(Latency latency, long batch, long operations, long elapsedNanos, long faults, long lateThreads) {
+
+    public Figure(Latency latency, long batch, long operations, long elapsedNanos, long faults) {
+        this(latency, batch, operations, elapsedNanos, faults, 0);
+    }
 
     public double p50() {
         return latency.p50();
@@ -26,6 +30,9 @@ public record Figure(Latency latency, long batch, long operations, long elapsedN
             node.put("ops_per_s", opsPerSecond());
         }
         node.put("dsm_faults", faults);
+        if (lateThreads > 0) {
+            node.put("late_threads", lateThreads);
+        }
         return node;
     }
 }

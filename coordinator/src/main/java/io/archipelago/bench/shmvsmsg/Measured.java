@@ -12,6 +12,7 @@ public final class Measured {
     private long operations;
     private long elapsedNanos;
     private long faults;
+    private long late;
 
     /** Adds one kernel's run: its encoded picosecond histogram and counts. */
     public void add(byte[] encodedHistogram, long runBatch, long runOperations, long runFaults) {
@@ -33,8 +34,13 @@ public final class Measured {
         elapsedNanos += nanos;
     }
 
+    /** Threads that reached the common start late. */
+    public void addLate(long threads) {
+        late += threads;
+    }
+
     public Figure figure() {
-        return new Figure(Latency.ofPicos(picos), batch, operations, elapsedNanos, faults);
+        return new Figure(Latency.ofPicos(picos), batch, operations, elapsedNanos, faults, late);
     }
 
     static Histogram decode(byte[] encoded) {

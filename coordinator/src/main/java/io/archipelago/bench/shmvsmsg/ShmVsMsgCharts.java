@@ -106,6 +106,7 @@ public final class ShmVsMsgCharts {
                 .xAxisTitle("kernels x threads").yAxisTitle("operations / s").build();
             chart.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
             chart.getStyler().setYAxisLogarithmic(true);
+            chart.getStyler().setOverlapped(true);
             chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
             chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
             chart.getStyler().setChartBackgroundColor(Color.WHITE);

@@ -30,6 +30,7 @@ public final class ShmVsMsgJson {
         root.put("suite", "shm-vs-msg");
         root.put("units", "ns per operation (p50 unless named); ops_per_s; bytes");
         root.set("setup", setup(report));
+        root.set("headline", headline(report));
         root.set("transport", transport(report.transport()));
         ArrayNode ops = root.putArray("ops");
         report.ops().forEach(row -> ops.add(op(row)));
@@ -116,6 +117,23 @@ public final class ShmVsMsgJson {
         ratio(node, "msg_cold_over_dsm_cold", row.way(ShmVsMsgReport.MSG_COLD), row.way(ShmVsMsgReport.DSM_COLD));
         for (String way : OP_WAYS) {
             row.way(way).ifPresent(f -> node.set(way, f.json()));
+        }
+        return node;
+    }
+
+    /** The figures an index of every suite shows for this one. */
+    private static ObjectNode headline(ShmVsMsgReport report) {
+        ObjectNode node = F.objectNode();
+        report.ops().stream().filter(r -> r.op().equals("read_field")).findFirst().ifPresent(r -> {
+            ratio(node, "read_field_msg_over_shm", r.way(ShmVsMsgReport.MSG), r.way(ShmVsMsgReport.SHM));
+            ratio(node, "read_field_msg_over_dsm", r.way(ShmVsMsgReport.MSG), r.way(ShmVsMsgReport.DSM));
+            ratio(node, "read_field_alone_msg_over_dsm", r.way(ShmVsMsgReport.MSG_COLD), r.way(ShmVsMsgReport.DSM_COLD));
+        });
+        List<Crossover> crossovers = Crossover.find(report.contention());
+        node.put("contention_series", crossovers.size());
+        node.put("contention_crossings", crossovers.stream().filter(Crossover::crosses).count());
+        if (report.unified() != null) {
+            node.put("unified_max_overhead_percent", report.unified().maxOverheadPercent());
         }
         return node;
     }

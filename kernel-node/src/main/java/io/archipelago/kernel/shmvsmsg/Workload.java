@@ -81,7 +81,9 @@ final class Workload {
         long start = Long.MAX_VALUE;
         long end = Long.MIN_VALUE;
         String error = "";
+        int late = 0;
         for (Worker worker : workers) {
+            late += worker.late ? 1 : 0;
             if (worker.failure.get() != null && error.isEmpty()) {
                 Throwable failure = worker.failure.get();
                 error = "thread " + worker.index + ": " + failure.getClass().getSimpleName() + ": " + failure.getMessage();
@@ -103,6 +105,8 @@ final class Workload {
             .setFaults(faults.get() - faultsBefore)
             .setChecksum(checksum)
             .setError(error)
+            .setLateThreads(late)
+            .setStartedNs(end > start ? start : 0)
             .build();
     }
 
@@ -134,6 +138,7 @@ final class Workload {
         volatile long batch;
         volatile long measuredFrom;
         volatile long measuredTo;
+        volatile boolean late;
 
         Worker(int index) {
             this.index = index;
@@ -158,8 +163,14 @@ final class Workload {
                 batch = size;
                 long start = request.getStartAtNs() != 0 ? request.getStartAtNs() : System.nanoTime();
                 awaitStart(start);
-                long end = start + TimeUnit.MILLISECONDS.toNanos(request.getMeasureMs());
-                measuredFrom = Math.max(start, System.nanoTime());
+                long window = TimeUnit.MILLISECONDS.toNanos(request.getMeasureMs());
+                long arrived = System.nanoTime();
+                measuredFrom = Math.max(start, arrived);
+                // a thread that got here after the common start (a loaded machine) still measures at least half a window
+                long end = Math.max(start + window, arrived + window / 2);
+                if (arrived - start > 0) {
+                    late = true;
+                }
                 timing.measureUntil(end, size, latencies);
                 measuredTo = System.nanoTime();
             } catch (Throwable e) {
