@@ -167,9 +167,13 @@ final class BenchAllCommand implements Callable<Integer> {
         command.setErr(new PrintWriter(new Tee(err, errors), true));
         long start = System.nanoTime();
         int exit;
+        java.io.PrintStream systemOut = System.out;
+        // what a suite's libraries print on System.out (JMH's progress) is not its result: keep stdout for the index
+        System.setOut(System.err);
         try {
             exit = command.execute(args.toArray(String[]::new));
         } finally {
+            System.setOut(systemOut);
             command.setOut(previousOut);
             command.setErr(previousErr);
         }

@@ -94,10 +94,11 @@ final class BenchShmVsMsgCommand implements Callable<Integer> {
         + "--quick: 1,2).")
     List<Integer> threads;
 
-    @Option(names = "--measure-ms", paramLabel = "MS", description = "Measured window of each run (default: 300; --quick: 120).")
+    @Option(names = "--measure-ms", paramLabel = "MS", description = "Measured window of each run of the size sweep, per round (default: "
+        + "150; --quick: 120).")
     Long measureMs;
 
-    @Option(names = "--rounds", paramLabel = "N", description = "Interleaved rounds of the size sweep (default: 2; --quick: 1).")
+    @Option(names = "--rounds", paramLabel = "N", description = "Interleaved rounds of the size sweep and the floors (default: 4; --quick: 1).")
     Integer rounds;
 
     @Spec

@@ -166,7 +166,7 @@ public final class ShmVsMsgBench {
                         int n = plan.floorRoundTrips();
                         List<Long> rtts = call(requester, "mailbox ping", () -> channels.mailbox(requester.getControl())
                             .withDeadlineAfter(120, TimeUnit.SECONDS).ping(MailboxPingRequest.newBuilder().setPeer(roles.owner().getId())
-                                .setRoundTrips(n).setWarmup(Math.max(100, n / 5)).setTimeoutMs(2_000).setInterruptContext(false).build()))
+                                .setRoundTrips(n).setWarmup(Math.max(2_000, 2 * n)).setTimeoutMs(2_000).setInterruptContext(false).build()))
                             .getRttNsList();
                         mailbox.addNanos(rtts.stream().mapToLong(Long::longValue).toArray());
                     }

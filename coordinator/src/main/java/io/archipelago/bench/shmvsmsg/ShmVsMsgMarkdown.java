@@ -111,14 +111,17 @@ public final class ShmVsMsgMarkdown {
             md.append("## Contention\n\n");
             md.append("K kernels x T threads each, all at once for the measured window, updating the same object (one element) or each "
                 + "its own (disjoint: one page apart). p50 latency per operation and total operations per second; the owner "
-                + "applies every message on its one message thread.\n\n");
+                + "applies every message on its one message thread. The DSM's page faults per operation say how often the page "
+                + "moved between kernels: a kernel keeps a page until another asks for it, so its threads' sections run on it "
+                + "in a row.\n\n");
             Map<String, List<ContentionRow>> series = new LinkedHashMap<>();
             report.contention().forEach(r -> series.computeIfAbsent(r.op() + ", " + r.objects() + " object" + (r.objects().equals("same") ? "" : "s"),
                 k -> new java.util.ArrayList<>()).add(r));
             for (var entry : series.entrySet()) {
                 md.append("### ").append(entry.getKey()).append("\n\n");
-                md.append("| kernels x threads | shm | dsm | msg | shm ops/s | dsm ops/s | msg ops/s | msg / shm (latency) | shm / msg (throughput) | dsm / msg (throughput) |\n");
-                md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                md.append("| kernels x threads | shm | dsm | msg | shm ops/s | dsm ops/s | msg ops/s | msg / shm (latency) | shm / msg (throughput) "
+                    + "| dsm / msg (throughput) | dsm page faults per operation |\n");
+                md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
                 for (ContentionRow row : entry.getValue()) {
                     md.append("| ").append(row.kernels()).append(" x ").append(row.threads());
                     for (String way : List.of(ShmVsMsgReport.SHM, ShmVsMsgReport.DSM, ShmVsMsgReport.MSG)) {
@@ -129,7 +132,9 @@ public final class ShmVsMsgMarkdown {
                     }
                     md.append(" | ").append(ratio(row.way(ShmVsMsgReport.MSG), row.way(ShmVsMsgReport.SHM)));
                     md.append(" | ").append(throughput(row, ShmVsMsgReport.SHM));
-                    md.append(" | ").append(throughput(row, ShmVsMsgReport.DSM)).append(" |\n");
+                    md.append(" | ").append(throughput(row, ShmVsMsgReport.DSM));
+                    md.append(" | ").append(row.way(ShmVsMsgReport.DSM).filter(f -> f.operations() > 0)
+                        .map(f -> String.format(Locale.ROOT, "%.3f", (double) f.faults() / f.operations())).orElse("-")).append(" |\n");
                 }
                 md.append('\n');
             }

@@ -60,10 +60,13 @@ public record ShmVsMsgPlan(boolean quick, List<Long> sizes, List<String> ops, in
             150, 300);
     }
 
-    /** Six sizes from 64 B to 64 KiB, up to three kernels x four threads, two interleaved rounds: a few minutes. */
+    /**
+     * Six sizes from 64 B to 64 KiB, up to three kernels x four threads, four interleaved rounds (so that a burst of other
+     * work on the machine hits every way alike): a few minutes.
+     */
     public static ShmVsMsgPlan fullPlan() {
         return new ShmVsMsgPlan(false, List.of(64L, 256L, 1024L, 4096L, 16384L, 65536L), ALL_OPS, 3, List.of(1, 2, 4), CONTENTION_OPS, 100,
-            300, 2, 100, 5_000, 100, 500, 600, 500);
+            150, 4, 100, 2_500, 100, 500, 600, 500);
     }
 
     public ShmVsMsgPlan withSizes(List<Long> newSizes) {

@@ -162,15 +162,13 @@ final class Workload {
                 int size = timing.warmUp(TimeUnit.MILLISECONDS.toNanos(Math.max(1, request.getWarmupMs())), target);
                 batch = size;
                 long start = request.getStartAtNs() != 0 ? request.getStartAtNs() : System.nanoTime();
+                long ready = System.nanoTime();
+                late = request.getStartAtNs() != 0 && ready - start > 0;
                 awaitStart(start);
                 long window = TimeUnit.MILLISECONDS.toNanos(request.getMeasureMs());
-                long arrived = System.nanoTime();
-                measuredFrom = Math.max(start, arrived);
+                measuredFrom = Math.max(start, System.nanoTime());
                 // a thread that got here after the common start (a loaded machine) still measures at least half a window
-                long end = Math.max(start + window, arrived + window / 2);
-                if (arrived - start > 0) {
-                    late = true;
-                }
+                long end = late ? Math.max(start + window, ready + window / 2) : start + window;
                 timing.measureUntil(end, size, latencies);
                 measuredTo = System.nanoTime();
             } catch (Throwable e) {
