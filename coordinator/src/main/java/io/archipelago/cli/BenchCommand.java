@@ -11,9 +11,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
     header = "Run a benchmark suite.",
     description = {"Each suite measures against a baseline taken in the same run and prints the ratio; --json prints "
-        + "the figures for scripts."},
+        + "the figures for scripts. `bench all` runs every suite into one report with an index page."},
     subcommands = {BenchMailboxCommand.class, BenchTypedCommand.class, BenchDsmCommand.class, BenchMigrationCommand.class,
-        BenchMemoryCommand.class})
+        BenchMemoryCommand.class, BenchShmVsMsgCommand.class, BenchAllCommand.class})
 final class BenchCommand implements Runnable {
 
     @Spec

@@ -198,7 +198,9 @@ public final class Kernel implements AutoCloseable {
         return List.of(new io.archipelago.kernel.mailbox.MailboxService(), new io.archipelago.kernel.memory.MemoryService(),
             new io.archipelago.kernel.dsm.DsmService(context.dsmTimeout()),
             new io.archipelago.kernel.typed.TypedMemoryService(),
-            new io.archipelago.kernel.task.TaskService());
+            new io.archipelago.kernel.task.TaskService(),
+            new io.archipelago.kernel.messages.ObjectOwnerService(),
+            new io.archipelago.kernel.shmvsmsg.ShmVsMsgService());
     }
 
     private void start() {

@@ -1,0 +1,97 @@
+package io.archipelago.kernel.messages;
+
+import io.archipelago.directory.proto.KernelRecord;
+import io.archipelago.directory.proto.KernelState;
+import io.archipelago.interconnect.auth.ControlAuthentication;
+import io.archipelago.kernel.Kernel;
+import io.archipelago.messages.proto.MessageEndpoint;
+import io.archipelago.messages.proto.MessageEndpointRequest;
+import io.archipelago.messages.proto.MessageEndpointsGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A kernel's connections to the owners it sends requests to: one per owner, found through
+ * membership (its control endpoint), then its message endpoint asked once; every stream to that
+ * owner is multiplexed on it. Replies are decoded on this kernel's message thread, which wakes
+ * the waiting requester.
+ */
+public final class OwnerChannels implements AutoCloseable {
+
+    private final Kernel kernel;
+    private final MessageIo io;
+    private final Map<Integer, ManagedChannel> channels = new ConcurrentHashMap<>();
+
+    OwnerChannels(Kernel kernel, MessageIo io) {
+        this.kernel = kernel;
+        this.io = io;
+    }
+
+    /**
+     * Opens a stream to kernel {@code owner} for one requester thread.
+     *
+     * @param replyTimeout how long one request may wait for its reply
+     * @throws MessageException when the owner is unknown, not running, or unreachable
+     */
+    public OwnerStream open(int owner, Duration replyTimeout) {
+        KernelRecord record = kernel.membership().get(owner).orElseThrow(() -> new MessageException("kernel " + owner
+            + " is not in membership: no owner to send messages to"));
+        if (record.getState() != KernelState.RUNNING) {
+            throw new MessageException("owner " + record.getName() + " (kernel " + owner + ") is " + record.getState() + ", not RUNNING");
+        }
+        ManagedChannel channel = channels.computeIfAbsent(owner, id -> connect(record));
+        return new OwnerStream(channel, record.getName() + " (kernel " + owner + ")", replyTimeout);
+    }
+
+    private ManagedChannel connect(KernelRecord owner) {
+        MessageEndpoint endpoint = endpointOf(owner);
+        return NettyChannelBuilder.forAddress(endpoint.getHost(), endpoint.getPort())
+            .channelType(io.clientChannel())
+            .eventLoopGroup(io.group())
+            .directExecutor()
+            .usePlaintext()
+            .maxInboundMessageSize(ObjectOwnerService.MAX_MESSAGE_BYTES)
+            .intercept(ControlAuthentication.client(kernel.secret(), kernel.name()))
+            .build();
+    }
+
+    private MessageEndpoint endpointOf(KernelRecord owner) {
+        if (!owner.hasControl() || owner.getControl().getPort() == 0) {
+            throw new MessageException("owner " + owner.getName() + " serves no control API yet (" + owner.getState() + ")");
+        }
+        ManagedChannel control = NettyChannelBuilder.forAddress(owner.getControl().getHost(), owner.getControl().getPort())
+            .usePlaintext()
+            .intercept(ControlAuthentication.client(kernel.secret(), kernel.name()))
+            .build();
+        try {
+            return MessageEndpointsGrpc.newBlockingStub(control).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .describe(MessageEndpointRequest.getDefaultInstance());
+        } catch (StatusRuntimeException e) {
+            throw new MessageException("cannot ask owner " + owner.getName() + " (control " + owner.getControl().getHost() + ":"
+                + owner.getControl().getPort() + ") for its message endpoint: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+        } finally {
+            control.shutdownNow();
+        }
+    }
+
+    @Override
+    public void close() {
+        for (ManagedChannel channel : channels.values()) {
+            channel.shutdownNow();
+        }
+        for (ManagedChannel channel : channels.values()) {
+            try {
+                channel.awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        channels.clear();
+    }
+}

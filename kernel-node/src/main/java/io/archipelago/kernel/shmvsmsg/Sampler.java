@@ -1,0 +1,93 @@
+package io.archipelago.kernel.shmvsmsg;
+
+import java.nio.ByteBuffer;
+import java.util.function.LongSupplier;
+import org.HdrHistogram.Histogram;
+
+/**
+ * How one thread times an operation: warm up (JIT, caches, pages, connections) for a while, size
+ * a batch so that it lasts at least {@code targetNanos} (a single shared-memory access is far
+ * shorter than what {@code System.nanoTime} can resolve), then record each batch's mean per
+ * operation, in picoseconds, into an HdrHistogram. A message round trip lasts far longer than the
+ * target, so its batch is 1: every round trip is its own sample.
+ */
+final class Sampler {
+
+    static final long DEFAULT_TARGET_NANOS = 2_000;
+    private static final int MAX_BATCH = 1 << 16;
+
+    private final LongSupplier operation;
+    private long checksum;
+    private long operations;
+
+    Sampler(LongSupplier operation) {
+        this.operation = operation;
+    }
+
+    static Histogram histogram() {
+        return new Histogram(10, 60_000_000_000_000L, 3);
+    }
+
+    /** Runs the operation for {@code nanos}; returns the batch that lasts at least {@code targetNanos}. */
+    int warmUp(long nanos, long targetNanos) {
+        long start = System.nanoTime();
+        long end = start + nanos;
+        long done = 0;
+        long now;
+        do {
+            checksum ^= operation.getAsLong();
+            done++;
+            now = System.nanoTime();
+        } while (now - end < 0);
+        double mean = (double) (now - start) / done;
+        return (int) Math.max(1, Math.min(MAX_BATCH, Math.ceil(targetNanos / Math.max(mean, 0.01))));
+    }
+
+    /** Timed batches until {@code endNanos}; every batch's mean per operation goes into {@code latencies}. */
+    void measureUntil(long endNanos, int batch, Histogram latencies) {
+        while (true) {
+            long start = System.nanoTime();
+            if (start - endNanos >= 0) {
+                return;
+            }
+            for (int i = 0; i < batch; i++) {
+                checksum ^= operation.getAsLong();
+            }
+            long elapsed = System.nanoTime() - start;
+            operations += batch;
+            record(latencies, elapsed * 1000 / batch);
+        }
+    }
+
+    /** {@code count} operations, each timed alone. */
+    void measureEach(int count, Histogram latencies) {
+        for (int i = 0; i < count; i++) {
+            long start = System.nanoTime();
+            checksum ^= operation.getAsLong();
+            long elapsed = System.nanoTime() - start;
+            operations++;
+            record(latencies, elapsed * 1000);
+        }
+    }
+
+    long checksum() {
+        return checksum;
+    }
+
+    long operations() {
+        return operations;
+    }
+
+    static void record(Histogram histogram, long picos) {
+        histogram.recordValue(Math.max(histogram.getLowestDiscernibleValue(), Math.min(picos, histogram.getHighestTrackableValue())));
+    }
+
+    static byte[] encode(Histogram histogram) {
+        ByteBuffer buffer = ByteBuffer.allocate(histogram.getNeededByteBufferCapacity());
+        int length = histogram.encodeIntoCompressedByteBuffer(buffer);
+        byte[] bytes = new byte[length];
+        buffer.flip();
+        buffer.get(bytes);
+        return bytes;
+    }
+}
