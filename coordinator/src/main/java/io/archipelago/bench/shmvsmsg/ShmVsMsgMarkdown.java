@@ -44,7 +44,10 @@ public final class ShmVsMsgMarkdown {
         md.append("Each way is measured back to back (the steady state: warm caches, pages held, threads running) and *alone*: one "
             + "operation timed by itself right after the object's creator or owner wrote all of it, on threads that were idle, "
             + "each driven by its own control call. Alone, *shm* pays the cache-line transfers, *dsm* faults every page back over "
-            + "the mailbox, *msg* pays its round trip from idle threads.\n\n");
+            + "the mailbox, *msg* pays its round trip from idle threads. Both are measured in interleaved rounds (the ways' order "
+            + "rotating), the floors below once per round of the steady state, and the operations alone after one round that is "
+            + "not recorded (their paths, the DSM's faults above all, are not run in the steady state and would otherwise be "
+            + "compiled while the first cells are measured).\n\n");
         md.append("A latency is per operation, p50 (p99 in brackets). A shared-memory sample is the mean of a batch of consecutive "
             + "operations lasting at least 2 µs (the batch is in the JSON); a message round trip is its own sample. "
             + "Ratios are quotients of the p50s.\n\n");

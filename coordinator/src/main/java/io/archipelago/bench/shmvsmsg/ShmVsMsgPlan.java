@@ -12,8 +12,10 @@ import java.util.List;
  * @param contentionOps    operations of the contention sweep
  * @param warmupMs         warm-up of each timed run of the size sweep, in the kernel
  * @param measureMs        measured window of each run of the size sweep
- * @param rounds           interleaved rounds of the size sweep and floors (the ways' order rotates)
- * @param coldSamples      operations timed alone right after the owner wrote the object, per operation, size and way
+ * @param rounds           interleaved rounds of the size sweep, each with a round of the floors (the ways' order rotates), and
+ *                         of the operations timed alone
+ * @param coldSamples      operations timed alone right after the owner wrote the object, per operation, size and way, spread
+ *                         over the rounds (after one unrecorded round of coldSamples / rounds)
  * @param floorRoundTrips  round trips of each floor (socket, mailbox) per round
  * @param contentionWarmupMs warm-up of every thread before the common start
  * @param contentionMeasureMs the common measured window
@@ -94,7 +96,7 @@ public record ShmVsMsgPlan(boolean quick, List<Long> sizes, List<String> ops, in
         long warmUp = (long) (ops.size() + contentionOps.size()) * 3 + 1;
         long floors = rounds * 3L;
         long sweep = (long) rounds * sizes.size() * ops.size() * 3;
-        long cold = coldSamples > 0 ? (long) sizes.size() * ops.size() * 2 : 0;
+        long cold = coldSamples > 0 ? (long) sizes.size() * ops.size() * (rounds + 1) : 0;
         long contention = (long) contentionOps.size() * 2 * kernels * threads.size() * 3;
         return prepare + warmUp + floors + sweep + cold + sizes.size() + contention + 2;
     }
