@@ -168,12 +168,17 @@ final class BenchAllCommand implements Callable<Integer> {
         long start = System.nanoTime();
         int exit;
         java.io.PrintStream systemOut = System.out;
+        CommandLine.IExecutionStrategy previousStrategy = command.getExecutionStrategy();
         // what a suite's libraries print on System.out (JMH's progress) is not its result: keep stdout for the index
         System.setOut(System.err);
+        // picocli's built-in strategies remember the System.out of their creation, and execute() replaces the command's
+        // writer with it when System.out has changed since: a strategy made now leaves the capturing writer in place
+        command.setExecutionStrategy(new CommandLine.RunLast());
         try {
             exit = command.execute(args.toArray(String[]::new));
         } finally {
             System.setOut(systemOut);
+            command.setExecutionStrategy(previousStrategy);
             command.setOut(previousOut);
             command.setErr(previousErr);
         }
