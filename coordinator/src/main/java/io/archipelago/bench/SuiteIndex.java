@@ -33,8 +33,15 @@ public final class SuiteIndex {
         }
     }
 
-    /** Top-level figures worth a line in the index when a suite names no headline: ratios, targets, losses, rates. */
-    private static final Pattern HEADLINE = Pattern.compile(".*(ratio|_over_|target_met|lost_updates|_per_s|overhead).*");
+    /**
+     * Top-level figures worth a line in the index when a suite names no headline: ratios, whether its targets were met,
+     * losses, rates, invariant violations. A target's own value ({@code target_...}) is not a measured figure.
+     */
+    private static final Pattern HEADLINE = Pattern.compile("(.*_)?(ratio|over|overhead)(_.*)?|target_met|lost_updates|.*_per_s|.*_per_block"
+        + "|.*success_rate|double_owned_blocks|invariant_violations");
+    private static final Pattern TARGET_VALUE = Pattern.compile("target_(?!met$).*");
+    /** A ratio in a per-size row ({@code "sizes": [{"bytes": 1024, "msg_over_shm": 2.6}, ...]}). */
+    private static final Pattern ROW_RATIO = Pattern.compile(".*_over_[a-z]+");
 
     private final List<Entry> entries = new ArrayList<>();
 
@@ -52,7 +59,8 @@ public final class SuiteIndex {
 
     /**
      * A suite's headline: its {@code headline} object if it has one, else its top-level scalar
-     * figures whose names look like ratios, targets, losses or rates.
+     * figures whose names look like ratios, met targets, losses or rates, and the ratios of its
+     * per-size rows (arrays of objects with a {@code bytes} member), named {@code ratio@<bytes>B}.
      */
     public static Map<String, JsonNode> headline(JsonNode json) {
         Map<String, JsonNode> figures = new java.util.LinkedHashMap<>();
@@ -60,12 +68,31 @@ public final class SuiteIndex {
             return figures;
         }
         JsonNode named = json.get("headline");
-        Iterator<Map.Entry<String, JsonNode>> fields = named != null && named.isObject() ? named.fields() : json.fields();
+        if (named != null && named.isObject()) {
+            named.fields().forEachRemaining(field -> {
+                if (field.getValue().isValueNode() && !field.getValue().isTextual()) {
+                    figures.put(field.getKey(), field.getValue());
+                }
+            });
+            return figures;
+        }
+        Iterator<Map.Entry<String, JsonNode>> fields = json.fields();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> field = fields.next();
-            if (field.getValue().isValueNode() && !field.getValue().isTextual()
-                && (named != null || HEADLINE.matcher(field.getKey()).matches())) {
-                figures.put(field.getKey(), field.getValue());
+            JsonNode value = field.getValue();
+            if (value.isValueNode() && !value.isTextual() && HEADLINE.matcher(field.getKey()).matches()
+                && !TARGET_VALUE.matcher(field.getKey()).matches()) {
+                figures.put(field.getKey(), value);
+            } else if (value.isArray()) {
+                for (JsonNode row : value) {
+                    if (row.isObject() && row.path("bytes").isIntegralNumber()) {
+                        row.fields().forEachRemaining(member -> {
+                            if (member.getValue().isNumber() && ROW_RATIO.matcher(member.getKey()).matches()) {
+                                figures.put(member.getKey() + "@" + row.get("bytes").asLong() + "B", member.getValue());
+                            }
+                        });
+                    }
+                }
             }
         }
         return figures;

@@ -22,6 +22,19 @@ class SuiteIndexTest {
     }
 
     @Test
+    void aTargetsOwnValueIsNotAFigureButPerSizeRatiosAre() throws Exception {
+        JsonNode migration = json.readTree("{\"suite\":\"migration\",\"sizes\":[{\"bytes\":1024,\"msg_over_shm\":2.59,"
+            + "\"msg_over_shm_p90\":2.54,\"msg_image_bytes\":1332},{\"bytes\":262144,\"msg_over_shm\":9.81}],"
+            + "\"target_msg_over_shm_at_256KiB\":3.0,\"target_met\":true,\"migrations_per_kind\":40}");
+        assertThat(SuiteIndex.headline(migration)).containsOnlyKeys("msg_over_shm@1024B", "msg_over_shm@262144B", "target_met");
+        assertThat(SuiteIndex.headline(migration).get("msg_over_shm@262144B").asDouble()).isEqualTo(9.81);
+        JsonNode memory = json.readTree("{\"words_per_block\":1.07,\"reclaim_success_rate\":1.0,\"double_owned_blocks\":0,"
+            + "\"invariant_violations\":0,\"violations\":[],\"blocks_moved\":14}");
+        assertThat(SuiteIndex.headline(memory)).containsOnlyKeys("words_per_block", "reclaim_success_rate", "double_owned_blocks",
+            "invariant_violations");
+    }
+
+    @Test
     void theIndexListsEverySuiteWithItsStatusAndFiles() throws Exception {
         SuiteIndex index = new SuiteIndex();
         index.add(new SuiteIndex.Entry("mailbox", "mailbox round trip", SuiteIndex.Status.OK, 21.4,
