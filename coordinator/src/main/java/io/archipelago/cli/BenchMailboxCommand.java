@@ -3,24 +3,16 @@ package io.archipelago.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.archipelago.bench.BaselinePair;
 import io.archipelago.bench.LatencySummary;
-import io.archipelago.control.proto.ClusterStatus;
 import io.archipelago.control.proto.Counter;
 import io.archipelago.control.proto.KernelStatus;
 import io.archipelago.control.proto.MailboxPingReply;
 import io.archipelago.control.proto.MailboxPingRequest;
 import io.archipelago.control.proto.MailboxStreamReply;
 import io.archipelago.control.proto.MailboxStreamRequest;
-import io.archipelago.coordinator.Coordinator;
-import io.archipelago.coordinator.CoordinatorContext;
 import io.archipelago.coordinator.KernelChannels;
 import io.archipelago.coordinator.config.ClusterConfig;
-import io.archipelago.directory.ClusterDirectory;
-import io.archipelago.interconnect.auth.ClusterSecret;
 import io.grpc.StatusRuntimeException;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,9 +22,9 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -96,12 +88,8 @@ final class BenchMailboxCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "Fewer words (a CI smoke run; well under a minute), still >= 20000 round trips.")
     boolean quick;
 
-    @Option(names = "--cluster", paramLabel = "NAME", description = "Measure this running cluster instead of a temporary one.")
-    String cluster;
-
-    @Option(names = "--home", paramLabel = "DIR", description = "Parent of cluster directories, for --cluster (default: $ARCHIPELAGO_HOME, "
-        + "else /dev/shm/archipelago).")
-    Path home;
+    @Mixin
+    BenchClusterOption clusterOption = new BenchClusterOption();
 
     @Spec
     CommandSpec spec;
@@ -124,7 +112,7 @@ final class BenchMailboxCommand implements Callable<Integer> {
         if (io != null && !List.of("auto", "epoll", "nio").contains(io)) {
             throw new CliException("--io: expected auto, epoll or nio, found '" + io + "'");
         }
-        if (cluster != null && (spinUs != null || io != null)) {
+        if (clusterOption.running() && (spinUs != null || io != null)) {
             throw new CliException("--spin-us and --io configure a temporary cluster; a running cluster keeps its own settings");
         }
         List<String> kernelOptions = new ArrayList<>();
@@ -134,7 +122,7 @@ final class BenchMailboxCommand implements Callable<Integer> {
         if (io != null) {
             kernelOptions.add("-Darchipelago.mailbox.io=" + io);
         }
-        try (BenchTarget target = cluster != null ? BenchTarget.running(clusterDirectory()) : temporary(kernelOptions)) {
+        try (BenchTarget target = clusterOption.running() ? BenchTarget.running(clusterOption.directory()) : temporary(kernelOptions)) {
             ObjectNode result = measure(target, measured, warm, words);
             print(result);
         }
@@ -151,10 +139,6 @@ final class BenchMailboxCommand implements Callable<Integer> {
             defaults.deadAfter(), jvmOptions);
         return BenchTarget.temporary(config, "mailbox over " + socket + ", FIFO depth " + fifoDepth
             + (kernelOptions.isEmpty() ? "" : ", " + String.join(" ", kernelOptions)), this::say);
-    }
-
-    private ClusterDirectory clusterDirectory() {
-        return ClusterDirectory.under(home != null ? home : ClusterDirectory.defaultRoot(), cluster);
     }
 
     private void say(String line) {
