@@ -8,6 +8,7 @@ import io.archipelago.control.proto.FreePagesRequest;
 import io.archipelago.control.proto.InflateRequest;
 import io.archipelago.control.proto.KernelMemoryGrpc.KernelMemoryBlockingStub;
 import io.archipelago.control.proto.KernelStatus;
+import io.archipelago.control.proto.MemoryInfoRequest;
 import io.archipelago.control.proto.MemoryManagerStatus;
 import io.archipelago.control.proto.PageAllocation;
 import io.archipelago.control.proto.VerifyPagesRequest;
@@ -226,8 +227,10 @@ final class BenchMemoryCommand implements Callable<Integer> {
         }
         memory(channels, shrinker).freePages(FreePagesRequest.newBuilder().addAllHandles(toFree).build());
 
-        // 2. the grower uses its share, staying above the manager's pressure threshold
-        int ownAllocations = share * pagesPerBlock / allocationPages - 2 * Math.max(1, 64 / allocationPages);
+        // 2. the grower uses what is free of its share (the kernel's own regions, e.g. the task table, hold some),
+        //    staying above the manager's pressure threshold
+        long growerFree = memory(channels, grower).memoryInfo(MemoryInfoRequest.getDefaultInstance()).getFreePages();
+        int ownAllocations = (int) (growerFree / allocationPages) - 2 * Math.max(1, 64 / allocationPages);
         say(progress, "2. " + grower.getName() + " allocates its share: " + ownAllocations + " x " + allocationPages + " pages");
         AllocatePagesReply own = memory(channels, grower).allocatePages(AllocatePagesRequest.newBuilder().setPages(allocationPages)
             .setCount(ownAllocations).setSkipPattern(true).build());
