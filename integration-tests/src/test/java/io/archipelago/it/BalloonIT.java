@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.archipelago.control.proto.AllocatePagesReply;
 import io.archipelago.control.proto.AllocatePagesRequest;
+import io.archipelago.control.proto.BlockUse;
 import io.archipelago.control.proto.CreateRegionRequest;
 import io.archipelago.control.proto.FieldValue;
 import io.archipelago.control.proto.FieldsRequest;
@@ -34,8 +35,11 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -46,6 +50,13 @@ import org.junit.jupiter.api.Timeout;
  * over the mailbox, with the ownership table in global memory as the single truth. After every
  * scenario the block invariant scan asks every kernel which blocks its allocator holds and checks
  * that no block is owned by two kernels.
+ * <p>
+ * The kernels are not empty when a test starts: at boot, whichever kernel gets there first creates
+ * the task service's regions ({@code tasks.table}, a page per descriptor, and {@code tasks.globals};
+ * the two may even be created by different kernels), so two or three of that kernel's blocks hold
+ * pages that can never move. Every test therefore measures its starting point through the
+ * {@code KernelMemory} API (blocks, free chunks per order, pages in use per block) and computes
+ * what it expects from that, whichever kernel holds them.
  */
 @Timeout(300)
 class BalloonIT {
@@ -98,6 +109,48 @@ class BalloonIT {
         assertThat(verified.getCorruptList()).as("%s's movable pages after the balloon moved blocks", kernel).isEmpty();
     }
 
+    private static KernelMemoryInfo info(MiniCluster cluster, KernelChannels channels, String kernel) {
+        return memory(cluster, channels, kernel).memoryInfo(MemoryInfoRequest.getDefaultInstance());
+    }
+
+    /** Blocks with no page in use: each is one free chunk of the top order. */
+    private static int whollyFreeBlocks(KernelMemoryInfo info) {
+        return info.getFreeChunks(info.getFreeChunksCount() - 1);
+    }
+
+    /**
+     * How many allocations of {@code pages} pages (a power of two, at most a block) the kernel's
+     * free chunks hold now, without a balloon step: every free chunk of that order or larger, split.
+     */
+    private static int chunksFor(KernelMemoryInfo info, int pages) {
+        int order = Integer.numberOfTrailingZeros(pages);
+        int chunks = 0;
+        for (int larger = order; larger < info.getFreeChunksCount(); larger++) {
+            chunks += info.getFreeChunks(larger) << (larger - order);
+        }
+        return chunks;
+    }
+
+    /**
+     * The blocks holding pages that are not the kernel's movable pages: its typed regions (at boot,
+     * the task service's, if this kernel created them). The balloon never moves or gives them.
+     */
+    private static Set<Integer> pinnedBlocks(KernelMemoryInfo info) {
+        Set<Integer> pinned = new HashSet<>();
+        for (BlockUse use : info.getBlockUseList()) {
+            if (use.getUsedPages() > use.getMovablePages()) {
+                pinned.add(use.getBlock());
+            }
+        }
+        return pinned;
+    }
+
+    private static String describe(KernelMemoryInfo info) {
+        return info.getKernel() + ": " + info.getBlocksCount() + " block(s), " + info.getUsedPages() + " page(s) in use ("
+            + info.getMovablePages() + " movable), free chunks per order " + info.getFreeChunksList() + ", pinned blocks "
+            + pinnedBlocks(info);
+    }
+
     private static final String VIEW = "io.archipelago.kernel.typed.views.TaskStruct";
 
     private static long pid(TypedMemoryControlBlockingStub kernel) {
@@ -115,8 +168,11 @@ class BalloonIT {
             int weakId = cluster.kernelId("weak-0");
             assertThat(global.ownership().blocksOwnedBy(strongId)).hasSize(share);
             assertInvariant(cluster, channels);
+            KernelMemoryInfo strongStart = info(cluster, channels, "strong-0");
+            KernelMemoryInfo weakStart = info(cluster, channels, "weak-0");
 
-            // 1.8 times its share, 64 pages (256 KiB) at a time
+            // 1.8 times its share, 64 pages (256 KiB) at a time: 41.25 of the 47 blocks, which fits whichever kernel holds the task
+            // service's ~2 MiB (strong-0: 44 blocks with its regions, weak-0 keeps 2; weak-0: it keeps 3 pinned and 2 free, 42 are left)
             int allocations = share * PAGES_PER_BLOCK * 9 / 5 / 64;
             AllocatePagesReply reply = allocate(cluster, channels, "strong-0", 64, allocations);
             assertThat(reply.getOutOfMemory()).isEmpty();
@@ -127,8 +183,10 @@ class BalloonIT {
             int weakBlocks = global.ownership().blocksOwnedBy(weakId).size();
             assertThat(strongBlocks).as("strong-0 holds far more than its share of %d blocks", share).isGreaterThanOrEqualTo(share * 9 / 5);
             assertThat(weakBlocks).as("weak-0 gave blocks back").isLessThan(share);
-            assertThat(weakBlocks).as("weak-0 keeps the free blocks the policy says").isGreaterThanOrEqualTo(
-                BalloonPolicy.defaults().keepFreeBlocks());
+            assertThat(whollyFreeBlocks(info(cluster, channels, "weak-0"))).as("weak-0 keeps the free blocks the policy says")
+                .isGreaterThanOrEqualTo(BalloonPolicy.defaults().keepFreeBlocks());
+            assertThat(global.ownership().blocksOwnedBy(weakId)).as("weak-0 keeps the blocks its regions live in (%s)",
+                describe(weakStart)).containsAll(pinnedBlocks(weakStart));
 
             MemoryManagerStatus manager = cluster.coordinator().manager().status();
             assertThat(manager.getBlocksGranted()).isGreaterThanOrEqualTo(strongBlocks - share);
@@ -148,10 +206,17 @@ class BalloonIT {
 
             // freed, the memory can go back to an idle kernel's neighbour: free everything and the blocks are whole again
             memory(cluster, channels, "strong-0").freePages(FreePagesRequest.newBuilder().setAll(true).build());
-            KernelMemoryInfo info = memory(cluster, channels, "strong-0").memoryInfo(MemoryInfoRequest.getDefaultInstance());
-            assertThat(info.getUsedPages()).isZero();
-            assertThat(info.getFreeChunks(info.getFreeChunksCount() - 1)).as("every block coalesced back to one free chunk")
-                .isEqualTo(info.getBlocksCount());
+            KernelMemoryInfo info = info(cluster, channels, "strong-0");
+            assertThat(info.getUsedPages()).as("only the pages its regions held at the start are in use (start: %s)", describe(strongStart))
+                .isEqualTo(strongStart.getUsedPages());
+            assertThat(info.getMovablePages()).isZero();
+            Set<Integer> pinned = pinnedBlocks(strongStart);
+            assertThat(pinnedBlocks(info)).as("the blocks its regions live in").isEqualTo(pinned);
+            assertThat(whollyFreeBlocks(info)).as("every other block coalesced back to one free chunk (%s)", describe(info))
+                .isEqualTo(info.getBlocksCount() - pinned.size());
+            assertThat(info.getFreeChunksList().subList(0, info.getFreeChunksCount() - 1))
+                .as("the free pages of the blocks its regions share coalesced back as they were at the start")
+                .isEqualTo(strongStart.getFreeChunksList().subList(0, strongStart.getFreeChunksCount() - 1));
             assertInvariant(cluster, channels);
         }
     }
@@ -165,28 +230,69 @@ class BalloonIT {
             int share = global.initialShare();
             int weakId = cluster.kernelId("weak-0");
 
-            // weak-0 fills its blocks with 32-page allocations, then frees 7 in 8: every block keeps 32 movable pages in use
-            AllocatePagesReply filled = allocate(cluster, channels, "weak-0", 32, share * PAGES_PER_BLOCK / 32);
-            assertThat(filled.getOutOfMemory()).isEmpty();
-            List<Long> toFree = new ArrayList<>();
-            for (int i = 0; i < filled.getAllocationsCount(); i++) {
-                if (i % 8 != 0) {
-                    toFree.add(filled.getAllocations(i).getHandle());
+            KernelMemoryInfo weakStart = info(cluster, channels, "weak-0");
+            KernelMemoryInfo strongStart = info(cluster, channels, "strong-0");
+            int poolStart = global.ownership().freeBlocks();
+            Set<Integer> weakPinned = pinnedBlocks(weakStart);
+            Set<Integer> weakFree = new HashSet<>();
+            for (BlockUse use : weakStart.getBlockUseList()) {
+                if (use.getUsedPages() == 0) {
+                    weakFree.add(use.getBlock());
                 }
             }
-            memory(cluster, channels, "weak-0").freePages(FreePagesRequest.newBuilder().addAllHandles(toFree).build());
-            KernelMemoryInfo before = memory(cluster, channels, "weak-0").memoryInfo(MemoryInfoRequest.getDefaultInstance());
-            assertThat(before.getBlockUseList()).as("no wholly free block left in weak-0").allSatisfy(use ->
-                assertThat(use.getUsedPages()).isEqualTo(32));
 
-            // strong-0 needs 8 blocks more than it has: only moving weak-0's pages can free blocks
-            AllocatePagesReply grown = allocate(cluster, channels, "strong-0", 128, (share + 8) * 2);
+            // weak-0 fills all its free pages that 32-page allocations can hold (no balloon step), then frees all but the lowest
+            // one in each block that was wholly free: those blocks keep 32 movable pages in use each, the blocks its regions
+            // live in (if any) are as they were, and no block of weak-0 is wholly free
+            int fill = chunksFor(weakStart, 32);
+            AllocatePagesReply filled = allocate(cluster, channels, "weak-0", 32, fill);
+            assertThat(filled.getOutOfMemory()).isEmpty();
+            assertThat(filled.getAllocationsCount()).isEqualTo(fill);
+            assertThat(filled.getAllocationsList()).noneMatch(PageAllocation::getBalloonStep);
+            Set<Integer> kept = new HashSet<>();
+            List<Long> toFree = new ArrayList<>();
+            for (PageAllocation allocation : filled.getAllocationsList()) {
+                int block = (int) (allocation.getOffset() / GEOMETRY.blockSize());
+                if (!weakFree.contains(block) || !kept.add(block)) {
+                    toFree.add(allocation.getHandle());
+                }
+            }
+            assertThat(kept).as("every wholly free block of weak-0 was filled").isEqualTo(weakFree);
+            memory(cluster, channels, "weak-0").freePages(FreePagesRequest.newBuilder().addAllHandles(toFree).build());
+            KernelMemoryInfo before = info(cluster, channels, "weak-0");
+            Map<Integer, Integer> usedAtStart = new HashMap<>();
+            weakStart.getBlockUseList().forEach(use -> usedAtStart.put(use.getBlock(), use.getUsedPages()));
+            assertThat(before.getBlocksList()).as("weak-0 kept its blocks").isEqualTo(weakStart.getBlocksList());
+            assertThat(whollyFreeBlocks(before)).as("no wholly free block left in weak-0 (%s)", describe(before)).isZero();
+            assertThat(before.getBlockUseList()).as("start: %s", describe(weakStart)).allSatisfy(use -> {
+                if (weakFree.contains(use.getBlock())) {
+                    assertThat(use.getUsedPages()).as("block %d: 32 movable pages", use.getBlock()).isEqualTo(32);
+                    assertThat(use.getMovablePages()).as("block %d: 32 movable pages", use.getBlock()).isEqualTo(32);
+                } else {
+                    assertThat(use.getUsedPages()).as("block %d: its region pages only", use.getBlock())
+                        .isEqualTo(usedAtStart.get(use.getBlock()));
+                    assertThat(use.getMovablePages()).as("block %d: its region pages only", use.getBlock()).isZero();
+                }
+            });
+
+            // strong-0 needs 8 blocks more than its share: what its own free chunks and the pool cannot hold must come from
+            // weak-0, and only moving weak-0's pages can free blocks there
+            int allocations = (share + 8) * 2;
+            int blocksMissing = Math.ceilDiv(allocations - chunksFor(strongStart, 128), PAGES_PER_BLOCK / 128);
+            int fromWeak = blocksMissing - poolStart;
+            assertThat(fromWeak).as("the scenario needs weak-0's blocks (strong-0 %s, pool %d)", describe(strongStart), poolStart)
+                .isPositive();
+            AllocatePagesReply grown = allocate(cluster, channels, "strong-0", 128, allocations);
             assertThat(grown.getOutOfMemory()).isEmpty();
 
-            assertThat(counter(cluster, "weak-0", MemoryCounters.PAGES_MOVED)).isPositive();
-            // its share and the pool's one block leave 7 to come from weak-0
-            assertThat(counter(cluster, "weak-0", MemoryCounters.BLOCKS_EMPTIED_BY_MOVING)).isGreaterThanOrEqualTo(7);
-            assertThat(global.ownership().blocksOwnedBy(weakId).size()).isLessThanOrEqualTo(share - 7);
+            long emptied = counter(cluster, "weak-0", MemoryCounters.BLOCKS_EMPTIED_BY_MOVING);
+            assertThat(emptied).as("blocks weak-0 emptied by moving their pages").isGreaterThanOrEqualTo(fromWeak);
+            assertThat(counter(cluster, "weak-0", MemoryCounters.BLOCKS_RELEASED)).as("every block weak-0 gave was emptied by moving")
+                .isEqualTo(emptied);
+            assertThat(counter(cluster, "weak-0", MemoryCounters.PAGES_MOVED)).as("at least the 32 pages of each").isGreaterThanOrEqualTo(
+                32 * emptied);
+            assertThat(global.ownership().blocksOwnedBy(weakId).size()).isLessThanOrEqualTo(weakStart.getBlocksCount() - fromWeak);
+            assertThat(global.ownership().blocksOwnedBy(weakId)).as("the blocks its regions live in stay").containsAll(weakPinned);
             MemoryManagerStatus manager = cluster.coordinator().manager().status();
             assertThat(manager.getBlocksReleased()).as("reclaim success: %s", manager).isEqualTo(manager.getBlocksAsked());
             assertIntact(cluster, channels, "weak-0");
@@ -201,17 +307,33 @@ class BalloonIT {
              KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "balloon-it")) {
             GlobalMemory global = cluster.coordinator().memory();
             int share = global.initialShare();
-            // weak-0 uses all of its memory: nothing can be reclaimed from it (no free page to move anything to)
-            AllocatePagesReply full = allocate(cluster, channels, "weak-0", PAGES_PER_BLOCK, share);
+            int weakId = cluster.kernelId("weak-0");
+            KernelMemoryInfo weakStart = info(cluster, channels, "weak-0");
+            KernelMemoryInfo strongStart = info(cluster, channels, "strong-0");
+            int poolStart = global.ownership().freeBlocks();
+            List<Integer> weakBlocks = global.ownership().blocksOwnedBy(weakId);
+
+            // weak-0 uses all of its memory: a block at a time in its wholly free blocks, a page at a time what is left next to its
+            // regions (if it holds any); nothing can be reclaimed from it (no free page to move anything to)
+            AllocatePagesReply full = allocate(cluster, channels, "weak-0", PAGES_PER_BLOCK, whollyFreeBlocks(weakStart));
             assertThat(full.getOutOfMemory()).isEmpty();
+            assertThat(full.getAllocationsList()).noneMatch(PageAllocation::getBalloonStep);
+            long rest = info(cluster, channels, "weak-0").getFreePages();
+            if (rest > 0) {
+                AllocatePagesReply pages = allocate(cluster, channels, "weak-0", 1, (int) rest);
+                assertThat(pages.getOutOfMemory()).isEmpty();
+                assertThat(pages.getAllocationsList()).noneMatch(PageAllocation::getBalloonStep);
+            }
+            assertThat(info(cluster, channels, "weak-0").getFreePages()).as("weak-0 is full (start: %s)", describe(weakStart)).isZero();
 
             AllocatePagesReply greedy = allocate(cluster, channels, "strong-0", PAGES_PER_BLOCK, share * 3);
             assertThat(greedy.getOutOfMemory()).as("strong-0 ran out").contains("kernel strong-0 is out of memory")
                 .contains("256 page(s)").contains("NACK NO_MEMORY").contains("Nothing this kernel holds was changed");
             int got = greedy.getAllocationsCount();
-            int free = global.geometry().dataBlocks() - 2 * share;
-            assertThat(got).as("its own blocks and the pool's, nothing of weak-0's").isEqualTo(share + free);
+            assertThat(got).as("its own wholly free blocks and the pool's %d, nothing of weak-0's (start: %s)", poolStart,
+                describe(strongStart)).isEqualTo(whollyFreeBlocks(strongStart) + poolStart);
             assertThat(global.ownership().freeBlocks()).isZero();
+            assertThat(global.ownership().blocksOwnedBy(weakId)).as("weak-0 kept every block").isEqualTo(weakBlocks);
             assertThat(counter(cluster, "strong-0", MemoryCounters.OUT_OF_MEMORY)).isEqualTo(1);
 
             // nothing it holds was touched, and it keeps working
@@ -247,6 +369,13 @@ class BalloonIT {
             assertInvariant(cluster, channels);
             int sharedBlock = (int) (shared.getGlobalAddress() / GEOMETRY.blockSize());
             int bigFirst = (int) (big.getGlobalAddress() / GEOMETRY.blockSize());
+            // what weak-0 holds as it dies: the blocks its regions live in (these two, and the task service's if it created them)
+            KernelMemoryInfo dying = info(cluster, channels, "weak-0");
+            List<Integer> pinned = pinnedBlocks(dying).stream().sorted().toList();
+            assertThat(pinned).as("%s", describe(dying)).contains(sharedBlock, bigFirst, bigFirst + 1);
+            long regionPages = dying.getUsedPages() - dying.getMovablePages();
+            int weakBlocks = table.blocksOwnedBy(weakId).size();
+            int strongBlocks = table.blocksOwnedBy(cluster.kernelId("strong-0")).size();
 
             cluster.kill9("weak-0");
             cluster.awaitState("weak-0", "DEAD", Duration.ofSeconds(5));
@@ -256,11 +385,11 @@ class BalloonIT {
             assertThat(table.owner(bigFirst)).isEqualTo(retained);
             assertThat(table.owner(bigFirst + 1)).isEqualTo(retained);
             assertThat(table.blocksOwnedBy(weakId)).isEmpty();
-            int retainedBlocks = table.blocksOwnedBy(retained).size();
-            assertThat(retainedBlocks).isBetween(2, 3);
-            assertThat(table.freeBlocks()).isEqualTo(GEOMETRY.dataBlocks() - share - retainedBlocks);
+            assertThat(table.blocksOwnedBy(retained)).as("exactly the blocks its regions lived in").isEqualTo(pinned);
+            int retainedBlocks = pinned.size();
+            assertThat(table.freeBlocks()).isEqualTo(GEOMETRY.dataBlocks() - strongBlocks - retainedBlocks);
             MemoryManagerStatus manager = cluster.coordinator().manager().status();
-            assertThat(manager.getDeadBlocksReturned()).isEqualTo(share - retainedBlocks);
+            assertThat(manager.getDeadBlocksReturned()).isEqualTo(weakBlocks - retainedBlocks);
             assertThat(manager.getDeadBlocksRetained()).isEqualTo(retainedBlocks);
             assertInvariant(cluster, channels);
             // the pool's blocks serve the survivor; the retained ones are handed to nobody
@@ -283,9 +412,11 @@ class BalloonIT {
             cluster.restart("weak-0");
             assertThat(table.owner(sharedBlock)).isEqualTo(weakId);
             assertThat(table.blocksOwnedBy(retained)).isEmpty();
-            KernelMemoryInfo info = memory(cluster, channels, "weak-0").memoryInfo(MemoryInfoRequest.getDefaultInstance());
-            assertThat(info.getUsedPages()).as("the pages of shared.tasks").isEqualTo((shared.getBytes() + GEOMETRY.pageSize() - 1)
-                / GEOMETRY.pageSize());
+            KernelMemoryInfo info = info(cluster, channels, "weak-0");
+            long bigPages = (big.getBytes() + GEOMETRY.pageSize() - 1) / GEOMETRY.pageSize();
+            assertThat(info.getUsedPages()).as("the pages of its surviving regions (shared.tasks, and the task service's if it created "
+                + "them): %d as it died, less weak.big's %d", regionPages, bigPages).isEqualTo(regionPages - bigPages);
+            assertThat(info.getMovablePages()).as("its movable pages died with it").isZero();
             assertThat(allocate(cluster, channels, "weak-0", 1, share * PAGES_PER_BLOCK / 2).getOutOfMemory()).isEmpty();
             assertThat(pid(typed.typed("weak-0"))).isEqualTo(4242);
             assertThat(pid(typed.typed("strong-0"))).isEqualTo(4242);
