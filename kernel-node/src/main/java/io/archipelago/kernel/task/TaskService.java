@@ -96,6 +96,8 @@ public final class TaskService implements KernelService {
     private KernelCountersArea.Counter irqRaised;
     private KernelCountersArea.Counter irqWoken;
     private KernelCountersArea.Counter irqForwarded;
+    /** Told of every IRQ word this kernel handles, on the interrupt context (the energy meter charges the handler). */
+    private final List<java.util.function.IntConsumer> interruptObservers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private KernelCountersArea.Counter owned;
 
     /** A thread that ended: its slot, when (host ns), and for a leader when its whole process was first seen ended. */
@@ -727,9 +729,17 @@ public final class TaskService implements KernelService {
         return new int[] {woken, forwarded};
     }
 
+    /** Adds an observer of every IRQ word this kernel handles, called on the interrupt context: it must not block. */
+    public void observeInterrupts(java.util.function.IntConsumer observer) {
+        interruptObservers.add(observer);
+    }
+
     /** An IRQ word: from a device (the coordinator, a tool) or forwarded by another kernel. Never touches shared state here. */
     private void onIrq(Interrupt interrupt) {
         int irq = interrupt.payload();
+        for (java.util.function.IntConsumer observer : interruptObservers) {
+            observer.accept(irq);
+        }
         boolean fromDevice = !MemberIds.isKernel(interrupt.sender());
         worker.execute(() -> raise(irq, fromDevice));
     }
