@@ -80,7 +80,7 @@ public final class EnergyService implements KernelService {
         this.irqWakeups = counters.counter("energy.irq_wakeups");
         this.asleep = counters.counter("power.asleep");
         timeline.addListener(meter);
-        tasks.observeInterrupts(line -> onInterrupt());
+        tasks.observeInterrupts((line, fromDevice) -> onInterrupt());
         publisher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("energy-" + kernel.name()).factory());
         publisher.scheduleAtFixedRate(this::publish, 0, PUBLISH_MS, TimeUnit.MILLISECONDS);
         LOG.info("kernel {}: energy meter up: {}", kernel.name(), model);
