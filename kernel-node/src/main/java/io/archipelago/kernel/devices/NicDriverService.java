@@ -48,6 +48,8 @@ public final class NicDriverService implements KernelService {
     private KernelCountersArea.Counter polls;
     private KernelCountersArea.Counter latencySum;
     private KernelCountersArea.Counter latencyMax;
+    private KernelCountersArea.Counter numberSum;
+    private KernelCountersArea.Counter numberSquares;
 
     @Override
     public String name() {
@@ -81,6 +83,8 @@ public final class NicDriverService implements KernelService {
         polls = counters.counter("nic.polls");
         latencySum = counters.counter("nic.latency_ns_sum");
         latencyMax = counters.counter("nic.latency_ns_max");
+        numberSum = counters.counter("nic.number_sum");
+        numberSquares = counters.counter("nic.number_squares");
         driver = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("nic-" + kernel.name()).factory());
         kernel.service(TaskService.class).orElseThrow().observeInterrupts((line, fromDevice) -> {
             if (line == DeviceMemory.NIC_LINE && fromDevice && pending.compareAndSet(false, true)) {
@@ -138,6 +142,8 @@ public final class NicDriverService implements KernelService {
                 s.numberSquares(s.numberSquares() + squares);
                 ring.consumedUpTo(n);
                 packets.add(taken);
+                numberSum.add(sum);
+                numberSquares.add(squares);
                 errors.add(bad);
                 return taken;
             });
