@@ -35,8 +35,13 @@ final class DevicesCommand implements Callable<Integer> {
     @Option(names = "--timer-us", paramLabel = "US", description = "The timer's period in microseconds (0 stops it; at least 1000).")
     Long timerUs;
 
-    @Option(names = "--routing", paramLabel = "POLICY", description = "k2 (K2's rule) or strong (always a strong kernel).")
+    @Option(names = "--routing", paramLabel = "POLICY", description = "k2 (K2's rule), strong (always a strong kernel) or alternate "
+        + "(every kernel in turn).")
     String routing;
+
+    @Option(names = "--driver", paramLabel = "MODE", description = "The NIC driver's state: shared (K2's shadowed driver, "
+        + "software-coherent, run by whichever kernel takes the interrupt) or private (each kernel its own).")
+    String driver;
 
     @Option(names = "--reset", description = "Zero the interrupt counts and avoided wake-ups first.")
     boolean reset;
@@ -61,6 +66,9 @@ final class DevicesCommand implements Callable<Integer> {
         if (routing != null) {
             config.setRouting(routing);
         }
+        if (driver != null) {
+            config.setDriver(driver);
+        }
         try (ControlClient client = ControlClient.connect(cluster.directory(ClusterConfig.DEFAULT_CLUSTER))) {
             DeviceStatus status = client.devices(config.build());
             PrintWriter out = spec.commandLine().getOut();
@@ -79,6 +87,7 @@ final class DevicesCommand implements Callable<Integer> {
         root.put("nic_rate_per_s", s.getNicRatePerS());
         root.put("timer_period_us", s.getTimerPeriodUs());
         root.put("routing", s.getRouting());
+        root.put("driver", s.getDriver());
         root.put("packets", s.getPackets());
         root.put("dropped", s.getDropped());
         root.put("consumed", s.getConsumed());
@@ -109,6 +118,7 @@ final class DevicesCommand implements Callable<Integer> {
             s.getNicRatePerS() == 0 ? "off" : s.getNicRatePerS() + " packets/s", s.getNicLine(), s.getPackets(), s.getConsumed(),
             s.getDropped(), s.getRingSlots(), s.getDeviceAreaOffset());
         out.printf(Locale.ROOT, "dma:   line %d, %d transfers, %d bytes%n", s.getDmaLine(), s.getDmaTransfers(), s.getDmaBytes());
+        out.printf(Locale.ROOT, "driver: %s%n", s.getDriver());
         out.printf(Locale.ROOT, "routing %s: %d strong wake-ups avoided, %d undelivered%n", s.getRouting(), s.getStrongWakeupsAvoided(),
             s.getUndelivered());
         out.printf(Locale.ROOT, "%-12s %-7s %-7s %8s %8s %8s%n", "KERNEL", "ISLAND", "POWER", "TIMER", "NIC", "DMA");

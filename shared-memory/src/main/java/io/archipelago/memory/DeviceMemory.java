@@ -33,7 +33,9 @@ import java.nio.charset.StandardCharsets;
  *  +---------------------------------------------------------------+
  *  |   DMA bytes copied (64-bit)                                   |  56
  *  +---------------------------------------------------------------+
- *  |   reserved up to byte 128                                     |  64
+ *  |   NIC driver mode: 0 shared, 1 private (coordinator) | reserved |  64
+ *  +---------------------------------------------------------------+
+ *  |   reserved up to byte 128                                     |  72
  *  +---------------------------------------------------------------+
  *  |   receive ring: ring slots x 64 bytes                         | 128
  *  +---------------------------------------------------------------+
@@ -72,6 +74,10 @@ public final class DeviceMemory {
     private static final long TICKS = 40;
     private static final long DMA_DONE = 48;
     private static final long DMA_BYTES = 56;
+    private static final long DRIVER_MODE = 64;
+    public static final int DRIVER_SHARED = 0;
+    public static final int DRIVER_PRIVATE = 1;
+    private static final VarHandle INT_HANDLE = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -210,6 +216,18 @@ public final class DeviceMemory {
                 return;
             }
         }
+    }
+
+    /** Which state the NIC driver runs on: {@link #DRIVER_SHARED} (the shadowed, software-coherent one) or {@link #DRIVER_PRIVATE}. */
+    public int driverMode() {
+        return (int) INT_HANDLE.getAcquire(area, DRIVER_MODE);
+    }
+
+    public void driverMode(int mode) {
+        if (mode != DRIVER_SHARED && mode != DRIVER_PRIVATE) {
+            throw new IllegalArgumentException("driver mode: expected 0 (shared) or 1 (private), found " + mode);
+        }
+        INT_HANDLE.setRelease(area, DRIVER_MODE, mode);
     }
 
     public void timerTick() {

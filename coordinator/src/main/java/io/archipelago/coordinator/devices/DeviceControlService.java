@@ -24,6 +24,9 @@ public final class DeviceControlService extends DeviceControlGrpc.DeviceControlI
             if (request.hasRouting()) {
                 devices.routing(request.getRouting());
             }
+            if (request.hasDriver()) {
+                devices.driver(request.getDriver());
+            }
             if (request.getResetCounts()) {
                 devices.resetCounts();
             }

@@ -104,11 +104,20 @@ public final class Devices implements AutoCloseable {
     }
 
     public void routing(String policy) {
-        if (!IrqRouter.K2.equals(policy) && !IrqRouter.STRONG.equals(policy)) {
-            throw new IllegalArgumentException("routing: expected '" + IrqRouter.K2 + "' (K2's rule) or '" + IrqRouter.STRONG
-                + "' (always a strong kernel), found '" + policy + "'");
+        if (!IrqRouter.K2.equals(policy) && !IrqRouter.STRONG.equals(policy) && !IrqRouter.ALTERNATE.equals(policy)) {
+            throw new IllegalArgumentException("routing: expected '" + IrqRouter.K2 + "' (K2's rule), '" + IrqRouter.STRONG
+                + "' (always a strong kernel) or '" + IrqRouter.ALTERNATE + "' (every kernel in turn), found '" + policy + "'");
         }
         routing = policy;
+    }
+
+    /** The NIC driver's state: "shared" (the shadowed driver) or "private" (each kernel's own). */
+    public void driver(String mode) {
+        switch (mode) {
+            case "shared" -> area.driverMode(DeviceMemory.DRIVER_SHARED);
+            case "private" -> area.driverMode(DeviceMemory.DRIVER_PRIVATE);
+            default -> throw new IllegalArgumentException("driver: expected 'shared' (K2's shadowed driver) or 'private', found '" + mode + "'");
+        }
     }
 
     public synchronized void resetCounts() {
@@ -224,7 +233,8 @@ public final class Devices implements AutoCloseable {
         DeviceStatus.Builder b = DeviceStatus.newBuilder().setNicRatePerS(nicRate).setTimerPeriodUs(timerPeriodUs).setRouting(routing)
             .setTimerLine(TIMER_LINE).setNicLine(NIC_LINE).setDmaLine(DMA_LINE).setPackets(area.produced()).setDropped(area.dropped())
             .setConsumed(area.consumed()).setRingSlots(area.ringSlots()).setDeviceAreaOffset(area.offset()).setTimerTicks(area.timerTicks())
-            .setDmaTransfers(area.dmaTransfers()).setDmaBytes(area.dmaBytes()).setStrongWakeupsAvoided(avoided).setUndelivered(undelivered);
+            .setDmaTransfers(area.dmaTransfers()).setDmaBytes(area.dmaBytes()).setStrongWakeupsAvoided(avoided).setUndelivered(undelivered)
+            .setDriver(area.driverMode() == DeviceMemory.DRIVER_PRIVATE ? "private" : "shared");
         Map<Integer, String> all = new TreeMap<>(names);
         for (KernelRecord r : membership.all()) {
             all.putIfAbsent(r.getKernelId(), r.getName());

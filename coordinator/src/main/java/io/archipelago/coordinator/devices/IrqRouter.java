@@ -19,12 +19,14 @@ import java.util.Optional;
  * written by its energy meter), read here without asking the kernel: nothing on the delivery
  * path waits for a kernel.
  * <p>
- * Policy {@code strong} is the baseline without the rule: always a strong kernel.
+ * Policy {@code strong} is the baseline without the rule: always a strong kernel; {@code alternate}
+ * gives every running kernel its turn (the worst case for a driver shared through the DSM).
  */
 final class IrqRouter {
 
     static final String K2 = "k2";
     static final String STRONG = "strong";
+    static final String ALTERNATE = "alternate";
     private static final long MEMBERSHIP_REFRESH_NS = 50_000_000;
 
     /** Where an interrupt goes; {@code avoidedStrongWakeup}: a weak kernel took it while every strong kernel slept. */
@@ -53,6 +55,11 @@ final class IrqRouter {
         refresh();
         if (strong.isEmpty()) {
             return Optional.empty();
+        }
+        if (ALTERNATE.equals(policy) && !weak.isEmpty()) {
+            int i = Math.floorMod(nextStrong++, strong.size() + weak.size());
+            Member m = i < strong.size() ? strong.get(i) : weak.get(i - strong.size());
+            return Optional.of(new Route(m.id, m.name, i < strong.size(), false));
         }
         if (STRONG.equals(policy) || weak.isEmpty()) {
             Member m = strong.get(Math.floorMod(nextStrong++, strong.size()));

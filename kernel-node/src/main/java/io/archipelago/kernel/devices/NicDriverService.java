@@ -24,10 +24,11 @@ import org.slf4j.LoggerFactory;
  * that can fault): the driver thread takes every packet the device published, in an exclusive
  * section over the state, and rings the device's doorbell ({@code consumed}).
  * <p>
- * Mode ({@code -Darchipelago.nic.driver}): {@code shared} (default: software-coherent
- * {@code nic0.driver}), {@code private} (hardware-coherent {@code nic0.driver.<kernel>}: the
- * driver private to this kernel, which must then take every NIC interrupt: routing "strong"), or
- * {@code off}. Counters: {@code nic.packets}, {@code nic.errors}, {@code nic.polls},
+ * Which state it runs on is the device's driver-mode register ({@link DeviceMemory#driverMode()},
+ * set with {@code archipelago devices --driver}): shared (default: the software-coherent
+ * {@code nic0.driver}) or private (the hardware-coherent {@code nic0.driver.<kernel>}: private to
+ * this kernel, which must then take every NIC interrupt: routing "strong"); that is how
+ * {@code bench driver} compares the two on one cluster. {@code -Darchipelago.nic.driver=off}: no driver. Counters: {@code nic.packets}, {@code nic.errors}, {@code nic.polls},
  * {@code nic.latency_ns_sum} and {@code nic.latency_ns_max} (from the packet's arrival at the
  * device to its taking, host monotonic time).
  */
@@ -40,7 +41,9 @@ public final class NicDriverService implements KernelService {
     private Kernel kernel;
     private String mode;
     private DeviceMemory ring;
-    private TypedRegion<NicDriverState> state;
+    private TypedRegion<NicDriverState> shared;
+    private TypedRegion<NicDriverState> own;
+    private KernelCountersArea.Counter pollNs;
     private ExecutorService driver;
     private final AtomicBoolean pending = new AtomicBoolean();
     private KernelCountersArea.Counter packets;
@@ -59,12 +62,12 @@ public final class NicDriverService implements KernelService {
     @Override
     public void start(Kernel kernel) {
         this.kernel = kernel;
-        this.mode = System.getProperty(MODE_PROP, "shared").toLowerCase(Locale.ROOT);
+        this.mode = System.getProperty(MODE_PROP, "on").toLowerCase(Locale.ROOT);
         if (mode.equals("off")) {
             return;
         }
-        if (!mode.equals("shared") && !mode.equals("private")) {
-            throw new IllegalArgumentException("-D" + MODE_PROP + ": expected shared, private or off, found '" + mode + "'");
+        if (!mode.equals("on")) {
+            throw new IllegalArgumentException("-D" + MODE_PROP + ": expected on or off, found '" + mode + "'");
         }
         try {
             ring = DeviceMemory.attach(kernel.memory());
@@ -74,9 +77,8 @@ public final class NicDriverService implements KernelService {
             return;
         }
         var typed = kernel.service(TypedMemoryService.class).orElseThrow().typed();
-        state = mode.equals("shared")
-            ? TaskRegions.createOrAttach(typed, SHARED_REGION, NicDriverState.class, 1, Coherence.SOFTWARE)
-            : TaskRegions.createOrAttach(typed, SHARED_REGION + "." + kernel.name(), NicDriverState.class, 1, Coherence.HARDWARE);
+        shared = TaskRegions.createOrAttach(typed, SHARED_REGION, NicDriverState.class, 1, Coherence.SOFTWARE);
+        own = TaskRegions.createOrAttach(typed, SHARED_REGION + "." + kernel.name(), NicDriverState.class, 1, Coherence.HARDWARE);
         KernelCountersArea counters = kernel.counters();
         packets = counters.counter("nic.packets");
         errors = counters.counter("nic.errors");
@@ -85,13 +87,14 @@ public final class NicDriverService implements KernelService {
         latencyMax = counters.counter("nic.latency_ns_max");
         numberSum = counters.counter("nic.number_sum");
         numberSquares = counters.counter("nic.number_squares");
+        pollNs = counters.counter("nic.poll_ns_sum");
         driver = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("nic-" + kernel.name()).factory());
         kernel.service(TaskService.class).orElseThrow().observeInterrupts((line, fromDevice) -> {
             if (line == DeviceMemory.NIC_LINE && fromDevice && pending.compareAndSet(false, true)) {
                 driver.execute(this::poll);
             }
         });
-        LOG.info("kernel {}: NIC driver ({}) on line {}, ring of {} slots at offset {}", kernel.name(), mode, DeviceMemory.NIC_LINE,
+        LOG.info("kernel {}: NIC driver (shared '{}', private '{}') on line {}, ring of {} slots at offset {}", kernel.name(), shared.name(), own.name(), DeviceMemory.NIC_LINE,
             ring.ringSlots(), ring.offset());
     }
 
@@ -102,14 +105,17 @@ public final class NicDriverService implements KernelService {
     /** Takes every packet the device has published (the driver's bottom half, on its own thread). */
     private void poll() {
         pending.set(false);
+        long started = System.nanoTime();
         try {
             polls.increment();
+            TypedRegion<NicDriverState> state = ring.driverMode() == DeviceMemory.DRIVER_PRIVATE ? own : shared;
             state.exclusive(0, s -> {
                 if (s.ringSlots() == 0) {
                     s.ringSlots(ring.ringSlots());
                     s.irqLine(DeviceMemory.NIC_LINE);
                 }
-                long n = s.next();
+                // the device's doorbell is authoritative when the mode changed (the other state's index went on)
+                long n = Math.max(s.next(), ring.consumed());
                 long produced = ring.produced();
                 long taken = 0;
                 long bad = 0;
@@ -149,6 +155,8 @@ public final class NicDriverService implements KernelService {
             });
         } catch (RuntimeException e) {
             LOG.warn("kernel {}: NIC driver poll failed: {}", kernel.name(), e.toString());
+        } finally {
+            pollNs.add(System.nanoTime() - started);
         }
     }
 
