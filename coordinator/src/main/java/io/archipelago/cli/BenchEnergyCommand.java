@@ -122,7 +122,7 @@ final class BenchEnergyCommand implements Callable<Integer> {
         }
     }
 
-    private ObjectNode measure(BenchTarget target, ControlClient devices, KernelChannels kernels, double[] perS, double duration) {
+    ObjectNode measure(BenchTarget target, ControlClient devices, KernelChannels kernels, double[] perS, double duration) {
         List<KernelStatus> running = target.status().getKernelsList().stream().filter(k -> k.getState().equals("RUNNING"))
             .sorted(Comparator.comparingInt(KernelStatus::getId)).toList();
         double fastest = running.stream().mapToDouble(KernelStatus::getSpeed).max().orElse(0);
