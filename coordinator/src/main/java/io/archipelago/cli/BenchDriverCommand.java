@@ -63,6 +63,10 @@ final class BenchDriverCommand implements Callable<Integer> {
     @Option(names = "--rounds", paramLabel = "N", description = "Rounds of the three cases, interleaved (default: 3; --quick: 1).")
     Integer rounds;
 
+    @Option(names = "--warmup-rounds", paramLabel = "N", description = "Rounds run first and not counted (JIT, first DSM faults; default: 1; "
+        + "--quick: 0).")
+    Integer warmupRounds;
+
     @Option(names = "--cluster", paramLabel = "NAME", description = "Measure this running cluster instead of a temporary one.")
     String cluster;
 
@@ -79,7 +83,8 @@ final class BenchDriverCommand implements Callable<Integer> {
     public Integer call() {
         double duration = durationS != null ? durationS : quick ? 1.5 : 3;
         int n = rounds != null ? rounds : quick ? 1 : 3;
-        if (!(duration >= 0.5 && duration <= 600) || n < 1 || !(rate > 0 && rate <= 5000)) {
+        int warm = warmupRounds != null ? warmupRounds : quick ? 0 : 1;
+        if (!(duration >= 0.5 && duration <= 600) || n < 1 || warm < 0 || !(rate > 0 && rate <= 5000)) {
             throw new CliException("expected --duration-s 0.5 to 600, --rounds >= 1 and --rate in (0, 5000]; found " + duration + ", " + n
                 + ", " + rate);
         }
@@ -90,7 +95,7 @@ final class BenchDriverCommand implements Callable<Integer> {
             ClusterStatus status = target.status();
             try (ControlClient devices = ControlClient.connect(ClusterDirectory.under(Path.of(status.getDirectory()).getParent(),
                 status.getCluster()))) {
-                print(measure(target, devices, duration, n));
+                print(measure(target, devices, duration, n, warm));
             }
         }
         return 0;
@@ -103,7 +108,7 @@ final class BenchDriverCommand implements Callable<Integer> {
         }
     }
 
-    private ObjectNode measure(BenchTarget target, ControlClient devices, double duration, int n) {
+    private ObjectNode measure(BenchTarget target, ControlClient devices, double duration, int n, int warm) {
         List<String> kernels = target.status().getKernelsList().stream().filter(k -> k.getState().equals("RUNNING")).map(KernelStatus::getName)
             .toList();
         if (kernels.size() < 2) {
@@ -114,15 +119,15 @@ final class BenchDriverCommand implements Callable<Integer> {
             totals.put(c, new long[7]);
         }
         try {
-            for (int round = 0; round < n; round++) {
+            for (int round = 0; round < warm + n; round++) {
                 for (String c : CASES) {
                     long[] d = runCase(target, devices, kernels, c, duration);
                     long[] t = totals.get(c);
-                    for (int i = 0; i < d.length; i++) {
+                    for (int i = 0; i < d.length && round >= warm; i++) {
                         t[i] += d[i];
                     }
-                    say(String.format(Locale.ROOT, "round %d %s: %d packets, %d lost, mean latency %.1f us", round + 1, c, d[0], d[1],
-                        d[0] > 0 ? d[2] / 1e3 / d[0] : 0));
+                    say(String.format(Locale.ROOT, "%s %d %s: %d packets, %d lost, mean latency %.1f us", round < warm ? "warm-up round"
+                        : "round", round < warm ? round + 1 : round - warm + 1, c, d[0], d[1], d[0] > 0 ? d[2] / 1e3 / d[0] : 0));
                 }
             }
         } finally {
@@ -135,6 +140,7 @@ final class BenchDriverCommand implements Callable<Integer> {
         root.put("rate_per_s", rate);
         root.put("duration_s", duration);
         root.put("rounds", n);
+        root.put("warmup_rounds", warm);
         root.put("load_average", BenchEnergyCommand.loadAverage());
         ObjectNode cases = root.putObject("cases");
         for (Map.Entry<String, long[]> e : totals.entrySet()) {

@@ -77,18 +77,6 @@ public final class BlockOwnershipTable {
     }
 
     /**
-     * Takes a free block out of the pool for the platform (SYSTEM): the coordinator's emulated
-     * devices keep their registers and rings there ({@link DeviceMemory}). False if it was not free.
-     */
-    public boolean claimForDevices(int block) {
-        checkBlock(block);
-        if (block < firstDataBlock) {
-            throw new IllegalArgumentException("block " + block + " is a system block already");
-        }
-        return ENTRY.compareAndSet(table, 4L * block, FREE, SYSTEM);
-    }
-
-    /**
      * Claims up to {@code count} free blocks for a kernel, preferring the lowest block numbers
      * so that a kernel's memory stays contiguous. Returns the blocks claimed (fewer when the
      * pool runs out).

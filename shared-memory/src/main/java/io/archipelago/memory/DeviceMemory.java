@@ -7,8 +7,9 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The emulated devices' memory: registers and the network interface's receive ring, in the last
- * block of global memory, taken out of the pool (owner SYSTEM) by the coordinator when it creates
+ * The emulated devices' memory: registers and the network interface's receive ring, in the
+ * system blocks of global memory, right after the page directory
+ * ({@link GlobalMemoryLayout#deviceAreaOffset}), initialised by the coordinator when it creates
  * the memory. The coordinator (the devices) writes packets; kernels (the NIC driver) read them
  * and say how far they consumed: the same split as a real NIC's descriptor ring, written by DMA
  * and read by the driver. Little-endian, like every platform structure.
@@ -66,6 +67,8 @@ public final class DeviceMemory {
     public static final int SLOT_BYTES = 64;
     public static final int PAYLOAD_MAX = 40;
     static final long RING_OFFSET = 128;
+    /** Bytes the area takes in the system blocks (header and ring, rounded up to 4 KiB pages). */
+    public static final int AREA_BYTES = 20 * 1024;
     private static final long VERSION_OFFSET = 8;
     private static final long SLOTS_OFFSET = 12;
     private static final long PRODUCED = 16;
@@ -82,55 +85,47 @@ public final class DeviceMemory {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final MemorySegment area;
-    private final int block;
     private final long offset;
 
-    private DeviceMemory(MemorySegment area, int block, long offset) {
+    private DeviceMemory(MemorySegment area, long offset) {
         this.area = area;
-        this.block = block;
         this.offset = offset;
     }
 
-    /** The block devices use: the last one of memory. */
-    public static int deviceBlock(MemoryGeometry geometry) {
-        return geometry.blockCount() - 1;
+    /** Where the area is in global memory of this geometry. */
+    public static long areaOffset(MemoryGeometry g) {
+        return GlobalMemoryLayout.deviceAreaOffset(g.pageSize(), g.blockSize(), g.blockCount(), g.maxKernels());
     }
 
-    /** Creates the device area (the coordinator, on a memory it just created): claims the last block and writes the header. */
+    private static MemorySegment slice(GlobalMemory memory) {
+        return memory.segment().asSlice(areaOffset(memory.geometry()), AREA_BYTES);
+    }
+
+    /** Creates the device area (the coordinator, on a memory it just created): clears it and writes the header. */
     public static DeviceMemory create(GlobalMemory memory) {
-        int block = deviceBlock(memory.geometry());
-        if (!memory.ownership().claimForDevices(block)) {
-            throw new IllegalStateException("global memory " + memory.file() + ": the devices' block " + block + " is not free (owner "
-                + BlockOwnershipTable.describeOwner(memory.ownership().owner(block)) + ")");
-        }
-        MemorySegment area = memory.block(block);
-        area.asSlice(0, RING_OFFSET + (long) RING_SLOTS * SLOT_BYTES).fill((byte) 0);
+        MemorySegment area = slice(memory);
+        area.fill((byte) 0);
         area.set(INT, VERSION_OFFSET, VERSION);
         area.set(INT, SLOTS_OFFSET, RING_SLOTS);
         MemorySegment.copy(MemorySegment.ofArray(MAGIC), 0, area, 0, MAGIC.length);
         VarHandle.releaseFence();
-        return new DeviceMemory(area, block, memory.geometry().blockOffset(block));
+        return new DeviceMemory(area, areaOffset(memory.geometry()));
     }
 
     /** Attaches to the device area of a running cluster (a kernel's driver); refused with a message if there is none. */
     public static DeviceMemory attach(GlobalMemory memory) {
-        int block = deviceBlock(memory.geometry());
-        MemorySegment area = memory.block(block);
+        MemorySegment area = slice(memory);
         byte[] magic = area.asSlice(0, MAGIC.length).toArray(ValueLayout.JAVA_BYTE);
-        if (memory.ownership().owner(block) != BlockOwnershipTable.SYSTEM || !java.util.Arrays.equals(magic, MAGIC)) {
-            throw new IllegalStateException("global memory " + memory.file() + " has no device area in block " + block
-                + " (expected owner SYSTEM and magic ARCHDEVS, found owner " + BlockOwnershipTable.describeOwner(memory.ownership().owner(block))
-                + "): was it created by a coordinator with devices?");
+        if (!java.util.Arrays.equals(magic, MAGIC)) {
+            throw new IllegalStateException("global memory " + memory.file() + " has no device area at offset " + areaOffset(memory.geometry())
+                + " (expected magic ARCHDEVS, found " + java.util.HexFormat.of().formatHex(magic) + "): was it created by a coordinator "
+                + "with devices?");
         }
         if (area.get(INT, VERSION_OFFSET) != VERSION || area.get(INT, SLOTS_OFFSET) != RING_SLOTS) {
             throw new IllegalStateException("device area version " + area.get(INT, VERSION_OFFSET) + " with " + area.get(INT, SLOTS_OFFSET)
                 + " slots, expected version " + VERSION + " with " + RING_SLOTS);
         }
-        return new DeviceMemory(area, block, memory.geometry().blockOffset(block));
-    }
-
-    public int block() {
-        return block;
+        return new DeviceMemory(area, areaOffset(memory.geometry()));
     }
 
     /** Offset of the area in global memory. */

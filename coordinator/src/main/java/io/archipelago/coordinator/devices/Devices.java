@@ -172,10 +172,10 @@ public final class Devices implements AutoCloseable {
 
     private static void checkRange(String what, long offset, long length, MemoryGeometry g) {
         long firstData = (long) g.systemBlocks() * g.blockSize();
-        long lastDeviceBlock = g.blockOffset(DeviceMemory.deviceBlock(g));
-        if (offset < firstData || offset + length > lastDeviceBlock || offset / g.blockSize() != (offset + length - 1) / g.blockSize()) {
+        long end = g.blockOffset(g.blockCount());
+        if (offset < firstData || offset + length > end || offset / g.blockSize() != (offset + length - 1) / g.blockSize()) {
             throw new IllegalArgumentException("DMA " + what + " [" + offset + ", " + (offset + length) + "): expected a range inside one "
-                + "data block (from " + firstData + " to " + lastDeviceBlock + ")");
+                + "data block (from " + firstData + " to " + end + ")");
         }
     }
 
