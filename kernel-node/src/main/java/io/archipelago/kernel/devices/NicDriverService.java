@@ -77,8 +77,15 @@ public final class NicDriverService implements KernelService {
             return;
         }
         var typed = kernel.service(TypedMemoryService.class).orElseThrow().typed();
-        shared = TaskRegions.createOrAttach(typed, SHARED_REGION, NicDriverState.class, 1, Coherence.SOFTWARE);
-        own = TaskRegions.createOrAttach(typed, SHARED_REGION + "." + kernel.name(), NicDriverState.class, 1, Coherence.HARDWARE);
+        try {
+            shared = TaskRegions.createOrAttach(typed, SHARED_REGION, NicDriverState.class, 1, Coherence.SOFTWARE);
+            own = TaskRegions.createOrAttach(typed, SHARED_REGION + "." + kernel.name(), NicDriverState.class, 1, Coherence.HARDWARE);
+        } catch (RuntimeException e) {
+            // the kernel's other services do not depend on the NIC: boot without its driver, and say why
+            LOG.warn("kernel {}: no NIC driver: its state regions could not be created or attached: {}", kernel.name(), e.toString());
+            mode = "off";
+            return;
+        }
         KernelCountersArea counters = kernel.counters();
         packets = counters.counter("nic.packets");
         errors = counters.counter("nic.errors");
