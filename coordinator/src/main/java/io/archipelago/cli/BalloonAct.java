@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * the meta-level manager moves blocks to it: the weak kernel's balloon moves its pages together
  * to free whole blocks and inflates them into the pool, the strong kernel's deflates them.
  */
-final class BalloonAct implements DemoAct {
+final class BalloonAct implements TwoKernelAct {
 
     @Override
     public String title() {
@@ -32,14 +32,7 @@ final class BalloonAct implements DemoAct {
     }
 
     @Override
-    public void run(Coordinator cluster, PrintWriter out) {
-        List<KernelStatus> kernels = cluster.status().getKernelsList().stream().filter(k -> k.getState().equals("RUNNING")).toList();
-        if (kernels.size() < 2) {
-            out.println("(needs two running kernels; skipped)");
-            return;
-        }
-        KernelStatus grower = kernels.get(0);
-        KernelStatus shrinker = kernels.get(1);
+    public void run(Coordinator cluster, KernelStatus grower, KernelStatus shrinker, PrintWriter out) {
         int pagesPerBlock = cluster.memory().geometry().pagesPerBlock();
         try (KernelChannels channels = new KernelChannels(cluster.secret(), "demo")) {
             blocks(cluster, out, "at boot");

@@ -17,21 +17,19 @@ import io.archipelago.control.proto.MailboxPingRequest;
 import io.archipelago.control.proto.TypedMemoryControlGrpc;
 import io.archipelago.coordinator.KernelChannels;
 import io.archipelago.coordinator.config.ClusterConfig;
-import io.archipelago.directory.ClusterDirectory;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -88,13 +86,8 @@ final class BenchDsmCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "A CI smoke run: fewer transfers (well under a minute).")
     boolean quick;
 
-    @Option(names = "--cluster", paramLabel = "NAME", description = "Measure this running cluster instead of a temporary one (its first two "
-        + "RUNNING kernels; every RUNNING kernel for the counter).")
-    String cluster;
-
-    @Option(names = "--home", paramLabel = "DIR", description = "Parent of cluster directories, for --cluster (default: $ARCHIPELAGO_HOME, "
-        + "else /dev/shm/archipelago).")
-    Path home;
+    @Mixin
+    BenchClusterOption clusterOption = new BenchClusterOption();
 
     @Spec
     CommandSpec spec;
@@ -111,10 +104,8 @@ final class BenchDsmCommand implements Callable<Integer> {
             throw new CliException("expected --rounds >= 1, --transfers, --pingpong-writes and --round-trips >= --rounds, --increments >= 1 "
                 + "and --threads >= 1");
         }
-        try (BenchTarget target = cluster != null
-            ? BenchTarget.running(ClusterDirectory.under(home != null ? home : ClusterDirectory.defaultRoot(), cluster))
-            : BenchTarget.temporary(ClusterConfig.k2Default().withCluster("bench-dsm"), "software-coherent region across domains a and b",
-                this::say)) {
+        try (BenchTarget target = clusterOption.target(ClusterConfig.k2Default().withCluster("bench-dsm"),
+            "software-coherent region across domains a and b", this::say)) {
             print(measure(target, writes, pings, perThread));
         }
         return 0;

@@ -8,11 +8,11 @@ import io.archipelago.control.proto.FreePagesRequest;
 import io.archipelago.control.proto.InflateRequest;
 import io.archipelago.control.proto.KernelMemoryGrpc.KernelMemoryBlockingStub;
 import io.archipelago.control.proto.KernelStatus;
+import io.archipelago.control.proto.MemoryInfoRequest;
 import io.archipelago.control.proto.MemoryManagerStatus;
 import io.archipelago.control.proto.PageAllocation;
 import io.archipelago.control.proto.VerifyPagesRequest;
 import io.archipelago.coordinator.Coordinator;
-import io.archipelago.coordinator.CoordinatorContext;
 import io.archipelago.coordinator.KernelChannels;
 import io.archipelago.coordinator.balloon.BlockInvariantScan;
 import io.archipelago.coordinator.balloon.ClusterMemory;
@@ -21,19 +21,13 @@ import io.archipelago.coordinator.config.ClusterConfig;
 import io.archipelago.memory.MemoryCounters;
 import io.archipelago.memory.MemoryGeometry;
 import io.grpc.StatusRuntimeException;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -98,26 +92,16 @@ final class BenchMemoryCommand implements Callable<Integer> {
                 + "found " + mib + ", " + batchBlocks + ", " + allocationPages + ", " + rounds);
         }
         PrintWriter progress = spec.commandLine().getErr();
-        Path root = scratchRoot();
         MemoryGeometry geometry = new MemoryGeometry((long) mib << 20, MemoryGeometry.DEFAULT_PAGE_SIZE, MemoryGeometry.DEFAULT_BLOCK_SIZE, 8);
         ClusterConfig config = ClusterConfig.k2Default().withCluster("bench-memory").withMemory(geometry)
             .withBalloon(BalloonPolicy.defaults().withBatchBlocks(batchBlocks));
-        say(progress, "booting a temporary cluster (" + mib + " MiB of global memory, " + geometry.dataBlocks() + " data blocks) in " + root);
-        Coordinator coordinator;
-        try {
-            coordinator = Coordinator.start(new CoordinatorContext().config(config).root(root));
-        } catch (RuntimeException e) {
-            deleteRecursively(root);
-            throw e;
-        }
-        try (KernelChannels channels = new KernelChannels(coordinator.secret(), "bench@" + ProcessHandle.current().pid())) {
-            ObjectNode result = measure(coordinator, channels, progress, rounds != null ? rounds : quick ? 2 : 4);
+        try (BenchTarget target = BenchTarget.temporary(config, mib + " MiB of global memory, " + geometry.dataBlocks() + " data blocks",
+                line -> say(progress, line));
+             KernelChannels channels = new KernelChannels(target.secret(), "bench@" + ProcessHandle.current().pid())) {
+            ObjectNode result = measure(target.coordinator(), channels, progress, rounds != null ? rounds : quick ? 2 : 4);
             print(result);
         } catch (StatusRuntimeException e) {
             throw new CliException("bench memory: a kernel call failed: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
-        } finally {
-            coordinator.shutdown(Duration.ofSeconds(5));
-            deleteRecursively(root);
         }
         return 0;
     }
@@ -243,8 +227,10 @@ final class BenchMemoryCommand implements Callable<Integer> {
         }
         memory(channels, shrinker).freePages(FreePagesRequest.newBuilder().addAllHandles(toFree).build());
 
-        // 2. the grower uses its share, staying above the manager's pressure threshold
-        int ownAllocations = share * pagesPerBlock / allocationPages - 2 * Math.max(1, 64 / allocationPages);
+        // 2. the grower uses what is free of its share (the kernel's own regions, e.g. the task table, hold some),
+        //    staying above the manager's pressure threshold
+        long growerFree = memory(channels, grower).memoryInfo(MemoryInfoRequest.getDefaultInstance()).getFreePages();
+        int ownAllocations = (int) (growerFree / allocationPages) - 2 * Math.max(1, 64 / allocationPages);
         say(progress, "2. " + grower.getName() + " allocates its share: " + ownAllocations + " x " + allocationPages + " pages");
         AllocatePagesReply own = memory(channels, grower).allocatePages(AllocatePagesRequest.newBuilder().setPages(allocationPages)
             .setCount(ownAllocations).setSkipPattern(true).build());
@@ -360,26 +346,4 @@ final class BenchMemoryCommand implements Callable<Integer> {
         progress.flush();
     }
 
-    private static Path scratchRoot() {
-        try {
-            Path shm = Path.of("/dev/shm");
-            Path parent = Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
-            return Files.createTempDirectory(parent, "archipelago-bench-");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a temporary directory for the benchmark: " + e.getMessage(), e);
-        }
-    }
-
-    private static void deleteRecursively(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException e) {
-            System.err.println("bench memory: cannot remove " + root + ": " + e.getMessage());
-        }
-    }
 }

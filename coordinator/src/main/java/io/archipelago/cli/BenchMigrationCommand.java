@@ -3,14 +3,9 @@ package io.archipelago.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.archipelago.bench.LatencySummary;
-import io.archipelago.control.proto.ClusterStatus;
 import io.archipelago.control.proto.KernelStatus;
-import io.archipelago.coordinator.Coordinator;
-import io.archipelago.coordinator.CoordinatorContext;
 import io.archipelago.coordinator.KernelChannels;
 import io.archipelago.coordinator.config.ClusterConfig;
-import io.archipelago.directory.ClusterDirectory;
-import io.archipelago.interconnect.auth.ClusterSecret;
 import io.archipelago.task.proto.MigrateReply;
 import io.archipelago.task.proto.MigrateRequest;
 import io.archipelago.task.proto.MigrationEvent;
@@ -18,15 +13,9 @@ import io.archipelago.task.proto.MigrationMode;
 import io.archipelago.task.proto.SchedEventsRequest;
 import io.archipelago.task.proto.SpawnReply;
 import io.archipelago.task.proto.SpawnRequest;
-import io.archipelago.task.proto.TaskControlGrpc;
 import io.archipelago.task.proto.ThreadKind;
 import io.grpc.StatusRuntimeException;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -35,9 +24,9 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -80,13 +69,8 @@ final class BenchMigrationCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "Fewer migrations (a CI smoke run, well under a minute).")
     boolean quick;
 
-    @Option(names = "--cluster", paramLabel = "NAME", description = "Measure this running cluster (its first two running kernels) "
-        + "instead of a temporary one.")
-    String cluster;
-
-    @Option(names = "--home", paramLabel = "DIR", description = "Parent of cluster directories, for --cluster (default: $ARCHIPELAGO_HOME, "
-        + "else /dev/shm/archipelago).")
-    Path home;
+    @Mixin
+    BenchClusterOption clusterOption = new BenchClusterOption();
 
     @Spec
     CommandSpec spec;
@@ -101,9 +85,9 @@ final class BenchMigrationCommand implements Callable<Integer> {
             throw new CliException("expected --migrations >= 1 and --warmup >= 0; found " + measured + " and " + warm);
         }
         progress = spec.commandLine().getErr();
-        try (BenchCluster target = cluster != null
-            ? BenchCluster.running(ClusterDirectory.under(home != null ? home : ClusterDirectory.defaultRoot(), cluster))
-            : BenchCluster.temporary(this::say)) {
+        // K2's platform: strong x86_64 in coherence domain a, weak armv7 in domain b; the task regions are software-coherent
+        try (BenchTarget target = clusterOption.target(ClusterConfig.k2Default().withCluster("bench-migration"),
+            "K2's platform: x86_64 in coherence domain a, armv7 in domain b", this::say)) {
             ObjectNode result = measure(target, measured, warm);
             print(result);
         }
@@ -117,7 +101,7 @@ final class BenchMigrationCommand implements Callable<Integer> {
         }
     }
 
-    private ObjectNode measure(BenchCluster target, int measured, int warm) {
+    private ObjectNode measure(BenchTarget target, int measured, int warm) {
         List<KernelStatus> running = target.status().getKernelsList().stream().filter(k -> k.getState().equals("RUNNING"))
             .sorted(Comparator.comparingInt(KernelStatus::getId)).toList();
         if (running.size() < 2) {
@@ -281,107 +265,4 @@ final class BenchMigrationCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "%.1f", value.asDouble());
     }
 
-    /** The cluster measured: a temporary one this command boots, or a running one. */
-    private interface BenchCluster extends AutoCloseable {
-
-        ClusterStatus status();
-
-        ClusterSecret secret();
-
-        boolean temporary();
-
-        @Override
-        void close();
-
-        static BenchCluster temporary(java.util.function.Consumer<String> say) {
-            Path root;
-            try {
-                Path shm = Path.of("/dev/shm");
-                Path parent = Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
-                root = Files.createTempDirectory(parent, "archipelago-bench-");
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot create a temporary directory for the benchmark: " + e.getMessage(), e);
-            }
-            // K2's platform: strong x86_64 in coherence domain a, weak armv7 in domain b; the task regions are software-coherent
-            ClusterConfig config = ClusterConfig.k2Default().withCluster("bench-migration");
-            say.accept("booting a temporary cluster (K2's platform: x86_64 in coherence domain a, armv7 in domain b) in " + root);
-            Coordinator coordinator;
-            try {
-                coordinator = Coordinator.start(new CoordinatorContext().config(config).root(root));
-            } catch (RuntimeException e) {
-                deleteRecursively(root);
-                throw e;
-            }
-            return new BenchCluster() {
-                @Override
-                public ClusterStatus status() {
-                    return coordinator.status();
-                }
-
-                @Override
-                public ClusterSecret secret() {
-                    return coordinator.secret();
-                }
-
-                @Override
-                public boolean temporary() {
-                    return true;
-                }
-
-                @Override
-                public void close() {
-                    try {
-                        coordinator.shutdown(Duration.ofSeconds(5));
-                    } finally {
-                        deleteRecursively(root);
-                    }
-                }
-            };
-        }
-
-        static BenchCluster running(ClusterDirectory directory) {
-            ControlClient client = ControlClient.connect(directory);
-            ClusterSecret secret;
-            try {
-                secret = ClusterSecret.readFrom(directory.secretFile());
-            } catch (RuntimeException e) {
-                client.close();
-                throw new CliException("cannot read the secret of cluster '" + directory.clusterName() + "': " + e.getMessage());
-            }
-            return new BenchCluster() {
-                @Override
-                public ClusterStatus status() {
-                    return client.status();
-                }
-
-                @Override
-                public ClusterSecret secret() {
-                    return secret;
-                }
-
-                @Override
-                public boolean temporary() {
-                    return false;
-                }
-
-                @Override
-                public void close() {
-                    client.close();
-                }
-            };
-        }
-
-        private static void deleteRecursively(Path root) {
-            if (!Files.exists(root)) {
-                return;
-            }
-            try (Stream<Path> paths = Files.walk(root)) {
-                for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(path);
-                }
-            } catch (IOException e) {
-                System.err.println("bench migration: cannot remove " + root + ": " + e.getMessage());
-            }
-        }
-    }
 }

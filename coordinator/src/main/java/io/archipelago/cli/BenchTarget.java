@@ -25,6 +25,11 @@ interface BenchTarget extends AutoCloseable {
 
     boolean temporary();
 
+    /** The coordinator of a temporary cluster, for suites that drive its memory or manager directly. */
+    default Coordinator coordinator() {
+        throw new CliException("this suite needs a cluster it boots itself; it cannot measure a running cluster");
+    }
+
     /** A private directory for the baseline's socket. */
     Path scratch();
 
@@ -47,7 +52,7 @@ interface BenchTarget extends AutoCloseable {
     void close();
 
     /** Boots a temporary cluster of {@code config} in a private directory; closing it stops it and removes the directory. */
-static BenchTarget temporary(ClusterConfig config, String description, java.util.function.Consumer<String> say) {
+    static BenchTarget temporary(ClusterConfig config, String description, java.util.function.Consumer<String> say) {
         Path root = scratchRoot();
         say.accept("booting a temporary cluster (" + config.totalKernels() + " kernel processes" + (description.isEmpty() ? "" : ", "
             + description) + ") in " + root);
@@ -62,6 +67,11 @@ static BenchTarget temporary(ClusterConfig config, String description, java.util
             @Override
             public ClusterStatus status() {
                 return coordinator.status();
+            }
+
+            @Override
+            public Coordinator coordinator() {
+                return coordinator;
             }
 
             @Override

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * kernel, which sit in different coherence domains: a software-coherent region whose page moves
  * to whichever kernel writes it, over the mailbox, and the DSM counters that show it.
  */
-final class DsmAct implements DemoAct {
+final class DsmAct implements TwoKernelAct {
 
     private static final String REGION = "demo-shadowed";
     private static final int WRITES = 6;
@@ -28,14 +28,7 @@ final class DsmAct implements DemoAct {
     }
 
     @Override
-    public void run(Coordinator cluster, PrintWriter out) {
-        List<KernelStatus> kernels = cluster.status().getKernelsList().stream().filter(k -> k.getState().equals("RUNNING")).toList();
-        if (kernels.size() < 2) {
-            out.println("(needs two running kernels; skipped)");
-            return;
-        }
-        KernelStatus strong = kernels.get(0);
-        KernelStatus weak = kernels.get(1);
+    public void run(Coordinator cluster, KernelStatus strong, KernelStatus weak, PrintWriter out) {
         try (KernelChannels channels = new KernelChannels(cluster.secret(), "demo")) {
             DsmOpenReply region = channels.dsm(strong.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
                 .open(DsmOpenRequest.newBuilder().setRegion(REGION).setCount(4).setCreate(true).build());

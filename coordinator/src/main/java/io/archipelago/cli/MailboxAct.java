@@ -8,7 +8,6 @@ import io.archipelago.coordinator.Coordinator;
 import io.archipelago.coordinator.KernelChannels;
 import java.io.PrintWriter;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
@@ -17,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * PONG answered from the peer's interrupt context, and both kernels' mailbox counters are read
  * from global memory.
  */
-final class MailboxAct implements DemoAct {
+final class MailboxAct implements TwoKernelAct {
 
     private static final int ROUND_TRIPS = 2000;
 
@@ -27,14 +26,7 @@ final class MailboxAct implements DemoAct {
     }
 
     @Override
-    public void run(Coordinator cluster, PrintWriter out) {
-        List<KernelStatus> kernels = cluster.status().getKernelsList().stream().filter(k -> k.getState().equals("RUNNING")).toList();
-        if (kernels.size() < 2) {
-            out.println("(needs two running kernels; skipped)");
-            return;
-        }
-        KernelStatus strong = kernels.get(0);
-        KernelStatus weak = kernels.get(1);
+    public void run(Coordinator cluster, KernelStatus strong, KernelStatus weak, PrintWriter out) {
         try (KernelChannels channels = new KernelChannels(cluster.secret(), "demo")) {
             MailboxPingReply first = ping(channels, strong, weak, 1, false);
             out.printf(Locale.ROOT, "%s -> %s: PING, PONG in %.1f us (the first word also set up and authenticated the link)%n",

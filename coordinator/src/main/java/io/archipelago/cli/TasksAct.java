@@ -16,12 +16,10 @@ import io.archipelago.task.proto.SpawnReply;
 import io.archipelago.task.proto.TaskDirectoryGrpc;
 import io.archipelago.task.proto.TaskInfo;
 import io.archipelago.task.proto.TaskList;
-import io.archipelago.task.proto.ThreadKind;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.PrintWriter;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
@@ -31,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  * the mailbox; then a counter thread migrating between the x86_64 and armv7 kernels by shared
  * memory and by messages, its count exact.
  */
-final class TasksAct implements DemoAct {
+final class TasksAct implements TwoKernelAct {
 
     @Override
     public String title() {
@@ -39,14 +37,7 @@ final class TasksAct implements DemoAct {
     }
 
     @Override
-    public void run(Coordinator cluster, PrintWriter out) throws Exception {
-        List<KernelStatus> kernels = cluster.status().getKernelsList().stream().filter(k -> k.getState().equals("RUNNING")).toList();
-        if (kernels.size() < 2) {
-            out.println("(needs two running kernels; skipped)");
-            return;
-        }
-        KernelStatus strong = kernels.get(0);
-        KernelStatus weak = kernels.get(1);
+    public void run(Coordinator cluster, KernelStatus strong, KernelStatus weak, PrintWriter out) throws Exception {
         ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", cluster.controlPort()).usePlaintext()
             .intercept(ControlAuthentication.client(cluster.secret(), "demo")).build();
         try (KernelChannels channels = new KernelChannels(cluster.secret(), "demo")) {

@@ -75,6 +75,12 @@ final class Tasks {
             .build());
     }
 
+    /** Ends a thread at its next step boundary (forwarded to the kernel that runs it). */
+    io.archipelago.task.proto.KillReply kill(String via, int tid) {
+        return cluster.tasks(via, Duration.ofSeconds(60)).kill(io.archipelago.task.proto.KillRequest.newBuilder().setTid(tid).setHops(3)
+            .build());
+    }
+
     SchedEventsReply events(String kernel, long since, boolean intervals) {
         return cluster.tasks(kernel, CALL).schedEvents(SchedEventsRequest.newBuilder().setSince(since).setCoreIntervals(intervals).build());
     }

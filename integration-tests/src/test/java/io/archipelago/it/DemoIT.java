@@ -1,0 +1,52 @@
+package io.archipelago.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code archipelago demo}, the README's first command, as a newcomer runs it: every scene plays
+ * on real kernel processes, the facts each scene checks come out true, and nothing is left behind.
+ */
+@Timeout(600)
+class DemoIT {
+
+    private Path home;
+
+    @BeforeEach
+    void newHome() {
+        home = MiniCluster.newRoot();
+    }
+
+    @AfterEach
+    void cleanUp() {
+        List<ProcessHandle> leftovers = CliLifecycleIT.processesUsing(home);
+        leftovers.forEach(ProcessHandle::destroyForcibly);
+        MiniCluster.deleteRecursively(home);
+        assertThat(leftovers).as("processes left behind by the demo").isEmpty();
+    }
+
+    @Test
+    void everySceneRunsAndWhatItChecksHolds() {
+        Cli.Result demo = Cli.run(Duration.ofMinutes(9), "demo", "--home", home.toString());
+        assertThat(demo.exitCode()).as(demo.toString()).isZero();
+        String out = demo.out();
+        long scenes = Pattern.compile("(?m)^== \\d+\\. ").matcher(out).results().count();
+        assertThat(scenes).as(demo.toString()).isGreaterThanOrEqualTo(6);
+        assertThat(out).as(demo.toString())
+            .doesNotContain("skipped")
+            .contains("sees prio 120, nvcsw 3000000001")          // typed memory: the morphed accessor wrote in place
+            .containsPattern("weak-0 DSM counters: faults=[1-9]")   // the DSM moved the page between domains
+            .contains("(exact: yes)")                               // a counter migrated four times kept its count
+            .contains("its pages are intact: yes")                  // the balloon moved pages without corrupting them
+            .contains("invariant holds")                            // no block owned by two kernels
+            .contains("demo done");
+    }
+}
