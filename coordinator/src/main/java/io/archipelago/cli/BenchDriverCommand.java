@@ -20,6 +20,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -67,12 +68,8 @@ final class BenchDriverCommand implements Callable<Integer> {
         + "--quick: 0).")
     Integer warmupRounds;
 
-    @Option(names = "--cluster", paramLabel = "NAME", description = "Measure this running cluster instead of a temporary one.")
-    String cluster;
-
-    @Option(names = "--home", paramLabel = "DIR", description = "Parent of cluster directories, for --cluster (default: $ARCHIPELAGO_HOME, "
-        + "else /dev/shm/archipelago).")
-    Path home;
+    @Mixin
+    BenchClusterOption where;
 
     @Spec
     CommandSpec spec;
@@ -89,9 +86,7 @@ final class BenchDriverCommand implements Callable<Integer> {
                 + ", " + rate);
         }
         progress = spec.commandLine().getErr();
-        try (BenchTarget target = cluster != null
-            ? BenchTarget.running(ClusterDirectory.under(home != null ? home : ClusterDirectory.defaultRoot(), cluster))
-            : BenchTarget.temporary(ClusterConfig.k2Default(), "strong + weak", this::say)) {
+        try (BenchTarget target = where.target(ClusterConfig.k2Default(), "strong + weak", this::say)) {
             ClusterStatus status = target.status();
             try (ControlClient devices = ControlClient.connect(ClusterDirectory.under(Path.of(status.getDirectory()).getParent(),
                 status.getCluster()))) {

@@ -31,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -73,13 +74,8 @@ final class BenchEnergyCommand implements Callable<Integer> {
     @Option(names = "--rates", paramLabel = "PER_S", split = ",", description = "Packet rates per second (default: 1,10,50,100; --quick: 10,50).")
     double[] rates;
 
-    @Option(names = "--cluster", paramLabel = "NAME", description = "Measure this running cluster (its strong and weak kernels) instead of a "
-        + "temporary one.")
-    String cluster;
-
-    @Option(names = "--home", paramLabel = "DIR", description = "Parent of cluster directories, for --cluster (default: $ARCHIPELAGO_HOME, "
-        + "else /dev/shm/archipelago).")
-    Path home;
+    @Mixin
+    BenchClusterOption where;
 
     @Spec
     CommandSpec spec;
@@ -101,9 +97,7 @@ final class BenchEnergyCommand implements Callable<Integer> {
         }
         progress = spec.commandLine().getErr();
         ClusterConfig config = ClusterConfig.k2Default();
-        try (BenchTarget target = cluster != null
-            ? BenchTarget.running(ClusterDirectory.under(home != null ? home : ClusterDirectory.defaultRoot(), cluster))
-            : BenchTarget.temporary(config, "strong cortex-a9 + weak cortex-m3", this::say)) {
+        try (BenchTarget target = where.target(config, "strong cortex-a9 + weak cortex-m3", this::say)) {
             ClusterStatus status = target.status();
             try (ControlClient devices = ControlClient.connect(ClusterDirectory.under(Path.of(status.getDirectory()).getParent(),
                 status.getCluster())); KernelChannels kernels = new KernelChannels(target.secret(), "bench-energy@"

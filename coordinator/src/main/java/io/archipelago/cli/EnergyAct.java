@@ -3,6 +3,7 @@ package io.archipelago.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.archipelago.control.proto.ClusterStatus;
+import io.archipelago.control.proto.KernelStatus;
 import io.archipelago.coordinator.Coordinator;
 import io.archipelago.coordinator.KernelChannels;
 import io.archipelago.interconnect.auth.ClusterSecret;
@@ -16,7 +17,7 @@ import java.util.Locale;
  * the weak island with K2's interrupt routing; the platform's energy of each and the ratio (the
  * measurement of {@code archipelago bench energy}, at one rate).
  */
-final class EnergyAct implements DemoAct {
+final class EnergyAct implements TwoKernelAct {
 
     static final double RATE = 50;
     static final double SECONDS = 2;
@@ -27,11 +28,7 @@ final class EnergyAct implements DemoAct {
     }
 
     @Override
-    public void run(Coordinator cluster, PrintWriter out) throws Exception {
-        if (cluster.status().getKernelsList().stream().filter(k -> k.getState().equals("RUNNING")).count() < 2) {
-            out.println("(needs a strong and a weak running kernel; skipped)");
-            return;
-        }
+    public void run(Coordinator cluster, KernelStatus first, KernelStatus second, PrintWriter out) throws Exception {
         BenchTarget target = new BenchTarget() {
             @Override
             public ClusterStatus status() {
@@ -72,6 +69,7 @@ final class EnergyAct implements DemoAct {
             out.printf(Locale.ROOT, "  NightWatch:     %6.2f mJ  (%d syncs, %d interrupts to %s, %d strong wake-ups avoided)%n",
                 row.get("nightwatch_mj").asDouble(), b.get("syncs").asLong(), b.get("weak_interrupts").asLong(),
                 result.get("weak_kernel").asText(), b.get("strong_wakeups_avoided").asLong());
+            out.printf(Locale.ROOT, "  the same work: %s%n", a.get("syncs").asLong() > 0 && b.get("syncs").asLong() > 0 ? "yes" : "NO");
             out.printf(Locale.ROOT, "  ratio %.1fx (K2 reports 8x-10x for light work; the model's figures and assumptions: docs/energy.md)%n",
                 row.get("ratio").asDouble());
             out.println("$ archipelago status   # the ENERGY column: each kernel's energy meter");
