@@ -170,9 +170,14 @@ final class BenchAllCommand implements Callable<Integer> {
         java.io.PrintStream systemOut = System.out;
         // what a suite's libraries print on System.out (JMH's progress) is not its result: keep stdout for the index
         System.setOut(System.err);
+        // picocli's default strategy remembers the System.out of its creation and, finding another one now, would set the
+        // command's out back to it (its backward-compatible path), undoing the capture: a strategy made now sees no change
+        CommandLine.IExecutionStrategy strategy = command.getExecutionStrategy();
+        command.setExecutionStrategy(new CommandLine.RunLast());
         try {
             exit = command.execute(args.toArray(String[]::new));
         } finally {
+            command.setExecutionStrategy(strategy);
             System.setOut(systemOut);
             command.setOut(previousOut);
             command.setErr(previousErr);
