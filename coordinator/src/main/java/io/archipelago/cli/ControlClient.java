@@ -131,6 +131,12 @@ public final class ControlClient implements AutoCloseable {
             .status(io.archipelago.control.proto.ManagerStatusRequest.getDefaultInstance()));
     }
 
+    /** Configures the coordinator's emulated devices (unset fields unchanged) and returns their state and the interrupt routing counts. */
+    public io.archipelago.devices.proto.DeviceStatus devices(io.archipelago.devices.proto.DeviceConfig config) {
+        return taskCall("devices", () -> io.archipelago.devices.proto.DeviceControlGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(DEFAULT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).configure(config));
+    }
+
     public ShutdownReply shutdown(Duration grace) {
         return call(() -> stub.withDeadlineAfter(DEFAULT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
             .shutdown(ShutdownRequest.newBuilder().setGraceMs(grace.toMillis()).build()));

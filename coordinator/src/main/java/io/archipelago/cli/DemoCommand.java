@@ -30,7 +30,7 @@ final class DemoCommand implements Callable<Integer> {
 
     /** The scenes, in order; each capability adds its own. */
     static List<DemoAct> acts() {
-        return List.of(new StatusAct(), new MailboxAct(), new TypedMemoryAct(), new DsmAct(), new TasksAct(), new BalloonAct());
+        return List.of(new StatusAct(), new MailboxAct(), new TypedMemoryAct(), new DsmAct(), new TasksAct(), new BalloonAct(), new EnergyAct());
     }
 
     @Override

@@ -51,6 +51,8 @@ public final class StatusView {
             kernel.put("heartbeat_age_ms", k.getHeartbeatAgeMs());
             kernel.put("blocks", k.getBlocks());
             counter(k, MemoryCounters.FREE_PAGES).ifPresent(free -> kernel.put("free_pages", free));
+            counter(k, "energy.uj").ifPresent(uj -> kernel.put("energy_mj", uj / 1000.0));
+            counter(k, "power.asleep").ifPresent(asleep -> kernel.put("asleep", asleep != 0));
             if ("DEAD".equals(k.getState())) {
                 kernel.put("retained_blocks", k.getBlocks());
             }
@@ -80,7 +82,7 @@ public final class StatusView {
             status.getMemory().getDataBlocks(), status.getMemory().getFreeBlocks());
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"ID", "NAME", "ISLAND", "DATA MODEL", "DOMAIN", "CORES", "SPEED", "PID", "STATE", "UPTIME", "HEARTBEAT",
-            "BLOCKS", "FREE PAGES", "MAILBOX"});
+            "BLOCKS", "FREE PAGES", "ENERGY", "MAILBOX"});
         for (KernelStatus k : status.getKernelsList()) {
             rows.add(new String[] {Integer.toString(k.getId()), k.getName(), k.getIsland(), k.getDataModel(), k.getDomain(),
                 Integer.toString(k.getCores()), String.format(Locale.ROOT, "%.2f", k.getSpeed()), Long.toString(k.getPid()), k.getState(),
@@ -88,6 +90,8 @@ public final class StatusView {
                 k.getHeartbeatAgeMs() < 0 ? "-" : k.getHeartbeatAgeMs() + " ms ago",
                 "DEAD".equals(k.getState()) && k.getBlocks() > 0 ? k.getBlocks() + " retained" : Integer.toString(k.getBlocks()),
                 "DEAD".equals(k.getState()) ? "-" : counter(k, MemoryCounters.FREE_PAGES).map(String::valueOf).orElse("-"),
+                counter(k, "energy.uj").map(uj -> String.format(Locale.ROOT, "%.1f mJ%s", uj / 1000.0,
+                    counter(k, "power.asleep").orElse(0L) != 0 ? " (asleep)" : "")).orElse("-"),
                 k.getMailbox().isEmpty() ? "-" : k.getMailbox()});
         }
         if (status.getKernelsCount() == 0) {

@@ -73,6 +73,7 @@ public final class Coordinator implements AutoCloseable {
     private final RegionRegistry regions;
     private final CoordinatorMailbox mailbox;
     private final MetaLevelManager manager;
+    private final io.archipelago.coordinator.devices.Devices devices;
     private final StatusAssembler statusAssembler;
     private final LocalKernelLauncher launcher;
     private final Map<Integer, KernelProcess> processes = new ConcurrentHashMap<>();
@@ -103,6 +104,8 @@ public final class Coordinator implements AutoCloseable {
         // a mailbox member with no endpoint: it links to every running kernel (balloon words now, IRQ words later)
         this.mailbox = CoordinatorMailbox.start(config.cluster(), secret, membership, config.fifoDepth());
         this.manager = new MetaLevelManager(config.balloon(), memory, membership, regions, mailbox.mailbox());
+        // the emulated devices (timer, NIC, DMA) deliver IRQ words over the same mailbox, routed by K2's rule
+        this.devices = io.archipelago.coordinator.devices.Devices.create(memory, membership, mailbox.mailbox());
         this.statusAssembler = new StatusAssembler(directory, memory, membership);
         this.launcher = new LocalKernelLauncher(config, directory, context.javaExecutable(), context.classPath(), context.jvmOptions());
         this.watch = Thread.ofPlatform().daemon().name("membership-watch-" + config.cluster()).unstarted(this::watchLoop);
@@ -191,6 +194,8 @@ public final class Coordinator implements AutoCloseable {
                 .addService(ServerInterceptors.intercept(new TaskDirectoryService(membership, kernelChannels),
                     ControlAuthentication.server(secret, refusedControlCalls)))
                 .addService(ServerInterceptors.intercept(new MemoryManagerService(manager),
+                    ControlAuthentication.server(secret, refusedControlCalls)))
+                .addService(ServerInterceptors.intercept(new io.archipelago.coordinator.devices.DeviceControlService(devices),
                     ControlAuthentication.server(secret, refusedControlCalls)))
                 .build()
                 .start();
@@ -388,6 +393,11 @@ public final class Coordinator implements AutoCloseable {
         return mailbox;
     }
 
+    /** The emulated devices and K2's interrupt routing. */
+    public io.archipelago.coordinator.devices.Devices devices() {
+        return devices;
+    }
+
     /** The balloon meta-level manager (K2's independent memory services). */
     public MetaLevelManager manager() {
         return manager;
@@ -478,6 +488,7 @@ public final class Coordinator implements AutoCloseable {
         List<String> stoppedKernels = new ArrayList<>();
         try {
             watch.interrupt();
+            devices.close();
             manager.close();
             List<KernelProcess> live = processes.values().stream().filter(KernelProcess::alive).toList();
             live.forEach(p -> p.process().destroy());

@@ -47,6 +47,8 @@ class DemoIT {
             .contains("(exact: yes)")                               // a counter migrated four times kept its count
             .contains("its pages are intact: yes")                  // the balloon moved pages without corrupting them
             .contains("invariant holds")                            // no block owned by two kernels
+            .containsPattern("NightWatch: +[0-9.]+ mJ")             // the energy comparison ends the demo
+            .contains("the same work: yes")
             .contains("demo done");
     }
 }

@@ -199,6 +199,8 @@ public final class Kernel implements AutoCloseable {
             new io.archipelago.kernel.dsm.DsmService(context.dsmTimeout()),
             new io.archipelago.kernel.typed.TypedMemoryService(),
             new io.archipelago.kernel.task.TaskService(),
+            new io.archipelago.kernel.energy.EnergyService(),
+            new io.archipelago.kernel.devices.NicDriverService(),
             new io.archipelago.kernel.messages.ObjectOwnerService(),
             new io.archipelago.kernel.shmvsmsg.ShmVsMsgService());
     }

@@ -72,6 +72,9 @@ package io.archipelago.memory;
  *  directory of which kernel holds each page of a software-coherent region (layout in
  *  PageDirectory)
  *
+ *  device area offset (page aligned, right after the page directory): the emulated devices'
+ *  registers and the NIC's receive ring, DeviceMemory.AREA_BYTES (layout in DeviceMemory)
+ *
  *  system blocks x block size: the first data block. Every block from there on is owned
  *  by one kernel or sits in the free pool.
  * </pre>
@@ -125,9 +128,14 @@ public final class GlobalMemoryLayout {
         return alignUp(countersOffset(pageSize, blockCount) + (long) maxKernels * KernelCountersArea.AREA_BYTES, pageSize);
     }
 
-    public static int systemBlocks(int pageSize, int blockSize, int blockCount, int maxKernels) {
+    /** Where the devices' area starts: after the page directory (see {@link DeviceMemory}). */
+    public static long deviceAreaOffset(int pageSize, int blockSize, int blockCount, int maxKernels) {
         long pages = (long) blockCount * (blockSize / pageSize);
-        long end = pageDirectoryOffset(pageSize, blockCount, maxKernels) + pages * PageDirectory.ENTRY_BYTES;
+        return alignUp(pageDirectoryOffset(pageSize, blockCount, maxKernels) + pages * PageDirectory.ENTRY_BYTES, pageSize);
+    }
+
+    public static int systemBlocks(int pageSize, int blockSize, int blockCount, int maxKernels) {
+        long end = deviceAreaOffset(pageSize, blockSize, blockCount, maxKernels) + DeviceMemory.AREA_BYTES;
         return (int) (alignUp(end, blockSize) / blockSize);
     }
 

@@ -220,6 +220,11 @@ public final class ClusterConfigLoader {
                         + domain + "'");
                 }
                 String powerModel = text(is, "power-model", at, "");
+                try {
+                    io.archipelago.kernel.energy.PowerModel.parse(powerModel);
+                } catch (IllegalArgumentException e) {
+                    throw error(is.get("power-model").getValueNode(), at + ".power-model", e.getMessage());
+                }
                 int kernels = integer(is, "kernels", at, 1, 0, MemoryGeometry.MAX_KERNELS_LIMIT);
                 islands.add(new IslandConfig(name, dataModel, cores, speed, domain, powerModel, kernels));
             }

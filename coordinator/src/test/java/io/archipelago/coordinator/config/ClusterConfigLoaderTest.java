@@ -31,7 +31,7 @@ class ClusterConfigLoaderTest {
             heartbeat: {interval-ms: 100, dead-after-ms: 500}
             kernel-jvm-options: [-Xmx128m]
             islands:
-              - {name: big, data-model: aarch64, cores: 4, speed: 2.0, domain: x, power-model: a76, kernels: 2}
+              - {name: big, data-model: aarch64, cores: 4, speed: 2.0, domain: x, power-model: 'cortex-a9;active-mw=900', kernels: 2}
               - {name: tiny, data-model: ppc32, kernels: 3}
             """, "lab.yaml");
         assertThat(config.cluster()).isEqualTo("lab");

@@ -131,9 +131,12 @@ class DsmIT {
     void aRegisterSharedByThreeKernelsIsLinearizable() throws Exception {
         open("register", 16);
         List<CompletableFuture<DsmRegisterReply>> runs = new ArrayList<>();
+        // every kernel's threads start at one instant: on a loaded host the calls arrive far apart, and 300 operations
+        // take a kernel about a millisecond, so without it each kernel could run alone and read only its own writes
+        long startAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
         for (String kernel : KERNELS) {
             runs.add(async(() -> dsm(kernel, Duration.ofMinutes(3)).register(DsmRegisterRequest.newBuilder()
-                .setRegion("register").setCell(3).setThreads(2).setOperations(150).setWritePercent(50).build())));
+                .setRegion("register").setCell(3).setThreads(2).setOperations(150).setWritePercent(50).setStartAtNs(startAt).build())));
         }
         List<RegisterLinearizability.Operation> history = new ArrayList<>();
         for (CompletableFuture<DsmRegisterReply> run : runs) {

@@ -134,9 +134,17 @@ final class DsmControlService extends DsmControlGrpc.DsmControlImplBase {
         for (int t = 0; t < request.getThreads(); t++) {
             histories.add(new ArrayList<>());
         }
+        long startAt = request.getStartAtNs();
+        if (startAt != 0 && startAt - System.nanoTime() > java.util.concurrent.TimeUnit.MINUTES.toNanos(1)) {
+            throw io.grpc.Status.INVALID_ARGUMENT.withDescription("start_at_ns is " + (startAt - System.nanoTime()) / 1_000_000
+                + " ms ahead of this host's monotonic clock; expected at most a minute (is the caller on another host?)").asRuntimeException();
+        }
         DsmWorkloadReply outcome = run(request.getThreads(), thread -> {
             DsmCell cell = region.at(request.getCell());
             List<DsmOperation> history = histories.get(thread);
+            while (startAt != 0 && startAt - System.nanoTime() > 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(Math.min(startAt - System.nanoTime(), 1_000_000));
+            }
             int process = self * 1000 + thread;
             for (int seq = 0; seq < request.getOperations(); seq++) {
                 boolean write = ThreadLocalRandom.current().nextInt(100) < request.getWritePercent();

@@ -76,6 +76,11 @@ public final class CoreTimeline {
         return cores[core].totals();
     }
 
+    /** The interval the core is in now, not closed yet (null right after {@link #flush}): an energy meter's reading adds it. */
+    public CoreInterval openInterval(int core) {
+        return cores[core].open();
+    }
+
     /** The core's recent intervals (the open one last), oldest first. */
     public List<CoreInterval> history(int core) {
         return cores[core].history();
@@ -160,6 +165,10 @@ public final class CoreTimeline {
 
         synchronized Totals totals() {
             return new Totals(id, busy, idle, wakeups, openEnd, openState);
+        }
+
+        synchronized CoreInterval open() {
+            return openState != null && openEnd > openStart ? new CoreInterval(id, openState, openStart, openEnd) : null;
         }
 
         synchronized List<CoreInterval> history() {

@@ -1,0 +1,235 @@
+package io.archipelago.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.archipelago.control.proto.ClusterStatus;
+import io.archipelago.control.proto.KernelStatus;
+import io.archipelago.coordinator.config.ClusterConfig;
+import io.archipelago.devices.proto.DeviceConfig;
+import io.archipelago.devices.proto.DeviceStatus;
+import io.archipelago.directory.ClusterDirectory;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code archipelago bench driver}: the cost of K2's shadowed NIC driver. The same packet workload
+ * with the driver's state private to the strong kernel, shared through the DSM but used by the
+ * strong kernel only, and shared with the interrupts alternating between the kernels (every poll
+ * takes the state's page from the other kernel); cases interleaved in rounds on one cluster.
+ */
+@Command(name = "driver", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, sortOptions = false,
+    header = "K2's shadowed NIC driver: private vs shared state, the overhead per packet.",
+    description = {
+        "Boots a temporary cluster (K2's platform) unless --cluster names a running one. The NIC receives packets at --rate for "
+            + "--duration-s per case; the driver (each kernel's NIC driver service: the interrupt handler hands off to a driver thread "
+            + "that takes the published packets in an exclusive section over the driver's state and rings the device's doorbell) runs:",
+        "  private      on its own hardware-coherent state, every interrupt routed to the strong kernel;",
+        "  shared       on the shadowed, software-coherent state (nic0.driver: every access checked by the DSM), every interrupt "
+            + "to the strong kernel;",
+        "  alternating  on the shadowed state, interrupts alternating between the strong and the weak kernel (the page moves "
+            + "with every poll: the worst case).",
+        "Per case: packets taken, lost (published but not taken: must be 0), mean latency from arrival at the device to taking "
+            + "(host monotonic clock), driver time per packet; overhead = shared / private - 1 (K2 measured under 6%)."})
+final class BenchDriverCommand implements Callable<Integer> {
+
+    static final String[] CASES = {"private", "shared", "alternating"};
+
+    @Option(names = "--json", description = "Print JSON: {\"cases\": {\"private\": {\"packets\", \"lost\", \"latency_us\", \"driver_us_per_packet\", "
+        + "\"dsm_faults\"}, \"shared\": {...}, \"alternating\": {...}}, \"overhead_pct\": {\"shared\", \"alternating\"}, ...}.")
+    boolean json;
+
+    @Option(names = "--quick", description = "One round of 1.5 s per case (a CI smoke run).")
+    boolean quick;
+
+    @Option(names = "--rate", paramLabel = "PER_S", description = "Packets per second (default: 200).")
+    double rate = 200;
+
+    @Option(names = "--duration-s", paramLabel = "S", description = "Seconds per case per round (default: 3; --quick: 1.5).")
+    Double durationS;
+
+    @Option(names = "--rounds", paramLabel = "N", description = "Rounds of the three cases, interleaved (default: 3; --quick: 1).")
+    Integer rounds;
+
+    @Option(names = "--warmup-rounds", paramLabel = "N", description = "Rounds run first and not counted (JIT, first DSM faults; default: 1; "
+        + "--quick: 0).")
+    Integer warmupRounds;
+
+    @Mixin
+    BenchClusterOption where;
+
+    @Spec
+    CommandSpec spec;
+
+    private PrintWriter progress;
+
+    @Override
+    public Integer call() {
+        double duration = durationS != null ? durationS : quick ? 1.5 : 3;
+        int n = rounds != null ? rounds : quick ? 1 : 3;
+        int warm = warmupRounds != null ? warmupRounds : quick ? 0 : 1;
+        if (!(duration >= 0.5 && duration <= 600) || n < 1 || warm < 0 || !(rate > 0 && rate <= 5000)) {
+            throw new CliException("expected --duration-s 0.5 to 600, --rounds >= 1 and --rate in (0, 5000]; found " + duration + ", " + n
+                + ", " + rate);
+        }
+        progress = spec.commandLine().getErr();
+        try (BenchTarget target = where.target(ClusterConfig.k2Default(), "strong + weak", this::say)) {
+            ClusterStatus status = target.status();
+            try (ControlClient devices = ControlClient.connect(ClusterDirectory.under(Path.of(status.getDirectory()).getParent(),
+                status.getCluster()))) {
+                print(measure(target, devices, duration, n, warm));
+            }
+        }
+        return 0;
+    }
+
+    private void say(String line) {
+        if (progress != null) {
+            progress.println("bench driver: " + line);
+            progress.flush();
+        }
+    }
+
+    private ObjectNode measure(BenchTarget target, ControlClient devices, double duration, int n, int warm) {
+        List<String> kernels = target.status().getKernelsList().stream().filter(k -> k.getState().equals("RUNNING")).map(KernelStatus::getName)
+            .toList();
+        if (kernels.size() < 2) {
+            throw new CliException("bench driver needs a strong and a weak running kernel; found " + kernels);
+        }
+        Map<String, long[]> totals = new LinkedHashMap<>();
+        for (String c : CASES) {
+            totals.put(c, new long[7]);
+        }
+        try {
+            for (int round = 0; round < warm + n; round++) {
+                for (String c : CASES) {
+                    long[] d = runCase(target, devices, kernels, c, duration);
+                    long[] t = totals.get(c);
+                    for (int i = 0; i < d.length && round >= warm; i++) {
+                        t[i] += d[i];
+                    }
+                    say(String.format(Locale.ROOT, "%s %d %s: %d packets, %d lost, mean latency %.1f us", round < warm ? "warm-up round"
+                        : "round", round < warm ? round + 1 : round - warm + 1, c, d[0], d[1], d[0] > 0 ? d[2] / 1e3 / d[0] : 0));
+                }
+            }
+        } finally {
+            devices.devices(DeviceConfig.newBuilder().setNicRatePerS(0).setRouting("k2").setDriver("shared").build());
+        }
+        ObjectNode root = StatusView.JSON.createObjectNode();
+        root.put("suite", "driver");
+        root.put("cluster", target.status().getCluster());
+        root.put("temporary_cluster", target.temporary());
+        root.put("rate_per_s", rate);
+        root.put("duration_s", duration);
+        root.put("rounds", n);
+        root.put("warmup_rounds", warm);
+        root.put("load_average", BenchEnergyCommand.loadAverage());
+        ObjectNode cases = root.putObject("cases");
+        for (Map.Entry<String, long[]> e : totals.entrySet()) {
+            long[] t = e.getValue();
+            ObjectNode o = cases.putObject(e.getKey());
+            o.put("packets", t[0]);
+            o.put("lost", t[1]);
+            o.put("latency_us", t[0] > 0 ? t[2] / 1e3 / t[0] : 0);
+            o.put("driver_us_per_packet", t[0] > 0 ? t[3] / 1e3 / t[0] : 0);
+            o.put("polls", t[4]);
+            o.put("dsm_faults", t[5]);
+            o.put("dropped", t[6]);
+        }
+        ObjectNode overhead = root.putObject("overhead_pct");
+        ObjectNode driverOverhead = root.putObject("driver_time_overhead_pct");
+        double base = cases.get("private").get("latency_us").asDouble();
+        double baseDriver = cases.get("private").get("driver_us_per_packet").asDouble();
+        for (String c : List.of("shared", "alternating")) {
+            overhead.put(c, base > 0 ? (cases.get(c).get("latency_us").asDouble() / base - 1) * 100 : 0);
+            driverOverhead.put(c, baseDriver > 0 ? (cases.get(c).get("driver_us_per_packet").asDouble() / baseDriver - 1) * 100 : 0);
+        }
+        root.put("k2_reported_overhead_pct", "< 6");
+        return root;
+    }
+
+    /** One case: {packets taken, lost, latency ns sum, driver ns sum, polls, dsm faults, dropped}. */
+    private long[] runCase(BenchTarget target, ControlClient devices, List<String> kernels, String c, double duration) {
+        devices.devices(DeviceConfig.newBuilder().setNicRatePerS(0).setDriver(c.equals("private") ? "private" : "shared")
+            .setRouting(c.equals("alternating") ? "alternate" : "strong").setResetCounts(true).build());
+        DeviceStatus before = awaitDrained(devices);
+        ClusterStatus s0 = target.status();
+        devices.devices(DeviceConfig.newBuilder().setNicRatePerS(rate).build());
+        long end = System.nanoTime() + (long) (duration * 1e9);
+        while (System.nanoTime() < end) {
+            LockSupport.parkNanos(Math.min(end - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(100)));
+        }
+        devices.devices(DeviceConfig.newBuilder().setNicRatePerS(0).build());
+        DeviceStatus after = awaitDrained(devices);
+        ClusterStatus s1 = target.status();
+        long published = after.getPackets() - before.getPackets();
+        long taken = sum(s1, kernels, "nic.packets") - sum(s0, kernels, "nic.packets");
+        return new long[] {taken, published - taken, sum(s1, kernels, "nic.latency_ns_sum") - sum(s0, kernels, "nic.latency_ns_sum"),
+            sum(s1, kernels, "nic.poll_ns_sum") - sum(s0, kernels, "nic.poll_ns_sum"), sum(s1, kernels, "nic.polls") - sum(s0, kernels, "nic.polls"),
+            sum(s1, kernels, "dsm.faults") - sum(s0, kernels, "dsm.faults"), after.getDropped() - before.getDropped()};
+    }
+
+    /** Waits (bounded) until the driver took every packet the device published, and the counters of that poll are published. */
+    private static DeviceStatus awaitDrained(ControlClient devices) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            DeviceStatus s = devices.devices(DeviceConfig.getDefaultInstance());
+            if (s.getConsumed() == s.getPackets()) {
+                // the doorbell is rung inside the driver's section, before its counters: give it the section's end
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+                return devices.devices(DeviceConfig.getDefaultInstance());
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new CliException("bench driver: the NIC driver did not take every packet within 30 s: " + s.getPackets() + " published, "
+                    + s.getConsumed() + " consumed");
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+    }
+
+    private static long sum(ClusterStatus status, List<String> kernels, String label) {
+        long total = 0;
+        for (String k : kernels) {
+            total += BenchEnergyCommand.counter(status, k, label);
+        }
+        return total;
+    }
+
+    private void print(ObjectNode result) {
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            TaskView.print(result, out);
+            out.flush();
+            return;
+        }
+        out.printf(Locale.ROOT, "NIC driver, %.0f packets/s, %d round(s) of %.1f s per case, cluster '%s'%s, load average %.2f:%n",
+            result.get("rate_per_s").asDouble(), result.get("rounds").asInt(), result.get("duration_s").asDouble(), result.get("cluster").asText(),
+            result.get("temporary_cluster").asBoolean() ? " (temporary)" : "", result.get("load_average").asDouble());
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"case", "packets", "lost", "latency us (mean)", "driver us/packet", "DSM faults", "overhead (latency)",
+            "overhead (driver time)"});
+        for (String c : CASES) {
+            JsonNode o = result.get("cases").get(c);
+            rows.add(new String[] {c, o.get("packets").asText(), o.get("lost").asText(), String.format(Locale.ROOT, "%.1f", o.get("latency_us").asDouble()),
+                String.format(Locale.ROOT, "%.2f", o.get("driver_us_per_packet").asDouble()), o.get("dsm_faults").asText(),
+                c.equals("private") ? "baseline" : String.format(Locale.ROOT, "%+.1f%%", result.get("overhead_pct").get(c).asDouble()),
+                c.equals("private") ? "baseline" : String.format(Locale.ROOT, "%+.1f%%", result.get("driver_time_overhead_pct").get(c).asDouble())});
+        }
+        StatusView.printRows(rows, out);
+        out.println("K2 measured under 6% for its shadowed driver; see docs/energy.md.");
+        out.flush();
+    }
+}

@@ -1,0 +1,294 @@
+package io.archipelago.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.archipelago.control.proto.ClusterStatus;
+import io.archipelago.control.proto.KernelStatus;
+import io.archipelago.coordinator.KernelChannels;
+import io.archipelago.coordinator.config.ClusterConfig;
+import io.archipelago.coordinator.config.IslandConfig;
+import io.archipelago.devices.proto.DeviceConfig;
+import io.archipelago.devices.proto.DeviceStatus;
+import io.archipelago.directory.ClusterDirectory;
+import io.archipelago.kernel.energy.PowerModel;
+import io.archipelago.task.proto.KillRequest;
+import io.archipelago.task.proto.ListTasksRequest;
+import io.archipelago.task.proto.SpawnReply;
+import io.archipelago.task.proto.SpawnRequest;
+import io.archipelago.task.proto.TaskInfo;
+import io.archipelago.task.proto.ThreadKind;
+import io.grpc.StatusRuntimeException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Predicate;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code archipelago bench energy}: K2's headline experiment. The same light workload
+ * ({@code mail-sync}, one sync per network interrupt) for the same duration, run (a) as a normal
+ * thread on the strong island, every interrupt routed to the strong kernel (the system without
+ * K2), and (b) as a NightWatch thread on the weak island with K2's interrupt routing; the energy of
+ * the whole platform (both kernels, from their energy meters) in each case, and the ratio. The two
+ * cases alternate per rate on one cluster, so the machine's load affects both alike.
+ */
+@Command(name = "energy", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, sortOptions = false,
+    header = "K2's energy for light OS work: mail-sync on the strong island vs NightWatch threads on the weak island.",
+    description = {
+        "Boots a temporary cluster (K2's platform: strong island x86_64, 2 cores, power model cortex-a9; weak island armv7, 1 core at "
+            + "speed 0.25, power model cortex-m3) unless --cluster names a running one. For each network packet rate:",
+        "  strong      a `mail-sync` normal thread on the strong kernel, every NIC interrupt routed to the strong kernel (no K2);",
+        "  nightwatch  the same program as a NightWatch thread on the weak kernel, interrupts routed by K2's rule (the sleeping "
+            + "strong kernel is not woken).",
+        "Each case runs for the same duration of virtual time (= host time: the cores are paced to it); energy = the increase of "
+            + "both kernels' energy meters (energy.uj: the island's power model integrated over each core's BUSY/IDLE/asleep time, "
+            + "wake-ups and interrupt handlers), scaled to exactly the nominal duration. ratio = strong_mj / nightwatch_mj. K2 reports "
+            + "8x-10x for light work on OMAP4; docs/energy.md explains what the model gives and why."})
+final class BenchEnergyCommand implements Callable<Integer> {
+
+    static final double[] RATES = {1, 10, 50, 100};
+    static final double[] QUICK_RATES = {10, 50};
+
+    @Option(names = "--json", description = "Print JSON: {\"rates\": [{\"per_s\", \"strong_mj\", \"nightwatch_mj\", \"ratio\", \"strong\": "
+        + "{per-kernel mJ, syncs, interrupts...}, \"nightwatch\": {...}}], \"duration_s\", \"power_models\", ...}.")
+    boolean json;
+
+    @Option(names = "--quick", description = "Two rates, 2 s each (a CI smoke run).")
+    boolean quick;
+
+    @Option(names = "--duration-s", paramLabel = "S", description = "Seconds of each case at each rate (default: 6; --quick: 2).")
+    Double durationS;
+
+    @Option(names = "--rates", paramLabel = "PER_S", split = ",", description = "Packet rates per second (default: 1,10,50,100; --quick: 10,50).")
+    double[] rates;
+
+    @Mixin
+    BenchClusterOption where;
+
+    @Spec
+    CommandSpec spec;
+
+    private PrintWriter progress;
+
+    @Override
+    public Integer call() {
+        double duration = durationS != null ? durationS : quick ? 2 : 6;
+        double[] perS = rates != null ? rates : quick ? QUICK_RATES : RATES;
+        if (!(duration >= 0.5 && duration <= 600) || perS.length == 0) {
+            throw new CliException("expected --duration-s from 0.5 to 600 and at least one rate; found " + duration + " s and " + perS.length
+                + " rate(s)");
+        }
+        for (double r : perS) {
+            if (!(r > 0 && r <= 1000)) {
+                throw new CliException("expected rates from 0 (exclusive) to 1000 packets per second, found " + r);
+            }
+        }
+        progress = spec.commandLine().getErr();
+        ClusterConfig config = ClusterConfig.k2Default();
+        try (BenchTarget target = where.target(config, "strong cortex-a9 + weak cortex-m3", this::say)) {
+            ClusterStatus status = target.status();
+            try (ControlClient devices = ControlClient.connect(ClusterDirectory.under(Path.of(status.getDirectory()).getParent(),
+                status.getCluster())); KernelChannels kernels = new KernelChannels(target.secret(), "bench-energy@"
+                + ProcessHandle.current().pid())) {
+                ObjectNode result = measure(target, devices, kernels, perS, duration);
+                print(result);
+            }
+        }
+        return 0;
+    }
+
+    private void say(String line) {
+        if (progress != null) {
+            progress.println("bench energy: " + line);
+            progress.flush();
+        }
+    }
+
+    ObjectNode measure(BenchTarget target, ControlClient devices, KernelChannels kernels, double[] perS, double duration) {
+        List<KernelStatus> running = target.status().getKernelsList().stream().filter(k -> k.getState().equals("RUNNING"))
+            .sorted(Comparator.comparingInt(KernelStatus::getId)).toList();
+        double fastest = running.stream().mapToDouble(KernelStatus::getSpeed).max().orElse(0);
+        KernelStatus strong = running.stream().filter(k -> k.getSpeed() >= fastest).findFirst()
+            .orElseThrow(() -> new CliException("bench energy needs a running kernel"));
+        KernelStatus weak = running.stream().filter(k -> k.getSpeed() < fastest).findFirst()
+            .orElseThrow(() -> new CliException("bench energy needs a kernel on a weak (slower) island; cluster '"
+                + target.status().getCluster() + "' has none"));
+        ObjectNode root = StatusView.JSON.createObjectNode();
+        root.put("suite", "energy");
+        root.put("cluster", target.status().getCluster());
+        root.put("temporary_cluster", target.temporary());
+        root.put("strong_kernel", strong.getName());
+        root.put("weak_kernel", weak.getName());
+        root.put("duration_s", duration);
+        root.put("workload", "mail-sync: wait for NIC irq 1, touch 2 of 4 pages at 20,000 cycles each, yield; one sync per interrupt");
+        ObjectNode models = root.putObject("power_models");
+        for (IslandConfig island : ClusterConfig.k2Default().islands()) {
+            PowerModel m = PowerModel.parse(island.powerModel());
+            ObjectNode o = models.putObject(island.name());
+            o.put("name", m.name());
+            o.put("active_mw", m.activeMw());
+            o.put("idle_mw", m.idleMw());
+            o.put("sleep_mw", m.sleepMw());
+            o.put("wakeup_uj", m.wakeupUj());
+            o.put("wakeup_latency_us", m.wakeupLatencyUs());
+            o.put("sleep_after_us", m.sleepAfterUs());
+            o.put("irq_cycles", m.irqCycles());
+        }
+        root.put("load_average", loadAverage());
+        ArrayNode out = root.putArray("rates");
+        try {
+            for (double rate : perS) {
+                ObjectNode a = runCase(target, devices, kernels, strong, weak, false, rate, duration);
+                ObjectNode b = runCase(target, devices, kernels, strong, weak, true, rate, duration);
+                ObjectNode row = out.addObject();
+                row.put("per_s", rate);
+                row.put("strong_mj", a.get("platform_mj").asDouble());
+                row.put("nightwatch_mj", b.get("platform_mj").asDouble());
+                row.put("ratio", b.get("platform_mj").asDouble() > 0 ? a.get("platform_mj").asDouble() / b.get("platform_mj").asDouble() : 0);
+                row.set("strong", a);
+                row.set("nightwatch", b);
+                say(String.format(Locale.ROOT, "%.0f packets/s: strong %.2f mJ, nightwatch %.2f mJ, ratio %.2f", rate,
+                    row.get("strong_mj").asDouble(), row.get("nightwatch_mj").asDouble(), row.get("ratio").asDouble()));
+            }
+        } finally {
+            devices.devices(DeviceConfig.newBuilder().setNicRatePerS(0).setRouting("k2").build());
+        }
+        root.put("k2_reported_ratio", "8x-10x (OMAP4, light OS workloads)");
+        return root;
+    }
+
+    /** One case at one rate: returns its energies (scaled to {@code duration}), the syncs done and where the interrupts went. */
+    private ObjectNode runCase(BenchTarget target, ControlClient devices, KernelChannels kernels, KernelStatus strong, KernelStatus weak,
+                               boolean nightWatch, double rate, double duration) {
+        String mode = nightWatch ? "nightwatch" : "strong";
+        devices.devices(DeviceConfig.newBuilder().setNicRatePerS(0).setRouting(nightWatch ? "k2" : "strong").build());
+        KernelStatus home = nightWatch ? weak : strong;
+        SpawnReply spawned = call(home, () -> kernels.tasks(home.getControl()).withDeadlineAfter(30, TimeUnit.SECONDS).spawn(SpawnRequest
+            .newBuilder().setProgram("mail-sync").setThreads(1).setKind(nightWatch ? ThreadKind.NIGHTWATCH : ThreadKind.NORMAL)
+            .putArgs("irq", "1").putArgs("sleep-ms", "0").putArgs("period-ms", "600000").putArgs("pages", "4").putArgs("touch", "2")
+            .putArgs("cycles", "20000").build()));
+        int tid = spawned.getTids(0);
+        try {
+            // the thread has run its first step and waits for the interrupt; both kernels asleep: the start line is the same for both cases
+            await(target, s -> counter(s, strong.getName(), "power.asleep") == 1 && counter(s, weak.getName(), "power.asleep") == 1
+                && counter(s, home.getName(), "irq.waiters.1") >= 1, "thread " + tid + " waiting for irq 1 on " + home.getName()
+                + " and both kernels asleep");
+            DeviceStatus before = devices.devices(DeviceConfig.newBuilder().setResetCounts(true).build());
+            ClusterStatus s0 = target.status();
+            long t0 = System.nanoTime();
+            devices.devices(DeviceConfig.newBuilder().setNicRatePerS(rate).build());
+            long end = t0 + (long) (duration * 1e9);
+            while (System.nanoTime() < end) {
+                LockSupport.parkNanos(Math.min(end - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(100)));
+            }
+            ClusterStatus s1 = target.status();
+            long t1 = System.nanoTime();
+            DeviceStatus after = devices.devices(DeviceConfig.newBuilder().setNicRatePerS(0).build());
+            double scale = duration * 1e9 / (t1 - t0);
+            double strongMj = (counter(s1, strong.getName(), "energy.uj") - counter(s0, strong.getName(), "energy.uj")) * scale / 1000;
+            double weakMj = (counter(s1, weak.getName(), "energy.uj") - counter(s0, weak.getName(), "energy.uj")) * scale / 1000;
+            long syncs = syncs(kernels, home, tid);
+            ObjectNode o = StatusView.JSON.createObjectNode();
+            o.put("mode", mode);
+            o.put("thread", tid);
+            o.put("on", home.getName());
+            o.put("routing", nightWatch ? "k2" : "strong");
+            o.put("platform_mj", strongMj + weakMj);
+            o.put("strong_kernel_mj", strongMj);
+            o.put("weak_kernel_mj", weakMj);
+            o.put("measured_s", (t1 - t0) / 1e9);
+            o.put("packets", after.getPackets() - before.getPackets());
+            o.put("syncs", syncs);
+            o.put("strong_interrupts", after.getKernelsList().stream().filter(k -> k.getKernelId() == strong.getId()).mapToLong(k -> k.getNic())
+                .sum());
+            o.put("weak_interrupts", after.getKernelsList().stream().filter(k -> k.getKernelId() == weak.getId()).mapToLong(k -> k.getNic())
+                .sum());
+            o.put("strong_wakeups_avoided", after.getStrongWakeupsAvoided());
+            o.put("strong_core_wakeups", counter(s1, strong.getName(), "energy.wakeups") - counter(s0, strong.getName(), "energy.wakeups")
+                + counter(s1, strong.getName(), "energy.irq_wakeups") - counter(s0, strong.getName(), "energy.irq_wakeups"));
+            return o;
+        } finally {
+            try {
+                kernels.tasks(home.getControl()).withDeadlineAfter(30, TimeUnit.SECONDS).kill(KillRequest.newBuilder().setTid(tid).build());
+            } catch (StatusRuntimeException e) {
+                say("could not end thread " + tid + ": " + e.getStatus());
+            }
+        }
+    }
+
+    private static long syncs(KernelChannels kernels, KernelStatus via, int tid) {
+        List<TaskInfo> tasks = call(via, () -> kernels.tasks(via.getControl()).withDeadlineAfter(30, TimeUnit.SECONDS)
+            .listTasks(ListTasksRequest.newBuilder().setAll(true).build())).getTasksList();
+        return tasks.stream().filter(t -> t.getTid() == tid).findFirst().map(t -> t.getRegsCount() > 1 ? t.getRegs(1) : 0L).orElse(0L);
+    }
+
+    private static void await(BenchTarget target, Predicate<ClusterStatus> condition, String what) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            ClusterStatus s = target.status();
+            if (condition.test(s)) {
+                return;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new CliException("bench energy: not " + what + " within 30 s");
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+    }
+
+    static long counter(ClusterStatus status, String kernel, String label) {
+        return status.getKernelsList().stream().filter(k -> k.getName().equals(kernel)).findFirst()
+            .flatMap(k -> StatusView.counter(k, label)).orElse(0L);
+    }
+
+    private static <T> T call(KernelStatus kernel, java.util.function.Supplier<T> rpc) {
+        try {
+            return rpc.get();
+        } catch (StatusRuntimeException e) {
+            throw new CliException("kernel " + kernel.getName() + ": " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+        }
+    }
+
+    static double loadAverage() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    }
+
+    private void print(ObjectNode result) {
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            TaskView.print(result, out);
+            out.flush();
+            return;
+        }
+        out.printf(Locale.ROOT, "energy of K2's light workload (mail-sync per NIC interrupt), %.1f s per case, cluster '%s'%s, load average "
+                + "%.2f; platform energy (both kernels) in mJ:%n", result.get("duration_s").asDouble(), result.get("cluster").asText(),
+            result.get("temporary_cluster").asBoolean() ? " (temporary)" : "", result.get("load_average").asDouble());
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"packets/s", "strong mJ", "nightwatch mJ", "ratio", "syncs (strong/nw)", "strong wake-ups (strong/nw)",
+            "wake-ups avoided"});
+        for (JsonNode r : result.get("rates")) {
+            JsonNode a = r.get("strong");
+            JsonNode b = r.get("nightwatch");
+            rows.add(new String[] {String.format(Locale.ROOT, "%.0f", r.get("per_s").asDouble()),
+                String.format(Locale.ROOT, "%.2f", r.get("strong_mj").asDouble()), String.format(Locale.ROOT, "%.2f", r.get("nightwatch_mj").asDouble()),
+                String.format(Locale.ROOT, "%.2fx", r.get("ratio").asDouble()), a.get("syncs").asLong() + "/" + b.get("syncs").asLong(),
+                a.get("strong_core_wakeups").asLong() + "/" + b.get("strong_core_wakeups").asLong(),
+                Long.toString(b.get("strong_wakeups_avoided").asLong())});
+        }
+        StatusView.printRows(rows, out);
+        out.println("K2 reports " + result.get("k2_reported_ratio").asText() + "; see docs/energy.md for the model's assumptions.");
+        out.flush();
+    }
+}

@@ -1,0 +1,145 @@
+package io.archipelago.coordinator.devices;
+
+import io.archipelago.directory.Membership;
+import io.archipelago.directory.proto.KernelRecord;
+import io.archipelago.directory.proto.KernelState;
+import io.archipelago.memory.GlobalMemory;
+import io.archipelago.memory.KernelCountersArea;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * K2's interrupt rule (section 3.4 of the paper): an interrupt is handled by exactly one kernel;
+ * while a kernel of the strong domain is active it gets it; while the strong domain sleeps a weak
+ * kernel gets it and the strong one is not woken. "Strong" is the fastest island of the running
+ * kernels; "asleep" is what each kernel publishes in its counters area ({@code power.asleep},
+ * written by its energy meter), read here without asking the kernel: nothing on the delivery
+ * path waits for a kernel.
+ * <p>
+ * Policy {@code strong} is the baseline without the rule: always a strong kernel; {@code alternate}
+ * gives every running kernel its turn (the worst case for a driver shared through the DSM).
+ */
+final class IrqRouter {
+
+    static final String K2 = "k2";
+    static final String STRONG = "strong";
+    static final String ALTERNATE = "alternate";
+    private static final long MEMBERSHIP_REFRESH_NS = 50_000_000;
+
+    /** Where an interrupt goes; {@code avoidedStrongWakeup}: a weak kernel took it while every strong kernel slept. */
+    record Route(int kernelId, String name, boolean strong, boolean avoidedStrongWakeup) {
+    }
+
+    private final Membership membership;
+    private final GlobalMemory memory;
+    private final Map<Long, Optional<KernelCountersArea.Counter>> counters = new HashMap<>();
+    private List<Member> strong = List.of();
+    private List<Member> weak = List.of();
+    private long refreshedAt = Long.MIN_VALUE / 2;
+    private int nextStrong;
+    private int nextWeak;
+
+    private record Member(int id, String name, long incarnation) {
+    }
+
+    IrqRouter(Membership membership, GlobalMemory memory) {
+        this.membership = membership;
+        this.memory = memory;
+    }
+
+    /** The kernel that takes interrupt {@code line} now, or empty when no kernel runs. One caller at a time (the device thread). */
+    synchronized Optional<Route> route(int line, String policy) {
+        refresh();
+        if (strong.isEmpty()) {
+            return Optional.empty();
+        }
+        if (ALTERNATE.equals(policy) && !weak.isEmpty()) {
+            int i = Math.floorMod(nextStrong++, strong.size() + weak.size());
+            Member m = i < strong.size() ? strong.get(i) : weak.get(i - strong.size());
+            return Optional.of(new Route(m.id, m.name, i < strong.size(), false));
+        }
+        if (STRONG.equals(policy) || weak.isEmpty()) {
+            Member m = strong.get(Math.floorMod(nextStrong++, strong.size()));
+            return Optional.of(new Route(m.id, m.name, true, false));
+        }
+        List<Member> awake = new ArrayList<>(strong.size());
+        for (Member m : strong) {
+            if (!asleep(m)) {
+                awake.add(m);
+            }
+        }
+        if (!awake.isEmpty()) {
+            Member m = awake.get(Math.floorMod(nextStrong++, awake.size()));
+            return Optional.of(new Route(m.id, m.name, true, false));
+        }
+        boolean strongThreadsWait = false;
+        for (Member m : strong) {
+            strongThreadsWait |= counter(m, "irq.waiters." + line).map(KernelCountersArea.Counter::get).orElse(0L) > 0;
+        }
+        Member m = weak.get(Math.floorMod(nextWeak++, weak.size()));
+        return Optional.of(new Route(m.id, m.name, false, !strongThreadsWait));
+    }
+
+    /** What kernel {@code id} published last: asleep (1) or awake (0, also when it has no energy meter). */
+    synchronized boolean asleep(int id) {
+        refresh();
+        for (Member m : strong) {
+            if (m.id == id) {
+                return asleep(m);
+            }
+        }
+        for (Member m : weak) {
+            if (m.id == id) {
+                return asleep(m);
+            }
+        }
+        return false;
+    }
+
+    synchronized boolean isStrong(int id) {
+        refresh();
+        return strong.stream().anyMatch(m -> m.id == id);
+    }
+
+    private boolean asleep(Member m) {
+        return counter(m, "power.asleep").map(KernelCountersArea.Counter::get).orElse(0L) != 0;
+    }
+
+    private Optional<KernelCountersArea.Counter> counter(Member m, String label) {
+        long key = ((long) m.id << 40) ^ m.incarnation * 31 ^ label.hashCode();
+        Optional<KernelCountersArea.Counter> found = counters.get(key);
+        if (found == null || found.isEmpty()) {
+            found = memory.countersArea(m.id).find(label);
+            if (found.isPresent() || counters.size() < 4096) {
+                counters.put(key, found);
+            }
+        }
+        return found;
+    }
+
+    private void refresh() {
+        long now = System.nanoTime();
+        if (now - refreshedAt < MEMBERSHIP_REFRESH_NS) {
+            return;
+        }
+        refreshedAt = now;
+        List<KernelRecord> running = membership.all().stream().filter(r -> r.getState() == KernelState.RUNNING).toList();
+        double fastest = running.stream().mapToDouble(r -> r.getIsland().getSpeed()).max().orElse(0);
+        List<Member> s = new ArrayList<>();
+        List<Member> w = new ArrayList<>();
+        for (KernelRecord r : running) {
+            Member m = new Member(r.getKernelId(), r.getName(), r.getIncarnation());
+            (r.getIsland().getSpeed() >= fastest ? s : w).add(m);
+        }
+        s.sort(java.util.Comparator.comparingInt(Member::id));
+        w.sort(java.util.Comparator.comparingInt(Member::id));
+        strong = List.copyOf(s);
+        weak = List.copyOf(w);
+        if (counters.size() > 1024) {
+            counters.clear();
+        }
+    }
+}

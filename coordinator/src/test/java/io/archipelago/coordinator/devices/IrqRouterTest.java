@@ -1,0 +1,76 @@
+package io.archipelago.coordinator.devices;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.archipelago.directory.Membership;
+import io.archipelago.directory.proto.Island;
+import io.archipelago.directory.proto.KernelRecord;
+import io.archipelago.directory.proto.KernelState;
+import io.archipelago.memory.GlobalMemory;
+import io.archipelago.memory.MemoryGeometry;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** K2's rule as the router applies it, from membership and the kernels' counters areas (no kernel processes: one class). */
+@Timeout(30)
+class IrqRouterTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theAwakeStrongKernelGetsItTheSleepingOneIsNotWokenBaselineAndAlternatePolicies() {
+        try (GlobalMemory memory = GlobalMemory.create(dir.resolve("memory.img"), "k2", new MemoryGeometry(16L << 20, 4096, 1 << 20, 8), 2);
+             Membership membership = Membership.create(dir.resolve("membership.cm"))) {
+            membership.put(record(0, "strong-0", 1.0));
+            membership.put(record(1, "weak-0", 0.25));
+            var strongAsleep = memory.countersArea(0).counter("power.asleep");
+            var strongWaiters = memory.countersArea(0).counter("irq.waiters.1");
+            IrqRouter router = new IrqRouter(membership, memory);
+
+            // awake strong kernel: it takes the interrupt
+            assertThat(router.route(1, IrqRouter.K2)).hasValueSatisfying(r -> {
+                assertThat(r.name()).isEqualTo("strong-0");
+                assertThat(r.avoidedStrongWakeup()).isFalse();
+            });
+            // asleep: the weak kernel takes it, a strong wake-up avoided
+            strongAsleep.set(1);
+            assertThat(router.route(1, IrqRouter.K2)).hasValueSatisfying(r -> {
+                assertThat(r.name()).isEqualTo("weak-0");
+                assertThat(r.strong()).isFalse();
+                assertThat(r.avoidedStrongWakeup()).isTrue();
+            });
+            // asleep, but one of its threads waits on the line: still the weak kernel (which forwards); that wake-up was not avoided
+            strongWaiters.set(1);
+            assertThat(router.route(1, IrqRouter.K2)).hasValueSatisfying(r -> {
+                assertThat(r.name()).isEqualTo("weak-0");
+                assertThat(r.avoidedStrongWakeup()).isFalse();
+            });
+            // the baseline without the rule wakes it
+            assertThat(router.route(1, IrqRouter.STRONG)).hasValueSatisfying(r -> assertThat(r.name()).isEqualTo("strong-0"));
+            // alternate: every running kernel in turn
+            String first = router.route(1, IrqRouter.ALTERNATE).orElseThrow().name();
+            String second = router.route(1, IrqRouter.ALTERNATE).orElseThrow().name();
+            assertThat(first).isNotEqualTo(second);
+            assertThat(router.asleep(0)).isTrue();
+            assertThat(router.isStrong(0)).isTrue();
+            assertThat(router.isStrong(1)).isFalse();
+        }
+    }
+
+    @Test
+    void noRunningKernelNoRoute() {
+        try (GlobalMemory memory = GlobalMemory.create(dir.resolve("memory.img"), "k2", new MemoryGeometry(16L << 20, 4096, 1 << 20, 8), 2);
+             Membership membership = Membership.create(dir.resolve("membership.cm"))) {
+            membership.put(record(0, "strong-0", 1.0).toBuilder().setState(KernelState.DEAD).build());
+            assertThat(new IrqRouter(membership, memory).route(1, IrqRouter.K2)).isEmpty();
+        }
+    }
+
+    private static KernelRecord record(int id, String name, double speed) {
+        return KernelRecord.newBuilder().setKernelId(id).setName(name).setState(KernelState.RUNNING).setIncarnation(1)
+            .setIsland(Island.newBuilder().setName(name.substring(0, name.indexOf('-'))).setSpeed(speed)).build();
+    }
+}

@@ -1,0 +1,52 @@
+package io.archipelago.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** {@code archipelago bench energy --quick} and {@code bench driver --quick} as a user runs them, on temporary clusters, their JSON checked. */
+@Timeout(400)
+class BenchEnergyIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void energyQuickReportsBothCasesPerRate() throws Exception {
+        Cli.Result result = Cli.run(Duration.ofSeconds(300), "bench", "energy", "--json", "--quick");
+        assertThat(result.exitCode()).as(result.toString()).isZero();
+        JsonNode root = JSON.readTree(result.out());
+        assertThat(root.get("rates")).hasSize(2);
+        for (JsonNode rate : root.get("rates")) {
+            assertThat(rate.get("per_s").asDouble()).isPositive();
+            assertThat(rate.get("strong_mj").asDouble()).isPositive();
+            assertThat(rate.get("nightwatch_mj").asDouble()).isPositive();
+            assertThat(rate.get("ratio").asDouble()).isCloseTo(rate.get("strong_mj").asDouble() / rate.get("nightwatch_mj").asDouble(),
+                org.assertj.core.data.Offset.offset(1e-9));
+            // the work was done in both cases, by the intended kernel
+            assertThat(rate.get("strong").get("syncs").asLong()).isPositive();
+            assertThat(rate.get("nightwatch").get("syncs").asLong()).isPositive();
+            assertThat(rate.get("nightwatch").get("strong_interrupts").asLong()).as("K2 routing: none to the sleeping strong kernel").isZero();
+            assertThat(rate.get("strong").get("weak_interrupts").asLong()).isZero();
+            // light work on the weak island costs less than waking the strong one for each packet
+            assertThat(rate.get("ratio").asDouble()).isGreaterThan(1.0);
+        }
+    }
+
+    @Test
+    void driverQuickLosesNoPacketInAnyCase() throws Exception {
+        Cli.Result result = Cli.run(Duration.ofSeconds(300), "bench", "driver", "--json", "--quick");
+        assertThat(result.exitCode()).as(result.toString()).isZero();
+        JsonNode root = JSON.readTree(result.out());
+        for (String c : new String[] {"private", "shared", "alternating"}) {
+            JsonNode o = root.get("cases").get(c);
+            assertThat(o.get("packets").asLong()).as(c + " packets").isPositive();
+            assertThat(o.get("lost").asLong()).as(c + " lost").isZero();
+        }
+        assertThat(root.get("cases").get("alternating").get("dsm_faults").asLong()).as("the shared state's page moved").isPositive();
+        assertThat(root.get("overhead_pct").has("shared")).isTrue();
+    }
+}

@@ -1,0 +1,171 @@
+package io.archipelago.kernel.energy;
+
+import io.archipelago.kernel.Kernel;
+import io.archipelago.kernel.KernelService;
+import io.archipelago.kernel.sched.CoreInterval;
+import io.archipelago.kernel.sched.CoreSpeed;
+import io.archipelago.kernel.sched.CoreState;
+import io.archipelago.kernel.sched.CoreTimeline;
+import io.archipelago.kernel.sched.Scheduler;
+import io.archipelago.kernel.sched.VirtualClock;
+import io.archipelago.kernel.task.TaskService;
+import io.archipelago.memory.KernelCountersArea;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The kernel's energy meter: integrates its island's {@link PowerModel} over the scheduler's core
+ * states ({@link EnergyMeter} on the {@code CoreTimeline}) and over the interrupts it handles, and
+ * publishes, every {@value #PUBLISH_MS} ms, in its counters area:
+ * <ul>
+ *   <li>{@code energy.uj} (total) and its parts {@code energy.busy_uj}, {@code .idle_uj},
+ *       {@code .sleep_uj}, {@code .wakeup_uj}, {@code .irq_uj}; {@code energy.wakeups} (core
+ *       deep-sleep exits), {@code energy.irq_wakeups} (interrupts that found the kernel asleep);</li>
+ *   <li>{@code power.asleep}: 1 while the kernel sleeps (no core ran a step and no interrupt was
+ *       handled for longer than the model's sleep threshold, in virtual time), else 0. This is the
+ *       word the coordinator's interrupt router reads (K2's rule: do not wake a sleeping strong
+ *       domain), without asking the kernel.</li>
+ * </ul>
+ */
+public final class EnergyService implements KernelService {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EnergyService.class);
+    static final int PUBLISH_MS = 2;
+
+    private Kernel kernel;
+    private Scheduler scheduler;
+    private CoreTimeline timeline;
+    private VirtualClock clock;
+    private EnergyMeter meter;
+    private PowerModel model;
+    private ScheduledExecutorService publisher;
+    private volatile long lastIrqNs = Long.MIN_VALUE / 2;
+    private KernelCountersArea.Counter total;
+    private KernelCountersArea.Counter busy;
+    private KernelCountersArea.Counter idle;
+    private KernelCountersArea.Counter sleep;
+    private KernelCountersArea.Counter wakeup;
+    private KernelCountersArea.Counter irq;
+    private KernelCountersArea.Counter wakeups;
+    private KernelCountersArea.Counter irqWakeups;
+    private KernelCountersArea.Counter asleep;
+
+    @Override
+    public String name() {
+        return "energy";
+    }
+
+    @Override
+    public void start(Kernel kernel) {
+        this.kernel = kernel;
+        TaskService tasks = kernel.service(TaskService.class).orElseThrow(() ->
+            new IllegalStateException("the energy meter needs the task service (its scheduler's core timeline)"));
+        this.scheduler = tasks.scheduler();
+        this.timeline = scheduler.timeline();
+        this.clock = tasks.clock();
+        this.model = PowerModel.parse(kernel.context().powerModel());
+        long irqNs = new CoreSpeed(kernel.context().speed(), kernel.context().baseHz()).nanos(model.irqCycles());
+        this.meter = new EnergyMeter(model, timeline.cores(), startOfTimeline(), irqNs);
+        KernelCountersArea counters = kernel.counters();
+        this.total = counters.counter("energy.uj");
+        this.busy = counters.counter("energy.busy_uj");
+        this.idle = counters.counter("energy.idle_uj");
+        this.sleep = counters.counter("energy.sleep_uj");
+        this.wakeup = counters.counter("energy.wakeup_uj");
+        this.irq = counters.counter("energy.irq_uj");
+        this.wakeups = counters.counter("energy.wakeups");
+        this.irqWakeups = counters.counter("energy.irq_wakeups");
+        this.asleep = counters.counter("power.asleep");
+        timeline.addListener(meter);
+        tasks.observeInterrupts((line, fromDevice) -> onInterrupt());
+        publisher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("energy-" + kernel.name()).factory());
+        publisher.scheduleAtFixedRate(this::publish, 0, PUBLISH_MS, TimeUnit.MILLISECONDS);
+        LOG.info("kernel {}: energy meter up: {}", kernel.name(), model);
+    }
+
+    /** Where the timeline began: the open interval of core 0 at start (or now). */
+    private long startOfTimeline() {
+        CoreInterval open = timeline.openInterval(0);
+        long recorded = timeline.totals(0).recordedUntilNs();
+        return open != null ? open.startNs() : recorded;
+    }
+
+    public PowerModel model() {
+        return model;
+    }
+
+    public EnergyMeter meter() {
+        return meter;
+    }
+
+    /** Energy up to now (the open intervals and the idle time since included). */
+    public EnergyMeter.Energy read() {
+        long now = clock.now();
+        CoreInterval[] open = new CoreInterval[timeline.cores()];
+        for (int i = 0; i < open.length; i++) {
+            open[i] = timeline.openInterval(i);
+        }
+        return meter.read(open, now);
+    }
+
+    /**
+     * Whether the kernel sleeps now: no core runs a step, none ran one and no interrupt was
+     * handled within the model's sleep threshold (virtual time).
+     */
+    public boolean asleep() {
+        if (scheduler.active()) {
+            return false;
+        }
+        long now = clock.now();
+        long threshold = model.sleepAfterNs();
+        if (now - lastIrqNs <= threshold) {
+            return false;
+        }
+        for (int i = 0; i < timeline.cores(); i++) {
+            CoreInterval open = timeline.openInterval(i);
+            // the open interval is BUSY (busy until its end) or IDLE (since its start: BUSY before it, or the kernel's boot)
+            long lastBusyEnd = open == null ? timeline.totals(i).recordedUntilNs()
+                : open.state() == CoreState.BUSY ? open.endNs() : open.startNs();
+            if (now - lastBusyEnd <= threshold) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** On the interrupt context: charge the handler (and a wake-up if it found the kernel asleep). */
+    private void onInterrupt() {
+        boolean wasAsleep = asleep();
+        long now = clock.now();
+        meter.interrupt(wasAsleep, now);
+        lastIrqNs = now;
+        asleep.set(0);
+    }
+
+    private void publish() {
+        try {
+            EnergyMeter.Energy e = read();
+            busy.set(e.busyPj() / 1_000_000);
+            idle.set(e.idlePj() / 1_000_000);
+            sleep.set(e.sleepPj() / 1_000_000);
+            wakeup.set(e.wakeupPj() / 1_000_000);
+            irq.set(e.irqPj() / 1_000_000);
+            total.set(e.totalPj() / 1_000_000);
+            wakeups.set(e.wakeups());
+            irqWakeups.set(e.irqWakeups());
+            asleep.set(asleep() ? 1 : 0);
+        } catch (RuntimeException e) {
+            LOG.warn("kernel {}: energy meter could not publish: {}", kernel.name(), e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        if (publisher != null) {
+            publisher.shutdownNow();
+        }
+    }
+}
