@@ -1,16 +1,13 @@
 package io.archipelago.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.archipelago.control.proto.ClusterStatus;
 import io.archipelago.control.proto.KernelStatus;
 import io.archipelago.coordinator.config.ClusterConfig;
 import io.archipelago.devices.proto.DeviceConfig;
 import io.archipelago.devices.proto.DeviceStatus;
-import io.archipelago.directory.ClusterDirectory;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,9 +84,7 @@ final class BenchDriverCommand implements Callable<Integer> {
         }
         progress = spec.commandLine().getErr();
         try (BenchTarget target = where.target(ClusterConfig.k2Default(), "strong + weak", this::say)) {
-            ClusterStatus status = target.status();
-            try (ControlClient devices = ControlClient.connect(ClusterDirectory.under(Path.of(status.getDirectory()).getParent(),
-                status.getCluster()))) {
+            try (ControlClient devices = target.connectControl()) {
                 print(measure(target, devices, duration, n, warm));
             }
         }

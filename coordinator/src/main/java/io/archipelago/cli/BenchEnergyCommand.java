@@ -10,7 +10,6 @@ import io.archipelago.coordinator.config.ClusterConfig;
 import io.archipelago.coordinator.config.IslandConfig;
 import io.archipelago.devices.proto.DeviceConfig;
 import io.archipelago.devices.proto.DeviceStatus;
-import io.archipelago.directory.ClusterDirectory;
 import io.archipelago.kernel.energy.PowerModel;
 import io.archipelago.task.proto.KillRequest;
 import io.archipelago.task.proto.ListTasksRequest;
@@ -20,8 +19,6 @@ import io.archipelago.task.proto.TaskInfo;
 import io.archipelago.task.proto.ThreadKind;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -98,9 +95,7 @@ final class BenchEnergyCommand implements Callable<Integer> {
         progress = spec.commandLine().getErr();
         ClusterConfig config = ClusterConfig.k2Default();
         try (BenchTarget target = where.target(config, "strong cortex-a9 + weak cortex-m3", this::say)) {
-            ClusterStatus status = target.status();
-            try (ControlClient devices = ControlClient.connect(ClusterDirectory.under(Path.of(status.getDirectory()).getParent(),
-                status.getCluster())); KernelChannels kernels = new KernelChannels(target.secret(), "bench-energy@"
+            try (ControlClient devices = target.connectControl(); KernelChannels kernels = new KernelChannels(target.secret(), "bench-energy@"
                 + ProcessHandle.current().pid())) {
                 ObjectNode result = measure(target, devices, kernels, perS, duration);
                 print(result);

@@ -25,6 +25,12 @@ interface BenchTarget extends AutoCloseable {
 
     boolean temporary();
 
+    /** A control client of the cluster's coordinator (devices, meta-level manager...); the caller closes it. */
+    default ControlClient connectControl() {
+        ClusterStatus status = status();
+        return ControlClient.connect(ClusterDirectory.under(Path.of(status.getDirectory()).getParent(), status.getCluster()));
+    }
+
     /** The coordinator of a temporary cluster, for suites that drive its memory or manager directly. */
     default Coordinator coordinator() {
         throw new CliException("this suite needs a cluster it boots itself; it cannot measure a running cluster");
