@@ -81,6 +81,10 @@ final class BenchMailboxCommand implements Callable<Integer> {
         + "parks (default: the kernels' default, 0).")
     Integer spinUs;
 
+    @Option(names = "--loop-spin-us", paramLabel = "US", description = "Temporary cluster: microseconds the kernels' interrupt contexts poll "
+        + "after their last word before they block (default: 0; helps a quiet VM whose cores halt, hurts kernel threads on busy cores).")
+    Integer loopSpinUs;
+
     @Option(names = "--io", paramLabel = "auto|epoll|nio", description = "Temporary cluster: the kernels' Netty I/O (default: auto, epoll "
         + "when it loads).")
     String io;
@@ -112,12 +116,16 @@ final class BenchMailboxCommand implements Callable<Integer> {
         if (io != null && !List.of("auto", "epoll", "nio").contains(io)) {
             throw new CliException("--io: expected auto, epoll or nio, found '" + io + "'");
         }
-        if (clusterOption.running() && (spinUs != null || io != null)) {
-            throw new CliException("--spin-us and --io configure a temporary cluster; a running cluster keeps its own settings");
+        if (clusterOption.running() && (spinUs != null || loopSpinUs != null || io != null)) {
+            throw new CliException("--spin-us, --loop-spin-us and --io configure a temporary cluster; a running cluster keeps its own "
+                + "settings");
         }
         List<String> kernelOptions = new ArrayList<>();
         if (spinUs != null) {
             kernelOptions.add("-Darchipelago.mailbox.spin-us=" + spinUs);
+        }
+        if (loopSpinUs != null) {
+            kernelOptions.add("-Darchipelago.mailbox.loop-spin-us=" + loopSpinUs);
         }
         if (io != null) {
             kernelOptions.add("-Darchipelago.mailbox.io=" + io);

@@ -13,11 +13,13 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** {@link Mailbox} between members inside this JVM, over real TCP and Unix sockets. */
 @Timeout(60)
@@ -76,6 +78,29 @@ class MailboxTest {
                 assertThat(reply).extracting(MailboxWord::type, MailboxWord::payload).containsExactly(MailboxType.NACK, 7);
             }
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(MailboxContext.Io.class)
+    void interruptContextsThatPollBeforeBlockingSeeWordsAndKernelThreadsWords(MailboxContext.Io loopIo) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(loopIo != MailboxContext.Io.EPOLL || io.netty.channel.epoll.Epoll.isAvailable());
+        try (TestMembers polling = new TestMembers(MailboxTransport.UNIX, loopIo)) {
+            Mailbox a = polling.start(polling.context(0).loopSpin(Duration.ofNanos(50_000)));
+            Mailbox b = polling.start(polling.context(1).loopSpin(Duration.ofNanos(50_000)));
+            b.onInterrupt(MailboxType.GET_EXCLUSIVE, irq -> irq.reply(MailboxType.PUT_EXCLUSIVE, irq.payload()));
+            // words from kernel threads reach the polling loop as tasks, replies as I/O events: both end its polling
+            for (int page = 0; page < 2_000; page++) {
+                assertThat(a.request(1, MailboxType.GET_EXCLUSIVE, page, SECOND, MailboxType.PUT_EXCLUSIVE).payload()).isEqualTo(page);
+            }
+            // and after a quiet spell longer than the polling, the loops block and still wake for the next word
+            long quietUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
+            while (System.nanoTime() - quietUntil < 0) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+            }
+            assertThat(b.request(0, MailboxType.PING, 7, SECOND, MailboxType.PONG).payload()).isEqualTo(7);
+        }
+        assertThatThrownBy(() -> members.context(2).loopSpin(Duration.ofMillis(2)).conclude())
+            .hasMessageContaining("loop spin: expected 0 to 1000 us");
     }
 
     @Test

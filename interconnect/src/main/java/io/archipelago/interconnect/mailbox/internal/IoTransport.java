@@ -54,6 +54,15 @@ public enum IoTransport {
         return this == EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     }
 
+    /** I/O handlers whose loop waits as {@code waiting} says (null: Netty's default, block at once). */
+    public IoHandlerFactory handlerFactory(SpinThenBlock waiting) {
+        if (waiting == null) {
+            return handlerFactory();
+        }
+        return this == EPOLL ? EpollIoHandler.newFactory(0, () -> waiting)
+            : NioIoHandler.newFactory(java.nio.channels.spi.SelectorProvider.provider(), () -> waiting);
+    }
+
     public Class<? extends ServerChannel> serverChannel(MailboxTransport transport) {
         if (this == EPOLL) {
             return transport == MailboxTransport.TCP ? EpollServerSocketChannel.class : EpollServerDomainSocketChannel.class;

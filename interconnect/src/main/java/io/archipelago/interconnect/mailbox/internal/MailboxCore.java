@@ -102,12 +102,16 @@ public final class MailboxCore implements AutoCloseable {
         this.creditThreshold = Math.max(1, fifoDepth / 2);
         this.io = IoTransport.select(context.io());
         String threadName = "irq-" + selfName;
+        SpinThenBlock waiting = context.loopSpin().isZero() ? null : new SpinThenBlock(context.loopSpin().toNanos());
         this.group = new MultiThreadIoEventLoopGroup(1, runnable -> {
             Thread thread = new FastThreadLocalThread(runnable, threadName);
             thread.setDaemon(true);
             return thread;
-        }, io.handlerFactory());
+        }, io.handlerFactory(waiting));
         this.loop = group.next();
+        if (waiting != null) {
+            waiting.watchTasksOf((io.netty.util.concurrent.SingleThreadEventExecutor) loop);
+        }
         this.resolver = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("mailbox-resolve-" + selfName + "-", 0).factory());
         this.lostOnFailure = future -> {
             if (!future.isSuccess()) {
