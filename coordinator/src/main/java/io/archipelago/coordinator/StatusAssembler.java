@@ -67,7 +67,8 @@ final class StatusAssembler {
             .setHost(record.getHost())
             .setState(record.getState().name())
             .setUptimeMs(dead ? 0 : now - record.getStartedAtMs())
-            .setHeartbeatAgeMs(current ? now - area.heartbeatMs() : -1)
+            // a heartbeat written after `now` was read (another process, maybe another container) is fresh: age 0, never negative
+            .setHeartbeatAgeMs(current ? Math.max(0, now - area.heartbeatMs()) : -1)
             // a dead kernel shows the blocks retained for its typed regions
             .setBlocks(census.getOrDefault(record.getKernelId(), 0)
                 + census.getOrDefault(io.archipelago.memory.BlockOwnershipTable.retainedFor(record.getKernelId()), 0))
