@@ -82,8 +82,12 @@ final class BenchMailboxCommand implements Callable<Integer> {
     Integer spinUs;
 
     @Option(names = "--loop-spin-us", paramLabel = "US", description = "Temporary cluster: microseconds the kernels' interrupt contexts poll "
-        + "after their last word before they block (default: 0; helps a quiet VM whose cores halt, hurts kernel threads on busy cores).")
+        + "after their last word before they block (default: the kernels' default, 50; 0: block at once).")
     Integer loopSpinUs;
+
+    @Option(names = "--loop-poll", paramLabel = "idle-core|always", description = "Temporary cluster: when the interrupt contexts may poll: "
+        + "idle-core (the default) only while no thread of the machine waits for a core; always for the whole window.")
+    String loopPoll;
 
     @Option(names = "--io", paramLabel = "auto|epoll|nio", description = "Temporary cluster: the kernels' Netty I/O (default: auto, epoll "
         + "when it loads).")
@@ -116,8 +120,11 @@ final class BenchMailboxCommand implements Callable<Integer> {
         if (io != null && !List.of("auto", "epoll", "nio").contains(io)) {
             throw new CliException("--io: expected auto, epoll or nio, found '" + io + "'");
         }
-        if (clusterOption.running() && (spinUs != null || loopSpinUs != null || io != null)) {
-            throw new CliException("--spin-us, --loop-spin-us and --io configure a temporary cluster; a running cluster keeps its own "
+        if (loopPoll != null && !List.of("idle-core", "always").contains(loopPoll)) {
+            throw new CliException("--loop-poll: expected idle-core or always, found '" + loopPoll + "'");
+        }
+        if (clusterOption.running() && (spinUs != null || loopSpinUs != null || loopPoll != null || io != null)) {
+            throw new CliException("--spin-us, --loop-spin-us, --loop-poll and --io configure a temporary cluster; a running cluster keeps its own "
                 + "settings");
         }
         List<String> kernelOptions = new ArrayList<>();
@@ -126,6 +133,9 @@ final class BenchMailboxCommand implements Callable<Integer> {
         }
         if (loopSpinUs != null) {
             kernelOptions.add("-Darchipelago.mailbox.loop-spin-us=" + loopSpinUs);
+        }
+        if (loopPoll != null) {
+            kernelOptions.add("-Darchipelago.mailbox.loop-poll=" + loopPoll);
         }
         if (io != null) {
             kernelOptions.add("-Darchipelago.mailbox.io=" + io);
@@ -229,6 +239,8 @@ final class BenchMailboxCommand implements Callable<Integer> {
         root.put("transport", first.getTransport());
         root.put("io", first.getIo());
         root.put("fifo_depth", first.getFifoDepth());
+        root.put("loop_spin_us", first.getLoopSpinUs());
+        root.put("loop_poll", first.getLoopPoll());
         root.put("round_trips", measured);
         root.put("warmup", warm);
         root.put("rounds", rounds);
@@ -253,6 +265,8 @@ final class BenchMailboxCommand implements Callable<Integer> {
             - counter(receiverBefore, "mailbox.nop_out_of_order"));
         root.put("receiver_drops", counter(receiver, "mailbox.drops") - counter(receiverBefore, "mailbox.drops"));
         root.put("receiver_drops_since_boot", counter(receiver, "mailbox.drops"));
+        root.put("receiver_poll_hits", counter(receiver, "mailbox.poll_hits") - counter(receiverBefore, "mailbox.poll_hits"));
+        root.put("receiver_poll_yields", counter(receiver, "mailbox.poll_yields") - counter(receiverBefore, "mailbox.poll_yields"));
         return root;
     }
 
@@ -305,8 +319,9 @@ final class BenchMailboxCommand implements Callable<Integer> {
             out.flush();
             return;
         }
-        out.printf(Locale.ROOT, "mailbox round trip %s -> %s over %s (%s I/O), FIFO depth %d, cluster '%s'%s%n", result.get("from").asText(),
-            result.get("to").asText(), result.get("transport").asText(), result.get("io").asText(), result.get("fifo_depth").asInt(),
+        out.printf(Locale.ROOT, "mailbox round trip %s -> %s over %s (%s I/O), FIFO depth %d, loop poll %d us (%s), cluster '%s'%s%n",
+            result.get("from").asText(), result.get("to").asText(), result.get("transport").asText(), result.get("io").asText(),
+            result.get("fifo_depth").asInt(), result.get("loop_spin_us").asInt(), result.get("loop_poll").asText(),
             result.get("cluster").asText(), result.get("temporary_cluster").asBoolean() ? " (temporary)" : "");
         out.printf(Locale.ROOT, "%d round trips of each kind after %d of warm-up, in %d interleaved rounds; microseconds:%n",
             result.get("round_trips").asInt(), result.get("warmup").asInt(), result.get("rounds").asInt());

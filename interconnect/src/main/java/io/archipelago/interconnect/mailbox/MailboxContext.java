@@ -23,6 +23,7 @@ public final class MailboxContext {
     public static final String HANDSHAKE_TIMEOUT_PROP = "archipelago.mailbox.handshake-timeout-ms";
     public static final String SPIN_PROP = "archipelago.mailbox.spin-us";
     public static final String LOOP_SPIN_PROP = "archipelago.mailbox.loop-spin-us";
+    public static final String LOOP_POLL_PROP = "archipelago.mailbox.loop-poll";
     public static final String LINK_LIVENESS_PROP = "archipelago.mailbox.link-liveness-ms";
 
     /** OMAP4's mailbox FIFO holds four messages per direction. */
@@ -45,6 +46,12 @@ public final class MailboxContext {
     public static final Duration DEFAULT_SPIN = Duration.ZERO;
     public static final int DEFAULT_BACKLOG_LIMIT = 1024;
     /**
+     * The interrupt context polls its sockets for up to 50 us after its last work, while a core is
+     * left for everybody else ({@link LoopPoll#IDLE_CORE}): on a quiet virtual machine that saves
+     * each word a halt exit, on busy cores the gate makes it block at once (README, "The mailbox").
+     */
+    public static final Duration DEFAULT_LOOP_SPIN = Duration.ofNanos(50_000);
+    /**
      * How long a TCP link may go without any sign of its peer's host (an ACK of our data, or an
      * answer to a keepalive probe) before it is declared lost. TCP alone never notices a peer cut
      * off the network, so a link would stay bound to it for the retransmission timeout (about
@@ -56,6 +63,26 @@ public final class MailboxContext {
 
     /** Which Netty I/O to use: epoll when the native library loads (AUTO), or forced. */
     public enum Io { AUTO, EPOLL, NIO }
+
+    /** When the interrupt context may poll for its loop-spin window before it blocks. */
+    public enum LoopPoll {
+        /** Only while no thread of the machine waits for a core (Linux's runnable count; elsewhere never). */
+        IDLE_CORE,
+        /** For the whole window, whoever waits for the core (for comparison in benchmarks). */
+        ALWAYS;
+
+        public static LoopPoll of(String text) {
+            return switch (text.trim().toLowerCase(Locale.ROOT)) {
+                case "idle-core" -> IDLE_CORE;
+                case "always" -> ALWAYS;
+                default -> throw new IllegalArgumentException(LOOP_POLL_PROP + ": expected idle-core or always, found '" + text + "'");
+            };
+        }
+
+        public String id() {
+            return this == IDLE_CORE ? "idle-core" : "always";
+        }
+    }
 
     private int memberId = -1;
     private String memberName;
@@ -75,7 +102,8 @@ public final class MailboxContext {
     private Duration slowHandler = DEFAULT_SLOW_HANDLER;
     private Duration linkLiveness = Duration.ofMillis(Long.getLong(LINK_LIVENESS_PROP, DEFAULT_LINK_LIVENESS.toMillis()));
     private Duration spin = Duration.ofNanos(Long.getLong(SPIN_PROP, DEFAULT_SPIN.toNanos() / 1000) * 1000);
-    private Duration loopSpin = Duration.ofNanos(Long.getLong(LOOP_SPIN_PROP, 0) * 1000);
+    private Duration loopSpin = Duration.ofNanos(Long.getLong(LOOP_SPIN_PROP, DEFAULT_LOOP_SPIN.toNanos() / 1000) * 1000);
+    private LoopPoll loopPoll = LoopPoll.of(System.getProperty(LOOP_POLL_PROP, "idle-core"));
     // (archipelago.mailbox.spin-us: microseconds a waiting thread spins before it parks)
     private int backlogLimit = DEFAULT_BACKLOG_LIMIT;
     private PeerDirectory directory = PeerDirectory.none();
@@ -131,6 +159,9 @@ public final class MailboxContext {
         }
         if (loopSpin == null || loopSpin.isNegative() || loopSpin.toNanos() > 1_000_000) {
             problems.add("loop spin: expected 0 to 1000 us of polling before the interrupt context blocks, found " + loopSpin);
+        }
+        if (loopPoll == null) {
+            problems.add("loop poll: expected idle-core or always, found none");
         }
         if (backlogLimit < 1) {
             problems.add("backlog limit: expected at least 1 word, found " + backlogLimit);
@@ -353,14 +384,28 @@ public final class MailboxContext {
     }
 
     /**
-     * How long the interrupt context polls its sockets after its last work before it blocks (0,
-     * the default: block at once). On a quiet virtual machine whose cores halt when idle, every
-     * word otherwise pays a halt exit to wake the peer's interrupt context (measured: round trips
-     * of 50 µs against 6 µs); on two busy cores polling takes the core a kernel thread needs
-     * (requester round trips 4x slower). README, "The mailbox", has the figures.
+     * How long the interrupt context polls its sockets after its last work before it blocks
+     * (default {@link #DEFAULT_LOOP_SPIN}; 0: block at once). On a quiet virtual machine whose
+     * cores halt when idle, every word otherwise pays a halt exit to wake the peer's interrupt
+     * context; {@link #loopPoll(LoopPoll)} says when the poll gives way. README, "The mailbox",
+     * has the figures.
      */
     public MailboxContext loopSpin(Duration loopSpin) {
         this.loopSpin = loopSpin;
+        return this;
+    }
+
+    public LoopPoll loopPoll() {
+        return loopPoll;
+    }
+
+    /**
+     * When the interrupt context may poll: {@link LoopPoll#IDLE_CORE} (default) only while no
+     * thread waits for a core, since on busy cores polling takes the core a kernel thread needs
+     * (measured: requester round trips 4x slower with {@link LoopPoll#ALWAYS}).
+     */
+    public MailboxContext loopPoll(LoopPoll loopPoll) {
+        this.loopPoll = loopPoll;
         return this;
     }
 

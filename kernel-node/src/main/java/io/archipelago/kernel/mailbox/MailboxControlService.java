@@ -53,7 +53,9 @@ final class MailboxControlService extends KernelMailboxGrpc.KernelMailboxImplBas
                 .setPeer(mailbox.describePeer(request.getPeer()))
                 .setTransport(mailbox.context().transport().id())
                 .setIo(mailbox.io())
-                .setFifoDepth(mailbox.context().fifoDepth());
+                .setFifoDepth(mailbox.context().fifoDepth())
+                .setLoopSpinUs((int) (mailbox.context().loopSpin().toNanos() / 1000))
+                .setLoopPoll(mailbox.context().loopPoll().id());
             for (long sample : samples) {
                 reply.addRttNs(sample);
             }

@@ -85,6 +85,8 @@ public final class MailboxCore implements AutoCloseable {
     private final long slowHandlerNanos;
     private final int creditThreshold;
     private final ChannelFutureListener lostOnFailure;
+    /** How the interrupt context waits for work (null: it blocks at once). */
+    private final SpinThenBlock waiting;
     private volatile boolean closed;
     private Channel server;
     private MailboxEndpoint endpoint;
@@ -102,7 +104,8 @@ public final class MailboxCore implements AutoCloseable {
         this.creditThreshold = Math.max(1, fifoDepth / 2);
         this.io = IoTransport.select(context.io());
         String threadName = "irq-" + selfName;
-        SpinThenBlock waiting = context.loopSpin().isZero() ? null : new SpinThenBlock(context.loopSpin().toNanos());
+        this.waiting = SpinThenBlock.of(context.loopSpin().toNanos(), context.loopPoll(), Runtime.getRuntime().availableProcessors(),
+            metrics.pollHits, metrics.pollYields);
         this.group = new MultiThreadIoEventLoopGroup(1, runnable -> {
             Thread thread = new FastThreadLocalThread(runnable, threadName);
             thread.setDaemon(true);
@@ -642,6 +645,9 @@ public final class MailboxCore implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (waiting != null) {
+            waiting.close();
+        }
         resolver.shutdownNow();
         if (endpoint != null && endpoint.transport() == MailboxTransport.UNIX) {
             try {

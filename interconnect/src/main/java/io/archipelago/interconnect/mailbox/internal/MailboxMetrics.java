@@ -26,6 +26,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *   mailbox.handler_errors     interrupt handlers that threw
  *   mailbox.slow_handlers      interrupt handlers that ran longer than the threshold
  *   mailbox.nop_out_of_order   NOP words whose running count was not the expected one
+ *   mailbox.poll_hits          words or hand-offs that found the interrupt context polling (no wake-up)
+ *   mailbox.poll_yields        polls cut short because a thread of the machine waited for a core
  * </pre>
  */
 public final class MailboxMetrics {
@@ -49,6 +51,8 @@ public final class MailboxMetrics {
     final Counter handlerErrors;
     final Counter slowHandlers;
     final Counter nopOutOfOrder;
+    final Counter pollHits;
+    final Counter pollYields;
 
     public MailboxMetrics(MailboxCounters sink) {
         this.sink = sink;
@@ -67,6 +71,8 @@ public final class MailboxMetrics {
         this.handlerErrors = lazy("handler_errors");
         this.slowHandlers = lazy("slow_handlers");
         this.nopOutOfOrder = lazy("nop_out_of_order");
+        this.pollHits = lazy("poll_hits");
+        this.pollYields = lazy("poll_yields");
     }
 
     /** A counter allocated in the sink on its first update (reads before that say 0). */

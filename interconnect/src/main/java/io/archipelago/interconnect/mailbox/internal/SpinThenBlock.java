@@ -1,28 +1,74 @@
 package io.archipelago.interconnect.mailbox.internal;
 
+import io.archipelago.interconnect.mailbox.MailboxContext.LoopPoll;
+import io.archipelago.interconnect.mailbox.MailboxCounters.Counter;
 import io.netty.channel.SelectStrategy;
 import io.netty.util.IntSupplier;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
 
 /**
  * The interrupt context's wait for the next word: poll the sockets (a non-blocking
- * {@code epoll_wait}) for a bounded time after the last work, then block. K2's requester rule
- * ("spin briefly, then park") applied to the event loop itself.
+ * {@code epoll_wait}) for a bounded window after the last work, then block. K2's requester rule
+ * ("spin briefly, then park") applied to the event loop itself, with one more rule for a machine
+ * of two cores: <b>poll only while a core is left for everybody else</b>.
  * <p>
- * Why: on a quiet (virtualised) host the cores halt as soon as every thread blocks, and waking the
- * interrupt context of the peer kernel then costs a halt exit per word, measured at about 20 µs a
- * hop on the development VM (a mailbox round trip of 50 µs against 7.8 µs when any core is busy).
- * Polling a few tens of microseconds after each word keeps the loop awake through a conversation
- * and costs at most that much CPU per burst; while the loop polls, a peer's word is seen at once.
+ * Why poll: on a quiet virtual machine the vCPUs halt as soon as every thread blocks, and waking
+ * the peer kernel's interrupt context then costs a halt exit and an inter-processor interrupt per
+ * word (a mailbox round trip of 35–75 µs against 13–25 µs for a blocking socket, 2 Dec 2026). While
+ * the loop polls, a peer's word is seen without either.
+ * <p>
+ * Why the gate ({@link LoopPoll#IDLE_CORE}, the default): a polling loop holds a core. When more
+ * threads are runnable than there are cores (a kernel thread woken for its reply, another
+ * kernel's work, someone else's build), that core is taken from one of them, and everything
+ * waits for the poll window to run out (measured: a requester's round trip 4x slower). So before
+ * it polls, and every {@link #CHECK_NANOS} while it polls, the loop reads the machine's runnable
+ * count ({@link RunnableThreads}, 1.4 µs) and blocks at once when it exceeds the cores. Where that
+ * count cannot be read (not Linux), the gated loop never polls. {@link LoopPoll#ALWAYS} polls the
+ * whole window regardless (for comparison).
  */
 final class SpinThenBlock implements SelectStrategy {
 
-    private final long spinNanos;
+    /** How often a polling loop checks that no thread waits for a core. */
+    static final long CHECK_NANOS = 5_000;
+    /** How long a loop that found every core wanted blocks at once before it looks again. */
+    static final long RECHECK_NANOS = 100_000;
+
+    private final long windowNanos;
+    private final RunnableThreads runnable;
+    private final int cores;
+    private final Counter hits;
+    private final Counter yields;
+    /** Until when the loop blocks at once without looking (interrupt context only). */
+    private long closedUntil = System.nanoTime();
     /** The loop whose task queue ends the polling too (a word handed over by a kernel thread is a task, not an I/O event). */
     private volatile SingleThreadEventExecutor loop;
 
-    SpinThenBlock(long spinNanos) {
-        this.spinNanos = spinNanos;
+    /**
+     * @param runnable the machine's runnable count, or null to poll regardless of it
+     * @param hits counts polls that ended with a word or a task (each saved a wake-up)
+     * @param yields counts polls cut short for a thread waiting for a core
+     */
+    SpinThenBlock(long windowNanos, RunnableThreads runnable, int cores, Counter hits, Counter yields) {
+        this.windowNanos = windowNanos;
+        this.runnable = runnable;
+        this.cores = cores;
+        this.hits = hits;
+        this.yields = yields;
+    }
+
+    /**
+     * The strategy for a context's loop poll settings, or null when the loop should block at once
+     * (no window; or gated where the runnable count cannot be read).
+     */
+    static SpinThenBlock of(long windowNanos, LoopPoll poll, int cores, Counter hits, Counter yields) {
+        if (windowNanos <= 0) {
+            return null;
+        }
+        if (poll == LoopPoll.ALWAYS) {
+            return new SpinThenBlock(windowNanos, null, cores, hits, yields);
+        }
+        RunnableThreads reader = RunnableThreads.open(RunnableThreads.LOADAVG);
+        return reader == null ? null : new SpinThenBlock(windowNanos, reader, cores, hits, yields);
     }
 
     /** Set once the loop exists (the strategy is made before it). */
@@ -35,20 +81,69 @@ final class SpinThenBlock implements SelectStrategy {
         return watched != null && watched.pendingTasks() > 0;
     }
 
+    /** Whether no thread of the machine waits for a core (this loop, running, is one of the runnable). */
+    private boolean coreToSpare() {
+        if (runnable == null) {
+            return true;
+        }
+        int now = runnable.read();
+        return now >= 0 && now <= cores;
+    }
+
+    /**
+     * Whether the loop may start polling: a "no" is remembered for {@link #RECHECK_NANOS}, so that
+     * on busy cores, where every word ends in a block, the loop goes to sleep at once instead of
+     * reading the runnable count each time (on busy cores the peer's reply often waits on this
+     * very core for the loop to block).
+     */
+    private boolean mayPoll(long now) {
+        if (now - closedUntil < 0) {
+            return false;
+        }
+        if (coreToSpare()) {
+            return true;
+        }
+        closedUntil = now + RECHECK_NANOS;
+        return false;
+    }
+
     @Override
     public int calculateStrategy(IntSupplier selectNow, boolean hasTasks) throws Exception {
+        if (hasTasks) {
+            return selectNow.get();
+        }
+        long start = System.nanoTime();
+        if (!mayPoll(start)) {
+            return SELECT;
+        }
         int ready = selectNow.get();
-        if (hasTasks || ready > 0) {
+        if (ready > 0) {
             return ready;
         }
-        long until = System.nanoTime() + spinNanos;
-        while (System.nanoTime() - until < 0) {
+        long nextCheck = start + CHECK_NANOS;
+        long now;
+        while ((now = System.nanoTime()) - start < windowNanos) {
+            if (now - nextCheck >= 0) {
+                if (!coreToSpare()) {
+                    yields.increment();
+                    closedUntil = now + RECHECK_NANOS;
+                    return SELECT;
+                }
+                nextCheck = now + CHECK_NANOS;
+            }
             Thread.onSpinWait();
             ready = selectNow.get();
             if (ready > 0 || tasksPending()) {
+                hits.increment();
                 return ready;
             }
         }
         return SELECT;
+    }
+
+    void close() {
+        if (runnable != null) {
+            runnable.close();
+        }
     }
 }

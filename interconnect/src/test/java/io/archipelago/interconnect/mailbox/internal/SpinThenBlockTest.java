@@ -1,0 +1,166 @@
+package io.archipelago.interconnect.mailbox.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.archipelago.interconnect.mailbox.MailboxContext.LoopPoll;
+import io.archipelago.interconnect.mailbox.MailboxCounters;
+import io.netty.channel.SelectStrategy;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The interrupt context's poll-then-block strategy and its gate (poll only while no thread waits
+ * for a core), driven with a fake {@code selectNow} and a runnable count read from a file written
+ * by the test in {@code /proc/loadavg}'s format.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class SpinThenBlockTest {
+
+    private static final long WINDOW = TimeUnit.MILLISECONDS.toNanos(20);
+
+    @TempDir
+    Path dir;
+
+    private final MailboxCounters.InMemory counters = MailboxCounters.inMemory();
+
+    private Path loadavg(int runnable) throws IOException {
+        Path file = dir.resolve("loadavg");
+        Files.writeString(file, "0.52 0.58 0.59 " + runnable + "/108 7183\n");
+        return file;
+    }
+
+    private SpinThenBlock gated(Path loadavg, int cores) {
+        RunnableThreads reader = RunnableThreads.open(loadavg);
+        assertThat(reader).as("a readable loadavg file").isNotNull();
+        return new SpinThenBlock(WINDOW, reader, cores, counters.counter("hits"), counters.counter("yields"));
+    }
+
+    @Test
+    void parsesTheRunnableCountOfLoadavg() {
+        assertThat(parse("0.52 0.58 0.59 3/108 7183\n")).isEqualTo(3);
+        assertThat(parse("12.00 9.10 4.20 17/2048 99\n")).isEqualTo(17);
+        assertThat(parse("0.52 0.58 0.59 x/108 7183")).as("not a number").isEqualTo(-1);
+        assertThat(parse("0.52 0.58 0.59")).as("no fourth field").isEqualTo(-1);
+        assertThat(parse("0.52 0.58 0.59 /108 7")).as("no digits").isEqualTo(-1);
+    }
+
+    private static int parse(String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+        return RunnableThreads.parse(ByteBuffer.wrap(bytes), bytes.length);
+    }
+
+    @Test
+    void noLoadavgMeansNoGatedPolling() {
+        assertThat(RunnableThreads.open(dir.resolve("missing"))).isNull();
+        assertThat(SpinThenBlock.of(WINDOW, LoopPoll.ALWAYS, 2, counters.counter("hits"), counters.counter("yields"))).isNotNull();
+        assertThat(SpinThenBlock.of(0, LoopPoll.ALWAYS, 2, counters.counter("hits"), counters.counter("yields")))
+            .as("a zero window blocks at once").isNull();
+    }
+
+    @Test
+    void readyWorkIsReturnedAtOnce() throws Exception {
+        SpinThenBlock strategy = gated(loadavg(1), 2);
+        AtomicInteger polls = new AtomicInteger();
+        assertThat(strategy.calculateStrategy(() -> {
+            polls.incrementAndGet();
+            return 3;
+        }, false)).isEqualTo(3);
+        assertThat(polls).hasValue(1);
+        assertThat(counters.get("hits")).isZero();
+    }
+
+    @Test
+    void withACoreToSpareItPollsUntilAWordArrives() throws Exception {
+        SpinThenBlock strategy = gated(loadavg(2), 2);
+        AtomicInteger polls = new AtomicInteger();
+        int ready = strategy.calculateStrategy(() -> polls.incrementAndGet() >= 50 ? 1 : 0, false);
+        assertThat(ready).isEqualTo(1);
+        assertThat(polls).hasValue(50);
+        assertThat(counters.get("hits")).isEqualTo(1);
+        assertThat(counters.get("yields")).isZero();
+    }
+
+    @Test
+    void withACoreToSpareButNoWordItBlocksAfterTheWindow() throws Exception {
+        SpinThenBlock strategy = gated(loadavg(1), 2);
+        AtomicInteger polls = new AtomicInteger();
+        long start = System.nanoTime();
+        assertThat(strategy.calculateStrategy(() -> {
+            polls.incrementAndGet();
+            return 0;
+        }, false)).isEqualTo(SelectStrategy.SELECT);
+        assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(WINDOW);
+        assertThat(polls.get()).isGreaterThan(1);
+        assertThat(counters.get("hits")).isZero();
+    }
+
+    @Test
+    void whenThreadsWaitForACoreItBlocksWithoutPolling() throws Exception {
+        SpinThenBlock strategy = gated(loadavg(3), 2);
+        AtomicInteger polls = new AtomicInteger();
+        assertThat(strategy.calculateStrategy(() -> {
+            polls.incrementAndGet();
+            return 0;
+        }, false)).isEqualTo(SelectStrategy.SELECT);
+        assertThat(polls).as("not even a non-blocking look: the loop goes straight to sleep").hasValue(0);
+    }
+
+    @Test
+    void pendingTasksAreRunWithoutReadingTheRunnableCount() throws Exception {
+        SpinThenBlock strategy = gated(loadavg(9), 2);
+        assertThat(strategy.calculateStrategy(() -> 0, true)).as("a non-blocking look, then the tasks").isZero();
+        assertThat(counters.get("hits")).isZero();
+    }
+
+    @Test
+    void aClosedGateOpensAgainOnceCoresFreeUp() throws Exception {
+        SpinThenBlock strategy = gated(loadavg(5), 2);
+        assertThat(strategy.calculateStrategy(() -> 1, false)).isEqualTo(SelectStrategy.SELECT);
+        loadavg(1);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        int ready = SelectStrategy.SELECT;
+        while (ready == SelectStrategy.SELECT && System.nanoTime() - deadline < 0) {
+            ready = strategy.calculateStrategy(() -> 1, false); // blocks at once for up to RECHECK_NANOS, then looks again
+        }
+        assertThat(ready).as("polling again within 5 s of the cores freeing up").isEqualTo(1);
+    }
+
+    @Test
+    void aThreadThatStartsWaitingForACoreCutsThePollShort() throws Exception {
+        Path file = loadavg(1);
+        long window = TimeUnit.SECONDS.toNanos(5);
+        SpinThenBlock strategy = new SpinThenBlock(window, RunnableThreads.open(file), 2, counters.counter("hits"),
+            counters.counter("yields"));
+        AtomicInteger polls = new AtomicInteger();
+        long start = System.nanoTime();
+        int ready = strategy.calculateStrategy(() -> {
+            if (polls.incrementAndGet() == 5) {
+                try {
+                    loadavg(4); // the same file, rewritten: two more threads than cores now wait
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return 0;
+        }, false);
+        assertThat(ready).isEqualTo(SelectStrategy.SELECT);
+        assertThat(counters.get("yields")).isEqualTo(1);
+        assertThat(System.nanoTime() - start).as("cut short, well before the 5 s window").isLessThan(window / 2);
+    }
+
+    @Test
+    void alwaysPollsTheWholeWindowWhateverTheRunnableCount() throws Exception {
+        SpinThenBlock strategy = new SpinThenBlock(WINDOW, null, 2, counters.counter("hits"), counters.counter("yields"));
+        AtomicInteger polls = new AtomicInteger();
+        assertThat(strategy.calculateStrategy(() -> polls.incrementAndGet() >= 20 ? 2 : 0, false)).isEqualTo(2);
+        assertThat(counters.get("hits")).isEqualTo(1);
+    }
+}
