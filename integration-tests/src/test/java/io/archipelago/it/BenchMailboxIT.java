@@ -39,6 +39,9 @@ class BenchMailboxIT {
         assertComplete(report, transport, 20_000);
         assertThat(report.get("temporary_cluster").asBoolean()).isTrue();
         assertThat(report.get("fifo_depth").asInt()).isEqualTo(4);
+        assertThat(report.get("loop_spin_us").asInt()).as("the kernels' default loop poll window").isEqualTo(50);
+        assertThat(report.get("loop_poll").asText()).isEqualTo("idle-core");
+        assertThat(report.get("receiver_poll_hits").asLong()).as("a count, whatever the host's load").isNotNegative();
         assertThat(result.err()).contains("booting a temporary cluster");
     }
 

@@ -40,6 +40,8 @@ final class SpinThenBlock implements SelectStrategy {
     private final Counter yields;
     /** Until when the loop blocks at once without looking (interrupt context only). */
     private long closedUntil = System.nanoTime();
+    /** Looks in a row that found every core wanted (interrupt context only). */
+    private int closedLooks;
     /** The loop whose task queue ends the polling too (a word handed over by a kernel thread is a task, not an I/O event). */
     private volatile SingleThreadEventExecutor loop;
 
@@ -91,19 +93,23 @@ final class SpinThenBlock implements SelectStrategy {
     }
 
     /**
-     * Whether the loop may start polling: a "no" is remembered for {@link #RECHECK_NANOS}, so that
-     * on busy cores, where every word ends in a block, the loop goes to sleep at once instead of
-     * reading the runnable count each time (on busy cores the peer's reply often waits on this
-     * very core for the loop to block).
+     * Whether the loop may start polling. When every core was wanted at two looks in a row, the
+     * "no" is remembered for {@link #RECHECK_NANOS}: on busy cores, where every word ends in a
+     * block, the loop then goes to sleep at once instead of reading the runnable count each time
+     * (the peer's reply often waits on this very core for the loop to block). A single "no" (a
+     * timer tick, a kernel thread taking its reply) is not remembered.
      */
     private boolean mayPoll(long now) {
         if (now - closedUntil < 0) {
             return false;
         }
         if (coreToSpare()) {
+            closedLooks = 0;
             return true;
         }
-        closedUntil = now + RECHECK_NANOS;
+        if (++closedLooks >= 2) {
+            closedUntil = now + RECHECK_NANOS;
+        }
         return false;
     }
 
@@ -125,8 +131,9 @@ final class SpinThenBlock implements SelectStrategy {
         while ((now = System.nanoTime()) - start < windowNanos) {
             if (now - nextCheck >= 0) {
                 if (!coreToSpare()) {
+                    // a thread woke and waits for this core (often briefly: a timer tick, a kernel
+                    // thread taking its reply): give it the core, and look again after the next word
                     yields.increment();
-                    closedUntil = now + RECHECK_NANOS;
                     return SELECT;
                 }
                 nextCheck = now + CHECK_NANOS;
