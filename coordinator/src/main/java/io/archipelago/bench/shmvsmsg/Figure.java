@@ -1,5 +1,6 @@
 package io.archipelago.bench.shmvsmsg;
 
+import io.archipelago.bench.LatencySummary;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -7,9 +8,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * averages over (1: every operation timed alone), how many operations in how long (over every
  * thread of every kernel), and the DSM faults taken meanwhile.
  */
-public record Figure(Latency latency, long batch, long operations, long elapsedNanos, long faults, long lateThreads) {
+public record Figure(LatencySummary latency, long batch, long operations, long elapsedNanos, long faults, long lateThreads) {
 
-    public Figure(Latency latency, long batch, long operations, long elapsedNanos, long faults) {
+    public Figure(LatencySummary latency, long batch, long operations, long elapsedNanos, long faults) {
         this(latency, batch, operations, elapsedNanos, faults, 0);
     }
 

@@ -1,5 +1,6 @@
 package io.archipelago.bench.shmvsmsg;
 
+import io.archipelago.bench.LatencySummary;
 import java.nio.ByteBuffer;
 import java.util.zip.DataFormatException;
 import org.HdrHistogram.Histogram;
@@ -7,7 +8,7 @@ import org.HdrHistogram.Histogram;
 /** Accumulates the runs of one way of one operation (rounds, kernels) into one {@link Figure}. */
 public final class Measured {
 
-    private final Histogram picos = Latency.picosHistogram();
+    private final Histogram picos = LatencySummary.picosHistogram();
     private long batch;
     private long operations;
     private long elapsedNanos;
@@ -24,7 +25,7 @@ public final class Measured {
 
     /** Adds samples measured in nanoseconds (the socket and mailbox baselines). */
     public void addNanos(long[] nanos) {
-        Latency.recordNanos(picos, nanos);
+        LatencySummary.recordNanosAsPicos(picos, nanos);
         batch = Math.max(batch, 1);
         operations += nanos.length;
     }
@@ -40,7 +41,7 @@ public final class Measured {
     }
 
     public Figure figure() {
-        return new Figure(Latency.ofPicos(picos), batch, operations, elapsedNanos, faults, late);
+        return new Figure(LatencySummary.of(picos), batch, operations, elapsedNanos, faults, late);
     }
 
     static Histogram decode(byte[] encoded) {

@@ -1,5 +1,6 @@
 package io.archipelago.bench.shmvsmsg;
 
+import io.archipelago.bench.LatencySummary;
 import io.archipelago.bench.Progress;
 import io.archipelago.bench.shmvsmsg.ShmVsMsgReport.ContentionRow;
 import io.archipelago.bench.shmvsmsg.ShmVsMsgReport.MarshalRow;
@@ -300,8 +301,8 @@ public final class ShmVsMsgBench {
         return rows;
     }
 
-    private static Latency latency(byte[] encoded) {
-        return Latency.ofPicos(Measured.decode(encoded));
+    private static LatencySummary latency(byte[] encoded) {
+        return LatencySummary.of(Measured.decode(encoded));
     }
 
     private List<ContentionRow> contention() {

@@ -1,5 +1,6 @@
 package io.archipelago.bench.shmvsmsg;
 
+import io.archipelago.bench.LatencySummary;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -65,7 +66,7 @@ public record ShmVsMsgReport(Setup setup, Environment environment, Transport tra
     }
 
     /** Protocol Buffers encode and decode of an object against copying it out of typed shared memory, in one process. */
-    public record MarshalRow(long bytes, long encodedBytes, Latency encode, Latency decode, Latency copy) {
+    public record MarshalRow(long bytes, long encodedBytes, LatencySummary encode, LatencySummary decode, LatencySummary copy) {
     }
 
     /** {@code kernels} x {@code threads} updating the {@code objects} ("same" or "disjoint"), each way. */

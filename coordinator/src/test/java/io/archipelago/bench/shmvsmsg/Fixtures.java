@@ -1,5 +1,6 @@
 package io.archipelago.bench.shmvsmsg;
 
+import io.archipelago.bench.LatencySummary;
 import io.archipelago.bench.shmvsmsg.ShmVsMsgReport.ContentionRow;
 import io.archipelago.bench.shmvsmsg.ShmVsMsgReport.MarshalRow;
 import io.archipelago.bench.shmvsmsg.ShmVsMsgReport.OpRow;
@@ -16,11 +17,11 @@ final class Fixtures {
     }
 
     static Figure figure(double p50) {
-        return new Figure(new Latency(1000, p50, p50 * 1.5, p50 * 3, p50 * 5, p50 * 10, p50 * 1.2), 1, 1000, 0, 0);
+        return new Figure(new LatencySummary(1000, p50, p50 * 1.5, p50 * 3, p50 * 5, p50 * 10, p50 * 1.2), 1, 1000, 0, 0);
     }
 
     static Figure throughput(double p50, double opsPerSecond) {
-        return new Figure(new Latency(1000, p50, p50 * 1.5, p50 * 3, p50 * 5, p50 * 10, p50 * 1.2), 1, Math.round(opsPerSecond / 2),
+        return new Figure(new LatencySummary(1000, p50, p50 * 1.5, p50 * 3, p50 * 5, p50 * 10, p50 * 1.2), 1, Math.round(opsPerSecond / 2),
             500_000_000L, 0);
     }
 
@@ -69,7 +70,7 @@ final class Fixtures {
             ops, marshalling, contention, unified);
     }
 
-    static Latency latency(double p50) {
-        return new Latency(100, p50, p50 * 1.2, p50 * 2, p50 * 3, p50 * 4, p50);
+    static LatencySummary latency(double p50) {
+        return new LatencySummary(100, p50, p50 * 1.2, p50 * 2, p50 * 3, p50 * 4, p50);
     }
 }

@@ -1,5 +1,6 @@
 package io.archipelago.bench.shmvsmsg;
 
+import io.archipelago.bench.LatencySummary;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -29,14 +30,14 @@ class ShmVsMsgPlanTest {
 
     @Test
     void latenciesComeFromPicosecondsRoundedToATenthOfANanosecond() {
-        Histogram picos = Latency.picosHistogram();
+        Histogram picos = LatencySummary.picosHistogram();
         picos.recordValue(5_250);   // 5.25 ns
         picos.recordValue(20_000_000); // 20 us
-        Latency latency = Latency.ofPicos(picos);
+        LatencySummary latency = LatencySummary.of(picos);
         assertThat(latency.count()).isEqualTo(2);
         assertThat(latency.p50()).isEqualTo(5.3);
         assertThat(latency.max()).isEqualTo(20_000.0, org.assertj.core.data.Offset.offset(20.0));
-        assertThat(Latency.ofPicos(Latency.picosHistogram())).isEqualTo(Latency.NONE);
+        assertThat(LatencySummary.of(LatencySummary.picosHistogram())).isEqualTo(LatencySummary.NONE);
         assertThat(Ratio.of(10, 0)).isNaN();
         assertThat(Ratio.of(20_000, 3)).isEqualTo(6666.67);
     }
