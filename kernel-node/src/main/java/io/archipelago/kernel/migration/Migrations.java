@@ -148,7 +148,9 @@ public final class Migrations implements AutoCloseable {
                 throw new MigrationException(MigrationException.Kind.UNDER_WAY, "a migration of thread " + tid + " to "
                     + tasks.kernelName(now.migratingTo()) + " is already under way; try again once it is done");
             }
-            throw new MigrationException(MigrationException.Kind.RETRY, "thread " + tid + " is now owned by " + now + "; try again");
+            String owner = now.free() ? "no kernel (it exited)" : tasks.kernelName(now.owner()) + (now.migrating()
+                ? " (migrating to " + tasks.kernelName(now.migratingTo()) + ")" : "");
+            throw new MigrationException(MigrationException.Kind.RETRY, "thread " + tid + " is now owned by " + owner + "; try again");
         }
         SchedThread stopped;
         var stopping = tasks.scheduler().stop(tid);
