@@ -3,12 +3,9 @@ package io.archipelago.coordinator;
 import io.archipelago.control.proto.KernelControlGrpc;
 import io.archipelago.control.proto.KernelMailboxGrpc;
 import io.archipelago.interconnect.auth.ClusterSecret;
-import io.archipelago.interconnect.auth.ControlAuthentication;
+import io.archipelago.interconnect.auth.ControlChannels;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Authenticated gRPC channels to kernels' control APIs ({@code host:port} as membership and
@@ -18,13 +15,10 @@ public final class KernelChannels implements AutoCloseable {
 
     private static final int MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 
-    private final ClusterSecret secret;
-    private final String caller;
-    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final ControlChannels<String> channels;
 
     public KernelChannels(ClusterSecret secret, String caller) {
-        this.secret = secret;
-        this.caller = caller;
+        this.channels = new ControlChannels<>(secret, caller);
     }
 
     private ManagedChannel channel(String control) {
@@ -32,12 +26,8 @@ public final class KernelChannels implements AutoCloseable {
         if (colon <= 0) {
             throw new IllegalArgumentException("a kernel control endpoint is host:port, found '" + control + "'");
         }
-        return channels.computeIfAbsent(control, c -> NettyChannelBuilder.forAddress(c.substring(0, colon),
-                Integer.parseInt(c.substring(colon + 1)))
-            .usePlaintext()
-            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-            .intercept(ControlAuthentication.client(secret, caller))
-            .build());
+        return channels.channel(control, c -> NettyChannelBuilder.forAddress(c.substring(0, colon), Integer.parseInt(c.substring(colon + 1)))
+            .maxInboundMessageSize(MAX_MESSAGE_BYTES));
     }
 
     public KernelMailboxGrpc.KernelMailboxBlockingStub mailbox(String control) {
@@ -64,16 +54,6 @@ public final class KernelChannels implements AutoCloseable {
 
     @Override
     public void close() {
-        for (ManagedChannel channel : channels.values()) {
-            channel.shutdownNow();
-        }
-        for (ManagedChannel channel : channels.values()) {
-            try {
-                channel.awaitTermination(2, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+        channels.close();
     }
 }

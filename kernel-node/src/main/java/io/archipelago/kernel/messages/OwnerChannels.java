@@ -2,7 +2,7 @@ package io.archipelago.kernel.messages;
 
 import io.archipelago.directory.proto.KernelRecord;
 import io.archipelago.directory.proto.KernelState;
-import io.archipelago.interconnect.auth.ControlAuthentication;
+import io.archipelago.interconnect.auth.ControlChannels;
 import io.archipelago.kernel.Kernel;
 import io.archipelago.messages.proto.MessageEndpoint;
 import io.archipelago.messages.proto.MessageEndpointRequest;
@@ -11,8 +11,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -25,11 +23,12 @@ public final class OwnerChannels implements AutoCloseable {
 
     private final Kernel kernel;
     private final MessageIo io;
-    private final Map<Integer, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final ControlChannels<Integer> channels;
 
     OwnerChannels(Kernel kernel, MessageIo io) {
         this.kernel = kernel;
         this.io = io;
+        this.channels = new ControlChannels<>(kernel.secret(), kernel.name());
     }
 
     /**
@@ -44,30 +43,25 @@ public final class OwnerChannels implements AutoCloseable {
         if (record.getState() != KernelState.RUNNING) {
             throw new MessageException("owner " + record.getName() + " (kernel " + owner + ") is " + record.getState() + ", not RUNNING");
         }
-        ManagedChannel channel = channels.computeIfAbsent(owner, id -> connect(record));
+        ManagedChannel channel = channels.channel(owner, id -> target(record));
         return new OwnerStream(channel, record.getName() + " (kernel " + owner + ")", replyTimeout);
     }
 
-    private ManagedChannel connect(KernelRecord owner) {
+    private NettyChannelBuilder target(KernelRecord owner) {
         MessageEndpoint endpoint = endpointOf(owner);
         return NettyChannelBuilder.forAddress(endpoint.getHost(), endpoint.getPort())
             .channelType(io.clientChannel())
             .eventLoopGroup(io.group())
             .directExecutor()
-            .usePlaintext()
-            .maxInboundMessageSize(ObjectOwnerService.MAX_MESSAGE_BYTES)
-            .intercept(ControlAuthentication.client(kernel.secret(), kernel.name()))
-            .build();
+            .maxInboundMessageSize(ObjectOwnerService.MAX_MESSAGE_BYTES);
     }
 
     private MessageEndpoint endpointOf(KernelRecord owner) {
         if (!owner.hasControl() || owner.getControl().getPort() == 0) {
             throw new MessageException("owner " + owner.getName() + " serves no control API yet (" + owner.getState() + ")");
         }
-        ManagedChannel control = NettyChannelBuilder.forAddress(owner.getControl().getHost(), owner.getControl().getPort())
-            .usePlaintext()
-            .intercept(ControlAuthentication.client(kernel.secret(), kernel.name()))
-            .build();
+        ManagedChannel control = channels.authenticated(NettyChannelBuilder.forAddress(owner.getControl().getHost(),
+            owner.getControl().getPort())).build();
         try {
             return MessageEndpointsGrpc.newBlockingStub(control).withDeadlineAfter(10, TimeUnit.SECONDS)
                 .describe(MessageEndpointRequest.getDefaultInstance());
@@ -81,17 +75,6 @@ public final class OwnerChannels implements AutoCloseable {
 
     @Override
     public void close() {
-        for (ManagedChannel channel : channels.values()) {
-            channel.shutdownNow();
-        }
-        for (ManagedChannel channel : channels.values()) {
-            try {
-                channel.awaitTermination(2, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-        channels.clear();
+        channels.close();
     }
 }

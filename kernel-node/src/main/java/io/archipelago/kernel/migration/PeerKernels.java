@@ -3,13 +3,11 @@ package io.archipelago.kernel.migration;
 import io.archipelago.directory.Membership;
 import io.archipelago.directory.proto.KernelRecord;
 import io.archipelago.interconnect.auth.ClusterSecret;
-import io.archipelago.interconnect.auth.ControlAuthentication;
+import io.archipelago.interconnect.auth.ControlChannels;
 import io.archipelago.task.proto.TaskControlGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -22,14 +20,11 @@ public final class PeerKernels implements AutoCloseable {
     private static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
     private final Membership membership;
-    private final ClusterSecret secret;
-    private final String caller;
-    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final ControlChannels<String> channels;
 
     public PeerKernels(Membership membership, ClusterSecret secret, String caller) {
         this.membership = membership;
-        this.secret = secret;
-        this.caller = caller;
+        this.channels = new ControlChannels<>(secret, caller);
     }
 
     /**
@@ -45,21 +40,15 @@ public final class PeerKernels implements AutoCloseable {
                 .asRuntimeException();
         }
         String endpoint = record.getControl().getHost() + ":" + record.getControl().getPort();
-        ManagedChannel channel = channels.computeIfAbsent(endpoint, e -> NettyChannelBuilder
+        ManagedChannel channel = channels.channel(endpoint, e -> NettyChannelBuilder
             .forAddress(record.getControl().getHost(), record.getControl().getPort())
-            .usePlaintext()
-            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-            .intercept(ControlAuthentication.client(secret, caller))
-            .build());
+            .maxInboundMessageSize(MAX_MESSAGE_BYTES));
         return TaskControlGrpc.newBlockingStub(channel).withMaxInboundMessageSize(MAX_MESSAGE_BYTES)
             .withMaxOutboundMessageSize(MAX_MESSAGE_BYTES).withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS);
     }
 
     @Override
     public void close() {
-        for (ManagedChannel channel : channels.values()) {
-            channel.shutdownNow();
-        }
-        channels.clear();
+        channels.close();
     }
 }
