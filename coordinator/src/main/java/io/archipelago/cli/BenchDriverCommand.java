@@ -178,7 +178,7 @@ final class BenchDriverCommand implements Callable<Integer> {
         }
         devices.devices(DeviceConfig.newBuilder().setNicRatePerS(0).build());
         DeviceStatus after = awaitDrained(devices);
-        ClusterStatus s1 = target.status();
+        ClusterStatus s1 = awaitCounted(target, kernels, sum(s0, kernels, "nic.packets") + after.getConsumed() - before.getConsumed());
         long published = after.getPackets() - before.getPackets();
         long taken = sum(s1, kernels, "nic.packets") - sum(s0, kernels, "nic.packets");
         return new long[] {taken, published - taken, sum(s1, kernels, "nic.latency_ns_sum") - sum(s0, kernels, "nic.latency_ns_sum"),
@@ -186,21 +186,35 @@ final class BenchDriverCommand implements Callable<Integer> {
             sum(s1, kernels, "dsm.faults") - sum(s0, kernels, "dsm.faults"), after.getDropped() - before.getDropped()};
     }
 
-    /** Waits (bounded) until the driver took every packet the device published, and the counters of that poll are published. */
+    /** Waits (bounded) until the driver took every packet the device published (it rang the doorbell for each). */
     private static DeviceStatus awaitDrained(ControlClient devices) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {
             DeviceStatus s = devices.devices(DeviceConfig.getDefaultInstance());
             if (s.getConsumed() == s.getPackets()) {
-                // the doorbell is rung inside the driver's section, before its counters: give it the section's end
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-                return devices.devices(DeviceConfig.getDefaultInstance());
+                return s;
             }
             if (System.nanoTime() - deadline > 0) {
                 throw new CliException("bench driver: the NIC driver did not take every packet within 30 s: " + s.getPackets() + " published, "
                     + s.getConsumed() + " consumed");
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+    }
+
+    /**
+     * The cluster's status once the drivers' counters show {@code packets} packets taken: the
+     * doorbell is rung inside the driver's section, before its counters are updated at the
+     * section's end. Bounded (5 s): packets still not counted then are reported as lost.
+     */
+    private static ClusterStatus awaitCounted(BenchTarget target, List<String> kernels, long packets) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            ClusterStatus s = target.status();
+            if (sum(s, kernels, "nic.packets") >= packets || System.nanoTime() - deadline > 0) {
+                return s;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
         }
     }
 
