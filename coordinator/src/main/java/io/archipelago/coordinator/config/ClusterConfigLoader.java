@@ -3,6 +3,7 @@ package io.archipelago.coordinator.config;
 import io.archipelago.directory.ClusterDirectory;
 import io.archipelago.memory.MemoryGeometry;
 import io.archipelago.typed.DataModel;
+import io.archipelago.interconnect.mailbox.MailboxContext;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
@@ -49,6 +50,8 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * mailbox:
  *   transport: tcp               # tcp | unix
  *   fifo-depth: 4
+ *   loop-spin-us: 50             # the interrupt context polls this long after its last word (0: blocks at once)
+ *   loop-poll: idle-core         # idle-core (only while no thread waits for a core) | always
  * heartbeat:
  *   interval-ms: 200
  *   dead-after-ms: 1000          # a kernel silent this long is DEAD
@@ -155,10 +158,20 @@ public final class ClusterConfigLoader {
 
         String transport = defaults.mailboxTransport();
         int fifoDepth = defaults.fifoDepth();
+        // the interrupt context's poll, passed to the kernels as the system properties they read
+        List<String> mailboxProperties = new ArrayList<>();
         if (top.containsKey("mailbox")) {
-            Map<String, NodeTuple> mb = mapping(top.get("mailbox").getValueNode(), "mailbox", Set.of("transport", "fifo-depth"));
+            Map<String, NodeTuple> mb = mapping(top.get("mailbox").getValueNode(), "mailbox", Set.of("transport", "fifo-depth",
+                "loop-spin-us", "loop-poll"));
             transport = choice(mb, "transport", "mailbox", transport, List.of("tcp", "unix"));
             fifoDepth = integer(mb, "fifo-depth", "mailbox", fifoDepth, 1, 1024);
+            if (mb.containsKey("loop-spin-us")) {
+                mailboxProperties.add("-D" + MailboxContext.LOOP_SPIN_PROP + "=" + integer(mb, "loop-spin-us", "mailbox", 0, 0, 1000));
+            }
+            if (mb.containsKey("loop-poll")) {
+                mailboxProperties.add("-D" + MailboxContext.LOOP_POLL_PROP + "=" + choice(mb, "loop-poll", "mailbox", "idle-core",
+                    List.of("idle-core", "always")));
+            }
         }
 
         Duration heartbeat = defaults.heartbeatInterval();
@@ -180,6 +193,10 @@ public final class ClusterConfigLoader {
             for (Node item : sequence(top.get("kernel-jvm-options").getValueNode(), "kernel-jvm-options")) {
                 jvmOptions.add(scalar(item, "kernel-jvm-options"));
             }
+        }
+        if (!mailboxProperties.isEmpty()) {
+            jvmOptions = new ArrayList<>(jvmOptions);
+            jvmOptions.addAll(mailboxProperties); // after the list: the mailbox keys win over the same -D there
         }
 
         List<IslandConfig> islands = defaults.islands();

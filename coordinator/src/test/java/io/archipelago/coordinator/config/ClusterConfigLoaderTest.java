@@ -53,6 +53,20 @@ class ClusterConfigLoaderTest {
     }
 
     @Test
+    void theMailboxPollReachesTheKernelsAsTheirProperties() {
+        ClusterConfig config = ClusterConfigLoader.parse("""
+            mailbox: {loop-spin-us: 0, loop-poll: always}
+            kernel-jvm-options: [-Xmx128m, -Darchipelago.mailbox.loop-spin-us=20]
+            """, "poll.yaml");
+        assertThat(config.kernelJvmOptions()).containsExactly("-Xmx128m", "-Darchipelago.mailbox.loop-spin-us=20",
+            "-Darchipelago.mailbox.loop-spin-us=0", "-Darchipelago.mailbox.loop-poll=always");
+        assertThat(ClusterConfigLoader.parse("mailbox: {fifo-depth: 8}", "plain.yaml").kernelJvmOptions())
+            .as("without the keys, the kernels' defaults apply").isEqualTo(ClusterConfig.k2Default().kernelJvmOptions());
+        assertError("mailbox: {loop-spin-us: 5000}\n", 1, "mailbox.loop-spin-us", "5000");
+        assertError("mailbox: {loop-poll: sometimes}\n", 1, "mailbox.loop-poll", "expected one of idle-core, always, found 'sometimes'");
+    }
+
+    @Test
     void anUnknownKeyIsNamedWithItsLine() {
         assertThatThrownBy(() -> ClusterConfigLoader.parse("""
             cluster: k2
