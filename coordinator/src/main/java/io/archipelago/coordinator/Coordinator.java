@@ -106,6 +106,7 @@ public final class Coordinator implements AutoCloseable {
         this.manager = new MetaLevelManager(config.balloon(), memory, membership, regions, mailbox.mailbox());
         // the emulated devices (timer, NIC, DMA) deliver IRQ words over the same mailbox, routed by K2's rule
         this.devices = io.archipelago.coordinator.devices.Devices.create(memory, membership, mailbox.mailbox());
+        devices.configure(config.devices());
         this.statusAssembler = new StatusAssembler(directory, memory, membership);
         this.launcher = new LocalKernelLauncher(config, directory, context.javaExecutable(), context.classPath(), context.jvmOptions());
         this.watch = Thread.ofPlatform().daemon().name("membership-watch-" + config.cluster()).unstarted(this::watchLoop);

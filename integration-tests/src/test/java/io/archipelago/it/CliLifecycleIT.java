@@ -88,6 +88,57 @@ class CliLifecycleIT {
     }
 
     @Test
+    void theClusterBootsWithTheDevicesAndTheMailboxPollItsYamlSays() throws Exception {
+        Path config = home.resolve("devices.yaml");
+        Files.writeString(config, """
+            cluster: yamldev
+            mailbox: {loop-spin-us: 0, loop-poll: always}
+            devices: {timer-period-us: 5000, routing: strong, driver: private}
+            """);
+        String[] where = {"--home", home.toString(), "--cluster", "yamldev"};
+        Cli.Result up = Cli.run(CLI_TIMEOUT, "up", "--detach", "--home", home.toString(), "-c", config.toString());
+        assertThat(up.exitCode()).as(up.toString()).isZero();
+        try {
+            JsonNode status = new ObjectMapper().readTree(Cli.run(CLI_TIMEOUT, concat(new String[] {"status", "--json"}, where)).out());
+            for (JsonNode kernel : status.get("kernels")) {
+                String commandLine = ProcessHandle.of(kernel.get("pid").asLong()).flatMap(p -> p.info().commandLine()).orElseThrow();
+                assertThat(commandLine).as(kernel.get("name").asText()).contains(" -Darchipelago.mailbox.loop-spin-us=0 ",
+                    " -Darchipelago.mailbox.loop-poll=always ");
+            }
+            // the timer runs from boot, every tick routed to the strong kernel
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            JsonNode devices;
+            do {
+                Cli.Result shown = Cli.run(CLI_TIMEOUT, concat(new String[] {"devices", "--json"}, where));
+                assertThat(shown.exitCode()).as(shown.toString()).isZero();
+                devices = new ObjectMapper().readTree(shown.out());
+            } while (strongTimerInterrupts(devices) == 0 && System.nanoTime() - deadline < 0);
+            assertThat(devices.get("timer_period_us").asLong()).isEqualTo(5000);
+            assertThat(devices.get("routing").asText()).isEqualTo("strong");
+            assertThat(devices.get("driver").asText()).isEqualTo("private");
+            assertThat(strongTimerInterrupts(devices)).as("timer interrupts on strong-0 within 60 s: " + devices).isPositive();
+            for (JsonNode kernel : devices.get("kernels")) {
+                if (!kernel.get("strong").asBoolean()) {
+                    assertThat(kernel.get("timer").asLong()).as("timer interrupts on the weak kernel").isZero();
+                }
+            }
+        } finally {
+            Cli.Result down = Cli.run(CLI_TIMEOUT, concat(new String[] {"down"}, where));
+            assertThat(down.exitCode()).as(down.toString()).isZero();
+        }
+    }
+
+    private static long strongTimerInterrupts(JsonNode devices) {
+        long total = 0;
+        for (JsonNode kernel : devices.get("kernels")) {
+            if (kernel.get("strong").asBoolean()) {
+                total += kernel.get("timer").asLong();
+            }
+        }
+        return total;
+    }
+
+    @Test
     void badYamlIsRefusedNamingTheKeyAndTheLine() throws Exception {
         Path config = home.resolve("bad.yaml");
         Files.writeString(config, """

@@ -13,10 +13,11 @@ import java.util.List;
  * @param launch   {@code local}: the coordinator launches the kernels as child processes;
  *                 {@code external}: kernels are started elsewhere (containers) and join
  * @param balloon  page blocks at boot and the meta-level manager's thresholds
+ * @param devices  the emulated devices as the cluster boots with them
  */
 public record ClusterConfig(String cluster, MemoryGeometry memory, List<IslandConfig> islands, String controlHost, int controlPort,
                             String mailboxTransport, int fifoDepth, String launch, Duration heartbeatInterval, Duration deadAfter,
-                            List<String> kernelJvmOptions, BalloonPolicy balloon) {
+                            List<String> kernelJvmOptions, BalloonPolicy balloon, DevicesConfig devices) {
 
     public static final String DEFAULT_CLUSTER = "k2";
 
@@ -24,6 +25,15 @@ public record ClusterConfig(String cluster, MemoryGeometry memory, List<IslandCo
         islands = List.copyOf(islands);
         kernelJvmOptions = List.copyOf(kernelJvmOptions);
         java.util.Objects.requireNonNull(balloon, "balloon");
+        java.util.Objects.requireNonNull(devices, "devices");
+    }
+
+    /** A configuration with the default devices. */
+    public ClusterConfig(String cluster, MemoryGeometry memory, List<IslandConfig> islands, String controlHost, int controlPort,
+                         String mailboxTransport, int fifoDepth, String launch, Duration heartbeatInterval, Duration deadAfter,
+                         List<String> kernelJvmOptions, BalloonPolicy balloon) {
+        this(cluster, memory, islands, controlHost, controlPort, mailboxTransport, fifoDepth, launch, heartbeatInterval, deadAfter,
+            kernelJvmOptions, balloon, DevicesConfig.defaults());
     }
 
     /** A configuration with the default memory policy. */
@@ -64,30 +74,36 @@ public record ClusterConfig(String cluster, MemoryGeometry memory, List<IslandCo
 
     public ClusterConfig withCluster(String name) {
         return new ClusterConfig(name, memory, islands, controlHost, controlPort, mailboxTransport, fifoDepth, launch,
-            heartbeatInterval, deadAfter, kernelJvmOptions, balloon);
+            heartbeatInterval, deadAfter, kernelJvmOptions, balloon, devices);
     }
 
     public ClusterConfig withIslands(List<IslandConfig> newIslands) {
         return new ClusterConfig(cluster, memory, newIslands, controlHost, controlPort, mailboxTransport, fifoDepth, launch,
-            heartbeatInterval, deadAfter, kernelJvmOptions, balloon);
+            heartbeatInterval, deadAfter, kernelJvmOptions, balloon, devices);
     }
 
     /** This configuration with another mailbox transport ("tcp" or "unix") and FIFO depth. */
     public ClusterConfig withMailbox(String transport, int depth) {
         return new ClusterConfig(cluster, memory, islands, controlHost, controlPort, transport, depth, launch, heartbeatInterval,
-            deadAfter, kernelJvmOptions, balloon);
+            deadAfter, kernelJvmOptions, balloon, devices);
     }
 
     /** This configuration with another memory policy. */
     public ClusterConfig withBalloon(BalloonPolicy policy) {
         return new ClusterConfig(cluster, memory, islands, controlHost, controlPort, mailboxTransport, fifoDepth, launch, heartbeatInterval,
-            deadAfter, kernelJvmOptions, policy);
+            deadAfter, kernelJvmOptions, policy, devices);
     }
 
     /** This configuration with another global memory geometry. */
     public ClusterConfig withMemory(MemoryGeometry geometry) {
         return new ClusterConfig(cluster, geometry, islands, controlHost, controlPort, mailboxTransport, fifoDepth, launch, heartbeatInterval,
-            deadAfter, kernelJvmOptions, balloon);
+            deadAfter, kernelJvmOptions, balloon, devices);
+    }
+
+    /** This configuration with other boot settings for the devices. */
+    public ClusterConfig withDevices(DevicesConfig newDevices) {
+        return new ClusterConfig(cluster, memory, islands, controlHost, controlPort, mailboxTransport, fifoDepth, launch, heartbeatInterval,
+            deadAfter, kernelJvmOptions, balloon, newDevices);
     }
 
     /** A kernel to launch: its id, its name and its island. */

@@ -66,6 +66,11 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  *   idle-after-ms: 2000          # a kernel that made no allocation for this long is idle
  *   request-timeout-ms: 5000     # how long the manager waits for a kernel's balloon driver
  *   migrate-max-pages: 64        # a balloon moves at most this many movable pages to empty a block (0: never)
+ * devices:                       # the emulated devices as the cluster boots (archipelago devices changes them)
+ *   nic-rate-per-s: 0            # packets per second at the NIC (0: none), at most 20000
+ *   timer-period-us: 0           # the timer's period (0: off), at least 1000
+ *   routing: k2                  # k2 (K2's rule) | strong (always a strong kernel) | alternate (every kernel in turn)
+ *   driver: shared               # the NIC driver's state: shared (K2's shadowed driver) | private
  * islands:
  *   - name: strong
  *     data-model: x86_64         # x86_64 | aarch64 | i386 | armv7 | ppc32
@@ -119,7 +124,7 @@ public final class ClusterConfigLoader {
             return defaults;
         }
         Map<String, NodeTuple> top = mapping(root, "", Set.of("cluster", "launch", "memory", "control", "mailbox", "heartbeat",
-            "kernel-jvm-options", "islands", "balloon"));
+            "kernel-jvm-options", "islands", "balloon", "devices"));
 
         String cluster = text(top, "cluster", "", defaults.cluster());
         try {
@@ -250,8 +255,12 @@ public final class ClusterConfigLoader {
         if (top.containsKey("balloon")) {
             balloon = balloon(top.get("balloon").getValueNode(), balloon, memory);
         }
+        DevicesConfig devices = defaults.devices();
+        if (top.containsKey("devices")) {
+            devices = devices(top.get("devices").getValueNode(), devices);
+        }
         ClusterConfig config = new ClusterConfig(cluster, memory, islands, controlHost, controlPort, transport, fifoDepth, launch,
-            heartbeat, deadAfter, jvmOptions, balloon);
+            heartbeat, deadAfter, jvmOptions, balloon, devices);
         if (config.totalKernels() > memory.maxKernels()) {
             throw new ConfigException(source, line(top.containsKey("islands") ? top.get("islands").getKeyNode() : root), "islands",
                 "the islands have " + config.totalKernels() + " kernels, more than memory.max-kernels (" + memory.maxKernels() + ")");
@@ -298,6 +307,31 @@ public final class ClusterConfigLoader {
         int migrate = integer(b, "migrate-max-pages", "balloon", defaults.migrateMaxPages(), 0, memory.pagesPerBlock());
         return new BalloonPolicy(initial, Duration.ofMillis(intervalMs), pressure, batch, keep, poolLow, Duration.ofMillis(idleMs),
             Duration.ofMillis(timeoutMs), migrate);
+    }
+
+    private DevicesConfig devices(Node node, DevicesConfig defaults) {
+        Map<String, NodeTuple> d = mapping(node, "devices", Set.of("nic-rate-per-s", "timer-period-us", "routing", "driver"));
+        double rate = defaults.nicRatePerS();
+        NodeTuple rateTuple = d.get("nic-rate-per-s");
+        if (rateTuple != null) {
+            String value = text(d, "nic-rate-per-s", "devices", null);
+            try {
+                rate = DevicesConfig.checkNicRate(Double.parseDouble(value));
+            } catch (NumberFormatException e) {
+                throw error(rateTuple.getValueNode(), "devices.nic-rate-per-s", "expected 0 to 20000 packets per second, found '" + value + "'");
+            } catch (IllegalArgumentException e) {
+                throw error(rateTuple.getValueNode(), "devices.nic-rate-per-s", e.getMessage());
+            }
+        }
+        long timer = integer(d, "timer-period-us", "devices", (int) defaults.timerPeriodUs(), 0, Integer.MAX_VALUE);
+        try {
+            DevicesConfig.checkTimerPeriod(timer);
+        } catch (IllegalArgumentException e) {
+            throw error(d.get("timer-period-us").getValueNode(), "devices.timer-period-us", e.getMessage());
+        }
+        String routing = choice(d, "routing", "devices", defaults.routing(), DevicesConfig.ROUTINGS);
+        String driver = choice(d, "driver", "devices", defaults.driver(), DevicesConfig.DRIVERS);
+        return new DevicesConfig(rate, timer, routing, driver);
     }
 
     private Map<String, NodeTuple> mapping(Node node, String at, Set<String> allowed) {

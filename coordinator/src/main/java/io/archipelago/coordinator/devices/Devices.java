@@ -1,5 +1,6 @@
 package io.archipelago.coordinator.devices;
 
+import io.archipelago.coordinator.config.DevicesConfig;
 import io.archipelago.devices.proto.DeviceStatus;
 import io.archipelago.devices.proto.KernelInterrupts;
 import io.archipelago.directory.Membership;
@@ -38,8 +39,6 @@ public final class Devices implements AutoCloseable {
     public static final int TIMER_LINE = DeviceMemory.TIMER_LINE;
     public static final int NIC_LINE = DeviceMemory.NIC_LINE;
     public static final int DMA_LINE = DeviceMemory.DMA_LINE;
-    public static final double MAX_NIC_RATE = 20_000;
-    public static final long MIN_TIMER_PERIOD_US = 1_000;
 
     private final DeviceMemory area;
     private final GlobalMemory memory;
@@ -73,10 +72,16 @@ public final class Devices implements AutoCloseable {
     }
 
     /** Sets the NIC's arrival rate (packets per second, 0 stops it). */
+    /** Sets what the configuration says the devices boot with. */
+    public void configure(DevicesConfig config) {
+        routing(config.routing());
+        driver(config.driver());
+        timerPeriod(config.timerPeriodUs());
+        nicRate(config.nicRatePerS());
+    }
+
     public synchronized void nicRate(double perSecond) {
-        if (!(perSecond >= 0 && perSecond <= MAX_NIC_RATE)) {
-            throw new IllegalArgumentException("NIC rate: expected 0 to " + MAX_NIC_RATE + " packets per second, found " + perSecond);
-        }
+        DevicesConfig.checkNicRate(perSecond);
         if (nic != null) {
             nic.cancel(false);
             nic = null;
@@ -90,9 +95,7 @@ public final class Devices implements AutoCloseable {
 
     /** Sets the timer's period (microseconds, 0 stops it). */
     public synchronized void timerPeriod(long periodUs) {
-        if (periodUs != 0 && periodUs < MIN_TIMER_PERIOD_US) {
-            throw new IllegalArgumentException("timer period: expected 0 (off) or at least " + MIN_TIMER_PERIOD_US + " us, found " + periodUs);
-        }
+        DevicesConfig.checkTimerPeriod(periodUs);
         if (timer != null) {
             timer.cancel(false);
             timer = null;
@@ -104,20 +107,12 @@ public final class Devices implements AutoCloseable {
     }
 
     public void routing(String policy) {
-        if (!IrqRouter.K2.equals(policy) && !IrqRouter.STRONG.equals(policy) && !IrqRouter.ALTERNATE.equals(policy)) {
-            throw new IllegalArgumentException("routing: expected '" + IrqRouter.K2 + "' (K2's rule), '" + IrqRouter.STRONG
-                + "' (always a strong kernel) or '" + IrqRouter.ALTERNATE + "' (every kernel in turn), found '" + policy + "'");
-        }
-        routing = policy;
+        routing = DevicesConfig.checkRouting(policy);
     }
 
     /** The NIC driver's state: "shared" (the shadowed driver) or "private" (each kernel's own). */
     public void driver(String mode) {
-        switch (mode) {
-            case "shared" -> area.driverMode(DeviceMemory.DRIVER_SHARED);
-            case "private" -> area.driverMode(DeviceMemory.DRIVER_PRIVATE);
-            default -> throw new IllegalArgumentException("driver: expected 'shared' (K2's shadowed driver) or 'private', found '" + mode + "'");
-        }
+        area.driverMode(DevicesConfig.checkDriver(mode).equals("private") ? DeviceMemory.DRIVER_PRIVATE : DeviceMemory.DRIVER_SHARED);
     }
 
     public synchronized void resetCounts() {

@@ -67,6 +67,23 @@ class ClusterConfigLoaderTest {
     }
 
     @Test
+    void readsTheDevicesTheClusterBootsWith() {
+        assertThat(ClusterConfigLoader.parse("cluster: k2", "k2.yaml").devices()).isEqualTo(DevicesConfig.defaults());
+        ClusterConfig config = ClusterConfigLoader.parse("""
+            devices: {nic-rate-per-s: 250.5, timer-period-us: 10000, routing: alternate, driver: private}
+            """, "devices.yaml");
+        assertThat(config.devices()).isEqualTo(new DevicesConfig(250.5, 10_000, "alternate", "private"));
+        assertThat(ClusterConfigLoader.parse("devices: {routing: strong}", "d.yaml").devices())
+            .isEqualTo(new DevicesConfig(0, 0, "strong", "shared"));
+        assertError("devices: {nic-rate-per-s: 50000}\n", 1, "devices.nic-rate-per-s", "expected 0 to 20000 packets per second, found 50000.0");
+        assertError("devices: {nic-rate-per-s: fast}\n", 1, "devices.nic-rate-per-s", "found 'fast'");
+        assertError("devices: {timer-period-us: 10}\n", 1, "devices.timer-period-us", "at least 1000 us, found 10");
+        assertError("devices: {routing: random}\n", 1, "devices.routing", "expected one of k2, strong, alternate, found 'random'");
+        assertError("devices: {driver: both}\n", 1, "devices.driver", "expected one of shared, private, found 'both'");
+        assertError("devices: {nic: 1}\n", 1, "devices.nic", "unknown key");
+    }
+
+    @Test
     void anUnknownKeyIsNamedWithItsLine() {
         assertThatThrownBy(() -> ClusterConfigLoader.parse("""
             cluster: k2
