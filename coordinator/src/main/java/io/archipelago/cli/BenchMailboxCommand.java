@@ -120,6 +120,12 @@ final class BenchMailboxCommand implements Callable<Integer> {
         if (io != null && !List.of("auto", "epoll", "nio").contains(io)) {
             throw new CliException("--io: expected auto, epoll or nio, found '" + io + "'");
         }
+        if (spinUs != null && (spinUs < 0 || spinUs > 10_000)) {
+            throw new CliException("--spin-us: expected 0 to 10000 microseconds, found " + spinUs);
+        }
+        if (loopSpinUs != null && (loopSpinUs < 0 || loopSpinUs > 1000)) {
+            throw new CliException("--loop-spin-us: expected 0 to 1000 microseconds, found " + loopSpinUs);
+        }
         if (loopPoll != null && !List.of("idle-core", "always").contains(loopPoll)) {
             throw new CliException("--loop-poll: expected idle-core or always, found '" + loopPoll + "'");
         }
