@@ -11,6 +11,7 @@ import io.archipelago.control.proto.MailboxStreamReply;
 import io.archipelago.control.proto.MailboxStreamRequest;
 import io.archipelago.coordinator.KernelChannels;
 import io.archipelago.coordinator.config.ClusterConfig;
+import io.archipelago.interconnect.mailbox.MailboxContext.LoopPoll;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -126,7 +127,7 @@ final class BenchMailboxCommand implements Callable<Integer> {
         if (loopSpinUs != null && (loopSpinUs < 0 || loopSpinUs > 1000)) {
             throw new CliException("--loop-spin-us: expected 0 to 1000 microseconds, found " + loopSpinUs);
         }
-        if (loopPoll != null && !List.of("idle-core", "always").contains(loopPoll)) {
+        if (loopPoll != null && !LoopPoll.IDS.contains(loopPoll)) {
             throw new CliException("--loop-poll: expected idle-core or always, found '" + loopPoll + "'");
         }
         if (clusterOption.running() && (spinUs != null || loopSpinUs != null || loopPoll != null || io != null)) {

@@ -100,12 +100,6 @@ public record ClusterConfig(String cluster, MemoryGeometry memory, List<IslandCo
             deadAfter, kernelJvmOptions, balloon, devices);
     }
 
-    /** This configuration with other boot settings for the devices. */
-    public ClusterConfig withDevices(DevicesConfig newDevices) {
-        return new ClusterConfig(cluster, memory, islands, controlHost, controlPort, mailboxTransport, fifoDepth, launch, heartbeatInterval,
-            deadAfter, kernelJvmOptions, balloon, newDevices);
-    }
-
     /** A kernel to launch: its id, its name and its island. */
     public record KernelSpec(int id, String name, IslandConfig island) {
     }

@@ -175,7 +175,7 @@ public final class ClusterConfigLoader {
             }
             if (mb.containsKey("loop-poll")) {
                 mailboxProperties.add("-D" + MailboxContext.LOOP_POLL_PROP + "=" + choice(mb, "loop-poll", "mailbox", "idle-core",
-                    List.of("idle-core", "always")));
+                    MailboxContext.LoopPoll.IDS));
             }
         }
 

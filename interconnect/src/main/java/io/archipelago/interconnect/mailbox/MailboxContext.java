@@ -79,8 +79,11 @@ public final class MailboxContext {
             };
         }
 
+        /** The names the settings take: idle-core, always. */
+        public static final java.util.List<String> IDS = java.util.List.of("idle-core", "always");
+
         public String id() {
-            return this == IDLE_CORE ? "idle-core" : "always";
+            return IDS.get(ordinal());
         }
     }
 

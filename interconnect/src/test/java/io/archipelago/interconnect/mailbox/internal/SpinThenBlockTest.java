@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.archipelago.interconnect.mailbox.MailboxContext.LoopPoll;
 import io.archipelago.interconnect.mailbox.MailboxCounters;
 import io.netty.channel.SelectStrategy;
+import io.netty.util.IntSupplier;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -35,6 +36,14 @@ class SpinThenBlockTest {
         Path file = dir.resolve("loadavg");
         Files.writeString(file, "0.52 0.58 0.59 " + runnable + "/108 7183\n");
         return file;
+    }
+
+    /** A selectNow that never finds a ready channel, counting its calls. */
+    private static IntSupplier nothingReady(AtomicInteger polls) {
+        return () -> {
+            polls.incrementAndGet();
+            return 0;
+        };
     }
 
     private SpinThenBlock gated(Path loadavg, int cores) {
@@ -93,10 +102,7 @@ class SpinThenBlockTest {
         SpinThenBlock strategy = gated(loadavg(1), 2);
         AtomicInteger polls = new AtomicInteger();
         long start = System.nanoTime();
-        assertThat(strategy.calculateStrategy(() -> {
-            polls.incrementAndGet();
-            return 0;
-        }, false)).isEqualTo(SelectStrategy.SELECT);
+        assertThat(strategy.calculateStrategy(nothingReady(polls), false)).isEqualTo(SelectStrategy.SELECT);
         assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(WINDOW);
         assertThat(polls.get()).isGreaterThan(1);
         assertThat(counters.get("hits")).isZero();
@@ -106,10 +112,7 @@ class SpinThenBlockTest {
     void whenThreadsWaitForACoreItBlocksWithoutPolling() throws Exception {
         SpinThenBlock strategy = gated(loadavg(3), 2);
         AtomicInteger polls = new AtomicInteger();
-        assertThat(strategy.calculateStrategy(() -> {
-            polls.incrementAndGet();
-            return 0;
-        }, false)).isEqualTo(SelectStrategy.SELECT);
+        assertThat(strategy.calculateStrategy(nothingReady(polls), false)).isEqualTo(SelectStrategy.SELECT);
         assertThat(polls).as("not even a non-blocking look: the loop goes straight to sleep").hasValue(0);
     }
 
