@@ -105,7 +105,8 @@ public final class Coordinator implements AutoCloseable {
         this.mailbox = CoordinatorMailbox.start(config.cluster(), secret, membership, config.fifoDepth());
         this.manager = new MetaLevelManager(config.balloon(), memory, membership, regions, mailbox.mailbox());
         // the emulated devices (timer, NIC, DMA) deliver IRQ words over the same mailbox, routed by K2's rule
-        this.devices = io.archipelago.coordinator.devices.Devices.create(memory, membership, mailbox.mailbox());
+        this.devices = io.archipelago.coordinator.devices.Devices.create(memory, membership, mailbox.mailbox(),
+            config.islands().stream().mapToDouble(io.archipelago.coordinator.config.IslandConfig::speed).max().orElse(0));
         devices.configure(config.devices());
         this.statusAssembler = new StatusAssembler(directory, memory, membership);
         this.launcher = new LocalKernelLauncher(config, directory, context.javaExecutable(), context.classPath(), context.jvmOptions());

@@ -57,21 +57,24 @@ public final class Devices implements AutoCloseable {
     private long undelivered;
     private long dmaTransfers;
 
-    private Devices(DeviceMemory area, GlobalMemory memory, Membership membership, Mailbox mailbox) {
+    private Devices(DeviceMemory area, GlobalMemory memory, Membership membership, Mailbox mailbox, double strongSpeed) {
         this.area = area;
         this.memory = memory;
         this.membership = membership;
         this.mailbox = mailbox;
-        this.router = new IrqRouter(membership, memory);
+        this.router = new IrqRouter(membership, memory, strongSpeed);
         this.thread = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("devices").factory());
     }
 
-    /** Creates the device area in a new global memory and the (stopped) devices. */
-    public static Devices create(GlobalMemory memory, Membership membership, Mailbox mailbox) {
-        return new Devices(DeviceMemory.create(memory), memory, membership, mailbox);
+    /**
+     * Creates the device area in a new global memory and the (stopped) devices.
+     *
+     * @param strongSpeed the speed of the cluster's fastest configured island: its kernels are the strong domain
+     */
+    public static Devices create(GlobalMemory memory, Membership membership, Mailbox mailbox, double strongSpeed) {
+        return new Devices(DeviceMemory.create(memory), memory, membership, mailbox, strongSpeed);
     }
 
-    /** Sets the NIC's arrival rate (packets per second, 0 stops it). */
     /** Sets what the configuration says the devices boot with. */
     public void configure(DevicesConfig config) {
         routing(config.routing());
@@ -80,6 +83,7 @@ public final class Devices implements AutoCloseable {
         nicRate(config.nicRatePerS());
     }
 
+    /** Sets the NIC's arrival rate (packets per second, 0 stops it). */
     public synchronized void nicRate(double perSecond) {
         DevicesConfig.checkNicRate(perSecond);
         if (nic != null) {

@@ -14,13 +14,17 @@ import java.util.Optional;
 /**
  * K2's interrupt rule (section 3.4 of the paper): an interrupt is handled by exactly one kernel;
  * while a kernel of the strong domain is active it gets it; while the strong domain sleeps a weak
- * kernel gets it and the strong one is not woken. "Strong" is the fastest island of the running
- * kernels; "asleep" is what each kernel publishes in its counters area ({@code power.asleep},
+ * kernel gets it and the strong one is not woken. "Strong" is the fastest island the cluster is
+ * configured with (or, faster still, of any kernel in membership), so the roles do not swap while
+ * the strong kernel boots or after it died: a weak kernel that is up first stays weak. A strong
+ * kernel that is not running is treated like one asleep under {@code k2} (the weak kernel takes
+ * the interrupt, no wake-up is counted as avoided); "asleep" is what each kernel publishes in its counters area ({@code power.asleep},
  * written by its energy meter), read here without asking the kernel: nothing on the delivery
  * path waits for a kernel.
  * <p>
- * Policy {@code strong} is the baseline without the rule: always a strong kernel; {@code alternate}
- * gives every running kernel its turn (the worst case for a driver shared through the DSM).
+ * Policy {@code strong} is the baseline without the rule: always a strong kernel, none while no
+ * strong kernel runs (the interrupt is undelivered); {@code alternate} gives every running kernel
+ * its turn (the worst case for a driver shared through the DSM).
  */
 final class IrqRouter {
 
@@ -35,6 +39,7 @@ final class IrqRouter {
 
     private final Membership membership;
     private final GlobalMemory memory;
+    private final double configuredStrongSpeed;
     private final Map<Long, Optional<KernelCountersArea.Counter>> counters = new HashMap<>();
     private List<Member> strong = List.of();
     private List<Member> weak = List.of();
@@ -45,23 +50,28 @@ final class IrqRouter {
     private record Member(int id, String name, long incarnation) {
     }
 
-    IrqRouter(Membership membership, GlobalMemory memory) {
+    /** @param configuredStrongSpeed the fastest configured island's speed (0: none configured, membership decides) */
+    IrqRouter(Membership membership, GlobalMemory memory, double configuredStrongSpeed) {
         this.membership = membership;
         this.memory = memory;
+        this.configuredStrongSpeed = configuredStrongSpeed;
     }
 
     /** The kernel that takes interrupt {@code line} now, or empty when no kernel runs. One caller at a time (the device thread). */
     synchronized Optional<Route> route(int line, String policy) {
         refresh();
-        if (strong.isEmpty()) {
+        if (strong.isEmpty() && weak.isEmpty()) {
             return Optional.empty();
         }
-        if (ALTERNATE.equals(policy) && !weak.isEmpty()) {
+        if (ALTERNATE.equals(policy)) {
             int i = Math.floorMod(nextStrong++, strong.size() + weak.size());
             Member m = i < strong.size() ? strong.get(i) : weak.get(i - strong.size());
             return Optional.of(new Route(m.id, m.name, i < strong.size(), false));
         }
         if (STRONG.equals(policy) || weak.isEmpty()) {
+            if (strong.isEmpty()) {
+                return Optional.empty();
+            }
             Member m = strong.get(Math.floorMod(nextStrong++, strong.size()));
             return Optional.of(new Route(m.id, m.name, true, false));
         }
@@ -80,7 +90,8 @@ final class IrqRouter {
             strongThreadsWait |= counter(m, "irq.waiters." + line).map(KernelCountersArea.Counter::get).orElse(0L) > 0;
         }
         Member m = weak.get(Math.floorMod(nextWeak++, weak.size()));
-        return Optional.of(new Route(m.id, m.name, false, !strongThreadsWait));
+        // with no strong kernel running there was no wake-up to avoid
+        return Optional.of(new Route(m.id, m.name, false, !strong.isEmpty() && !strongThreadsWait));
     }
 
     /** What kernel {@code id} published last: asleep (1) or awake (0, also when it has no energy meter). */
@@ -126,8 +137,10 @@ final class IrqRouter {
             return;
         }
         refreshedAt = now;
-        List<KernelRecord> running = membership.all().stream().filter(r -> r.getState() == KernelState.RUNNING).toList();
-        double fastest = running.stream().mapToDouble(r -> r.getIsland().getSpeed()).max().orElse(0);
+        List<KernelRecord> all = membership.all();
+        // every record, whatever its state: a booting or dead strong kernel keeps the strong role
+        double fastest = Math.max(configuredStrongSpeed, all.stream().mapToDouble(r -> r.getIsland().getSpeed()).max().orElse(0));
+        List<KernelRecord> running = all.stream().filter(r -> r.getState() == KernelState.RUNNING).toList();
         List<Member> s = new ArrayList<>();
         List<Member> w = new ArrayList<>();
         for (KernelRecord r : running) {

@@ -28,7 +28,7 @@ class IrqRouterTest {
             membership.put(record(1, "weak-0", 0.25));
             var strongAsleep = memory.countersArea(0).counter("power.asleep");
             var strongWaiters = memory.countersArea(0).counter("irq.waiters.1");
-            IrqRouter router = new IrqRouter(membership, memory);
+            IrqRouter router = new IrqRouter(membership, memory, 1.0);
 
             // awake strong kernel: it takes the interrupt
             assertThat(router.route(1, IrqRouter.K2)).hasValueSatisfying(r -> {
@@ -65,7 +65,33 @@ class IrqRouterTest {
         try (GlobalMemory memory = GlobalMemory.create(dir.resolve("memory.img"), "k2", new MemoryGeometry(16L << 20, 4096, 1 << 20, 8), 2);
              Membership membership = Membership.create(dir.resolve("membership.cm"))) {
             membership.put(record(0, "strong-0", 1.0).toBuilder().setState(KernelState.DEAD).build());
-            assertThat(new IrqRouter(membership, memory).route(1, IrqRouter.K2)).isEmpty();
+            assertThat(new IrqRouter(membership, memory, 1.0).route(1, IrqRouter.K2)).isEmpty();
+        }
+    }
+
+    @Test
+    void aWeakKernelUpBeforeTheStrongOneStaysWeak() {
+        try (GlobalMemory memory = GlobalMemory.create(dir.resolve("memory.img"), "k2", new MemoryGeometry(16L << 20, 4096, 1 << 20, 8), 2);
+             Membership membership = Membership.create(dir.resolve("membership.cm"))) {
+            membership.put(record(1, "weak-0", 0.25));
+            IrqRouter router = new IrqRouter(membership, memory, 1.0);
+            // the strong kernel has not even registered: the configured strong speed says weak-0 is weak
+            assertThat(router.isStrong(1)).isFalse();
+            assertThat(router.route(1, IrqRouter.STRONG)).as("no strong kernel runs: undelivered").isEmpty();
+            assertThat(router.route(1, IrqRouter.K2)).hasValueSatisfying(r -> {
+                assertThat(r.name()).isEqualTo("weak-0");
+                assertThat(r.avoidedStrongWakeup()).as("no strong kernel to wake").isFalse();
+            });
+        }
+        try (GlobalMemory memory = GlobalMemory.create(dir.resolve("memory2.img"), "k2", new MemoryGeometry(16L << 20, 4096, 1 << 20, 8), 2);
+             Membership membership = Membership.create(dir.resolve("membership2.cm"))) {
+            membership.put(record(0, "strong-0", 1.0).toBuilder().setState(KernelState.BOOTING).build());
+            membership.put(record(1, "weak-0", 0.25));
+            // nothing configured (kernels joining from elsewhere): a booting strong kernel in membership keeps the role
+            IrqRouter router = new IrqRouter(membership, memory, 0);
+            assertThat(router.isStrong(1)).isFalse();
+            assertThat(router.route(1, IrqRouter.STRONG)).isEmpty();
+            assertThat(router.route(1, IrqRouter.ALTERNATE)).hasValueSatisfying(r -> assertThat(r.name()).isEqualTo("weak-0"));
         }
     }
 
