@@ -40,7 +40,7 @@ import picocli.CommandLine.Spec;
         "  alternating  on the shadowed state, interrupts alternating between the strong and the weak kernel (the page moves "
             + "with every poll: the worst case).",
         "Per case: packets taken, lost (published but not taken: must be 0), mean latency from arrival at the device to taking "
-            + "(host monotonic clock), driver time per packet; overhead = shared / private - 1 (K2 measured under 6%)."})
+            + "(host monotonic clock), driver time per packet; overhead = shared / private - 1 (K2 measured under 6%%)."})
 final class BenchDriverCommand implements Callable<Integer> {
 
     static final String[] CASES = {"private", "shared", "alternating"};
