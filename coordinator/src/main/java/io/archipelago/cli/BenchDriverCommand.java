@@ -4,10 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.archipelago.control.proto.ClusterStatus;
 import io.archipelago.control.proto.KernelStatus;
+import io.archipelago.bench.LatencySummary;
+import io.archipelago.coordinator.KernelChannels;
 import io.archipelago.coordinator.config.ClusterConfig;
 import io.archipelago.devices.proto.DeviceConfig;
 import io.archipelago.devices.proto.DeviceStatus;
+import io.archipelago.devices.proto.NicLatencies;
+import io.archipelago.devices.proto.NicLatenciesRequest;
+import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,6 +22,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.zip.DataFormatException;
+import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,14 +47,15 @@ import picocli.CommandLine.Spec;
             + "to the strong kernel;",
         "  alternating  on the shadowed state, interrupts alternating between the strong and the weak kernel (the page moves "
             + "with every poll: the worst case).",
-        "Per case: packets taken, lost (published but not taken: must be 0), mean latency from arrival at the device to taking "
-            + "(host monotonic clock), driver time per packet; overhead = shared / private - 1 (K2 measured under 6%%)."})
+        "Per case: packets taken, lost (published but not taken: must be 0), latency from arrival at the device to taking "
+            + "(host monotonic clock: mean, and HdrHistogram percentiles over every packet, recorded by the kernels' drivers), "
+            + "driver time per packet; overhead = shared / private - 1 (K2 measured under 6%%)."})
 final class BenchDriverCommand implements Callable<Integer> {
 
     static final String[] CASES = {"private", "shared", "alternating"};
 
-    @Option(names = "--json", description = "Print JSON: {\"cases\": {\"private\": {\"packets\", \"lost\", \"latency_us\", \"driver_us_per_packet\", "
-        + "\"dsm_faults\"}, \"shared\": {...}, \"alternating\": {...}}, \"overhead_pct\": {\"shared\", \"alternating\"}, ...}.")
+    @Option(names = "--json", description = "Print JSON: {\"cases\": {\"private\": {\"packets\", \"lost\", \"latency_us\" (mean), "
+        + "\"latency_percentiles_us\": {\"p50\", \"p99\", \"p999\", ...}, \"driver_us_per_packet\", \"dsm_faults\"}, \"shared\": {...}, \"alternating\": {...}}, \"overhead_pct\": {\"shared\", \"alternating\"}, ...}.")
     boolean json;
 
     @Option(names = "--quick", description = "One round of 1.5 s per case (a CI smoke run).")
@@ -84,8 +93,9 @@ final class BenchDriverCommand implements Callable<Integer> {
         }
         progress = spec.commandLine().getErr();
         try (BenchTarget target = where.target(ClusterConfig.k2Default(), "strong + weak", this::say)) {
-            try (ControlClient devices = target.connectControl()) {
-                print(measure(target, devices, duration, n, warm));
+            try (ControlClient devices = target.connectControl();
+                 KernelChannels drivers = new KernelChannels(target.secret(), "bench@" + ProcessHandle.current().pid())) {
+                print(measure(target, devices, drivers, duration, n, warm));
             }
         }
         return 0;
@@ -98,26 +108,34 @@ final class BenchDriverCommand implements Callable<Integer> {
         }
     }
 
-    private ObjectNode measure(BenchTarget target, ControlClient devices, double duration, int n, int warm) {
-        List<String> kernels = target.status().getKernelsList().stream().filter(k -> k.getState().equals("RUNNING")).map(KernelStatus::getName)
-            .toList();
+    private ObjectNode measure(BenchTarget target, ControlClient devices, KernelChannels drivers, double duration, int n, int warm) {
+        List<KernelStatus> running = target.status().getKernelsList().stream().filter(k -> k.getState().equals("RUNNING")).toList();
+        List<String> kernels = running.stream().map(KernelStatus::getName).toList();
         if (kernels.size() < 2) {
             throw new CliException("bench driver needs a strong and a weak running kernel; found " + kernels);
         }
         Map<String, long[]> totals = new LinkedHashMap<>();
+        Map<String, Histogram> latencies = new LinkedHashMap<>();
         for (String c : CASES) {
             totals.put(c, new long[7]);
+            latencies.put(c, LatencySummary.histogram());
         }
         try {
             for (int round = 0; round < warm + n; round++) {
                 for (String c : CASES) {
-                    long[] d = runCase(target, devices, kernels, c, duration);
+                    Histogram sampled = LatencySummary.histogram();
+                    long[] d = runCase(target, devices, drivers, running, c, duration, sampled);
                     long[] t = totals.get(c);
                     for (int i = 0; i < d.length && round >= warm; i++) {
                         t[i] += d[i];
                     }
-                    say(String.format(Locale.ROOT, "%s %d %s: %d packets, %d lost, mean latency %.1f us", round < warm ? "warm-up round"
-                        : "round", round < warm ? round + 1 : round - warm + 1, c, d[0], d[1], d[0] > 0 ? d[2] / 1e3 / d[0] : 0));
+                    if (round >= warm) {
+                        latencies.get(c).add(sampled);
+                    }
+                    LatencySummary l = LatencySummary.of(sampled);
+                    say(String.format(Locale.ROOT, "%s %d %s: %d packets, %d lost, latency mean %.1f us, p50 %.1f us, p99 %.1f us",
+                        round < warm ? "warm-up round" : "round", round < warm ? round + 1 : round - warm + 1, c, d[0], d[1],
+                        d[0] > 0 ? d[2] / 1e3 / d[0] : 0, l.p50(), l.p99()));
                 }
             }
         } finally {
@@ -139,17 +157,22 @@ final class BenchDriverCommand implements Callable<Integer> {
             o.put("packets", t[0]);
             o.put("lost", t[1]);
             o.put("latency_us", t[0] > 0 ? t[2] / 1e3 / t[0] : 0);
+            // every taken packet's latency, as the drivers recorded it: count equals packets
+            o.set("latency_percentiles_us", LatencySummary.of(latencies.get(e.getKey())).json());
             o.put("driver_us_per_packet", t[0] > 0 ? t[3] / 1e3 / t[0] : 0);
             o.put("polls", t[4]);
             o.put("dsm_faults", t[5]);
             o.put("dropped", t[6]);
         }
         ObjectNode overhead = root.putObject("overhead_pct");
+        ObjectNode overheadP50 = root.putObject("overhead_p50_pct");
         ObjectNode driverOverhead = root.putObject("driver_time_overhead_pct");
         double base = cases.get("private").get("latency_us").asDouble();
         double baseDriver = cases.get("private").get("driver_us_per_packet").asDouble();
+        double baseP50 = cases.get("private").get("latency_percentiles_us").get("p50").asDouble();
         for (String c : List.of("shared", "alternating")) {
             overhead.put(c, base > 0 ? (cases.get(c).get("latency_us").asDouble() / base - 1) * 100 : 0);
+            overheadP50.put(c, baseP50 > 0 ? (cases.get(c).get("latency_percentiles_us").get("p50").asDouble() / baseP50 - 1) * 100 : 0);
             driverOverhead.put(c, baseDriver > 0 ? (cases.get(c).get("driver_us_per_packet").asDouble() / baseDriver - 1) * 100 : 0);
         }
         root.put("k2_reported_overhead_pct", "< 6");
@@ -165,12 +188,19 @@ final class BenchDriverCommand implements Callable<Integer> {
         return root;
     }
 
-    /** One case: {packets taken, lost, latency ns sum, driver ns sum, polls, dsm faults, dropped}. */
-    private long[] runCase(BenchTarget target, ControlClient devices, List<String> kernels, String c, double duration) {
+    /**
+     * One case: {packets taken, lost, latency ns sum, driver ns sum, polls, dsm faults, dropped};
+     * every taken packet's latency is added to {@code sampled}.
+     */
+    private long[] runCase(BenchTarget target, ControlClient devices, KernelChannels drivers, List<KernelStatus> running, String c,
+                           double duration, Histogram sampled) {
+        List<String> kernels = running.stream().map(KernelStatus::getName).toList();
         devices.devices(DeviceConfig.newBuilder().setNicRatePerS(0).setDriver(c.equals("private") ? "private" : "shared")
             .setRouting(c.equals("alternating") ? "alternate" : "strong").setResetCounts(true).build());
         DeviceStatus before = awaitDrained(devices);
         ClusterStatus s0 = target.status();
+        // the drivers' latency intervals restart here (what they recorded before is dropped)
+        takeLatencies(drivers, running, LatencySummary.histogram());
         devices.devices(DeviceConfig.newBuilder().setNicRatePerS(rate).build());
         long end = System.nanoTime() + (long) (duration * 1e9);
         while (System.nanoTime() < end) {
@@ -179,11 +209,33 @@ final class BenchDriverCommand implements Callable<Integer> {
         devices.devices(DeviceConfig.newBuilder().setNicRatePerS(0).build());
         DeviceStatus after = awaitDrained(devices);
         ClusterStatus s1 = awaitCounted(target, kernels, sum(s0, kernels, "nic.packets") + after.getConsumed() - before.getConsumed());
+        takeLatencies(drivers, running, sampled);
         long published = after.getPackets() - before.getPackets();
         long taken = sum(s1, kernels, "nic.packets") - sum(s0, kernels, "nic.packets");
+        if (sampled.getTotalCount() != taken) {
+            say("case " + c + ": the drivers recorded " + sampled.getTotalCount() + " latencies for " + taken + " packets taken");
+        }
         return new long[] {taken, published - taken, sum(s1, kernels, "nic.latency_ns_sum") - sum(s0, kernels, "nic.latency_ns_sum"),
             sum(s1, kernels, "nic.poll_ns_sum") - sum(s0, kernels, "nic.poll_ns_sum"), sum(s1, kernels, "nic.polls") - sum(s0, kernels, "nic.polls"),
             sum(s1, kernels, "dsm.faults") - sum(s0, kernels, "dsm.faults"), after.getDropped() - before.getDropped()};
+    }
+
+    /** Adds the latencies each kernel's driver recorded since the last call to {@code into}. */
+    private static void takeLatencies(KernelChannels drivers, List<KernelStatus> running, Histogram into) {
+        for (KernelStatus kernel : running) {
+            NicLatencies reply;
+            try {
+                reply = drivers.nic(kernel.getControl()).withDeadlineAfter(10, TimeUnit.SECONDS).latencies(NicLatenciesRequest.getDefaultInstance());
+            } catch (StatusRuntimeException e) {
+                throw new CliException("bench driver: kernel " + kernel.getName() + " did not hand out its NIC driver's latencies: "
+                    + e.getStatus().getCode() + " " + e.getStatus().getDescription());
+            }
+            try {
+                into.add(Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(reply.getHistogram().toByteArray()), 0));
+            } catch (DataFormatException e) {
+                throw new CliException("bench driver: kernel " + kernel.getName() + " sent a latency histogram that does not decode: " + e.getMessage());
+            }
+        }
     }
 
     /** Waits (bounded) until the driver took every packet the device published (it rang the doorbell for each). */
@@ -237,11 +289,13 @@ final class BenchDriverCommand implements Callable<Integer> {
             result.get("rate_per_s").asDouble(), result.get("rounds").asInt(), result.get("duration_s").asDouble(), result.get("cluster").asText(),
             result.get("temporary_cluster").asBoolean() ? " (temporary)" : "", result.get("load_average").asDouble());
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"case", "packets", "lost", "latency us (mean)", "driver us/packet", "DSM faults", "overhead (latency)",
-            "overhead (driver time)"});
+        rows.add(new String[] {"case", "packets", "lost", "latency us: mean", "p50", "p99", "driver us/packet", "DSM faults",
+            "overhead (mean latency)", "overhead (driver time)"});
         for (String c : CASES) {
             JsonNode o = result.get("cases").get(c);
             rows.add(new String[] {c, o.get("packets").asText(), o.get("lost").asText(), String.format(Locale.ROOT, "%.1f", o.get("latency_us").asDouble()),
+                String.format(Locale.ROOT, "%.1f", o.get("latency_percentiles_us").get("p50").asDouble()),
+                String.format(Locale.ROOT, "%.1f", o.get("latency_percentiles_us").get("p99").asDouble()),
                 String.format(Locale.ROOT, "%.2f", o.get("driver_us_per_packet").asDouble()), o.get("dsm_faults").asText(),
                 c.equals("private") ? "baseline" : String.format(Locale.ROOT, "%+.1f%%", result.get("overhead_pct").get(c).asDouble()),
                 c.equals("private") ? "baseline" : String.format(Locale.ROOT, "%+.1f%%", result.get("driver_time_overhead_pct").get(c).asDouble())});

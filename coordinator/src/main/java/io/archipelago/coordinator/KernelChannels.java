@@ -48,6 +48,11 @@ public final class KernelChannels implements AutoCloseable {
         return io.archipelago.control.proto.KernelMemoryGrpc.newBlockingStub(channel(control)).withMaxInboundMessageSize(MAX_MESSAGE_BYTES);
     }
 
+    /** A kernel's NIC driver (the latencies of the packets it took). */
+    public io.archipelago.devices.proto.NicDriverGrpc.NicDriverBlockingStub nic(String control) {
+        return io.archipelago.devices.proto.NicDriverGrpc.newBlockingStub(channel(control)).withMaxInboundMessageSize(MAX_MESSAGE_BYTES);
+    }
+
     public KernelControlGrpc.KernelControlBlockingStub control(String control) {
         return KernelControlGrpc.newBlockingStub(channel(control));
     }

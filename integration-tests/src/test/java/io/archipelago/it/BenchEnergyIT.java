@@ -45,6 +45,11 @@ class BenchEnergyIT {
             JsonNode o = root.get("cases").get(c);
             assertThat(o.get("packets").asLong()).as(c + " packets").isPositive();
             assertThat(o.get("lost").asLong()).as(c + " lost").isZero();
+            // percentiles over every packet, recorded by the kernels' drivers and merged by the bench
+            JsonNode latency = o.get("latency_percentiles_us");
+            assertThat(latency.get("count").asLong()).as(c + ": one latency per packet taken").isEqualTo(o.get("packets").asLong());
+            assertThat(latency.get("p50").asDouble()).as(c + " p50").isPositive().isLessThanOrEqualTo(latency.get("p99").asDouble());
+            assertThat(latency.get("max").asDouble()).as(c + " max").isGreaterThanOrEqualTo(o.get("latency_us").asDouble() - 0.1);
         }
         assertThat(root.get("cases").get("alternating").get("dsm_faults").asLong()).as("the shared state's page moved").isPositive();
         assertThat(root.get("overhead_pct").has("shared")).isTrue();

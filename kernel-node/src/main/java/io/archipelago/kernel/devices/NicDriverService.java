@@ -1,5 +1,9 @@
 package io.archipelago.kernel.devices;
 
+import com.google.protobuf.ByteString;
+import io.archipelago.devices.proto.NicDriverGrpc;
+import io.archipelago.devices.proto.NicLatencies;
+import io.archipelago.devices.proto.NicLatenciesRequest;
 import io.archipelago.kernel.Kernel;
 import io.archipelago.kernel.KernelService;
 import io.archipelago.kernel.task.TaskRegions;
@@ -9,10 +13,17 @@ import io.archipelago.memory.DeviceMemory;
 import io.archipelago.memory.KernelCountersArea;
 import io.archipelago.typed.TypedRegion;
 import io.archipelago.typed.proto.Coherence;
+import io.grpc.BindableService;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * this kernel, which must then take every NIC interrupt: routing "strong"); that is how
  * {@code bench driver} compares the two on one cluster. {@code -Darchipelago.nic.driver=off}: no driver. Counters: {@code nic.packets}, {@code nic.errors}, {@code nic.polls},
  * {@code nic.latency_ns_sum} and {@code nic.latency_ns_max} (from the packet's arrival at the
- * device to its taking, host monotonic time).
+ * device to its taking, host monotonic time); every packet's latency also goes into an HdrHistogram
+ * {@link Recorder}, whose intervals the {@code NicDriver} control service hands out (the
+ * percentiles of {@code bench driver}).
  */
 public final class NicDriverService implements KernelService {
 
@@ -53,6 +66,8 @@ public final class NicDriverService implements KernelService {
     private KernelCountersArea.Counter latencyMax;
     private KernelCountersArea.Counter numberSum;
     private KernelCountersArea.Counter numberSquares;
+    /** Every taken packet's latency in ns (written by the driver thread, intervals taken by the control service). */
+    private final Recorder latencies = new Recorder(3);
 
     @Override
     public String name() {
@@ -141,6 +156,7 @@ public final class NicDriverService implements KernelService {
                         squares += n * n;
                         long latency = Math.max(0, now - packet.arrivalNs());
                         latencySum.add(latency);
+                        latencies.recordValue(latency);
                         if (latency > latencyMax.get()) {
                             latencyMax.set(latency);
                         }
@@ -165,6 +181,26 @@ public final class NicDriverService implements KernelService {
         } finally {
             pollNs.add(System.nanoTime() - started);
         }
+    }
+
+    @Override
+    public List<BindableService> controlServices() {
+        return List.of(new NicDriverGrpc.NicDriverImplBase() {
+            @Override
+            public void latencies(NicLatenciesRequest request, StreamObserver<NicLatencies> reply) {
+                if (driver == null) {
+                    reply.onError(Status.FAILED_PRECONDITION.withDescription("kernel " + kernel.name() + " runs no NIC driver (mode " + mode
+                        + ")").asRuntimeException());
+                    return;
+                }
+                Histogram interval = latencies.getIntervalHistogram();
+                ByteBuffer buffer = ByteBuffer.allocate(interval.getNeededByteBufferCapacity());
+                int length = interval.encodeIntoCompressedByteBuffer(buffer);
+                reply.onNext(NicLatencies.newBuilder().setKernel(kernel.name()).setCount(interval.getTotalCount())
+                    .setHistogram(ByteString.copyFrom(buffer.array(), 0, length)).build());
+                reply.onCompleted();
+            }
+        });
     }
 
     @Override
