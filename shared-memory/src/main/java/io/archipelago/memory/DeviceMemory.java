@@ -83,6 +83,8 @@ public final class DeviceMemory {
     private static final VarHandle INT_HANDLE = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** Made once: a layout made per access also makes its var handle per access (a lookup the JIT cannot fold). */
+    private static final ValueLayout.OfLong LONG_UNALIGNED = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final MemorySegment area;
     private final long offset;
@@ -176,7 +178,7 @@ public final class DeviceMemory {
         int length = Math.min(payload.length, PAYLOAD_MAX);
         long slot = RING_OFFSET + (n % RING_SLOTS) * SLOT_BYTES;
         LONG.setRelease(area, slot, 0L);
-        area.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), slot + 8, arrivalNs);
+        area.set(LONG_UNALIGNED, slot + 8, arrivalNs);
         area.set(INT, slot + 16, length);
         area.set(INT, slot + 20, checksum(payload, length));
         MemorySegment.copy(MemorySegment.ofArray(payload), 0, area, slot + 24, length);
@@ -195,7 +197,7 @@ public final class DeviceMemory {
         if ((long) LONG.getAcquire(area, slot) != n + 1) {
             return null;
         }
-        long arrival = area.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), slot + 8);
+        long arrival = area.get(LONG_UNALIGNED, slot + 8);
         int length = Math.min(Math.max(area.get(INT, slot + 16), 0), PAYLOAD_MAX);
         int sum = area.get(INT, slot + 20);
         byte[] payload = area.asSlice(slot + 24, length).toArray(ValueLayout.JAVA_BYTE);
