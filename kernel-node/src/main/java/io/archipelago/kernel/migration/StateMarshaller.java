@@ -5,10 +5,10 @@ import io.archipelago.typed.layout.Layout;
 import io.archipelago.typed.layout.MemberLayout;
 import io.archipelago.typed.layout.PointerLayout;
 import io.archipelago.typed.layout.RecordLayout;
+import io.archipelago.typed.layout.ScalarAccess;
 import io.archipelago.typed.layout.ScalarLayout;
 import io.archipelago.typed.layout.ValueKind;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
@@ -131,23 +131,10 @@ public final class StateMarshaller {
     private static long get(MemorySegment memory, long offset, Leaf leaf) {
         ByteOrder order = leaf.order();
         if (leaf.kind() == ValueKind.FLOAT) {
-            double value = leaf.width() == 4 ? memory.get(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(order), offset)
-                : memory.get(ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(order), offset);
+            double value = leaf.width() == 4 ? ScalarAccess.loadFloat(memory, offset, order) : ScalarAccess.loadDouble(memory, offset, order);
             return Double.doubleToRawLongBits(value);
         }
-        boolean signed = leaf.kind() == ValueKind.SIGNED;
-        return switch (leaf.width()) {
-            case 1 -> signed ? memory.get(ValueLayout.JAVA_BYTE, offset) : Byte.toUnsignedLong(memory.get(ValueLayout.JAVA_BYTE, offset));
-            case 2 -> {
-                short v = memory.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(order), offset);
-                yield signed ? v : Short.toUnsignedLong(v);
-            }
-            case 4 -> {
-                int v = memory.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(order), offset);
-                yield signed ? v : Integer.toUnsignedLong(v);
-            }
-            default -> memory.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(order), offset);
-        };
+        return ScalarAccess.loadInteger(memory, offset, leaf.width(), order, leaf.kind() == ValueKind.SIGNED);
     }
 
     private static void check(Leaf leaf, long value, long element) {
@@ -170,17 +157,12 @@ public final class StateMarshaller {
         if (leaf.kind() == ValueKind.FLOAT) {
             double d = Double.longBitsToDouble(value);
             if (leaf.width() == 4) {
-                memory.set(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(order), offset, (float) d);
+                ScalarAccess.storeFloat(memory, offset, order, (float) d);
             } else {
-                memory.set(ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(order), offset, d);
+                ScalarAccess.storeDouble(memory, offset, order, d);
             }
             return;
         }
-        switch (leaf.width()) {
-            case 1 -> memory.set(ValueLayout.JAVA_BYTE, offset, (byte) value);
-            case 2 -> memory.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(order), offset, (short) value);
-            case 4 -> memory.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(order), offset, (int) value);
-            default -> memory.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(order), offset, value);
-        }
+        ScalarAccess.storeInteger(memory, offset, leaf.width(), order, value);
     }
 }

@@ -8,6 +8,7 @@ import io.archipelago.typed.layout.ArrayLayout;
 import io.archipelago.typed.layout.Layout;
 import io.archipelago.typed.layout.PointerLayout;
 import io.archipelago.typed.layout.RecordLayout;
+import io.archipelago.typed.layout.ScalarAccess;
 import io.archipelago.typed.layout.ScalarLayout;
 import io.archipelago.typed.layout.ValueKind;
 import java.lang.foreign.MemorySegment;
@@ -164,7 +165,7 @@ final class InterpretingAccessor implements InvocationHandler {
                     long value = Conversions.checkWrite((Long) args[args.length - 1], range[0], range[1], what);
                     enter(offset, pointer.width(), true);
                     try {
-                        storeInteger(pointer.width(), pointer.order(), offset, value);
+                        ScalarAccess.storeInteger(segment, offset, pointer.width(), pointer.order(), value);
                     } finally {
                         exit(offset, pointer.width());
                     }
@@ -172,7 +173,7 @@ final class InterpretingAccessor implements InvocationHandler {
                 }
                 enter(offset, pointer.width(), false);
                 try {
-                    yield loadInteger(ValueKind.UNSIGNED, pointer.width(), pointer.order(), offset);
+                    yield ScalarAccess.loadInteger(segment, offset, pointer.width(), pointer.order(), false);
                 } finally {
                     exit(offset, pointer.width());
                 }
@@ -204,14 +205,14 @@ final class InterpretingAccessor implements InvocationHandler {
             }
             case FLOAT -> {
                 if (scalar.width() == 4) {
-                    float f = segment.get(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(scalar.order()), offset);
+                    float f = ScalarAccess.loadFloat(segment, offset, scalar.order());
                     return java == JavaKind.DOUBLE ? (Object) (double) f : (Object) f;
                 }
-                double d = segment.get(ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(scalar.order()), offset);
+                double d = ScalarAccess.loadDouble(segment, offset, scalar.order());
                 return java == JavaKind.FLOAT ? (Object) Conversions.readAsFloat(d, what) : (Object) d;
             }
             default -> {
-                long value = loadInteger(scalar.kind(), scalar.width(), scalar.order(), offset);
+                long value = ScalarAccess.loadInteger(segment, offset, scalar.width(), scalar.order(), scalar.kind() != ValueKind.UNSIGNED);
                 long[] check = Conversions.readCheck(scalar.kind(), scalar.width(), java);
                 if (check != null) {
                     value = Conversions.checkRead(value, check[0], check[1], what);
@@ -234,9 +235,9 @@ final class InterpretingAccessor implements InvocationHandler {
                 double value = ((Number) argument).doubleValue();
                 if (scalar.width() == 4) {
                     float f = java == JavaKind.FLOAT ? (Float) argument : Conversions.toFloat(value, what);
-                    segment.set(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(scalar.order()), offset, f);
+                    ScalarAccess.storeFloat(segment, offset, scalar.order(), f);
                 } else {
-                    segment.set(ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(scalar.order()), offset, value);
+                    ScalarAccess.storeDouble(segment, offset, scalar.order(), value);
                 }
             }
             default -> {
@@ -245,33 +246,8 @@ final class InterpretingAccessor implements InvocationHandler {
                 if (check != null) {
                     value = Conversions.checkWrite(value, check[0], check[1], what);
                 }
-                storeInteger(scalar.width(), scalar.order(), offset, value);
+                ScalarAccess.storeInteger(segment, offset, scalar.width(), scalar.order(), value);
             }
-        }
-    }
-
-    private long loadInteger(ValueKind kind, int width, java.nio.ByteOrder order, long offset) {
-        boolean unsigned = kind == ValueKind.UNSIGNED;
-        return switch (width) {
-            case 1 -> unsigned ? Byte.toUnsignedLong(segment.get(ValueLayout.JAVA_BYTE, offset)) : segment.get(ValueLayout.JAVA_BYTE, offset);
-            case 2 -> {
-                short s = segment.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(order), offset);
-                yield unsigned ? Short.toUnsignedLong(s) : s;
-            }
-            case 4 -> {
-                int i = segment.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(order), offset);
-                yield unsigned ? Integer.toUnsignedLong(i) : i;
-            }
-            default -> segment.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(order), offset);
-        };
-    }
-
-    private void storeInteger(int width, java.nio.ByteOrder order, long offset, long value) {
-        switch (width) {
-            case 1 -> segment.set(ValueLayout.JAVA_BYTE, offset, (byte) value);
-            case 2 -> segment.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(order), offset, (short) value);
-            case 4 -> segment.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(order), offset, (int) value);
-            default -> segment.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(order), offset, value);
         }
     }
 }
