@@ -1,5 +1,6 @@
 package io.archipelago.coordinator;
 
+import io.archipelago.directory.Domains;
 import io.archipelago.directory.Membership;
 import io.archipelago.directory.proto.KernelRecord;
 import io.archipelago.directory.proto.KernelState;
@@ -71,7 +72,9 @@ final class TaskDirectoryService extends TaskDirectoryGrpc.TaskDirectoryImplBase
             throw Status.UNAVAILABLE.withDescription("no kernel is RUNNING").asRuntimeException();
         }
         double fastest = running.stream().mapToDouble(r -> r.getIsland().getSpeed()).max().orElseThrow();
-        List<KernelRecord> weak = running.stream().filter(r -> r.getIsland().getSpeed() < fastest).toList();
+        // weak: slower than the cluster's fastest island, whatever its kernels' state (a dead strong kernel does not promote a weak one)
+        double strong = Domains.strongSpeed(membership.all());
+        List<KernelRecord> weak = running.stream().filter(r -> Domains.weak(r, strong)).toList();
         KernelRecord home;
         if (!request.getOn().isEmpty()) {
             home = membership.byName(request.getOn()).orElseThrow(() -> Status.NOT_FOUND.withDescription("no kernel '" + request.getOn()

@@ -1,5 +1,6 @@
 package io.archipelago.coordinator.devices;
 
+import io.archipelago.directory.Domains;
 import io.archipelago.directory.Membership;
 import io.archipelago.directory.proto.KernelRecord;
 import io.archipelago.directory.proto.KernelState;
@@ -139,13 +140,13 @@ final class IrqRouter {
         refreshedAt = now;
         List<KernelRecord> all = membership.all();
         // every record, whatever its state: a booting or dead strong kernel keeps the strong role
-        double fastest = Math.max(configuredStrongSpeed, all.stream().mapToDouble(r -> r.getIsland().getSpeed()).max().orElse(0));
+        double fastest = Math.max(configuredStrongSpeed, Domains.strongSpeed(all));
         List<KernelRecord> running = all.stream().filter(r -> r.getState() == KernelState.RUNNING).toList();
         List<Member> s = new ArrayList<>();
         List<Member> w = new ArrayList<>();
         for (KernelRecord r : running) {
             Member m = new Member(r.getKernelId(), r.getName(), r.getIncarnation());
-            (r.getIsland().getSpeed() >= fastest ? s : w).add(m);
+            (Domains.weak(r, fastest) ? w : s).add(m);
         }
         s.sort(java.util.Comparator.comparingInt(Member::id));
         w.sort(java.util.Comparator.comparingInt(Member::id));

@@ -1,5 +1,6 @@
 package io.archipelago.kernel.task;
 
+import io.archipelago.directory.Domains;
 import io.archipelago.directory.Membership;
 import io.archipelago.directory.proto.KernelRecord;
 import io.archipelago.directory.proto.KernelState;
@@ -285,14 +286,13 @@ public final class TaskService implements KernelService {
     }
 
     /**
-     * Whether kernel {@code id} is on a weak island, where NightWatch threads are pinned: an
-     * island slower than the fastest island of the RUNNING kernels.
+     * Whether kernel {@code id} is on a weak island, where NightWatch threads are pinned
+     * ({@link Domains}: slower than the cluster's fastest island, whatever its kernels' state).
      */
     public boolean weak(int id) {
         List<KernelRecord> records = membership().all();
-        double fastest = records.stream().filter(r -> r.getState() == KernelState.RUNNING).mapToDouble(r -> r.getIsland().getSpeed())
-            .max().orElse(0);
-        return records.stream().filter(r -> r.getKernelId() == id).anyMatch(r -> r.getIsland().getSpeed() < fastest);
+        double strong = Domains.strongSpeed(records);
+        return records.stream().filter(r -> r.getKernelId() == id).anyMatch(r -> Domains.weak(r, strong));
     }
 
     /** The other RUNNING kernels on weak islands: where a process's NightWatch threads may be. */
