@@ -2,9 +2,9 @@ package io.archipelago.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.archipelago.bench.LatencySummary;
 import io.archipelago.control.proto.ClusterStatus;
 import io.archipelago.control.proto.KernelStatus;
-import io.archipelago.bench.LatencySummary;
 import io.archipelago.coordinator.KernelChannels;
 import io.archipelago.coordinator.config.ClusterConfig;
 import io.archipelago.devices.proto.DeviceConfig;
@@ -55,7 +55,8 @@ final class BenchDriverCommand implements Callable<Integer> {
     static final String[] CASES = {"private", "shared", "alternating"};
 
     @Option(names = "--json", description = "Print JSON: {\"cases\": {\"private\": {\"packets\", \"lost\", \"latency_us\" (mean), "
-        + "\"latency_percentiles_us\": {\"p50\", \"p99\", \"p999\", ...}, \"driver_us_per_packet\", \"dsm_faults\"}, \"shared\": {...}, \"alternating\": {...}}, \"overhead_pct\": {\"shared\", \"alternating\"}, ...}.")
+        + "\"latency_percentiles_us\": {\"p50\", \"p99\", \"p999\", ...}, \"driver_us_per_packet\", \"dsm_faults\"}, "
+        + "\"shared\": {...}, \"alternating\": {...}}, \"overhead_pct\": {\"shared\", \"alternating\"}, ...}.")
     boolean json;
 
     @Option(names = "--quick", description = "One round of 1.5 s per case (a CI smoke run).")
@@ -225,7 +226,8 @@ final class BenchDriverCommand implements Callable<Integer> {
         for (KernelStatus kernel : running) {
             NicLatencies reply;
             try {
-                reply = drivers.nic(kernel.getControl()).withDeadlineAfter(10, TimeUnit.SECONDS).latencies(NicLatenciesRequest.getDefaultInstance());
+                reply = drivers.nic(kernel.getControl()).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .latencies(NicLatenciesRequest.getDefaultInstance());
             } catch (StatusRuntimeException e) {
                 throw new CliException("bench driver: kernel " + kernel.getName() + " did not hand out its NIC driver's latencies: "
                     + e.getStatus().getCode() + " " + e.getStatus().getDescription());
@@ -233,7 +235,8 @@ final class BenchDriverCommand implements Callable<Integer> {
             try {
                 into.add(Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(reply.getHistogram().toByteArray()), 0));
             } catch (DataFormatException e) {
-                throw new CliException("bench driver: kernel " + kernel.getName() + " sent a latency histogram that does not decode: " + e.getMessage());
+                throw new CliException("bench driver: kernel " + kernel.getName() + " sent a latency histogram that does not decode: "
+                    + e.getMessage());
             }
         }
     }

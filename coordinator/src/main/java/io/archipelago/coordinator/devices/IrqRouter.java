@@ -16,12 +16,12 @@ import java.util.Optional;
  * K2's interrupt rule (section 3.4 of the paper): an interrupt is handled by exactly one kernel;
  * while a kernel of the strong domain is active it gets it; while the strong domain sleeps a weak
  * kernel gets it and the strong one is not woken. "Strong" is the fastest island the cluster is
- * configured with (or, faster still, of any kernel in membership), so the roles do not swap while
- * the strong kernel boots or after it died: a weak kernel that is up first stays weak. A strong
- * kernel that is not running is treated like one asleep under {@code k2} (the weak kernel takes
- * the interrupt, no wake-up is counted as avoided); "asleep" is what each kernel publishes in its counters area ({@code power.asleep},
- * written by its energy meter), read here without asking the kernel: nothing on the delivery
- * path waits for a kernel.
+ * configured with, or faster still of any kernel in membership ({@link Domains}): a weak kernel
+ * that is up first stays weak. A strong kernel that is not running is treated like one asleep
+ * under {@code k2} (the weak kernel takes the interrupt, no wake-up is counted as avoided).
+ * "Asleep" is what each kernel publishes in its counters area ({@code power.asleep}, written by
+ * its energy meter), read here without asking the kernel: nothing on the delivery path waits for
+ * a kernel.
  * <p>
  * Policy {@code strong} is the baseline without the rule: always a strong kernel, none while no
  * strong kernel runs (the interrupt is undelivered); {@code alternate} gives every running kernel
