@@ -92,7 +92,7 @@ final class DsmControlService extends DsmControlGrpc.DsmControlImplBase {
         TypedRegion<DsmCell> region = region(request.getRegion());
         List<Long> cells = request.getCellsList().isEmpty() ? List.of(0L) : request.getCellsList();
         int self = self();
-        response.onNext(run(request.getThreads(), thread -> {
+        response.onNext(run(request.getRegion(), request.getThreads(), thread -> {
             for (long i = 0; i < request.getIncrements(); i++) {
                 long cell = cells.get((int) ((i + thread) % cells.size()));
                 region.exclusive(cell, c -> {
@@ -112,7 +112,7 @@ final class DsmControlService extends DsmControlGrpc.DsmControlImplBase {
         long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(request.getDurationMs());
         AtomicLong operations = new AtomicLong();
         int self = self();
-        DsmWorkloadReply reply = run(1, thread -> {
+        DsmWorkloadReply reply = run(request.getRegion(), 1, thread -> {
             while (System.nanoTime() - until < 0) {
                 region.exclusive(request.getCell(), c -> {
                     c.value(c.value() + 1);
@@ -139,7 +139,7 @@ final class DsmControlService extends DsmControlGrpc.DsmControlImplBase {
             throw io.grpc.Status.INVALID_ARGUMENT.withDescription("start_at_ns is " + (startAt - System.nanoTime()) / 1_000_000
                 + " ms ahead of this host's monotonic clock; expected at most a minute (is the caller on another host?)").asRuntimeException();
         }
-        DsmWorkloadReply outcome = run(request.getThreads(), thread -> {
+        DsmWorkloadReply outcome = run(request.getRegion(), request.getThreads(), thread -> {
             DsmCell cell = region.at(request.getCell());
             List<DsmOperation> history = histories.get(thread);
             while (startAt != 0 && startAt - System.nanoTime() > 0) {
@@ -229,7 +229,7 @@ final class DsmControlService extends DsmControlGrpc.DsmControlImplBase {
         TypedRegion<DsmCell> region = region(request.getRegion());
         KernelCountersArea.Counter holding = dsm.kernel().counters().counter("dsm.holding");
         int self = self();
-        DsmWorkloadReply reply = run(1, thread -> region.exclusive(request.getCell(), c -> {
+        DsmWorkloadReply reply = run(request.getRegion(), 1, thread -> region.exclusive(request.getCell(), c -> {
             c.value(c.value() + request.getAdd());
             c.lastWriter(self);
             holding.set(1);
@@ -247,8 +247,11 @@ final class DsmControlService extends DsmControlGrpc.DsmControlImplBase {
         response.onCompleted();
     }
 
-    /** Runs {@code body} on {@code threads} platform threads; collects the first error and the DSM counters. */
-    private DsmWorkloadReply run(int threads, IntConsumer body, long operations) {
+    /**
+     * Runs {@code body} on {@code threads} platform threads over region {@code regionName};
+     * collects the first error, the kernel's DSM counters and the region's recoveries.
+     */
+    private DsmWorkloadReply run(String regionName, int threads, IntConsumer body, long operations) {
         AtomicReference<String> firstError = new AtomicReference<>("");
         AtomicLong errors = new AtomicLong();
         long start = System.nanoTime();
@@ -281,6 +284,7 @@ final class DsmControlService extends DsmControlGrpc.DsmControlImplBase {
             .setPagesSent(counters.value("dsm.pages_sent"))
             .setBusyRetries(counters.value("dsm.busy_retries"))
             .setPagesRecovered(counters.value("dsm.pages_recovered"))
+            .setRegionPagesRecovered(dsm.region(regionName).map(DsmRegion::pagesRecovered).orElse(0L))
             .setError(firstError.get())
             .setErrors(errors.get())
             .build();

@@ -42,6 +42,8 @@ final class DsmRegion implements AccessGuard {
     private final ReentrantLock[] sectionLocks = new ReentrantLock[STRIPES];
     /** Per page, a GET_EXCLUSIVE waiting for the page's first use or for its pins: (requester + 1) << 8 | sequence, 0 for none. */
     private final AtomicLongArray deferred;
+    /** Pages of this region this kernel took from global memory because their holder was gone. */
+    private final java.util.concurrent.atomic.AtomicLong pagesRecovered = new java.util.concurrent.atomic.AtomicLong();
 
     DsmRegion(DsmService dsm, String name, long firstFrame, int pages, int pageSize, MemorySegment dram) {
         this.dsm = dsm;
@@ -209,5 +211,14 @@ final class DsmRegion implements AccessGuard {
     @Override
     public String toString() {
         return "region '" + name + "' (frames " + firstFrame + ".." + (firstFrame + pages() - 1) + ")";
+    }
+
+    /** Pages of this region this kernel recovered from global memory (their holder was gone) since it opened the region. */
+    public long pagesRecovered() {
+        return pagesRecovered.get();
+    }
+
+    void countRecovery() {
+        pagesRecovered.incrementAndGet();
     }
 }

@@ -237,6 +237,7 @@ public final class DsmService implements KernelService, SoftwareCoherence {
                             region.load(page);
                             valid = true;
                             recovered.increment();
+                            region.countRecovery();
                             LOG.warn("kernel {}: recovered page frame {} of region '{}' from global memory: its holder, kernel {}, is gone "
                                 + "(what it wrote since it obtained the page is lost)", kernel.name(), frame, region.name(), holder);
                             return;
@@ -258,6 +259,7 @@ public final class DsmService implements KernelService, SoftwareCoherence {
                     region.load(page);
                     valid = true;
                     recovered.increment();
+                    region.countRecovery();
                     return;
                 }
                 if (reply.payload() == BUSY) {
@@ -459,6 +461,11 @@ public final class DsmService implements KernelService, SoftwareCoherence {
     }
 
     // ------------------------------------------------------------------ life cycle
+
+    /** The region this kernel opened under {@code name}, if it did. */
+    java.util.Optional<DsmRegion> region(String name) {
+        return java.util.Optional.ofNullable(regions.get(name));
+    }
 
     /** The regions this kernel has opened, for tests and status. */
     List<DsmRegion> regions() {
