@@ -98,8 +98,7 @@ final class DownCommand implements Callable<Integer> {
                     + directory.coordinatorLockFile() + " but no coordinator.json yet: it is booting; try again");
             }
             boolean removed = false;
-            for (Path file : List.of(directory.coordinatorInfoFile(), directory.memoryFile(), directory.membershipFile(),
-                directory.regionsFile(), directory.secretFile())) {
+            for (Path file : directory.runtimeFiles()) {
                 removed |= Files.deleteIfExists(file);
             }
             return removed;

@@ -527,8 +527,7 @@ public final class Coordinator implements AutoCloseable {
             membership.close();
             regions.close();
             memory.close();
-            List<Path> files = new ArrayList<>(List.of(directory.coordinatorInfoFile(), directory.memoryFile(), directory.membershipFile(),
-                directory.regionsFile(), directory.secretFile()));
+            List<Path> files = new ArrayList<>(directory.runtimeFiles());
             for (KernelSpec kernel : config.kernels()) {
                 files.add(directory.mailboxSocket(kernel.id())); // left behind by kernels killed with -9
             }

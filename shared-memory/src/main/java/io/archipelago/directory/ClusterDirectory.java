@@ -9,6 +9,7 @@ import java.util.regex.Pattern;
  * <pre>
  *   memory.img        global memory (GlobalMemory)
  *   membership.cm     Chronicle Map: kernel id -> KernelRecord
+ *   membership.cm.gen the map's generation word, advanced on every write (MembershipGeneration)
  *   regions.cm        Chronicle Map: global name -> region contract
  *   secret            the cluster secret (mode 0600); peers prove they know it
  *   coordinator.lock  held by the live coordinator (one coordinator per cluster)
@@ -55,6 +56,21 @@ public record ClusterDirectory(Path path, String clusterName) {
 
     public Path membershipFile() {
         return path.resolve("membership.cm");
+    }
+
+    /** The membership map's generation word ({@link Membership#generationFile}). */
+    public Path membershipGenerationFile() {
+        return Membership.generationFile(membershipFile());
+    }
+
+    /**
+     * The files a running cluster shares, which the coordinator removes when it stops (and
+     * {@code down} when a coordinator died without doing so): not the configuration, the logs or
+     * the coordinator's lock.
+     */
+    public java.util.List<Path> runtimeFiles() {
+        return java.util.List.of(coordinatorInfoFile(), memoryFile(), membershipFile(), membershipGenerationFile(), regionsFile(),
+            secretFile());
     }
 
     public Path regionsFile() {

@@ -10,7 +10,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 import net.openhft.chronicle.map.ChronicleMap;
@@ -22,6 +24,13 @@ import net.openhft.chronicle.map.ChronicleMap;
  * Written only on state changes (a kernel registers, runs, stops; the coordinator declares one
  * dead), never periodically: a process killed while it holds a segment lock would leave the lock
  * held, so the frequent heartbeat lives in global memory instead.
+ * <p>
+ * For the same reason reads do not go to the map each time: kernels look members up on their
+ * access paths (a DSM fault, a forwarded interrupt, a migration), and a kernel killed in the
+ * middle of such a lookup would leave its segment lock held, so that the coordinator could no
+ * longer declare it DEAD. Every write advances a lock-free {@link MembershipGeneration} word;
+ * readers keep an immutable snapshot of the records and read the map again only when the
+ * generation moved, that is right after a state change.
  */
 public final class Membership implements AutoCloseable {
 
@@ -31,10 +40,22 @@ public final class Membership implements AutoCloseable {
 
     private final ChronicleMap<Integer, byte[]> map;
     private final Path file;
+    private final MembershipGeneration generation;
+    /** The records as of {@link Snapshot#generation}; replaced, never changed. */
+    private volatile Snapshot snapshot = new Snapshot(-1, List.of(), Map.of());
 
-    private Membership(ChronicleMap<Integer, byte[]> map, Path file) {
+    private record Snapshot(long generation, List<KernelRecord> records, Map<Integer, KernelRecord> byId) {
+    }
+
+    private Membership(ChronicleMap<Integer, byte[]> map, Path file, MembershipGeneration generation) {
         this.map = map;
         this.file = file;
+        this.generation = generation;
+    }
+
+    /** The generation word's file beside a membership map file. */
+    public static Path generationFile(Path file) {
+        return file.resolveSibling(file.getFileName() + ".gen");
     }
 
     /**
@@ -46,12 +67,14 @@ public final class Membership implements AutoCloseable {
             throw new IllegalStateException("membership map " + file + " already exists");
         }
         Path temporary = file.resolveSibling(file.getFileName() + ".creating");
+        MembershipGeneration generation = MembershipGeneration.create(generationFile(file));
         try {
             Files.deleteIfExists(temporary);
             ChronicleMap<Integer, byte[]> map = builder().createPersistedTo(temporary.toFile());
             Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
-            return new Membership(map, file);
+            return new Membership(map, file, generation);
         } catch (IOException e) {
+            generation.close();
             throw new UncheckedIOException("cannot create membership map " + file + ": " + e.getMessage(), e);
         }
     }
@@ -61,9 +84,11 @@ public final class Membership implements AutoCloseable {
         if (!Files.isRegularFile(file)) {
             throw new UncheckedIOException(new IOException("no membership map at " + file + ": is the cluster running?"));
         }
+        MembershipGeneration generation = MembershipGeneration.open(generationFile(file));
         try {
-            return new Membership(builder().createPersistedTo(file.toFile()), file);
+            return new Membership(builder().createPersistedTo(file.toFile()), file, generation);
         } catch (IOException e) {
+            generation.close();
             throw new UncheckedIOException("cannot open membership map " + file + ": " + e.getMessage(), e);
         }
     }
@@ -76,24 +101,45 @@ public final class Membership implements AutoCloseable {
     }
 
     public Optional<KernelRecord> get(int kernelId) {
-        byte[] bytes = map.get(kernelId);
-        return bytes == null ? Optional.empty() : Optional.of(parse(kernelId, bytes));
+        return Optional.ofNullable(snapshot().byId().get(kernelId));
     }
 
-    /** Every kernel record, by kernel id. */
+    /** Every kernel record, by kernel id (an immutable list). */
     public List<KernelRecord> all() {
-        List<KernelRecord> records = new ArrayList<>();
-        map.forEach((id, bytes) -> records.add(parse(id, bytes)));
-        records.sort(Comparator.comparingInt(KernelRecord::getKernelId));
-        return records;
+        return snapshot().records();
     }
 
     public Optional<KernelRecord> byName(String name) {
         return all().stream().filter(record -> record.getName().equals(name)).findFirst();
     }
 
+    /**
+     * The records as of the current generation: the snapshot held, or a new one read from the map
+     * if a write advanced the generation since. The generation is read before the map, so a write
+     * that lands during the read advances it again and the next call reads once more.
+     */
+    private Snapshot snapshot() {
+        Snapshot held = snapshot;
+        long current = generation.current();
+        if (held.generation() == current) {
+            return held;
+        }
+        List<KernelRecord> records = new ArrayList<>();
+        map.forEach((id, bytes) -> records.add(parse(id, bytes)));
+        records.sort(Comparator.comparingInt(KernelRecord::getKernelId));
+        Map<Integer, KernelRecord> byId = new HashMap<>();
+        records.forEach(record -> byId.put(record.getKernelId(), record));
+        Snapshot read = new Snapshot(current, List.copyOf(records), Map.copyOf(byId));
+        snapshot = read;
+        return read;
+    }
+
     public void put(KernelRecord record) {
-        map.put(record.getKernelId(), record.toByteArray());
+        try {
+            map.put(record.getKernelId(), record.toByteArray());
+        } finally {
+            generation.advance();
+        }
     }
 
     /**
@@ -104,40 +150,61 @@ public final class Membership implements AutoCloseable {
      */
     public Optional<KernelRecord> register(KernelRecord record) {
         KernelRecord[] holder = new KernelRecord[1];
-        map.compute(record.getKernelId(), (id, existing) -> {
-            if (existing != null) {
-                KernelRecord current = parse(id, existing);
-                if (current.getState() != KernelState.DEAD && current.getIncarnation() != record.getIncarnation()) {
-                    holder[0] = current;
-                    return existing;
+        try {
+            map.compute(record.getKernelId(), (id, existing) -> {
+                if (existing != null) {
+                    KernelRecord current = parse(id, existing);
+                    if (current.getState() != KernelState.DEAD && current.getIncarnation() != record.getIncarnation()) {
+                        holder[0] = current;
+                        return existing;
+                    }
                 }
-            }
-            return record.toByteArray();
-        });
+                return record.toByteArray();
+            });
+        } finally {
+            generation.advance();
+        }
         return Optional.ofNullable(holder[0]);
     }
 
     /** Applies {@code change} to a record atomically; returns the new record, or empty if there is none. */
     public Optional<KernelRecord> update(int kernelId, UnaryOperator<KernelRecord> change) {
         KernelRecord[] updated = new KernelRecord[1];
-        map.computeIfPresent(kernelId, (id, bytes) -> {
-            updated[0] = change.apply(parse(id, bytes));
-            return updated[0].toByteArray();
-        });
+        try {
+            map.computeIfPresent(kernelId, (id, bytes) -> {
+                updated[0] = change.apply(parse(id, bytes));
+                return updated[0].toByteArray();
+            });
+        } finally {
+            generation.advance();
+        }
         return Optional.ofNullable(updated[0]);
     }
 
     public void remove(int kernelId) {
-        map.remove(kernelId);
+        try {
+            map.remove(kernelId);
+        } finally {
+            generation.advance();
+        }
     }
 
     public Path file() {
         return file;
     }
 
+    /** The map itself, for tests that take its locks directly. */
+    ChronicleMap<Integer, byte[]> map() {
+        return map;
+    }
+
     @Override
     public void close() {
-        map.close();
+        try {
+            map.close();
+        } finally {
+            generation.close();
+        }
     }
 
     private KernelRecord parse(int kernelId, byte[] bytes) {

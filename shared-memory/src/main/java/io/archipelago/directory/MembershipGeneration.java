@@ -1,0 +1,112 @@
+package io.archipelago.directory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * The membership map's generation word: a small mmap'd file beside the map
+ * ({@code membership.cm.gen}), advanced by every process after each write to the map. Readers
+ * compare it with the generation of the records they hold and read the map again only when it
+ * moved, so a kernel takes the map's segment locks only right after a state change, never on its
+ * access paths (a process killed while holding a segment lock leaves it held: see
+ * {@link Membership}). Lock-free: one 64-bit atomic add per write, one acquire load per read.
+ *
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |                  magic "ARCHMGEN" (8 bytes)                   |  0
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |     generation (64-bit little-endian, atomically advanced     |  8
+ *  |          by each writer after its write to the map)           |
+ *  +---------------------------------------------------------------+
+ * </pre>
+ */
+final class MembershipGeneration implements AutoCloseable {
+
+    static final int FILE_BYTES = 16;
+    private static final byte[] MAGIC = "ARCHMGEN".getBytes(StandardCharsets.US_ASCII);
+    private static final long GENERATION_OFFSET = 8;
+    private static final VarHandle GENERATION = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
+
+    private final Arena arena;
+    private final MemorySegment word;
+
+    private MembershipGeneration(Arena arena, MemorySegment word) {
+        this.arena = arena;
+        this.word = word;
+    }
+
+    /** Writes a new generation file (magic, generation 0), replacing any left by an earlier cluster. */
+    static MembershipGeneration create(Path file) {
+        try {
+            Files.deleteIfExists(file);
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+                MembershipGeneration generation = map(channel);
+                MemorySegment.copy(MemorySegment.ofArray(MAGIC), 0, generation.word, 0, MAGIC.length);
+                return generation;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create membership generation file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Maps the generation file of a running cluster, checking it is one. */
+    static MembershipGeneration open(Path file) {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            if (channel.size() != FILE_BYTES) {
+                throw new IllegalStateException("membership generation file " + file + " is not one of ours: expected "
+                    + FILE_BYTES + " bytes, found " + channel.size());
+            }
+            MembershipGeneration generation = map(channel);
+            byte[] magic = generation.word.asSlice(0, MAGIC.length).toArray(ValueLayout.JAVA_BYTE);
+            if (!java.util.Arrays.equals(magic, MAGIC)) {
+                generation.close();
+                throw new IllegalStateException("membership generation file " + file + " is not one of ours: expected magic "
+                    + new String(MAGIC, StandardCharsets.US_ASCII) + ", found " + java.util.HexFormat.of().formatHex(magic));
+            }
+            return generation;
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new UncheckedIOException("no membership generation file at " + file
+                + ": the cluster was created by an older Archipelago, or its directory was tampered with; restart it", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open membership generation file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static MembershipGeneration map(FileChannel channel) throws IOException {
+        Arena arena = Arena.ofShared();
+        try {
+            return new MembershipGeneration(arena, channel.map(FileChannel.MapMode.READ_WRITE, 0, FILE_BYTES, arena));
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    long current() {
+        return (long) GENERATION.getAcquire(word, GENERATION_OFFSET);
+    }
+
+    /** Called after a write to the map: readers holding an older generation read the map again. */
+    void advance() {
+        GENERATION.getAndAdd(word, GENERATION_OFFSET, 1L);
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}
