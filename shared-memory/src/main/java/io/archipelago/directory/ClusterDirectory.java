@@ -9,8 +9,9 @@ import java.util.regex.Pattern;
  * <pre>
  *   memory.img        global memory (GlobalMemory)
  *   membership.cm     Chronicle Map: kernel id -> KernelRecord
- *   membership.cm.gen the map's generation word, advanced on every write (MembershipGeneration)
+ *   membership.cm.gen the map's generation word, advanced on every write (SnapshotMap)
  *   regions.cm        Chronicle Map: global name -> region contract
+ *   regions.cm.gen    its generation word
  *   secret            the cluster secret (mode 0600); peers prove they know it
  *   coordinator.lock  held by the live coordinator (one coordinator per cluster)
  *   coordinator.json  where the coordinator serves the control API, and its pid
@@ -58,9 +59,14 @@ public record ClusterDirectory(Path path, String clusterName) {
         return path.resolve("membership.cm");
     }
 
-    /** The membership map's generation word ({@link Membership#generationFile}). */
+    /** The membership map's generation word ({@link SnapshotMap#generationFile}). */
     public Path membershipGenerationFile() {
-        return Membership.generationFile(membershipFile());
+        return SnapshotMap.generationFile(membershipFile());
+    }
+
+    /** The region registry's generation word. */
+    public Path regionsGenerationFile() {
+        return SnapshotMap.generationFile(regionsFile());
     }
 
     /**
@@ -70,7 +76,7 @@ public record ClusterDirectory(Path path, String clusterName) {
      */
     public java.util.List<Path> runtimeFiles() {
         return java.util.List.of(coordinatorInfoFile(), memoryFile(), membershipFile(), membershipGenerationFile(), regionsFile(),
-            secretFile());
+            regionsGenerationFile(), secretFile());
     }
 
     public Path regionsFile() {

@@ -108,7 +108,7 @@ class MembershipTest {
         Files.delete(generation);
         assertThatThrownBy(() -> Membership.open(file))
             .isInstanceOf(UncheckedIOException.class)
-            .hasMessageContaining("no membership generation file at " + generation);
+            .hasMessageContaining("no map generation file at " + generation);
     }
 
     private static KernelRecord record(int id, String name, KernelState state) {

@@ -1,15 +1,9 @@
 package io.archipelago.typed.registry;
 
-import com.google.protobuf.InvalidProtocolBufferException;
+import io.archipelago.directory.SnapshotMap;
 import io.archipelago.typed.proto.Attachment;
 import io.archipelago.typed.proto.Contract;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
@@ -22,7 +16,8 @@ import net.openhft.chronicle.map.ChronicleMapBuilder;
  * coordinator (like membership); opened by kernels and tools.
  * <p>
  * Written only when a region is created, becomes ready or is attached (never on an access
- * path): a process killed while holding a segment lock would leave it held.
+ * path): a process killed while holding a segment lock would leave it held. Read through a
+ * snapshot ({@link SnapshotMap}) for the same reason.
  */
 public final class RegionRegistry implements AutoCloseable {
 
@@ -31,43 +26,22 @@ public final class RegionRegistry implements AutoCloseable {
     /** A contract carries its type description and layout: a few KiB for a kernel struct. */
     private static final int AVERAGE_CONTRACT_BYTES = 8 * 1024;
 
-    private final ChronicleMap<String, byte[]> map;
-    private final Path file;
+    private static final String WHAT = "region registry";
 
-    private RegionRegistry(ChronicleMap<String, byte[]> map, Path file) {
-        this.map = map;
-        this.file = file;
+    private final SnapshotMap<String, Contract> contracts;
+
+    private RegionRegistry(SnapshotMap<String, Contract> contracts) {
+        this.contracts = contracts;
     }
 
-    /**
-     * Creates the registry (coordinator only, before any kernel starts), under a temporary name
-     * renamed into place, so nobody opens a half-initialised map.
-     */
+    /** Creates the registry (coordinator only, before any kernel starts). */
     public static RegionRegistry create(Path file) {
-        if (Files.exists(file)) {
-            throw new IllegalStateException("region registry " + file + " already exists");
-        }
-        Path temporary = file.resolveSibling(file.getFileName() + ".creating");
-        try {
-            Files.deleteIfExists(temporary);
-            ChronicleMap<String, byte[]> map = builder().createPersistedTo(temporary.toFile());
-            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
-            return new RegionRegistry(map, file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create region registry " + file + ": " + e.getMessage(), e);
-        }
+        return new RegionRegistry(SnapshotMap.create(WHAT, file, builder(), (name, bytes) -> Contract.parseFrom(bytes)));
     }
 
     /** Opens the registry of a running cluster. */
     public static RegionRegistry open(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new UncheckedIOException(new IOException("no region registry at " + file + ": is the cluster running?"));
-        }
-        try {
-            return new RegionRegistry(builder().createPersistedTo(file.toFile()), file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot open region registry " + file + ": " + e.getMessage(), e);
-        }
+        return new RegionRegistry(SnapshotMap.open(WHAT, file, builder(), (name, bytes) -> Contract.parseFrom(bytes)));
     }
 
     private static ChronicleMapBuilder<String, byte[]> builder() {
@@ -79,16 +53,12 @@ public final class RegionRegistry implements AutoCloseable {
     }
 
     public Optional<Contract> get(String name) {
-        byte[] bytes = map.get(name);
-        return bytes == null ? Optional.empty() : Optional.of(parse(name, bytes));
+        return contracts.get(name);
     }
 
-    /** Every contract, by name. */
+    /** Every contract, by name (an immutable list). */
     public List<Contract> all() {
-        List<Contract> contracts = new ArrayList<>();
-        map.forEach((name, bytes) -> contracts.add(parse(name, bytes)));
-        contracts.sort(Comparator.comparing(Contract::getName));
-        return contracts;
+        return contracts.values();
     }
 
     /**
@@ -98,17 +68,17 @@ public final class RegionRegistry implements AutoCloseable {
      * @return empty when claimed, otherwise the contract that holds the name
      */
     public Optional<Contract> claim(Contract contract) {
-        byte[] existing = map.putIfAbsent(contract.getName(), contract.toByteArray());
-        return existing == null ? Optional.empty() : Optional.of(parse(contract.getName(), existing));
+        byte[] existing = contracts.write(map -> map.putIfAbsent(contract.getName(), contract.toByteArray()));
+        return existing == null ? Optional.empty() : Optional.of(contracts.parse(contract.getName(), existing));
     }
 
     /** Applies {@code change} atomically; returns the new contract, or empty if there is none. */
     public Optional<Contract> update(String name, UnaryOperator<Contract> change) {
         Contract[] updated = new Contract[1];
-        map.computeIfPresent(name, (key, bytes) -> {
-            updated[0] = change.apply(parse(key, bytes));
+        contracts.write(map -> map.computeIfPresent(name, (key, bytes) -> {
+            updated[0] = change.apply(contracts.parse(key, bytes));
             return updated[0].toByteArray();
-        });
+        }));
         return Optional.ofNullable(updated[0]);
     }
 
@@ -127,10 +97,10 @@ public final class RegionRegistry implements AutoCloseable {
 
     /** Removes a name, only if it still holds the contract of {@code creatorIncarnation} (a failed create). */
     public void release(String name, int creatorKernel, long creatorIncarnation) {
-        map.computeIfPresent(name, (key, bytes) -> {
-            Contract current = parse(key, bytes);
+        contracts.write(map -> map.computeIfPresent(name, (key, bytes) -> {
+            Contract current = contracts.parse(key, bytes);
             return current.getCreatorKernel() == creatorKernel && current.getCreatorIncarnation() == creatorIncarnation ? null : bytes;
-        });
+        }));
     }
 
     /**
@@ -141,11 +111,11 @@ public final class RegionRegistry implements AutoCloseable {
      */
     public boolean remove(String name, int ownerKernel) {
         boolean[] removed = new boolean[1];
-        map.computeIfPresent(name, (key, bytes) -> {
-            Contract current = parse(key, bytes);
+        contracts.write(map -> map.computeIfPresent(name, (key, bytes) -> {
+            Contract current = contracts.parse(key, bytes);
             removed[0] = current.getLocation().getOwnerKernel() == ownerKernel;
             return removed[0] ? null : bytes;
-        });
+        }));
         return removed[0];
     }
 
@@ -157,30 +127,27 @@ public final class RegionRegistry implements AutoCloseable {
      */
     public boolean remove(String name, Contract expected) {
         boolean[] removed = new boolean[1];
-        map.computeIfPresent(name, (key, bytes) -> {
-            if (parse(key, bytes).equals(expected)) {
+        contracts.write(map -> map.computeIfPresent(name, (key, bytes) -> {
+            if (contracts.parse(key, bytes).equals(expected)) {
                 removed[0] = true;
                 return null;
             }
             return bytes;
-        });
+        }));
         return removed[0];
     }
 
     public Path file() {
-        return file;
+        return contracts.file();
+    }
+
+    /** The generation word's file beside a registry file. */
+    public static Path generationFile(Path file) {
+        return SnapshotMap.generationFile(file);
     }
 
     @Override
     public void close() {
-        map.close();
-    }
-
-    private Contract parse(String name, byte[] bytes) {
-        try {
-            return Contract.parseFrom(bytes);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("region registry " + file + " holds a corrupt contract for '" + name + "': " + e.getMessage(), e);
-        }
+        contracts.close();
     }
 }

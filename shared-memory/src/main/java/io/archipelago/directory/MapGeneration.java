@@ -14,12 +14,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * The membership map's generation word: a small mmap'd file beside the map
- * ({@code membership.cm.gen}), advanced by every process after each write to the map. Readers
+ * A shared Chronicle Map's generation word: a small mmap'd file beside the map (for example
+ * {@code membership.cm.gen}), advanced by every process after each write to the map. Readers
  * compare it with the generation of the records they hold and read the map again only when it
- * moved, so a kernel takes the map's segment locks only right after a state change, never on its
- * access paths (a process killed while holding a segment lock leaves it held: see
- * {@link Membership}). Lock-free: one 64-bit atomic add per write, one acquire load per read.
+ * moved, so a process takes the map's segment locks only right after a write, never on its access
+ * paths (a process killed while holding a segment lock leaves it held: see {@link SnapshotMap}).
+ * Lock-free: one 64-bit atomic add per write, one acquire load per read.
  *
  * <pre>
  *   0                   1                   2                   3
@@ -33,7 +33,7 @@ import java.nio.file.StandardOpenOption;
  *  +---------------------------------------------------------------+
  * </pre>
  */
-final class MembershipGeneration implements AutoCloseable {
+final class MapGeneration implements AutoCloseable {
 
     static final int FILE_BYTES = 16;
     private static final byte[] MAGIC = "ARCHMGEN".getBytes(StandardCharsets.US_ASCII);
@@ -43,53 +43,53 @@ final class MembershipGeneration implements AutoCloseable {
     private final Arena arena;
     private final MemorySegment word;
 
-    private MembershipGeneration(Arena arena, MemorySegment word) {
+    private MapGeneration(Arena arena, MemorySegment word) {
         this.arena = arena;
         this.word = word;
     }
 
     /** Writes a new generation file (magic, generation 0), replacing any left by an earlier cluster. */
-    static MembershipGeneration create(Path file) {
+    static MapGeneration create(Path file) {
         try {
             Files.deleteIfExists(file);
             try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE)) {
-                MembershipGeneration generation = map(channel);
+                MapGeneration generation = map(channel);
                 MemorySegment.copy(MemorySegment.ofArray(MAGIC), 0, generation.word, 0, MAGIC.length);
                 return generation;
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create membership generation file " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot create map generation file " + file + ": " + e.getMessage(), e);
         }
     }
 
     /** Maps the generation file of a running cluster, checking it is one. */
-    static MembershipGeneration open(Path file) {
+    static MapGeneration open(Path file) {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             if (channel.size() != FILE_BYTES) {
-                throw new IllegalStateException("membership generation file " + file + " is not one of ours: expected "
+                throw new IllegalStateException("map generation file " + file + " is not one of ours: expected "
                     + FILE_BYTES + " bytes, found " + channel.size());
             }
-            MembershipGeneration generation = map(channel);
+            MapGeneration generation = map(channel);
             byte[] magic = generation.word.asSlice(0, MAGIC.length).toArray(ValueLayout.JAVA_BYTE);
             if (!java.util.Arrays.equals(magic, MAGIC)) {
                 generation.close();
-                throw new IllegalStateException("membership generation file " + file + " is not one of ours: expected magic "
+                throw new IllegalStateException("map generation file " + file + " is not one of ours: expected magic "
                     + new String(MAGIC, StandardCharsets.US_ASCII) + ", found " + java.util.HexFormat.of().formatHex(magic));
             }
             return generation;
         } catch (java.nio.file.NoSuchFileException e) {
-            throw new UncheckedIOException("no membership generation file at " + file
+            throw new UncheckedIOException("no map generation file at " + file
                 + ": the cluster was created by an older Archipelago, or its directory was tampered with; restart it", e);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot open membership generation file " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot open map generation file " + file + ": " + e.getMessage(), e);
         }
     }
 
-    private static MembershipGeneration map(FileChannel channel) throws IOException {
+    private static MapGeneration map(FileChannel channel) throws IOException {
         Arena arena = Arena.ofShared();
         try {
-            return new MembershipGeneration(arena, channel.map(FileChannel.MapMode.READ_WRITE, 0, FILE_BYTES, arena));
+            return new MapGeneration(arena, channel.map(FileChannel.MapMode.READ_WRITE, 0, FILE_BYTES, arena));
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;

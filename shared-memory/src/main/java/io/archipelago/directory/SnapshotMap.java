@@ -1,0 +1,171 @@
+package io.archipelago.directory;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Function;
+import net.openhft.chronicle.map.ChronicleMap;
+import net.openhft.chronicle.map.ChronicleMapBuilder;
+
+/**
+ * A Chronicle Map of the cluster directory shared by every process of the cluster (membership,
+ * the region registry), holding one serialized record per key, read through a snapshot.
+ * <p>
+ * Every Chronicle Map access takes a segment lock, and a process killed while it holds one leaves
+ * it held for good: the next writer (the coordinator declaring the dead kernel DEAD) fails with
+ * {@code InterProcessDeadLockException}. Kernels look records up on their access paths (a DSM
+ * fault, a forwarded interrupt, a migration, an attach), and users {@code kill -9} kernels. So
+ * every write advances a lock-free {@link MapGeneration} word beside the map, and readers keep an
+ * immutable snapshot of all records, read from the map again only when the generation moved: a
+ * process takes the map's locks when it writes and right after someone else wrote, never in
+ * between. Writes stay rare (state changes), and the map stays small.
+ *
+ * @param <K> the key, whose natural order is the order of {@link #values()}
+ * @param <V> the record (a Protocol Buffers message)
+ */
+public final class SnapshotMap<K extends Comparable<K>, V> implements AutoCloseable {
+
+    /** Turns a stored value back into a record. */
+    @FunctionalInterface
+    public interface Parser<K, V> {
+        V parse(K key, byte[] bytes) throws InvalidProtocolBufferException;
+    }
+
+    private record Snapshot<K, V>(long generation, Map<K, V> byKey, List<V> values) {
+    }
+
+    private final String what;
+    private final Path file;
+    private final ChronicleMap<K, byte[]> map;
+    private final MapGeneration generation;
+    private final Parser<K, V> parser;
+    /** The records as of {@link Snapshot#generation}; replaced, never changed. */
+    private volatile Snapshot<K, V> snapshot = new Snapshot<>(-1, Map.of(), List.of());
+
+    private SnapshotMap(String what, Path file, ChronicleMap<K, byte[]> map, MapGeneration generation, Parser<K, V> parser) {
+        this.what = what;
+        this.file = file;
+        this.map = map;
+        this.generation = generation;
+        this.parser = parser;
+    }
+
+    /** The generation word's file beside a map file: {@code <map file>.gen}. */
+    public static Path generationFile(Path file) {
+        return file.resolveSibling(file.getFileName() + ".gen");
+    }
+
+    /**
+     * Creates the map (coordinator only, before any kernel starts): the generation word first,
+     * then the map under a temporary name renamed into place, so nobody opens a half-initialised
+     * map or a map without its generation word.
+     *
+     * @param what what the map is, for errors ("membership map")
+     */
+    public static <K extends Comparable<K>, V> SnapshotMap<K, V> create(String what, Path file, ChronicleMapBuilder<K, byte[]> builder,
+                                                                        Parser<K, V> parser) {
+        if (Files.exists(file)) {
+            throw new IllegalStateException(what + " " + file + " already exists");
+        }
+        Path temporary = file.resolveSibling(file.getFileName() + ".creating");
+        MapGeneration generation = MapGeneration.create(generationFile(file));
+        try {
+            Files.deleteIfExists(temporary);
+            ChronicleMap<K, byte[]> map = builder.createPersistedTo(temporary.toFile());
+            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
+            return new SnapshotMap<>(what, file, map, generation, parser);
+        } catch (IOException e) {
+            generation.close();
+            throw new UncheckedIOException("cannot create " + what + " " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Opens the map of a running cluster. */
+    public static <K extends Comparable<K>, V> SnapshotMap<K, V> open(String what, Path file, ChronicleMapBuilder<K, byte[]> builder,
+                                                                      Parser<K, V> parser) {
+        if (!Files.isRegularFile(file)) {
+            throw new UncheckedIOException(new IOException("no " + what + " at " + file + ": is the cluster running?"));
+        }
+        MapGeneration generation = MapGeneration.open(generationFile(file));
+        try {
+            return new SnapshotMap<>(what, file, builder.createPersistedTo(file.toFile()), generation, parser);
+        } catch (IOException e) {
+            generation.close();
+            throw new UncheckedIOException("cannot open " + what + " " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Optional<V> get(K key) {
+        return Optional.ofNullable(snapshot().byKey().get(key));
+    }
+
+    /** Every record, in key order (an immutable list). */
+    public List<V> values() {
+        return snapshot().values();
+    }
+
+    /**
+     * Writes to the map (one atomic Chronicle Map operation, usually a compute), then advances
+     * the generation so that every reader reads the map again.
+     */
+    public <T> T write(Function<ChronicleMap<K, byte[]>, T> write) {
+        try {
+            return write.apply(map);
+        } finally {
+            generation.advance();
+        }
+    }
+
+    /** A stored value as a record; a corrupt one is an error naming the map and the key. */
+    public V parse(K key, byte[] bytes) {
+        try {
+            return parser.parse(key, bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException(what + " " + file + " holds a corrupt record for '" + key + "': " + e.getMessage(), e);
+        }
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** The map itself, for tests that take its locks directly. */
+    ChronicleMap<K, byte[]> map() {
+        return map;
+    }
+
+    /**
+     * The records as of the current generation: the snapshot held, or a new one read from the map
+     * if a write advanced the generation since. The generation is read before the map, so a write
+     * that lands during the read advances it again and the next call reads once more.
+     */
+    private Snapshot<K, V> snapshot() {
+        Snapshot<K, V> held = snapshot;
+        long current = generation.current();
+        if (held.generation() == current) {
+            return held;
+        }
+        TreeMap<K, V> byKey = new TreeMap<>();
+        map.forEach((key, bytes) -> byKey.put(key, parse(key, bytes)));
+        Snapshot<K, V> read = new Snapshot<>(current, Collections.unmodifiableMap(byKey), List.copyOf(byKey.values()));
+        snapshot = read;
+        return read;
+    }
+
+    @Override
+    public void close() {
+        try {
+            map.close();
+        } finally {
+            generation.close();
+        }
+    }
+}
