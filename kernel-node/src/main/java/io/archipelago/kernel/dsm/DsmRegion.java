@@ -3,6 +3,7 @@ package io.archipelago.kernel.dsm;
 import io.archipelago.typed.access.AccessGuard;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -43,7 +44,7 @@ final class DsmRegion implements AccessGuard {
     /** Per page, a GET_EXCLUSIVE waiting for the page's first use or for its pins: (requester + 1) << 8 | sequence, 0 for none. */
     private final AtomicLongArray deferred;
     /** Pages of this region this kernel took from global memory because their holder was gone. */
-    private final java.util.concurrent.atomic.AtomicLong pagesRecovered = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong pagesRecovered = new AtomicLong();
 
     DsmRegion(DsmService dsm, String name, long firstFrame, int pages, int pageSize, MemorySegment dram) {
         this.dsm = dsm;

@@ -298,8 +298,10 @@ public final class TaskService implements KernelService {
     /** The other RUNNING kernels on weak islands: where a process's NightWatch threads may be. */
     public java.util.Set<Integer> weakPeers() {
         java.util.Set<Integer> peers = new java.util.LinkedHashSet<>();
-        for (KernelRecord record : membership().all()) {
-            if (record.getKernelId() != kernel.id() && record.getState() == KernelState.RUNNING && weak(record.getKernelId())) {
+        List<KernelRecord> records = membership().all();
+        double strong = Domains.strongSpeed(records);
+        for (KernelRecord record : records) {
+            if (record.getKernelId() != kernel.id() && record.getState() == KernelState.RUNNING && Domains.weak(record, strong)) {
                 peers.add(record.getKernelId());
             }
         }
@@ -309,8 +311,10 @@ public final class TaskService implements KernelService {
     /** The weak kernels (see {@link #weak}), for error messages. */
     public String weakKernels() {
         List<String> names = new ArrayList<>();
-        for (KernelRecord record : membership().all()) {
-            if (record.getState() == KernelState.RUNNING && weak(record.getKernelId())) {
+        List<KernelRecord> records = membership().all();
+        double strong = Domains.strongSpeed(records);
+        for (KernelRecord record : records) {
+            if (record.getState() == KernelState.RUNNING && Domains.weak(record, strong)) {
                 names.add(record.getName() + " (speed " + record.getIsland().getSpeed() + ")");
             }
         }
