@@ -1,9 +1,9 @@
 # The Archipelago image: one image for both roles, the coordinator (`archipelago up`) and a
 # kernel (`archipelago kernel ...`); docker-compose.yml runs a cluster of them.
 #
-# It packages the distribution Maven builds (coordinator/target/archipelago: lib/*.jar and
+# It packages the distribution Maven builds (cli/target/archipelago: lib/*.jar and
 # jvm.options), so build that first; docker/build-image.sh does both steps:
-#   ./mvnw -B -ntp -DskipTests -pl coordinator -am package
+#   ./mvnw -B -ntp -DskipTests -pl cli -am package
 #   docker build -t archipelago:dev .                                        # on eclipse-temurin:25-jdk
 #   docker build --build-arg BASE_IMAGE=archipelago-base:25 -t archipelago:dev .   # no registry needed:
 #                                         # the base made by docker/build-base-image.sh (what CI does)
@@ -20,7 +20,7 @@ ARG ARCHIPELAGO_UID=10001
 COPY docker/container/archipelago /usr/local/bin/archipelago
 COPY docker/container/check-runtime /opt/archipelago/bin/check-runtime
 COPY docker/cluster.yaml /etc/archipelago/cluster.yaml
-COPY coordinator/target/archipelago/jvm.options /opt/archipelago/jvm.options
+COPY cli/target/archipelago/jvm.options /opt/archipelago/jvm.options
 
 # The base can run Archipelago (or the build stops here, saying why); an unprivileged user owns
 # the cluster directories.
@@ -33,7 +33,7 @@ RUN chmod 0755 /usr/local/bin/archipelago /opt/archipelago/bin/check-runtime \
  && chmod 0700 /var/lib/archipelago
 
 # The jars last: they change with every build.
-COPY coordinator/target/archipelago/lib/ /opt/archipelago/lib/
+COPY cli/target/archipelago/lib/ /opt/archipelago/lib/
 
 # Cluster directories live under $ARCHIPELAGO_HOME: mount the cluster's shared tmpfs volume there.
 ENV ARCHIPELAGO_HOME=/var/lib/archipelago

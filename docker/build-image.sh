@@ -10,7 +10,7 @@
 #                  it needs jdk.compiler, which the official JRE images lack)
 #   --local-base   build on archipelago-base:25, made first by docker/build-base-image.sh if it is
 #                  missing: no registry needed (what CI and the container tests do)
-#   --skip-dist    do not run Maven: package coordinator/target/archipelago as it is
+#   --skip-dist    do not run Maven: package cli/target/archipelago as it is
 set -euo pipefail
 
 here=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
@@ -37,13 +37,13 @@ done
 command -v docker >/dev/null 2>&1 || die "needs the docker command line (e.g. apt-get install docker.io)"
 docker info >/dev/null 2>&1 || die "cannot reach a Docker engine (is dockerd running? \`docker info\` fails)"
 
-dist="$root/coordinator/target/archipelago"
+dist="$root/cli/target/archipelago"
 if [[ -z "$skip_dist" ]]; then
-  echo "build-image: building the distribution (./mvnw -DskipTests -pl coordinator -am package)"
-  (cd "$root" && ./mvnw -B -ntp -q -DskipTests -pl coordinator -am package) || die "the Maven build failed"
+  echo "build-image: building the distribution (./mvnw -DskipTests -pl cli -am package)"
+  (cd "$root" && ./mvnw -B -ntp -q -DskipTests -pl cli -am package) || die "the Maven build failed"
 fi
 [[ -f "$dist/jvm.options" && -d "$dist/lib" ]] \
-  || die "no distribution in $dist: build it with ./mvnw -DskipTests -pl coordinator -am package (or drop --skip-dist)"
+  || die "no distribution in $dist: build it with ./mvnw -DskipTests -pl cli -am package (or drop --skip-dist)"
 
 if [[ -n "$local_base" ]]; then
   "$here/build-base-image.sh" --tag "$base"

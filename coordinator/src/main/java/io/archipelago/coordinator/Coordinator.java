@@ -18,7 +18,7 @@ import io.archipelago.typed.registry.RegionRegistry;
 import io.archipelago.directory.proto.KernelRecord;
 import io.archipelago.directory.proto.KernelState;
 import io.archipelago.interconnect.auth.ClusterSecret;
-import io.archipelago.interconnect.auth.ControlAuthentication;
+import io.archipelago.control.auth.ControlAuthentication;
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.KernelCountersArea;
 import io.grpc.Server;

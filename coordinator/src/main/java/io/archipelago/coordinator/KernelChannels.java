@@ -3,7 +3,7 @@ package io.archipelago.coordinator;
 import io.archipelago.control.proto.KernelControlGrpc;
 import io.archipelago.control.proto.KernelMailboxGrpc;
 import io.archipelago.interconnect.auth.ClusterSecret;
-import io.archipelago.interconnect.auth.ControlChannels;
+import io.archipelago.control.auth.ControlChannels;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 

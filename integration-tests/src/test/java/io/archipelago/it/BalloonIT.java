@@ -31,6 +31,7 @@ import io.archipelago.memory.BlockOwnershipTable;
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.MemoryCounters;
 import io.archipelago.memory.MemoryGeometry;
+import io.archipelago.testing.MiniCluster;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;

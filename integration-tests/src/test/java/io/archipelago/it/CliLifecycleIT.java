@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.archipelago.coordinator.launch.OsProcess;
+import io.archipelago.testing.MiniCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

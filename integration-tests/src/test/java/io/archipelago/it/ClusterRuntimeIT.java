@@ -6,6 +6,7 @@ import io.archipelago.control.proto.DescribeRequest;
 import io.archipelago.control.proto.KernelStatus;
 import io.archipelago.coordinator.ClusterEvent;
 import io.archipelago.memory.BlockOwnershipTable;
+import io.archipelago.testing.MiniCluster;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

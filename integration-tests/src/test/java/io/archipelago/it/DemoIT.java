@@ -2,6 +2,7 @@ package io.archipelago.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.archipelago.testing.MiniCluster;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

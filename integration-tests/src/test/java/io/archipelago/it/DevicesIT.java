@@ -10,6 +10,7 @@ import io.archipelago.coordinator.devices.Devices;
 import io.archipelago.devices.proto.DeviceStatus;
 import io.archipelago.devices.proto.KernelInterrupts;
 import io.archipelago.task.proto.SpawnReply;
+import io.archipelago.testing.MiniCluster;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -8,6 +8,7 @@ import io.archipelago.interconnect.auth.ClusterSecret;
 import io.archipelago.kernel.KernelMain;
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.MemoryGeometry;
+import io.archipelago.testing.MiniCluster;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -21,6 +21,7 @@ import io.archipelago.interconnect.mailbox.MailboxEndpoint;
 import io.archipelago.interconnect.mailbox.MailboxException;
 import io.archipelago.interconnect.mailbox.MemberIds;
 import io.archipelago.interconnect.mailbox.PeerAddress;
+import io.archipelago.testing.MiniCluster;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;

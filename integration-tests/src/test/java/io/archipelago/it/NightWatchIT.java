@@ -11,6 +11,7 @@ import io.archipelago.task.proto.SpawnReply;
 import io.archipelago.task.proto.StepEvent;
 import io.archipelago.task.proto.TaskInfo;
 import io.archipelago.task.proto.ThreadKind;
+import io.archipelago.testing.MiniCluster;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -11,6 +11,7 @@ import io.archipelago.task.proto.MigrateReply;
 import io.archipelago.task.proto.MigrationMode;
 import io.archipelago.task.proto.SpawnReply;
 import io.archipelago.task.proto.TaskInfo;
+import io.archipelago.testing.MiniCluster;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -90,7 +91,7 @@ class TaskMigrationIT {
         var record = cluster.membership().stream().filter(r -> r.getName().equals("weak-0")).findFirst().orElseThrow();
         io.grpc.ManagedChannel channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
             .forAddress(record.getControl().getHost(), record.getControl().getPort()).usePlaintext()
-            .intercept(io.archipelago.interconnect.auth.ControlAuthentication.client(cluster.coordinator().secret(), "test")).build();
+            .intercept(io.archipelago.control.auth.ControlAuthentication.client(cluster.coordinator().secret(), "test")).build();
         try {
             return TypedMemoryControlGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
                 .readFields(FieldsRequest.newBuilder().setRegion("proc." + pid).setView("io.archipelago.kernel.programs.Counter$Shared")

@@ -10,6 +10,7 @@ import io.archipelago.task.proto.SpawnReply;
 import io.archipelago.task.proto.SpawnRequest;
 import io.archipelago.task.proto.TaskInfo;
 import io.archipelago.task.proto.ThreadKind;
+import io.archipelago.testing.MiniCluster;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

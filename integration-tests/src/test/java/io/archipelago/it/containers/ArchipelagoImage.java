@@ -12,7 +12,7 @@ import java.util.Map;
 /**
  * The image under test, built once per test JVM the way a user builds it: by
  * {@code docker/build-image.sh} from the distribution this very build packaged
- * ({@code coordinator/target/archipelago}), on the local base image {@code archipelago-base:25}
+ * ({@code cli/target/archipelago}), on the local base image {@code archipelago-base:25}
  * (made by {@code docker/build-base-image.sh} when missing: no registry is needed). Another base
  * can be named with {@code -Darchipelago.docker.base-image} or {@code $ARCHIPELAGO_BASE_IMAGE}.
  */
@@ -74,7 +74,7 @@ final class ArchipelagoImage {
 
     private static void build() {
         Path root = sourceRoot();
-        Path distribution = root.resolve("coordinator/target/archipelago");
+        Path distribution = root.resolve("cli/target/archipelago");
         if (!Files.isRegularFile(distribution.resolve("jvm.options")) || !Files.isDirectory(distribution.resolve("lib"))) {
             throw new IllegalStateException("no distribution in " + distribution + " to put in the image: the reactor builds it "
                 + "before the integration tests (./mvnw verify, or -pl integration-tests -am)");

@@ -12,7 +12,7 @@ import io.archipelago.control.proto.KernelStatus;
 import io.archipelago.control.proto.MailboxPingReply;
 import io.archipelago.control.proto.MailboxPingRequest;
 import io.archipelago.interconnect.auth.ClusterSecret;
-import io.archipelago.interconnect.auth.ControlAuthentication;
+import io.archipelago.control.auth.ControlAuthentication;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;

@@ -1,6 +1,6 @@
 package io.archipelago.kernel.messages;
 
-import io.archipelago.interconnect.auth.ControlAuthentication;
+import io.archipelago.control.auth.ControlAuthentication;
 import io.archipelago.kernel.Kernel;
 import io.archipelago.kernel.KernelService;
 import io.archipelago.kernel.typed.TypedMemoryService;

@@ -2,7 +2,7 @@ package io.archipelago.kernel.messages;
 
 import io.archipelago.directory.proto.KernelRecord;
 import io.archipelago.directory.proto.KernelState;
-import io.archipelago.interconnect.auth.ControlChannels;
+import io.archipelago.control.auth.ControlChannels;
 import io.archipelago.kernel.Kernel;
 import io.archipelago.messages.proto.MessageEndpoint;
 import io.archipelago.messages.proto.MessageEndpointRequest;

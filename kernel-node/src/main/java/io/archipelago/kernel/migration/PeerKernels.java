@@ -3,7 +3,7 @@ package io.archipelago.kernel.migration;
 import io.archipelago.directory.Membership;
 import io.archipelago.directory.proto.KernelRecord;
 import io.archipelago.interconnect.auth.ClusterSecret;
-import io.archipelago.interconnect.auth.ControlChannels;
+import io.archipelago.control.auth.ControlChannels;
 import io.archipelago.task.proto.TaskControlGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;

@@ -1,0 +1,260 @@
+package io.archipelago.testing;
+
+import static org.awaitility.Awaitility.await;
+
+import io.archipelago.control.proto.ClusterStatus;
+import io.archipelago.control.proto.KernelControlGrpc;
+import io.archipelago.control.proto.KernelStatus;
+import io.archipelago.coordinator.ClusterEvent;
+import io.archipelago.coordinator.Coordinator;
+import io.archipelago.coordinator.CoordinatorContext;
+import io.archipelago.coordinator.config.ClusterConfig;
+import io.archipelago.coordinator.config.IslandConfig;
+import io.archipelago.directory.proto.KernelRecord;
+import io.archipelago.control.auth.ControlAuthentication;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
+
+/**
+ * A real cluster for a test, in the spirit of Ratis' MiniCluster: the coordinator runs in the
+ * test JVM, every kernel is its own JVM process over a real mmap'd global memory in a unique
+ * directory under {@code /dev/shm}. Waits have deadlines and fail with the cluster's status;
+ * {@link #close()} stops everything, even after a failed test, leaves no process behind, and
+ * keeps the kernels' logs under {@code target/cluster-logs/}.
+ */
+public final class MiniCluster implements AutoCloseable {
+
+    /** How long a whole cluster may take to boot on a busy 2-core machine. */
+    public static final Duration BOOT_TIMEOUT = Duration.ofSeconds(90);
+
+    private final Path root;
+    private final Coordinator coordinator;
+    /** Whose logs are kept under {@code target/cluster-logs/}; null for a benchmark's cluster. */
+    private final String testName;
+    private final List<ClusterEvent> events = new CopyOnWriteArrayList<>();
+    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+
+    private MiniCluster(Path root, Coordinator coordinator, String testName) {
+        this.root = root;
+        this.coordinator = coordinator;
+        this.testName = testName;
+        coordinator.onEvent(events::add);
+    }
+
+    /** Starts K2's default platform (a strong x86_64 kernel and a weak armv7 kernel). */
+    public static MiniCluster startDefault(String testName) {
+        return start(ClusterConfig.k2Default(), testName);
+    }
+
+    /** Starts a cluster of the given islands (one entry per island), named after the test. */
+    public static MiniCluster start(List<IslandConfig> islands, String testName) {
+        return start(ClusterConfig.k2Default().withIslands(islands), testName);
+    }
+
+    /** Starts {@code config} under the test's name; the kernels' logs are kept under {@code target/cluster-logs/}. */
+    public static MiniCluster start(ClusterConfig config, String testName) {
+        return boot(newRoot(), config.withCluster(clusterName(testName)), testName);
+    }
+
+    /**
+     * Starts {@code config} as it is in {@code root}, a fresh directory the cluster then owns (closing it
+     * removes the directory): for a benchmark or a tool rather than a test, so no logs are kept.
+     */
+    public static MiniCluster startIn(Path root, ClusterConfig config) {
+        return boot(root, config, null);
+    }
+
+    private static MiniCluster boot(Path root, ClusterConfig config, String testName) {
+        CoordinatorContext context = new CoordinatorContext().config(config).root(root).bootTimeout(BOOT_TIMEOUT)
+            .stopGrace(Duration.ofSeconds(5));
+        try {
+            return new MiniCluster(root, Coordinator.start(context), testName);
+        } catch (RuntimeException e) {
+            keepLogs(root, testName);
+            deleteRecursively(root);
+            throw e;
+        }
+    }
+
+    /** A fresh private directory under {@code /dev/shm/archipelago-it} for a cluster (or a CLI's home). */
+    public static Path newRoot() {
+        try {
+            Path base = Path.of("/dev/shm/archipelago-it");
+            Files.createDirectories(base);
+            return Files.createTempDirectory(base, "cluster-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String clusterName(String testName) {
+        String name = testName.toLowerCase().replaceAll("[^a-z0-9_.-]", "-").replaceAll("^[^a-z0-9]+", "");
+        return name.isEmpty() ? "it" : name.substring(0, Math.min(name.length(), 32));
+    }
+
+    public Coordinator coordinator() {
+        return coordinator;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public List<ClusterEvent> events() {
+        return List.copyOf(events);
+    }
+
+    public ClusterStatus status() {
+        return coordinator.status();
+    }
+
+    public KernelStatus kernel(String name) {
+        return status().getKernelsList().stream().filter(k -> k.getName().equals(name)).findFirst()
+            .orElseThrow(() -> new AssertionError("no kernel '" + name + "' in membership; the cluster:\n" + describe()));
+    }
+
+    public int kernelId(String name) {
+        return coordinator.config().kernels().stream().filter(k -> k.name().equals(name)).findFirst()
+            .orElseThrow(() -> new AssertionError("no kernel '" + name + "' in the configuration")).id();
+    }
+
+    /** Waits until the named kernel is in {@code state}; fails with the cluster's status after {@code timeout}. */
+    public KernelStatus awaitState(String name, String state, Duration timeout) {
+        return awaitKernel(name, k -> k.getState().equals(state), "to be " + state, timeout);
+    }
+
+    public KernelStatus awaitKernel(String name, Predicate<KernelStatus> condition, String what, Duration timeout) {
+        try {
+            await().alias("kernel " + name + " " + what).atMost(timeout).pollInterval(Duration.ofMillis(20))
+                .pollDelay(Duration.ZERO)
+                .until(() -> status().getKernelsList().stream().anyMatch(k -> k.getName().equals(name) && condition.test(k)));
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("kernel " + name + " was not " + what + " within " + timeout.toMillis() + " ms; the cluster:\n"
+                + describe(), e);
+        }
+        return kernel(name);
+    }
+
+    /** SIGKILL, as `kill -9`: no cleanup runs in the kernel. */
+    public void kill9(String name) {
+        coordinator.kill(kernelId(name));
+    }
+
+    /** Launches a stopped or dead kernel again from its configuration; returns once it is RUNNING. */
+    public KernelStatus restart(String name) {
+        coordinator.restart(kernelId(name), BOOT_TIMEOUT);
+        return kernel(name);
+    }
+
+    public List<KernelRecord> membership() {
+        return coordinator.membership().all();
+    }
+
+    /** An authenticated control-API stub for a kernel, with a 10 s deadline per call. */
+    public KernelControlGrpc.KernelControlBlockingStub kernelControl(String name) {
+        KernelRecord record = coordinator.membership().byName(name)
+            .orElseThrow(() -> new AssertionError("no kernel '" + name + "' in membership"));
+        ManagedChannel channel = channels.computeIfAbsent(name + "@" + record.getIncarnation(), key ->
+            NettyChannelBuilder.forAddress(record.getControl().getHost(), record.getControl().getPort()).usePlaintext()
+                .intercept(ControlAuthentication.client(coordinator.secret(), "test")).build());
+        return KernelControlGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+    }
+
+    /** An authenticated task-control stub for a kernel (spawn, list, migrate, scheduling events), with a {@code deadline}. */
+    public io.archipelago.task.proto.TaskControlGrpc.TaskControlBlockingStub tasks(String name, Duration deadline) {
+        KernelRecord record = coordinator.membership().byName(name)
+            .orElseThrow(() -> new AssertionError("no kernel '" + name + "' in membership"));
+        ManagedChannel channel = channels.computeIfAbsent(name + "@" + record.getIncarnation(), key ->
+            NettyChannelBuilder.forAddress(record.getControl().getHost(), record.getControl().getPort()).usePlaintext()
+                .maxInboundMessageSize(64 << 20)
+                .intercept(ControlAuthentication.client(coordinator.secret(), "test")).build());
+        return io.archipelago.task.proto.TaskControlGrpc.newBlockingStub(channel).withMaxInboundMessageSize(64 << 20)
+            .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The operating-system pid of a kernel this cluster launched. */
+    public long pid(String name) {
+        return coordinator.process(kernelId(name)).orElseThrow(() -> new AssertionError("kernel " + name + " was not launched here"))
+            .pid();
+    }
+
+    /** The cluster's status as text, for failure messages. */
+    public String describe() {
+        try {
+            StringBuilder text = new StringBuilder();
+            for (KernelStatus k : status().getKernelsList()) {
+                text.append("  ").append(k.getName()).append(" id=").append(k.getId()).append(" pid=").append(k.getPid())
+                    .append(' ').append(k.getState()).append(k.getReason().isEmpty() ? "" : " (" + k.getReason() + ")")
+                    .append(" heartbeat_age_ms=").append(k.getHeartbeatAgeMs()).append('\n');
+            }
+            text.append("  events: ").append(events);
+            return text.toString();
+        } catch (RuntimeException e) {
+            return "  (status unavailable: " + e + ")";
+        }
+    }
+
+    /** Stops the cluster, kills whatever survived, keeps the logs and removes the directory. */
+    @Override
+    public void close() {
+        channels.values().forEach(ManagedChannel::shutdownNow);
+        List<ProcessHandle> launched = new ArrayList<>();
+        coordinator.config().kernels().forEach(k -> coordinator.process(k.id()).ifPresent(p -> launched.add(p.process().toHandle())));
+        try {
+            coordinator.shutdown(Duration.ofSeconds(5));
+        } finally {
+            for (ProcessHandle process : launched) {
+                if (process.isAlive()) {
+                    process.destroyForcibly();
+                }
+            }
+            keepLogs(root, testName);
+            deleteRecursively(root);
+        }
+    }
+
+    private static void keepLogs(Path root, String testName) {
+        if (testName == null) {
+            return;
+        }
+        Path target = Path.of("target", "cluster-logs", testName);
+        try (Stream<Path> logs = Files.exists(root) ? Files.walk(root) : Stream.empty()) {
+            for (Path log : logs.filter(p -> p.getFileName().toString().endsWith(".log")).toList()) {
+                Files.createDirectories(target);
+                Files.copy(log, target.resolve(log.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            System.err.println("MiniCluster: cannot keep the logs of " + testName + ": " + e);
+        }
+    }
+
+    /** Removes {@code root} and everything under it; a failure is reported on stderr, not thrown. */
+    public static void deleteRecursively(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            System.err.println("MiniCluster: cannot remove " + root + ": " + e);
+        }
+    }
+}
