@@ -31,7 +31,7 @@ final class MigrateCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "TID", description = "The thread (see `archipelago ps`).")
     int tid;
 
-    @Option(names = "--to", required = true, paramLabel = "KERNEL", description = "The destination kernel's name.")
+    @Option(names = "--to", required = true, paramLabel = "KERNEL", description = "The destination kernel: its name or the id `status` prints.")
     String to;
 
     @Option(names = "--by", paramLabel = "shared-memory|messages", description = "How the state moves (default: ${DEFAULT-VALUE}).")

@@ -45,7 +45,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--nightwatch", paramLabel = "M", description = "NightWatch threads, on weak islands (default: ${DEFAULT-VALUE}).")
     int nightWatch;
 
-    @Option(names = "--on", paramLabel = "KERNEL", description = "Kernel of the normal threads (default: the first kernel of the fastest island).")
+    @Option(names = "--on", paramLabel = "KERNEL", description = "Kernel of the normal threads, by name or by the id `status` prints "
+        + "(default: the first kernel of the fastest island).")
     String on;
 
     @Option(names = "--arg", paramLabel = "KEY=VALUE", description = "A program argument (repeatable), e.g. --arg limit=1000.")

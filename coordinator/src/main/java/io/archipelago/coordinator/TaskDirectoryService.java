@@ -77,8 +77,8 @@ final class TaskDirectoryService extends TaskDirectoryGrpc.TaskDirectoryImplBase
         List<KernelRecord> weak = running.stream().filter(r -> Domains.weak(r, strong)).toList();
         KernelRecord home;
         if (!request.getOn().isEmpty()) {
-            home = membership.byName(request.getOn()).orElseThrow(() -> Status.NOT_FOUND.withDescription("no kernel '" + request.getOn()
-                + "'; kernels: " + String.join(", ", membership.all().stream().map(KernelRecord::getName).toList())).asRuntimeException());
+            home = membership.byNameOrId(request.getOn()).orElseThrow(() -> Status.NOT_FOUND.withDescription("no kernel named or numbered '"
+                + request.getOn() + "'; kernels: " + membership.describeKernels()).asRuntimeException());
             if (home.getState() != KernelState.RUNNING) {
                 throw Status.FAILED_PRECONDITION.withDescription("kernel " + home.getName() + " is " + home.getState()).asRuntimeException();
             }

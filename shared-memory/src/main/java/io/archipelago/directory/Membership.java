@@ -66,6 +66,23 @@ public final class Membership implements AutoCloseable {
         return all().stream().filter(record -> record.getName().equals(name)).findFirst();
     }
 
+    /**
+     * The kernel a user names on a command line: its name ({@code strong-0}) or the id {@code status}
+     * prints ({@code 0}). A name wins over an id, so a kernel named {@code 1} stays reachable.
+     */
+    public Optional<KernelRecord> byNameOrId(String reference) {
+        Optional<KernelRecord> named = byName(reference);
+        if (named.isPresent() || !reference.matches("\\d{1,9}")) {
+            return named;
+        }
+        return get(Integer.parseInt(reference));
+    }
+
+    /** The kernels' names and ids, for an error that says which kernels there are: {@code strong-0 (0), weak-1 (1)}. */
+    public String describeKernels() {
+        return String.join(", ", all().stream().map(record -> record.getName() + " (" + record.getKernelId() + ")").toList());
+    }
+
     public void put(KernelRecord record) {
         records.write(map -> map.put(record.getKernelId(), record.toByteArray()));
     }

@@ -89,6 +89,24 @@ class MembershipTest {
     }
 
     @Test
+    void aKernelIsFoundByItsNameOrByTheIdStatusPrints() throws Exception {
+        Path file = dir.resolve("membership.cm");
+        try (Membership membership = Membership.create(file)) {
+            membership.put(record(0, "strong-0", KernelState.RUNNING));
+            membership.put(record(1, "weak-1", KernelState.RUNNING));
+            membership.put(record(2, "1", KernelState.RUNNING));
+
+            assertThat(membership.byNameOrId("weak-1")).map(KernelRecord::getKernelId).contains(1);
+            assertThat(membership.byNameOrId("0")).map(KernelRecord::getName).contains("strong-0");
+            assertThat(membership.byNameOrId("1")).map(KernelRecord::getKernelId).as("a name wins over an id").contains(2);
+            assertThat(membership.byNameOrId("7")).isEmpty();
+            assertThat(membership.byNameOrId("-1")).isEmpty();
+            assertThat(membership.byNameOrId("99999999999999")).isEmpty();
+            assertThat(membership.describeKernels()).isEqualTo("strong-0 (0), weak-1 (1), 1 (2)");
+        }
+    }
+
+    @Test
     void aForeignOrMissingGenerationFileIsRefusedNamingWhatWasFound() throws Exception {
         Path file = dir.resolve("membership.cm");
         Membership.create(file).close();

@@ -116,9 +116,9 @@ final class TaskControlService extends TaskControlGrpc.TaskControlImplBase {
         answer(response, () -> {
             int destination;
             if (!request.getTo().isEmpty()) {
-                KernelRecord record = tasks.membership().byName(request.getTo()).orElseThrow(() -> new MigrationException(
-                    MigrationException.Kind.UNKNOWN_KERNEL, "no kernel '" + request.getTo() + "' in membership; kernels: "
-                    + String.join(", ", tasks.membership().all().stream().map(KernelRecord::getName).toList())));
+                KernelRecord record = tasks.membership().byNameOrId(request.getTo()).orElseThrow(() -> new MigrationException(
+                    MigrationException.Kind.UNKNOWN_KERNEL, "no kernel named or numbered '" + request.getTo() + "' in membership; kernels: "
+                    + tasks.membership().describeKernels()));
                 destination = record.getKernelId();
             } else {
                 destination = request.getToId();
