@@ -20,8 +20,8 @@ import picocli.CommandLine.Spec;
 /** {@code archipelago bench typed}: native vs morphed vs interpreted vs converted vs plain Java objects. */
 @Command(name = "typed", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
     header = "Measure typed access: native, morphed, interpreted, convert-on-attach, plain Java objects.",
-    description = {"JMH, in one forked JVM, on a real mmap'd global memory: a scan of every element (three members each),",
-        "one member read and one member written, through",
+    description = {"JMH, in one forked JVM, on a real mmap'd global memory: a scan of every element (three members each), one "
+            + "member read and one member written, through",
         "  native       a generated accessor on a region in this machine's own layout (x86_64),",
         "  morphed      the same Java view, generated for a region a ppc32 kernel created (big-endian, 4-byte longs):",
         "               the paper's type-morphable code,",

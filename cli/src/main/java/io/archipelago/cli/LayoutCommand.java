@@ -32,16 +32,16 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "layout", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
     header = "Lay out the structs of a C header for a data model, as GCC would.",
-    description = {"Prints how a data model lays out every struct and union of a C header, exactly as GCC would for that",
-        "target: size, alignment, and each top-level member's offset and size.",
+    description = {"Prints how a data model lays out every struct and union of a C header, exactly as GCC would for that target: "
+            + "size, alignment, and each top-level member's offset and size.",
         "",
-        "With --unified, also the paper's unified format (every scalar at its largest size and strictest alignment",
-        "across the data models, all five by default) and its memory overhead against each native layout: the cost",
-        "that type-morphable code avoids.",
+        "With --unified, also the paper's unified format (every scalar at its largest size and strictest alignment "
+            + "across the data models, all five by default) and its memory overhead against each native layout: the cost "
+            + "that type-morphable code avoids.",
         "",
-        "The header subset: struct, union, enum, typedef, fixed and multi-dimensional arrays, pointers, nested and",
-        "anonymous records, every integer type, _Bool, float, double, <stdint.h> names, size_t, ssize_t,",
-        "__attribute__((packed)), __attribute__((aligned(N))); bit-fields are refused.",
+        "The header subset: struct, union, enum, typedef, fixed and multi-dimensional arrays, pointers, nested and "
+            + "anonymous records, every integer type, _Bool, float, double, <stdint.h> names, size_t, ssize_t, "
+            + "__attribute__((packed)), __attribute__((aligned(N))); bit-fields are refused.",
         "",
         "Example: archipelago layout kernel-structs.h --data-model armv7 --type task_struct"})
 final class LayoutCommand implements Callable<Integer> {
@@ -49,8 +49,8 @@ final class LayoutCommand implements Callable<Integer> {
     /** Headers shipped with Archipelago (in the shared-memory jar), usable by name from anywhere. */
     static final String BUNDLED = "archipelago/headers/";
 
-    @Parameters(index = "0", paramLabel = "FILE.h", description = {"The C header to lay out. 'kernel-structs.h' names the bundled",
-        "header of simplified Linux kernel structs when no such file exists here."})
+    @Parameters(index = "0", paramLabel = "FILE.h", description = {"The C header to lay out. 'kernel-structs.h' names the bundled header of simplified Linux kernel structs when "
+            + "no such file exists here."})
     Path header;
 
     @Option(names = {"-m", "--data-model"}, paramLabel = "MODEL", defaultValue = "x86_64",

@@ -20,11 +20,12 @@ import picocli.CommandLine.Spec;
 /** {@code archipelago regions}: the regions of typed shared memory of a running cluster. */
 @Command(name = "regions", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
     header = "List the regions of typed shared memory.",
-    description = {"Lists the regions of typed shared memory of a running cluster (its region registry): name, element type,",
-        "the data model it is laid out for, element count, bytes, global address, layout (array of structs or struct",
-        "of arrays), coherence, and which kernels attached it, each with its data model and whether its accessor is",
-        "NATIVE (the region's layout is its own), MORPHED (generated for a foreign layout) or INTERPRETED.",
-        "`regions release NAME` removes a region of a dead kernel that no live kernel uses, and frees the blocks kept for it."},
+    description = {"Lists the regions of typed shared memory of a running cluster (its region registry): name, element type, the "
+            + "data model it is laid out for, element count, bytes, global address, layout (array of structs or struct of "
+            + "arrays), coherence, and which kernels attached it, each with its data model and whether its accessor is "
+            + "NATIVE (the region's layout is its own), MORPHED (generated for a foreign layout) or INTERPRETED.",
+        "`regions release NAME` removes a region of a dead kernel that no live kernel uses, and frees the blocks kept "
+            + "for it."},
     subcommands = RegionsReleaseCommand.class)
 final class RegionsCommand implements Callable<Integer> {
 

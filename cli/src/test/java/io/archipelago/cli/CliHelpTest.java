@@ -44,6 +44,37 @@ class CliHelpTest {
         assertThat(warned).as("commands whose help did not format").isEmpty();
     }
 
+    /**
+     * picocli wraps each element of a description on its own, so a sentence split over two elements
+     * breaks mid-sentence at whatever width the terminal has; paragraphs are one element each.
+     */
+    @Test
+    void everyDescriptionIsWrittenAsParagraphsForPicocliToWrap() {
+        List<CommandLine> commands = new ArrayList<>();
+        collect(Archipelago.commandLine(), commands);
+        List<String> broken = new ArrayList<>();
+        for (CommandLine command : commands) {
+            CommandLine.Model.CommandSpec spec = command.getCommandSpec();
+            check(spec.qualifiedName(), spec.usageMessage().description(), broken);
+            spec.options().forEach(option -> check(spec.qualifiedName() + " " + option.longestName(), option.description(), broken));
+            spec.positionalParameters().forEach(parameter -> check(spec.qualifiedName() + " " + parameter.paramLabel(),
+                parameter.description(), broken));
+        }
+        assertThat(broken).as("descriptions with a line that ends mid-sentence before the next line").isEmpty();
+    }
+
+    private static void check(String where, String[] description, List<String> broken) {
+        for (int i = 0; i + 1 < description.length; i++) {
+            String line = description[i].strip();
+            String next = description[i + 1];
+            boolean continues = !next.isEmpty() && !Character.isWhitespace(next.charAt(0)) && !next.startsWith("-");
+            boolean listItem = Character.isWhitespace(description[i].isEmpty() ? 'x' : description[i].charAt(0)) || line.startsWith("-");
+            if (!line.isEmpty() && continues && !listItem && !line.matches(".*[.:!?)]$")) {
+                broken.add(where + ": '" + line + "' / '" + next.strip() + "'");
+            }
+        }
+    }
+
     private static void collect(CommandLine command, List<CommandLine> into) {
         into.add(command);
         for (CommandLine sub : command.getSubcommands().values()) {
