@@ -1,4 +1,4 @@
-package io.archipelago.kernel.task;
+package io.archipelago.program;
 
 import java.util.Optional;
 
@@ -11,7 +11,7 @@ import java.util.Optional;
  * A program object therefore holds no per-thread state.
  * <p>
  * To add one: implement this interface in a public class with a public no-argument constructor
- * and list it in {@code META-INF/services/io.archipelago.kernel.task.Program}.
+ * and list it in {@code META-INF/services/io.archipelago.program.Program}.
  */
 public interface Program {
 

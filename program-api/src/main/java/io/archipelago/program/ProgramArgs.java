@@ -1,4 +1,4 @@
-package io.archipelago.kernel.task;
+package io.archipelago.program;
 
 import java.util.Map;
 import java.util.Set;

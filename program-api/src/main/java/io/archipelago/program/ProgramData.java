@@ -1,4 +1,4 @@
-package io.archipelago.kernel.task;
+package io.archipelago.program;
 
 /**
  * Typed data a program asks for: {@code count} elements of the struct the {@link io.archipelago.typed.Typed}

@@ -1,4 +1,4 @@
-package io.archipelago.kernel.task;
+package io.archipelago.program;
 
 import io.archipelago.typed.TypedRegion;
 import io.archipelago.typed.layout.ArrayLayout;

@@ -1,4 +1,4 @@
-package io.archipelago.kernel.task;
+package io.archipelago.program;
 
 /**
  * What one step of a program did: the cycles it consumed (its virtual duration is cycles /

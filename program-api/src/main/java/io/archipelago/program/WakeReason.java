@@ -1,4 +1,4 @@
-package io.archipelago.kernel.task;
+package io.archipelago.program;
 
 /** Why a blocked thread woke up ({@code task_struct.wake_reason}), for the program's next step. */
 public enum WakeReason {

@@ -1,6 +1,6 @@
 package io.archipelago.kernel.nightwatch;
 
-import io.archipelago.kernel.task.SharedWord;
+import io.archipelago.program.SharedWord;
 
 /**
  * K2's rule for one process, as one word in shared memory ({@code nw_gate} of its thread-group

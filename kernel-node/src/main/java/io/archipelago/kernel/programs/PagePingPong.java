@@ -1,10 +1,10 @@
 package io.archipelago.kernel.programs;
 
-import io.archipelago.kernel.task.Program;
-import io.archipelago.kernel.task.ProgramArgs;
-import io.archipelago.kernel.task.ProgramData;
-import io.archipelago.kernel.task.Step;
-import io.archipelago.kernel.task.ThreadContext;
+import io.archipelago.program.Program;
+import io.archipelago.program.ProgramArgs;
+import io.archipelago.program.ProgramData;
+import io.archipelago.program.Step;
+import io.archipelago.program.ThreadContext;
 import io.archipelago.typed.CType;
 import io.archipelago.typed.Typed;
 import io.archipelago.typed.TypedRegion;

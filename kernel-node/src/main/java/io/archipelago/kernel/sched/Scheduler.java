@@ -1,8 +1,8 @@
 package io.archipelago.kernel.sched;
 
-import io.archipelago.kernel.task.Step;
+import io.archipelago.program.Step;
 import io.archipelago.kernel.task.TaskState;
-import io.archipelago.kernel.task.WakeReason;
+import io.archipelago.program.WakeReason;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;

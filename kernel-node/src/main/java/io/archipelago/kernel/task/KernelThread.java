@@ -2,6 +2,10 @@ package io.archipelago.kernel.task;
 
 import io.archipelago.kernel.nightwatch.GroupMember;
 import io.archipelago.kernel.sched.SchedThread;
+import io.archipelago.program.Program;
+import io.archipelago.program.SharedWord;
+import io.archipelago.program.ThreadContext;
+import io.archipelago.program.WakeReason;
 import io.archipelago.typed.DataModel;
 import io.archipelago.typed.TypedRegion;
 import java.util.Map;
@@ -77,7 +81,7 @@ public final class KernelThread extends SchedThread implements ThreadContext, Gr
     // ------------------------------------------------------------------ SchedThread
 
     @Override
-    protected io.archipelago.kernel.task.Step runStep(int core, long virtualNs) {
+    protected io.archipelago.program.Step runStep(int core, long virtualNs) {
         Arrival arrived = arrival;
         if (arrived != null) {
             arrival = null;

@@ -1,5 +1,6 @@
 package io.archipelago.kernel.task;
 
+import io.archipelago.program.Program;
 import java.util.Collections;
 import java.util.Map;
 import java.util.ServiceLoader;

@@ -1,5 +1,6 @@
 package io.archipelago.kernel.task;
 
+import io.archipelago.program.SharedWord;
 import io.archipelago.typed.CType;
 import io.archipelago.typed.Typed;
 import io.archipelago.typed.TypedObject;

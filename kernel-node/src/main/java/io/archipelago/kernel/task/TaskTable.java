@@ -1,5 +1,6 @@
 package io.archipelago.kernel.task;
 
+import io.archipelago.program.SharedWord;
 import io.archipelago.typed.AccessorKind;
 import io.archipelago.typed.DataModel;
 import io.archipelago.typed.TypedMemory;

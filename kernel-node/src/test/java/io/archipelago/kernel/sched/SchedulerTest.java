@@ -2,9 +2,9 @@ package io.archipelago.kernel.sched;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.archipelago.kernel.task.Step;
+import io.archipelago.program.Step;
 import io.archipelago.kernel.task.TaskState;
-import io.archipelago.kernel.task.WakeReason;
+import io.archipelago.program.WakeReason;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
