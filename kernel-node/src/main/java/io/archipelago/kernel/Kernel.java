@@ -13,6 +13,8 @@ import io.archipelago.interconnect.auth.ClusterSecret;
 import io.archipelago.control.auth.ControlAuthentication;
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.KernelCountersArea;
+import io.archipelago.trace.TraceEvent;
+import io.archipelago.trace.TraceRing;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -51,6 +53,7 @@ public final class Kernel implements AutoCloseable {
     private final long incarnation;
     private final long startedAtMs;
     private final KernelCountersArea counters;
+    private final TraceRing trace;
     private final AtomicLong refusedControlCalls = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread heartbeat;
@@ -69,6 +72,8 @@ public final class Kernel implements AutoCloseable {
         this.incarnation = incarnation;
         this.startedAtMs = startedAtMs;
         this.counters = memory.countersArea(id);
+        this.trace = TraceRing.create(TraceRing.fileFor(context.clusterDirectory().path(), id), id, name, ProcessHandle.current().pid(),
+            TraceRing.DEFAULT_CAPACITY);
         this.heartbeat = Thread.ofPlatform().daemon().name("heartbeat-" + name).unstarted(this::heartbeatLoop);
     }
 
@@ -234,6 +239,7 @@ public final class Kernel implements AutoCloseable {
         Endpoint control = Endpoint.newBuilder().setTransport("tcp").setHost(context.advertisedHost())
             .setPort(controlServer.getPort()).build();
         membership.update(id, record -> record.toBuilder().setControl(control).setState(KernelState.RUNNING).build());
+        trace.instant(TraceEvent.KERNEL_RUNNING, TraceRing.KERNEL_TRACK, id, incarnation);
         LOG.info("kernel {} (id {}) RUNNING on island {} ({}, {} core(s), speed {}, domain {}), {} page block(s), control {}:{}",
             name, id, context.island(), context.dataModel(), context.cores(), context.speed(), context.coherenceDomain(),
             memory.ownership().blocksOwnedBy(id).size(), control.getHost(), control.getPort());
@@ -300,6 +306,11 @@ public final class Kernel implements AutoCloseable {
         return counters;
     }
 
+    /** This kernel's events on the cluster's timeline ({@code archipelago trace}). */
+    public TraceRing trace() {
+        return trace;
+    }
+
     public KernelContext context() {
         return context;
     }
@@ -345,6 +356,7 @@ public final class Kernel implements AutoCloseable {
         } finally {
             membership.close();
             memory.close();
+            trace.close();
             LOG.info("kernel {} stopped", name);
         }
     }

@@ -1,5 +1,7 @@
 package io.archipelago.kernel.sched;
 
+import io.archipelago.trace.TraceEvent;
+import io.archipelago.trace.TraceRing;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -7,18 +9,33 @@ import java.util.List;
  * The steps a kernel's cores ran, in a bounded ring (the oldest are overwritten), each with a
  * sequence number so that a reader asks for what is new since its last read and learns how many
  * it missed. Tests check K2's NightWatch rule from these records, across kernels, by host time.
+ * With a {@link TraceRing}, each step is also a slice on its core's track of the cluster's timeline.
  */
 public final class StepLog {
 
     private final StepRecord[] ring;
+    private final TraceRing trace;
     private long next = 1;
 
     public StepLog(int capacity) {
-        this.ring = new StepRecord[Math.max(16, capacity)];
+        this(capacity, null);
     }
 
-    public synchronized void add(int tid, int pid, boolean nightWatch, int core, long hostStart, long hostEnd, long virtualStart,
-                                 long virtualEnd, long cycles) {
+    public StepLog(int capacity, TraceRing trace) {
+        this.ring = new StepRecord[Math.max(16, capacity)];
+        this.trace = trace;
+    }
+
+    public void add(int tid, int pid, boolean nightWatch, int core, long hostStart, long hostEnd, long virtualStart, long virtualEnd,
+                    long cycles) {
+        if (trace != null) {
+            trace.slice(nightWatch ? TraceEvent.NIGHTWATCH_STEP : TraceEvent.STEP, core, tid, hostStart, hostEnd - hostStart);
+        }
+        log(tid, pid, nightWatch, core, hostStart, hostEnd, virtualStart, virtualEnd, cycles);
+    }
+
+    private synchronized void log(int tid, int pid, boolean nightWatch, int core, long hostStart, long hostEnd, long virtualStart,
+                                  long virtualEnd, long cycles) {
         long seq = next++;
         ring[(int) (seq % ring.length)] = new StepRecord(seq, tid, pid, nightWatch, core, hostStart, hostEnd, virtualStart, virtualEnd, cycles);
     }

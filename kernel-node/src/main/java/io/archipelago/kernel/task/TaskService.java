@@ -156,7 +156,7 @@ public final class TaskService implements KernelService {
         this.io = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("tasks-io-" + kernel.name()).factory());
         int cores = kernel.context().cores();
         this.timeline = new CoreTimeline(cores, 4096, clock.now());
-        this.steps = new StepLog(65_536);
+        this.steps = new StepLog(65_536, kernel.trace());
         this.nightWatch = new NightWatch(kernel.id(), kernel.name(), table, mailbox, worker, io, this::weakPeers, counters);
         Scheduler.Settings settings = Scheduler.Settings.of(cores, new CoreSpeed(kernel.context().speed(), kernel.context().baseHz()),
             kernel.context().timeSlice().toNanos(), kernel.context().maxLead().toNanos());

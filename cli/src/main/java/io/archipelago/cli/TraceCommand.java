@@ -1,0 +1,170 @@
+package io.archipelago.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.archipelago.coordinator.config.ClusterConfig;
+import io.archipelago.directory.ClusterDirectory;
+import io.archipelago.trace.PerfettoTrace;
+import io.archipelago.trace.TraceFormatException;
+import io.archipelago.trace.TraceRing;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "trace", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+    header = "Save a timeline of the whole cluster, for Perfetto.",
+    description = {"Every kernel records its events (each emulated core's steps, NightWatch steps, the kernel's boot) into a bounded "
+        + "ring in the cluster directory (trace/<kernel id>.ring, 1 MiB each: the newest 32,768 events), from boot, cheaply "
+        + "enough to leave on. `trace save` merges every kernel's ring into one Perfetto trace in host time, a track per kernel "
+        + "and per core; open it in the Perfetto UI (ui.perfetto.dev, 'Open trace file'). The rings are read from the cluster "
+        + "directory without asking the kernels, so a dead kernel's last events are there too.",
+        "",
+        "Example: archipelago trace save --out /tmp/cluster.perfetto-trace"},
+    subcommands = {TraceCommand.Save.class, TraceCommand.Start.class, TraceCommand.Stop.class})
+final class TraceCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+        return 0;
+    }
+
+    @Command(name = "save", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+        header = "Write every kernel's recorded events as one Perfetto trace.")
+    static final class Save implements Callable<Integer> {
+
+        @Mixin
+        ClusterOptions cluster;
+
+        @Option(names = "--out", required = true, paramLabel = "FILE", description = "The Perfetto trace to write (replaced if it exists).")
+        Path out;
+
+        @Option(names = "--json", description = "Print JSON: {\"file\", \"events\", \"lost\", \"kernels\": [{\"id\", \"name\", \"events\", "
+            + "\"lost\"}]}.")
+        boolean json;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            List<TraceRing.Snapshot> kernels = new ArrayList<>();
+            for (Path file : rings(cluster.directory(ClusterConfig.DEFAULT_CLUSTER))) {
+                try (TraceRing ring = open(file)) {
+                    kernels.add(ring.snapshot());
+                }
+            }
+            try (OutputStream stream = Files.newOutputStream(out)) {
+                PerfettoTrace.of(kernels).writeTo(stream);
+            } catch (IOException e) {
+                throw new CliException("cannot write the trace to " + out + ": " + e.getMessage());
+            }
+            long events = kernels.stream().mapToLong(k -> k.records().size()).sum();
+            long lost = kernels.stream().mapToLong(TraceRing.Snapshot::lost).sum();
+            PrintWriter printer = spec.commandLine().getOut();
+            if (json) {
+                ObjectNode node = StatusView.JSON.createObjectNode().put("file", out.toString()).put("events", events).put("lost", lost);
+                ArrayNode list = node.putArray("kernels");
+                kernels.forEach(k -> list.addObject().put("id", k.kernelId()).put("name", k.kernelName()).put("events", k.records().size())
+                    .put("lost", k.lost()));
+                TaskView.print(node, printer);
+            } else {
+                printer.printf(Locale.ROOT, "wrote %s: %d events of %d kernel(s)%s; open it in the Perfetto UI (ui.perfetto.dev)%n", out,
+                    events, kernels.size(), lost > 0 ? " (" + lost + " older ones overwritten)" : "");
+            }
+            printer.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "start", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+        header = "Record events again on every kernel (they record from boot).")
+    static final class Start implements Callable<Integer> {
+
+        @Mixin
+        ClusterOptions cluster;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            return switchRecording(cluster, true, spec);
+        }
+    }
+
+    @Command(name = "stop", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+        header = "Stop recording on every kernel, keeping what the rings hold (e.g. to save a moment before it is overwritten).")
+    static final class Stop implements Callable<Integer> {
+
+        @Mixin
+        ClusterOptions cluster;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            return switchRecording(cluster, false, spec);
+        }
+    }
+
+    private static int switchRecording(ClusterOptions cluster, boolean on, CommandSpec spec) {
+        List<Path> files = rings(cluster.directory(ClusterConfig.DEFAULT_CLUSTER));
+        for (Path file : files) {
+            try (TraceRing ring = open(file)) {
+                ring.recording(on);
+            }
+        }
+        spec.commandLine().getOut().printf(Locale.ROOT, "%s on %d kernel(s)%n", on ? "recording" : "stopped recording", files.size());
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+
+    /** Every kernel's ring in the cluster directory, by kernel id. */
+    static List<Path> rings(ClusterDirectory directory) {
+        Path traceDirectory = TraceRing.fileFor(directory.path(), 0).getParent();
+        if (!Files.isDirectory(directory.path())) {
+            throw new CliException("no cluster '" + directory.clusterName() + "': expected its directory " + directory.path()
+                + " (is it up? see --cluster and --home)");
+        }
+        List<Path> files;
+        try (Stream<Path> listing = Files.isDirectory(traceDirectory) ? Files.list(traceDirectory) : Stream.empty()) {
+            files = listing.filter(p -> p.getFileName().toString().matches("\\d+\\.ring"))
+                .sorted(Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString().replace(".ring", "")))).toList();
+        } catch (IOException e) {
+            throw new CliException("cannot list " + traceDirectory + ": " + e.getMessage());
+        }
+        if (files.isEmpty()) {
+            throw new CliException("no trace rings in " + traceDirectory + ": no kernel of cluster '" + directory.clusterName()
+                + "' has booted yet");
+        }
+        return files;
+    }
+
+    private static TraceRing open(Path file) {
+        try {
+            return TraceRing.open(file);
+        } catch (TraceFormatException e) {
+            throw new CliException(e.getMessage());
+        } catch (java.io.UncheckedIOException e) {
+            throw new CliException(e.getMessage());
+        }
+    }
+}

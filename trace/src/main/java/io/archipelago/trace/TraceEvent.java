@@ -1,0 +1,61 @@
+package io.archipelago.trace;
+
+/**
+ * What a kernel records on the cluster's timeline, each kind defined once: its id in a
+ * {@link TraceRing} record, its label on the timeline, its shape, and what the record's
+ * {@code subject} means.
+ */
+public enum TraceEvent {
+
+    /** An emulated core ran one step of a thread (a migration point to the next). Subject: the thread id. */
+    STEP(1, "step", Shape.SLICE, "tid"),
+    /** A NightWatch thread's step (K2: light work on the weak domain). Subject: the thread id. */
+    NIGHTWATCH_STEP(2, "nightwatch step", Shape.SLICE, "tid"),
+    /** The kernel joined the cluster (RUNNING). Subject: its kernel id. */
+    KERNEL_RUNNING(3, "kernel running", Shape.INSTANT, "kernel");
+
+    /** A slice has a start ({@code time}) and a duration ({@code value}, ns); an instant has a value. */
+    public enum Shape { SLICE, INSTANT }
+
+    private static final TraceEvent[] BY_ID = new TraceEvent[16];
+
+    static {
+        for (TraceEvent event : values()) {
+            BY_ID[event.id] = event;
+        }
+    }
+
+    private final int id;
+    private final String label;
+    private final Shape shape;
+    private final String subject;
+
+    TraceEvent(int id, String label, Shape shape, String subject) {
+        this.id = id;
+        this.label = label;
+        this.shape = shape;
+        this.subject = subject;
+    }
+
+    public int id() {
+        return id;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    public Shape shape() {
+        return shape;
+    }
+
+    /** What the record's subject is (its name on the timeline). */
+    public String subject() {
+        return subject;
+    }
+
+    /** The event of that id, or null for an id this version does not know (a newer writer's). */
+    public static TraceEvent byId(int id) {
+        return id > 0 && id < BY_ID.length ? BY_ID[id] : null;
+    }
+}
