@@ -1,6 +1,7 @@
 package io.archipelago.coordinator;
 
 import io.archipelago.coordinator.config.ClusterConfig;
+import io.archipelago.coordinator.launch.KernelClassPath;
 import io.archipelago.directory.ClusterDirectory;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,7 +30,7 @@ public final class CoordinatorContext {
     private Duration bootTimeout = DEFAULT_BOOT_TIMEOUT;
     private Duration stopGrace = DEFAULT_STOP_GRACE;
     private Path javaExecutable = Path.of(System.getProperty("java.home"), "bin", "java");
-    private String classPath = System.getProperty("java.class.path");
+    private String classPath = KernelClassPath.of(System.getProperty("java.class.path"));
     private List<String> jvmOptions;
     private Path secretFile;
 
