@@ -134,6 +134,24 @@ class TypedMemoryTest {
     }
 
     @Test
+    void aTypeTooDeepToStoreIsRefusedAtAllocationWithAClearError() {
+        TypedMemory x86 = kernel(0, DataModel.X86_64);
+        io.archipelago.typed.description.TypeDescription member = io.archipelago.typed.description.ScalarType.of(
+            io.archipelago.typed.description.Scalar.INT);
+        for (int i = 0; i < 10_000; i++) {
+            member = new io.archipelago.typed.description.PointerType(member);
+        }
+        var deep = io.archipelago.typed.description.RecordType.struct("deep", List.of(
+            io.archipelago.typed.description.Field.of("p", member)));
+        assertThatThrownBy(() -> x86.create("deep", deep, 1, ArrayLayout.ARRAY_OF_STRUCTS))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageStartingWith("region 'deep': type struct deep nests 10002 levels deep; types nest at most 32 levels");
+        assertThat(registry.all()).isEmpty();
+        assertThat(registry.setAside()).isEmpty();
+        assertThat(x86.create("counters", Counter.class, 1).at(0).value()).isZero();
+    }
+
+    @Test
     void anOlderViewWithFewerAndNarrowerMembersAttaches() {
         TypedMemory x86 = kernel(0, DataModel.X86_64);
         TypedMemory arm = kernel(1, DataModel.ARMV7);
