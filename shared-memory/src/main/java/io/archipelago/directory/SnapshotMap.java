@@ -96,6 +96,8 @@ public final class SnapshotMap<K extends Comparable<K>, V> implements AutoClosea
         try {
             Files.deleteIfExists(temporary);
             ChronicleMap<K, byte[]> map = builder.createPersistedTo(temporary.toFile());
+            // Chronicle Map creates its file with the umask's mode; nobody else can open it meanwhile (the directory is 0700)
+            OwnerOnlyFiles.setMode(temporary, OwnerOnlyFiles.FILE_MODE);
             Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
             return new SnapshotMap<>(what, file, map, generation, parser);
         } catch (IOException e) {
