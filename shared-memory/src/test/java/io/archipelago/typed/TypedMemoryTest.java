@@ -145,7 +145,7 @@ class TypedMemoryTest {
             io.archipelago.typed.description.Field.of("p", member)));
         assertThatThrownBy(() -> x86.create("deep", deep, 1, ArrayLayout.ARRAY_OF_STRUCTS))
             .isInstanceOf(IllegalArgumentException.class)
-            .hasMessageStartingWith("region 'deep': type struct deep nests 10002 levels deep; types nest at most 32 levels");
+            .hasMessageStartingWith("region 'deep': type struct deep nests 10002 levels deep: over the type depth budget of 32 levels");
         assertThat(registry.all()).isEmpty();
         assertThat(registry.setAside()).isEmpty();
         assertThat(x86.create("counters", Counter.class, 1).at(0).value()).isZero();

@@ -13,7 +13,7 @@ import java.util.Map;
  * <ul>
  *   <li>{@link #MAX_DEPTH} levels of nesting: a contract's Protocol Buffers form takes up to three
  *       message levels per type level (a member struct is {@code TypeDesc > RecordDesc > MemberDesc}),
- *       and Protocol Buffers refuses to parse more than 100: a type 32 deep takes at most 95;</li>
+ *       and Protocol Buffers refuses to parse more than 100: a type 32 deep takes at most 94;</li>
  *   <li>{@link #MAX_NODES} types once every struct member is expanded (an array counts once,
  *       whatever its length): layouts, contracts and equality walk that tree;</li>
  *   <li>{@link #MAX_BYTES} bytes on every data model, so that offsets and sizes never overflow.</li>
@@ -85,16 +85,16 @@ public final class TypeBudget {
     public Extent check(TypeDescription type, String what) {
         Extent extent = measure(type);
         if (extent.depth() > MAX_DEPTH) {
-            throw new TypeBudgetException(what + " nests " + extent.depth() + " levels deep; types nest at most " + MAX_DEPTH
-                + " levels (each pointer, array dimension, function, typedef and struct or union member counts one)");
+            throw new TypeBudgetException(what + " nests " + extent.depth() + " levels deep: over the type depth budget of "
+                + MAX_DEPTH + " levels (each pointer, array dimension, function, typedef and struct or union member counts one)");
         }
         if (extent.nodes() > MAX_NODES) {
             throw new TypeBudgetException(what + " expands to " + count(extent.nodes()) + " types once every member struct is "
-                + "expanded; a type expands to at most " + MAX_NODES);
+                + "expanded: over the type expansion budget of " + MAX_NODES);
         }
         if (extent.maxBytes() > MAX_BYTES) {
-            throw new TypeBudgetException(what + " may take " + count(extent.maxBytes()) + " bytes; a type takes at most 2^48 ("
-                + MAX_BYTES + ") bytes on every data model");
+            throw new TypeBudgetException(what + " may take " + count(extent.maxBytes()) + " bytes: over the type size budget of "
+                + "2^48 (" + MAX_BYTES + ") bytes on any data model");
         }
         return extent;
     }

@@ -100,7 +100,7 @@ class HostileHeaderTest {
         }
         // t0 is 2 levels (the typedef and int); each further typedef adds 2 (the typedef and a pointer): t15 is 32 deep,
         // and the pointer to t15 that t16 names (line 17) 33
-        assertRefused(header.toString(), 17, "'t16' nests 33 levels deep", "at most " + TypeBudget.MAX_DEPTH);
+        assertRefused(header.toString(), 17, "'t16' nests 33 levels deep", "over the type depth budget of " + TypeBudget.MAX_DEPTH);
         assertThat(parseOnSmallStack(header.substring(0, header.indexOf("typedef t15 *t16;")))).isNull();
     }
 
@@ -128,7 +128,7 @@ class HostileHeaderTest {
             header.append("} m").append(i).append(";\n");
         }
         // the innermost record (line 40) holds int x: depth 2; the record 31 levels out (line 9) is 33 deep, its member m8 32
-        assertRefused(header.toString(), 9, "struct s8", "nests 33 levels deep", "at most " + TypeBudget.MAX_DEPTH);
+        assertRefused(header.toString(), 9, "struct s8", "nests 33 levels deep", "over the type depth budget of " + TypeBudget.MAX_DEPTH);
     }
 
     @Test
@@ -138,7 +138,7 @@ class HostileHeaderTest {
             header.append("struct s").append(i).append(" { struct s").append(i - 1).append(" a, b; };\n");
         }
         // s_i expands to 2^(i+2) - 1 types: over 65,536 at s15 (line 16)
-        assertRefused(header.toString(), 16, "struct s15 expands to", "at most " + TypeBudget.MAX_NODES);
+        assertRefused(header.toString(), 16, "struct s15 expands to 131071 types", "over the type expansion budget of " + TypeBudget.MAX_NODES);
     }
 
     @Test
@@ -181,10 +181,10 @@ class HostileHeaderTest {
     @Test
     void anArrayWhoseSizeOverflowsTheOffset() throws Exception {
         assertRefused("struct s {\n  char c;\n  long a[0x7fffffffffffffff];\n  long b;\n};\n", 3, "member 'a' of struct s",
-            "bytes; a type takes at most 2^48");
+            "over the type size budget of 2^48");
         assertRefused("struct s {\n  char a[1L << 47];\n  char b[1L << 47];\n  char c[1L << 47];\n};\n", 1, "struct s may take",
-            "at most 2^48");
-        assertRefused("typedef char big[1L << 40];\n\nstruct s { big a[1 << 20]; };\n", 3, "member 'a' of struct s", "at most 2^48");
+            "over the type size budget of 2^48");
+        assertRefused("typedef char big[1L << 40];\n\nstruct s { big a[1 << 20]; };\n", 3, "member 'a' of struct s", "over the type size budget of 2^48");
     }
 
     @Test

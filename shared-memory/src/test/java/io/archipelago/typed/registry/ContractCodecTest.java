@@ -65,8 +65,8 @@ class ContractCodecTest {
         RecordType tooDeep = RecordType.struct("s" + TypeBudget.MAX_DEPTH, List.of(Field.of("m", deepest)));
         assertThatThrownBy(() -> ContractCodec.encode(tooDeep))
             .isInstanceOf(TypeBudgetException.class)
-            .hasMessage("type struct s32 nests 33 levels deep; types nest at most 32 levels (each pointer, array dimension, "
-                + "function, typedef and struct or union member counts one)");
+            .hasMessage("type struct s32 nests 33 levels deep: over the type depth budget of 32 levels (each pointer, array "
+                + "dimension, function, typedef and struct or union member counts one)");
     }
 
     @Test
