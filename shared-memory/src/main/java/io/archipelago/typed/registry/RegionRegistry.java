@@ -33,6 +33,11 @@ public final class RegionRegistry implements AutoCloseable {
     private static final int AVERAGE_CONTRACT_BYTES = 8 * 1024;
 
     private static final String WHAT = "region registry";
+    /**
+     * The largest contract stored: about 16,000 members of type and layout. Chronicle Map refuses
+     * entries of more than a few thousand chunks (about 1.5 MB with this map's sizes).
+     */
+    static final int MAX_CONTRACT_BYTES = 1 << 20;
 
     /** A stored record that does not parse: reads leave it out. */
     public record SetAside(String name, String reason) {
@@ -105,6 +110,11 @@ public final class RegionRegistry implements AutoCloseable {
      */
     static byte[] storable(Contract contract) {
         byte[] bytes = contract.toByteArray();
+        if (bytes.length > MAX_CONTRACT_BYTES) {
+            throw new IllegalArgumentException("the contract of region '" + contract.getName() + "' is " + bytes.length
+                + " bytes: over the registry's budget of " + MAX_CONTRACT_BYTES + " bytes per region (a type of about 16,000 "
+                + "members, expanded); it is not stored");
+        }
         try {
             Contract back = Contract.parseFrom(bytes);
             if (back.hasType()) {

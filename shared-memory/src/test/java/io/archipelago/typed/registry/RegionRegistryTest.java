@@ -94,6 +94,16 @@ class RegionRegistryTest {
                 .hasMessageContaining("does not parse back, so it is not stored");
             assertThat(registry.get("shallow").orElseThrow()).isEqualTo(contract("shallow"));
             assertThat(registry.setAside()).isEmpty();
+
+            Contract.Builder huge = contract("huge").toBuilder();
+            while (huge.build().getSerializedSize() <= RegionRegistry.MAX_CONTRACT_BYTES) {
+                huge.addAttachments(Attachment.newBuilder().setKernelName("k".repeat(1000)));
+            }
+            assertThatThrownBy(() -> registry.claim(huge.build()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("the contract of region 'huge' is " + huge.build().getSerializedSize() + " bytes: over the "
+                    + "registry's budget of " + RegionRegistry.MAX_CONTRACT_BYTES + " bytes per region");
+            assertThat(registry.get("huge")).isEmpty();
         }
     }
 }
