@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -27,7 +28,7 @@ class SharedHostFilesTest {
     private static CoordinatorContext context(Path root) {
         ClusterConfig config = new ClusterConfig("shared", ClusterConfig.k2Default().memory(),
             List.of(new IslandConfig("weak", "armv7", 1, 0.25, "b", "cortex-m3", 1)), "127.0.0.1", 0, "tcp", 4, "external",
-            java.time.Duration.ofMillis(200), java.time.Duration.ofMillis(1000), List.of());
+            Duration.ofMillis(200), Duration.ofMillis(1000), List.of());
         return new CoordinatorContext().config(config).root(root);
     }
 

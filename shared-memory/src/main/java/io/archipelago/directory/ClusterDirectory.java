@@ -1,5 +1,9 @@
 package io.archipelago.directory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
 
@@ -124,12 +128,12 @@ public record ClusterDirectory(Path path, String clusterName) {
         OwnerOnlyFiles.checkParent(absolute.getParent(), "cluster home");
         OwnerOnlyFiles.ownDirectory(absolute, "cluster directory");
         OwnerOnlyFiles.ownDirectory(logsDirectory(), "cluster log directory");
-        try (java.nio.file.DirectoryStream<Path> logs = java.nio.file.Files.newDirectoryStream(logsDirectory())) {
+        try (DirectoryStream<Path> logs = Files.newDirectoryStream(logsDirectory())) {
             for (Path log : logs) {
                 OwnerOnlyFiles.ownFile(log, "log file");
             }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot list " + logsDirectory() + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + logsDirectory() + ": " + e.getMessage(), e);
         }
     }
 

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.util.ArrayList;
@@ -159,7 +160,7 @@ class OwnerOnlyFilesTest {
             .hasMessage("kernel log " + log + " is a symbolic link (to " + victim + "), expected a regular file: refused (nothing "
                 + "is written through a link)");
         Path lock = Files.createSymbolicLink(dir.resolve("coordinator.lock"), victim);
-        assertThatThrownBy(() -> OwnerOnlyFiles.openOwned(lock, "coordinator lock", java.nio.file.StandardOpenOption.WRITE))
+        assertThatThrownBy(() -> OwnerOnlyFiles.openOwned(lock, "coordinator lock", StandardOpenOption.WRITE))
             .isInstanceOf(UnsafeClusterFileException.class)
             .hasMessageStartingWith("coordinator lock " + lock + " is a symbolic link");
         assertThat(Files.readString(victim)).isEqualTo("untouched");

@@ -5,6 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.MemoryGeometry;
+import io.archipelago.typed.description.Field;
+import io.archipelago.typed.description.PointerType;
+import io.archipelago.typed.description.RecordType;
+import io.archipelago.typed.description.Scalar;
+import io.archipelago.typed.description.ScalarType;
+import io.archipelago.typed.description.TypeDescription;
 import io.archipelago.typed.header.HeaderParser;
 import io.archipelago.typed.proto.ArrayLayout;
 import io.archipelago.typed.proto.Contract;
@@ -136,13 +142,11 @@ class TypedMemoryTest {
     @Test
     void aTypeTooDeepToStoreIsRefusedAtAllocationWithAClearError() {
         TypedMemory x86 = kernel(0, DataModel.X86_64);
-        io.archipelago.typed.description.TypeDescription member = io.archipelago.typed.description.ScalarType.of(
-            io.archipelago.typed.description.Scalar.INT);
+        TypeDescription member = ScalarType.of(Scalar.INT);
         for (int i = 0; i < 10_000; i++) {
-            member = new io.archipelago.typed.description.PointerType(member);
+            member = new PointerType(member);
         }
-        var deep = io.archipelago.typed.description.RecordType.struct("deep", List.of(
-            io.archipelago.typed.description.Field.of("p", member)));
+        RecordType deep = RecordType.struct("deep", List.of(Field.of("p", member)));
         assertThatThrownBy(() -> x86.create("deep", deep, 1, ArrayLayout.ARRAY_OF_STRUCTS))
             .isInstanceOf(IllegalArgumentException.class)
             .hasMessageStartingWith("region 'deep': type struct deep nests 10002 levels deep: over the type depth budget of 32 levels");

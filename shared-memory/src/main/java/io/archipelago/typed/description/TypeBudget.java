@@ -1,6 +1,7 @@
 package io.archipelago.typed.description;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -130,7 +131,7 @@ public final class TypeBudget {
             case TypedefType t -> List.of(t.target());
             case RecordType r -> r.fields().stream().map(Field::type).toList();
             case FunctionType f -> {
-                List<TypeDescription> all = new java.util.ArrayList<>(f.parameters());
+                List<TypeDescription> all = new ArrayList<>(f.parameters());
                 all.add(f.result());
                 yield all;
             }
