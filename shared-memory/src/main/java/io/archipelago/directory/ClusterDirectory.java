@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
 
@@ -130,7 +131,9 @@ public record ClusterDirectory(Path path, String clusterName) {
         OwnerOnlyFiles.ownDirectory(logsDirectory(), "cluster log directory");
         try (DirectoryStream<Path> logs = Files.newDirectoryStream(logsDirectory())) {
             for (Path log : logs) {
-                OwnerOnlyFiles.ownFile(log, "log file");
+                if (!Files.isDirectory(log, LinkOption.NOFOLLOW_LINKS)) {
+                    OwnerOnlyFiles.ownFile(log, "log file");
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + logsDirectory() + ": " + e.getMessage(), e);
