@@ -14,6 +14,7 @@ import io.archipelago.coordinator.launch.LocalKernelLauncher;
 import io.archipelago.coordinator.mailbox.CoordinatorMailbox;
 import io.archipelago.directory.ClusterDirectory;
 import io.archipelago.directory.Membership;
+import io.archipelago.directory.OwnerOnlyFiles;
 import io.archipelago.typed.registry.RegionRegistry;
 import io.archipelago.directory.proto.KernelRecord;
 import io.archipelago.directory.proto.KernelState;
@@ -33,6 +34,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -126,9 +128,10 @@ public final class Coordinator implements AutoCloseable {
         ClusterDirectory directory = context.clusterDirectory();
         FileChannel channel = null;
         FileLock lock;
+        // 0700, ours, not a link: refused with the path and owners otherwise (before anything is written in it)
+        directory.createForOwner();
         try {
-            Files.createDirectories(directory.path());
-            channel = FileChannel.open(directory.coordinatorLockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            channel = OwnerOnlyFiles.openOwned(directory.coordinatorLockFile(), "coordinator lock", StandardOpenOption.WRITE);
             lock = channel.tryLock();
         } catch (OverlappingFileLockException e) {
             lock = null;
@@ -171,17 +174,16 @@ public final class Coordinator implements AutoCloseable {
         }
     }
 
-    /** Removes what a previous incarnation of this cluster left, keeping the logs and the lock. */
+    /** Removes what a previous incarnation of this cluster left (links included), keeping the logs and the lock. */
     private void prepareDirectory() {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory.path())) {
             for (Path entry : entries) {
                 String name = entry.getFileName().toString();
-                if (!Files.isDirectory(entry) && !entry.equals(directory.coordinatorLockFile())) {
+                if (!Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS) && !entry.equals(directory.coordinatorLockFile())) {
                     Files.deleteIfExists(entry);
                     LOG.debug("removed stale {}", name);
                 }
             }
-            Files.createDirectories(directory.logsDirectory());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare cluster directory " + directory.path() + ": " + e.getMessage(), e);
         }

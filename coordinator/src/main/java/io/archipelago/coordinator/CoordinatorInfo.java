@@ -1,12 +1,12 @@
 package io.archipelago.coordinator;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.archipelago.directory.OwnerOnlyFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 
 /**
@@ -18,11 +18,10 @@ public record CoordinatorInfo(String cluster, long pid, String host, int port, l
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Replaces the file atomically; readable by its owner only (0600), written without following links. */
     public void writeTo(Path file) {
-        Path temporary = file.resolveSibling(file.getFileName() + ".creating");
         try {
-            JSON.writeValue(temporary.toFile(), this);
-            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            OwnerOnlyFiles.writeAtomically(file, JSON.writeValueAsBytes(this), true);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }

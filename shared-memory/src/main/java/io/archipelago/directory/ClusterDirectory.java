@@ -1,5 +1,10 @@
 package io.archipelago.directory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
 
@@ -19,6 +24,9 @@ import java.util.regex.Pattern;
  *   mb-&lt;id&gt;.sock       kernel &lt;id&gt;'s mailbox, when the mailbox transport is unix
  *   logs/             one log file per kernel and one for the coordinator
  * </pre>
+ * The directory and {@code logs/} are 0700 and every file 0600, owned by the user who runs the
+ * cluster (see {@link OwnerOnlyFiles}): on a shared host nobody else reads global memory, the
+ * maps or the secret, or puts a directory or a link of theirs in the cluster's place.
  */
 public record ClusterDirectory(Path path, String clusterName) {
 
@@ -106,6 +114,30 @@ public record ClusterDirectory(Path path, String clusterName) {
 
     public Path logsDirectory() {
         return path.resolve("logs");
+    }
+
+    /**
+     * Creates this cluster's directory and {@code logs/} for this process's user only (0700), or
+     * checks and tightens existing ones; checks the parent (created 0700 when missing) too. Log
+     * files kept from earlier runs become 0600.
+     *
+     * @throws UnsafeClusterFileException when the parent or the directory is a symbolic link or
+     *                                    another user's, or the parent is writable by others
+     */
+    public void createForOwner() {
+        Path absolute = path.toAbsolutePath();
+        OwnerOnlyFiles.checkParent(absolute.getParent(), "cluster home");
+        OwnerOnlyFiles.ownDirectory(absolute, "cluster directory");
+        OwnerOnlyFiles.ownDirectory(logsDirectory(), "cluster log directory");
+        try (DirectoryStream<Path> logs = Files.newDirectoryStream(logsDirectory())) {
+            for (Path log : logs) {
+                if (!Files.isDirectory(log, LinkOption.NOFOLLOW_LINKS)) {
+                    OwnerOnlyFiles.ownFile(log, "log file");
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + logsDirectory() + ": " + e.getMessage(), e);
+        }
     }
 
     public Path kernelLog(String kernelName) {

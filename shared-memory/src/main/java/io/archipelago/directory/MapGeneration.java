@@ -52,8 +52,7 @@ final class MapGeneration implements AutoCloseable {
     static MapGeneration create(Path file) {
         try {
             Files.deleteIfExists(file);
-            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                StandardOpenOption.WRITE)) {
+            try (FileChannel channel = OwnerOnlyFiles.createNew(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 MapGeneration generation = map(channel);
                 MemorySegment.copy(MemorySegment.ofArray(MAGIC), 0, generation.word, 0, MAGIC.length);
                 return generation;

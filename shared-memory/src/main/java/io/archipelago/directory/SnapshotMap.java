@@ -10,10 +10,14 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A Chronicle Map of the cluster directory shared by every process of the cluster (membership,
@@ -27,6 +31,10 @@ import net.openhft.chronicle.map.ChronicleMapBuilder;
  * immutable snapshot of all records, read from the map again only when the generation moved: a
  * process takes the map's locks when it writes and right after someone else wrote, never in
  * between. Writes stay rare (state changes), and the map stays small.
+ * <p>
+ * Records are parsed one at a time: one that does not parse (written by a buggy or hostile
+ * process, or too deeply nested for Protocol Buffers) is set aside and reported
+ * ({@link #setAside()}), and every other record reads as before.
  *
  * @param <K> the key, whose natural order is the order of {@link #values()}
  * @param <V> the record (a Protocol Buffers message)
@@ -39,8 +47,14 @@ public final class SnapshotMap<K extends Comparable<K>, V> implements AutoClosea
         V parse(K key, byte[] bytes) throws InvalidProtocolBufferException;
     }
 
-    private record Snapshot<K, V>(long generation, Map<K, V> byKey, List<V> values) {
+    /** A stored record that does not parse, left out of the snapshot: its key and why. */
+    public record SetAside<K>(K key, String reason) {
     }
+
+    private record Snapshot<K, V>(long generation, Map<K, V> byKey, List<V> values, List<SetAside<K>> setAside) {
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotMap.class);
 
     private final String what;
     private final Path file;
@@ -48,7 +62,9 @@ public final class SnapshotMap<K extends Comparable<K>, V> implements AutoClosea
     private final MapGeneration generation;
     private final Parser<K, V> parser;
     /** The records as of {@link Snapshot#generation}; replaced, never changed. */
-    private volatile Snapshot<K, V> snapshot = new Snapshot<>(-1, Map.of(), List.of());
+    private volatile Snapshot<K, V> snapshot = new Snapshot<>(-1, Map.of(), List.of(), List.of());
+    /** Keys already reported as set aside, so that each is logged once, not at every refresh. */
+    private final Set<K> reported = ConcurrentHashMap.newKeySet();
 
     private SnapshotMap(String what, Path file, ChronicleMap<K, byte[]> map, MapGeneration generation, Parser<K, V> parser) {
         this.what = what;
@@ -80,6 +96,8 @@ public final class SnapshotMap<K extends Comparable<K>, V> implements AutoClosea
         try {
             Files.deleteIfExists(temporary);
             ChronicleMap<K, byte[]> map = builder.createPersistedTo(temporary.toFile());
+            // Chronicle Map creates its file with the umask's mode; nobody else can open it meanwhile (the directory is 0700)
+            OwnerOnlyFiles.setMode(temporary, OwnerOnlyFiles.FILE_MODE);
             Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
             return new SnapshotMap<>(what, file, map, generation, parser);
         } catch (IOException e) {
@@ -107,9 +125,14 @@ public final class SnapshotMap<K extends Comparable<K>, V> implements AutoClosea
         return Optional.ofNullable(snapshot().byKey().get(key));
     }
 
-    /** Every record, in key order (an immutable list). */
+    /** Every record, in key order (an immutable list), without those set aside. */
     public List<V> values() {
         return snapshot().values();
+    }
+
+    /** The stored records that do not parse, in key order: reads leave them out. */
+    public List<SetAside<K>> setAside() {
+        return snapshot().setAside();
     }
 
     /**
@@ -128,8 +151,9 @@ public final class SnapshotMap<K extends Comparable<K>, V> implements AutoClosea
     public V parse(K key, byte[] bytes) {
         try {
             return parser.parse(key, bytes);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException(what + " " + file + " holds a corrupt record for '" + key + "': " + e.getMessage(), e);
+        } catch (InvalidProtocolBufferException | RuntimeException e) {
+            throw new IllegalStateException(what + " " + file + " holds a corrupt record for '" + key + "' (" + bytes.length
+                + " bytes): " + e.getMessage(), e);
         }
     }
 
@@ -154,8 +178,19 @@ public final class SnapshotMap<K extends Comparable<K>, V> implements AutoClosea
             return held;
         }
         TreeMap<K, V> byKey = new TreeMap<>();
-        map.forEach((key, bytes) -> byKey.put(key, parse(key, bytes)));
-        Snapshot<K, V> read = new Snapshot<>(current, Collections.unmodifiableMap(byKey), List.copyOf(byKey.values()));
+        TreeMap<K, SetAside<K>> setAside = new TreeMap<>();
+        map.forEach((key, bytes) -> {
+            try {
+                byKey.put(key, parse(key, bytes));
+            } catch (RuntimeException e) {
+                setAside.put(key, new SetAside<>(key, e.getMessage()));
+                if (reported.add(key)) {
+                    LOG.warn("{}; it is set aside: reads leave it out", e.getMessage());
+                }
+            }
+        });
+        Snapshot<K, V> read = new Snapshot<>(current, Collections.unmodifiableMap(byKey), List.copyOf(byKey.values()),
+            List.copyOf(setAside.values()));
         snapshot = read;
         return read;
     }

@@ -2,6 +2,7 @@ package io.archipelago.memory;
 
 import static io.archipelago.memory.GlobalMemoryLayout.*;
 
+import io.archipelago.directory.OwnerOnlyFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
@@ -82,8 +83,7 @@ public final class GlobalMemory implements AutoCloseable {
         Path temporary = file.resolveSibling(file.getFileName() + ".creating");
         try {
             Files.deleteIfExists(temporary);
-            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                StandardOpenOption.WRITE)) {
+            try (FileChannel channel = OwnerOnlyFiles.createNew(temporary, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 Arena arena = Arena.ofShared();
                 MemorySegment memory;
                 try {

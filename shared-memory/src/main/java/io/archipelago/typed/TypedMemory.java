@@ -9,6 +9,7 @@ import io.archipelago.typed.alloc.BuddyPageAllocator;
 import io.archipelago.typed.alloc.PageAllocator;
 import io.archipelago.typed.alloc.PageRun;
 import io.archipelago.typed.description.RecordType;
+import io.archipelago.typed.description.TypeBudgetException;
 import io.archipelago.typed.layout.MemberLayout;
 import io.archipelago.typed.layout.RecordLayout;
 import io.archipelago.typed.proto.ArrayLayout;
@@ -19,6 +20,7 @@ import io.archipelago.typed.proto.Contract;
 import io.archipelago.typed.proto.Location;
 import io.archipelago.typed.proto.RegionKind;
 import io.archipelago.typed.proto.RegionState;
+import io.archipelago.typed.proto.TypeDesc;
 import io.archipelago.typed.registry.ContractCodec;
 import io.archipelago.typed.registry.RegionRegistry;
 import java.lang.foreign.MemorySegment;
@@ -186,6 +188,13 @@ public final class TypedMemory {
         registry.get(name).ifPresent(existing -> {
             throw exists(existing);
         });
+        // encoded first: the encoder refuses a type over a budget (too deep to store) before anything recurses into it
+        TypeDesc encodedType;
+        try {
+            encodedType = ContractCodec.encode(type);
+        } catch (TypeBudgetException e) {
+            throw new IllegalArgumentException("region '" + name + "': " + e.getMessage(), e);
+        }
         RecordLayout layout = self.dataModel().layoutEngine().record(type);
         if (layout.size() == 0) {
             throw new IllegalArgumentException("region '" + name + "': " + type.cName() + " has size 0 on " + self.dataModel());
@@ -193,7 +202,7 @@ public final class TypedMemory {
         Contract.Builder contract = Contract.newBuilder()
             .setName(name)
             .setNameHash(ContractCodec.nameHash(name))
-            .setType(ContractCodec.encode(type))
+            .setType(encodedType)
             .setTypeName(type.cName())
             .setDataModel(self.dataModel().id())
             .setLayout(ContractCodec.encode(layout))

@@ -5,6 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.MemoryGeometry;
+import io.archipelago.typed.description.Field;
+import io.archipelago.typed.description.PointerType;
+import io.archipelago.typed.description.RecordType;
+import io.archipelago.typed.description.Scalar;
+import io.archipelago.typed.description.ScalarType;
+import io.archipelago.typed.description.TypeDescription;
 import io.archipelago.typed.header.HeaderParser;
 import io.archipelago.typed.proto.ArrayLayout;
 import io.archipelago.typed.proto.Contract;
@@ -131,6 +137,22 @@ class TypedMemoryTest {
             .containsExactlyInAnyOrder("x86_64-0:NATIVE", "ppc32-1:MORPHED");
         assertThat(contract.getLocation().getOffset() % 4096).isZero();
         assertThat(memory.ownership().owner(Math.toIntExact(contract.getLocation().getOffset() / memory.geometry().blockSize()))).isZero();
+    }
+
+    @Test
+    void aTypeTooDeepToStoreIsRefusedAtAllocationWithAClearError() {
+        TypedMemory x86 = kernel(0, DataModel.X86_64);
+        TypeDescription member = ScalarType.of(Scalar.INT);
+        for (int i = 0; i < 10_000; i++) {
+            member = new PointerType(member);
+        }
+        RecordType deep = RecordType.struct("deep", List.of(Field.of("p", member)));
+        assertThatThrownBy(() -> x86.create("deep", deep, 1, ArrayLayout.ARRAY_OF_STRUCTS))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageStartingWith("region 'deep': type struct deep nests 10002 levels deep: over the type depth budget of 32 levels");
+        assertThat(registry.all()).isEmpty();
+        assertThat(registry.setAside()).isEmpty();
+        assertThat(x86.create("counters", Counter.class, 1).at(0).value()).isZero();
     }
 
     @Test

@@ -3,9 +3,9 @@ package io.archipelago.coordinator.launch;
 import io.archipelago.coordinator.config.ClusterConfig;
 import io.archipelago.coordinator.config.ClusterConfig.KernelSpec;
 import io.archipelago.directory.ClusterDirectory;
+import io.archipelago.directory.OwnerOnlyFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +38,9 @@ public final class LocalKernelLauncher {
         List<String> command = command(spec);
         Path log = directory.kernelLog(spec.name());
         try {
-            Files.createDirectories(log.getParent());
+            // owner-only before the redirect opens it (which would create it with the umask's mode)
+            OwnerOnlyFiles.ownDirectory(log.getParent(), "cluster log directory");
+            OwnerOnlyFiles.ensureFile(log, "kernel log");
             Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))

@@ -30,6 +30,24 @@ class ClusterSecretTest {
     }
 
     @Test
+    void neverWrittenThroughASymbolicLink() throws Exception {
+        Path victim = Files.writeString(dir.resolve("victim"), "untouched");
+        Path file = dir.resolve("secret");
+        // a link planted under the temporary name is removed, not followed
+        Files.createSymbolicLink(dir.resolve("secret.creating"), victim);
+        ClusterSecret.generate().writeTo(file);
+        assertThat(Files.isSymbolicLink(file)).isFalse();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        assertThat(Files.readString(victim)).isEqualTo("untouched");
+
+        // a link at the secret's own name, even one pointing nowhere yet, is never replaced nor followed
+        Path link = Files.createSymbolicLink(dir.resolve("other-secret"), dir.resolve("stolen"));
+        assertThatThrownBy(() -> ClusterSecret.generate().writeTo(link)).hasMessageContaining("never overwritten");
+        assertThat(Files.isSymbolicLink(link)).isTrue();
+        assertThat(dir.resolve("stolen")).doesNotExist();
+    }
+
+    @Test
     void proofsDependOnTheSecretAndOnEveryPart() {
         ClusterSecret a = ClusterSecret.generate();
         ClusterSecret b = ClusterSecret.generate();

@@ -1,9 +1,11 @@
 package io.archipelago.typed.description;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A struct or a union with its members.
@@ -37,13 +39,12 @@ public record RecordType(Kind kind, String tag, List<Field> fields, boolean pack
         Objects.requireNonNull(kind, "kind");
         fields = List.copyOf(fields);
         Field.checkAlignment(alignment, "record");
-        List<String> seen = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
         for (String name : memberNames(fields)) {
-            if (seen.contains(name)) {
+            if (!seen.add(name)) {
                 throw new IllegalArgumentException(kind.keyword() + " " + (tag == null ? "<anonymous>" : tag)
                     + " declares member '" + name + "' twice");
             }
-            seen.add(name);
         }
     }
 

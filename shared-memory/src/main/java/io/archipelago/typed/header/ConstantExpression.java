@@ -16,6 +16,8 @@ final class ConstantExpression {
     private final List<Token> tokens;
     private final Function<Token, Long> identifiers;
     private int pos;
+    /** Parentheses, unary operators and conditionals open here: bounded by {@link HeaderParser#MAX_NESTING}. */
+    private int nesting;
 
     private ConstantExpression(String source, List<Token> tokens, int start, Function<Token, Long> identifiers) {
         this.source = source;
@@ -66,15 +68,26 @@ final class ConstantExpression {
         return new HeaderParseException(source, token.line(), token.column(), message);
     }
 
+    /** Each level of nesting recurses: a hostile expression would otherwise overflow the stack. */
+    private void enter(Token at) {
+        if (++nesting > HeaderParser.MAX_NESTING) {
+            throw error(at, "the constant expression nests deeper than " + HeaderParser.MAX_NESTING
+                + " levels (parentheses, unary operators, ?:): over the parser's nesting budget");
+        }
+    }
+
     private long conditional() {
         long condition = logicalOr();
+        Token question = peek();
         if (accept("?")) {
+            enter(question);
             long whenTrue = conditional();
             Token colon = peek();
             if (!accept(":")) {
                 throw error(colon, "expected ':' in a conditional expression, found " + colon.describe());
             }
             long whenFalse = conditional();
+            nesting--;
             return condition != 0 ? whenTrue : whenFalse;
         }
         return condition;
@@ -205,17 +218,18 @@ final class ConstantExpression {
     }
 
     private long unary() {
-        if (accept("-")) {
-            return -unary();
-        }
-        if (accept("+")) {
-            return unary();
-        }
-        if (accept("~")) {
-            return ~unary();
-        }
-        if (accept("!")) {
-            return unary() == 0 ? 1 : 0;
+        Token operator = peek();
+        if (operator.kind() == Token.Kind.PUNCTUATOR && (operator.is("-") || operator.is("+") || operator.is("~") || operator.is("!"))) {
+            pos++;
+            enter(operator);
+            long operand = unary();
+            nesting--;
+            return switch (operator.text()) {
+                case "-" -> -operand;
+                case "+" -> operand;
+                case "~" -> ~operand;
+                default -> operand == 0 ? 1 : 0;
+            };
         }
         return primary();
     }
@@ -223,7 +237,9 @@ final class ConstantExpression {
     private long primary() {
         Token token = peek();
         if (accept("(")) {
+            enter(token);
             long value = conditional();
+            nesting--;
             Token close = peek();
             if (!accept(")")) {
                 throw error(close, "expected ')' to close the '(' at line " + token.line() + " column " + token.column() + ", found "

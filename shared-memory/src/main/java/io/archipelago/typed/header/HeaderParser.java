@@ -9,6 +9,8 @@ import io.archipelago.typed.description.RecordRef;
 import io.archipelago.typed.description.RecordType;
 import io.archipelago.typed.description.Scalar;
 import io.archipelago.typed.description.ScalarType;
+import io.archipelago.typed.description.TypeBudget;
+import io.archipelago.typed.description.TypeBudgetException;
 import io.archipelago.typed.description.TypeDescription;
 import io.archipelago.typed.description.TypedefType;
 import io.archipelago.typed.description.VoidType;
@@ -33,8 +35,24 @@ import java.util.Set;
  * conditional sections (see {@link Preprocessor}). The paper's {@code __typed} keyword is
  * accepted and ignored. Bit-fields, {@code long double}, {@code _Complex}, {@code __int128},
  * {@code _Atomic}, initialisers and function bodies are refused with the line and column.
+ * <p>
+ * A header may be hostile (a user's file, a registry record): parsing stays within budgets, and
+ * one over a budget ends in one {@link HeaderParseException} naming the file, the line and the
+ * budget, never in a stack overflow or out of memory: {@link #MAX_HEADER_BYTES} of text,
+ * {@link #MAX_TOKENS} tokens after macro expansion, macros nested {@link #MAX_MACRO_DEPTH} deep,
+ * parentheses, braces and declarators nested {@link #MAX_NESTING} deep, and every type within
+ * {@link TypeBudget} (nesting depth, expanded size, bytes).
  */
 public final class HeaderParser {
+
+    /** Bytes of header text. */
+    public static final long MAX_HEADER_BYTES = 16L << 20;
+    /** Tokens, before and after macro expansion. */
+    public static final int MAX_TOKENS = 1 << 20;
+    /** Macros expanded inside one another. */
+    public static final int MAX_MACRO_DEPTH = 64;
+    /** Parentheses, braces (struct, union and enum bodies), parameter lists and nested declarators inside one another. */
+    public static final int MAX_NESTING = 128;
 
     private static final Set<String> QUALIFIERS = Set.of("const", "volatile", "restrict", "__restrict", "__restrict__", "__const",
         "__const__", "__volatile", "__volatile__", "__extension__", "__typed", "register", "auto", "inline", "__inline",
@@ -54,7 +72,9 @@ public final class HeaderParser {
     private final String source;
     private final List<Token> tokens;
     private final HeaderDeclarations declarations;
+    private final TypeBudget budget = new TypeBudget();
     private int pos;
+    private int nesting;
 
     private HeaderParser(String source, List<Token> tokens, HeaderDeclarations declarations) {
         this.source = source;
@@ -65,6 +85,11 @@ public final class HeaderParser {
     /** Parses a header file. */
     public static HeaderDeclarations parse(Path file) {
         try {
+            long bytes = Files.size(file);
+            if (bytes > MAX_HEADER_BYTES) {
+                throw new HeaderParseException(file.getFileName().toString(), 1, 1, "the header is " + bytes + " bytes: over the "
+                    + "parser's budget of " + MAX_HEADER_BYTES + " bytes");
+            }
             return parse(file.getFileName().toString(), Files.readString(file));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read header " + file + ": " + e.getMessage(), e);
@@ -107,7 +132,7 @@ public final class HeaderParser {
             throw parser.error(shape.nameToken(), "expected a type name without a declarator name, found '" + shape.name() + "'");
         }
         parser.expectEnd();
-        return parser.apply(shape, specifiers.type());
+        return parser.checked(parser.apply(shape, specifiers.type()), tokens.getFirst(), "type '" + typeName.strip() + "'");
     }
 
     /** An empty set of declarations, to add records to for {@link #parseTypeName}. */
@@ -147,7 +172,7 @@ public final class HeaderParser {
                 throw error(peek(), "expected a declarator name, found " + peek().describe());
             }
             Attributes after = attributes();
-            TypeDescription type = apply(shape, specifiers.type());
+            TypeDescription type = checked(apply(shape, specifiers.type()), shape.nameToken(), "'" + shape.name() + "'");
             if (peek().is("{")) {
                 throw error(peek(), "function bodies are not supported in a type header (function '" + shape.name() + "')");
             }
@@ -352,6 +377,7 @@ public final class HeaderParser {
             return defined != null ? defined : new RecordRef(kind, tag);
         }
         String name = kind.keyword() + " " + (tag == null ? "<anonymous>" : tag);
+        enter(keyword, "struct and union bodies");
         List<Field> fields = new ArrayList<>();
         while (!accept("}")) {
             if (peek().kind() == Token.Kind.END) {
@@ -362,6 +388,7 @@ public final class HeaderParser {
             }
             member(fields, name);
         }
+        nesting--;
         attributes = attributes.merge(attributes());
         RecordType record;
         try {
@@ -369,6 +396,7 @@ public final class HeaderParser {
         } catch (IllegalArgumentException e) {
             throw error(keyword, e.getMessage());
         }
+        checked(record, keyword, name);
         if (tag != null) {
             RecordType existing = byTag.get(tag);
             if (existing != null && !existing.equals(record)) {
@@ -407,7 +435,8 @@ public final class HeaderParser {
             }
             Attributes after = attributes();
             Attributes all = specifiers.attributes().merge(shape.attributes()).merge(after);
-            TypeDescription type = apply(shape, specifiers.type());
+            TypeDescription type = checked(apply(shape, specifiers.type()), shape.nameToken(),
+                "member '" + shape.name() + "' of " + recordName);
             if (type instanceof FunctionType) {
                 throw error(shape.nameToken(), "member '" + shape.name() + "' of " + recordName + " is a function: expected a "
                     + "pointer to a function, e.g. (*" + shape.name() + ")");
@@ -514,8 +543,8 @@ public final class HeaderParser {
     private Shape shape(boolean abstractOnly) {
         int pointers = 0;
         Attributes attributes = Attributes.NONE;
-        while (accept("*")) {
-            pointers++;
+        while (peek().is("*")) {
+            declaratorLevel(next(), ++pointers);
             while (peek().isIdentifier() && (QUALIFIERS.contains(peek().text()) || peek().text().startsWith("__attribute"))) {
                 if (peek().text().startsWith("__attribute")) {
                     attributes = attributes.merge(attributes());
@@ -529,13 +558,17 @@ public final class HeaderParser {
         if (peek().isIdentifier() && !abstractOnly && !isTypeStart(peek())) {
             name = next();
         } else if (peek().is("(") && isNestedDeclarator(peek(1))) {
-            next();
+            enter(next(), "parenthesised declarators");
             inner = shape(abstractOnly);
             expect(")", "to close the parenthesised declarator");
+            nesting--;
         }
         attributes = attributes.merge(attributes());
         List<Suffix> suffixes = new ArrayList<>();
         while (true) {
+            if (peek().is("[") || peek().is("(")) {
+                declaratorLevel(peek(), suffixes.size() + 1);
+            }
             if (peek().is("[")) {
                 Token open = next();
                 while (peek().isIdentifier() && (QUALIFIERS.contains(peek().text()) || peek().text().equals("static"))) {
@@ -579,6 +612,13 @@ public final class HeaderParser {
     }
 
     private FunctionSuffix parameters() {
+        enter(peek(), "parameter lists");
+        FunctionSuffix suffix = parameterList();
+        nesting--;
+        return suffix;
+    }
+
+    private FunctionSuffix parameterList() {
         expect("(", "to open the parameter list");
         List<TypeDescription> parameters = new ArrayList<>();
         boolean variadic = false;
@@ -596,9 +636,11 @@ public final class HeaderParser {
                 expect(")", "after '...'");
                 return new FunctionSuffix(parameters, variadic);
             }
+            Token start = peek();
             Specifiers specifiers = specifiers(false);
             Shape shape = shape(false);
-            parameters.add(apply(shape, specifiers.type()));
+            parameters.add(checked(apply(shape, specifiers.type()), shape.nameToken() != null ? shape.nameToken() : start,
+                "parameter " + (parameters.size() + 1)));
             if (accept(")")) {
                 return new FunctionSuffix(parameters, variadic);
             }
@@ -744,6 +786,34 @@ public final class HeaderParser {
         if (alignment <= 0 || Long.bitCount(alignment) != 1 || alignment > (1L << 28)) {
             throw error(at, "requested alignment " + alignment + " is not a positive power of two");
         }
+    }
+
+    // ---------------------------------------------------------------- budgets
+
+    /** Opens one level of nesting: each recurses, so a hostile header would otherwise overflow the stack. */
+    private void enter(Token at, String what) {
+        if (++nesting > MAX_NESTING) {
+            throw error(at, "parentheses, braces and declarators nest deeper than " + MAX_NESTING + " levels (here: " + what
+                + "): over the parser's nesting budget");
+        }
+    }
+
+    /** One more pointer, array dimension or parameter list in a declarator: each is a level of the type it declares. */
+    private void declaratorLevel(Token at, int levels) {
+        if (levels > TypeBudget.MAX_DEPTH) {
+            throw error(at, "the declarator has more than " + TypeBudget.MAX_DEPTH + " levels of '" + at.text() + "': over the "
+                + "type depth budget (types nest at most " + TypeBudget.MAX_DEPTH + " levels)");
+        }
+    }
+
+    /** Refuses a type over a {@link TypeBudget} budget, naming the line that declares it. */
+    private <T extends TypeDescription> T checked(T type, Token at, String what) {
+        try {
+            budget.check(type, what);
+        } catch (TypeBudgetException e) {
+            throw error(at != null ? at : peek(), e.getMessage());
+        }
+        return type;
     }
 
     // ---------------------------------------------------------------- tokens

@@ -75,6 +75,10 @@ final class Lexer {
                 tokens.add(new Token(Token.Kind.END, "", line, column, true, true));
                 return tokens;
             }
+            if (tokens.size() >= HeaderParser.MAX_TOKENS) {
+                throw new HeaderParseException(source, line, column, "the header has more than " + HeaderParser.MAX_TOKENS
+                    + " tokens: over the parser's token budget");
+            }
             tokens.add(next(space, firstOnLine));
             firstOnLine = false;
         }

@@ -27,6 +27,8 @@ final class Preprocessor {
 
     private final String source;
     private final Map<String, Macro> macros = new LinkedHashMap<>();
+    /** Tokens produced so far, every expansion counted: bounded by {@link HeaderParser#MAX_TOKENS}. */
+    private long produced;
 
     Preprocessor(String source) {
         this.source = source;
@@ -176,14 +178,26 @@ final class Preprocessor {
         return ConstantExpression.evaluate(source, expanded, token -> 0L, directive) != 0;
     }
 
-    /** Expands object-like macros in {@code tokens}; a macro is not expanded inside its own expansion. */
+    /**
+     * Expands object-like macros in {@code tokens}; a macro is not expanded inside its own
+     * expansion. Within budgets, so that a hostile header ends in an error rather than in a
+     * stack overflow or out of memory: macros nest at most {@link HeaderParser#MAX_MACRO_DEPTH}
+     * deep, and the header expands to at most {@link HeaderParser#MAX_TOKENS} tokens (a chain of
+     * macros that each use the previous one twice doubles at every step).
+     */
     List<Token> expand(List<Token> tokens, Set<String> disabled, Token useSite) {
         List<Token> out = new ArrayList<>();
+        expandInto(out, tokens, new HashSet<>(disabled), useSite);
+        return out;
+    }
+
+    /** Appends the expansion to {@code out}; {@code disabled} holds the macros being expanded around it (restored on return). */
+    private void expandInto(List<Token> out, List<Token> tokens, Set<String> disabled, Token useSite) {
         for (int i = 0; i < tokens.size(); i++) {
             Token token = tokens.get(i);
             Macro macro = token.isIdentifier() ? macros.get(token.text()) : null;
             if (macro == null || disabled.contains(macro.name())) {
-                out.add(useSite == null ? token : token.at(useSite));
+                produce(out, useSite == null ? token : token.at(useSite), useSite == null ? token : useSite);
                 continue;
             }
             if (macro.functionLike()) {
@@ -191,14 +205,30 @@ final class Preprocessor {
                     throw error(token, "function-like macro '" + macro.name() + "' is not supported in a type header: "
                         + "write the expansion");
                 }
-                out.add(useSite == null ? token : token.at(useSite));
+                produce(out, useSite == null ? token : token.at(useSite), useSite == null ? token : useSite);
                 continue;
             }
-            Set<String> inner = new HashSet<>(disabled);
-            inner.add(macro.name());
-            out.addAll(expand(macro.body(), inner, useSite == null ? token : useSite));
+            if (disabled.size() >= HeaderParser.MAX_MACRO_DEPTH) {
+                Token at = useSite == null ? token : useSite;
+                throw error(at, "macro '" + macro.name() + "' is expanded inside " + disabled.size() + " other macros: over the "
+                    + "parser's macro expansion depth budget of " + HeaderParser.MAX_MACRO_DEPTH);
+            }
+            disabled.add(macro.name());
+            try {
+                expandInto(out, macro.body(), disabled, useSite == null ? token : useSite);
+            } finally {
+                disabled.remove(macro.name());
+            }
         }
-        return out;
+    }
+
+    private void produce(List<Token> out, Token token, Token useSite) {
+        if (++produced > HeaderParser.MAX_TOKENS) {
+            throw error(useSite, "the header expands to more than " + HeaderParser.MAX_TOKENS + " tokens"
+                + (useSite.isIdentifier() && macros.containsKey(useSite.text()) ? " (macro '" + useSite.text() + "' used here)" : "")
+                + ": over the parser's token budget");
+        }
+        out.add(token);
     }
 
     private HeaderParseException error(Token token, String message) {

@@ -81,16 +81,34 @@ public final class LayoutEngine {
                 members.add(new MemberLayout(field.name(), 0, layout));
                 size = Math.max(size, layout.size());
             } else {
-                offset = roundUp(offset, memberAlign);
+                offset = checkedRoundUp(offset, memberAlign, record, field);
                 members.add(new MemberLayout(field.name(), offset, layout));
-                offset += layout.size();
+                try {
+                    offset = Math.addExact(offset, layout.size());
+                } catch (ArithmeticException e) {
+                    throw tooLarge(record, field);
+                }
                 size = offset;
             }
         }
         if (record.alignment() != 0) {
             align = Math.max(align, resolve(record.alignment()));
         }
-        return new RecordLayout(record.cName(), record.union(), roundUp(size, align), align, members);
+        return new RecordLayout(record.cName(), record.union(), checkedRoundUp(size, align, record, null), align, members);
+    }
+
+    /** Offsets and sizes are checked: a hostile header's huge arrays end in an error, not in a negative offset. */
+    private static long checkedRoundUp(long value, long align, RecordType record, Field field) {
+        try {
+            return Math.multiplyExact(Math.addExact(value, align - 1) / align, align);
+        } catch (ArithmeticException e) {
+            throw tooLarge(record, field);
+        }
+    }
+
+    private static LayoutException tooLarge(RecordType record, Field field) {
+        return new LayoutException(record.cName() + (field == null ? "" : ": member '" + (field.anonymous() ? "<anonymous>"
+            : field.name()) + "'") + " ends beyond " + Long.MAX_VALUE + " bytes: the type is too large to lay out");
     }
 
     private int memberAlignment(RecordType record, Field field, Layout layout) {
@@ -133,7 +151,8 @@ public final class LayoutEngine {
         }
         long length = array.flexible() ? -1 : array.length();
         if (length > 0 && element.size() > 0 && element.size() > Long.MAX_VALUE / length) {
-            throw new LayoutException("array " + array.cName() + " is too large");
+            throw new LayoutException("array of " + length + " elements of " + element.size() + " bytes takes more than "
+                + Long.MAX_VALUE + " bytes: the type is too large to lay out");
         }
         return new ArrayLayout(array.cName(), element, length, element.align());
     }

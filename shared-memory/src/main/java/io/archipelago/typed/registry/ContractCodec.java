@@ -9,6 +9,8 @@ import io.archipelago.typed.description.RecordRef;
 import io.archipelago.typed.description.RecordType;
 import io.archipelago.typed.description.Scalar;
 import io.archipelago.typed.description.ScalarType;
+import io.archipelago.typed.description.TypeBudget;
+import io.archipelago.typed.description.TypeBudgetException;
 import io.archipelago.typed.description.TypeDescription;
 import io.archipelago.typed.description.TypedefType;
 import io.archipelago.typed.description.VoidType;
@@ -64,17 +66,29 @@ public final class ContractCodec {
 
     // ------------------------------------------------------------------ types
 
+    /**
+     * A type's Protocol Buffers form, refused when over a {@link TypeBudget} budget: a type nested
+     * deeper than {@link TypeBudget#MAX_DEPTH} would give a contract that Protocol Buffers refuses
+     * to parse back (100 levels of messages), and every process reading the registry would fail.
+     *
+     * @throws TypeBudgetException naming the type and the budget
+     */
     public static TypeDesc encode(TypeDescription type) {
+        TypeBudget.checked(type, "type " + TypeBudget.shallowName(type));
+        return encodeChecked(type);
+    }
+
+    private static TypeDesc encodeChecked(TypeDescription type) {
         TypeDesc.Builder b = TypeDesc.newBuilder();
         switch (type) {
             case ScalarType s -> b.setScalar(ScalarKind.valueOf(s.scalar().name()));
-            case PointerType p -> b.setPointer(PointerDesc.newBuilder().setTarget(encode(p.target())));
-            case ArrayType a -> b.setArray(ArrayDesc.newBuilder().setElement(encode(a.element())).setLength(a.length()));
+            case PointerType p -> b.setPointer(PointerDesc.newBuilder().setTarget(encodeChecked(p.target())));
+            case ArrayType a -> b.setArray(ArrayDesc.newBuilder().setElement(encodeChecked(a.element())).setLength(a.length()));
             case RecordType r -> {
                 RecordDesc.Builder rb = RecordDesc.newBuilder().setIsUnion(r.union()).setTag(r.tag() == null ? "" : r.tag())
                     .setPacked(r.packed()).setAlignment(r.alignment());
                 for (Field f : r.fields()) {
-                    rb.addMembers(MemberDesc.newBuilder().setName(f.name() == null ? "" : f.name()).setType(encode(f.type()))
+                    rb.addMembers(MemberDesc.newBuilder().setName(f.name() == null ? "" : f.name()).setType(encodeChecked(f.type()))
                         .setAlignment(f.alignment()).setPacked(f.packed()));
                 }
                 b.setRecord(rb);
@@ -85,11 +99,11 @@ public final class ContractCodec {
                 e.constants().forEach((name, value) -> eb.addConstants(EnumConstant.newBuilder().setName(name).setValue(value)));
                 b.setEnumeration(eb);
             }
-            case TypedefType t -> b.setTypedef(TypedefDesc.newBuilder().setName(t.name()).setTarget(encode(t.target()))
+            case TypedefType t -> b.setTypedef(TypedefDesc.newBuilder().setName(t.name()).setTarget(encodeChecked(t.target()))
                 .setAlignment(t.alignment()));
             case FunctionType f -> {
-                FunctionDesc.Builder fb = FunctionDesc.newBuilder().setResult(encode(f.result())).setVariadic(f.variadic());
-                f.parameters().forEach(p -> fb.addParameters(encode(p)));
+                FunctionDesc.Builder fb = FunctionDesc.newBuilder().setResult(encodeChecked(f.result())).setVariadic(f.variadic());
+                f.parameters().forEach(p -> fb.addParameters(encodeChecked(p)));
                 b.setFunction(fb);
             }
             case VoidType v -> b.setVoid(true);

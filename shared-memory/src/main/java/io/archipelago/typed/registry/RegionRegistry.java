@@ -1,5 +1,6 @@
 package io.archipelago.typed.registry;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.archipelago.directory.SnapshotMap;
 import io.archipelago.typed.proto.Attachment;
 import io.archipelago.typed.proto.Contract;
@@ -18,6 +19,11 @@ import net.openhft.chronicle.map.ChronicleMapBuilder;
  * Written only when a region is created, becomes ready or is attached (never on an access
  * path): a process killed while holding a segment lock would leave it held. Read through a
  * snapshot ({@link SnapshotMap}) for the same reason.
+ * <p>
+ * One bad record must not break every process's reads: a contract is parsed back before it is
+ * stored (so this class never writes one that does not parse), and reads parse records one at a
+ * time, setting aside (and reporting, {@link #setAside()}) any that another writer left
+ * unparseable.
  */
 public final class RegionRegistry implements AutoCloseable {
 
@@ -27,6 +33,15 @@ public final class RegionRegistry implements AutoCloseable {
     private static final int AVERAGE_CONTRACT_BYTES = 8 * 1024;
 
     private static final String WHAT = "region registry";
+    /**
+     * The largest contract stored: about 16,000 members of type and layout. Chronicle Map refuses
+     * entries of more than a few thousand chunks (about 1.5 MB with this map's sizes).
+     */
+    static final int MAX_CONTRACT_BYTES = 1 << 20;
+
+    /** A stored record that does not parse: reads leave it out. */
+    public record SetAside(String name, String reason) {
+    }
 
     private final SnapshotMap<String, Contract> contracts;
 
@@ -56,9 +71,63 @@ public final class RegionRegistry implements AutoCloseable {
         return contracts.get(name);
     }
 
-    /** Every contract, by name (an immutable list). */
+    /** Every contract, by name (an immutable list), without the records set aside. */
     public List<Contract> all() {
         return contracts.values();
+    }
+
+    /** The records that do not parse, by name, each with why: reads leave them out. */
+    public List<SetAside> setAside() {
+        return contracts.setAside().stream().map(s -> new SetAside(s.key(), s.reason())).toList();
+    }
+
+    /**
+     * Removes the record stored under {@code name} if it still does not parse (a record set
+     * aside); a record that parses is left alone.
+     *
+     * @return whether it was removed
+     */
+    public boolean discardUnparseable(String name) {
+        boolean[] removed = new boolean[1];
+        contracts.write(map -> map.computeIfPresent(name, (key, bytes) -> {
+            try {
+                contracts.parse(key, bytes);
+                return bytes;
+            } catch (IllegalStateException unparseable) {
+                removed[0] = true;
+                return null;
+            }
+        }));
+        return removed[0];
+    }
+
+    /**
+     * The bytes to store for {@code contract}, once they are known to parse back into it with the
+     * same parser every reader uses (Protocol Buffers refuses more than 100 levels of messages),
+     * and its type and layout to decode.
+     *
+     * @throws IllegalArgumentException naming the region and what failed; nothing is stored
+     */
+    static byte[] storable(Contract contract) {
+        byte[] bytes = contract.toByteArray();
+        if (bytes.length > MAX_CONTRACT_BYTES) {
+            throw new IllegalArgumentException("the contract of region '" + contract.getName() + "' is " + bytes.length
+                + " bytes: over the registry's budget of " + MAX_CONTRACT_BYTES + " bytes per region (a type of about 16,000 "
+                + "members, expanded); it is not stored");
+        }
+        try {
+            Contract back = Contract.parseFrom(bytes);
+            if (back.hasType()) {
+                ContractCodec.decode(back.getType());
+            }
+            if (back.hasLayout()) {
+                ContractCodec.decode(back.getLayout());
+            }
+        } catch (InvalidProtocolBufferException | RuntimeException e) {
+            throw new IllegalArgumentException("the contract of region '" + contract.getName() + "' (" + bytes.length
+                + " bytes) does not parse back, so it is not stored: " + e.getMessage(), e);
+        }
+        return bytes;
     }
 
     /**
@@ -68,7 +137,8 @@ public final class RegionRegistry implements AutoCloseable {
      * @return empty when claimed, otherwise the contract that holds the name
      */
     public Optional<Contract> claim(Contract contract) {
-        byte[] existing = contracts.write(map -> map.putIfAbsent(contract.getName(), contract.toByteArray()));
+        byte[] bytes = storable(contract);
+        byte[] existing = contracts.write(map -> map.putIfAbsent(contract.getName(), bytes));
         return existing == null ? Optional.empty() : Optional.of(contracts.parse(contract.getName(), existing));
     }
 
@@ -76,8 +146,10 @@ public final class RegionRegistry implements AutoCloseable {
     public Optional<Contract> update(String name, UnaryOperator<Contract> change) {
         Contract[] updated = new Contract[1];
         contracts.write(map -> map.computeIfPresent(name, (key, bytes) -> {
-            updated[0] = change.apply(contracts.parse(key, bytes));
-            return updated[0].toByteArray();
+            Contract changed = change.apply(contracts.parse(key, bytes));
+            byte[] stored = storable(changed);
+            updated[0] = changed;
+            return stored;
         }));
         return Optional.ofNullable(updated[0]);
     }
