@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.archipelago.control.proto.RegionAttachment;
 import io.archipelago.control.proto.RegionInfo;
 import io.archipelago.control.proto.RegionList;
+import io.archipelago.control.proto.SetAsideRecord;
 import io.archipelago.coordinator.config.ClusterConfig;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -56,6 +57,7 @@ final class RegionsCommand implements Callable<Integer> {
     }
 
     static void printTable(RegionList regions, PrintWriter out) {
+        printSetAside(regions, out);
         if (regions.getRegionsCount() == 0) {
             out.println("no region of typed shared memory yet");
             return;
@@ -76,8 +78,17 @@ final class RegionsCommand implements Callable<Integer> {
         StatusView.printRows(rows, out);
     }
 
+    /** Records of the registry that do not parse: left out of every read, shown here so that they are not silently lost. */
+    private static void printSetAside(RegionList regions, PrintWriter out) {
+        for (SetAsideRecord bad : regions.getSetAsideList()) {
+            out.println("set aside: registry record '" + bad.getName() + "' does not parse (" + bad.getReason() + ")");
+        }
+    }
+
     static void printJson(RegionList regions, PrintWriter out) {
         ObjectNode root = StatusView.JSON.createObjectNode();
+        ArrayNode setAside = root.putArray("set_aside");
+        regions.getSetAsideList().forEach(bad -> setAside.addObject().put("name", bad.getName()).put("reason", bad.getReason()));
         ArrayNode list = root.putArray("regions");
         for (RegionInfo r : regions.getRegionsList()) {
             ObjectNode region = list.addObject();

@@ -6,6 +6,7 @@ import io.archipelago.coordinator.CoordinatorInfo;
 import io.archipelago.coordinator.config.ClusterConfig;
 import io.archipelago.coordinator.config.ClusterConfigLoader;
 import io.archipelago.directory.ClusterDirectory;
+import io.archipelago.directory.OwnerOnlyFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -111,7 +112,9 @@ final class UpCommand implements Callable<Integer> {
         Path log = directory.logsDirectory().resolve("coordinator.log");
         Process process;
         try {
-            Files.createDirectories(log.getParent());
+            // the coordinator's log is the first file of a new cluster: owner-only, like every other one
+            directory.createForOwner();
+            OwnerOnlyFiles.ensureFile(log, "coordinator log");
             process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         } catch (IOException e) {

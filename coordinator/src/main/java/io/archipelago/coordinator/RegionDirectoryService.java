@@ -3,6 +3,7 @@ package io.archipelago.coordinator;
 import io.archipelago.control.proto.ListRegionsRequest;
 import io.archipelago.control.proto.RegionDirectoryGrpc;
 import io.archipelago.control.proto.RegionList;
+import io.archipelago.control.proto.SetAsideRecord;
 import io.archipelago.kernel.typed.RegionInfos;
 import io.archipelago.typed.registry.RegionRegistry;
 import io.grpc.Status;
@@ -22,6 +23,7 @@ final class RegionDirectoryService extends RegionDirectoryGrpc.RegionDirectoryIm
         RegionList.Builder list = RegionList.newBuilder();
         try {
             regions.all().forEach(contract -> list.addRegions(RegionInfos.of(contract)));
+            regions.setAside().forEach(bad -> list.addSetAside(SetAsideRecord.newBuilder().setName(bad.name()).setReason(bad.reason())));
         } catch (RuntimeException e) {
             response.onError(Status.INTERNAL.withDescription("cannot read the region registry: " + e.getMessage()).asRuntimeException());
             return;

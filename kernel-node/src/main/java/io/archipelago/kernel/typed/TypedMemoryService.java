@@ -8,6 +8,7 @@ import io.archipelago.control.proto.FieldsRequest;
 import io.archipelago.control.proto.ListRegionsRequest;
 import io.archipelago.control.proto.RegionInfo;
 import io.archipelago.control.proto.RegionList;
+import io.archipelago.control.proto.SetAsideRecord;
 import io.archipelago.control.proto.TypedMemoryControlGrpc;
 import io.archipelago.kernel.Kernel;
 import io.archipelago.kernel.KernelService;
@@ -190,6 +191,8 @@ public final class TypedMemoryService implements KernelService {
             answer(response, () -> {
                 RegionList.Builder list = RegionList.newBuilder();
                 registry.all().forEach(contract -> list.addRegions(RegionInfos.of(contract)));
+                registry.setAside().forEach(bad -> list.addSetAside(SetAsideRecord.newBuilder().setName(bad.name())
+                    .setReason(bad.reason())));
                 return list.build();
             });
         }
