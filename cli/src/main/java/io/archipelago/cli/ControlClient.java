@@ -117,6 +117,12 @@ public final class ControlClient implements AutoCloseable {
         }
     }
 
+    /** What every RUNNING kernel can run. */
+    public io.archipelago.task.proto.ClusterPrograms programs() {
+        return taskCall("programs", () -> tasks(DEFAULT_DEADLINE.plusSeconds(10))
+            .listPrograms(io.archipelago.task.proto.ListProgramsRequest.getDefaultInstance()));
+    }
+
     /** Releases a region of a dead kernel (the meta-level manager returns the blocks retained for it to the pool). */
     public io.archipelago.control.proto.ReleaseRegionReply releaseRegion(String name) {
         return call(() -> io.archipelago.control.proto.MemoryManagerGrpc.newBlockingStub(channel)

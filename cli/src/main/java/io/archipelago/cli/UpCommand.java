@@ -45,6 +45,11 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--boot-timeout-s", paramLabel = "S", description = "How long the kernels may take to boot (default: ${DEFAULT-VALUE}).")
     long bootTimeoutSeconds = CoordinatorContext.DEFAULT_BOOT_TIMEOUT.toSeconds();
 
+    @Option(names = "--programs", paramLabel = "JAR|DIR", split = ",",
+        description = "Jars of your own programs (or directories of jars), repeatable: copied into the cluster directory, where every "
+            + "kernel loads them at boot, each jar in a class loader of its own (see `archipelago programs`).")
+    List<Path> programs = new ArrayList<>();
+
     @Option(names = "--secret-file", paramLabel = "FILE",
         description = "Adopt this cluster secret (hex text, e.g. from `openssl rand -hex 32`) instead of generating one; it is copied to the cluster directory (mode 0600).")
     Path secretFile;
@@ -57,11 +62,16 @@ final class UpCommand implements Callable<Integer> {
         ClusterConfig config = configFile == null ? ClusterConfig.k2Default() : ClusterConfigLoader.load(configFile);
         config = config.withCluster(cluster.clusterOr(config.cluster()));
         PrintWriter out = spec.commandLine().getOut();
+        for (Path program : programs) {
+            if (!Files.isRegularFile(program) && !Files.isDirectory(program)) {
+                throw new CliException("--programs: expected a jar or a directory of jars, found nothing at " + program.toAbsolutePath());
+            }
+        }
         if (detach) {
             return detach(config, out);
         }
         CoordinatorContext context = new CoordinatorContext().config(config).root(cluster.root())
-            .bootTimeout(Duration.ofSeconds(bootTimeoutSeconds)).secretFile(secretFile);
+            .bootTimeout(Duration.ofSeconds(bootTimeoutSeconds)).secretFile(secretFile).programs(programs);
         out.printf("booting cluster '%s': %d kernel(s) on %d island(s)...%n", config.cluster(), config.totalKernels(),
             config.islands().size());
         out.flush();
@@ -108,6 +118,10 @@ final class UpCommand implements Callable<Integer> {
         if (configFile != null) {
             command.add("--config");
             command.add(configFile.toAbsolutePath().toString());
+        }
+        for (Path program : programs) {
+            command.add("--programs");
+            command.add(program.toAbsolutePath().toString());
         }
         Path log = directory.logsDirectory().resolve("coordinator.log");
         Process process;

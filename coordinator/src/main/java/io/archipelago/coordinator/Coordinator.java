@@ -22,6 +22,7 @@ import io.archipelago.interconnect.auth.ClusterSecret;
 import io.archipelago.control.auth.ControlAuthentication;
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.KernelCountersArea;
+import io.archipelago.trace.TraceRing;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -95,6 +96,7 @@ public final class Coordinator implements AutoCloseable {
         this.lockChannel = lockChannel;
         this.lock = lock;
         prepareDirectory();
+        installPrograms(context.programs());
         // A secret handed in (a container secret, say) is adopted; otherwise the cluster gets a fresh one.
         // Either way it is written to the cluster directory, where kernels and the CLI find it.
         this.secret = context.secretFile() != null ? ClusterSecret.readFrom(context.secretFile()) : ClusterSecret.generate();
@@ -174,18 +176,57 @@ public final class Coordinator implements AutoCloseable {
         }
     }
 
-    /** Removes what a previous incarnation of this cluster left (links included), keeping the logs and the lock. */
+    /**
+     * Removes what a previous incarnation of this cluster left (links included), keeping the logs and
+     * the lock: its files, its kernels' trace rings and its programs.
+     */
     private void prepareDirectory() {
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory.path())) {
-            for (Path entry : entries) {
-                String name = entry.getFileName().toString();
-                if (!Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS) && !entry.equals(directory.coordinatorLockFile())) {
-                    Files.deleteIfExists(entry);
-                    LOG.debug("removed stale {}", name);
+        try {
+            for (Path dir : List.of(directory.path(), TraceRing.fileFor(directory.path(), 0).getParent(), directory.programsDirectory())) {
+                if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+                    for (Path entry : entries) {
+                        if (!Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS) && !entry.equals(directory.coordinatorLockFile())) {
+                            Files.deleteIfExists(entry);
+                            LOG.debug("removed stale {}", entry);
+                        }
+                    }
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare cluster directory " + directory.path() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Copies users' program jars into the cluster directory, where every kernel (local or in a container) loads them from. */
+    private void installPrograms(List<Path> programs) {
+        if (programs.isEmpty()) {
+            return;
+        }
+        Path target = directory.programsDirectory();
+        try {
+            OwnerOnlyFiles.ownDirectory(target, "programs directory");
+            for (Path program : programs) {
+                List<Path> jars;
+                if (Files.isDirectory(program)) {
+                    try (java.util.stream.Stream<Path> listing = Files.list(program)) {
+                        jars = listing.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().toList();
+                    }
+                    if (jars.isEmpty()) {
+                        throw new IllegalArgumentException("programs: expected jars in " + program + ", found none");
+                    }
+                } else {
+                    jars = List.of(program);
+                }
+                for (Path jar : jars) {
+                    OwnerOnlyFiles.writeAtomically(target.resolve(jar.getFileName().toString()), Files.readAllBytes(jar), true);
+                    LOG.info("programs: {} installed for every kernel", jar);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot install the programs " + programs + " in " + target + ": " + e.getMessage(), e);
         }
     }
 

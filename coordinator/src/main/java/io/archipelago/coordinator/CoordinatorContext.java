@@ -33,6 +33,7 @@ public final class CoordinatorContext {
     private String classPath = KernelClassPath.of(System.getProperty("java.class.path"));
     private List<String> jvmOptions;
     private Path secretFile;
+    private List<Path> programs = List.of();
 
     public CoordinatorContext conclude() {
         List<String> problems = new ArrayList<>();
@@ -51,6 +52,11 @@ public final class CoordinatorContext {
         if (secretFile != null && !java.nio.file.Files.isReadable(secretFile)) {
             problems.add("secret file: expected a readable file with the cluster secret (hex text), found nothing readable at "
                 + secretFile);
+        }
+        for (Path program : programs) {
+            if (!java.nio.file.Files.isRegularFile(program) && !java.nio.file.Files.isDirectory(program)) {
+                problems.add("programs: expected a jar or a directory of jars, found nothing at " + program);
+            }
         }
         if (classPath == null || classPath.isBlank()) {
             problems.add("class path: the kernels' class path is empty");
@@ -156,6 +162,16 @@ public final class CoordinatorContext {
      */
     public CoordinatorContext secretFile(Path secretFile) {
         this.secretFile = secretFile;
+        return this;
+    }
+
+    /** Jars (or directories of jars) of users' programs, put in the cluster directory for every kernel to load. */
+    public List<Path> programs() {
+        return programs;
+    }
+
+    public CoordinatorContext programs(List<Path> programs) {
+        this.programs = List.copyOf(programs);
         return this;
     }
 }

@@ -4,6 +4,8 @@ import io.archipelago.directory.Domains;
 import io.archipelago.directory.Membership;
 import io.archipelago.directory.proto.KernelRecord;
 import io.archipelago.directory.proto.KernelState;
+import io.archipelago.task.proto.ClusterPrograms;
+import io.archipelago.task.proto.ListProgramsRequest;
 import io.archipelago.task.proto.ListTasksRequest;
 import io.archipelago.task.proto.MigrateReply;
 import io.archipelago.task.proto.MigrateRequest;
@@ -116,6 +118,21 @@ final class TaskDirectoryService extends TaskDirectoryGrpc.TaskDirectoryImplBase
             reply.addAllTids(spawned.getTidsList()).addAllThreads(spawned.getThreadsList());
         }
         return reply.setPid(pid).build();
+    }
+
+    @Override
+    public void listPrograms(ListProgramsRequest request, StreamObserver<ClusterPrograms> response) {
+        ClusterPrograms.Builder all = ClusterPrograms.newBuilder();
+        for (KernelRecord record : running()) {
+            try {
+                all.addKernels(kernels.tasks(control(record)).withDeadlineAfter(LIST_DEADLINE_MS, TimeUnit.MILLISECONDS)
+                    .listPrograms(request));
+            } catch (StatusRuntimeException e) {
+                all.addUnreachable(record.getName() + ": " + e.getStatus().getCode() + " " + e.getStatus().getDescription());
+            }
+        }
+        response.onNext(all.build());
+        response.onCompleted();
     }
 
     @Override

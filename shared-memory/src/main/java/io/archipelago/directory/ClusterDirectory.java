@@ -116,6 +116,11 @@ public record ClusterDirectory(Path path, String clusterName) {
         return path.resolve("logs");
     }
 
+    /** Jars of users' programs every kernel of the cluster loads at boot ({@code up --programs}). */
+    public Path programsDirectory() {
+        return path.resolve("programs");
+    }
+
     /**
      * Creates this cluster's directory and {@code logs/} for this process's user only (0700), or
      * checks and tightens existing ones; checks the parent (created 0700 when missing) too. Log

@@ -7,6 +7,9 @@ import io.archipelago.kernel.sched.CoreInterval;
 import io.archipelago.kernel.sched.CoreTimeline;
 import io.archipelago.kernel.sched.StepLog;
 import io.archipelago.kernel.sched.StepRecord;
+import io.archipelago.task.proto.ListProgramsRequest;
+import io.archipelago.task.proto.ProgramInfo;
+import io.archipelago.task.proto.ProgramList;
 import io.archipelago.task.proto.AdoptReply;
 import io.archipelago.task.proto.CoreTotals;
 import io.archipelago.task.proto.ListTasksRequest;
@@ -192,6 +195,16 @@ final class TaskControlService extends TaskControlGrpc.TaskControlImplBase {
             }
             int[] result = tasks.raise(request.getIrq(), true);
             return RaiseIrqReply.newBuilder().setWoken(result[0]).setForwarded(result[1]).build();
+        });
+    }
+
+    @Override
+    public void listPrograms(ListProgramsRequest request, StreamObserver<ProgramList> response) {
+        answer(response, () -> {
+            ProgramList.Builder list = ProgramList.newBuilder().setKernel(tasks.kernelName());
+            tasks.programs().all().forEach((name, program) -> list.addPrograms(ProgramInfo.newBuilder().setName(name)
+                .setSummary(program.summary()).setSource(tasks.programs().source(name))));
+            return list.build();
         });
     }
 

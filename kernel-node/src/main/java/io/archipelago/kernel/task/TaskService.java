@@ -141,7 +141,8 @@ public final class TaskService implements KernelService {
             new IllegalStateException("the task service needs the typed memory service")).typed();
         this.mailbox = kernel.service(MailboxService.class).orElseThrow(() ->
             new IllegalStateException("the task service needs the mailbox service")).mailbox();
-        this.programs = Programs.load(TaskService.class.getClassLoader());
+        this.programs = Programs.load(TaskService.class.getClassLoader(),
+            kernel.context().clusterDirectory().programsDirectory());
         this.table = TaskTable.open(typed, kernel.context().taskSlots(), kernel.context().taskCoherence());
         this.clock = new VirtualClock(table.epochHostNs());
         KernelCountersArea counters = kernel.counters();
