@@ -9,17 +9,23 @@ import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The baseline of {@code archipelago bench mailbox}: a plain blocking-socket ping-pong of 4-byte
- * words between two JVM processes, over the same kind of socket as the mailbox (TCP loopback with
+ * The baselines of {@code archipelago bench mailbox}: a plain socket ping-pong of 4-byte words
+ * between two JVM processes, over the same kind of socket as the mailbox (TCP loopback with
  * TCP_NODELAY, or a Unix domain socket), with no framing, authentication, flow control or thread
- * hop. Run as two processes:
+ * hop. Blocking (the default: each side sleeps in {@code read} until the word arrives) or polling
+ * (system property {@value #POLL_US_PROPERTY} &gt; 0: each side spins on a non-blocking read for
+ * that many microseconds after its last word, then waits in a selector, as the mailbox's
+ * interrupt context polls after its last word before it blocks). Run as two processes:
  *
  * <pre>
  *   SocketPingPong echo tcp|unix [socket-path]   prints "READY &lt;port or path&gt;", then echoes every word
@@ -34,6 +40,11 @@ public final class SocketPingPong {
 
     /** A word that announces a one-way stream: the next word is its length. */
     static final int STREAM = -1;
+
+    /** Microseconds each side polls a non-blocking socket before it waits in a selector; 0 (the default): blocking reads. */
+    public static final String POLL_US_PROPERTY = "archipelago.baseline.poll-us";
+
+    private static final long POLL_NS = TimeUnit.MICROSECONDS.toNanos(Long.getLong(POLL_US_PROPERTY, 0));
 
     private SocketPingPong() {
     }
@@ -69,16 +80,17 @@ public final class SocketPingPong {
                 if (!unix) {
                     channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 }
+                Selector selector = polling(channel);
                 ByteBuffer word = ByteBuffer.allocateDirect(4);
-                while (read(channel, word)) {
+                while (read(channel, word, selector)) {
                     int value = word.getInt(0);
                     if (value == STREAM) {
-                        if (!read(channel, word)) {
+                        if (!read(channel, word, selector)) {
                             return;
                         }
                         int count = word.getInt(0);
                         for (int i = 0; i < count; i++) {
-                            if (!read(channel, word)) {
+                            if (!read(channel, word, selector)) {
                                 return;
                             }
                         }
@@ -100,6 +112,7 @@ public final class SocketPingPong {
         if (!unix) {
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
         }
+        Selector selector = polling(channel);
         BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
         PrintStream out = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false, StandardCharsets.US_ASCII);
         ByteBuffer word = ByteBuffer.allocateDirect(4);
@@ -115,7 +128,7 @@ public final class SocketPingPong {
                         long start = System.nanoTime();
                         word.putInt(0, value);
                         write(channel, word);
-                        if (!read(channel, word) || word.getInt(0) != value) {
+                        if (!read(channel, word, selector) || word.getInt(0) != value) {
                             throw new IOException("the echo process did not echo " + value);
                         }
                         samples[i] = System.nanoTime() - start;
@@ -137,7 +150,7 @@ public final class SocketPingPong {
                         word.putInt(0, i);
                         write(channel, word);
                     }
-                    if (!read(channel, word) || word.getInt(0) != count) {
+                    if (!read(channel, word, selector) || word.getInt(0) != count) {
                         throw new IOException("the echo process did not confirm the stream of " + count + " words");
                     }
                     out.println("STREAM " + (System.nanoTime() - start));
@@ -153,11 +166,33 @@ public final class SocketPingPong {
         channel.close();
     }
 
-    private static boolean read(SocketChannel channel, ByteBuffer word) throws IOException {
+    /** In polling mode, makes the channel non-blocking and returns the selector its reads wait in after polling; else null. */
+    private static Selector polling(SocketChannel channel) throws IOException {
+        if (POLL_NS <= 0) {
+            return null;
+        }
+        channel.configureBlocking(false);
+        Selector selector = Selector.open();
+        channel.register(selector, SelectionKey.OP_READ);
+        return selector;
+    }
+
+    /** Reads one word: blocking, or (with a selector) polling for the window after the call, then waiting in the selector. */
+    private static boolean read(SocketChannel channel, ByteBuffer word, Selector selector) throws IOException {
         word.clear();
+        long pollUntil = System.nanoTime() + POLL_NS;
         while (word.hasRemaining()) {
-            if (channel.read(word) < 0) {
+            int read = channel.read(word);
+            if (read < 0) {
                 return false;
+            }
+            if (read == 0 && selector != null) {
+                if (System.nanoTime() - pollUntil < 0) {
+                    Thread.onSpinWait();
+                } else {
+                    selector.select();
+                    selector.selectedKeys().clear();
+                }
             }
         }
         return true;
