@@ -9,6 +9,7 @@ import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
@@ -25,7 +26,10 @@ import java.util.concurrent.TimeUnit;
  * hop. Blocking (the default: each side sleeps in {@code read} until the word arrives) or polling
  * (system property {@value #POLL_US_PROPERTY} &gt; 0: each side spins on a non-blocking read for
  * that many microseconds after its last word, then waits in a selector, as the mailbox's
- * interrupt context polls after its last word before it blocks). Run as two processes:
+ * interrupt context polls after its last word before it blocks; and under the same rule, system
+ * property {@value #POLL_RULE_PROPERTY}: {@code idle-core}, the default, polls only while the
+ * machine's runnable threads do not exceed its cores, read from {@code /proc/loadavg} before the
+ * poll and every 5 µs during it; {@code always} polls regardless). Run as two processes:
  *
  * <pre>
  *   SocketPingPong echo tcp|unix [socket-path]   prints "READY &lt;port or path&gt;", then echoes every word
@@ -44,7 +48,15 @@ public final class SocketPingPong {
     /** Microseconds each side polls a non-blocking socket before it waits in a selector; 0 (the default): blocking reads. */
     public static final String POLL_US_PROPERTY = "archipelago.baseline.poll-us";
 
+    /** When a polling baseline may poll: idle-core (the default) or always, as the mailbox's loop poll setting. */
+    public static final String POLL_RULE_PROPERTY = "archipelago.baseline.poll";
+
     private static final long POLL_NS = TimeUnit.MICROSECONDS.toNanos(Long.getLong(POLL_US_PROPERTY, 0));
+    private static final boolean GATED = !"always".equals(System.getProperty(POLL_RULE_PROPERTY, "idle-core"));
+    private static final long CHECK_NANOS = 5_000;
+    private static final int CORES = Runtime.getRuntime().availableProcessors();
+    private static final ByteBuffer LOADAVG = ByteBuffer.allocateDirect(128);
+    private static FileChannel loadavg;
 
     private SocketPingPong() {
     }
@@ -180,14 +192,22 @@ public final class SocketPingPong {
     /** Reads one word: blocking, or (with a selector) polling for the window after the call, then waiting in the selector. */
     private static boolean read(SocketChannel channel, ByteBuffer word, Selector selector) throws IOException {
         word.clear();
-        long pollUntil = System.nanoTime() + POLL_NS;
+        long now = System.nanoTime();
+        long pollUntil = now + POLL_NS;
+        long nextCheck = now;
+        boolean polling = selector != null;
         while (word.hasRemaining()) {
             int read = channel.read(word);
             if (read < 0) {
                 return false;
             }
             if (read == 0 && selector != null) {
-                if (System.nanoTime() - pollUntil < 0) {
+                now = System.nanoTime();
+                if (polling && GATED && now - nextCheck >= 0) {
+                    polling = coreLeft();
+                    nextCheck = now + CHECK_NANOS;
+                }
+                if (polling && now - pollUntil < 0) {
                     Thread.onSpinWait();
                 } else {
                     selector.select();
@@ -196,6 +216,33 @@ public final class SocketPingPong {
             }
         }
         return true;
+    }
+
+    /** Whether the machine's runnable threads (the fourth field of /proc/loadavg, "r/total") leave a core; false where unreadable. */
+    private static boolean coreLeft() {
+        try {
+            if (loadavg == null) {
+                loadavg = FileChannel.open(Path.of("/proc/loadavg"));
+            }
+            LOADAVG.clear();
+            int length = loadavg.read(LOADAVG, 0);
+            int field = 0;
+            int runnable = 0;
+            for (int i = 0; i < length; i++) {
+                byte c = LOADAVG.get(i);
+                if (c == ' ') {
+                    field++;
+                } else if (field == 3) {
+                    if (c == '/') {
+                        return runnable <= CORES;
+                    }
+                    runnable = runnable * 10 + (c - '0');
+                }
+            }
+            return false;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     private static void write(SocketChannel channel, ByteBuffer word) throws IOException {

@@ -51,7 +51,8 @@ import picocli.CommandLine.Spec;
             + "between that thread and the interrupt context, as a DSM requester sees it);",
         "  baseline   a 4-byte socket ping-pong between two fresh JVM processes over the same kind of socket, blocking in read;",
         "  polling    the same, each side polling its non-blocking socket after each word for as long as the interrupt contexts poll "
-            + "(loop_spin_us; 50 us if they do not), then waiting in a selector.",
+            + "(loop_spin_us; 50 us if they do not) and under the same rule (loop_poll: idle-core polls only while the machine's "
+            + "runnable threads leave a core), then waiting in a selector.",
         "Percentiles come from HdrHistogram over every measured round trip after the warm-up; every ratio is taken from the "
             + "histograms' values: ratio_p50 = mailbox p50 / blocking baseline p50, ratio_p50_vs_polling against the polling one, "
             + "requester_ratio_p50 and requester_ratio_p50_vs_polling likewise. Targets, like with like: interrupt context / polling "
@@ -207,8 +208,9 @@ final class BenchMailboxCommand implements Callable<Integer> {
             Path socketDirectory = target.scratch();
             Path baselineSocket = socketKind.equals("unix") ? socketDirectory.resolve("baseline.sock") : null;
             Path pollingSocket = socketKind.equals("unix") ? socketDirectory.resolve("baseline-poll.sock") : null;
-            // the polling baseline polls as long after each word as the kernels' interrupt contexts do
+            // the polling baseline polls as long after each word as the kernels' interrupt contexts do, under the same rule
             int pollUs = first.getLoopSpinUs() > 0 ? first.getLoopSpinUs() : DEFAULT_BASELINE_POLL_US;
+            String pollRule = first.getLoopPoll().isEmpty() ? "idle-core" : first.getLoopPoll();
             Histogram mailbox = LatencySummary.histogram();
             Histogram requester = LatencySummary.histogram();
             Histogram baseline = LatencySummary.histogram();
@@ -216,9 +218,9 @@ final class BenchMailboxCommand implements Callable<Integer> {
             Duration deadline = Duration.ofSeconds(120 + (long) (measured + warm) * 3 / 100 + words / 20_000);
             try (BaselinePair pair = BaselinePair.start(target.java(), target.classPath(), target.jvmOptions(), baselineSocket, deadline);
                  BaselinePair polling = BaselinePair.start(target.java(), target.classPath(), target.jvmOptions(), pollingSocket, deadline,
-                     pollUs)) {
-                say("baselines: " + socketKind + " socket ping-pong between two JVM processes, blocking and polling " + pollUs
-                    + " us; warming up");
+                     pollUs, pollRule)) {
+                say("baselines: " + socketKind + " socket ping-pong between two JVM processes, blocking, and polling " + pollUs + " us ("
+                    + pollRule + "); warming up");
                 pair.ping(Math.max(1, warm));
                 polling.ping(Math.max(1, warm));
                 ping(kernels, from, to, Math.max(1, warm), 1, true);
@@ -240,7 +242,7 @@ final class BenchMailboxCommand implements Callable<Integer> {
                 MailboxStreamReply stream = stream(kernels, from, to, words);
                 long baselineStreamNs = pair.stream(words);
                 return report(target, from, to, receiverBefore, first, measured, warm, mailbox, requester, baseline, pollingBaseline, pollUs,
-                    stream, words, baselineStreamNs);
+                    pollRule, stream, words, baselineStreamNs);
             }
         }
     }
@@ -252,7 +254,7 @@ final class BenchMailboxCommand implements Callable<Integer> {
     private ObjectNode report(BenchTarget target, KernelStatus from, KernelStatus to, KernelStatus receiverBefore, MailboxPingReply first,
                               int measured, int warm,
                               Histogram mailbox, Histogram requester, Histogram baseline, Histogram pollingBaseline, int pollUs,
-                              MailboxStreamReply stream, int words, long baselineStreamNs) {
+                              String pollRule, MailboxStreamReply stream, int words, long baselineStreamNs) {
         LatencySummary mailboxRtt = LatencySummary.of(mailbox);
         LatencySummary requesterRtt = LatencySummary.of(requester);
         LatencySummary baselineRtt = LatencySummary.of(baseline);
@@ -277,6 +279,7 @@ final class BenchMailboxCommand implements Callable<Integer> {
         root.set("baseline_rtt_us", baselineRtt.json());
         root.set("polling_baseline_rtt_us", pollingRtt.json());
         root.put("polling_baseline_poll_us", pollUs);
+        root.put("polling_baseline_poll", pollRule);
         // every ratio from the histograms' own values; ratio_p50 and requester_ratio_p50 are against the blocking baseline
         double ratioP50 = mailboxRtt.p50Over(baselineRtt);
         double requesterRatioP50 = requesterRtt.p50Over(baselineRtt);
@@ -371,7 +374,8 @@ final class BenchMailboxCommand implements Callable<Integer> {
         rows.add(row("mailbox (interrupt context)", (ObjectNode) result.get("mailbox_rtt_us")));
         rows.add(row("mailbox (kernel thread)", (ObjectNode) result.get("requester_rtt_us")));
         rows.add(row("baseline (blocking socket)", (ObjectNode) result.get("baseline_rtt_us")));
-        rows.add(row("baseline (polling socket, " + result.get("polling_baseline_poll_us").asInt() + " us)",
+        rows.add(row("baseline (polling socket, " + result.get("polling_baseline_poll_us").asInt() + " us, "
+                + result.get("polling_baseline_poll").asText() + ")",
             (ObjectNode) result.get("polling_baseline_rtt_us")));
         rows.add(new String[] {"interrupt context / blocking", fmt2(result.get("ratio_p50").asDouble()), "",
             fmt2(result.get("ratio_p99").asDouble()), "", "", ""});
