@@ -44,6 +44,11 @@ public record LatencySummary(long count, double p50, double p90, double p99, dou
             scaled(raw.max()), Math.round(raw.mean() / 100.0) / 10.0, raw);
     }
 
+    /** The p50 in the reported unit, unrounded (the histogram's value / 1000): for ratios and sums that are then rounded once. */
+    public double exactP50() {
+        return raw.p50() / 1000.0;
+    }
+
     /** This p50 over {@code baseline}'s, from the raw values, rounded to two decimals; 0 when the baseline has none. */
     public double p50Over(LatencySummary baseline) {
         return ratio(raw.p50(), baseline.raw.p50());

@@ -23,6 +23,14 @@ class LatencySummaryTest {
     }
 
     @Test
+    void theExactP50IsTheHistogramsValueInTheReportedUnit() {
+        LatencySummary slow = LatencySummary.of(histogramOf(349));
+        assertThat(slow.exactP50()).isEqualTo(0.349);
+        assertThat(slow.p50()).isEqualTo(0.3);
+        assertThat(new io.archipelago.bench.shmvsmsg.Figure(slow, 1, 3, 0, 0).exactP50()).isEqualTo(0.349);
+    }
+
+    @Test
     void largeRatiosKeepTheirDigits() {
         // a balloon step of 4.5 ms against a local allocation of 0.25 µs: 18,000, not 15,000 or 22,500
         LatencySummary local = LatencySummary.of(histogramOf(250));
