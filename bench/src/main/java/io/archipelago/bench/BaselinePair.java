@@ -46,6 +46,26 @@ public final class BaselinePair implements AutoCloseable {
      * @param socketPath the Unix socket to use, or null for TCP loopback
      */
     public static BaselinePair start(Path java, String classPath, List<String> jvmOptions, Path socketPath, Duration deadline) {
+        return start(java, classPath, jvmOptions, socketPath, deadline, 0, "idle-core");
+    }
+
+    /**
+     * Starts the echo process, then the pinger connected to it, both polling their socket for
+     * {@code pollUs} microseconds after each word before they wait (0: blocking reads), under the
+     * rule {@code pollRule} ({@code idle-core} or {@code always}, see {@link SocketPingPong}).
+     *
+     * @param socketPath the Unix socket to use, or null for TCP loopback
+     */
+    public static BaselinePair start(Path java, String classPath, List<String> jvmOptions, Path socketPath, Duration deadline,
+                                     int pollUs, String pollRule) {
+        if (pollUs < 0) {
+            throw new IllegalArgumentException("a baseline's poll window is 0 or more microseconds, found " + pollUs);
+        }
+        if (pollUs > 0) {
+            jvmOptions = new ArrayList<>(jvmOptions);
+            jvmOptions.add("-D" + SocketPingPong.POLL_US_PROPERTY + "=" + pollUs);
+            jvmOptions.add("-D" + SocketPingPong.POLL_RULE_PROPERTY + "=" + pollRule);
+        }
         String transport = socketPath == null ? "tcp" : "unix";
         Process echo = null;
         try {

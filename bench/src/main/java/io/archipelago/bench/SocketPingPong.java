@@ -9,17 +9,27 @@ import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The baseline of {@code archipelago bench mailbox}: a plain blocking-socket ping-pong of 4-byte
- * words between two JVM processes, over the same kind of socket as the mailbox (TCP loopback with
+ * The baselines of {@code archipelago bench mailbox}: a plain socket ping-pong of 4-byte words
+ * between two JVM processes, over the same kind of socket as the mailbox (TCP loopback with
  * TCP_NODELAY, or a Unix domain socket), with no framing, authentication, flow control or thread
- * hop. Run as two processes:
+ * hop. Blocking (the default: each side sleeps in {@code read} until the word arrives) or polling
+ * (system property {@value #POLL_US_PROPERTY} &gt; 0: each side spins on a non-blocking read for
+ * that many microseconds after its last word, then waits in a selector, as the mailbox's
+ * interrupt context polls after its last word before it blocks; and under the same rule, system
+ * property {@value #POLL_RULE_PROPERTY}: {@code idle-core}, the default, polls only while the
+ * machine's runnable threads do not exceed its cores, read from {@code /proc/loadavg} before the
+ * poll and every 5 µs during it; {@code always} polls regardless). Run as two processes:
  *
  * <pre>
  *   SocketPingPong echo tcp|unix [socket-path]   prints "READY &lt;port or path&gt;", then echoes every word
@@ -34,6 +44,19 @@ public final class SocketPingPong {
 
     /** A word that announces a one-way stream: the next word is its length. */
     static final int STREAM = -1;
+
+    /** Microseconds each side polls a non-blocking socket before it waits in a selector; 0 (the default): blocking reads. */
+    public static final String POLL_US_PROPERTY = "archipelago.baseline.poll-us";
+
+    /** When a polling baseline may poll: idle-core (the default) or always, as the mailbox's loop poll setting. */
+    public static final String POLL_RULE_PROPERTY = "archipelago.baseline.poll";
+
+    private static final long POLL_NS = TimeUnit.MICROSECONDS.toNanos(Long.getLong(POLL_US_PROPERTY, 0));
+    private static final boolean GATED = !"always".equals(System.getProperty(POLL_RULE_PROPERTY, "idle-core"));
+    private static final long CHECK_NANOS = 5_000;
+    private static final int CORES = Runtime.getRuntime().availableProcessors();
+    private static final ByteBuffer LOADAVG = ByteBuffer.allocateDirect(128);
+    private static FileChannel loadavg;
 
     private SocketPingPong() {
     }
@@ -69,16 +92,17 @@ public final class SocketPingPong {
                 if (!unix) {
                     channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 }
+                Selector selector = polling(channel);
                 ByteBuffer word = ByteBuffer.allocateDirect(4);
-                while (read(channel, word)) {
+                while (read(channel, word, selector)) {
                     int value = word.getInt(0);
                     if (value == STREAM) {
-                        if (!read(channel, word)) {
+                        if (!read(channel, word, selector)) {
                             return;
                         }
                         int count = word.getInt(0);
                         for (int i = 0; i < count; i++) {
-                            if (!read(channel, word)) {
+                            if (!read(channel, word, selector)) {
                                 return;
                             }
                         }
@@ -100,6 +124,7 @@ public final class SocketPingPong {
         if (!unix) {
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
         }
+        Selector selector = polling(channel);
         BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
         PrintStream out = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false, StandardCharsets.US_ASCII);
         ByteBuffer word = ByteBuffer.allocateDirect(4);
@@ -115,7 +140,7 @@ public final class SocketPingPong {
                         long start = System.nanoTime();
                         word.putInt(0, value);
                         write(channel, word);
-                        if (!read(channel, word) || word.getInt(0) != value) {
+                        if (!read(channel, word, selector) || word.getInt(0) != value) {
                             throw new IOException("the echo process did not echo " + value);
                         }
                         samples[i] = System.nanoTime() - start;
@@ -137,7 +162,7 @@ public final class SocketPingPong {
                         word.putInt(0, i);
                         write(channel, word);
                     }
-                    if (!read(channel, word) || word.getInt(0) != count) {
+                    if (!read(channel, word, selector) || word.getInt(0) != count) {
                         throw new IOException("the echo process did not confirm the stream of " + count + " words");
                     }
                     out.println("STREAM " + (System.nanoTime() - start));
@@ -153,14 +178,71 @@ public final class SocketPingPong {
         channel.close();
     }
 
-    private static boolean read(SocketChannel channel, ByteBuffer word) throws IOException {
+    /** In polling mode, makes the channel non-blocking and returns the selector its reads wait in after polling; else null. */
+    private static Selector polling(SocketChannel channel) throws IOException {
+        if (POLL_NS <= 0) {
+            return null;
+        }
+        channel.configureBlocking(false);
+        Selector selector = Selector.open();
+        channel.register(selector, SelectionKey.OP_READ);
+        return selector;
+    }
+
+    /** Reads one word: blocking, or (with a selector) polling for the window after the call, then waiting in the selector. */
+    private static boolean read(SocketChannel channel, ByteBuffer word, Selector selector) throws IOException {
         word.clear();
+        long now = System.nanoTime();
+        long pollUntil = now + POLL_NS;
+        long nextCheck = now;
+        boolean polling = selector != null;
         while (word.hasRemaining()) {
-            if (channel.read(word) < 0) {
+            int read = channel.read(word);
+            if (read < 0) {
                 return false;
+            }
+            if (read == 0 && selector != null) {
+                now = System.nanoTime();
+                if (polling && GATED && now - nextCheck >= 0) {
+                    polling = coreLeft();
+                    nextCheck = now + CHECK_NANOS;
+                }
+                if (polling && now - pollUntil < 0) {
+                    Thread.onSpinWait();
+                } else {
+                    selector.select();
+                    selector.selectedKeys().clear();
+                }
             }
         }
         return true;
+    }
+
+    /** Whether the machine's runnable threads (the fourth field of /proc/loadavg, "r/total") leave a core; false where unreadable. */
+    private static boolean coreLeft() {
+        try {
+            if (loadavg == null) {
+                loadavg = FileChannel.open(Path.of("/proc/loadavg"));
+            }
+            LOADAVG.clear();
+            int length = loadavg.read(LOADAVG, 0);
+            int field = 0;
+            int runnable = 0;
+            for (int i = 0; i < length; i++) {
+                byte c = LOADAVG.get(i);
+                if (c == ' ') {
+                    field++;
+                } else if (field == 3) {
+                    if (c == '/') {
+                        return runnable <= CORES;
+                    }
+                    runnable = runnable * 10 + (c - '0');
+                }
+            }
+            return false;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     private static void write(SocketChannel channel, ByteBuffer word) throws IOException {

@@ -170,10 +170,11 @@ final class BenchDriverCommand implements Callable<Integer> {
         ObjectNode driverOverhead = root.putObject("driver_time_overhead_pct");
         double base = cases.get("private").get("latency_us").asDouble();
         double baseDriver = cases.get("private").get("driver_us_per_packet").asDouble();
-        double baseP50 = cases.get("private").get("latency_percentiles_us").get("p50").asDouble();
+        // p50s from the histograms' own values, not from the figures rounded to 0.1 us
+        long baseP50 = LatencySummary.of(latencies.get("private")).raw().p50();
         for (String c : List.of("shared", "alternating")) {
             overhead.put(c, base > 0 ? (cases.get(c).get("latency_us").asDouble() / base - 1) * 100 : 0);
-            overheadP50.put(c, baseP50 > 0 ? (cases.get(c).get("latency_percentiles_us").get("p50").asDouble() / baseP50 - 1) * 100 : 0);
+            overheadP50.put(c, baseP50 > 0 ? ((double) LatencySummary.of(latencies.get(c)).raw().p50() / baseP50 - 1) * 100 : 0);
             driverOverhead.put(c, baseDriver > 0 ? (cases.get(c).get("driver_us_per_packet").asDouble() / baseDriver - 1) * 100 : 0);
         }
         root.put("k2_reported_overhead_pct", "< 6");

@@ -197,8 +197,8 @@ final class BenchDsmCommand implements Callable<Integer> {
             LatencySummary hot = LatencySummary.of(hotMailbox);
             root.set("mailbox_rtt_back_to_back_us", hot.json());
             LatencySummary pingPongUs = LatencySummary.of(contended);
-            root.put("pingpong_transfer_over_back_to_back_rtt", hot.p50() == 0 ? 0 : Math.round(pingPongUs.p50() / hot.p50() * 100) / 100.0);
-            double ratio = mailboxUs.p50() == 0 ? 0 : Math.round(transferUs.p50() / mailboxUs.p50() * 100) / 100.0;
+            root.put("pingpong_transfer_over_back_to_back_rtt", pingPongUs.p50Over(hot));
+            double ratio = transferUs.p50Over(mailboxUs);
             root.put("transfer_over_mailbox_rtt", ratio);
             root.put("target_transfer_over_mailbox_rtt", TARGET_RATIO);
             root.put("target_met", ratio <= TARGET_RATIO);

@@ -3,6 +3,7 @@ package io.archipelago.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.archipelago.bench.energy.SameWork;
 import io.archipelago.control.proto.ClusterStatus;
 import io.archipelago.control.proto.KernelStatus;
 import io.archipelago.coordinator.KernelChannels;
@@ -38,8 +39,9 @@ import picocli.CommandLine.Spec;
  * ({@code mail-sync}, one sync per network interrupt) for the same duration, run (a) as a normal
  * thread on the strong island, every interrupt routed to the strong kernel (the system without
  * K2), and (b) as a NightWatch thread on the weak island with K2's interrupt routing; the energy of
- * the whole platform (both kernels, from their energy meters) in each case, and the ratio. The two
- * cases alternate per rate on one cluster, so the machine's load affects both alike.
+ * the whole platform (both kernels, from their energy meters) in each case, per sync, and the
+ * ratio, given only when both cases did the same work ({@link SameWork}). The two cases run one
+ * after the other at each rate on one cluster, the first alternating from rate to rate.
  */
 @Command(name = "energy", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, sortOptions = false,
     header = "K2's energy for light OS work: mail-sync on the strong island vs NightWatch threads on the weak island.",
@@ -58,8 +60,9 @@ final class BenchEnergyCommand implements Callable<Integer> {
     static final double[] RATES = {1, 10, 50, 100};
     static final double[] QUICK_RATES = {10, 50};
 
-    @Option(names = "--json", description = "Print JSON: {\"rates\": [{\"per_s\", \"strong_mj\", \"nightwatch_mj\", \"ratio\", \"strong\": "
-        + "{per-kernel mJ, syncs, interrupts...}, \"nightwatch\": {...}}], \"duration_s\", \"power_models\", ...}.")
+    @Option(names = "--json", description = "Print JSON: {\"rates\": [{\"per_s\", \"first\", \"strong_mj\", \"nightwatch_mj\", "
+        + "\"strong_uj_per_sync\", \"nightwatch_uj_per_sync\", \"same_work\", \"comparable\", \"ratio\", \"platform_energy_ratio\", "
+        + "\"strong\": {per-kernel mJ, syncs, interrupts...}, \"nightwatch\": {...}}], \"comparable\", \"duration_s\", ...}.")
     boolean json;
 
     @Option(names = "--quick", description = "Two rates, 2 s each (a CI smoke run).")
@@ -99,6 +102,12 @@ final class BenchEnergyCommand implements Callable<Integer> {
                 + ProcessHandle.current().pid())) {
                 ObjectNode result = measure(target, devices, kernels, perS, duration);
                 print(result);
+                if (!result.get("comparable").asBoolean()) {
+                    spec.commandLine().getErr().println("bench energy: at least one rate is not comparable: the two cases did different "
+                        + "work (see not_comparable in the report); no ratio is given for it");
+                    spec.commandLine().getErr().flush();
+                    return 1;
+                }
             }
         }
         return 0;
@@ -143,29 +152,69 @@ final class BenchEnergyCommand implements Callable<Integer> {
         }
         root.put("load_average", loadAverage());
         ArrayNode out = root.putArray("rates");
+        boolean allComparable = true;
         try {
-            for (double rate : perS) {
-                ObjectNode a = runCase(target, devices, kernels, strong, weak, false, rate, duration);
-                ObjectNode b = runCase(target, devices, kernels, strong, weak, true, rate, duration);
+            for (int i = 0; i < perS.length; i++) {
+                double rate = perS[i];
+                // alternate which case runs first, so that neither always meets the cluster as the other left it
+                boolean strongFirst = i % 2 == 0;
+                ObjectNode first = runCase(target, devices, kernels, strong, weak, !strongFirst, rate, duration);
+                ObjectNode second = runCase(target, devices, kernels, strong, weak, strongFirst, rate, duration);
+                ObjectNode a = strongFirst ? first : second;
+                ObjectNode b = strongFirst ? second : first;
                 ObjectNode row = out.addObject();
                 row.put("per_s", rate);
+                row.put("first", strongFirst ? "strong" : "nightwatch");
                 row.put("strong_mj", a.get("platform_mj").asDouble());
                 row.put("nightwatch_mj", b.get("platform_mj").asDouble());
-                row.put("ratio", b.get("platform_mj").asDouble() > 0 ? a.get("platform_mj").asDouble() / b.get("platform_mj").asDouble() : 0);
+                long strongSyncs = a.get("syncs").asLong();
+                long nightWatchSyncs = b.get("syncs").asLong();
+                SameWork work = new SameWork(strongSyncs, nightWatchSyncs);
+                double strongPerSync = SameWork.microjoulesPerSync(a.get("platform_mj").asDouble(), strongSyncs);
+                double nightWatchPerSync = SameWork.microjoulesPerSync(b.get("platform_mj").asDouble(), nightWatchSyncs);
+                row.put("strong_uj_per_sync", strongPerSync);
+                row.put("nightwatch_uj_per_sync", nightWatchPerSync);
+                ObjectNode same = row.putObject("same_work");
+                same.put("strong_syncs", strongSyncs);
+                same.put("nightwatch_syncs", nightWatchSyncs);
+                same.put("tolerance_syncs", work.tolerance());
+                same.put("tolerance", "max(" + SameWork.TOLERANCE_SYNCS + " syncs, " + Math.round(SameWork.TOLERANCE_FRACTION * 100)
+                    + "% of the larger count)");
+                same.put("agrees", work.agrees());
+                row.put("comparable", work.agrees());
+                if (work.agrees()) {
+                    row.put("ratio", nightWatchPerSync > 0 ? strongPerSync / nightWatchPerSync : 0);
+                    row.put("platform_energy_ratio", b.get("platform_mj").asDouble() > 0
+                        ? a.get("platform_mj").asDouble() / b.get("platform_mj").asDouble() : 0);
+                } else {
+                    allComparable = false;
+                    row.putNull("ratio");
+                    row.putNull("platform_energy_ratio");
+                    row.put("not_comparable", work.disagreement());
+                }
                 row.set("strong", a);
                 row.set("nightwatch", b);
-                say(String.format(Locale.ROOT, "%.0f packets/s: strong %.2f mJ, nightwatch %.2f mJ, ratio %.2f", rate,
-                    row.get("strong_mj").asDouble(), row.get("nightwatch_mj").asDouble(), row.get("ratio").asDouble()));
+                say(work.agrees()
+                    ? String.format(Locale.ROOT, "%.0f packets/s (%s first): strong %.2f mJ for %d syncs, nightwatch %.2f mJ for %d syncs; "
+                        + "per sync %.1f uJ against %.1f uJ, ratio %.2f", rate, row.get("first").asText(), row.get("strong_mj").asDouble(),
+                        strongSyncs, row.get("nightwatch_mj").asDouble(), nightWatchSyncs, strongPerSync, nightWatchPerSync,
+                        row.get("ratio").asDouble())
+                    : String.format(Locale.ROOT, "%.0f packets/s: NOT COMPARABLE: %s", rate, work.disagreement()));
             }
         } finally {
             devices.devices(DeviceConfig.newBuilder().setNicRatePerS(0).setRouting("k2").build());
         }
         root.put("k2_reported_ratio", "8x-10x (OMAP4, light OS workloads)");
-        // what `bench all` shows in its index: the ratio at each rate
+        root.put("comparable", allComparable);
+        // what `bench all` shows in its index: the ratio at each rate (energy per sync, strong over NightWatch)
         ObjectNode headline = root.putObject("headline");
         for (var row : out) {
-            headline.put(String.format(Locale.ROOT, "ratio@%.0f/s", row.get("per_s").asDouble()), Math.round(row.get("ratio").asDouble() * 100)
-                / 100.0);
+            String key = String.format(Locale.ROOT, "ratio@%.0f/s", row.get("per_s").asDouble());
+            if (row.get("comparable").asBoolean()) {
+                headline.put(key, Math.round(row.get("ratio").asDouble() * 100) / 100.0);
+            } else {
+                headline.put(key, "not comparable");
+            }
         }
         return root;
     }
@@ -277,18 +326,28 @@ final class BenchEnergyCommand implements Callable<Integer> {
                 + "%.2f; platform energy (both kernels) in mJ:%n", result.get("duration_s").asDouble(), result.get("cluster").asText(),
             result.get("temporary_cluster").asBoolean() ? " (temporary)" : "", result.get("load_average").asDouble());
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"packets/s", "strong mJ", "nightwatch mJ", "ratio", "syncs (strong/nw)", "strong wake-ups (strong/nw)",
-            "wake-ups avoided"});
+        rows.add(new String[] {"packets/s", "first", "strong mJ", "nightwatch mJ", "syncs (strong/nw)", "strong uJ/sync", "nw uJ/sync",
+            "ratio per sync", "strong wake-ups (strong/nw)", "wake-ups avoided"});
         for (JsonNode r : result.get("rates")) {
             JsonNode a = r.get("strong");
             JsonNode b = r.get("nightwatch");
-            rows.add(new String[] {String.format(Locale.ROOT, "%.0f", r.get("per_s").asDouble()),
+            rows.add(new String[] {String.format(Locale.ROOT, "%.0f", r.get("per_s").asDouble()), r.get("first").asText(),
                 String.format(Locale.ROOT, "%.2f", r.get("strong_mj").asDouble()), String.format(Locale.ROOT, "%.2f", r.get("nightwatch_mj").asDouble()),
-                String.format(Locale.ROOT, "%.2fx", r.get("ratio").asDouble()), a.get("syncs").asLong() + "/" + b.get("syncs").asLong(),
+                a.get("syncs").asLong() + "/" + b.get("syncs").asLong(),
+                String.format(Locale.ROOT, "%.1f", r.get("strong_uj_per_sync").asDouble()),
+                String.format(Locale.ROOT, "%.1f", r.get("nightwatch_uj_per_sync").asDouble()),
+                r.get("comparable").asBoolean() ? String.format(Locale.ROOT, "%.2fx", r.get("ratio").asDouble()) : "NOT COMPARABLE",
                 a.get("strong_core_wakeups").asLong() + "/" + b.get("strong_core_wakeups").asLong(),
                 Long.toString(b.get("strong_wakeups_avoided").asLong())});
         }
         StatusView.printRows(rows, out);
+        for (JsonNode r : result.get("rates")) {
+            if (!r.get("comparable").asBoolean()) {
+                out.printf(Locale.ROOT, "%.0f packets/s: no ratio: %s%n", r.get("per_s").asDouble(), r.get("not_comparable").asText());
+            }
+        }
+        out.printf(Locale.ROOT, "ratio = strong energy per sync / NightWatch energy per sync; the two cases' syncs must agree within max(%d, "
+            + "%.0f%%)%n", SameWork.TOLERANCE_SYNCS, SameWork.TOLERANCE_FRACTION * 100);
         out.println("K2 reports " + result.get("k2_reported_ratio").asText() + "; see docs/energy.md for the model's assumptions.");
         out.flush();
     }

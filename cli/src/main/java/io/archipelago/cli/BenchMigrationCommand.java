@@ -3,6 +3,8 @@ package io.archipelago.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.archipelago.bench.LatencySummary;
+import io.archipelago.bench.migration.MigrationSchedule;
+import io.archipelago.bench.migration.MigrationSchedule.Direction;
 import io.archipelago.control.proto.KernelStatus;
 import io.archipelago.coordinator.KernelChannels;
 import io.archipelago.coordinator.config.ClusterConfig;
@@ -18,9 +20,10 @@ import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -34,36 +37,47 @@ import picocli.CommandLine.Spec;
 /**
  * {@code archipelago bench migration}: the latency of a thread migration between two kernel
  * processes of different ABIs, by shared memory against by messages, for task states of several
- * sizes, in the same run and interleaved (each shared-memory migration is followed by one by
- * messages), so that the machine's load affects both alike.
+ * sizes, in the same run: each mode goes each way equally often, after each mode equally often
+ * ({@link MigrationSchedule}), and the sizes take turns block by block, so that neither the
+ * direction nor the machine's drifting load favours a mode or a size.
  */
 @Command(name = "migration", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, sortOptions = false,
     header = "Thread migration latency by shared memory vs by messages, for task states of 1 KiB, 16 KiB and 256 KiB.",
     description = {
-        "Boots a temporary cluster (K2's platform: an x86_64 kernel in coherence domain a, an armv7 kernel in domain b) unless "
-            + "--cluster names a running one, starts a `memwalk` thread with a typed state of each size, and migrates it back and forth "
-            + "between the two kernels, alternating the two ways:",
+        "Boots a temporary cluster (K2's platform: an x86_64 kernel a in coherence domain a, an armv7 kernel b in domain b) unless "
+            + "--cluster names a running one, and migrates `memwalk` threads with a typed state of each size between the two "
+            + "kernels, in both modes and both directions:",
         "  shared memory  the state stays in place; the destination attaches it (a morphed accessor: the other ABI's layout) and "
             + "takes ownership after a MIGRATE word over the mailbox; the DSM brings the pages the thread touches, lazily;",
         "  messages       the state is serialized with Protocol Buffers, sent over the control channel (gRPC) and rebuilt in a new "
             + "region in the destination's layout.",
+        "Order: per size, blocks of a fresh thread on kernel a: two unmeasured moves (to b by messages, back by shared memory), then "
+            + "eight measured ones, S S M M S M M S, alternating a->b and b->a: each mode goes each way twice per block, and each "
+            + "(mode, direction, previous mode) occurs once. The sizes take turns block by block.",
         "Latency = from the moment the source stopped the thread (at a step boundary) to the start of its first step at the "
-            + "destination, both read from the host's monotonic clock by the kernels. Percentiles from HdrHistogram; msg_over_shm = "
-            + "messages p50 / shared memory p50 (target >= 3 at 256 KiB)."})
+            + "destination, both read from the host's monotonic clock by the kernels; a slow migration is waited for (up to 60 s) "
+            + "and counted in (slower_than_5s says how many took more than 5 s). Percentiles from HdrHistogram, for both directions "
+            + "together and for each; msg_over_shm = messages p50 / shared memory p50 from the histograms' values (target >= 3 at "
+            + "256 KiB, in each direction)."})
 final class BenchMigrationCommand implements Callable<Integer> {
 
     static final double TARGET_RATIO_AT_256K = 3.0;
     static final long[] SIZES = {1024, 16 * 1024, 256 * 1024};
+    /** Migrations slower than this are counted in the figures and also reported apart ({@code slower_than_5s}). */
+    static final long SLOW_NS = TimeUnit.SECONDS.toNanos(5);
+    static final long ARRIVAL_DEADLINE_S = 60;
 
     @Option(names = "--json", description = "Print JSON: {\"sizes\": [{\"bytes\", \"shm_us\": {\"p50\", \"p90\", \"p99\", ...}, \"msg_us\": "
-        + "{...}, \"msg_over_shm\", \"msg_image_bytes\", ...}], \"target_met\", ...}.")
+        + "{...}, \"msg_over_shm\", \"msg_image_bytes\", \"slower_than_5s\", \"directions\": {\"a_to_b\": {\"shm_us\", \"msg_us\", "
+        + "\"msg_over_shm\", ...}, \"b_to_a\": {...}}}], \"target_met\", ...}.")
     boolean json;
 
-    @Option(names = "--migrations", paramLabel = "N", description = "Measured migrations of each kind per size (default: 200; --quick: 40).")
+    @Option(names = "--migrations", paramLabel = "N", description = "Measured migrations of each mode per size, both directions together, rounded up to a multiple "
+        + "of 4 (default: 200; --quick: 40).")
     Integer migrations;
 
-    @Option(names = "--warmup", paramLabel = "N", description = "Migrations of each kind per size made first and not measured (default: 40; "
-        + "--quick: 15).")
+    @Option(names = "--warmup", paramLabel = "N", description = "Migrations of each mode per size made first and not measured, rounded up to a "
+        + "multiple of 4 (default: 40; --quick: 15).")
     Integer warmup;
 
     @Option(names = "--quick", description = "Fewer migrations (a CI smoke run, well under a minute).")
@@ -110,6 +124,8 @@ final class BenchMigrationCommand implements Callable<Integer> {
         }
         KernelStatus a = running.get(0);
         KernelStatus b = running.get(1);
+        int blocks = MigrationSchedule.blocksFor(measured);
+        int warmBlocks = MigrationSchedule.blocksFor(warm);
         ObjectNode root = StatusView.JSON.createObjectNode();
         root.put("suite", "migration");
         root.put("cluster", target.status().getCluster());
@@ -118,103 +134,159 @@ final class BenchMigrationCommand implements Callable<Integer> {
         root.put("kernel_a_data_model", a.getDataModel());
         root.put("kernel_b", b.getName());
         root.put("kernel_b_data_model", b.getDataModel());
-        root.put("migrations_per_kind", measured);
-        root.put("warmup_per_kind", warm);
-        ArrayNode sizes = root.putArray("sizes");
-        double ratioAt256 = 0;
+        root.put("migrations_per_kind", blocks * MigrationSchedule.PER_MODE_PER_BLOCK);
+        root.put("migrations_per_kind_per_direction", blocks * MigrationSchedule.PER_MODE_PER_BLOCK / 2);
+        root.put("warmup_per_kind", warmBlocks * MigrationSchedule.PER_MODE_PER_BLOCK);
+        root.put("order", "per size, blocks of a fresh thread: 2 unmeasured moves (a->b by messages, b->a by shared memory), then "
+            + "S S M M S M M S alternating a->b and b->a; sizes interleaved block by block");
+        List<SizeFigures> figures = new ArrayList<>();
+        for (long bytes : SIZES) {
+            figures.add(new SizeFigures(bytes));
+        }
         try (KernelChannels kernels = new KernelChannels(target.secret(), "bench@" + ProcessHandle.current().pid())) {
-            for (long bytes : SIZES) {
-                ObjectNode size = measureSize(kernels, a, b, bytes, measured, warm);
-                sizes.add(size);
-                if (bytes == 256 * 1024) {
-                    ratioAt256 = size.get("msg_over_shm").asDouble();
+            for (int block = 0; block < warmBlocks + blocks; block++) {
+                boolean counted = block >= warmBlocks;
+                say(String.format(Locale.ROOT, "%s block %d of %d (%d moves per size, sizes interleaved)", counted ? "measured" : "warm-up",
+                    counted ? block - warmBlocks + 1 : block + 1, counted ? blocks : warmBlocks, MigrationSchedule.block().size()));
+                for (int index : MigrationSchedule.sizeOrder(block, SIZES.length)) {
+                    runBlock(kernels, a, b, figures.get(index), counted);
+                }
+            }
+        }
+        ArrayNode sizes = root.putArray("sizes");
+        boolean targetMet = true;
+        for (SizeFigures size : figures) {
+            ObjectNode node = size.json(a, b);
+            sizes.add(node);
+            if (size.bytes == 256 * 1024) {
+                for (Direction direction : Direction.values()) {
+                    targetMet &= node.get("directions").get(direction.key()).get("msg_over_shm").asDouble() >= TARGET_RATIO_AT_256K;
                 }
             }
         }
         root.put("target_msg_over_shm_at_256KiB", TARGET_RATIO_AT_256K);
-        root.put("target_met", ratioAt256 >= TARGET_RATIO_AT_256K);
+        root.put("target", "msg_over_shm >= " + TARGET_RATIO_AT_256K + " at 256 KiB in each direction");
+        root.put("target_met", targetMet);
         return root;
     }
 
-    private ObjectNode measureSize(KernelChannels kernels, KernelStatus a, KernelStatus b, long bytes, int measured, int warm) {
+    /** One block of {@link MigrationSchedule} for one size: a fresh thread on kernel a, its moves, then it is ended. */
+    private void runBlock(KernelChannels kernels, KernelStatus a, KernelStatus b, SizeFigures figures, boolean counted) {
+        long bytes = figures.bytes;
         SpawnReply spawned = call(a, () -> kernels.tasks(a.getControl()).withDeadlineAfter(30, TimeUnit.SECONDS).spawn(SpawnRequest
             .newBuilder().setProgram("memwalk").setThreads(1).setKind(ThreadKind.NORMAL).putArgs("bytes", Long.toString(bytes))
             .putArgs("cycles", "20000").build()));
         int tid = spawned.getTids(0);
-        say(String.format(Locale.ROOT, "%s of state (thread %d): %d + %d migrations of each kind between %s (%s) and %s (%s)", human(bytes),
-            tid, warm, measured, a.getName(), a.getDataModel(), b.getName(), b.getDataModel()));
-        Histogram shm = LatencySummary.histogram();
-        Histogram msg = LatencySummary.histogram();
-        Histogram shmHandoff = LatencySummary.histogram();
-        Histogram msgHandoff = LatencySummary.histogram();
-        long imageBytes = 0;
-        int unmeasured = 0;
         KernelStatus here = a;
-        for (int i = 0; i < 2 * (warm + measured); i++) {
-            boolean byMessages = i % 2 == 1;
-            boolean counted = i >= 2 * warm;
-            KernelStatus there = here == a ? b : a;
-            KernelStatus source = here;
-            MigrateReply reply = call(source, () -> kernels.tasks(source.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
-                .migrate(MigrateRequest.newBuilder().setTid(tid).setToId(there.getId()).setHops(1)
-                    .setMode(byMessages ? MigrationMode.MESSAGES : MigrationMode.SHARED_MEMORY).build()));
-            Optional<MigrationEvent> arrival = awaitFirstStep(kernels, there, tid, reply.getStoppedNs());
-            here = there;
-            if (!counted) {
-                continue;
-            }
-            if (arrival.isEmpty()) {
-                unmeasured++;
-                continue;
-            }
-            long latency = arrival.get().getFirstStepNs() - arrival.get().getStoppedNs();
-            long handoff = arrival.get().getAdoptedNs() - arrival.get().getStoppedNs();
-            LatencySummary.record(byMessages ? msg : shm, new long[] {latency});
-            LatencySummary.record(byMessages ? msgHandoff : shmHandoff, new long[] {handoff});
-            if (byMessages) {
-                imageBytes = reply.getStateBytes();
-            }
-        }
-        KernelStatus owner = here;
         try {
-            LatencySummary shmLatency = LatencySummary.of(shm);
-            LatencySummary msgLatency = LatencySummary.of(msg);
-            ObjectNode size = StatusView.JSON.createObjectNode();
-            size.put("bytes", bytes);
-            size.put("tid", tid);
-            size.set("shm_us", shmLatency.json());
-            size.set("msg_us", msgLatency.json());
-            size.put("msg_over_shm", ratio(msgLatency.p50(), shmLatency.p50()));
-            size.put("msg_over_shm_p90", ratio(msgLatency.p90(), shmLatency.p90()));
-            size.set("shm_handoff_us", LatencySummary.of(shmHandoff).json());
-            size.set("msg_handoff_us", LatencySummary.of(msgHandoff).json());
-            size.put("msg_image_bytes", imageBytes);
-            size.put("unmeasured", unmeasured);
-            size.put("left_on", owner.getName());
-            return size;
+            for (MigrationSchedule.Move move : MigrationSchedule.block()) {
+                KernelStatus source = move.direction() == Direction.A_TO_B ? a : b;
+                KernelStatus there = source == a ? b : a;
+                if (source != here) {
+                    throw new IllegalStateException("thread " + tid + " is on " + here.getName() + ", the schedule moves it from " + source.getName());
+                }
+                boolean byMessages = move.mode() == MigrationSchedule.Mode.MESSAGES;
+                MigrateReply reply = call(source, () -> kernels.tasks(source.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
+                    .migrate(MigrateRequest.newBuilder().setTid(tid).setToId(there.getId()).setHops(1)
+                        .setMode(byMessages ? MigrationMode.MESSAGES : MigrationMode.SHARED_MEMORY).build()));
+                MigrationEvent arrival = awaitFirstStep(kernels, there, tid, reply.getStoppedNs());
+                here = there;
+                if (counted && move.measured()) {
+                    figures.record(move, arrival.getFirstStepNs() - arrival.getStoppedNs(), arrival.getAdoptedNs() - arrival.getStoppedNs(),
+                        byMessages ? reply.getStateBytes() : -1);
+                }
+            }
         } finally {
+            KernelStatus owner = here;
             call(owner, () -> kernels.tasks(owner.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
                 .kill(io.archipelago.task.proto.KillRequest.newBuilder().setTid(tid).setHops(1).build()));
-            say(String.format(Locale.ROOT, "%s done", human(bytes)));
         }
     }
 
-    /** The destination's record of the migration, once the thread ran its first step there (at most 5 s). */
-    private static Optional<MigrationEvent> awaitFirstStep(KernelChannels kernels, KernelStatus destination, int tid, long stoppedNs) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    /** What one size measured: latencies and hand-offs per mode, pooled and per direction. */
+    private static final class SizeFigures {
+        final long bytes;
+        final Map<String, Histogram> latency = new HashMap<>();
+        final Map<String, Histogram> handoff = new HashMap<>();
+        long imageBytes;
+        long slow;
+
+        SizeFigures(long bytes) {
+            this.bytes = bytes;
+        }
+
+        void record(MigrationSchedule.Move move, long latencyNs, long handoffNs, long stateBytes) {
+            String mode = move.mode() == MigrationSchedule.Mode.MESSAGES ? "msg" : "shm";
+            for (String key : List.of(mode, mode + " " + move.direction().key())) {
+                LatencySummary.record(latency.computeIfAbsent(key, k -> LatencySummary.histogram()), new long[] {latencyNs});
+                LatencySummary.record(handoff.computeIfAbsent(key, k -> LatencySummary.histogram()), new long[] {handoffNs});
+            }
+            if (latencyNs > SLOW_NS) {
+                slow++;
+            }
+            if (stateBytes >= 0) {
+                imageBytes = stateBytes;
+            }
+        }
+
+        private LatencySummary summary(Map<String, Histogram> histograms, String key) {
+            Histogram histogram = histograms.get(key);
+            return histogram == null ? LatencySummary.NONE : LatencySummary.of(histogram);
+        }
+
+        ObjectNode json(KernelStatus a, KernelStatus b) {
+            ObjectNode size = StatusView.JSON.createObjectNode();
+            size.put("bytes", bytes);
+            LatencySummary shm = summary(latency, "shm");
+            LatencySummary msg = summary(latency, "msg");
+            size.set("shm_us", shm.json());
+            size.set("msg_us", msg.json());
+            // both directions alike (the schedule balances them): the headline; per direction below
+            size.put("msg_over_shm", msg.p50Over(shm));
+            size.put("msg_over_shm_p90", msg.p90Over(shm));
+            size.set("shm_handoff_us", summary(handoff, "shm").json());
+            size.set("msg_handoff_us", summary(handoff, "msg").json());
+            size.put("msg_image_bytes", imageBytes);
+            size.put("slower_than_5s", slow);
+            ObjectNode directions = size.putObject("directions");
+            for (Direction direction : Direction.values()) {
+                ObjectNode d = directions.putObject(direction.key());
+                d.put("from", direction == Direction.A_TO_B ? a.getName() : b.getName());
+                d.put("to", direction == Direction.A_TO_B ? b.getName() : a.getName());
+                LatencySummary dShm = summary(latency, "shm " + direction.key());
+                LatencySummary dMsg = summary(latency, "msg " + direction.key());
+                d.set("shm_us", dShm.json());
+                d.set("msg_us", dMsg.json());
+                d.put("msg_over_shm", dMsg.p50Over(dShm));
+                d.put("msg_over_shm_p90", dMsg.p90Over(dShm));
+                d.set("shm_handoff_us", summary(handoff, "shm " + direction.key()).json());
+                d.set("msg_handoff_us", summary(handoff, "msg " + direction.key()).json());
+            }
+            return size;
+        }
+    }
+
+    /**
+     * The destination's record of the migration, once the thread ran its first step there. A slow
+     * migration is waited for and counted in (up to {@link #ARRIVAL_DEADLINE_S} s; past that the
+     * bench fails, naming the destination, rather than drop it from the figures).
+     */
+    private static MigrationEvent awaitFirstStep(KernelChannels kernels, KernelStatus destination, int tid, long stoppedNs) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(ARRIVAL_DEADLINE_S);
         long pause = TimeUnit.MICROSECONDS.toNanos(200);
         while (System.nanoTime() - deadline < 0) {
-            var events = kernels.tasks(destination.getControl()).withDeadlineAfter(10, TimeUnit.SECONDS).schedEvents(SchedEventsRequest
-                .newBuilder().setSkipSteps(true).setMigrationsAfterNs(stoppedNs).build());
+            var events = call(destination, () -> kernels.tasks(destination.getControl()).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .schedEvents(SchedEventsRequest.newBuilder().setSkipSteps(true).setMigrationsAfterNs(stoppedNs).build()));
             for (MigrationEvent event : events.getMigrationsList()) {
                 if (event.getTid() == tid && event.getStoppedNs() == stoppedNs) {
-                    return Optional.of(event);
+                    return event;
                 }
             }
             LockSupport.parkNanos(pause);
             pause = Math.min(pause * 2, TimeUnit.MILLISECONDS.toNanos(20));
         }
-        return Optional.empty();
+        throw new CliException("thread " + tid + " did not run its first step on " + destination.getName() + " (control "
+            + destination.getControl() + ") within " + ARRIVAL_DEADLINE_S + " s of being stopped at the source");
     }
 
     private static <T> T call(KernelStatus kernel, java.util.function.Supplier<T> rpc) {
@@ -224,10 +296,6 @@ final class BenchMigrationCommand implements Callable<Integer> {
             throw new CliException("kernel " + kernel.getName() + " (control " + kernel.getControl() + "): " + e.getStatus().getCode() + ": "
                 + e.getStatus().getDescription());
         }
-    }
-
-    private static double ratio(double a, double b) {
-        return b == 0 ? 0 : Math.round(a / b * 100) / 100.0;
     }
 
     private static String human(long bytes) {
@@ -241,24 +309,33 @@ final class BenchMigrationCommand implements Callable<Integer> {
             out.flush();
             return;
         }
-        out.printf(Locale.ROOT, "thread migration %s (%s) <-> %s (%s), cluster '%s'%s; %d migrations of each kind per size after %d of "
-                + "warm-up, interleaved; stop at the source -> first step at the destination, microseconds:%n",
+        out.printf(Locale.ROOT, "thread migration %s (%s) <-> %s (%s), cluster '%s'%s; %d migrations of each mode per size (%d each way) "
+                + "after %d of warm-up, sizes and modes interleaved; stop at the source -> first step at the destination, microseconds:%n",
             result.get("kernel_a").asText(), result.get("kernel_a_data_model").asText(), result.get("kernel_b").asText(),
             result.get("kernel_b_data_model").asText(), result.get("cluster").asText(),
             result.get("temporary_cluster").asBoolean() ? " (temporary)" : "", result.get("migrations_per_kind").asInt(),
-            result.get("warmup_per_kind").asInt());
+            result.get("migrations_per_kind_per_direction").asInt(), result.get("warmup_per_kind").asInt());
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"state", "shm p50", "shm p90", "shm p99", "msg p50", "msg p90", "msg p99", "msg/shm p50", "msg image"});
+        rows.add(new String[] {"state", "direction", "shm p50", "shm p90", "shm p99", "msg p50", "msg p90", "msg p99", "msg/shm p50",
+            "msg image", "> 5 s"});
         for (var size : result.get("sizes")) {
-            rows.add(new String[] {human(size.get("bytes").asLong()), fmt(size.get("shm_us").get("p50")), fmt(size.get("shm_us").get("p90")),
-                fmt(size.get("shm_us").get("p99")), fmt(size.get("msg_us").get("p50")), fmt(size.get("msg_us").get("p90")),
-                fmt(size.get("msg_us").get("p99")), String.format(Locale.ROOT, "%.2f", size.get("msg_over_shm").asDouble()),
-                size.get("msg_image_bytes").asLong() + " B"});
+            String state = human(size.get("bytes").asLong());
+            rows.add(row(state, "both", size, size.get("msg_image_bytes").asLong() + " B", Long.toString(size.get("slower_than_5s").asLong())));
+            for (Direction direction : Direction.values()) {
+                var d = size.get("directions").get(direction.key());
+                rows.add(row("", d.get("from").asText() + " -> " + d.get("to").asText(), d, "", ""));
+            }
         }
         StatusView.printRows(rows, out);
-        out.printf(Locale.ROOT, "target msg/shm >= %.1f at 256 KiB: %s%n", TARGET_RATIO_AT_256K,
+        out.printf(Locale.ROOT, "target msg/shm >= %.1f at 256 KiB in each direction: %s%n", TARGET_RATIO_AT_256K,
             result.get("target_met").asBoolean() ? "met" : "NOT met");
         out.flush();
+    }
+
+    private static String[] row(String state, String direction, com.fasterxml.jackson.databind.JsonNode figures, String image, String slow) {
+        return new String[] {state, direction, fmt(figures.get("shm_us").get("p50")), fmt(figures.get("shm_us").get("p90")),
+            fmt(figures.get("shm_us").get("p99")), fmt(figures.get("msg_us").get("p50")), fmt(figures.get("msg_us").get("p90")),
+            fmt(figures.get("msg_us").get("p99")), String.format(Locale.ROOT, "%.2f", figures.get("msg_over_shm").asDouble()), image, slow};
     }
 
     private static String fmt(com.fasterxml.jackson.databind.JsonNode value) {

@@ -322,7 +322,7 @@ final class BenchShmVsMsgCommand implements Callable<Integer> {
         if (row.way(numerator).isEmpty() || row.way(denominator).isEmpty()) {
             return "-";
         }
-        double ratio = Ratio.of(row.way(numerator).get().p50(), row.way(denominator).get().p50());
+        double ratio = Ratio.of(row.way(numerator).get().exactP50(), row.way(denominator).get().exactP50());
         return Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, ratio >= 100 ? "%,.0f" : "%.2f", ratio);
     }
 

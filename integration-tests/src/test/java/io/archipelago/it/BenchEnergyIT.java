@@ -20,15 +20,30 @@ class BenchEnergyIT {
         assertThat(result.exitCode()).as(result.toString()).isZero();
         JsonNode root = JSON.readTree(result.out());
         assertThat(root.get("rates")).hasSize(2);
+        assertThat(root.get("comparable").asBoolean()).isTrue();
+        // the case that runs first alternates from rate to rate
+        assertThat(root.get("rates").get(0).get("first").asText()).isEqualTo("strong");
+        assertThat(root.get("rates").get(1).get("first").asText()).isEqualTo("nightwatch");
         for (JsonNode rate : root.get("rates")) {
             assertThat(rate.get("per_s").asDouble()).isPositive();
             assertThat(rate.get("strong_mj").asDouble()).isPositive();
             assertThat(rate.get("nightwatch_mj").asDouble()).isPositive();
-            assertThat(rate.get("ratio").asDouble()).isCloseTo(rate.get("strong_mj").asDouble() / rate.get("nightwatch_mj").asDouble(),
-                org.assertj.core.data.Offset.offset(1e-9));
-            // the work was done in both cases, by the intended kernel
-            assertThat(rate.get("strong").get("syncs").asLong()).isPositive();
-            assertThat(rate.get("nightwatch").get("syncs").asLong()).isPositive();
+            // the same work in both cases, within the stated tolerance, or no ratio at all
+            long strongSyncs = rate.get("strong").get("syncs").asLong();
+            long nightWatchSyncs = rate.get("nightwatch").get("syncs").asLong();
+            assertThat(rate.get("same_work").get("strong_syncs").asLong()).isEqualTo(strongSyncs);
+            assertThat(rate.get("same_work").get("nightwatch_syncs").asLong()).isEqualTo(nightWatchSyncs);
+            assertThat(rate.get("same_work").get("agrees").asBoolean()).isTrue();
+            assertThat(Math.abs(strongSyncs - nightWatchSyncs)).isLessThanOrEqualTo(Math.max(2, Math.max(strongSyncs, nightWatchSyncs) / 20));
+            assertThat(strongSyncs).isPositive();
+            assertThat(rate.get("strong_uj_per_sync").asDouble()).isCloseTo(rate.get("strong_mj").asDouble() * 1000 / strongSyncs,
+                org.assertj.core.data.Offset.offset(1e-6));
+            assertThat(rate.get("nightwatch_uj_per_sync").asDouble()).isCloseTo(rate.get("nightwatch_mj").asDouble() * 1000 / nightWatchSyncs,
+                org.assertj.core.data.Offset.offset(1e-6));
+            assertThat(rate.get("ratio").asDouble()).isCloseTo(rate.get("strong_uj_per_sync").asDouble()
+                / rate.get("nightwatch_uj_per_sync").asDouble(), org.assertj.core.data.Offset.offset(1e-9));
+            assertThat(rate.get("platform_energy_ratio").asDouble()).isCloseTo(rate.get("strong_mj").asDouble()
+                / rate.get("nightwatch_mj").asDouble(), org.assertj.core.data.Offset.offset(1e-9));
             assertThat(rate.get("nightwatch").get("strong_interrupts").asLong()).as("K2 routing: none to the sleeping strong kernel").isZero();
             assertThat(rate.get("strong").get("weak_interrupts").asLong()).isZero();
             // light work on the weak island costs less than waking the strong one for each packet

@@ -29,9 +29,21 @@ class BenchMigrationIT {
             }
             assertThat(size.get("msg_over_shm").asDouble()).isPositive();
             assertThat(size.get("msg_image_bytes").asLong()).as("the message carries the state").isGreaterThan(size.get("bytes").asLong());
-            assertThat(size.get("unmeasured").asLong()).isZero();
+            // every measured migration is in the figures, slow ones too, and each mode went each way equally often
+            assertThat(size.get("slower_than_5s").asLong()).isBetween(0L, 24L);
+            JsonNode aToB = size.get("directions").get("a_to_b");
+            JsonNode bToA = size.get("directions").get("b_to_a");
+            assertThat(aToB.get("from").asText()).isEqualTo(root.get("kernel_a").asText()).isEqualTo(bToA.get("to").asText());
+            assertThat(aToB.get("to").asText()).isEqualTo(root.get("kernel_b").asText()).isEqualTo(bToA.get("from").asText());
+            for (JsonNode direction : List.of(aToB, bToA)) {
+                for (String kind : List.of("shm_us", "msg_us")) {
+                    assertThat(direction.get(kind).get("count").asLong()).as(kind + " samples per direction").isEqualTo(6);
+                }
+                assertThat(direction.get("msg_over_shm").asDouble()).isPositive();
+            }
         }
         assertThat(sizes).containsExactly(1024L, 16_384L, 262_144L);
+        assertThat(root.get("migrations_per_kind_per_direction").asInt()).isEqualTo(6);
         assertThat(root.has("target_met")).isTrue();
     }
 }

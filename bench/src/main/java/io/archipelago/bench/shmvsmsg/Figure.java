@@ -18,6 +18,11 @@ public record Figure(LatencySummary latency, long batch, long operations, long e
         return latency.p50();
     }
 
+    /** The p50 unrounded, for ratios ({@link LatencySummary#exactP50()}). */
+    public double exactP50() {
+        return latency.exactP50();
+    }
+
     /** Operations per second over the measured window (0 when not a throughput run). */
     public double opsPerSecond() {
         return elapsedNanos <= 0 ? 0 : Math.round(operations * 1e9 / elapsedNanos);

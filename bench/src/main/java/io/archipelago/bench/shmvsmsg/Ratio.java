@@ -1,8 +1,10 @@
 package io.archipelago.bench.shmvsmsg;
 
 /**
- * The ratios of the report: quotients of the p50s as the JSON prints them (one decimal of a
- * nanosecond), rounded to two decimals, so that anyone can recompute them from the JSON.
+ * The ratios of the report, rounded to two decimals. Callers pass the histograms' unrounded p50s
+ * ({@link Figure#exactP50()}), not the figures the JSON prints to one decimal of a nanosecond: a
+ * 2.5 ns p50 is ±2% from that rounding alone. A ratio recomputed from the JSON's figures agrees
+ * within their rounding.
  */
 public final class Ratio {
 

@@ -94,8 +94,8 @@ public final class ShmVsMsgJson {
         node.put("mailbox_rtt_ns", transport.mailbox().p50());
         node.put("stream_noop_rtt_ns", transport.streamNoop().p50());
         node.put("mailbox_one_at_a_time_rtt_ns", transport.mailboxOneAtATime().p50());
-        number(node, "stream_over_socket", Ratio.of(transport.streamNoop().p50(), transport.socket().p50()));
-        number(node, "stream_over_mailbox", Ratio.of(transport.streamNoop().p50(), transport.mailbox().p50()));
+        number(node, "stream_over_socket", Ratio.of(transport.streamNoop().exactP50(), transport.socket().exactP50()));
+        number(node, "stream_over_mailbox", Ratio.of(transport.streamNoop().exactP50(), transport.mailbox().exactP50()));
         node.set("socket_rtt", transport.socket().json());
         node.set("mailbox_rtt", transport.mailbox().json());
         node.set("stream_noop_rtt", transport.streamNoop().json());
@@ -143,7 +143,7 @@ public final class ShmVsMsgJson {
         ObjectNode readField = node.putObject("read_field_msg_over_shm");
         readField.put("target", ShmVsMsgReport.TARGET_READ_FIELD_MSG_OVER_SHM);
         double worst = report.ops().stream().filter(r -> r.op().equals("read_field"))
-            .mapToDouble(r -> Ratio.of(r.way(ShmVsMsgReport.MSG).map(Figure::p50).orElse(0.0), r.way(ShmVsMsgReport.SHM).map(Figure::p50).orElse(0.0)))
+            .mapToDouble(r -> Ratio.of(r.way(ShmVsMsgReport.MSG).map(Figure::exactP50).orElse(0.0), r.way(ShmVsMsgReport.SHM).map(Figure::exactP50).orElse(0.0)))
             .filter(d -> !Double.isNaN(d)).min().orElse(Double.NaN);
         number(readField, "value", worst);
         readField.put("met", !Double.isNaN(worst) && worst >= ShmVsMsgReport.TARGET_READ_FIELD_MSG_OVER_SHM);
@@ -160,11 +160,12 @@ public final class ShmVsMsgJson {
         double marshal = Math.round((row.encode().p50() + row.decode().p50()) * 10) / 10.0;
         node.put("marshal_ns", marshal);
         node.put("copy_ns", row.copy().p50());
-        number(node, "marshal_over_copy", Ratio.of(marshal, row.copy().p50()));
+        double exactMarshal = row.encode().exactP50() + row.decode().exactP50();
+        number(node, "marshal_over_copy", Ratio.of(exactMarshal, row.copy().exactP50()));
         ops.stream().filter(r -> r.op().equals("read_struct") && r.bytes() == row.bytes()).findFirst()
             .flatMap(r -> r.way(ShmVsMsgReport.MSG)).ifPresent(msg -> {
                 node.put("msg_read_struct_ns", msg.p50());
-                number(node, "marshal_share_of_msg", Ratio.of(marshal, msg.p50()));
+                number(node, "marshal_share_of_msg", Ratio.of(exactMarshal, msg.exactP50()));
             });
         node.set("encode", row.encode().json());
         node.set("decode", row.decode().json());
@@ -224,7 +225,7 @@ public final class ShmVsMsgJson {
 
     private static void ratio(ObjectNode node, String name, Optional<Figure> numerator, Optional<Figure> denominator) {
         if (numerator.isPresent() && denominator.isPresent()) {
-            number(node, name, Ratio.of(numerator.get().p50(), denominator.get().p50()));
+            number(node, name, Ratio.of(numerator.get().exactP50(), denominator.get().exactP50()));
         }
     }
 

@@ -99,13 +99,13 @@ public final class ShmVsMsgMarkdown {
             md.append("| bytes | encoded | encode | decode | copy in place | (encode + decode) / copy | share of msg read_struct |\n");
             md.append("|---:|---:|---:|---:|---:|---:|---:|\n");
             for (MarshalRow row : report.marshalling()) {
-                double marshal = row.encode().p50() + row.decode().p50();
+                double marshal = row.encode().exactP50() + row.decode().exactP50();
                 Optional<Figure> msg = report.ops().stream().filter(r -> r.op().equals("read_struct") && r.bytes() == row.bytes())
                     .findFirst().flatMap(r -> r.way(ShmVsMsgReport.MSG));
                 md.append("| ").append(bytes(row.bytes())).append(" | ").append(bytes(row.encodedBytes())).append(" | ")
                     .append(time(row.encode().p50())).append(" | ").append(time(row.decode().p50())).append(" | ")
-                    .append(time(row.copy().p50())).append(" | ").append(fmt(Ratio.of(marshal, row.copy().p50()))).append(" | ")
-                    .append(msg.map(m -> percent(Ratio.of(marshal, m.p50()))).orElse("-")).append(" |\n");
+                    .append(time(row.copy().p50())).append(" | ").append(fmt(Ratio.of(marshal, row.copy().exactP50()))).append(" | ")
+                    .append(msg.map(m -> percent(Ratio.of(marshal, m.exactP50()))).orElse("-")).append(" |\n");
             }
             md.append('\n');
         }
@@ -183,7 +183,7 @@ public final class ShmVsMsgMarkdown {
     private static void headline(StringBuilder md, ShmVsMsgReport report) {
         md.append("## Headline\n\n");
         report.ops().stream().filter(r -> r.op().equals("read_field")).forEach(r -> {
-            double ratio = Ratio.of(r.way(ShmVsMsgReport.MSG).map(Figure::p50).orElse(0.0), r.way(ShmVsMsgReport.SHM).map(Figure::p50).orElse(0.0));
+            double ratio = Ratio.of(r.way(ShmVsMsgReport.MSG).map(Figure::exactP50).orElse(0.0), r.way(ShmVsMsgReport.SHM).map(Figure::exactP50).orElse(0.0));
             md.append(String.format(Locale.ROOT, "- read one field of a %s object: msg %s, shm %s: **msg / shm = %s** (target >= %.0f: %s)%n",
                 bytes(r.bytes()), time(r.way(ShmVsMsgReport.MSG).map(Figure::p50).orElse(0.0)),
                 time(r.way(ShmVsMsgReport.SHM).map(Figure::p50).orElse(0.0)), fmt(ratio), ShmVsMsgReport.TARGET_READ_FIELD_MSG_OVER_SHM,
@@ -227,7 +227,7 @@ public final class ShmVsMsgMarkdown {
         if (numerator.isEmpty() || denominator.isEmpty()) {
             return "-";
         }
-        return fmt(Ratio.of(numerator.get().p50(), denominator.get().p50()));
+        return fmt(Ratio.of(numerator.get().exactP50(), denominator.get().exactP50()));
     }
 
     static String fmt(double ratio) {

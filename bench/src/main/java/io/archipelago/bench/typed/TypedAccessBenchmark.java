@@ -26,7 +26,11 @@ import org.openjdk.jmh.annotations.State;
 /**
  * Typed access, in one JVM, on a real mmap'd global memory: the same work done through
  * <ul>
- *   <li><b>native</b>: a generated accessor on a region in this machine's own layout (x86_64);</li>
+ *   <li><b>native</b>: a generated accessor on a region in this machine's own layout (x86_64, 56 bytes
+ *       per element);</li>
+ *   <li><b>native, same size</b>: the same, for {@link SchedTask32}, whose x86_64 layout is the ppc32
+ *       layout of {@link SchedTask} but for the byte order (48 bytes): the like-for-like baseline of
+ *       the morphed scan, which streams 48 bytes per element;</li>
  *   <li><b>morphed</b>: the same view, generated for a region a ppc32 kernel created
  *       (big-endian, 4-byte {@code unsigned long} and pointers): type-morphable code;</li>
  *   <li><b>interpreted</b>: the interpreting accessor on that ppc32 region;</li>
@@ -48,16 +52,22 @@ public class TypedAccessBenchmark {
     /** Elements per region: {@value #DEFAULT_ELEMENTS}, or the system property {@value #ELEMENTS_PROPERTY}. */
     public static final String ELEMENTS_PROPERTY = "archipelago.bench.typed.elements";
     public static final int DEFAULT_ELEMENTS = 1_000_000;
+    /** Bytes per element of {@link SchedTask} in x86_64's layout (native) and ppc32's (morphed), and of {@link SchedTask32}'s native one. */
+    public static final int NATIVE_BYTES = 56;
+    public static final int MORPHED_BYTES = 48;
+    public static final int NATIVE_SAME_SIZE_BYTES = 48;
     private static final int ONE = 12_345;
 
     int count;
     TypedRegion<SchedTask> nativeRegion;
+    TypedRegion<SchedTask32> nativeSameSizeRegion;
     TypedRegion<SchedTask> morphedRegion;
     TypedRegion<SchedTask> interpretedRegion;
     TypedRegion<SchedTask> convertedRegion;
     SchedTaskObject[] heap;
 
     private SchedTask nativeCursor;
+    private SchedTask32 nativeSameSizeCursor;
     private SchedTask morphedCursor;
     private SchedTask interpretedCursor;
     private SchedTask convertSource;
@@ -78,11 +88,13 @@ public class TypedAccessBenchmark {
         Fixture fixture = Fixture.get(elements());
         count = fixture.count;
         nativeRegion = fixture.nativeRegion;
+        nativeSameSizeRegion = fixture.nativeSameSizeRegion;
         morphedRegion = fixture.morphedRegion;
         interpretedRegion = fixture.interpretedRegion;
         convertedRegion = fixture.convertedRegion;
         heap = fixture.heap;
         nativeCursor = nativeRegion.at(0);
+        nativeSameSizeCursor = nativeSameSizeRegion.at(0);
         morphedCursor = morphedRegion.at(0);
         interpretedCursor = interpretedRegion.at(0);
         convertSource = morphedRegion.at(0);
@@ -101,7 +113,7 @@ public class TypedAccessBenchmark {
 
     /**
      * The regions, built once per JVM and shared by every benchmark of that JVM (JMH forks one
-     * JVM per benchmark; with forks = 0 they all run in one and share it): a global memory file
+     * JVM per benchmark; the paired scans and the tests run several in one JVM, which share it): a global memory file
      * under /dev/shm, an x86_64 kernel's native region, a ppc32 kernel's region (attached
      * morphed and interpreted by the x86_64 kernel), a native-format copy for convert-on-attach,
      * and the same records as Java objects.
@@ -114,6 +126,7 @@ public class TypedAccessBenchmark {
         final GlobalMemory memory;
         final RegionRegistry registry;
         final TypedRegion<SchedTask> nativeRegion;
+        final TypedRegion<SchedTask32> nativeSameSizeRegion;
         final TypedRegion<SchedTask> morphedRegion;
         final TypedRegion<SchedTask> interpretedRegion;
         final TypedRegion<SchedTask> convertedRegion;
@@ -146,7 +159,7 @@ public class TypedAccessBenchmark {
                 throw new UncheckedIOException(e);
             }
             long blockSize = 1 << 20;
-            long needed = (long) count * (56 + 48 + 56) + 16 * blockSize;
+            long needed = (long) count * (56 + 48 + 48 + 56) + 16 * blockSize;
             long memoryBytes = Math.max(64L << 20, (needed * 2 + blockSize - 1) / blockSize * blockSize);
             memory = GlobalMemory.create(directory.resolve("memory.img"), "bench", new MemoryGeometry(memoryBytes, 4096, (int) blockSize, 8), 2);
             registry = RegionRegistry.create(directory.resolve("regions.cm"));
@@ -157,15 +170,27 @@ public class TypedAccessBenchmark {
             TypedMemory ppc = TypedMemory.forKernel(memory, registry, new TypedMemory.Identity(1, "ppc32-1", 2, DataModel.PPC32));
 
             nativeRegion = x86.create("bench.native", SchedTask.class, count);
+            nativeSameSizeRegion = x86.create("bench.native32", SchedTask32.class, count);
             ppc.create("bench.ppc32", SchedTask.class, count);
             morphedRegion = x86.attach("bench.ppc32", SchedTask.class);
             interpretedRegion = x86.attach("bench.ppc32", SchedTask.class, TypedMemory.Access.INTERPRETED);
             convertedRegion = x86.create("bench.converted", SchedTask.class, count);
             expect(nativeRegion, AccessorKind.NATIVE);
+            expect(nativeSameSizeRegion, AccessorKind.NATIVE);
             expect(morphedRegion, AccessorKind.MORPHED);
             expect(interpretedRegion, AccessorKind.INTERPRETED);
             heap = new SchedTaskObject[count];
             fill(nativeRegion, nativeRegion.at(0), count);
+            SchedTask32 t32 = nativeSameSizeRegion.at(0);
+            for (int i = 0; i < count; i++) {
+                nativeSameSizeRegion.moveTo(t32, i);
+                t32.pid(i + 1);
+                t32.prio(100 + i % 40);
+                t32.nvcsw((i * 7919L) & 0xFFFF_FFFFL);
+                t32.vruntime(i * 1_000_003L);
+                t32.flags(i & 0xFF);
+                t32.comm(0, (byte) 't');
+            }
             fill(morphedRegion, morphedRegion.at(0), count);
             for (int i = 0; i < count; i++) {
                 SchedTaskObject o = new SchedTaskObject();
@@ -192,7 +217,7 @@ public class TypedAccessBenchmark {
             }
         }
 
-        private static void expect(TypedRegion<SchedTask> region, AccessorKind kind) {
+        private static void expect(TypedRegion<?> region, AccessorKind kind) {
             if (region.accessor() != kind) {
                 throw new IllegalStateException(region + ": expected a " + kind + " accessor");
             }
@@ -220,6 +245,17 @@ public class TypedAccessBenchmark {
         SchedTask t = nativeCursor;
         for (int i = 0; i < count; i++) {
             nativeRegion.moveTo(t, i);
+            sum += t.vruntime() + t.nvcsw() + t.prio();
+        }
+        return sum;
+    }
+
+    @Benchmark
+    public long scanNativeSameSize() {
+        long sum = 0;
+        SchedTask32 t = nativeSameSizeCursor;
+        for (int i = 0; i < count; i++) {
+            nativeSameSizeRegion.moveTo(t, i);
             sum += t.vruntime() + t.nvcsw() + t.prio();
         }
         return sum;

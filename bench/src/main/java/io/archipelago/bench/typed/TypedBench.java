@@ -14,9 +14,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
- * Runs {@link TypedAccessBenchmark} with JMH (full: one forked JVM per benchmark, so no figure depends on
- * what another made the JIT compile; quick: all in this JVM) and collects the scores: nanoseconds per operation,
- * by benchmark method name.
+ * Runs {@link TypedAccessBenchmark} with JMH, one forked JVM per benchmark (so no figure depends on
+ * what another made the JIT compile; two forks in the full plan, one in the quick one) and collects
+ * the scores: nanoseconds per operation, by benchmark method name.
  */
 public final class TypedBench {
 
@@ -32,12 +32,13 @@ public final class TypedBench {
         }
 
         /**
-         * For CI: the same benchmarks, short iterations, all in this JVM (forks = 0: one set of
-         * regions for all, separate benchmark methods keep their call sites apart); well under a
-         * minute on two cores.
+         * For CI: the same benchmarks, one fork each (in a JVM where other benchmarks ran first, a
+         * benchmark would run on code the JIT compiled under their profile and on their memory
+         * placement), with short iterations; most of the time goes to starting the forks and
+         * filling their regions.
          */
         public static Plan quick(int elements) {
-            return new Plan(0, 2, TimeValue.milliseconds(200), 3, TimeValue.milliseconds(200), elements);
+            return new Plan(1, 2, TimeValue.milliseconds(200), 3, TimeValue.milliseconds(200), elements);
         }
     }
 
@@ -47,12 +48,13 @@ public final class TypedBench {
 
     /**
      * The scans measured a second way, robust to a machine whose load drifts (2 shared cores):
-     * in this JVM, native, morphed, converted and heap scans take turns round after round (the
-     * order rotating), so each round compares them under the same load; the ratio is the median
-     * of the per-round ratios.
+     * in this JVM, native, native of the same size, morphed, converted and heap scans take turns
+     * round after round (the order rotating), so each round compares them under the same load;
+     * the ratios are the medians of the per-round ratios (with their 10th and 90th percentiles).
      */
-    public record Paired(int rounds, double nativeMs, double morphedMs, double convertedMs, double heapMs, double morphedOverNative,
-                         double morphedOverNativeP10, double morphedOverNativeP90) {
+    public record Paired(int rounds, double nativeMs, double nativeSameSizeMs, double morphedMs, double convertedMs, double heapMs,
+                         double morphedOverNative, double morphedOverNativeP10, double morphedOverNativeP90,
+                         double morphedOverNativeSameSize, double morphedOverNativeSameSizeP10, double morphedOverNativeSameSizeP90) {
     }
 
     private TypedBench() {
@@ -67,32 +69,38 @@ public final class TypedBench {
             b.setUp();
             long sink = 0;
             for (int w = 0; w < 20; w++) {
-                sink += b.scanNative() + b.scanMorphed() + b.scanConverted() + b.scanHeap();
+                sink += b.scanNative() + b.scanNativeSameSize() + b.scanMorphed() + b.scanConverted() + b.scanHeap();
             }
-            long[][] times = new long[4][rounds];
+            int variants = 5;
+            long[][] times = new long[variants][rounds];
             for (int r = 0; r < rounds; r++) {
-                for (int v = 0; v < 4; v++) {
-                    int k = (v + r) % 4;
+                for (int v = 0; v < variants; v++) {
+                    int k = (v + r) % variants;
                     long start = System.nanoTime();
                     sink += switch (k) {
                         case 0 -> b.scanNative();
                         case 1 -> b.scanMorphed();
                         case 2 -> b.scanConverted();
-                        default -> b.scanHeap();
+                        case 3 -> b.scanHeap();
+                        default -> b.scanNativeSameSize();
                     };
                     times[k][r] = System.nanoTime() - start;
                 }
             }
-            double[] ratios = new double[rounds];
+            double[] overNative = new double[rounds];
+            double[] overSameSize = new double[rounds];
             for (int r = 0; r < rounds; r++) {
-                ratios[r] = (double) times[1][r] / times[0][r];
+                overNative[r] = (double) times[1][r] / times[0][r];
+                overSameSize[r] = (double) times[1][r] / times[4][r];
             }
-            java.util.Arrays.sort(ratios);
+            java.util.Arrays.sort(overNative);
+            java.util.Arrays.sort(overSameSize);
             if (sink == 42) {
                 System.err.print(""); // keeps the scans' results alive
             }
-            return new Paired(rounds, median(times[0]) / 1e6, median(times[1]) / 1e6, median(times[2]) / 1e6, median(times[3]) / 1e6,
-                ratios[rounds / 2], ratios[rounds / 10], ratios[rounds * 9 / 10]);
+            return new Paired(rounds, median(times[0]) / 1e6, median(times[4]) / 1e6, median(times[1]) / 1e6, median(times[2]) / 1e6,
+                median(times[3]) / 1e6, overNative[rounds / 2], overNative[rounds / 10], overNative[rounds * 9 / 10],
+                overSameSize[rounds / 2], overSameSize[rounds / 10], overSameSize[rounds * 9 / 10]);
         } finally {
             TypedAccessBenchmark.release();
             if (previous == null) {

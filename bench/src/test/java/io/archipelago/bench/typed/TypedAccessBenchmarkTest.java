@@ -32,14 +32,30 @@ class TypedAccessBenchmarkTest {
             assertThat(benchmark.scanNative()).isEqualTo(expected);
             assertThat(benchmark.scanMorphed()).isEqualTo(expected);
             assertThat(benchmark.scanInterpreted()).isEqualTo(expected);
+            assertThat(benchmark.scanNativeSameSize()).isEqualTo(expected);
+            // the fixture fills the converted region too (so that a fork timing only its scan scans real data): wipe it, so that
+            // only convert() can bring the values back
+            SchedTask converted = benchmark.convertedRegion.at(0);
+            for (int i = 0; i < 20000; i++) {
+                benchmark.convertedRegion.moveTo(converted, i);
+                converted.vruntime(0);
+                converted.nvcsw(0);
+                converted.prio(0);
+            }
+            assertThat(benchmark.scanConverted()).as("the converted region, wiped").isZero();
             assertThat(benchmark.convert()).isEqualTo(20000);
-            assertThat(benchmark.scanConverted()).isEqualTo(expected);
+            assertThat(benchmark.scanConverted()).as("the converted region, after convert()").isEqualTo(expected);
             benchmark.writeMorphed();
             assertThat(benchmark.readMorphed()).isEqualTo(benchmark.readInterpreted()).isEqualTo(1);
             benchmark.writeNative();
             assertThat(benchmark.readNative()).isEqualTo(2);
-            assertThat(benchmark.nativeRegion.layout().size()).isEqualTo(56);
-            assertThat(benchmark.morphedRegion.layout().size()).isEqualTo(48);
+            assertThat(benchmark.morphedRegion.layout().size()).isEqualTo(TypedAccessBenchmark.MORPHED_BYTES);
+            // the like-for-like baseline: a native layout of the morphed one's size, member for member at the same offsets
+            assertThat(benchmark.nativeSameSizeRegion.accessor()).isEqualTo(AccessorKind.NATIVE);
+            assertThat(benchmark.nativeSameSizeRegion.layout().size()).isEqualTo(TypedAccessBenchmark.NATIVE_SAME_SIZE_BYTES);
+            assertThat(benchmark.nativeSameSizeRegion.layout().members().stream().map(m -> m.name() + "@" + m.offset()).toList())
+                .isEqualTo(benchmark.morphedRegion.layout().members().stream().map(m -> m.name() + "@" + m.offset()).toList());
+            assertThat(benchmark.nativeRegion.layout().size()).isEqualTo(TypedAccessBenchmark.NATIVE_BYTES);
         } finally {
             System.clearProperty(TypedAccessBenchmark.ELEMENTS_PROPERTY);
         }
