@@ -237,7 +237,8 @@ class MailboxIT {
                         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
                         assertThat(e.getStatus().getDescription()).contains("no PONG from weak-0 (kernel 1)").contains("500 ms");
                     });
-                assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(450L, 5000L);
+                // not before the 500 ms the message names; the upper end only says it ended, with room for a loaded host
+                assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(450L, 500L + 10_000);
             } finally {
                 signal(cluster, WEAK, "CONT");
             }
@@ -259,11 +260,11 @@ class MailboxIT {
             cluster.kill9(WEAK);
             ExecutionException failure = null;
             try {
-                request.get(15, TimeUnit.SECONDS);
+                request.get(30, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
                 failure = e;
             } catch (TimeoutException e) {
-                throw new AssertionError("the requester was not told within 15 s that its peer died", e);
+                throw new AssertionError("the requester was not told within 30 s that its peer died", e);
             }
             long toldAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
             assertThat(failure).as("the request fails").isNotNull();
@@ -271,7 +272,7 @@ class MailboxIT {
                 assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
                 assertThat(e.getStatus().getDescription()).contains("weak-0 (kernel 1)").contains("closed");
             });
-            assertThat(toldAfterMs).as("well within the request's 20 s deadline").isLessThan(5000);
+            assertThat(toldAfterMs).as("well within the request's 20 s deadline (half of it: room for a loaded host)").isLessThan(10_000);
             // the strong kernel carries on
             assertThat(cluster.kernel(STRONG).getState()).isEqualTo("RUNNING");
         }

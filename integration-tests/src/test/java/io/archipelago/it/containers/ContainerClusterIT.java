@@ -22,8 +22,8 @@ class ContainerClusterIT {
     static final Duration CALL_DEADLINE = Duration.ofSeconds(3);
     /** For calls to a live kernel: generous, since the probe is a cold JVM that loads gRPC and connects first. */
     static final Duration ANSWER_DEADLINE = Duration.ofSeconds(20);
-    /** How late a gRPC deadline may fire on a busy 2-core machine (timer and scheduling latency). */
-    static final long DEADLINE_SLACK_MS = 1000;
+    /** How late a gRPC deadline may fire on a loaded 2-core machine (timer and scheduling latency of a cold probe JVM). */
+    static final long DEADLINE_SLACK_MS = 3000;
     /** The kernels' DSM deadline (KernelContext's default): how long an access waits for a page. */
     static final Duration DSM_DEADLINE = io.archipelago.kernel.dsm.DsmService.DEFAULT_FAULT_TIMEOUT;
     /** A control call that waits for a page: longer than the DSM deadline, so the DSM's own error comes back. */
@@ -95,7 +95,9 @@ class ContainerClusterIT {
             long declaredMs = Duration.between(killedAt, declaredAt).toMillis();
             System.out.printf("containers-kill: weak declared DEAD %d ms after docker kill (dead-after %d ms), shown by status after %d ms%n",
                 declaredMs, DEAD_AFTER.toMillis(), seenMs);
-            assertThat(declaredMs).isBetween(DEAD_AFTER.toMillis() - 500, DEAD_AFTER.toMillis() + 1500);
+            // the bound is the behaviour: not before dead-after of silence (less the last heartbeat interval), and not long after
+            // it (the coordinator checks every heartbeat interval), with 3 s of margin for a loaded 2-core host
+            assertThat(declaredMs).isBetween(DEAD_AFTER.toMillis() - 500, DEAD_AFTER.toMillis() + 3000);
 
             // The strong kernel still heartbeats, and still answers over the network...
             ClusterView.Kernel strong = cluster.awaitKernel("strong", k -> k.running() && k.heartbeatAgeMs() < 1000,

@@ -205,7 +205,11 @@ class DsmIT {
                 && c.getValue() > 0), "asked for the page it holds", Duration.ofSeconds(30));
             own.kill9("weak-1");
             own.awaitState("weak-1", "DEAD", Duration.ofSeconds(5));
-            assertThatThrownBy(() -> hold.get(30, TimeUnit.SECONDS)).as("the holder died mid-hold").isNotNull();
+            // the holder's own call breaks off with its process, long before the 60 s hold would end (not a timeout here)
+            assertThatThrownBy(() -> hold.get(30, TimeUnit.SECONDS)).as("the holder died mid-hold")
+                .isInstanceOf(java.util.concurrent.ExecutionException.class).cause()
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).as(e.toString())
+                    .isEqualTo(io.grpc.Status.Code.UNAVAILABLE));
 
             long recovered = 0;
             for (CompletableFuture<DsmWorkloadReply> survivor : survivors) {

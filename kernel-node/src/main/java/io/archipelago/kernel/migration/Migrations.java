@@ -81,6 +81,9 @@ public final class Migrations implements AutoCloseable {
     private final Map<RecordLayout, StateMarshaller> dataMarshallers = new ConcurrentHashMap<>();
     private final KernelCountersArea.Counter out;
     private final KernelCountersArea.Counter in;
+    /** Arrivals by the way the thread came: attached in place, or rebuilt from its image. */
+    private final KernelCountersArea.Counter inSharedMemory;
+    private final KernelCountersArea.Counter inMessages;
     private final KernelCountersArea.Counter failures;
     private final KernelCountersArea.Counter refusals;
     private volatile boolean closing;
@@ -96,6 +99,8 @@ public final class Migrations implements AutoCloseable {
         KernelCountersArea counters = tasks.kernel().counters();
         this.out = counters.counter("migrations.out");
         this.in = counters.counter("migrations.in");
+        this.inSharedMemory = counters.counter("migrations.in.shared_memory");
+        this.inMessages = counters.counter("migrations.in.messages");
         this.failures = counters.counter("migrations.failed");
         this.refusals = counters.counter("migrations.refused");
         tasks.mailbox().onInterrupt(MailboxType.MIGRATE, request -> adopter.execute(() -> adoptInPlace(request)));
@@ -361,6 +366,7 @@ public final class Migrations implements AutoCloseable {
         task.migrations(task.migrations() + 1);
         tasks.schedule(thread, new KernelThread.Arrival(source, false, task.migStopNs(), adoptedNs, sharedBytes(thread)));
         in.increment();
+        inSharedMemory.increment();
         reply(request, MailboxType.ACK, tid);
     }
 
@@ -456,6 +462,7 @@ public final class Migrations implements AutoCloseable {
         KernelThread thread = tasks.attachThread(slot);
         tasks.schedule(thread, new KernelThread.Arrival(source, true, image.getStoppedNs(), adoptedNs, image.getSerializedSize()));
         in.increment();
+        inMessages.increment();
         return AdoptReply.newBuilder().setTid(tid).setAdoptedNs(adoptedNs).setRegion(dataName == null ? "" : dataName).build();
     }
 

@@ -188,15 +188,18 @@ class SchedulerTest {
         Scheduler s = start(1, 1.0, TimeUnit.MILLISECONDS.toNanos(4));
         Scripted thread = new Scripted(1, n -> n < 2_000 ? Step.next(20_000) : Step.exit(20_000, 0));
         add(s, thread);
-        while (thread.starts.size() < 20) {
-            Thread.sleep(1);
-        }
+        awaitSteps(thread, 20);
         SchedThread stopped = s.stop(1).get(5, TimeUnit.SECONDS);
         assertThat(stopped).isSameAs(thread);
         assertThat(stopped.state()).isEqualTo(TaskState.READY);
         assertThat(s.thread(1)).isEmpty();
         int ranHere = thread.starts.size();
-        Thread.sleep(20);
+        // a witness on the same single core for 40 ms of virtual time: at the end of each of its 4 ms slices the core looks
+        // for another ready thread, and would give a stopped thread that was still queued its turn
+        Scripted witness = new Scripted(2, n -> Step.next(TimeUnit.MILLISECONDS.toNanos(1)));
+        add(s, witness);
+        awaitSteps(witness, 40);
+        assertThat(witness.involuntary).as("slice ends at which another thread was ready").isZero();
         assertThat(thread.starts).as("no step after the stop").hasSize(ranHere);
         s.close();
         Scheduler other = start(1, 1.0, TimeUnit.MILLISECONDS.toNanos(4));
@@ -204,5 +207,16 @@ class SchedulerTest {
         other.add(thread);
         assertThat(thread.awaitExit()).isTrue();
         assertThat(thread.starts).as("every step ran exactly once").hasSize(2_001);
+    }
+
+    /** Waits, bounded, until {@code thread} has started {@code steps} steps. */
+    private static void awaitSteps(Scripted thread, int steps) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (thread.starts.size() < steps) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("thread " + thread.tid() + " started " + thread.starts.size() + " steps in 20 s, expected " + steps);
+            }
+            Thread.sleep(1);
+        }
     }
 }
