@@ -153,7 +153,7 @@ public final class TaskService implements KernelService {
         int cores = kernel.context().cores();
         this.timeline = new CoreTimeline(cores, 4096, clock.now());
         this.steps = new StepLog(65_536);
-        this.nightWatch = new NightWatch(kernel.id(), kernel.name(), table, mailbox, worker, io, this::weakPeers, counters);
+        this.nightWatch = new NightWatch(kernel.id(), kernel.name(), table, mailbox, worker, io, this::weakPeers, this::gone, counters);
         Scheduler.Settings settings = Scheduler.Settings.of(cores, new CoreSpeed(kernel.context().speed(), kernel.context().baseHz()),
             kernel.context().timeSlice().toNanos(), kernel.context().maxLead().toNanos());
         this.scheduler = new Scheduler(kernel.name(), settings, clock, timeline, steps, nightWatch, new CounterSink(counters, cores));
@@ -283,6 +283,11 @@ public final class TaskService implements KernelService {
     /** Whether kernel {@code id} is RUNNING in membership. */
     public boolean alive(int id) {
         return membership().get(id).map(r -> r.getState() == KernelState.RUNNING).orElse(false);
+    }
+
+    /** Whether kernel {@code id} is gone for good: DEAD in membership (the coordinator fenced it), or no member at all. */
+    boolean gone(int id) {
+        return membership().get(id).map(r -> r.getState() == KernelState.DEAD).orElse(true);
     }
 
     /**
