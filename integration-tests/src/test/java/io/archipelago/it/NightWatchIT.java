@@ -133,8 +133,11 @@ class NightWatchIT {
             SpawnReply nightWatch = tasks.spawn("weak-0", "counter", 1, true, pid, Map.of("limit", "0", "cycles", "10000"));
             tasks.await("strong-0", first.getTids(0), t -> t.getState().equals("EXITED"), Duration.ofSeconds(60), "EXITED");
             int nightWatchTid = nightWatch.getTids(0);
-            long steps = tasks.await("strong-0", nightWatchTid, t -> t.getSteps() > 0, Duration.ofSeconds(60), "running").getSteps();
-            TaskInfo running = tasks.await("strong-0", nightWatchTid, t -> t.getSteps() > steps + 100 && t.getState().equals("RUNNING"),
+            // read through weak-0 itself: a read through another kernel would fetch the descriptor's page and so write the
+            // thread's RUNNING state back to global memory, where the reaper finds it after the kill and releases the gate by
+            // itself; the gate must be released even when global memory still says the thread was not on a core
+            long steps = tasks.await("weak-0", nightWatchTid, t -> t.getSteps() > 0, Duration.ofSeconds(60), "running").getSteps();
+            TaskInfo running = tasks.await("weak-0", nightWatchTid, t -> t.getSteps() > steps + 100 && t.getState().equals("RUNNING"),
                 Duration.ofSeconds(60), "RUNNING on its core, steps going up");
             assertThat(running.getKernel()).isEqualTo("weak-0");
 
@@ -147,6 +150,8 @@ class NightWatchIT {
             assertThat(cluster.kernel("weak-0").getState()).isEqualTo("DEAD");
             assertThat(cluster.kernel("weak-1").getState()).isEqualTo("RUNNING");
             assertThat(counter(cluster.kernel("weak-1"), "nightwatch.acks_sent")).as("weak-1 answered the suspension round").isPositive();
+            assertThat(counter(cluster.kernel("strong-0"), "nightwatch.gate_releases")).as("the dead kernel's share of the gate released")
+                .isEqualTo(1);
         }
     }
 

@@ -59,6 +59,7 @@ public final class NightWatch implements Admission {
     private final KernelCountersArea.Counter resumeReceived;
     private final KernelCountersArea.Counter preemptions;
     private final KernelCountersArea.Counter ackTimeouts;
+    private final KernelCountersArea.Counter gateReleases;
     private volatile Scheduler scheduler;
 
     /**
@@ -86,6 +87,7 @@ public final class NightWatch implements Admission {
         this.resumeReceived = counters.counter("nightwatch.resume_received");
         this.preemptions = counters.counter("nightwatch.preemptions");
         this.ackTimeouts = counters.counter("nightwatch.ack_failures");
+        this.gateReleases = counters.counter("nightwatch.gate_releases");
     }
 
     /** Connects the scheduler this rule admits threads to, and registers the mailbox handlers. */
@@ -110,16 +112,8 @@ public final class NightWatch implements Admission {
         long lastRepairNs;
         /** This kernel's normal threads of the process that are awake (counted in the gate's awake too). */
         int localAwake;
-        /**
-         * The current suspension round: the weak kernels SUSPEND_NW went to, and those that answered NW_ACK,
-         * while this kernel kept a normal thread awake throughout (null: no round since). An answer means
-         * the kernel had no NightWatch thread on a core then, and none can enter while a normal thread is
-         * awake: what the gate still counts as running after every live kernel of the round answered
-         * belongs to kernels that died.
-         */
-        Set<Integer> asked;
-        final Set<Integer> acknowledged = new java.util.HashSet<>();
-        long round;
+        /** Which weak kernels answered this kernel's last SUSPEND_NW: how a dead kernel's share of the gate is found. */
+        final SuspensionRound round = new SuspensionRound();
     }
 
     private Process process(int pid) {
@@ -214,10 +208,7 @@ public final class NightWatch implements Admission {
         Process process = process(thread.pid());
         synchronized (process) {
             if (--process.localAwake == 0) {
-                // the gate's awake count may fall to 0 now, letting NightWatch threads in: the round's answers say nothing any more
-                process.asked = null;
-                process.acknowledged.clear();
-                process.round++;
+                process.round.invalidate(); // the gate may let NightWatch threads in now: the round's answers say nothing any more
             }
         }
         int awake = gate.sleep(leader);
@@ -231,16 +222,14 @@ public final class NightWatch implements Admission {
      * (all of them: which ones hold the process's NightWatch threads is not looked up, since on a
      * software-coherent table that would take their descriptors' pages; a kernel without any
      * answers at once). Ours see the gate at their next step boundary. Starts a suspension round
-     * (see {@link Process#asked}).
+     * ({@link SuspensionRound}).
      */
     private void preempt(int pid) {
         Set<Integer> kernels = weakPeers.get();
         Process process = process(pid);
         long round;
         synchronized (process) {
-            round = ++process.round;
-            process.asked = process.localAwake > 0 ? Set.copyOf(kernels) : null;
-            process.acknowledged.clear();
+            round = process.round.start(kernels, process.localAwake > 0);
         }
         for (int kernel : kernels) {
             synchronized (process) {
@@ -259,8 +248,8 @@ public final class NightWatch implements Admission {
                         }
                         synchronized (process) {
                             process.awaitingAcks--;
-                            if (failure == null && process.round == round && process.asked != null) {
-                                process.acknowledged.add(kernel);
+                            if (failure == null) {
+                                process.round.acknowledged(round, kernel);
                             }
                         }
                         reconsiderLater();
@@ -304,40 +293,27 @@ public final class NightWatch implements Admission {
     private void repairIfOrphaned(int pid, long leader, Process process) {
         long now = System.nanoTime();
         Set<Integer> live = weakPeers.get();
-        boolean newRound;
+        SuspensionRound.Verdict verdict;
         synchronized (process) {
             if (now - process.lastRepairNs < REPAIR_INTERVAL_NS || process.awaitingAcks > 0 || process.running > 0) {
                 return; // answers are on their way, or a NightWatch thread of ours is on a core
             }
             process.lastRepairNs = now;
-            newRound = process.asked == null || !process.asked.containsAll(live);
-            if (!newRound) {
-                for (int kernel : process.asked) {
-                    if (!process.acknowledged.contains(kernel) && !gone.test(kernel)) {
-                        return; // it did not answer and is not known dead: it may still hold the gate
-                    }
-                }
-            }
+            verdict = process.round.judge(live, gone);
         }
-        if (newRound) {
+        if (verdict == SuspensionRound.Verdict.ASK_AGAIN) {
             preempt(pid);
+            return;
+        }
+        if (verdict == SuspensionRound.Verdict.WAIT) {
             return;
         }
         long current = gate.read(leader);
         if (NightWatchGate.awake(current) > 0 && NightWatchGate.running(current) > 0
             && table.gateWord().compareAndSet(leader, current, current & ~(0x7FFFL << 16))) {
+            gateReleases.increment();
             LOG.warn("kernel {}: process {}: {} NightWatch thread(s) counted as running belonged to dead kernels (every live weak "
                 + "kernel answered SUSPEND_NW); cleared them from the gate", selfName, pid, NightWatchGate.running(current));
-        }
-    }
-
-    private int running(int pid) {
-        Process process = processes.get(pid);
-        if (process == null) {
-            return 0;
-        }
-        synchronized (process) {
-            return process.running;
         }
     }
 
