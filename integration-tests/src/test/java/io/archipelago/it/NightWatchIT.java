@@ -140,6 +140,10 @@ class NightWatchIT {
             TaskInfo running = tasks.await("weak-0", nightWatchTid, t -> t.getSteps() > steps + 100 && t.getState().equals("RUNNING"),
                 Duration.ofSeconds(60), "RUNNING on its core, steps going up");
             assertThat(running.getKernel()).isEqualTo("weak-0");
+            // The gate lives in the leader's descriptor (tid 1, exited), on a software-coherent page: reading the leader
+            // through strong-0 fetches that page, so weak-0 writes it back with the NightWatch thread counted as running.
+            // (Had weak-0 died with that count only in its own copy, the count would have died with it.)
+            assertThat(tasks.task("strong-0", first.getTids(0)).orElseThrow().getState()).isEqualTo("EXITED");
 
             cluster.kill9("weak-0");
             // the NightWatch thread died on its core: the gate counts it as running, and weak-1 is still alive
