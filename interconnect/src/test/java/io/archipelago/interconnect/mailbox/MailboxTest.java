@@ -113,6 +113,7 @@ class MailboxTest {
                 irq.reply(MailboxType.NW_ACK, irq.payload());
             }
         });
+        a.ping(1, SECOND); // the link is up: the request below times out waiting for its answer, not for the link
         assertThatThrownBy(() -> a.request(1, MailboxType.SUSPEND_NW, 1, Duration.ofMillis(200), MailboxType.NW_ACK))
             .isInstanceOf(MailboxException.class).hasMessageContaining("no NW_ACK from member-1 (kernel 1)");
         int held = deferred.get().sequence();
