@@ -87,7 +87,7 @@ class DsmRepliesTest {
             irq.reply(MailboxType.PUT_EXCLUSIVE, PAGE_A);
             irq.reply(MailboxType.NACK, DsmReplies.nack(DsmReplies.Refusal.BUSY, irq.payload()));
         });
-        MailboxWord reply = requester.request(1, MailboxType.GET_EXCLUSIVE, PAGE_B, Duration.ofSeconds(1), DsmReplies.answers(PAGE_B),
+        MailboxWord reply = requester.request(1, MailboxType.GET_EXCLUSIVE, PAGE_B, Duration.ofSeconds(5), DsmReplies.answers(PAGE_B),
             MailboxType.PUT_EXCLUSIVE, MailboxType.NACK);
         assertThat(reply.type()).isEqualTo(MailboxType.NACK);
         assertThat(DsmReplies.refusal(reply.payload())).as("its own answer: BUSY for B, not NOT_HOLDER for A").isEqualTo(
