@@ -27,6 +27,16 @@
  * (no deadlock, every request answered and every access completed), channels of the mailbox's
  * FIFO depth.
  *
+ * Late answers (-DLATE): a requester may give up waiting for an answer (its deadline; at most
+ * TIMEOUTS times), stays PENDING and looks at the directory again, while the answer is still on
+ * its way. Words carry a sequence number (S of them per ordered pair, reused as soon as they are
+ * free). As implemented, an answer goes to the waiting request only when it comes from the peer
+ * asked, with the request's sequence number and the page asked (the frame in PUT_EXCLUSIVE and in
+ * the NACK), and the number of a request that gave up is quarantined until its late answer comes
+ * (which is then dropped). -DNOCHECK models the mailbox before that: any answer with the waiting
+ * request's sequence number completes it, and numbers are reused at once; spin then finds a late
+ * PUT_EXCLUSIVE about one page taken for the answer about another (holder[p] == k violated).
+ *
  * Runs (2-core machine, 24 GiB):
  *   spin -a -DACCESSES=1 dsm.pml; gcc -w -O2 -DSAFETY -DNOCLAIM -o pan pan.c; ./pan -m100000
  *       exhaustive, 2.6 million states, 3 s                                  (CI, DsmModelCheckTest)
@@ -34,6 +44,10 @@
  *       liveness under weak fairness, 2.6 million states, 34 s               (CI, DsmModelCheckTest)
  *   spin -a -DP=1 -DACCESSES=2 dsm.pml; gcc -w -O2 -DSAFETY -DNOCLAIM -o pan pan.c; ./pan -m200000
  *       exhaustive, 30 million states, 75 s, 6 GB                            (by hand)
+ *   spin -a -DN=2 -DACCESSES=2 -DLATE dsm.pml; gcc -w -O2 -DSAFETY -DNOCLAIM -o pan pan.c; ./pan -m200000
+ *       late answers, exhaustive, 5.7 million states, 5 s                    (CI, DsmModelCheckTest)
+ *   the same with -DNOCHECK: an assertion violated after 1.3 million states, 1 s (CI: must fail)
+ *   N=3 with -DLATE (one access each) did not finish in 10 minutes: not checked
  */
 
 #ifndef N
@@ -49,18 +63,40 @@
 #define ACCESSES 2
 #endif
 
+/* sequence numbers per ordered pair (the mailbox has 16; with late answers 2 make reuse come soon, without 1 is enough) */
+#ifndef S
+#ifdef LATE
+#define S 2
+#else
+#define S 1
+#endif
+#endif
+/* how many times each requester may give up waiting for an answer (LATE only) */
+#ifndef TIMEOUTS
+#define TIMEOUTS 1
+#endif
+
 #define NONE 255
 #define INVALID 0
 #define PENDING 1
 #define VALID 2
 #define at(k, p) ((k) * P + (p))
 
-mtype = { GET_EXCLUSIVE, PUT_EXCLUSIVE, DSM_BUSY, DSM_NOT_HOLDER };
+mtype = { GET_EXCLUSIVE, PUT_EXCLUSIVE, DSM_BUSY, DSM_NOT_HOLDER, GAVE_UP };
 
-/* one mailbox queue per ordered pair of kernels: mailbox[from * N + to] */
-chan mailbox[N * N] = [DEPTH] of { mtype, byte };
+/* one mailbox queue per ordered pair of kernels: mailbox[from * N + to]; words carry (type, page, sequence number) */
+chan mailbox[N * N] = [DEPTH] of { mtype, byte, byte };
 /* the interrupt handler hands answers to the waiting requester */
 chan answer[N] = [1] of { mtype, byte };
+
+/* The request each requester waits for: its page, peer and sequence number (wantPage NONE: none). */
+byte wantPage[N];
+byte wantPeer[N];
+byte wantSeq[N];
+/* the next sequence number per ordered pair, and those quarantined after their request gave up */
+byte nextSeq[N * N];
+bool quarantined[N * N * S];
+#define q(k, h, s) ((k) * N * S + (h) * S + (s))
 
 byte holder[P];
 byte version[P];
@@ -70,8 +106,9 @@ byte newest[P];
 byte state[N * P];
 bool used[N * P];
 byte copy[N * P];
-/* a GET_EXCLUSIVE the holder could not answer yet (page not used once): the requester, or NONE */
+/* a GET_EXCLUSIVE the holder could not answer yet (page not used once): the requester, or NONE, and its sequence number */
 byte deferredFrom[N * P];
+byte deferredSeq[N * P];
 byte done;
 
 inline load(k, p) {
@@ -82,19 +119,23 @@ inline load(k, p) {
 }
 
 inline checkSingleHolder(p) {
+#if N > 2
     assert((state[at(0, p)] == VALID) + (state[at(1, p)] == VALID) + (state[at(2, p)] == VALID) <= 1)
+#else
+    assert((state[at(0, p)] == VALID) + (state[at(1, p)] == VALID) <= 1)
+#endif
 }
 
 proctype Handler(byte k) {
-    byte from, p;
+    byte from, p, s;
     mtype m;
-    bool moved;
+    bool moved, mine;
     from = 0;
     /* The interrupt context serves its incoming queues in turn (as the event loop does), so that
        no sender is starved. */
 end:
     do
-    :: atomic { len(mailbox[from * N + k]) > 0 -> mailbox[from * N + k]?m, p }; goto handle
+    :: atomic { len(mailbox[from * N + k]) > 0 -> mailbox[from * N + k]?m, p, s }; goto handle
     :: atomic { len(mailbox[from * N + k]) == 0 -> from = (from + 1) % N }
     od;
 handle:
@@ -111,35 +152,74 @@ handle:
                fi
            };
            if
-           :: moved -> mailbox[k * N + from]!PUT_EXCLUSIVE, p
-           :: else -> mailbox[k * N + from]!DSM_NOT_HOLDER, p
+           :: moved -> mailbox[k * N + from]!PUT_EXCLUSIVE, p, s
+           :: else -> mailbox[k * N + from]!DSM_NOT_HOLDER, p, s
            fi
         :: atomic { (state[at(k, p)] == PENDING || (state[at(k, p)] == VALID && !used[at(k, p)])) && deferredFrom[at(k, p)] == NONE ->
                /* not used once yet, or being obtained here: defer; this kernel's thread answers after its access */
-               deferredFrom[at(k, p)] = from
+               deferredFrom[at(k, p)] = from;
+               deferredSeq[at(k, p)] = s
            }
         :: (state[at(k, p)] == PENDING || state[at(k, p)] == VALID) && deferredFrom[at(k, p)] != NONE ->
-           mailbox[k * N + from]!DSM_BUSY, p
+           mailbox[k * N + from]!DSM_BUSY, p, s
         :: state[at(k, p)] == INVALID ->
-           mailbox[k * N + from]!DSM_NOT_HOLDER, p
+           mailbox[k * N + from]!DSM_NOT_HOLDER, p, s
         fi
-    :: m == PUT_EXCLUSIVE ->
+    :: else ->
+#ifdef LATE
+        /* An answer: to the waiting request only if it is the one it answers. Fixed: same peer, same
+           sequence number (never reused while quarantined) and same page. NOCHECK, as before the fix:
+           any answer with the waiting request's sequence number, numbers reused at once. */
         atomic {
-            assert(state[at(k, p)] == PENDING);
-            assert(holder[p] == k);
-            load(k, p);
-            checkSingleHolder(p)
+#ifdef NOCHECK
+            mine = wantPage[k] != NONE && wantPeer[k] == from && wantSeq[k] == s;
+#else
+            mine = wantPage[k] == p && wantPeer[k] == from && wantSeq[k] == s;
+            if
+            :: !mine && quarantined[q(k, from, s)] -> quarantined[q(k, from, s)] = false   /* the late answer: dropped */
+            :: else -> skip
+            fi;
+#endif
+            if
+            :: mine ->
+                p = wantPage[k];   /* NOCHECK: the requester takes it for an answer about its own page */
+                wantPage[k] = NONE;
+                if
+                :: m == PUT_EXCLUSIVE ->
+                    assert(state[at(k, p)] == PENDING);
+                    assert(holder[p] == k);
+                    load(k, p);
+                    checkSingleHolder(p)
+                :: else -> skip
+                fi
+            :: else -> skip
+            fi
         };
+        if
+        :: mine -> answer[k]!m, p
+        :: else -> skip
+        fi
+#else
+        /* without timeouts every answer is the waiting request's */
+        if
+        :: m == PUT_EXCLUSIVE ->
+            atomic {
+                assert(state[at(k, p)] == PENDING);
+                assert(holder[p] == k);
+                load(k, p);
+                checkSingleHolder(p)
+            }
+        :: else -> skip
+        fi;
         answer[k]!m, p
-    :: m == DSM_BUSY || m == DSM_NOT_HOLDER ->
-        answer[k]!m, p
+#endif
     fi;
     from = (from + 1) % N;
     goto end
 }
 
 proctype Requester(byte k) {
-    byte p, h, v, n, q, r;
+    byte p, h, v, n, a, r, rs, s, gaveUp;
     mtype m;
     bool accessed, moved;
     n = 0;
@@ -168,6 +248,7 @@ proctype Requester(byte k) {
                     if
                     :: deferredFrom[at(k, p)] != NONE ->
                         r = deferredFrom[at(k, p)];
+                        rs = deferredSeq[at(k, p)];
                         deferredFrom[at(k, p)] = NONE;
                         dram[p] = copy[at(k, p)];
                         state[at(k, p)] = INVALID;
@@ -179,8 +260,8 @@ proctype Requester(byte k) {
                     fi
                 };
                 if
-                :: r != NONE && moved -> mailbox[k * N + r]!PUT_EXCLUSIVE, p
-                :: r != NONE && !moved -> mailbox[k * N + r]!DSM_NOT_HOLDER, p
+                :: r != NONE && moved -> mailbox[k * N + r]!PUT_EXCLUSIVE, p, rs
+                :: r != NONE && !moved -> mailbox[k * N + r]!DSM_NOT_HOLDER, p, rs
                 :: else -> skip
                 fi
             :: else ->
@@ -197,10 +278,37 @@ proctype Requester(byte k) {
                     }
                 :: else ->
                     state[at(k, p)] = PENDING;
-                    mailbox[k * N + h]!GET_EXCLUSIVE, p;
-                    answer[k]?m, q;
-                    assert(q == p);
+#ifdef LATE
+                    /* a sequence number that is not quarantined (all are only while late answers are on their way) */
+                    atomic {
+                        s = nextSeq[k * N + h];
+                        if
+                        :: quarantined[q(k, h, s)] -> s = (s + 1) % S
+                        :: else -> skip
+                        fi;
+                        !quarantined[q(k, h, s)];
+                        nextSeq[k * N + h] = (s + 1) % S;
+                        wantPage[k] = p; wantPeer[k] = h; wantSeq[k] = s
+                    };
+#endif
+                    mailbox[k * N + h]!GET_EXCLUSIVE, p, s;
                     if
+                    :: answer[k]?m, a
+#ifdef LATE
+                    :: atomic { wantPage[k] != NONE && gaveUp < TIMEOUTS ->
+                           /* the deadline passed: give up this GET; its number stays out of use until its answer comes */
+                           gaveUp++;
+                           wantPage[k] = NONE;
+#ifndef NOCHECK
+                           quarantined[q(k, h, s)] = true;
+#endif
+                           m = GAVE_UP
+                       }
+#endif
+                    fi;
+                    assert(m == GAVE_UP || a == p);
+                    if
+                    :: m == GAVE_UP -> skip   /* still PENDING: look at the directory again */
                     :: m == PUT_EXCLUSIVE -> assert(state[at(k, p)] == VALID)
                     :: m == DSM_BUSY -> skip   /* still PENDING: retry */
                     :: m == DSM_NOT_HOLDER ->
@@ -229,6 +337,9 @@ init {
         }
         for (i : 0 .. N * P - 1) {
             deferredFrom[i] = NONE
+        }
+        for (i : 0 .. N - 1) {
+            wantPage[i] = NONE
         }
         for (i : 0 .. N - 1) {
             run Handler(i);

@@ -78,6 +78,8 @@ public final class Coordinator implements AutoCloseable {
     private final MetaLevelManager manager;
     private final io.archipelago.coordinator.devices.Devices devices;
     private final StatusAssembler statusAssembler;
+    /** Liveness from heartbeat counts on our monotonic clock, shared with status so both say the same age. */
+    private final HeartbeatJudge heartbeats = new HeartbeatJudge();
     private final LocalKernelLauncher launcher;
     private final Map<Integer, KernelProcess> processes = new ConcurrentHashMap<>();
     private final List<Consumer<ClusterEvent>> listeners = new CopyOnWriteArrayList<>();
@@ -112,7 +114,7 @@ public final class Coordinator implements AutoCloseable {
         this.devices = io.archipelago.coordinator.devices.Devices.create(memory, membership, mailbox.mailbox(),
             config.islands().stream().mapToDouble(io.archipelago.coordinator.config.IslandConfig::speed).max().orElse(0));
         devices.configure(config.devices());
-        this.statusAssembler = new StatusAssembler(directory, memory, membership);
+        this.statusAssembler = new StatusAssembler(directory, memory, membership, heartbeats);
         this.launcher = new LocalKernelLauncher(config, directory, context.javaExecutable(), context.classPath(), context.jvmOptions());
         this.watch = Thread.ofPlatform().daemon().name("membership-watch-" + config.cluster()).unstarted(this::watchLoop);
         this.kernelChannels = new KernelChannels(secret, "coordinator");
@@ -348,7 +350,6 @@ public final class Coordinator implements AutoCloseable {
     }
 
     private void checkLiveness() {
-        long now = System.currentTimeMillis();
         long deadAfter = config.deadAfter().toMillis();
         for (KernelRecord record : membership.all()) {
             KernelState state = record.getState();
@@ -361,9 +362,10 @@ public final class Coordinator implements AutoCloseable {
                 continue;
             }
             KernelCountersArea area = memory.countersArea(record.getKernelId());
-            long lastSign = area.incarnation() == record.getIncarnation() ? Math.max(area.heartbeatMs(), record.getStartedAtMs())
-                : record.getStartedAtMs();
-            long silence = now - lastSign;
+            // the count of this incarnation, once it has claimed its area; before that (booting) nothing moves and silence
+            // runs from when we first saw the record. Judged on our monotonic clock: no wall clock, so no clock step, decides.
+            long beats = area.incarnation() == record.getIncarnation() ? area.heartbeats() : -1;
+            long silence = TimeUnit.NANOSECONDS.toMillis(heartbeats.silenceNanos(record.getKernelId(), record.getIncarnation(), beats));
             // A booting JVM (class loading, first compilations) can starve its heartbeat thread on a busy machine: it gets the
             // boot timeout; a RUNNING kernel gets dead-after. A launched kernel that exits is DEAD at once either way.
             long limit = state == KernelState.BOOTING ? Math.max(deadAfter, context.bootTimeout().toMillis()) : deadAfter;

@@ -12,6 +12,7 @@ import io.archipelago.directory.proto.KernelState;
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.KernelCountersArea;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The cluster's status, read entirely from the cluster directory: membership for who exists,
@@ -23,11 +24,13 @@ final class StatusAssembler {
     private final ClusterDirectory directory;
     private final GlobalMemory memory;
     private final Membership membership;
+    private final HeartbeatJudge heartbeats;
 
-    StatusAssembler(ClusterDirectory directory, GlobalMemory memory, Membership membership) {
+    StatusAssembler(ClusterDirectory directory, GlobalMemory memory, Membership membership, HeartbeatJudge heartbeats) {
         this.directory = directory;
         this.memory = memory;
         this.membership = membership;
+        this.heartbeats = heartbeats;
     }
 
     ClusterStatus status(long coordinatorPid, long startedAtMs) {
@@ -67,8 +70,9 @@ final class StatusAssembler {
             .setHost(record.getHost())
             .setState(record.getState().name())
             .setUptimeMs(dead ? 0 : now - record.getStartedAtMs())
-            // a heartbeat written after `now` was read (another process, maybe another container) is fresh: age 0, never negative
-            .setHeartbeatAgeMs(current ? Math.max(0, now - area.heartbeatMs()) : -1)
+            // how long the coordinator has seen the kernel's heartbeat count unchanged, on its monotonic clock
+            .setHeartbeatAgeMs(current ? TimeUnit.NANOSECONDS.toMillis(heartbeats.silenceNanos(record.getKernelId(),
+                record.getIncarnation(), area.heartbeats())) : -1)
             // a dead kernel shows the blocks retained for its typed regions
             .setBlocks(census.getOrDefault(record.getKernelId(), 0)
                 + census.getOrDefault(io.archipelago.memory.BlockOwnershipTable.retainedFor(record.getKernelId()), 0))

@@ -117,6 +117,49 @@ class NightWatchIT {
         }
     }
 
+    /** One strong kernel and two weak ones: a weak kernel dies while another stays alive. */
+    private static final List<IslandConfig> TWO_WEAK = List.of(
+        new IslandConfig("strong", "x86_64", 2, 1.0, "a", "cortex-a9", 1),
+        new IslandConfig("weak", "armv7", 1, 0.25, "b", "cortex-m3", 2));
+
+    @Test
+    @Timeout(300)
+    void aWeakKernelKilledWhileItsNightWatchThreadHoldsTheGateDoesNotKeepTheNormalThreadsOff(TestInfo test) {
+        try (MiniCluster cluster = MiniCluster.start(Tasks.config(TWO_WEAK), test.getTestMethod().orElseThrow().getName())) {
+            Tasks tasks = new Tasks(cluster);
+            SpawnReply first = tasks.spawn("strong-0", "counter", 1, false, 0, Map.of("limit", "5000", "cycles", "1000000"));
+            int pid = first.getPid();
+            // a CPU-bound NightWatch thread that never ends: alone on its core, it stays on it (holding the gate) until a normal
+            // thread of its process wakes
+            SpawnReply nightWatch = tasks.spawn("weak-0", "counter", 1, true, pid, Map.of("limit", "0", "cycles", "10000"));
+            tasks.await("strong-0", first.getTids(0), t -> t.getState().equals("EXITED"), Duration.ofSeconds(60), "EXITED");
+            int nightWatchTid = nightWatch.getTids(0);
+            // read through weak-0 itself: a read through another kernel would fetch the descriptor's page and so write the
+            // thread's RUNNING state back to global memory, where the reaper finds it after the kill and releases the gate by
+            // itself; the gate must be released even when global memory still says the thread was not on a core
+            long steps = tasks.await("weak-0", nightWatchTid, t -> t.getSteps() > 0, Duration.ofSeconds(60), "running").getSteps();
+            TaskInfo running = tasks.await("weak-0", nightWatchTid, t -> t.getSteps() > steps + 100 && t.getState().equals("RUNNING"),
+                Duration.ofSeconds(60), "RUNNING on its core, steps going up");
+            assertThat(running.getKernel()).isEqualTo("weak-0");
+            // The gate lives in the leader's descriptor (tid 1, exited), on a software-coherent page: reading the leader
+            // through strong-0 fetches that page, so weak-0 writes it back with the NightWatch thread counted as running.
+            // (Had weak-0 died with that count only in its own copy, the count would have died with it.)
+            assertThat(tasks.task("strong-0", first.getTids(0)).orElseThrow().getState()).isEqualTo("EXITED");
+
+            cluster.kill9("weak-0");
+            // the NightWatch thread died on its core: the gate counts it as running, and weak-1 is still alive
+            SpawnReply second = tasks.spawn("strong-0", "counter", 1, false, pid, Map.of("limit", "100", "cycles", "10000"));
+            TaskInfo done = tasks.await("strong-0", second.getTids(0), t -> t.getState().equals("EXITED"), Duration.ofSeconds(60),
+                "run to its end once weak-0 was found dead (the gate released)");
+            assertThat(done.getSteps()).isEqualTo(100);
+            assertThat(cluster.kernel("weak-0").getState()).isEqualTo("DEAD");
+            assertThat(cluster.kernel("weak-1").getState()).isEqualTo("RUNNING");
+            assertThat(counter(cluster.kernel("weak-1"), "nightwatch.acks_sent")).as("weak-1 answered the suspension round").isPositive();
+            assertThat(counter(cluster.kernel("strong-0"), "nightwatch.gate_releases")).as("the dead kernel's share of the gate released")
+                .isEqualTo(1);
+        }
+    }
+
     /** Pairs of steps, one from each list, whose host-time intervals intersect. */
     static List<String> overlaps(List<StepEvent> normal, List<StepEvent> nightWatch) {
         List<String> found = new ArrayList<>();

@@ -57,6 +57,8 @@ public final class Kernel implements AutoCloseable {
     private final AtomicLong refusedControlCalls = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread heartbeat;
+    /** When this kernel last beat, on its monotonic clock (for its own status). */
+    private volatile long lastBeatNanos = System.nanoTime();
     private final List<KernelService> services = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile Server controlServer;
     private volatile Runnable onFatal = () -> { };
@@ -248,7 +250,8 @@ public final class Kernel implements AutoCloseable {
     private void heartbeatLoop() {
         long interval = context.heartbeatInterval().toNanos();
         while (!closed.get()) {
-            counters.heartbeat(System.currentTimeMillis());
+            counters.beat(); // a count, judged by the coordinator against its own monotonic clock: no wall clock involved
+            lastBeatNanos = System.nanoTime();
             if (context.watchPid() > 0 && ProcessHandle.of(context.watchPid()).map(ProcessHandle::isAlive).orElse(false) == false) {
                 LOG.warn("kernel {}: its launcher (pid {}) is gone; stopping", name, context.watchPid());
                 onFatal.run();
@@ -375,7 +378,7 @@ public final class Kernel implements AutoCloseable {
                 .setHost(KernelContext.hostName())
                 .setState(closed.get() ? KernelState.STOPPING.name() : KernelState.RUNNING.name())
                 .setUptimeMs(now - startedAtMs)
-                .setHeartbeatAgeMs(now - counters.heartbeatMs())
+                .setHeartbeatAgeMs(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastBeatNanos))
                 .setBlocks(memory.ownership().blocksOwnedBy(id).size())
                 .setCores(context.cores())
                 .setSpeed(context.speed());

@@ -28,7 +28,7 @@ import java.util.Objects;
  *  +---------------------------------------------------------------+
  *  |                  started at, epoch ms (64-bit)                | 24
  *  +---------------------------------------------------------------+
- *  |       heartbeat, epoch ms (64-bit, release-stored)            | 32
+ *  |  heartbeat count (64-bit, release-stored): +1 per beat         | 32
  *  +---------------------------------------------------------------+
  *  |                 reserved up to byte 64                        | 40
  *  +---------------------------------------------------------------+
@@ -45,7 +45,9 @@ import java.util.Objects;
  *  +---------------------------------------------------------------+
  * </pre>
  * <p>
- * 64-bit fields are 8-byte aligned, so they can be read and written atomically.
+ * 64-bit fields are 8-byte aligned, so they can be read and written atomically. The heartbeat is
+ * a count, not a time: an observer judges it against its own monotonic clock (how long it has
+ * seen the count unchanged), so no process's wall clock, nor a step of it, decides liveness.
  */
 public final class KernelCountersArea {
 
@@ -94,7 +96,7 @@ public final class KernelCountersArea {
         area.set(LONG, PID_OFFSET, pid);
         area.set(LONG, INCARNATION_OFFSET, incarnation);
         area.set(LONG, STARTED_AT_OFFSET, startedAtMs);
-        LONG_HANDLE.setRelease(area, (long) HEARTBEAT_OFFSET, startedAtMs);
+        LONG_HANDLE.setRelease(area, (long) HEARTBEAT_OFFSET, 0L);
         INT_HANDLE.setRelease(area, (long) KERNEL_ID_OFFSET, kernelId + 1);
     }
 
@@ -103,11 +105,13 @@ public final class KernelCountersArea {
         return (int) INT_HANDLE.getAcquire(area, (long) KERNEL_ID_OFFSET) == kernelId + 1;
     }
 
-    public void heartbeat(long nowMs) {
-        LONG_HANDLE.setRelease(area, (long) HEARTBEAT_OFFSET, nowMs);
+    /** One heartbeat: advances the count by one. Only the owning kernel beats (one writer, so no read-modify-write race). */
+    public void beat() {
+        LONG_HANDLE.setRelease(area, (long) HEARTBEAT_OFFSET, (long) LONG_HANDLE.getAcquire(area, (long) HEARTBEAT_OFFSET) + 1);
     }
 
-    public long heartbeatMs() {
+    /** The heartbeat count: how many beats this incarnation made. Liveness is its changing, as an observer sees it. */
+    public long heartbeats() {
         return (long) LONG_HANDLE.getAcquire(area, (long) HEARTBEAT_OFFSET);
     }
 

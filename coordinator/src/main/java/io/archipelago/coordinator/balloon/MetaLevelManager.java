@@ -113,7 +113,7 @@ public final class MetaLevelManager implements AutoCloseable {
         if (op != BalloonPayload.Op.WANT || !MemberIds.isKernel(interrupt.sender())) {
             LOG.warn("balloon manager: refused {} from {}: only kernels send WANT", interrupt.mailboxWord(), interrupt.senderName());
             stats.words.incrementAndGet();
-            interrupt.reply(MailboxType.NACK, BalloonPayload.Refusal.NOT_A_KERNEL.code());
+            interrupt.reply(MailboxType.NACK, BalloonPayload.refuse(payload, BalloonPayload.Refusal.NOT_A_KERNEL));
             return;
         }
         int kernel = interrupt.sender();
@@ -122,7 +122,7 @@ public final class MetaLevelManager implements AutoCloseable {
             worker.execute(() -> serveWant(kernel, sequence, BalloonPayload.count(payload), BalloonPayload.contiguous(payload)));
         } catch (RejectedExecutionException e) {
             stats.words.incrementAndGet();
-            interrupt.reply(MailboxType.NACK, BalloonPayload.Refusal.CLOSING.code());
+            interrupt.reply(MailboxType.NACK, BalloonPayload.refuse(payload, BalloonPayload.Refusal.CLOSING));
         }
     }
 
@@ -137,12 +137,13 @@ public final class MetaLevelManager implements AutoCloseable {
         }
         MailboxWord reply;
         if (granted > 0) {
-            reply = new MailboxWord(MailboxType.BALLOON_GRANT, sequence, BalloonPayload.grant(Math.min(granted, BalloonPayload.MAX_COUNT)));
+            reply = new MailboxWord(MailboxType.BALLOON_GRANT, sequence, BalloonPayload.grant(BalloonPayload.want(0, contiguous),
+                Math.min(granted, BalloonPayload.MAX_COUNT)));
         } else {
             stats.nacks.incrementAndGet();
             BalloonPayload.Refusal refusal = contiguous && table.freeBlocks() >= wanted ? BalloonPayload.Refusal.NO_CONTIGUOUS_RUN
                 : BalloonPayload.Refusal.NO_MEMORY;
-            reply = new MailboxWord(MailboxType.NACK, sequence, refusal.code());
+            reply = new MailboxWord(MailboxType.NACK, sequence, BalloonPayload.refuse(BalloonPayload.want(0, contiguous), refusal));
             LOG.info("balloon manager: kernel {} wants {} block(s){}: nothing to give ({}; pool {} free; probes {})", kernel, wanted,
                 contiguous ? " adjacent" : "", refusal, table.freeBlocks(), runningProbes());
         }
@@ -284,7 +285,7 @@ public final class MetaLevelManager implements AutoCloseable {
         try {
             stats.words.incrementAndGet();
             MailboxWord reply = mailbox.request(kernel, MailboxType.BALLOON_REQUEST, payload, policy.requestTimeout(),
-                MailboxType.BALLOON_GRANT, MailboxType.NACK);
+                BalloonPayload.answers(payload), MailboxType.BALLOON_GRANT, MailboxType.NACK);
             stats.words.incrementAndGet();
             return reply;
         } catch (MailboxException e) {

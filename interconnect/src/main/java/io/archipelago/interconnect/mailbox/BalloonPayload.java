@@ -22,9 +22,19 @@ package io.archipelago.interconnect.mailbox;
  *  The near block lets the manager keep memory together: the requester's block nearest the
  *  donor's, so the donor gives the blocks that extend the requester's run.
  *
- *  BALLOON_GRANT payload: the number of blocks granted (WANT), released into the pool (INFLATE)
- *  or taken into the allocator (DEFLATE), in bits 15..0.
- *  NACK payload (to a WANT): a {@link Refusal} code.
+ *  BALLOON_GRANT payload
+ *  +---+-------------+-------------------------------+
+ *  |op |  reserved   |         block count           |  the blocks granted (WANT), released into the pool
+ *  +---+-------------+-------------------------------+  (INFLATE) or taken into the allocator (DEFLATE)
+ *  NACK payload (to a balloon request)
+ *  +---+-------------+-------------------------------+
+ *  |op |  reserved   |        Refusal code           |
+ *  +---+-------------+-------------------------------+
+ *
+ *  op: the op of the request answered, echoed, so that an answer to an INFLATE is never taken for
+ *  one to a DEFLATE ({@link #answers}). A count says nothing of which request of one op it
+ *  answers: that rests on the mailbox not reusing a sequence number while a late reply may come,
+ *  and on the block ownership table being the truth either way.
  * </pre>
  */
 public final class BalloonPayload {
@@ -104,9 +114,29 @@ public final class BalloonPayload {
         return encode(Op.DEFLATE, blocks);
     }
 
-    /** A GRANT's payload. */
-    public static int grant(int blocks) {
-        return checkCount(blocks);
+    /** A GRANT's payload, answering a request of the given payload. */
+    public static int grant(int requestPayload, int blocks) {
+        return echo(requestPayload) | checkCount(blocks);
+    }
+
+    /** A NACK's payload, answering a request of the given payload. */
+    public static int refuse(int requestPayload, Refusal refusal) {
+        return echo(requestPayload) | refusal.code();
+    }
+
+    /** The refusal a NACK's payload carries (its low 16 bits). */
+    public static Refusal refusal(int nackPayload) {
+        return Refusal.ofCode(nackPayload & MAX_COUNT);
+    }
+
+    /** The requester's check: a GRANT or NACK answers a request when it echoes the request's op. */
+    public static ReplyCheck answers(int requestPayload) {
+        int op = echo(requestPayload);
+        return (type, payload) -> echo(payload) == op;
+    }
+
+    private static int echo(int requestPayload) {
+        return requestPayload & 0b11 << OP_SHIFT;
     }
 
     public static Op op(int payload) {

@@ -108,6 +108,8 @@ public final class Mailbox implements AutoCloseable {
     /**
      * Sends a request and waits for its reply: the first word from that peer of one of
      * {@code replies} that carries the request's sequence number. Spins briefly, then parks.
+     * Prefer {@link #request(int, MailboxType, int, Duration, ReplyCheck, MailboxType...)} where
+     * the reply says what it answers.
      *
      * @param replies the accepted reply types (e.g. PUT_EXCLUSIVE and NACK for GET_EXCLUSIVE)
      * @return the reply
@@ -115,14 +117,21 @@ public final class Mailbox implements AutoCloseable {
      *                          when the peer's link closes first, and the reasons of {@link #send}
      */
     public MailboxWord request(int peer, MailboxType type, int payload, Duration timeout, MailboxType... replies) {
-        if (replies.length == 0) {
-            throw new IllegalArgumentException("a request needs at least one accepted reply type");
-        }
-        int accepted = 0;
-        for (MailboxType reply : replies) {
-            accepted |= 1 << reply.code();
-        }
-        return MailboxWord.decode(core.request(peer, type, payload, accepted, timeout.toNanos()));
+        return request(peer, type, payload, timeout, ReplyCheck.ANY, replies);
+    }
+
+    /**
+     * Sends a request and waits for its reply: the first word from that peer of one of
+     * {@code replies} that carries the request's sequence number and passes {@code check}. A word
+     * that has the type and sequence number but fails the check answers another request (a late
+     * reply): it is counted ({@code mailbox.drops.mismatched_replies}) and dropped, and this
+     * request keeps waiting. A request that gives up keeps its sequence number out of use until
+     * its late reply could no longer come (see {@code mailbox.drops.late_replies}).
+     *
+     * @param check whether a reply answers this request, e.g. {@code (type, p) -> p == frame}
+     */
+    public MailboxWord request(int peer, MailboxType type, int payload, Duration timeout, ReplyCheck check, MailboxType... replies) {
+        return MailboxWord.decode(core.request(peer, type, payload, accepted(replies), check, timeout.toNanos()));
     }
 
     /**
@@ -133,6 +142,16 @@ public final class Mailbox implements AutoCloseable {
      */
     public java.util.concurrent.CompletableFuture<MailboxWord> requestAsync(int peer, MailboxType type, int payload, Duration timeout,
                                                                             MailboxType... replies) {
+        return requestAsync(peer, type, payload, timeout, ReplyCheck.ANY, replies);
+    }
+
+    /** {@link #requestAsync(int, MailboxType, int, Duration, MailboxType...)} with a check of what the reply answers. */
+    public java.util.concurrent.CompletableFuture<MailboxWord> requestAsync(int peer, MailboxType type, int payload, Duration timeout,
+                                                                            ReplyCheck check, MailboxType... replies) {
+        return core.requestAsync(peer, type, payload, accepted(replies), check, timeout.toNanos()).thenApply(MailboxWord::decode);
+    }
+
+    private static int accepted(MailboxType... replies) {
         if (replies.length == 0) {
             throw new IllegalArgumentException("a request needs at least one accepted reply type");
         }
@@ -140,7 +159,7 @@ public final class Mailbox implements AutoCloseable {
         for (MailboxType reply : replies) {
             accepted |= 1 << reply.code();
         }
-        return core.requestAsync(peer, type, payload, accepted, timeout.toNanos()).thenApply(MailboxWord::decode);
+        return accepted;
     }
 
     /**

@@ -30,7 +30,16 @@ class BalloonPayloadTest {
         int deflate = BalloonPayload.deflate(65_535);
         assertThat(BalloonPayload.op(deflate)).isEqualTo(BalloonPayload.Op.DEFLATE);
         assertThat(BalloonPayload.count(deflate)).isEqualTo(65_535);
-        assertThat(BalloonPayload.granted(BalloonPayload.grant(12))).isEqualTo(12);
+        int inflate3 = BalloonPayload.inflate(3, 7);
+        int deflate3 = BalloonPayload.deflate(3);
+        assertThat(BalloonPayload.granted(BalloonPayload.grant(inflate3, 12))).isEqualTo(12);
+        assertThat(BalloonPayload.answers(inflate3).answers(MailboxType.BALLOON_GRANT, BalloonPayload.grant(inflate3, 2))).isTrue();
+        assertThat(BalloonPayload.answers(inflate3).answers(MailboxType.BALLOON_GRANT, BalloonPayload.grant(deflate3, 2)))
+            .as("an answer to a DEFLATE is not one to an INFLATE").isFalse();
+        int refused = BalloonPayload.refuse(BalloonPayload.want(2, false), BalloonPayload.Refusal.NO_MEMORY);
+        assertThat(BalloonPayload.refusal(refused)).isEqualTo(BalloonPayload.Refusal.NO_MEMORY);
+        assertThat(BalloonPayload.answers(BalloonPayload.want(5, true)).answers(MailboxType.NACK, refused)).isTrue();
+        assertThat(BalloonPayload.answers(deflate3).answers(MailboxType.NACK, refused)).isFalse();
         // a whole word
         MailboxWord word = MailboxWord.decode(MailboxWord.encode(MailboxType.BALLOON_REQUEST, 5, want));
         assertThat(BalloonPayload.count(word.payload())).isEqualTo(300);

@@ -81,6 +81,58 @@ class MailboxTest {
         }
     }
 
+    @Test
+    void aReplyThatDoesNotAnswerTheWaitingRequestIsDroppedAndCounted() {
+        Mailbox a = members.start(0);
+        Mailbox b = members.start(1);
+        // B answers first as if for another page (a late reply to an earlier request with the same number), then for the one asked
+        b.onInterrupt(MailboxType.GET_EXCLUSIVE, irq -> {
+            irq.reply(MailboxType.NACK, irq.payload() + 1);
+            irq.reply(MailboxType.PUT_EXCLUSIVE, irq.payload() + 1);
+            irq.reply(MailboxType.PUT_EXCLUSIVE, irq.payload());
+        });
+        for (int page = 0; page < 20; page++) {
+            int asked = page;
+            MailboxWord reply = a.request(1, MailboxType.GET_EXCLUSIVE, page, SECOND, (type, payload) -> payload == asked,
+                MailboxType.PUT_EXCLUSIVE, MailboxType.NACK);
+            assertThat(reply).extracting(MailboxWord::type, MailboxWord::payload).containsExactly(MailboxType.PUT_EXCLUSIVE, page);
+        }
+        assertThat(members.count(0, "mailbox.drops.mismatched_replies")).isEqualTo(40);
+    }
+
+    @Test
+    void aLateReplyCannotAnswerALaterRequestBecauseItsNumberIsNotReusedMeanwhile() {
+        Mailbox a = members.start(0);
+        Mailbox b = members.start(1);
+        List<Integer> sequences = new CopyOnWriteArrayList<>();
+        AtomicReference<Interrupt> deferred = new AtomicReference<>();
+        b.onInterrupt(MailboxType.SUSPEND_NW, irq -> {
+            sequences.add(irq.sequence());
+            if (irq.payload() == 1) {
+                deferred.set(irq); // answered much later, as a holder answers a deferred request
+            } else {
+                irq.reply(MailboxType.NW_ACK, irq.payload());
+            }
+        });
+        a.ping(1, SECOND); // the link is up: the request below times out waiting for its answer, not for the link
+        assertThatThrownBy(() -> a.request(1, MailboxType.SUSPEND_NW, 1, Duration.ofMillis(200), MailboxType.NW_ACK))
+            .isInstanceOf(MailboxException.class).hasMessageContaining("no NW_ACK from member-1 (kernel 1)");
+        int held = deferred.get().sequence();
+        // without a payload check: only the quarantine keeps the late NW_ACK(1) from answering one of these
+        for (int pid = 2; pid < 50; pid++) {
+            assertThat(a.request(1, MailboxType.SUSPEND_NW, pid, SECOND, MailboxType.NW_ACK).payload()).isEqualTo(pid);
+        }
+        assertThat(sequences.subList(1, sequences.size())).as("sequence numbers of the later requests").doesNotContain(held);
+        deferred.get().reply(MailboxType.NW_ACK, 1);
+        await().atMost(Duration.ofSeconds(2)).until(() -> members.count(0, "mailbox.drops.late_replies") == 1);
+        int before = sequences.size();
+        for (int pid = 50; pid < 66; pid++) {
+            assertThat(a.request(1, MailboxType.SUSPEND_NW, pid, SECOND, MailboxType.NW_ACK).payload()).isEqualTo(pid);
+        }
+        assertThat(sequences.subList(before, sequences.size())).as("once its late reply came, the number is used again").contains(held);
+        assertThat(members.count(0, "mailbox.drops.unhandled")).isZero();
+    }
+
     @ParameterizedTest
     @EnumSource(MailboxContext.Io.class)
     void interruptContextsThatPollBeforeBlockingSeeWordsAndKernelThreadsWords(MailboxContext.Io loopIo) throws Exception {

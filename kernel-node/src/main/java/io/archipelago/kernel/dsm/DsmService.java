@@ -73,11 +73,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class DsmService implements KernelService, SoftwareCoherence {
 
-    /** NACK payload: the peer does not hold the page. */
-    public static final int NOT_HOLDER = 1;
-    /** NACK payload: the peer holds the page but cannot give it yet (not used once, pinned, or itself getting it). */
-    public static final int BUSY = 2;
-
     public static final Duration DEFAULT_FAULT_TIMEOUT = Duration.ofSeconds(10);
     /** How long one GET_EXCLUSIVE may wait for its answer before the requester looks again. */
     static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(1);
@@ -155,9 +150,9 @@ public final class DsmService implements KernelService, SoftwareCoherence {
             if (offset % pageSize != 0 || pages < 1) {
                 throw new RegionException("region '" + name + "' is not page aligned in global memory (offset " + offset + ")");
             }
-            if (firstFrame + pages - 1 > MailboxWord.MAX_PAYLOAD) {
+            if (firstFrame + pages - 1 > DsmReplies.MAX_FRAME) {
                 throw new RegionException("region '" + name + "' ends at page frame " + (firstFrame + pages - 1) + ", beyond the "
-                    + MailboxWord.MAX_PAYLOAD + " a 24-bit mailbox payload can name");
+                    + DsmReplies.MAX_FRAME + " the DSM's mailbox words can name (23 bits): create it lower in global memory");
             }
             DsmRegion created = new DsmRegion(this, name, firstFrame, (int) pages, pageSize,
                 memory.segment().asSlice(offset, pages * pageSize));
@@ -229,8 +224,9 @@ public final class DsmService implements KernelService, SoftwareCoherence {
                 MailboxWord reply;
                 try {
                     long wait = Math.min(ATTEMPT_TIMEOUT.toNanos(), Math.max(1, deadline - System.nanoTime()));
+                    // the answer must name this frame: a late answer about another page is dropped by the mailbox
                     reply = mailbox.request(holder, MailboxType.GET_EXCLUSIVE, (int) frame, Duration.ofNanos(wait),
-                        MailboxType.PUT_EXCLUSIVE, MailboxType.NACK);
+                        DsmReplies.answers(frame), MailboxType.PUT_EXCLUSIVE, MailboxType.NACK);
                 } catch (MailboxException e) {
                     if (gone(holder)) {
                         if (directory.transfer(entry, self)) {
@@ -254,7 +250,8 @@ public final class DsmService implements KernelService, SoftwareCoherence {
                     pagesReceived.increment();
                     return;
                 }
-                if (reply.payload() == NOT_HOLDER && directory.transfer(entry, self)) {
+                DsmReplies.Refusal refusal = DsmReplies.refusal(reply.payload());
+                if (refusal == DsmReplies.Refusal.NOT_HOLDER && directory.transfer(entry, self)) {
                     // The directory still names the holder, which does not have the page: it lost it (a restart).
                     region.load(page);
                     valid = true;
@@ -262,7 +259,7 @@ public final class DsmService implements KernelService, SoftwareCoherence {
                     region.countRecovery();
                     return;
                 }
-                if (reply.payload() == BUSY) {
+                if (refusal == DsmReplies.Refusal.BUSY) {
                     busyRetries.increment();
                 }
                 giveUpIfLate(region, frame, holder, deadline, "kept it busy");
@@ -282,7 +279,8 @@ public final class DsmService implements KernelService, SoftwareCoherence {
         if (request != 0) {
             int requester = DsmRegion.requesterOf(request);
             try {
-                mailbox.send(requester, new MailboxWord(MailboxType.NACK, DsmRegion.sequenceOf(request), NOT_HOLDER));
+                mailbox.send(requester, new MailboxWord(MailboxType.NACK, DsmRegion.sequenceOf(request),
+                    DsmReplies.nack(DsmReplies.Refusal.NOT_HOLDER, region.frame(page))));
             } catch (MailboxException e) {
                 LOG.debug("kernel {}: could not refuse the deferred GET_EXCLUSIVE of page frame {} to kernel {}: {}", kernel.name(),
                     region.frame(page), requester, e.getMessage());
@@ -356,27 +354,27 @@ public final class DsmService implements KernelService, SoftwareCoherence {
         Map.Entry<Long, DsmRegion> found = byFrame.floorEntry(frame);
         DsmRegion region = found == null ? null : found.getValue();
         if (region == null || frame >= region.firstFrame() + region.pages()) {
-            interrupt.reply(MailboxType.NACK, NOT_HOLDER);
+            interrupt.reply(MailboxType.NACK, DsmReplies.nack(DsmReplies.Refusal.NOT_HOLDER, Math.min(frame, DsmReplies.MAX_FRAME)));
             return;
         }
         int page = (int) (frame - region.firstFrame());
         PageStates states = region.states();
         int word = states.word(page);
         switch (PageStates.state(word)) {
-            case PageStates.INVALID -> interrupt.reply(MailboxType.NACK, NOT_HOLDER);
+            case PageStates.INVALID -> interrupt.reply(MailboxType.NACK, DsmReplies.nack(DsmReplies.Refusal.NOT_HOLDER, frame));
             case PageStates.PENDING -> {
                 // This kernel is getting the page (its PUT may be crossing this request): answer after our first access.
                 if (region.defer(page, interrupt.sender(), interrupt.sequence())) {
                     deferred.increment();
                 } else {
                     busyAnswers.increment();
-                    interrupt.reply(MailboxType.NACK, BUSY);
+                    interrupt.reply(MailboxType.NACK, DsmReplies.nack(DsmReplies.Refusal.BUSY, frame));
                 }
             }
             case PageStates.VALID -> {
                 if (!region.defer(page, interrupt.sender(), interrupt.sequence())) {
                     busyAnswers.increment();
-                    interrupt.reply(MailboxType.NACK, BUSY);
+                    interrupt.reply(MailboxType.NACK, DsmReplies.nack(DsmReplies.Refusal.BUSY, frame));
                     return;
                 }
                 // Deferred; if the page is revocable right now, hand it over from here.
@@ -395,7 +393,7 @@ public final class DsmService implements KernelService, SoftwareCoherence {
             default -> {
                 // REVOKING: it is being handed over right now
                 busyAnswers.increment();
-                interrupt.reply(MailboxType.NACK, BUSY);
+                interrupt.reply(MailboxType.NACK, DsmReplies.nack(DsmReplies.Refusal.BUSY, frame));
             }
         }
     }
@@ -429,7 +427,7 @@ public final class DsmService implements KernelService, SoftwareCoherence {
         if (handOver(region, page, requester)) {
             interrupt.reply(MailboxType.PUT_EXCLUSIVE, (int) region.frame(page));
         } else {
-            interrupt.reply(MailboxType.NACK, NOT_HOLDER);
+            interrupt.reply(MailboxType.NACK, DsmReplies.nack(DsmReplies.Refusal.NOT_HOLDER, region.frame(page)));
         }
     }
 
@@ -450,7 +448,8 @@ public final class DsmService implements KernelService, SoftwareCoherence {
         int requester = DsmRegion.requesterOf(request);
         boolean moved = handOver(region, page, requester);
         MailboxWord answer = moved ? new MailboxWord(MailboxType.PUT_EXCLUSIVE, DsmRegion.sequenceOf(request), (int) region.frame(page))
-            : new MailboxWord(MailboxType.NACK, DsmRegion.sequenceOf(request), NOT_HOLDER);
+            : new MailboxWord(MailboxType.NACK, DsmRegion.sequenceOf(request), DsmReplies.nack(DsmReplies.Refusal.NOT_HOLDER,
+                region.frame(page)));
         try {
             mailbox.send(requester, answer);
         } catch (MailboxException e) {

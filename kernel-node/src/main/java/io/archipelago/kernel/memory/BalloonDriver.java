@@ -89,26 +89,26 @@ final class BalloonDriver implements AutoCloseable {
             op = BalloonPayload.op(payload);
         } catch (IllegalArgumentException e) {
             LOG.warn("kernel {}: {} from {}: {}", kernelName, interrupt.mailboxWord(), interrupt.senderName(), e.getMessage());
-            interrupt.reply(MailboxType.NACK, BalloonPayload.Refusal.NOT_THE_MANAGER.code());
+            interrupt.reply(MailboxType.NACK, BalloonPayload.refuse(payload, BalloonPayload.Refusal.NOT_THE_MANAGER));
             return;
         }
         if (interrupt.sender() != MemberIds.COORDINATOR || op == BalloonPayload.Op.WANT) {
             LOG.warn("kernel {}: refused balloon request {} from {}: only the meta-level manager (member {}) sends INFLATE and DEFLATE",
                 kernelName, BalloonPayload.describe(payload), interrupt.senderName(), MemberIds.COORDINATOR);
-            interrupt.reply(MailboxType.NACK, BalloonPayload.Refusal.NOT_THE_MANAGER.code());
+            interrupt.reply(MailboxType.NACK, BalloonPayload.refuse(payload, BalloonPayload.Refusal.NOT_THE_MANAGER));
             return;
         }
         int sender = interrupt.sender();
         int sequence = interrupt.sequence();
         try {
-            worker.execute(() -> serve(sender, sequence, op, BalloonPayload.count(payload), BalloonPayload.near(payload)));
+            worker.execute(() -> serve(sender, sequence, payload, op, BalloonPayload.count(payload), BalloonPayload.near(payload)));
         } catch (RejectedExecutionException e) {
-            interrupt.reply(MailboxType.NACK, BalloonPayload.Refusal.CLOSING.code());
+            interrupt.reply(MailboxType.NACK, BalloonPayload.refuse(payload, BalloonPayload.Refusal.CLOSING));
         }
     }
 
     /** (driver thread) Inflates or deflates, then answers with the number of blocks that moved. */
-    private void serve(int sender, int sequence, BalloonPayload.Op op, int count, int near) {
+    private void serve(int sender, int sequence, int request, BalloonPayload.Op op, int count, int near) {
         int done;
         try {
             done = op == BalloonPayload.Op.INFLATE ? inflate(count, near).size() : adopt();
@@ -117,7 +117,7 @@ final class BalloonDriver implements AutoCloseable {
             done = 0;
         }
         try {
-            mailbox.send(sender, new MailboxWord(MailboxType.BALLOON_GRANT, sequence, BalloonPayload.grant(Math.min(done,
+            mailbox.send(sender, new MailboxWord(MailboxType.BALLOON_GRANT, sequence, BalloonPayload.grant(request, Math.min(done,
                 BalloonPayload.MAX_COUNT))));
         } catch (MailboxException e) {
             LOG.warn("kernel {}: cannot answer the manager's {} {}: {}", kernelName, op, count, e.getMessage());
@@ -275,10 +275,10 @@ final class BalloonDriver implements AutoCloseable {
     Answer requestBlocks(int blocks, boolean contiguous) {
         counters.wants.increment();
         MailboxWord reply;
+        int want = BalloonPayload.want(Math.min(blocks, BalloonPayload.MAX_COUNT), contiguous);
         try {
-            reply = mailbox.request(MemberIds.COORDINATOR, MailboxType.BALLOON_REQUEST,
-                BalloonPayload.want(Math.min(blocks, BalloonPayload.MAX_COUNT), contiguous), requestTimeout, MailboxType.BALLOON_GRANT,
-                MailboxType.NACK);
+            reply = mailbox.request(MemberIds.COORDINATOR, MailboxType.BALLOON_REQUEST, want, requestTimeout, BalloonPayload.answers(want),
+                MailboxType.BALLOON_GRANT, MailboxType.NACK);
         } catch (MailboxException e) {
             counters.wantFailures.increment();
             return new Answer(0, 0, null, "the meta-level manager did not answer: " + e.getMessage());
@@ -287,7 +287,7 @@ final class BalloonDriver implements AutoCloseable {
             counters.nacks.increment();
             BalloonPayload.Refusal refusal;
             try {
-                refusal = BalloonPayload.Refusal.ofCode(reply.payload());
+                refusal = BalloonPayload.refusal(reply.payload());
             } catch (IllegalArgumentException e) {
                 return new Answer(0, 0, null, "the meta-level manager refused with unknown code " + reply.payload());
             }

@@ -6,6 +6,7 @@ import io.archipelago.interconnect.mailbox.Interrupt;
 import io.archipelago.interconnect.mailbox.MailboxException;
 import io.archipelago.interconnect.mailbox.MailboxType;
 import io.archipelago.interconnect.mailbox.MailboxWord;
+import io.archipelago.interconnect.mailbox.ReplyCheck;
 import io.archipelago.kernel.sched.SchedThread;
 import io.archipelago.kernel.task.KernelThread;
 import io.archipelago.kernel.task.Ownership;
@@ -64,11 +65,20 @@ public final class Migrations implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     static final Duration HANDOFF_TIMEOUT = Duration.ofSeconds(5);
-    /** Payloads of NACK to MIGRATE. */
+    /**
+     * Reasons of a NACK to MIGRATE(tid). The answers name the thread they answer for, so that a
+     * late answer about another thread is never taken for this one's ({@link #answers}):
+     * <pre>
+     *  ACK payload:  | tid (24 bits)                           |
+     *  NACK payload: | reason (bits 23-21) | tid, bits 20-0    |
+     * </pre>
+     */
     static final int NACK_NOT_PENDING = 1;
     static final int NACK_UNKNOWN_THREAD = 2;
     static final int NACK_ATTACH_FAILED = 3;
     static final int NACK_CLOSING = 4;
+    private static final int NACK_REASON_SHIFT = 21;
+    private static final int NACK_TID_MASK = (1 << NACK_REASON_SHIFT) - 1;
     private static final Set<String> NOT_STATE = Set.of("owner", "nw_gate");
 
     private final TaskService tasks;
@@ -187,11 +197,11 @@ public final class Migrations implements AutoCloseable {
                 AdoptReply adopted = peers.tasks(destination, HANDOFF_TIMEOUT.toMillis()).adoptTask(image);
                 reply.setAdoptedNs(adopted.getAdoptedNs()).setStateBytes(image.getSerializedSize());
             } else {
-                MailboxWord answer = tasks.mailbox().request(destination, MailboxType.MIGRATE, tid, HANDOFF_TIMEOUT, MailboxType.ACK,
-                    MailboxType.NACK);
+                MailboxWord answer = tasks.mailbox().request(destination, MailboxType.MIGRATE, tid, HANDOFF_TIMEOUT, answers(tid),
+                    MailboxType.ACK, MailboxType.NACK);
                 if (answer.type() == MailboxType.NACK) {
                     throw new MigrationException(MigrationException.Kind.REFUSED, "kernel " + target.getName() + " refused thread " + tid
-                        + ": " + nackReason(answer.payload()));
+                        + ": " + nackReason(answer.payload() >>> NACK_REASON_SHIFT));
                 }
                 reply.setAdoptedNs(System.nanoTime()).setStateBytes(sharedBytes(thread));
             }
@@ -331,20 +341,20 @@ public final class Migrations implements AutoCloseable {
         int tid = request.payload();
         int source = request.sender();
         if (closing) {
-            reply(request, MailboxType.NACK, NACK_CLOSING);
+            reply(request, MailboxType.NACK, nack(NACK_CLOSING, tid));
             return;
         }
         OptionalLong found = table.slotOf(tid);
         if (found.isEmpty()) {
             refusals.increment();
-            reply(request, MailboxType.NACK, NACK_UNKNOWN_THREAD);
+            reply(request, MailboxType.NACK, nack(NACK_UNKNOWN_THREAD, tid));
             return;
         }
         long slot = found.getAsLong();
         Ownership expected = new Ownership(source, self);
         if (!table.ownership(slot).equals(expected)) {
             refusals.increment();
-            reply(request, MailboxType.NACK, NACK_NOT_PENDING);
+            reply(request, MailboxType.NACK, nack(NACK_NOT_PENDING, tid));
             return;
         }
         KernelThread thread;
@@ -353,12 +363,12 @@ public final class Migrations implements AutoCloseable {
         } catch (RuntimeException e) {
             refusals.increment();
             LOG.warn("kernel {}: cannot take thread {} over from {}: {}", tasks.kernelName(), tid, tasks.kernelName(source), e.toString());
-            reply(request, MailboxType.NACK, NACK_ATTACH_FAILED);
+            reply(request, MailboxType.NACK, nack(NACK_ATTACH_FAILED, tid));
             return;
         }
         if (!table.changeOwnership(slot, expected, Ownership.of(Ownership.owned(self)))) {
             refusals.increment();
-            reply(request, MailboxType.NACK, NACK_NOT_PENDING);
+            reply(request, MailboxType.NACK, nack(NACK_NOT_PENDING, tid));
             return;
         }
         long adoptedNs = System.nanoTime();
@@ -464,6 +474,15 @@ public final class Migrations implements AutoCloseable {
         in.increment();
         inMessages.increment();
         return AdoptReply.newBuilder().setTid(tid).setAdoptedNs(adoptedNs).setRegion(dataName == null ? "" : dataName).build();
+    }
+
+    static int nack(int reason, int tid) {
+        return reason << NACK_REASON_SHIFT | tid & NACK_TID_MASK;
+    }
+
+    /** The source's check: ACK names the thread, NACK the low 21 bits of its tid. */
+    static ReplyCheck answers(int tid) {
+        return (type, payload) -> type == MailboxType.ACK ? payload == tid : (payload & NACK_TID_MASK) == (tid & NACK_TID_MASK);
     }
 
     private static String nackReason(int code) {

@@ -3,6 +3,7 @@ package io.archipelago.kernel.nightwatch;
 import io.archipelago.interconnect.mailbox.Interrupt;
 import io.archipelago.interconnect.mailbox.Mailbox;
 import io.archipelago.interconnect.mailbox.MailboxType;
+import io.archipelago.interconnect.mailbox.ReplyCheck;
 import io.archipelago.kernel.sched.Admission;
 import io.archipelago.kernel.sched.SchedThread;
 import io.archipelago.kernel.sched.Scheduler;
@@ -49,6 +50,7 @@ public final class NightWatch implements Admission {
     private final ExecutorService worker;
     private final ExecutorService sender;
     private final java.util.function.Supplier<Set<Integer>> weakPeers;
+    private final java.util.function.IntPredicate gone;
     private final Map<Integer, Process> processes = new ConcurrentHashMap<>();
     private final KernelCountersArea.Counter suspendSent;
     private final KernelCountersArea.Counter acksReceived;
@@ -57,15 +59,18 @@ public final class NightWatch implements Admission {
     private final KernelCountersArea.Counter resumeReceived;
     private final KernelCountersArea.Counter preemptions;
     private final KernelCountersArea.Counter ackTimeouts;
+    private final KernelCountersArea.Counter gateReleases;
     private volatile Scheduler scheduler;
 
     /**
      * @param worker    runs what touches the scheduler (reconsidering held threads)
      * @param sender    sends words that may wait (RESUME_NW)
      * @param weakPeers the other running kernels of weak islands: where a process's NightWatch threads may be
+     * @param gone      whether a kernel is gone for good (DEAD in membership, or no member): it runs nothing any more
      */
     public NightWatch(int self, String selfName, TaskTable table, Mailbox mailbox, ExecutorService worker, ExecutorService sender,
-                      java.util.function.Supplier<Set<Integer>> weakPeers, KernelCountersArea counters) {
+                      java.util.function.Supplier<Set<Integer>> weakPeers, java.util.function.IntPredicate gone,
+                      KernelCountersArea counters) {
         this.self = self;
         this.selfName = selfName;
         this.table = table;
@@ -74,6 +79,7 @@ public final class NightWatch implements Admission {
         this.worker = worker;
         this.sender = sender;
         this.weakPeers = weakPeers;
+        this.gone = gone;
         this.suspendSent = counters.counter("nightwatch.suspend_sent");
         this.acksReceived = counters.counter("nightwatch.acks_received");
         this.acksSent = counters.counter("nightwatch.acks_sent");
@@ -81,6 +87,7 @@ public final class NightWatch implements Admission {
         this.resumeReceived = counters.counter("nightwatch.resume_received");
         this.preemptions = counters.counter("nightwatch.preemptions");
         this.ackTimeouts = counters.counter("nightwatch.ack_failures");
+        this.gateReleases = counters.counter("nightwatch.gate_releases");
     }
 
     /** Connects the scheduler this rule admits threads to, and registers the mailbox handlers. */
@@ -103,6 +110,10 @@ public final class NightWatch implements Admission {
         /** This kernel's SUSPEND_NW requests still waiting for NW_ACK. */
         int awaitingAcks;
         long lastRepairNs;
+        /** This kernel's normal threads of the process that are awake (counted in the gate's awake too). */
+        int localAwake;
+        /** Which weak kernels answered this kernel's last SUSPEND_NW: how a dead kernel's share of the gate is found. */
+        final SuspensionRound round = new SuspensionRound();
     }
 
     private Process process(int pid) {
@@ -178,7 +189,11 @@ public final class NightWatch implements Admission {
             return;
         }
         long leader = leader(thread);
+        Process process = process(thread.pid());
         int awake = gate.wake(leader);
+        synchronized (process) {
+            process.localAwake++;
+        }
         if (awake == 1 && NightWatchGate.hasNightWatch(gate.read(leader))) {
             preempt(thread.pid());
         }
@@ -190,6 +205,12 @@ public final class NightWatch implements Admission {
             return;
         }
         long leader = leader(thread);
+        Process process = process(thread.pid());
+        synchronized (process) {
+            if (--process.localAwake == 0) {
+                process.round.invalidate(); // the gate may let NightWatch threads in now: the round's answers say nothing any more
+            }
+        }
         int awake = gate.sleep(leader);
         if (awake == 0 && NightWatchGate.hasNightWatch(gate.read(leader))) {
             resume(thread.pid());
@@ -200,30 +221,39 @@ public final class NightWatch implements Admission {
      * The first normal thread of {@code pid} woke: stop its NightWatch threads on the weak kernels
      * (all of them: which ones hold the process's NightWatch threads is not looked up, since on a
      * software-coherent table that would take their descriptors' pages; a kernel without any
-     * answers at once). Ours see the gate at their next step boundary.
+     * answers at once). Ours see the gate at their next step boundary. Starts a suspension round
+     * ({@link SuspensionRound}).
      */
     private void preempt(int pid) {
         Set<Integer> kernels = weakPeers.get();
         Process process = process(pid);
+        long round;
+        synchronized (process) {
+            round = process.round.start(kernels, process.localAwake > 0);
+        }
         for (int kernel : kernels) {
             synchronized (process) {
                 process.awaitingAcks++;
             }
             suspendSent.increment();
             try {
-                mailbox.requestAsync(kernel, MailboxType.SUSPEND_NW, pid, SUSPEND_TIMEOUT, MailboxType.NW_ACK).whenComplete((reply, failure) -> {
-                    if (failure != null) {
-                        ackTimeouts.increment();
-                        LOG.warn("kernel {}: SUSPEND_NW({}) to {} got no NW_ACK ({}); the gate alone keeps its NightWatch threads off",
-                            selfName, pid, mailbox.describePeer(kernel), failure.getMessage());
-                    } else {
-                        acksReceived.increment();
-                    }
-                    synchronized (process) {
-                        process.awaitingAcks--;
-                    }
-                    reconsiderLater();
-                });
+                mailbox.requestAsync(kernel, MailboxType.SUSPEND_NW, pid, SUSPEND_TIMEOUT, ReplyCheck.echoes(pid), MailboxType.NW_ACK)
+                    .whenComplete((reply, failure) -> {
+                        if (failure != null) {
+                            ackTimeouts.increment();
+                            LOG.warn("kernel {}: SUSPEND_NW({}) to {} got no NW_ACK ({}); the gate alone keeps its NightWatch threads off",
+                                selfName, pid, mailbox.describePeer(kernel), failure.getMessage());
+                        } else {
+                            acksReceived.increment();
+                        }
+                        synchronized (process) {
+                            process.awaitingAcks--;
+                            if (failure == null) {
+                                process.round.acknowledged(round, kernel);
+                            }
+                        }
+                        reconsiderLater();
+                    });
             } catch (RuntimeException e) {
                 synchronized (process) {
                     process.awaitingAcks--;
@@ -252,34 +282,38 @@ public final class NightWatch implements Admission {
 
     /**
      * NightWatch threads that died with their kernel in the middle of a step leave the gate's
-     * running count up for good; when every kernel holding the process's NightWatch threads is
-     * dead, the count is cleared so that the normal threads run again.
+     * running count up for good. Once every weak kernel of this kernel's current suspension round
+     * has either answered NW_ACK or is gone (DEAD: the coordinator fenced it), and this kernel kept
+     * a normal thread of the process awake throughout, no live kernel has a NightWatch thread of
+     * the process on a core, nor can one enter: what the gate counts as running is the dead
+     * kernels', and it is cleared so that the normal threads run again. Without a round (our
+     * normal thread woke while another was awake), or with a weak kernel that joined since, a
+     * new round is started.
      */
     private void repairIfOrphaned(int pid, long leader, Process process) {
         long now = System.nanoTime();
+        Set<Integer> live = weakPeers.get();
+        SuspensionRound.Verdict verdict;
         synchronized (process) {
-            if (now - process.lastRepairNs < REPAIR_INTERVAL_NS) {
-                return;
+            if (now - process.lastRepairNs < REPAIR_INTERVAL_NS || process.awaitingAcks > 0 || process.running > 0) {
+                return; // answers are on their way, or a NightWatch thread of ours is on a core
             }
             process.lastRepairNs = now;
+            verdict = process.round.judge(live, gone);
         }
-        if (!weakPeers.get().isEmpty() || running(pid) > 0) {
-            return; // a kernel that may run them is alive
+        if (verdict == SuspensionRound.Verdict.ASK_AGAIN) {
+            preempt(pid);
+            return;
+        }
+        if (verdict == SuspensionRound.Verdict.WAIT) {
+            return;
         }
         long current = gate.read(leader);
-        if (NightWatchGate.running(current) > 0 && table.gateWord().compareAndSet(leader, current, current & ~(0x7FFFL << 16))) {
-            LOG.warn("kernel {}: process {}: NightWatch threads counted as running, and no weak kernel is alive; cleared the gate",
-                selfName, pid);
-        }
-    }
-
-    private int running(int pid) {
-        Process process = processes.get(pid);
-        if (process == null) {
-            return 0;
-        }
-        synchronized (process) {
-            return process.running;
+        if (NightWatchGate.awake(current) > 0 && NightWatchGate.running(current) > 0
+            && table.gateWord().compareAndSet(leader, current, current & ~(0x7FFFL << 16))) {
+            gateReleases.increment();
+            LOG.warn("kernel {}: process {}: {} NightWatch thread(s) counted as running belonged to dead kernels (every live weak "
+                + "kernel answered SUSPEND_NW); cleared them from the gate", selfName, pid, NightWatchGate.running(current));
         }
     }
 

@@ -158,7 +158,7 @@ public final class TaskService implements KernelService {
         int cores = kernel.context().cores();
         this.timeline = new CoreTimeline(cores, 4096, clock.now());
         this.steps = new StepLog(65_536, kernel.trace());
-        this.nightWatch = new NightWatch(kernel.id(), kernel.name(), table, mailbox, worker, io, this::weakPeers, counters);
+        this.nightWatch = new NightWatch(kernel.id(), kernel.name(), table, mailbox, worker, io, this::weakPeers, this::gone, counters);
         Scheduler.Settings settings = Scheduler.Settings.of(cores, new CoreSpeed(kernel.context().speed(), kernel.context().baseHz()),
             kernel.context().timeSlice().toNanos(), kernel.context().maxLead().toNanos());
         this.scheduler = new Scheduler(kernel.name(), settings, clock, timeline, steps, nightWatch, new CounterSink(counters, cores));
@@ -288,6 +288,11 @@ public final class TaskService implements KernelService {
     /** Whether kernel {@code id} is RUNNING in membership. */
     public boolean alive(int id) {
         return membership().get(id).map(r -> r.getState() == KernelState.RUNNING).orElse(false);
+    }
+
+    /** Whether kernel {@code id} is gone for good: DEAD in membership (the coordinator fenced it), or no member at all. */
+    boolean gone(int id) {
+        return membership().get(id).map(r -> r.getState() == KernelState.DEAD).orElse(true);
     }
 
     /**
@@ -818,7 +823,13 @@ public final class TaskService implements KernelService {
 
     /**
      * Marks a thread that can never run again EXITED with {@code code}, takes it out of its
-     * process's NightWatch gate as if it had exited, and retires it.
+     * process's NightWatch gate as if it had exited, and retires it. A NightWatch thread lost with
+     * a dead kernel is not taken out of the gate's running count here: its descriptor in global
+     * memory may be older than the gate (a software-coherent page last written back before the
+     * thread took its core) or caught between the two (the kernel died between entering the gate
+     * and saying RUNNING, or between leaving and saying READY), and a wrong decrement would take a
+     * live kernel's thread off the count. The normal threads' kernel releases a dead kernel's share
+     * instead, once every live weak kernel answered SUSPEND_NW ({@code NightWatch}).
      */
     private void abandon(long slot, TaskDescriptor task, int code) {
         TaskState state = TaskState.of(task.state());
@@ -834,8 +845,8 @@ public final class TaskService implements KernelService {
             try {
                 if (!nightWatchThread && (state == TaskState.READY || state == TaskState.RUNNING)) {
                     gate.sleep(leader.getAsLong());
-                } else if (nightWatchThread && state == TaskState.RUNNING) {
-                    gate.leave(leader.getAsLong());
+                } else if (nightWatchThread && state == TaskState.RUNNING && code == STOPPED_EXIT_CODE) {
+                    gate.leave(leader.getAsLong()); // this kernel's own thread, after its scheduler stopped: the state is current
                 }
             } catch (IllegalStateException e) {
                 LOG.warn("kernel {}: NightWatch gate of process {}: {}", kernel.name(), task.tgid(), e.getMessage());

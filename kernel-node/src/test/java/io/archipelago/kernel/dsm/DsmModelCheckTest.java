@@ -18,8 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Model-checks the DSM protocol ({@code src/test/promela/dsm.pml}: 3 kernels, 2 pages, mailbox
  * queues of depth 4, one access per requester: exhaustive, about 2.6 million states) with spin:
  * safety (at most one VALID holder per page, no lost update, no deadlock) and liveness (with weak
- * fairness, every requester completes its accesses). Deeper runs (more accesses) are in the
- * model's header; they take minutes and gigabytes, so CI runs this configuration.
+ * fairness, every requester completes its accesses); then, with requesters that give up and
+ * answers that come late (2 kernels, 2 accesses each), safety with the mailbox's checks, and a
+ * violation found without them. Deeper runs (more accesses) are in the model's header; they take
+ * minutes and gigabytes, so CI runs these configurations.
  * Skipped, saying why (in the build's closing summary of skipped suites too), where spin or gcc is
  * missing, unless ARCHIPELAGO_REQUIRE_SPIN=true (CI).
  */
@@ -63,6 +65,27 @@ class DsmModelCheckTest {
         run(dir, "gcc", "-w", "-O2", "-DNFAIR=4", "-DCOLLAPSE", "-o", "pan", "pan.c");
         String report = run(dir, "./pan", "-a", "-f", "-m500000");
         assertThat(report).contains("never claim").contains("acceptance   cycles \t+ (fairness enabled)").contains("errors: 0");
+    }
+
+    @Test
+    void lateAnswersCannotAnswerAnotherRequest() throws Exception {
+        Path dir = Files.createDirectories(work.resolve("late"));
+        Files.copy(work.resolve("dsm.pml"), dir.resolve("dsm.pml"));
+        run(dir, "spin", "-a", "-DN=2", "-DACCESSES=2", "-DLATE", "dsm.pml");
+        run(dir, "gcc", "-w", "-O2", "-DSAFETY", "-DNOCLAIM", "-o", "pan", "pan.c");
+        String report = run(dir, "./pan", "-m200000");
+        assertThat(report).contains("assertion violations\t+").contains("invalid end states\t+").contains("errors: 0");
+    }
+
+    @Test
+    void withoutTheCheckALateAnswerIsTakenForAnotherPage() throws Exception {
+        Path dir = Files.createDirectories(work.resolve("nocheck"));
+        Files.copy(work.resolve("dsm.pml"), dir.resolve("dsm.pml"));
+        run(dir, "spin", "-a", "-DN=2", "-DACCESSES=2", "-DLATE", "-DNOCHECK", "dsm.pml");
+        run(dir, "gcc", "-w", "-O2", "-DSAFETY", "-DNOCLAIM", "-o", "pan", "pan.c");
+        String report = run(dir, "./pan", "-m200000");
+        assertThat(report).as("the model must be able to show the bug the fix removes").contains("assertion violated")
+            .contains("errors: 1");
     }
 
     private static String run(Path dir, String... command) throws Exception {

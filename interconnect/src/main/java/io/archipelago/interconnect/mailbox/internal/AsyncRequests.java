@@ -5,6 +5,7 @@ import io.archipelago.interconnect.mailbox.MailboxException.Reason;
 import io.archipelago.interconnect.mailbox.MailboxType;
 import io.archipelago.interconnect.mailbox.MailboxWord;
 import io.archipelago.interconnect.mailbox.MemberIds;
+import io.archipelago.interconnect.mailbox.ReplyCheck;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.concurrent.CompletableFuture;
@@ -36,15 +37,16 @@ final class AsyncRequests {
      * reply word, or fails (NO_REPLY at the deadline, DISCONNECTED, FIFO_FULL when the backlog
      * is full too). Usable from interrupt handlers, which must not block.
      */
-    public CompletableFuture<Integer> requestAsync(int peer, MailboxType type, int payload, int acceptedTypes, long timeoutNanos) {
+    public CompletableFuture<Integer> requestAsync(int peer, MailboxType type, int payload, int acceptedTypes, ReplyCheck check,
+                                                   long timeoutNanos) {
         core.checkPayload(type, payload);
         MemberIds.check(peer);
         CompletableFuture<Integer> future = new CompletableFuture<>();
         if (core.loop.inEventLoop()) {
-            startAsyncRequest(peer, type, payload, acceptedTypes, timeoutNanos, future);
+            startAsyncRequest(peer, type, payload, acceptedTypes, check, timeoutNanos, future);
         } else {
             try {
-                core.loop.execute(() -> startAsyncRequest(peer, type, payload, acceptedTypes, timeoutNanos, future));
+                core.loop.execute(() -> startAsyncRequest(peer, type, payload, acceptedTypes, check, timeoutNanos, future));
             } catch (RejectedExecutionException e) {
                 future.completeExceptionally(new MailboxException(Reason.CLOSED, peer, "the mailbox of " + core.selfName + " is closed"));
             }
@@ -52,17 +54,17 @@ final class AsyncRequests {
         return future;
     }
 
-    private void startAsyncRequest(int peer, MailboxType type, int payload, int acceptedTypes, long timeoutNanos,
+    private void startAsyncRequest(int peer, MailboxType type, int payload, int acceptedTypes, ReplyCheck check, long timeoutNanos,
                                    CompletableFuture<Integer> future) {
         try {
             core.checkOpen(peer);
             PeerQueue queue = core.queue(peer);
-            PendingRequest request = new PendingRequest(acceptedTypes, future);
+            PendingRequest request = new PendingRequest(acceptedTypes, check, timeoutNanos, future);
             request.queue = queue;
             int sequence = queue.register(request);
             if (sequence < 0) {
-                throw new MailboxException(Reason.NO_REPLY, peer, "cannot send " + type + " to " + core.describe(queue)
-                    + ": all 16 sequence numbers are taken by outstanding requests");
+                throw new MailboxException(Reason.NO_REPLY, peer, "cannot send " + type + " to " + core.describe(queue) + ": "
+                    + core.noFreeSequence(queue));
             }
             request.deadlineNanos = System.nanoTime() + timeoutNanos;
             request.describe = () -> "no " + core.acceptedNames(acceptedTypes) + " from " + core.describe(queue) + " to " + type + "#"
@@ -100,7 +102,7 @@ final class AsyncRequests {
                 } else if (now - request.deadlineNanos >= 0) {
                     it.remove();
                     PeerQueue queue = request.queue;
-                    if (queue.pending.compareAndSet(request.sequence, request, null)) {
+                    if (queue.abandon(request, now)) {
                         core.metrics.requestTimeouts.increment();
                         request.fail(new MailboxException(Reason.NO_REPLY, queue.peerId, request.describe.get()));
                     }
@@ -141,15 +143,16 @@ final class AsyncRequests {
     private void chainPing(int peer, long[] samples, int index, long timeoutNanos, CompletableFuture<long[]> done) {
         int payload = core.pingPayload.incrementAndGet() & MailboxWord.PAYLOAD_MASK;
         long start = System.nanoTime();
-        requestAsync(peer, MailboxType.PING, payload, 1 << MailboxType.PONG.code(), timeoutNanos).whenComplete((reply, error) -> {
-            samples[index] = System.nanoTime() - start;
-            if (error != null) {
-                done.completeExceptionally(error);
-            } else if (index + 1 < samples.length) {
-                chainPing(peer, samples, index + 1, timeoutNanos, done);
-            } else {
-                done.complete(samples);
-            }
-        });
+        requestAsync(peer, MailboxType.PING, payload, 1 << MailboxType.PONG.code(), ReplyCheck.echoes(payload), timeoutNanos)
+            .whenComplete((reply, error) -> {
+                samples[index] = System.nanoTime() - start;
+                if (error != null) {
+                    done.completeExceptionally(error);
+                } else if (index + 1 < samples.length) {
+                    chainPing(peer, samples, index + 1, timeoutNanos, done);
+                } else {
+                    done.complete(samples);
+                }
+            });
     }
 }

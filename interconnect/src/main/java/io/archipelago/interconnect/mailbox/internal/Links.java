@@ -296,6 +296,7 @@ final class Links {
         link.bound = true;
         link.queue = queue;
         queue.peerName = link.peerName;
+        queue.boundTo(link.peerIncarnation);
         queue.link = link;
         core.metrics.links.increment();
         if (link.initiatedByUs) {

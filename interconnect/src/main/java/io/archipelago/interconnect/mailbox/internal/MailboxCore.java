@@ -10,6 +10,7 @@ import io.archipelago.interconnect.mailbox.MailboxTransport;
 import io.archipelago.interconnect.mailbox.MailboxType;
 import io.archipelago.interconnect.mailbox.MailboxWord;
 import io.archipelago.interconnect.mailbox.MemberIds;
+import io.archipelago.interconnect.mailbox.ReplyCheck;
 import io.archipelago.interconnect.mailbox.wire.Frame;
 import io.archipelago.interconnect.mailbox.wire.FrameCodec;
 import io.netty.bootstrap.ServerBootstrap;
@@ -233,23 +234,25 @@ public final class MailboxCore implements AutoCloseable {
     }
 
     /**
-     * Sends a request and waits for the reply of an accepted type that echoes its sequence number.
+     * Sends a request and waits for the reply of an accepted type that echoes its sequence number
+     * and passes the check.
      *
      * @param acceptedTypes bit {@code 1 << code} per accepted reply type
+     * @param check         whether a reply answers this request (see {@link ReplyCheck})
      * @return the reply word
      */
-    public int request(int peer, MailboxType type, int payload, int acceptedTypes, long timeoutNanos) {
+    public int request(int peer, MailboxType type, int payload, int acceptedTypes, ReplyCheck check, long timeoutNanos) {
         checkCaller("request", peer);
         checkPayload(type, payload);
         long start = System.nanoTime();
         long deadline = start + timeoutNanos;
         PeerQueue queue = queue(peer);
-        PendingRequest request = new PendingRequest(acceptedTypes);
+        PendingRequest request = new PendingRequest(acceptedTypes, check, timeoutNanos);
         int sequence = queue.register(request);
         while (sequence < 0) {
             if (System.nanoTime() - deadline > 0) {
-                throw new MailboxException(Reason.NO_REPLY, peer, "cannot send " + type + " to " + describe(queue) + ": all 16 sequence "
-                    + "numbers are taken by outstanding requests for " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
+                throw new MailboxException(Reason.NO_REPLY, peer, "cannot send " + type + " to " + describe(queue) + ": "
+                    + noFreeSequence(queue) + " for " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
             }
             LockSupport.parkNanos(50_000);
             sequence = queue.register(request);
@@ -261,6 +264,10 @@ public final class MailboxCore implements AutoCloseable {
                     System.nanoTime() + context.fifoFullTimeout().toNanos()));
             }
             Integer reply = request.await(spinNanos, deadline);
+            if (reply == null && !queue.abandon(request, System.nanoTime())) {
+                // its reply (or its link's failure) took it just now, on the interrupt context: wait for that to finish
+                reply = request.await(spinNanos, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100));
+            }
             if (reply == null) {
                 metrics.requestTimeouts.increment();
                 throw new MailboxException(Reason.NO_REPLY, peer, "no " + acceptedNames(acceptedTypes) + " from " + describe(queue)
@@ -273,9 +280,18 @@ public final class MailboxCore implements AutoCloseable {
         }
     }
 
+    /** Why no sequence number is free for a request to the peer, for error messages. */
+    String noFreeSequence(PeerQueue queue) {
+        int held = queue.quarantinedCount(System.nanoTime());
+        return "all 16 sequence numbers are taken by outstanding requests" + (held == 0 ? "" : " (" + held + " of them held back "
+            + "after their request gave up, until its late reply arrives, " + queue.peerName + " restarts, or "
+            + TimeUnit.NANOSECONDS.toSeconds(PeerQueue.QUARANTINE_MIN_NANOS) + " s pass)");
+    }
+
     /** See {@link AsyncRequests#requestAsync}. */
-    public CompletableFuture<Integer> requestAsync(int peer, MailboxType type, int payload, int acceptedTypes, long timeoutNanos) {
-        return async.requestAsync(peer, type, payload, acceptedTypes, timeoutNanos);
+    public CompletableFuture<Integer> requestAsync(int peer, MailboxType type, int payload, int acceptedTypes, ReplyCheck check,
+                                                   long timeoutNanos) {
+        return async.requestAsync(peer, type, payload, acceptedTypes, check, timeoutNanos);
     }
 
     /** See {@link AsyncRequests#pingFromInterruptContext}. */
@@ -287,13 +303,8 @@ public final class MailboxCore implements AutoCloseable {
     public long ping(int peer, long timeoutNanos) {
         int payload = pingPayload.incrementAndGet() & MailboxWord.PAYLOAD_MASK;
         long start = System.nanoTime();
-        int reply = request(peer, MailboxType.PING, payload, 1 << MailboxType.PONG.code(), timeoutNanos);
-        long rtt = System.nanoTime() - start;
-        if (MailboxWord.payload(reply) != payload) {
-            throw new MailboxException(Reason.NO_REPLY, peer, "the PONG from " + describe(queue(peer)) + " echoed payload "
-                + MailboxWord.payload(reply) + ", expected " + payload);
-        }
-        return rtt;
+        request(peer, MailboxType.PING, payload, 1 << MailboxType.PONG.code(), ReplyCheck.echoes(payload), timeoutNanos);
+        return System.nanoTime() - start;
     }
 
     /**
@@ -454,8 +465,22 @@ public final class MailboxCore implements AutoCloseable {
         PeerQueue queue = link.queue;
         int sequence = MailboxWord.sequence(word);
         PendingRequest request = queue.pending.get(sequence);
-        if (request != null && request.accepts(code) && queue.pending.compareAndSet(sequence, request, null)) {
-            request.complete(word);
+        if (request != null && request.accepts(code)) {
+            if (!request.answeredBy(word)) {
+                // a reply to an earlier request that gave up (or a confused peer): completing with it would answer the wrong question
+                metrics.drop(metrics.mismatchedReplies);
+                logDrop(link, MailboxWord.decode(word) + " has the sequence number of a waiting request but does not answer it "
+                    + "(a late reply to another request?): dropped, the request keeps waiting");
+                return;
+            }
+            if (queue.pending.compareAndSet(sequence, request, null)) {
+                request.complete(word);
+                return;
+            }
+        }
+        if (queue.lateReply(sequence, code)) {
+            metrics.drop(metrics.lateReplies);
+            logDrop(link, MailboxWord.decode(word) + " came after its request gave up: dropped (its sequence number is free again)");
             return;
         }
         InterruptHandler handler = handlers.get(code);

@@ -16,6 +16,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *   mailbox.drops.malformed    frames that could not be decoded, from authenticated members
  *   mailbox.drops.unknown_type words whose type code is unassigned
  *   mailbox.drops.unhandled    words no handler or waiting request wanted
+ *   mailbox.drops.late_replies replies that came after their request gave up (their sequence number was quarantined)
+ *   mailbox.drops.mismatched_replies  replies with a waiting request's sequence number that answer another request
  *   mailbox.lost_words         words queued for a peer whose link closed before they left
  *   mailbox.fifo_full_waits    sends that found the peer's FIFO full and waited
  *   mailbox.backlogged         words the interrupt context queued behind a full FIFO
@@ -41,6 +43,8 @@ public final class MailboxMetrics {
     final Counter malformed;
     final Counter unknownType;
     final Counter unhandled;
+    final Counter lateReplies;
+    final Counter mismatchedReplies;
     final Counter lostWords;
     final Counter fifoFullWaits;
     final Counter backlogged;
@@ -63,6 +67,8 @@ public final class MailboxMetrics {
         this.malformed = lazy("drops.malformed");
         this.unknownType = lazy("drops.unknown_type");
         this.unhandled = lazy("drops.unhandled");
+        this.lateReplies = lazy("drops.late_replies");
+        this.mismatchedReplies = lazy("drops.mismatched_replies");
         this.lostWords = lazy("lost_words");
         this.backlogged = lazy("backlogged");
         this.links = lazy("links");

@@ -1,6 +1,9 @@
 package io.archipelago.interconnect.mailbox.internal;
 
 import io.archipelago.interconnect.mailbox.MailboxException;
+import io.archipelago.interconnect.mailbox.MailboxType;
+import io.archipelago.interconnect.mailbox.MailboxWord;
+import io.archipelago.interconnect.mailbox.ReplyCheck;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
@@ -33,6 +36,10 @@ final class PendingRequest {
     final java.util.concurrent.CompletableFuture<Integer> future;
     /** Bit {@code 1 << code} set for each accepted reply type. */
     final int acceptedTypes;
+    /** Whether a reply of an accepted type answers this request (and not an earlier one that gave up). */
+    final ReplyCheck check;
+    /** How long the requester waits; a late reply is expected within a multiple of it (see {@link PeerQueue#abandon}). */
+    final long timeoutNanos;
     int sequence;
     /** For asynchronous requests: their queue, deadline and timeout message (interrupt context only). */
     PeerQueue queue;
@@ -42,20 +49,29 @@ final class PendingRequest {
     private int reply;
     private MailboxException failure;
 
-    PendingRequest(int acceptedTypes) {
+    PendingRequest(int acceptedTypes, ReplyCheck check, long timeoutNanos) {
         this.acceptedTypes = acceptedTypes;
+        this.check = check;
+        this.timeoutNanos = timeoutNanos;
         this.waiter = Thread.currentThread();
         this.future = null;
     }
 
-    PendingRequest(int acceptedTypes, java.util.concurrent.CompletableFuture<Integer> future) {
+    PendingRequest(int acceptedTypes, ReplyCheck check, long timeoutNanos, java.util.concurrent.CompletableFuture<Integer> future) {
         this.acceptedTypes = acceptedTypes;
+        this.check = check;
+        this.timeoutNanos = timeoutNanos;
         this.waiter = null;
         this.future = future;
     }
 
     boolean accepts(int typeCode) {
         return (acceptedTypes & 1 << typeCode) != 0;
+    }
+
+    /** (interrupt context) Whether a word of an accepted type says it answers this request. */
+    boolean answeredBy(int word) {
+        return check.answers(MailboxType.ofCodeOrNull(MailboxWord.typeCode(word)), MailboxWord.payload(word));
     }
 
     /** By the interrupt context: the reply arrived. */
