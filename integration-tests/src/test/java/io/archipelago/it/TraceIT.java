@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.archipelago.testing.MiniCluster;
 import io.archipelago.testing.junit.ClusterExtension;
 import io.archipelago.trace.PerfettoTrace;
+import io.archipelago.trace.TraceEvent;
 import io.archipelago.trace.perfetto.Trace;
 import io.archipelago.trace.perfetto.TracePacket;
 import io.archipelago.trace.perfetto.TrackEvent;
@@ -38,6 +39,12 @@ class TraceIT {
         Tasks tasks = new Tasks(cluster);
         tasks.await("weak-0", tid, t -> t.getState().equals("EXITED"), Duration.ofSeconds(60), "EXITED");
 
+        // a migration: leaving weak-0 is a slice on its "migration out" track, arriving on strong-0 an instant on its kernel track
+        JsonNode mover = JSON.readTree(cli(where, "run", "counter", "--on", "weak-0", "--arg", "limit=100000", "--json").out());
+        int moverTid = mover.get("threads").get(0).get("tid").asInt();
+        cli(where, "migrate", Integer.toString(moverTid), "--to", "strong-0");
+        cli(where, "kill", Integer.toString(moverTid));
+
         JsonNode saved = JSON.readTree(cli(where, "trace", "save", "--out", file.toString(), "--json").out());
         assertThat(saved.get("kernels")).hasSize(2);
         Trace trace = Trace.parseFrom(Files.readAllBytes(file));
@@ -53,6 +60,13 @@ class TraceIT {
         assertThat(steps).allSatisfy(step -> assertThat(step.getTrackUuid()).as("on the weak kernel's core").isEqualTo(weakCore));
         assertThat(trace.getPacketList().stream().filter(TracePacket::hasTrackEvent)
             .filter(p -> p.getTrackEvent().getName().equals("kernel running")).count()).isEqualTo(2);
+
+        List<TracePacket> migrations = trace.getPacketList().stream().filter(TracePacket::hasTrackEvent)
+            .filter(p -> p.getTrackEvent().getName().startsWith("migration")
+                && p.getTrackEvent().getDebugAnnotations(0).getIntValue() == moverTid).toList();
+        assertThat(migrations).extracting(p -> p.getTrackEvent().getName() + "@" + p.getTrackEvent().getTrackUuid()).contains(
+            "migration out@" + PerfettoTrace.laneTrack(cluster.kernelId("weak-0"), TraceEvent.MIGRATION_OUT, 0),
+            "migration in@" + PerfettoTrace.kernelTrack(cluster.kernelId("strong-0")));
 
         // every slice on a track ends before the next begins, in time order
         Map<Long, Integer> open = new HashMap<>();

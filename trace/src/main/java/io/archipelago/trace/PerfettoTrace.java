@@ -8,7 +8,9 @@ import io.archipelago.trace.perfetto.TrackDescriptor;
 import io.archipelago.trace.perfetto.TrackEvent;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 
 /**
@@ -38,8 +40,34 @@ public final class PerfettoTrace {
                 trace.addPacket(TracePacket.newBuilder().setTrustedPacketSequenceId(sequence).setTrackDescriptor(TrackDescriptor.newBuilder()
                     .setUuid(coreTrack(kernel.kernelId(), core)).setParentUuid(process).setName("core " + core)));
             }
-            for (TraceRecord record : kernel.records()) {
-                long track = record.track() == TraceRing.KERNEL_TRACK ? process : coreTrack(kernel.kernelId(), record.track());
+            // Slices of the kernel itself (DSM faults, migrations) come from several of its threads and may overlap:
+            // each kind gets lanes, child tracks on which no two slices overlap, as Perfetto's nesting requires.
+            Map<TraceEvent, List<Long>> laneEnds = new EnumMap<>(TraceEvent.class);
+            List<TraceRecord> ordered = new ArrayList<>(kernel.records());
+            ordered.sort(Comparator.comparingLong(TraceRecord::timeNs));
+            for (TraceRecord record : ordered) {
+                long track;
+                if (record.track() != TraceRing.KERNEL_TRACK) {
+                    track = coreTrack(kernel.kernelId(), record.track());
+                } else if (record.event().shape() == TraceEvent.Shape.SLICE) {
+                    List<Long> ends = laneEnds.computeIfAbsent(record.event(), e -> new ArrayList<>());
+                    int lane = 0;
+                    while (lane < ends.size() && ends.get(lane) > record.timeNs()) {
+                        lane++;
+                    }
+                    long end = record.timeNs() + Math.max(0, record.value());
+                    if (lane == ends.size()) {
+                        ends.add(end);
+                        trace.addPacket(TracePacket.newBuilder().setTrustedPacketSequenceId(sequence).setTrackDescriptor(
+                            TrackDescriptor.newBuilder().setUuid(laneTrack(kernel.kernelId(), record.event(), lane)).setParentUuid(process)
+                                .setName(record.event().label() + (lane == 0 ? "" : " (" + (lane + 1) + ")"))));
+                    } else {
+                        ends.set(lane, end);
+                    }
+                    track = laneTrack(kernel.kernelId(), record.event(), lane);
+                } else {
+                    track = process;
+                }
                 TrackEvent.Builder event = TrackEvent.newBuilder().setTrackUuid(track).setName(record.event().label())
                     .addDebugAnnotations(DebugAnnotation.newBuilder().setName(record.event().subject()).setIntValue(record.subject()));
                 if (record.event().shape() == TraceEvent.Shape.SLICE) {
@@ -64,6 +92,11 @@ public final class PerfettoTrace {
     /** The uuid of a kernel's process track. */
     public static long kernelTrack(int kernelId) {
         return 0x4B00_0000_0000L | ((long) kernelId << 16);
+    }
+
+    /** The uuid of lane {@code lane} of a kernel's slices of one kind. */
+    public static long laneTrack(int kernelId, TraceEvent event, int lane) {
+        return kernelTrack(kernelId) | 0x8000L | ((long) event.id() << 8) | (lane & 0xFF);
     }
 
     /** The uuid of one emulated core's track. */

@@ -12,7 +12,18 @@ public enum TraceEvent {
     /** A NightWatch thread's step (K2: light work on the weak domain). Subject: the thread id. */
     NIGHTWATCH_STEP(2, "nightwatch step", Shape.SLICE, "tid"),
     /** The kernel joined the cluster (RUNNING). Subject: its kernel id. */
-    KERNEL_RUNNING(3, "kernel running", Shape.INSTANT, "kernel");
+    KERNEL_RUNNING(3, "kernel running", Shape.INSTANT, "kernel"),
+    /**
+     * A thread of this kernel took a DSM fault (K2's GetExclusive): from the access that found the page
+     * INVALID until it was VALID here, or the fault failed. Subject: the page frame.
+     */
+    DSM_FAULT(4, "dsm fault", Shape.SLICE, "frame"),
+    /** A thread left this kernel: from its stop at a migration point until the destination took it. Subject: the thread id. */
+    MIGRATION_OUT(5, "migration out", Shape.SLICE, "tid"),
+    /** A thread arrived here; value 0: by shared memory (MIGRATE word), 1: by messages. Subject: the thread id. */
+    MIGRATION_IN(6, "migration in", Shape.INSTANT, "tid"),
+    /** An interrupt reached this kernel; value 1: from a device, 0: forwarded by another kernel. Subject: the line. */
+    IRQ(7, "irq", Shape.INSTANT, "irq");
 
     /** A slice has a start ({@code time}) and a duration ({@code value}, ns); an instant has a value. */
     public enum Shape { SLICE, INSTANT }

@@ -13,6 +13,8 @@ import io.archipelago.kernel.mailbox.MailboxService;
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.KernelCountersArea.Counter;
 import io.archipelago.memory.PageDirectory;
+import io.archipelago.trace.TraceEvent;
+import io.archipelago.trace.TraceRing;
 import io.archipelago.typed.RegionException;
 import io.archipelago.typed.SoftwareCoherence;
 import io.archipelago.typed.proto.Coherence;
@@ -191,7 +193,11 @@ public final class DsmService implements KernelService, SoftwareCoherence {
                 return;
             }
             faults.increment();
-            obtain(region, page, frame, deadline);
+            try {
+                obtain(region, page, frame, deadline);
+            } finally {
+                kernel.trace().slice(TraceEvent.DSM_FAULT, TraceRing.KERNEL_TRACK, (int) frame, start, System.nanoTime() - start);
+            }
         } finally {
             lock.unlock();
             waitNanos.add(System.nanoTime() - start);

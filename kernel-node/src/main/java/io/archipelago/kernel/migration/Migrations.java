@@ -24,6 +24,8 @@ import io.archipelago.task.proto.MigrateReply;
 import io.archipelago.task.proto.MigrateRequest;
 import io.archipelago.task.proto.MigrationMode;
 import io.archipelago.task.proto.TaskImage;
+import io.archipelago.trace.TraceEvent;
+import io.archipelago.trace.TraceRing;
 import io.archipelago.typed.TypedRegion;
 import io.archipelago.typed.layout.RecordLayout;
 import io.grpc.StatusRuntimeException;
@@ -206,6 +208,7 @@ public final class Migrations implements AutoCloseable {
                 reply.setAdoptedNs(System.nanoTime()).setStateBytes(sharedBytes(thread));
             }
             departed(thread, destination, byMessages);
+            tasks.kernel().trace().slice(TraceEvent.MIGRATION_OUT, TraceRing.KERNEL_TRACK, tid, stoppedNs, System.nanoTime() - stoppedNs);
             return reply.build();
         } catch (RuntimeException e) {
             if (table.changeOwnership(slot, pending, mine)) {
@@ -377,6 +380,7 @@ public final class Migrations implements AutoCloseable {
         tasks.schedule(thread, new KernelThread.Arrival(source, false, task.migStopNs(), adoptedNs, sharedBytes(thread)));
         in.increment();
         inSharedMemory.increment();
+        tasks.kernel().trace().instant(TraceEvent.MIGRATION_IN, TraceRing.KERNEL_TRACK, tid, 0);
         reply(request, MailboxType.ACK, tid);
     }
 
@@ -473,6 +477,7 @@ public final class Migrations implements AutoCloseable {
         tasks.schedule(thread, new KernelThread.Arrival(source, true, image.getStoppedNs(), adoptedNs, image.getSerializedSize()));
         in.increment();
         inMessages.increment();
+        tasks.kernel().trace().instant(TraceEvent.MIGRATION_IN, TraceRing.KERNEL_TRACK, tid, 1);
         return AdoptReply.newBuilder().setTid(tid).setAdoptedNs(adoptedNs).setRegion(dataName == null ? "" : dataName).build();
     }
 

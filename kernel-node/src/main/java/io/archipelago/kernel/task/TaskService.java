@@ -27,6 +27,8 @@ import io.archipelago.program.Program;
 import io.archipelago.program.ProgramArgs;
 import io.archipelago.program.ProgramData;
 import io.archipelago.program.WakeReason;
+import io.archipelago.trace.TraceEvent;
+import io.archipelago.trace.TraceRing;
 import io.archipelago.typed.DataModel;
 import io.archipelago.typed.RegionException;
 import io.archipelago.typed.TypedMemory;
@@ -762,6 +764,7 @@ public final class TaskService implements KernelService {
             observer.onInterrupt(irq, !MemberIds.isKernel(interrupt.sender()));
         }
         boolean fromDevice = !MemberIds.isKernel(interrupt.sender());
+        kernel.trace().instant(TraceEvent.IRQ, TraceRing.KERNEL_TRACK, irq, fromDevice ? 1 : 0);
         worker.execute(() -> raise(irq, fromDevice));
     }
 
