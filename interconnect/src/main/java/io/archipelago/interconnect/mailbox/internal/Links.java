@@ -298,6 +298,9 @@ final class Links {
         queue.peerName = link.peerName;
         queue.link = link;
         core.metrics.links.increment();
+        if (link.onRings()) {
+            core.ringLinkBound(link);
+        }
         if (link.initiatedByUs) {
             LOG.info("mailbox of {}: link with {} established in {} ms", core.selfName, core.describe(queue),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - queue.attemptStartedNanos));
@@ -317,6 +320,9 @@ final class Links {
         PeerQueue queue = link.queue;
         if (queue.link == link) {
             queue.link = null;
+        }
+        if (link.onRings()) {
+            core.ringLinkUnbound(link);
         }
         core.metrics.linkLosses.increment();
         LOG.info("mailbox of {}: link with {} lost: {}", core.selfName, core.describe(queue), why);
