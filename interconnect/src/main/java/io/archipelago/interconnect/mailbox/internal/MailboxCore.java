@@ -498,6 +498,7 @@ public final class MailboxCore implements AutoCloseable {
             while (!request.done() && System.nanoTime() - spinEnd < 0) {
                 long taken = link.inRing.takeIf(link.ringEpoch, mine);
                 if (taken >= 0) {
+                    link.inRing.release(link.ringEpoch);
                     int word = (int) taken;
                     metrics.received(MailboxType.ofCodeOrNull(MailboxWord.typeCode(word)));
                     metrics.replySelfTakes.increment();
@@ -643,7 +644,11 @@ public final class MailboxCore implements AutoCloseable {
                 logDrop(link, "a word of a previous link's epoch was found in the ring in global memory and dropped");
                 continue;
             }
-            deliver(link, (int) taken);
+            try {
+                deliver(link, (int) taken);
+            } finally {
+                link.inRing.release(link.ringEpoch);
+            }
             delivered++;
         }
         if (delivered > 0 && link.peerWaiting) {
@@ -716,7 +721,7 @@ public final class MailboxCore implements AutoCloseable {
         public boolean mayBlock() {
             if (loopWatching) {
                 loopWatching = false;
-                ownWake.unwatch();
+                ownWake.sleep();
             }
             for (Link link : ringLinks) {
                 if (link.inRing.maybeReady(link.ringEpoch)) {

@@ -13,8 +13,9 @@ import java.util.function.IntPredicate;
  * claimed by a compare-and-set on the tail, the word then published in its slot, as Agrona's
  * many-to-one ring buffer does); the receiver's interrupt context reads, and a thread of the
  * receiver waiting for its reply may take that reply itself when it is the oldest word (a
- * compare-and-set on the head decides who consumed it). Little-endian, like every platform
- * structure.
+ * compare-and-set on the head decides who consumed it). A word leaves the FIFO when its handler
+ * has run, not when it is read (the released count), as a word stuck in its handler holds its
+ * place in the FIFO of the link's socket too. Little-endian, like every platform structure.
  *
  * <pre>
  *   0                   1                   2                   3
@@ -32,7 +33,9 @@ import java.util.function.IntPredicate;
  *  +---------------------------------------------------------------+
  *  |  head: epoch tag (32) | position (32), CAS by the receiver    | 128  line 2: the receiver's
  *  +---------------------------------------------------------------+
- *  |                  reserved up to byte 192                       | 136
+ *  |  released: epoch tag (32) | words handled (32), CAS           | 136
+ *  +---------------------------------------------------------------+
+ *  |                  reserved up to byte 192                       | 144
  *  +---------------------------------------------------------------+
  *  |  slot 0: slot tag (32) | word (32)  |  ...  |  slot 7          | 192  line 3: 8 slots of 64 bits
  *  +---------------------------------------------------------------+
@@ -42,8 +45,8 @@ import java.util.function.IntPredicate;
  *                0 in a slot never written since the receiver bound the ring
  * </pre>
  * <p>
- * A sender claims position p only while p - head &lt; the receiver's FIFO depth (at most
- * {@link #CAPACITY}), so the slot of p holds either the word of p - 8 (consumed), 0, or the word of
+ * A sender claims position p only while p - released &lt; the receiver's FIFO depth (at most
+ * {@link #CAPACITY}; released never passes head), so the slot of p holds either the word of p - 8 (consumed), 0, or the word of
  * p: the receiver reads position p's word only when its tag says p. The epoch ties the ring to
  * one authenticated link: the receiver binds the ring to a new link by clearing it and storing the
  * link's epoch; a sender still holding the previous link finds another tag in the tail and fails,
@@ -59,6 +62,7 @@ final class MailboxRing {
     static final long DEPTH_OFFSET = 8;
     static final long TAIL_OFFSET = 64;
     static final long HEAD_OFFSET = 128;
+    static final long RELEASED_OFFSET = 136;
     static final long SLOTS_OFFSET = 192;
 
     /** {@link #offer} results. */
@@ -121,6 +125,7 @@ final class MailboxRing {
         long start = (long) tag << 32;
         LONG.setVolatile(ring, TAIL_OFFSET, start);
         LONG.setVolatile(ring, HEAD_OFFSET, start);
+        LONG.setVolatile(ring, RELEASED_OFFSET, start);
         for (int i = 0; i < CAPACITY; i++) {
             LONG.setVolatile(ring, SLOTS_OFFSET + 8L * i, 0L);
         }
@@ -147,12 +152,12 @@ final class MailboxRing {
                 return UNBOUND;
             }
             long tail = (long) LONG.getVolatile(ring, TAIL_OFFSET);
-            long head = (long) LONG.getVolatile(ring, HEAD_OFFSET);
-            if ((int) (tail >>> 32) != tag || (int) (head >>> 32) != tag) {
+            long released = (long) LONG.getVolatile(ring, RELEASED_OFFSET);
+            if ((int) (tail >>> 32) != tag || (int) (released >>> 32) != tag) {
                 return UNBOUND;
             }
             int position = (int) tail;
-            if (position - (int) head >= (int) INT.getVolatile(ring, DEPTH_OFFSET)) {
+            if (position - (int) released >= (int) INT.getVolatile(ring, DEPTH_OFFSET)) {
                 return FULL;
             }
             if (LONG.compareAndSet(ring, TAIL_OFFSET, tail, tail + 1 & 0xFFFF_FFFFL | (long) tag << 32)) {
@@ -163,7 +168,22 @@ final class MailboxRing {
     }
 
     /**
-     * (receiver) Takes the oldest word.
+     * (receiver, any thread) A word taken by {@link #poll} or {@link #takeIf} was handled: its
+     * place in the FIFO is free again. Nothing happens when the ring was bound anew meanwhile.
+     */
+    void release(long epoch) {
+        int tag = tag(epoch);
+        while (true) {
+            long released = (long) LONG.getVolatile(ring, RELEASED_OFFSET);
+            if ((int) (released >>> 32) != tag
+                || LONG.compareAndSet(ring, RELEASED_OFFSET, released, released + 1 & 0xFFFF_FFFFL | (long) tag << 32)) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * (receiver) Takes the oldest word; the caller {@link #release}s it once handled.
      *
      * @return the word as an unsigned value, {@link #EMPTY} when there is none (or the ring is bound
      *         to another epoch), or {@link #STALE_DROPPED} when a word of another epoch was found

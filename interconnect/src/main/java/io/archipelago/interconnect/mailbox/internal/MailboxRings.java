@@ -30,9 +30,11 @@ import java.nio.ByteOrder;
  *  +---------------------------------------------------------------+
  * </pre>
  * The sleep/doorbell handshake (no lost wake-up, all accesses sequentially consistent): a
- * receiver going to sleep decrements watchers, then looks at its rings once more; a sender
- * publishes its word, then reads watchers, and rings the doorbell (once, by setting "rung" from
- * 0 to 1) only when it finds 0. The receiver clears "rung" when it wakes, before it looks.
+ * receiver going to sleep decrements watchers and clears "rung", then looks at its rings once
+ * more; a sender publishes its word, then reads watchers, and rings the doorbell (once, by
+ * setting "rung" from 0 to 1) only when it finds 0. The receiver clears "rung" when it wakes,
+ * before it looks, and again when it goes to sleep (a doorbell that arrived while it was awake is
+ * answered already).
  */
 public final class MailboxRings {
 
@@ -111,6 +113,15 @@ public final class MailboxRings {
         /** (receiver) A thread stops polling; it must look at the rings once more before it sleeps. */
         void unwatch() {
             INT.getAndAdd(line, WATCHERS_OFFSET, -1);
+        }
+
+        /**
+         * (receiver's interrupt context) Stops polling to block: as {@link #unwatch}, and forgets a
+         * doorbell rung while it was awake (answered already), so that the next word rings again.
+         */
+        void sleep() {
+            INT.getAndAdd(line, WATCHERS_OFFSET, -1);
+            INT.setVolatile(line, RUNG_OFFSET, 0);
         }
 
         /** (sender, after publishing a word) Whether this sender must ring the doorbell: nobody watches and nobody rang it yet. */

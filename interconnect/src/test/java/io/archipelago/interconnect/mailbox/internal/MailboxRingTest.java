@@ -64,9 +64,9 @@ class MailboxRingTest {
                 assertThat(ring.offer(EPOCH, next + i)).isEqualTo(MailboxRing.OFFERED);
             }
             for (int i = 0; i < burst; i++) {
-                assertThat(ring.poll(EPOCH)).isEqualTo(next + i);
+                assertThat(take(ring, EPOCH)).isEqualTo(next + i);
             }
-            assertThat(ring.poll(EPOCH)).isEqualTo(MailboxRing.EMPTY);
+            assertThat(take(ring, EPOCH)).isEqualTo(MailboxRing.EMPTY);
             next += burst;
         }
     }
@@ -82,8 +82,8 @@ class MailboxRingTest {
         for (int word = 0; word < 100; word++) {
             assertThat(ring.offer(EPOCH, 0xF000_0000 | word)).isEqualTo(MailboxRing.OFFERED);
             assertThat(ring.offer(EPOCH, word)).isEqualTo(MailboxRing.OFFERED);
-            assertThat(ring.poll(EPOCH)).isEqualTo(0xF000_0000L | word);
-            assertThat(ring.poll(EPOCH)).isEqualTo(word);
+            assertThat(take(ring, EPOCH)).isEqualTo(0xF000_0000L | word);
+            assertThat(take(ring, EPOCH)).isEqualTo(word);
         }
         assertThat((int) slice.get(LONG, MailboxRing.TAIL_OFFSET)).isBetween(0, 1000);
     }
@@ -97,12 +97,24 @@ class MailboxRingTest {
         }
         assertThat(ring.offer(EPOCH, 4)).isEqualTo(MailboxRing.FULL);
         assertThat(ring.size()).isEqualTo(4);
-        assertThat(ring.poll(EPOCH)).isEqualTo(0);
+        assertThat(take(ring, EPOCH)).isEqualTo(0);
         assertThat(ring.offer(EPOCH, 4)).isEqualTo(MailboxRing.OFFERED);
         assertThat(ring.offer(EPOCH, 5)).isEqualTo(MailboxRing.FULL);
         for (int i = 1; i <= 4; i++) {
-            assertThat(ring.poll(EPOCH)).isEqualTo(i);
+            assertThat(take(ring, EPOCH)).isEqualTo(i);
         }
+    }
+
+    @Test
+    void aWordHoldsItsPlaceUntilItIsReleased() {
+        MailboxRing ring = rings.ring(1, 3);
+        ring.bind(EPOCH, 2);
+        ring.offer(EPOCH, 1);
+        ring.offer(EPOCH, 2);
+        assertThat(ring.poll(EPOCH)).isEqualTo(1);
+        assertThat(ring.offer(EPOCH, 3)).as("word 1 is read but its handler runs").isEqualTo(MailboxRing.FULL);
+        ring.release(EPOCH);
+        assertThat(ring.offer(EPOCH, 3)).isEqualTo(MailboxRing.OFFERED);
     }
 
     @Test
@@ -139,7 +151,7 @@ class MailboxRingTest {
         int[] expected = new int[producers];
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(50);
         for (int received = 0; received < producers * each; ) {
-            long word = ring.poll(EPOCH);
+            long word = take(ring, EPOCH);
             if (word == MailboxRing.EMPTY) {
                 assertThat(System.nanoTime()).as("words still missing: %d of %d received", received, producers * each)
                     .isLessThan(deadline);
@@ -156,7 +168,7 @@ class MailboxRingTest {
             thread.join();
         }
         assertThat(failure.get()).isNull();
-        assertThat(ring.poll(EPOCH)).isEqualTo(MailboxRing.EMPTY);
+        assertThat(take(ring, EPOCH)).isEqualTo(MailboxRing.EMPTY);
     }
 
     @Test
@@ -166,9 +178,10 @@ class MailboxRingTest {
         ring.offer(EPOCH, 10);
         ring.offer(EPOCH, 20);
         assertThat(ring.takeIf(EPOCH, word -> word == 20)).isEqualTo(MailboxRing.EMPTY);
-        assertThat(ring.poll(EPOCH)).isEqualTo(10);
+        assertThat(take(ring, EPOCH)).isEqualTo(10);
         assertThat(ring.takeIf(EPOCH, word -> word == 20)).isEqualTo(20);
-        assertThat(ring.poll(EPOCH)).isEqualTo(MailboxRing.EMPTY);
+        ring.release(EPOCH);
+        assertThat(take(ring, EPOCH)).isEqualTo(MailboxRing.EMPTY);
     }
 
     @Test
@@ -180,20 +193,20 @@ class MailboxRingTest {
         ring.offer(old, 1);
         ring.offer(old, 2);
         ring.offer(old, 3);
-        ring.poll(old);
+        take(ring, old);
         assertThat(ring.bind(fresh, 4)).as("words of the old link left unread").isEqualTo(2);
         assertThat(ring.offer(old, 4)).isEqualTo(MailboxRing.UNBOUND);
-        assertThat(ring.poll(old)).isEqualTo(MailboxRing.EMPTY);
-        assertThat(ring.poll(fresh)).isEqualTo(MailboxRing.EMPTY);
+        assertThat(take(ring, old)).isEqualTo(MailboxRing.EMPTY);
+        assertThat(take(ring, fresh)).isEqualTo(MailboxRing.EMPTY);
 
         // a sender of the old link that claimed its place before the new bind publishes late
         MemorySegment slice = ringSlice(2, 3);
         int oldTag = MailboxRing.tag(old);
         slice.set(LONG, MailboxRing.SLOTS_OFFSET, (long) MailboxRing.slotTag(oldTag, 1) << 32 | 99);
-        assertThat(ring.poll(fresh)).isEqualTo(MailboxRing.STALE_DROPPED);
-        assertThat(ring.poll(fresh)).isEqualTo(MailboxRing.EMPTY);
+        assertThat(take(ring, fresh)).isEqualTo(MailboxRing.STALE_DROPPED);
+        assertThat(take(ring, fresh)).isEqualTo(MailboxRing.EMPTY);
         assertThat(ring.offer(fresh, 5)).isEqualTo(MailboxRing.OFFERED);
-        assertThat(ring.poll(fresh)).isEqualTo(5);
+        assertThat(take(ring, fresh)).isEqualTo(5);
 
         ring.unbind(fresh);
         assertThat(ring.offer(fresh, 6)).isEqualTo(MailboxRing.UNBOUND);
@@ -212,6 +225,22 @@ class MailboxRingTest {
     }
 
     @Test
+    void aDoorbellAnsweredWhileTheReceiverWasAwakeDoesNotSilenceTheNextWord() {
+        MailboxRings.WakeLine line = rings.wakeLine(2);
+        line.reset();
+        line.watch();
+        line.watch();
+        line.unwatch();
+        assertThat(line.needsDoorbell()).as("a thread still watches").isFalse();
+        // a sender that found nobody watching an instant before the receiver woke sets "rung" after it woke:
+        // that doorbell is answered while the receiver is awake
+        area.set(ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN), 2L * MailboxRings.WAKE_LINE_BYTES + 4, 1);
+        line.sleep();
+        assertThat(line.watchers()).isZero();
+        assertThat(line.needsDoorbell()).as("the next word after the interrupt context went to sleep").isTrue();
+    }
+
+    @Test
     void ringsOfDistinctPairsDoNotOverlap() {
         for (int s = 0; s < 4; s++) {
             for (int r = 0; r < 4; r++) {
@@ -224,12 +253,21 @@ class MailboxRingTest {
         for (int s = 0; s < 4; s++) {
             for (int r = 0; r < 4; r++) {
                 if (s != r) {
-                    assertThat(rings.ring(s, r).poll(1 + s * 4L + r)).isEqualTo(s * 4 + r);
+                    assertThat(take(rings.ring(s, r), 1 + s * 4L + r)).isEqualTo(s * 4 + r);
                 }
             }
         }
         assertThat(rings.covers(1, 1)).isFalse();
         assertThat(rings.covers(1, 4)).isFalse();
+    }
+
+    /** Takes the oldest word and frees its place at once, as an interrupt handler that returns at once. */
+    private static long take(MailboxRing ring, long epoch) {
+        long word = ring.poll(epoch);
+        if (word >= 0) {
+            ring.release(epoch);
+        }
+        return word;
     }
 
     private MemorySegment ringSlice(int sender, int receiver) {
