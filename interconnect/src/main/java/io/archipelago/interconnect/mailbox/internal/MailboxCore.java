@@ -24,9 +24,11 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -39,6 +41,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -492,7 +495,7 @@ public final class MailboxCore implements AutoCloseable {
             return null;
         }
         int sequence = request.sequence;
-        java.util.function.IntPredicate mine = word -> MailboxWord.sequence(word) == sequence && request.accepts(MailboxWord.typeCode(word));
+        IntPredicate mine = word -> MailboxWord.sequence(word) == sequence && request.accepts(MailboxWord.typeCode(word));
         ownWake.watch();
         try {
             while (!request.done() && System.nanoTime() - spinEnd < 0) {
@@ -661,7 +664,7 @@ public final class MailboxCore implements AutoCloseable {
     /** (interrupt context) A link whose peer's words come through a ring was bound: bind the ring to it, and watch it. */
     void ringLinkBound(Link link) {
         Link[] current = ringLinks;
-        Link[] next = java.util.Arrays.copyOf(current, current.length + 1);
+        Link[] next = Arrays.copyOf(current, current.length + 1);
         next[current.length] = link;
         ringLinks = next;
     }
@@ -669,7 +672,7 @@ public final class MailboxCore implements AutoCloseable {
     /** (interrupt context) A ring link was unbound: stop watching its ring; a sender still holding the link finds it unbound. */
     void ringLinkUnbound(Link link) {
         link.inRing.unbind(link.ringEpoch);
-        ringLinks = java.util.Arrays.stream(ringLinks).filter(l -> l != link).toArray(Link[]::new);
+        ringLinks = Arrays.stream(ringLinks).filter(l -> l != link).toArray(Link[]::new);
     }
 
     /**
@@ -687,7 +690,7 @@ public final class MailboxCore implements AutoCloseable {
             }
             return;
         }
-        long epoch = java.nio.ByteBuffer.wrap(initiatorChallenge).getLong() ^ java.nio.ByteBuffer.wrap(acceptorChallenge).getLong();
+        long epoch = ByteBuffer.wrap(initiatorChallenge).getLong() ^ ByteBuffer.wrap(acceptorChallenge).getLong();
         epoch = epoch == 0 ? 1 : epoch;
         link.carryOnRings(rings.ring(selfId, link.peerId), rings.ring(link.peerId, selfId), epoch, rings.wakeLine(link.peerId));
         int discarded = link.inRing.bind(epoch, fifoDepth);
