@@ -98,6 +98,8 @@ public final class MailboxCore implements AutoCloseable {
     private final MailboxRings.WakeLine ownWake;
     /** Links whose peer's words reach us through a ring, for the interrupt context to watch (replaced on change). */
     private volatile Link[] ringLinks = new Link[0];
+    /** The ring link whose word a handler is handling and whose place is not released yet (interrupt context only). */
+    private Link handling;
     /** Whether the interrupt context counts among our wake line's watchers (interrupt context only). */
     private boolean loopWatching;
     /** When threads other than the interrupt context may spin (senders on a full ring, requesters watching for their reply). */
@@ -647,10 +649,11 @@ public final class MailboxCore implements AutoCloseable {
                 logDrop(link, "a word of a previous link's epoch was found in the ring in global memory and dropped");
                 continue;
             }
+            handling = link;
             try {
                 deliver(link, (int) taken);
             } finally {
-                link.inRing.release(link.ringEpoch);
+                releaseHandledWord(link);
             }
             delivered++;
         }
@@ -659,6 +662,18 @@ public final class MailboxCore implements AutoCloseable {
             link.channel.writeAndFlush(new Frame.Credit(1));
         }
         return delivered;
+    }
+
+    /**
+     * (interrupt context) The word being handled leaves the peer's FIFO: when its handler returns,
+     * or as soon as the handler sends something back to that peer, as a socket link returns the
+     * word's credit on the reply's frame.
+     */
+    private void releaseHandledWord(Link link) {
+        if (handling == link) {
+            handling = null;
+            link.inRing.release(link.ringEpoch);
+        }
     }
 
     /** (interrupt context) A link whose peer's words come through a ring was bound: bind the ring to it, and watch it. */
@@ -823,6 +838,9 @@ public final class MailboxCore implements AutoCloseable {
         PeerQueue queue = queue(peer);
         MailboxType type = MailboxType.ofCodeOrNull(MailboxWord.typeCode(word));
         Link link = queue.openLink();
+        if (link != null && link == handling) {
+            releaseHandledWord(link);
+        }
         int ringResult = MailboxRing.OFFERED;
         if (link != null && link.onRings() && queue.backlog.isEmpty()) {
             ringResult = link.outRing.offer(link.ringEpoch, word);

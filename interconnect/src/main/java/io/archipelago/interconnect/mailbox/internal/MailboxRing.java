@@ -14,8 +14,8 @@ import java.util.function.IntPredicate;
  * many-to-one ring buffer does); the receiver's interrupt context reads, and a thread of the
  * receiver waiting for its reply may take that reply itself when it is the oldest word (a
  * compare-and-set on the head decides who consumed it). A word leaves the FIFO when its handler
- * has run, not when it is read (the released count), as a word stuck in its handler holds its
- * place in the FIFO of the link's socket too. Little-endian, like every platform structure.
+ * has run or has sent something back to the sender, not when it is read (the released count), as
+ * on a socket link, where a word stuck in its handler holds its credit and a reply carries it back. Little-endian, like every platform structure.
  *
  * <pre>
  *   0                   1                   2                   3
