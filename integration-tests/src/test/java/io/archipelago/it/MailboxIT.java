@@ -37,9 +37,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The emulated mailbox between real kernel processes (each its own JVM, over real sockets),
+ * The emulated mailbox between real kernel processes (each its own JVM, over real sockets, or
+ * through rings in the global memory file they all map, with sockets for the doorbell),
  * driven through each kernel's {@code KernelMailbox} control API; counters are read from global
  * memory as {@code archipelago status} reads them.
  */
@@ -119,6 +122,11 @@ class MailboxIT {
     }
 
     @Test
+    void pingsBothWaysBetweenKernelProcessesThroughRingsInGlobalMemory() {
+        pingsBothWays("shm", "mailbox-ping-shm");
+    }
+
+    @Test
     void pingsBothWaysBetweenKernelProcessesOverTcp() {
         pingsBothWays("tcp", "mailbox-ping-tcp");
     }
@@ -132,7 +140,8 @@ class MailboxIT {
         try (MiniCluster cluster = MiniCluster.start(patientConfig(transport), name);
              KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "it")) {
             KernelStatus strong = cluster.kernel(STRONG);
-            assertThat(strong.getMailbox()).startsWith(transport + ":");
+            // shm's links (handshake, doorbells) are TCP
+            assertThat(strong.getMailbox()).startsWith((transport.equals("shm") ? "tcp" : transport) + ":");
             MailboxPingReply there = ping(cluster, channels, STRONG, WEAK, 500, false, 10_000); // the first sets the link up
             MailboxPingReply back = ping(cluster, channels, WEAK, STRONG, 500, false, 2000);
             MailboxPingReply chained = ping(cluster, channels, STRONG, WEAK, 500, true, 2000);
@@ -155,9 +164,10 @@ class MailboxIT {
         }
     }
 
-    @Test
-    void orderIsKeptUnderLoadInBothDirections() throws Exception {
-        try (MiniCluster cluster = MiniCluster.start(patientConfig("tcp"), "mailbox-order");
+    @ParameterizedTest
+    @ValueSource(strings = {"shm", "tcp"})
+    void orderIsKeptUnderLoadInBothDirections(String transport) throws Exception {
+        try (MiniCluster cluster = MiniCluster.start(patientConfig(transport), "mailbox-order-" + transport);
              KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "it")) {
             int words = 100_000;
             CompletableFuture<MailboxStreamReply> reverse = CompletableFuture.supplyAsync(() ->
@@ -166,7 +176,9 @@ class MailboxIT {
                 ping(cluster, channels, WEAK, STRONG, 2000, false, 10_000));
             MailboxStreamReply forward = stream(cluster, channels, STRONG, WEAK, words, 5000);
             MailboxStreamReply backward = reverse.get(120, TimeUnit.SECONDS);
-            assertThat(pings.get(120, TimeUnit.SECONDS).getRttNsCount()).isEqualTo(2000);
+            MailboxPingReply pinged = pings.get(120, TimeUnit.SECONDS);
+            assertThat(pinged.getRttNsCount()).isEqualTo(2000);
+            assertThat(pinged.getTransport()).as("what carried the words").isEqualTo(transport);
             assertThat(forward.getWords()).isEqualTo(words);
             assertThat(backward.getWords()).isEqualTo(words);
             assertThat(forward.getElapsedNs()).isPositive();
@@ -178,9 +190,10 @@ class MailboxIT {
         }
     }
 
-    @Test
-    void aFullFifoMakesTheSenderWaitThenProceed() throws Exception {
-        try (MiniCluster cluster = MiniCluster.start(patientConfig("tcp"), "mailbox-full-fifo");
+    @ParameterizedTest
+    @ValueSource(strings = {"shm", "tcp"})
+    void aFullFifoMakesTheSenderWaitThenProceed(String transport) throws Exception {
+        try (MiniCluster cluster = MiniCluster.start(patientConfig(transport), "mailbox-full-fifo-" + transport);
              KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "it")) {
             ping(cluster, channels, STRONG, WEAK, 1, false, 10_000); // the link is up
             long waitsBefore = counter(cluster, STRONG, "mailbox.fifo_full_waits");
@@ -203,9 +216,10 @@ class MailboxIT {
         }
     }
 
-    @Test
-    void aFifoThatStaysFullFailsTheSenderNamingThePeer() {
-        try (MiniCluster cluster = MiniCluster.start(patientConfig("tcp"), "mailbox-fifo-bound");
+    @ParameterizedTest
+    @ValueSource(strings = {"shm", "tcp"})
+    void aFifoThatStaysFullFailsTheSenderNamingThePeer(String transport) {
+        try (MiniCluster cluster = MiniCluster.start(patientConfig(transport), "mailbox-fifo-bound-" + transport);
              KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "it")) {
             ping(cluster, channels, STRONG, WEAK, 1, false, 10_000); // the link is up
             signal(cluster, WEAK, "STOP");
@@ -246,9 +260,10 @@ class MailboxIT {
         }
     }
 
-    @Test
-    void aKernelKilledMidRequestGivesTheRequesterAClearErrorWithinItsDeadline() throws Exception {
-        try (MiniCluster cluster = MiniCluster.start(patientConfig("tcp"), "mailbox-kill-mid-request");
+    @ParameterizedTest
+    @ValueSource(strings = {"shm", "tcp"})
+    void aKernelKilledMidRequestGivesTheRequesterAClearErrorWithinItsDeadline(String transport) throws Exception {
+        try (MiniCluster cluster = MiniCluster.start(patientConfig(transport), "mailbox-kill-mid-request-" + transport);
              KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "it")) {
             ping(cluster, channels, STRONG, WEAK, 1, false, 10_000); // the link is up
             long sentBefore = counter(cluster, STRONG, "mailbox.sent.PING");
@@ -279,6 +294,32 @@ class MailboxIT {
     }
 
     @Test
+    void aMixedClusterCarriesKernelWordsInMemoryAndAToolsWordsOnItsLink() throws Exception {
+        try (MiniCluster cluster = MiniCluster.start(patientConfig("shm"), "mailbox-mixed");
+             KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "it")) {
+            int weakId = cluster.kernelId(WEAK);
+            MailboxEndpoint weak = endpointOf(cluster, WEAK);
+            // a tool that maps no global memory: its pair with weak-0 falls back to the link's socket
+            try (Mailbox tool = Mailbox.start(new MailboxContext().memberId(MemberIds.tool(ProcessHandle.current().pid()))
+                .memberName("mixed-tool").incarnation(System.nanoTime()).secret(cluster.coordinator().secret()).serve(false)
+                .directory(id -> Optional.of(PeerAddress.alive(weakId, WEAK, 0, weak))))) {
+                CompletableFuture<MailboxPingReply> kernels = CompletableFuture.supplyAsync(() ->
+                    ping(cluster, channels, STRONG, WEAK, 2000, false, 10_000));
+                for (int i = 0; i < 500; i++) {
+                    assertThat(tool.ping(weakId, Duration.ofSeconds(10))).isPositive();
+                }
+                MailboxPingReply between = kernels.get(120, TimeUnit.SECONDS);
+                assertThat(between.getRttNsCount()).isEqualTo(2000);
+                assertThat(between.getTransport()).as("strong-0 -> weak-0").isEqualTo("shm");
+                assertThat(tool.carrier(weakId)).as("tool -> weak-0").contains(io.archipelago.interconnect.mailbox.MailboxTransport.TCP);
+                assertThat(ping(cluster, channels, WEAK, STRONG, 10, false, 5000).getTransport()).isEqualTo("shm");
+            }
+            assertThat(counter(cluster, WEAK, "mailbox.received.PING")).isEqualTo(2500);
+            assertThat(counter(cluster, STRONG, "mailbox.drops") + counter(cluster, WEAK, "mailbox.drops")).isZero();
+        }
+    }
+
+    @Test
     void aRestartedKernelIsReachableAgain() {
         try (MiniCluster cluster = MiniCluster.start(ClusterConfig.k2Default(), "mailbox-restart");
              KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "it")) {
@@ -294,8 +335,13 @@ class MailboxIT {
                 });
             cluster.restart(WEAK);
             assertThat(cluster.kernel(WEAK).getMailbox()).isNotEqualTo(before);
-            assertThat(ping(cluster, channels, STRONG, WEAK, 20, false, 5000).getRttNsCount()).isEqualTo(20);
-            assertThat(ping(cluster, channels, WEAK, STRONG, 20, false, 5000).getRttNsCount()).isEqualTo(20);
+            MailboxPingReply there = ping(cluster, channels, STRONG, WEAK, 20, false, 5000);
+            MailboxPingReply back = ping(cluster, channels, WEAK, STRONG, 20, false, 5000);
+            assertThat(there.getRttNsCount()).isEqualTo(20);
+            assertThat(back.getRttNsCount()).isEqualTo(20);
+            // the default transport: the new incarnation's link bound both rings of the pair to a fresh epoch
+            assertThat(there.getTransport()).isEqualTo("shm");
+            assertThat(back.getTransport()).isEqualTo("shm");
             assertThat(counter(cluster, STRONG, "mailbox.link_losses")).isEqualTo(1);
             // the coordinator's link, then weak-0's two incarnations
             assertThat(counter(cluster, STRONG, "mailbox.links")).isEqualTo(3);

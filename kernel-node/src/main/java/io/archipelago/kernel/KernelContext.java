@@ -1,6 +1,7 @@
 package io.archipelago.kernel;
 
 import io.archipelago.directory.ClusterDirectory;
+import io.archipelago.interconnect.mailbox.MailboxTransport;
 import io.archipelago.typed.DataModel;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -80,7 +81,7 @@ public final class KernelContext {
     private Path secretFile = propertyPath(SECRET_FILE_PROP);
     private String bindHost = System.getProperty(BIND_HOST_PROP, "127.0.0.1");
     private String advertisedHost = System.getProperty(ADVERTISED_HOST_PROP);
-    private String transport = System.getProperty(TRANSPORT_PROP, "tcp");
+    private String transport = System.getProperty(TRANSPORT_PROP, "shm");
     private int mailboxPort = Integer.getInteger(MAILBOX_PORT_PROP, 0);
     private int fifoDepth = Integer.getInteger(FIFO_DEPTH_PROP, DEFAULT_FIFO_DEPTH);
     private int controlPort = Integer.getInteger(CONTROL_PORT_PROP, 0);
@@ -138,8 +139,8 @@ public final class KernelContext {
         if (coherenceDomain == null || !coherenceDomain.matches("[A-Za-z0-9_-]{1,32}")) {
             problems.add("coherence domain: expected 1-32 characters of letters, digits, '_', '-', found '" + coherenceDomain + "'");
         }
-        if (!"tcp".equals(transport) && !"unix".equals(transport)) {
-            problems.add("mailbox transport: expected 'tcp' or 'unix', found '" + transport + "'");
+        if (!MailboxTransport.IDS.contains(transport)) {
+            problems.add("mailbox transport: expected 'shm', 'tcp' or 'unix', found '" + transport + "'");
         }
         if (mailboxPort < 0 || mailboxPort > 65535) {
             problems.add("mailbox port: expected 0 (any) to 65535, found " + mailboxPort);

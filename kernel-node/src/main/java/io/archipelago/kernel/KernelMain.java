@@ -65,8 +65,9 @@ public final class KernelMain implements Callable<Integer> {
     @Option(names = "--advertised-host", paramLabel = "HOST", description = "Host peers use to reach this kernel (default: the bind host, or the host name when binding 0.0.0.0).")
     String advertisedHost;
 
-    @Option(names = "--transport", description = "Mailbox transport: tcp or unix (default: ${DEFAULT-VALUE}).")
-    String transport = "tcp";
+    @Option(names = "--transport", description = "Mailbox transport: shm (words in global memory, TCP links; "
+        + "TCP words with peers that do not map it), tcp or unix (default: ${DEFAULT-VALUE}).")
+    String transport = "shm";
 
     @Option(names = "--mailbox-port", description = "Mailbox TCP port, 0 = any free port (default: ${DEFAULT-VALUE}).")
     int mailboxPort;

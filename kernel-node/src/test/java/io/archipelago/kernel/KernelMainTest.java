@@ -31,7 +31,7 @@ class KernelMainTest {
         assertThat(captured.toString())
             .contains("unknown data model 'sparc64'")
             .contains("cores: expected 1 to 256, found 0")
-            .contains("mailbox transport: expected 'tcp' or 'unix', found 'smoke-signals'")
+            .contains("mailbox transport: expected 'shm', 'tcp' or 'unix', found 'smoke-signals'")
             .contains("mailbox FIFO depth: expected 1 to 1024 words, found 0");
     }
 

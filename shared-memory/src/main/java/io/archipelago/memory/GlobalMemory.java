@@ -170,7 +170,9 @@ public final class GlobalMemory implements AutoCloseable {
         }
         int version = header.get(INT, VERSION_OFFSET);
         if (version != FORMAT_VERSION) {
-            throw new GlobalMemoryMismatchException(file, "format version", String.valueOf(FORMAT_VERSION), String.valueOf(version));
+            throw new GlobalMemoryMismatchException(file, "format version", String.valueOf(FORMAT_VERSION), version
+                + (version < FORMAT_VERSION ? " (made by an older Archipelago, without the mailbox rings: remove the cluster directory "
+                + "and start the cluster again)" : " (made by a newer Archipelago)"));
         }
         int headerLength = header.get(INT, HEADER_LENGTH_OFFSET);
         if (headerLength != HEADER_LENGTH) {
@@ -260,6 +262,15 @@ public final class GlobalMemory implements AutoCloseable {
     /** The DSM's directory: which kernel holds each page of a software-coherent region. */
     public PageDirectory pageDirectory() {
         return pageDirectory;
+    }
+
+    /**
+     * The mailbox rings area (the interconnect lays out its rings in it, see
+     * {@link GlobalMemoryLayout#mailboxRingsBytes}).
+     */
+    public MemorySegment mailboxRings() {
+        return memory.asSlice(GlobalMemoryLayout.mailboxRingsOffset(geometry.pageSize(), geometry.blockSize(), geometry.blockCount(),
+            geometry.maxKernels()), GlobalMemoryLayout.mailboxRingsBytes(geometry.maxKernels()));
     }
 
     /** The page frame number of a byte offset in global memory. */

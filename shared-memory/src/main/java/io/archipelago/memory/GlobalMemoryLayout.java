@@ -75,6 +75,16 @@ package io.archipelago.memory;
  *  device area offset (page aligned, right after the page directory): the emulated devices'
  *  registers and the NIC's receive ring, DeviceMemory.AREA_BYTES (layout in DeviceMemory)
  *
+ *  mailbox rings offset (page aligned, right after the device area): the mailbox's words where
+ *  both ends map this file, mailboxRingsBytes(max kernels) (layout in the interconnect's
+ *  MailboxRings):
+ *  +-------------------------------------------------------------------------+
+ *  | member line 0 | member line 1 | ... | member line max-1 |   64 bytes each: a receiver's
+ *  +-------------------------------------------------------------------------+   wake state
+ *  | ring 0->0 | ring 0->1 | ... | ring 0->max-1 | ring 1->0 | ... | ring max-1->max-1 |
+ *  +-------------------------------------------------------------------------+
+ *    MAILBOX_RING_BYTES each; ring (sender s, receiver r) is number s * max kernels + r
+ *
  *  system blocks x block size: the first data block. Every block from there on is owned
  *  by one kernel or sits in the free pool.
  * </pre>
@@ -87,7 +97,8 @@ public final class GlobalMemoryLayout {
 
     /** "ARCHIPEL" read as a little-endian 64-bit integer. */
     public static final long MAGIC = 0x4C45504948435241L;
-    public static final int FORMAT_VERSION = 1;
+    /** 2: the mailbox rings joined the system blocks (a version 1 file has no room for them). */
+    public static final int FORMAT_VERSION = 2;
 
     public static final int MAGIC_OFFSET = 0;
     public static final int VERSION_OFFSET = 8;
@@ -109,6 +120,11 @@ public final class GlobalMemoryLayout {
     public static final int CHECKSUM_OFFSET = 120;
     /** Bytes covered by the checksum: everything before it. */
     public static final int HEADER_LENGTH = CHECKSUM_OFFSET;
+
+    /** One mailbox ring of one ordered pair of kernels: four cache lines (see the interconnect's MailboxRings). */
+    public static final int MAILBOX_RING_BYTES = 256;
+    /** One receiver's wake state in the mailbox rings area: one cache line. */
+    public static final int MAILBOX_MEMBER_LINE_BYTES = 64;
 
     /** The smallest file that can hold a header to read. */
     public static final int MIN_FILE_BYTES = 512;
@@ -134,8 +150,23 @@ public final class GlobalMemoryLayout {
         return alignUp(pageDirectoryOffset(pageSize, blockCount, maxKernels) + pages * PageDirectory.ENTRY_BYTES, pageSize);
     }
 
+    /** Where the mailbox rings start: after the devices' area. */
+    public static long mailboxRingsOffset(int pageSize, int blockSize, int blockCount, int maxKernels) {
+        return alignUp(deviceAreaOffset(pageSize, blockSize, blockCount, maxKernels) + DeviceMemory.AREA_BYTES, pageSize);
+    }
+
+    /**
+     * Bytes of the mailbox rings: one wake line per kernel and one ring per ordered pair of
+     * kernels, laid out in full (max kernels squared) rather than allocated as links appear, so
+     * that a ring's place follows from the two ids alone and no process ever has to allocate,
+     * lock or recover anything in it: 1 MiB for the default 64 kernels.
+     */
+    public static long mailboxRingsBytes(int maxKernels) {
+        return (long) maxKernels * MAILBOX_MEMBER_LINE_BYTES + (long) maxKernels * maxKernels * MAILBOX_RING_BYTES;
+    }
+
     public static int systemBlocks(int pageSize, int blockSize, int blockCount, int maxKernels) {
-        long end = deviceAreaOffset(pageSize, blockSize, blockCount, maxKernels) + DeviceMemory.AREA_BYTES;
+        long end = mailboxRingsOffset(pageSize, blockSize, blockCount, maxKernels) + mailboxRingsBytes(maxKernels);
         return (int) (alignUp(end, blockSize) / blockSize);
     }
 

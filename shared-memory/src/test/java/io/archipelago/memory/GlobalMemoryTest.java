@@ -108,9 +108,32 @@ class GlobalMemoryTest {
         patchInt(file, GlobalMemoryLayout.VERSION_OFFSET, 99);
         assertThatThrownBy(() -> GlobalMemory.attach(file, "k2")).isInstanceOfSatisfying(GlobalMemoryMismatchException.class, e -> {
             assertThat(e.field()).isEqualTo("format version");
-            assertThat(e.expected()).isEqualTo("1");
-            assertThat(e.found()).isEqualTo("99");
+            assertThat(e.expected()).isEqualTo(String.valueOf(GlobalMemoryLayout.FORMAT_VERSION));
+            assertThat(e.found()).startsWith("99 ").contains("newer");
         });
+    }
+
+    @Test
+    void refusesAFileOfTheFormatBeforeTheMailboxRingsWithTheRemedy() throws Exception {
+        Path file = dir.resolve("memory.img");
+        GlobalMemory.create(file, "k2", SMALL, 1).close();
+        patchInt(file, GlobalMemoryLayout.VERSION_OFFSET, 1);
+        assertThatThrownBy(() -> GlobalMemory.attach(file, "k2")).isInstanceOfSatisfying(GlobalMemoryMismatchException.class, e -> {
+            assertThat(e.field()).isEqualTo("format version");
+            assertThat(e.found()).startsWith("1 ").contains("older", "remove the cluster directory");
+        });
+    }
+
+    @Test
+    void mailboxRingsLieInTheSystemBlocksAfterTheDevices() {
+        MemoryGeometry geometry = SMALL;
+        long rings = GlobalMemoryLayout.mailboxRingsOffset(geometry.pageSize(), geometry.blockSize(), geometry.blockCount(),
+            geometry.maxKernels());
+        assertThat(rings).isGreaterThanOrEqualTo(GlobalMemoryLayout.deviceAreaOffset(geometry.pageSize(), geometry.blockSize(),
+            geometry.blockCount(), geometry.maxKernels()) + DeviceMemory.AREA_BYTES);
+        assertThat(rings + GlobalMemoryLayout.mailboxRingsBytes(geometry.maxKernels()))
+            .isLessThanOrEqualTo((long) geometry.systemBlocks() * geometry.blockSize());
+        assertThat(GlobalMemoryLayout.mailboxRingsBytes(64)).isEqualTo(64 * 64 + 64L * 64 * 256);
     }
 
     @Test

@@ -48,7 +48,7 @@ public record ClusterConfig(String cluster, MemoryGeometry memory, List<IslandCo
         return new ClusterConfig(DEFAULT_CLUSTER, MemoryGeometry.defaults(), List.of(
             new IslandConfig("strong", "x86_64", 2, 1.0, "a", "cortex-a9", 1),
             new IslandConfig("weak", "armv7", 1, 0.25, "b", "cortex-m3", 1)),
-            "127.0.0.1", 0, "tcp", 4, "local", Duration.ofMillis(200), Duration.ofMillis(1000),
+            "127.0.0.1", 0, "shm", 4, "local", Duration.ofMillis(200), Duration.ofMillis(1000),
             List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmx256m"), BalloonPolicy.defaults());
     }
 
@@ -82,7 +82,7 @@ public record ClusterConfig(String cluster, MemoryGeometry memory, List<IslandCo
             heartbeatInterval, deadAfter, kernelJvmOptions, balloon, devices);
     }
 
-    /** This configuration with another mailbox transport ("tcp" or "unix") and FIFO depth. */
+    /** This configuration with another mailbox transport ("shm", "tcp" or "unix") and FIFO depth. */
     public ClusterConfig withMailbox(String transport, int depth) {
         return new ClusterConfig(cluster, memory, islands, controlHost, controlPort, transport, depth, launch, heartbeatInterval,
             deadAfter, kernelJvmOptions, balloon, devices);

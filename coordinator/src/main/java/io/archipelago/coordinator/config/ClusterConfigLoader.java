@@ -48,7 +48,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  *   host: 127.0.0.1              # where the coordinator serves the control API
  *   port: 0                      # 0 = any free port
  * mailbox:
- *   transport: tcp               # tcp | unix
+ *   transport: shm               # shm (words in global memory, TCP links) | tcp | unix
  *   fifo-depth: 4
  *   loop-spin-us: 50             # the interrupt context polls this long after its last word (0: blocks at once)
  *   loop-poll: idle-core         # idle-core (only while no thread waits for a core) | always
@@ -168,7 +168,7 @@ public final class ClusterConfigLoader {
         if (top.containsKey("mailbox")) {
             Map<String, NodeTuple> mb = mapping(top.get("mailbox").getValueNode(), "mailbox", Set.of("transport", "fifo-depth",
                 "loop-spin-us", "loop-poll"));
-            transport = choice(mb, "transport", "mailbox", transport, List.of("tcp", "unix"));
+            transport = choice(mb, "transport", "mailbox", transport, List.of("shm", "tcp", "unix"));
             fifoDepth = integer(mb, "fifo-depth", "mailbox", fifoDepth, 1, 1024);
             if (mb.containsKey("loop-spin-us")) {
                 mailboxProperties.add("-D" + MailboxContext.LOOP_SPIN_PROP + "=" + integer(mb, "loop-spin-us", "mailbox", 0, 0, 1000));

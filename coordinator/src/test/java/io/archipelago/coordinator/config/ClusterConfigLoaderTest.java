@@ -105,7 +105,7 @@ class ClusterConfigLoaderTest {
         assertError("islands: [{name: s, speed: -1}]", 1, "islands[0].speed", "above 0");
         assertError("memory:\n  size: lots\n", 2, "memory.size", "expected a size in bytes");
         assertError("memory: {size: 1MiB}\n", 1, "memory", "leaves no data block");
-        assertError("mailbox: {transport: carrier-pigeon}", 1, "mailbox.transport", "expected one of tcp, unix");
+        assertError("mailbox: {transport: carrier-pigeon}", 1, "mailbox.transport", "expected one of shm, tcp, unix");
         assertError("cluster: Not_Valid!", 1, "cluster", "a cluster name is");
         assertError("islands: [{cores: 2}]", 1, "islands[0].name", "every island needs a name");
         assertError("islands: [{name: a}, {name: a}]", 1, "islands[1].name", "defined twice");

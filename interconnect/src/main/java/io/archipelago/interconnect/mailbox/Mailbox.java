@@ -220,6 +220,14 @@ public final class Mailbox implements AutoCloseable {
         return core.linked(peer);
     }
 
+    /**
+     * What carries this member's words to the peer now: {@link MailboxTransport#SHM} where both
+     * map the same global memory (a ring there), else the link's socket; empty while no link is up.
+     */
+    public Optional<MailboxTransport> carrier(int peer) {
+        return core.carrier(peer);
+    }
+
     /** Closes every link and the server; waiting senders and requesters fail with CLOSED. */
     @Override
     public void close() {

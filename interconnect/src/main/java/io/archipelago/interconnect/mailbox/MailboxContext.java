@@ -1,6 +1,8 @@
 package io.archipelago.interconnect.mailbox;
 
 import io.archipelago.interconnect.auth.ClusterSecret;
+import io.archipelago.interconnect.mailbox.internal.MailboxRings;
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -109,6 +111,9 @@ public final class MailboxContext {
     private LoopPoll loopPoll = LoopPoll.of(System.getProperty(LOOP_POLL_PROP, "idle-core"));
     // (archipelago.mailbox.spin-us: microseconds a waiting thread spins before it parks)
     private int backlogLimit = DEFAULT_BACKLOG_LIMIT;
+    private MemorySegment ringMemory;
+    private int ringKernels;
+    private long memoryId;
     private PeerDirectory directory = PeerDirectory.none();
     private MailboxCounters counters = MailboxCounters.inMemory();
 
@@ -136,9 +141,15 @@ public final class MailboxContext {
             problems.add("fifo depth: expected 1 to " + MAX_FIFO_DEPTH + " words, found " + fifoDepth);
         }
         if (transport == null) {
-            problems.add("transport: expected tcp or unix");
+            problems.add("transport: expected shm, tcp or unix");
         }
-        if (serve && transport == MailboxTransport.TCP && (port < 0 || port > 65535)) {
+        if (ringMemory != null && (memoryId == 0 || ringKernels < 1
+            || ringMemory.byteSize() < MailboxRings.bytes(ringKernels))) {
+            problems.add("ring memory: expected the mailbox rings area of a global memory (a non-zero memory id, and "
+                + MailboxRings.bytes(Math.max(1, ringKernels)) + " bytes for " + ringKernels + " kernels), found " + ringMemory.byteSize()
+                + " bytes, memory id " + Long.toHexString(memoryId));
+        }
+        if (serve && transport != null && transport.socket() == MailboxTransport.TCP && (port < 0 || port > 65535)) {
             problems.add("port: expected 0 (any free port) to 65535, found " + port);
         }
         if (serve && transport == MailboxTransport.UNIX) {
@@ -253,6 +264,33 @@ public final class MailboxContext {
 
     public MailboxTransport transport() {
         return transport;
+    }
+
+    /** The mailbox rings area of global memory, or null when this member maps none. */
+    public MemorySegment ringMemory() {
+        return ringMemory;
+    }
+
+    public int ringKernels() {
+        return ringKernels;
+    }
+
+    public long memoryId() {
+        return memoryId;
+    }
+
+    /**
+     * The mailbox rings area of the global memory this member maps (with {@link MailboxTransport#SHM},
+     * the words of every pair whose other end maps the same memory travel there).
+     *
+     * @param kernels  the memory's max kernels: rings join kernel ids below it
+     * @param memoryId what identifies that memory file to peers (its cluster id, random at creation)
+     */
+    public MailboxContext ringMemory(MemorySegment area, int kernels, long memoryId) {
+        this.ringMemory = area;
+        this.ringKernels = kernels;
+        this.memoryId = memoryId;
+        return this;
     }
 
     public MailboxContext transport(MailboxTransport transport) {
@@ -443,6 +481,6 @@ public final class MailboxContext {
     @Override
     public String toString() {
         return "MailboxContext[member=" + memberName + " (" + memberId + "), transport=" + transport + ", serve=" + serve
-            + ", fifoDepth=" + fifoDepth + ", io=" + io + "]";
+            + ", fifoDepth=" + fifoDepth + ", io=" + io + (ringMemory != null ? ", rings for " + ringKernels + " kernels" : "") + "]";
     }
 }

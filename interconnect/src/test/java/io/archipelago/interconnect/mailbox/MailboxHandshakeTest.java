@@ -97,6 +97,7 @@ class MailboxHandshakeTest {
             int id = body.getInt();
             long incarnation = body.getLong();
             body.getShort();
+            body.getLong();
             byte[] theirChallenge = new byte[16];
             body.get(theirChallenge);
             assertThat(id).isEqualTo(1);
@@ -122,6 +123,7 @@ class MailboxHandshakeTest {
             int id = body.getInt();
             long incarnation = body.getLong();
             assertThat(body.getShort()).as("B's FIFO depth").isEqualTo((short) 4);
+            assertThat(body.getLong()).as("B's memory id: it maps no rings").isZero();
             byte[] theirChallenge = new byte[16];
             body.get(theirChallenge);
             raw.frame(RawMember.PROOF, RawMember.proof(members.secret, "initiator", myChallenge, theirChallenge, 9, id, 99L, incarnation));

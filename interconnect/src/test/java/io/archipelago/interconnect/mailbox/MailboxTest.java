@@ -28,7 +28,12 @@ class MailboxTest {
 
     private static final Duration SECOND = Duration.ofSeconds(1);
 
-    private TestMembers members = new TestMembers();
+    TestMembers members = newMembers();
+
+    /** The members every test starts with (a subclass runs the same tests over another transport). */
+    TestMembers newMembers() {
+        return new TestMembers();
+    }
 
     @AfterEach
     void closeAll() {
@@ -389,12 +394,19 @@ class MailboxTest {
         Mailbox a = members.start(0);
         Mailbox b = members.start(1);
         List<Integer> atB = new CopyOnWriteArrayList<>();
-        b.onInterrupt(MailboxType.MIGRATE, irq -> atB.add(irq.payload()));
+        CountDownLatch allPosted = new CountDownLatch(1);
+        b.onInterrupt(MailboxType.MIGRATE, irq -> {
+            atB.add(irq.payload());
+            if (irq.payload() == 0) {
+                awaitQuietly(allPosted); // B consumes nothing more until A posted all: its FIFO fills, whatever the timing
+            }
+        });
         // on A's interrupt context, one IRQ fans out 50 words to B, far beyond B's FIFO depth of 4
         a.onInterrupt(MailboxType.IRQ, irq -> {
             for (int i = 0; i < 50; i++) {
                 irq.post(1, MailboxType.MIGRATE, i);
             }
+            allPosted.countDown();
         });
         b.send(0, MailboxType.IRQ, 1);
         await().atMost(Duration.ofSeconds(3)).until(() -> atB.size() == 50);

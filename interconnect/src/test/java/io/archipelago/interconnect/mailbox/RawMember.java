@@ -1,5 +1,7 @@
 package io.archipelago.interconnect.mailbox;
 
+import io.archipelago.interconnect.mailbox.wire.Frame;
+
 import io.archipelago.interconnect.auth.ClusterSecret;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -54,16 +56,17 @@ final class RawMember implements AutoCloseable {
 
     void hello(int senderId, long incarnation, int targetId, byte[] challenge, String name) throws IOException {
         byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer body = ByteBuffer.allocate(4 + 1 + 4 + 8 + 4 + 2 + 16 + 1 + nameBytes.length);
-        body.putInt(0x41524D42).put((byte) 1).putInt(senderId).putLong(incarnation).putInt(targetId).putShort((short) 4).put(challenge)
+        ByteBuffer body = ByteBuffer.allocate(4 + 1 + 4 + 8 + 4 + 2 + 8 + 16 + 1 + nameBytes.length);
+        body.putInt(0x41524D42).put((byte) Frame.VERSION).putInt(senderId).putLong(incarnation).putInt(targetId).putShort((short) 4)
+            .putLong(0L).put(challenge)
             .put((byte) nameBytes.length).put(nameBytes);
         frame(HELLO, body.array());
     }
 
     void challenge(int id, long incarnation, byte[] challenge, String name) throws IOException {
         byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer body = ByteBuffer.allocate(4 + 8 + 2 + 16 + 1 + nameBytes.length);
-        body.putInt(id).putLong(incarnation).putShort((short) 4).put(challenge).put((byte) nameBytes.length).put(nameBytes);
+        ByteBuffer body = ByteBuffer.allocate(4 + 8 + 2 + 8 + 16 + 1 + nameBytes.length);
+        body.putInt(id).putLong(incarnation).putShort((short) 4).putLong(0L).put(challenge).put((byte) nameBytes.length).put(nameBytes);
         frame(CHALLENGE, body.array());
     }
 

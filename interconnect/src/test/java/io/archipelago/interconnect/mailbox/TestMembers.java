@@ -1,11 +1,15 @@
 package io.archipelago.interconnect.mailbox;
 
 import io.archipelago.interconnect.auth.ClusterSecret;
+import io.archipelago.interconnect.mailbox.internal.MailboxRings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,10 +32,19 @@ final class TestMembers implements AutoCloseable {
     private final MailboxTransport transport;
     private final MailboxContext.Io io;
     private final Path socketDirectory;
+    /** With SHM: the mailbox rings area every member of this JVM maps, as kernels map global memory. */
+    private final Arena ringArena;
+    private final MemorySegment ringMemory;
+    private final long memoryId = new SecureRandom().nextLong() | 1;
+
+    /** Kernel ids below this have rings with SHM; members above it fall back to their links. */
+    static final int RING_KERNELS = 8;
 
     TestMembers(MailboxTransport transport, MailboxContext.Io io) {
         this.transport = transport;
         this.io = io;
+        this.ringArena = transport == MailboxTransport.SHM ? Arena.ofShared() : null;
+        this.ringMemory = ringArena == null ? null : ringArena.allocate(MailboxRings.bytes(RING_KERNELS), 64);
         try {
             this.socketDirectory = Files.createTempDirectory(Path.of("/tmp"), "mbx");
         } catch (IOException e) {
@@ -51,7 +64,11 @@ final class TestMembers implements AutoCloseable {
     MailboxContext context(int id) {
         MailboxCounters.InMemory sink = MailboxCounters.inMemory();
         counters.put(id, sink);
-        return new MailboxContext()
+        MailboxContext context = new MailboxContext();
+        if (ringMemory != null) {
+            context.ringMemory(ringMemory, RING_KERNELS, memoryId);
+        }
+        return context
             .memberId(id)
             .memberName("member-" + id)
             .incarnation(INCARNATIONS.incrementAndGet())
@@ -107,6 +124,9 @@ final class TestMembers implements AutoCloseable {
             Files.deleteIfExists(socketDirectory);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+        if (ringArena != null) {
+            ringArena.close();
         }
     }
 }

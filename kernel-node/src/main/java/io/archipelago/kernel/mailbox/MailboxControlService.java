@@ -51,7 +51,7 @@ final class MailboxControlService extends KernelMailboxGrpc.KernelMailboxImplBas
             }
             MailboxPingReply.Builder reply = MailboxPingReply.newBuilder()
                 .setPeer(mailbox.describePeer(request.getPeer()))
-                .setTransport(mailbox.context().transport().id())
+                .setTransport(mailbox.carrier(request.getPeer()).orElse(mailbox.context().transport()).id())
                 .setIo(mailbox.io())
                 .setFifoDepth(mailbox.context().fifoDepth())
                 .setLoopSpinUs((int) (mailbox.context().loopSpin().toNanos() / 1000))

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The kernel's emulated hardware mailbox: serves on the kernel's bind host (TCP, the configured
- * port) or on a Unix socket in the cluster directory, publishes its endpoint in the kernel's
+ * port) or on a Unix socket in the cluster directory, carries its words with kernels mapping the
+ * same global memory in the mailbox rings there (transport shm, the default), publishes its endpoint in the kernel's
  * membership record, finds peers through membership, and counts in the kernel's counters area.
  * Later services (DSM, NightWatch, balloon, interrupts) register their interrupt handlers on
  * {@link #mailbox()}; it starts first so that they can.
@@ -45,6 +46,7 @@ public final class MailboxService implements KernelService {
             .port(context.mailboxPort())
             .socketPath(context.clusterDirectory().mailboxSocket(kernel.id()))
             .fifoDepth(context.fifoDepth())
+            .ringMemory(kernel.memory().mailboxRings(), kernel.memory().geometry().maxKernels(), kernel.memory().clusterId())
             .directory(new MembershipPeerDirectory(kernel.membership()))
             .counters(new CountersAreaSink(kernel.counters()));
         mailbox = Mailbox.start(mailboxContext);

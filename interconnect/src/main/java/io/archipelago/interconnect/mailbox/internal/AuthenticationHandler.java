@@ -87,7 +87,7 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
         if (initiator()) {
             LOG.debug("mailbox of {}: connected to {} after {} us", core.selfName, describeTarget(),
                 (System.nanoTime() - queue.attemptStartedNanos) / 1000);
-            ctx.writeAndFlush(new Frame.Hello(Frame.VERSION, core.selfId, core.incarnation, queue.peerId, core.fifoDepth, ownChallenge,
+            ctx.writeAndFlush(new Frame.Hello(Frame.VERSION, core.selfId, core.incarnation, queue.peerId, core.fifoDepth, core.memoryId, ownChallenge,
                 core.selfName));
         }
         ctx.fireChannelActive();
@@ -136,7 +136,7 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             hello = h;
-            ctx.writeAndFlush(new Frame.Challenge(core.selfId, core.incarnation, core.fifoDepth, ownChallenge, core.selfName));
+            ctx.writeAndFlush(new Frame.Challenge(core.selfId, core.incarnation, core.fifoDepth, core.memoryId, ownChallenge, core.selfName));
             return;
         }
         if (!(frame instanceof Frame.Proof proof)) {
@@ -159,6 +159,7 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
                 .addListener(ChannelFutureListener.CLOSE);
             return;
         }
+        core.decideRings(link, hello.memoryId(), hello.challenge(), ownChallenge);
         ctx.writeAndFlush(new Frame.Welcome(core.secret.prove(proofParts(ACCEPTOR_LABEL, hello.challenge(), ownChallenge,
             hello.senderId(), core.selfId, hello.incarnation(), core.incarnation))));
         ctx.pipeline().replace(this, "link", new LinkHandler(core, link));
@@ -219,6 +220,7 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
         finished = true;
         cancelTimeout();
         Link link = new Link(ctx.channel(), challenge.id(), challenge.name(), challenge.incarnation(), challenge.fifoDepth(), true);
+        core.decideRings(link, challenge.memoryId(), ownChallenge, challenge.challenge());
         ctx.pipeline().replace(this, "link", new LinkHandler(core, link));
         core.links.outboundLinkUp(queue, attempt, link);
     }

@@ -37,6 +37,20 @@ final class Link {
     /** Our queue to the peer, set when the link is bound. */
     volatile PeerQueue queue;
 
+    /**
+     * Where both ends map the same global memory: the rings of the pair (ours to the peer, the
+     * peer's to us) and the epoch that binds them to this link; null otherwise, and the words
+     * travel on the channel. Set before the link is bound, never changed after.
+     */
+    MailboxRing outRing;
+    MailboxRing inRing;
+    long ringEpoch;
+    /** The peer's wake line: whether a word we put in its ring needs the doorbell. */
+    MailboxRings.WakeLine peerWake;
+
+    /** A look at the backlog is scheduled while the peer has not bound our ring yet (interrupt context only). */
+    boolean backlogRetryScheduled;
+
     /** Words of the peer we consumed and whose credits we have not returned yet (interrupt context only). */
     int owedCredits;
     /** The peer told us it waits on a full FIFO: return credits at once (interrupt context only). */
@@ -52,6 +66,18 @@ final class Link {
         this.peerFifoDepth = peerFifoDepth;
         this.initiatedByUs = initiatedByUs;
         this.credits = new AtomicInteger(peerFifoDepth);
+    }
+
+    /** Carries this link's words in rings in global memory (before it is bound). */
+    void carryOnRings(MailboxRing out, MailboxRing in, long epoch, MailboxRings.WakeLine peerWake) {
+        this.outRing = out;
+        this.inRing = in;
+        this.ringEpoch = epoch;
+        this.peerWake = peerWake;
+    }
+
+    boolean onRings() {
+        return outRing != null;
     }
 
     /** Takes one credit if there is one, from any thread. */
@@ -80,6 +106,6 @@ final class Link {
     @Override
     public String toString() {
         return "link with " + peerName + " (member " + peerId + ", " + (initiatedByUs ? "initiated by us" : "initiated by it") + ", "
-            + channel.remoteAddress() + ")";
+            + channel.remoteAddress() + (onRings() ? ", words in global memory" : "") + ")";
     }
 }

@@ -38,7 +38,16 @@ final class LinkHandler extends ChannelDuplexHandler {
                 core.deliver(link, word.word());
             }
             case Frame.Credit credit -> core.creditsArrived(link, credit.credits());
-            case Frame.FifoFull full -> link.peerWaiting = true;
+            case Frame.FifoFull full -> {
+                if (link.onRings()) {
+                    core.ringFifoFull(link);
+                } else {
+                    link.peerWaiting = true;
+                }
+            }
+            case Frame.Doorbell doorbell -> {
+                // nothing to do here: the interrupt context looks at its rings each time round its loop
+            }
             case Frame.Malformed malformed -> core.malformed(link, malformed.problem());
             case Frame other -> core.malformed(link, "a " + other.getClass().getSimpleName().toUpperCase()
                 + " handshake frame on an established link");

@@ -299,6 +299,9 @@ final class Links {
         queue.boundTo(link.peerIncarnation);
         queue.link = link;
         core.metrics.links.increment();
+        if (link.onRings()) {
+            core.ringLinkBound(link);
+        }
         if (link.initiatedByUs) {
             LOG.info("mailbox of {}: link with {} established in {} ms", core.selfName, core.describe(queue),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - queue.attemptStartedNanos));
@@ -318,6 +321,9 @@ final class Links {
         PeerQueue queue = link.queue;
         if (queue.link == link) {
             queue.link = null;
+        }
+        if (link.onRings()) {
+            core.ringLinkUnbound(link);
         }
         core.metrics.linkLosses.increment();
         LOG.info("mailbox of {}: link with {} lost: {}", core.selfName, core.describe(queue), why);

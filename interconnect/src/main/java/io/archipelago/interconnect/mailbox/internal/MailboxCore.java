@@ -25,9 +25,11 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -40,6 +42,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,6 +91,20 @@ public final class MailboxCore implements AutoCloseable {
     private final ChannelFutureListener lostOnFailure;
     /** How the interrupt context waits for work (null: it blocks at once). */
     private final SpinThenBlock waiting;
+    /** The mailbox rings of the global memory this member maps, or null (words travel on the links only). */
+    final MailboxRings rings;
+    /** What identifies that memory to peers in the handshake; 0 with no rings. */
+    final long memoryId;
+    /** Our wake line: whether anybody of ours watches our rings (null with no rings). */
+    private final MailboxRings.WakeLine ownWake;
+    /** Links whose peer's words reach us through a ring, for the interrupt context to watch (replaced on change). */
+    private volatile Link[] ringLinks = new Link[0];
+    /** The ring link whose word a handler is handling and whose place is not released yet (interrupt context only). */
+    private Link handling;
+    /** Whether the interrupt context counts among our wake line's watchers (interrupt context only). */
+    private boolean loopWatching;
+    /** When threads other than the interrupt context may spin (senders on a full ring, requesters watching for their reply). */
+    private final CoreGate gate;
     private volatile boolean closed;
     private Channel server;
     private MailboxEndpoint endpoint;
@@ -105,8 +122,20 @@ public final class MailboxCore implements AutoCloseable {
         this.creditThreshold = Math.max(1, fifoDepth / 2);
         this.io = IoTransport.select(context.io());
         String threadName = "irq-" + selfName;
-        this.waiting = SpinThenBlock.of(context.loopSpin().toNanos(), context.loopPoll(), Runtime.getRuntime().availableProcessors(),
-            metrics.pollHits, metrics.pollYields);
+        boolean useRings = context.transport() == MailboxTransport.SHM && context.ringMemory() != null && selfId < context.ringKernels();
+        this.rings = useRings ? new MailboxRings(context.ringMemory(), context.ringKernels()) : null;
+        this.memoryId = useRings ? context.memoryId() : 0;
+        this.ownWake = useRings ? rings.wakeLine(selfId) : null;
+        if (ownWake != null) {
+            ownWake.reset();
+        }
+        int cores = Runtime.getRuntime().availableProcessors();
+        this.gate = CoreGate.of(context.loopSpin().toNanos(), context.loopPoll(), cores);
+        this.waiting = SpinThenBlock.of(context.loopSpin().toNanos(), context.loopPoll(), cores,
+            metrics.pollHits, metrics.pollYields, useRings);
+        if (useRings) {
+            waiting.watchRings(new InterruptContextRings());
+        }
         this.group = new MultiThreadIoEventLoopGroup(1, runnable -> {
             Thread thread = new FastThreadLocalThread(runnable, threadName);
             thread.setDaemon(true);
@@ -146,10 +175,10 @@ public final class MailboxCore implements AutoCloseable {
 
     private void bind() {
         ServerBootstrap bootstrap = new ServerBootstrap().group(loop, loop)
-            .channel(io.serverChannel(context.transport()))
+            .channel(io.serverChannel(context.transport().socket()))
             .childHandler(initializer(null, null));
         ChannelFuture bound;
-        if (context.transport() == MailboxTransport.TCP) {
+        if (context.transport().socket() == MailboxTransport.TCP) {
             bootstrap.childOption(ChannelOption.TCP_NODELAY, true).option(ChannelOption.SO_REUSEADDR, true);
             io.livenessOptions(context.linkLiveness()).forEach((option, value) -> bootstrap.childOption(Links.<Object>cast(option), value));
             bound = bootstrap.bind(new InetSocketAddress(context.bindHost(), context.port())).awaitUninterruptibly();
@@ -165,13 +194,13 @@ public final class MailboxCore implements AutoCloseable {
             bound = bootstrap.bind(io.address(MailboxEndpoint.unix(socket))).awaitUninterruptibly();
         }
         if (!bound.isSuccess()) {
-            String where = context.transport() == MailboxTransport.TCP ? context.bindHost() + ":" + context.port()
+            String where = context.transport().socket() == MailboxTransport.TCP ? context.bindHost() + ":" + context.port()
                 : context.socketPath().toString();
             throw new MailboxException(Reason.UNREACHABLE, selfId, "mailbox of " + selfName + " cannot serve on " + where + ": "
                 + bound.cause().getMessage(), bound.cause());
         }
         server = bound.channel();
-        endpoint = context.transport() == MailboxTransport.TCP
+        endpoint = context.transport().socket() == MailboxTransport.TCP
             ? MailboxEndpoint.tcp(context.advertisedHost(), ((InetSocketAddress) server.localAddress()).getPort())
             : MailboxEndpoint.unix(context.socketPath().toAbsolutePath());
     }
@@ -263,7 +292,10 @@ public final class MailboxCore implements AutoCloseable {
                 sendOn(queue, link, MailboxWord.encode(type, sequence, payload), Math.min(deadline,
                     System.nanoTime() + context.fifoFullTimeout().toNanos()));
             }
-            Integer reply = request.await(spinNanos, deadline);
+            Integer reply = link.onRings() ? takeOwnReply(queue, link, request, deadline) : null;
+            if (reply == null) {
+                reply = request.await(spinNanos, deadline);
+            }
             if (reply == null && !queue.abandon(request, System.nanoTime())) {
                 // its reply (or its link's failure) took it just now, on the interrupt context: wait for that to finish
                 reply = request.await(spinNanos, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100));
@@ -370,6 +402,9 @@ public final class MailboxCore implements AutoCloseable {
      * @return whether the FIFO was full and the send waited
      */
     private boolean sendOn(PeerQueue queue, Link link, int word, long deadline) {
+        if (link.onRings()) {
+            return sendOnRing(queue, link, word, deadline);
+        }
         boolean waited = false;
         if (!link.tryTakeCredit()) {
             waited = true;
@@ -392,6 +427,137 @@ public final class MailboxCore implements AutoCloseable {
         return waited;
     }
 
+    /**
+     * Puts the word in the peer's ring, waiting while it is full (or not yet bound to this link by
+     * the peer): spin while a core is free and the window lasts, then park; a parked sender is
+     * woken by the peer's CREDIT frame, which it asks for with FIFO_FULL, and looks again at least
+     * every millisecond. Rings the doorbell when nobody of the peer watches its rings.
+     */
+    private boolean sendOnRing(PeerQueue queue, Link link, int word, long deadline) {
+        int result = link.outRing.offer(link.ringEpoch, word);
+        boolean waited = false;
+        if (result != MailboxRing.OFFERED) {
+            waited = true;
+            if (result == MailboxRing.FULL) {
+                metrics.fifoFullWaits.increment();
+            }
+            long start = System.nanoTime();
+            long spinEnd = start + gate.windowNanos;
+            Thread self = Thread.currentThread();
+            while (result != MailboxRing.OFFERED) {
+                if (!link.open || closed) {
+                    throw new MailboxException(closed ? Reason.CLOSED : Reason.DISCONNECTED, queue.peerId, "the link to " + describe(queue)
+                        + " closed while waiting for room in its FIFO to send " + MailboxWord.decode(word));
+                }
+                long now = System.nanoTime();
+                if (now - deadline >= 0) {
+                    if (result == MailboxRing.UNBOUND) {
+                        throw new MailboxException(Reason.DISCONNECTED, queue.peerId, "the ring in global memory to " + describe(queue)
+                            + " was not bound to the current link within " + TimeUnit.NANOSECONDS.toMillis(now - start) + " ms, so "
+                            + MailboxWord.decode(word) + " was not sent (did " + queue.peerName + " restart?)");
+                    }
+                    throw new MailboxException(Reason.FIFO_FULL, queue.peerId, "the FIFO of " + describe(queue) + " stayed full for "
+                        + TimeUnit.NANOSECONDS.toMillis(now - start) + " ms: its " + link.peerFifoDepth + " words were not "
+                        + "consumed, so " + MailboxWord.decode(word) + " was not sent (is " + queue.peerName + " stopped or stuck in a handler?)");
+                }
+                if (now - spinEnd < 0 && gate.coreToSpare()) {
+                    for (int i = 0; i < 16; i++) {
+                        Thread.onSpinWait();
+                    }
+                } else {
+                    link.creditWaiters.add(self);
+                    if (result == MailboxRing.FULL) {
+                        notifyFull(link);
+                    }
+                    result = link.outRing.offer(link.ringEpoch, word);
+                    if (result != MailboxRing.OFFERED) {
+                        LockSupport.parkNanos(link.creditWaiters, Math.min(deadline - now, result == MailboxRing.FULL
+                            ? TimeUnit.MILLISECONDS.toNanos(1) : TimeUnit.MICROSECONDS.toNanos(50)));
+                    }
+                    link.creditWaiters.remove(self);
+                    if (result == MailboxRing.OFFERED) {
+                        break;
+                    }
+                }
+                result = link.outRing.offer(link.ringEpoch, word);
+            }
+        }
+        metrics.sent(MailboxType.ofCodeOrNull(MailboxWord.typeCode(word)));
+        ringDoorbell(link);
+        return waited;
+    }
+
+    /** After a word went into the peer's ring: the doorbell, when nobody of the peer watches its rings. */
+    private void ringDoorbell(Link link) {
+        if (link.peerWake.needsDoorbell()) {
+            metrics.doorbells.increment();
+            link.channel.writeAndFlush(Frame.Doorbell.INSTANCE);
+        }
+    }
+
+    /**
+     * A kernel thread waiting for its reply watches the ring itself, within the spin window and
+     * while a core is free, and takes the reply when it is the oldest word there (every other word
+     * stays, in order, for the interrupt context). While it watches, peers ring no doorbell.
+     *
+     * @return the reply, or null to wait as usual
+     */
+    private Integer takeOwnReply(PeerQueue queue, Link link, PendingRequest request, long deadline) {
+        long spinEnd = Math.min(deadline, System.nanoTime() + gate.windowNanos);
+        if (gate.windowNanos <= 0 || !gate.coreToSpare()) {
+            return null;
+        }
+        int sequence = request.sequence;
+        // a word with our number that does not answer us (a late reply to an earlier request) is left to the interrupt
+        // context, which drops and counts it
+        IntPredicate mine = word -> MailboxWord.sequence(word) == sequence && request.accepts(MailboxWord.typeCode(word))
+            && request.answeredBy(word);
+        ownWake.watch();
+        try {
+            while (!request.done() && System.nanoTime() - spinEnd < 0) {
+                long taken = link.inRing.takeIf(link.ringEpoch, mine);
+                if (taken >= 0) {
+                    link.inRing.release(link.ringEpoch);
+                    int word = (int) taken;
+                    metrics.received(MailboxType.ofCodeOrNull(MailboxWord.typeCode(word)));
+                    metrics.replySelfTakes.increment();
+                    queue.pending.compareAndSet(sequence, request, null);
+                    return word;
+                }
+                for (int i = 0; i < 16; i++) {
+                    Thread.onSpinWait();
+                }
+                if (!gate.coreToSpare()) {
+                    break;
+                }
+            }
+            return null;
+        } finally {
+            ownWake.unwatch();
+            wakeLoopIfRingsWait();
+        }
+    }
+
+    /**
+     * A thread of ours stopped watching: words that arrived while it watched rang no doorbell, so
+     * when nobody else watches and a ring is not empty, the interrupt context is woken to take them.
+     */
+    private void wakeLoopIfRingsWait() {
+        if (ownWake.watchers() > 0) {
+            return;
+        }
+        for (Link link : ringLinks) {
+            if (link.inRing.maybeReady(link.ringEpoch)) {
+                try {
+                    loop.execute(() -> { });
+                } catch (RejectedExecutionException e) {
+                    // closing: nobody to wake
+                }
+                return;
+            }
+        }
+    }
+
     void notifyFull(Link link) {
         if (link.fullNoticeSent.compareAndSet(false, true)) {
             link.channel.writeAndFlush(Frame.FifoFull.INSTANCE);
@@ -405,6 +571,12 @@ public final class MailboxCore implements AutoCloseable {
         link.fullNoticeSent.set(false);
         PeerQueue queue = link.queue;
         if (queue == null || !link.bound) {
+            return;
+        }
+        if (link.onRings()) {
+            // the ring is the FIFO: a CREDIT frame only says the peer emptied it
+            drainBacklog(queue, link);
+            BoundedWait.wakeAll(link.creditWaiters);
             return;
         }
         int left = credits;
@@ -428,6 +600,10 @@ public final class MailboxCore implements AutoCloseable {
         if (queue.backlog.isEmpty()) {
             return;
         }
+        if (link.onRings()) {
+            drainBacklogToRing(queue, link);
+            return;
+        }
         while (!queue.backlog.isEmpty() && link.tryTakeCredit()) {
             link.channel.write(new OutboundWord(queue.backlog.poll())).addListener(lostOnFailure);
         }
@@ -437,12 +613,166 @@ public final class MailboxCore implements AutoCloseable {
         }
     }
 
+    /** (interrupt context) Moves backlogged words into the peer's ring while it has room. */
+    private void drainBacklogToRing(PeerQueue queue, Link link) {
+        boolean offered = false;
+        int result = MailboxRing.OFFERED;
+        while (!queue.backlog.isEmpty() && (result = link.outRing.offer(link.ringEpoch, queue.backlog.peek())) == MailboxRing.OFFERED) {
+            queue.backlog.poll();
+            offered = true;
+        }
+        if (offered) {
+            ringDoorbell(link);
+        }
+        if (!queue.backlog.isEmpty()) {
+            retryBacklogLater(queue, link, result);
+        }
+    }
+
+    /** (interrupt context) Backlogged words wait for the peer's CREDIT (full ring) or for the peer to bind the ring. */
+    private void retryBacklogLater(PeerQueue queue, Link link, int result) {
+        if (result == MailboxRing.FULL) {
+            notifyFull(link);
+        } else if (!link.backlogRetryScheduled) {
+            link.backlogRetryScheduled = true;
+            loop.schedule(() -> {
+                link.backlogRetryScheduled = false;
+                if (link.open && queue.link == link) {
+                    drainBacklog(queue, link);
+                }
+            }, 50, TimeUnit.MICROSECONDS);
+        }
+    }
+
+    /** (interrupt context) The peer found our ring full: empty it now and tell the peer there is room. */
+    void ringFifoFull(Link link) {
+        drainRing(link);
+        link.channel.writeAndFlush(new Frame.Credit(1));
+    }
+
+    /** (interrupt context) Delivers the words waiting in one link's ring; returns how many. */
+    private int drainRing(Link link) {
+        int delivered = 0;
+        while (delivered < 256 && link.open) {
+            long taken = link.inRing.poll(link.ringEpoch);
+            if (taken == MailboxRing.EMPTY) {
+                break;
+            }
+            if (taken == MailboxRing.STALE_DROPPED) {
+                metrics.drop(metrics.staleWords);
+                logDrop(link, "a word of a previous link's epoch was found in the ring in global memory and dropped");
+                continue;
+            }
+            handling = link;
+            try {
+                deliver(link, (int) taken);
+            } finally {
+                releaseHandledWord(link);
+            }
+            delivered++;
+        }
+        if (delivered > 0 && link.peerWaiting) {
+            link.peerWaiting = false;
+            link.channel.writeAndFlush(new Frame.Credit(1));
+        }
+        return delivered;
+    }
+
+    /**
+     * (interrupt context) The word being handled leaves the peer's FIFO: when its handler returns,
+     * or as soon as the handler sends something back to that peer, as a socket link returns the
+     * word's credit on the reply's frame.
+     */
+    private void releaseHandledWord(Link link) {
+        if (handling == link) {
+            handling = null;
+            link.inRing.release(link.ringEpoch);
+        }
+    }
+
+    /** (interrupt context) A link whose peer's words come through a ring was bound: bind the ring to it, and watch it. */
+    void ringLinkBound(Link link) {
+        Link[] current = ringLinks;
+        Link[] next = Arrays.copyOf(current, current.length + 1);
+        next[current.length] = link;
+        ringLinks = next;
+    }
+
+    /** (interrupt context) A ring link was unbound: stop watching its ring; a sender still holding the link finds it unbound. */
+    void ringLinkUnbound(Link link) {
+        link.inRing.unbind(link.ringEpoch);
+        ringLinks = Arrays.stream(ringLinks).filter(l -> l != link).toArray(Link[]::new);
+    }
+
+    /**
+     * (interrupt context, during the handshake) Decides whether the link's words travel in rings:
+     * both ends map the same memory, both are kernels the rings join, and both FIFOs fit a ring.
+     * Both ends decide alike from what the handshake exchanged; the epoch comes from both
+     * challenges, fresh for every link. Binds the ring that brings the peer's words to us.
+     */
+    void decideRings(Link link, long peerMemoryId, byte[] initiatorChallenge, byte[] acceptorChallenge) {
+        if (rings == null || peerMemoryId != memoryId || !rings.covers(selfId, link.peerId) || fifoDepth > MailboxRing.CAPACITY
+            || link.peerFifoDepth > MailboxRing.CAPACITY) {
+            if (rings != null && peerMemoryId == memoryId && rings.covers(selfId, link.peerId)) {
+                LOG.info("mailbox of {}: words with {} stay on the link: a FIFO depth above {} ({} here, {} there) does not fit a ring",
+                    selfName, link.peerName, MailboxRing.CAPACITY, fifoDepth, link.peerFifoDepth);
+            }
+            return;
+        }
+        long epoch = ByteBuffer.wrap(initiatorChallenge).getLong() ^ ByteBuffer.wrap(acceptorChallenge).getLong();
+        epoch = epoch == 0 ? 1 : epoch;
+        link.carryOnRings(rings.ring(selfId, link.peerId), rings.ring(link.peerId, selfId), epoch, rings.wakeLine(link.peerId));
+        int discarded = link.inRing.bind(epoch, fifoDepth);
+        if (discarded > 0) {
+            metrics.staleWords.add(discarded);
+            metrics.drops.add(discarded);
+            logDrop(link, discarded + " word(s) of the previous link were left unread in the ring in global memory and dropped");
+        }
+    }
+
+    /** The interrupt context's watch over its rings (see {@link SpinThenBlock}). */
+    private final class InterruptContextRings implements RingWatch {
+        @Override
+        public void awake() {
+            if (!loopWatching) {
+                loopWatching = true;
+                ownWake.watch();
+            }
+        }
+
+        @Override
+        public int poll() {
+            int delivered = 0;
+            for (Link link : ringLinks) {
+                delivered += drainRing(link);
+            }
+            return delivered;
+        }
+
+        @Override
+        public boolean mayBlock() {
+            if (loopWatching) {
+                loopWatching = false;
+                ownWake.sleep();
+            }
+            for (Link link : ringLinks) {
+                if (link.inRing.maybeReady(link.ringEpoch)) {
+                    awake();
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
     /**
      * (interrupt context) A word arrived from the link's peer: it leaves the FIFO now (its credit
      * is owed), completes the request waiting for it, or raises the interrupt of its type.
      */
     void deliver(Link link, int word) {
-        link.owedCredits++;
+        if (!link.onRings()) {
+            link.owedCredits++;
+        }
         int code = MailboxWord.typeCode(word);
         MailboxType type = MailboxType.ofCodeOrNull(code);
         if (type == null) {
@@ -536,7 +866,18 @@ public final class MailboxCore implements AutoCloseable {
         PeerQueue queue = queue(peer);
         MailboxType type = MailboxType.ofCodeOrNull(MailboxWord.typeCode(word));
         Link link = queue.openLink();
-        if (link != null && queue.backlog.isEmpty() && link.tryTakeCredit()) {
+        if (link != null && link == handling) {
+            releaseHandledWord(link);
+        }
+        int ringResult = MailboxRing.OFFERED;
+        if (link != null && link.onRings() && queue.backlog.isEmpty()) {
+            ringResult = link.outRing.offer(link.ringEpoch, word);
+            if (ringResult == MailboxRing.OFFERED) {
+                metrics.sent(type);
+                ringDoorbell(link);
+                return;
+            }
+        } else if (link != null && queue.backlog.isEmpty() && link.tryTakeCredit()) {
             metrics.sent(type);
             link.channel.writeAndFlush(new OutboundWord(word)).addListener(lostOnFailure);
             return;
@@ -555,6 +896,8 @@ public final class MailboxCore implements AutoCloseable {
         queue.backlog.add(word);
         if (link == null) {
             links.ensureAttempt(queue);
+        } else if (link.onRings()) {
+            retryBacklogLater(queue, link, ringResult);
         } else {
             notifyFull(link);
         }
@@ -622,6 +965,16 @@ public final class MailboxCore implements AutoCloseable {
         return queue != null && queue.openLink() != null;
     }
 
+    /** What carries our words to the peer right now: SHM (its ring), the link's socket, or empty with no link. */
+    public Optional<MailboxTransport> carrier(int peer) {
+        PeerQueue queue = queues.get(peer);
+        Link link = queue == null ? null : queue.openLink();
+        if (link == null) {
+            return Optional.empty();
+        }
+        return Optional.of(link.onRings() ? MailboxTransport.SHM : context.transport().socket());
+    }
+
     static String acceptedNames(int acceptedTypes) {
         StringBuilder names = new StringBuilder();
         for (MailboxType type : MailboxType.values()) {
@@ -673,6 +1026,7 @@ public final class MailboxCore implements AutoCloseable {
         if (waiting != null) {
             waiting.close();
         }
+        gate.close();
         resolver.shutdownNow();
         if (endpoint != null && endpoint.transport() == MailboxTransport.UNIX) {
             try {

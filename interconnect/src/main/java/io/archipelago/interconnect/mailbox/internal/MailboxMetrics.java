@@ -30,6 +30,9 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *   mailbox.nop_out_of_order   NOP words whose running count was not the expected one
  *   mailbox.poll_hits          words or hand-offs that found the interrupt context polling (no wake-up)
  *   mailbox.poll_yields        polls cut short because a thread of the machine waited for a core
+ *   mailbox.drops.stale_words  words of a previous link found in a ring in global memory (dropped)
+ *   mailbox.doorbells          doorbells rung: words put in a ring whose receiver nobody watched
+ *   mailbox.reply_self_takes   replies a waiting thread took from the ring itself (no hand-over)
  * </pre>
  */
 public final class MailboxMetrics {
@@ -57,6 +60,9 @@ public final class MailboxMetrics {
     final Counter nopOutOfOrder;
     final Counter pollHits;
     final Counter pollYields;
+    final Counter staleWords;
+    final Counter doorbells;
+    final Counter replySelfTakes;
 
     public MailboxMetrics(MailboxCounters sink) {
         this.sink = sink;
@@ -79,6 +85,9 @@ public final class MailboxMetrics {
         this.nopOutOfOrder = lazy("nop_out_of_order");
         this.pollHits = lazy("poll_hits");
         this.pollYields = lazy("poll_yields");
+        this.staleWords = lazy("drops.stale_words");
+        this.doorbells = lazy("doorbells");
+        this.replySelfTakes = lazy("reply_self_takes");
     }
 
     /** A counter allocated in the sink on its first update (reads before that say 0). */

@@ -25,6 +25,10 @@ import io.netty.util.concurrent.SingleThreadEventExecutor;
  * count ({@link RunnableThreads}, 1.4 µs) and blocks at once when it exceeds the cores. Where that
  * count cannot be read (not Linux), the gated loop never polls. {@link LoopPoll#ALWAYS} polls the
  * whole window regardless (for comparison).
+ * <p>
+ * Where words travel in rings in global memory ({@link RingWatch}), the loop also looks at its
+ * rings each time round, while it polls, and once more after it declared itself asleep, so that a
+ * sender rings the doorbell only when nobody watches.
  */
 final class SpinThenBlock implements SelectStrategy {
 
@@ -42,6 +46,8 @@ final class SpinThenBlock implements SelectStrategy {
     private long closedUntil = System.nanoTime();
     /** Looks in a row that found every core wanted (interrupt context only). */
     private int closedLooks;
+    /** Rings to watch beside the sockets, or null (set once, before the loop runs). */
+    private volatile RingWatch rings;
     /** The loop whose task queue ends the polling too (a word handed over by a kernel thread is a task, not an I/O event). */
     private volatile SingleThreadEventExecutor loop;
 
@@ -60,17 +66,30 @@ final class SpinThenBlock implements SelectStrategy {
 
     /**
      * The strategy for a context's loop poll settings, or null when the loop should block at once
-     * (no window; or gated where the runnable count cannot be read).
+     * (no window; or gated where the runnable count cannot be read) and has no rings to watch.
      */
     static SpinThenBlock of(long windowNanos, LoopPoll poll, int cores, Counter hits, Counter yields) {
+        return of(windowNanos, poll, cores, hits, yields, false);
+    }
+
+    /** As {@link #of(long, LoopPoll, int, Counter, Counter)}, and never null when the loop watches rings. */
+    static SpinThenBlock of(long windowNanos, LoopPoll poll, int cores, Counter hits, Counter yields, boolean rings) {
         if (windowNanos <= 0) {
-            return null;
+            return rings ? new SpinThenBlock(0, null, cores, hits, yields) : null;
         }
         if (poll == LoopPoll.ALWAYS) {
             return new SpinThenBlock(windowNanos, null, cores, hits, yields);
         }
         RunnableThreads reader = RunnableThreads.open(RunnableThreads.LOADAVG);
-        return reader == null ? null : new SpinThenBlock(windowNanos, reader, cores, hits, yields);
+        if (reader == null) {
+            return rings ? new SpinThenBlock(0, null, cores, hits, yields) : null;
+        }
+        return new SpinThenBlock(windowNanos, reader, cores, hits, yields);
+    }
+
+    /** Set once the rings exist (the strategy is made before the core). */
+    void watchRings(RingWatch rings) {
+        this.rings = rings;
     }
 
     /** Set once the loop exists (the strategy is made before it). */
@@ -115,12 +134,19 @@ final class SpinThenBlock implements SelectStrategy {
 
     @Override
     public int calculateStrategy(IntSupplier selectNow, boolean hasTasks) throws Exception {
+        RingWatch watched = rings;
+        if (watched != null) {
+            watched.awake();
+            if (watched.poll() > 0) {
+                return selectNow.get();
+            }
+        }
         if (hasTasks) {
             return selectNow.get();
         }
         long start = System.nanoTime();
-        if (!mayPoll(start)) {
-            return SELECT;
+        if (windowNanos <= 0 || !mayPoll(start)) {
+            return block(selectNow, watched);
         }
         int ready = selectNow.get();
         if (ready > 0) {
@@ -134,16 +160,28 @@ final class SpinThenBlock implements SelectStrategy {
                     // a thread woke and waits for this core (often briefly: a timer tick, a kernel
                     // thread taking its reply): give it the core, and look again after the next word
                     yields.increment();
-                    return SELECT;
+                    return block(selectNow, watched);
                 }
                 nextCheck = now + CHECK_NANOS;
             }
             Thread.onSpinWait();
+            if (watched != null && watched.poll() > 0) {
+                hits.increment();
+                return selectNow.get();
+            }
             ready = selectNow.get();
             if (ready > 0 || tasksPending()) {
                 hits.increment();
                 return ready;
             }
+        }
+        return block(selectNow, watched);
+    }
+
+    /** Blocks, unless a word reached a ring between the last look and declaring the loop asleep. */
+    private int block(IntSupplier selectNow, RingWatch watched) throws Exception {
+        if (watched != null && !watched.mayBlock()) {
+            return selectNow.get();
         }
         return SELECT;
     }
@@ -153,4 +191,24 @@ final class SpinThenBlock implements SelectStrategy {
             runnable.close();
         }
     }
+}
+
+/**
+ * The interrupt context's side of the rings in global memory, as its loop sees them: awake (it
+ * watches), delivering what arrived, and asleep (senders must ring the doorbell).
+ */
+interface RingWatch {
+
+    /** The loop is running: it watches its rings, so senders need no doorbell. */
+    void awake();
+
+    /** Delivers the words waiting in the rings; returns how many. */
+    int poll();
+
+    /**
+     * The loop is about to block: it declares itself asleep, then looks once more.
+     *
+     * @return false when a word arrived meanwhile (the loop stays awake and must go round again)
+     */
+    boolean mayBlock();
 }

@@ -19,10 +19,17 @@ import java.util.HexFormat;
  *   CREDIT    0x02  credits u16                     FIFO credits returned (nothing to piggyback on)
  *   FIFO_FULL 0x03  (empty)                         "your FIFO is full for me: return credits as
  *                                                    soon as you consume" (OMAP4's not-full interrupt)
+ *   DOORBELL  0x04  (empty)                         "a word waits in our ring in global memory"
+ *                                                    (the interrupt line of a pair whose words travel
+ *                                                    in memory; sent only when nobody polls)
  *  handshake (see Handshake for the exchange):
  *   HELLO     0x10  magic "ARMB" | version u8 | sender id i32 | incarnation i64 | target id i32
- *                   | fifo depth u16 | challenge[16] | name (u8 length, UTF-8)
- *   CHALLENGE 0x11  id i32 | incarnation i64 | fifo depth u16 | challenge[16] | name (u8 length, UTF-8)
+ *                   | fifo depth u16 | memory id i64 | challenge[16] | name (u8 length, UTF-8)
+ *   CHALLENGE 0x11  id i32 | incarnation i64 | fifo depth u16 | memory id i64 | challenge[16]
+ *                   | name (u8 length, UTF-8)
+ *                   memory id: the global memory whose mailbox rings the sender would use (the
+ *                   memory's cluster id), 0 for none; equal and non-zero on both sides: the
+ *                   pair's words travel in the rings, and the link carries doorbells only
  *   PROOF     0x12  proof[32]                       HMAC-SHA256 by the initiator
  *   WELCOME   0x13  proof[32]                       HMAC-SHA256 by the acceptor
  *   REFUSE    0x14  reason u8 | text (UTF-8, rest of the frame)
@@ -30,7 +37,9 @@ import java.util.HexFormat;
  * <p>
  * Credits implement the hardware FIFO: a sender may have at most the receiver's FIFO depth of
  * words unconsumed; a word is consumed when the receiver's interrupt dispatch pops it, and its
- * credit travels back on the next frame going the other way.
+ * credit travels back on the next frame going the other way. Where the words travel in rings,
+ * the ring is the FIFO: a sender facing a full ring sends FIFO_FULL, and the receiver answers with
+ * a CREDIT frame once it has emptied the ring.
  */
 public sealed interface Frame {
 
@@ -40,6 +49,7 @@ public sealed interface Frame {
     byte WORD = 0x01;
     byte CREDIT = 0x02;
     byte FIFO_FULL = 0x03;
+    byte DOORBELL = 0x04;
     byte HELLO = 0x10;
     byte CHALLENGE = 0x11;
     byte PROOF = 0x12;
@@ -47,7 +57,8 @@ public sealed interface Frame {
     byte REFUSE = 0x14;
 
     int MAGIC = 0x41524D42; // "ARMB"
-    int VERSION = 1;
+    /** 2: HELLO and CHALLENGE carry the memory id, and DOORBELL exists. */
+    int VERSION = 2;
     int CHALLENGE_BYTES = 16;
     int PROOF_BYTES = 32;
     int MAX_NAME_BYTES = 64;
@@ -66,19 +77,24 @@ public sealed interface Frame {
         public static final FifoFull INSTANCE = new FifoFull();
     }
 
+    /** A word waits in the sender's ring to us. */
+    record Doorbell() implements Frame {
+        public static final Doorbell INSTANCE = new Doorbell();
+    }
+
     /** The initiator introduces itself and challenges the acceptor. */
-    record Hello(int version, int senderId, long incarnation, int targetId, int fifoDepth, byte[] challenge, String name)
+    record Hello(int version, int senderId, long incarnation, int targetId, int fifoDepth, long memoryId, byte[] challenge, String name)
         implements Frame {
         @Override
         public String toString() {
             return "Hello[version=" + version + ", sender=" + name + " (" + senderId + "), incarnation=" + incarnation + ", target="
-                + targetId + ", fifoDepth=" + fifoDepth + "]";
+                + targetId + ", fifoDepth=" + fifoDepth + ", memory=" + Long.toHexString(memoryId) + "]";
         }
 
         @Override
         public boolean equals(Object other) {
             return other instanceof Hello h && version == h.version && senderId == h.senderId && incarnation == h.incarnation
-                && targetId == h.targetId && fifoDepth == h.fifoDepth && Arrays.equals(challenge, h.challenge) && name.equals(h.name);
+                && targetId == h.targetId && fifoDepth == h.fifoDepth && memoryId == h.memoryId && Arrays.equals(challenge, h.challenge) && name.equals(h.name);
         }
 
         @Override
@@ -88,15 +104,17 @@ public sealed interface Frame {
     }
 
     /** The acceptor introduces itself and challenges the initiator. */
-    record Challenge(int id, long incarnation, int fifoDepth, byte[] challenge, String name) implements Frame {
+    record Challenge(int id, long incarnation, int fifoDepth, long memoryId, byte[] challenge, String name) implements Frame {
         @Override
         public String toString() {
-            return "Challenge[" + name + " (" + id + "), incarnation=" + incarnation + ", fifoDepth=" + fifoDepth + "]";
+            return "Challenge[" + name + " (" + id + "), incarnation=" + incarnation + ", fifoDepth=" + fifoDepth + ", memory="
+                + Long.toHexString(memoryId) + "]";
         }
 
         @Override
         public boolean equals(Object other) {
             return other instanceof Challenge c && id == c.id && incarnation == c.incarnation && fifoDepth == c.fifoDepth
+                && memoryId == c.memoryId
                 && Arrays.equals(challenge, c.challenge) && name.equals(c.name);
         }
 

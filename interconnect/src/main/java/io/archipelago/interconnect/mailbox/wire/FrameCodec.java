@@ -33,6 +33,7 @@ public final class FrameCodec extends MessageToMessageCodec<ByteBuf, Frame> {
             case Frame.Word w -> ctx.alloc().ioBuffer(9).writeShort(7).writeByte(Frame.WORD).writeShort(w.credits()).writeInt(w.word());
             case Frame.Credit c -> ctx.alloc().ioBuffer(5).writeShort(3).writeByte(Frame.CREDIT).writeShort(c.credits());
             case Frame.FifoFull f -> ctx.alloc().ioBuffer(3).writeShort(1).writeByte(Frame.FIFO_FULL);
+            case Frame.Doorbell d -> ctx.alloc().ioBuffer(3).writeShort(1).writeByte(Frame.DOORBELL);
             default -> encodeHandshake(ctx, frame);
         };
         out.add(buf);
@@ -44,11 +45,12 @@ public final class FrameCodec extends MessageToMessageCodec<ByteBuf, Frame> {
         switch (frame) {
             case Frame.Hello h -> {
                 buf.writeByte(Frame.HELLO).writeInt(Frame.MAGIC).writeByte(h.version()).writeInt(h.senderId()).writeLong(h.incarnation())
-                    .writeInt(h.targetId()).writeShort(h.fifoDepth()).writeBytes(h.challenge());
+                    .writeInt(h.targetId()).writeShort(h.fifoDepth()).writeLong(h.memoryId()).writeBytes(h.challenge());
                 writeName(buf, h.name());
             }
             case Frame.Challenge c -> {
-                buf.writeByte(Frame.CHALLENGE).writeInt(c.id()).writeLong(c.incarnation()).writeShort(c.fifoDepth()).writeBytes(c.challenge());
+                buf.writeByte(Frame.CHALLENGE).writeInt(c.id()).writeLong(c.incarnation()).writeShort(c.fifoDepth()).writeLong(c.memoryId())
+                    .writeBytes(c.challenge());
                 writeName(buf, c.name());
             }
             case Frame.Proof p -> buf.writeByte(Frame.PROOF).writeBytes(p.proof());
@@ -94,6 +96,7 @@ public final class FrameCodec extends MessageToMessageCodec<ByteBuf, Frame> {
                 : wrongLength("WORD", 6, body);
             case Frame.CREDIT -> body == 2 ? new Frame.Credit(frame.readUnsignedShort()) : wrongLength("CREDIT", 2, body);
             case Frame.FIFO_FULL -> body == 0 ? Frame.FifoFull.INSTANCE : wrongLength("FIFO_FULL", 0, body);
+            case Frame.DOORBELL -> body == 0 ? Frame.Doorbell.INSTANCE : wrongLength("DOORBELL", 0, body);
             case Frame.HELLO -> hello(frame, body);
             case Frame.CHALLENGE -> challenge(frame, body);
             case Frame.PROOF -> body == Frame.PROOF_BYTES ? new Frame.Proof(bytes(frame, Frame.PROOF_BYTES))
@@ -104,12 +107,12 @@ public final class FrameCodec extends MessageToMessageCodec<ByteBuf, Frame> {
                 frame.readCharSequence(frame.readableBytes(), StandardCharsets.UTF_8).toString())
                 : wrongLength("REFUSE", 1, body);
             default -> new Frame.Malformed("unknown frame kind 0x" + Integer.toHexString(kind & 0xFF) + " (" + length
-                + " bytes; expected WORD 0x01, CREDIT 0x02, FIFO_FULL 0x03 or a handshake frame 0x10-0x14)");
+                + " bytes; expected WORD 0x01, CREDIT 0x02, FIFO_FULL 0x03, DOORBELL 0x04 or a handshake frame 0x10-0x14)");
         };
     }
 
-    private static final int HELLO_FIXED = 4 + 1 + 4 + 8 + 4 + 2 + Frame.CHALLENGE_BYTES + 1;
-    private static final int CHALLENGE_FIXED = 4 + 8 + 2 + Frame.CHALLENGE_BYTES + 1;
+    private static final int HELLO_FIXED = 4 + 1 + 4 + 8 + 4 + 2 + 8 + Frame.CHALLENGE_BYTES + 1;
+    private static final int CHALLENGE_FIXED = 4 + 8 + 2 + 8 + Frame.CHALLENGE_BYTES + 1;
 
     private static Frame hello(ByteBuf frame, int body) {
         if (body < HELLO_FIXED) {
@@ -125,10 +128,11 @@ public final class FrameCodec extends MessageToMessageCodec<ByteBuf, Frame> {
         long incarnation = frame.readLong();
         int target = frame.readInt();
         int depth = frame.readUnsignedShort();
+        long memory = frame.readLong();
         byte[] challenge = bytes(frame, Frame.CHALLENGE_BYTES);
         String name = name(frame);
         return name == null ? new Frame.Malformed("a HELLO frame whose name length does not match its size")
-            : new Frame.Hello(version, sender, incarnation, target, depth, challenge, name);
+            : new Frame.Hello(version, sender, incarnation, target, depth, memory, challenge, name);
     }
 
     private static Frame challenge(ByteBuf frame, int body) {
@@ -138,10 +142,11 @@ public final class FrameCodec extends MessageToMessageCodec<ByteBuf, Frame> {
         int id = frame.readInt();
         long incarnation = frame.readLong();
         int depth = frame.readUnsignedShort();
+        long memory = frame.readLong();
         byte[] challenge = bytes(frame, Frame.CHALLENGE_BYTES);
         String name = name(frame);
         return name == null ? new Frame.Malformed("a CHALLENGE frame whose name length does not match its size")
-            : new Frame.Challenge(id, incarnation, depth, challenge, name);
+            : new Frame.Challenge(id, incarnation, depth, memory, challenge, name);
     }
 
     private static String name(ByteBuf frame) {

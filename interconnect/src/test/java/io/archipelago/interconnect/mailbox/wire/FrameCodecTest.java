@@ -51,8 +51,10 @@ class FrameCodecTest {
             new Frame.Word(Frame.MAX_CREDITS, 0),
             new Frame.Credit(4),
             Frame.FifoFull.INSTANCE,
-            new Frame.Hello(Frame.VERSION, 65_535, Long.MIN_VALUE, 3, 4, challenge, "coordinator"),
-            new Frame.Challenge(3, 42L, 1024, challenge, "weak-0 ünïcode"),
+            new Frame.Hello(Frame.VERSION, 65_535, Long.MIN_VALUE, 3, 4, 0L, challenge, "coordinator"),
+            new Frame.Hello(Frame.VERSION, 2, 7L, 3, 4, 0x1234_5678_9ABC_DEF0L, challenge, "k2-2"),
+            new Frame.Challenge(3, 42L, 1024, -5L, challenge, "weak-0 ünïcode"),
+            Frame.Doorbell.INSTANCE,
             new Frame.Proof(proof),
             new Frame.Welcome(proof),
             new Frame.Refuse(Frame.RefuseReason.DUPLICATE, "a link exists"));
@@ -111,14 +113,14 @@ class FrameCodecTest {
     void badHelloMagicAndBadNameLengthBecomeMalformed() {
         ByteBuf hello = Unpooled.buffer();
         hello.writeShort(0).writeByte(Frame.HELLO).writeInt(0x47455420).writeByte(1).writeInt(1).writeLong(1).writeInt(0).writeShort(4)
-            .writeBytes(new byte[16]).writeByte(0);
+            .writeLong(0).writeBytes(new byte[16]).writeByte(0);
         hello.setShort(0, hello.readableBytes() - 2);
         channel.writeInbound(hello);
         Frame.Malformed badMagic = channel.readInbound();
         assertThat(badMagic.problem()).contains("magic 0x47455420").contains("ARMB");
 
         ByteBuf challenge = Unpooled.buffer();
-        challenge.writeShort(0).writeByte(Frame.CHALLENGE).writeInt(1).writeLong(1).writeShort(4).writeBytes(new byte[16]).writeByte(9)
+        challenge.writeShort(0).writeByte(Frame.CHALLENGE).writeInt(1).writeLong(1).writeShort(4).writeLong(0).writeBytes(new byte[16]).writeByte(9)
             .writeBytes("ab".getBytes(StandardCharsets.UTF_8));
         challenge.setShort(0, challenge.readableBytes() - 2);
         channel.writeInbound(challenge);
