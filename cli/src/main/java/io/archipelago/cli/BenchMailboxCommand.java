@@ -13,6 +13,7 @@ import io.archipelago.control.proto.MailboxStreamRequest;
 import io.archipelago.coordinator.KernelChannels;
 import io.archipelago.coordinator.config.ClusterConfig;
 import io.archipelago.interconnect.mailbox.MailboxContext.LoopPoll;
+import io.archipelago.interconnect.mailbox.MailboxTransport;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -71,8 +72,9 @@ final class BenchMailboxCommand implements Callable<Integer> {
         + "\"requester_ratio_p50\", \"requester_ratio_p50_vs_polling\", \"targets\", \"throughput_words_per_s\", ...}.")
     boolean json;
 
-    @Option(names = "--transport", paramLabel = "tcp|unix", description = "Socket kind for the temporary cluster's mailbox and the "
-        + "baseline (default: tcp; with --cluster: the cluster's).")
+    @Option(names = "--transport", paramLabel = "shm|tcp|unix", description = "What carries the temporary cluster's mailbox words "
+        + "(default: shm, as in a cluster by default; with --cluster: the cluster's). The socket baselines use Unix sockets for "
+        + "unix and TCP otherwise.")
     String transport;
 
     @Option(names = "--round-trips", paramLabel = "N", description = "Measured round trips of each kind (default: 50000; --quick: 20000).")
@@ -126,8 +128,8 @@ final class BenchMailboxCommand implements Callable<Integer> {
             throw new CliException("expected --rounds >= 1, --round-trips >= --rounds, --warmup >= 0 and --throughput-words >= 1; found "
                 + rounds + ", " + measured + ", " + warm + ", " + words);
         }
-        if (transport != null && !transport.equals("tcp") && !transport.equals("unix")) {
-            throw new CliException("--transport: expected tcp or unix, found '" + transport + "'");
+        if (transport != null && !MailboxTransport.IDS.contains(transport)) {
+            throw new CliException("--transport: expected one of " + String.join(", ", MailboxTransport.IDS) + ", found '" + transport + "'");
         }
         progress = spec.commandLine().getErr();
         if (io != null && !List.of("auto", "epoll", "nio").contains(io)) {
@@ -167,7 +169,7 @@ final class BenchMailboxCommand implements Callable<Integer> {
     }
 
     private BenchTarget temporary(List<String> kernelOptions) {
-        String socket = transport == null ? "tcp" : transport;
+        String socket = transport == null ? ClusterConfig.k2Default().mailboxTransport() : transport;
         ClusterConfig defaults = ClusterConfig.k2Default().withCluster("bench").withMailbox(socket, fifoDepth);
         List<String> jvmOptions = new ArrayList<>(defaults.kernelJvmOptions());
         jvmOptions.addAll(kernelOptions);
