@@ -90,11 +90,14 @@ final class ContainerCluster implements AutoCloseable {
     private final DockerClient docker = DockerClientFactory.instance().client();
     private final Network network;
     private final String volume;
+    /** The kernels' mailbox transport (their --transport), or null for the kernels' default (shm). */
+    private final String transport;
     private final String secret;
     private final Map<String, GenericContainer<?>> containers = new LinkedHashMap<>();
     private final Map<String, Island> islands = new LinkedHashMap<>();
 
-    private ContainerCluster(String testName) {
+    private ContainerCluster(String testName, String transport) {
+        this.transport = transport;
         this.testName = testName;
         this.image = ArchipelagoImage.name();
         this.network = Network.newNetwork();
@@ -109,15 +112,24 @@ final class ContainerCluster implements AutoCloseable {
 
     /** K2's platform: a coordinator and the kernels {@code strong} (x86_64, domain a) and {@code weak} (armv7, domain b). */
     static ContainerCluster startK2(String testName) {
+        return startK2(testName, null);
+    }
+
+    /** K2's platform with the kernels' mailbox over {@code transport} ("shm", "tcp", "unix"; null: the default). */
+    static ContainerCluster startK2(String testName, String transport) {
         Map<String, Island> kernels = new LinkedHashMap<>();
         kernels.put("strong", Island.STRONG);
         kernels.put("weak", Island.WEAK);
-        return start(testName, kernels);
+        return start(testName, kernels, transport);
     }
 
     /** Starts a coordinator, then the kernels (named by the map's keys) at once; returns when all are RUNNING. */
     static ContainerCluster start(String testName, Map<String, Island> kernels) {
-        ContainerCluster cluster = new ContainerCluster(testName);
+        return start(testName, kernels, null);
+    }
+
+    private static ContainerCluster start(String testName, Map<String, Island> kernels, String transport) {
+        ContainerCluster cluster = new ContainerCluster(testName, transport);
         try {
             cluster.startCoordinator();
             // All kernels boot at once, as docker-compose starts them.
@@ -172,7 +184,7 @@ final class ContainerCluster implements AutoCloseable {
                 "--bind-host=0.0.0.0", "--advertised-host=" + name, "--control-port=" + CONTROL_PORT, "--heartbeat-ms=200",
                 "--attach-timeout-ms=" + BOOT_TIMEOUT.toMillis(), "--island=" + island.name(), "--data-model=" + island.dataModel(),
                 "--cores=" + island.cores(), "--speed=" + island.speed(), "--domain=" + island.domain(),
-                "--power-model=" + island.powerModel())
+                "--power-model=" + island.powerModel(), "--transport=" + (transport == null ? "shm" : transport))
             .waitingFor(Wait.forLogMessage(".*RUNNING on island.*\\n", 1).withStartupTimeout(BOOT_TIMEOUT));
         synchronized (containers) {
             containers.put(name, kernel);

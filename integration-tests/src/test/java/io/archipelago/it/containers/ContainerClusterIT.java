@@ -114,9 +114,14 @@ class ContainerClusterIT {
         }
     }
 
+    /**
+     * Over {@code tcp}, the network is the interconnect. (Over the default {@code shm}, the containers' words travel through
+     * the shared tmpfs volume and only the doorbells over the network: a kernel cut off the network still gets its words,
+     * late, as the emulated hardware would; that is not what this test is about.)
+     */
     @Test
     void aKernelCutOffTheNetworkFailsEveryCallWithinItsDeadlineAndRejoinsWhenReconnected() {
-        try (ContainerCluster cluster = ContainerCluster.startK2("containers-cut")) {
+        try (ContainerCluster cluster = ContainerCluster.startK2("containers-cut", "tcp")) {
             ClusterView.Kernel before = cluster.kernel("strong");
             String address = cluster.ipAddress("strong");
             assertThat(cluster.probe("weak", "strong", address, ANSWER_DEADLINE).answered()).isTrue();
