@@ -3,7 +3,10 @@ package io.archipelago.cli;
 import io.archipelago.coordinator.Coordinator;
 import io.archipelago.coordinator.CoordinatorContext;
 import io.archipelago.coordinator.config.ClusterConfig;
+import io.archipelago.directory.ClusterDirectory;
+import io.archipelago.trace.TraceRing;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -11,6 +14,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "demo", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
@@ -24,6 +28,10 @@ final class DemoCommand implements Callable<Integer> {
 
     @Mixin
     ClusterOptions cluster;
+
+    @Option(names = "--trace", paramLabel = "FILE", description = "Also write the whole demo's timeline (every kernel's steps, DSM "
+        + "faults, migrations, interrupts) as a Perfetto trace to FILE, for the Perfetto UI (ui.perfetto.dev).")
+    Path trace;
 
     @Spec
     CommandSpec spec;
@@ -49,6 +57,11 @@ final class DemoCommand implements Callable<Integer> {
                 out.flush();
                 act.run(coordinator, out);
                 out.flush();
+            }
+            if (trace != null) {
+                List<TraceRing.Snapshot> kernels = TraceCommand.save(ClusterDirectory.under(cluster.root(), config.cluster()), trace);
+                out.printf(Locale.ROOT, "%ntimeline: %s (%d events of %d kernels; open it in the Perfetto UI, ui.perfetto.dev)%n", trace,
+                    kernels.stream().mapToLong(k -> k.records().size()).sum(), kernels.size());
             }
             out.printf("%nshutting the cluster down...%n");
             out.flush();

@@ -64,17 +64,7 @@ final class TraceCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            List<TraceRing.Snapshot> kernels = new ArrayList<>();
-            for (Path file : rings(cluster.directory(ClusterConfig.DEFAULT_CLUSTER))) {
-                try (TraceRing ring = open(file)) {
-                    kernels.add(ring.snapshot());
-                }
-            }
-            try (OutputStream stream = Files.newOutputStream(out)) {
-                PerfettoTrace.of(kernels).writeTo(stream);
-            } catch (IOException e) {
-                throw new CliException("cannot write the trace to " + out + ": " + e.getMessage());
-            }
+            List<TraceRing.Snapshot> kernels = save(cluster.directory(ClusterConfig.DEFAULT_CLUSTER), out);
             long events = kernels.stream().mapToLong(k -> k.records().size()).sum();
             long lost = kernels.stream().mapToLong(TraceRing.Snapshot::lost).sum();
             PrintWriter printer = spec.commandLine().getOut();
@@ -123,6 +113,22 @@ final class TraceCommand implements Callable<Integer> {
         public Integer call() {
             return switchRecording(cluster, false, spec);
         }
+    }
+
+    /** Writes every kernel's ring of the cluster in {@code directory} to {@code out} as one Perfetto trace; returns what was read. */
+    static List<TraceRing.Snapshot> save(ClusterDirectory directory, Path out) {
+        List<TraceRing.Snapshot> kernels = new ArrayList<>();
+        for (Path file : rings(directory)) {
+            try (TraceRing ring = open(file)) {
+                kernels.add(ring.snapshot());
+            }
+        }
+        try (OutputStream stream = Files.newOutputStream(out)) {
+            PerfettoTrace.of(kernels).writeTo(stream);
+        } catch (IOException e) {
+            throw new CliException("cannot write the trace to " + out + ": " + e.getMessage());
+        }
+        return kernels;
     }
 
     private static int switchRecording(ClusterOptions cluster, boolean on, CommandSpec spec) {

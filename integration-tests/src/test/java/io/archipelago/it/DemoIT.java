@@ -3,6 +3,9 @@ package io.archipelago.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.archipelago.testing.MiniCluster;
+import io.archipelago.trace.perfetto.Trace;
+import io.archipelago.trace.perfetto.TracePacket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -35,8 +38,9 @@ class DemoIT {
     }
 
     @Test
-    void everySceneRunsAndWhatItChecksHolds() {
-        Cli.Result demo = Cli.run(Duration.ofMinutes(9), "demo", "--home", home.toString());
+    void everySceneRunsAndWhatItChecksHolds() throws Exception {
+        Path timeline = home.resolve("demo.perfetto-trace");
+        Cli.Result demo = Cli.run(Duration.ofMinutes(9), "demo", "--home", home.toString(), "--trace", timeline.toString());
         assertThat(demo.exitCode()).as(demo.toString()).isZero();
         String out = demo.out();
         long scenes = Pattern.compile("(?m)^== \\d+\\. ").matcher(out).results().count();
@@ -50,6 +54,14 @@ class DemoIT {
             .contains("invariant holds")                            // no block owned by two kernels
             .containsPattern("NightWatch: +[0-9.]+ mJ")             // the energy comparison ends the demo
             .contains("the same work: yes")
+            .contains("timeline: " + timeline)
             .contains("demo done");
+        // the timeline has both kernels' steps, and the demo's DSM faults and migrations
+        Trace trace = Trace.parseFrom(Files.readAllBytes(timeline));
+        List<String> names = trace.getPacketList().stream().filter(TracePacket::hasTrackEvent).map(p -> p.getTrackEvent().getName())
+            .filter(name -> !name.isEmpty()).distinct().toList();
+        assertThat(names).contains("step", "dsm fault", "migration out", "migration in", "kernel running");
+        assertThat(trace.getPacketList().stream().filter(p -> p.hasTrackDescriptor() && p.getTrackDescriptor().hasProcess())
+            .map(p -> p.getTrackDescriptor().getProcess().getProcessName())).containsExactlyInAnyOrder("strong-0", "weak-0");
     }
 }
