@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
         + "directory without asking the kernels, so a dead kernel's last events are there too.",
         "",
         "Example: archipelago trace save --out /tmp/cluster.perfetto-trace"},
-    subcommands = {TraceCommand.Save.class, TraceCommand.Start.class, TraceCommand.Stop.class})
+    subcommands = {TraceCommand.Save.class})
 final class TraceCommand implements Callable<Integer> {
 
     @Spec
@@ -85,34 +85,14 @@ final class TraceCommand implements Callable<Integer> {
 
     @Command(name = "start", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
         header = "Record events again on every kernel (they record from boot).")
-    static final class Start implements Callable<Integer> {
-
-        @Mixin
-        ClusterOptions cluster;
-
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public Integer call() {
-            return switchRecording(cluster, true, spec);
-        }
+    int start(@Mixin ClusterOptions cluster) {
+        return switchRecording(cluster, true, spec);
     }
 
     @Command(name = "stop", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
         header = "Stop recording on every kernel, keeping what the rings hold (e.g. to save a moment before it is overwritten).")
-    static final class Stop implements Callable<Integer> {
-
-        @Mixin
-        ClusterOptions cluster;
-
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public Integer call() {
-            return switchRecording(cluster, false, spec);
-        }
+    int stop(@Mixin ClusterOptions cluster) {
+        return switchRecording(cluster, false, spec);
     }
 
     /** Writes every kernel's ring of the cluster in {@code directory} to {@code out} as one Perfetto trace; returns what was read. */
