@@ -16,7 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Two JVM processes running {@link SocketPingPong} (echo and ping), launched like kernels (same
+ * Two JVM processes running {@link SocketPingPong} or {@link CacheLinePingPong} (echo and ping), launched like kernels (same
  * java, class path and JVM options), driven over the pinger's stdin/stdout. A watchdog kills both
  * after the deadline, so a stuck baseline becomes an error, not a hang.
  */
@@ -67,30 +67,40 @@ public final class BaselinePair implements AutoCloseable {
             jvmOptions.add("-D" + SocketPingPong.POLL_RULE_PROPERTY + "=" + pollRule);
         }
         String transport = socketPath == null ? "tcp" : "unix";
+        List<String> echoArgs = new ArrayList<>(List.of("echo", transport));
+        if (socketPath != null) {
+            echoArgs.add(socketPath.toString());
+        }
+        return start(java, classPath, jvmOptions, SocketPingPong.class, echoArgs, where -> List.of("ping", transport, where), deadline,
+            "the baseline processes");
+    }
+
+    /**
+     * Starts the physical floor: two processes ping-ponging a cache line of {@code file} (created
+     * by the echo; it must not exist), see {@link CacheLinePingPong}.
+     */
+    public static BaselinePair cacheLine(Path java, String classPath, List<String> jvmOptions, Path file, Duration deadline) {
+        return start(java, classPath, jvmOptions, CacheLinePingPong.class, List.of("echo", file.toString()), where -> List.of("ping", where),
+            deadline, "the cache-line ping-pong");
+    }
+
+    /** Starts {@code main}'s echo, waits for its READY, then starts its pinger with the arguments for where the echo is. */
+    private static BaselinePair start(Path java, String classPath, List<String> jvmOptions, Class<?> main, List<String> echoArgs,
+                                      java.util.function.Function<String, List<String>> pingArgs, Duration deadline, String what) {
         Process echo = null;
         try {
-            List<String> echoArgs = new ArrayList<>(List.of("echo", transport));
-            if (socketPath != null) {
-                echoArgs.add(socketPath.toString());
-            }
-            echo = launch(java, classPath, jvmOptions, echoArgs);
-            BufferedReader echoOut = new BufferedReader(new InputStreamReader(echo.getInputStream(), StandardCharsets.US_ASCII));
-            String ready = echoOut.readLine();
-            if (ready == null || !ready.startsWith("READY ")) {
-                throw new IllegalStateException("the baseline echo process did not start: it said '" + ready + "' and "
-                    + (echo.isAlive() ? "still runs" : "exited with " + echo.waitFor()));
-            }
-            Process pinger = launch(java, classPath, jvmOptions, List.of("ping", transport, ready.substring(6)));
+            echo = launch(java, classPath, jvmOptions, main, echoArgs);
+            Process pinger = launch(java, classPath, jvmOptions, main, pingArgs.apply(ready(echo)));
             return new BaselinePair(echo, pinger, deadline);
         } catch (IOException e) {
             if (echo != null) {
                 echo.destroyForcibly();
             }
-            throw new UncheckedIOException("cannot start the baseline processes with " + java + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot start " + what + " with " + java + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             echo.destroyForcibly();
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while starting the baseline processes", e);
+            throw new IllegalStateException("interrupted while starting " + what, e);
         } catch (RuntimeException e) {
             if (echo != null) {
                 echo.destroyForcibly();
@@ -99,13 +109,25 @@ public final class BaselinePair implements AutoCloseable {
         }
     }
 
-    private static Process launch(Path java, String classPath, List<String> jvmOptions, List<String> args) throws IOException {
+    /** What the echo process says once it is ready: "READY &lt;where&gt;"; returns where. */
+    private static String ready(Process echo) throws IOException, InterruptedException {
+        BufferedReader echoOut = new BufferedReader(new InputStreamReader(echo.getInputStream(), StandardCharsets.US_ASCII));
+        String ready = echoOut.readLine();
+        if (ready == null || !ready.startsWith("READY ")) {
+            throw new IllegalStateException("the baseline echo process did not start: it said '" + ready + "' and "
+                + (echo.isAlive() ? "still runs" : "exited with " + echo.waitFor()));
+        }
+        return ready.substring(6);
+    }
+
+    private static Process launch(Path java, String classPath, List<String> jvmOptions, Class<?> main, List<String> args)
+        throws IOException {
         List<String> command = new ArrayList<>();
         command.add(java.toString());
         command.addAll(jvmOptions);
         command.add("-cp");
         command.add(classPath);
-        command.add(SocketPingPong.class.getName());
+        command.add(main.getName());
         command.addAll(args);
         return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     }

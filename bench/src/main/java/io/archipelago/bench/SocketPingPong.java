@@ -1,9 +1,6 @@
 package io.archipelago.bench;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
@@ -14,7 +11,6 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -125,57 +121,44 @@ public final class SocketPingPong {
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
         }
         Selector selector = polling(channel);
-        BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
-        PrintStream out = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false, StandardCharsets.US_ASCII);
         ByteBuffer word = ByteBuffer.allocateDirect(4);
-        String command;
-        int next = 0;
-        while ((command = commands.readLine()) != null) {
-            String[] parts = command.trim().split(" ");
-            switch (parts[0]) {
-                case "PING" -> {
-                    long[] samples = new long[Integer.parseInt(parts[1])];
-                    for (int i = 0; i < samples.length; i++) {
-                        int value = next++ & Integer.MAX_VALUE;
-                        long start = System.nanoTime();
-                        word.putInt(0, value);
-                        write(channel, word);
-                        if (!read(channel, word, selector) || word.getInt(0) != value) {
-                            throw new IOException("the echo process did not echo " + value);
-                        }
-                        samples[i] = System.nanoTime() - start;
-                    }
-                    out.println("SAMPLES " + samples.length);
-                    for (long sample : samples) {
-                        out.println(sample);
-                    }
-                    out.flush();
+        PingerCommands.serve(new PingerCommands.Pinger() {
+            private int next;
+
+            @Override
+            public long roundTrip() throws IOException {
+                int value = next++ & Integer.MAX_VALUE;
+                long start = System.nanoTime();
+                word.putInt(0, value);
+                write(channel, word);
+                if (!read(channel, word, selector) || word.getInt(0) != value) {
+                    throw new IOException("the echo process did not echo " + value);
                 }
-                case "STREAM" -> {
-                    int count = Integer.parseInt(parts[1]);
-                    long start = System.nanoTime();
-                    word.putInt(0, STREAM);
-                    write(channel, word);
-                    word.putInt(0, count);
-                    write(channel, word);
-                    for (int i = 0; i < count; i++) {
-                        word.putInt(0, i);
-                        write(channel, word);
-                    }
-                    if (!read(channel, word, selector) || word.getInt(0) != count) {
-                        throw new IOException("the echo process did not confirm the stream of " + count + " words");
-                    }
-                    out.println("STREAM " + (System.nanoTime() - start));
-                    out.flush();
-                }
-                case "EXIT" -> {
-                    channel.close();
-                    return;
-                }
-                default -> throw new IOException("unknown command '" + command + "'");
+                return System.nanoTime() - start;
             }
-        }
-        channel.close();
+
+            @Override
+            public long stream(int count) throws IOException {
+                long start = System.nanoTime();
+                word.putInt(0, STREAM);
+                write(channel, word);
+                word.putInt(0, count);
+                write(channel, word);
+                for (int i = 0; i < count; i++) {
+                    word.putInt(0, i);
+                    write(channel, word);
+                }
+                if (!read(channel, word, selector) || word.getInt(0) != count) {
+                    throw new IOException("the echo process did not confirm the stream of " + count + " words");
+                }
+                return System.nanoTime() - start;
+            }
+
+            @Override
+            public void exit() throws IOException {
+                channel.close();
+            }
+        });
     }
 
     /** In polling mode, makes the channel non-blocking and returns the selector its reads wait in after polling; else null. */

@@ -19,16 +19,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.zip.DataFormatException;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code archipelago bench driver}: the cost of K2's shadowed NIC driver. The same packet workload
@@ -50,14 +47,16 @@ import picocli.CommandLine.Spec;
         "Per case: packets taken, lost (published but not taken: must be 0), latency from arrival at the device to taking "
             + "(host monotonic clock: mean, and HdrHistogram percentiles over every packet, recorded by the kernels' drivers), "
             + "driver time per packet; overhead = shared / private - 1 (K2 measured under 6%%)."})
-final class BenchDriverCommand implements Callable<Integer> {
+final class BenchDriverCommand extends BenchSuite {
 
     static final String[] CASES = {"private", "shared", "alternating"};
 
     @Option(names = "--json", description = "Print JSON: {\"cases\": {\"private\": {\"packets\", \"lost\", \"latency_us\" (mean), "
         + "\"latency_percentiles_us\": {\"p50\", \"p99\", \"p999\", ...}, \"driver_us_per_packet\", \"dsm_faults\"}, "
         + "\"shared\": {...}, \"alternating\": {...}}, \"overhead_pct\": {\"shared\", \"alternating\"}, ...}.")
-    boolean json;
+    void jsonOption(boolean on) {
+        json(on);
+    }
 
     @Option(names = "--quick", description = "One round of 1.5 s per case (a CI smoke run).")
     boolean quick;
@@ -78,13 +77,13 @@ final class BenchDriverCommand implements Callable<Integer> {
     @Mixin
     BenchClusterOption where;
 
-    @Spec
-    CommandSpec spec;
-
-    private PrintWriter progress;
+    @Override
+    String suite() {
+        return "driver";
+    }
 
     @Override
-    public Integer call() {
+    ObjectNode measure() {
         double duration = durationS != null ? durationS : quick ? 1.5 : 3;
         int n = rounds != null ? rounds : quick ? 1 : 3;
         int warm = warmupRounds != null ? warmupRounds : quick ? 0 : 1;
@@ -92,22 +91,14 @@ final class BenchDriverCommand implements Callable<Integer> {
             throw new CliException("expected --duration-s 0.5 to 600, --rounds >= 1 and --rate in (0, 5000]; found " + duration + ", " + n
                 + ", " + rate);
         }
-        progress = spec.commandLine().getErr();
-        try (BenchTarget target = where.target(ClusterConfig.k2Default(), "strong + weak", this::say)) {
+        try (BenchTarget target = measured(where.target(ClusterConfig.k2Default(), "strong + weak", this::say))) {
             try (ControlClient devices = target.connectControl();
                  KernelChannels drivers = new KernelChannels(target.secret(), "bench@" + ProcessHandle.current().pid())) {
-                print(measure(target, devices, drivers, duration, n, warm));
+                return measure(target, devices, drivers, duration, n, warm);
             }
         }
-        return 0;
     }
 
-    private void say(String line) {
-        if (progress != null) {
-            progress.println("bench driver: " + line);
-            progress.flush();
-        }
-    }
 
     private ObjectNode measure(BenchTarget target, ControlClient devices, KernelChannels drivers, double duration, int n, int warm) {
         List<KernelStatus> running = target.status().getKernelsList().stream().filter(k -> k.getState().equals("RUNNING")).toList();
@@ -150,7 +141,7 @@ final class BenchDriverCommand implements Callable<Integer> {
         root.put("duration_s", duration);
         root.put("rounds", n);
         root.put("warmup_rounds", warm);
-        root.put("load_average", BenchEnergyCommand.loadAverage());
+        root.put("load_average", loadAverage());
         ObjectNode cases = root.putObject("cases");
         for (Map.Entry<String, long[]> e : totals.entrySet()) {
             long[] t = e.getValue();
@@ -282,13 +273,8 @@ final class BenchDriverCommand implements Callable<Integer> {
         return total;
     }
 
-    private void print(ObjectNode result) {
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
-            TaskView.print(result, out);
-            out.flush();
-            return;
-        }
+    @Override
+    void printTable(ObjectNode result, PrintWriter out) {
         out.printf(Locale.ROOT, "NIC driver, %.0f packets/s, %d round(s) of %.1f s per case, cluster '%s'%s, load average %.2f:%n",
             result.get("rate_per_s").asDouble(), result.get("rounds").asInt(), result.get("duration_s").asDouble(), result.get("cluster").asText(),
             result.get("temporary_cluster").asBoolean() ? " (temporary)" : "", result.get("load_average").asDouble());
@@ -297,10 +283,10 @@ final class BenchDriverCommand implements Callable<Integer> {
             "overhead (mean latency)", "overhead (driver time)"});
         for (String c : CASES) {
             JsonNode o = result.get("cases").get(c);
-            rows.add(new String[] {c, o.get("packets").asText(), o.get("lost").asText(), String.format(Locale.ROOT, "%.1f", o.get("latency_us").asDouble()),
-                String.format(Locale.ROOT, "%.1f", o.get("latency_percentiles_us").get("p50").asDouble()),
-                String.format(Locale.ROOT, "%.1f", o.get("latency_percentiles_us").get("p99").asDouble()),
-                String.format(Locale.ROOT, "%.2f", o.get("driver_us_per_packet").asDouble()), o.get("dsm_faults").asText(),
+            rows.add(new String[] {c, o.get("packets").asText(), o.get("lost").asText(), fmt(o.get("latency_us").asDouble()),
+                fmt(o.get("latency_percentiles_us").get("p50").asDouble()),
+                fmt(o.get("latency_percentiles_us").get("p99").asDouble()),
+                fmt2(o.get("driver_us_per_packet").asDouble()), o.get("dsm_faults").asText(),
                 c.equals("private") ? "baseline" : String.format(Locale.ROOT, "%+.1f%%", result.get("overhead_pct").get(c).asDouble()),
                 c.equals("private") ? "baseline" : String.format(Locale.ROOT, "%+.1f%%", result.get("driver_time_overhead_pct").get(c).asDouble())});
         }

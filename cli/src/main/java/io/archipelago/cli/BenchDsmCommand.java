@@ -17,22 +17,16 @@ import io.archipelago.control.proto.MailboxPingRequest;
 import io.archipelago.control.proto.TypedMemoryControlGrpc;
 import io.archipelago.coordinator.KernelChannels;
 import io.archipelago.coordinator.config.ClusterConfig;
-import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code archipelago bench dsm}: the software DSM's page transfer (fault to page usable) between
@@ -56,14 +50,16 @@ import picocli.CommandLine.Spec;
         "transfer_over_mailbox_rtt = transfer p50 / mailbox p50 (target <= 2.0). transfers_per_s counts the page transfers of the "
             + "ping-pong. Then every kernel's threads increment one contended counter with exclusive read-modify-writes: "
             + "lost_updates = expected - final value (target 0)."})
-final class BenchDsmCommand implements Callable<Integer> {
+final class BenchDsmCommand extends BenchSuite {
 
     static final double TARGET_RATIO = 2.0;
     private static final String REGION = "bench-dsm";
 
     @Option(names = "--json", description = "Print JSON: {\"transfer_us\": {\"p50\", \"p99\", ...}, \"mailbox_rtt_us\": {\"p50\", ...}, "
-        + "\"transfer_over_mailbox_rtt\", \"transfers_per_s\", \"lost_updates\", ...}.")
-    boolean json;
+        + "\"transfer_over_mailbox_rtt\", \"transfers_per_s\", \"lost_updates\", \"transport\" (what carried the mailbox's words), ...}.")
+    void jsonOption(boolean on) {
+        json(on);
+    }
 
     @Option(names = "--transfers", paramLabel = "N", description = "Page transfers timed one at a time (default: 5000; --quick: 1000).")
     Integer transfers;
@@ -89,13 +85,15 @@ final class BenchDsmCommand implements Callable<Integer> {
     @Mixin
     BenchClusterOption clusterOption = new BenchClusterOption();
 
-    @Spec
-    CommandSpec spec;
-
     private int lockstepTransfers;
 
     @Override
-    public Integer call() throws Exception {
+    String suite() {
+        return "dsm";
+    }
+
+    @Override
+    ObjectNode measure() throws Exception {
         int writes = pingPongWrites != null ? pingPongWrites : quick ? 3_000 : 20_000;
         lockstepTransfers = transfers != null ? transfers : quick ? 1_000 : 5_000;
         int pings = roundTrips != null ? roundTrips : quick ? 3_000 : 20_000;
@@ -104,19 +102,14 @@ final class BenchDsmCommand implements Callable<Integer> {
             throw new CliException("expected --rounds >= 1, --transfers, --pingpong-writes and --round-trips >= --rounds, --increments >= 1 "
                 + "and --threads >= 1");
         }
-        try (BenchTarget target = clusterOption.target(ClusterConfig.k2Default().withCluster("bench-dsm"),
-            "software-coherent region across domains a and b", this::say)) {
-            print(measure(target, writes, pings, perThread));
+        try (BenchTarget target = measured(clusterOption.target(ClusterConfig.k2Default().withCluster("bench-dsm"),
+            "software-coherent region across domains a and b", this::say))) {
+            return measure(target, writes, pings, perThread);
         }
-        return 0;
     }
 
     private ObjectNode measure(BenchTarget target, int writes, int pings, int perThread) throws Exception {
-        List<KernelStatus> running = target.status().getKernelsList().stream().filter(k -> k.getState().equals("RUNNING"))
-            .sorted(Comparator.comparingInt(KernelStatus::getId)).toList();
-        if (running.size() < 2) {
-            throw new CliException("bench dsm needs two RUNNING kernels; cluster '" + target.status().getCluster() + "' has " + running.size());
-        }
+        List<KernelStatus> running = runningKernels(target, 2);
         KernelStatus a = running.get(0);
         KernelStatus b = running.get(1);
         try (KernelChannels kernels = new KernelChannels(target.secret(), "bench@" + ProcessHandle.current().pid())) {
@@ -191,6 +184,7 @@ final class BenchDsmCommand implements Callable<Integer> {
             root.put("requester", a.getName() + " (" + a.getDataModel() + ", domain " + a.getDomain() + ")");
             root.put("holder", b.getName() + " (" + b.getDataModel() + ", domain " + b.getDomain() + ")");
             root.put("page_size", target.status().getMemory().getPageSize());
+            root.put("transport", ping(kernels, a, b, 1).getTransport());
             root.set("transfer_us", transferUs.json());
             root.set("mailbox_rtt_us", mailboxUs.json());
             root.set("pingpong_transfer_us", LatencySummary.of(contended).json());
@@ -281,45 +275,22 @@ final class BenchDsmCommand implements Callable<Integer> {
                 .addFields(FieldValue.newBuilder().setPath("value")).build()).getFields(0).getInteger());
     }
 
-    private static <T> CompletableFuture<T> async(Supplier<T> call) {
-        return CompletableFuture.supplyAsync(call, runnable -> Thread.ofPlatform().daemon().name("bench-dsm").start(runnable));
-    }
 
-    private static <T> T call(KernelStatus kernel, Supplier<T> rpc) {
-        try {
-            return rpc.get();
-        } catch (StatusRuntimeException e) {
-            throw new CliException("kernel " + kernel.getName() + " (control " + kernel.getControl() + ") failed: " + e.getStatus().getCode()
-                + ": " + e.getStatus().getDescription());
-        }
-    }
 
-    private static long[] samples(List<Long> nanos) {
-        return nanos.stream().mapToLong(Long::longValue).toArray();
-    }
 
-    private void say(String line) {
-        PrintWriter err = spec.commandLine().getErr();
-        err.println("bench dsm: " + line);
-        err.flush();
-    }
 
-    private void print(ObjectNode result) throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
-            out.println(StatusView.JSON.writeValueAsString(result));
-            out.flush();
-            return;
-        }
-        out.printf(Locale.ROOT, "DSM page transfer %s <-> %s, %d-byte pages, cluster '%s'%s; microseconds:%n", result.get("requester").asText(),
-            result.get("holder").asText(), result.get("page_size").asInt(), result.get("cluster").asText(),
+    @Override
+    void printTable(ObjectNode result, PrintWriter out) {
+        out.printf(Locale.ROOT, "DSM page transfer %s <-> %s, %d-byte pages, mailbox over %s, cluster '%s'%s; microseconds:%n",
+            result.get("requester").asText(), result.get("holder").asText(), result.get("page_size").asInt(), result.get("transport").asText(),
+            result.get("cluster").asText(),
             result.get("temporary_cluster").asBoolean() ? " (temporary)" : "");
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"", "p50", "p90", "p99", "p99.9", "max", "count"});
-        rows.add(row("page transfer (fault to usable)", (ObjectNode) result.get("transfer_us")));
-        rows.add(row("page transfer in the ping-pong", (ObjectNode) result.get("pingpong_transfer_us")));
-        rows.add(row("mailbox round trip, one at a time", (ObjectNode) result.get("mailbox_rtt_us")));
-        rows.add(row("mailbox round trips back to back", (ObjectNode) result.get("mailbox_rtt_back_to_back_us")));
+        rows.add(percentileHeader("count"));
+        rows.add(countRow("page transfer (fault to usable)", result.get("transfer_us")));
+        rows.add(countRow("page transfer in the ping-pong", result.get("pingpong_transfer_us")));
+        rows.add(countRow("mailbox round trip, one at a time", result.get("mailbox_rtt_us")));
+        rows.add(countRow("mailbox round trips back to back", result.get("mailbox_rtt_back_to_back_us")));
         StatusView.printRows(rows, out);
         out.printf(Locale.ROOT, "transfer / mailbox round trip, both one at a time, p50: %.2f (target <= %.1f: %s)%n",
             result.get("transfer_over_mailbox_rtt").asDouble(), TARGET_RATIO, result.get("target_met").asBoolean() ? "met" : "NOT met");
@@ -334,12 +305,5 @@ final class BenchDsmCommand implements Callable<Integer> {
         out.flush();
     }
 
-    private static String[] row(String name, ObjectNode summary) {
-        return new String[] {name, fmt(summary.get("p50")), fmt(summary.get("p90")), fmt(summary.get("p99")), fmt(summary.get("p999")),
-            fmt(summary.get("max")), Long.toString(summary.get("count").asLong())};
-    }
 
-    private static String fmt(com.fasterxml.jackson.databind.JsonNode value) {
-        return String.format(Locale.ROOT, "%.1f", value.asDouble());
-    }
 }

@@ -24,15 +24,12 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code archipelago bench energy}: K2's headline experiment. The same light workload
@@ -55,7 +52,7 @@ import picocli.CommandLine.Spec;
             + "both kernels' energy meters (energy.uj: the island's power model integrated over each core's BUSY/IDLE/asleep time, "
             + "wake-ups and interrupt handlers), scaled to exactly the nominal duration. ratio = strong_mj / nightwatch_mj. K2 reports "
             + "8x-10x for light work on OMAP4; docs/energy.md explains what the model gives and why."})
-final class BenchEnergyCommand implements Callable<Integer> {
+final class BenchEnergyCommand extends BenchSuite {
 
     static final double[] RATES = {1, 10, 50, 100};
     static final double[] QUICK_RATES = {10, 50};
@@ -63,7 +60,9 @@ final class BenchEnergyCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON: {\"rates\": [{\"per_s\", \"first\", \"strong_mj\", \"nightwatch_mj\", "
         + "\"strong_uj_per_sync\", \"nightwatch_uj_per_sync\", \"same_work\", \"comparable\", \"ratio\", \"platform_energy_ratio\", "
         + "\"strong\": {per-kernel mJ, syncs, interrupts...}, \"nightwatch\": {...}}], \"comparable\", \"duration_s\", ...}.")
-    boolean json;
+    void jsonOption(boolean on) {
+        json(on);
+    }
 
     @Option(names = "--quick", description = "Two rates, 2 s each (a CI smoke run).")
     boolean quick;
@@ -77,13 +76,13 @@ final class BenchEnergyCommand implements Callable<Integer> {
     @Mixin
     BenchClusterOption where;
 
-    @Spec
-    CommandSpec spec;
-
-    private PrintWriter progress;
+    @Override
+    String suite() {
+        return "energy";
+    }
 
     @Override
-    public Integer call() {
+    ObjectNode measure() {
         double duration = durationS != null ? durationS : quick ? 2 : 6;
         double[] perS = rates != null ? rates : quick ? QUICK_RATES : RATES;
         if (!(duration >= 0.5 && duration <= 600) || perS.length == 0) {
@@ -95,30 +94,25 @@ final class BenchEnergyCommand implements Callable<Integer> {
                 throw new CliException("expected rates from 0 (exclusive) to 1000 packets per second, found " + r);
             }
         }
-        progress = spec.commandLine().getErr();
         ClusterConfig config = ClusterConfig.k2Default();
-        try (BenchTarget target = where.target(config, "strong cortex-a9 + weak cortex-m3", this::say)) {
+        try (BenchTarget target = measured(where.target(config, "strong cortex-a9 + weak cortex-m3", this::say))) {
             try (ControlClient devices = target.connectControl(); KernelChannels kernels = new KernelChannels(target.secret(), "bench-energy@"
                 + ProcessHandle.current().pid())) {
-                ObjectNode result = measure(target, devices, kernels, perS, duration);
-                print(result);
-                if (!result.get("comparable").asBoolean()) {
-                    spec.commandLine().getErr().println("bench energy: at least one rate is not comparable: the two cases did different "
-                        + "work (see not_comparable in the report); no ratio is given for it");
-                    spec.commandLine().getErr().flush();
-                    return 1;
-                }
+                return measure(target, devices, kernels, perS, duration);
             }
         }
-        return 0;
     }
 
-    private void say(String line) {
-        if (progress != null) {
-            progress.println("bench energy: " + line);
-            progress.flush();
+    @Override
+    int exitCode(ObjectNode figures) {
+        if (figures.get("comparable").asBoolean()) {
+            return 0;
         }
+        say("at least one rate is not comparable: the two cases did different work (see not_comparable in the report); no ratio is "
+            + "given for it");
+        return 1;
     }
+
 
     ObjectNode measure(BenchTarget target, ControlClient devices, KernelChannels kernels, double[] perS, double duration) {
         List<KernelStatus> running = target.status().getKernelsList().stream().filter(k -> k.getState().equals("RUNNING"))
@@ -303,25 +297,10 @@ final class BenchEnergyCommand implements Callable<Integer> {
             .flatMap(k -> StatusView.counter(k, label)).orElse(0L);
     }
 
-    private static <T> T call(KernelStatus kernel, java.util.function.Supplier<T> rpc) {
-        try {
-            return rpc.get();
-        } catch (StatusRuntimeException e) {
-            throw new CliException("kernel " + kernel.getName() + ": " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
-        }
-    }
 
-    static double loadAverage() {
-        return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-    }
 
-    private void print(ObjectNode result) {
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
-            TaskView.print(result, out);
-            out.flush();
-            return;
-        }
+    @Override
+    void printTable(ObjectNode result, PrintWriter out) {
         out.printf(Locale.ROOT, "energy of K2's light workload (mail-sync per NIC interrupt), %.1f s per case, cluster '%s'%s, load average "
                 + "%.2f; platform energy (both kernels) in mJ:%n", result.get("duration_s").asDouble(), result.get("cluster").asText(),
             result.get("temporary_cluster").asBoolean() ? " (temporary)" : "", result.get("load_average").asDouble());
@@ -332,10 +311,10 @@ final class BenchEnergyCommand implements Callable<Integer> {
             JsonNode a = r.get("strong");
             JsonNode b = r.get("nightwatch");
             rows.add(new String[] {String.format(Locale.ROOT, "%.0f", r.get("per_s").asDouble()), r.get("first").asText(),
-                String.format(Locale.ROOT, "%.2f", r.get("strong_mj").asDouble()), String.format(Locale.ROOT, "%.2f", r.get("nightwatch_mj").asDouble()),
+                fmt2(r.get("strong_mj").asDouble()), fmt2(r.get("nightwatch_mj").asDouble()),
                 a.get("syncs").asLong() + "/" + b.get("syncs").asLong(),
-                String.format(Locale.ROOT, "%.1f", r.get("strong_uj_per_sync").asDouble()),
-                String.format(Locale.ROOT, "%.1f", r.get("nightwatch_uj_per_sync").asDouble()),
+                fmt(r.get("strong_uj_per_sync").asDouble()),
+                fmt(r.get("nightwatch_uj_per_sync").asDouble()),
                 r.get("comparable").asBoolean() ? String.format(Locale.ROOT, "%.2fx", r.get("ratio").asDouble()) : "NOT COMPARABLE",
                 a.get("strong_core_wakeups").asLong() + "/" + b.get("strong_core_wakeups").asLong(),
                 Long.toString(b.get("strong_wakeups_avoided").asLong())});

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.archipelago.bench.BaselinePair;
 import io.archipelago.bench.LatencySummary;
+import io.archipelago.bench.ProcessCpu;
 import io.archipelago.control.proto.Counter;
 import io.archipelago.control.proto.KernelStatus;
 import io.archipelago.control.proto.MailboxPingReply;
@@ -19,18 +20,14 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code archipelago bench mailbox}: the PING/PONG round trip of the emulated mailbox between two
@@ -53,15 +50,20 @@ import picocli.CommandLine.Spec;
         "  baseline   a 4-byte socket ping-pong between two fresh JVM processes over the same kind of socket, blocking in read;",
         "  polling    the same, each side polling its non-blocking socket after each word for as long as the interrupt contexts poll "
             + "(loop_spin_us; 50 us if they do not) and under the same rule (loop_poll: idle-core polls only while the machine's "
-            + "runnable threads leave a core), then waiting in a selector.",
+            + "runnable threads leave a core), then waiting in a selector;",
+        "  floor      the physical floor: two JVM processes ping-ponging one cache line of a shared mmap'd file, both spinning "
+            + "(nothing between them: no framing, doorbell or wake-up); measured for every transport.",
         "Percentiles come from HdrHistogram over every measured round trip after the warm-up; every ratio is taken from the "
             + "histograms' values: ratio_p50 = mailbox p50 / blocking baseline p50, ratio_p50_vs_polling against the polling one, "
             + "requester_ratio_p50 and requester_ratio_p50_vs_polling likewise. Targets, like with like: interrupt context / polling "
             + "baseline <= 1.5, and requester / blocking baseline <= 1.5 (a DSM requester blocks for its reply); target_met when "
-            + "both hold. Throughput: NOP words one way from a kernel thread "
+            + "both hold. mailbox_over_floor_p50 and requester_over_floor_p50 divide by the floor's p50. Throughput: NOP words one way from "
+            + "a kernel thread "
             + "as fast as the FIFO allows, to the PONG that proves the last was consumed, against the same words on the plain "
-            + "socket (no FIFO)."})
-final class BenchMailboxCommand implements Callable<Integer> {
+            + "socket (no FIFO) and through a FIFO of depth 4 on the cache lines (the floor). Then the cluster is left idle for --idle-s "
+            + "seconds and its processes' CPU is read from /proc (idle_cluster_cpu_percent, in %% of one core: the kernels and the "
+            + "coordinator; for a temporary cluster the coordinator runs in this command's process)."})
+final class BenchMailboxCommand extends BenchSuite {
 
     static final double TARGET_RATIO_P50 = 1.5;
     /** The polling baseline's window when the kernels' interrupt contexts do not poll (loop_spin_us 0). */
@@ -69,8 +71,12 @@ final class BenchMailboxCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print JSON: {\"mailbox_rtt_us\": {\"p50\", \"p99\", \"p999\", ...}, \"requester_rtt_us\": "
         + "{...}, \"baseline_rtt_us\": {...}, \"polling_baseline_rtt_us\": {...}, \"ratio_p50\", \"ratio_p50_vs_polling\", "
-        + "\"requester_ratio_p50\", \"requester_ratio_p50_vs_polling\", \"targets\", \"throughput_words_per_s\", ...}.")
-    boolean json;
+        + "\"requester_ratio_p50\", \"requester_ratio_p50_vs_polling\", \"targets\", \"transport\", \"floor_rtt_us\": {\"p50\", \"p90\", "
+        + "\"p99\", \"p999\", ...}, \"mailbox_over_floor_p50\", \"requester_over_floor_p50\", \"throughput_words_per_s\", "
+        + "\"floor_throughput_words_per_s\", \"idle_cluster_cpu_percent\", ...}.")
+    void jsonOption(boolean on) {
+        json(on);
+    }
 
     @Option(names = "--transport", paramLabel = "shm|tcp|unix", description = "What carries the temporary cluster's mailbox words "
         + "(default: shm, as in a cluster by default; with --cluster: the cluster's). The socket baselines use Unix sockets for "
@@ -108,30 +114,35 @@ final class BenchMailboxCommand implements Callable<Integer> {
         + "when it loads).")
     String io;
 
+    @Option(names = "--idle-s", paramLabel = "S", description = "Seconds the cluster is watched idle at the end (default: 10; --quick: 3).")
+    Integer idleS;
+
     @Option(names = "--quick", description = "Fewer words (a CI smoke run; well under a minute), still >= 20000 round trips.")
     boolean quick;
 
     @Mixin
     BenchClusterOption clusterOption = new BenchClusterOption();
 
-    @Spec
-    CommandSpec spec;
-
-    private PrintWriter progress;
+    private int idleSeconds;
 
     @Override
-    public Integer call() {
+    String suite() {
+        return "mailbox";
+    }
+
+    @Override
+    ObjectNode measure() {
         int measured = roundTrips != null ? roundTrips : quick ? 20_000 : 50_000;
         int warm = warmup != null ? warmup : quick ? 5_000 : 20_000;
         int words = throughputWords != null ? throughputWords : quick ? 50_000 : 200_000;
-        if (measured < rounds || rounds < 1 || warm < 0 || words < 1) {
-            throw new CliException("expected --rounds >= 1, --round-trips >= --rounds, --warmup >= 0 and --throughput-words >= 1; found "
-                + rounds + ", " + measured + ", " + warm + ", " + words);
+        idleSeconds = idleS != null ? idleS : quick ? 3 : 10;
+        if (measured < rounds || rounds < 1 || warm < 0 || words < 1 || idleSeconds < 1 || idleSeconds > 600) {
+            throw new CliException("expected --rounds >= 1, --round-trips >= --rounds, --warmup >= 0, --throughput-words >= 1 and --idle-s "
+                + "1 to 600; found " + rounds + ", " + measured + ", " + warm + ", " + words + ", " + idleSeconds);
         }
         if (transport != null && !MailboxTransport.IDS.contains(transport)) {
             throw new CliException("--transport: expected one of " + String.join(", ", MailboxTransport.IDS) + ", found '" + transport + "'");
         }
-        progress = spec.commandLine().getErr();
         if (io != null && !List.of("auto", "epoll", "nio").contains(io)) {
             throw new CliException("--io: expected auto, epoll or nio, found '" + io + "'");
         }
@@ -161,11 +172,10 @@ final class BenchMailboxCommand implements Callable<Integer> {
         if (io != null) {
             kernelOptions.add("-Darchipelago.mailbox.io=" + io);
         }
-        try (BenchTarget target = clusterOption.running() ? BenchTarget.running(clusterOption.directory()) : temporary(kernelOptions)) {
-            ObjectNode result = measure(target, measured, warm, words);
-            print(result);
+        try (BenchTarget target = measured(clusterOption.running() ? BenchTarget.running(clusterOption.directory())
+            : temporary(kernelOptions))) {
+            return measure(target, measured, warm, words);
         }
-        return 0;
     }
 
     private BenchTarget temporary(List<String> kernelOptions) {
@@ -180,20 +190,9 @@ final class BenchMailboxCommand implements Callable<Integer> {
             + (kernelOptions.isEmpty() ? "" : ", " + String.join(" ", kernelOptions)), this::say);
     }
 
-    private void say(String line) {
-        if (progress != null) {
-            progress.println("bench mailbox: " + line);
-            progress.flush();
-        }
-    }
 
     private ObjectNode measure(BenchTarget target, int measured, int warm, int words) {
-        List<KernelStatus> running = target.status().getKernelsList().stream().filter(k -> k.getState().equals("RUNNING"))
-            .sorted(Comparator.comparingInt(KernelStatus::getId)).toList();
-        if (running.size() < 2) {
-            throw new CliException("bench mailbox needs two RUNNING kernels; cluster '" + target.status().getCluster() + "' has "
-                + running.size());
-        }
+        List<KernelStatus> running = runningKernels(target, 2);
         KernelStatus from = running.get(0);
         KernelStatus to = running.get(1);
         try (KernelChannels kernels = new KernelChannels(target.secret(), "bench@" + ProcessHandle.current().pid())) {
@@ -217,36 +216,70 @@ final class BenchMailboxCommand implements Callable<Integer> {
             Histogram requester = LatencySummary.histogram();
             Histogram baseline = LatencySummary.histogram();
             Histogram pollingBaseline = LatencySummary.histogram();
+            Histogram floorRtt = LatencySummary.histogram();
+            ObjectNode report;
             Duration deadline = Duration.ofSeconds(120 + (long) (measured + warm) * 3 / 100 + words / 20_000);
             try (BaselinePair pair = BaselinePair.start(target.java(), target.classPath(), target.jvmOptions(), baselineSocket, deadline);
                  BaselinePair polling = BaselinePair.start(target.java(), target.classPath(), target.jvmOptions(), pollingSocket, deadline,
-                     pollUs, pollRule)) {
+                     pollUs, pollRule);
+                 BaselinePair floor = BaselinePair.cacheLine(target.java(), target.classPath(), target.jvmOptions(),
+                     socketDirectory.resolve("floor.line"), deadline)) {
                 say("baselines: " + socketKind + " socket ping-pong between two JVM processes, blocking, and polling " + pollUs + " us ("
-                    + pollRule + "); warming up");
+                    + pollRule + "); the floor: a cache line ping-ponged between two processes; warming up");
                 pair.ping(Math.max(1, warm));
                 polling.ping(Math.max(1, warm));
+                floor.ping(Math.max(1, warm));
                 ping(kernels, from, to, Math.max(1, warm), 1, true);
                 int perRound = measured / rounds;
                 for (int round = 0; round < rounds; round++) {
                     int count = round == rounds - 1 ? measured - perRound * (rounds - 1) : perRound;
                     say("round " + (round + 1) + " of " + rounds + ": " + count + " round trips of each kind");
                     // rotate the order so that no kind always runs first
-                    for (int kind = 0; kind < 4; kind++) {
-                        switch ((round + kind) % 4) {
-                            case 0 -> LatencySummary.record(mailbox, samples(ping(kernels, from, to, 0, count, true)));
-                            case 1 -> LatencySummary.record(requester, samples(ping(kernels, from, to, 0, count, false)));
+                    for (int kind = 0; kind < 5; kind++) {
+                        switch ((round + kind) % 5) {
+                            case 0 -> LatencySummary.record(mailbox, samples(ping(kernels, from, to, 0, count, true).getRttNsList()));
+                            case 1 -> LatencySummary.record(requester, samples(ping(kernels, from, to, 0, count, false).getRttNsList()));
                             case 2 -> LatencySummary.record(baseline, pair.ping(count));
-                            default -> LatencySummary.record(pollingBaseline, polling.ping(count));
+                            case 3 -> LatencySummary.record(pollingBaseline, polling.ping(count));
+                            default -> LatencySummary.record(floorRtt, floor.ping(count));
                         }
                     }
                 }
                 say("throughput: " + words + " words one way");
                 MailboxStreamReply stream = stream(kernels, from, to, words);
                 long baselineStreamNs = pair.stream(words);
-                return report(target, from, to, receiverBefore, first, measured, warm, mailbox, requester, baseline, pollingBaseline, pollUs,
-                    pollRule, stream, words, baselineStreamNs);
+                long floorStreamNs = floor.stream(words);
+                report = report(target, from, to, receiverBefore, first, measured, warm, mailbox, requester, baseline,
+                    pollingBaseline, pollUs, pollRule, stream, words, baselineStreamNs);
+                addFloor(report, LatencySummary.of(mailbox), LatencySummary.of(requester), LatencySummary.of(floorRtt),
+                    words * 1e9 / floorStreamNs);
             }
+            addIdleCpu(report, target);
+            return report;
         }
+    }
+
+    /** The physical floor beside the mailbox's figures, the ratios from the histograms' own values. */
+    private static void addFloor(ObjectNode root, LatencySummary mailbox, LatencySummary requester, LatencySummary floor, double floorRate) {
+        root.set("floor_rtt_us", floor.json());
+        root.put("mailbox_over_floor_p50", mailbox.p50Over(floor));
+        root.put("requester_over_floor_p50", requester.p50Over(floor));
+        root.put("floor_throughput_words_per_s", Math.round(floorRate));
+        root.put("throughput_over_floor", LatencySummary.ratio(root.get("throughput_words_per_s").asDouble(), floorRate));
+    }
+
+    /**
+     * The whole idle cluster's CPU over {@code idleSeconds}, in % of one core: its kernels and its
+     * coordinator (the baselines' processes have exited by then: this runs after they closed).
+     */
+    private void addIdleCpu(ObjectNode root, BenchTarget target) {
+        List<Long> pids = new ArrayList<>();
+        target.status().getKernelsList().forEach(k -> pids.add(k.getPid()));
+        long coordinator = target.status().getCoordinatorPid();
+        pids.add(target.temporary() || coordinator == 0 ? ProcessHandle.current().pid() : coordinator);
+        say("idle cluster: watching " + pids.size() + " processes' CPU for " + idleSeconds + " s");
+        root.put("idle_cluster_cpu_percent", Math.round(ProcessCpu.percentOfOneCore(pids, Duration.ofSeconds(idleSeconds)) * 10) / 10.0);
+        root.put("idle_seconds", idleSeconds);
     }
 
     private static KernelStatus receiver(BenchTarget target, KernelStatus to) {
@@ -346,25 +379,9 @@ final class BenchMailboxCommand implements Callable<Integer> {
         }
     }
 
-    private static long[] samples(MailboxPingReply reply) {
-        long[] samples = new long[reply.getRttNsCount()];
-        for (int i = 0; i < samples.length; i++) {
-            samples[i] = reply.getRttNs(i);
-        }
-        return samples;
-    }
 
-    private void print(ObjectNode result) {
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
-            try {
-                out.println(StatusView.JSON.writeValueAsString(result));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IllegalStateException(e);
-            }
-            out.flush();
-            return;
-        }
+    @Override
+    void printTable(ObjectNode result, PrintWriter out) {
         out.printf(Locale.ROOT, "mailbox round trip %s -> %s over %s (%s I/O), FIFO depth %d, loop poll %d us (%s), cluster '%s'%s%n",
             result.get("from").asText(), result.get("to").asText(), result.get("transport").asText(), result.get("io").asText(),
             result.get("fifo_depth").asInt(), result.get("loop_spin_us").asInt(), result.get("loop_poll").asText(),
@@ -372,17 +389,20 @@ final class BenchMailboxCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "%d round trips of each kind after %d of warm-up, in %d interleaved rounds; microseconds:%n",
             result.get("round_trips").asInt(), result.get("warmup").asInt(), result.get("rounds").asInt());
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"", "p50", "p90", "p99", "p99.9", "max", "mean"});
-        rows.add(row("mailbox (interrupt context)", (ObjectNode) result.get("mailbox_rtt_us")));
-        rows.add(row("mailbox (kernel thread)", (ObjectNode) result.get("requester_rtt_us")));
-        rows.add(row("baseline (blocking socket)", (ObjectNode) result.get("baseline_rtt_us")));
-        rows.add(row("baseline (polling socket, " + result.get("polling_baseline_poll_us").asInt() + " us, "
+        rows.add(percentileHeader("mean"));
+        rows.add(meanRow("mailbox (interrupt context)", result.get("mailbox_rtt_us")));
+        rows.add(meanRow("mailbox (kernel thread)", result.get("requester_rtt_us")));
+        rows.add(meanRow("baseline (blocking socket)", result.get("baseline_rtt_us")));
+        rows.add(meanRow("baseline (polling socket, " + result.get("polling_baseline_poll_us").asInt() + " us, "
                 + result.get("polling_baseline_poll").asText() + ")",
-            (ObjectNode) result.get("polling_baseline_rtt_us")));
+            result.get("polling_baseline_rtt_us")));
+        rows.add(meanRow("floor (cache line, two processes)", result.get("floor_rtt_us")));
         rows.add(new String[] {"interrupt context / blocking", fmt2(result.get("ratio_p50").asDouble()), "",
             fmt2(result.get("ratio_p99").asDouble()), "", "", ""});
         rows.add(new String[] {"interrupt context / polling", fmt2(result.get("ratio_p50_vs_polling").asDouble()), "",
             fmt2(result.get("ratio_p99_vs_polling").asDouble()), "", "", ""});
+        rows.add(new String[] {"interrupt context / floor", fmt2(result.get("mailbox_over_floor_p50").asDouble()), "", "", "", "", ""});
+        rows.add(new String[] {"kernel thread / floor", fmt2(result.get("requester_over_floor_p50").asDouble()), "", "", "", "", ""});
         rows.add(new String[] {"kernel thread / blocking", fmt2(result.get("requester_ratio_p50").asDouble()), "",
             fmt2(result.get("requester_ratio_p99").asDouble()), "", "", ""});
         rows.add(new String[] {"kernel thread / polling", fmt2(result.get("requester_ratio_p50_vs_polling").asDouble()), "",
@@ -392,6 +412,10 @@ final class BenchMailboxCommand implements Callable<Integer> {
                 + "words/s (no FIFO): ratio %.2f%n", result.get("throughput_words_per_s").asLong(), result.get("throughput_words").asLong(),
             result.get("throughput_fifo_full_waits").asLong(), result.get("baseline_throughput_words_per_s").asLong(),
             result.get("throughput_ratio").asDouble());
+        out.printf(Locale.ROOT, "throughput floor (FIFO of depth 4 on cache lines): %,d words/s; mailbox / floor %.2f%n",
+            result.get("floor_throughput_words_per_s").asLong(), result.get("throughput_over_floor").asDouble());
+        out.printf(Locale.ROOT, "idle cluster: %.1f%% of one core over %d s (kernels and coordinator)%n",
+            result.get("idle_cluster_cpu_percent").asDouble(), result.get("idle_seconds").asInt());
         out.printf(Locale.ROOT, "receiver, during the run: %d NOP words out of order, %d drops%n", result.get("receiver_nop_out_of_order").asLong(),
             result.get("receiver_drops").asLong());
         JsonNode targets = result.get("targets");
@@ -401,16 +425,6 @@ final class BenchMailboxCommand implements Callable<Integer> {
         out.flush();
     }
 
-    private static String[] row(String name, ObjectNode rtt) {
-        return new String[] {name, fmt(rtt.get("p50").asDouble()), fmt(rtt.get("p90").asDouble()), fmt(rtt.get("p99").asDouble()),
-            fmt(rtt.get("p999").asDouble()), fmt(rtt.get("max").asDouble()), fmt(rtt.get("mean").asDouble())};
-    }
 
-    private static String fmt(double value) {
-        return String.format(Locale.ROOT, "%.1f", value);
-    }
 
-    private static String fmt2(double value) {
-        return String.format(Locale.ROOT, "%.2f", value);
-    }
 }

@@ -1,5 +1,6 @@
 package io.archipelago.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.archipelago.bench.LatencySummary;
 import io.archipelago.control.proto.AllocatePagesReply;
@@ -26,13 +27,10 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code archipelago bench memory}: a pressure scenario on a temporary cluster of K2's two
@@ -57,12 +55,14 @@ import picocli.CommandLine.Spec;
             + "pool, or wholly free in their kernel) before step 3 and after step 4, allocation latency (measured in the kernel around "
             + "the allocator) with a balloon step against without one in the same run, with the ratio of the p50s, and the block "
             + "invariant scan (double_owned_blocks must be 0)."})
-final class BenchMemoryCommand implements Callable<Integer> {
+final class BenchMemoryCommand extends BenchSuite {
 
     @Option(names = "--json", description = "Print JSON: {\"blocks_moved\", \"words_per_block\", \"reclaim_success_rate\", "
         + "\"double_owned_blocks\", \"largest_free_run_blocks\": {\"before\", \"after\"}, \"latency_us\": {\"without_balloon\", "
         + "\"with_balloon\"}, \"latency_ratio_p50\", ...}.")
-    boolean json;
+    void jsonOption(boolean on) {
+        json(on);
+    }
 
     @Option(names = "--quick", description = "A smaller memory (48 MiB instead of 128 MiB): a CI smoke run.")
     boolean quick;
@@ -81,29 +81,28 @@ final class BenchMemoryCommand implements Callable<Integer> {
         + "first warms the JIT up and is not reported (default: 4; --quick: 2).")
     Integer rounds;
 
-    @Spec
-    CommandSpec spec;
+    @Override
+    String suite() {
+        return "memory";
+    }
 
     @Override
-    public Integer call() {
+    ObjectNode measure() {
         int mib = memoryMib != null ? memoryMib : quick ? 48 : 128;
         if (mib < 16 || mib > 4096 || batchBlocks < 1 || allocationPages < 1 || allocationPages > 256 || rounds != null && rounds < 1) {
             throw new CliException("expected --memory 16 to 4096 (MiB), --batch-blocks >= 1, --allocation-pages 1 to 256 and --rounds >= 1; "
                 + "found " + mib + ", " + batchBlocks + ", " + allocationPages + ", " + rounds);
         }
-        PrintWriter progress = spec.commandLine().getErr();
         MemoryGeometry geometry = new MemoryGeometry((long) mib << 20, MemoryGeometry.DEFAULT_PAGE_SIZE, MemoryGeometry.DEFAULT_BLOCK_SIZE, 8);
         ClusterConfig config = ClusterConfig.k2Default().withCluster("bench-memory").withMemory(geometry)
             .withBalloon(BalloonPolicy.defaults().withBatchBlocks(batchBlocks));
-        try (BenchTarget target = BenchTarget.temporary(config, mib + " MiB of global memory, " + geometry.dataBlocks() + " data blocks",
-                line -> say(progress, line));
+        try (BenchTarget target = measured(BenchTarget.temporary(config, mib + " MiB of global memory, " + geometry.dataBlocks()
+                + " data blocks", this::say));
              KernelChannels channels = new KernelChannels(target.secret(), "bench@" + ProcessHandle.current().pid())) {
-            ObjectNode result = measure(target.coordinator(), channels, progress, rounds != null ? rounds : quick ? 2 : 4);
-            print(result);
+            return measure(target.coordinator(), channels, rounds != null ? rounds : quick ? 2 : 4);
         } catch (StatusRuntimeException e) {
             throw new CliException("bench memory: a kernel call failed: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
         }
-        return 0;
     }
 
     /** What one round measured. */
@@ -113,7 +112,7 @@ final class BenchMemoryCommand implements Callable<Integer> {
                          long blocksEmptied) {
     }
 
-    private ObjectNode measure(Coordinator cluster, KernelChannels channels, PrintWriter progress, int rounds) {
+    private ObjectNode measure(Coordinator cluster, KernelChannels channels, int rounds) {
         List<KernelStatus> running = cluster.status().getKernelsList().stream().filter(k -> k.getState().equals("RUNNING"))
             .sorted(Comparator.comparingInt(KernelStatus::getId)).toList();
         KernelStatus grower = running.get(0);
@@ -123,8 +122,8 @@ final class BenchMemoryCommand implements Callable<Integer> {
         int shrinkerShare = cluster.memory().ownership().blocksOwnedBy(shrinker.getId()).size();
         List<Round> results = new ArrayList<>();
         for (int round = 1; round <= rounds; round++) {
-            say(progress, "round " + round + " of " + rounds + (round == 1 && rounds > 1 ? " (warm-up: its latencies are not reported)" : ""));
-            results.add(round(cluster, channels, progress, grower, shrinker, share, shrinkerShare));
+            say("round " + round + " of " + rounds + (round == 1 && rounds > 1 ? " (warm-up: its latencies are not reported)" : ""));
+            results.add(round(cluster, channels, grower, shrinker, share, shrinkerShare));
         }
         List<Round> measured = rounds > 1 ? results.subList(1, results.size()) : results;
         Round last = results.getLast();
@@ -207,14 +206,14 @@ final class BenchMemoryCommand implements Callable<Integer> {
     }
 
     /** One round of the scenario (steps 1 to 4), then the grower gives back what it took, so the next round starts alike. */
-    private Round round(Coordinator cluster, KernelChannels channels, PrintWriter progress, KernelStatus grower, KernelStatus shrinker,
+    private Round round(Coordinator cluster, KernelChannels channels, KernelStatus grower, KernelStatus shrinker,
                         int share, int shrinkerShare) {
         int pagesPerBlock = cluster.memory().geometry().pagesPerBlock();
         long pagesMovedBefore = counter(cluster, shrinker, MemoryCounters.PAGES_MOVED);
         long emptiedBefore = counter(cluster, shrinker, MemoryCounters.BLOCKS_EMPTIED_BY_MOVING);
         // 1. fragment the shrinker: a slice in use in every block, two slices short of full so it never looks under pressure
         int slice = pagesPerBlock / 8;
-        say(progress, "1. " + shrinker.getName() + " fills " + shrinkerShare + " blocks with " + slice + "-page allocations, frees 7 in 8");
+        say("1. " + shrinker.getName() + " fills " + shrinkerShare + " blocks with " + slice + "-page allocations, frees 7 in 8");
         AllocatePagesReply filled = memory(channels, shrinker).allocatePages(AllocatePagesRequest.newBuilder().setPages(slice)
             .setCount(shrinkerShare * 8 - 2).build());
         if (!filled.getOutOfMemory().isEmpty()) {
@@ -232,7 +231,7 @@ final class BenchMemoryCommand implements Callable<Integer> {
         //    staying above the manager's pressure threshold
         long growerFree = memory(channels, grower).memoryInfo(MemoryInfoRequest.getDefaultInstance()).getFreePages();
         int ownAllocations = (int) (growerFree / allocationPages) - 2 * Math.max(1, 64 / allocationPages);
-        say(progress, "2. " + grower.getName() + " allocates its share: " + ownAllocations + " x " + allocationPages + " pages");
+        say("2. " + grower.getName() + " allocates its share: " + ownAllocations + " x " + allocationPages + " pages");
         AllocatePagesReply own = memory(channels, grower).allocatePages(AllocatePagesRequest.newBuilder().setPages(allocationPages)
             .setCount(ownAllocations).setSkipPattern(true).build());
         List<PageAllocation> allocations = new ArrayList<>(own.getAllocationsList());
@@ -243,7 +242,7 @@ final class BenchMemoryCommand implements Callable<Integer> {
         String layoutBefore = ClusterMemory.layout(cluster.memory());
         // 3. the grower needs half as much again
         int moreAllocations = share / 2 * pagesPerBlock / allocationPages;
-        say(progress, "3. " + grower.getName() + " allocates " + moreAllocations + " x " + allocationPages + " pages more: balloon steps");
+        say("3. " + grower.getName() + " allocates " + moreAllocations + " x " + allocationPages + " pages more: balloon steps");
         AllocatePagesReply grown = memory(channels, grower).allocatePages(AllocatePagesRequest.newBuilder().setPages(allocationPages)
             .setCount(moreAllocations).setSkipPattern(true).build());
         allocations.addAll(grown.getAllocationsList());
@@ -257,7 +256,7 @@ final class BenchMemoryCommand implements Callable<Integer> {
 
         String layoutGrown = ClusterMemory.layout(cluster.memory());
         // 4. the grower frees everything
-        say(progress, "4. " + grower.getName() + " frees everything");
+        say("4. " + grower.getName() + " frees everything");
         memory(channels, grower).freePages(FreePagesRequest.newBuilder().setAll(true).build());
         int runAfter = ClusterMemory.longestFreeRun(cluster.memory(), ClusterMemory.collect(cluster.membership(), channels).values());
         int poolRunAfter = cluster.memory().ownership().longestFreeRun();
@@ -281,17 +280,8 @@ final class BenchMemoryCommand implements Callable<Integer> {
             .flatMap(k -> StatusView.counter(k, label)).orElse(0L);
     }
 
-    private void print(ObjectNode r) {
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
-            try {
-                out.println(StatusView.JSON.writeValueAsString(r));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IllegalStateException(e);
-            }
-            out.flush();
-            return;
-        }
+    @Override
+    void printTable(ObjectNode r, PrintWriter out) {
         out.printf(Locale.ROOT, "balloon pressure scenario: %s MiB, %d data blocks of %d pages, batches of %d block(s), %d round(s) "
                 + "measured of %d%n", r.get("memory_bytes").asLong() >> 20, r.get("data_blocks").asInt(), r.get("pages_per_block").asInt(),
             r.get("batch_blocks").asInt(), r.get("measured_rounds").asInt(), r.get("rounds").asInt());
@@ -314,9 +304,11 @@ final class BenchMemoryCommand implements Callable<Integer> {
         out.printf("block owners after the growth:  %s   (kernel id per block, '.' the pool)%n",
             r.get("ownership_layout").get("after_growth").asText());
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"allocation latency (us)", "count", "p50", "p90", "p99", "max", "mean"});
-        rows.add(row("without a balloon step", (ObjectNode) r.get("latency_us").get("without_balloon")));
-        rows.add(row("with a balloon step", (ObjectNode) r.get("latency_us").get("with_balloon")));
+        String[] header = percentileHeader("mean", "count");
+        header[0] = "allocation latency (us)";
+        rows.add(header);
+        rows.add(meanCountRow("without a balloon step", r.get("latency_us").get("without_balloon")));
+        rows.add(meanCountRow("with a balloon step", r.get("latency_us").get("with_balloon")));
         StatusView.printRows(rows, out);
         out.printf(Locale.ROOT, "ratio p50 (with / without): %.2f%n", r.get("latency_ratio_p50").asDouble());
         out.printf(Locale.ROOT, "invariant scan: %d double-owned block(s), %d violation(s)%n", r.get("double_owned_blocks").asInt(),
@@ -324,14 +316,10 @@ final class BenchMemoryCommand implements Callable<Integer> {
         out.flush();
     }
 
-    private static String[] row(String name, ObjectNode latency) {
-        return new String[] {name, Long.toString(latency.get("count").asLong()), fmt(latency.get("p50").asDouble()),
-            fmt(latency.get("p90").asDouble()), fmt(latency.get("p99").asDouble()), fmt(latency.get("max").asDouble()),
-            fmt(latency.get("mean").asDouble())};
-    }
 
-    private static String fmt(double value) {
-        return String.format(Locale.ROOT, "%.1f", value);
+
+    private static String[] meanCountRow(String name, JsonNode latency) {
+        return percentileRow(name, latency, fmt(latency.get("mean").asDouble()), Long.toString(latency.get("count").asLong()));
     }
 
     private static double round2(double value) {
@@ -340,11 +328,6 @@ final class BenchMemoryCommand implements Callable<Integer> {
 
     private static KernelMemoryBlockingStub memory(KernelChannels channels, KernelStatus kernel) {
         return channels.memory(kernel.getControl()).withDeadlineAfter(300, TimeUnit.SECONDS);
-    }
-
-    private static void say(PrintWriter progress, String line) {
-        progress.println("bench memory: " + line);
-        progress.flush();
     }
 
 }

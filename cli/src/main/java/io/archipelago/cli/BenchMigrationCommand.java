@@ -16,23 +16,18 @@ import io.archipelago.task.proto.SchedEventsRequest;
 import io.archipelago.task.proto.SpawnReply;
 import io.archipelago.task.proto.SpawnRequest;
 import io.archipelago.task.proto.ThreadKind;
-import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code archipelago bench migration}: the latency of a thread migration between two kernel
@@ -59,7 +54,7 @@ import picocli.CommandLine.Spec;
             + "and counted in (slower_than_5s says how many took more than 5 s). Percentiles from HdrHistogram, for both directions "
             + "together and for each; msg_over_shm = messages p50 / shared memory p50 from the histograms' values (target >= 3 at "
             + "256 KiB, in each direction)."})
-final class BenchMigrationCommand implements Callable<Integer> {
+final class BenchMigrationCommand extends BenchSuite {
 
     static final double TARGET_RATIO_AT_256K = 3.0;
     static final long[] SIZES = {1024, 16 * 1024, 256 * 1024};
@@ -70,7 +65,9 @@ final class BenchMigrationCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON: {\"sizes\": [{\"bytes\", \"shm_us\": {\"p50\", \"p90\", \"p99\", ...}, \"msg_us\": "
         + "{...}, \"msg_over_shm\", \"msg_image_bytes\", \"slower_than_5s\", \"directions\": {\"a_to_b\": {\"shm_us\", \"msg_us\", "
         + "\"msg_over_shm\", ...}, \"b_to_a\": {...}}}], \"target_met\", ...}.")
-    boolean json;
+    void jsonOption(boolean on) {
+        json(on);
+    }
 
     @Option(names = "--migrations", paramLabel = "N", description = "Measured migrations of each mode per size, both directions together, rounded up to a multiple "
         + "of 4 (default: 200; --quick: 40).")
@@ -86,42 +83,28 @@ final class BenchMigrationCommand implements Callable<Integer> {
     @Mixin
     BenchClusterOption clusterOption = new BenchClusterOption();
 
-    @Spec
-    CommandSpec spec;
-
-    private PrintWriter progress;
+    @Override
+    String suite() {
+        return "migration";
+    }
 
     @Override
-    public Integer call() {
+    ObjectNode measure() {
         int measured = migrations != null ? migrations : quick ? 40 : 200;
         int warm = warmup != null ? warmup : quick ? 15 : 40;
         if (measured < 1 || warm < 0) {
             throw new CliException("expected --migrations >= 1 and --warmup >= 0; found " + measured + " and " + warm);
         }
-        progress = spec.commandLine().getErr();
         // K2's platform: strong x86_64 in coherence domain a, weak armv7 in domain b; the task regions are software-coherent
-        try (BenchTarget target = clusterOption.target(ClusterConfig.k2Default().withCluster("bench-migration"),
-            "K2's platform: x86_64 in coherence domain a, armv7 in domain b", this::say)) {
-            ObjectNode result = measure(target, measured, warm);
-            print(result);
+        try (BenchTarget target = measured(clusterOption.target(ClusterConfig.k2Default().withCluster("bench-migration"),
+            "K2's platform: x86_64 in coherence domain a, armv7 in domain b", this::say))) {
+            return measure(target, measured, warm);
         }
-        return 0;
     }
 
-    private void say(String line) {
-        if (progress != null) {
-            progress.println("bench migration: " + line);
-            progress.flush();
-        }
-    }
 
     private ObjectNode measure(BenchTarget target, int measured, int warm) {
-        List<KernelStatus> running = target.status().getKernelsList().stream().filter(k -> k.getState().equals("RUNNING"))
-            .sorted(Comparator.comparingInt(KernelStatus::getId)).toList();
-        if (running.size() < 2) {
-            throw new CliException("bench migration needs two RUNNING kernels; cluster '" + target.status().getCluster() + "' has "
-                + running.size());
-        }
+        List<KernelStatus> running = runningKernels(target, 2);
         KernelStatus a = running.get(0);
         KernelStatus b = running.get(1);
         int blocks = MigrationSchedule.blocksFor(measured);
@@ -289,26 +272,13 @@ final class BenchMigrationCommand implements Callable<Integer> {
             + destination.getControl() + ") within " + ARRIVAL_DEADLINE_S + " s of being stopped at the source");
     }
 
-    private static <T> T call(KernelStatus kernel, java.util.function.Supplier<T> rpc) {
-        try {
-            return rpc.get();
-        } catch (StatusRuntimeException e) {
-            throw new CliException("kernel " + kernel.getName() + " (control " + kernel.getControl() + "): " + e.getStatus().getCode() + ": "
-                + e.getStatus().getDescription());
-        }
-    }
 
     private static String human(long bytes) {
         return bytes >= 1024 * 1024 ? bytes / (1024 * 1024) + " MiB" : bytes / 1024 + " KiB";
     }
 
-    private void print(ObjectNode result) {
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
-            TaskView.print(result, out);
-            out.flush();
-            return;
-        }
+    @Override
+    void printTable(ObjectNode result, PrintWriter out) {
         out.printf(Locale.ROOT, "thread migration %s (%s) <-> %s (%s), cluster '%s'%s; %d migrations of each mode per size (%d each way) "
                 + "after %d of warm-up, sizes and modes interleaved; stop at the source -> first step at the destination, microseconds:%n",
             result.get("kernel_a").asText(), result.get("kernel_a_data_model").asText(), result.get("kernel_b").asText(),
@@ -333,13 +303,9 @@ final class BenchMigrationCommand implements Callable<Integer> {
     }
 
     private static String[] row(String state, String direction, com.fasterxml.jackson.databind.JsonNode figures, String image, String slow) {
-        return new String[] {state, direction, fmt(figures.get("shm_us").get("p50")), fmt(figures.get("shm_us").get("p90")),
-            fmt(figures.get("shm_us").get("p99")), fmt(figures.get("msg_us").get("p50")), fmt(figures.get("msg_us").get("p90")),
-            fmt(figures.get("msg_us").get("p99")), String.format(Locale.ROOT, "%.2f", figures.get("msg_over_shm").asDouble()), image, slow};
-    }
-
-    private static String fmt(com.fasterxml.jackson.databind.JsonNode value) {
-        return String.format(Locale.ROOT, "%.1f", value.asDouble());
+        return new String[] {state, direction, fmt(figures.get("shm_us").get("p50").asDouble()), fmt(figures.get("shm_us").get("p90").asDouble()),
+            fmt(figures.get("shm_us").get("p99").asDouble()), fmt(figures.get("msg_us").get("p50").asDouble()), fmt(figures.get("msg_us").get("p90").asDouble()),
+            fmt(figures.get("msg_us").get("p99").asDouble()), fmt2(figures.get("msg_over_shm").asDouble()), image, slow};
     }
 
 }

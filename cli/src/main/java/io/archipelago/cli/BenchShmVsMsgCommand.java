@@ -36,11 +36,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code archipelago bench shm-vs-msg}: the same kernel operations done by typed shared memory
@@ -68,14 +65,16 @@ import picocli.CommandLine.Spec;
         "Latencies are per operation in ns (p50, p90, p99...; a shared-memory sample is the mean of a batch lasting >= 2 us); "
             + "ratios are quotients of p50s, e.g. msg_over_shm (target >= 100 for read_field). Writes shm-vs-msg.json, report.md, "
             + "size-sweep.png and contention.png to --out; a progress bar goes to stderr."})
-final class BenchShmVsMsgCommand implements Callable<Integer> {
+final class BenchShmVsMsgCommand extends BenchSuite {
 
     static final Path DEFAULT_OUT = Path.of("target", "bench", "shm-vs-msg");
 
     @Option(names = "--json", description = "Print the JSON report on stdout: {\"ops\": [{\"op\", \"bytes\", \"shm_ns\", \"dsm_ns\", \"msg_ns\", "
         + "\"msg_over_shm\", ...}], \"contention\": [{\"op\", \"objects\", \"kernels\", \"threads\", \"shm_ns\", \"dsm_ns\", \"msg_ns\", ...}], "
-        + "\"transport\", \"marshalling\", \"crossover\", \"unified_format\", \"files\", ...}.")
-    boolean json;
+        + "\"transport\", \"mailbox_transport\" (what carried the mailbox's words), \"marshalling\", \"crossover\", \"unified_format\", \"files\", ...}.")
+    void jsonOption(boolean on) {
+        json(on);
+    }
 
     @Option(names = "--out", paramLabel = "DIR", description = "Where to write the report files (default: ${DEFAULT-VALUE}).")
     Path out = DEFAULT_OUT;
@@ -101,13 +100,21 @@ final class BenchShmVsMsgCommand implements Callable<Integer> {
     @Option(names = "--rounds", paramLabel = "N", description = "Interleaved rounds of the size sweep and the floors (default: 4; --quick: 1).")
     Integer rounds;
 
-    @Spec
-    CommandSpec spec;
+    /** What the table needs besides the JSON: the report, where it was written, its charts, and why they are missing. */
+    private ShmVsMsgReport report;
+    private Path dir;
+    private Map<String, String> charts;
+    private String chartError;
 
     @Override
-    public Integer call() {
+    String suite() {
+        return "shm-vs-msg";
+    }
+
+    @Override
+    ObjectNode measure() {
         ShmVsMsgPlan plan = plan();
-        Path dir = out.toAbsolutePath().normalize();
+        dir = out.toAbsolutePath().normalize();
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -117,12 +124,9 @@ final class BenchShmVsMsgCommand implements Callable<Integer> {
         Instant started = Instant.now();
         double loadBefore = loadAverage();
         ClusterConfig config = cluster(plan.kernels());
-        ShmVsMsgReport report;
-        Map<String, String> charts;
-        String chartError = null;
         try (Progress progress = new Progress(err, "bench shm-vs-msg", plan.workUnits() + 4, Progress.consoleIsTerminal())) {
             progress.stage("booting " + config.totalKernels() + " kernel processes");
-            try (BenchTarget target = BenchTarget.temporary(config, "", progress::say)) {
+            try (BenchTarget target = measured(BenchTarget.temporary(config, "", progress::say))) {
                 progress.advance(4);
                 ShmVsMsgBench.Roles roles = roles(target);
                 try (KernelChannels channels = new KernelChannels(target.secret(), "bench@" + ProcessHandle.current().pid())) {
@@ -150,6 +154,7 @@ final class BenchShmVsMsgCommand implements Callable<Integer> {
             progress.advance(1);
         }
         ObjectNode root = ShmVsMsgJson.of(report);
+        root.put("mailbox_transport", config.mailboxTransport());
         ObjectNode files = root.putObject("files");
         files.put("directory", dir.toString());
         files.put("json", "shm-vs-msg.json");
@@ -157,18 +162,18 @@ final class BenchShmVsMsgCommand implements Callable<Integer> {
         var pngs = files.putArray("charts");
         charts.values().forEach(pngs::add);
         write(dir.resolve("report.md"), ShmVsMsgMarkdown.of(report, commandLine(), charts));
-        try {
-            write(dir.resolve("shm-vs-msg.json"), StatusView.JSON.writeValueAsString(root) + "\n");
-            PrintWriter stdout = spec.commandLine().getOut();
-            if (json) {
-                stdout.println(StatusView.JSON.writeValueAsString(root));
-            } else {
-                summary(stdout, report, dir, charts);
-            }
-            stdout.flush();
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("cannot write the JSON report: " + e.getMessage(), e);
-        }
+        write(dir.resolve("shm-vs-msg.json"), toJson(root) + "\n");
+        return root;
+    }
+
+    @Override
+    void printTable(ObjectNode figures, PrintWriter stdout) {
+        summary(stdout, report, dir, charts);
+    }
+
+    /** Charts that could not be drawn fail the run once its figures are out (the JSON and Markdown reports are written). */
+    @Override
+    int exitCode(ObjectNode figures) {
         if (chartError != null) {
             throw new CliException(chartError);
         }
@@ -326,14 +331,6 @@ final class BenchShmVsMsgCommand implements Callable<Integer> {
         return Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, ratio >= 100 ? "%,.0f" : "%.2f", ratio);
     }
 
-    static double loadAverage() {
-        try {
-            String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            return Double.parseDouble(fields[0]);
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-    }
 
     private static void write(Path file, String text) {
         try {

@@ -23,6 +23,9 @@ interface BenchTarget extends AutoCloseable {
 
     boolean temporary();
 
+    /** The cluster's directory (its memory, maps and trace rings). */
+    ClusterDirectory directory();
+
     /** A control client of the cluster's coordinator (devices, meta-level manager...); the caller closes it. */
     default ControlClient connectControl() {
         ClusterStatus status = status();
@@ -83,6 +86,11 @@ interface BenchTarget extends AutoCloseable {
             }
 
             @Override
+            public ClusterDirectory directory() {
+                return ClusterDirectory.under(root, config.cluster());
+            }
+
+            @Override
             public Path scratch() {
                 return root;
             }
@@ -121,6 +129,11 @@ interface BenchTarget extends AutoCloseable {
             }
 
             @Override
+            public ClusterDirectory directory() {
+                return directory;
+            }
+
+            @Override
             public Path scratch() {
                 return scratch;
             }
@@ -129,6 +142,74 @@ interface BenchTarget extends AutoCloseable {
             public void close() {
                 client.close();
                 MiniCluster.deleteRecursively(scratch);
+            }
+        };
+    }
+
+    /**
+     * {@code target}, which on close first writes its cluster's timeline to {@code trace} as a
+     * Perfetto trace ({@code --trace FILE} of every suite), while the kernels' rings still exist.
+     */
+    static BenchTarget saveTraceOnClose(BenchTarget target, Path trace, java.util.function.Consumer<String> say) {
+        return new BenchTarget() {
+            @Override
+            public ClusterStatus status() {
+                return target.status();
+            }
+
+            @Override
+            public ClusterSecret secret() {
+                return target.secret();
+            }
+
+            @Override
+            public boolean temporary() {
+                return target.temporary();
+            }
+
+            @Override
+            public ClusterDirectory directory() {
+                return target.directory();
+            }
+
+            @Override
+            public ControlClient connectControl() {
+                return target.connectControl();
+            }
+
+            @Override
+            public Coordinator coordinator() {
+                return target.coordinator();
+            }
+
+            @Override
+            public Path scratch() {
+                return target.scratch();
+            }
+
+            @Override
+            public Path java() {
+                return target.java();
+            }
+
+            @Override
+            public String classPath() {
+                return target.classPath();
+            }
+
+            @Override
+            public List<String> jvmOptions() {
+                return target.jvmOptions();
+            }
+
+            @Override
+            public void close() {
+                try {
+                    int kernels = TraceCommand.save(target.directory(), trace).size();
+                    say.accept("timeline of " + kernels + " kernel(s) written to " + trace + " (open it in the Perfetto UI, ui.perfetto.dev)");
+                } finally {
+                    target.close();
+                }
             }
         };
     }

@@ -1,6 +1,5 @@
 package io.archipelago.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.archipelago.bench.typed.TypedAccessBenchmark;
 import io.archipelago.bench.typed.TypedBench;
@@ -11,11 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code archipelago bench typed}: native vs morphed vs interpreted vs converted vs plain Java
@@ -36,7 +32,7 @@ import picocli.CommandLine.Spec;
         "Targets (scan): morphed_over_native_same_size <= 1.2 (same bytes streamed) and interpreted_over_morphed >= 5; "
             + "morphed_over_native (56 against 48 bytes per element) and morphed_over_native_per_byte are reported beside.",
         "JMH's progress goes to stderr."})
-final class BenchTypedCommand implements Callable<Integer> {
+final class BenchTypedCommand extends BenchSuite {
 
     @Option(names = "--quick", description = "One fork per benchmark and short iterations (for CI): a few minutes; the figures are "
         + "noisier.")
@@ -44,28 +40,37 @@ final class BenchTypedCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print JSON: {\"native_ns\", \"morphed_ns\", \"interpreted_ns\", \"heap_ns\", "
         + "\"morphed_over_native\", \"interpreted_over_morphed\", ...} for the scan, and \"read\", \"write\", \"convert_on_attach\".")
-    boolean json;
+    void jsonOption(boolean on) {
+        json(on);
+    }
 
     @Option(names = "--elements", paramLabel = "N", defaultValue = "" + TypedAccessBenchmark.DEFAULT_ELEMENTS,
         description = "Elements per region (default: ${DEFAULT-VALUE}).")
     int elements;
 
-    @Spec
-    CommandSpec spec;
+    /** The JMH scores the table prints beside the JSON. */
+    private Map<String, Score> scores;
 
     @Override
-    public Integer call() throws Exception {
+    String suite() {
+        return "typed";
+    }
+
+    @Override
+    ObjectNode measure() throws Exception {
+        if (trace != null) {
+            throw new CliException("--trace: bench typed measures in this process (JMH); it boots no cluster whose timeline could be traced");
+        }
         if (elements < 100_000) {
             throw new CliException("--elements must be at least 100000 (a scan must not fit in the caches), found " + elements);
         }
         TypedBench.Plan plan = quick ? TypedBench.Plan.quick(elements) : TypedBench.Plan.full(elements);
         long started = System.nanoTime();
         PrintStream progress = System.err;
-        Map<String, Score> scores = TypedBench.run(plan, progress);
+        scores = TypedBench.run(plan, progress);
         progress.println("paired scans (native, native 48 B, morphed, converted, heap taking turns, " + (quick ? 30 : 60) + " rounds)...");
         TypedBench.Paired paired = TypedBench.paired(elements, quick ? 30 : 60);
         double seconds = (System.nanoTime() - started) / 1e9;
-        PrintWriter out = spec.commandLine().getOut();
         ObjectNode report = report(scores, plan, seconds);
         ObjectNode pairedNode = report.putObject("paired");
         pairedNode.put("rounds", paired.rounds());
@@ -80,20 +85,15 @@ final class BenchTypedCommand implements Callable<Integer> {
         pairedNode.put("morphed_over_native_same_size", Math.round(paired.morphedOverNativeSameSize() * 100) / 100.0);
         pairedNode.put("morphed_over_native_same_size_p10", Math.round(paired.morphedOverNativeSameSizeP10() * 100) / 100.0);
         pairedNode.put("morphed_over_native_same_size_p90", Math.round(paired.morphedOverNativeSameSizeP90() * 100) / 100.0);
-        double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        double load = loadAverage();
         report.put("load_average", Math.round(load * 100) / 100.0);
         report.put("cores", Runtime.getRuntime().availableProcessors());
-        if (json) {
-            try {
-                out.println(StatusView.JSON.writeValueAsString(report));
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException(e);
-            }
-        } else {
-            printText(out, scores, report);
-        }
-        out.flush();
-        return 0;
+        return report;
+    }
+
+    @Override
+    void printTable(ObjectNode report, PrintWriter out) {
+        printText(out, scores, report);
     }
 
     private ObjectNode report(Map<String, Score> scores, TypedBench.Plan plan, double seconds) {

@@ -6,6 +6,7 @@ import io.archipelago.control.proto.ClusterStatus;
 import io.archipelago.control.proto.KernelStatus;
 import io.archipelago.coordinator.Coordinator;
 import io.archipelago.coordinator.KernelChannels;
+import io.archipelago.directory.ClusterDirectory;
 import io.archipelago.interconnect.auth.ClusterSecret;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -68,6 +69,10 @@ final class EnergyAct implements TwoKernelAct {
                 return false;
             }
 
+            @Override
+            public ClusterDirectory directory() {
+                return cluster.directory();
+            }
             @Override
             public Path scratch() {
                 return cluster.directory().path();

@@ -104,7 +104,7 @@ class BenchMailboxIT {
     private static void assertComplete(JsonNode report, String transport, int roundTrips) {
         assertThat(report.get("transport").asText()).isEqualTo(transport);
         assertThat(report.get("round_trips").asInt()).isEqualTo(roundTrips);
-        for (String kind : new String[] {"mailbox_rtt_us", "requester_rtt_us", "baseline_rtt_us", "polling_baseline_rtt_us"}) {
+        for (String kind : new String[] {"mailbox_rtt_us", "requester_rtt_us", "baseline_rtt_us", "polling_baseline_rtt_us", "floor_rtt_us"}) {
             JsonNode rtt = report.get(kind);
             assertThat(rtt).as(kind).isNotNull();
             assertThat(rtt.get("count").asLong()).as(kind + " count").isEqualTo(roundTrips);
@@ -118,6 +118,11 @@ class BenchMailboxIT {
         assertRatio(report, "ratio_p50_vs_polling", "mailbox_rtt_us", "polling_baseline_rtt_us");
         assertRatio(report, "requester_ratio_p50", "requester_rtt_us", "baseline_rtt_us");
         assertRatio(report, "requester_ratio_p50_vs_polling", "requester_rtt_us", "polling_baseline_rtt_us");
+        assertRatio(report, "mailbox_over_floor_p50", "mailbox_rtt_us", "floor_rtt_us");
+        assertRatio(report, "requester_over_floor_p50", "requester_rtt_us", "floor_rtt_us");
+        assertThat(report.get("floor_throughput_words_per_s").asLong()).isPositive();
+        assertThat(report.get("idle_cluster_cpu_percent").asDouble()).as("the idle cluster's CPU, in % of one core")
+            .isBetween(0.0, 100.0 * Runtime.getRuntime().availableProcessors());
         double vsPolling = report.get("ratio_p50_vs_polling").asDouble();
         double requester = report.get("requester_ratio_p50").asDouble();
         assertThat(report.get("polling_baseline_poll_us").asInt()).isEqualTo(report.get("loop_spin_us").asInt() > 0

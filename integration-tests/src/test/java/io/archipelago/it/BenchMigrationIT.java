@@ -4,20 +4,40 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.archipelago.trace.perfetto.Trace;
+import io.archipelago.trace.perfetto.TracePacket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
-/** {@code archipelago bench migration} as a user runs it: a short run on a temporary cluster, its JSON checked. */
+/**
+ * {@code archipelago bench migration} as a user runs it: a short run on a temporary cluster, its
+ * JSON checked, and its timeline ({@code --trace}) holding the migrations it measured.
+ */
 @Timeout(400)
 class BenchMigrationIT {
 
     @Test
-    void aShortRunReportsBothWaysForEverySize() throws Exception {
-        Cli.Result result = Cli.run(Duration.ofSeconds(300), "bench", "migration", "--json", "--migrations", "12", "--warmup", "3");
+    void aShortRunReportsBothWaysForEverySizeAndItsTimeline(@TempDir Path dir) throws Exception {
+        Path timeline = dir.resolve("migration.perfetto-trace");
+        Cli.Result result = Cli.run(Duration.ofSeconds(300), "bench", "migration", "--json", "--migrations", "12", "--warmup", "3",
+            "--trace", timeline.toString());
         assertThat(result.exitCode()).as(result.toString()).isZero();
+        assertThat(result.err()).contains("timeline of 2 kernel(s) written to " + timeline);
+        Trace trace = Trace.parseFrom(Files.readAllBytes(timeline));
+        Map<String, Long> events = trace.getPacketList().stream().filter(TracePacket::hasTrackEvent)
+            .map(p -> p.getTrackEvent().getName()).filter(name -> !name.isEmpty())
+            .collect(Collectors.groupingBy(name -> name, Collectors.counting()));
+        // 2 modes x 3 sizes x (12 + 3 warm-up) migrations by shared memory at least; the rings keep the newest events of each kernel
+        assertThat(events.getOrDefault("migration out", 0L)).as("migrations out in the timeline: " + events).isPositive();
+        assertThat(events.getOrDefault("migration in", 0L)).as("migrations in in the timeline: " + events).isPositive();
         JsonNode root = new ObjectMapper().readTree(result.out());
         assertThat(root.get("kernel_a_data_model").asText()).isNotEqualTo(root.get("kernel_b_data_model").asText());
         List<Long> sizes = new ArrayList<>();

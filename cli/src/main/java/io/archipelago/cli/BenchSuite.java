@@ -1,0 +1,182 @@
+package io.archipelago.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.archipelago.control.proto.KernelStatus;
+import io.grpc.StatusRuntimeException;
+import java.io.PrintWriter;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import java.nio.file.Path;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * The template of every {@code bench} suite: check the options, measure (against a baseline taken
+ * in the same run), then print the figures as tables for a person or as one JSON object for
+ * scripts ({@code --json}), with progress on stderr. A suite says what it measures and how its
+ * figures read; the run, the output and the errors are spelled once, here:
+ * <ul>
+ *   <li>{@link #measure()} checks the options (a {@link CliException} names what was expected and
+ *       found), boots or finds its cluster and returns the figures;</li>
+ *   <li>{@link #printTable} prints them for a person;</li>
+ *   <li>{@link #exitCode} turns figures that cannot be trusted into a non-zero exit (default 0).</li>
+ * </ul>
+ * Each suite declares its own {@code --json} option (through {@link #json(boolean)}) because its
+ * description lists that suite's fields, and its own {@code --quick} because what a CI smoke run
+ * shortens is the suite's to say.
+ */
+abstract class BenchSuite implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--trace", paramLabel = "FILE", order = 1000, description = "Also write the measured cluster's timeline (every "
+        + "kernel's steps, DSM faults, migrations, interrupts: the newest events of each kernel's trace ring) as a Perfetto trace to "
+        + "FILE when the run ends, for the Perfetto UI (ui.perfetto.dev).")
+    Path trace;
+
+    private boolean json;
+
+    /** The suite's name: its {@code bench} subcommand and the prefix of its progress lines. */
+    abstract String suite();
+
+    /** Checks the options, measures and returns the figures (the JSON {@code --json} prints). */
+    abstract ObjectNode measure() throws Exception;
+
+    /** The figures as a person reads them: tables, ratios against the baseline, targets met or not. */
+    abstract void printTable(ObjectNode figures, PrintWriter out);
+
+    /** The exit code for these figures: non-zero where they must not be quoted (already explained on stderr). */
+    int exitCode(ObjectNode figures) {
+        return 0;
+    }
+
+    /** The cluster this suite measures, with {@code --trace} honoured: suites open their target through this. */
+    final BenchTarget measured(BenchTarget target) {
+        return trace == null ? target : BenchTarget.saveTraceOnClose(target, trace, this::say);
+    }
+
+    /** Sets {@code --json}: each suite's option calls this (its description lists the suite's fields). */
+    final void json(boolean json) {
+        this.json = json;
+    }
+
+    final boolean json() {
+        return json;
+    }
+
+    @Override
+    public final Integer call() throws Exception {
+        ObjectNode figures = measure();
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(toJson(figures));
+        } else {
+            printTable(figures, out);
+        }
+        out.flush();
+        return exitCode(figures);
+    }
+
+    /**
+     * A progress line on stderr, prefixed with the suite's command; silent where the suite's
+     * measurement is driven from elsewhere (the demo runs the energy suite's measurement).
+     */
+    final void say(String line) {
+        if (spec == null) {
+            return;
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("bench " + suite() + ": " + line);
+        err.flush();
+    }
+
+    static String toJson(JsonNode figures) {
+        try {
+            return StatusView.JSON.writeValueAsString(figures);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("figures that are not JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /** The cluster's RUNNING kernels by id; at least {@code needed} of them, or one clear error. */
+    final List<KernelStatus> runningKernels(BenchTarget target, int needed) {
+        List<KernelStatus> running = target.status().getKernelsList().stream().filter(k -> k.getState().equals("RUNNING"))
+            .sorted(Comparator.comparingInt(KernelStatus::getId)).toList();
+        if (running.size() < needed) {
+            throw new CliException("bench " + suite() + " needs " + needed + " RUNNING kernels; cluster '" + target.status().getCluster()
+                + "' has " + running.size());
+        }
+        return running;
+    }
+
+    /** A control call to {@code kernel}; its failure becomes one error naming the kernel, its control endpoint and the status. */
+    static <T> T call(KernelStatus kernel, Supplier<T> rpc) {
+        try {
+            return rpc.get();
+        } catch (StatusRuntimeException e) {
+            throw new CliException("kernel " + kernel.getName() + " (control " + kernel.getControl() + ") failed: " + e.getStatus().getCode()
+                + ": " + e.getStatus().getDescription());
+        }
+    }
+
+    /** Runs {@code work} on its own daemon thread (a kernel-side workload driven concurrently with others). */
+    final <T> CompletableFuture<T> async(Supplier<T> work) {
+        return CompletableFuture.supplyAsync(work, runnable -> Thread.ofPlatform().daemon().name("bench-" + suite()).start(runnable));
+    }
+
+    /** The machine's load average over the last minute: every report gives it, since this machine's figures move with it. */
+    static double loadAverage() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    }
+
+    static long[] samples(List<Long> nanos) {
+        return nanos.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /** A row of a latency table: the name, then p50, p90, p99, p99.9 and max of a {@code LatencySummary} JSON, then {@code more}. */
+    static String[] percentileRow(String name, JsonNode summary, String... more) {
+        String[] row = new String[6 + more.length];
+        row[0] = name;
+        String[] columns = {"p50", "p90", "p99", "p999", "max"};
+        for (int i = 0; i < columns.length; i++) {
+            row[1 + i] = fmt(summary.get(columns[i]).asDouble());
+        }
+        System.arraycopy(more, 0, row, 6, more.length);
+        return row;
+    }
+
+    /** {@link #percentileRow} with the sample count last. */
+    static String[] countRow(String name, JsonNode summary) {
+        return percentileRow(name, summary, Long.toString(summary.get("count").asLong()));
+    }
+
+    /** {@link #percentileRow} with the mean last. */
+    static String[] meanRow(String name, JsonNode summary) {
+        return percentileRow(name, summary, fmt(summary.get("mean").asDouble()));
+    }
+
+    /** The header of {@link #percentileRow} tables. */
+    static String[] percentileHeader(String... more) {
+        String[] head = new String[6 + more.length];
+        String[] columns = {"", "p50", "p90", "p99", "p99.9", "max"};
+        System.arraycopy(columns, 0, head, 0, columns.length);
+        System.arraycopy(more, 0, head, 6, more.length);
+        return head;
+    }
+
+    static String fmt(double value) {
+        return String.format(Locale.ROOT, "%.1f", value);
+    }
+
+    static String fmt2(double value) {
+        return String.format(Locale.ROOT, "%.2f", value);
+    }
+}
