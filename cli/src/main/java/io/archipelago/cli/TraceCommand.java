@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.archipelago.coordinator.config.ClusterConfig;
 import io.archipelago.directory.ClusterDirectory;
+import io.archipelago.interconnect.mailbox.MailboxType;
+import io.archipelago.interconnect.mailbox.MailboxWord;
 import io.archipelago.trace.PerfettoTrace;
 import io.archipelago.trace.TraceFormatException;
 import io.archipelago.trace.TraceRing;
@@ -104,7 +106,9 @@ final class TraceCommand implements Callable<Integer> {
             }
         }
         try (OutputStream stream = Files.newOutputStream(out)) {
-            PerfettoTrace.of(kernels).writeTo(stream);
+            // a word is named as the mailbox decodes it (TYPE#sequence(payload)), or by its hex value when its type is unknown
+            PerfettoTrace.of(kernels, word -> MailboxType.ofCodeOrNull(MailboxWord.typeCode(word)) == null ? MailboxWord.hex(word)
+                : MailboxWord.decode(word).toString()).writeTo(stream);
         } catch (IOException e) {
             throw new CliException("cannot write the trace to " + out + ": " + e.getMessage());
         }

@@ -68,6 +68,18 @@ class TraceIT {
             "migration out@" + PerfettoTrace.laneTrack(cluster.kernelId("weak-0"), TraceEvent.MIGRATION_OUT, 0),
             "migration in@" + PerfettoTrace.kernelTrack(cluster.kernelId("strong-0")));
 
+        // the migration's MIGRATE word: sent on weak-0, received on strong-0, the two joined by one flow arrow
+        long weakTrack = PerfettoTrace.kernelTrack(cluster.kernelId("weak-0"));
+        long strongTrack = PerfettoTrace.kernelTrack(cluster.kernelId("strong-0"));
+        List<TrackEvent> migrateSent = trace.getPacketList().stream().filter(TracePacket::hasTrackEvent).map(TracePacket::getTrackEvent)
+            .filter(e -> e.getName().startsWith("word sent: MIGRATE#") && e.getTrackUuid() == weakTrack).toList();
+        List<TrackEvent> migrateReceived = trace.getPacketList().stream().filter(TracePacket::hasTrackEvent).map(TracePacket::getTrackEvent)
+            .filter(e -> e.getName().startsWith("word received: MIGRATE#") && e.getTrackUuid() == strongTrack).toList();
+        assertThat(migrateSent).as("MIGRATE words weak-0 sent").isNotEmpty();
+        assertThat(migrateReceived).as("MIGRATE words strong-0 received").isNotEmpty();
+        assertThat(migrateSent.getLast().getFlowIdsList()).as("the last MIGRATE's send has a flow").hasSize(1)
+            .isEqualTo(migrateReceived.getLast().getFlowIdsList());
+
         // every slice on a track ends before the next begins, in time order
         Map<Long, Integer> open = new HashMap<>();
         long previous = 0;

@@ -6,9 +6,12 @@ import io.archipelago.trace.perfetto.Trace;
 import io.archipelago.trace.perfetto.TracePacket;
 import io.archipelago.trace.perfetto.TrackDescriptor;
 import io.archipelago.trace.perfetto.TrackEvent;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -17,16 +20,30 @@ import java.util.TreeSet;
  * Every kernel's ring merged into one Perfetto trace: a process track per kernel (named after it,
  * with its host process id), a child track per emulated core, the kernel's events on those tracks,
  * in host time. Written as Perfetto's own TrackEvent protobufs, as its maintainers recommend for
- * tools that are not Perfetto's SDK; ui.perfetto.dev opens the file as it is.
+ * tools that are not Perfetto's SDK; ui.perfetto.dev opens the file as it is. A mailbox word's
+ * send and its delivery on the other kernel are joined by a flow arrow (see {@link #wordFlows}); a
+ * word whose other end the rings no longer hold has none.
  */
 public final class PerfettoTrace {
 
     private PerfettoTrace() {
     }
 
-    /** The trace of these rings' snapshots. */
+    /** How a mailbox word is named on the timeline (the trace module does not know the mailbox's word format). */
+    @FunctionalInterface
+    public interface WordNames {
+        String of(int word);
+    }
+
+    /** The trace of these rings' snapshots, words named by their hex value. */
     public static Trace of(List<TraceRing.Snapshot> kernels) {
+        return of(kernels, word -> String.format("0x%08x", word));
+    }
+
+    /** The trace of these rings' snapshots, mailbox words named by {@code words}. */
+    public static Trace of(List<TraceRing.Snapshot> kernels, WordNames words) {
         Trace.Builder trace = Trace.newBuilder();
+        Map<TraceRecord, Long> flows = wordFlows(kernels);
         List<Timed> events = new ArrayList<>();
         for (TraceRing.Snapshot kernel : kernels) {
             int sequence = kernel.kernelId() + 1;
@@ -70,6 +87,13 @@ public final class PerfettoTrace {
                 }
                 TrackEvent.Builder event = TrackEvent.newBuilder().setTrackUuid(track).setName(record.event().label())
                     .addDebugAnnotations(DebugAnnotation.newBuilder().setName(record.event().subject()).setIntValue(record.subject()));
+                if (record.event() == TraceEvent.WORD_SENT || record.event() == TraceEvent.WORD_RECEIVED) {
+                    event.setName(record.event().label() + ": " + words.of((int) record.value()));
+                    Long flow = flows.get(record);
+                    if (flow != null) {
+                        event.addFlowIds(flow);
+                    }
+                }
                 if (record.event().shape() == TraceEvent.Shape.SLICE) {
                     events.add(new Timed(record.timeNs(), sequence, event.clone().setType(TrackEvent.Type.TYPE_SLICE_BEGIN).build()));
                     events.add(new Timed(record.timeNs() + Math.max(0, record.value()), sequence, TrackEvent.newBuilder()
@@ -87,6 +111,58 @@ public final class PerfettoTrace {
                 .setTrackEvent(event.event()));
         }
         return trace.build();
+    }
+
+    /**
+     * Pairs every delivered word with its send: per (sender, receiver, word), sends in time order,
+     * each delivery taking the latest send before it not taken yet (the same word is sent again
+     * only after many others, e.g. a sequence number's reuse). Returns each paired record's flow id
+     * (by identity: two records may be equal).
+     */
+    static Map<TraceRecord, Long> wordFlows(List<TraceRing.Snapshot> kernels) {
+        Map<List<Long>, ArrayDeque<TraceRecord>> sends = new HashMap<>();
+        List<long[]> receivedAt = new ArrayList<>();
+        List<TraceRecord> received = new ArrayList<>();
+        for (TraceRing.Snapshot kernel : kernels) {
+            for (TraceRecord record : kernel.records()) {
+                if (record.event() == TraceEvent.WORD_SENT) {
+                    sends.computeIfAbsent(List.of((long) kernel.kernelId(), (long) record.subject(), record.value()),
+                        k -> new ArrayDeque<>()).add(record);
+                } else if (record.event() == TraceEvent.WORD_RECEIVED) {
+                    received.add(record);
+                    receivedAt.add(new long[] {record.subject(), kernel.kernelId()});
+                }
+            }
+        }
+        sends.values().forEach(queue -> {
+            List<TraceRecord> sorted = new ArrayList<>(queue);
+            sorted.sort(Comparator.comparingLong(TraceRecord::timeNs));
+            queue.clear();
+            queue.addAll(sorted);
+        });
+        Integer[] order = new Integer[received.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, Comparator.comparingLong(i -> received.get(i).timeNs()));
+        Map<TraceRecord, Long> flows = new IdentityHashMap<>();
+        long next = 1;
+        for (int i : order) {
+            TraceRecord delivery = received.get(i);
+            ArrayDeque<TraceRecord> pending = sends.get(List.of(receivedAt.get(i)[0], receivedAt.get(i)[1], delivery.value()));
+            if (pending == null || pending.isEmpty() || pending.peekFirst().timeNs() > delivery.timeNs()) {
+                continue; // its send is older than the sender's ring holds
+            }
+            // sends of this word before the latest one sent before this delivery lost their deliveries (older than the
+            // receiver's ring holds): the mailbox delivers a pair's words in order, so they can no longer be matched
+            while (pending.size() > 1 && pending.stream().skip(1).findFirst().get().timeNs() <= delivery.timeNs()) {
+                pending.pollFirst();
+            }
+            long flow = next++;
+            flows.put(pending.pollFirst(), flow);
+            flows.put(delivery, flow);
+        }
+        return flows;
     }
 
     /** The uuid of a kernel's process track. */

@@ -23,7 +23,11 @@ public enum TraceEvent {
     /** A thread arrived here; value 0: by shared memory (MIGRATE word), 1: by messages. Subject: the thread id. */
     MIGRATION_IN(6, "migration in", Shape.INSTANT, "tid"),
     /** An interrupt reached this kernel; value 1: from a device, 0: forwarded by another kernel. Subject: the line. */
-    IRQ(7, "irq", Shape.INSTANT, "irq");
+    IRQ(7, "irq", Shape.INSTANT, "irq"),
+    /** A mailbox word left for another kernel. Subject: the peer's kernel id; value: the 32-bit word. */
+    WORD_SENT(8, "word sent", Shape.INSTANT, "peer"),
+    /** A mailbox word from another kernel left the FIFO here. Subject: the sender's kernel id; value: the 32-bit word. */
+    WORD_RECEIVED(9, "word received", Shape.INSTANT, "peer");
 
     /** A slice has a start ({@code time}) and a duration ({@code value}, ns); an instant has a value. */
     public enum Shape { SLICE, INSTANT }

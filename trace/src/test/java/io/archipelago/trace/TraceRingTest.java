@@ -121,6 +121,31 @@ class TraceRingTest {
     }
 
     @Test
+    void aWordsSendAndItsDeliveryAreJoinedByAFlowAndWordsWithoutTheirOtherEndAreNot() throws Exception {
+        try (TraceRing strong = TraceRing.create(TraceRing.fileFor(dir, 0), 0, "strong-0", 100, 64);
+             TraceRing weak = TraceRing.create(TraceRing.fileFor(dir, 1), 1, "weak-1", 200, 64)) {
+            strong.instant(TraceEvent.WORD_SENT, TraceRing.KERNEL_TRACK, 1, 0x1000_0005);     // its delivery was lost
+            strong.instant(TraceEvent.WORD_SENT, TraceRing.KERNEL_TRACK, 1, 0x1000_0005);     // the same word again: delivered
+            weak.instant(TraceEvent.WORD_RECEIVED, TraceRing.KERNEL_TRACK, 0, 0x1000_0005);
+            weak.instant(TraceEvent.WORD_SENT, TraceRing.KERNEL_TRACK, 0, 0x2000_0005);       // the answer
+            strong.instant(TraceEvent.WORD_RECEIVED, TraceRing.KERNEL_TRACK, 1, 0x2000_0005);
+            weak.instant(TraceEvent.WORD_RECEIVED, TraceRing.KERNEL_TRACK, 0, 0x3000_0000);   // its send is not in the rings
+            Trace trace = Trace.parseFrom(PerfettoTrace.of(List.of(strong.snapshot(), weak.snapshot()),
+                word -> "w" + Integer.toHexString(word)).toByteArray());
+
+            List<TrackEvent> words = trace.getPacketList().stream().filter(TracePacket::hasTrackEvent).map(TracePacket::getTrackEvent)
+                .filter(e -> e.getName().startsWith("word")).toList();
+            assertThat(words).extracting(TrackEvent::getName).containsExactly("word sent: w10000005", "word sent: w10000005",
+                "word received: w10000005", "word sent: w20000005", "word received: w20000005", "word received: w30000000");
+            assertThat(words.get(0).getFlowIdsList()).as("a send whose delivery is gone").isEmpty();
+            assertThat(words.get(1).getFlowIdsList()).hasSize(1).isEqualTo(words.get(2).getFlowIdsList());
+            assertThat(words.get(3).getFlowIdsList()).hasSize(1).isEqualTo(words.get(4).getFlowIdsList())
+                .isNotEqualTo(words.get(1).getFlowIdsList());
+            assertThat(words.get(5).getFlowIdsList()).as("a delivery whose send is gone").isEmpty();
+        }
+    }
+
+    @Test
     void perfettoTraceHasATrackPerKernelAndCoreAndNestedSlicesInTimeOrder() throws Exception {
         try (TraceRing strong = TraceRing.create(TraceRing.fileFor(dir, 0), 0, "strong-0", 100, 64);
              TraceRing weak = TraceRing.create(TraceRing.fileFor(dir, 1), 1, "weak-1", 200, 64)) {

@@ -116,6 +116,7 @@ public final class MailboxContext {
     private long memoryId;
     private PeerDirectory directory = PeerDirectory.none();
     private MailboxCounters counters = MailboxCounters.inMemory();
+    private WordObserver wordObserver = WordObserver.NONE;
 
     private boolean concluded;
 
@@ -475,6 +476,16 @@ public final class MailboxContext {
 
     public MailboxContext counters(MailboxCounters counters) {
         this.counters = counters;
+        return this;
+    }
+
+    public WordObserver wordObserver() {
+        return wordObserver;
+    }
+
+    /** Who watches every word sent and received (a kernel's trace ring); {@link WordObserver#NONE} by default. */
+    public MailboxContext wordObserver(WordObserver wordObserver) {
+        this.wordObserver = java.util.Objects.requireNonNull(wordObserver, "wordObserver");
         return this;
     }
 

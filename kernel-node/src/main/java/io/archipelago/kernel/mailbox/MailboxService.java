@@ -48,7 +48,8 @@ public final class MailboxService implements KernelService {
             .fifoDepth(context.fifoDepth())
             .ringMemory(kernel.memory().mailboxRings(), kernel.memory().geometry().maxKernels(), kernel.memory().clusterId())
             .directory(new MembershipPeerDirectory(kernel.membership()))
-            .counters(new CountersAreaSink(kernel.counters()));
+            .counters(new CountersAreaSink(kernel.counters()))
+            .wordObserver(new TracedWords(kernel.trace()));
         mailbox = Mailbox.start(mailboxContext);
         MailboxEndpoint endpoint = mailbox.endpoint().orElseThrow();
         kernel.membership().update(kernel.id(), record -> record.getIncarnation() == kernel.incarnation()

@@ -9,6 +9,7 @@ import io.archipelago.interconnect.mailbox.MailboxException.Reason;
 import io.archipelago.interconnect.mailbox.MailboxTransport;
 import io.archipelago.interconnect.mailbox.MailboxType;
 import io.archipelago.interconnect.mailbox.MailboxWord;
+import io.archipelago.interconnect.mailbox.WordObserver;
 import io.archipelago.interconnect.mailbox.MemberIds;
 import io.archipelago.interconnect.mailbox.ReplyCheck;
 import io.archipelago.interconnect.mailbox.wire.Frame;
@@ -68,6 +69,8 @@ public final class MailboxCore implements AutoCloseable {
     final ClusterSecret secret;
     final int fifoDepth;
     final MailboxMetrics metrics;
+    /** Who puts every word sent and received on the timeline (a kernel's trace ring), where the counters count it. */
+    private final WordObserver observer;
     final SecureRandom random = new SecureRandom();
     final LogLimiter authLog = new LogLimiter(20, TimeUnit.SECONDS.toNanos(10));
     final LogLimiter dropLog = new LogLimiter(20, TimeUnit.SECONDS.toNanos(10));
@@ -117,6 +120,7 @@ public final class MailboxCore implements AutoCloseable {
         this.secret = context.secret();
         this.fifoDepth = context.fifoDepth();
         this.metrics = new MailboxMetrics(context.counters());
+        this.observer = context.wordObserver();
         this.spinNanos = context.spin().toNanos();
         this.slowHandlerNanos = context.slowHandler().toNanos();
         this.creditThreshold = Math.max(1, fifoDepth / 2);
@@ -423,6 +427,7 @@ public final class MailboxCore implements AutoCloseable {
             }
         }
         metrics.sent(MailboxType.ofCodeOrNull(MailboxWord.typeCode(word)));
+        observer.sent(queue.peerId, word);
         link.channel.writeAndFlush(new OutboundWord(word)).addListener(lostOnFailure);
         return waited;
     }
@@ -483,6 +488,7 @@ public final class MailboxCore implements AutoCloseable {
             }
         }
         metrics.sent(MailboxType.ofCodeOrNull(MailboxWord.typeCode(word)));
+        observer.sent(queue.peerId, word);
         ringDoorbell(link);
         return waited;
     }
@@ -520,6 +526,7 @@ public final class MailboxCore implements AutoCloseable {
                     link.inRing.release(link.ringEpoch);
                     int word = (int) taken;
                     metrics.received(MailboxType.ofCodeOrNull(MailboxWord.typeCode(word)));
+                    observer.received(queue.peerId, word);
                     metrics.replySelfTakes.increment();
                     queue.pending.compareAndSet(sequence, request, null);
                     return word;
@@ -782,6 +789,7 @@ public final class MailboxCore implements AutoCloseable {
             return;
         }
         metrics.received(type);
+        observer.received(link.queue.peerId, word);
         if (type == MailboxType.NOP) {
             int count = MailboxWord.payload(word);
             if (count != link.nopExpected) {
@@ -874,11 +882,13 @@ public final class MailboxCore implements AutoCloseable {
             ringResult = link.outRing.offer(link.ringEpoch, word);
             if (ringResult == MailboxRing.OFFERED) {
                 metrics.sent(type);
+                observer.sent(peer, word);
                 ringDoorbell(link);
                 return;
             }
         } else if (link != null && queue.backlog.isEmpty() && link.tryTakeCredit()) {
             metrics.sent(type);
+            observer.sent(peer, word);
             link.channel.writeAndFlush(new OutboundWord(word)).addListener(lostOnFailure);
             return;
         }
@@ -892,6 +902,7 @@ public final class MailboxCore implements AutoCloseable {
             queue.backlogSinceNanos = System.nanoTime();
         }
         metrics.sent(type);
+        observer.sent(peer, word);
         metrics.backlogged.increment();
         queue.backlog.add(word);
         if (link == null) {
