@@ -25,12 +25,14 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,10 +83,27 @@ public final class Kernel implements AutoCloseable {
 
     /**
      * Boots a kernel: waits (bounded) for the cluster's files, attaches global memory after
-     * validating it, registers, claims its share of page blocks, starts its control server,
-     * and reports RUNNING.
+     * validating it, registers, starts the services {@link KernelAssembly} builds (the memory
+     * service claims its share of page blocks), starts its control server, and reports RUNNING.
      */
     public static Kernel boot(KernelContext context) {
+        Kernel kernel = attach(context);
+        try {
+            kernel.start(services -> KernelAssembly.assemble(kernel, services));
+            return kernel;
+        } catch (RuntimeException e) {
+            kernel.close(); // unregisters, closes what started, unmaps
+            throw e;
+        }
+    }
+
+    /**
+     * The shared resources of a kernel without its services: waits (bounded) for the cluster's
+     * files, attaches global memory after validating it and registers in membership (BOOTING).
+     * {@link #boot} goes on to start the services; a test builds only the services it needs on
+     * it, and closes it (which unregisters and unmaps).
+     */
+    public static Kernel attach(KernelContext context) {
         context.conclude();
         ClusterDirectory directory = context.clusterDirectory();
         long deadline = System.nanoTime() + context.attachTimeout().toNanos();
@@ -99,7 +118,6 @@ public final class Kernel implements AutoCloseable {
             memory.close();
             throw e;
         }
-        Kernel kernel = null;
         try {
             long incarnation = new SecureRandom().nextLong() & Long.MAX_VALUE;
             long now = System.currentTimeMillis();
@@ -107,16 +125,10 @@ public final class Kernel implements AutoCloseable {
             int id = context.kernelId() >= 0 ? register(context, membership, memory, context.kernelId(), incarnation, now)
                 : claimId(context, membership, memory, maxKernels, incarnation, now);
             String name = nameOf(context, id);
-            kernel = new Kernel(context, memory, membership, secret, id, name, incarnation, now);
-            kernel.start();
-            return kernel;
+            return new Kernel(context, memory, membership, secret, id, name, incarnation, now);
         } catch (RuntimeException e) {
-            if (kernel != null) {
-                kernel.close(); // unregisters, closes what started, unmaps
-            } else {
-                membership.close();
-                memory.close();
-            }
+            membership.close();
+            memory.close();
             throw e;
         }
     }
@@ -198,32 +210,31 @@ public final class Kernel implements AutoCloseable {
     }
 
     /**
-     * The kernel's services, in start order. Each capability adds its service here; services
-     * are closed in reverse order.
+     * Starts the kernel's services in the order {@code assembly} builds them (closed in reverse
+     * order), then serves its control API and reports RUNNING.
      */
-    private List<KernelService> serviceList() {
-        return List.of(new io.archipelago.kernel.mailbox.MailboxService(), new io.archipelago.kernel.memory.MemoryService(),
-            new io.archipelago.kernel.dsm.DsmService(context.dsmTimeout()),
-            new io.archipelago.kernel.typed.TypedMemoryService(),
-            new io.archipelago.kernel.task.TaskService(),
-            new io.archipelago.kernel.energy.EnergyService(),
-            new io.archipelago.kernel.devices.NicDriverService(),
-            new io.archipelago.kernel.messages.ObjectOwnerService(),
-            new io.archipelago.kernel.shmvsmsg.ShmVsMsgService());
-    }
-
-    private void start() {
+    private void start(Consumer<Services> assembly) {
         counters.reset(ProcessHandle.current().pid(), incarnation, startedAtMs);
         heartbeat.start(); // from the moment we are registered: booting services may take a while
         // (the memory service claims the kernel's page blocks)
-        for (KernelService service : serviceList()) {
-            try {
-                service.start(this);
-            } catch (Exception e) {
-                throw new KernelBootException("kernel " + name + ": service " + service.name() + " failed to start: " + e.getMessage(), e);
+        List<io.grpc.BindableService> controls = new ArrayList<>();
+        assembly.accept(new Services() {
+            @Override
+            public <S extends KernelService> S start(S service) {
+                try {
+                    service.start();
+                } catch (Exception e) {
+                    throw new KernelBootException("kernel " + name + ": service " + service.name() + " failed to start: " + e.getMessage(), e);
+                }
+                services.add(service);
+                return service;
             }
-            services.add(service);
-        }
+
+            @Override
+            public void bind(io.grpc.BindableService control) {
+                controls.add(control);
+            }
+        });
         try {
             NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(context.bindHost(), context.controlPort()));
             io.grpc.ServerInterceptor authentication = ControlAuthentication.server(secret, refusedControlCalls);
@@ -232,6 +243,9 @@ public final class Kernel implements AutoCloseable {
                 for (io.grpc.BindableService grpc : service.controlServices()) {
                     builder.addService(ServerInterceptors.intercept(grpc, authentication));
                 }
+            }
+            for (io.grpc.BindableService grpc : controls) {
+                builder.addService(ServerInterceptors.intercept(grpc, authentication));
             }
             controlServer = builder.build().start();
         } catch (IOException e) {
@@ -245,6 +259,15 @@ public final class Kernel implements AutoCloseable {
         LOG.info("kernel {} (id {}) RUNNING on island {} ({}, {} core(s), speed {}, domain {}), {} page block(s), control {}:{}",
             name, id, context.island(), context.dataModel(), context.cores(), context.speed(), context.coherenceDomain(),
             memory.ownership().blocksOwnedBy(id).size(), control.getHost(), control.getPort());
+    }
+
+    /** What a kernel's composition root starts its services with. */
+    interface Services {
+        /** Starts {@code service} now (a failure fails the boot, naming it), keeps it for close, serves its control services. */
+        <S extends KernelService> S start(S service);
+
+        /** Serves {@code control} on the control API too (one not owned by a service). */
+        void bind(io.grpc.BindableService control);
     }
 
     private void heartbeatLoop() {
@@ -320,11 +343,6 @@ public final class Kernel implements AutoCloseable {
 
     public int controlPort() {
         return controlServer.getPort();
-    }
-
-    /** The started service of this type, if the kernel runs one. */
-    public <S extends KernelService> java.util.Optional<S> service(Class<S> type) {
-        return services.stream().filter(type::isInstance).map(type::cast).findFirst();
     }
 
     /** Stops the kernel: STOPPING, servers down, services closed, unregistered from membership, memory unmapped. */

@@ -8,9 +8,9 @@ import io.archipelago.kernel.Kernel;
 import io.archipelago.kernel.KernelService;
 import io.archipelago.kernel.task.TaskRegions;
 import io.archipelago.kernel.task.TaskService;
-import io.archipelago.kernel.typed.TypedMemoryService;
 import io.archipelago.memory.DeviceMemory;
 import io.archipelago.memory.KernelCountersArea;
+import io.archipelago.typed.TypedMemory;
 import io.archipelago.typed.TypedRegion;
 import io.archipelago.typed.proto.Coherence;
 import io.grpc.BindableService;
@@ -51,7 +51,9 @@ public final class NicDriverService implements KernelService {
     public static final String SHARED_REGION = "nic0.driver";
     private static final Logger LOG = LoggerFactory.getLogger(NicDriverService.class);
 
-    private Kernel kernel;
+    private final Kernel kernel;
+    private final TypedMemory typed;
+    private final TaskService tasks;
     private String mode;
     private DeviceMemory ring;
     private TypedRegion<NicDriverState> shared;
@@ -69,14 +71,23 @@ public final class NicDriverService implements KernelService {
     /** Every taken packet's latency in ns (written by the driver thread, intervals taken by the control service). */
     private final Recorder latencies = new Recorder(3);
 
+    /**
+     * @param typed where the driver's state regions live
+     * @param tasks whose interrupts tell the driver a packet is there
+     */
+    public NicDriverService(Kernel kernel, TypedMemory typed, TaskService tasks) {
+        this.kernel = kernel;
+        this.typed = typed;
+        this.tasks = tasks;
+    }
+
     @Override
     public String name() {
         return "nic";
     }
 
     @Override
-    public void start(Kernel kernel) {
-        this.kernel = kernel;
+    public void start() {
         this.mode = System.getProperty(MODE_PROP, "on").toLowerCase(Locale.ROOT);
         if (mode.equals("off")) {
             return;
@@ -91,7 +102,6 @@ public final class NicDriverService implements KernelService {
             mode = "off";
             return;
         }
-        var typed = kernel.service(TypedMemoryService.class).orElseThrow().typed();
         try {
             shared = TaskRegions.createOrAttach(typed, SHARED_REGION, NicDriverState.class, 1, Coherence.SOFTWARE);
             own = TaskRegions.createOrAttach(typed, SHARED_REGION + "." + kernel.name(), NicDriverState.class, 1, Coherence.HARDWARE);
@@ -111,7 +121,7 @@ public final class NicDriverService implements KernelService {
         numberSquares = counters.counter("nic.number_squares");
         pollNs = counters.counter("nic.poll_ns_sum");
         driver = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("nic-" + kernel.name()).factory());
-        kernel.service(TaskService.class).orElseThrow().observeInterrupts((line, fromDevice) -> {
+        tasks.observeInterrupts((line, fromDevice) -> {
             if (line == DeviceMemory.NIC_LINE && fromDevice && pending.compareAndSet(false, true)) {
                 driver.execute(this::poll);
             }

@@ -15,7 +15,6 @@ import io.archipelago.control.proto.DsmTransferReply;
 import io.archipelago.control.proto.DsmTransferRequest;
 import io.archipelago.control.proto.DsmWorkloadReply;
 import io.archipelago.kernel.dsm.views.DsmCell;
-import io.archipelago.kernel.typed.TypedMemoryService;
 import io.archipelago.memory.KernelCountersArea;
 import io.archipelago.typed.RegionException;
 import io.archipelago.typed.TypedMemory;
@@ -39,16 +38,18 @@ import java.util.function.IntConsumer;
  * control API. The threads use the region exactly as any kernel code would, through the typed
  * accessors; the DSM underneath is transparent.
  */
-final class DsmControlService extends DsmControlGrpc.DsmControlImplBase {
+public final class DsmControlService extends DsmControlGrpc.DsmControlImplBase {
 
     private final DsmService dsm;
+    private final TypedMemory typed;
 
-    DsmControlService(DsmService dsm) {
+    public DsmControlService(DsmService dsm, TypedMemory typed) {
         this.dsm = dsm;
+        this.typed = typed;
     }
 
     private TypedMemory typed() {
-        return dsm.kernel().service(TypedMemoryService.class).orElseThrow().typed();
+        return typed;
     }
 
     private TypedRegion<DsmCell> region(String name) {

@@ -9,7 +9,6 @@ import io.archipelago.interconnect.mailbox.MailboxType;
 import io.archipelago.interconnect.mailbox.MailboxWord;
 import io.archipelago.kernel.Kernel;
 import io.archipelago.kernel.KernelService;
-import io.archipelago.kernel.mailbox.MailboxService;
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.KernelCountersArea.Counter;
 import io.archipelago.memory.PageDirectory;
@@ -19,7 +18,6 @@ import io.archipelago.typed.RegionException;
 import io.archipelago.typed.SoftwareCoherence;
 import io.archipelago.typed.proto.Coherence;
 import io.archipelago.typed.proto.Contract;
-import io.grpc.BindableService;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -81,13 +79,13 @@ public final class DsmService implements KernelService, SoftwareCoherence {
 
     private static final Logger LOG = LoggerFactory.getLogger(DsmService.class);
 
+    private final Kernel kernel;
+    private final Mailbox mailbox;
+    private final GlobalMemory memory;
+    private final int self;
     private final Duration faultTimeout;
     private final Map<String, DsmRegion> regions = new ConcurrentHashMap<>();
     private final ConcurrentSkipListMap<Long, DsmRegion> byFrame = new ConcurrentSkipListMap<>();
-    private volatile Kernel kernel;
-    private volatile Mailbox mailbox;
-    private volatile GlobalMemory memory;
-    private int self;
 
     private Counter faults;
     private Counter claims;
@@ -102,11 +100,12 @@ public final class DsmService implements KernelService, SoftwareCoherence {
     private Counter timeouts;
     private Counter waitNanos;
 
-    public DsmService() {
-        this(DEFAULT_FAULT_TIMEOUT);
-    }
-
-    public DsmService(Duration faultTimeout) {
+    /** @param faultTimeout how long a fault may wait for its page before it fails naming the holder */
+    public DsmService(Kernel kernel, Mailbox mailbox, Duration faultTimeout) {
+        this.kernel = kernel;
+        this.mailbox = mailbox;
+        this.memory = kernel.memory();
+        this.self = kernel.id();
         this.faultTimeout = faultTimeout;
     }
 
@@ -116,12 +115,7 @@ public final class DsmService implements KernelService, SoftwareCoherence {
     }
 
     @Override
-    public void start(Kernel kernel) {
-        this.kernel = kernel;
-        this.memory = kernel.memory();
-        this.self = kernel.id();
-        this.mailbox = kernel.service(MailboxService.class).orElseThrow(() ->
-            new IllegalStateException("the DSM needs the mailbox service, which starts before it")).mailbox();
+    public void start() {
         faults = kernel.counters().counter("dsm.faults");
         claims = kernel.counters().counter("dsm.claims");
         coalesced = kernel.counters().counter("dsm.coalesced_faults");
@@ -475,11 +469,6 @@ public final class DsmService implements KernelService, SoftwareCoherence {
     /** The regions this kernel has opened, for tests and status. */
     List<DsmRegion> regions() {
         return List.copyOf(regions.values());
-    }
-
-    @Override
-    public List<BindableService> controlServices() {
-        return List.of(new DsmControlService(this));
     }
 
     Kernel kernel() {

@@ -35,7 +35,8 @@ public final class EnergyService implements KernelService {
     private static final Logger LOG = LoggerFactory.getLogger(EnergyService.class);
     static final int PUBLISH_MS = 2;
 
-    private Kernel kernel;
+    private final Kernel kernel;
+    private final TaskService tasks;
     private Scheduler scheduler;
     private CoreTimeline timeline;
     private VirtualClock clock;
@@ -53,16 +54,19 @@ public final class EnergyService implements KernelService {
     private KernelCountersArea.Counter irqWakeups;
     private KernelCountersArea.Counter asleep;
 
+    /** @param tasks whose scheduler's core timeline the meter charges, and whose interrupts it counts */
+    public EnergyService(Kernel kernel, TaskService tasks) {
+        this.kernel = kernel;
+        this.tasks = tasks;
+    }
+
     @Override
     public String name() {
         return "energy";
     }
 
     @Override
-    public void start(Kernel kernel) {
-        this.kernel = kernel;
-        TaskService tasks = kernel.service(TaskService.class).orElseThrow(() ->
-            new IllegalStateException("the energy meter needs the task service (its scheduler's core timeline)"));
+    public void start() {
         this.scheduler = tasks.scheduler();
         this.timeline = scheduler.timeline();
         this.clock = tasks.clock();

@@ -24,7 +24,12 @@ public final class MailboxService implements KernelService {
 
     private static final Logger LOG = LoggerFactory.getLogger(MailboxService.class);
 
+    private final Kernel kernel;
     private volatile Mailbox mailbox;
+
+    public MailboxService(Kernel kernel) {
+        this.kernel = kernel;
+    }
 
     @Override
     public String name() {
@@ -32,7 +37,7 @@ public final class MailboxService implements KernelService {
     }
 
     @Override
-    public void start(Kernel kernel) {
+    public void start() {
         KernelContext context = kernel.context();
         MailboxTransport transport = MailboxTransport.of(context.transport());
         MailboxContext mailboxContext = new MailboxContext()

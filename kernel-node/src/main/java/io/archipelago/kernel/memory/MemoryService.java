@@ -3,7 +3,7 @@ package io.archipelago.kernel.memory;
 import io.archipelago.kernel.Kernel;
 import io.archipelago.kernel.KernelContext;
 import io.archipelago.kernel.KernelService;
-import io.archipelago.kernel.mailbox.MailboxService;
+import io.archipelago.interconnect.mailbox.Mailbox;
 import io.archipelago.memory.BlockOwnershipTable;
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.typed.TypedMemory;
@@ -43,8 +43,14 @@ public final class MemoryService implements KernelService {
     private volatile MovablePages movable;
     private volatile BalloonDriver balloon;
     private volatile KernelPageAllocator allocator;
-    private volatile Kernel kernel;
+    private final Kernel kernel;
+    private final Mailbox mailbox;
     private ScheduledExecutorService probes;
+
+    public MemoryService(Kernel kernel, Mailbox mailbox) {
+        this.kernel = kernel;
+        this.mailbox = mailbox;
+    }
 
     @Override
     public String name() {
@@ -52,8 +58,7 @@ public final class MemoryService implements KernelService {
     }
 
     @Override
-    public void start(Kernel kernel) {
-        this.kernel = kernel;
+    public void start() {
         GlobalMemory memory = kernel.memory();
         takeBlocks(kernel);
         List<PageRun> inUse;
@@ -63,9 +68,8 @@ public final class MemoryService implements KernelService {
         buddy = BuddyPageAllocator.forKernel(memory, kernel.id(), inUse, kernel.counters());
         movable = new MovablePages(memory, buddy);
         KernelContext context = kernel.context();
-        balloon = new BalloonDriver(kernel.id(), kernel.name(), memory, buddy, movable,
-            kernel.service(MailboxService.class).orElseThrow(() -> new IllegalStateException("the memory service needs the mailbox service"))
-                .mailbox(), kernel.counters(), context.migrateMaxPages(), context.balloonRequestTimeout());
+        balloon = new BalloonDriver(kernel.id(), kernel.name(), memory, buddy, movable, mailbox, kernel.counters(),
+            context.migrateMaxPages(), context.balloonRequestTimeout());
         balloon.start();
         allocator = new KernelPageAllocator(kernel.name(), buddy, balloon, kernel.counters(), memory.geometry().pageSize());
         probes = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("memory-probes-" + kernel.name()).factory());

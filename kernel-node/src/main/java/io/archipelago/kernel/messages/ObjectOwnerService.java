@@ -3,7 +3,7 @@ package io.archipelago.kernel.messages;
 import io.archipelago.control.auth.ControlAuthentication;
 import io.archipelago.kernel.Kernel;
 import io.archipelago.kernel.KernelService;
-import io.archipelago.kernel.typed.TypedMemoryService;
+import io.archipelago.typed.TypedMemory;
 import io.archipelago.memory.KernelCountersArea;
 import io.archipelago.messages.proto.MessageEndpoint;
 import io.archipelago.messages.proto.MessageEndpointRequest;
@@ -53,7 +53,8 @@ public final class ObjectOwnerService implements KernelService {
     private static final Logger LOG = LoggerFactory.getLogger(ObjectOwnerService.class);
     static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
-    private volatile Kernel kernel;
+    private final Kernel kernel;
+    private final TypedMemory typed;
     private volatile MessageIo io;
     private volatile Server server;
     private volatile OwnedObjects objects;
@@ -62,16 +63,20 @@ public final class ObjectOwnerService implements KernelService {
     private KernelCountersArea.Counter streams;
     private final AtomicLong refused = new AtomicLong();
 
+    /** @param typed where the objects this kernel owns live */
+    public ObjectOwnerService(Kernel kernel, TypedMemory typed) {
+        this.kernel = kernel;
+        this.typed = typed;
+    }
+
     @Override
     public String name() {
         return "messages";
     }
 
     @Override
-    public void start(Kernel kernel) {
-        this.kernel = kernel;
-        this.objects = new OwnedObjects(kernel.service(TypedMemoryService.class)
-            .orElseThrow(() -> new IllegalStateException("the message service needs the typed memory service, started before it")).typed());
+    public void start() {
+        this.objects = new OwnedObjects(typed);
         this.served = kernel.counters().counter("messages.served");
         this.streams = kernel.counters().counter("messages.streams");
         this.io = MessageIo.oneThread("msg-" + kernel.name());

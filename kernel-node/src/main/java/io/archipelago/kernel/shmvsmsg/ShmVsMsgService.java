@@ -3,9 +3,8 @@ package io.archipelago.kernel.shmvsmsg;
 import io.archipelago.kernel.Kernel;
 import io.archipelago.kernel.KernelService;
 import io.archipelago.kernel.messages.BenchObject;
-import io.archipelago.kernel.messages.ObjectOwnerService;
+import io.archipelago.kernel.messages.OwnerChannels;
 import io.archipelago.kernel.messages.views.BenchItem;
-import io.archipelago.kernel.typed.TypedMemoryService;
 import io.archipelago.messages.proto.ObjectReply;
 import io.archipelago.shmvsmsg.proto.MarshalFigures;
 import io.archipelago.shmvsmsg.proto.MarshalObject;
@@ -39,7 +38,16 @@ import org.HdrHistogram.Histogram;
  */
 public final class ShmVsMsgService implements KernelService {
 
-    private volatile Kernel kernel;
+    private final Kernel kernel;
+    private final TypedMemory typed;
+    private final OwnerChannels owners;
+
+    /** @param owners streams to the owners of other kernels' objects (the message side of the comparison) */
+    public ShmVsMsgService(Kernel kernel, TypedMemory typed, OwnerChannels owners) {
+        this.kernel = kernel;
+        this.typed = typed;
+        this.owners = owners;
+    }
 
     @Override
     public String name() {
@@ -47,8 +55,7 @@ public final class ShmVsMsgService implements KernelService {
     }
 
     @Override
-    public void start(Kernel kernel) {
-        this.kernel = kernel;
+    public void start() {
     }
 
     @Override
@@ -61,7 +68,7 @@ public final class ShmVsMsgService implements KernelService {
     }
 
     private TypedMemory typed() {
-        return kernel.service(TypedMemoryService.class).orElseThrow().typed();
+        return typed;
     }
 
     private final class Control extends ShmVsMsgControlGrpc.ShmVsMsgControlImplBase {
@@ -113,9 +120,8 @@ public final class ShmVsMsgService implements KernelService {
         }
     }
 
-    private io.archipelago.kernel.messages.OwnerChannels owners() {
-        return kernel.service(ObjectOwnerService.class).orElseThrow(() -> new IllegalStateException("kernel " + kernel.name()
-            + " runs no message service")).owners();
+    private OwnerChannels owners() {
+        return owners;
     }
 
     /**

@@ -10,7 +10,6 @@ import io.archipelago.interconnect.mailbox.MailboxType;
 import io.archipelago.interconnect.mailbox.MemberIds;
 import io.archipelago.kernel.Kernel;
 import io.archipelago.kernel.KernelService;
-import io.archipelago.kernel.mailbox.MailboxService;
 import io.archipelago.kernel.migration.Migrations;
 import io.archipelago.kernel.nightwatch.NightWatch;
 import io.archipelago.kernel.nightwatch.NightWatchGate;
@@ -21,7 +20,6 @@ import io.archipelago.kernel.sched.SchedThread;
 import io.archipelago.kernel.sched.Scheduler;
 import io.archipelago.kernel.sched.StepLog;
 import io.archipelago.kernel.sched.VirtualClock;
-import io.archipelago.kernel.typed.TypedMemoryService;
 import io.archipelago.memory.KernelCountersArea;
 import io.archipelago.program.Program;
 import io.archipelago.program.ProgramArgs;
@@ -72,9 +70,9 @@ public final class TaskService implements KernelService {
     /** Exit code of a thread whose kernel stopped (as a process ended by SIGTERM). */
     public static final int STOPPED_EXIT_CODE = 143;
 
-    private volatile Kernel kernel;
-    private TypedMemory typed;
-    private Mailbox mailbox;
+    private final Kernel kernel;
+    private final TypedMemory typed;
+    private final Mailbox mailbox;
     private TaskTable table;
     private Programs programs;
     private VirtualClock clock;
@@ -131,18 +129,23 @@ public final class TaskService implements KernelService {
                                   long firstStepNs, long stateBytes) {
     }
 
+    /**
+     * @param mailbox where IRQ words arrive and NightWatch and migration words travel
+     * @param typed where the task table and the threads' regions live
+     */
+    public TaskService(Kernel kernel, Mailbox mailbox, TypedMemory typed) {
+        this.kernel = kernel;
+        this.mailbox = mailbox;
+        this.typed = typed;
+    }
+
     @Override
     public String name() {
         return "tasks";
     }
 
     @Override
-    public void start(Kernel kernel) {
-        this.kernel = kernel;
-        this.typed = kernel.service(TypedMemoryService.class).orElseThrow(() ->
-            new IllegalStateException("the task service needs the typed memory service")).typed();
-        this.mailbox = kernel.service(MailboxService.class).orElseThrow(() ->
-            new IllegalStateException("the task service needs the mailbox service")).mailbox();
+    public void start() {
         this.programs = Programs.load(TaskService.class.getClassLoader(),
             kernel.context().clusterDirectory().programsDirectory());
         this.table = TaskTable.open(typed, kernel.context().taskSlots(), kernel.context().taskCoherence());

@@ -13,7 +13,8 @@ import io.archipelago.control.proto.TypedMemoryControlGrpc;
 import io.archipelago.kernel.Kernel;
 import io.archipelago.kernel.KernelService;
 import io.archipelago.kernel.memory.KernelOutOfMemoryException;
-import io.archipelago.kernel.memory.MemoryService;
+import io.archipelago.typed.SoftwareCoherence;
+import io.archipelago.typed.alloc.PageAllocator;
 import io.archipelago.memory.KernelCountersArea;
 import io.archipelago.typed.FormatMismatchException;
 import io.archipelago.typed.RegionException;
@@ -37,17 +38,29 @@ import org.slf4j.LoggerFactory;
  * The kernel's typed shared memory (paper 1): opens the cluster's region registry, gives the
  * kernel a {@link TypedMemory} in its own data model, allocating from its page blocks, and
  * serves the {@code TypedMemoryControl} API (create, attach, read and write fields, list).
- * Other services reach it with {@code kernel.service(TypedMemoryService.class)}.
+ * Other services are built with its {@link #typed()}.
  */
 public final class TypedMemoryService implements KernelService {
 
     private static final Logger LOG = LoggerFactory.getLogger(TypedMemoryService.class);
 
-    private volatile Kernel kernel;
+    private final Kernel kernel;
+    private final PageAllocator allocator;
+    private final SoftwareCoherence coherence;
     private volatile RegionRegistry registry;
     private volatile TypedMemory typed;
     private KernelCountersArea.Counter created;
     private KernelCountersArea.Counter attached;
+
+    /**
+     * @param allocator where regions take their pages (the kernel's buddy allocator and balloon driver)
+     * @param coherence what software-coherent regions go through (the DSM)
+     */
+    public TypedMemoryService(Kernel kernel, PageAllocator allocator, SoftwareCoherence coherence) {
+        this.kernel = kernel;
+        this.allocator = allocator;
+        this.coherence = coherence;
+    }
 
     @Override
     public String name() {
@@ -55,16 +68,14 @@ public final class TypedMemoryService implements KernelService {
     }
 
     @Override
-    public void start(Kernel kernel) {
-        this.kernel = kernel;
+    public void start() {
         this.registry = RegionRegistry.open(kernel.context().clusterDirectory().regionsFile());
         // pages come from the kernel's page allocator (buddy allocator + balloon driver)
         this.typed = TypedMemory.forKernel(kernel.memory(), registry,
             new TypedMemory.Identity(kernel.id(), kernel.name(), kernel.incarnation(), kernel.context().dataModel(),
                 kernel.context().coherenceDomain()),
-            kernel.service(MemoryService.class).orElseThrow(() -> new IllegalStateException("typed memory needs the memory service"))
-                .allocator());
-        kernel.service(io.archipelago.kernel.dsm.DsmService.class).ifPresent(typed::useSoftwareCoherence);
+            allocator);
+        typed.useSoftwareCoherence(coherence);
         this.created = kernel.counters().counter("typed.regions.created");
         this.attached = kernel.counters().counter("typed.regions.attached");
     }

@@ -1,0 +1,44 @@
+package io.archipelago.kernel;
+
+import io.archipelago.interconnect.mailbox.Mailbox;
+import io.archipelago.kernel.devices.NicDriverService;
+import io.archipelago.kernel.dsm.DsmControlService;
+import io.archipelago.kernel.dsm.DsmService;
+import io.archipelago.kernel.energy.EnergyService;
+import io.archipelago.kernel.mailbox.MailboxService;
+import io.archipelago.kernel.memory.MemoryService;
+import io.archipelago.kernel.messages.ObjectOwnerService;
+import io.archipelago.kernel.shmvsmsg.ShmVsMsgService;
+import io.archipelago.kernel.task.TaskService;
+import io.archipelago.kernel.typed.TypedMemoryService;
+import io.archipelago.typed.TypedMemory;
+
+/**
+ * The composition root of a kernel (as Aeron's {@code MediaDriver} builds its agents from one
+ * context): every service is built here, in start order, with what it needs as constructor
+ * arguments, so that a service cannot be started before one it uses (the code would not
+ * compile). Each line starts its service before the next is built; the kernel closes them in
+ * reverse order.
+ */
+final class KernelAssembly {
+
+    private KernelAssembly() {
+    }
+
+    static void assemble(Kernel kernel, Kernel.Services services) {
+        KernelContext context = kernel.context();
+        // the interrupt line every later service registers its handlers on
+        Mailbox mailbox = services.start(new MailboxService(kernel)).mailbox();
+        MemoryService memory = services.start(new MemoryService(kernel, mailbox));
+        DsmService dsm = services.start(new DsmService(kernel, mailbox, context.dsmTimeout()));
+        // software-coherent regions go through the DSM
+        TypedMemory typed = services.start(new TypedMemoryService(kernel, memory.allocator(), dsm)).typed();
+        TaskService tasks = services.start(new TaskService(kernel, mailbox, typed));
+        services.start(new EnergyService(kernel, tasks));
+        services.start(new NicDriverService(kernel, typed, tasks));
+        ObjectOwnerService objects = services.start(new ObjectOwnerService(kernel, typed));
+        // the kernel-side workloads of the benchmarks
+        services.bind(new DsmControlService(dsm, typed));
+        services.start(new ShmVsMsgService(kernel, typed, objects.owners()));
+    }
+}
