@@ -63,7 +63,9 @@ public final class Kernel implements AutoCloseable {
     private volatile long lastBeatNanos = System.nanoTime();
     private final List<KernelService> services = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile Server controlServer;
-    private volatile Runnable onFatal = () -> { };
+    private volatile Runnable onFatal;
+    /** Whether the kernel found it must stop on its own; remembered, since that may happen while it boots, before onFatal is set. */
+    private volatile boolean fatal;
 
     private Kernel(KernelContext context, GlobalMemory memory, Membership membership, ClusterSecret secret, int id, String name,
                    long incarnation, long startedAtMs) {
@@ -277,14 +279,14 @@ public final class Kernel implements AutoCloseable {
             lastBeatNanos = System.nanoTime();
             if (context.watchPid() > 0 && ProcessHandle.of(context.watchPid()).map(ProcessHandle::isAlive).orElse(false) == false) {
                 LOG.warn("kernel {}: its launcher (pid {}) is gone; stopping", name, context.watchPid());
-                onFatal.run();
+                fatal();
                 return;
             }
             if (declaredDead()) {
                 // Fenced: the coordinator gave this kernel's page blocks back to the pool when it declared it dead.
                 LOG.error("kernel {}: the coordinator declared it DEAD ({}); stopping at once: its page blocks are no longer its own",
                     name, membership.get(id).map(KernelRecord::getReason).orElse(""));
-                onFatal.run();
+                fatal();
                 return;
             }
             LockSupport.parkNanos(interval);
@@ -299,9 +301,25 @@ public final class Kernel implements AutoCloseable {
         }
     }
 
-    /** What to run when the kernel must stop on its own (its launcher died): by default nothing. */
+    private void fatal() {
+        fatal = true;
+        Runnable action = onFatal;
+        if (action != null) {
+            action.run();
+        }
+    }
+
+    /**
+     * What to run when the kernel must stop on its own (its launcher died, it was declared DEAD);
+     * run at once if that already happened (while the kernel booted): a kernel whose launcher died
+     * during its boot stops as soon as it is up, instead of running on, orphaned and no longer beating.
+     * It may run twice.
+     */
     void onFatal(Runnable action) {
         this.onFatal = action;
+        if (fatal) {
+            action.run();
+        }
     }
 
     public int id() {
