@@ -28,8 +28,10 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "trace", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
     header = "Save a timeline of the whole cluster, for Perfetto.",
-    description = {"Every kernel records its events (each emulated core's steps, NightWatch steps, the kernel's boot) into a bounded "
-        + "ring in the cluster directory (trace/<kernel id>.ring, 1 MiB each: the newest 32,768 events), from boot, cheaply "
+    description = {"Every kernel records its events (each emulated core's steps, NightWatch steps, DSM faults, migrations, interrupts, the "
+        + "kernel's boot, mailbox words) into a bounded "
+        + "ring in the cluster directory (trace/<kernel id>.ring, 1 MiB each: the newest 32,768 events; its mailbox words in "
+        + "trace/<kernel id>.words.ring, as many), from boot, cheaply "
         + "enough to leave on. `trace save` merges every kernel's ring into one Perfetto trace in host time, a track per kernel "
         + "and per core; open it in the Perfetto UI (ui.perfetto.dev, 'Open trace file'). The rings are read from the cluster "
         + "directory without asking the kernels, so a dead kernel's last events are there too.",
@@ -97,14 +99,18 @@ final class TraceCommand implements Callable<Integer> {
         return switchRecording(cluster, false, spec);
     }
 
-    /** Writes every kernel's ring of the cluster in {@code directory} to {@code out} as one Perfetto trace; returns what was read. */
+    /**
+     * Writes every kernel's rings of the cluster in {@code directory} to {@code out} as one
+     * Perfetto trace; returns what was read, one snapshot per kernel.
+     */
     static List<TraceRing.Snapshot> save(ClusterDirectory directory, Path out) {
-        List<TraceRing.Snapshot> kernels = new ArrayList<>();
+        List<TraceRing.Snapshot> rings = new ArrayList<>();
         for (Path file : rings(directory)) {
             try (TraceRing ring = open(file)) {
-                kernels.add(ring.snapshot());
+                rings.add(ring.snapshot());
             }
         }
+        List<TraceRing.Snapshot> kernels = PerfettoTrace.byKernel(rings);
         try (OutputStream stream = Files.newOutputStream(out)) {
             // a word is named as the mailbox decodes it (TYPE#sequence(payload)), or by its hex value when its type is unknown
             PerfettoTrace.of(kernels, word -> MailboxType.ofCodeOrNull(MailboxWord.typeCode(word)) == null ? MailboxWord.hex(word)
@@ -122,7 +128,8 @@ final class TraceCommand implements Callable<Integer> {
                 ring.recording(on);
             }
         }
-        spec.commandLine().getOut().printf(Locale.ROOT, "%s on %d kernel(s)%n", on ? "recording" : "stopped recording", files.size());
+        long kernels = files.stream().map(f -> f.getFileName().toString().replaceFirst("\\..*", "")).distinct().count();
+        spec.commandLine().getOut().printf(Locale.ROOT, "%s on %d kernel(s)%n", on ? "recording" : "stopped recording", kernels);
         spec.commandLine().getOut().flush();
         return 0;
     }
@@ -136,8 +143,10 @@ final class TraceCommand implements Callable<Integer> {
         }
         List<Path> files;
         try (Stream<Path> listing = Files.isDirectory(traceDirectory) ? Files.list(traceDirectory) : Stream.empty()) {
-            files = listing.filter(p -> p.getFileName().toString().matches("\\d+\\.ring"))
-                .sorted(Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString().replace(".ring", "")))).toList();
+            // each kernel's ring of events, then its ring of mailbox words
+            files = listing.filter(p -> p.getFileName().toString().matches("\\d+(\\.words)?\\.ring"))
+                .sorted(Comparator.comparingInt((Path p) -> Integer.parseInt(p.getFileName().toString().replaceFirst("\\..*", "")))
+                    .thenComparing(p -> p.getFileName().toString().contains(".words."))).toList();
         } catch (IOException e) {
             throw new CliException("cannot list " + traceDirectory + ": " + e.getMessage());
         }

@@ -7,6 +7,7 @@ import io.archipelago.coordinator.config.ClusterConfig;
 import io.archipelago.coordinator.config.ClusterConfigLoader;
 import io.archipelago.directory.ClusterDirectory;
 import io.archipelago.directory.OwnerOnlyFiles;
+import io.archipelago.trace.TraceRing;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -50,6 +52,11 @@ final class UpCommand implements Callable<Integer> {
             + "kernel loads them at boot, each jar in a class loader of its own (see `archipelago programs`).")
     List<Path> programs = new ArrayList<>();
 
+    @Option(names = "--trace", paramLabel = "FILE", description = "When the cluster stops (Ctrl-C, or `archipelago down`), write its "
+        + "timeline (the newest events of every kernel's trace ring: steps, DSM faults, migrations, interrupts, mailbox words) as a "
+        + "Perfetto trace to FILE, for the Perfetto UI (ui.perfetto.dev). `archipelago trace save` writes one at any moment.")
+    Path trace;
+
     @Option(names = "--secret-file", paramLabel = "FILE",
         description = "Adopt this cluster secret (hex text, e.g. from `openssl rand -hex 32`) instead of generating one; it is copied to the cluster directory (mode 0600).")
     Path secretFile;
@@ -76,7 +83,22 @@ final class UpCommand implements Callable<Integer> {
             config.islands().size());
         out.flush();
         Coordinator coordinator = Coordinator.start(context);
-        Thread hook = new Thread(coordinator::close, "coordinator-stop");
+        AtomicBoolean traceSaved = new AtomicBoolean();
+        Runnable saveTrace = () -> {
+            if (trace != null && traceSaved.compareAndSet(false, true)) {
+                try {
+                    List<TraceRing.Snapshot> kernels = TraceCommand.save(coordinator.directory(), trace);
+                    out.printf("timeline of %d kernel(s) written to %s%n", kernels.size(), trace);
+                } catch (CliException e) {
+                    out.printf("the timeline was not written: %s%n", e.getMessage());
+                }
+                out.flush();
+            }
+        };
+        Thread hook = new Thread(() -> {
+            coordinator.close();
+            saveTrace.run(); // the stopped kernels' rings are still in the cluster directory
+        }, "coordinator-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         StatusView.printTable(coordinator.status(), out, false);
         out.printf("cluster '%s' is up; Ctrl-C or `archipelago down --cluster %s` stops it%n", config.cluster(), config.cluster());
@@ -85,8 +107,10 @@ final class UpCommand implements Callable<Integer> {
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException alreadyShuttingDown) {
-            // the hook is running: it stops the coordinator
+            // the hook is running: it stops the coordinator and writes the timeline
+            return 0;
         }
+        saveTrace.run();
         return 0;
     }
 
@@ -118,6 +142,10 @@ final class UpCommand implements Callable<Integer> {
         if (configFile != null) {
             command.add("--config");
             command.add(configFile.toAbsolutePath().toString());
+        }
+        if (trace != null) {
+            command.add("--trace");
+            command.add(trace.toAbsolutePath().toString());
         }
         for (Path program : programs) {
             command.add("--programs");

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.archipelago.coordinator.launch.OsProcess;
 import io.archipelago.testing.MiniCluster;
+import io.archipelago.trace.perfetto.Trace;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,9 +47,11 @@ class CliLifecycleIT {
         assertThat(status.exitCode()).as(status.toString()).isEqualTo(1);
         assertThat(status.err()).contains("no cluster 'cli' is running").contains("archipelago up");
 
-        Cli.Result up = Cli.run(CLI_TIMEOUT, concat(new String[] {"up", "--detach"}, where));
+        Path timeline = home.resolve("cli.perfetto-trace");
+        Cli.Result up = Cli.run(CLI_TIMEOUT, concat(new String[] {"up", "--detach", "--trace", timeline.toString()}, where));
         assertThat(up.exitCode()).as(up.toString()).isZero();
         assertThat(up.out()).contains("cluster 'cli' is up").contains("strong-0").contains("weak-0");
+        assertThat(timeline).as("the timeline is written when the cluster stops").doesNotExist();
 
         Cli.Result json = Cli.run(CLI_TIMEOUT, concat(new String[] {"status", "--json"}, where));
         assertThat(json.exitCode()).as(json.toString()).isZero();
@@ -82,6 +85,12 @@ class CliLifecycleIT {
         assertThat(down.out()).contains("stopped").contains("strong-0").contains("weak-0");
         assertThat(pids).allSatisfy(pid -> assertThat(OsProcess.running(pid)).as("pid %d running", pid).isFalse());
         assertThat(Files.exists(home.resolve("cli").resolve("memory.img"))).isFalse();
+        // up --trace: the coordinator wrote both kernels' timeline as it stopped (down returns once it is gone)
+        Trace trace = Trace.parseFrom(Files.readAllBytes(timeline));
+        assertThat(trace.getPacketList().stream().filter(p -> p.hasTrackDescriptor() && p.getTrackDescriptor().hasProcess())
+            .map(p -> p.getTrackDescriptor().getProcess().getProcessName())).containsExactlyInAnyOrder("strong-0", "weak-0");
+        assertThat(trace.getPacketList().stream().filter(p -> p.hasTrackEvent() && p.getTrackEvent().getName().equals("kernel running")))
+            .hasSize(2);
 
         Cli.Result after = Cli.run(CLI_TIMEOUT, concat(new String[] {"status"}, where));
         assertThat(after.exitCode()).isEqualTo(1);

@@ -39,12 +39,7 @@ class TraceIT {
         Tasks tasks = new Tasks(cluster);
         tasks.await("weak-0", tid, t -> t.getState().equals("EXITED"), Duration.ofSeconds(60), "EXITED");
 
-        // a migration: leaving weak-0 is a slice on its "migration out" track, arriving on strong-0 an instant on its kernel track
-        JsonNode mover = JSON.readTree(cli(where, "run", "counter", "--on", "weak-0", "--arg", "limit=100000", "--json").out());
-        int moverTid = mover.get("threads").get(0).get("tid").asInt();
-        cli(where, "migrate", Integer.toString(moverTid), "--to", "strong-0");
-        cli(where, "kill", Integer.toString(moverTid));
-
+        // saved before the mover below, whose steps (as many as it runs until it is killed) may fill weak-0's ring
         JsonNode saved = JSON.readTree(cli(where, "trace", "save", "--out", file.toString(), "--json").out());
         assertThat(saved.get("kernels")).hasSize(2);
         Trace trace = Trace.parseFrom(Files.readAllBytes(file));
@@ -60,6 +55,16 @@ class TraceIT {
         assertThat(steps).allSatisfy(step -> assertThat(step.getTrackUuid()).as("on the weak kernel's core").isEqualTo(weakCore));
         assertThat(trace.getPacketList().stream().filter(TracePacket::hasTrackEvent)
             .filter(p -> p.getTrackEvent().getName().equals("kernel running")).count()).isEqualTo(2);
+
+        // a migration: leaving weak-0 is a slice on its "migration out" track, arriving on strong-0 an instant on its kernel track
+        // (5 ms steps: a fast mover would fill the rings with its steps before the trace is saved, overwriting its migration)
+        JsonNode mover = JSON.readTree(cli(where, "run", "counter", "--on", "weak-0", "--arg", "limit=100000", "--arg", "cycles=5000000",
+            "--json").out());
+        int moverTid = mover.get("threads").get(0).get("tid").asInt();
+        cli(where, "migrate", Integer.toString(moverTid), "--to", "strong-0");
+        cli(where, "kill", Integer.toString(moverTid));
+        cli(where, "trace", "save", "--out", file.toString());
+        trace = Trace.parseFrom(Files.readAllBytes(file));
 
         List<TracePacket> migrations = trace.getPacketList().stream().filter(TracePacket::hasTrackEvent)
             .filter(p -> p.getTrackEvent().getName().startsWith("migration")

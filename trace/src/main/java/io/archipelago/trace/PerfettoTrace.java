@@ -41,7 +41,8 @@ public final class PerfettoTrace {
     }
 
     /** The trace of these rings' snapshots, mailbox words named by {@code words}. */
-    public static Trace of(List<TraceRing.Snapshot> kernels, WordNames words) {
+    public static Trace of(List<TraceRing.Snapshot> rings, WordNames words) {
+        List<TraceRing.Snapshot> kernels = byKernel(rings);
         Trace.Builder trace = Trace.newBuilder();
         Map<TraceRecord, Long> flows = wordFlows(kernels);
         List<Timed> events = new ArrayList<>();
@@ -163,6 +164,19 @@ public final class PerfettoTrace {
             flows.put(delivery, flow);
         }
         return flows;
+    }
+
+    /** One snapshot per kernel: the records of a kernel's rings (its events, its words) together, its losses summed. */
+    public static List<TraceRing.Snapshot> byKernel(List<TraceRing.Snapshot> rings) {
+        Map<Integer, TraceRing.Snapshot> kernels = new java.util.LinkedHashMap<>();
+        for (TraceRing.Snapshot ring : rings) {
+            kernels.merge(ring.kernelId(), ring, (a, b) -> {
+                List<TraceRecord> records = new ArrayList<>(a.records());
+                records.addAll(b.records());
+                return new TraceRing.Snapshot(a.kernelId(), a.kernelName(), a.pid(), records, a.lost() + b.lost());
+            });
+        }
+        return new ArrayList<>(kernels.values());
     }
 
     /** The uuid of a kernel's process track. */

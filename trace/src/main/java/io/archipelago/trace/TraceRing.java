@@ -104,6 +104,15 @@ public final class TraceRing implements AutoCloseable {
     }
 
     /**
+     * Where kernel {@code kernelId}'s ring of mailbox words lives: words come thousands of times
+     * more often than steps, faults or migrations, so they have a ring of their own and never
+     * overwrite the rarer events.
+     */
+    public static Path wordsFileFor(Path clusterDirectory, int kernelId) {
+        return clusterDirectory.resolve("trace").resolve(kernelId + ".words.ring");
+    }
+
+    /**
      * Creates (or replaces: a kernel restarted under the same id starts a new ring) the ring of a
      * kernel, recording, readable and writable by its owner only.
      */
@@ -185,6 +194,17 @@ public final class TraceRing implements AutoCloseable {
     }
 
     private void record(TraceEvent event, int track, int subject, long time, long value) {
+        TimelineEvent flight = new TimelineEvent(); // no allocation unless a JFR recording enables it: escape analysis
+        if (flight.isEnabled()) {
+            flight.kernel = memory.get(INT, KERNEL_ID_OFFSET);
+            flight.event = event.label();
+            flight.track = track == KERNEL_TRACK ? -1 : track;
+            flight.subject = subject;
+            flight.value = value;
+            flight.startNs = time;
+            flight.durationNs = event.shape() == TraceEvent.Shape.SLICE ? value : 0;
+            flight.commit();
+        }
         if ((int) ATOMIC_INT.getOpaque(memory, RECORDING_OFFSET) == 0) {
             return;
         }

@@ -122,16 +122,21 @@ class TraceRingTest {
 
     @Test
     void aWordsSendAndItsDeliveryAreJoinedByAFlowAndWordsWithoutTheirOtherEndAreNot() throws Exception {
-        try (TraceRing strong = TraceRing.create(TraceRing.fileFor(dir, 0), 0, "strong-0", 100, 64);
+        try (TraceRing strongEvents = TraceRing.create(TraceRing.fileFor(dir, 0), 0, "strong-0", 100, 64);
+             TraceRing strong = TraceRing.create(TraceRing.wordsFileFor(dir, 0), 0, "strong-0", 100, 64);
              TraceRing weak = TraceRing.create(TraceRing.fileFor(dir, 1), 1, "weak-1", 200, 64)) {
+            strongEvents.instant(TraceEvent.KERNEL_RUNNING, TraceRing.KERNEL_TRACK, 0, 0);
             strong.instant(TraceEvent.WORD_SENT, TraceRing.KERNEL_TRACK, 1, 0x1000_0005);     // its delivery was lost
             strong.instant(TraceEvent.WORD_SENT, TraceRing.KERNEL_TRACK, 1, 0x1000_0005);     // the same word again: delivered
             weak.instant(TraceEvent.WORD_RECEIVED, TraceRing.KERNEL_TRACK, 0, 0x1000_0005);
             weak.instant(TraceEvent.WORD_SENT, TraceRing.KERNEL_TRACK, 0, 0x2000_0005);       // the answer
             strong.instant(TraceEvent.WORD_RECEIVED, TraceRing.KERNEL_TRACK, 1, 0x2000_0005);
             weak.instant(TraceEvent.WORD_RECEIVED, TraceRing.KERNEL_TRACK, 0, 0x3000_0000);   // its send is not in the rings
-            Trace trace = Trace.parseFrom(PerfettoTrace.of(List.of(strong.snapshot(), weak.snapshot()),
+            Trace trace = Trace.parseFrom(PerfettoTrace.of(List.of(strongEvents.snapshot(), strong.snapshot(), weak.snapshot()),
                 word -> "w" + Integer.toHexString(word)).toByteArray());
+            assertThat(trace.getPacketList().stream().filter(p -> p.hasTrackDescriptor() && p.getTrackDescriptor().hasProcess())
+                .map(p -> p.getTrackDescriptor().getProcess().getProcessName())).as("a kernel's two rings, one process")
+                .containsExactly("strong-0", "weak-1");
 
             List<TrackEvent> words = trace.getPacketList().stream().filter(TracePacket::hasTrackEvent).map(TracePacket::getTrackEvent)
                 .filter(e -> e.getName().startsWith("word")).toList();

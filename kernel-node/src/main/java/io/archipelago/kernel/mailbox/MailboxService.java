@@ -7,6 +7,7 @@ import io.archipelago.interconnect.mailbox.MailboxTransport;
 import io.archipelago.kernel.Kernel;
 import io.archipelago.kernel.KernelContext;
 import io.archipelago.kernel.KernelService;
+import io.archipelago.trace.TraceRing;
 import io.grpc.BindableService;
 import java.util.List;
 import org.slf4j.Logger;
@@ -26,6 +27,8 @@ public final class MailboxService implements KernelService {
 
     private final Kernel kernel;
     private volatile Mailbox mailbox;
+    /** This kernel's mailbox words on the timeline: a ring of their own, so they never overwrite the rarer events. */
+    private volatile TraceRing words;
 
     public MailboxService(Kernel kernel) {
         this.kernel = kernel;
@@ -54,7 +57,8 @@ public final class MailboxService implements KernelService {
             .ringMemory(kernel.memory().mailboxRings(), kernel.memory().geometry().maxKernels(), kernel.memory().clusterId())
             .directory(new MembershipPeerDirectory(kernel.membership()))
             .counters(new CountersAreaSink(kernel.counters()))
-            .wordObserver(new TracedWords(kernel.trace()));
+            .wordObserver(new TracedWords(words = TraceRing.create(TraceRing.wordsFileFor(context.clusterDirectory().path(), kernel.id()),
+                kernel.id(), kernel.name(), ProcessHandle.current().pid(), TraceRing.DEFAULT_CAPACITY)));
         mailbox = Mailbox.start(mailboxContext);
         MailboxEndpoint endpoint = mailbox.endpoint().orElseThrow();
         kernel.membership().update(kernel.id(), record -> record.getIncarnation() == kernel.incarnation()
@@ -81,6 +85,10 @@ public final class MailboxService implements KernelService {
         Mailbox current = mailbox;
         if (current != null) {
             current.close();
+        }
+        TraceRing ring = words;
+        if (ring != null) {
+            ring.close();
         }
     }
 }
