@@ -98,7 +98,10 @@ public final class Coordinator implements AutoCloseable {
         this.lockChannel = lockChannel;
         this.lock = lock;
         prepareDirectory();
-        installPrograms(context.programs());
+        // the configuration's programs (the YAML's programs key) and those handed to up --programs
+        List<Path> programs = new ArrayList<>(config.programs());
+        programs.addAll(context.programs());
+        installPrograms(programs);
         // A secret handed in (a container secret, say) is adopted; otherwise the cluster gets a fresh one.
         // Either way it is written to the cluster directory, where kernels and the CLI find it.
         this.secret = context.secretFile() != null ? ClusterSecret.readFrom(context.secretFile()) : ClusterSecret.generate();
