@@ -183,11 +183,12 @@ public final class Coordinator implements AutoCloseable {
 
     /**
      * Removes what a previous incarnation of this cluster left (links included), keeping the logs and
-     * the lock: its files, its kernels' trace rings and its programs.
+     * the lock: its files, its kernels' trace rings, its programs and why its threads failed.
      */
     private void prepareDirectory() {
         try {
-            for (Path dir : List.of(directory.path(), TraceRing.fileFor(directory.path(), 0).getParent(), directory.programsDirectory())) {
+            for (Path dir : List.of(directory.path(), TraceRing.fileFor(directory.path(), 0).getParent(), directory.programsDirectory(),
+                directory.taskFailuresDirectory())) {
                 if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
                     continue;
                 }
