@@ -22,11 +22,13 @@ final class PsCommand implements Callable<Integer> {
     @Mixin
     ClusterOptions cluster;
 
-    @Option(names = "--all", description = "Include exited threads still in the table (they are reclaimed a few seconds after their process ends).")
+    @Option(names = "--all", description = "Include exited threads still in the table (they are reclaimed a few seconds after their process ends); "
+        + "for a thread whose program threw, the exception's message and stack trace follow the table.")
     boolean all;
 
     @Option(names = "--json", description = "Print JSON: {\"tasks\": [{\"pid\", \"tid\", \"program\", \"kind\", \"kernel\", \"state\", "
-        + "\"steps\", \"cycles\", \"utime_ns\", \"migrations\", \"exit_code\", \"data_model\", \"data_bytes\", \"regs\", ...}], \"read_by\", "
+        + "\"steps\", \"cycles\", \"utime_ns\", \"migrations\", \"exit_code\", \"failure\" (a program's exception and "
+        + "stack trace), \"data_model\", \"data_bytes\", \"regs\", ...}], \"read_by\", "
         + "\"accessor\"}.")
     boolean json;
 

@@ -45,6 +45,12 @@ final class TaskView {
                     Integer.toString(t.getMigrations()), data});
             }
             StatusView.printRows(rows, out);
+            for (TaskInfo t : list.getTasksList()) {
+                if (!t.getFailure().isEmpty()) {
+                    out.printf("%nthread %d (%s) failed on %s, exit code %d:%n", t.getTid(), t.getProgram(), t.getKernel(), t.getExitCode());
+                    t.getFailure().lines().forEach(line -> out.println("  " + line));
+                }
+            }
         }
         out.printf("(task table of %d slots, read by %s through a %s accessor)%n", list.getSlots(), list.getReadBy(),
             list.getAccessor().toLowerCase(Locale.ROOT));
@@ -77,6 +83,9 @@ final class TaskView {
             task.put("data_region", t.getDataRegion());
             task.put("data_model", t.getDataModel());
             task.put("data_bytes", t.getDataBytes());
+            if (!t.getFailure().isEmpty()) {
+                task.put("failure", t.getFailure());
+            }
             ArrayNode regs = task.putArray("regs");
             t.getRegsList().forEach(regs::add);
         }

@@ -98,7 +98,10 @@ public final class Coordinator implements AutoCloseable {
         this.lockChannel = lockChannel;
         this.lock = lock;
         prepareDirectory();
-        installPrograms(context.programs());
+        // the configuration's programs (the YAML's programs key) and those handed to up --programs
+        List<Path> programs = new ArrayList<>(config.programs());
+        programs.addAll(context.programs());
+        installPrograms(programs);
         // A secret handed in (a container secret, say) is adopted; otherwise the cluster gets a fresh one.
         // Either way it is written to the cluster directory, where kernels and the CLI find it.
         this.secret = context.secretFile() != null ? ClusterSecret.readFrom(context.secretFile()) : ClusterSecret.generate();
@@ -180,11 +183,12 @@ public final class Coordinator implements AutoCloseable {
 
     /**
      * Removes what a previous incarnation of this cluster left (links included), keeping the logs and
-     * the lock: its files, its kernels' trace rings and its programs.
+     * the lock: its files, its kernels' trace rings, its programs and why its threads failed.
      */
     private void prepareDirectory() {
         try {
-            for (Path dir : List.of(directory.path(), TraceRing.fileFor(directory.path(), 0).getParent(), directory.programsDirectory())) {
+            for (Path dir : List.of(directory.path(), TraceRing.fileFor(directory.path(), 0).getParent(), directory.programsDirectory(),
+                directory.taskFailuresDirectory())) {
                 if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
                     continue;
                 }

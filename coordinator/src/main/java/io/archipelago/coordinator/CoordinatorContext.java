@@ -53,7 +53,11 @@ public final class CoordinatorContext {
             problems.add("secret file: expected a readable file with the cluster secret (hex text), found nothing readable at "
                 + secretFile);
         }
-        for (Path program : programs) {
+        List<Path> allPrograms = new ArrayList<>(programs);
+        if (config != null) {
+            allPrograms.addAll(config.programs());
+        }
+        for (Path program : allPrograms) {
             if (!java.nio.file.Files.isRegularFile(program) && !java.nio.file.Files.isDirectory(program)) {
                 problems.add("programs: expected a jar or a directory of jars, found nothing at " + program);
             }

@@ -5,19 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.archipelago.testing.MiniCluster;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.stream.Stream;
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -123,24 +115,7 @@ class ProgramPluginIT {
 
     /** Compiles the program against the program API (on this test's class path) and jars it with its ServiceLoader entry. */
     private static Path buildProgramJar(Path dir) throws Exception {
-        Path sources = Files.createDirectories(dir.resolve("src/example"));
-        Path classes = Files.createDirectories(dir.resolve("classes"));
-        Path source = sources.resolve("TriangleSum.java");
-        Files.writeString(source, PROGRAM);
-        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        int status = javac.run(null, null, null, "-d", classes.toString(), "-cp", System.getProperty("java.class.path"), source.toString());
-        assertThat(status).as("javac").isZero();
-        Path jar = dir.resolve("my-programs.jar");
-        try (OutputStream file = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(file);
-             Stream<Path> files = Files.walk(classes)) {
-            for (Path cls : files.filter(Files::isRegularFile).toList()) {
-                out.putNextEntry(new JarEntry(classes.relativize(cls).toString()));
-                out.write(Files.readAllBytes(cls));
-            }
-            out.putNextEntry(new JarEntry("META-INF/services/io.archipelago.program.Program"));
-            out.write("example.TriangleSum\n".getBytes(StandardCharsets.UTF_8));
-        }
-        return jar;
+        return ProgramJars.build(dir, "my-programs.jar", java.util.Map.of("example.TriangleSum", PROGRAM));
     }
 
     private Cli.Result cli(String... args) {

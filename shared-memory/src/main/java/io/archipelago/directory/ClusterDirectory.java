@@ -122,6 +122,14 @@ public record ClusterDirectory(Path path, String clusterName) {
     }
 
     /**
+     * Why threads failed: one text file per failed thread (its exception and stack trace), written by the
+     * kernel it failed on and read by whichever kernel lists the task table ({@code ps --all}).
+     */
+    public Path taskFailuresDirectory() {
+        return path.resolve("task-failures");
+    }
+
+    /**
      * Creates this cluster's directory and {@code logs/} for this process's user only (0700), or
      * checks and tightens existing ones; checks the parent (created 0700 when missing) too. Log
      * files kept from earlier runs become 0600.

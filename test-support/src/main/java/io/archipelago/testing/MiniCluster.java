@@ -12,6 +12,18 @@ import io.archipelago.coordinator.config.ClusterConfig;
 import io.archipelago.coordinator.config.IslandConfig;
 import io.archipelago.directory.proto.KernelRecord;
 import io.archipelago.control.auth.ControlAuthentication;
+import io.archipelago.control.proto.Counter;
+import io.archipelago.control.proto.FieldValue;
+import io.archipelago.control.proto.FieldsRequest;
+import io.archipelago.control.proto.TypedMemoryControlGrpc;
+import io.archipelago.task.proto.ListTasksRequest;
+import io.archipelago.task.proto.MigrateReply;
+import io.archipelago.task.proto.MigrateRequest;
+import io.archipelago.task.proto.MigrationMode;
+import io.archipelago.task.proto.SpawnReply;
+import io.archipelago.task.proto.SpawnRequest;
+import io.archipelago.task.proto.TaskInfo;
+import io.archipelago.typed.proto.Contract;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
@@ -23,10 +35,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.awaitility.core.ConditionTimeoutException;
@@ -37,6 +53,11 @@ import org.awaitility.core.ConditionTimeoutException;
  * directory under {@code /dev/shm}. Waits have deadlines and fail with the cluster's status;
  * {@link #close()} stops everything, even after a failed test, leaves no process behind, and
  * keeps the kernels' logs under {@code target/cluster-logs/}.
+ * <p>
+ * The kernels are launched with the test's own class path, so a {@code Program}
+ * the test's project defines (listed in its {@code META-INF/services/io.archipelago.program.Program})
+ * is a program every kernel can {@link #run}; jars of other programs go in the configuration
+ * ({@link ClusterConfig#withPrograms}, or the YAML's {@code programs} key).
  */
 public final class MiniCluster implements AutoCloseable {
 
@@ -151,9 +172,52 @@ public final class MiniCluster implements AutoCloseable {
         return kernel(name);
     }
 
-    /** SIGKILL, as `kill -9`: no cleanup runs in the kernel. */
+    /** SIGKILL, as `kill -9`: no cleanup runs in the kernel. Returns once the process is gone (within 10 s). */
     public void kill9(String name) {
+        ProcessHandle process = coordinator.process(kernelId(name)).orElseThrow(() ->
+            new AssertionError("kernel " + name + " was not launched here")).process().toHandle();
         coordinator.kill(kernelId(name));
+        try {
+            process.onExit().get(10, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new AssertionError("kernel " + name + " (pid " + process.pid() + ") was still alive 10 s after SIGKILL");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while waiting for kernel " + name + " to die", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new AssertionError("waiting for kernel " + name + " to die failed", e);
+        }
+    }
+
+    /**
+     * Cuts a kernel off the cluster by stopping its process (SIGSTOP): it sends no heartbeat, answers
+     * no mailbox word and no call, as a kernel whose interconnect link is down; after the heartbeat's
+     * dead-after time the others see it DEAD. {@link #thaw} lets it run on.
+     */
+    public void freeze(String name) {
+        signal(name, "STOP");
+    }
+
+    /** Lets a kernel {@link #freeze frozen} kernel run on (SIGCONT). */
+    public void thaw(String name) {
+        signal(name, "CONT");
+    }
+
+    private void signal(String name, String signal) {
+        long pid = pid(name);
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true).start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                kill.destroyForcibly();
+                throw new AssertionError("kill -" + signal + " " + pid + " (kernel " + name + ") failed: "
+                    + new String(kill.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run kill -" + signal + " for kernel " + name, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while signalling kernel " + name, e);
+        }
     }
 
     /** Launches a stopped or dead kernel again from its configuration; returns once it is RUNNING. */
@@ -186,6 +250,125 @@ public final class MiniCluster implements AutoCloseable {
                 .intercept(ControlAuthentication.client(coordinator.secret(), "test")).build());
         return io.archipelago.task.proto.TaskControlGrpc.newBlockingStub(channel).withMaxInboundMessageSize(64 << 20)
             .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    // ------------------------------------------------------------------ programs and tasks
+
+    /** How long one call to a kernel's task API may take. */
+    public static final Duration TASK_CALL = Duration.ofSeconds(30);
+
+    /** Starts one thread of {@code program} in a new process on kernel {@code kernel}; returns its tid. */
+    public int run(String kernel, String program) {
+        return run(kernel, program, Map.of());
+    }
+
+    /**
+     * Starts one thread of {@code program} in a new process on kernel {@code kernel}, with the
+     * arguments of {@code archipelago run --arg key=value}; returns its tid.
+     */
+    public int run(String kernel, String program, Map<String, String> args) {
+        SpawnReply reply = tasks(kernel, TASK_CALL).spawn(SpawnRequest.newBuilder().setProgram(program).setThreads(1).putAllArgs(args)
+            .build());
+        return reply.getTids(0);
+    }
+
+    /** Thread {@code tid} as the task table says (exited ones included, until their slot is reclaimed). */
+    public Optional<TaskInfo> task(int tid) {
+        return tasks().stream().filter(t -> t.getTid() == tid).findFirst();
+    }
+
+    /** Every thread of the task table, exited ones included, read by the first RUNNING kernel. */
+    public List<TaskInfo> tasks() {
+        String reader = status().getKernelsList().stream().filter(k -> k.getState().equals("RUNNING")).map(KernelStatus::getName)
+            .findFirst().orElseThrow(() -> new AssertionError("no kernel is RUNNING to read the task table; the cluster:\n" + describe()));
+        return tasks(reader, TASK_CALL).listTasks(ListTasksRequest.newBuilder().setAll(true).build()).getTasksList();
+    }
+
+    /** Waits until thread {@code tid} satisfies {@code condition}; fails naming the thread, its last state and the cluster. */
+    public TaskInfo awaitTask(int tid, Predicate<TaskInfo> condition, String what, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Optional<TaskInfo> last;
+        while (true) {
+            last = task(tid);
+            if (last.isPresent() && condition.test(last.get())) {
+                return last.get();
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("thread " + tid + " was not " + what + " within " + timeout.toMillis() + " ms; it is "
+                    + last.map(t -> t.getState() + " on " + t.getKernel() + " after " + t.getSteps() + " steps").orElse("gone")
+                    + "; the cluster:\n" + describe());
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+    }
+
+    /** Waits until thread {@code tid} has exited; its exit code, and its failure if its program threw, are in the answer. */
+    public TaskInfo awaitExit(int tid, Duration timeout) {
+        return awaitTask(tid, t -> t.getState().equals("EXITED"), "EXITED", timeout);
+    }
+
+    /** Migrates thread {@code tid} to kernel {@code to} by shared memory (its state stays where it is). */
+    public MigrateReply migrate(int tid, String to) {
+        return migrate(tid, to, MigrationMode.SHARED_MEMORY);
+    }
+
+    /** Migrates thread {@code tid} to kernel {@code to}, asking the kernel that owns it, by shared memory or by messages. */
+    public MigrateReply migrate(int tid, String to, MigrationMode mode) {
+        String owner = task(tid).map(TaskInfo::getKernel).orElseThrow(() -> new AssertionError("no thread " + tid + " in the task table"));
+        return tasks(owner, Duration.ofSeconds(60)).migrate(MigrateRequest.newBuilder().setTid(tid).setTo(to).setMode(mode).setHops(3)
+            .build());
+    }
+
+    // ------------------------------------------------------------------ counters and regions
+
+    /** A kernel's counters (label to value), as {@code archipelago status} reads them from its counters area in global memory. */
+    public Map<String, Long> counters(String kernel) {
+        Map<String, Long> counters = new LinkedHashMap<>();
+        for (Counter counter : kernel(kernel).getCountersList()) {
+            counters.put(counter.getLabel(), counter.getValue());
+        }
+        return counters;
+    }
+
+    /** One counter of a kernel; fails naming the counters there are when it has none of that label. */
+    public long counter(String kernel, String label) {
+        Map<String, Long> counters = counters(kernel);
+        Long value = counters.get(label);
+        if (value == null) {
+            throw new AssertionError("kernel " + kernel + " has no counter '" + label + "'; it has " + counters.keySet());
+        }
+        return value;
+    }
+
+    /** The contracts of every region of the cluster (global name, type, data model, location), from the region registry. */
+    public List<Contract> regions() {
+        return coordinator.regions().all();
+    }
+
+    /**
+     * Reads fields of element {@code index} of a region through kernel {@code kernel} (in its own data
+     * model, morphed if the region was laid out for another): paths such as {@code "next"} or
+     * {@code "payload[2]"} through {@code view}, a {@code @Typed} interface the kernel knows, to their values.
+     */
+    public Map<String, FieldValue> readFields(String kernel, String region, String view, long index, String... paths) {
+        FieldsRequest.Builder request = FieldsRequest.newBuilder().setRegion(region).setView(view).setIndex(index);
+        for (String path : paths) {
+            request.addFields(FieldValue.newBuilder().setPath(path));
+        }
+        Map<String, FieldValue> values = new LinkedHashMap<>();
+        typedMemory(kernel).readFields(request.build()).getFieldsList().forEach(f -> values.put(f.getPath(), f));
+        return values;
+    }
+
+    /** An authenticated typed-memory stub for a kernel (create, attach, read and write regions), with a 10 s deadline per call. */
+    public TypedMemoryControlGrpc.TypedMemoryControlBlockingStub typedMemory(String name) {
+        KernelRecord record = coordinator.membership().byName(name)
+            .orElseThrow(() -> new AssertionError("no kernel '" + name + "' in membership"));
+        ManagedChannel channel = channels.computeIfAbsent(name + "@" + record.getIncarnation(), key ->
+            NettyChannelBuilder.forAddress(record.getControl().getHost(), record.getControl().getPort()).usePlaintext()
+                .maxInboundMessageSize(64 << 20)
+                .intercept(ControlAuthentication.client(coordinator.secret(), "test")).build());
+        return TypedMemoryControlGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
     }
 
     /** The operating-system pid of a kernel this cluster launched. */

@@ -1,6 +1,7 @@
 package io.archipelago.coordinator.config;
 
 import io.archipelago.memory.MemoryGeometry;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,10 +15,12 @@ import java.util.List;
  *                 {@code external}: kernels are started elsewhere (containers) and join
  * @param balloon  page blocks at boot and the meta-level manager's thresholds
  * @param devices  the emulated devices as the cluster boots with them
+ * @param programs jars of users' programs (or directories of jars), put on every kernel's program path as with
+ *                 {@code up --programs}
  */
 public record ClusterConfig(String cluster, MemoryGeometry memory, List<IslandConfig> islands, String controlHost, int controlPort,
                             String mailboxTransport, int fifoDepth, String launch, Duration heartbeatInterval, Duration deadAfter,
-                            List<String> kernelJvmOptions, BalloonPolicy balloon, DevicesConfig devices) {
+                            List<String> kernelJvmOptions, BalloonPolicy balloon, DevicesConfig devices, List<Path> programs) {
 
     public static final String DEFAULT_CLUSTER = "k2";
 
@@ -26,6 +29,15 @@ public record ClusterConfig(String cluster, MemoryGeometry memory, List<IslandCo
         kernelJvmOptions = List.copyOf(kernelJvmOptions);
         java.util.Objects.requireNonNull(balloon, "balloon");
         java.util.Objects.requireNonNull(devices, "devices");
+        programs = List.copyOf(programs);
+    }
+
+    /** A configuration without programs of its own. */
+    public ClusterConfig(String cluster, MemoryGeometry memory, List<IslandConfig> islands, String controlHost, int controlPort,
+                         String mailboxTransport, int fifoDepth, String launch, Duration heartbeatInterval, Duration deadAfter,
+                         List<String> kernelJvmOptions, BalloonPolicy balloon, DevicesConfig devices) {
+        this(cluster, memory, islands, controlHost, controlPort, mailboxTransport, fifoDepth, launch, heartbeatInterval, deadAfter,
+            kernelJvmOptions, balloon, devices, List.of());
     }
 
     /** A configuration with the default devices. */
@@ -74,30 +86,36 @@ public record ClusterConfig(String cluster, MemoryGeometry memory, List<IslandCo
 
     public ClusterConfig withCluster(String name) {
         return new ClusterConfig(name, memory, islands, controlHost, controlPort, mailboxTransport, fifoDepth, launch,
-            heartbeatInterval, deadAfter, kernelJvmOptions, balloon, devices);
+            heartbeatInterval, deadAfter, kernelJvmOptions, balloon, devices, programs);
     }
 
     public ClusterConfig withIslands(List<IslandConfig> newIslands) {
         return new ClusterConfig(cluster, memory, newIslands, controlHost, controlPort, mailboxTransport, fifoDepth, launch,
-            heartbeatInterval, deadAfter, kernelJvmOptions, balloon, devices);
+            heartbeatInterval, deadAfter, kernelJvmOptions, balloon, devices, programs);
     }
 
     /** This configuration with another mailbox transport ("shm", "tcp" or "unix") and FIFO depth. */
     public ClusterConfig withMailbox(String transport, int depth) {
         return new ClusterConfig(cluster, memory, islands, controlHost, controlPort, transport, depth, launch, heartbeatInterval,
-            deadAfter, kernelJvmOptions, balloon, devices);
+            deadAfter, kernelJvmOptions, balloon, devices, programs);
     }
 
     /** This configuration with another memory policy. */
     public ClusterConfig withBalloon(BalloonPolicy policy) {
         return new ClusterConfig(cluster, memory, islands, controlHost, controlPort, mailboxTransport, fifoDepth, launch, heartbeatInterval,
-            deadAfter, kernelJvmOptions, policy, devices);
+            deadAfter, kernelJvmOptions, policy, devices, programs);
     }
 
     /** This configuration with another global memory geometry. */
     public ClusterConfig withMemory(MemoryGeometry geometry) {
         return new ClusterConfig(cluster, geometry, islands, controlHost, controlPort, mailboxTransport, fifoDepth, launch, heartbeatInterval,
-            deadAfter, kernelJvmOptions, balloon, devices);
+            deadAfter, kernelJvmOptions, balloon, devices, programs);
+    }
+
+    /** This configuration with these program jars (or directories of jars) instead of its own. */
+    public ClusterConfig withPrograms(List<Path> jars) {
+        return new ClusterConfig(cluster, memory, islands, controlHost, controlPort, mailboxTransport, fifoDepth, launch, heartbeatInterval,
+            deadAfter, kernelJvmOptions, balloon, devices, jars);
     }
 
     /** A kernel to launch: its id, its name and its island. */

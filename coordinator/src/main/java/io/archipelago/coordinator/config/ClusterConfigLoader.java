@@ -56,6 +56,8 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  *   interval-ms: 200
  *   dead-after-ms: 1000          # a kernel silent this long is DEAD
  * kernel-jvm-options: [-XX:+UseSerialGC, -Xmx256m]
+ * programs: [my-programs.jar, lib/]  # jars of your own programs, or directories of jars (relative to this file):
+ *                                     # every kernel loads them, as with up --programs
  * balloon:                       # page blocks between kernels (K2's balloon drivers, meta-level manager)
  *   initial-blocks: even         # blocks each kernel claims at boot: even (the data blocks split evenly) or a number
  *   interval-ms: 100             # how often the manager reads the kernels' pressure probes
@@ -88,14 +90,17 @@ public final class ClusterConfigLoader {
     private static final Pattern DOMAIN = Pattern.compile("[A-Za-z0-9_-]{1,32}");
 
     private final String source;
+    /** Where the relative paths of {@code programs} start: the YAML file's directory. */
+    private final Path baseDirectory;
 
-    private ClusterConfigLoader(String source) {
+    private ClusterConfigLoader(String source, Path baseDirectory) {
         this.source = source;
+        this.baseDirectory = baseDirectory;
     }
 
     public static ClusterConfig load(Path file) {
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            return new ClusterConfigLoader(file.toString()).read(reader);
+            return new ClusterConfigLoader(file.toString(), file.toAbsolutePath().getParent()).read(reader);
         } catch (NoSuchFileException e) {
             throw new ConfigException(file.toString(), 0, "", "no such file");
         } catch (IOException e) {
@@ -103,8 +108,14 @@ public final class ClusterConfigLoader {
         }
     }
 
+    /** A YAML text; relative {@code programs} paths start at the working directory. */
     public static ClusterConfig parse(String yaml, String source) {
-        return new ClusterConfigLoader(source).read(new StringReader(yaml));
+        return parse(yaml, source, Path.of(""));
+    }
+
+    /** A YAML text whose relative {@code programs} paths start at {@code baseDirectory}. */
+    public static ClusterConfig parse(String yaml, String source, Path baseDirectory) {
+        return new ClusterConfigLoader(source, baseDirectory.toAbsolutePath()).read(new StringReader(yaml));
     }
 
     private ClusterConfig read(Reader reader) {
@@ -124,7 +135,7 @@ public final class ClusterConfigLoader {
             return defaults;
         }
         Map<String, NodeTuple> top = mapping(root, "", Set.of("cluster", "launch", "memory", "control", "mailbox", "heartbeat",
-            "kernel-jvm-options", "islands", "balloon", "devices"));
+            "kernel-jvm-options", "islands", "balloon", "devices", "programs"));
 
         String cluster = text(top, "cluster", "", defaults.cluster());
         try {
@@ -259,8 +270,9 @@ public final class ClusterConfigLoader {
         if (top.containsKey("devices")) {
             devices = devices(top.get("devices").getValueNode(), devices);
         }
+        List<Path> programs = top.containsKey("programs") ? programs(top.get("programs").getValueNode()) : List.of();
         ClusterConfig config = new ClusterConfig(cluster, memory, islands, controlHost, controlPort, transport, fifoDepth, launch,
-            heartbeat, deadAfter, jvmOptions, balloon, devices);
+            heartbeat, deadAfter, jvmOptions, balloon, devices, programs);
         if (config.totalKernels() > memory.maxKernels()) {
             throw new ConfigException(source, line(top.containsKey("islands") ? top.get("islands").getKeyNode() : root), "islands",
                 "the islands have " + config.totalKernels() + " kernels, more than memory.max-kernels (" + memory.maxKernels() + ")");
@@ -307,6 +319,36 @@ public final class ClusterConfigLoader {
         int migrate = integer(b, "migrate-max-pages", "balloon", defaults.migrateMaxPages(), 0, memory.pagesPerBlock());
         return new BalloonPolicy(initial, Duration.ofMillis(intervalMs), pressure, batch, keep, poolLow, Duration.ofMillis(idleMs),
             Duration.ofMillis(timeoutMs), migrate);
+    }
+
+    /** Each entry a jar or a directory holding jars, relative to the YAML file; checked here, where its line is known. */
+    private List<Path> programs(Node node) {
+        List<Path> programs = new ArrayList<>();
+        List<Node> items = sequence(node, "programs");
+        for (int i = 0; i < items.size(); i++) {
+            String at = "programs[" + i + "]";
+            String value = scalar(items.get(i), at).strip();
+            if (value.isEmpty()) {
+                throw error(items.get(i), at, "expected the path of a jar or of a directory of jars, found an empty value");
+            }
+            Path path = baseDirectory.resolve(value).normalize();
+            if (Files.isDirectory(path)) {
+                try (var listing = Files.list(path)) {
+                    if (listing.noneMatch(p -> p.getFileName().toString().endsWith(".jar") && Files.isRegularFile(p))) {
+                        throw error(items.get(i), at, "expected jars in the directory " + path + ", found none");
+                    }
+                } catch (IOException e) {
+                    throw error(items.get(i), at, "cannot list the directory " + path + ": " + e.getMessage());
+                }
+            } else if (!Files.isRegularFile(path)) {
+                throw error(items.get(i), at, "expected a jar or a directory of jars (relative to " + baseDirectory + "), found nothing at "
+                    + path);
+            } else if (!value.endsWith(".jar")) {
+                throw error(items.get(i), at, "expected a jar (a file named *.jar) or a directory of jars, found the file " + path);
+            }
+            programs.add(path);
+        }
+        return programs;
     }
 
     private DevicesConfig devices(Node node, DevicesConfig defaults) {

@@ -127,6 +127,33 @@ class ClusterConfigLoaderTest {
         assertThat(ClusterConfigLoader.load(file).cluster()).isEqualTo("from-file");
     }
 
+    @Test
+    void programsAreJarsOrDirectoriesOfJarsRelativeToTheFile(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("conf/lib"));
+        Files.write(dir.resolve("conf/my-programs.jar"), new byte[] {1});
+        Files.write(dir.resolve("conf/lib/more.jar"), new byte[] {1});
+        Path file = dir.resolve("conf/cluster.yaml");
+        Files.writeString(file, "cluster: mine\nprograms: [my-programs.jar, lib/]\n");
+        assertThat(ClusterConfigLoader.load(file).programs()).containsExactly(dir.resolve("conf/my-programs.jar"), dir.resolve("conf/lib"));
+        assertThat(ClusterConfigLoader.parse("", "t.yaml").programs()).isEmpty();
+
+        Files.writeString(file, "cluster: mine\n\nprograms:\n  - my-programs.jar\n  - missing.jar\n");
+        assertThatThrownBy(() -> ClusterConfigLoader.load(file)).isInstanceOfSatisfying(ConfigException.class, e -> {
+            assertThat(e.line()).isEqualTo(5);
+            assertThat(e.key()).isEqualTo("programs[1]");
+            assertThat(e.getMessage()).contains("expected a jar or a directory of jars").contains(dir.resolve("conf/missing.jar").toString());
+        });
+        Files.createDirectories(dir.resolve("conf/empty"));
+        Files.writeString(file, "programs: [empty]\n");
+        assertThatThrownBy(() -> ClusterConfigLoader.load(file)).isInstanceOfSatisfying(ConfigException.class, e -> {
+            assertThat(e.line()).isEqualTo(1);
+            assertThat(e.getMessage()).contains("expected jars in the directory").contains("found none");
+        });
+        Files.writeString(file, "programs: [cluster.yaml]\n");
+        assertThatThrownBy(() -> ClusterConfigLoader.load(file)).hasMessageContaining("expected a jar (a file named *.jar)");
+        assertError("programs: lib.jar", 1, "programs", "expected a list");
+    }
+
     private static void assertError(String yaml, int line, String key, String problem) {
         assertThatThrownBy(() -> ClusterConfigLoader.parse(yaml, "t.yaml")).as(yaml).isInstanceOfSatisfying(ConfigException.class, e -> {
             assertThat(e.getMessage()).contains(problem);

@@ -27,15 +27,27 @@ final class ComposeProject implements AutoCloseable {
     private final Path root;
     private final String project;
     private final Map<String, String> environment;
+    /** docker-compose.yml, then the override files the test adds (relative to the repository). */
+    private final List<String> files;
 
     ComposeProject(String testName) {
+        this(testName, List.of(), Map.of());
+    }
+
+    /** With override files after docker-compose.yml (e.g. docker/compose-programs.yml) and the environment they read. */
+    ComposeProject(String testName, List<String> overrides, Map<String, String> environment) {
         this.testName = testName;
         this.root = ArchipelagoImage.sourceRoot();
         this.project = "archipelagoit" + Long.toString(new SecureRandom().nextLong() & 0xffffffL, 36);
-        this.environment = Map.of("ARCHIPELAGO_IMAGE", ArchipelagoImage.name(), "COMPOSE_PROJECT_NAME", project);
+        Map<String, String> all = new java.util.HashMap<>(environment);
+        all.put("ARCHIPELAGO_IMAGE", ArchipelagoImage.name());
+        all.put("COMPOSE_PROJECT_NAME", project);
+        this.environment = Map.copyOf(all);
+        this.files = new ArrayList<>(List.of("docker-compose.yml"));
+        this.files.addAll(overrides);
     }
 
-    /** Runs {@code docker-compose -p <project> -f docker-compose.yml <args>}; fails with its output unless it succeeds. */
+    /** Runs {@code docker-compose -p <project> -f docker-compose.yml [-f override...] <args>}; fails with its output unless it succeeds. */
     HostCommand.Result compose(String... args) {
         HostCommand.Result result = composeAllowingFailure(args);
         if (!result.ok()) {
@@ -45,7 +57,10 @@ final class ComposeProject implements AutoCloseable {
     }
 
     HostCommand.Result composeAllowingFailure(String... args) {
-        List<String> command = new ArrayList<>(List.of(COMPOSE, "--no-ansi", "-p", project, "-f", root.resolve("docker-compose.yml").toString()));
+        List<String> command = new ArrayList<>(List.of(COMPOSE, "--no-ansi", "-p", project));
+        for (String file : files) {
+            command.addAll(List.of("-f", root.resolve(file).toString()));
+        }
         command.addAll(List.of(args));
         return HostCommand.run(COMMAND_TIMEOUT, root, environment, command);
     }

@@ -100,6 +100,9 @@ final class TaskControlService extends TaskControlGrpc.TaskControlImplBase {
                 .setNivcsw(task.nivcsw())
                 .setExitCode(task.exitCode())
                 .setWaitIrq(task.waitIrq() == 0xFFFF_FFFFL ? -1 : (int) task.waitIrq());
+            if (state == TaskState.EXITED) {
+                tasks.failure(tid).ifPresent(info::setFailure);
+            }
             for (int r = 0; r < TaskDescriptor.REGISTERS; r++) {
                 info.addRegs(task.regs(r));
             }

@@ -75,6 +75,7 @@ public final class TaskService implements KernelService {
     private final Mailbox mailbox;
     private TaskTable table;
     private Programs programs;
+    private TaskFailures failures;
     private VirtualClock clock;
     private CoreTimeline timeline;
     private StepLog steps;
@@ -148,6 +149,7 @@ public final class TaskService implements KernelService {
     public void start() {
         this.programs = Programs.load(TaskService.class.getClassLoader(),
             kernel.context().clusterDirectory().programsDirectory());
+        this.failures = new TaskFailures(kernel.context().clusterDirectory().taskFailuresDirectory());
         this.table = TaskTable.open(typed, kernel.context().taskSlots(), kernel.context().taskCoherence());
         this.clock = new VirtualClock(table.epochHostNs());
         KernelCountersArea counters = kernel.counters();
@@ -245,6 +247,11 @@ public final class TaskService implements KernelService {
 
     public Membership membership() {
         return kernel.membership();
+    }
+
+    /** Why thread {@code tid} failed (its exception's message and stack trace), if it did and is still in the table. */
+    public Optional<String> failure(int tid) {
+        return failures.read(tid);
     }
 
     public TaskTable table() {
@@ -598,8 +605,11 @@ public final class TaskService implements KernelService {
         exitedCount.increment();
         if (failure != null) {
             failed.increment();
-            LOG.warn("kernel {}: thread {} of process {} ({}) failed: {}", kernel.name(), thread.tid(), thread.pid(),
-                thread.program().name(), failure.toString());
+            // here, before the scheduler publishes the thread EXITED, so that ps never shows it exited without its failure
+            // (a small write to tmpfs, on a core thread, for failed threads only)
+            failures.record(thread.tid(), failure);
+            LOG.warn("kernel {}: thread {} of process {} ({}) failed, exit code {}; the kernel carries on", kernel.name(), thread.tid(),
+                thread.pid(), thread.program().name(), code, failure);
         }
         forgetProcessIfGone(thread);
         worker.execute(() -> retire(thread.slot(), thread.descriptor(), thread.leaderSlot()));
@@ -908,6 +918,7 @@ public final class TaskService implements KernelService {
                 releaseRegion(TaskRegions.processData(tid));
             }
             table.freeSlot(gone.slot, tid);
+            failures.forget(tid);
             exited.remove(tid);
         }
         for (String name : List.copyOf(attachedHere)) {

@@ -24,7 +24,9 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * kernels' logs kept under {@code target/cluster-logs/<test>/}.
  *
  * <p>Register it with {@code @ExtendWith(ClusterExtension.class)}. Each test method that asks for a
- * cluster gets its own.
+ * cluster gets its own. The kernels run with the test's class path, so the programs the test's project
+ * defines are theirs to run: {@link MiniCluster#run}, {@link MiniCluster#migrate}, {@link MiniCluster#awaitExit};
+ * and faults: {@link MiniCluster#kill9}, {@link MiniCluster#restart}, {@link MiniCluster#freeze}.
  */
 public final class ClusterExtension implements ParameterResolver {
 
