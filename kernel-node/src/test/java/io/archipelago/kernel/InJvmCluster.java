@@ -6,6 +6,7 @@ import io.archipelago.directory.proto.KernelState;
 import io.archipelago.interconnect.auth.ClusterSecret;
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.MemoryGeometry;
+import io.archipelago.typed.registry.RegionRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -14,7 +15,7 @@ import java.util.function.BooleanSupplier;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A cluster's files (global memory, membership, secret) in a temporary directory and kernels
+ * A cluster's files (global memory, membership, region registry, secret) in a temporary directory and kernels
  * attached to them in this JVM, without processes nor a coordinator: for unit tests that build
  * one service, or a few, over real global memory, membership and mailboxes. What a test starts
  * on a kernel it registers with {@link #closeLater}, closed in reverse order before the kernels.
@@ -43,6 +44,7 @@ public final class InJvmCluster implements AutoCloseable {
         // created under a temporary name and renamed: closed and opened again, as the kernels open it, so
         // that Chronicle Map shares one file lock between every opener in this JVM
         Membership.create(cluster.membershipFile()).close();
+        RegionRegistry.create(cluster.regionsFile()).close();
         return new InJvmCluster(directory, memory, Membership.open(cluster.membershipFile()));
     }
 
