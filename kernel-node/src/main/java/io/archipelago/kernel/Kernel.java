@@ -15,6 +15,7 @@ import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.KernelCountersArea;
 import io.archipelago.trace.TraceEvent;
 import io.archipelago.trace.TraceRing;
+import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -219,7 +220,7 @@ public final class Kernel implements AutoCloseable {
         counters.reset(ProcessHandle.current().pid(), incarnation, startedAtMs);
         heartbeat.start(); // from the moment we are registered: booting services may take a while
         // (the memory service claims the kernel's page blocks)
-        List<io.grpc.BindableService> controls = new ArrayList<>();
+        List<BindableService> controls = new ArrayList<>();
         assembly.accept(new Services() {
             @Override
             public <S extends KernelService> S start(S service) {
@@ -233,7 +234,7 @@ public final class Kernel implements AutoCloseable {
             }
 
             @Override
-            public void bind(io.grpc.BindableService control) {
+            public void bind(BindableService control) {
                 controls.add(control);
             }
         });
@@ -242,11 +243,11 @@ public final class Kernel implements AutoCloseable {
             io.grpc.ServerInterceptor authentication = ControlAuthentication.server(secret, refusedControlCalls);
             builder.addService(ServerInterceptors.intercept(new ControlService(), authentication));
             for (KernelService service : services) {
-                for (io.grpc.BindableService grpc : service.controlServices()) {
+                for (BindableService grpc : service.controlServices()) {
                     builder.addService(ServerInterceptors.intercept(grpc, authentication));
                 }
             }
-            for (io.grpc.BindableService grpc : controls) {
+            for (BindableService grpc : controls) {
                 builder.addService(ServerInterceptors.intercept(grpc, authentication));
             }
             controlServer = builder.build().start();
@@ -269,7 +270,7 @@ public final class Kernel implements AutoCloseable {
         <S extends KernelService> S start(S service);
 
         /** Serves {@code control} on the control API too (one not owned by a service). */
-        void bind(io.grpc.BindableService control);
+        void bind(BindableService control);
     }
 
     private void heartbeatLoop() {

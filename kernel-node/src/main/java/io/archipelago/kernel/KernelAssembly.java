@@ -8,8 +8,11 @@ import io.archipelago.kernel.energy.EnergyService;
 import io.archipelago.kernel.mailbox.MailboxService;
 import io.archipelago.kernel.memory.MemoryService;
 import io.archipelago.kernel.messages.ObjectOwnerService;
+import io.archipelago.kernel.migration.Migrations;
 import io.archipelago.kernel.shmvsmsg.ShmVsMsgService;
 import io.archipelago.kernel.task.TaskService;
+import io.archipelago.kernel.task.control.OwnerRouting;
+import io.archipelago.kernel.task.control.TaskControlService;
 import io.archipelago.kernel.typed.TypedMemoryService;
 import io.archipelago.typed.TypedMemory;
 
@@ -34,8 +37,10 @@ final class KernelAssembly {
         // software-coherent regions go through the DSM
         TypedMemory typed = services.start(new TypedMemoryService(kernel, memory.allocator(), dsm)).typed();
         TaskService tasks = services.start(new TaskService(kernel, mailbox, typed));
-        services.start(new EnergyService(kernel, tasks));
-        services.start(new NicDriverService(kernel, typed, tasks));
+        Migrations migrations = services.start(new Migrations(tasks));
+        services.bind(new TaskControlService(tasks, tasks.interrupts(), migrations, new OwnerRouting(tasks, migrations)));
+        services.start(new EnergyService(kernel, tasks.scheduler(), tasks.clock(), tasks.interrupts()));
+        services.start(new NicDriverService(kernel, typed, tasks.interrupts()));
         ObjectOwnerService objects = services.start(new ObjectOwnerService(kernel, typed));
         // the kernel-side workloads of the benchmarks
         services.bind(new DsmControlService(dsm, typed));

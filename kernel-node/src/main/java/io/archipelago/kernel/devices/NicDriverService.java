@@ -6,8 +6,8 @@ import io.archipelago.devices.proto.NicLatencies;
 import io.archipelago.devices.proto.NicLatenciesRequest;
 import io.archipelago.kernel.Kernel;
 import io.archipelago.kernel.KernelService;
-import io.archipelago.kernel.task.TaskRegions;
-import io.archipelago.kernel.task.TaskService;
+import io.archipelago.kernel.task.model.TaskRegions;
+import io.archipelago.kernel.task.Interrupts;
 import io.archipelago.memory.DeviceMemory;
 import io.archipelago.memory.KernelCountersArea;
 import io.archipelago.typed.TypedMemory;
@@ -53,7 +53,7 @@ public final class NicDriverService implements KernelService {
 
     private final Kernel kernel;
     private final TypedMemory typed;
-    private final TaskService tasks;
+    private final Interrupts interrupts;
     private String mode;
     private DeviceMemory ring;
     private TypedRegion<NicDriverState> shared;
@@ -73,12 +73,12 @@ public final class NicDriverService implements KernelService {
 
     /**
      * @param typed where the driver's state regions live
-     * @param tasks whose interrupts tell the driver a packet is there
+     * @param interrupts whose IRQ words tell the driver a packet is there
      */
-    public NicDriverService(Kernel kernel, TypedMemory typed, TaskService tasks) {
+    public NicDriverService(Kernel kernel, TypedMemory typed, Interrupts interrupts) {
         this.kernel = kernel;
         this.typed = typed;
-        this.tasks = tasks;
+        this.interrupts = interrupts;
     }
 
     @Override
@@ -121,7 +121,7 @@ public final class NicDriverService implements KernelService {
         numberSquares = counters.counter("nic.number_squares");
         pollNs = counters.counter("nic.poll_ns_sum");
         driver = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("nic-" + kernel.name()).factory());
-        tasks.observeInterrupts((line, fromDevice) -> {
+        interrupts.observe((line, fromDevice) -> {
             if (line == DeviceMemory.NIC_LINE && fromDevice && pending.compareAndSet(false, true)) {
                 driver.execute(this::poll);
             }

@@ -8,7 +8,7 @@ import io.archipelago.kernel.sched.CoreState;
 import io.archipelago.kernel.sched.CoreTimeline;
 import io.archipelago.kernel.sched.Scheduler;
 import io.archipelago.kernel.sched.VirtualClock;
-import io.archipelago.kernel.task.TaskService;
+import io.archipelago.kernel.task.Interrupts;
 import io.archipelago.memory.KernelCountersArea;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -36,10 +36,10 @@ public final class EnergyService implements KernelService {
     static final int PUBLISH_MS = 2;
 
     private final Kernel kernel;
-    private final TaskService tasks;
-    private Scheduler scheduler;
+    private final Scheduler scheduler;
+    private final VirtualClock clock;
+    private final Interrupts interrupts;
     private CoreTimeline timeline;
-    private VirtualClock clock;
     private EnergyMeter meter;
     private PowerModel model;
     private ScheduledExecutorService publisher;
@@ -54,10 +54,16 @@ public final class EnergyService implements KernelService {
     private KernelCountersArea.Counter irqWakeups;
     private KernelCountersArea.Counter asleep;
 
-    /** @param tasks whose scheduler's core timeline the meter charges, and whose interrupts it counts */
-    public EnergyService(Kernel kernel, TaskService tasks) {
+    /**
+     * @param scheduler  whose core timeline the meter charges
+     * @param clock      the scheduler's virtual clock
+     * @param interrupts whose IRQ words the meter charges to the handler (and which wake a sleeping kernel)
+     */
+    public EnergyService(Kernel kernel, Scheduler scheduler, VirtualClock clock, Interrupts interrupts) {
         this.kernel = kernel;
-        this.tasks = tasks;
+        this.scheduler = scheduler;
+        this.clock = clock;
+        this.interrupts = interrupts;
     }
 
     @Override
@@ -67,9 +73,7 @@ public final class EnergyService implements KernelService {
 
     @Override
     public void start() {
-        this.scheduler = tasks.scheduler();
         this.timeline = scheduler.timeline();
-        this.clock = tasks.clock();
         this.model = PowerModel.parse(kernel.context().powerModel());
         long irqNs = new CoreSpeed(kernel.context().speed(), kernel.context().baseHz()).nanos(model.irqCycles());
         this.meter = new EnergyMeter(model, timeline.cores(), startOfTimeline(), irqNs);
@@ -84,7 +88,7 @@ public final class EnergyService implements KernelService {
         this.irqWakeups = counters.counter("energy.irq_wakeups");
         this.asleep = counters.counter("power.asleep");
         timeline.addListener(meter);
-        tasks.observeInterrupts((line, fromDevice) -> onInterrupt());
+        interrupts.observe((line, fromDevice) -> onInterrupt());
         publisher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("energy-" + kernel.name()).factory());
         publisher.scheduleAtFixedRate(this::publish, 0, PUBLISH_MS, TimeUnit.MILLISECONDS);
         LOG.info("kernel {}: energy meter up: {}", kernel.name(), model);

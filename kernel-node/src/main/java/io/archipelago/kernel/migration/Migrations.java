@@ -8,16 +8,17 @@ import io.archipelago.interconnect.mailbox.MailboxType;
 import io.archipelago.interconnect.mailbox.MailboxWord;
 import io.archipelago.interconnect.mailbox.ReplyCheck;
 import io.archipelago.kernel.sched.SchedThread;
+import io.archipelago.kernel.KernelService;
 import io.archipelago.kernel.task.KernelThread;
-import io.archipelago.kernel.task.Ownership;
+import io.archipelago.kernel.task.PeerKernels;
+import io.archipelago.kernel.task.model.Ownership;
 import io.archipelago.program.Program;
 import io.archipelago.program.ProgramArgs;
 import io.archipelago.program.ProgramData;
-import io.archipelago.kernel.task.TaskDescriptor;
-import io.archipelago.kernel.task.TaskRegions;
+import io.archipelago.kernel.task.model.TaskDescriptor;
+import io.archipelago.kernel.task.model.TaskRegions;
 import io.archipelago.kernel.task.TaskService;
-import io.archipelago.kernel.task.TaskState;
-import io.archipelago.kernel.task.TaskTable;
+import io.archipelago.kernel.task.model.TaskTable;
 import io.archipelago.memory.KernelCountersArea;
 import io.archipelago.task.proto.AdoptReply;
 import io.archipelago.task.proto.MigrateReply;
@@ -62,11 +63,11 @@ import org.slf4j.LoggerFactory;
  * compare-and-set from "migrating to D", which fails only if the destination had taken the
  * thread already (its answer was lost), in which case the migration did succeed.
  */
-public final class Migrations implements AutoCloseable {
+public final class Migrations implements KernelService {
 
     private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
-    static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
-    static final Duration HANDOFF_TIMEOUT = Duration.ofSeconds(5);
+    public static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration HANDOFF_TIMEOUT = Duration.ofSeconds(5);
     /**
      * Reasons of a NACK to MIGRATE(tid). The answers name the thread they answer for, so that a
      * late answer about another thread is never taken for this one's ({@link #answers}):
@@ -100,11 +101,12 @@ public final class Migrations implements AutoCloseable {
     private final KernelCountersArea.Counter refusals;
     private volatile boolean closing;
 
+    /** @param tasks the kernel's task service (started): its threads, table, scheduler, mailbox and peers */
     public Migrations(TaskService tasks) {
         this.tasks = tasks;
         this.table = tasks.table();
         this.self = tasks.kernelId();
-        this.peers = new PeerKernels(tasks.membership(), tasks.kernel().secret(), "kernel-" + tasks.kernelName());
+        this.peers = tasks.peers();
         this.adopter = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("adopt-" + tasks.kernelName()).factory());
         this.descriptorMarshaller = StateMarshaller.of(table.region().layout(), NOT_STATE);
         this.pageSize = tasks.kernel().memory().geometry().pageSize();
@@ -115,29 +117,30 @@ public final class Migrations implements AutoCloseable {
         this.inMessages = counters.counter("migrations.in.messages");
         this.failures = counters.counter("migrations.failed");
         this.refusals = counters.counter("migrations.refused");
-        tasks.mailbox().onInterrupt(MailboxType.MIGRATE, request -> adopter.execute(() -> adoptInPlace(request)));
     }
 
-    public PeerKernels peers() {
-        return peers;
+    @Override
+    public String name() {
+        return "migration";
+    }
+
+    @Override
+    public void start() {
+        tasks.mailbox().onInterrupt(MailboxType.MIGRATE, request -> adopter.execute(() -> adoptInPlace(request)));
     }
 
     // ------------------------------------------------------------------ the source
 
     /**
-     * Migrates thread {@code request.tid} to kernel {@code destination}, from whichever kernel owns
-     * it (this one, or the owner this call is forwarded to). Blocks until the destination has it or
-     * the migration failed.
+     * Migrates {@code thread}, which this kernel runs, to kernel {@code destination} (a request
+     * for a thread another kernel owns is routed there first: {@code OwnerRouting}). Blocks until
+     * the destination has it or the migration failed.
      *
      * @throws MigrationException saying what was wrong, with the thread still running where it was
      */
-    public MigrateReply migrate(MigrateRequest request, int destination) {
+    public MigrateReply migrate(KernelThread thread, MigrateRequest request, int destination) {
         int tid = request.getTid();
         boolean byMessages = request.getMode() == MigrationMode.MESSAGES;
-        KernelThread thread = tasks.localThread(tid).orElse(null);
-        if (thread == null) {
-            return forward(request, destination);
-        }
         if (destination == self) {
             throw new MigrationException(MigrationException.Kind.INVALID, "thread " + tid + " already runs on kernel " + tasks.kernelName());
         }
@@ -235,74 +238,6 @@ public final class Migrations implements AutoCloseable {
         out.increment();
         LOG.debug("kernel {}: thread {} migrated to {} by {}", tasks.kernelName(), thread.tid(), tasks.kernelName(destination),
             byMessages ? "messages" : "shared memory");
-    }
-
-    private MigrateReply forward(MigrateRequest request, int destination) {
-        int tid = request.getTid();
-        OptionalLong slot = table.slotOf(tid);
-        if (slot.isEmpty()) {
-            throw new MigrationException(MigrationException.Kind.UNKNOWN_THREAD, "no thread " + tid + " in the task table");
-        }
-        TaskDescriptor task = table.view(slot.getAsLong());
-        Ownership ownership = table.ownership(slot.getAsLong());
-        if (task.state() == TaskState.EXITED.code()) {
-            throw new MigrationException(MigrationException.Kind.EXITED, "thread " + tid + " has exited (code " + task.exitCode() + ") on "
-                + tasks.kernelName(ownership.owner()));
-        }
-        if (ownership.owner() == self || ownership.migrating()) {
-            throw new MigrationException(MigrationException.Kind.UNDER_WAY, "a migration of thread " + tid + " to "
-                + tasks.kernelName(ownership.migrating() ? ownership.migratingTo() : self) + " is already under way; try again once it is done");
-        }
-        if (!tasks.alive(ownership.owner())) {
-            throw new MigrationException(MigrationException.Kind.DEAD_KERNEL, "thread " + tid + " belongs to kernel "
-                + tasks.kernelName(ownership.owner()) + ", which is not running");
-        }
-        if (request.getHops() <= 0) {
-            throw new MigrationException(MigrationException.Kind.RETRY, "thread " + tid + " moved while the request followed it; try again");
-        }
-        try {
-            return peers.tasks(ownership.owner(), STOP_TIMEOUT.toMillis() + 2 * HANDOFF_TIMEOUT.toMillis())
-                .migrate(request.toBuilder().setToId(destination).setTo("").setHops(request.getHops() - 1).build());
-        } catch (StatusRuntimeException e) {
-            throw new MigrationException.Forwarded(e);
-        }
-    }
-
-    /**
-     * Kills thread {@code tid} on its owner: here, or forwarded.
-     *
-     * @throws MigrationException for an unknown or exited thread, or an owner that is not running
-     */
-    public io.archipelago.task.proto.KillReply kill(io.archipelago.task.proto.KillRequest request) {
-        int tid = request.getTid();
-        if (tasks.localThread(tid).isPresent()) {
-            long steps = tasks.kill(tid);
-            return io.archipelago.task.proto.KillReply.newBuilder().setTid(tid).setKernel(tasks.kernelName()).setSteps(steps).build();
-        }
-        OptionalLong slot = table.slotOf(tid);
-        if (slot.isEmpty()) {
-            throw new MigrationException(MigrationException.Kind.UNKNOWN_THREAD, "no thread " + tid + " in the task table");
-        }
-        TaskDescriptor task = table.view(slot.getAsLong());
-        Ownership ownership = table.ownership(slot.getAsLong());
-        if (task.state() == TaskState.EXITED.code()) {
-            throw new MigrationException(MigrationException.Kind.EXITED, "thread " + tid + " has already exited (code " + task.exitCode() + ")");
-        }
-        if (ownership.owner() == self || ownership.migrating()) {
-            throw new MigrationException(MigrationException.Kind.UNDER_WAY, "thread " + tid + " is migrating; try again once it is done");
-        }
-        if (!tasks.alive(ownership.owner())) {
-            throw new MigrationException(MigrationException.Kind.DEAD_KERNEL, "thread " + tid + " belongs to kernel "
-                + tasks.kernelName(ownership.owner()) + ", which is not running");
-        }
-        if (request.getHops() <= 0) {
-            throw new MigrationException(MigrationException.Kind.RETRY, "thread " + tid + " moved while the request followed it; try again");
-        }
-        try {
-            return peers.tasks(ownership.owner(), 40_000).kill(request.toBuilder().setHops(request.getHops() - 1).build());
-        } catch (StatusRuntimeException e) {
-            throw new MigrationException.Forwarded(e);
-        }
     }
 
     private long sharedBytes(KernelThread thread) {
@@ -511,6 +446,5 @@ public final class Migrations implements AutoCloseable {
     public void close() {
         closing = true;
         adopter.shutdownNow();
-        peers.close();
     }
 }

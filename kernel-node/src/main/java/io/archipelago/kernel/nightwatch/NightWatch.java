@@ -7,7 +7,7 @@ import io.archipelago.interconnect.mailbox.ReplyCheck;
 import io.archipelago.kernel.sched.Admission;
 import io.archipelago.kernel.sched.SchedThread;
 import io.archipelago.kernel.sched.Scheduler;
-import io.archipelago.kernel.task.TaskTable;
+import io.archipelago.kernel.task.model.TaskTable;
 import io.archipelago.memory.KernelCountersArea;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -2,7 +2,7 @@ package io.archipelago.kernel.sched;
 
 /**
  * Rules that decide, beyond the run queue, whether a thread may take a core: K2's NightWatch
- * rule plugs in here ({@link io.archipelago.kernel.nightwatch.NightWatch}). The scheduler calls
+ * rule plugs in here ({@code NightWatch}). The scheduler calls
  * {@link #admit}, {@link #left}, {@link #runnable} and {@link #notRunnable} under its lock:
  * implementations must not block (they may send mailbox words asynchronously).
  */

@@ -1,7 +1,7 @@
 package io.archipelago.kernel.sched;
 
 import io.archipelago.program.Step;
-import io.archipelago.kernel.task.TaskState;
+import io.archipelago.kernel.task.model.TaskState;
 import io.archipelago.program.WakeReason;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -2,6 +2,8 @@ package io.archipelago.kernel.task;
 
 import io.archipelago.kernel.nightwatch.GroupMember;
 import io.archipelago.kernel.sched.SchedThread;
+import io.archipelago.kernel.task.model.TaskDescriptor;
+import io.archipelago.kernel.task.model.TaskFlags;
 import io.archipelago.program.Program;
 import io.archipelago.program.SharedWord;
 import io.archipelago.program.ThreadContext;

@@ -4,15 +4,11 @@ import io.archipelago.directory.Domains;
 import io.archipelago.directory.Membership;
 import io.archipelago.directory.proto.KernelRecord;
 import io.archipelago.directory.proto.KernelState;
-import io.archipelago.interconnect.mailbox.Interrupt;
 import io.archipelago.interconnect.mailbox.Mailbox;
 import io.archipelago.interconnect.mailbox.MailboxType;
-import io.archipelago.interconnect.mailbox.MemberIds;
 import io.archipelago.kernel.Kernel;
 import io.archipelago.kernel.KernelService;
-import io.archipelago.kernel.migration.Migrations;
 import io.archipelago.kernel.nightwatch.NightWatch;
-import io.archipelago.kernel.nightwatch.NightWatchGate;
 import io.archipelago.kernel.sched.CoreSpeed;
 import io.archipelago.kernel.sched.CoreTimeline;
 import io.archipelago.kernel.sched.SchedCounters;
@@ -20,13 +16,17 @@ import io.archipelago.kernel.sched.SchedThread;
 import io.archipelago.kernel.sched.Scheduler;
 import io.archipelago.kernel.sched.StepLog;
 import io.archipelago.kernel.sched.VirtualClock;
+import io.archipelago.kernel.task.model.Ownership;
+import io.archipelago.kernel.task.model.TaskDescriptor;
+import io.archipelago.kernel.task.model.TaskFlags;
+import io.archipelago.kernel.task.model.TaskRegions;
+import io.archipelago.kernel.task.model.TaskState;
+import io.archipelago.kernel.task.model.TaskTable;
 import io.archipelago.memory.KernelCountersArea;
 import io.archipelago.program.Program;
 import io.archipelago.program.ProgramArgs;
 import io.archipelago.program.ProgramData;
 import io.archipelago.program.WakeReason;
-import io.archipelago.trace.TraceEvent;
-import io.archipelago.trace.TraceRing;
 import io.archipelago.typed.DataModel;
 import io.archipelago.typed.RegionException;
 import io.archipelago.typed.TypedMemory;
@@ -34,20 +34,16 @@ import io.archipelago.typed.TypedRegion;
 import io.archipelago.task.proto.ReleaseRequest;
 import io.archipelago.typed.proto.Coherence;
 import io.archipelago.typed.proto.Contract;
-import io.grpc.BindableService;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,9 +58,6 @@ import org.slf4j.LoggerFactory;
 public final class TaskService implements KernelService {
 
     private static final Logger LOG = LoggerFactory.getLogger(TaskService.class);
-    /** Exited threads stay visible in {@code ps} at least this long before their slot is reclaimed. */
-    static final long EXITED_RETENTION_NS = TimeUnit.SECONDS.toNanos(5);
-    private static final long REAPER_PERIOD_NS = TimeUnit.MILLISECONDS.toNanos(500);
     /** Exit code of a thread lost with its kernel (as a process killed by SIGKILL). */
     public static final int LOST_EXIT_CODE = 137;
     /** Exit code of a thread whose kernel stopped (as a process ended by SIGTERM). */
@@ -81,49 +74,20 @@ public final class TaskService implements KernelService {
     private StepLog steps;
     private Scheduler scheduler;
     private NightWatch nightWatch;
-    private Migrations migrations;
     private ExecutorService worker;
     private ExecutorService io;
-    private Thread reaper;
-    private volatile boolean running;
+    private Interrupts interrupts;
+    private Reaper reaper;
+    private PeerKernels peers;
     private final Map<Integer, KernelThread> threads = new ConcurrentHashMap<>();
-    /** Threads that ended on this kernel (or that it took over from a dead one), whose slots it frees after the retention. */
-    private final Map<Integer, Exited> exited = new ConcurrentHashMap<>();
-    /** The membership this kernel last looked at for dead kernels (id to incarnation and state). */
-    private Map<Integer, String> lastMembership = Map.of();
-    /** The dead kernels (id:incarnation) the last take-over looked at. */
-    private java.util.Set<String> lastDead = java.util.Set.of();
     /** Regions this kernel attached for threads: kept (a thread that comes back finds them attached) until they are freed. */
     private final Set<String> attachedHere = ConcurrentHashMap.newKeySet();
     private final ArrayDeque<MigrationRecord> migrationLog = new ArrayDeque<>();
     private KernelCountersArea.Counter spawned;
     private KernelCountersArea.Counter exitedCount;
     private KernelCountersArea.Counter failed;
-    private KernelCountersArea.Counter irqRaised;
-    private KernelCountersArea.Counter irqWoken;
-    private KernelCountersArea.Counter irqForwarded;
-    /** Told of every IRQ word this kernel handles, on the interrupt context (the energy meter charges the handler). */
-    private final List<InterruptObserver> interruptObservers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    /** Told of an IRQ word on the interrupt context: must not block nor touch shared memory that can fault. */
-    @FunctionalInterface
-    public interface InterruptObserver {
-        /** @param fromDevice sent by a device (the coordinator), not forwarded by another kernel */
-        void onInterrupt(int line, boolean fromDevice);
-    }
     private KernelCountersArea.Counter owned;
-
-    /** A thread that ended: its slot, when (host ns), and for a leader when its whole process was first seen ended. */
-    private static final class Exited {
-        final long slot;
-        final long atNs;
-        long processEndedNs;
-
-        Exited(long slot, long atNs) {
-            this.slot = slot;
-            this.atNs = atNs;
-        }
-    }
 
     /** A migration as its destination saw it. */
     public record MigrationRecord(int tid, int fromKernel, int toKernel, boolean byMessages, long stoppedNs, long adoptedNs,
@@ -157,9 +121,6 @@ public final class TaskService implements KernelService {
         this.exitedCount = counters.counter("tasks.exited");
         this.failed = counters.counter("tasks.failed");
         this.owned = counters.counter("tasks.owned");
-        this.irqRaised = counters.counter("irq.received");
-        this.irqWoken = counters.counter("irq.woken");
-        this.irqForwarded = counters.counter("irq.forwarded");
         this.worker = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("tasks-" + kernel.name()).factory());
         this.io = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("tasks-io-" + kernel.name()).factory());
         int cores = kernel.context().cores();
@@ -170,35 +131,30 @@ public final class TaskService implements KernelService {
             kernel.context().timeSlice().toNanos(), kernel.context().maxLead().toNanos());
         this.scheduler = new Scheduler(kernel.name(), settings, clock, timeline, steps, nightWatch, new CounterSink(counters, cores));
         nightWatch.bind(scheduler);
-        this.migrations = new Migrations(this);
-        mailbox.onInterrupt(MailboxType.IRQ, this::onIrq);
-        reclaimPreviousIncarnation();
-        collectGarbageRegions();
-        running = true;
+        this.peers = new PeerKernels(kernel.membership(), kernel.secret(), "kernel-" + kernel.name());
+        this.interrupts = new Interrupts(kernel, mailbox, scheduler, worker, io);
+        mailbox.onInterrupt(MailboxType.IRQ, interrupts::onIrq);
+        this.reaper = new Reaper(this, nightWatch);
+        reaper.reclaimPreviousIncarnation();
+        reaper.collectGarbageRegions();
         scheduler.start();
-        this.reaper = Thread.ofPlatform().daemon().name("reaper-" + kernel.name()).start(this::reaperLoop);
+        reaper.start();
         LOG.info("kernel {}: task service up: table '{}' of {} slots ({}, {} accessor), {} core(s) at {} x {} Hz, slice {} us, programs {}",
             kernel.name(), TaskRegions.TABLE, table.slots(), table.dataModel(), table.accessor(), cores, kernel.context().speed(),
             kernel.context().baseHz(), kernel.context().timeSlice().toNanos() / 1000, programs.all().keySet());
     }
 
     @Override
-    public List<BindableService> controlServices() {
-        return List.of(new TaskControlService(this, migrations));
-    }
-
-    @Override
     public void close() {
-        running = false;
         if (reaper != null) {
-            reaper.interrupt();
+            reaper.stop();
         }
         if (scheduler != null) {
             if (scheduler.stop(java.time.Duration.ofSeconds(3))) {
                 // what this kernel still owns is lost with it: say so in the table rather than leave it RUNNING
                 for (KernelThread thread : List.copyOf(threads.values())) {
                     try {
-                        abandon(thread.slot(), thread.descriptor(), STOPPED_EXIT_CODE);
+                        reaper.abandon(thread.slot(), thread.descriptor(), STOPPED_EXIT_CODE);
                     } catch (RuntimeException e) {
                         LOG.warn("kernel {}: could not mark thread {} EXITED: {}", kernel.name(), thread.tid(), e.toString());
                     }
@@ -214,8 +170,8 @@ public final class TaskService implements KernelService {
         if (io != null) {
             io.shutdownNow();
         }
-        if (migrations != null) {
-            migrations.close();
+        if (peers != null) {
+            peers.close();
         }
     }
 
@@ -254,6 +210,11 @@ public final class TaskService implements KernelService {
         return failures.read(tid);
     }
 
+    /** Thread {@code tid}'s slot was freed: its failure goes with it. */
+    void forgetFailure(int tid) {
+        failures.forget(tid);
+    }
+
     public TaskTable table() {
         return table;
     }
@@ -268,6 +229,21 @@ public final class TaskService implements KernelService {
 
     public NightWatch nightWatch() {
         return nightWatch;
+    }
+
+    /** This kernel's interrupt lines: IRQ words handled here, raised, forwarded. */
+    public Interrupts interrupts() {
+        return interrupts;
+    }
+
+    /** The control APIs of other kernels (a thread's owner, a migration's destination, a region's owner). */
+    public PeerKernels peers() {
+        return peers;
+    }
+
+    /** Regions this kernel attached for threads, until they are freed (the reaper forgets those that were). */
+    Set<String> attachedHere() {
+        return attachedHere;
     }
 
     public VirtualClock clock() {
@@ -612,27 +588,7 @@ public final class TaskService implements KernelService {
                 thread.pid(), thread.program().name(), code, failure);
         }
         forgetProcessIfGone(thread);
-        worker.execute(() -> retire(thread.slot(), thread.descriptor(), thread.leaderSlot()));
-    }
-
-    /**
-     * After a thread ended: its data region goes, its process counts one thread less, and its slot
-     * is freed after the retention (the leader's, with its process's data, once the whole process
-     * has ended, so that {@code ps --all} and the process's data stay readable meanwhile).
-     */
-    private void retire(long slot, TaskDescriptor task, long leaderSlot) {
-        try {
-            int tid = task.pid();
-            exited.put(tid, new Exited(slot, System.nanoTime()));
-            if (task.data() != 0) {
-                releaseRegion(TaskRegions.threadData(tid, task.dataGen()));
-            }
-            if (leaderSlot >= 0) {
-                table.threadsWord().addAndGet(leaderSlot, -1);
-            }
-        } catch (RuntimeException e) {
-            LOG.warn("kernel {}: could not retire the thread of slot {}: {}", kernel.name(), slot, e.toString());
-        }
+        worker.execute(() -> reaper.retire(thread.slot(), thread.descriptor(), thread.leaderSlot()));
     }
 
     /**
@@ -651,7 +607,7 @@ public final class TaskService implements KernelService {
         } else if (alive(owner)) {
             io.execute(() -> {
                 try {
-                    migrations.peers().tasks(owner, 10_000).release(ReleaseRequest.newBuilder().addRegions(name)
+                    peers.tasks(owner, 10_000).release(ReleaseRequest.newBuilder().addRegions(name)
                         .build());
                 } catch (RuntimeException e) {
                     LOG.warn("kernel {}: kernel {} did not free region '{}': {}", kernel.name(), kernelName(owner), name, e.toString());
@@ -729,257 +685,7 @@ public final class TaskService implements KernelService {
         }
     }
 
-    // ------------------------------------------------------------------ interrupts
-
-    /**
-     * Interrupt line {@code irq} was raised here: wakes this kernel's threads waiting on it. A
-     * device interrupt (not one forwarded by another kernel) is also forwarded, as an IRQ word, to
-     * every other kernel with a thread waiting on the line (each kernel says how many of its
-     * threads wait on each line in its counters area, {@code irq.waiters.<line>}).
-     *
-     * @return {woken here, kernels forwarded to}
-     */
-    public int[] raise(int irq, boolean fromDevice) {
-        irqRaised.increment();
-        int woken = scheduler.irq(irq);
-        irqWoken.add(woken);
-        int forwarded = 0;
-        if (fromDevice) {
-            String label = "irq.waiters." + irq;
-            for (KernelRecord record : membership().all()) {
-                int other = record.getKernelId();
-                if (other == kernel.id() || record.getState() != KernelState.RUNNING || kernel.memory().countersArea(other).value(label) <= 0) {
-                    continue;
-                }
-                io.execute(() -> {
-                    try {
-                        mailbox.send(other, MailboxType.IRQ, irq);
-                    } catch (RuntimeException e) {
-                        LOG.warn("kernel {}: cannot forward IRQ {} to kernel {}: {}", kernel.name(), irq, other, e.getMessage());
-                    }
-                });
-                forwarded++;
-            }
-            irqForwarded.add(forwarded);
-        }
-        return new int[] {woken, forwarded};
-    }
-
-    /** Adds an observer of every IRQ word this kernel handles, called on the interrupt context: it must not block. */
-    public void observeInterrupts(InterruptObserver observer) {
-        interruptObservers.add(observer);
-    }
-
-    /** An IRQ word: from a device (the coordinator, a tool) or forwarded by another kernel. Never touches shared state here. */
-    private void onIrq(Interrupt interrupt) {
-        int irq = interrupt.payload();
-        for (InterruptObserver observer : interruptObservers) {
-            observer.onInterrupt(irq, !MemberIds.isKernel(interrupt.sender()));
-        }
-        boolean fromDevice = !MemberIds.isKernel(interrupt.sender());
-        kernel.trace().instant(TraceEvent.IRQ, TraceRing.KERNEL_TRACK, irq, fromDevice ? 1 : 0);
-        worker.execute(() -> raise(irq, fromDevice));
-    }
-
-    // ------------------------------------------------------------------ reclaiming
-
-    /** Threads a previous incarnation of this kernel id owned are lost: mark them EXITED. */
-    private void reclaimPreviousIncarnation() {
-        for (long slot : table.slotsInUse()) {
-            Ownership ownership = table.ownership(slot);
-            if (ownership.owner() == kernel.id()) {
-                TaskDescriptor task = table.view(slot);
-                if (task.pid() == 0) {
-                    table.freeSlot(slot, 0); // claimed but never published
-                    continue;
-                }
-                if (ownership.migrating()) {
-                    table.changeOwnership(slot, ownership, Ownership.of(Ownership.owned(kernel.id())));
-                }
-                if (task.state() != TaskState.EXITED.code()) {
-                    LOG.warn("kernel {}: thread {} of process {} belonged to this kernel's previous incarnation: lost", kernel.name(),
-                        task.pid(), task.tgid());
-                    abandon(slot, task, LOST_EXIT_CODE);
-                } else {
-                    exited.putIfAbsent(task.pid(), new Exited(slot, 0));
-                }
-            }
-        }
-    }
-
-    /**
-     * Regions of the task service whose pages this kernel owns but that no thread uses (left by a
-     * crash of this kernel id's previous incarnation): freed at boot.
-     */
-    private void collectGarbageRegions() {
-        for (Contract contract : typed.regions()) {
-            if (contract.getLocation().getOwnerKernel() != kernel.id()) {
-                continue;
-            }
-            String name = contract.getName();
-            long[] threadData = TaskRegions.parseThreadData(name);
-            int pid = TaskRegions.parseProcessData(name);
-            boolean garbage;
-            if (threadData != null) {
-                OptionalLong slot = table.slotOf((int) threadData[0]);
-                garbage = slot.isEmpty() || table.view(slot.getAsLong()).state() == TaskState.EXITED.code()
-                    || table.view(slot.getAsLong()).dataGen() != threadData[1];
-            } else if (pid > 0) {
-                OptionalLong leader = table.slotOf(pid);
-                garbage = leader.isEmpty() || !table.processAlive(leader.getAsLong());
-            } else {
-                continue;
-            }
-            if (garbage) {
-                LOG.info("kernel {}: freeing region '{}', left over by a previous incarnation", kernel.name(), name);
-                destroyQuietly(name);
-            }
-        }
-    }
-
-    /**
-     * Marks a thread that can never run again EXITED with {@code code}, takes it out of its
-     * process's NightWatch gate as if it had exited, and retires it. A NightWatch thread lost with
-     * a dead kernel is not taken out of the gate's running count here: its descriptor in global
-     * memory may be older than the gate (a software-coherent page last written back before the
-     * thread took its core) or caught between the two (the kernel died between entering the gate
-     * and saying RUNNING, or between leaving and saying READY), and a wrong decrement would take a
-     * live kernel's thread off the count. The normal threads' kernel releases a dead kernel's share
-     * instead, once every live weak kernel answered SUSPEND_NW ({@code NightWatch}).
-     */
-    private void abandon(long slot, TaskDescriptor task, int code) {
-        TaskState state = TaskState.of(task.state());
-        if (state == TaskState.EXITED) {
-            return;
-        }
-        boolean nightWatchThread = TaskFlags.nightWatch(task.flags());
-        OptionalLong leader = task.pid() == task.tgid() ? OptionalLong.of(slot) : table.slotOf(task.tgid());
-        task.exitCode(code);
-        task.state(TaskState.EXITED.code());
-        if (leader.isPresent()) {
-            NightWatchGate gate = nightWatch.gate();
-            try {
-                if (!nightWatchThread && (state == TaskState.READY || state == TaskState.RUNNING)) {
-                    gate.sleep(leader.getAsLong());
-                } else if (nightWatchThread && state == TaskState.RUNNING && code == STOPPED_EXIT_CODE) {
-                    gate.leave(leader.getAsLong()); // this kernel's own thread, after its scheduler stopped: the state is current
-                }
-            } catch (IllegalStateException e) {
-                LOG.warn("kernel {}: NightWatch gate of process {}: {}", kernel.name(), task.tgid(), e.getMessage());
-            }
-        }
-        retire(slot, task, leader.orElse(-1));
-    }
-
-    private void reaperLoop() {
-        while (running) {
-            LockSupport.parkNanos(REAPER_PERIOD_NS);
-            if (!running) {
-                return;
-            }
-            try {
-                reap();
-            } catch (RuntimeException e) {
-                LOG.warn("kernel {}: reaper: {}", kernel.name(), e.toString());
-            }
-        }
-    }
-
-    /**
-     * Frees the slots of threads that ended here at least {@link #EXITED_RETENTION_NS} ago (a
-     * process's leader last, once all its threads have ended), forgets regions that were freed,
-     * and, when a kernel died, takes over its threads (marked EXITED: lost with it). Reads no
-     * descriptor but those of its own exited threads, except after a death.
-     */
-    void reap() {
-        long now = System.nanoTime();
-        for (Map.Entry<Integer, Exited> entry : List.copyOf(exited.entrySet())) {
-            int tid = entry.getKey();
-            Exited gone = entry.getValue();
-            if (now - gone.atNs < EXITED_RETENTION_NS) {
-                continue;
-            }
-            TaskDescriptor task = table.view(gone.slot);
-            if (task.pid() != tid || !table.ownership(gone.slot).equals(new Ownership(kernel.id(), Ownership.NONE))) {
-                exited.remove(tid); // no longer ours
-                continue;
-            }
-            if (tid == task.tgid()) {
-                // the leader holds its process's gate, thread count and data: it goes last, a retention after the process ended
-                if (table.processAlive(gone.slot)) {
-                    continue;
-                }
-                if (gone.processEndedNs == 0) {
-                    gone.processEndedNs = now;
-                }
-                if (now - gone.processEndedNs < EXITED_RETENTION_NS) {
-                    continue;
-                }
-                releaseRegion(TaskRegions.processData(tid));
-            }
-            table.freeSlot(gone.slot, tid);
-            failures.forget(tid);
-            exited.remove(tid);
-        }
-        for (String name : List.copyOf(attachedHere)) {
-            if (typed.contract(name).isEmpty()) {
-                typed.forget(name);
-                attachedHere.remove(name);
-            }
-        }
-        takeOverDeadKernels();
-    }
-
-    /**
-     * When a kernel died (DEAD in membership, or gone from it since the last look): its threads are
-     * lost; this kernel marks them EXITED and reclaims them. Scans the table only then: on a
-     * software-coherent table a scan takes every descriptor's page.
-     */
-    private void takeOverDeadKernels() {
-        Map<Integer, String> members = new java.util.HashMap<>();
-        java.util.Set<String> dead = new java.util.TreeSet<>();
-        for (KernelRecord record : membership().all()) {
-            members.put(record.getKernelId(), record.getIncarnation() + ":" + record.getState());
-            if (record.getState() == KernelState.DEAD) {
-                dead.add(record.getKernelId() + ":" + record.getIncarnation());
-            }
-        }
-        for (Map.Entry<Integer, String> seen : lastMembership.entrySet()) {
-            if (!members.containsKey(seen.getKey())) {
-                dead.add(seen.getKey() + ":gone");
-            }
-        }
-        boolean changed = !members.equals(lastMembership);
-        lastMembership = members;
-        if (!changed || dead.isEmpty() || dead.equals(lastDead)) {
-            return;
-        }
-        lastDead = dead;
-        for (long slot : table.slotsInUse()) {
-            Ownership ownership = table.ownership(slot);
-            if (ownership.free() || ownership.owner() == kernel.id() || alive(ownership.owner())
-                || (ownership.migrating() && alive(ownership.migratingTo()))) {
-                continue;
-            }
-            Optional<KernelRecord> record = membership().get(ownership.owner());
-            if (record.isPresent() && record.get().getState() != KernelState.DEAD) {
-                continue; // booting or stopping: not dead yet
-            }
-            TaskDescriptor task = table.view(slot);
-            if (task.pid() == 0 || !table.changeOwnership(slot, ownership, Ownership.of(Ownership.owned(kernel.id())))) {
-                continue;
-            }
-            if (task.state() == TaskState.EXITED.code()) {
-                exited.putIfAbsent(task.pid(), new Exited(slot, System.nanoTime()));
-            } else {
-                LOG.warn("kernel {}: thread {} of process {} was lost with kernel {}; marked EXITED ({})", kernel.name(), task.pid(),
-                    task.tgid(), kernelName(ownership.owner()), LOST_EXIT_CODE);
-                abandon(slot, task, LOST_EXIT_CODE);
-            }
-        }
-    }
-
-    private void destroyQuietly(String name) {
+    void destroyQuietly(String name) {
         try {
             typed.destroy(name);
         } catch (RegionException e) {

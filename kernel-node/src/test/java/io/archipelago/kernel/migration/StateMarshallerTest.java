@@ -3,7 +3,7 @@ package io.archipelago.kernel.migration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.archipelago.kernel.task.TaskDescriptor;
+import io.archipelago.kernel.task.model.TaskDescriptor;
 import io.archipelago.typed.CType;
 import io.archipelago.typed.DataModel;
 import io.archipelago.typed.Typed;

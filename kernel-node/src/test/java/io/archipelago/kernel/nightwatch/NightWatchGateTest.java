@@ -2,7 +2,7 @@ package io.archipelago.kernel.nightwatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.archipelago.kernel.task.TaskTable;
+import io.archipelago.kernel.task.model.TaskTable;
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.MemoryGeometry;
 import io.archipelago.typed.DataModel;

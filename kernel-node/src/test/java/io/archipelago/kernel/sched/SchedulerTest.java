@@ -3,7 +3,7 @@ package io.archipelago.kernel.sched;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.archipelago.program.Step;
-import io.archipelago.kernel.task.TaskState;
+import io.archipelago.kernel.task.model.TaskState;
 import io.archipelago.program.WakeReason;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

@@ -1,4 +1,4 @@
-package io.archipelago.kernel.migration;
+package io.archipelago.kernel.task;
 
 import io.archipelago.directory.Membership;
 import io.archipelago.directory.proto.KernelRecord;
@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Authenticated gRPC channels from this kernel to other kernels' control APIs, found through
  * membership (a restarted kernel is found at its new endpoint): the control channel a migration
- * by messages sends the thread's state over.
+ * by messages sends the thread's state over, a kill or a migration forwarded to a thread's owner
+ * travels on, and a region's release goes to its owner through.
  */
 public final class PeerKernels implements AutoCloseable {
 

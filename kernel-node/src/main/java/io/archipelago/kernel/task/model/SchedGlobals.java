@@ -1,4 +1,4 @@
-package io.archipelago.kernel.task;
+package io.archipelago.kernel.task.model;
 
 import io.archipelago.typed.CType;
 import io.archipelago.typed.Typed;

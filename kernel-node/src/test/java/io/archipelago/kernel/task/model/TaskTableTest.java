@@ -1,4 +1,4 @@
-package io.archipelago.kernel.task;
+package io.archipelago.kernel.task.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.archipelago.kernel.task;
+package io.archipelago.kernel.task.model;
 
 /**
  * A thread's state, as stored in {@code task_struct.__state}. {@link #NEW} is a slot being

@@ -1,4 +1,4 @@
-package io.archipelago.kernel.task;
+package io.archipelago.kernel.task.control;
 
 import io.archipelago.directory.proto.KernelRecord;
 import io.archipelago.kernel.migration.MigrationException;
@@ -7,6 +7,15 @@ import io.archipelago.kernel.sched.CoreInterval;
 import io.archipelago.kernel.sched.CoreTimeline;
 import io.archipelago.kernel.sched.StepLog;
 import io.archipelago.kernel.sched.StepRecord;
+import io.archipelago.kernel.task.Interrupts;
+import io.archipelago.kernel.task.Programs;
+import io.archipelago.kernel.task.TaskService;
+import io.archipelago.kernel.task.model.Ownership;
+import io.archipelago.kernel.task.model.TaskDescriptor;
+import io.archipelago.kernel.task.model.TaskFlags;
+import io.archipelago.kernel.task.model.TaskRegions;
+import io.archipelago.kernel.task.model.TaskState;
+import io.archipelago.kernel.task.model.TaskTable;
 import io.archipelago.task.proto.ListProgramsRequest;
 import io.archipelago.task.proto.ProgramInfo;
 import io.archipelago.task.proto.ProgramList;
@@ -30,7 +39,6 @@ import io.archipelago.task.proto.TaskImage;
 import io.archipelago.task.proto.TaskInfo;
 import io.archipelago.task.proto.TaskList;
 import io.archipelago.task.proto.ThreadKind;
-import io.archipelago.typed.proto.Contract;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.function.Supplier;
@@ -38,17 +46,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The task service's control API ({@code TaskControl} in {@code task.proto}). */
-final class TaskControlService extends TaskControlGrpc.TaskControlImplBase {
+public final class TaskControlService extends TaskControlGrpc.TaskControlImplBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(TaskControlService.class);
     private static final int MAX_STEP_EVENTS = 50_000;
 
     private final TaskService tasks;
+    private final Interrupts interrupts;
     private final Migrations migrations;
+    private final OwnerRouting routing;
 
-    TaskControlService(TaskService tasks, Migrations migrations) {
+    public TaskControlService(TaskService tasks, Interrupts interrupts, Migrations migrations, OwnerRouting routing) {
         this.tasks = tasks;
+        this.interrupts = interrupts;
         this.migrations = migrations;
+        this.routing = routing;
     }
 
     @Override
@@ -131,13 +143,13 @@ final class TaskControlService extends TaskControlGrpc.TaskControlImplBase {
             }
             MigrateRequest normalised = request.getMode() == MigrationMode.MIGRATION_MODE_UNSPECIFIED
                 ? request.toBuilder().setMode(MigrationMode.SHARED_MEMORY).build() : request;
-            return migrations.migrate(normalised, destination);
+            return routing.migrate(normalised, destination);
         });
     }
 
     @Override
     public void kill(io.archipelago.task.proto.KillRequest request, StreamObserver<io.archipelago.task.proto.KillReply> response) {
-        answer(response, () -> migrations.kill(request.getHops() > 0 ? request : request.toBuilder().setHops(3).build()));
+        answer(response, () -> routing.kill(request.getHops() > 0 ? request : request.toBuilder().setHops(3).build()));
     }
 
     @Override
@@ -196,7 +208,7 @@ final class TaskControlService extends TaskControlGrpc.TaskControlImplBase {
             if (request.getIrq() < 0 || request.getIrq() > 0xFF_FFFF) {
                 throw new IllegalArgumentException("an irq line is 0..16777215, found " + request.getIrq());
             }
-            int[] result = tasks.raise(request.getIrq(), true);
+            int[] result = interrupts.raise(request.getIrq(), true);
             return RaiseIrqReply.newBuilder().setWoken(result[0]).setForwarded(result[1]).build();
         });
     }

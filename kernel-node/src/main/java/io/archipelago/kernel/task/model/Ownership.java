@@ -1,4 +1,4 @@
-package io.archipelago.kernel.task;
+package io.archipelago.kernel.task.model;
 
 /**
  * The ownership word of a task slot ({@code task_struct.owner}, 32 bits), changed only by

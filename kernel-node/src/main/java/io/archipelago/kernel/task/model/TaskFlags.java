@@ -1,4 +1,4 @@
-package io.archipelago.kernel.task;
+package io.archipelago.kernel.task.model;
 
 /** Bits of {@code task_struct.flags}. */
 public final class TaskFlags {

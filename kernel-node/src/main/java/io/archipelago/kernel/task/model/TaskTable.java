@@ -1,4 +1,4 @@
-package io.archipelago.kernel.task;
+package io.archipelago.kernel.task.model;
 
 import io.archipelago.program.SharedWord;
 import io.archipelago.typed.AccessorKind;

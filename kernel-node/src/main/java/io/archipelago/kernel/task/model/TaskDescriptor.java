@@ -1,4 +1,4 @@
-package io.archipelago.kernel.task;
+package io.archipelago.kernel.task.model;
 
 import io.archipelago.program.SharedWord;
 import io.archipelago.typed.CType;
@@ -17,7 +17,7 @@ import java.nio.charset.StandardCharsets;
  * Who writes what: the thread's owner kernel writes every member except two words shared by
  * kernels, which change only by compare-and-set ({@link SharedWord}): {@code owner} (ownership
  * and a pending migration, {@link Ownership}) and {@code nw_gate} (in the thread-group leader:
- * K2's NightWatch rule, {@link io.archipelago.kernel.nightwatch.NightWatchGate}).
+ * K2's NightWatch rule, {@code NightWatchGate}).
  *
  * <pre>
  *  struct task_struct {                      x86_64 offset   armv7 offset

@@ -1,4 +1,4 @@
-package io.archipelago.kernel.task;
+package io.archipelago.kernel.task.model;
 
 import io.archipelago.typed.RegionException;
 import io.archipelago.typed.TypedMemory;
