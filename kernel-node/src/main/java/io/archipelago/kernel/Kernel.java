@@ -62,6 +62,13 @@ public final class Kernel implements AutoCloseable {
     private final List<KernelService> services = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile Server controlServer;
     private volatile Runnable onFatal = () -> { };
+    /** Set once this incarnation has seen itself declared DEAD: from then on it must not touch shared state. */
+    private final AtomicBoolean fenced = new AtomicBoolean();
+    /**
+     * What to run once fenced. In a kernel process ({@link KernelMain}) it halts the JVM at once with a
+     * non-zero code; in a test's own JVM it closes the kernel, whose services then skip every write-back.
+     */
+    private volatile Runnable onFenced = this::close;
 
     private Kernel(KernelContext context, GlobalMemory memory, Membership membership, ClusterSecret secret, int id, String name,
                    long incarnation, long startedAtMs) {
@@ -257,11 +264,12 @@ public final class Kernel implements AutoCloseable {
                 onFatal.run();
                 return;
             }
-            if (declaredDead()) {
-                // Fenced: the coordinator gave this kernel's page blocks back to the pool when it declared it dead.
-                LOG.error("kernel {}: the coordinator declared it DEAD ({}); stopping at once: its page blocks are no longer its own",
-                    name, membership.get(id).map(KernelRecord::getReason).orElse(""));
-                onFatal.run();
+            if (fenced()) {
+                // The coordinator gave this kernel's page blocks back and let others recover its pages when it declared it
+                // dead: nothing it still holds is its own, so it stops without writing anything back or handing anything back.
+                LOG.error("kernel {}: the coordinator declared it DEAD ({}); halting at once: its pages and page blocks are no longer "
+                    + "its own", name, membership.get(id).map(KernelRecord::getReason).orElse(""));
+                onFenced.run();
                 return;
             }
             LockSupport.parkNanos(interval);
@@ -274,6 +282,28 @@ public final class Kernel implements AutoCloseable {
         } catch (RuntimeException e) {
             return false; // membership closing with the kernel
         }
+    }
+
+    /**
+     * Whether this incarnation has been declared DEAD (fenced): then it must not write a page back,
+     * change the page directory or the block table, nor give anything back; it only halts. Checked
+     * by every write-back and hand-back, and by the heartbeat, which then runs {@link #onFenced}.
+     * Once true it stays true.
+     */
+    public boolean fenced() {
+        if (fenced.get()) {
+            return true;
+        }
+        if (declaredDead()) {
+            fenced.set(true);
+            return true;
+        }
+        return false;
+    }
+
+    /** What to run when this kernel finds itself fenced (declared DEAD while still running): by default, close it. */
+    void onFenced(Runnable action) {
+        this.onFenced = action;
     }
 
     /** What to run when the kernel must stop on its own (its launcher died): by default nothing. */
