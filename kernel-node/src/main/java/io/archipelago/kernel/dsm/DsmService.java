@@ -9,6 +9,7 @@ import io.archipelago.interconnect.mailbox.MailboxType;
 import io.archipelago.interconnect.mailbox.MailboxWord;
 import io.archipelago.kernel.Kernel;
 import io.archipelago.kernel.KernelService;
+import io.archipelago.kernel.faults.FaultPoints;
 import io.archipelago.kernel.mailbox.MailboxService;
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.KernelCountersArea.Counter;
@@ -430,9 +431,13 @@ public final class DsmService implements KernelService, SoftwareCoherence {
             }
             return false;
         }
+        FaultPoints.reached(FaultPoints.Point.DSM_BEFORE_WRITE_BACK);
         region.writeBack(page);
         boolean moved = directory.transfer(entry, requester);
         region.states().set(page, PageStates.INVALID);
+        if (moved) {
+            FaultPoints.reached(FaultPoints.Point.DSM_AFTER_DIRECTORY_CAS);
+        }
         if (moved) {
             pagesSent.increment();
             bytesWrittenBack.add(memory.geometry().pageSize());

@@ -186,6 +186,9 @@ final class BalloonDriver implements AutoCloseable {
             }
             if (table.transfer(block, kernelId, BlockOwnershipTable.FREE)) {
                 released.add(block);
+                if (released.size() == 1 && wanted > 1) {
+                    io.archipelago.kernel.faults.FaultPoints.reached(io.archipelago.kernel.faults.FaultPoints.Point.BALLOON_MID_INFLATE);
+                }
             } else {
                 // never expected: someone changed the owner of a block this kernel owns
                 counters.ownershipConflicts.increment();

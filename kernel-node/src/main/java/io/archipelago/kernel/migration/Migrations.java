@@ -169,6 +169,7 @@ public final class Migrations implements AutoCloseable {
                 ? " (migrating to " + tasks.kernelName(now.migratingTo()) + ")" : "");
             throw new MigrationException(MigrationException.Kind.RETRY, "thread " + tid + " is now owned by " + owner + "; try again");
         }
+        io.archipelago.kernel.faults.FaultPoints.reached(io.archipelago.kernel.faults.FaultPoints.Point.MIGRATION_MARKED);
         SchedThread stopped;
         var stopping = tasks.scheduler().stop(tid);
         try {
@@ -249,6 +250,11 @@ public final class Migrations implements AutoCloseable {
             throw new MigrationException(MigrationException.Kind.EXITED, "thread " + tid + " has exited (code " + task.exitCode() + ") on "
                 + tasks.kernelName(ownership.owner()));
         }
+        if (ownership.migrating() && ownership.owner() != self && !tasks.alive(ownership.owner())) {
+            throw new MigrationException(MigrationException.Kind.DEAD_KERNEL, "thread " + tid + " was being migrated from kernel "
+                + tasks.kernelName(ownership.owner()) + ", which died before handing it over: it is lost, and the reaper of kernel "
+                + tasks.kernelName(ownership.migratingTo()) + " marks it EXITED");
+        }
         if (ownership.owner() == self || ownership.migrating()) {
             throw new MigrationException(MigrationException.Kind.UNDER_WAY, "a migration of thread " + tid + " to "
                 + tasks.kernelName(ownership.migrating() ? ownership.migratingTo() : self) + " is already under way; try again once it is done");
@@ -287,6 +293,11 @@ public final class Migrations implements AutoCloseable {
         Ownership ownership = table.ownership(slot.getAsLong());
         if (task.state() == TaskState.EXITED.code()) {
             throw new MigrationException(MigrationException.Kind.EXITED, "thread " + tid + " has already exited (code " + task.exitCode() + ")");
+        }
+        if (ownership.migrating() && ownership.owner() != self && !tasks.alive(ownership.owner())) {
+            throw new MigrationException(MigrationException.Kind.DEAD_KERNEL, "thread " + tid + " was being migrated from kernel "
+                + tasks.kernelName(ownership.owner()) + ", which died before handing it over: it is lost, and the reaper of kernel "
+                + tasks.kernelName(ownership.migratingTo()) + " marks it EXITED");
         }
         if (ownership.owner() == self || ownership.migrating()) {
             throw new MigrationException(MigrationException.Kind.UNDER_WAY, "thread " + tid + " is migrating; try again once it is done");
