@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A migration's source that dies after it marked the thread "migrating" and before it sent
- * MIGRATE (a fault injected at that point: the process halts as after kill -9). The thread is
+ * MIGRATE (a fault injected at that point: the process halts as after kill -9), the mark
+ * written back meanwhile (another kernel read it). The thread is
  * lost with its kernel, as every thread of a dead kernel is: the destination's reaper marks it
  * EXITED, and kill and migrate say so, instead of "a migration is under way" forever.
  */
@@ -34,7 +35,9 @@ class MigrationFaultIT {
         ClusterConfig base = Tasks.config(List.of(new IslandConfig("strong", "x86_64", 2, 1.0, "a", "cortex-a9", 1),
             new IslandConfig("weak", "armv7", 1, 0.25, "b", "cortex-m3", 1)));
         List<String> jvm = new ArrayList<>(base.kernelJvmOptions());
-        jvm.add("-Darchipelago.faults=migration.marked=crash");
+        // the source marks the thread migrating, waits 3 s (weak-0 reads the mark meanwhile, which writes it back to global
+        // memory: the task table is software-coherent), then crashes before MIGRATE
+        jvm.add("-Darchipelago.faults=migration.marked=crash@3000");
         ClusterConfig config = new ClusterConfig(base.cluster(), base.memory(), base.islands(), base.controlHost(), base.controlPort(),
             base.mailboxTransport(), base.fifoDepth(), base.launch(), base.heartbeatInterval(), base.deadAfter(), jvm, base.balloon(),
             base.devices());
@@ -48,6 +51,8 @@ class MigrationFaultIT {
 
             CompletableFuture<MigrateReply> migration = CompletableFuture.supplyAsync(
                 () -> tasks.migrate("strong-0", tid, "weak-0", MigrationMode.SHARED_MEMORY), r -> Thread.ofPlatform().daemon().start(r));
+            int weakId = cluster.kernelId("weak-0");
+            tasks.await("weak-0", tid, t -> t.getMigratingTo() == weakId, Duration.ofSeconds(30), "seen migrating by weak-0");
             assertThatThrownBy(() -> migration.get(60, TimeUnit.SECONDS)).as("strong-0 crashed mid-migration")
                 .isInstanceOf(ExecutionException.class).cause().isInstanceOf(StatusRuntimeException.class);
             cluster.awaitState("strong-0", "DEAD", Duration.ofSeconds(30));

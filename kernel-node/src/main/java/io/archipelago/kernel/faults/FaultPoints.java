@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
  * write-back, no hand-back, no unregistering) or stops itself (as {@code kill -STOP}: it may
  * resume later with {@code kill -CONT}, a kernel the coordinator may meanwhile have declared DEAD).
  * <p>
- * Armed from the JVM property {@value #PROPERTY} ({@code point=action[,point=action...]}, e.g.
- * {@code -Darchipelago.faults=migration.marked=crash}) when the kernel starts, or with
+ * Armed from the JVM property {@value #PROPERTY} ({@code point=action[@ms][,...]}, e.g.
+ * {@code -Darchipelago.faults=migration.marked=crash@2000}) when the kernel starts, or with
  * {@link #arm}; each armed point fires once. A point not armed costs one map look-up.
  */
 public final class FaultPoints {
@@ -27,7 +27,7 @@ public final class FaultPoints {
     public static final int CRASH_EXIT_CODE = 137;
 
     private static final Logger LOG = LoggerFactory.getLogger(FaultPoints.class);
-    private static final Map<Point, Action> ARMED = new ConcurrentHashMap<>(parse(System.getProperty(PROPERTY, "")));
+    private static final Map<Point, Fault> ARMED = new ConcurrentHashMap<>(parse(System.getProperty(PROPERTY, "")));
 
     /** Where a fault can be injected. */
     public enum Point {
@@ -56,6 +56,14 @@ public final class FaultPoints {
         }
     }
 
+    /** What happens at an armed point, after {@code delayMs} (the thread that reached it sleeps that long first). */
+    public record Fault(Action action, long delayMs) {
+        @Override
+        public String toString() {
+            return action.name().toLowerCase(Locale.ROOT) + (delayMs > 0 ? "@" + delayMs : "");
+        }
+    }
+
     /** What happens at an armed point. */
     public enum Action {
         /** The process halts at once with {@link #CRASH_EXIT_CODE}. */
@@ -68,13 +76,13 @@ public final class FaultPoints {
     }
 
     /** Arms {@code point}: the next time a kernel thread reaches it, {@code action} happens. */
-    public static void arm(Point point, Action action) {
-        ARMED.put(point, action);
+    public static void arm(Point point, Fault fault) {
+        ARMED.put(point, fault);
     }
 
     /** The points armed now, by label. */
     public static Map<String, String> armed() {
-        return ARMED.entrySet().stream().collect(Collectors.toMap(e -> e.getKey().label(), e -> e.getValue().name().toLowerCase(Locale.ROOT)));
+        return ARMED.entrySet().stream().collect(Collectors.toMap(e -> e.getKey().label(), e -> e.getValue().toString()));
     }
 
     /** Called by the protocol at {@code point}: fires the fault armed there, if any (once). */
@@ -82,12 +90,19 @@ public final class FaultPoints {
         if (ARMED.isEmpty()) {
             return;
         }
-        Action action = ARMED.remove(point);
-        if (action == null) {
+        Fault fault = ARMED.remove(point);
+        if (fault == null) {
             return;
         }
-        LOG.error("fault injected at {}: {}", point.label(), action);
-        switch (action) {
+        LOG.error("fault injected at {}: {}", point.label(), fault);
+        if (fault.delayMs() > 0) {
+            try {
+                Thread.sleep(fault.delayMs());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        switch (fault.action()) {
             case CRASH -> Runtime.getRuntime().halt(CRASH_EXIT_CODE);
             case STOP -> {
                 try {
@@ -101,9 +116,12 @@ public final class FaultPoints {
         }
     }
 
-    /** Parses {@code point=action[,point=action...]}; one clear error naming what was expected. */
-    public static Map<Point, Action> parse(String text) {
-        Map<Point, Action> points = new java.util.EnumMap<>(Point.class);
+    /**
+     * Parses {@code point=action[@ms][,point=action[@ms]...]} ({@code migration.marked=crash@2000}: the thread that
+     * reaches the point sleeps 2 s, then the process crashes); one clear error naming what was expected.
+     */
+    public static Map<Point, Fault> parse(String text) {
+        Map<Point, Fault> points = new java.util.EnumMap<>(Point.class);
         for (String item : text.split(",")) {
             String trimmed = item.strip();
             if (trimmed.isEmpty()) {
@@ -114,12 +132,18 @@ public final class FaultPoints {
                 throw new IllegalArgumentException("fault '" + trimmed + "': expected point=action (action crash or stop)");
             }
             Point point = Point.byLabel(trimmed.substring(0, eq).strip());
-            String action = trimmed.substring(eq + 1).strip().toUpperCase(Locale.ROOT);
+            String spec = trimmed.substring(eq + 1).strip();
+            int at = spec.indexOf('@');
             try {
-                points.put(point, Action.valueOf(action));
+                Action action = Action.valueOf((at < 0 ? spec : spec.substring(0, at)).toUpperCase(Locale.ROOT));
+                long delay = at < 0 ? 0 : Long.parseLong(spec.substring(at + 1));
+                if (delay < 0) {
+                    throw new NumberFormatException("negative");
+                }
+                points.put(point, new Fault(action, delay));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("fault '" + trimmed + "': expected action crash or stop, found '"
-                    + trimmed.substring(eq + 1).strip() + "'");
+                throw new IllegalArgumentException("fault '" + trimmed + "': expected action crash or stop, optionally @<ms> "
+                    + "(a delay >= 0), found '" + spec + "'");
             }
         }
         return points;
