@@ -140,6 +140,7 @@ public final class KernelMain implements Callable<Integer> {
             .balloonRequestTimeout(Duration.ofMillis(balloonTimeoutMs));
         try {
             context.conclude();
+            io.archipelago.kernel.faults.FaultPoints.parse(System.getProperty(io.archipelago.kernel.faults.FaultPoints.PROPERTY, ""));
         } catch (IllegalArgumentException e) {
             System.err.println("archipelago kernel: " + e.getMessage());
             return EXIT_CONFIG;
