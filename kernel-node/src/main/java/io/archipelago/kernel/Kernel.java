@@ -67,6 +67,13 @@ public final class Kernel implements AutoCloseable {
     private volatile Runnable onFatal;
     /** Whether the kernel found it must stop on its own; remembered, since that may happen while it boots, before onFatal is set. */
     private volatile boolean fatal;
+    /** Set once this incarnation has seen itself declared DEAD: from then on it must not touch shared state. */
+    private final AtomicBoolean fenced = new AtomicBoolean();
+    /**
+     * What to run once fenced. In a kernel process ({@link KernelMain}) it halts the JVM at once with a
+     * non-zero code; in a test's own JVM it closes the kernel, whose services then skip every write-back.
+     */
+    private volatile Runnable onFenced = this::close;
 
     private Kernel(KernelContext context, GlobalMemory memory, Membership membership, ClusterSecret secret, int id, String name,
                    long incarnation, long startedAtMs) {
@@ -283,11 +290,12 @@ public final class Kernel implements AutoCloseable {
                 fatal();
                 return;
             }
-            if (declaredDead()) {
-                // Fenced: the coordinator gave this kernel's page blocks back to the pool when it declared it dead.
-                LOG.error("kernel {}: the coordinator declared it DEAD ({}); stopping at once: its page blocks are no longer its own",
-                    name, membership.get(id).map(KernelRecord::getReason).orElse(""));
-                fatal();
+            if (fenced()) {
+                // The coordinator gave this kernel's page blocks back and let others recover its pages when it declared it
+                // dead: nothing it still holds is its own, so it stops without writing anything back or handing anything back.
+                LOG.error("kernel {}: the coordinator declared it DEAD ({}); halting at once: its pages and page blocks are no longer "
+                    + "its own", name, membership.get(id).map(KernelRecord::getReason).orElse(""));
+                onFenced.run();
                 return;
             }
             LockSupport.parkNanos(interval);
@@ -302,6 +310,28 @@ public final class Kernel implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether this incarnation has been declared DEAD (fenced): then it must not write a page back,
+     * change the page directory or the block table, nor give anything back; it only halts. Checked
+     * by every write-back and hand-back, and by the heartbeat, which then runs {@link #onFenced}.
+     * Once true it stays true.
+     */
+    public boolean fenced() {
+        if (fenced.get()) {
+            return true;
+        }
+        if (declaredDead()) {
+            fenced.set(true);
+            return true;
+        }
+        return false;
+    }
+
+    /** What to run when this kernel finds itself fenced (declared DEAD while still running): by default, close it. */
+    void onFenced(Runnable action) {
+        this.onFenced = action;
+    }
+
     private void fatal() {
         fatal = true;
         Runnable action = onFatal;
@@ -311,7 +341,7 @@ public final class Kernel implements AutoCloseable {
     }
 
     /**
-     * What to run when the kernel must stop on its own (its launcher died, it was declared DEAD);
+     * What to run when the kernel must stop on its own (its launcher died);
      * run at once if that already happened (while the kernel booted): a kernel whose launcher died
      * during its boot stops as soon as it is up, instead of running on, orphaned and no longer beating.
      * It may run twice.

@@ -13,18 +13,22 @@ import picocli.CommandLine.Option;
 /**
  * Entry point of a kernel process. The coordinator launches it with the options below; a
  * container runs it directly (through {@code archipelago kernel}). Stops cleanly on SIGTERM.
- * Exit codes: 0 stopped cleanly, 2 bad configuration, 3 could not join the cluster.
+ * Exit codes: 0 stopped cleanly, 2 bad configuration, 3 could not join the cluster, 4 fenced: the coordinator
+ * declared this kernel DEAD while it still ran (it halts without writing anything back; compose's
+ * {@code restart: on-failure} starts a new incarnation).
  */
 @Command(name = "kernel", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
     header = "Run one kernel of a cluster in this process (containers use this).",
     description = {"Runs one kernel instance bound to an emulated processor island: attaches the cluster's global memory, "
         + "registers in membership, claims its share of page blocks, heartbeats, and serves its control API until SIGTERM. "
-        + "Exit codes: 0 stopped cleanly, 2 bad configuration, 3 could not join the cluster."})
+        + "Exit codes: 0 stopped cleanly, 2 bad configuration, 3 could not join the cluster, 4 declared DEAD by the coordinator "
+        + "while still running (halted at once, nothing written back)."})
 public final class KernelMain implements Callable<Integer> {
 
     public static final int EXIT_OK = 0;
     public static final int EXIT_CONFIG = 2;
     public static final int EXIT_BOOT = 3;
+    public static final int EXIT_FENCED = 4;
 
     @Option(names = "--cluster", description = "Cluster name (default: ${DEFAULT-VALUE}).")
     String cluster = System.getProperty(KernelContext.CLUSTER_PROP, KernelContext.DEFAULT_CLUSTER);
@@ -136,6 +140,7 @@ public final class KernelMain implements Callable<Integer> {
             .balloonRequestTimeout(Duration.ofMillis(balloonTimeoutMs));
         try {
             context.conclude();
+            io.archipelago.kernel.faults.FaultPoints.parse(System.getProperty(io.archipelago.kernel.faults.FaultPoints.PROPERTY, ""));
         } catch (IllegalArgumentException e) {
             System.err.println("archipelago kernel: " + e.getMessage());
             return EXIT_CONFIG;
@@ -154,6 +159,13 @@ public final class KernelMain implements Callable<Integer> {
             sun.misc.Signal.handle(new sun.misc.Signal(signal), received -> stopRequested.countDown());
         }
         kernel.onFatal(stopRequested::countDown);
+        // Declared DEAD while running: whatever it holds was taken back or recovered by others; a clean stop would write
+        // its stale pages back over current data and hand back blocks that are no longer its own. So: no stop, a halt.
+        kernel.onFenced(() -> {
+            System.err.println("archipelago kernel: declared DEAD by the coordinator while still running; halting (exit "
+                + EXIT_FENCED + ")");
+            Runtime.getRuntime().halt(EXIT_FENCED);
+        });
         try {
             stopRequested.await();
         } catch (InterruptedException e) {

@@ -57,7 +57,7 @@ import org.slf4j.LoggerFactory;
 public final class MetaLevelManager implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MetaLevelManager.class);
-    /** How long the membership watch waits for a dead kernel's blocks to be taken back before it declares it DEAD anyway. */
+    /** How long a region's release waits for the manager's thread. */
     static final Duration RECLAIM_WAIT = Duration.ofSeconds(5);
 
     private final BalloonPolicy policy;
@@ -69,7 +69,13 @@ public final class MetaLevelManager implements AutoCloseable {
     private final RetainedBlocks retained;
     private final ManagerStats stats = new ManagerStats();
     /** Kernels whose blocks were taken back, by id, with the incarnation that died: nothing is granted to it. */
-    private final Map<Integer, Long> fenced = new HashMap<>();
+    private final Map<Integer, Long> fenced = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Held while blocks are taken back from a dead kernel and while the pool's blocks are granted to
+     * one (never while waiting for a kernel): a grant decided before a kernel died cannot land after
+     * its blocks were taken back.
+     */
+    private final Object grants = new Object();
     /** Per kernel: its allocation count when last seen, and when it last changed (for idleness). */
     private final Map<Integer, long[]> activity = new HashMap<>();
     /** Where each kernel's probes are, for the incarnation found there. */
@@ -173,9 +179,15 @@ public final class MetaLevelManager implements AutoCloseable {
             chosen = PoolBlocks.choose(table, kernel, wanted, contiguous);
         }
         int transferred = 0;
-        for (int block : chosen) {
-            if (table.transfer(block, BlockOwnershipTable.FREE, kernel)) {
-                transferred++;
+        synchronized (grants) {
+            // the kernel may have died while its donors were asked: its blocks are taken back, it gets none
+            if (Long.valueOf(record.get().getIncarnation()).equals(fenced.get(kernel))) {
+                return 0;
+            }
+            for (int block : chosen) {
+                if (table.transfer(block, BlockOwnershipTable.FREE, kernel)) {
+                    transferred++;
+                }
             }
         }
         stats.blocksGranted.addAndGet(transferred);
@@ -382,17 +394,35 @@ public final class MetaLevelManager implements AutoCloseable {
     /**
      * Takes back the blocks of a kernel that died (called by the membership watch before it
      * declares the kernel DEAD, so a restart of that id cannot race it; see {@link RetainedBlocks}).
-     * Runs on the manager's thread, which fences the kernel first (nothing is granted to that
-     * incarnation any more); waits for it at most {@link #RECLAIM_WAIT}.
+     * Runs on the caller's thread, ahead of whatever the manager's thread is doing (it may be
+     * waiting for a stalled donor), under the lock grants take: it fences the incarnation first
+     * (nothing is granted to it any more), then moves its blocks with compare-and-sets, and it
+     * takes nothing when another incarnation of the id has registered since. Never waits for a
+     * kernel, so the kernel is marked DEAD only once its blocks are back.
      *
-     * @return blocks returned to the pool, or -1 when the manager did not get to it in time
+     * @return blocks returned to the pool
      */
     public int reclaimDead(KernelRecord record) {
-        return onManagerThread("take back the blocks of " + record.getName(), () -> {
+        // On the caller's thread, not queued behind the manager's work: one balloon request to a stalled donor can keep
+        // the manager's thread for a request timeout, and the kernel must not be marked DEAD (which lets its id restart)
+        // before its blocks are back. Only compare-and-sets on the table: bounded, no waiting for any kernel.
+        synchronized (grants) {
+            Optional<KernelRecord> current = membership.get(record.getKernelId());
+            if (current.isPresent() && current.get().getIncarnation() != record.getIncarnation()) {
+                // another incarnation of the id registered meanwhile: what the id owns now is that one's
+                LOG.warn("balloon manager: kernel {} (incarnation {}) died, but incarnation {} of its id runs now: its blocks are "
+                    + "that one's, nothing taken back", record.getName(), record.getIncarnation(), current.get().getIncarnation());
+                return 0;
+            }
             fenced.put(record.getKernelId(), record.getIncarnation());
-            activity.remove(record.getKernelId());
-            return retained.takeBack(record);
-        }, RECLAIM_WAIT, -1);
+            int returned = retained.takeBack(record);
+            try {
+                worker.execute(() -> activity.remove(record.getKernelId()));
+            } catch (RejectedExecutionException e) {
+                // the manager is closing
+            }
+            return returned;
+        }
     }
 
     /**
@@ -431,6 +461,11 @@ public final class MetaLevelManager implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ figures
+
+    /** Queues {@code work} on the manager's thread, behind what it is doing (tests: a manager kept busy by a stalled donor). */
+    java.util.concurrent.Future<?> onManagerThread(Runnable work) {
+        return worker.submit(work);
+    }
 
     public MemoryManagerStatus status() {
         return stats.snapshot(table);

@@ -9,6 +9,7 @@ import io.archipelago.interconnect.mailbox.MailboxType;
 import io.archipelago.interconnect.mailbox.MailboxWord;
 import io.archipelago.kernel.Kernel;
 import io.archipelago.kernel.KernelService;
+import io.archipelago.kernel.faults.FaultPoints;
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.KernelCountersArea.Counter;
 import io.archipelago.memory.PageDirectory;
@@ -411,11 +412,26 @@ public final class DsmService implements KernelService, SoftwareCoherence {
      */
     private boolean handOver(DsmRegion region, int page, int requester) {
         long frame = region.frame(page);
-        region.writeBack(page);
         PageDirectory directory = memory.pageDirectory();
         PageDirectory.Entry entry = directory.read(frame);
-        boolean moved = entry.holder() == self && directory.transfer(entry, requester);
+        // The directory and our own liveness first, the write-back after: a kernel declared DEAD while it held the page
+        // (stopped, starved) finds that another kernel recovered it from global memory and may have written newer contents
+        // since; its copy is stale and must not land over them.
+        if (entry.holder() != self || kernel.fenced()) {
+            region.states().set(page, PageStates.INVALID);
+            if (entry.holder() != self) {
+                LOG.warn("kernel {}: page frame {} of region '{}' is no longer ours (the directory names {}): not written back",
+                    kernel.name(), frame, region.name(), entry.holder());
+            }
+            return false;
+        }
+        FaultPoints.reached(FaultPoints.Point.DSM_BEFORE_WRITE_BACK);
+        region.writeBack(page);
+        boolean moved = directory.transfer(entry, requester);
         region.states().set(page, PageStates.INVALID);
+        if (moved) {
+            FaultPoints.reached(FaultPoints.Point.DSM_AFTER_DIRECTORY_CAS);
+        }
         if (moved) {
             pagesSent.increment();
             bytesWrittenBack.add(memory.geometry().pageSize());
@@ -507,6 +523,14 @@ public final class DsmService implements KernelService, SoftwareCoherence {
         if (memory == null) {
             return;
         }
+        if (kernel.fenced()) {
+            // Declared DEAD: the others recovered our pages from global memory; writing ours back would undo their work.
+            LOG.warn("kernel {}: declared DEAD while running: its software-coherent pages are not written back", kernel.name());
+            byFrame.clear();
+            regions.values().forEach(DsmRegion::close);
+            regions.clear();
+            return;
+        }
         PageDirectory directory = memory.pageDirectory();
         int released = 0;
         for (DsmRegion region : regions.values()) {
@@ -519,9 +543,9 @@ public final class DsmService implements KernelService, SoftwareCoherence {
                         break;
                     }
                     if (PageStates.pins(word) == 0 && states.compareAndSet(page, word, PageStates.REVOKING)) {
-                        region.writeBack(page);
                         PageDirectory.Entry entry = directory.read(region.frame(page));
                         if (entry.holder() == self) {
+                            region.writeBack(page); // only over a page the directory still says is ours
                             directory.transfer(entry, PageDirectory.NO_HOLDER);
                         }
                         states.set(page, PageStates.INVALID);

@@ -58,6 +58,8 @@ final class BalloonDriver implements AutoCloseable {
     private final Duration requestTimeout;
     private final BalloonCounters counters;
     private final ExecutorService worker;
+    /** Whether this kernel was declared DEAD while running: then the block table is no longer its to change. */
+    private volatile java.util.function.BooleanSupplier fenced = () -> false;
 
     BalloonDriver(int kernelId, String kernelName, GlobalMemory memory, BuddyPageAllocator buddy, MovablePages movable, Mailbox mailbox,
                   KernelCountersArea area, int migrateMaxPages, Duration requestTimeout) {
@@ -71,6 +73,11 @@ final class BalloonDriver implements AutoCloseable {
         this.requestTimeout = requestTimeout;
         this.counters = new BalloonCounters(area);
         this.worker = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("balloon-" + kernelName).factory());
+    }
+
+    /** Tells the driver how to learn that its kernel was fenced (declared DEAD while it still runs). */
+    void fencedBy(java.util.function.BooleanSupplier fenced) {
+        this.fenced = fenced;
     }
 
     /** Registers the interrupt handler for the manager's requests and publishes the first probes. */
@@ -169,11 +176,19 @@ final class BalloonDriver implements AutoCloseable {
             if (candidate.used() > 0 && !emptyByMoving(block, farthestFrom(near))) {
                 continue;
             }
+            if (fenced.getAsBoolean()) {
+                // declared DEAD: the manager took our blocks back already, and a new incarnation of our id may own them now
+                LOG.warn("kernel {}: declared DEAD while inflating: releases nothing more", kernelName);
+                break;
+            }
             if (!buddy.removeFreeBlock(block)) {
                 continue; // an allocation landed there meanwhile
             }
             if (table.transfer(block, kernelId, BlockOwnershipTable.FREE)) {
                 released.add(block);
+                if (released.size() == 1 && wanted > 1) {
+                    io.archipelago.kernel.faults.FaultPoints.reached(io.archipelago.kernel.faults.FaultPoints.Point.BALLOON_MID_INFLATE);
+                }
             } else {
                 // never expected: someone changed the owner of a block this kernel owns
                 counters.ownershipConflicts.increment();

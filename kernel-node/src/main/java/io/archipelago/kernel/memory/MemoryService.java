@@ -70,6 +70,7 @@ public final class MemoryService implements KernelService {
         KernelContext context = kernel.context();
         balloon = new BalloonDriver(kernel.id(), kernel.name(), memory, buddy, movable, mailbox, kernel.counters(),
             context.migrateMaxPages(), context.balloonRequestTimeout());
+        balloon.fencedBy(kernel::fenced);
         balloon.start();
         allocator = new KernelPageAllocator(kernel.name(), buddy, balloon, kernel.counters(), memory.geometry().pageSize());
         probes = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("memory-probes-" + kernel.name()).factory());
@@ -147,7 +148,10 @@ public final class MemoryService implements KernelService {
         if (driver != null) {
             driver.close();
         }
-        if (buddy != null) {
+        if (buddy != null && kernel.fenced()) {
+            // Declared DEAD: the coordinator already took this incarnation's blocks back; some may be another kernel's by now.
+            LOG.warn("kernel {}: declared DEAD while running: its page blocks were taken back already; giving nothing back", kernel.name());
+        } else if (buddy != null) {
             giveBlocksBack();
         }
     }

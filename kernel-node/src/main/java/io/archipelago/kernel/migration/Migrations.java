@@ -172,6 +172,7 @@ public final class Migrations implements KernelService {
                 ? " (migrating to " + tasks.kernelName(now.migratingTo()) + ")" : "");
             throw new MigrationException(MigrationException.Kind.RETRY, "thread " + tid + " is now owned by " + owner + "; try again");
         }
+        io.archipelago.kernel.faults.FaultPoints.reached(io.archipelago.kernel.faults.FaultPoints.Point.MIGRATION_MARKED);
         SchedThread stopped;
         var stopping = tasks.scheduler().stop(tid);
         try {

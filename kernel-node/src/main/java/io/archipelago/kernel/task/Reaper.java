@@ -293,8 +293,12 @@ final class Reaper {
         lastDead = dead;
         for (long slot : table.slotsInUse()) {
             Ownership ownership = table.ownership(slot);
-            if (ownership.free() || ownership.owner() == kernel.id() || alive(ownership.owner())
-                || (ownership.migrating() && alive(ownership.migratingTo()))) {
+            if (ownership.free() || ownership.owner() == kernel.id() || alive(ownership.owner())) {
+                continue;
+            }
+            // A dead source's thread marked as migrating to a live kernel: that kernel takes it over (it alone, so that the
+            // take-over and a MIGRATE the source sent before it died meet on one compare-and-set, in one kernel).
+            if (ownership.migrating() && alive(ownership.migratingTo()) && ownership.migratingTo() != kernel.id()) {
                 continue;
             }
             Optional<KernelRecord> record = membership().get(ownership.owner());
@@ -302,7 +306,13 @@ final class Reaper {
                 continue; // booting or stopping: not dead yet
             }
             TaskDescriptor task = table.view(slot);
-            if (task.pid() == 0 || !table.changeOwnership(slot, ownership, Ownership.of(Ownership.owned(kernel.id())))) {
+            if (!table.changeOwnership(slot, ownership, Ownership.of(Ownership.owned(kernel.id())))) {
+                continue;
+            }
+            if (task.pid() == 0) {
+                // claimed by the dead kernel but never published, or published only in its private copy of the table's page,
+                // which died with it: nothing to reap but the slot
+                table.freeSlot(slot, 0);
                 continue;
             }
             if (task.state() == TaskState.EXITED.code()) {

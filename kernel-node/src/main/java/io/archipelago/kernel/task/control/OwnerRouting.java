@@ -104,6 +104,11 @@ public final class OwnerRouting {
                 case KILL -> "thread " + tid + " has already exited (code " + task.exitCode() + ")";
             });
         }
+        if (ownership.migrating() && ownership.owner() != self && !tasks.alive(ownership.owner())) {
+            throw new MigrationException(MigrationException.Kind.DEAD_KERNEL, "thread " + tid + " was being migrated from kernel "
+                + tasks.kernelName(ownership.owner()) + ", which died before handing it over: it is lost, and the reaper of kernel "
+                + tasks.kernelName(ownership.migratingTo()) + " marks it EXITED");
+        }
         if (ownership.owner() == self || ownership.migrating()) {
             throw new MigrationException(MigrationException.Kind.UNDER_WAY, switch (purpose) {
                 case MIGRATE -> "a migration of thread " + tid + " to " + tasks.kernelName(ownership.migrating() ? ownership.migratingTo() : self)
