@@ -131,6 +131,11 @@ public final class Membership implements AutoCloseable {
         return records.map();
     }
 
+    /** Runs {@code access} holding the map's access lock, as every access does (for tests that take the map's locks directly). */
+    <T> T holdingAccessLock(java.util.function.Supplier<T> access) {
+        return records.holdingAccessLock(access);
+    }
+
     @Override
     public void close() {
         records.close();
