@@ -39,14 +39,18 @@ import java.nio.file.StandardOpenOption;
  *  |   endian), 0 when none; written only by the access lock's     |
  *  |   holder                                                      |
  *  +---------------------------------------------------------------+
+ *  |   recoveries: times a holder found its predecessor dead       | 24
+ *  |   inside the map and released its locks (64-bit LE)           |
+ *  +---------------------------------------------------------------+
  * </pre>
  */
 final class MapGeneration implements AutoCloseable {
 
-    static final int FILE_BYTES = 24;
+    static final int FILE_BYTES = 32;
     private static final byte[] MAGIC = "ARCHMGEN".getBytes(StandardCharsets.US_ASCII);
     private static final long GENERATION_OFFSET = 8;
     private static final long INSIDE_OFFSET = 16;
+    private static final long RECOVERIES_OFFSET = 24;
     private static final VarHandle GENERATION = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
 
     private final Arena arena;
@@ -121,6 +125,16 @@ final class MapGeneration implements AutoCloseable {
     /** Marks the access lock's holder as inside the map ({@code pid}), or as out of it (0). */
     void inside(long pid) {
         GENERATION.setVolatile(word, INSIDE_OFFSET, pid);
+    }
+
+    /** Counts a release of a dead holder's locks. */
+    void recovered() {
+        GENERATION.getAndAdd(word, RECOVERIES_OFFSET, 1L);
+    }
+
+    /** How many times a holder found its predecessor dead inside the map. */
+    long recoveries() {
+        return (long) GENERATION.getVolatile(word, RECOVERIES_OFFSET);
     }
 
     @Override

@@ -126,6 +126,11 @@ public final class Membership implements AutoCloseable {
         return records.file();
     }
 
+    /** How many times a process found another dead inside the map and released its locks, since the cluster started. */
+    public long recoveries() {
+        return records.recoveries();
+    }
+
     /** The map itself, for tests that take its locks directly. */
     ChronicleMap<Integer, byte[]> map() {
         return records.map();

@@ -186,6 +186,7 @@ public final class SnapshotMap<K extends Comparable<K>, V> implements AutoClosea
         // the global mutable state's lock word, at the start of that state (VanillaChronicleHash.globalMutableStateAddress)
         VanillaReadWriteUpdateWithWaitsLockingStrategy.instance().reset(Access.nativeAccess(), null, hash.bsAddress() + hash.headerSize);
         generation.advance();
+        generation.recovered();
         LOG.warn("{} {}: process {} died inside the map; released the {} segment lock(s) it held", what, file, deadPid, held);
     }
 
@@ -201,6 +202,11 @@ public final class SnapshotMap<K extends Comparable<K>, V> implements AutoClosea
 
     public Path file() {
         return file;
+    }
+
+    /** How many times a process found another dead inside this map and released its locks, since the map was created. */
+    public long recoveries() {
+        return generation.recoveries();
     }
 
     /** The map itself, for tests that take its locks directly. */

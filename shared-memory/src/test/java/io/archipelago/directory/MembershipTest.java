@@ -90,6 +90,7 @@ class MembershipTest {
                 membership.update(0, r -> r.toBuilder().setState(KernelState.DEAD).build());
                 assertThat(membership.get(0)).map(KernelRecord::getState).contains(KernelState.DEAD);
             }, "a write after the holder died waited for the orphaned segment lock");
+            assertThat(membership.recoveries()).as("releases of a dead holder's locks").isEqualTo(1);
             try (ExternalMapQueryContext<Integer, byte[], ?> context = membership.map().queryContext(0)) {
                 assertThat(context.readLock().tryLock()).as("the orphaned lock was released").isTrue();
             }
@@ -125,7 +126,7 @@ class MembershipTest {
         Path generation = Membership.generationFile(file);
         assertThat(generation.getFileName().toString()).isEqualTo("membership.cm.gen");
 
-        Files.write(generation, "NOTOURS!................".getBytes(StandardCharsets.US_ASCII));
+        Files.write(generation, "NOTOURS!........................".getBytes(StandardCharsets.US_ASCII));
         assertThatThrownBy(() -> Membership.open(file))
             .isInstanceOf(IllegalStateException.class)
             .hasMessageContaining("expected magic ARCHMGEN")
@@ -133,7 +134,7 @@ class MembershipTest {
 
         Files.write(generation, new byte[3]);
         assertThatThrownBy(() -> Membership.open(file))
-            .hasMessageContaining("expected 24 bytes, found 3");
+            .hasMessageContaining("expected 32 bytes, found 3");
 
         Files.delete(generation);
         assertThatThrownBy(() -> Membership.open(file))
