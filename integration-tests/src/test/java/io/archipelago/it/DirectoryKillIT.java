@@ -47,7 +47,7 @@ import org.junit.jupiter.api.Timeout;
  * Without the maps' access lock, the first kill inside a map leaves a Chronicle Map segment lock
  * held and every process then waits 60 s for it and throws: the 1 s deadline fails at once.
  */
-@Timeout(300)
+@Timeout(900)
 class DirectoryKillIT {
 
     static final int KILLS = Integer.getInteger("archipelago.kill.count", 200);
