@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  *   coordinator.json  where the coordinator serves the control API, and its pid
  *   cluster.yaml      the configuration the cluster was started with
  *   mb-&lt;id&gt;.sock       kernel &lt;id&gt;'s mailbox, when the mailbox transport is unix
- *   logs/             one log file per kernel and one for the coordinator
+ *   logs/             one log file per kernel (rotated into &lt;name&gt;.log.1 past 16 MiB) and one for the coordinator
  * </pre>
  * The directory and {@code logs/} are 0700 and every file 0600, owned by the user who runs the
  * cluster (see {@link OwnerOnlyFiles}): on a shared host nobody else reads global memory, the

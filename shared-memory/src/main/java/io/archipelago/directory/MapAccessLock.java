@@ -39,6 +39,13 @@ import java.util.function.Supplier;
  * <p>
  * Cost: two system calls per write or snapshot refresh (both rare: state changes), none on
  * reads that find the snapshot current.
+ * <p>
+ * Why not make the coordinator the maps' only user, kernels asking it for writes and reading a
+ * snapshot it publishes: Chronicle Map's lock words record no pid to detect a dead holder by, so
+ * recovery needs an outer lock either way, and with it the maps stay what they are (every
+ * process reads and writes them directly, kernels keep working while the coordinator restarts)
+ * with no new protocol; a file lock also needs no pid, which would be meaningless across the
+ * PID namespaces of a compose cluster's containers.
  */
 final class MapAccessLock implements AutoCloseable {
 
