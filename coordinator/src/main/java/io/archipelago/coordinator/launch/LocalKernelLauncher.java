@@ -6,7 +6,10 @@ import io.archipelago.directory.ClusterDirectory;
 import io.archipelago.directory.OwnerOnlyFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,8 +46,7 @@ public final class LocalKernelLauncher {
             // owner-only before the redirect opens it (which would create it with the umask's mode)
             OwnerOnlyFiles.ownDirectory(log.getParent(), "cluster log directory");
             OwnerOnlyFiles.ensureFile(log, "kernel log");
-            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(log, java.nio.file.StandardOpenOption.WRITE,
-                java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try (FileChannel channel = FileChannel.open(log, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
                 channel.truncate(0);
             }
             Files.deleteIfExists(KernelLogs.previous(log));
