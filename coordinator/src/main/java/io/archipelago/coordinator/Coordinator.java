@@ -9,6 +9,7 @@ import io.archipelago.coordinator.balloon.MemoryManagerService;
 import io.archipelago.coordinator.balloon.MetaLevelManager;
 import io.archipelago.coordinator.config.ClusterConfig;
 import io.archipelago.coordinator.config.ClusterConfig.KernelSpec;
+import io.archipelago.coordinator.launch.KernelLogs;
 import io.archipelago.coordinator.launch.KernelProcess;
 import io.archipelago.coordinator.launch.LocalKernelLauncher;
 import io.archipelago.coordinator.mailbox.CoordinatorMailbox;
@@ -346,10 +347,25 @@ public final class Coordinator implements AutoCloseable {
             try {
                 checkLiveness();
                 mailbox.keepLinked(membership.all());
+                boundKernelLogs();
             } catch (RuntimeException e) {
                 LOG.warn("membership watch: {}", e.toString());
             }
             LockSupport.parkNanos(WATCH_PERIOD_NANOS);
+        }
+    }
+
+    /** Rotates kernel logs that grew past their bound ({@link KernelLogs}): the cluster directory is RAM. */
+    private void boundKernelLogs() {
+        for (KernelProcess process : processes.values()) {
+            try {
+                if (KernelLogs.bound(process.log(), KernelLogs.MAX_BYTES)) {
+                    LOG.info("kernel log {} passed {} MiB: its earlier part is now in {}", process.log(), KernelLogs.MAX_BYTES >> 20,
+                        KernelLogs.previous(process.log()).getFileName());
+                }
+            } catch (java.io.IOException e) {
+                LOG.warn("cannot bound kernel log {}: {}", process.log(), e.getMessage());
+            }
         }
     }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.archipelago.coordinator.config.ClusterConfig;
 import io.archipelago.coordinator.config.IslandConfig;
 import io.archipelago.directory.ClusterDirectory;
+import io.archipelago.directory.SnapshotMap;
 import io.archipelago.directory.UnsafeClusterFileException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -49,7 +50,7 @@ class SharedHostFilesTest {
             }
             List<Path> files = List.of(directory.memoryFile(), directory.membershipFile(), directory.membershipGenerationFile(),
                 directory.regionsFile(), directory.regionsGenerationFile(), directory.secretFile(), directory.coordinatorInfoFile(),
-                directory.coordinatorLockFile());
+                directory.coordinatorLockFile(), SnapshotMap.lockFile(directory.membershipFile()), SnapshotMap.lockFile(directory.regionsFile()));
             for (Path file : files) {
                 assertThat(mode(file)).as("%s", file).isEqualTo("rw-------");
             }

@@ -15,14 +15,16 @@ import java.util.regex.Pattern;
  *   memory.img        global memory (GlobalMemory)
  *   membership.cm     Chronicle Map: kernel id -> KernelRecord
  *   membership.cm.gen the map's generation word, advanced on every write (SnapshotMap)
+ *   membership.cm.lock the map's access lock, a file lock every access takes (MapAccessLock)
  *   regions.cm        Chronicle Map: global name -> region contract
  *   regions.cm.gen    its generation word
+ *   regions.cm.lock   its access lock
  *   secret            the cluster secret (mode 0600); peers prove they know it
  *   coordinator.lock  held by the live coordinator (one coordinator per cluster)
  *   coordinator.json  where the coordinator serves the control API, and its pid
  *   cluster.yaml      the configuration the cluster was started with
  *   mb-&lt;id&gt;.sock       kernel &lt;id&gt;'s mailbox, when the mailbox transport is unix
- *   logs/             one log file per kernel and one for the coordinator
+ *   logs/             one log file per kernel (rotated into &lt;name&gt;.log.1 past 16 MiB) and one for the coordinator
  * </pre>
  * The directory and {@code logs/} are 0700 and every file 0600, owned by the user who runs the
  * cluster (see {@link OwnerOnlyFiles}): on a shared host nobody else reads global memory, the
@@ -83,8 +85,9 @@ public record ClusterDirectory(Path path, String clusterName) {
      * the coordinator's lock.
      */
     public java.util.List<Path> runtimeFiles() {
-        return java.util.List.of(coordinatorInfoFile(), memoryFile(), membershipFile(), membershipGenerationFile(), regionsFile(),
-            regionsGenerationFile(), secretFile());
+        return java.util.List.of(coordinatorInfoFile(), memoryFile(), membershipFile(), membershipGenerationFile(),
+            SnapshotMap.lockFile(membershipFile()), regionsFile(), regionsGenerationFile(), SnapshotMap.lockFile(regionsFile()),
+            secretFile());
     }
 
     public Path regionsFile() {

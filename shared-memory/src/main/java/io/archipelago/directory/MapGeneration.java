@@ -18,8 +18,12 @@ import java.nio.file.StandardOpenOption;
  * {@code membership.cm.gen}), advanced by every process after each write to the map. Readers
  * compare it with the generation of the records they hold and read the map again only when it
  * moved, so a process takes the map's segment locks only right after a write, never on its access
- * paths (a process killed while holding a segment lock leaves it held: see {@link SnapshotMap}).
- * Lock-free: one 64-bit atomic add per write, one acquire load per read.
+ * paths. Lock-free: one 64-bit atomic add per write, one acquire load per read.
+ * <p>
+ * It also says which process is inside the map ({@link MapAccessLock}): set by a process right
+ * after it takes the map's access lock, cleared right before it lets go. A process that takes the
+ * lock and finds it set knows its holder died inside the map, perhaps holding Chronicle Map's own
+ * segment locks, and releases those before it goes on.
  *
  * <pre>
  *   0                   1                   2                   3
@@ -31,13 +35,22 @@ import java.nio.file.StandardOpenOption;
  *  |     generation (64-bit little-endian, atomically advanced     |  8
  *  |          by each writer after its write to the map)           |
  *  +---------------------------------------------------------------+
+ *  |   inside: pid of the process inside the map (64-bit little-   | 16
+ *  |   endian), 0 when none; written only by the access lock's     |
+ *  |   holder                                                      |
+ *  +---------------------------------------------------------------+
+ *  |   recoveries: times a holder found its predecessor dead       | 24
+ *  |   inside the map and released its locks (64-bit LE)           |
+ *  +---------------------------------------------------------------+
  * </pre>
  */
 final class MapGeneration implements AutoCloseable {
 
-    static final int FILE_BYTES = 16;
+    static final int FILE_BYTES = 32;
     private static final byte[] MAGIC = "ARCHMGEN".getBytes(StandardCharsets.US_ASCII);
     private static final long GENERATION_OFFSET = 8;
+    private static final long INSIDE_OFFSET = 16;
+    private static final long RECOVERIES_OFFSET = 24;
     private static final VarHandle GENERATION = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
 
     private final Arena arena;
@@ -102,6 +115,26 @@ final class MapGeneration implements AutoCloseable {
     /** Called after a write to the map: readers holding an older generation read the map again. */
     void advance() {
         GENERATION.getAndAdd(word, GENERATION_OFFSET, 1L);
+    }
+
+    /** The pid of the process inside the map, 0 when none (read by the access lock's holder). */
+    long inside() {
+        return (long) GENERATION.getVolatile(word, INSIDE_OFFSET);
+    }
+
+    /** Marks the access lock's holder as inside the map ({@code pid}), or as out of it (0). */
+    void inside(long pid) {
+        GENERATION.setVolatile(word, INSIDE_OFFSET, pid);
+    }
+
+    /** Counts a release of a dead holder's locks. */
+    void recovered() {
+        GENERATION.getAndAdd(word, RECOVERIES_OFFSET, 1L);
+    }
+
+    /** How many times a holder found its predecessor dead inside the map. */
+    long recoveries() {
+        return (long) GENERATION.getVolatile(word, RECOVERIES_OFFSET);
     }
 
     @Override

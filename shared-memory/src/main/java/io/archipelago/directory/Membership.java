@@ -126,9 +126,19 @@ public final class Membership implements AutoCloseable {
         return records.file();
     }
 
+    /** How many times a process found another dead inside the map and released its locks, since the cluster started. */
+    public long recoveries() {
+        return records.recoveries();
+    }
+
     /** The map itself, for tests that take its locks directly. */
     ChronicleMap<Integer, byte[]> map() {
         return records.map();
+    }
+
+    /** Runs {@code access} holding the map's access lock, as every access does (for tests that take the map's locks directly). */
+    <T> T holdingAccessLock(java.util.function.Supplier<T> access) {
+        return records.holdingAccessLock(access);
     }
 
     @Override

@@ -14,6 +14,10 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import net.openhft.chronicle.algo.bytes.Access;
+import net.openhft.chronicle.algo.locks.VanillaReadWriteUpdateWithWaitsLockingStrategy;
+import net.openhft.chronicle.hash.impl.BigSegmentHeader;
+import net.openhft.chronicle.hash.impl.VanillaChronicleHash;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
 import org.slf4j.Logger;
@@ -24,13 +28,16 @@ import org.slf4j.LoggerFactory;
  * the region registry), holding one serialized record per key, read through a snapshot.
  * <p>
  * Every Chronicle Map access takes a segment lock, and a process killed while it holds one leaves
- * it held for good: the next writer (the coordinator declaring the dead kernel DEAD) fails with
- * {@code InterProcessDeadLockException}. Kernels look records up on their access paths (a DSM
- * fault, a forwarded interrupt, a migration, an attach), and users {@code kill -9} kernels. So
- * every write advances a lock-free {@link MapGeneration} word beside the map, and readers keep an
- * immutable snapshot of all records, read from the map again only when the generation moved: a
- * process takes the map's locks when it writes and right after someone else wrote, never in
- * between. Writes stay rare (state changes), and the map stays small.
+ * it held for good: without more, the next access anywhere waits 60 s and throws
+ * {@code InterProcessDeadLockException}, and users {@code kill -9} kernels. So every access
+ * (a write, a snapshot read) runs under the map's {@link MapAccessLock}, an operating-system file
+ * lock the kernel releases when its holder dies: the next holder sees that its predecessor died
+ * inside the map and resets the segment locks it left. And kernels look records up on their
+ * access paths (a DSM fault, a forwarded interrupt, a migration, an attach), so every write
+ * advances a lock-free {@link MapGeneration} word beside the map, and readers keep an immutable
+ * snapshot of all records, read from the map again only when the generation moved: a process
+ * takes the locks when it writes and right after someone else wrote, never in between. Writes
+ * stay rare (state changes), and the map stays small.
  * <p>
  * Records are parsed one at a time: one that does not parse (written by a buggy or hostile
  * process, or too deeply nested for Protocol Buffers) is set aside and reported
@@ -60,6 +67,7 @@ public final class SnapshotMap<K extends Comparable<K>, V> implements AutoClosea
     private final Path file;
     private final ChronicleMap<K, byte[]> map;
     private final MapGeneration generation;
+    private final MapAccessLock accessLock;
     private final Parser<K, V> parser;
     /** The records as of {@link Snapshot#generation}; replaced, never changed. */
     private volatile Snapshot<K, V> snapshot = new Snapshot<>(-1, Map.of(), List.of(), List.of());
@@ -72,6 +80,12 @@ public final class SnapshotMap<K extends Comparable<K>, V> implements AutoClosea
         this.map = map;
         this.generation = generation;
         this.parser = parser;
+        this.accessLock = MapAccessLock.open(what + " " + file, file, generation, this::releaseLocksOfDeadHolder);
+    }
+
+    /** The access lock's file beside a map file: {@code <map file>.lock}. */
+    public static Path lockFile(Path file) {
+        return MapAccessLock.lockFile(file);
     }
 
     /** The generation word's file beside a map file: {@code <map file>.gen}. */
@@ -140,11 +154,40 @@ public final class SnapshotMap<K extends Comparable<K>, V> implements AutoClosea
      * the generation so that every reader reads the map again.
      */
     public <T> T write(Function<ChronicleMap<K, byte[]>, T> write) {
-        try {
-            return write.apply(map);
-        } finally {
-            generation.advance();
+        return accessLock.access(() -> {
+            try {
+                return write.apply(map);
+            } finally {
+                generation.advance();
+            }
+        });
+    }
+
+    /** Runs {@code access} holding the map's access lock, as every access does (for tests that take Chronicle Map's locks directly). */
+    <T> T holdingAccessLock(java.util.function.Supplier<T> access) {
+        return accessLock.access(access);
+    }
+
+    /**
+     * Called holding the access lock when its previous holder died inside the map: nobody alive
+     * is inside, so every segment lock, and the lock Chronicle Map takes to allocate space, is an
+     * orphan: reset them. The generation advances, as the dead process may have written without.
+     */
+    private void releaseLocksOfDeadHolder(long deadPid) {
+        VanillaChronicleHash<?, ?, ?, ?> hash = (VanillaChronicleHash<?, ?, ?, ?>) map;
+        int held = 0;
+        for (int segment = 0; segment < hash.segments(); segment++) {
+            long header = hash.segmentHeaderAddress(segment);
+            if (BigSegmentHeader.INSTANCE.getLockState(header) != BigSegmentHeader.INSTANCE.resetLockState()) {
+                BigSegmentHeader.INSTANCE.resetLock(header);
+                held++;
+            }
         }
+        // the global mutable state's lock word, at the start of that state (VanillaChronicleHash.globalMutableStateAddress)
+        VanillaReadWriteUpdateWithWaitsLockingStrategy.instance().reset(Access.nativeAccess(), null, hash.bsAddress() + hash.headerSize);
+        generation.advance();
+        generation.recovered();
+        LOG.warn("{} {}: process {} died inside the map; released the {} segment lock(s) it held", what, file, deadPid, held);
     }
 
     /** A stored value as a record; a corrupt one is an error naming the map and the key. */
@@ -161,6 +204,11 @@ public final class SnapshotMap<K extends Comparable<K>, V> implements AutoClosea
         return file;
     }
 
+    /** How many times a process found another dead inside this map and released its locks, since the map was created. */
+    public long recoveries() {
+        return generation.recoveries();
+    }
+
     /** The map itself, for tests that take its locks directly. */
     ChronicleMap<K, byte[]> map() {
         return map;
@@ -173,7 +221,15 @@ public final class SnapshotMap<K extends Comparable<K>, V> implements AutoClosea
      */
     private Snapshot<K, V> snapshot() {
         Snapshot<K, V> held = snapshot;
+        if (held.generation() == generation.current()) {
+            return held;
+        }
+        return accessLock.access(this::readSnapshot);
+    }
+
+    private Snapshot<K, V> readSnapshot() {
         long current = generation.current();
+        Snapshot<K, V> held = snapshot;
         if (held.generation() == current) {
             return held;
         }
@@ -200,7 +256,11 @@ public final class SnapshotMap<K extends Comparable<K>, V> implements AutoClosea
         try {
             map.close();
         } finally {
-            generation.close();
+            try {
+                accessLock.close();
+            } finally {
+                generation.close();
+            }
         }
     }
 }

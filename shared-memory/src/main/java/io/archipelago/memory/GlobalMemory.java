@@ -87,10 +87,8 @@ public final class GlobalMemory implements AutoCloseable {
                 Arena arena = Arena.ofShared();
                 MemorySegment memory;
                 try {
-                    // Sparse on tmpfs: pages cost RAM only once touched.
-                    channel.truncate(0);
-                    channel.position(geometry.memoryBytes() - 1);
-                    channel.write(java.nio.ByteBuffer.wrap(new byte[] {0}));
+                    // allocated in full: on a sparse file a full tmpfs would be a SIGBUS at some page's first touch
+                    FileAllocation.allocate(temporary, channel, geometry.memoryBytes(), "global memory");
                     memory = channel.map(FileChannel.MapMode.READ_WRITE, 0, geometry.memoryBytes(), arena);
                 } catch (IOException | RuntimeException e) {
                     arena.close();
@@ -123,6 +121,11 @@ public final class GlobalMemory implements AutoCloseable {
                 return created;
             }
         } catch (IOException e) {
+            try {
+                Files.deleteIfExists(temporary);
+            } catch (IOException ignored) {
+                // the error below says what went wrong first
+            }
             throw new UncheckedIOException("cannot create global memory " + file + ": " + e.getMessage(), e);
         }
     }

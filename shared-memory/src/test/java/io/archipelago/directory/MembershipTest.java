@@ -56,13 +56,13 @@ class MembershipTest {
     }
 
     /**
-     * What the generation word is for: a process killed while it holds one of the map's segment
-     * locks leaves the lock held for good, and reads between state changes must still answer. The
-     * map itself is checked to be locked in the same run, so the test cannot pass without the
-     * orphaned lock.
+     * A process killed inside the map, holding one of its segment locks, leaves that lock held
+     * (checked in the same run, so the test cannot pass without the orphaned lock); reads between
+     * state changes still answer from the snapshot, and the next write, from another process,
+     * releases the orphan and goes through at once.
      */
     @Test
-    void aProcessKilledHoldingASegmentLockDoesNotStopReads() throws Exception {
+    void aProcessKilledHoldingASegmentLockStopsNeitherReadsNorWrites() throws Exception {
         Path file = dir.resolve("membership.cm");
         try (Membership membership = Membership.create(file)) {
             membership.put(record(0, "strong-0", KernelState.RUNNING));
@@ -85,6 +85,19 @@ class MembershipTest {
                 assertThat(membership.all()).hasSize(1);
                 assertThat(membership.byName("strong-0")).isPresent();
             }, "a read with no state change since the last one waited for the map's lock");
+
+            assertTimeoutPreemptively(Duration.ofSeconds(1), () -> {
+                membership.update(0, r -> r.toBuilder().setState(KernelState.DEAD).build());
+                assertThat(membership.get(0)).map(KernelRecord::getState).contains(KernelState.DEAD);
+            }, "a write after the holder died waited for the orphaned segment lock");
+            assertThat(membership.recoveries()).as("releases of a dead holder's locks").isEqualTo(1);
+            try (ExternalMapQueryContext<Integer, byte[], ?> context = membership.map().queryContext(0)) {
+                assertThat(context.readLock().tryLock()).as("the orphaned lock was released").isTrue();
+            }
+            Process writer = child("update", file.toString(), "0", "RUNNING");
+            assertThat(writer.waitFor(60, TimeUnit.SECONDS)).as("another process's write finished").isTrue();
+            assertThat(writer.exitValue()).as("the other process failed: %s", output(writer)).isZero();
+            assertThat(membership.get(0)).map(KernelRecord::getState).contains(KernelState.RUNNING);
         }
     }
 
@@ -113,7 +126,7 @@ class MembershipTest {
         Path generation = Membership.generationFile(file);
         assertThat(generation.getFileName().toString()).isEqualTo("membership.cm.gen");
 
-        Files.write(generation, "NOTOURS!........".getBytes(StandardCharsets.US_ASCII));
+        Files.write(generation, "NOTOURS!........................".getBytes(StandardCharsets.US_ASCII));
         assertThatThrownBy(() -> Membership.open(file))
             .isInstanceOf(IllegalStateException.class)
             .hasMessageContaining("expected magic ARCHMGEN")
@@ -121,7 +134,7 @@ class MembershipTest {
 
         Files.write(generation, new byte[3]);
         assertThatThrownBy(() -> Membership.open(file))
-            .hasMessageContaining("expected 16 bytes, found 3");
+            .hasMessageContaining("expected 32 bytes, found 3");
 
         Files.delete(generation);
         assertThatThrownBy(() -> Membership.open(file))
@@ -173,12 +186,17 @@ class MembershipTest {
                     membership.update(id, r -> r.toBuilder().setState(KernelState.valueOf(args[3])).build()).orElseThrow();
                     return;
                 }
-                try (ExternalMapQueryContext<Integer, byte[], ?> context = membership.map().queryContext(id)) {
-                    context.writeLock().lock();
-                    System.out.println("locked");
-                    System.out.flush();
-                    Thread.sleep(Duration.ofMinutes(2));
-                }
+                membership.holdingAccessLock(() -> {
+                    try (ExternalMapQueryContext<Integer, byte[], ?> context = membership.map().queryContext(id)) {
+                        context.writeLock().lock();
+                        System.out.println("locked");
+                        System.out.flush();
+                        Thread.sleep(Duration.ofMinutes(2));
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return null;
+                });
             }
         }
     }

@@ -6,6 +6,10 @@ import io.archipelago.directory.ClusterDirectory;
 import io.archipelago.directory.OwnerOnlyFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +18,8 @@ import java.util.List;
  * Launches kernels as child JVM processes of the coordinator, with the JVM options every
  * Archipelago JVM needs, the coordinator's class path, and {@code --watch-pid} set to the
  * coordinator so that no kernel outlives it. Each kernel's output goes to
- * {@code logs/<name>.log} in the cluster directory.
+ * {@code logs/<name>.log} in the cluster directory, in append mode, emptied at launch, so that
+ * the coordinator can keep it bounded ({@link KernelLogs}).
  */
 public final class LocalKernelLauncher {
 
@@ -41,9 +46,14 @@ public final class LocalKernelLauncher {
             // owner-only before the redirect opens it (which would create it with the umask's mode)
             OwnerOnlyFiles.ownDirectory(log.getParent(), "cluster log directory");
             OwnerOnlyFiles.ensureFile(log, "kernel log");
+            try (FileChannel channel = FileChannel.open(log, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                channel.truncate(0);
+            }
+            Files.deleteIfExists(KernelLogs.previous(log));
+            // append mode: when the coordinator empties a log that grew too long, the kernel's next line goes to its start
             Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .start();
             return new KernelProcess(spec, process, log);

@@ -67,6 +67,11 @@ public final class RegionRegistry implements AutoCloseable {
             .averageValueSize(AVERAGE_CONTRACT_BYTES);
     }
 
+    /** How many times a process found another dead inside the registry and released its locks, since the cluster started. */
+    public long recoveries() {
+        return contracts.recoveries();
+    }
+
     public Optional<Contract> get(String name) {
         return contracts.get(name);
     }
