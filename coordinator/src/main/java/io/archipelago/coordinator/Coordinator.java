@@ -167,9 +167,11 @@ public final class Coordinator implements AutoCloseable {
             coordinator.serve();
             // the watch first: it links the coordinator's mailbox to the kernels that are up while the others are launched
             coordinator.watch.start();
-            coordinator.launchAll(System.nanoTime() + context.bootTimeout().toNanos());
+            long bootDeadline = System.nanoTime() + context.bootTimeout().toNanos();
+            coordinator.launchAll(bootDeadline);
             if (coordinator.config.launchesLocally()) {
-                coordinator.awaitAllRunning(context.bootTimeout());
+                // one boot timeout for the launch in waves and the wait together
+                coordinator.awaitAllRunning(Duration.ofNanos(Math.max(1, bootDeadline - System.nanoTime())));
             }
             coordinator.writeInfo(true);
             return coordinator;

@@ -46,7 +46,7 @@ class ScaleIT {
     }
 
     @Test
-    @Timeout(600)
+    @Timeout(900)
     void oneThreadMigratesAroundEightKernelsOnFourIslandsAndEveryKernelTakesOneDsmPageInTurn(TestInfo test) {
         // eight JVMs booting at once on two cores shared with other builds: a kernel is declared dead after 10 s of silence, not 1 s
         ClusterConfig base = Tasks.config(ISLANDS);
@@ -54,7 +54,8 @@ class ScaleIT {
             base.mailboxTransport(), base.fifoDepth(), base.launch(), Duration.ofMillis(500), Duration.ofSeconds(10), base.kernelJvmOptions());
         List<String> ring = ring();
         assertThat(ring).hasSize(8);
-        try (MiniCluster cluster = MiniCluster.start(config, test.getTestMethod().orElseThrow().getName())) {
+        // in waves of two on two cores, and without the distribution's class-data archive (a test's class path has directories)
+        try (MiniCluster cluster = MiniCluster.start(config, test.getTestMethod().orElseThrow().getName(), Duration.ofSeconds(240))) {
             assertThat(cluster.status().getKernelsList()).as("every kernel RUNNING").hasSize(8)
                 .allSatisfy(k -> assertThat(k.getState()).as(k.getName()).isEqualTo("RUNNING"));
             migrateAroundTheRing(cluster, ring);

@@ -43,6 +43,7 @@ final class KernelClassDataSharing {
     private static final Logger LOG = LoggerFactory.getLogger(KernelClassDataSharing.class);
     static final String CLASS_LIST = "/archipelago/kernel-classes.txt";
     private static final long DUMP_TIMEOUT_S = 180;
+    private static final int KEEP_ARCHIVES = 3;
 
     private final Path java;
     private final String classPath;
@@ -137,6 +138,7 @@ final class KernelClassDataSharing {
                 return;
             }
             Files.move(partial, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            pruneOlderArchives(directory);
             LOG.info("kernels' class-data archive ready in {} ms ({} KiB)", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
                 Files.size(archive) / 1024);
         } catch (IOException e) {
@@ -153,6 +155,30 @@ final class KernelClassDataSharing {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * Each build makes a new archive (about 60 MiB): only the {@value #KEEP_ARCHIVES} newest are
+     * kept (several clusters may run with different JVM options at once, each with its own).
+     */
+    private static void pruneOlderArchives(Path directory) {
+        try (var files = Files.list(directory)) {
+            List<Path> archives = files.filter(f -> f.getFileName().toString().matches("kernel-[0-9a-f]+\\.jsa"))
+                .sorted(java.util.Comparator.comparing(KernelClassDataSharing::modified).reversed()).toList();
+            for (Path old : archives.subList(Math.min(KEEP_ARCHIVES, archives.size()), archives.size())) {
+                Files.deleteIfExists(old); // a kernel that maps it keeps its pages: the file goes when the last one exits
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            LOG.debug("could not prune old class-data archives in {}: {}", directory, e.toString());
+        }
+    }
+
+    private static long modified(Path file) {
+        try {
+            return Files.getLastModifiedTime(file).toMillis();
+        } catch (IOException e) {
+            return 0;
         }
     }
 
