@@ -68,7 +68,8 @@ import picocli.CommandLine.Spec;
             + "the previous kernel: the access time p50 (fault to page usable);",
         "  migration   one `counter` thread migrated around the ring of all N kernels, alternating shared memory and messages: "
             + "from the source stopping it to the destination taking it, p50.",
-        "Growth: the least-squares exponent b of figure ~ N^b, named flat (b < 0.3), linear (< 1.5) or quadratic; a table on stdout, "
+        "Growth: the least-squares exponent b of figure ~ N^b, named falling (b <= -0.3), flat (|b| < 0.3), linear (< 1.5) or "
+            + "quadratic (>= 1.5); a table on stdout, "
             + "scale.json, report.md, growth.png and mailbox-N.png in --out. The load average is printed with every N: on a shared "
             + "machine compare within one run."})
 final class BenchScaleCommand implements Callable<Integer> {

@@ -4,8 +4,9 @@ import java.util.List;
 
 /**
  * How a figure grows with the number of kernels N: the exponent b of the least-squares fit of
- * {@code figure ~ N^b} over the measured N (log-log), named flat (b < 0.3), linear
- * (0.3 <= b < 1.5) or quadratic (b >= 1.5). Two measured N are the least that can be named.
+ * {@code figure ~ N^b} over the measured N (log-log), named falling (b <= -0.3), flat
+ * (|b| < 0.3), linear (0.3 <= b < 1.5) or quadratic (b >= 1.5, the exponent says how much worse).
+ * Two measured N are the least that can be named.
  *
  * @param exponent b, NaN when it cannot be fitted (fewer than two N, or a figure of zero)
  */
@@ -41,6 +42,7 @@ public record Growth(double exponent, String name) {
             return new Growth(Double.NaN, "unknown");
         }
         double b = (n * sxy - sx * sy) / denominator;
-        return new Growth(b, b < FLAT_BELOW ? "flat" : b < QUADRATIC_FROM ? "linear" : "quadratic");
+        String name = b <= -FLAT_BELOW ? "falling" : b < FLAT_BELOW ? "flat" : b < QUADRATIC_FROM ? "linear" : "quadratic";
+        return new Growth(b, name);
     }
 }

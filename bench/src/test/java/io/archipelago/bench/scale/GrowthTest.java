@@ -32,6 +32,11 @@ class GrowthTest {
     }
 
     @Test
+    void aFigureThatShrinksIsFalling() {
+        assertThat(Growth.of(N, List.of(16.0, 8.0, 4.0, 2.0)).name()).isEqualTo("falling");
+    }
+
+    @Test
     void oneNOrZeroFiguresCannotBeNamed() {
         assertThat(Growth.of(List.of(4), List.of(3.0)).name()).isEqualTo("unknown");
         assertThat(Growth.of(List.of(2, 4), List.of(0.0, 0.0)).name()).isEqualTo("unknown");
