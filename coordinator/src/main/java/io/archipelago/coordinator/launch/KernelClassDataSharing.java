@@ -3,6 +3,7 @@ package io.archipelago.coordinator.launch;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -165,11 +167,11 @@ final class KernelClassDataSharing {
     private static void pruneOlderArchives(Path directory) {
         try (var files = Files.list(directory)) {
             List<Path> archives = files.filter(f -> f.getFileName().toString().matches("kernel-[0-9a-f]+\\.jsa"))
-                .sorted(java.util.Comparator.comparing(KernelClassDataSharing::modified).reversed()).toList();
+                .sorted(Comparator.comparing(KernelClassDataSharing::modified).reversed()).toList();
             for (Path old : archives.subList(Math.min(KEEP_ARCHIVES, archives.size()), archives.size())) {
                 Files.deleteIfExists(old); // a kernel that maps it keeps its pages: the file goes when the last one exits
             }
-        } catch (IOException | java.io.UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException e) {
             LOG.debug("could not prune old class-data archives in {}: {}", directory, e.toString());
         }
     }
