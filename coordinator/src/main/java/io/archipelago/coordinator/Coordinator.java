@@ -169,10 +169,13 @@ public final class Coordinator implements AutoCloseable {
         try {
             coordinator.manager.start();
             coordinator.serve();
-            coordinator.launchAll();
+            // the watch first: it links the coordinator's mailbox to the kernels that are up while the others are launched
             coordinator.watch.start();
+            long bootDeadline = System.nanoTime() + context.bootTimeout().toNanos();
+            coordinator.launchAll(bootDeadline);
             if (coordinator.config.launchesLocally()) {
-                coordinator.awaitAllRunning(context.bootTimeout());
+                // one boot timeout for the launch in waves and the wait together
+                coordinator.awaitAllRunning(Duration.ofNanos(Math.max(1, bootDeadline - System.nanoTime())));
             }
             coordinator.writeInfo(true);
             return coordinator;
@@ -265,14 +268,45 @@ public final class Coordinator implements AutoCloseable {
             ready).writeTo(directory.coordinatorInfoFile());
     }
 
-    private void launchAll() {
+    /**
+     * Launches the kernels, at most {@link #bootingAtOnce()} booting at a time. A booting JVM is all
+     * CPU (class loading, first compilations); sixteen of them at once on two cores each take the
+     * whole boot to get anywhere, starve the kernels already up of the time to answer their
+     * handshakes and page requests, and ran into those timeouts. In waves, each kernel boots about
+     * as fast as one alone, and the total is no longer than all at once.
+     */
+    private void launchAll(long deadlineNanos) {
         if (!config.launchesLocally()) {
             LOG.info("cluster '{}' launches no kernels itself: {} kernel(s) are expected to join", config.cluster(), config.totalKernels());
             return;
         }
+        int atOnce = bootingAtOnce();
         for (KernelSpec spec : config.kernels()) {
+            while (booting() >= atOnce && System.nanoTime() - deadlineNanos < 0) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+            }
             launch(spec);
         }
+    }
+
+    /** Kernels that may boot at once: one per core, at least two. */
+    static int bootingAtOnce() {
+        return Math.max(2, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** Launched kernels still alive and not yet RUNNING (one that died counts no more: the boot wait reports it). */
+    private int booting() {
+        int booting = 0;
+        for (KernelProcess process : processes.values()) {
+            if (!process.alive()) {
+                continue;
+            }
+            Optional<KernelRecord> record = membership.get(process.spec().id());
+            if (record.isEmpty() || record.get().getPid() != process.pid() || record.get().getState() != KernelState.RUNNING) {
+                booting++;
+            }
+        }
+        return booting;
     }
 
     private KernelProcess launch(KernelSpec spec) {

@@ -90,7 +90,12 @@ public final class MiniCluster implements AutoCloseable {
 
     /** Starts {@code config} under the test's name; the kernels' logs are kept under {@code target/cluster-logs/}. */
     public static MiniCluster start(ClusterConfig config, String testName) {
-        return boot(newRoot(), config.withCluster(clusterName(testName)), testName);
+        return start(config, testName, BOOT_TIMEOUT);
+    }
+
+    /** As {@link #start(ClusterConfig, String)}, with more time to boot (many kernels on a shared machine). */
+    public static MiniCluster start(ClusterConfig config, String testName, Duration bootTimeout) {
+        return boot(newRoot(), config.withCluster(clusterName(testName)), testName, bootTimeout);
     }
 
     /**
@@ -98,11 +103,11 @@ public final class MiniCluster implements AutoCloseable {
      * removes the directory): for a benchmark or a tool rather than a test, so no logs are kept.
      */
     public static MiniCluster startIn(Path root, ClusterConfig config) {
-        return boot(root, config, null);
+        return boot(root, config, null, BOOT_TIMEOUT);
     }
 
-    private static MiniCluster boot(Path root, ClusterConfig config, String testName) {
-        CoordinatorContext context = new CoordinatorContext().config(config).root(root).bootTimeout(BOOT_TIMEOUT)
+    private static MiniCluster boot(Path root, ClusterConfig config, String testName, Duration bootTimeout) {
+        CoordinatorContext context = new CoordinatorContext().config(config).root(root).bootTimeout(bootTimeout)
             .stopGrace(Duration.ofSeconds(5));
         try {
             return new MiniCluster(root, Coordinator.start(context), testName);

@@ -24,6 +24,15 @@ public record ClusterConfig(String cluster, MemoryGeometry memory, List<IslandCo
 
     public static final String DEFAULT_CLUSTER = "k2";
 
+    /**
+     * A kernel's JVM: its Java heap holds little (the pages, the rings and the tables live in global
+     * memory), so a small one, grown by the serial collector only as needed, with no collector
+     * threads. Thread stacks of 512 KiB (a kernel's threads run no deep recursion). The launcher adds
+     * the kernels' class-data archive (see {@code KernelClassDataSharing}).
+     */
+    public static final List<String> DEFAULT_KERNEL_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx128m", "-Xss512k",
+        "-XX:MaxHeapFreeRatio=40", "-XX:MinHeapFreeRatio=10");
+
     public ClusterConfig {
         islands = List.copyOf(islands);
         kernelJvmOptions = List.copyOf(kernelJvmOptions);
@@ -61,7 +70,7 @@ public record ClusterConfig(String cluster, MemoryGeometry memory, List<IslandCo
             new IslandConfig("strong", "x86_64", 2, 1.0, "a", "cortex-a9", 1),
             new IslandConfig("weak", "armv7", 1, 0.25, "b", "cortex-m3", 1)),
             "127.0.0.1", 0, "shm", 4, "local", Duration.ofMillis(200), Duration.ofMillis(1000),
-            List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmx256m"), BalloonPolicy.defaults());
+            DEFAULT_KERNEL_JVM_OPTIONS, BalloonPolicy.defaults());
     }
 
     public int totalKernels() {

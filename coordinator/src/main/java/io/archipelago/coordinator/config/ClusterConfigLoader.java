@@ -55,7 +55,8 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * heartbeat:
  *   interval-ms: 200
  *   dead-after-ms: 1000          # a kernel silent this long is DEAD
- * kernel-jvm-options: [-XX:+UseSerialGC, -Xmx256m]
+ * kernel-jvm-options:            # every kernel's JVM (default below); see clusters/sixteen.yaml for what matters at scale
+ *   [-XX:+UseSerialGC, -Xms16m, -Xmx128m, -Xss512k, -XX:MaxHeapFreeRatio=40, -XX:MinHeapFreeRatio=10]
  * programs: [my-programs.jar, lib/]  # jars of your own programs, or directories of jars (relative to this file):
  *                                     # every kernel loads them, as with up --programs
  * balloon:                       # page blocks between kernels (K2's balloon drivers, meta-level manager)

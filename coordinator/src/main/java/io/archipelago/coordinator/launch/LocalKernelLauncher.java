@@ -30,6 +30,7 @@ public final class LocalKernelLauncher {
     private final Path java;
     private final String classPath;
     private final List<String> jvmOptions;
+    private final KernelClassDataSharing classDataSharing;
 
     public LocalKernelLauncher(ClusterConfig config, ClusterDirectory directory, Path java, String classPath, List<String> jvmOptions) {
         this.config = config;
@@ -37,6 +38,9 @@ public final class LocalKernelLauncher {
         this.java = java;
         this.classPath = classPath;
         this.jvmOptions = List.copyOf(jvmOptions);
+        List<String> all = new ArrayList<>(jvmOptions);
+        all.addAll(config.kernelJvmOptions());
+        this.classDataSharing = KernelClassDataSharing.forKernels(java, classPath, all);
     }
 
     public KernelProcess launch(KernelSpec spec) {
@@ -51,7 +55,11 @@ public final class LocalKernelLauncher {
             }
             Files.deleteIfExists(KernelLogs.previous(log));
             // append mode: when the coordinator empties a log that grew too long, the kernel's next line goes to its start
-            Process process = new ProcessBuilder(command)
+            ProcessBuilder builder = new ProcessBuilder(command);
+            // glibc gives each thread that allocates an arena of its own; a kernel's few dozen threads
+            // allocate little natively, and two arenas keep a few MiB of resident memory per kernel off
+            builder.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
+            Process process = builder
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
@@ -67,6 +75,7 @@ public final class LocalKernelLauncher {
         command.add(java.toString());
         command.addAll(jvmOptions);
         command.addAll(config.kernelJvmOptions());
+        command.addAll(classDataSharing.kernelOptions());
         command.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
         command.add("-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS");
         command.add("-cp");

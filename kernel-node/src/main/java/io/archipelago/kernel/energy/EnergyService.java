@@ -10,16 +10,15 @@ import io.archipelago.kernel.sched.Scheduler;
 import io.archipelago.kernel.sched.VirtualClock;
 import io.archipelago.kernel.task.Interrupts;
 import io.archipelago.memory.KernelCountersArea;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The kernel's energy meter: integrates its island's {@link PowerModel} over the scheduler's core
  * states ({@link EnergyMeter} on the {@code CoreTimeline}) and over the interrupts it handles, and
- * publishes, every {@value #PUBLISH_MS} ms, in its counters area:
+ * publishes, every {@value #PUBLISH_MS} ms while the kernel is awake, in its counters area:
  * <ul>
  *   <li>{@code energy.uj} (total) and its parts {@code energy.busy_uj}, {@code .idle_uj},
  *       {@code .sleep_uj}, {@code .wakeup_uj}, {@code .irq_uj}; {@code energy.wakeups} (core
@@ -34,6 +33,13 @@ public final class EnergyService implements KernelService {
 
     private static final Logger LOG = LoggerFactory.getLogger(EnergyService.class);
     static final int PUBLISH_MS = 2;
+    /**
+     * While the kernel sleeps nothing it publishes changes but the sleep energy, so the publisher
+     * backs off, doubling its period up to this; a core that runs or an interrupt wakes it at once.
+     * An idle cluster of many kernels would otherwise spend most of its CPU here (500 wake-ups a
+     * second per kernel).
+     */
+    static final int ASLEEP_PUBLISH_MAX_MS = 200;
 
     private final Kernel kernel;
     private final Scheduler scheduler;
@@ -42,7 +48,9 @@ public final class EnergyService implements KernelService {
     private CoreTimeline timeline;
     private EnergyMeter meter;
     private PowerModel model;
-    private ScheduledExecutorService publisher;
+    private Thread publisher;
+    private volatile boolean closed;
+    private volatile boolean publishedAsleep;
     private volatile long lastIrqNs = Long.MIN_VALUE / 2;
     private KernelCountersArea.Counter total;
     private KernelCountersArea.Counter busy;
@@ -88,9 +96,9 @@ public final class EnergyService implements KernelService {
         this.irqWakeups = counters.counter("energy.irq_wakeups");
         this.asleep = counters.counter("power.asleep");
         timeline.addListener(meter);
+        timeline.addListener(interval -> wakePublisher());
         interrupts.observe((line, fromDevice) -> onInterrupt());
-        publisher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("energy-" + kernel.name()).factory());
-        publisher.scheduleAtFixedRate(this::publish, 0, PUBLISH_MS, TimeUnit.MILLISECONDS);
+        publisher = Thread.ofPlatform().daemon().name("energy-" + kernel.name()).start(this::publishLoop);
         LOG.info("kernel {}: energy meter up: {}", kernel.name(), model);
     }
 
@@ -151,9 +159,32 @@ public final class EnergyService implements KernelService {
         meter.interrupt(wasAsleep, now);
         lastIrqNs = now;
         asleep.set(0);
+        wakePublisher();
     }
 
-    private void publish() {
+    /** Called by the cores and the interrupt context: cheap unless the publisher is backing off. */
+    private void wakePublisher() {
+        if (publishedAsleep) {
+            publishedAsleep = false;
+            LockSupport.unpark(publisher);
+        }
+    }
+
+    private void publishLoop() {
+        long periodMs = PUBLISH_MS;
+        while (!closed) {
+            publishedAsleep = true; // armed before looking: activity while publishing leaves an unpark permit
+            boolean sleeping = publish();
+            if (!sleeping) {
+                publishedAsleep = false;
+            }
+            periodMs = sleeping ? Math.min(periodMs * 2, ASLEEP_PUBLISH_MAX_MS) : PUBLISH_MS;
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(periodMs));
+        }
+    }
+
+    /** Publishes the counters; whether the kernel sleeps. */
+    private boolean publish() {
         try {
             EnergyMeter.Energy e = read();
             busy.set(e.busyPj() / 1_000_000);
@@ -164,16 +195,20 @@ public final class EnergyService implements KernelService {
             total.set(e.totalPj() / 1_000_000);
             wakeups.set(e.wakeups());
             irqWakeups.set(e.irqWakeups());
-            asleep.set(asleep() ? 1 : 0);
+            boolean sleeping = asleep();
+            asleep.set(sleeping ? 1 : 0);
+            return sleeping;
         } catch (RuntimeException e) {
             LOG.warn("kernel {}: energy meter could not publish: {}", kernel.name(), e.toString());
+            return false;
         }
     }
 
     @Override
     public void close() {
+        closed = true;
         if (publisher != null) {
-            publisher.shutdownNow();
+            LockSupport.unpark(publisher);
         }
     }
 }
