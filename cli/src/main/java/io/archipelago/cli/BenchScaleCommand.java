@@ -3,6 +3,7 @@ package io.archipelago.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.archipelago.bench.LatencySummary;
+import io.archipelago.bench.ProcessCpu;
 import io.archipelago.bench.scale.Growth;
 import io.archipelago.bench.scale.ScaleCharts;
 import io.archipelago.control.proto.DsmAccessReply;
@@ -25,7 +26,6 @@ import io.archipelago.task.proto.SpawnReply;
 import io.archipelago.task.proto.SpawnRequest;
 import io.archipelago.task.proto.ThreadKind;
 import io.archipelago.testing.MiniCluster;
-import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -38,14 +38,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code archipelago bench scale}: how a cluster's costs grow with its number of kernels. For each
@@ -60,7 +56,7 @@ import picocli.CommandLine.Spec;
             + "four coherence domains (x86_64 a, armv7 b, ppc32 c, aarch64 d; 1 GiB of global memory, --quick: 256 MiB) and measures:",
         "  boot        from the coordinator's start to every kernel RUNNING;",
         "  memory      resident set (RSS) and proportional set (PSS: shared pages divided among their users) per kernel, and threads;",
-        "  idle CPU    of the kernels and the coordinator (this process) over --idle-s seconds with nothing to do, from /proc, in % "
+        "  idle CPU    of the kernels and the coordinator (this process) over --idle-s seconds with nothing to do, from /proc, in %% "
             + "of one core;",
         "  mailbox     PING/PONG round trips from a kernel thread between every ordered pair of kernels: p50 per pair (a heat map "
             + "in --out) and the median of the pairs' p50;",
@@ -72,7 +68,7 @@ import picocli.CommandLine.Spec;
             + "quadratic (>= 1.5); a table on stdout, "
             + "scale.json, report.md, growth.png and mailbox-N.png in --out. The load average is printed with every N: on a shared "
             + "machine compare within one run."})
-final class BenchScaleCommand implements Callable<Integer> {
+final class BenchScaleCommand extends BenchSuite {
 
     static final Path DEFAULT_OUT = Path.of("target", "bench", "scale");
     private static final String REGION = "bench-scale";
@@ -88,7 +84,9 @@ final class BenchScaleCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON: {\"sizes\": [{\"kernels\", \"boot_s\", \"rss_mib\", \"pss_mib\", \"threads\", "
         + "\"idle_cpu_pct\", \"mailbox_rtt_p50_us\", \"mailbox_matrix_p50_us\", \"dsm_transfer_us\", \"migration_us\", \"load\"}], "
         + "\"growth\": {figure: {\"exponent\", \"name\"}}, ...}.")
-    boolean json;
+    void jsonOption(boolean on) {
+        json(on);
+    }
 
     @Option(names = "--out", paramLabel = "DIR", description = "Where to write scale.json, report.md and the charts (default: ${DEFAULT-VALUE}).")
     Path out = DEFAULT_OUT;
@@ -109,17 +107,26 @@ final class BenchScaleCommand implements Callable<Integer> {
     @Option(names = "--boot-timeout-s", paramLabel = "S", description = "How long N kernels may take to boot (default: ${DEFAULT-VALUE}).")
     long bootTimeoutSeconds = 300;
 
-    @Spec
-    CommandSpec spec;
-
     /** The figures of one cluster size. */
     record Size(int kernels, double bootSeconds, double rssMib, double pssMib, double threads, double idleCpuPercent,
                 double mailboxP50Us, double[][] matrixP50Us, List<String> names, LatencySummary dsmUs, LatencySummary migrationUs,
                 double loadBefore, double loadAfter) {
     }
 
+    /** What the table needs besides the JSON: every size's figures, their growth, where the reports went, their charts. */
+    private List<Size> measured;
+    private Map<String, Growth> growth;
+    private Path dir;
+    private List<String> charts;
+    private String chartError;
+
     @Override
-    public Integer call() throws Exception {
+    String suite() {
+        return "scale";
+    }
+
+    @Override
+    ObjectNode measure() throws Exception {
         List<Integer> sizes = kernels != null ? kernels : quick ? List.of(2, 4) : List.of(2, 4, 8, 16);
         int idle = idleSeconds != null ? idleSeconds : quick ? 3 : 30;
         int trips = roundTrips != null ? roundTrips : quick ? 20 : 200;
@@ -132,21 +139,20 @@ final class BenchScaleCommand implements Callable<Integer> {
         if (idle < 1 || trips < 1 || lapCount < 1 || bootTimeoutSeconds < 1) {
             throw new CliException("expected --idle-s, --round-trips, --laps and --boot-timeout-s >= 1");
         }
-        Path dir = out.toAbsolutePath().normalize();
+        dir = out.toAbsolutePath().normalize();
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new CliException("cannot create the report directory " + dir + ": " + e.getMessage());
         }
-        List<Size> measured = new ArrayList<>();
+        measured = new ArrayList<>();
         for (int n : sizes) {
             measured.add(measure(n, idle, trips, lapCount));
         }
         Map<String, List<Double>> figures = figures(measured);
-        Map<String, Growth> growth = new LinkedHashMap<>();
+        growth = new LinkedHashMap<>();
         figures.forEach((name, values) -> growth.put(name, Growth.of(sizes, values)));
-        List<String> charts = new ArrayList<>();
-        String chartError = null;
+        charts = new ArrayList<>();
         try {
             for (Size size : measured) {
                 String png = "mailbox-" + size.kernels() + ".png";
@@ -162,16 +168,20 @@ final class BenchScaleCommand implements Callable<Integer> {
                 + "fonts-dejavu-core. The JSON and Markdown reports were written to " + dir;
         }
         ObjectNode root = json(measured, growth, dir, charts);
-        write(dir.resolve("scale.json"), StatusView.JSON.writeValueAsString(root) + "\n");
+        write(dir.resolve("scale.json"), toJson(root) + "\n");
         write(dir.resolve("report.md"), markdown(measured, growth, charts));
-        PrintWriter stdout = spec.commandLine().getOut();
-        if (json) {
-            stdout.println(StatusView.JSON.writeValueAsString(root));
-        } else {
-            stdout.print(table(measured, growth));
-            stdout.println("report: " + dir.resolve("report.md") + ", JSON: " + dir.resolve("scale.json") + ", charts: " + charts);
-        }
-        stdout.flush();
+        return root;
+    }
+
+    @Override
+    void printTable(ObjectNode figures, PrintWriter stdout) {
+        stdout.print(table(measured, growth));
+        stdout.println("report: " + dir.resolve("report.md") + ", JSON: " + dir.resolve("scale.json") + ", charts: " + charts);
+    }
+
+    /** Charts that could not be drawn fail the run once its figures are out (the JSON and Markdown reports are written). */
+    @Override
+    int exitCode(ObjectNode figures) {
         if (chartError != null) {
             throw new CliException(chartError);
         }
@@ -201,7 +211,7 @@ final class BenchScaleCommand implements Callable<Integer> {
         ClusterConfig config = config(n, quick);
         Path root = Files.createTempDirectory(Files.isWritable(Path.of("/dev/shm")) ? Path.of("/dev/shm") : Path.of("/tmp"),
             "archipelago-bench-scale-");
-        double loadBefore = BenchShmVsMsgCommand.loadAverage();
+        double loadBefore = loadAverage();
         say(n + " kernels: booting (load " + loadBefore + ") in " + root);
         long start = System.nanoTime();
         Coordinator coordinator = Coordinator.start(new CoordinatorContext().config(config).root(root)
@@ -212,11 +222,10 @@ final class BenchScaleCommand implements Callable<Integer> {
                 .sorted(Comparator.comparingInt(KernelStatus::getId)).toList();
             say(n + " kernels RUNNING after " + String.format(Locale.ROOT, "%.1f", bootSeconds) + " s; idle for " + idleSeconds + " s");
             long[] pids = running.stream().mapToLong(KernelStatus::getPid).toArray();
-            long cpuBefore = cpuTicks(pids) + cpuTicks(new long[] {ProcessHandle.current().pid()});
-            long idleStart = System.nanoTime();
-            TimeUnit.SECONDS.sleep(idleSeconds); // the figure is what the cluster does when nothing is asked of it
-            long cpuAfter = cpuTicks(pids) + cpuTicks(new long[] {ProcessHandle.current().pid()});
-            double idlePercent = 100.0 * (cpuAfter - cpuBefore) / TICKS_PER_SECOND / ((System.nanoTime() - idleStart) / 1e9);
+            List<Long> cluster = new ArrayList<>(running.stream().map(KernelStatus::getPid).toList());
+            cluster.add(ProcessHandle.current().pid()); // the coordinator runs in this process
+            // the figure is what the cluster does when nothing is asked of it
+            double idlePercent = ProcessCpu.percentOfOneCore(cluster, Duration.ofSeconds(idleSeconds));
             double rss = 0;
             double pss = 0;
             double threads = 0;
@@ -249,7 +258,7 @@ final class BenchScaleCommand implements Callable<Integer> {
                 LatencySummary dsm = dsmRing(channels, running, lapCount);
                 say(n + " kernels: one thread migrated around all of them, " + lapCount + " laps");
                 LatencySummary migration = migrationRing(channels, running, lapCount);
-                double loadAfter = BenchShmVsMsgCommand.loadAverage();
+                double loadAfter = loadAverage();
                 return new Size(n, bootSeconds, rss / n, pss / n, threads / n, idlePercent, medianPair, matrix,
                     running.stream().map(KernelStatus::getName).toList(), dsm, migration, loadBefore, loadAfter);
             }
@@ -413,23 +422,7 @@ final class BenchScaleCommand implements Callable<Integer> {
         return md.toString();
     }
 
-    private static final long TICKS_PER_SECOND = 100; // USER_HZ: 100 on Linux x86-64 and arm64
 
-    /** utime + stime of the processes, in clock ticks. */
-    private static long cpuTicks(long[] pids) {
-        long ticks = 0;
-        for (long pid : pids) {
-            try {
-                String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-                // the command name is in parentheses and may hold spaces: the fields after it are fixed
-                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-            } catch (IOException e) {
-                throw new CliException("cannot read the CPU time of process " + pid + " from /proc: " + e.getMessage());
-            }
-        }
-        return ticks;
-    }
 
     /** A "Name:   value kB" line of a /proc file, its value; 0 when the file or the field is missing. */
     private static long procField(Path file, String field) {
@@ -445,13 +438,6 @@ final class BenchScaleCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static <T> T call(KernelStatus kernel, Supplier<T> call) {
-        try {
-            return call.get();
-        } catch (StatusRuntimeException e) {
-            throw new CliException("kernel " + kernel.getName() + " did not answer: " + e.getStatus());
-        }
-    }
 
     private static double round(double v) {
         return Math.round(v * 10) / 10.0;
@@ -463,11 +449,5 @@ final class BenchScaleCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
-    }
-
-    private void say(String line) {
-        PrintWriter err = spec.commandLine().getErr();
-        err.println("bench scale: " + line);
-        err.flush();
     }
 }
