@@ -2,7 +2,7 @@ package io.archipelago.cli;
 
 import io.archipelago.coordinator.ClusterAlreadyRunningException;
 import io.archipelago.coordinator.config.ConfigException;
-import io.archipelago.kernel.KernelMain;
+import io.archipelago.kernel.boot.KernelMain;
 import io.archipelago.memory.GlobalMemoryMismatchException;
 import java.io.UncheckedIOException;
 import picocli.CommandLine;

@@ -157,7 +157,13 @@ final class UpCommand implements Callable<Integer> {
             // the coordinator's log is the first file of a new cluster: owner-only, like every other one
             directory.createForOwner();
             OwnerOnlyFiles.ensureFile(log, "coordinator log");
-            process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
+            // emptied, then appended to: the coordinator keeps it bounded by emptying it when it grows past 16 MiB (KernelLogs),
+            // and its next line must then land at the start, not at its old offset
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(log, java.nio.file.StandardOpenOption.WRITE,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                channel.truncate(0);
+            }
+            process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the coordinator: " + e.getMessage(), e);

@@ -389,16 +389,23 @@ public final class Coordinator implements AutoCloseable {
         }
     }
 
-    /** Rotates kernel logs that grew past their bound ({@link KernelLogs}): the cluster directory is RAM. */
+    /**
+     * Rotates the logs that grew past their bound ({@link KernelLogs}): every kernel's, and this
+     * coordinator's own when `up --detach` started it with its output appended to
+     * {@code logs/coordinator.log}. The cluster directory is RAM.
+     */
     private void boundKernelLogs() {
-        for (KernelProcess process : processes.values()) {
+        List<Path> logs = new ArrayList<>();
+        processes.values().forEach(process -> logs.add(process.log()));
+        logs.add(directory.logsDirectory().resolve("coordinator.log"));
+        for (Path log : logs) {
             try {
-                if (KernelLogs.bound(process.log(), KernelLogs.MAX_BYTES)) {
-                    LOG.info("kernel log {} passed {} MiB: its earlier part is now in {}", process.log(), KernelLogs.MAX_BYTES >> 20,
-                        KernelLogs.previous(process.log()).getFileName());
+                if (KernelLogs.bound(log, KernelLogs.MAX_BYTES)) {
+                    LOG.info("log {} passed {} MiB: its earlier part is now in {}", log, KernelLogs.MAX_BYTES >> 20,
+                        KernelLogs.previous(log).getFileName());
                 }
             } catch (java.io.IOException e) {
-                LOG.warn("cannot bound kernel log {}: {}", process.log(), e.getMessage());
+                LOG.warn("cannot bound log {}: {}", log, e.getMessage());
             }
         }
     }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.archipelago.directory.ClusterDirectory;
 import io.archipelago.directory.Membership;
 import io.archipelago.interconnect.auth.ClusterSecret;
-import io.archipelago.kernel.KernelMain;
+import io.archipelago.kernel.boot.KernelMain;
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.MemoryGeometry;
 import io.archipelago.testing.MiniCluster;

@@ -2,7 +2,7 @@ package io.archipelago.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.archipelago.kernel.KernelMain;
+import io.archipelago.kernel.boot.KernelMain;
 import io.archipelago.testing.MiniCluster;
 import io.archipelago.testing.junit.ClusterExtension;
 import java.nio.file.Files;

@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * A running kernel instance: one JVM process bound to one island, attached to its cluster's
  * global memory, registered in membership, heartbeating into its counters area and serving its
  * control API. Created by {@link #boot(KernelContext)}; stopped by {@link #close()} (which the
- * SIGTERM hook of {@link KernelMain} calls).
+ * SIGTERM hook of {@code kernel.boot.KernelMain} calls).
  */
 public final class Kernel implements AutoCloseable {
 
@@ -70,7 +70,7 @@ public final class Kernel implements AutoCloseable {
     /** Set once this incarnation has seen itself declared DEAD: from then on it must not touch shared state. */
     private final AtomicBoolean fenced = new AtomicBoolean();
     /**
-     * What to run once fenced. In a kernel process ({@link KernelMain}) it halts the JVM at once with a
+     * What to run once fenced. In a kernel process ({@code kernel.boot.KernelMain}) it halts the JVM at once with a
      * non-zero code; in a test's own JVM it closes the kernel, whose services then skip every write-back.
      */
     private volatile Runnable onFenced = this::close;
@@ -93,13 +93,14 @@ public final class Kernel implements AutoCloseable {
 
     /**
      * Boots a kernel: waits (bounded) for the cluster's files, attaches global memory after
-     * validating it, registers, starts the services {@link KernelAssembly} builds (the memory
-     * service claims its share of page blocks), starts its control server, and reports RUNNING.
+     * validating it, registers, starts the services its composition root builds (the memory
+     * service claims its share of page blocks; {@code KernelAssembly} in {@code kernel.boot}),
+     * starts its control server, and reports RUNNING.
      */
-    public static Kernel boot(KernelContext context) {
+    public static Kernel boot(KernelContext context, Assembly assembly) {
         Kernel kernel = attach(context);
         try {
-            kernel.start(services -> KernelAssembly.assemble(kernel, services));
+            kernel.start(services -> assembly.assemble(kernel, services));
             return kernel;
         } catch (RuntimeException e) {
             kernel.close(); // unregisters, closes what started, unmaps
@@ -271,8 +272,14 @@ public final class Kernel implements AutoCloseable {
             memory.ownership().blocksOwnedBy(id).size(), control.getHost(), control.getPort());
     }
 
+    /** A kernel's composition root: builds and starts its services on the kernel's resources. */
+    @FunctionalInterface
+    public interface Assembly {
+        void assemble(Kernel kernel, Services services);
+    }
+
     /** What a kernel's composition root starts its services with. */
-    interface Services {
+    public interface Services {
         /** Starts {@code service} now (a failure fails the boot, naming it), keeps it for close, serves its control services. */
         <S extends KernelService> S start(S service);
 
@@ -328,7 +335,7 @@ public final class Kernel implements AutoCloseable {
     }
 
     /** What to run when this kernel finds itself fenced (declared DEAD while still running): by default, close it. */
-    void onFenced(Runnable action) {
+    public void onFenced(Runnable action) {
         this.onFenced = action;
     }
 
@@ -346,7 +353,7 @@ public final class Kernel implements AutoCloseable {
      * during its boot stops as soon as it is up, instead of running on, orphaned and no longer beating.
      * It may run twice.
      */
-    void onFatal(Runnable action) {
+    public void onFatal(Runnable action) {
         this.onFatal = action;
         if (fatal) {
             action.run();

@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * A service of a kernel (page allocator, mailbox, DSM, scheduler...): built by
- * {@link KernelAssembly} with the kernel's shared resources and the services it needs as
+ * {@code boot.KernelAssembly} with the kernel's shared resources and the services it needs as
  * constructor arguments, started in that order when the kernel boots, after global memory and
  * membership, before the kernel reports RUNNING; closed in reverse order when it stops. A
  * service may expose gRPC services on the kernel's control API.

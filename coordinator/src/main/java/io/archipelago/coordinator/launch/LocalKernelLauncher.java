@@ -23,7 +23,7 @@ import java.util.List;
  */
 public final class LocalKernelLauncher {
 
-    private static final String KERNEL_MAIN = "io.archipelago.kernel.KernelMain";
+    private static final String KERNEL_MAIN = "io.archipelago.kernel.boot.KernelMain";
 
     private final ClusterConfig config;
     private final ClusterDirectory directory;

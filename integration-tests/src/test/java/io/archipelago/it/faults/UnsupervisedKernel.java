@@ -41,7 +41,7 @@ final class UnsupervisedKernel implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(CoordinatorContext.defaultJvmOptions());
-        command.addAll(List.of("-cp", KernelClassPath.of(System.getProperty("java.class.path")), "io.archipelago.kernel.KernelMain",
+        command.addAll(List.of("-cp", KernelClassPath.of(System.getProperty("java.class.path")), "io.archipelago.kernel.boot.KernelMain",
             "--cluster", config.cluster(), "--directory", directory.toString(), "--name", name, "--island", "rogue",
             "--data-model", "armv7", "--cores", "1", "--speed", "0.25", "--domain", "b", "--power-model", "cortex-m3",
             "--transport", config.mailboxTransport(), "--fifo-depth", Integer.toString(config.fifoDepth()),

@@ -1,4 +1,4 @@
-package io.archipelago.kernel;
+package io.archipelago.kernel.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

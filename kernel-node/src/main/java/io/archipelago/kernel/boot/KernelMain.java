@@ -1,4 +1,8 @@
-package io.archipelago.kernel;
+package io.archipelago.kernel.boot;
+
+import io.archipelago.kernel.Kernel;
+import io.archipelago.kernel.KernelBootException;
+import io.archipelago.kernel.KernelContext;
 
 import io.archipelago.memory.GlobalMemoryMismatchException;
 import java.io.UncheckedIOException;
@@ -147,7 +151,7 @@ public final class KernelMain implements Callable<Integer> {
         }
         Kernel kernel;
         try {
-            kernel = Kernel.boot(context);
+            kernel = Kernel.boot(context, KernelAssembly::assemble);
         } catch (KernelBootException | GlobalMemoryMismatchException | UncheckedIOException | IllegalArgumentException e) {
             System.err.println("archipelago kernel: cannot join cluster '" + context.clusterName() + "': " + e.getMessage());
             return EXIT_BOOT;

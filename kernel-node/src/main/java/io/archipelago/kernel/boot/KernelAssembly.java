@@ -1,4 +1,7 @@
-package io.archipelago.kernel;
+package io.archipelago.kernel.boot;
+
+import io.archipelago.kernel.Kernel;
+import io.archipelago.kernel.KernelContext;
 
 import io.archipelago.interconnect.mailbox.Mailbox;
 import io.archipelago.kernel.devices.NicDriverService;
@@ -23,12 +26,13 @@ import io.archipelago.typed.TypedMemory;
  * compile). Each line starts its service before the next is built; the kernel closes them in
  * reverse order.
  */
-final class KernelAssembly {
+public final class KernelAssembly {
 
     private KernelAssembly() {
     }
 
-    static void assemble(Kernel kernel, Kernel.Services services) {
+    /** Builds and starts every service of {@code kernel}, in start order. */
+    public static void assemble(Kernel kernel, Kernel.Services services) {
         KernelContext context = kernel.context();
         // the interrupt line every later service registers its handlers on
         Mailbox mailbox = services.start(new MailboxService(kernel)).mailbox();
