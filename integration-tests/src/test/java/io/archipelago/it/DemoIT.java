@@ -60,7 +60,8 @@ class DemoIT {
         Trace trace = Trace.parseFrom(Files.readAllBytes(timeline));
         List<String> names = trace.getPacketList().stream().filter(TracePacket::hasTrackEvent).map(p -> p.getTrackEvent().getName())
             .filter(name -> !name.isEmpty()).distinct().toList();
-        assertThat(names).contains("step", "dsm fault", "migration out", "migration in", "kernel running");
+        assertThat(names).contains("step", "dsm fault", "migration out", "migration in", "kernel running", "dsm hand-over")
+            .as("the balloon act's blocks on the timeline").containsAnyOf("balloon want", "balloon move");
         assertThat(trace.getPacketList().stream().filter(p -> p.hasTrackDescriptor() && p.getTrackDescriptor().hasProcess())
             .map(p -> p.getTrackDescriptor().getProcess().getProcessName())).containsExactlyInAnyOrder("strong-0", "weak-0");
     }

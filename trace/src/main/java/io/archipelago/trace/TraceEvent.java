@@ -27,12 +27,30 @@ public enum TraceEvent {
     /** A mailbox word left for another kernel. Subject: the peer's kernel id; value: the 32-bit word. */
     WORD_SENT(8, "word sent", Shape.INSTANT, "peer"),
     /** A mailbox word from another kernel left the FIFO here. Subject: the sender's kernel id; value: the 32-bit word. */
-    WORD_RECEIVED(9, "word received", Shape.INSTANT, "peer");
+    WORD_RECEIVED(9, "word received", Shape.INSTANT, "peer"),
+    /**
+     * The holder's side of a DSM fault (K2's PutExclusive): from the decision to hand the page over
+     * until it was written back and the directory names the requester. Subject: the page frame.
+     */
+    DSM_HAND_OVER(10, "dsm hand-over", Shape.SLICE, "frame"),
+    /** A GET_EXCLUSIVE found the page in use here and waits for the access to end. Subject: the page frame; value: the requester. */
+    DSM_DEFERRED(11, "dsm request deferred", Shape.INSTANT, "frame"),
+    /**
+     * A normal thread woke while its process's NightWatch threads may run (K2's ResumeNW protocol):
+     * from SUSPEND_NW to one weak kernel until its NW_ACK. Subject: the process id.
+     */
+    NIGHTWATCH_SUSPEND(12, "nightwatch suspend", Shape.SLICE, "pid"),
+    /** The process's last normal thread sleeps: RESUME_NW sent. Subject: the process id; value: the weak kernel. */
+    NIGHTWATCH_RESUME(13, "nightwatch resume", Shape.INSTANT, "pid"),
+    /** This kernel asked the meta-level manager for page blocks: from WANT to GRANT or NACK. Subject: the blocks granted. */
+    BALLOON_WANT(14, "balloon want", Shape.SLICE, "blocks"),
+    /** The manager asked this kernel for blocks (INFLATE) or gave it some (DEFLATE): until it answered. Subject: the blocks moved. */
+    BALLOON_MOVE(15, "balloon move", Shape.SLICE, "blocks");
 
     /** A slice has a start ({@code time}) and a duration ({@code value}, ns); an instant has a value. */
     public enum Shape { SLICE, INSTANT }
 
-    private static final TraceEvent[] BY_ID = new TraceEvent[16];
+    private static final TraceEvent[] BY_ID = new TraceEvent[64];
 
     static {
         for (TraceEvent event : values()) {

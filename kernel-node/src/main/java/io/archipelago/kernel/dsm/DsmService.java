@@ -367,6 +367,7 @@ public final class DsmService implements KernelService, SoftwareCoherence {
                 // This kernel is getting the page (its PUT may be crossing this request): answer after our first access.
                 if (region.defer(page, interrupt.sender(), interrupt.sequence())) {
                     deferred.increment();
+                    kernel.trace().instant(TraceEvent.DSM_DEFERRED, TraceRing.KERNEL_TRACK, (int) frame, interrupt.sender());
                 } else {
                     busyAnswers.increment();
                     interrupt.reply(MailboxType.NACK, DsmReplies.nack(DsmReplies.Refusal.BUSY, frame));
@@ -389,6 +390,7 @@ public final class DsmService implements KernelService, SoftwareCoherence {
                     answer(interrupt, region, page, DsmRegion.requesterOf(request));
                 } else {
                     deferred.increment();
+                    kernel.trace().instant(TraceEvent.DSM_DEFERRED, TraceRing.KERNEL_TRACK, (int) frame, interrupt.sender());
                 }
             }
             default -> {
@@ -411,6 +413,7 @@ public final class DsmService implements KernelService, SoftwareCoherence {
      * here. Returns whether the directory moved (false: it no longer named this kernel).
      */
     private boolean handOver(DsmRegion region, int page, int requester) {
+        long start = System.nanoTime();
         long frame = region.frame(page);
         PageDirectory directory = memory.pageDirectory();
         PageDirectory.Entry entry = directory.read(frame);
@@ -435,6 +438,7 @@ public final class DsmService implements KernelService, SoftwareCoherence {
         if (moved) {
             pagesSent.increment();
             bytesWrittenBack.add(memory.geometry().pageSize());
+            kernel.trace().slice(TraceEvent.DSM_HAND_OVER, TraceRing.KERNEL_TRACK, (int) frame, start, System.nanoTime() - start);
         }
         return moved;
     }

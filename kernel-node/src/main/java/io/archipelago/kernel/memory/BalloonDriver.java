@@ -10,6 +10,8 @@ import io.archipelago.interconnect.mailbox.MemberIds;
 import io.archipelago.memory.BlockOwnershipTable;
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.KernelCountersArea;
+import io.archipelago.trace.TraceEvent;
+import io.archipelago.trace.TraceRing;
 import io.archipelago.typed.alloc.BuddyPageAllocator;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -75,9 +77,16 @@ final class BalloonDriver implements AutoCloseable {
         this.worker = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("balloon-" + kernelName).factory());
     }
 
+    private volatile TraceRing trace;
+
     /** Tells the driver how to learn that its kernel was fenced (declared DEAD while it still runs). */
     void fencedBy(java.util.function.BooleanSupplier fenced) {
         this.fenced = fenced;
+    }
+
+    /** Puts the driver's requests to the manager and the moves it makes for it on the cluster's timeline. */
+    void timeline(TraceRing ring) {
+        this.trace = ring;
     }
 
     /** Registers the interrupt handler for the manager's requests and publishes the first probes. */
@@ -116,12 +125,17 @@ final class BalloonDriver implements AutoCloseable {
 
     /** (driver thread) Inflates or deflates, then answers with the number of blocks that moved. */
     private void serve(int sender, int sequence, int request, BalloonPayload.Op op, int count, int near) {
+        long start = System.nanoTime();
         int done;
         try {
             done = op == BalloonPayload.Op.INFLATE ? inflate(count, near).size() : adopt();
         } catch (RuntimeException e) {
             LOG.warn("kernel {}: balloon {} {} failed", kernelName, op, count, e);
             done = 0;
+        }
+        TraceRing ring = trace;
+        if (ring != null) {
+            ring.slice(TraceEvent.BALLOON_MOVE, TraceRing.KERNEL_TRACK, done, start, System.nanoTime() - start);
         }
         try {
             mailbox.send(sender, new MailboxWord(MailboxType.BALLOON_GRANT, sequence, BalloonPayload.grant(request, Math.min(done,
@@ -288,6 +302,16 @@ final class BalloonDriver implements AutoCloseable {
      * grants into the allocator. Called on a kernel thread, never on the interrupt context.
      */
     Answer requestBlocks(int blocks, boolean contiguous) {
+        long start = System.nanoTime();
+        Answer answer = askManager(blocks, contiguous);
+        TraceRing ring = trace;
+        if (ring != null) {
+            ring.slice(TraceEvent.BALLOON_WANT, TraceRing.KERNEL_TRACK, answer.granted(), start, System.nanoTime() - start);
+        }
+        return answer;
+    }
+
+    private Answer askManager(int blocks, boolean contiguous) {
         counters.wants.increment();
         MailboxWord reply;
         int want = BalloonPayload.want(Math.min(blocks, BalloonPayload.MAX_COUNT), contiguous);

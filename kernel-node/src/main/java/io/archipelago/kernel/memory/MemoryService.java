@@ -71,6 +71,7 @@ public final class MemoryService implements KernelService {
         balloon = new BalloonDriver(kernel.id(), kernel.name(), memory, buddy, movable, mailbox, kernel.counters(),
             context.migrateMaxPages(), context.balloonRequestTimeout());
         balloon.fencedBy(kernel::fenced);
+        balloon.timeline(kernel.trace());
         balloon.start();
         allocator = new KernelPageAllocator(kernel.name(), buddy, balloon, kernel.counters(), memory.geometry().pageSize());
         probes = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("memory-probes-" + kernel.name()).factory());

@@ -9,6 +9,8 @@ import io.archipelago.kernel.sched.SchedThread;
 import io.archipelago.kernel.sched.Scheduler;
 import io.archipelago.kernel.task.model.TaskTable;
 import io.archipelago.memory.KernelCountersArea;
+import io.archipelago.trace.TraceEvent;
+import io.archipelago.trace.TraceRing;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,6 +63,8 @@ public final class NightWatch implements Admission {
     private final KernelCountersArea.Counter ackTimeouts;
     private final KernelCountersArea.Counter gateReleases;
     private volatile Scheduler scheduler;
+    /** Where the ResumeNW protocol's rounds go on the cluster's timeline: nowhere until {@link #timeline} is called. */
+    private volatile TraceRing trace;
 
     /**
      * @param worker    runs what touches the scheduler (reconsidering held threads)
@@ -88,6 +92,11 @@ public final class NightWatch implements Admission {
         this.preemptions = counters.counter("nightwatch.preemptions");
         this.ackTimeouts = counters.counter("nightwatch.ack_failures");
         this.gateReleases = counters.counter("nightwatch.gate_releases");
+    }
+
+    /** Puts this kernel's suspensions (SUSPEND_NW to NW_ACK) and resumes on the cluster's timeline. */
+    public void timeline(TraceRing ring) {
+        this.trace = ring;
     }
 
     /** Connects the scheduler this rule admits threads to, and registers the mailbox handlers. */
@@ -236,9 +245,14 @@ public final class NightWatch implements Admission {
                 process.awaitingAcks++;
             }
             suspendSent.increment();
+            long sentNs = System.nanoTime();
             try {
                 mailbox.requestAsync(kernel, MailboxType.SUSPEND_NW, pid, SUSPEND_TIMEOUT, ReplyCheck.echoes(pid), MailboxType.NW_ACK)
                     .whenComplete((reply, failure) -> {
+                        TraceRing ring = trace;
+                        if (ring != null && failure == null) {
+                            ring.slice(TraceEvent.NIGHTWATCH_SUSPEND, TraceRing.KERNEL_TRACK, pid, sentNs, System.nanoTime() - sentNs);
+                        }
                         if (failure != null) {
                             ackTimeouts.increment();
                             LOG.warn("kernel {}: SUSPEND_NW({}) to {} got no NW_ACK ({}); the gate alone keeps its NightWatch threads off",
@@ -270,6 +284,10 @@ public final class NightWatch implements Admission {
         Set<Integer> kernels = weakPeers.get();
         for (int kernel : kernels) {
             resumeSent.increment();
+            TraceRing ring = trace;
+            if (ring != null) {
+                ring.instant(TraceEvent.NIGHTWATCH_RESUME, TraceRing.KERNEL_TRACK, pid, kernel);
+            }
             sender.execute(() -> {
                 try {
                     mailbox.send(kernel, MailboxType.RESUME_NW, pid);

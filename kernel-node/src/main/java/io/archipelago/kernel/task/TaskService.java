@@ -127,6 +127,7 @@ public final class TaskService implements KernelService {
         this.timeline = new CoreTimeline(cores, 4096, clock.now());
         this.steps = new StepLog(65_536, kernel.trace());
         this.nightWatch = new NightWatch(kernel.id(), kernel.name(), table, mailbox, worker, io, this::weakPeers, this::gone, counters);
+        nightWatch.timeline(kernel.trace());
         Scheduler.Settings settings = Scheduler.Settings.of(cores, new CoreSpeed(kernel.context().speed(), kernel.context().baseHz()),
             kernel.context().timeSlice().toNanos(), kernel.context().maxLead().toNanos());
         this.scheduler = new Scheduler(kernel.name(), settings, clock, timeline, steps, nightWatch, new CounterSink(counters, cores));
