@@ -12,6 +12,9 @@ import io.archipelago.task.proto.StepEvent;
 import io.archipelago.task.proto.TaskInfo;
 import io.archipelago.task.proto.ThreadKind;
 import io.archipelago.testing.MiniCluster;
+import io.archipelago.trace.TraceEvent;
+import io.archipelago.trace.TraceRecord;
+import io.archipelago.trace.TraceRing;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -74,6 +77,14 @@ class NightWatchIT {
             assertThat(counter(cluster.kernel("strong-0"), "nightwatch.resume_sent")).isPositive();
             assertThat(counter(cluster.kernel("weak-0"), "nightwatch.acks_sent")).isPositive();
             assertThat(counter(cluster.kernel("weak-0"), "nightwatch.resume_received")).isPositive();
+            // and the rounds are on strong-0's timeline: each SUSPEND_NW to its NW_ACK a slice, each resume an instant
+            try (TraceRing ring = TraceRing.open(TraceRing.fileFor(cluster.coordinator().directory().path(), cluster.kernelId("strong-0")))) {
+                List<TraceRecord> records = ring.snapshot().records();
+                assertThat(records).as("strong-0's suspension rounds of process " + pid)
+                    .anyMatch(r -> r.event() == TraceEvent.NIGHTWATCH_SUSPEND && r.subject() == pid && r.value() > 0);
+                assertThat(records).as("strong-0's resumes of process " + pid)
+                    .anyMatch(r -> r.event() == TraceEvent.NIGHTWATCH_RESUME && r.subject() == pid && r.value() == cluster.kernelId("weak-0"));
+            }
         }
     }
 
