@@ -61,6 +61,12 @@ import org.slf4j.LoggerFactory;
 public final class MailboxCore implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MailboxCore.class);
+    /**
+     * How long a kernel thread spins for its reply, or for room in a full ring, before it asks
+     * whether a core is free: about ten round trips through a ring, and two looks of the gate
+     * (whose verdict may still count the interrupt context that is stepping aside).
+     */
+    static final long REPLY_GRACE_NANOS = 2 * SpinThenBlock.CHECK_NANOS;
 
     final MailboxContext context;
     final int selfId;
@@ -106,6 +112,10 @@ public final class MailboxCore implements AutoCloseable {
     private Link handling;
     /** Whether the interrupt context counts among our wake line's watchers (interrupt context only). */
     private boolean loopWatching;
+    /** Whether the interrupt context declared itself asleep (it then needs waking for a word nobody else takes). */
+    private volatile boolean loopAsleep;
+    /** Kernel threads of ours watching a ring for their reply now: the interrupt context leaves the watch to them. */
+    private final AtomicInteger replyWatchers = new AtomicInteger();
     /** When threads other than the interrupt context may spin (senders on a full ring, requesters watching for their reply). */
     private final CoreGate gate;
     private volatile boolean closed;
@@ -465,7 +475,7 @@ public final class MailboxCore implements AutoCloseable {
                         + TimeUnit.NANOSECONDS.toMillis(now - start) + " ms: its " + link.peerFifoDepth + " words were not "
                         + "consumed, so " + MailboxWord.decode(word) + " was not sent (is " + queue.peerName + " stopped or stuck in a handler?)");
                 }
-                if (now - spinEnd < 0 && gate.coreToSpare()) {
+                if (now - spinEnd < 0 && (now - start < REPLY_GRACE_NANOS || gate.coreToSpare())) {
                     for (int i = 0; i < 16; i++) {
                         Thread.onSpinWait();
                     }
@@ -504,23 +514,32 @@ public final class MailboxCore implements AutoCloseable {
     /**
      * A kernel thread waiting for its reply watches the ring itself, within the spin window and
      * while a core is free, and takes the reply when it is the oldest word there (every other word
-     * stays, in order, for the interrupt context). While it watches, peers ring no doorbell.
+     * stays, in order, for the interrupt context, which it wakes for it). While it watches, peers
+     * ring no doorbell and the interrupt context blocks: on two cores, the requester and the peer's
+     * interrupt context are the two threads the round trip needs. The first
+     * {@link #REPLY_GRACE_NANOS} are spun whatever the runnable count says, since the interrupt
+     * context that counts among them is stepping aside at that moment.
      *
      * @return the reply, or null to wait as usual
      */
     private Integer takeOwnReply(PeerQueue queue, Link link, PendingRequest request, long deadline) {
-        long spinEnd = Math.min(deadline, System.nanoTime() + gate.windowNanos);
-        if (gate.windowNanos <= 0 || !gate.coreToSpare()) {
+        if (gate.windowNanos <= 0) {
             return null;
         }
+        long start = System.nanoTime();
+        long graceEnd = start + Math.min(REPLY_GRACE_NANOS, gate.windowNanos);
+        long spinEnd = Math.min(deadline, start + gate.windowNanos);
         int sequence = request.sequence;
         // a word with our number that does not answer us (a late reply to an earlier request) is left to the interrupt
         // context, which drops and counts it
         IntPredicate mine = word -> MailboxWord.sequence(word) == sequence && request.accepts(MailboxWord.typeCode(word))
             && request.answeredBy(word);
         ownWake.watch();
+        replyWatchers.incrementAndGet();
         try {
-            while (!request.done() && System.nanoTime() - spinEnd < 0) {
+            int round = 0;
+            long now;
+            while (!request.done() && (now = System.nanoTime()) - spinEnd < 0) {
                 long taken = link.inRing.takeIf(link.ringEpoch, mine);
                 if (taken >= 0) {
                     link.inRing.release(link.ringEpoch);
@@ -531,17 +550,39 @@ public final class MailboxCore implements AutoCloseable {
                     queue.pending.compareAndSet(sequence, request, null);
                     return word;
                 }
-                for (int i = 0; i < 16; i++) {
-                    Thread.onSpinWait();
+                if ((++round & 15) == 0) {
+                    if (loopAsleep) {
+                        wakeLoopForWaitingWords();
+                    }
+                    if (now - graceEnd >= 0 && !gate.coreToSpare()) {
+                        break;
+                    }
                 }
-                if (!gate.coreToSpare()) {
-                    break;
-                }
+                Thread.onSpinWait();
             }
             return null;
         } finally {
+            replyWatchers.decrementAndGet();
             ownWake.unwatch();
             wakeLoopIfRingsWait();
+        }
+    }
+
+    /**
+     * (a thread watching for its reply) Words that are not its reply wait in our rings while the
+     * interrupt context sleeps (peers rang no doorbell, since we watch): wake it to deliver them.
+     */
+    private void wakeLoopForWaitingWords() {
+        for (Link link : ringLinks) {
+            if (link.inRing.maybeReady(link.ringEpoch)) {
+                loopAsleep = false;
+                try {
+                    loop.execute(() -> { });
+                } catch (RejectedExecutionException e) {
+                    // closing: nobody to wake
+                }
+                return;
+            }
         }
     }
 
@@ -743,8 +784,14 @@ public final class MailboxCore implements AutoCloseable {
         public void awake() {
             if (!loopWatching) {
                 loopWatching = true;
+                loopAsleep = false;
                 ownWake.watch();
             }
+        }
+
+        @Override
+        public boolean handedOver() {
+            return replyWatchers.get() > 0;
         }
 
         @Override
@@ -760,6 +807,7 @@ public final class MailboxCore implements AutoCloseable {
         public boolean mayBlock() {
             if (loopWatching) {
                 loopWatching = false;
+                loopAsleep = true;
                 ownWake.sleep();
             }
             for (Link link : ringLinks) {

@@ -79,6 +79,14 @@ final class MailboxRing {
     private static final VarHandle INT = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
 
     private final MemorySegment ring;
+    /**
+     * (sender) The released word as a sender last read it: the FIFO has room for position p while
+     * p - released &lt; depth, and released only grows within an epoch, so a value seen earlier can
+     * only make the ring look fuller than it is. Senders read the receiver's line again only when
+     * it looks full, so that line stays with the receiver while the FIFO has room (Agrona's cached
+     * head). Racy by design: any value a sender of this epoch stored was true once.
+     */
+    private long releasedSeen;
 
     MailboxRing(MemorySegment ring) {
         if (ring.byteSize() != BYTES) {
@@ -152,13 +160,22 @@ final class MailboxRing {
                 return UNBOUND;
             }
             long tail = (long) LONG.getVolatile(ring, TAIL_OFFSET);
-            long released = (long) LONG.getVolatile(ring, RELEASED_OFFSET);
-            if ((int) (tail >>> 32) != tag || (int) (released >>> 32) != tag) {
+            if ((int) (tail >>> 32) != tag) {
                 return UNBOUND;
             }
             int position = (int) tail;
-            if (position - (int) released >= (int) INT.getVolatile(ring, DEPTH_OFFSET)) {
-                return FULL;
+            int depth = (int) INT.getVolatile(ring, DEPTH_OFFSET);
+            long released = releasedSeen;
+            int ahead = position - (int) released;
+            if ((int) (released >>> 32) != tag || ahead < 0 || ahead >= depth) {
+                released = (long) LONG.getVolatile(ring, RELEASED_OFFSET);
+                if ((int) (released >>> 32) != tag) {
+                    return UNBOUND;
+                }
+                releasedSeen = released;
+                if (position - (int) released >= depth) {
+                    return FULL;
+                }
             }
             if (LONG.compareAndSet(ring, TAIL_OFFSET, tail, tail + 1 & 0xFFFF_FFFFL | (long) tag << 32)) {
                 LONG.setRelease(ring, slotOffset(position), (long) slotTag(tag, position) << 32 | word & 0xFFFF_FFFFL);

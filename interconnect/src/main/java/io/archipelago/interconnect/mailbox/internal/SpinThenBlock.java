@@ -26,9 +26,18 @@ import io.netty.util.concurrent.SingleThreadEventExecutor;
  * count cannot be read (not Linux), the gated loop never polls. {@link LoopPoll#ALWAYS} polls the
  * whole window regardless (for comparison).
  * <p>
- * Where words travel in rings in global memory ({@link RingWatch}), the loop also looks at its
- * rings each time round, while it polls, and once more after it declared itself asleep, so that a
- * sender rings the doorbell only when nobody watches.
+ * The gate asks about waiting, not working: a loop that delivered a word within the last
+ * {@link #WORKING_NANOS} goes on polling whatever the count says. Two kernels ping-ponging words
+ * are two runnable threads on two cores; when a third wakes, an idle loop gives way, but the two
+ * that carry the traffic would otherwise both block and turn every following word into two
+ * wake-ups.
+ * <p>
+ * Where words travel in rings in global memory ({@link RingWatch}), the loop looks at its rings
+ * every time round and at its sockets (a system call) only every {@link #SOCKET_LOOK_NANOS}, goes
+ * back to the loop without a system call after delivering words from a ring, and looks at the
+ * rings once more after it declared itself asleep, so that a sender rings the doorbell only when
+ * nobody watches. While a kernel thread of its own watches the rings for its reply
+ * ({@link RingWatch#handedOver}), the loop blocks: that thread wakes it for any other word.
  */
 final class SpinThenBlock implements SelectStrategy {
 
@@ -36,6 +45,18 @@ final class SpinThenBlock implements SelectStrategy {
     static final long CHECK_NANOS = 5_000;
     /** How long a loop that found every core wanted blocks at once before it looks again. */
     static final long RECHECK_NANOS = 100_000;
+    /**
+     * Where words travel in rings, how often the polling loop looks at its sockets (a system call,
+     * 0.3–1 µs here): they then carry only doorbells, credits and the links' own frames, while the
+     * rings are looked at every time round (a few loads).
+     */
+    static final long SOCKET_LOOK_NANOS = 2_000;
+    /**
+     * A loop that delivered work this recently is working, not waiting: it goes on polling whatever
+     * the runnable count says (yielding then would cost the next word a wake-up on both sides, and
+     * the thread that wants the core gets it as soon as the words stop).
+     */
+    static final long WORKING_NANOS = 10_000;
 
     private final long windowNanos;
     private final RunnableThreads runnable;
@@ -46,6 +67,14 @@ final class SpinThenBlock implements SelectStrategy {
     private long closedUntil = System.nanoTime();
     /** Looks in a row that found every core wanted (interrupt context only). */
     private int closedLooks;
+    /** When the loop last delivered a word or ran a task it found while polling (interrupt context only). */
+    private long lastWork;
+    private final long workingNanos;
+    /** When the polling loop next looks at its sockets, where words travel in rings (interrupt context only). */
+    private long nextSocketLook = System.nanoTime();
+    /** The runnable count's last verdict and when it was read (interrupt context only): read at most every {@link #CHECK_NANOS}. */
+    private boolean spareSeen;
+    private long spareReadAt = System.nanoTime() - CHECK_NANOS;
     /** Rings to watch beside the sockets, or null (set once, before the loop runs). */
     private volatile RingWatch rings;
     /** The loop whose task queue ends the polling too (a word handed over by a kernel thread is a task, not an I/O event). */
@@ -57,6 +86,13 @@ final class SpinThenBlock implements SelectStrategy {
      * @param yields counts polls cut short for a thread waiting for a core
      */
     SpinThenBlock(long windowNanos, RunnableThreads runnable, int cores, Counter hits, Counter yields) {
+        this(windowNanos, runnable, cores, hits, yields, WORKING_NANOS);
+    }
+
+    /** As above, with how long after its last work the loop counts as working (tests widen it to rule out timing). */
+    SpinThenBlock(long windowNanos, RunnableThreads runnable, int cores, Counter hits, Counter yields, long workingNanos) {
+        this.workingNanos = workingNanos;
+        this.lastWork = System.nanoTime() - workingNanos - 1;
         this.windowNanos = windowNanos;
         this.runnable = runnable;
         this.cores = cores;
@@ -107,8 +143,14 @@ final class SpinThenBlock implements SelectStrategy {
         if (runnable == null) {
             return true;
         }
-        int now = runnable.read();
-        return now >= 0 && now <= cores;
+        long now = System.nanoTime();
+        if (now - spareReadAt < CHECK_NANOS) {
+            return spareSeen;
+        }
+        int count = runnable.read();
+        spareSeen = count >= 0 && count <= cores;
+        spareReadAt = System.nanoTime();
+        return spareSeen;
     }
 
     /**
@@ -119,6 +161,9 @@ final class SpinThenBlock implements SelectStrategy {
      * timer tick, a kernel thread taking its reply) is not remembered.
      */
     private boolean mayPoll(long now) {
+        if (now - lastWork <= workingNanos) {
+            return true;
+        }
         if (now - closedUntil < 0) {
             return false;
         }
@@ -135,28 +180,31 @@ final class SpinThenBlock implements SelectStrategy {
     @Override
     public int calculateStrategy(IntSupplier selectNow, boolean hasTasks) throws Exception {
         RingWatch watched = rings;
+        long now = System.nanoTime();
         if (watched != null) {
             watched.awake();
             if (watched.poll() > 0) {
-                return selectNow.get();
+                lastWork = now;
+                return afterRingWork(selectNow, now);
             }
         }
         if (hasTasks) {
             return selectNow.get();
         }
-        long start = System.nanoTime();
-        if (windowNanos <= 0 || !mayPoll(start)) {
+        if (windowNanos <= 0 || watched != null && watched.handedOver() || !mayPoll(now)) {
             return block(selectNow, watched);
         }
         int ready = selectNow.get();
+        nextSocketLook = now + SOCKET_LOOK_NANOS;
         if (ready > 0) {
+            lastWork = now;
             return ready;
         }
+        long start = now;
         long nextCheck = start + CHECK_NANOS;
-        long now;
         while ((now = System.nanoTime()) - start < windowNanos) {
             if (now - nextCheck >= 0) {
-                if (!coreToSpare()) {
+                if (now - lastWork > workingNanos && !coreToSpare()) {
                     // a thread woke and waits for this core (often briefly: a timer tick, a kernel
                     // thread taking its reply): give it the core, and look again after the next word
                     yields.increment();
@@ -165,17 +213,45 @@ final class SpinThenBlock implements SelectStrategy {
                 nextCheck = now + CHECK_NANOS;
             }
             Thread.onSpinWait();
-            if (watched != null && watched.poll() > 0) {
-                hits.increment();
-                return selectNow.get();
+            if (watched != null) {
+                if (watched.poll() > 0) {
+                    hits.increment();
+                    lastWork = now;
+                    return afterRingWork(selectNow, now);
+                }
+                if (watched.handedOver()) {
+                    return block(selectNow, watched);
+                }
+                if (now - nextSocketLook < 0) {
+                    if (tasksPending()) {
+                        hits.increment();
+                        lastWork = now;
+                        return 0;
+                    }
+                    continue;
+                }
+                nextSocketLook = now + SOCKET_LOOK_NANOS;
             }
             ready = selectNow.get();
             if (ready > 0 || tasksPending()) {
                 hits.increment();
+                lastWork = now;
                 return ready;
             }
         }
         return block(selectNow, watched);
+    }
+
+    /**
+     * After words came from the rings: back to the loop without a system call (it runs its tasks,
+     * then polls the rings again), unless the sockets are due a look.
+     */
+    private int afterRingWork(IntSupplier selectNow, long now) throws Exception {
+        if (now - nextSocketLook < 0) {
+            return 0;
+        }
+        nextSocketLook = now + SOCKET_LOOK_NANOS;
+        return selectNow.get();
     }
 
     /** Blocks, unless a word reached a ring between the last look and declaring the loop asleep. */
@@ -204,6 +280,13 @@ interface RingWatch {
 
     /** Delivers the words waiting in the rings; returns how many. */
     int poll();
+
+    /**
+     * A thread of this member waiting for its reply watches the rings in the loop's place (it takes
+     * its reply itself, and wakes the loop for any other word): the loop blocks rather than hold a
+     * core the requester and the peer need.
+     */
+    boolean handedOver();
 
     /**
      * The loop is about to block: it declares itself asleep, then looks once more.

@@ -166,4 +166,86 @@ class SpinThenBlockTest {
         assertThat(strategy.calculateStrategy(() -> polls.incrementAndGet() >= 20 ? 2 : 0, false)).isEqualTo(2);
         assertThat(counters.get("hits")).isEqualTo(1);
     }
+
+    /** Rings as the loop sees them: poll() returns the next scripted count (0 once the script ends). */
+    private static final class ScriptedRings implements RingWatch {
+        final int[] words;
+        final AtomicInteger polls = new AtomicInteger();
+        volatile boolean handedOver;
+        int blocks;
+
+        ScriptedRings(int... words) {
+            this.words = words;
+        }
+
+        @Override
+        public void awake() {
+        }
+
+        @Override
+        public int poll() {
+            int n = polls.getAndIncrement();
+            return n < words.length ? words[n] : 0;
+        }
+
+        @Override
+        public boolean handedOver() {
+            return handedOver;
+        }
+
+        @Override
+        public boolean mayBlock() {
+            blocks++;
+            return true;
+        }
+    }
+
+    @Test
+    void aLoopThatJustDeliveredWordsGoesOnPollingWhenEveryCoreIsWanted() throws Exception {
+        SpinThenBlock strategy = new SpinThenBlock(WINDOW, RunnableThreads.open(loadavg(4)), 2, counters.counter("hits"),
+            counters.counter("yields"), TimeUnit.SECONDS.toNanos(10));
+        ScriptedRings rings = new ScriptedRings(1, 0, 0, 0, 0, 0, 0, 0, 0, 1);
+        strategy.watchRings(rings);
+        assertThat(strategy.calculateStrategy(() -> 0, false)).as("a word delivered from the ring: back to the loop").isZero();
+        assertThat(strategy.calculateStrategy(() -> 0, false))
+            .as("the next word found by polling, though the runnable count says every core is wanted").isZero();
+        assertThat(rings.polls).hasValue(10);
+        assertThat(counters.get("hits")).isEqualTo(1);
+        assertThat(counters.get("yields")).isZero();
+        assertThat(rings.blocks).isZero();
+    }
+
+    @Test
+    void anIdleLoopStillGivesWayWhenEveryCoreIsWanted() throws Exception {
+        SpinThenBlock strategy = gated(loadavg(4), 2);
+        ScriptedRings rings = new ScriptedRings();
+        strategy.watchRings(rings);
+        assertThat(strategy.calculateStrategy(() -> 0, false)).isEqualTo(SelectStrategy.SELECT);
+        assertThat(rings.blocks).as("declared asleep before blocking").isEqualTo(1);
+    }
+
+    @Test
+    void whileAKernelThreadWatchesForItsReplyTheLoopBlocks() throws Exception {
+        SpinThenBlock strategy = gated(loadavg(1), 2);
+        ScriptedRings rings = new ScriptedRings();
+        rings.handedOver = true;
+        strategy.watchRings(rings);
+        AtomicInteger looks = new AtomicInteger();
+        long start = System.nanoTime();
+        assertThat(strategy.calculateStrategy(nothingReady(looks), false)).isEqualTo(SelectStrategy.SELECT);
+        assertThat(System.nanoTime() - start).as("at once, not after the window").isLessThan(WINDOW);
+        assertThat(looks).as("no look at the sockets either").hasValue(0);
+    }
+
+    @Test
+    void withRingsTheSocketsAreLookedAtFarLessOftenThanTheRings() throws Exception {
+        SpinThenBlock strategy = gated(loadavg(1), 2);
+        ScriptedRings rings = new ScriptedRings();
+        strategy.watchRings(rings);
+        AtomicInteger looks = new AtomicInteger();
+        assertThat(strategy.calculateStrategy(nothingReady(looks), false)).isEqualTo(SelectStrategy.SELECT);
+        assertThat(looks.get()).as("the sockets were looked at while polling").isGreaterThan(1);
+        assertThat(rings.polls.get()).as("rings polled every time round, sockets every " + SpinThenBlock.SOCKET_LOOK_NANOS + " ns")
+            .isGreaterThan(5 * looks.get());
+    }
 }
