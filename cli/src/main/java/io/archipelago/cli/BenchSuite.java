@@ -3,6 +3,7 @@ package io.archipelago.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.archipelago.bench.host.HostCalibration;
 import io.archipelago.control.proto.KernelStatus;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
@@ -28,6 +29,9 @@ import picocli.CommandLine.Spec;
  *   <li>{@link #printTable} prints them for a person;</li>
  *   <li>{@link #exitCode} turns figures that cannot be trusted into a non-zero exit (default 0).</li>
  * </ul>
+ * Before it measures, every suite calibrates the host ({@link HostCalibration#quick()}: cache-line
+ * round trip, wake-up, system call, timer, load) and its JSON carries that record under
+ * {@code host}, its table a line of it.
  * Each suite declares its own {@code --json} option (through {@link #json(boolean)}) because its
  * description lists that suite's fields, and its own {@code --quick} because what a CI smoke run
  * shortens is the suite's to say.
@@ -74,12 +78,16 @@ abstract class BenchSuite implements Callable<Integer> {
 
     @Override
     public final Integer call() throws Exception {
+        // the host's own floors first, before this run's cluster loads the machine: every figure is read against them
+        HostCalibration host = HostCalibration.quick();
         ObjectNode figures = measure();
+        figures.set("host", host.json());
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(toJson(figures));
         } else {
             printTable(figures, out);
+            out.println(host.line());
         }
         out.flush();
         return exitCode(figures);
