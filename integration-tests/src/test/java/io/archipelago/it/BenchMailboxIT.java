@@ -136,6 +136,16 @@ class BenchMailboxIT {
         assertThat(report.get("baseline_throughput_words_per_s").asLong()).isPositive();
         assertThat(report.get("receiver_nop_out_of_order").asLong()).isZero();
         assertThat(report.get("receiver_drops").asLong()).isZero();
+        JsonNode floor = report.get("floor_targets");
+        assertThat(floor.get("applies").asBoolean()).as("judged for words in global memory only").isEqualTo(transport.equals("shm"));
+        assertThat(floor.get("mailbox_over_floor_met").asBoolean()).isEqualTo(report.get("mailbox_over_floor_p50").asDouble() <= 4);
+        assertThat(floor.get("requester_over_floor_met").asBoolean()).isEqualTo(report.get("requester_over_floor_p50").asDouble() <= 10);
+        assertThat(floor.get("throughput_met").asBoolean()).isEqualTo(report.get("throughput_words_per_s").asLong() >= 1_000_000);
+        assertThat(floor.get("idle_cluster_met").asBoolean()).isEqualTo(report.get("idle_cluster_cpu_percent").asDouble() <= 5);
+        JsonNode host = report.get("host");
+        assertThat(host).as("the host's own floors, calibrated before the run").isNotNull();
+        assertThat(host.get("cache_line_rtt_us").get("count").asLong()).isPositive();
+        assertThat(host.get("cores").asInt()).isEqualTo(Runtime.getRuntime().availableProcessors());
     }
 
     private static double p50(JsonNode report, String kind) {
