@@ -95,9 +95,13 @@ final class KernelClassDataSharing {
                 dump();
             }
         }
-        // the JVM's own notes about the archive are not the kernel's; a stale one is simply not used
+        // the JVM's own notes about the archive are not the kernel's; a stale one is simply not used. Since JDK 20 the JVM
+        // maps the archive at a random address and relocates every pointer in it (ArchiveRelocationMode=1), which dirties
+        // each page of its 60 MiB in every kernel; mapped where it was dumped, its pages stay clean and are shared by all
+        // the kernels of the machine (the page cache's one copy)
         return Files.isRegularFile(archive)
-            ? List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off")
+            ? List.of("-XX:SharedArchiveFile=" + archive, "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0",
+                "-Xlog:cds=off", "-Xlog:cds+dynamic=off")
             : List.of();
     }
 
