@@ -74,7 +74,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class DsmService implements KernelService, SoftwareCoherence {
 
-    public static final Duration DEFAULT_FAULT_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_FAULT_TIMEOUT = io.archipelago.kernel.KernelConfiguration.DSM_TIMEOUT_DEFAULT;
     /** How long one GET_EXCLUSIVE may wait for its answer before the requester looks again. */
     static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(1);
 
