@@ -226,8 +226,8 @@ final class BenchEnergyCommand extends BenchSuite {
         int tid = spawned.getTids(0);
         try {
             // the thread has run its first step and waits for the interrupt; both kernels asleep: the start line is the same for both cases
-            await(target, s -> counter(s, strong.getName(), "power.asleep") == 1 && counter(s, weak.getName(), "power.asleep") == 1
-                && counter(s, home.getName(), "irq.waiters.1") >= 1, "thread " + tid + " waiting for irq 1 on " + home.getName()
+            await(target, s -> kernel(s, strong.getName()).getAsleep() && kernel(s, weak.getName()).getAsleep()
+                && kernel(s, home.getName()).getIrqWaiters(io.archipelago.memory.DeviceMemory.NIC_LINE) >= 1, "thread " + tid + " waiting for irq 1 on " + home.getName()
                 + " and both kernels asleep");
             DeviceStatus before = devices.devices(DeviceConfig.newBuilder().setResetCounts(true).build());
             ClusterStatus s0 = target.status();
@@ -290,6 +290,13 @@ final class BenchEnergyCommand extends BenchSuite {
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
         }
+    }
+
+    /** The kernel's status in {@code status} (an empty one when it is not there: asleep false, no waiters). */
+    static KernelStatus kernel(ClusterStatus status, String kernel) {
+        return status.getKernelsList().stream().filter(k -> k.getName().equals(kernel)).findFirst()
+            .orElse(KernelStatus.newBuilder().addAllIrqWaiters(java.util.Collections.nCopies(io.archipelago.memory.KernelSignals.DEVICE_LINES, 0))
+                .build());
     }
 
     static long counter(ClusterStatus status, String kernel, String label) {

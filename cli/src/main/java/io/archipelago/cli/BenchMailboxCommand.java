@@ -13,6 +13,7 @@ import io.archipelago.control.proto.MailboxStreamReply;
 import io.archipelago.control.proto.MailboxStreamRequest;
 import io.archipelago.coordinator.KernelChannels;
 import io.archipelago.coordinator.config.ClusterConfig;
+import io.archipelago.interconnect.mailbox.MailboxConfiguration;
 import io.archipelago.interconnect.mailbox.MailboxContext.LoopPoll;
 import io.archipelago.interconnect.mailbox.MailboxTransport;
 import io.grpc.StatusRuntimeException;
@@ -96,7 +97,7 @@ final class BenchMailboxCommand extends BenchSuite {
     Integer throughputWords;
 
     @Option(names = "--fifo-depth", paramLabel = "WORDS", description = "Mailbox FIFO depth of the temporary cluster (default: ${DEFAULT-VALUE}).")
-    int fifoDepth = io.archipelago.interconnect.mailbox.MailboxConfiguration.FIFO_DEPTH_DEFAULT;
+    int fifoDepth = MailboxConfiguration.FIFO_DEPTH_DEFAULT;
 
     @Option(names = "--spin-us", paramLabel = "US", description = "Temporary cluster: microseconds a waiting kernel thread spins before it "
         + "parks (default: the kernels' default, 0).")

@@ -52,7 +52,8 @@ public final class StatusView {
             kernel.put("blocks", k.getBlocks());
             counter(k, MemoryCounters.FREE_PAGES).ifPresent(free -> kernel.put("free_pages", free));
             counter(k, "energy.uj").ifPresent(uj -> kernel.put("energy_mj", uj / 1000.0));
-            counter(k, "power.asleep").ifPresent(asleep -> kernel.put("asleep", asleep != 0));
+            // a kernel with an energy meter publishes whether it sleeps
+            counter(k, "energy.uj").ifPresent(uj -> kernel.put("asleep", k.getAsleep()));
             if ("DEAD".equals(k.getState())) {
                 kernel.put("retained_blocks", k.getBlocks());
             }
@@ -91,7 +92,7 @@ public final class StatusView {
                 "DEAD".equals(k.getState()) && k.getBlocks() > 0 ? k.getBlocks() + " retained" : Integer.toString(k.getBlocks()),
                 "DEAD".equals(k.getState()) ? "-" : counter(k, MemoryCounters.FREE_PAGES).map(String::valueOf).orElse("-"),
                 counter(k, "energy.uj").map(uj -> String.format(Locale.ROOT, "%.1f mJ%s", uj / 1000.0,
-                    counter(k, "power.asleep").orElse(0L) != 0 ? " (asleep)" : "")).orElse("-"),
+                    k.getAsleep() ? " (asleep)" : "")).orElse("-"),
                 k.getMailbox().isEmpty() ? "-" : k.getMailbox()});
         }
         if (status.getKernelsCount() == 0) {

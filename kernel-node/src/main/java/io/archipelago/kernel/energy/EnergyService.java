@@ -12,6 +12,7 @@ import io.archipelago.kernel.task.Interrupts;
 import io.archipelago.memory.KernelCountersArea;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import io.archipelago.memory.KernelSignals;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,11 +24,11 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code energy.uj} (total) and its parts {@code energy.busy_uj}, {@code .idle_uj},
  *       {@code .sleep_uj}, {@code .wakeup_uj}, {@code .irq_uj}; {@code energy.wakeups} (core
  *       deep-sleep exits), {@code energy.irq_wakeups} (interrupts that found the kernel asleep);</li>
- *   <li>{@code power.asleep}: 1 while the kernel sleeps (no core ran a step and no interrupt was
- *       handled for longer than the model's sleep threshold, in virtual time), else 0. This is the
- *       word the coordinator's interrupt router reads (K2's rule: do not wake a sleeping strong
- *       domain), without asking the kernel.</li>
  * </ul>
+ * and in its signals ({@link KernelSignals#asleep(boolean)}, not a counter: others act on it)
+ * whether the kernel sleeps (no core ran a step and no interrupt was handled for longer than the
+ * model's sleep threshold, in virtual time). This is what the coordinator's interrupt router reads
+ * (K2's rule: do not wake a sleeping strong domain), without asking the kernel.
  */
 public final class EnergyService implements KernelService {
 
@@ -60,7 +61,7 @@ public final class EnergyService implements KernelService {
     private KernelCountersArea.Counter irq;
     private KernelCountersArea.Counter wakeups;
     private KernelCountersArea.Counter irqWakeups;
-    private KernelCountersArea.Counter asleep;
+    private KernelSignals signals;
 
     /**
      * @param scheduler  whose core timeline the meter charges
@@ -94,7 +95,7 @@ public final class EnergyService implements KernelService {
         this.irq = counters.counter("energy.irq_uj");
         this.wakeups = counters.counter("energy.wakeups");
         this.irqWakeups = counters.counter("energy.irq_wakeups");
-        this.asleep = counters.counter("power.asleep");
+        this.signals = counters.signals();
         timeline.addListener(meter);
         timeline.addListener(interval -> wakePublisher());
         interrupts.observe((line, fromDevice) -> onInterrupt());
@@ -158,7 +159,7 @@ public final class EnergyService implements KernelService {
         long now = clock.now();
         meter.interrupt(wasAsleep, now);
         lastIrqNs = now;
-        asleep.set(0);
+        signals.asleep(false);
         wakePublisher();
     }
 
@@ -196,7 +197,7 @@ public final class EnergyService implements KernelService {
             wakeups.set(e.wakeups());
             irqWakeups.set(e.irqWakeups());
             boolean sleeping = asleep();
-            asleep.set(sleeping ? 1 : 0);
+            signals.asleep(sleeping);
             return sleeping;
         } catch (RuntimeException e) {
             LOG.warn("kernel {}: energy meter could not publish: {}", kernel.name(), e.toString());

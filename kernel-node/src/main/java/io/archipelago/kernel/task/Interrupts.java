@@ -65,7 +65,7 @@ public final class Interrupts {
      * Interrupt line {@code irq} was raised here: wakes this kernel's threads waiting on it. A
      * device interrupt (not one forwarded by another kernel) is also forwarded, as an IRQ word, to
      * every other kernel with a thread waiting on the line (each kernel says how many of its
-     * threads wait on each line in its counters area, {@code irq.waiters.<line>}).
+     * threads wait on each device line in its signals, {@link io.archipelago.memory.KernelSignals}).
      *
      * @return {woken here, kernels forwarded to}
      */
@@ -75,10 +75,9 @@ public final class Interrupts {
         irqWoken.add(woken);
         int forwarded = 0;
         if (fromDevice) {
-            String label = "irq.waiters." + irq;
             for (KernelRecord record : kernel.membership().all()) {
                 int other = record.getKernelId();
-                if (other == kernel.id() || record.getState() != KernelState.RUNNING || kernel.memory().countersArea(other).value(label) <= 0) {
+                if (other == kernel.id() || record.getState() != KernelState.RUNNING || kernel.memory().countersArea(other).signals().irqWaiters(irq) <= 0) {
                     continue;
                 }
                 io.execute(() -> {

@@ -720,7 +720,6 @@ public final class TaskService implements KernelService {
         private final KernelCountersArea.Counter involuntary;
         private final KernelCountersArea.Counter[][] cores;
         private final KernelCountersArea counters;
-        private final Map<Integer, KernelCountersArea.Counter> irqWaiters = new java.util.HashMap<>();
 
         CounterSink(KernelCountersArea counters, int coreCount) {
             this.counters = counters;
@@ -747,15 +746,8 @@ public final class TaskService implements KernelService {
 
         @Override
         public void irqWaiters(int line, int count) {
-            KernelCountersArea.Counter counter = irqWaiters.get(line);
-            if (counter == null) {
-                if (count == 0) {
-                    return;
-                }
-                counter = counters.counter("irq.waiters." + line);
-                irqWaiters.put(line, counter);
-            }
-            counter.set(count);
+            // a signal, not a counter: other kernels forward device interrupts by it, the router routes by it
+            counters.signals().irqWaiters(line, count);
         }
 
         @Override
