@@ -1,6 +1,7 @@
 package io.archipelago.kernel.energy;
 
 import io.archipelago.kernel.Kernel;
+import io.archipelago.kernel.KernelCounter;
 import io.archipelago.kernel.KernelService;
 import io.archipelago.kernel.sched.CoreInterval;
 import io.archipelago.kernel.sched.CoreSpeed;
@@ -10,9 +11,9 @@ import io.archipelago.kernel.sched.Scheduler;
 import io.archipelago.kernel.sched.VirtualClock;
 import io.archipelago.kernel.task.Interrupts;
 import io.archipelago.memory.KernelCountersArea;
+import io.archipelago.memory.KernelSignals;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import io.archipelago.memory.KernelSignals;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,14 +88,14 @@ public final class EnergyService implements KernelService {
         long irqNs = new CoreSpeed(kernel.context().speed(), kernel.context().baseHz()).nanos(model.irqCycles());
         this.meter = new EnergyMeter(model, timeline.cores(), startOfTimeline(), irqNs);
         KernelCountersArea counters = kernel.counters();
-        this.total = counters.counter("energy.uj");
-        this.busy = counters.counter("energy.busy_uj");
-        this.idle = counters.counter("energy.idle_uj");
-        this.sleep = counters.counter("energy.sleep_uj");
-        this.wakeup = counters.counter("energy.wakeup_uj");
-        this.irq = counters.counter("energy.irq_uj");
-        this.wakeups = counters.counter("energy.wakeups");
-        this.irqWakeups = counters.counter("energy.irq_wakeups");
+        this.total = counters.counter(KernelCounter.ENERGY_UJ);
+        this.busy = counters.counter(KernelCounter.ENERGY_BUSY_UJ);
+        this.idle = counters.counter(KernelCounter.ENERGY_IDLE_UJ);
+        this.sleep = counters.counter(KernelCounter.ENERGY_SLEEP_UJ);
+        this.wakeup = counters.counter(KernelCounter.ENERGY_WAKEUP_UJ);
+        this.irq = counters.counter(KernelCounter.ENERGY_IRQ_UJ);
+        this.wakeups = counters.counter(KernelCounter.ENERGY_WAKEUPS);
+        this.irqWakeups = counters.counter(KernelCounter.ENERGY_IRQ_WAKEUPS);
         this.signals = counters.signals();
         timeline.addListener(meter);
         timeline.addListener(interval -> wakePublisher());

@@ -7,6 +7,7 @@ import io.archipelago.interconnect.mailbox.Mailbox;
 import io.archipelago.interconnect.mailbox.MailboxType;
 import io.archipelago.interconnect.mailbox.MemberIds;
 import io.archipelago.kernel.Kernel;
+import io.archipelago.kernel.KernelCounter;
 import io.archipelago.kernel.sched.Scheduler;
 import io.archipelago.memory.KernelCountersArea;
 import io.archipelago.trace.TraceEvent;
@@ -56,9 +57,9 @@ public final class Interrupts {
         this.worker = worker;
         this.io = io;
         KernelCountersArea counters = kernel.counters();
-        this.irqRaised = counters.counter("irq.received");
-        this.irqWoken = counters.counter("irq.woken");
-        this.irqForwarded = counters.counter("irq.forwarded");
+        this.irqRaised = counters.counter(KernelCounter.IRQ_RECEIVED);
+        this.irqWoken = counters.counter(KernelCounter.IRQ_WOKEN);
+        this.irqForwarded = counters.counter(KernelCounter.IRQ_FORWARDED);
     }
 
     /**
