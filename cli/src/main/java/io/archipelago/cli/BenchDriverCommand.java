@@ -11,6 +11,7 @@ import io.archipelago.devices.proto.DeviceConfig;
 import io.archipelago.devices.proto.DeviceStatus;
 import io.archipelago.devices.proto.NicLatencies;
 import io.archipelago.devices.proto.NicLatenciesRequest;
+import io.archipelago.kernel.KernelCounter;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
@@ -201,16 +202,17 @@ final class BenchDriverCommand extends BenchSuite {
         }
         devices.devices(DeviceConfig.newBuilder().setNicRatePerS(0).build());
         DeviceStatus after = awaitDrained(devices);
-        ClusterStatus s1 = awaitCounted(target, kernels, sum(s0, kernels, "nic.packets") + after.getConsumed() - before.getConsumed());
+        ClusterStatus s1 = awaitCounted(target, kernels,
+            sum(s0, kernels, KernelCounter.NIC_PACKETS) + after.getConsumed() - before.getConsumed());
         takeLatencies(drivers, running, sampled);
         long published = after.getPackets() - before.getPackets();
-        long taken = sum(s1, kernels, "nic.packets") - sum(s0, kernels, "nic.packets");
+        long taken = sum(s1, kernels, KernelCounter.NIC_PACKETS) - sum(s0, kernels, KernelCounter.NIC_PACKETS);
         if (sampled.getTotalCount() != taken) {
             say("case " + c + ": the drivers recorded " + sampled.getTotalCount() + " latencies for " + taken + " packets taken");
         }
-        return new long[] {taken, published - taken, sum(s1, kernels, "nic.latency_ns_sum") - sum(s0, kernels, "nic.latency_ns_sum"),
-            sum(s1, kernels, "nic.poll_ns_sum") - sum(s0, kernels, "nic.poll_ns_sum"), sum(s1, kernels, "nic.polls") - sum(s0, kernels, "nic.polls"),
-            sum(s1, kernels, "dsm.faults") - sum(s0, kernels, "dsm.faults"), after.getDropped() - before.getDropped()};
+        return new long[] {taken, published - taken, grown(s0, s1, kernels, KernelCounter.NIC_LATENCY_NS_SUM),
+            grown(s0, s1, kernels, KernelCounter.NIC_POLL_NS_SUM), grown(s0, s1, kernels, KernelCounter.NIC_POLLS),
+            grown(s0, s1, kernels, KernelCounter.DSM_FAULTS), after.getDropped() - before.getDropped()};
     }
 
     /** Adds the latencies each kernel's driver recorded since the last call to {@code into}. */
@@ -258,17 +260,22 @@ final class BenchDriverCommand extends BenchSuite {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (true) {
             ClusterStatus s = target.status();
-            if (sum(s, kernels, "nic.packets") >= packets || System.nanoTime() - deadline > 0) {
+            if (sum(s, kernels, KernelCounter.NIC_PACKETS) >= packets || System.nanoTime() - deadline > 0) {
                 return s;
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
         }
     }
 
-    private static long sum(ClusterStatus status, List<String> kernels, String label) {
+    /** How much a counter grew, summed over the kernels, from one status to a later one. */
+    private static long grown(ClusterStatus before, ClusterStatus after, List<String> kernels, KernelCounter counter) {
+        return sum(after, kernels, counter) - sum(before, kernels, counter);
+    }
+
+    private static long sum(ClusterStatus status, List<String> kernels, KernelCounter counter) {
         long total = 0;
         for (String k : kernels) {
-            total += BenchEnergyCommand.counter(status, k, label);
+            total += BenchEnergyCommand.counter(status, k, counter);
         }
         return total;
     }

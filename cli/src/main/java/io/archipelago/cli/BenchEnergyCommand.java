@@ -11,6 +11,8 @@ import io.archipelago.coordinator.config.ClusterConfig;
 import io.archipelago.coordinator.config.IslandConfig;
 import io.archipelago.devices.proto.DeviceConfig;
 import io.archipelago.devices.proto.DeviceStatus;
+import io.archipelago.kernel.KernelCounter;
+import io.archipelago.memory.CounterDescriptor;
 import io.archipelago.kernel.energy.PowerModel;
 import io.archipelago.task.proto.KillRequest;
 import io.archipelago.task.proto.ListTasksRequest;
@@ -226,8 +228,8 @@ final class BenchEnergyCommand extends BenchSuite {
         int tid = spawned.getTids(0);
         try {
             // the thread has run its first step and waits for the interrupt; both kernels asleep: the start line is the same for both cases
-            await(target, s -> counter(s, strong.getName(), "power.asleep") == 1 && counter(s, weak.getName(), "power.asleep") == 1
-                && counter(s, home.getName(), "irq.waiters.1") >= 1, "thread " + tid + " waiting for irq 1 on " + home.getName()
+            await(target, s -> kernel(s, strong.getName()).getAsleep() && kernel(s, weak.getName()).getAsleep()
+                && kernel(s, home.getName()).getIrqWaiters(io.archipelago.memory.DeviceMemory.NIC_LINE) >= 1, "thread " + tid + " waiting for irq 1 on " + home.getName()
                 + " and both kernels asleep");
             DeviceStatus before = devices.devices(DeviceConfig.newBuilder().setResetCounts(true).build());
             ClusterStatus s0 = target.status();
@@ -241,8 +243,8 @@ final class BenchEnergyCommand extends BenchSuite {
             long t1 = System.nanoTime();
             DeviceStatus after = devices.devices(DeviceConfig.newBuilder().setNicRatePerS(0).build());
             double scale = duration * 1e9 / (t1 - t0);
-            double strongMj = (counter(s1, strong.getName(), "energy.uj") - counter(s0, strong.getName(), "energy.uj")) * scale / 1000;
-            double weakMj = (counter(s1, weak.getName(), "energy.uj") - counter(s0, weak.getName(), "energy.uj")) * scale / 1000;
+            double strongMj = grown(s0, s1, strong.getName(), KernelCounter.ENERGY_UJ) * scale / 1000;
+            double weakMj = grown(s0, s1, weak.getName(), KernelCounter.ENERGY_UJ) * scale / 1000;
             long syncs = syncs(kernels, home, tid);
             ObjectNode o = StatusView.JSON.createObjectNode();
             o.put("mode", mode);
@@ -260,8 +262,8 @@ final class BenchEnergyCommand extends BenchSuite {
             o.put("weak_interrupts", after.getKernelsList().stream().filter(k -> k.getKernelId() == weak.getId()).mapToLong(k -> k.getNic())
                 .sum());
             o.put("strong_wakeups_avoided", after.getStrongWakeupsAvoided());
-            o.put("strong_core_wakeups", counter(s1, strong.getName(), "energy.wakeups") - counter(s0, strong.getName(), "energy.wakeups")
-                + counter(s1, strong.getName(), "energy.irq_wakeups") - counter(s0, strong.getName(), "energy.irq_wakeups"));
+            o.put("strong_core_wakeups", grown(s0, s1, strong.getName(), KernelCounter.ENERGY_WAKEUPS)
+                + grown(s0, s1, strong.getName(), KernelCounter.ENERGY_IRQ_WAKEUPS));
             return o;
         } finally {
             try {
@@ -290,6 +292,22 @@ final class BenchEnergyCommand extends BenchSuite {
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
         }
+    }
+
+    /** The kernel's status in {@code status} (an empty one when it is not there: asleep false, no waiters). */
+    static KernelStatus kernel(ClusterStatus status, String kernel) {
+        return status.getKernelsList().stream().filter(k -> k.getName().equals(kernel)).findFirst()
+            .orElse(KernelStatus.newBuilder().addAllIrqWaiters(java.util.Collections.nCopies(io.archipelago.memory.KernelSignals.DEVICE_LINES, 0))
+                .build());
+    }
+
+    /** How much a kernel's counter grew from one status to a later one. */
+    static long grown(ClusterStatus before, ClusterStatus after, String kernel, CounterDescriptor counter) {
+        return counter(after, kernel, counter) - counter(before, kernel, counter);
+    }
+
+    static long counter(ClusterStatus status, String kernel, CounterDescriptor counter) {
+        return counter(status, kernel, counter.label());
     }
 
     static long counter(ClusterStatus status, String kernel, String label) {

@@ -13,6 +13,7 @@ import io.archipelago.control.proto.MailboxStreamReply;
 import io.archipelago.control.proto.MailboxStreamRequest;
 import io.archipelago.coordinator.KernelChannels;
 import io.archipelago.coordinator.config.ClusterConfig;
+import io.archipelago.interconnect.mailbox.MailboxConfiguration;
 import io.archipelago.interconnect.mailbox.MailboxContext.LoopPoll;
 import io.archipelago.interconnect.mailbox.MailboxTransport;
 import io.grpc.StatusRuntimeException;
@@ -102,7 +103,7 @@ final class BenchMailboxCommand extends BenchSuite {
     Integer throughputWords;
 
     @Option(names = "--fifo-depth", paramLabel = "WORDS", description = "Mailbox FIFO depth of the temporary cluster (default: ${DEFAULT-VALUE}).")
-    int fifoDepth = 4;
+    int fifoDepth = MailboxConfiguration.FIFO_DEPTH_DEFAULT;
 
     @Option(names = "--spin-us", paramLabel = "US", description = "Temporary cluster: microseconds a waiting kernel thread spins before it "
         + "parks (default: the kernels' default, 0).")
@@ -169,12 +170,6 @@ final class BenchMailboxCommand extends BenchSuite {
         if (spinUs != null) {
             kernelOptions.add("-Darchipelago.mailbox.spin-us=" + spinUs);
         }
-        if (loopSpinUs != null) {
-            kernelOptions.add("-Darchipelago.mailbox.loop-spin-us=" + loopSpinUs);
-        }
-        if (loopPoll != null) {
-            kernelOptions.add("-Darchipelago.mailbox.loop-poll=" + loopPoll);
-        }
         if (io != null) {
             kernelOptions.add("-Darchipelago.mailbox.io=" + io);
         }
@@ -189,11 +184,19 @@ final class BenchMailboxCommand extends BenchSuite {
         ClusterConfig defaults = ClusterConfig.k2Default().withCluster("bench").withMailbox(socket, fifoDepth);
         List<String> jvmOptions = new ArrayList<>(defaults.kernelJvmOptions());
         jvmOptions.addAll(kernelOptions);
-        ClusterConfig config = new ClusterConfig(defaults.cluster(), defaults.memory(), defaults.islands(), defaults.controlHost(),
-            defaults.controlPort(), defaults.mailboxTransport(), defaults.fifoDepth(), defaults.launch(), defaults.heartbeatInterval(),
-            defaults.deadAfter(), jvmOptions);
-        return BenchTarget.temporary(config, "mailbox over " + socket + ", FIFO depth " + fifoDepth
-            + (kernelOptions.isEmpty() ? "" : ", " + String.join(" ", kernelOptions)), this::say);
+        // the interrupt contexts' poll travels as the cluster configuration's, the way a YAML's mailbox keys do
+        ClusterConfig.Builder builder = defaults.toBuilder().kernelJvmOptions(jvmOptions);
+        List<String> settings = new ArrayList<>(kernelOptions);
+        if (loopSpinUs != null) {
+            builder.loopSpinUs(loopSpinUs);
+            settings.add("loop-spin-us " + loopSpinUs);
+        }
+        if (loopPoll != null) {
+            builder.loopPoll(loopPoll);
+            settings.add("loop-poll " + loopPoll);
+        }
+        return BenchTarget.temporary(builder.build(), "mailbox over " + socket + ", FIFO depth " + fifoDepth
+            + (settings.isEmpty() ? "" : ", " + String.join(" ", settings)), this::say);
     }
 
 

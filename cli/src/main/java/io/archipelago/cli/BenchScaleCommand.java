@@ -198,13 +198,12 @@ final class BenchScaleCommand extends BenchSuite {
                     island.powerModel(), count));
             }
         }
-        ClusterConfig base = ClusterConfig.k2Default();
         MemoryGeometry defaults = MemoryGeometry.defaults();
         long size = (quick ? 256L : 1024L) << 20;
         MemoryGeometry memory = new MemoryGeometry(size, defaults.pageSize(), defaults.blockSize(), defaults.maxKernels());
         // N JVMs booting at once on a few cores starve each other for seconds: a kernel is declared dead after 10 s of silence
-        return new ClusterConfig("bench-scale-" + n, memory, islands, base.controlHost(), base.controlPort(), base.mailboxTransport(),
-            base.fifoDepth(), base.launch(), Duration.ofMillis(500), Duration.ofSeconds(10), base.kernelJvmOptions());
+        return ClusterConfig.builder().cluster("bench-scale-" + n).memory(memory).islands(islands)
+            .heartbeatInterval(Duration.ofMillis(500)).deadAfter(Duration.ofSeconds(10)).build();
     }
 
     private Size measure(int n, int idleSeconds, int trips, int lapCount) throws Exception {

@@ -7,10 +7,12 @@ import io.archipelago.control.proto.DsmOpenRequest;
 import io.archipelago.control.proto.KernelStatus;
 import io.archipelago.coordinator.Coordinator;
 import io.archipelago.coordinator.KernelChannels;
+import io.archipelago.kernel.KernelCounter;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Demo scene: a shadowed structure (K2's shadowed services) shared by the strong and the weak
@@ -48,7 +50,8 @@ final class DsmAct implements TwoKernelAct {
                 if (kernel.getId() == strong.getId() || kernel.getId() == weak.getId()) {
                     StringBuilder line = new StringBuilder(kernel.getName()).append(" DSM counters:");
                     kernel.getCountersList().stream()
-                        .filter(c -> List.of("dsm.faults", "dsm.claims", "dsm.pages_received", "dsm.pages_sent", "dsm.deferred_requests")
+                        .filter(c -> Stream.of(KernelCounter.DSM_FAULTS, KernelCounter.DSM_CLAIMS, KernelCounter.DSM_PAGES_RECEIVED,
+                                KernelCounter.DSM_PAGES_SENT, KernelCounter.DSM_DEFERRED_REQUESTS).map(KernelCounter::label).toList()
                             .contains(c.getLabel()))
                         .forEach(c -> line.append(' ').append(c.getLabel().substring(4)).append('=').append(c.getValue()));
                     out.println(line);

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.archipelago.control.proto.ClusterStatus;
 import io.archipelago.control.proto.Counter;
 import io.archipelago.control.proto.KernelStatus;
+import io.archipelago.kernel.KernelCounter;
+import io.archipelago.memory.CounterDescriptor;
 import io.archipelago.memory.MemoryCounters;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -51,8 +53,9 @@ public final class StatusView {
             kernel.put("heartbeat_age_ms", k.getHeartbeatAgeMs());
             kernel.put("blocks", k.getBlocks());
             counter(k, MemoryCounters.FREE_PAGES).ifPresent(free -> kernel.put("free_pages", free));
-            counter(k, "energy.uj").ifPresent(uj -> kernel.put("energy_mj", uj / 1000.0));
-            counter(k, "power.asleep").ifPresent(asleep -> kernel.put("asleep", asleep != 0));
+            counter(k, KernelCounter.ENERGY_UJ).ifPresent(uj -> kernel.put("energy_mj", uj / 1000.0));
+            // a kernel with an energy meter publishes whether it sleeps
+            counter(k, KernelCounter.ENERGY_UJ).ifPresent(uj -> kernel.put("asleep", k.getAsleep()));
             if ("DEAD".equals(k.getState())) {
                 kernel.put("retained_blocks", k.getBlocks());
             }
@@ -90,8 +93,8 @@ public final class StatusView {
                 k.getHeartbeatAgeMs() < 0 ? "-" : k.getHeartbeatAgeMs() + " ms ago",
                 "DEAD".equals(k.getState()) && k.getBlocks() > 0 ? k.getBlocks() + " retained" : Integer.toString(k.getBlocks()),
                 "DEAD".equals(k.getState()) ? "-" : counter(k, MemoryCounters.FREE_PAGES).map(String::valueOf).orElse("-"),
-                counter(k, "energy.uj").map(uj -> String.format(Locale.ROOT, "%.1f mJ%s", uj / 1000.0,
-                    counter(k, "power.asleep").orElse(0L) != 0 ? " (asleep)" : "")).orElse("-"),
+                counter(k, KernelCounter.ENERGY_UJ).map(uj -> String.format(Locale.ROOT, "%.1f mJ%s", uj / 1000.0,
+                    k.getAsleep() ? " (asleep)" : "")).orElse("-"),
                 k.getMailbox().isEmpty() ? "-" : k.getMailbox()});
         }
         if (status.getKernelsCount() == 0) {
@@ -118,6 +121,11 @@ public final class StatusView {
     }
 
     /** A kernel's counter, when it publishes it. */
+    static java.util.Optional<Long> counter(KernelStatus kernel, CounterDescriptor counter) {
+        return counter(kernel, counter.label());
+    }
+
+    /** As {@link #counter(KernelStatus, CounterDescriptor)}, for the labels made at run time and the memory services' labels. */
     static java.util.Optional<Long> counter(KernelStatus kernel, String label) {
         return kernel.getCountersList().stream().filter(c -> c.getLabel().equals(label)).map(Counter::getValue).findFirst();
     }

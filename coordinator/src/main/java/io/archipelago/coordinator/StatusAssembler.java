@@ -83,6 +83,10 @@ final class StatusAssembler {
             for (KernelCountersArea.CounterValue counter : area.read()) {
                 kernel.addCounters(Counter.newBuilder().setLabel(counter.label()).setValue(counter.value()));
             }
+            kernel.setAsleep(area.signals().asleep());
+            for (int waiters : area.signals().irqWaiters()) {
+                kernel.addIrqWaiters(waiters);
+            }
         }
         return kernel.build();
     }

@@ -23,9 +23,9 @@ class AdoptedSecretTest {
 
     /** An external cluster (nothing to launch), in a unique directory. */
     private static CoordinatorContext context(Path root, Path secretFile) {
-        ClusterConfig config = new ClusterConfig("adopt", ClusterConfig.k2Default().memory(),
-            List.of(new IslandConfig("weak", "armv7", 1, 0.25, "b", "cortex-m3", 1)), "127.0.0.1", 0, "tcp", 4, "external",
-            java.time.Duration.ofMillis(200), java.time.Duration.ofMillis(1000), List.of());
+        ClusterConfig config = ClusterConfig.builder().cluster("adopt")
+            .islands(List.of(new IslandConfig("weak", "armv7", 1, 0.25, "b", "cortex-m3", 1))).mailboxTransport("tcp").launch("external")
+            .kernelJvmOptions(List.of()).build();
         return new CoordinatorContext().config(config).root(root).secretFile(secretFile);
     }
 

@@ -27,9 +27,9 @@ class SharedHostFilesTest {
 
     /** An external cluster (nothing to launch) under {@code root}. */
     private static CoordinatorContext context(Path root) {
-        ClusterConfig config = new ClusterConfig("shared", ClusterConfig.k2Default().memory(),
-            List.of(new IslandConfig("weak", "armv7", 1, 0.25, "b", "cortex-m3", 1)), "127.0.0.1", 0, "tcp", 4, "external",
-            Duration.ofMillis(200), Duration.ofMillis(1000), List.of());
+        ClusterConfig config = ClusterConfig.builder().cluster("shared")
+            .islands(List.of(new IslandConfig("weak", "armv7", 1, 0.25, "b", "cortex-m3", 1))).mailboxTransport("tcp").launch("external")
+            .kernelJvmOptions(List.of()).build();
         return new CoordinatorContext().config(config).root(root);
     }
 

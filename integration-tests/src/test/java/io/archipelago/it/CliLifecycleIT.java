@@ -112,8 +112,8 @@ class CliLifecycleIT {
             JsonNode status = new ObjectMapper().readTree(Cli.run(CLI_TIMEOUT, concat(new String[] {"status", "--json"}, where)).out());
             for (JsonNode kernel : status.get("kernels")) {
                 String commandLine = ProcessHandle.of(kernel.get("pid").asLong()).flatMap(p -> p.info().commandLine()).orElseThrow();
-                assertThat(commandLine).as(kernel.get("name").asText()).contains(" -Darchipelago.mailbox.loop-spin-us=0 ",
-                    " -Darchipelago.mailbox.loop-poll=always ");
+                // the coordinator hands each kernel its context as one set of flags
+                assertThat(commandLine).as(kernel.get("name").asText()).contains(" --loop-spin-us 0 ", " --loop-poll always ");
             }
             // the timer runs from boot, every tick routed to the strong kernel
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();

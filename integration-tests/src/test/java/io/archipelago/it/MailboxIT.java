@@ -55,9 +55,7 @@ class MailboxIT {
     /** K2's platform, with a liveness deadline long enough to SIGSTOP a kernel without it being declared dead. */
     private static ClusterConfig patientConfig(String transport) {
         ClusterConfig base = ClusterConfig.k2Default().withMailbox(transport, 4);
-        return new ClusterConfig(base.cluster(), base.memory(), base.islands(), base.controlHost(), base.controlPort(),
-            base.mailboxTransport(), base.fifoDepth(), base.launch(), base.heartbeatInterval(), Duration.ofSeconds(30),
-            base.kernelJvmOptions());
+        return base.toBuilder().deadAfter(Duration.ofSeconds(30)).build();
     }
 
     private static KernelMailboxGrpc.KernelMailboxBlockingStub mailbox(MiniCluster cluster, KernelChannels channels, String kernel) {

@@ -38,9 +38,7 @@ class MigrationFaultIT {
         // the source marks the thread migrating, waits 3 s (weak-0 reads the mark meanwhile, which writes it back to global
         // memory: the task table is software-coherent), then crashes before MIGRATE
         jvm.add("-Darchipelago.faults=migration.marked=crash@3000");
-        ClusterConfig config = new ClusterConfig(base.cluster(), base.memory(), base.islands(), base.controlHost(), base.controlPort(),
-            base.mailboxTransport(), base.fifoDepth(), base.launch(), base.heartbeatInterval(), base.deadAfter(), jvm, base.balloon(),
-            base.devices());
+        ClusterConfig config = base.toBuilder().kernelJvmOptions(jvm).build();
         try (MiniCluster cluster = MiniCluster.start(config, "migration-fault")) {
             Tasks tasks = new Tasks(cluster);
             int tid = tasks.spawn("strong-0", "counter", 1, false, 0, Map.of("cycles", "100000")).getTids(0);

@@ -50,8 +50,7 @@ class ScaleIT {
     void oneThreadMigratesAroundEightKernelsOnFourIslandsAndEveryKernelTakesOneDsmPageInTurn(TestInfo test) {
         // eight JVMs booting at once on two cores shared with other builds: a kernel is declared dead after 10 s of silence, not 1 s
         ClusterConfig base = Tasks.config(ISLANDS);
-        ClusterConfig config = new ClusterConfig(base.cluster(), base.memory(), base.islands(), base.controlHost(), base.controlPort(),
-            base.mailboxTransport(), base.fifoDepth(), base.launch(), Duration.ofMillis(500), Duration.ofSeconds(10), base.kernelJvmOptions());
+        ClusterConfig config = base.toBuilder().heartbeatInterval(Duration.ofMillis(500)).deadAfter(Duration.ofSeconds(10)).build();
         List<String> ring = ring();
         assertThat(ring).hasSize(8);
         // in waves of two on two cores, and without the distribution's class-data archive (a test's class path has directories)

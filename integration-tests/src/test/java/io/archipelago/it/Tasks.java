@@ -31,9 +31,7 @@ final class Tasks {
      * three kernel processes at once on a 2-core machine that other builds share.
      */
     static io.archipelago.coordinator.config.ClusterConfig config(List<io.archipelago.coordinator.config.IslandConfig> islands) {
-        var c = io.archipelago.coordinator.config.ClusterConfig.k2Default().withIslands(islands);
-        return new io.archipelago.coordinator.config.ClusterConfig(c.cluster(), c.memory(), c.islands(), c.controlHost(), c.controlPort(),
-            c.mailboxTransport(), c.fifoDepth(), c.launch(), c.heartbeatInterval(), Duration.ofSeconds(3), c.kernelJvmOptions());
+        return io.archipelago.coordinator.config.ClusterConfig.builder().islands(islands).deadAfter(Duration.ofSeconds(3)).build();
     }
 
     Tasks(MiniCluster cluster) {

@@ -459,6 +459,10 @@ public final class Kernel implements AutoCloseable {
             for (KernelCountersArea.CounterValue counter : counters.read()) {
                 status.addCounters(io.archipelago.control.proto.Counter.newBuilder().setLabel(counter.label()).setValue(counter.value()));
             }
+            status.setAsleep(counters.signals().asleep());
+            for (int waiters : counters.signals().irqWaiters()) {
+                status.addIrqWaiters(waiters);
+            }
             responseObserver.onNext(status.build());
             responseObserver.onCompleted();
         }

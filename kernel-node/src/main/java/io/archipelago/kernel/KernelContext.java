@@ -1,6 +1,10 @@
 package io.archipelago.kernel;
 
 import io.archipelago.directory.ClusterDirectory;
+import static io.archipelago.kernel.KernelConfiguration.*;
+
+import io.archipelago.interconnect.mailbox.MailboxConfiguration;
+import io.archipelago.interconnect.mailbox.MailboxContext;
 import io.archipelago.interconnect.mailbox.MailboxTransport;
 import io.archipelago.typed.DataModel;
 import java.nio.file.Path;
@@ -10,93 +14,43 @@ import java.util.List;
 
 /**
  * Everything a kernel needs to boot, in one place (after Aeron's {@code MediaDriver.Context}):
- * every setting has a name, a default and a system property; fluent setters; and
- * {@link #conclude()} validates them all at once and fails with one message listing every
- * problem.
+ * every setting starts from its default and system property ({@link KernelConfiguration}, where
+ * both are defined with the setting's range); fluent setters; and {@link #conclude()} validates
+ * them all at once, the mailbox's too (this context owns the kernel's {@link MailboxContext}),
+ * and fails with one message listing every problem.
  */
 public final class KernelContext {
 
-    public static final String CLUSTER_PROP = "archipelago.cluster";
-    public static final String DIRECTORY_PROP = "archipelago.dir";
-    public static final String KERNEL_ID_PROP = "archipelago.kernel.id";
-    public static final String KERNEL_NAME_PROP = "archipelago.kernel.name";
-    public static final String ISLAND_PROP = "archipelago.island";
-    public static final String DATA_MODEL_PROP = "archipelago.island.data-model";
-    public static final String CORES_PROP = "archipelago.island.cores";
-    public static final String SPEED_PROP = "archipelago.island.speed";
-    public static final String DOMAIN_PROP = "archipelago.island.domain";
-    public static final String POWER_MODEL_PROP = "archipelago.island.power-model";
-    public static final String SECRET_FILE_PROP = "archipelago.secret-file";
-    public static final String BIND_HOST_PROP = "archipelago.bind-host";
-    public static final String ADVERTISED_HOST_PROP = "archipelago.advertised-host";
-    public static final String TRANSPORT_PROP = "archipelago.mailbox.transport";
-    public static final String MAILBOX_PORT_PROP = "archipelago.mailbox.port";
-    public static final String FIFO_DEPTH_PROP = "archipelago.mailbox.fifo-depth";
-    public static final String CONTROL_PORT_PROP = "archipelago.control.port";
-    public static final String HEARTBEAT_PROP = "archipelago.heartbeat-interval-ms";
-    public static final String ATTACH_TIMEOUT_PROP = "archipelago.attach-timeout-ms";
-    public static final String WATCH_PID_PROP = "archipelago.watch-pid";
-    public static final String BASE_HZ_PROP = "archipelago.sched.base-hz";
-    public static final String TIME_SLICE_PROP = "archipelago.sched.slice-us";
-    public static final String MAX_LEAD_PROP = "archipelago.sched.max-lead-us";
-    public static final String TASK_SLOTS_PROP = "archipelago.tasks.slots";
-    public static final String TASK_COHERENCE_PROP = "archipelago.tasks.coherence";
-    public static final String INITIAL_BLOCKS_PROP = "archipelago.memory.initial-blocks";
-    public static final String MIGRATE_MAX_PAGES_PROP = "archipelago.balloon.migrate-max-pages";
-    public static final String BALLOON_TIMEOUT_PROP = "archipelago.balloon.request-timeout-ms";
-    public static final String DSM_TIMEOUT_PROP = "archipelago.dsm.timeout-ms";
-
-    public static final String DEFAULT_CLUSTER = "k2";
-    /** A kernel id of -1 asks the kernel to claim the lowest free id (containers scaled by docker-compose). */
-    public static final int CLAIM_KERNEL_ID = -1;
-    public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofMillis(200);
-    /** OMAP4's mailbox FIFO holds four 32-bit messages. */
-    public static final int DEFAULT_FIFO_DEPTH = 4;
-    public static final int MAX_FIFO_DEPTH = 1024;
-    public static final Duration DEFAULT_ATTACH_TIMEOUT = Duration.ofSeconds(30);
-    /** The frequency of a core of speed 1.0: a step of N cycles keeps such a core busy N ns. */
-    public static final long DEFAULT_BASE_HZ = 1_000_000_000L;
-    /** Virtual time a thread runs before a waiting thread gets the core (about Linux CFS's latency target / 2). */
-    public static final Duration DEFAULT_TIME_SLICE = Duration.ofMillis(4);
-    /** How far a core's virtual clock may run ahead of the host's before the core waits (pacing). */
-    public static final Duration DEFAULT_MAX_LEAD = Duration.ofMillis(1);
-    public static final int DEFAULT_TASK_SLOTS = 512;
-    /** Initial blocks of -1: the even share of the data blocks among the configured kernels. */
-    public static final int EVEN_SHARE = -1;
-    /** A nearly free block is emptied by moving at most this many movable pages (a quarter of a 1 MiB block of 4 KiB pages). */
-    public static final int DEFAULT_MIGRATE_MAX_PAGES = 64;
-    /** Generous: the manager may have to ask another kernel to inflate (and move pages) first. */
-    public static final Duration DEFAULT_BALLOON_TIMEOUT = Duration.ofSeconds(15);
-
-    private String clusterName = System.getProperty(CLUSTER_PROP, DEFAULT_CLUSTER);
+    private String clusterName = System.getProperty(CLUSTER_PROP, CLUSTER_DEFAULT);
     private Path directory = propertyPath(DIRECTORY_PROP);
     private int kernelId = Integer.getInteger(KERNEL_ID_PROP, CLAIM_KERNEL_ID);
     private String kernelName = System.getProperty(KERNEL_NAME_PROP);
-    private String island = System.getProperty(ISLAND_PROP, "strong");
-    private String dataModel = System.getProperty(DATA_MODEL_PROP, DataModel.X86_64.id());
-    private int cores = Integer.getInteger(CORES_PROP, 1);
-    private double speed = Double.parseDouble(System.getProperty(SPEED_PROP, "1.0"));
-    private String coherenceDomain = System.getProperty(DOMAIN_PROP, "a");
-    private String powerModel = System.getProperty(POWER_MODEL_PROP, "");
+    private String island = System.getProperty(ISLAND_PROP, ISLAND_DEFAULT);
+    private String dataModel = System.getProperty(DATA_MODEL_PROP, DATA_MODEL_DEFAULT);
+    private int cores = Integer.getInteger(CORES_PROP, CORES_DEFAULT);
+    private double speed = propertyDouble(SPEED_PROP, SPEED_DEFAULT);
+    private String coherenceDomain = System.getProperty(DOMAIN_PROP, DOMAIN_DEFAULT);
+    private String powerModel = System.getProperty(POWER_MODEL_PROP, POWER_MODEL_DEFAULT);
     private Path secretFile = propertyPath(SECRET_FILE_PROP);
-    private String bindHost = System.getProperty(BIND_HOST_PROP, "127.0.0.1");
+    private String bindHost = System.getProperty(BIND_HOST_PROP, BIND_HOST_DEFAULT);
     private String advertisedHost = System.getProperty(ADVERTISED_HOST_PROP);
-    private String transport = System.getProperty(TRANSPORT_PROP, "shm");
-    private int mailboxPort = Integer.getInteger(MAILBOX_PORT_PROP, 0);
-    private int fifoDepth = Integer.getInteger(FIFO_DEPTH_PROP, DEFAULT_FIFO_DEPTH);
-    private int controlPort = Integer.getInteger(CONTROL_PORT_PROP, 0);
-    private Duration heartbeatInterval = Duration.ofMillis(Long.getLong(HEARTBEAT_PROP, DEFAULT_HEARTBEAT_INTERVAL.toMillis()));
-    private Duration attachTimeout = Duration.ofMillis(Long.getLong(ATTACH_TIMEOUT_PROP, DEFAULT_ATTACH_TIMEOUT.toMillis()));
-    private long watchPid = Long.getLong(WATCH_PID_PROP, -1L);
-    private long baseHz = Long.getLong(BASE_HZ_PROP, DEFAULT_BASE_HZ);
-    private Duration timeSlice = Duration.ofNanos(1000 * Long.getLong(TIME_SLICE_PROP, DEFAULT_TIME_SLICE.toNanos() / 1000));
-    private Duration maxLead = Duration.ofNanos(1000 * Long.getLong(MAX_LEAD_PROP, DEFAULT_MAX_LEAD.toNanos() / 1000));
-    private int taskSlots = Integer.getInteger(TASK_SLOTS_PROP, DEFAULT_TASK_SLOTS);
-    private String taskCoherence = System.getProperty(TASK_COHERENCE_PROP, "software");
+    private String transport = System.getProperty(MailboxConfiguration.TRANSPORT_PROP, TRANSPORT_DEFAULT);
+    private int mailboxPort = Integer.getInteger(MAILBOX_PORT_PROP, PORT_DEFAULT);
+    private int controlPort = Integer.getInteger(CONTROL_PORT_PROP, PORT_DEFAULT);
+    private Duration heartbeatInterval = propertyMillis(HEARTBEAT_PROP, HEARTBEAT_INTERVAL_DEFAULT);
+    private Duration attachTimeout = propertyMillis(ATTACH_TIMEOUT_PROP, ATTACH_TIMEOUT_DEFAULT);
+    private long watchPid = Long.getLong(WATCH_PID_PROP, WATCH_PID_NONE);
+    private long baseHz = Long.getLong(BASE_HZ_PROP, BASE_HZ_DEFAULT);
+    private Duration timeSlice = propertyMicros(TIME_SLICE_PROP, TIME_SLICE_DEFAULT);
+    private Duration maxLead = propertyMicros(MAX_LEAD_PROP, MAX_LEAD_DEFAULT);
+    private int taskSlots = Integer.getInteger(TASK_SLOTS_PROP, TASK_SLOTS_DEFAULT);
+    private String taskCoherence = System.getProperty(TASK_COHERENCE_PROP, TASK_COHERENCE_DEFAULT);
     private int initialBlocks = Integer.getInteger(INITIAL_BLOCKS_PROP, EVEN_SHARE);
-    private int migrateMaxPages = Integer.getInteger(MIGRATE_MAX_PAGES_PROP, DEFAULT_MIGRATE_MAX_PAGES);
-    private Duration balloonRequestTimeout = Duration.ofMillis(Long.getLong(BALLOON_TIMEOUT_PROP, DEFAULT_BALLOON_TIMEOUT.toMillis()));
-    private Duration dsmTimeout = Duration.ofMillis(Long.getLong(DSM_TIMEOUT_PROP, 10_000L));
+    private int migrateMaxPages = Integer.getInteger(MIGRATE_MAX_PAGES_PROP, MIGRATE_MAX_PAGES_DEFAULT);
+    private Duration balloonRequestTimeout = propertyMillis(BALLOON_TIMEOUT_PROP, BALLOON_TIMEOUT_DEFAULT);
+    private Duration dsmTimeout = propertyMillis(DSM_TIMEOUT_PROP, DSM_TIMEOUT_DEFAULT);
+    /** The mailbox's settings (FIFO depth, loop spin and poll, timeouts...): this context owns them and checks them with its own. */
+    private final MailboxContext mailbox = new MailboxContext();
 
     private boolean concluded;
     private DataModel resolvedDataModel;
@@ -104,6 +58,23 @@ public final class KernelContext {
     private static Path propertyPath(String property) {
         String value = System.getProperty(property);
         return value == null ? null : Path.of(value);
+    }
+
+    private static double propertyDouble(String property, double fallback) {
+        String value = System.getProperty(property);
+        try {
+            return value == null ? fallback : Double.parseDouble(value);
+        } catch (NumberFormatException e) {
+            return Double.NaN; // conclude() names the setting and what it expects
+        }
+    }
+
+    private static Duration propertyMillis(String property, Duration fallback) {
+        return Duration.ofMillis(Long.getLong(property, fallback.toMillis()));
+    }
+
+    private static Duration propertyMicros(String property, Duration fallback) {
+        return Duration.ofNanos(1000 * Long.getLong(property, fallback.toNanos() / 1000));
     }
 
     /**
@@ -122,7 +93,7 @@ public final class KernelContext {
         if (kernelId < CLAIM_KERNEL_ID) {
             problems.add("kernel id: expected a kernel id >= 0 (or -1 to claim one), found " + kernelId);
         }
-        if (island == null || !island.matches("[a-z0-9][a-z0-9_-]{0,31}")) {
+        if (island == null || !island.matches(ISLAND_PATTERN)) {
             problems.add("island: expected 1-32 characters of a-z, 0-9, '_', '-', found '" + island + "'");
         }
         try {
@@ -130,32 +101,36 @@ public final class KernelContext {
         } catch (IllegalArgumentException e) {
             problems.add("data model: " + e.getMessage());
         }
-        if (cores < 1 || cores > 256) {
-            problems.add("cores: expected 1 to 256, found " + cores);
+        if (cores < CORES_MIN || cores > CORES_MAX) {
+            problems.add("cores: expected " + CORES_MIN + " to " + CORES_MAX + ", found " + cores);
         }
-        if (!(speed > 0) || speed > 64 || Double.isNaN(speed)) {
-            problems.add("speed: expected a relative speed > 0 and <= 64 (1.0 = base frequency), found " + speed);
+        if (!(speed > 0) || speed > SPEED_MAX || Double.isNaN(speed)) {
+            problems.add("speed: expected a relative speed > 0 and <= " + (int) SPEED_MAX + " (1.0 = base frequency), found " + speed);
         }
-        if (coherenceDomain == null || !coherenceDomain.matches("[A-Za-z0-9_-]{1,32}")) {
+        if (coherenceDomain == null || !coherenceDomain.matches(DOMAIN_PATTERN)) {
             problems.add("coherence domain: expected 1-32 characters of letters, digits, '_', '-', found '" + coherenceDomain + "'");
         }
         if (!MailboxTransport.IDS.contains(transport)) {
             problems.add("mailbox transport: expected 'shm', 'tcp' or 'unix', found '" + transport + "'");
         }
-        if (mailboxPort < 0 || mailboxPort > 65535) {
-            problems.add("mailbox port: expected 0 (any) to 65535, found " + mailboxPort);
+        // the kernel's transport replaces whatever the mailbox read from the same property (reported above when wrong)
+        mailbox.transport(MailboxTransport.IDS.contains(transport) ? MailboxTransport.of(transport) : MailboxTransport.of(TRANSPORT_DEFAULT));
+        for (String problem : mailbox.settingProblems()) {
+            problems.add("mailbox " + problem);
         }
-        if (fifoDepth < 1 || fifoDepth > MAX_FIFO_DEPTH) {
-            problems.add("mailbox FIFO depth: expected 1 to " + MAX_FIFO_DEPTH + " words, found " + fifoDepth);
+        if (mailboxPort < 0 || mailboxPort > PORT_MAX) {
+            problems.add("mailbox port: expected 0 (any) to " + PORT_MAX + ", found " + mailboxPort);
         }
-        if (controlPort < 0 || controlPort > 65535) {
-            problems.add("control port: expected 0 (any) to 65535, found " + controlPort);
+        if (controlPort < 0 || controlPort > PORT_MAX) {
+            problems.add("control port: expected 0 (any) to " + PORT_MAX + ", found " + controlPort);
         }
-        if (heartbeatInterval.isNegative() || heartbeatInterval.isZero() || heartbeatInterval.toMillis() > 10_000) {
-            problems.add("heartbeat interval: expected 1 to 10000 ms, found " + heartbeatInterval.toMillis() + " ms");
+        if (heartbeatInterval.isNegative() || heartbeatInterval.isZero() || heartbeatInterval.compareTo(HEARTBEAT_INTERVAL_MAX) > 0) {
+            problems.add("heartbeat interval: expected 1 to " + HEARTBEAT_INTERVAL_MAX.toMillis() + " ms, found " + heartbeatInterval.toMillis()
+                + " ms");
         }
-        if (dsmTimeout.toMillis() < 1 || dsmTimeout.toMinutes() > 10) {
-            problems.add("dsm timeout: expected 1 ms to 10 min, found " + dsmTimeout.toMillis() + " ms");
+        if (dsmTimeout.compareTo(DSM_TIMEOUT_MIN) < 0 || dsmTimeout.compareTo(DSM_TIMEOUT_MAX) > 0) {
+            problems.add("dsm timeout: expected " + DSM_TIMEOUT_MIN.toMillis() + " ms to " + DSM_TIMEOUT_MAX.toMinutes() + " min, found "
+                + dsmTimeout.toMillis() + " ms");
         }
         if (attachTimeout.isNegative()) {
             problems.add("attach timeout: expected >= 0 ms, found " + attachTimeout.toMillis() + " ms");
@@ -169,20 +144,20 @@ public final class KernelContext {
         if (balloonRequestTimeout.isNegative() || balloonRequestTimeout.isZero()) {
             problems.add("balloon request timeout: expected > 0 ms, found " + balloonRequestTimeout.toMillis() + " ms");
         }
-        if (kernelName != null && !kernelName.matches("[a-z0-9][a-z0-9_.-]{0,47}")) {
+        if (kernelName != null && !kernelName.matches(KERNEL_NAME_PATTERN)) {
             problems.add("kernel name: expected 1-48 characters of a-z, 0-9, '_', '.', '-', found '" + kernelName + "'");
         }
-        if (baseHz < 1_000 || baseHz > 100_000_000_000L) {
+        if (baseHz < BASE_HZ_MIN || baseHz > BASE_HZ_MAX) {
             problems.add("base frequency (" + BASE_HZ_PROP + "): expected 1000 Hz to 100 GHz, found " + baseHz);
         }
-        if (timeSlice.toNanos() < 1_000 || timeSlice.toSeconds() > 10) {
+        if (timeSlice.compareTo(TIME_SLICE_MIN) < 0 || timeSlice.compareTo(TIME_SLICE_MAX) > 0) {
             problems.add("time slice (" + TIME_SLICE_PROP + "): expected 1 us to 10 s, found " + timeSlice.toNanos() / 1000 + " us");
         }
-        if (maxLead.isNegative() || maxLead.toSeconds() > 1) {
+        if (maxLead.isNegative() || maxLead.compareTo(MAX_LEAD_MAX) > 0) {
             problems.add("max lead (" + MAX_LEAD_PROP + "): expected 0 to 1 s, found " + maxLead.toNanos() / 1000 + " us");
         }
-        if (taskSlots < 16 || taskSlots > 4096) {
-            problems.add("task slots (" + TASK_SLOTS_PROP + "): expected 16 to 4096, found " + taskSlots);
+        if (taskSlots < TASK_SLOTS_MIN || taskSlots > TASK_SLOTS_MAX) {
+            problems.add("task slots (" + TASK_SLOTS_PROP + "): expected " + TASK_SLOTS_MIN + " to " + TASK_SLOTS_MAX + ", found " + taskSlots);
         }
         if (!"software".equals(taskCoherence) && !"hardware".equals(taskCoherence)) {
             problems.add("task coherence (" + TASK_COHERENCE_PROP + "): expected software or hardware, found '" + taskCoherence + "'");
@@ -270,6 +245,11 @@ public final class KernelContext {
     public DataModel dataModel() {
         checkConcluded();
         return resolvedDataModel;
+    }
+
+    /** The data model's id as configured (before {@link #conclude()} resolves it). */
+    public String dataModelId() {
+        return dataModel;
     }
 
     public KernelContext dataModel(String dataModel) {
@@ -360,12 +340,20 @@ public final class KernelContext {
 
     /** Words each of this kernel's receive FIFOs holds, per peer (default 4, as OMAP4's mailbox). */
     public int fifoDepth() {
-        return fifoDepth;
+        return mailbox.fifoDepth();
     }
 
     public KernelContext fifoDepth(int fifoDepth) {
-        this.fifoDepth = fifoDepth;
+        mailbox.fifoDepth(fifoDepth);
         return this;
+    }
+
+    /**
+     * The kernel's mailbox settings, owned by this context and checked by its {@link #conclude()};
+     * the mailbox service adds what only the booted kernel knows (its id, secret, rings and peers).
+     */
+    public MailboxContext mailbox() {
+        return mailbox;
     }
 
     public int controlPort() {

@@ -174,7 +174,7 @@ public final class GlobalMemory implements AutoCloseable {
         int version = header.get(INT, VERSION_OFFSET);
         if (version != FORMAT_VERSION) {
             throw new GlobalMemoryMismatchException(file, "format version", String.valueOf(FORMAT_VERSION), version
-                + (version < FORMAT_VERSION ? " (made by an older Archipelago, without the mailbox rings: remove the cluster directory "
+                + (version < FORMAT_VERSION ? " (made by an older Archipelago, without the mailbox rings or the kernels' signals: remove the cluster directory "
                 + "and start the cluster again)" : " (made by a newer Archipelago)"));
         }
         int headerLength = header.get(INT, HEADER_LENGTH_OFFSET);

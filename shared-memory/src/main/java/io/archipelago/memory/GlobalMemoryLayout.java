@@ -97,8 +97,12 @@ public final class GlobalMemoryLayout {
 
     /** "ARCHIPEL" read as a little-endian 64-bit integer. */
     public static final long MAGIC = 0x4C45504948435241L;
-    /** 2: the mailbox rings joined the system blocks (a version 1 file has no room for them). */
-    public static final int FORMAT_VERSION = 2;
+    /**
+     * 2: the mailbox rings joined the system blocks (a version 1 file has no room for them).
+     * 3: each counters area's header carries its kernel's signals (asleep, IRQ waiters: {@link KernelSignals})
+     * where version 2 had reserved bytes, and those facts are no longer counters.
+     */
+    public static final int FORMAT_VERSION = 3;
 
     public static final int MAGIC_OFFSET = 0;
     public static final int VERSION_OFFSET = 8;

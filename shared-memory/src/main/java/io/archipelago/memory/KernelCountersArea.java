@@ -30,7 +30,8 @@ import java.util.Objects;
  *  +---------------------------------------------------------------+
  *  |  heartbeat count (64-bit, release-stored): +1 per beat         | 32
  *  +---------------------------------------------------------------+
- *  |                 reserved up to byte 64                        | 40
+ *  |  signals: asleep, IRQ waiters per device line (KernelSignals) | 40
+ *  |                          ... 24 bytes                          |
  *  +---------------------------------------------------------------+
  *  |  slot 0 (64 bytes)  |  slot 1  |  ...  |  slot 254            | 64
  *  +---------------------------------------------------------------+
@@ -48,6 +49,9 @@ import java.util.Objects;
  * 64-bit fields are 8-byte aligned, so they can be read and written atomically. The heartbeat is
  * a count, not a time: an observer judges it against its own monotonic clock (how long it has
  * seen the count unchanged), so no process's wall clock, nor a step of it, decides liveness.
+ * <p>
+ * Counters are for observation, each defined once by a {@link CounterDescriptor}; the facts other
+ * processes act on are {@link KernelSignals}, typed fields at fixed offsets.
  */
 public final class KernelCountersArea {
 
@@ -74,6 +78,7 @@ public final class KernelCountersArea {
 
     private final MemorySegment area;
     private final int kernelId;
+    private final KernelSignals signals;
 
     KernelCountersArea(MemorySegment area, int kernelId) {
         if (area.byteSize() != AREA_BYTES) {
@@ -81,6 +86,12 @@ public final class KernelCountersArea {
         }
         this.area = area;
         this.kernelId = kernelId;
+        this.signals = new KernelSignals(area);
+    }
+
+    /** The facts this kernel publishes for others to act on (asleep, IRQ waiters). */
+    public KernelSignals signals() {
+        return signals;
     }
 
     public int kernelId() {
@@ -93,6 +104,7 @@ public final class KernelCountersArea {
      */
     public void reset(long pid, long incarnation, long startedAtMs) {
         area.asSlice(HEADER_BYTES).fill((byte) 0);
+        signals.clear();
         area.set(LONG, PID_OFFSET, pid);
         area.set(LONG, INCARNATION_OFFSET, incarnation);
         area.set(LONG, STARTED_AT_OFFSET, startedAtMs);
@@ -131,6 +143,11 @@ public final class KernelCountersArea {
      * Allocates a counter in a free slot. Only the owning kernel allocates; labels are unique
      * per area, so asking twice for one label returns the same counter.
      */
+    public Counter counter(CounterDescriptor descriptor) {
+        return counter(descriptor.label());
+    }
+
+    /** As {@link #counter(CounterDescriptor)}, for labels made at run time (per core, per peer). */
     public synchronized Counter counter(String label) {
         byte[] bytes = label.getBytes(StandardCharsets.UTF_8);
         if (bytes.length == 0 || bytes.length > LABEL_MAX_BYTES) {
@@ -164,6 +181,10 @@ public final class KernelCountersArea {
      * The counter with this label, if its kernel allocated it; never allocates one (for readers
      * in other processes, which may keep it: a slot keeps its label for the kernel's incarnation).
      */
+    public java.util.Optional<Counter> find(CounterDescriptor descriptor) {
+        return find(descriptor.label());
+    }
+
     public java.util.Optional<Counter> find(String label) {
         Objects.requireNonNull(label);
         for (int slot = 0; slot < SLOTS; slot++) {
@@ -190,6 +211,10 @@ public final class KernelCountersArea {
     }
 
     /** The value of the counter with this label, or 0 when it was never allocated. */
+    public long value(CounterDescriptor descriptor) {
+        return value(descriptor.label());
+    }
+
     public long value(String label) {
         Objects.requireNonNull(label);
         for (CounterValue value : read()) {

@@ -1,5 +1,6 @@
 package io.archipelago.coordinator.config;
 
+import io.archipelago.kernel.KernelConfiguration;
 import java.time.Duration;
 
 /**
@@ -23,10 +24,11 @@ import java.time.Duration;
 public record BalloonPolicy(int initialBlocks, Duration interval, int pressureFreePages, int batchBlocks, int keepFreeBlocks,
                             int poolLowBlocks, Duration idleAfter, Duration requestTimeout, int migrateMaxPages) {
 
-    public static final int EVEN_SHARE = -1;
+    public static final int EVEN_SHARE = KernelConfiguration.EVEN_SHARE;
 
     public static BalloonPolicy defaults() {
-        return new BalloonPolicy(EVEN_SHARE, Duration.ofMillis(100), 64, 4, 2, 0, Duration.ofSeconds(2), Duration.ofSeconds(5), 64);
+        return new BalloonPolicy(EVEN_SHARE, Duration.ofMillis(100), 64, 4, 2, 0, Duration.ofSeconds(2), Duration.ofSeconds(5),
+            KernelConfiguration.MIGRATE_MAX_PAGES_DEFAULT);
     }
 
     public BalloonPolicy withInitialBlocks(int blocks) {

@@ -3,7 +3,10 @@ package io.archipelago.coordinator.config;
 import io.archipelago.directory.ClusterDirectory;
 import io.archipelago.memory.MemoryGeometry;
 import io.archipelago.typed.DataModel;
+import io.archipelago.interconnect.mailbox.MailboxConfiguration;
 import io.archipelago.interconnect.mailbox.MailboxContext;
+import io.archipelago.interconnect.mailbox.MailboxTransport;
+import io.archipelago.kernel.KernelConfiguration;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
@@ -87,8 +90,8 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 public final class ClusterConfigLoader {
 
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([KMG]i?B?|B)?", Pattern.CASE_INSENSITIVE);
-    private static final Pattern ISLAND_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
-    private static final Pattern DOMAIN = Pattern.compile("[A-Za-z0-9_-]{1,32}");
+    private static final Pattern ISLAND_NAME = Pattern.compile(KernelConfiguration.ISLAND_PATTERN);
+    private static final Pattern DOMAIN = Pattern.compile(KernelConfiguration.DOMAIN_PATTERN);
 
     private final String source;
     /** Where the relative paths of {@code programs} start: the YAML file's directory. */
@@ -175,20 +178,16 @@ public final class ClusterConfigLoader {
 
         String transport = defaults.mailboxTransport();
         int fifoDepth = defaults.fifoDepth();
-        // the interrupt context's poll, passed to the kernels as the system properties they read
-        List<String> mailboxProperties = new ArrayList<>();
+        int loopSpinUs = defaults.loopSpinUs();
+        String loopPoll = defaults.loopPoll();
         if (top.containsKey("mailbox")) {
             Map<String, NodeTuple> mb = mapping(top.get("mailbox").getValueNode(), "mailbox", Set.of("transport", "fifo-depth",
                 "loop-spin-us", "loop-poll"));
-            transport = choice(mb, "transport", "mailbox", transport, List.of("shm", "tcp", "unix"));
-            fifoDepth = integer(mb, "fifo-depth", "mailbox", fifoDepth, 1, 1024);
-            if (mb.containsKey("loop-spin-us")) {
-                mailboxProperties.add("-D" + MailboxContext.LOOP_SPIN_PROP + "=" + integer(mb, "loop-spin-us", "mailbox", 0, 0, 1000));
-            }
-            if (mb.containsKey("loop-poll")) {
-                mailboxProperties.add("-D" + MailboxContext.LOOP_POLL_PROP + "=" + choice(mb, "loop-poll", "mailbox", "idle-core",
-                    MailboxContext.LoopPoll.IDS));
-            }
+            transport = choice(mb, "transport", "mailbox", transport, MailboxTransport.IDS);
+            fifoDepth = integer(mb, "fifo-depth", "mailbox", fifoDepth, MailboxConfiguration.FIFO_DEPTH_MIN,
+                MailboxConfiguration.FIFO_DEPTH_MAX);
+            loopSpinUs = integer(mb, "loop-spin-us", "mailbox", loopSpinUs, 0, MailboxConfiguration.LOOP_SPIN_US_MAX);
+            loopPoll = choice(mb, "loop-poll", "mailbox", loopPoll, MailboxContext.LoopPoll.IDS);
         }
 
         Duration heartbeat = defaults.heartbeatInterval();
@@ -196,7 +195,8 @@ public final class ClusterConfigLoader {
         if (top.containsKey("heartbeat")) {
             Node node = top.get("heartbeat").getValueNode();
             Map<String, NodeTuple> hb = mapping(node, "heartbeat", Set.of("interval-ms", "dead-after-ms"));
-            heartbeat = Duration.ofMillis(integer(hb, "interval-ms", "heartbeat", (int) heartbeat.toMillis(), 1, 10_000));
+            heartbeat = Duration.ofMillis(integer(hb, "interval-ms", "heartbeat", (int) heartbeat.toMillis(), 1,
+                (int) KernelConfiguration.HEARTBEAT_INTERVAL_MAX.toMillis()));
             deadAfter = Duration.ofMillis(integer(hb, "dead-after-ms", "heartbeat", (int) deadAfter.toMillis(), 1, 600_000));
             if (deadAfter.compareTo(heartbeat.multipliedBy(2)) < 0) {
                 throw error(node, "heartbeat.dead-after-ms", "expected at least twice interval-ms (" + heartbeat.multipliedBy(2).toMillis()
@@ -210,10 +210,6 @@ public final class ClusterConfigLoader {
             for (Node item : sequence(top.get("kernel-jvm-options").getValueNode(), "kernel-jvm-options")) {
                 jvmOptions.add(scalar(item, "kernel-jvm-options"));
             }
-        }
-        if (!mailboxProperties.isEmpty()) {
-            jvmOptions = new ArrayList<>(jvmOptions);
-            jvmOptions.addAll(mailboxProperties); // after the list: the mailbox keys win over the same -D there
         }
 
         List<IslandConfig> islands = defaults.islands();
@@ -240,20 +236,21 @@ public final class ClusterConfigLoader {
                 if (!names.add(name)) {
                     throw error(is.get("name").getValueNode(), at + ".name", "island '" + name + "' is defined twice");
                 }
-                String dataModel = text(is, "data-model", at, DataModel.X86_64.id());
+                String dataModel = text(is, "data-model", at, KernelConfiguration.DATA_MODEL_DEFAULT);
                 try {
                     DataModel.byId(dataModel);
                 } catch (IllegalArgumentException e) {
                     throw error(is.get("data-model").getValueNode(), at + ".data-model", e.getMessage());
                 }
-                int cores = integer(is, "cores", at, 1, 1, 256);
-                double speed = decimal(is, "speed", at, 1.0, 64);
-                String domain = text(is, "domain", at, "a");
+                int cores = integer(is, "cores", at, KernelConfiguration.CORES_DEFAULT, KernelConfiguration.CORES_MIN,
+                    KernelConfiguration.CORES_MAX);
+                double speed = decimal(is, "speed", at, KernelConfiguration.SPEED_DEFAULT, KernelConfiguration.SPEED_MAX);
+                String domain = text(is, "domain", at, KernelConfiguration.DOMAIN_DEFAULT);
                 if (!DOMAIN.matcher(domain).matches()) {
                     throw error(is.get("domain").getValueNode(), at + ".domain", "expected 1-32 letters, digits, '_' or '-', found '"
                         + domain + "'");
                 }
-                String powerModel = text(is, "power-model", at, "");
+                String powerModel = text(is, "power-model", at, KernelConfiguration.POWER_MODEL_DEFAULT);
                 try {
                     io.archipelago.kernel.energy.PowerModel.parse(powerModel);
                 } catch (IllegalArgumentException e) {
@@ -272,8 +269,10 @@ public final class ClusterConfigLoader {
             devices = devices(top.get("devices").getValueNode(), devices);
         }
         List<Path> programs = top.containsKey("programs") ? programs(top.get("programs").getValueNode()) : List.of();
-        ClusterConfig config = new ClusterConfig(cluster, memory, islands, controlHost, controlPort, transport, fifoDepth, launch,
-            heartbeat, deadAfter, jvmOptions, balloon, devices, programs);
+        ClusterConfig config = defaults.toBuilder().cluster(cluster).memory(memory).islands(islands).controlHost(controlHost)
+            .controlPort(controlPort).mailboxTransport(transport).fifoDepth(fifoDepth).loopSpinUs(loopSpinUs).loopPoll(loopPoll)
+            .launch(launch).heartbeatInterval(heartbeat).deadAfter(deadAfter).kernelJvmOptions(jvmOptions).balloon(balloon)
+            .devices(devices).programs(programs).build();
         if (config.totalKernels() > memory.maxKernels()) {
             throw new ConfigException(source, line(top.containsKey("islands") ? top.get("islands").getKeyNode() : root), "islands",
                 "the islands have " + config.totalKernels() + " kernels, more than memory.max-kernels (" + memory.maxKernels() + ")");

@@ -5,11 +5,9 @@ import io.archipelago.directory.Membership;
 import io.archipelago.directory.proto.KernelRecord;
 import io.archipelago.directory.proto.KernelState;
 import io.archipelago.memory.GlobalMemory;
-import io.archipelago.memory.KernelCountersArea;
+import io.archipelago.memory.KernelSignals;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -19,9 +17,9 @@ import java.util.Optional;
  * configured with, or faster still of any kernel in membership ({@link Domains}): a weak kernel
  * that is up first stays weak. A strong kernel that is not running is treated like one asleep
  * under {@code k2} (the weak kernel takes the interrupt, no wake-up is counted as avoided).
- * "Asleep" is what each kernel publishes in its counters area ({@code power.asleep}, written by
- * its energy meter), read here without asking the kernel: nothing on the delivery path waits for
- * a kernel.
+ * "Asleep" is what each kernel publishes in its signals ({@link KernelSignals}, written by its
+ * energy meter), read here without asking the kernel: nothing on the delivery path waits for a
+ * kernel.
  * <p>
  * Policy {@code strong} is the baseline without the rule: always a strong kernel, none while no
  * strong kernel runs (the interrupt is undelivered); {@code alternate} gives every running kernel
@@ -41,7 +39,6 @@ final class IrqRouter {
     private final Membership membership;
     private final GlobalMemory memory;
     private final double configuredStrongSpeed;
-    private final Map<Long, Optional<KernelCountersArea.Counter>> counters = new HashMap<>();
     private List<Member> strong = List.of();
     private List<Member> weak = List.of();
     private long refreshedAt = Long.MIN_VALUE / 2;
@@ -88,7 +85,7 @@ final class IrqRouter {
         }
         boolean strongThreadsWait = false;
         for (Member m : strong) {
-            strongThreadsWait |= counter(m, "irq.waiters." + line).map(KernelCountersArea.Counter::get).orElse(0L) > 0;
+            strongThreadsWait |= signals(m).irqWaiters(line) > 0;
         }
         Member m = weak.get(Math.floorMod(nextWeak++, weak.size()));
         // with no strong kernel running there was no wake-up to avoid
@@ -117,19 +114,11 @@ final class IrqRouter {
     }
 
     private boolean asleep(Member m) {
-        return counter(m, "power.asleep").map(KernelCountersArea.Counter::get).orElse(0L) != 0;
+        return signals(m).asleep();
     }
 
-    private Optional<KernelCountersArea.Counter> counter(Member m, String label) {
-        long key = ((long) m.id << 40) ^ m.incarnation * 31 ^ label.hashCode();
-        Optional<KernelCountersArea.Counter> found = counters.get(key);
-        if (found == null || found.isEmpty()) {
-            found = memory.countersArea(m.id).find(label);
-            if (found.isPresent() || counters.size() < 4096) {
-                counters.put(key, found);
-            }
-        }
-        return found;
+    private KernelSignals signals(Member m) {
+        return memory.countersArea(m.id).signals();
     }
 
     private void refresh() {
@@ -152,8 +141,5 @@ final class IrqRouter {
         w.sort(java.util.Comparator.comparingInt(Member::id));
         strong = List.copyOf(s);
         weak = List.copyOf(w);
-        if (counters.size() > 1024) {
-            counters.clear();
-        }
     }
 }

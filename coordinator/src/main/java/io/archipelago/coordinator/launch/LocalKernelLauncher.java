@@ -4,6 +4,8 @@ import io.archipelago.coordinator.config.ClusterConfig;
 import io.archipelago.coordinator.config.ClusterConfig.KernelSpec;
 import io.archipelago.directory.ClusterDirectory;
 import io.archipelago.directory.OwnerOnlyFiles;
+import io.archipelago.kernel.KernelContext;
+import io.archipelago.kernel.boot.KernelMain;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -11,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -23,7 +26,7 @@ import java.util.List;
  */
 public final class LocalKernelLauncher {
 
-    private static final String KERNEL_MAIN = "io.archipelago.kernel.boot.KernelMain";
+    private static final String KERNEL_MAIN = KernelMain.class.getName();
 
     private final ClusterConfig config;
     private final ClusterDirectory directory;
@@ -70,6 +73,34 @@ public final class LocalKernelLauncher {
         }
     }
 
+    /**
+     * The one context the coordinator hands this kernel (as {@link KernelMain#arguments}' flags),
+     * concluded here so that a bad setting stops the launch with the kernel's own message.
+     */
+    KernelContext context(KernelSpec spec) {
+        KernelContext context = new KernelContext()
+            .clusterName(config.cluster())
+            .directory(directory.path())
+            .kernelId(spec.id())
+            .kernelName(spec.name())
+            .island(spec.island().name())
+            .dataModel(spec.island().dataModel())
+            .cores(spec.island().cores())
+            .speed(spec.island().speed())
+            .coherenceDomain(spec.island().coherenceDomain())
+            .powerModel(spec.island().powerModel())
+            .transport(config.mailboxTransport())
+            .fifoDepth(config.fifoDepth())
+            .heartbeatInterval(config.heartbeatInterval())
+            .initialBlocks(config.balloon().initialBlocks())
+            .migrateMaxPages(config.balloon().migrateMaxPages())
+            // the manager may ask a few kernels to inflate, each within its request timeout, before it answers
+            .balloonRequestTimeout(config.balloon().requestTimeout().multipliedBy(3))
+            .watchPid(ProcessHandle.current().pid());
+        context.mailbox().loopSpin(Duration.ofNanos(config.loopSpinUs() * 1000L)).loopPoll(config.loopPoll());
+        return context.conclude();
+    }
+
     List<String> command(KernelSpec spec) {
         List<String> command = new ArrayList<>();
         command.add(java.toString());
@@ -81,25 +112,7 @@ public final class LocalKernelLauncher {
         command.add("-cp");
         command.add(classPath);
         command.add(KERNEL_MAIN);
-        command.addAll(List.of(
-            "--cluster", config.cluster(),
-            "--directory", directory.path().toString(),
-            "--kernel-id", Integer.toString(spec.id()),
-            "--name", spec.name(),
-            "--island", spec.island().name(),
-            "--data-model", spec.island().dataModel(),
-            "--cores", Integer.toString(spec.island().cores()),
-            "--speed", Double.toString(spec.island().speed()),
-            "--domain", spec.island().coherenceDomain(),
-            "--power-model", spec.island().powerModel(),
-            "--transport", config.mailboxTransport(),
-            "--fifo-depth", Integer.toString(config.fifoDepth()),
-            "--heartbeat-ms", Long.toString(config.heartbeatInterval().toMillis()),
-            "--initial-blocks", Integer.toString(config.balloon().initialBlocks()),
-            "--migrate-max-pages", Integer.toString(config.balloon().migrateMaxPages()),
-            // the manager may ask a few kernels to inflate, each within its request timeout, before it answers
-            "--balloon-timeout-ms", Long.toString(3 * config.balloon().requestTimeout().toMillis()),
-            "--watch-pid", Long.toString(ProcessHandle.current().pid())));
+        command.addAll(KernelMain.arguments(context(spec)));
         return command;
     }
 }

@@ -53,15 +53,19 @@ class ClusterConfigLoaderTest {
     }
 
     @Test
-    void theMailboxPollReachesTheKernelsAsTheirProperties() {
+    void theMailboxPollIsPartOfTheClusterConfigurationNotOfTheJvmOptions() {
         ClusterConfig config = ClusterConfigLoader.parse("""
             mailbox: {loop-spin-us: 0, loop-poll: always}
-            kernel-jvm-options: [-Xmx128m, -Darchipelago.mailbox.loop-spin-us=20]
+            kernel-jvm-options: [-Xmx128m]
             """, "poll.yaml");
-        assertThat(config.kernelJvmOptions()).containsExactly("-Xmx128m", "-Darchipelago.mailbox.loop-spin-us=20",
-            "-Darchipelago.mailbox.loop-spin-us=0", "-Darchipelago.mailbox.loop-poll=always");
-        assertThat(ClusterConfigLoader.parse("mailbox: {fifo-depth: 8}", "plain.yaml").kernelJvmOptions())
-            .as("without the keys, the kernels' defaults apply").isEqualTo(ClusterConfig.k2Default().kernelJvmOptions());
+        assertThat(config.loopSpinUs()).isZero();
+        assertThat(config.loopPoll()).isEqualTo("always");
+        assertThat(config.kernelJvmOptions()).containsExactly("-Xmx128m");
+        ClusterConfig plain = ClusterConfigLoader.parse("mailbox: {fifo-depth: 8}", "plain.yaml");
+        assertThat(plain.kernelJvmOptions()).as("the JVM options stay the defaults").isEqualTo(ClusterConfig.k2Default().kernelJvmOptions());
+        assertThat(plain.loopSpinUs()).as("without the keys, the mailbox's defaults apply")
+            .isEqualTo(io.archipelago.interconnect.mailbox.MailboxConfiguration.LOOP_SPIN_US_DEFAULT).isEqualTo(50);
+        assertThat(plain.loopPoll()).isEqualTo("idle-core");
         assertError("mailbox: {loop-spin-us: 5000}\n", 1, "mailbox.loop-spin-us", "5000");
         assertError("mailbox: {loop-poll: sometimes}\n", 1, "mailbox.loop-poll", "expected one of idle-core, always, found 'sometimes'");
     }

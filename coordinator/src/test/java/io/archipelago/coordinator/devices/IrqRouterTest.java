@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** K2's rule as the router applies it, from membership and the kernels' counters areas (no kernel processes: one class). */
+/** K2's rule as the router applies it, from membership and the kernels' signals (no kernel processes: one class). */
 @Timeout(30)
 class IrqRouterTest {
 
@@ -26,8 +26,7 @@ class IrqRouterTest {
              Membership membership = Membership.create(dir.resolve("membership.cm"))) {
             membership.put(record(0, "strong-0", 1.0));
             membership.put(record(1, "weak-0", 0.25));
-            var strongAsleep = memory.countersArea(0).counter("power.asleep");
-            var strongWaiters = memory.countersArea(0).counter("irq.waiters.1");
+            var strongSignals = memory.countersArea(0).signals();
             IrqRouter router = new IrqRouter(membership, memory, 1.0);
 
             // awake strong kernel: it takes the interrupt
@@ -36,14 +35,14 @@ class IrqRouterTest {
                 assertThat(r.avoidedStrongWakeup()).isFalse();
             });
             // asleep: the weak kernel takes it, a strong wake-up avoided
-            strongAsleep.set(1);
+            strongSignals.asleep(true);
             assertThat(router.route(1, IrqRouter.K2)).hasValueSatisfying(r -> {
                 assertThat(r.name()).isEqualTo("weak-0");
                 assertThat(r.strong()).isFalse();
                 assertThat(r.avoidedStrongWakeup()).isTrue();
             });
             // asleep, but one of its threads waits on the line: still the weak kernel (which forwards); that wake-up was not avoided
-            strongWaiters.set(1);
+            strongSignals.irqWaiters(1, 1);
             assertThat(router.route(1, IrqRouter.K2)).hasValueSatisfying(r -> {
                 assertThat(r.name()).isEqualTo("weak-0");
                 assertThat(r.avoidedStrongWakeup()).isFalse();

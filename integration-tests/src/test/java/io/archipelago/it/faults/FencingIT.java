@@ -90,9 +90,7 @@ class FencingIT {
         ClusterConfig base = ClusterConfig.k2Default().withIslands(List.of(
             new IslandConfig("strong", "x86_64", 2, 1.0, "a", "cortex-a9", 1),
             new IslandConfig("weak", "armv7", 1, 0.25, "b", "cortex-m3", 1)));
-        return new ClusterConfig(base.cluster(), base.memory(), base.islands(), base.controlHost(), base.controlPort(),
-            base.mailboxTransport(), base.fifoDepth(), base.launch(), base.heartbeatInterval(), Duration.ofSeconds(4),
-            base.kernelJvmOptions(), base.balloon(), base.devices());
+        return base.toBuilder().deadAfter(Duration.ofSeconds(4)).build();
     }
 
     private static void awaitCounter(MiniCluster cluster, String kernel, String label, long value, Duration timeout) {

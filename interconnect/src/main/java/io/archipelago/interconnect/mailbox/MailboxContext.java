@@ -12,59 +12,26 @@ import java.util.Locale;
 
 /**
  * Everything a {@link Mailbox} needs, in one place (after Aeron's {@code MediaDriver.Context}):
- * every setting has a default and a system property, fluent setters, and {@link #conclude()}
- * checks them all at once, failing with one message that lists every problem.
+ * every setting starts from its default and system property ({@link MailboxConfiguration}, where
+ * both are defined), has a fluent setter, and {@link #conclude()} checks them all at once, failing
+ * with one message that lists every problem. A kernel's context owns one of these and configures
+ * it; the kernel adds what only its boot knows (its id, secret, rings, peers).
  */
 public final class MailboxContext {
 
-    public static final String TRANSPORT_PROP = "archipelago.mailbox.transport";
-    public static final String FIFO_DEPTH_PROP = "archipelago.mailbox.fifo-depth";
-    public static final String IO_PROP = "archipelago.mailbox.io";
-    public static final String FIFO_FULL_TIMEOUT_PROP = "archipelago.mailbox.fifo-full-timeout-ms";
-    public static final String CONNECT_TIMEOUT_PROP = "archipelago.mailbox.connect-timeout-ms";
-    public static final String HANDSHAKE_TIMEOUT_PROP = "archipelago.mailbox.handshake-timeout-ms";
-    public static final String SPIN_PROP = "archipelago.mailbox.spin-us";
-    public static final String LOOP_SPIN_PROP = "archipelago.mailbox.loop-spin-us";
-    public static final String LOOP_POLL_PROP = "archipelago.mailbox.loop-poll";
-    public static final String LINK_LIVENESS_PROP = "archipelago.mailbox.link-liveness-ms";
-
-    /** OMAP4's mailbox FIFO holds four messages per direction. */
-    public static final int DEFAULT_FIFO_DEPTH = 4;
-    public static final int MAX_FIFO_DEPTH = 1024;
-    public static final Duration DEFAULT_FIFO_FULL_TIMEOUT = Duration.ofSeconds(2);
-    /**
-     * Generous: a process's first link runs cold code on both sides (class loading, interpreter),
-     * measured at up to 2 s on a 2-core machine under heavy load; later links take milliseconds.
-     */
-    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
-    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
-    /** Generous on purpose: on two shared cores a handler is often preempted for milliseconds without blocking. */
-    public static final Duration DEFAULT_SLOW_HANDLER = Duration.ofMillis(10);
-    /**
-     * No spinning by default: measured on a 2-core machine shared by several kernels, spinning
-     * (10 or 50 us) made round trips and throughput worse, as the spinner takes the core the
-     * interrupt contexts need to produce the answer (see README, "Mailbox").
-     */
-    public static final Duration DEFAULT_SPIN = Duration.ZERO;
-    public static final int DEFAULT_BACKLOG_LIMIT = 1024;
-    /**
-     * The interrupt context polls its sockets for up to 50 us after its last work, while a core is
-     * left for everybody else ({@link LoopPoll#IDLE_CORE}): on a quiet virtual machine that saves
-     * each word a halt exit, on busy cores the gate makes it block at once (README, "The mailbox").
-     */
-    public static final Duration DEFAULT_LOOP_SPIN = Duration.ofNanos(50_000);
-    /**
-     * How long a TCP link may go without any sign of its peer's host (an ACK of our data, or an
-     * answer to a keepalive probe) before it is declared lost. TCP alone never notices a peer cut
-     * off the network, so a link would stay bound to it for the retransmission timeout (about
-     * 15 minutes) and everything sent after the network healed would wait behind it. The host's
-     * TCP stack answers for a stopped process, so a kernel paused by a debugger or SIGSTOP keeps its
-     * links: only a silent host or network loses them.
-     */
-    public static final Duration DEFAULT_LINK_LIVENESS = Duration.ofSeconds(5);
-
     /** Which Netty I/O to use: epoll when the native library loads (AUTO), or forced. */
-    public enum Io { AUTO, EPOLL, NIO }
+    public enum Io {
+        AUTO, EPOLL, NIO;
+
+        public static Io of(String text) {
+            try {
+                return valueOf(text.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("io: expected auto, epoll or nio, found '" + text + "' ("
+                    + MailboxConfiguration.IO_PROP + ")");
+            }
+        }
+    }
 
     /** When the interrupt context may poll for its loop-spin window before it blocks. */
     public enum LoopPoll {
@@ -77,7 +44,7 @@ public final class MailboxContext {
             return switch (text.trim().toLowerCase(Locale.ROOT)) {
                 case "idle-core" -> IDLE_CORE;
                 case "always" -> ALWAYS;
-                default -> throw new IllegalArgumentException(LOOP_POLL_PROP + ": expected idle-core or always, found '" + text + "'");
+                default -> throw new IllegalArgumentException(MailboxConfiguration.loopPollProblem(text));
             };
         }
 
@@ -94,23 +61,29 @@ public final class MailboxContext {
     private long incarnation;
     private ClusterSecret secret;
     private boolean serve = true;
-    private MailboxTransport transport = MailboxTransport.of(System.getProperty(TRANSPORT_PROP, "tcp"));
+    /**
+     * Settings given as text (system properties, or {@link #loopPoll(String)}) that could not be
+     * parsed, by property: reported by {@link #conclude()} unless a setter replaced the value since.
+     */
+    private final java.util.Map<String, String> parseProblems = new java.util.LinkedHashMap<>();
+    private MailboxTransport transport = parsed(MailboxConfiguration.TRANSPORT_PROP, MailboxConfiguration.transport(), MailboxTransport::of,
+        MailboxTransport.TCP);
     private String bindHost = "127.0.0.1";
     private String advertisedHost;
     private int port;
     private Path socketPath;
-    private int fifoDepth = Integer.getInteger(FIFO_DEPTH_PROP, DEFAULT_FIFO_DEPTH);
-    private Io io = Io.valueOf(System.getProperty(IO_PROP, "auto").toUpperCase(Locale.ROOT));
-    private Duration fifoFullTimeout = Duration.ofMillis(Long.getLong(FIFO_FULL_TIMEOUT_PROP, DEFAULT_FIFO_FULL_TIMEOUT.toMillis()));
-    private Duration connectTimeout = Duration.ofMillis(Long.getLong(CONNECT_TIMEOUT_PROP, DEFAULT_CONNECT_TIMEOUT.toMillis()));
-    private Duration handshakeTimeout = Duration.ofMillis(Long.getLong(HANDSHAKE_TIMEOUT_PROP, DEFAULT_HANDSHAKE_TIMEOUT.toMillis()));
-    private Duration slowHandler = DEFAULT_SLOW_HANDLER;
-    private Duration linkLiveness = Duration.ofMillis(Long.getLong(LINK_LIVENESS_PROP, DEFAULT_LINK_LIVENESS.toMillis()));
-    private Duration spin = Duration.ofNanos(Long.getLong(SPIN_PROP, DEFAULT_SPIN.toNanos() / 1000) * 1000);
-    private Duration loopSpin = Duration.ofNanos(Long.getLong(LOOP_SPIN_PROP, DEFAULT_LOOP_SPIN.toNanos() / 1000) * 1000);
-    private LoopPoll loopPoll = LoopPoll.of(System.getProperty(LOOP_POLL_PROP, "idle-core"));
-    // (archipelago.mailbox.spin-us: microseconds a waiting thread spins before it parks)
-    private int backlogLimit = DEFAULT_BACKLOG_LIMIT;
+    private int fifoDepth = MailboxConfiguration.fifoDepth();
+    private Io io = parsed(MailboxConfiguration.IO_PROP, MailboxConfiguration.io(), Io::of, Io.AUTO);
+    private Duration fifoFullTimeout = MailboxConfiguration.fifoFullTimeout();
+    private Duration connectTimeout = MailboxConfiguration.connectTimeout();
+    private Duration handshakeTimeout = MailboxConfiguration.handshakeTimeout();
+    private Duration slowHandler = MailboxConfiguration.SLOW_HANDLER_DEFAULT;
+    private Duration linkLiveness = MailboxConfiguration.linkLiveness();
+    private Duration spin = MailboxConfiguration.spin();
+    private Duration loopSpin = MailboxConfiguration.loopSpin();
+    private LoopPoll loopPoll = parsed(MailboxConfiguration.LOOP_POLL_PROP, MailboxConfiguration.loopPoll(), LoopPoll::of,
+        LoopPoll.IDLE_CORE);
+    private int backlogLimit = MailboxConfiguration.BACKLOG_LIMIT_DEFAULT;
     private MemorySegment ringMemory;
     private int ringKernels;
     private long memoryId;
@@ -126,7 +99,7 @@ public final class MailboxContext {
      * @throws IllegalArgumentException listing every invalid setting with the value found and what was expected
      */
     public MailboxContext conclude() {
-        List<String> problems = new ArrayList<>();
+        List<String> problems = settingProblems();
         try {
             MemberIds.check(memberId);
         } catch (IllegalArgumentException e) {
@@ -137,12 +110,6 @@ public final class MailboxContext {
         }
         if (secret == null) {
             problems.add("secret: the cluster secret is required (members prove they know it)");
-        }
-        if (fifoDepth < 1 || fifoDepth > MAX_FIFO_DEPTH) {
-            problems.add("fifo depth: expected 1 to " + MAX_FIFO_DEPTH + " words, found " + fifoDepth);
-        }
-        if (transport == null) {
-            problems.add("transport: expected shm, tcp or unix");
         }
         if (ringMemory != null && (memoryId == 0 || ringKernels < 1
             || ringMemory.byteSize() < MailboxRings.bytes(ringKernels))) {
@@ -161,23 +128,6 @@ public final class MailboxContext {
                     + " bytes, Linux allows at most " + MailboxEndpoint.MAX_UNIX_PATH_BYTES + " (use a shorter cluster directory, or tcp)");
             }
         }
-        checkPositive(problems, "fifo-full timeout", fifoFullTimeout);
-        checkPositive(problems, "connect timeout", connectTimeout);
-        checkPositive(problems, "handshake timeout", handshakeTimeout);
-        checkPositive(problems, "slow-handler threshold", slowHandler);
-        if (linkLiveness == null || linkLiveness.toMillis() < 2000) {
-            problems.add("link liveness: expected at least 2000 ms (TCP keepalive counts in whole seconds), found "
-                + (linkLiveness == null ? "none" : linkLiveness.toMillis() + " ms"));
-        }
-        if (spin == null || spin.isNegative() || spin.toMillis() > 10) {
-            problems.add("spin: expected 0 to 10 ms of spinning before parking, found " + spin);
-        }
-        if (loopSpin == null || loopSpin.isNegative() || loopSpin.toNanos() > 1_000_000) {
-            problems.add("loop spin: expected 0 to 1000 us of polling before the interrupt context blocks, found " + loopSpin);
-        }
-        if (loopPoll == null) {
-            problems.add("loop poll: expected idle-core or always, found none");
-        }
         if (backlogLimit < 1) {
             problems.add("backlog limit: expected at least 1 word, found " + backlogLimit);
         }
@@ -195,6 +145,58 @@ public final class MailboxContext {
         }
         concluded = true;
         return this;
+    }
+
+    /**
+     * The problems of the configured settings alone (ranges of the FIFO depth, the timeouts, the
+     * spin and poll windows...), without those of what a member's start supplies (id, secret,
+     * rings, peers): what a kernel's context checks when it concludes, before the kernel boots.
+     */
+    public List<String> settingProblems() {
+        List<String> problems = new ArrayList<>(parseProblems.values());
+        addIfProblem(problems, MailboxConfiguration.fifoDepthProblem(fifoDepth));
+        if (transport == null) {
+            problems.add("transport: expected shm, tcp or unix, found none");
+        }
+        checkPositive(problems, "fifo-full timeout", fifoFullTimeout);
+        checkPositive(problems, "connect timeout", connectTimeout);
+        checkPositive(problems, "handshake timeout", handshakeTimeout);
+        checkPositive(problems, "slow-handler threshold", slowHandler);
+        if (linkLiveness == null || linkLiveness.compareTo(MailboxConfiguration.LINK_LIVENESS_MIN) < 0) {
+            problems.add("link liveness: expected at least " + MailboxConfiguration.LINK_LIVENESS_MIN.toMillis()
+                + " ms (TCP keepalive counts in whole seconds), found " + (linkLiveness == null ? "none" : linkLiveness.toMillis() + " ms")
+                + " (" + MailboxConfiguration.LINK_LIVENESS_PROP + ")");
+        }
+        if (spin == null || spin.isNegative() || spin.toNanos() > MailboxConfiguration.SPIN_US_MAX * 1000) {
+            problems.add("spin: expected 0 to " + MailboxConfiguration.SPIN_US_MAX + " us of spinning before parking, found "
+                + (spin == null ? "none" : spin.toNanos() / 1000 + " us") + " (" + MailboxConfiguration.SPIN_PROP + ")");
+        }
+        if (loopSpin == null) {
+            problems.add("loop spin: expected 0 to " + MailboxConfiguration.LOOP_SPIN_US_MAX + " us, found none");
+        } else {
+            addIfProblem(problems, MailboxConfiguration.loopSpinProblem(loopSpin.isNegative() ? -1 : (loopSpin.toNanos() + 999) / 1000));
+        }
+        if (loopPoll == null) {
+            problems.add("loop poll: expected idle-core or always, found none");
+        }
+        return problems;
+    }
+
+    private static void addIfProblem(List<String> problems, String problem) {
+        if (problem != null) {
+            problems.add(problem);
+        }
+    }
+
+    private <T> T parsed(String property, String text, java.util.function.Function<String, T> parser, T fallback) {
+        try {
+            T value = parser.apply(text);
+            parseProblems.remove(property);
+            return value;
+        } catch (IllegalArgumentException e) {
+            parseProblems.put(property, e.getMessage());
+            return fallback;
+        }
     }
 
     private static void checkPositive(List<String> problems, String name, Duration value) {
@@ -296,6 +298,7 @@ public final class MailboxContext {
 
     public MailboxContext transport(MailboxTransport transport) {
         this.transport = transport;
+        parseProblems.remove(MailboxConfiguration.TRANSPORT_PROP);
         return this;
     }
 
@@ -354,6 +357,7 @@ public final class MailboxContext {
 
     public MailboxContext io(Io io) {
         this.io = io;
+        parseProblems.remove(MailboxConfiguration.IO_PROP);
         return this;
     }
 
@@ -427,7 +431,7 @@ public final class MailboxContext {
 
     /**
      * How long the interrupt context polls its sockets after its last work before it blocks
-     * (default {@link #DEFAULT_LOOP_SPIN}; 0: block at once). On a quiet virtual machine whose
+     * (default {@link MailboxConfiguration#LOOP_SPIN_US_DEFAULT} us; 0: block at once). On a quiet virtual machine whose
      * cores halt when idle, every word otherwise pays a halt exit to wake the peer's interrupt
      * context; {@link #loopPoll(LoopPoll)} says when the poll gives way. README, "The mailbox",
      * has the figures.
@@ -448,6 +452,13 @@ public final class MailboxContext {
      */
     public MailboxContext loopPoll(LoopPoll loopPoll) {
         this.loopPoll = loopPoll;
+        parseProblems.remove(MailboxConfiguration.LOOP_POLL_PROP);
+        return this;
+    }
+
+    /** As {@link #loopPoll(LoopPoll)} by its id ({@code idle-core} or {@code always}); a wrong id is reported by {@link #conclude()}. */
+    public MailboxContext loopPoll(String id) {
+        this.loopPoll = parsed(MailboxConfiguration.LOOP_POLL_PROP, id, LoopPoll::of, loopPoll);
         return this;
     }
 

@@ -245,7 +245,7 @@ class MailboxTest {
         members.close();
         members = new TestMembers();
         // a bound above the 2 s default, so that the lower bound on the wait shows the configured one is applied
-        Duration bound = MailboxContext.DEFAULT_FIFO_FULL_TIMEOUT.plusSeconds(1);
+        Duration bound = MailboxConfiguration.FIFO_FULL_TIMEOUT_DEFAULT.plusSeconds(1);
         Mailbox a = members.start(members.context(0).fifoFullTimeout(bound));
         Mailbox b = members.start(1);
         CountDownLatch release = new CountDownLatch(1);

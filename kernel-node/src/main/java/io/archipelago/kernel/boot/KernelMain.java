@@ -8,6 +8,8 @@ import io.archipelago.memory.GlobalMemoryMismatchException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -34,89 +36,156 @@ public final class KernelMain implements Callable<Integer> {
     public static final int EXIT_BOOT = 3;
     public static final int EXIT_FENCED = 4;
 
-    @Option(names = "--cluster", description = "Cluster name (default: ${DEFAULT-VALUE}).")
-    String cluster = System.getProperty(KernelContext.CLUSTER_PROP, KernelContext.DEFAULT_CLUSTER);
+    static final String CLUSTER = "--cluster";
+    static final String DIRECTORY = "--directory";
+    static final String KERNEL_ID = "--kernel-id";
+    static final String NAME = "--name";
+    static final String ISLAND = "--island";
+    static final String DATA_MODEL = "--data-model";
+    static final String CORES = "--cores";
+    static final String SPEED = "--speed";
+    static final String DOMAIN = "--domain";
+    static final String POWER_MODEL = "--power-model";
+    static final String SECRET_FILE = "--secret-file";
+    static final String BIND_HOST = "--bind-host";
+    static final String ADVERTISED_HOST = "--advertised-host";
+    static final String TRANSPORT = "--transport";
+    static final String MAILBOX_PORT = "--mailbox-port";
+    static final String FIFO_DEPTH = "--fifo-depth";
+    static final String LOOP_SPIN_US = "--loop-spin-us";
+    static final String LOOP_POLL = "--loop-poll";
+    static final String CONTROL_PORT = "--control-port";
+    static final String HEARTBEAT_MS = "--heartbeat-ms";
+    static final String ATTACH_TIMEOUT_MS = "--attach-timeout-ms";
+    static final String DSM_TIMEOUT_MS = "--dsm-timeout-ms";
+    static final String WATCH_PID = "--watch-pid";
+    static final String INITIAL_BLOCKS = "--initial-blocks";
+    static final String MIGRATE_MAX_PAGES = "--migrate-max-pages";
+    static final String BALLOON_TIMEOUT_MS = "--balloon-timeout-ms";
 
-    @Option(names = "--directory", paramLabel = "DIR", description = "Cluster directory (default: $ARCHIPELAGO_HOME or /dev/shm/archipelago, then /<cluster>).")
-    Path directory;
+    /** Every option's default is the context's: its system property, else {@link KernelConfiguration}'s default. */
+    private final KernelContext defaults = new KernelContext();
 
-    @Option(names = "--kernel-id", paramLabel = "ID", description = "Kernel id; -1 claims the lowest free one (default: ${DEFAULT-VALUE}).")
-    int kernelId = KernelContext.CLAIM_KERNEL_ID;
+    @Option(names = CLUSTER, description = "Cluster name (default: ${DEFAULT-VALUE}).")
+    String cluster = defaults.clusterName();
 
-    @Option(names = "--name", description = "Kernel name, unique in the cluster (default: <island>-<id>).")
-    String name;
+    @Option(names = DIRECTORY, paramLabel = "DIR", description = "Cluster directory (default: $ARCHIPELAGO_HOME or /dev/shm/archipelago, then /<cluster>).")
+    Path directory = defaults.directory();
 
-    @Option(names = "--island", description = "Island name (default: ${DEFAULT-VALUE}).")
-    String island = "strong";
+    @Option(names = KERNEL_ID, paramLabel = "ID", description = "Kernel id; -1 claims the lowest free one (default: ${DEFAULT-VALUE}).")
+    int kernelId = defaults.kernelId();
 
-    @Option(names = "--data-model", paramLabel = "MODEL", description = "ABI data model: x86_64, aarch64, i386, armv7, ppc32 (default: ${DEFAULT-VALUE}).")
-    String dataModel = "x86_64";
+    @Option(names = NAME, description = "Kernel name, unique in the cluster (default: <island>-<id>).")
+    String name = defaults.kernelName();
 
-    @Option(names = "--cores", description = "Emulated cores (default: ${DEFAULT-VALUE}).")
-    int cores = 1;
+    @Option(names = ISLAND, description = "Island name (default: ${DEFAULT-VALUE}).")
+    String island = defaults.island();
 
-    @Option(names = "--speed", description = "Relative core speed, 1.0 = base frequency (default: ${DEFAULT-VALUE}).")
-    double speed = 1.0;
+    @Option(names = DATA_MODEL, paramLabel = "MODEL", description = "ABI data model: x86_64, aarch64, i386, armv7, ppc32 (default: ${DEFAULT-VALUE}).")
+    String dataModel = defaults.dataModelId();
 
-    @Option(names = "--domain", description = "Coherence domain (default: ${DEFAULT-VALUE}).")
-    String domain = "a";
+    @Option(names = CORES, description = "Emulated cores (default: ${DEFAULT-VALUE}).")
+    int cores = defaults.cores();
 
-    @Option(names = "--power-model", paramLabel = "NAME", description = "Power model name (default: none).")
-    String powerModel = "";
+    @Option(names = SPEED, description = "Relative core speed, 1.0 = base frequency (default: ${DEFAULT-VALUE}).")
+    double speed = defaults.speed();
 
-    @Option(names = "--secret-file", paramLabel = "FILE", description = "Cluster secret (default: <directory>/secret).")
-    Path secretFile;
+    @Option(names = DOMAIN, description = "Coherence domain (default: ${DEFAULT-VALUE}).")
+    String domain = defaults.coherenceDomain();
 
-    @Option(names = "--bind-host", paramLabel = "HOST", description = "Address to serve on (default: ${DEFAULT-VALUE}; 0.0.0.0 in containers).")
-    String bindHost = "127.0.0.1";
+    @Option(names = POWER_MODEL, paramLabel = "NAME", description = "Power model name (default: none).")
+    String powerModel = defaults.powerModel();
 
-    @Option(names = "--advertised-host", paramLabel = "HOST", description = "Host peers use to reach this kernel (default: the bind host, or the host name when binding 0.0.0.0).")
-    String advertisedHost;
+    @Option(names = SECRET_FILE, paramLabel = "FILE", description = "Cluster secret (default: <directory>/secret).")
+    Path secretFile = defaults.secretFile();
 
-    @Option(names = "--transport", description = "Mailbox transport: shm (words in global memory, TCP links; "
+    @Option(names = BIND_HOST, paramLabel = "HOST", description = "Address to serve on (default: ${DEFAULT-VALUE}; 0.0.0.0 in containers).")
+    String bindHost = defaults.bindHost();
+
+    @Option(names = ADVERTISED_HOST, paramLabel = "HOST", description = "Host peers use to reach this kernel (default: the bind host, or the host name when binding 0.0.0.0).")
+    String advertisedHost = defaults.advertisedHost();
+
+    @Option(names = TRANSPORT, description = "Mailbox transport: shm (words in global memory, TCP links; "
         + "TCP words with peers that do not map it), tcp or unix (default: ${DEFAULT-VALUE}).")
-    String transport = "shm";
+    String transport = defaults.transport();
 
-    @Option(names = "--mailbox-port", description = "Mailbox TCP port, 0 = any free port (default: ${DEFAULT-VALUE}).")
-    int mailboxPort;
+    @Option(names = MAILBOX_PORT, description = "Mailbox TCP port, 0 = any free port (default: ${DEFAULT-VALUE}).")
+    int mailboxPort = defaults.mailboxPort();
 
-    @Option(names = "--fifo-depth", paramLabel = "WORDS", description = "Mailbox FIFO depth per peer, 1 to 1024 words (default: ${DEFAULT-VALUE}).")
-    int fifoDepth = Integer.getInteger(KernelContext.FIFO_DEPTH_PROP, KernelContext.DEFAULT_FIFO_DEPTH);
+    @Option(names = FIFO_DEPTH, paramLabel = "WORDS", description = "Mailbox FIFO depth per peer, 1 to 1024 words (default: ${DEFAULT-VALUE}).")
+    int fifoDepth = defaults.fifoDepth();
 
-    @Option(names = "--control-port", description = "Control API port, 0 = any free port (default: ${DEFAULT-VALUE}).")
-    int controlPort;
+    @Option(names = LOOP_SPIN_US, paramLabel = "US", description = "How long the mailbox's interrupt context polls after its last word "
+        + "before it blocks, 0 to 1000 microseconds (default: ${DEFAULT-VALUE}).")
+    long loopSpinUs = defaults.mailbox().loopSpin().toNanos() / 1000;
 
-    @Option(names = "--heartbeat-ms", description = "Heartbeat interval in ms (default: ${DEFAULT-VALUE}).")
-    long heartbeatMs = KernelContext.DEFAULT_HEARTBEAT_INTERVAL.toMillis();
+    @Option(names = LOOP_POLL, paramLabel = "RULE", description = "When that poll may run: idle-core (only while no thread waits for "
+        + "a core) or always (default: ${DEFAULT-VALUE}).")
+    String loopPoll = defaults.mailbox().loopPoll().id();
 
-    @Option(names = "--attach-timeout-ms", description = "How long to wait for the cluster's files to appear (default: ${DEFAULT-VALUE}).")
-    long attachTimeoutMs = KernelContext.DEFAULT_ATTACH_TIMEOUT.toMillis();
+    @Option(names = CONTROL_PORT, description = "Control API port, 0 = any free port (default: ${DEFAULT-VALUE}).")
+    int controlPort = defaults.controlPort();
 
-    @Option(names = "--dsm-timeout-ms", description = "How long an access to a software-coherent page may wait for it (default: ${DEFAULT-VALUE}).")
-    long dsmTimeoutMs = 10_000;
+    @Option(names = HEARTBEAT_MS, description = "Heartbeat interval in ms (default: ${DEFAULT-VALUE}).")
+    long heartbeatMs = defaults.heartbeatInterval().toMillis();
 
-    @Option(names = "--watch-pid", paramLabel = "PID", description = "Stop when this process (the launcher) exits; -1 = never (default: ${DEFAULT-VALUE}).")
-    long watchPid = -1;
+    @Option(names = ATTACH_TIMEOUT_MS, description = "How long to wait for the cluster's files to appear (default: ${DEFAULT-VALUE}).")
+    long attachTimeoutMs = defaults.attachTimeout().toMillis();
 
-    @Option(names = "--initial-blocks", paramLabel = "N", description = "Page blocks to claim from the pool at boot; -1 = the even share "
+    @Option(names = DSM_TIMEOUT_MS, description = "How long an access to a software-coherent page may wait for it (default: ${DEFAULT-VALUE}).")
+    long dsmTimeoutMs = defaults.dsmTimeout().toMillis();
+
+    @Option(names = WATCH_PID, paramLabel = "PID", description = "Stop when this process (the launcher) exits; -1 = never (default: ${DEFAULT-VALUE}).")
+    long watchPid = defaults.watchPid();
+
+    @Option(names = INITIAL_BLOCKS, paramLabel = "N", description = "Page blocks to claim from the pool at boot; -1 = the even share "
         + "of the data blocks among the configured kernels (default: ${DEFAULT-VALUE}). The balloon brings more on demand.")
-    int initialBlocks = KernelContext.EVEN_SHARE;
+    int initialBlocks = defaults.initialBlocks();
 
-    @Option(names = "--migrate-max-pages", paramLabel = "N", description = "The balloon empties a nearly free block by moving at most "
+    @Option(names = MIGRATE_MAX_PAGES, paramLabel = "N", description = "The balloon empties a nearly free block by moving at most "
         + "this many movable pages out of it; 0 = never move pages (default: ${DEFAULT-VALUE}).")
-    int migrateMaxPages = KernelContext.DEFAULT_MIGRATE_MAX_PAGES;
+    int migrateMaxPages = defaults.migrateMaxPages();
 
-    @Option(names = "--balloon-timeout-ms", paramLabel = "MS", description = "How long a balloon step waits for the meta-level "
+    @Option(names = BALLOON_TIMEOUT_MS, paramLabel = "MS", description = "How long a balloon step waits for the meta-level "
         + "manager's answer (default: ${DEFAULT-VALUE}).")
-    long balloonTimeoutMs = KernelContext.DEFAULT_BALLOON_TIMEOUT.toMillis();
+    long balloonTimeoutMs = defaults.balloonRequestTimeout().toMillis();
 
-    public static void main(String[] args) {
-        System.exit(new CommandLine(new KernelMain()).execute(args));
+    /**
+     * The command line that starts a kernel with this context's settings, the way the coordinator
+     * hands each kernel its context: one flag per setting a cluster configuration decides, each
+     * named once here (the option names above), so a launcher cannot spell one differently. The
+     * settings left out (scheduler tuning, task table) keep their system properties.
+     */
+    public static List<String> arguments(KernelContext context) {
+        List<String> arguments = new ArrayList<>(List.of(
+            CLUSTER, context.clusterName(),
+            KERNEL_ID, Integer.toString(context.kernelId()),
+            ISLAND, context.island(),
+            DATA_MODEL, context.dataModelId(),
+            CORES, Integer.toString(context.cores()),
+            SPEED, Double.toString(context.speed()),
+            DOMAIN, context.coherenceDomain(),
+            POWER_MODEL, context.powerModel(),
+            TRANSPORT, context.transport(),
+            FIFO_DEPTH, Integer.toString(context.fifoDepth()),
+            LOOP_SPIN_US, Long.toString(context.mailbox().loopSpin().toNanos() / 1000),
+            LOOP_POLL, context.mailbox().loopPoll().id(),
+            HEARTBEAT_MS, Long.toString(context.heartbeatInterval().toMillis()),
+            INITIAL_BLOCKS, Integer.toString(context.initialBlocks()),
+            MIGRATE_MAX_PAGES, Integer.toString(context.migrateMaxPages()),
+            BALLOON_TIMEOUT_MS, Long.toString(context.balloonRequestTimeout().toMillis()),
+            WATCH_PID, Long.toString(context.watchPid())));
+        if (context.directory() != null) {
+            arguments.addAll(List.of(DIRECTORY, context.directory().toString()));
+        }
+        if (context.kernelName() != null) {
+            arguments.addAll(List.of(NAME, context.kernelName()));
+        }
+        return arguments;
     }
 
-    @Override
-    @SuppressWarnings("sunapi")
-    public Integer call() {
+    /** This command line's settings in a context, not yet concluded. */
+    KernelContext context() {
         KernelContext context = new KernelContext()
             .clusterName(cluster)
             .directory(directory)
@@ -142,6 +211,18 @@ public final class KernelMain implements Callable<Integer> {
             .initialBlocks(initialBlocks)
             .migrateMaxPages(migrateMaxPages)
             .balloonRequestTimeout(Duration.ofMillis(balloonTimeoutMs));
+        context.mailbox().loopSpin(Duration.ofNanos(loopSpinUs * 1000)).loopPoll(loopPoll);
+        return context;
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new KernelMain()).execute(args));
+    }
+
+    @Override
+    @SuppressWarnings("sunapi")
+    public Integer call() {
+        KernelContext context = context();
         try {
             context.conclude();
             io.archipelago.kernel.faults.FaultPoints.parse(System.getProperty(io.archipelago.kernel.faults.FaultPoints.PROPERTY, ""));

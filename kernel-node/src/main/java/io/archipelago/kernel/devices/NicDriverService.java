@@ -5,9 +5,10 @@ import io.archipelago.devices.proto.NicDriverGrpc;
 import io.archipelago.devices.proto.NicLatencies;
 import io.archipelago.devices.proto.NicLatenciesRequest;
 import io.archipelago.kernel.Kernel;
+import io.archipelago.kernel.KernelCounter;
 import io.archipelago.kernel.KernelService;
-import io.archipelago.kernel.task.model.TaskRegions;
 import io.archipelago.kernel.task.Interrupts;
+import io.archipelago.kernel.task.model.TaskRegions;
 import io.archipelago.memory.DeviceMemory;
 import io.archipelago.memory.KernelCountersArea;
 import io.archipelago.typed.TypedMemory;
@@ -112,14 +113,14 @@ public final class NicDriverService implements KernelService {
             return;
         }
         KernelCountersArea counters = kernel.counters();
-        packets = counters.counter("nic.packets");
-        errors = counters.counter("nic.errors");
-        polls = counters.counter("nic.polls");
-        latencySum = counters.counter("nic.latency_ns_sum");
-        latencyMax = counters.counter("nic.latency_ns_max");
-        numberSum = counters.counter("nic.number_sum");
-        numberSquares = counters.counter("nic.number_squares");
-        pollNs = counters.counter("nic.poll_ns_sum");
+        packets = counters.counter(KernelCounter.NIC_PACKETS);
+        errors = counters.counter(KernelCounter.NIC_ERRORS);
+        polls = counters.counter(KernelCounter.NIC_POLLS);
+        latencySum = counters.counter(KernelCounter.NIC_LATENCY_NS_SUM);
+        latencyMax = counters.counter(KernelCounter.NIC_LATENCY_NS_MAX);
+        numberSum = counters.counter(KernelCounter.NIC_NUMBER_SUM);
+        numberSquares = counters.counter(KernelCounter.NIC_NUMBER_SQUARES);
+        pollNs = counters.counter(KernelCounter.NIC_POLL_NS_SUM);
         driver = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("nic-" + kernel.name()).factory());
         interrupts.observe((line, fromDevice) -> {
             if (line == DeviceMemory.NIC_LINE && fromDevice && pending.compareAndSet(false, true)) {

@@ -1,8 +1,8 @@
 package io.archipelago.kernel.dsm;
 
-import io.archipelago.control.proto.DsmControlGrpc;
 import io.archipelago.control.proto.DsmAccessReply;
 import io.archipelago.control.proto.DsmAccessRequest;
+import io.archipelago.control.proto.DsmControlGrpc;
 import io.archipelago.control.proto.DsmHoldRequest;
 import io.archipelago.control.proto.DsmIncrementRequest;
 import io.archipelago.control.proto.DsmOpenReply;
@@ -14,6 +14,7 @@ import io.archipelago.control.proto.DsmTouchRequest;
 import io.archipelago.control.proto.DsmTransferReply;
 import io.archipelago.control.proto.DsmTransferRequest;
 import io.archipelago.control.proto.DsmWorkloadReply;
+import io.archipelago.kernel.KernelCounter;
 import io.archipelago.kernel.dsm.views.DsmCell;
 import io.archipelago.memory.KernelCountersArea;
 import io.archipelago.typed.RegionException;
@@ -170,7 +171,7 @@ public final class DsmControlService extends DsmControlGrpc.DsmControlImplBase {
     @Override
     public void transfer(DsmTransferRequest request, StreamObserver<DsmTransferReply> response) {
         TypedRegion<DsmCell> region = region(request.getRegion());
-        KernelCountersArea.Counter faults = dsm.kernel().counters().counter("dsm.faults");
+        KernelCountersArea.Counter faults = dsm.kernel().counters().counter(KernelCounter.DSM_FAULTS);
         DsmTransferReply.Builder reply = DsmTransferReply.newBuilder();
         long start = System.nanoTime();
         long faultsBefore = faults.get();
@@ -209,7 +210,7 @@ public final class DsmControlService extends DsmControlGrpc.DsmControlImplBase {
     public void access(DsmAccessRequest request, StreamObserver<DsmAccessReply> response) {
         try {
             TypedRegion<DsmCell> region = region(request.getRegion());
-            KernelCountersArea.Counter faults = dsm.kernel().counters().counter("dsm.faults");
+            KernelCountersArea.Counter faults = dsm.kernel().counters().counter(KernelCounter.DSM_FAULTS);
             DsmCell cell = region.at(request.getCell());
             long before = faults.get();
             long start = System.nanoTime();
@@ -228,7 +229,7 @@ public final class DsmControlService extends DsmControlGrpc.DsmControlImplBase {
     @Override
     public void hold(DsmHoldRequest request, StreamObserver<DsmWorkloadReply> response) {
         TypedRegion<DsmCell> region = region(request.getRegion());
-        KernelCountersArea.Counter holding = dsm.kernel().counters().counter("dsm.holding");
+        KernelCountersArea.Counter holding = dsm.kernel().counters().counter(KernelCounter.DSM_HOLDING);
         int self = self();
         DsmWorkloadReply reply = run(request.getRegion(), 1, thread -> region.exclusive(request.getCell(), c -> {
             c.value(c.value() + request.getAdd());
@@ -280,11 +281,11 @@ public final class DsmControlService extends DsmControlGrpc.DsmControlImplBase {
         return DsmWorkloadReply.newBuilder()
             .setOperations(operations)
             .setElapsedNs(System.nanoTime() - start)
-            .setFaults(counters.value("dsm.faults"))
-            .setPagesReceived(counters.value("dsm.pages_received"))
-            .setPagesSent(counters.value("dsm.pages_sent"))
-            .setBusyRetries(counters.value("dsm.busy_retries"))
-            .setPagesRecovered(counters.value("dsm.pages_recovered"))
+            .setFaults(counters.value(KernelCounter.DSM_FAULTS))
+            .setPagesReceived(counters.value(KernelCounter.DSM_PAGES_RECEIVED))
+            .setPagesSent(counters.value(KernelCounter.DSM_PAGES_SENT))
+            .setBusyRetries(counters.value(KernelCounter.DSM_BUSY_RETRIES))
+            .setPagesRecovered(counters.value(KernelCounter.DSM_PAGES_RECOVERED))
             .setRegionPagesRecovered(dsm.region(regionName).map(DsmRegion::pagesRecovered).orElse(0L))
             .setError(firstError.get())
             .setErrors(errors.get())

@@ -8,6 +8,7 @@ import io.archipelago.interconnect.mailbox.MailboxException;
 import io.archipelago.interconnect.mailbox.MailboxType;
 import io.archipelago.interconnect.mailbox.MailboxWord;
 import io.archipelago.kernel.Kernel;
+import io.archipelago.kernel.KernelCounter;
 import io.archipelago.kernel.KernelService;
 import io.archipelago.kernel.faults.FaultPoints;
 import io.archipelago.memory.GlobalMemory;
@@ -74,7 +75,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class DsmService implements KernelService, SoftwareCoherence {
 
-    public static final Duration DEFAULT_FAULT_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_FAULT_TIMEOUT = io.archipelago.kernel.KernelConfiguration.DSM_TIMEOUT_DEFAULT;
     /** How long one GET_EXCLUSIVE may wait for its answer before the requester looks again. */
     static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(1);
 
@@ -117,18 +118,18 @@ public final class DsmService implements KernelService, SoftwareCoherence {
 
     @Override
     public void start() {
-        faults = kernel.counters().counter("dsm.faults");
-        claims = kernel.counters().counter("dsm.claims");
-        coalesced = kernel.counters().counter("dsm.coalesced_faults");
-        pagesReceived = kernel.counters().counter("dsm.pages_received");
-        pagesSent = kernel.counters().counter("dsm.pages_sent");
-        bytesWrittenBack = kernel.counters().counter("dsm.bytes_written_back");
-        busyRetries = kernel.counters().counter("dsm.busy_retries");
-        busyAnswers = kernel.counters().counter("dsm.busy_answers");
-        deferred = kernel.counters().counter("dsm.deferred_requests");
-        recovered = kernel.counters().counter("dsm.pages_recovered");
-        timeouts = kernel.counters().counter("dsm.timeouts");
-        waitNanos = kernel.counters().counter("dsm.wait_ns");
+        faults = kernel.counters().counter(KernelCounter.DSM_FAULTS);
+        claims = kernel.counters().counter(KernelCounter.DSM_CLAIMS);
+        coalesced = kernel.counters().counter(KernelCounter.DSM_COALESCED_FAULTS);
+        pagesReceived = kernel.counters().counter(KernelCounter.DSM_PAGES_RECEIVED);
+        pagesSent = kernel.counters().counter(KernelCounter.DSM_PAGES_SENT);
+        bytesWrittenBack = kernel.counters().counter(KernelCounter.DSM_BYTES_WRITTEN_BACK);
+        busyRetries = kernel.counters().counter(KernelCounter.DSM_BUSY_RETRIES);
+        busyAnswers = kernel.counters().counter(KernelCounter.DSM_BUSY_ANSWERS);
+        deferred = kernel.counters().counter(KernelCounter.DSM_DEFERRED_REQUESTS);
+        recovered = kernel.counters().counter(KernelCounter.DSM_PAGES_RECOVERED);
+        timeouts = kernel.counters().counter(KernelCounter.DSM_TIMEOUTS);
+        waitNanos = kernel.counters().counter(KernelCounter.DSM_WAIT_NS);
         mailbox.onInterrupt(MailboxType.GET_EXCLUSIVE, this::onGetExclusive);
     }
 

@@ -1,6 +1,7 @@
 package io.archipelago.kernel.energy;
 
 import io.archipelago.kernel.Kernel;
+import io.archipelago.kernel.KernelCounter;
 import io.archipelago.kernel.KernelService;
 import io.archipelago.kernel.sched.CoreInterval;
 import io.archipelago.kernel.sched.CoreSpeed;
@@ -10,6 +11,7 @@ import io.archipelago.kernel.sched.Scheduler;
 import io.archipelago.kernel.sched.VirtualClock;
 import io.archipelago.kernel.task.Interrupts;
 import io.archipelago.memory.KernelCountersArea;
+import io.archipelago.memory.KernelSignals;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -23,11 +25,11 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code energy.uj} (total) and its parts {@code energy.busy_uj}, {@code .idle_uj},
  *       {@code .sleep_uj}, {@code .wakeup_uj}, {@code .irq_uj}; {@code energy.wakeups} (core
  *       deep-sleep exits), {@code energy.irq_wakeups} (interrupts that found the kernel asleep);</li>
- *   <li>{@code power.asleep}: 1 while the kernel sleeps (no core ran a step and no interrupt was
- *       handled for longer than the model's sleep threshold, in virtual time), else 0. This is the
- *       word the coordinator's interrupt router reads (K2's rule: do not wake a sleeping strong
- *       domain), without asking the kernel.</li>
  * </ul>
+ * and in its signals ({@link KernelSignals#asleep(boolean)}, not a counter: others act on it)
+ * whether the kernel sleeps (no core ran a step and no interrupt was handled for longer than the
+ * model's sleep threshold, in virtual time). This is what the coordinator's interrupt router reads
+ * (K2's rule: do not wake a sleeping strong domain), without asking the kernel.
  */
 public final class EnergyService implements KernelService {
 
@@ -60,7 +62,7 @@ public final class EnergyService implements KernelService {
     private KernelCountersArea.Counter irq;
     private KernelCountersArea.Counter wakeups;
     private KernelCountersArea.Counter irqWakeups;
-    private KernelCountersArea.Counter asleep;
+    private KernelSignals signals;
 
     /**
      * @param scheduler  whose core timeline the meter charges
@@ -86,15 +88,15 @@ public final class EnergyService implements KernelService {
         long irqNs = new CoreSpeed(kernel.context().speed(), kernel.context().baseHz()).nanos(model.irqCycles());
         this.meter = new EnergyMeter(model, timeline.cores(), startOfTimeline(), irqNs);
         KernelCountersArea counters = kernel.counters();
-        this.total = counters.counter("energy.uj");
-        this.busy = counters.counter("energy.busy_uj");
-        this.idle = counters.counter("energy.idle_uj");
-        this.sleep = counters.counter("energy.sleep_uj");
-        this.wakeup = counters.counter("energy.wakeup_uj");
-        this.irq = counters.counter("energy.irq_uj");
-        this.wakeups = counters.counter("energy.wakeups");
-        this.irqWakeups = counters.counter("energy.irq_wakeups");
-        this.asleep = counters.counter("power.asleep");
+        this.total = counters.counter(KernelCounter.ENERGY_UJ);
+        this.busy = counters.counter(KernelCounter.ENERGY_BUSY_UJ);
+        this.idle = counters.counter(KernelCounter.ENERGY_IDLE_UJ);
+        this.sleep = counters.counter(KernelCounter.ENERGY_SLEEP_UJ);
+        this.wakeup = counters.counter(KernelCounter.ENERGY_WAKEUP_UJ);
+        this.irq = counters.counter(KernelCounter.ENERGY_IRQ_UJ);
+        this.wakeups = counters.counter(KernelCounter.ENERGY_WAKEUPS);
+        this.irqWakeups = counters.counter(KernelCounter.ENERGY_IRQ_WAKEUPS);
+        this.signals = counters.signals();
         timeline.addListener(meter);
         timeline.addListener(interval -> wakePublisher());
         interrupts.observe((line, fromDevice) -> onInterrupt());
@@ -158,7 +160,7 @@ public final class EnergyService implements KernelService {
         long now = clock.now();
         meter.interrupt(wasAsleep, now);
         lastIrqNs = now;
-        asleep.set(0);
+        signals.asleep(false);
         wakePublisher();
     }
 
@@ -196,7 +198,7 @@ public final class EnergyService implements KernelService {
             wakeups.set(e.wakeups());
             irqWakeups.set(e.irqWakeups());
             boolean sleeping = asleep();
-            asleep.set(sleeping ? 1 : 0);
+            signals.asleep(sleeping);
             return sleeping;
         } catch (RuntimeException e) {
             LOG.warn("kernel {}: energy meter could not publish: {}", kernel.name(), e.toString());

@@ -3,7 +3,6 @@ package io.archipelago.kernel.mailbox;
 import io.archipelago.interconnect.mailbox.Mailbox;
 import io.archipelago.interconnect.mailbox.MailboxContext;
 import io.archipelago.interconnect.mailbox.MailboxEndpoint;
-import io.archipelago.interconnect.mailbox.MailboxTransport;
 import io.archipelago.kernel.Kernel;
 import io.archipelago.kernel.KernelContext;
 import io.archipelago.kernel.KernelService;
@@ -42,18 +41,16 @@ public final class MailboxService implements KernelService {
     @Override
     public void start() {
         KernelContext context = kernel.context();
-        MailboxTransport transport = MailboxTransport.of(context.transport());
-        MailboxContext mailboxContext = new MailboxContext()
+        // the kernel's context owns the mailbox's settings (transport, FIFO depth, loop spin...) and concluded them
+        MailboxContext mailboxContext = context.mailbox()
             .memberId(kernel.id())
             .memberName(kernel.name())
             .incarnation(kernel.incarnation())
             .secret(kernel.secret())
-            .transport(transport)
             .bindHost(context.bindHost())
             .advertisedHost(context.advertisedHost())
             .port(context.mailboxPort())
             .socketPath(context.clusterDirectory().mailboxSocket(kernel.id()))
-            .fifoDepth(context.fifoDepth())
             .ringMemory(kernel.memory().mailboxRings(), kernel.memory().geometry().maxKernels(), kernel.memory().clusterId())
             .directory(new MembershipPeerDirectory(kernel.membership()))
             .counters(new CountersAreaSink(kernel.counters()))

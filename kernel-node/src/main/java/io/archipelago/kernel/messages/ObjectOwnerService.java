@@ -2,8 +2,8 @@ package io.archipelago.kernel.messages;
 
 import io.archipelago.control.auth.ControlAuthentication;
 import io.archipelago.kernel.Kernel;
+import io.archipelago.kernel.KernelCounter;
 import io.archipelago.kernel.KernelService;
-import io.archipelago.typed.TypedMemory;
 import io.archipelago.memory.KernelCountersArea;
 import io.archipelago.messages.proto.MessageEndpoint;
 import io.archipelago.messages.proto.MessageEndpointRequest;
@@ -12,6 +12,7 @@ import io.archipelago.messages.proto.ObjectMessagesGrpc;
 import io.archipelago.messages.proto.ObjectOp;
 import io.archipelago.messages.proto.ObjectReply;
 import io.archipelago.messages.proto.ObjectRequest;
+import io.archipelago.typed.TypedMemory;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -77,8 +78,8 @@ public final class ObjectOwnerService implements KernelService {
     @Override
     public void start() {
         this.objects = new OwnedObjects(typed);
-        this.served = kernel.counters().counter("messages.served");
-        this.streams = kernel.counters().counter("messages.streams");
+        this.served = kernel.counters().counter(KernelCounter.MESSAGES_SERVED);
+        this.streams = kernel.counters().counter(KernelCounter.MESSAGES_STREAMS);
         this.io = MessageIo.oneThread("msg-" + kernel.name());
         try {
             server = NettyServerBuilder.forAddress(new InetSocketAddress(kernel.context().bindHost(), 0))
@@ -128,7 +129,7 @@ public final class ObjectOwnerService implements KernelService {
         if (loop != null) {
             loop.close();
         }
-        kernel.counters().counter("messages.auth_failures").set(refused.get());
+        kernel.counters().counter(KernelCounter.MESSAGES_AUTH_FAILURES).set(refused.get());
     }
 
     /** Where this kernel's message server listens (asked once by a kernel opening a channel to it). */

@@ -7,19 +7,20 @@ import io.archipelago.interconnect.mailbox.MailboxException;
 import io.archipelago.interconnect.mailbox.MailboxType;
 import io.archipelago.interconnect.mailbox.MailboxWord;
 import io.archipelago.interconnect.mailbox.ReplyCheck;
-import io.archipelago.kernel.sched.SchedThread;
+import io.archipelago.kernel.KernelCounter;
 import io.archipelago.kernel.KernelService;
+import io.archipelago.kernel.sched.SchedThread;
 import io.archipelago.kernel.task.KernelThread;
 import io.archipelago.kernel.task.PeerKernels;
+import io.archipelago.kernel.task.TaskService;
 import io.archipelago.kernel.task.model.Ownership;
+import io.archipelago.kernel.task.model.TaskDescriptor;
+import io.archipelago.kernel.task.model.TaskRegions;
+import io.archipelago.kernel.task.model.TaskTable;
+import io.archipelago.memory.KernelCountersArea;
 import io.archipelago.program.Program;
 import io.archipelago.program.ProgramArgs;
 import io.archipelago.program.ProgramData;
-import io.archipelago.kernel.task.model.TaskDescriptor;
-import io.archipelago.kernel.task.model.TaskRegions;
-import io.archipelago.kernel.task.TaskService;
-import io.archipelago.kernel.task.model.TaskTable;
-import io.archipelago.memory.KernelCountersArea;
 import io.archipelago.task.proto.AdoptReply;
 import io.archipelago.task.proto.MigrateReply;
 import io.archipelago.task.proto.MigrateRequest;
@@ -111,12 +112,12 @@ public final class Migrations implements KernelService {
         this.descriptorMarshaller = StateMarshaller.of(table.region().layout(), NOT_STATE);
         this.pageSize = tasks.kernel().memory().geometry().pageSize();
         KernelCountersArea counters = tasks.kernel().counters();
-        this.out = counters.counter("migrations.out");
-        this.in = counters.counter("migrations.in");
-        this.inSharedMemory = counters.counter("migrations.in.shared_memory");
-        this.inMessages = counters.counter("migrations.in.messages");
-        this.failures = counters.counter("migrations.failed");
-        this.refusals = counters.counter("migrations.refused");
+        this.out = counters.counter(KernelCounter.MIGRATIONS_OUT);
+        this.in = counters.counter(KernelCounter.MIGRATIONS_IN);
+        this.inSharedMemory = counters.counter(KernelCounter.MIGRATIONS_IN_SHARED_MEMORY);
+        this.inMessages = counters.counter(KernelCounter.MIGRATIONS_IN_MESSAGES);
+        this.failures = counters.counter(KernelCounter.MIGRATIONS_FAILED);
+        this.refusals = counters.counter(KernelCounter.MIGRATIONS_REFUSED);
     }
 
     @Override

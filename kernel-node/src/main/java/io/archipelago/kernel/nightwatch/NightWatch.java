@@ -4,6 +4,7 @@ import io.archipelago.interconnect.mailbox.Interrupt;
 import io.archipelago.interconnect.mailbox.Mailbox;
 import io.archipelago.interconnect.mailbox.MailboxType;
 import io.archipelago.interconnect.mailbox.ReplyCheck;
+import io.archipelago.kernel.KernelCounter;
 import io.archipelago.kernel.sched.Admission;
 import io.archipelago.kernel.sched.SchedThread;
 import io.archipelago.kernel.sched.Scheduler;
@@ -84,14 +85,14 @@ public final class NightWatch implements Admission {
         this.sender = sender;
         this.weakPeers = weakPeers;
         this.gone = gone;
-        this.suspendSent = counters.counter("nightwatch.suspend_sent");
-        this.acksReceived = counters.counter("nightwatch.acks_received");
-        this.acksSent = counters.counter("nightwatch.acks_sent");
-        this.resumeSent = counters.counter("nightwatch.resume_sent");
-        this.resumeReceived = counters.counter("nightwatch.resume_received");
-        this.preemptions = counters.counter("nightwatch.preemptions");
-        this.ackTimeouts = counters.counter("nightwatch.ack_failures");
-        this.gateReleases = counters.counter("nightwatch.gate_releases");
+        this.suspendSent = counters.counter(KernelCounter.NIGHTWATCH_SUSPEND_SENT);
+        this.acksReceived = counters.counter(KernelCounter.NIGHTWATCH_ACKS_RECEIVED);
+        this.acksSent = counters.counter(KernelCounter.NIGHTWATCH_ACKS_SENT);
+        this.resumeSent = counters.counter(KernelCounter.NIGHTWATCH_RESUME_SENT);
+        this.resumeReceived = counters.counter(KernelCounter.NIGHTWATCH_RESUME_RECEIVED);
+        this.preemptions = counters.counter(KernelCounter.NIGHTWATCH_PREEMPTIONS);
+        this.ackTimeouts = counters.counter(KernelCounter.NIGHTWATCH_ACK_FAILURES);
+        this.gateReleases = counters.counter(KernelCounter.NIGHTWATCH_GATE_RELEASES);
     }
 
     /** Puts this kernel's suspensions (SUSPEND_NW to NW_ACK) and resumes on the cluster's timeline. */

@@ -1,6 +1,7 @@
 package io.archipelago.kernel.shmvsmsg;
 
 import io.archipelago.kernel.Kernel;
+import io.archipelago.kernel.KernelCounter;
 import io.archipelago.kernel.messages.BenchObject;
 import io.archipelago.kernel.messages.OwnerChannels;
 import io.archipelago.kernel.messages.OwnerStream;
@@ -52,7 +53,7 @@ final class Workload {
     RunReply run() {
         validate();
         int threads = Math.max(1, request.getThreads());
-        KernelCountersArea.Counter faults = kernel.counters().counter("dsm.faults");
+        KernelCountersArea.Counter faults = kernel.counters().counter(KernelCounter.DSM_FAULTS);
         long faultsBefore = faults.get();
         Worker[] workers = new Worker[threads];
         List<Thread> running = new ArrayList<>();

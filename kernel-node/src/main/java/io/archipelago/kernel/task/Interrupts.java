@@ -7,6 +7,7 @@ import io.archipelago.interconnect.mailbox.Mailbox;
 import io.archipelago.interconnect.mailbox.MailboxType;
 import io.archipelago.interconnect.mailbox.MemberIds;
 import io.archipelago.kernel.Kernel;
+import io.archipelago.kernel.KernelCounter;
 import io.archipelago.kernel.sched.Scheduler;
 import io.archipelago.memory.KernelCountersArea;
 import io.archipelago.trace.TraceEvent;
@@ -56,16 +57,16 @@ public final class Interrupts {
         this.worker = worker;
         this.io = io;
         KernelCountersArea counters = kernel.counters();
-        this.irqRaised = counters.counter("irq.received");
-        this.irqWoken = counters.counter("irq.woken");
-        this.irqForwarded = counters.counter("irq.forwarded");
+        this.irqRaised = counters.counter(KernelCounter.IRQ_RECEIVED);
+        this.irqWoken = counters.counter(KernelCounter.IRQ_WOKEN);
+        this.irqForwarded = counters.counter(KernelCounter.IRQ_FORWARDED);
     }
 
     /**
      * Interrupt line {@code irq} was raised here: wakes this kernel's threads waiting on it. A
      * device interrupt (not one forwarded by another kernel) is also forwarded, as an IRQ word, to
      * every other kernel with a thread waiting on the line (each kernel says how many of its
-     * threads wait on each line in its counters area, {@code irq.waiters.<line>}).
+     * threads wait on each device line in its signals, {@link io.archipelago.memory.KernelSignals}).
      *
      * @return {woken here, kernels forwarded to}
      */
@@ -75,10 +76,9 @@ public final class Interrupts {
         irqWoken.add(woken);
         int forwarded = 0;
         if (fromDevice) {
-            String label = "irq.waiters." + irq;
             for (KernelRecord record : kernel.membership().all()) {
                 int other = record.getKernelId();
-                if (other == kernel.id() || record.getState() != KernelState.RUNNING || kernel.memory().countersArea(other).value(label) <= 0) {
+                if (other == kernel.id() || record.getState() != KernelState.RUNNING || kernel.memory().countersArea(other).signals().irqWaiters(irq) <= 0) {
                     continue;
                 }
                 io.execute(() -> {

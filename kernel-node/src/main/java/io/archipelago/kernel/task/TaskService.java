@@ -7,6 +7,7 @@ import io.archipelago.directory.proto.KernelState;
 import io.archipelago.interconnect.mailbox.Mailbox;
 import io.archipelago.interconnect.mailbox.MailboxType;
 import io.archipelago.kernel.Kernel;
+import io.archipelago.kernel.KernelCounter;
 import io.archipelago.kernel.KernelService;
 import io.archipelago.kernel.nightwatch.NightWatch;
 import io.archipelago.kernel.sched.CoreSpeed;
@@ -27,11 +28,11 @@ import io.archipelago.program.Program;
 import io.archipelago.program.ProgramArgs;
 import io.archipelago.program.ProgramData;
 import io.archipelago.program.WakeReason;
+import io.archipelago.task.proto.ReleaseRequest;
 import io.archipelago.typed.DataModel;
 import io.archipelago.typed.RegionException;
 import io.archipelago.typed.TypedMemory;
 import io.archipelago.typed.TypedRegion;
-import io.archipelago.task.proto.ReleaseRequest;
 import io.archipelago.typed.proto.Coherence;
 import io.archipelago.typed.proto.Contract;
 import java.util.ArrayDeque;
@@ -117,10 +118,10 @@ public final class TaskService implements KernelService {
         this.table = TaskTable.open(typed, kernel.context().taskSlots(), kernel.context().taskCoherence());
         this.clock = new VirtualClock(table.epochHostNs());
         KernelCountersArea counters = kernel.counters();
-        this.spawned = counters.counter("tasks.spawned");
-        this.exitedCount = counters.counter("tasks.exited");
-        this.failed = counters.counter("tasks.failed");
-        this.owned = counters.counter("tasks.owned");
+        this.spawned = counters.counter(KernelCounter.TASKS_SPAWNED);
+        this.exitedCount = counters.counter(KernelCounter.TASKS_EXITED);
+        this.failed = counters.counter(KernelCounter.TASKS_FAILED);
+        this.owned = counters.counter(KernelCounter.TASKS_OWNED);
         this.worker = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("tasks-" + kernel.name()).factory());
         this.io = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("tasks-io-" + kernel.name()).factory());
         int cores = kernel.context().cores();
@@ -720,18 +721,17 @@ public final class TaskService implements KernelService {
         private final KernelCountersArea.Counter involuntary;
         private final KernelCountersArea.Counter[][] cores;
         private final KernelCountersArea counters;
-        private final Map<Integer, KernelCountersArea.Counter> irqWaiters = new java.util.HashMap<>();
 
         CounterSink(KernelCountersArea counters, int coreCount) {
             this.counters = counters;
-            this.steps = counters.counter("sched.steps");
-            this.voluntary = counters.counter("sched.switches.voluntary");
-            this.involuntary = counters.counter("sched.switches.involuntary");
+            this.steps = counters.counter(KernelCounter.SCHED_STEPS);
+            this.voluntary = counters.counter(KernelCounter.SCHED_SWITCHES_VOLUNTARY);
+            this.involuntary = counters.counter(KernelCounter.SCHED_SWITCHES_INVOLUNTARY);
             int counted = Math.min(coreCount, MAX_CORES_COUNTED);
             this.cores = new KernelCountersArea.Counter[counted][];
             for (int i = 0; i < counted; i++) {
-                cores[i] = new KernelCountersArea.Counter[] {counters.counter("sched.core" + i + ".busy_ns"),
-                    counters.counter("sched.core" + i + ".idle_ns"), counters.counter("sched.core" + i + ".wakeups")};
+                cores[i] = new KernelCountersArea.Counter[] {counters.counter(KernelCounter.coreLabel(i, "busy_ns")),
+                    counters.counter(KernelCounter.coreLabel(i, "idle_ns")), counters.counter(KernelCounter.coreLabel(i, "wakeups"))};
             }
         }
 
@@ -747,15 +747,8 @@ public final class TaskService implements KernelService {
 
         @Override
         public void irqWaiters(int line, int count) {
-            KernelCountersArea.Counter counter = irqWaiters.get(line);
-            if (counter == null) {
-                if (count == 0) {
-                    return;
-                }
-                counter = counters.counter("irq.waiters." + line);
-                irqWaiters.put(line, counter);
-            }
-            counter.set(count);
+            // a signal, not a counter: other kernels forward device interrupts by it, the router routes by it
+            counters.signals().irqWaiters(line, count);
         }
 
         @Override

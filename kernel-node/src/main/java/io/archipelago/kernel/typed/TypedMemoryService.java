@@ -11,17 +11,18 @@ import io.archipelago.control.proto.RegionList;
 import io.archipelago.control.proto.SetAsideRecord;
 import io.archipelago.control.proto.TypedMemoryControlGrpc;
 import io.archipelago.kernel.Kernel;
+import io.archipelago.kernel.KernelCounter;
 import io.archipelago.kernel.KernelService;
 import io.archipelago.kernel.memory.KernelOutOfMemoryException;
-import io.archipelago.typed.SoftwareCoherence;
-import io.archipelago.typed.alloc.PageAllocator;
 import io.archipelago.memory.KernelCountersArea;
 import io.archipelago.typed.FormatMismatchException;
 import io.archipelago.typed.RegionException;
+import io.archipelago.typed.SoftwareCoherence;
 import io.archipelago.typed.TypedMemory;
 import io.archipelago.typed.TypedRegion;
 import io.archipelago.typed.ViewPath;
 import io.archipelago.typed.alloc.OutOfPagesException;
+import io.archipelago.typed.alloc.PageAllocator;
 import io.archipelago.typed.header.HeaderParser;
 import io.archipelago.typed.proto.ArrayLayout;
 import io.archipelago.typed.proto.Contract;
@@ -76,8 +77,8 @@ public final class TypedMemoryService implements KernelService {
                 kernel.context().coherenceDomain()),
             allocator);
         typed.useSoftwareCoherence(coherence);
-        this.created = kernel.counters().counter("typed.regions.created");
-        this.attached = kernel.counters().counter("typed.regions.attached");
+        this.created = kernel.counters().counter(KernelCounter.TYPED_REGIONS_CREATED);
+        this.attached = kernel.counters().counter(KernelCounter.TYPED_REGIONS_ATTACHED);
     }
 
     /** This kernel's typed shared memory. */
