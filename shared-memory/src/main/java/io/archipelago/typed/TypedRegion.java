@@ -33,6 +33,9 @@ public final class TypedRegion<T> {
     private final AccessorKind accessor;
     private final io.archipelago.typed.access.AccessGuard guard;
     private final java.util.concurrent.locks.ReentrantLock[] localLocks;
+    /** Per thread, the view its exclusive sections hand to their bodies (software-coherent generated views only). */
+    private final ThreadLocal<T> sectionViews;
+    private final boolean boundSections;
 
     TypedRegion(Contract contract, Class<T> view, RecordLayout layout, MemorySegment memory, RegionBinding binding, ViewFactory<T> views,
                 AccessorKind accessor, io.archipelago.typed.access.AccessGuard guard) {
@@ -45,6 +48,8 @@ public final class TypedRegion<T> {
         this.accessor = accessor;
         this.guard = guard;
         this.localLocks = guard == null ? new java.util.concurrent.locks.ReentrantLock[64] : null;
+        this.sectionViews = ThreadLocal.withInitial(() -> views.view(0));
+        this.boundSections = guard != null && guard.allocationFreeSections() && views instanceof ViewFactory.Generated;
         if (localLocks != null) {
             java.util.Arrays.setAll(localLocks, i -> new java.util.concurrent.locks.ReentrantLock());
         }
@@ -110,8 +115,11 @@ public final class TypedRegion<T> {
             throw new UnsupportedOperationException("exclusive sections need an array-of-structs region; '" + name()
                 + "' is struct of arrays");
         }
-        T element = at(index);
         long offset = index * binding.elementSize();
+        if (boundSections) {
+            return exclusiveHeld(index, offset, body);
+        }
+        T element = at(index);
         if (guard != null) {
             try (io.archipelago.typed.access.AccessGuard.Section section = guard.exclusive(offset, binding.elementSize())) {
                 return body.apply(element);
@@ -123,6 +131,31 @@ public final class TypedRegion<T> {
             return body.apply(element);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * A software-coherent section: the body gets a view bound to the held element (plain loads
+     * and stores, an access outside the element refused), this thread's own, reused from one
+     * section to the next; a section opened inside another gets a view of its own.
+     */
+    private <R> R exclusiveHeld(long index, long offset, java.util.function.Function<? super T, R> body) {
+        long length = binding.elementSize();
+        T element = sectionViews.get();
+        io.archipelago.typed.access.TypedAccessor view = (io.archipelago.typed.access.TypedAccessor) element;
+        if (view.boundToOpenSection()) {
+            element = at(index);
+            view = (io.archipelago.typed.access.TypedAccessor) element;
+        } else {
+            view.moveTo(index);
+        }
+        guard.enterExclusive(offset, length);
+        try {
+            view.bindToSection(offset, offset + length);
+            return body.apply(element);
+        } finally {
+            view.unbindFromSection();
+            guard.exitExclusive(offset, length);
         }
     }
 

@@ -3,6 +3,7 @@ package io.archipelago.kernel.sched;
 import io.archipelago.program.Step;
 import io.archipelago.kernel.task.model.TaskState;
 import io.archipelago.program.WakeReason;
+import io.archipelago.typed.access.HeldPages;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -433,6 +434,8 @@ public final class Scheduler implements AutoCloseable {
 
         @Override
         public void run() {
+            // a step is one use of the software-coherent pages it touches: held at memory speed, let go when it ends
+            HeldPages.begin();
             while (running) {
                 try {
                     if (!doWork()) {
@@ -549,6 +552,7 @@ public final class Scheduler implements AutoCloseable {
                     failure = e;
                     step = Step.exit(1, -1);
                 }
+                quiescentPoint(thread);
                 long hostEnd = System.nanoTime();
                 long busy = settings.speed().nanos(step.cycles());
                 clock = virtualStart + busy;
@@ -577,6 +581,15 @@ public final class Scheduler implements AutoCloseable {
             counters.steps(ran);
             finish(thread, step, failure, sliceEnded, yieldedToAdmission);
             publishTotals();
+        }
+
+        /** The end of a step: the pages the step held go to whoever asked for them meanwhile. */
+        private void quiescentPoint(SchedThread thread) {
+            try {
+                HeldPages.quiesce();
+            } catch (RuntimeException e) {
+                LOG.error("kernel {}: core {} could not let go of the pages thread {} held in its step", name, id, thread.tid, e);
+            }
         }
 
         private boolean othersWaiting() {
