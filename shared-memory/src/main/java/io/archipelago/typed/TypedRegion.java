@@ -33,8 +33,6 @@ public final class TypedRegion<T> {
     private final AccessorKind accessor;
     private final io.archipelago.typed.access.AccessGuard guard;
     private final java.util.concurrent.locks.ReentrantLock[] localLocks;
-    /** Per thread, the view its exclusive sections hand to their bodies (software-coherent generated views only). */
-    private final ThreadLocal<T> sectionViews;
     private final boolean boundSections;
 
     TypedRegion(Contract contract, Class<T> view, RecordLayout layout, MemorySegment memory, RegionBinding binding, ViewFactory<T> views,
@@ -48,7 +46,6 @@ public final class TypedRegion<T> {
         this.accessor = accessor;
         this.guard = guard;
         this.localLocks = guard == null ? new java.util.concurrent.locks.ReentrantLock[64] : null;
-        this.sectionViews = ThreadLocal.withInitial(() -> views.view(0));
         this.boundSections = guard != null && guard.allocationFreeSections() && views instanceof ViewFactory.Generated;
         if (localLocks != null) {
             java.util.Arrays.setAll(localLocks, i -> new java.util.concurrent.locks.ReentrantLock());
@@ -139,23 +136,32 @@ public final class TypedRegion<T> {
      * and stores, an access outside the element refused), this thread's own, reused from one
      * section to the next; a section opened inside another gets a view of its own.
      */
+    @SuppressWarnings("unchecked")
     private <R> R exclusiveHeld(long index, long offset, java.util.function.Function<? super T, R> body) {
         long length = binding.elementSize();
-        T element = sectionViews.get();
-        io.archipelago.typed.access.TypedAccessor view = (io.archipelago.typed.access.TypedAccessor) element;
-        if (view.boundToOpenSection()) {
+        io.archipelago.typed.access.HeldPages held = io.archipelago.typed.access.HeldPages.mine();
+        T element = (T) held.sectionView(this);
+        io.archipelago.typed.access.TypedAccessor view;
+        if (element == null) {
             element = at(index);
+            held.keepSectionView(this, element);
             view = (io.archipelago.typed.access.TypedAccessor) element;
         } else {
-            view.moveTo(index);
+            view = (io.archipelago.typed.access.TypedAccessor) element;
+            if (view.boundToOpenSection()) {
+                element = at(index); // a section inside a section over this region: its own view
+                view = (io.archipelago.typed.access.TypedAccessor) element;
+            } else {
+                view.moveTo(index);
+            }
         }
-        guard.enterExclusive(offset, length);
+        guard.enterExclusive(offset, length, held);
         try {
             view.bindToSection(offset, offset + length);
             return body.apply(element);
         } finally {
             view.unbindFromSection();
-            guard.exitExclusive(offset, length);
+            guard.exitExclusive(offset, length, held);
         }
     }
 

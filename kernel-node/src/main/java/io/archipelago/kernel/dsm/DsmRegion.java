@@ -41,7 +41,7 @@ final class DsmRegion implements AccessGuard {
     private final MemorySegment dram;
     private final PageStates states;
     private final ReentrantLock[] faultLocks = new ReentrantLock[STRIPES];
-    private final ReentrantLock[] sectionLocks = new ReentrantLock[STRIPES];
+    private final SectionLocks sectionLocks = new SectionLocks(STRIPES);
     /** Per page, a GET_EXCLUSIVE waiting for the page's first use or for its pins: (requester + 1) << 8 | sequence, 0 for none. */
     private final AtomicLongArray deferred;
     /** Pages of this region this kernel took from global memory because their holder was gone. */
@@ -60,7 +60,6 @@ final class DsmRegion implements AccessGuard {
         this.deferred = new AtomicLongArray(pages);
         for (int i = 0; i < STRIPES; i++) {
             faultLocks[i] = new ReentrantLock();
-            sectionLocks[i] = new ReentrantLock();
         }
     }
 
@@ -214,7 +213,7 @@ final class DsmRegion implements AccessGuard {
     }
 
     @Override
-    public void enterExclusive(long offset, long length) {
+    public void enterExclusive(long offset, long length, HeldPages held) {
         if (length <= 0) {
             throw new IllegalArgumentException("an exclusive section covers at least one byte, found " + length);
         }
@@ -222,9 +221,8 @@ final class DsmRegion implements AccessGuard {
         int last = (int) ((offset + length - 1) >>> pageShift);
         long stripes = stripesOf(first, last);
         for (long rest = stripes; rest != 0; rest &= rest - 1) {
-            sectionLocks[Long.numberOfTrailingZeros(rest)].lock();
+            sectionLocks.lock(Long.numberOfTrailingZeros(rest));
         }
-        HeldPages held = HeldPages.mine();
         boolean use = held.inUse();
         int pinned = first;
         try {
@@ -251,10 +249,9 @@ final class DsmRegion implements AccessGuard {
     }
 
     @Override
-    public void exitExclusive(long offset, long length) {
+    public void exitExclusive(long offset, long length, HeldPages held) {
         int first = (int) (offset >>> pageShift);
         int last = (int) ((offset + length - 1) >>> pageShift);
-        HeldPages held = HeldPages.mine();
         held.sectionExited();
         try {
             if (!held.inUse()) {
@@ -268,17 +265,18 @@ final class DsmRegion implements AccessGuard {
     }
 
     private void unlockStripes(long stripes) {
-        for (int stripe = STRIPES - 1; stripe >= 0; stripe--) {
-            if ((stripes & (1L << stripe)) != 0) {
-                sectionLocks[stripe].unlock();
-            }
+        for (long rest = stripes; rest != 0; ) {
+            int stripe = 63 - Long.numberOfLeadingZeros(rest);
+            sectionLocks.unlock(stripe);
+            rest &= ~(1L << stripe);
         }
     }
 
     @Override
     public Section exclusive(long offset, long length) {
-        enterExclusive(offset, length);
-        return () -> exitExclusive(offset, length);
+        HeldPages held = HeldPages.mine();
+        enterExclusive(offset, length, held);
+        return () -> exitExclusive(offset, length, held);
     }
 
     void close() {

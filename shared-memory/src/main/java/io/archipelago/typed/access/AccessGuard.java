@@ -51,13 +51,14 @@ public interface AccessGuard {
     /**
      * Opens an exclusive section over {@code [offset, offset + length)} without allocating: the
      * same as {@link #exclusive}, closed by {@link #exitExclusive} with the same arguments.
+     * {@code held} is the calling thread's ({@link HeldPages#mine()}).
      */
-    default void enterExclusive(long offset, long length) {
+    default void enterExclusive(long offset, long length, HeldPages held) {
         throw new UnsupportedOperationException("this guard has only exclusive(offset, length)");
     }
 
     /** Closes the section {@link #enterExclusive} opened. */
-    default void exitExclusive(long offset, long length) {
+    default void exitExclusive(long offset, long length, HeldPages held) {
         throw new UnsupportedOperationException("this guard has only exclusive(offset, length)");
     }
 

@@ -30,6 +30,9 @@ public final class HeldPages {
     /** The view that caches the pin, or null for a pin an exclusive section keeps for the use. */
     private TypedAccessor[] views = new TypedAccessor[8];
     private int count;
+    /** The views this thread's exclusive sections hand their bodies, one per region (key: the region), reused section after section. */
+    private Object[] sectionViewKeys = new Object[4];
+    private Object[] sectionViews = new Object[4];
     private boolean open;
     private int sections;
 
@@ -67,6 +70,32 @@ public final class HeldPages {
     /** This thread's pages, in a use or not (for exclusive sections, which count themselves). */
     public static HeldPages mine() {
         return CURRENT.get();
+    }
+
+    /** The view this thread's sections over {@code region} reuse, or null before the first. */
+    public Object sectionView(Object region) {
+        for (int i = 0; i < sectionViewKeys.length; i++) {
+            if (sectionViewKeys[i] == region) {
+                return sectionViews[i];
+            }
+        }
+        return null;
+    }
+
+    /** Keeps {@code view} for this thread's next sections over {@code region}. */
+    public void keepSectionView(Object region, Object view) {
+        for (int i = 0; i < sectionViewKeys.length; i++) {
+            if (sectionViewKeys[i] == null) {
+                sectionViewKeys[i] = region;
+                sectionViews[i] = view;
+                return;
+            }
+        }
+        // more regions than slots: the oldest gives way
+        System.arraycopy(sectionViewKeys, 1, sectionViewKeys, 0, sectionViewKeys.length - 1);
+        System.arraycopy(sectionViews, 1, sectionViews, 0, sectionViews.length - 1);
+        sectionViewKeys[sectionViewKeys.length - 1] = region;
+        sectionViews[sectionViews.length - 1] = view;
     }
 
     /** Whether a use is open on this thread. */
