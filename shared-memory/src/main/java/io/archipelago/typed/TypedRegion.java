@@ -46,7 +46,8 @@ public final class TypedRegion<T> {
         this.accessor = accessor;
         this.guard = guard;
         this.localLocks = guard == null ? new java.util.concurrent.locks.ReentrantLock[64] : null;
-        this.boundSections = guard != null && guard.allocationFreeSections() && views instanceof ViewFactory.Generated;
+        this.boundSections = guard != null && guard.allocationFreeSections() && views instanceof ViewFactory.Generated
+            && contract.getArrayLayout() != ArrayLayout.STRUCT_OF_ARRAYS;
         if (localLocks != null) {
             java.util.Arrays.setAll(localLocks, i -> new java.util.concurrent.locks.ReentrantLock());
         }
@@ -108,7 +109,7 @@ public final class TypedRegion<T> {
      */
     public <R> R exclusive(long index, java.util.function.Function<? super T, R> body) {
         binding.checkElement(index);
-        if (structOfArrays()) {
+        if (!boundSections && structOfArrays()) {
             throw new UnsupportedOperationException("exclusive sections need an array-of-structs region; '" + name()
                 + "' is struct of arrays");
         }
@@ -136,25 +137,35 @@ public final class TypedRegion<T> {
      * and stores, an access outside the element refused), this thread's own, reused from one
      * section to the next; a section opened inside another gets a view of its own.
      */
-    @SuppressWarnings("unchecked")
+    /**
+     * {@link #exclusive} for a body that returns a {@code long}: nothing boxed, so that on a
+     * software-coherent region whose pages this kernel holds a section allocates nothing at all.
+     */
+    public long exclusiveAsLong(long index, java.util.function.ToLongFunction<? super T> body) {
+        binding.checkElement(index);
+        if (!boundSections) {
+            return exclusive(index, element -> body.applyAsLong(element));
+        }
+        long offset = index * binding.elementSize();
+        long length = binding.elementSize();
+        io.archipelago.typed.access.HeldPages held = io.archipelago.typed.access.HeldPages.mine();
+        T element = sectionView(held, index);
+        io.archipelago.typed.access.TypedAccessor view = (io.archipelago.typed.access.TypedAccessor) element;
+        guard.enterExclusive(offset, length, held);
+        try {
+            view.bindToSection(offset, offset + length);
+            return body.applyAsLong(element);
+        } finally {
+            view.unbindFromSection();
+            guard.exitExclusive(offset, length, held);
+        }
+    }
+
     private <R> R exclusiveHeld(long index, long offset, java.util.function.Function<? super T, R> body) {
         long length = binding.elementSize();
         io.archipelago.typed.access.HeldPages held = io.archipelago.typed.access.HeldPages.mine();
-        T element = (T) held.sectionView(this);
-        io.archipelago.typed.access.TypedAccessor view;
-        if (element == null) {
-            element = at(index);
-            held.keepSectionView(this, element);
-            view = (io.archipelago.typed.access.TypedAccessor) element;
-        } else {
-            view = (io.archipelago.typed.access.TypedAccessor) element;
-            if (view.boundToOpenSection()) {
-                element = at(index); // a section inside a section over this region: its own view
-                view = (io.archipelago.typed.access.TypedAccessor) element;
-            } else {
-                view.moveTo(index);
-            }
-        }
+        T element = sectionView(held, index);
+        io.archipelago.typed.access.TypedAccessor view = (io.archipelago.typed.access.TypedAccessor) element;
         guard.enterExclusive(offset, length, held);
         try {
             view.bindToSection(offset, offset + length);
@@ -163,6 +174,23 @@ public final class TypedRegion<T> {
             view.unbindFromSection();
             guard.exitExclusive(offset, length, held);
         }
+    }
+
+    /** This thread's view for a section over element {@code index}: reused, or its own for a section inside another. */
+    @SuppressWarnings("unchecked")
+    private T sectionView(io.archipelago.typed.access.HeldPages held, long index) {
+        T element = (T) held.sectionView(this);
+        if (element == null) {
+            element = at(index);
+            held.keepSectionView(this, element);
+            return element;
+        }
+        io.archipelago.typed.access.TypedAccessor view = (io.archipelago.typed.access.TypedAccessor) element;
+        if (view.boundToOpenSection()) {
+            return at(index); // a section inside a section over this region: its own view
+        }
+        view.moveTo(index);
+        return element;
     }
 
     /** Software-coherent (kept coherent by the DSM) or hardware-coherent. */

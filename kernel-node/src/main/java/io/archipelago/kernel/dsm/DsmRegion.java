@@ -151,6 +151,11 @@ final class DsmRegion implements AccessGuard {
         }
     }
 
+    /** Whether a GET_EXCLUSIVE waits for the page. */
+    boolean hasDeferred(int page) {
+        return deferred.get(page) != 0;
+    }
+
     /** Takes the deferred request of a page: requester id in the high bits, sequence in the low 8; 0 for none. */
     long takeDeferred(int page) {
         return deferred.getAndSet(page, 0);
@@ -202,6 +207,9 @@ final class DsmRegion implements AccessGuard {
      * sorting, nothing allocated).
      */
     private static long stripesOf(int first, int last) {
+        if (first == last) {
+            return 1L << (first % STRIPES);
+        }
         if (last - first + 1 >= STRIPES) {
             return -1L;
         }
