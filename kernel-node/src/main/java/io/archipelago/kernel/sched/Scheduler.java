@@ -191,6 +191,8 @@ public final class Scheduler implements AutoCloseable {
             thread.stopped = stopped;
             if (thread.core >= 0) {
                 thread.stopRequested = true; // its core hands it over after the current step
+                // a core pacing ahead of virtual time between two steps would otherwise notice only when its park ends
+                LockSupport.unpark(cores[thread.core].thread);
             } else {
                 detach(thread);
                 threads.remove(tid);
@@ -510,6 +512,10 @@ public final class Scheduler implements AutoCloseable {
 
         private void pace() {
             while (running) {
+                SchedThread on = current;
+                if (on != null && on.stopRequested) {
+                    return; // a stop is waiting for this thread's migration point, which is now
+                }
                 long lead = clock - Scheduler.this.clock.now();
                 if (lead <= settings.maxLeadNs()) {
                     return;
