@@ -18,9 +18,15 @@
  *       DSM_BUSY        h is itself getting it (PENDING), or another requester already waits: retry;
  *       DSM_NOT_HOLDER  h does not hold it; if the directory still names h, h lost it (a restart):
  *                       CAS the directory from h to us and load the last written-back contents.
- * The holder's interrupt handler never blocks and never waits for a normal thread: accesses are
- * atomic here (the in-flight counter in the code), and a page obtained but not yet used once is
- * never given away (no livelock in ping-pong).
+ * The holder's interrupt handler never blocks and never waits for a normal thread. A thread uses
+ * a page for USE accesses at memory speed: it pins the page once, atomically with the check that
+ * it is VALID (the pin count in the code), accesses it with no further check, and lets the pin go
+ * at its quiescent point (the end of a scheduler step, of an exclusive section), where it answers
+ * a GET_EXCLUSIVE the handler deferred meanwhile (a holder gives the page up once its use ends and
+ * never waits on the requester); every access of the use asserts the page is still VALID and
+ * named by the directory. A page obtained but not yet used once is never given away (no livelock
+ * in ping-pong). A thread uses one page at a time: it lets its held pages go before it faults
+ * another in (no hold-and-wait between kernels).
  *
  * Checked (see DsmModelCheckTest): every assertion (at most one VALID holder per page; a
  * kernel that loads a page sees the newest write: no lost update), no invalid end state
@@ -39,14 +45,17 @@
  *
  * Runs (2-core machine, 24 GiB):
  *   spin -a -DACCESSES=1 dsm.pml; gcc -w -O2 -DSAFETY -DNOCLAIM -o pan pan.c; ./pan -m100000
- *       exhaustive, 2.6 million states, 3 s                                  (CI, DsmModelCheckTest)
+ *       exhaustive, 2.8 million states, 3 s                                  (CI, DsmModelCheckTest)
  *   spin -a -DACCESSES=1 dsm.pml; gcc -w -O2 -DNFAIR=4 -DCOLLAPSE -o pan pan.c; ./pan -a -f -m500000
- *       liveness under weak fairness, 2.6 million states, 34 s               (CI, DsmModelCheckTest)
+ *       liveness under weak fairness, 2.8 million states, 39 s               (CI, DsmModelCheckTest)
  *   spin -a -DP=1 -DACCESSES=2 dsm.pml; gcc -w -O2 -DSAFETY -DNOCLAIM -o pan pan.c; ./pan -m200000
  *       exhaustive, 30 million states, 75 s, 6 GB                            (by hand)
  *   spin -a -DN=2 -DACCESSES=2 -DLATE dsm.pml; gcc -w -O2 -DSAFETY -DNOCLAIM -o pan pan.c; ./pan -m200000
- *       late answers, exhaustive, 5.7 million states, 5 s                    (CI, DsmModelCheckTest)
+ *       late answers, exhaustive, 7.0 million states, 5 s                    (CI, DsmModelCheckTest)
  *   the same with -DNOCHECK: an assertion violated after 1.3 million states, 1 s (CI: must fail)
+ *   spin -a -DN=2 -DACCESSES=2 dsm.pml; gcc -w -O2 -DSAFETY -DNOCLAIM -o pan pan.c; ./pan -m200000
+ *       a kernel uses a page again while another asks for it: exhaustive, 152 thousand states (CI)
+ *   the same with -DNOPIN (the handler ignores a use's pin): an assertion violated after 1,769 states (CI: must fail)
  *   N=3 with -DLATE (one access each) did not finish in 10 minutes: not checked
  */
 
@@ -61,6 +70,10 @@
 #endif
 #ifndef ACCESSES
 #define ACCESSES 2
+#endif
+/* loads and stores in one use of a page: pinned once at its start, let go at the quiescent point after them */
+#ifndef USE
+#define USE 2
 #endif
 
 /* sequence numbers per ordered pair (the mailbox has 16; with late answers 2 make reuse come soon, without 1 is enough) */
@@ -105,6 +118,8 @@ byte newest[P];
 
 byte state[N * P];
 bool used[N * P];
+/* a use of the page is open on this kernel: pinned since its first access, until its quiescent point */
+bool pinned[N * P];
 byte copy[N * P];
 /* a GET_EXCLUSIVE the holder could not answer yet (page not used once): the requester, or NONE, and its sequence number */
 byte deferredFrom[N * P];
@@ -142,7 +157,12 @@ handle:
     if
     :: m == GET_EXCLUSIVE ->
         if
+#ifdef NOPIN
+        /* a handler that ignores the pin of an open use (must fail: the use's next write finds the page gone) */
         :: atomic { state[at(k, p)] == VALID && used[at(k, p)] && deferredFrom[at(k, p)] == NONE ->
+#else
+        :: atomic { state[at(k, p)] == VALID && used[at(k, p)] && !pinned[at(k, p)] && deferredFrom[at(k, p)] == NONE ->
+#endif
                /* revoke: write back, invalidate, move the directory to the requester */
                dram[p] = copy[at(k, p)];
                state[at(k, p)] = INVALID;
@@ -155,8 +175,8 @@ handle:
            :: moved -> mailbox[k * N + from]!PUT_EXCLUSIVE, p, s
            :: else -> mailbox[k * N + from]!DSM_NOT_HOLDER, p, s
            fi
-        :: atomic { (state[at(k, p)] == PENDING || (state[at(k, p)] == VALID && !used[at(k, p)])) && deferredFrom[at(k, p)] == NONE ->
-               /* not used once yet, or being obtained here: defer; this kernel's thread answers after its access */
+        :: atomic { (state[at(k, p)] == PENDING || (state[at(k, p)] == VALID && (!used[at(k, p)] || pinned[at(k, p)]))) && deferredFrom[at(k, p)] == NONE ->
+               /* not used once yet, in use (pinned), or being obtained here: defer; this kernel's thread answers at its quiescent point */
                deferredFrom[at(k, p)] = from;
                deferredSeq[at(k, p)] = s
            }
@@ -219,7 +239,7 @@ handle:
 }
 
 proctype Requester(byte k) {
-    byte p, h, v, n, a, r, rs, s, gaveUp;
+    byte p, h, v, n, a, r, rs, s, gaveUp, u;
     mtype m;
     bool accessed, moved;
     n = 0;
@@ -233,18 +253,31 @@ proctype Requester(byte k) {
             atomic {
                 if
                 :: state[at(k, p)] == VALID ->
-                    /* the access: a write, atomic with the page-state check */
-                    copy[at(k, p)]++;
-                    newest[p] = copy[at(k, p)];
-                    used[at(k, p)] = true;
+                    /* the use begins: the page is pinned, atomically with the page-state check */
+                    pinned[at(k, p)] = true;
                     accessed = true
                 :: else -> h = holder[p]; v = version[p]
                 fi
             };
             if
             :: accessed ->
-                /* the access made the page used: answer a deferred GET_EXCLUSIVE from this thread */
+                /* the use: USE writes at memory speed, no check and no atomic per access; the pin keeps the page
+                   here (a GET_EXCLUSIVE meanwhile is deferred), which each write asserts */
+                u = 0;
+                do
+                :: u < USE ->
+                    atomic {
+                        assert(state[at(k, p)] == VALID && holder[p] == k);
+                        copy[at(k, p)]++;
+                        newest[p] = copy[at(k, p)];
+                        u++
+                    }
+                :: else -> break
+                od;
+                /* the quiescent point: the pin goes, the page has been used; answer a deferred GET_EXCLUSIVE from this thread */
                 atomic {
+                    pinned[at(k, p)] = false;
+                    used[at(k, p)] = true;
                     if
                     :: deferredFrom[at(k, p)] != NONE ->
                         r = deferredFrom[at(k, p)];

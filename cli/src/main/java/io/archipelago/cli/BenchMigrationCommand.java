@@ -6,6 +6,8 @@ import io.archipelago.bench.LatencySummary;
 import io.archipelago.bench.migration.MigrationSchedule;
 import io.archipelago.bench.migration.MigrationSchedule.Direction;
 import io.archipelago.control.proto.KernelStatus;
+import io.archipelago.control.proto.MailboxPingReply;
+import io.archipelago.control.proto.MailboxPingRequest;
 import io.archipelago.coordinator.KernelChannels;
 import io.archipelago.coordinator.config.ClusterConfig;
 import io.archipelago.task.proto.MigrateReply;
@@ -53,7 +55,11 @@ import picocli.CommandLine.Option;
             + "destination, both read from the host's monotonic clock by the kernels; a slow migration is waited for (up to 60 s) "
             + "and counted in (slower_than_5s says how many took more than 5 s). Percentiles from HdrHistogram, for both directions "
             + "together and for each; msg_over_shm = messages p50 / shared memory p50 from the histograms' values (target >= 3 at "
-            + "256 KiB, in each direction)."})
+            + "256 KiB, in each direction).",
+        "Also, by shared memory, stop -> ACK at the source (shm_stop_to_ack_us: the MIGRATE word's round trip and the adoption "
+            + "it waits for), and the baseline: mailbox round trips from a kernel thread (mailbox_requester_rtt_us, one at a time, "
+            + "each way after every block, in the same run); shm_over_rtt_p50 = shared memory p50 / round trip p50 (target <= "
+            + "3 at every size: a migration by shared memory costs a few words, whatever the state's size)."})
 final class BenchMigrationCommand extends BenchSuite {
 
     static final double TARGET_RATIO_AT_256K = 3.0;
@@ -61,10 +67,13 @@ final class BenchMigrationCommand extends BenchSuite {
     /** Migrations slower than this are counted in the figures and also reported apart ({@code slower_than_5s}). */
     static final long SLOW_NS = TimeUnit.SECONDS.toNanos(5);
     static final long ARRIVAL_DEADLINE_S = 60;
+    /** Target: by shared memory, stop to first step p50 within this many mailbox round trips, at every size. */
+    static final double TARGET_SHM_OVER_RTT = 3.0;
 
     @Option(names = "--json", description = "Print JSON: {\"sizes\": [{\"bytes\", \"shm_us\": {\"p50\", \"p90\", \"p99\", ...}, \"msg_us\": "
         + "{...}, \"msg_over_shm\", \"msg_image_bytes\", \"slower_than_5s\", \"directions\": {\"a_to_b\": {\"shm_us\", \"msg_us\", "
-        + "\"msg_over_shm\", ...}, \"b_to_a\": {...}}}], \"target_met\", ...}.")
+        + "\"msg_over_shm\", ...}, \"b_to_a\": {...}}, \"shm_stop_to_ack_us\", \"shm_over_rtt_p50\"}], \"mailbox_requester_rtt_us\", "
+        + "\"target_met\", \"shm_target_met\", ...}.")
     void jsonOption(boolean on) {
         json(on);
     }
@@ -122,6 +131,7 @@ final class BenchMigrationCommand extends BenchSuite {
         root.put("warmup_per_kind", warmBlocks * MigrationSchedule.PER_MODE_PER_BLOCK);
         root.put("order", "per size, blocks of a fresh thread: 2 unmeasured moves (a->b by messages, b->a by shared memory), then "
             + "S S M M S M M S alternating a->b and b->a; sizes interleaved block by block");
+        Histogram rtt = LatencySummary.histogram();
         List<SizeFigures> figures = new ArrayList<>();
         for (long bytes : SIZES) {
             figures.add(new SizeFigures(bytes));
@@ -133,14 +143,25 @@ final class BenchMigrationCommand extends BenchSuite {
                     counted ? block - warmBlocks + 1 : block + 1, counted ? blocks : warmBlocks, MigrationSchedule.block().size()));
                 for (int index : MigrationSchedule.sizeOrder(block, SIZES.length)) {
                     runBlock(kernels, a, b, figures.get(index), counted);
+                    // the baseline, in the same conditions: a round trip from a kernel thread each way, one at a time
+                    for (KernelStatus[] pair : new KernelStatus[][] {{a, b}, {b, a}}) {
+                        MailboxPingReply ping = ping(kernels, pair[0], pair[1]);
+                        if (counted) {
+                            LatencySummary.record(rtt, ping.getRttNsList().stream().mapToLong(Long::longValue).toArray());
+                        }
+                    }
                 }
             }
         }
+        LatencySummary rttSummary = LatencySummary.of(rtt);
+        root.set("mailbox_requester_rtt_us", rttSummary.json());
         ArrayNode sizes = root.putArray("sizes");
         boolean targetMet = true;
+        boolean shmTargetMet = true;
         for (SizeFigures size : figures) {
-            ObjectNode node = size.json(a, b);
+            ObjectNode node = size.json(a, b, rttSummary);
             sizes.add(node);
+            shmTargetMet &= node.get("shm_over_rtt_p50").asDouble() <= TARGET_SHM_OVER_RTT;
             if (size.bytes == 256 * 1024) {
                 for (Direction direction : Direction.values()) {
                     targetMet &= node.get("directions").get(direction.key()).get("msg_over_shm").asDouble() >= TARGET_RATIO_AT_256K;
@@ -150,6 +171,9 @@ final class BenchMigrationCommand extends BenchSuite {
         root.put("target_msg_over_shm_at_256KiB", TARGET_RATIO_AT_256K);
         root.put("target", "msg_over_shm >= " + TARGET_RATIO_AT_256K + " at 256 KiB in each direction");
         root.put("target_met", targetMet);
+        root.put("target_shm_over_rtt_p50", TARGET_SHM_OVER_RTT);
+        root.put("shm_target", "shm_over_rtt_p50 <= " + TARGET_SHM_OVER_RTT + " at every size");
+        root.put("shm_target_met", shmTargetMet);
         return root;
     }
 
@@ -176,7 +200,7 @@ final class BenchMigrationCommand extends BenchSuite {
                 here = there;
                 if (counted && move.measured()) {
                     figures.record(move, arrival.getFirstStepNs() - arrival.getStoppedNs(), arrival.getAdoptedNs() - arrival.getStoppedNs(),
-                        byMessages ? reply.getStateBytes() : -1);
+                        byMessages ? reply.getStateBytes() : -1, byMessages ? -1 : reply.getAdoptedNs() - reply.getStoppedNs());
                 }
             }
         } finally {
@@ -191,6 +215,8 @@ final class BenchMigrationCommand extends BenchSuite {
         final long bytes;
         final Map<String, Histogram> latency = new HashMap<>();
         final Map<String, Histogram> handoff = new HashMap<>();
+        /** By shared memory, at the source: stop to the destination's ACK. */
+        final Map<String, Histogram> stopToAck = new HashMap<>();
         long imageBytes;
         long slow;
 
@@ -198,11 +224,14 @@ final class BenchMigrationCommand extends BenchSuite {
             this.bytes = bytes;
         }
 
-        void record(MigrationSchedule.Move move, long latencyNs, long handoffNs, long stateBytes) {
+        void record(MigrationSchedule.Move move, long latencyNs, long handoffNs, long stateBytes, long stopToAckNs) {
             String mode = move.mode() == MigrationSchedule.Mode.MESSAGES ? "msg" : "shm";
             for (String key : List.of(mode, mode + " " + move.direction().key())) {
                 LatencySummary.record(latency.computeIfAbsent(key, k -> LatencySummary.histogram()), new long[] {latencyNs});
                 LatencySummary.record(handoff.computeIfAbsent(key, k -> LatencySummary.histogram()), new long[] {handoffNs});
+                if (stopToAckNs >= 0) {
+                    LatencySummary.record(stopToAck.computeIfAbsent(key, k -> LatencySummary.histogram()), new long[] {stopToAckNs});
+                }
             }
             if (latencyNs > SLOW_NS) {
                 slow++;
@@ -217,7 +246,7 @@ final class BenchMigrationCommand extends BenchSuite {
             return histogram == null ? LatencySummary.NONE : LatencySummary.of(histogram);
         }
 
-        ObjectNode json(KernelStatus a, KernelStatus b) {
+        ObjectNode json(KernelStatus a, KernelStatus b, LatencySummary rtt) {
             ObjectNode size = StatusView.JSON.createObjectNode();
             size.put("bytes", bytes);
             LatencySummary shm = summary(latency, "shm");
@@ -229,6 +258,8 @@ final class BenchMigrationCommand extends BenchSuite {
             size.put("msg_over_shm_p90", msg.p90Over(shm));
             size.set("shm_handoff_us", summary(handoff, "shm").json());
             size.set("msg_handoff_us", summary(handoff, "msg").json());
+            size.set("shm_stop_to_ack_us", summary(stopToAck, "shm").json());
+            size.put("shm_over_rtt_p50", shm.p50Over(rtt));
             size.put("msg_image_bytes", imageBytes);
             size.put("slower_than_5s", slow);
             ObjectNode directions = size.putObject("directions");
@@ -244,6 +275,8 @@ final class BenchMigrationCommand extends BenchSuite {
                 d.put("msg_over_shm_p90", dMsg.p90Over(dShm));
                 d.set("shm_handoff_us", summary(handoff, "shm " + direction.key()).json());
                 d.set("msg_handoff_us", summary(handoff, "msg " + direction.key()).json());
+                d.set("shm_stop_to_ack_us", summary(stopToAck, "shm " + direction.key()).json());
+                d.put("shm_over_rtt_p50", dShm.p50Over(rtt));
             }
             return size;
         }
@@ -273,6 +306,13 @@ final class BenchMigrationCommand extends BenchSuite {
     }
 
 
+    /** One mailbox round trip from a kernel thread of {@code from} to {@code to}, measured by {@code from}. */
+    private MailboxPingReply ping(KernelChannels kernels, KernelStatus from, KernelStatus to) {
+        return call(from, () -> kernels.mailbox(from.getControl()).withDeadlineAfter(30, TimeUnit.SECONDS)
+            .ping(MailboxPingRequest.newBuilder().setPeer(to.getId()).setRoundTrips(1).setTimeoutMs(10_000).setInterruptContext(false)
+                .build()));
+    }
+
     private static String human(long bytes) {
         return bytes >= 1024 * 1024 ? bytes / (1024 * 1024) + " MiB" : bytes / 1024 + " KiB";
     }
@@ -299,6 +339,15 @@ final class BenchMigrationCommand extends BenchSuite {
         StatusView.printRows(rows, out);
         out.printf(Locale.ROOT, "target msg/shm >= %.1f at 256 KiB in each direction: %s%n", TARGET_RATIO_AT_256K,
             result.get("target_met").asBoolean() ? "met" : "NOT met");
+        var rtt = result.get("mailbox_requester_rtt_us");
+        out.printf(Locale.ROOT, "mailbox round trip from a kernel thread, same run: p50 %s, p90 %s, p99 %s us; by shared memory, stop -> "
+            + "first step p50 over it:", fmt(rtt.get("p50").asDouble()), fmt(rtt.get("p90").asDouble()), fmt(rtt.get("p99").asDouble()));
+        for (var size : result.get("sizes")) {
+            out.printf(Locale.ROOT, " %s %s (stop -> ACK at the source p50 %s us)", human(size.get("bytes").asLong()),
+                fmt2(size.get("shm_over_rtt_p50").asDouble()), fmt(size.get("shm_stop_to_ack_us").get("p50").asDouble()));
+        }
+        out.printf(Locale.ROOT, "; target <= %.1f at every size: %s%n", TARGET_SHM_OVER_RTT,
+            result.get("shm_target_met").asBoolean() ? "met" : "NOT met");
         out.flush();
     }
 

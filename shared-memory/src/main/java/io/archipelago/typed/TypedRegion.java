@@ -33,6 +33,7 @@ public final class TypedRegion<T> {
     private final AccessorKind accessor;
     private final io.archipelago.typed.access.AccessGuard guard;
     private final java.util.concurrent.locks.ReentrantLock[] localLocks;
+    private final boolean boundSections;
 
     TypedRegion(Contract contract, Class<T> view, RecordLayout layout, MemorySegment memory, RegionBinding binding, ViewFactory<T> views,
                 AccessorKind accessor, io.archipelago.typed.access.AccessGuard guard) {
@@ -45,6 +46,8 @@ public final class TypedRegion<T> {
         this.accessor = accessor;
         this.guard = guard;
         this.localLocks = guard == null ? new java.util.concurrent.locks.ReentrantLock[64] : null;
+        this.boundSections = guard != null && guard.allocationFreeSections() && views instanceof ViewFactory.Generated
+            && contract.getArrayLayout() != ArrayLayout.STRUCT_OF_ARRAYS;
         if (localLocks != null) {
             java.util.Arrays.setAll(localLocks, i -> new java.util.concurrent.locks.ReentrantLock());
         }
@@ -106,12 +109,15 @@ public final class TypedRegion<T> {
      */
     public <R> R exclusive(long index, java.util.function.Function<? super T, R> body) {
         binding.checkElement(index);
-        if (structOfArrays()) {
+        if (!boundSections && structOfArrays()) {
             throw new UnsupportedOperationException("exclusive sections need an array-of-structs region; '" + name()
                 + "' is struct of arrays");
         }
-        T element = at(index);
         long offset = index * binding.elementSize();
+        if (boundSections) {
+            return exclusiveHeld(index, offset, body);
+        }
+        T element = at(index);
         if (guard != null) {
             try (io.archipelago.typed.access.AccessGuard.Section section = guard.exclusive(offset, binding.elementSize())) {
                 return body.apply(element);
@@ -124,6 +130,67 @@ public final class TypedRegion<T> {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * A software-coherent section: the body gets a view bound to the held element (plain loads
+     * and stores, an access outside the element refused), this thread's own, reused from one
+     * section to the next; a section opened inside another gets a view of its own.
+     */
+    /**
+     * {@link #exclusive} for a body that returns a {@code long}: nothing boxed, so that on a
+     * software-coherent region whose pages this kernel holds a section allocates nothing at all.
+     */
+    public long exclusiveAsLong(long index, java.util.function.ToLongFunction<? super T> body) {
+        binding.checkElement(index);
+        if (!boundSections) {
+            return exclusive(index, element -> body.applyAsLong(element));
+        }
+        long offset = index * binding.elementSize();
+        long length = binding.elementSize();
+        io.archipelago.typed.access.HeldPages held = io.archipelago.typed.access.HeldPages.mine();
+        T element = sectionView(held, index);
+        io.archipelago.typed.access.TypedAccessor view = (io.archipelago.typed.access.TypedAccessor) element;
+        guard.enterExclusive(offset, length, held);
+        try {
+            view.bindToSection(offset, offset + length);
+            return body.applyAsLong(element);
+        } finally {
+            view.unbindFromSection();
+            guard.exitExclusive(offset, length, held);
+        }
+    }
+
+    private <R> R exclusiveHeld(long index, long offset, java.util.function.Function<? super T, R> body) {
+        long length = binding.elementSize();
+        io.archipelago.typed.access.HeldPages held = io.archipelago.typed.access.HeldPages.mine();
+        T element = sectionView(held, index);
+        io.archipelago.typed.access.TypedAccessor view = (io.archipelago.typed.access.TypedAccessor) element;
+        guard.enterExclusive(offset, length, held);
+        try {
+            view.bindToSection(offset, offset + length);
+            return body.apply(element);
+        } finally {
+            view.unbindFromSection();
+            guard.exitExclusive(offset, length, held);
+        }
+    }
+
+    /** This thread's view for a section over element {@code index}: reused, or its own for a section inside another. */
+    @SuppressWarnings("unchecked")
+    private T sectionView(io.archipelago.typed.access.HeldPages held, long index) {
+        T element = (T) held.sectionView(this);
+        if (element == null) {
+            element = at(index);
+            held.keepSectionView(this, element);
+            return element;
+        }
+        io.archipelago.typed.access.TypedAccessor view = (io.archipelago.typed.access.TypedAccessor) element;
+        if (view.boundToOpenSection()) {
+            return at(index); // a section inside a section over this region: its own view
+        }
+        view.moveTo(index);
+        return element;
     }
 
     /** Software-coherent (kept coherent by the DSM) or hardware-coherent. */

@@ -45,6 +45,7 @@ public final class PerfettoTrace {
         List<TraceRing.Snapshot> kernels = byKernel(rings);
         Trace.Builder trace = Trace.newBuilder();
         Map<TraceRecord, Long> flows = wordFlows(kernels);
+        flows.putAll(migrationFlows(kernels, flows.size() + 1L));
         List<Timed> events = new ArrayList<>();
         for (TraceRing.Snapshot kernel : kernels) {
             int sequence = kernel.kernelId() + 1;
@@ -90,10 +91,10 @@ public final class PerfettoTrace {
                     .addDebugAnnotations(DebugAnnotation.newBuilder().setName(record.event().subject()).setIntValue(record.subject()));
                 if (record.event() == TraceEvent.WORD_SENT || record.event() == TraceEvent.WORD_RECEIVED) {
                     event.setName(record.event().label() + ": " + words.of((int) record.value()));
-                    Long flow = flows.get(record);
-                    if (flow != null) {
-                        event.addFlowIds(flow);
-                    }
+                }
+                Long flow = flows.get(record);
+                if (flow != null) {
+                    event.addFlowIds(flow);
                 }
                 if (record.event().shape() == TraceEvent.Shape.SLICE) {
                     events.add(new Timed(record.timeNs(), sequence, event.clone().setType(TrackEvent.Type.TYPE_SLICE_BEGIN).build()));
@@ -162,6 +163,44 @@ public final class PerfettoTrace {
             long flow = next++;
             flows.put(pending.pollFirst(), flow);
             flows.put(delivery, flow);
+        }
+        return flows;
+    }
+
+    /**
+     * Joins every migrated thread's first step at its destination to its stop at the source: the
+     * latest MIGRATION_STOP of that thread on another kernel at or before the first step (its value
+     * says how long before). Flow ids from {@code firstId} on, by identity as in {@link #wordFlows}.
+     */
+    static Map<TraceRecord, Long> migrationFlows(List<TraceRing.Snapshot> kernels, long firstId) {
+        List<TraceRecord[]> stops = new ArrayList<>();
+        List<Object[]> firstSteps = new ArrayList<>();
+        for (TraceRing.Snapshot kernel : kernels) {
+            for (TraceRecord record : kernel.records()) {
+                if (record.event() == TraceEvent.MIGRATION_STOP) {
+                    stops.add(new TraceRecord[] {record});
+                } else if (record.event() == TraceEvent.MIGRATION_FIRST_STEP) {
+                    firstSteps.add(new Object[] {record, kernel.kernelId()});
+                }
+            }
+        }
+        Map<TraceRecord, Long> flows = new IdentityHashMap<>();
+        long next = firstId;
+        for (Object[] entry : firstSteps) {
+            TraceRecord first = (TraceRecord) entry[0];
+            TraceRecord best = null;
+            for (TraceRecord[] stop : stops) {
+                TraceRecord candidate = stop[0];
+                if (candidate != null && candidate.subject() == first.subject() && candidate.value() == (int) entry[1]
+                    && candidate.timeNs() <= first.timeNs() && (best == null || candidate.timeNs() > best.timeNs())) {
+                    best = candidate;
+                }
+            }
+            if (best != null && !flows.containsKey(best)) {
+                long flow = next++;
+                flows.put(best, flow);
+                flows.put(first, flow);
+            }
         }
         return flows;
     }

@@ -45,7 +45,17 @@ public enum TraceEvent {
     /** This kernel asked the meta-level manager for page blocks: from WANT to GRANT or NACK. Subject: the blocks granted. */
     BALLOON_WANT(14, "balloon want", Shape.SLICE, "blocks"),
     /** The manager asked this kernel for blocks (INFLATE) or gave it some (DEFLATE): until it answered. Subject: the blocks moved. */
-    BALLOON_MOVE(15, "balloon move", Shape.SLICE, "blocks");
+    BALLOON_MOVE(15, "balloon move", Shape.SLICE, "blocks"),
+    /**
+     * The source stopped a thread at its migration point to migrate it (the start of stop -> first
+     * step). Subject: the thread id; value: the destination kernel.
+     */
+    MIGRATION_STOP(16, "migration stop", Shape.INSTANT, "tid"),
+    /**
+     * A migrated thread began its first step here (the end of stop -> first step; a flow arrow joins
+     * it to its stop). Subject: the thread id; value: nanoseconds since the source stopped it.
+     */
+    MIGRATION_FIRST_STEP(17, "migration first step", Shape.INSTANT, "tid");
 
     /** A slice has a start ({@code time}) and a duration ({@code value}, ns); an instant has a value. */
     public enum Shape { SLICE, INSTANT }

@@ -41,7 +41,7 @@ public final class KernelAssembly {
         // software-coherent regions go through the DSM
         TypedMemory typed = services.start(new TypedMemoryService(kernel, memory.allocator(), dsm)).typed();
         TaskService tasks = services.start(new TaskService(kernel, mailbox, typed));
-        Migrations migrations = services.start(new Migrations(tasks));
+        Migrations migrations = services.start(new Migrations(tasks, dsm::handOver));
         services.bind(new TaskControlService(tasks, tasks.interrupts(), migrations, new OwnerRouting(tasks, migrations)));
         services.start(new EnergyService(kernel, tasks.scheduler(), tasks.clock(), tasks.interrupts()));
         services.start(new NicDriverService(kernel, typed, tasks.interrupts()));

@@ -1,6 +1,7 @@
 package io.archipelago.kernel.dsm;
 
 import io.archipelago.typed.access.AccessGuard;
+import io.archipelago.typed.access.HeldPages;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicLong;
@@ -40,7 +41,7 @@ final class DsmRegion implements AccessGuard {
     private final MemorySegment dram;
     private final PageStates states;
     private final ReentrantLock[] faultLocks = new ReentrantLock[STRIPES];
-    private final ReentrantLock[] sectionLocks = new ReentrantLock[STRIPES];
+    private final SectionLocks sectionLocks = new SectionLocks(STRIPES);
     /** Per page, a GET_EXCLUSIVE waiting for the page's first use or for its pins: (requester + 1) << 8 | sequence, 0 for none. */
     private final AtomicLongArray deferred;
     /** Pages of this region this kernel took from global memory because their holder was gone. */
@@ -59,7 +60,6 @@ final class DsmRegion implements AccessGuard {
         this.deferred = new AtomicLongArray(pages);
         for (int i = 0; i < STRIPES; i++) {
             faultLocks[i] = new ReentrantLock();
-            sectionLocks[i] = new ReentrantLock();
         }
     }
 
@@ -151,6 +151,11 @@ final class DsmRegion implements AccessGuard {
         }
     }
 
+    /** Whether a GET_EXCLUSIVE waits for the page. */
+    boolean hasDeferred(int page) {
+        return deferred.get(page) != 0;
+    }
+
     /** Takes the deferred request of a page: requester id in the high bits, sequence in the low 8; 0 for none. */
     long takeDeferred(int page) {
         return deferred.getAndSet(page, 0);
@@ -165,44 +170,121 @@ final class DsmRegion implements AccessGuard {
     }
 
     private void pin(int page) {
-        while (!states.tryPin(page)) {
-            dsm.fault(this, page);
+        if (states.tryPin(page)) {
+            return;
         }
+        // never wait for another kernel's page while holding pages for a use (unless a section needs them)
+        HeldPages.mine().releaseBeforeWaiting();
+        do {
+            dsm.fault(this, page);
+        } while (!states.tryPin(page));
     }
 
     @Override
-    public Section exclusive(long offset, long length) {
+    public int pageSize() {
+        return pageSize;
+    }
+
+    @Override
+    public boolean tryHold(long offset, int width) {
+        int page = (int) (offset >>> pageShift);
+        return page == (int) ((offset + width - 1) >>> pageShift) && states.tryPin(page);
+    }
+
+    @Override
+    public void release(long pageOffset) {
+        unpin((int) (pageOffset >>> pageShift));
+    }
+
+    @Override
+    public boolean allocationFreeSections() {
+        return true;
+    }
+
+    /**
+     * This kernel's sections over the same pages run one at a time: the stripes of the pages,
+     * as a bit set over the {@value #STRIPES} stripes, locked in ascending order (no boxing, no
+     * sorting, nothing allocated).
+     */
+    private static long stripesOf(int first, int last) {
+        if (first == last) {
+            return 1L << (first % STRIPES);
+        }
+        if (last - first + 1 >= STRIPES) {
+            return -1L;
+        }
+        long stripes = 0;
+        for (int page = first; page <= last; page++) {
+            stripes |= 1L << (page % STRIPES);
+        }
+        return stripes;
+    }
+
+    @Override
+    public void enterExclusive(long offset, long length, HeldPages held) {
         if (length <= 0) {
             throw new IllegalArgumentException("an exclusive section covers at least one byte, found " + length);
         }
         int first = (int) (offset >>> pageShift);
         int last = (int) ((offset + length - 1) >>> pageShift);
-        // This kernel's sections over the same pages run one at a time: lock the stripes in order.
-        java.util.TreeSet<Integer> stripes = new java.util.TreeSet<>();
-        for (int page = first; page <= last; page++) {
-            stripes.add(page % STRIPES);
+        long stripes = stripesOf(first, last);
+        for (long rest = stripes; rest != 0; rest &= rest - 1) {
+            sectionLocks.lock(Long.numberOfTrailingZeros(rest));
         }
-        for (int stripe : stripes) {
-            sectionLocks[stripe].lock();
-        }
+        boolean use = held.inUse();
         int pinned = first;
         try {
             for (; pinned <= last; pinned++) {
+                long pageOffset = (long) pinned << pageShift;
+                if (use && held.holdsForSections(this, pageOffset)) {
+                    continue; // pinned by an earlier section of this use, until its quiescent point
+                }
                 pin(pinned);
+                if (use) {
+                    held.add(this, pageOffset);
+                }
             }
         } catch (RuntimeException | Error e) {
-            for (int page = first; page < pinned; page++) {
-                unpin(page);
+            if (!use) {
+                for (int page = first; page < pinned; page++) {
+                    unpin(page);
+                }
             }
-            stripes.descendingSet().forEach(stripe -> sectionLocks[stripe].unlock());
+            unlockStripes(stripes);
             throw e;
         }
-        return () -> {
-            for (int page = last; page >= first; page--) {
-                unpin(page);
+        held.sectionEntered();
+    }
+
+    @Override
+    public void exitExclusive(long offset, long length, HeldPages held) {
+        int first = (int) (offset >>> pageShift);
+        int last = (int) ((offset + length - 1) >>> pageShift);
+        held.sectionExited();
+        try {
+            if (!held.inUse()) {
+                for (int page = last; page >= first; page--) {
+                    unpin(page);
+                }
             }
-            stripes.descendingSet().forEach(stripe -> sectionLocks[stripe].unlock());
-        };
+        } finally {
+            unlockStripes(stripesOf(first, last));
+        }
+    }
+
+    private void unlockStripes(long stripes) {
+        for (long rest = stripes; rest != 0; ) {
+            int stripe = 63 - Long.numberOfLeadingZeros(rest);
+            sectionLocks.unlock(stripe);
+            rest &= ~(1L << stripe);
+        }
+    }
+
+    @Override
+    public Section exclusive(long offset, long length) {
+        HeldPages held = HeldPages.mine();
+        enterExclusive(offset, length, held);
+        return () -> exitExclusive(offset, length, held);
     }
 
     void close() {

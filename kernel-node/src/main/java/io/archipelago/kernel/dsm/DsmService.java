@@ -480,6 +480,48 @@ public final class DsmService implements KernelService, SoftwareCoherence {
         }
     }
 
+    // ------------------------------------------------------------------ hand-over ahead of a request (migration)
+
+    /**
+     * Gives the pages of {@code [globalAddress, globalAddress + length)} this kernel holds, and
+     * that no access or request is using, to kernel {@code destination} before it asks: each is
+     * written back and its directory entry moved to the destination with the usual
+     * compare-and-set, so that the destination's first access finds the directory naming it and
+     * claims the page from global memory, with no message (the same path as after a
+     * PUT_EXCLUSIVE it never saw). A thread's source does this before MIGRATE. A page in use
+     * here, or that another kernel already asked for, is left to the protocol. Returns how many
+     * pages moved.
+     */
+    public int handOver(long globalAddress, long length, int destination) {
+        if (length <= 0 || destination == self) {
+            return 0;
+        }
+        int moved = 0;
+        long first = memory.pageFrame(globalAddress);
+        long last = memory.pageFrame(globalAddress + length - 1);
+        for (long frame = first; frame <= last; frame++) {
+            Map.Entry<Long, DsmRegion> found = byFrame.floorEntry(frame);
+            DsmRegion region = found == null ? null : found.getValue();
+            if (region == null || frame >= region.firstFrame() + region.pages()) {
+                continue;
+            }
+            int page = (int) (frame - region.firstFrame());
+            if (region.hasDeferred(page) || !revoke(region, page)) {
+                continue;
+            }
+            if (region.hasDeferred(page)) {
+                // a request came in meanwhile: the page is its requester's, through the usual answer
+                region.states().set(page, PageStates.VALID | PageStates.USED);
+                handOffDeferred(region, page);
+                continue;
+            }
+            if (handOver(region, page, destination)) {
+                moved++;
+            }
+        }
+        return moved;
+    }
+
     // ------------------------------------------------------------------ life cycle
 
     /** The region this kernel opened under {@code name}, if it did. */

@@ -52,6 +52,9 @@ public final class BenchObject {
     private final long lockOffset;
     private final int lockTag;
     private long matched;
+    /** The value {@link #updateStruct} writes in its section (the section's body is made once: nothing allocated per update). */
+    private long pendingValue;
+    private final java.util.function.ToLongFunction<BenchItem> updateInSection = item -> update(item, pendingValue);
 
     /**
      * @param lockTag what this thread writes in the lock word while it holds it (non-zero)
@@ -177,11 +180,7 @@ public final class BenchObject {
     public long increment() {
         return switch (sharing) {
             case HARDWARE -> (long) LONG.getAndAdd(memory, counterOffset, 1L) + 1;
-            case SOFTWARE -> region.exclusive(first, c -> {
-                long next = c.counter() + 1;
-                c.counter(next);
-                return next;
-            });
+            case SOFTWARE -> region.exclusiveAsLong(first, BenchObject::incrementCounter);
             case OWNER -> {
                 long next = head.counter() + 1;
                 head.counter(next);
@@ -201,9 +200,18 @@ public final class BenchObject {
                     INT.setRelease(memory, lockOffset, 0);
                 }
             }
-            case SOFTWARE -> region.exclusive(first, c -> update(c, value));
+            case SOFTWARE -> {
+                pendingValue = value;
+                yield region.exclusiveAsLong(first, updateInSection);
+            }
             case OWNER -> update(head, value);
         };
+    }
+
+    private static long incrementCounter(BenchItem item) {
+        long next = item.counter() + 1;
+        item.counter(next);
+        return next;
     }
 
     private static long update(BenchItem item, long value) {

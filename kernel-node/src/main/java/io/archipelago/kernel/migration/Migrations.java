@@ -101,9 +101,30 @@ public final class Migrations implements KernelService {
     private final KernelCountersArea.Counter failures;
     private final KernelCountersArea.Counter refusals;
     private volatile boolean closing;
+    private final PageHandOver handOver;
+
+    /**
+     * Gives software-coherent pages this kernel holds to another kernel before it asks for them
+     * (the DSM's {@code handOver}): returns how many moved.
+     */
+    @FunctionalInterface
+    public interface PageHandOver {
+        PageHandOver NONE = (address, length, destination) -> 0;
+
+        int handOver(long globalAddress, long length, int destination);
+    }
 
     /** @param tasks the kernel's task service (started): its threads, table, scheduler, mailbox and peers */
     public Migrations(TaskService tasks) {
+        this(tasks, PageHandOver.NONE);
+    }
+
+    /**
+     * @param tasks    the kernel's task service (started): its threads, table, scheduler, mailbox and peers
+     * @param handOver how the source gives the destination the thread's first pages before MIGRATE
+     */
+    public Migrations(TaskService tasks, PageHandOver handOver) {
+        this.handOver = handOver;
         this.tasks = tasks;
         this.table = tasks.table();
         this.self = tasks.kernelId();
@@ -195,6 +216,7 @@ public final class Migrations implements KernelService {
             throw new MigrationException(MigrationException.Kind.HANDOFF_FAILED, "interrupted while stopping thread " + tid);
         }
         long stoppedNs = System.nanoTime();
+        tasks.kernel().trace().instant(TraceEvent.MIGRATION_STOP, TraceRing.KERNEL_TRACK, tid, destination);
         thread.descriptor().migStopNs(stoppedNs);
         try {
             MigrateReply.Builder reply = MigrateReply.newBuilder().setTid(tid).setFrom(tasks.kernelName()).setTo(target.getName())
@@ -204,6 +226,7 @@ public final class Migrations implements KernelService {
                 AdoptReply adopted = peers.tasks(destination, HANDOFF_TIMEOUT.toMillis()).adoptTask(image);
                 reply.setAdoptedNs(adopted.getAdoptedNs()).setStateBytes(image.getSerializedSize());
             } else {
+                handOverFirstPages(thread, destination);
                 MailboxWord answer = tasks.mailbox().request(destination, MailboxType.MIGRATE, tid, HANDOFF_TIMEOUT, answers(tid),
                     MailboxType.ACK, MailboxType.NACK);
                 if (answer.type() == MailboxType.NACK) {
@@ -232,6 +255,26 @@ public final class Migrations implements KernelService {
             departed(thread, destination, byMessages);
             return MigrateReply.newBuilder().setTid(tid).setFrom(tasks.kernelName()).setTo(target.getName())
                 .setMode(byMessages ? MigrationMode.MESSAGES : MigrationMode.SHARED_MEMORY).setStoppedNs(stoppedNs).build();
+        }
+    }
+
+    /**
+     * Before MIGRATE: the descriptor's page and the first page of the thread's data, written back
+     * and their directory entries moved to the destination, so that its adoption and first step
+     * claim them from global memory instead of faulting them back from here (a page in use or
+     * already asked for stays with the protocol; a hardware-coherent region has no pages to give).
+     */
+    private void handOverFirstPages(KernelThread thread, int destination) {
+        try {
+            handOver.handOver(table.region().addressOf(thread.slot()), table.region().contract().getElementSize(), destination);
+            TypedRegion<?> data = thread.dataRegion();
+            if (data != null) {
+                handOver.handOver(data.addressOf(0), Math.min(pageSize, data.contract().getLocation().getBytes()), destination);
+            }
+        } catch (RuntimeException e) {
+            // only an optimisation: the destination faults what it needs
+            LOG.debug("kernel {}: could not hand thread {}'s first pages to kernel {} ahead: {}", tasks.kernelName(), thread.tid(),
+                destination, e.toString());
         }
     }
 

@@ -3,6 +3,7 @@ package io.archipelago.kernel.sched;
 import io.archipelago.program.Step;
 import io.archipelago.kernel.task.model.TaskState;
 import io.archipelago.program.WakeReason;
+import io.archipelago.typed.access.HeldPages;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -190,6 +191,8 @@ public final class Scheduler implements AutoCloseable {
             thread.stopped = stopped;
             if (thread.core >= 0) {
                 thread.stopRequested = true; // its core hands it over after the current step
+                // a core pacing ahead of virtual time between two steps would otherwise notice only when its park ends
+                LockSupport.unpark(cores[thread.core].thread);
             } else {
                 detach(thread);
                 threads.remove(tid);
@@ -433,6 +436,8 @@ public final class Scheduler implements AutoCloseable {
 
         @Override
         public void run() {
+            // a step is one use of the software-coherent pages it touches: held at memory speed, let go when it ends
+            HeldPages.begin();
             while (running) {
                 try {
                     if (!doWork()) {
@@ -507,6 +512,10 @@ public final class Scheduler implements AutoCloseable {
 
         private void pace() {
             while (running) {
+                SchedThread on = current;
+                if (on != null && on.stopRequested) {
+                    return; // a stop is waiting for this thread's migration point, which is now
+                }
                 long lead = clock - Scheduler.this.clock.now();
                 if (lead <= settings.maxLeadNs()) {
                     return;
@@ -549,6 +558,7 @@ public final class Scheduler implements AutoCloseable {
                     failure = e;
                     step = Step.exit(1, -1);
                 }
+                quiescentPoint(thread);
                 long hostEnd = System.nanoTime();
                 long busy = settings.speed().nanos(step.cycles());
                 clock = virtualStart + busy;
@@ -577,6 +587,15 @@ public final class Scheduler implements AutoCloseable {
             counters.steps(ran);
             finish(thread, step, failure, sliceEnded, yieldedToAdmission);
             publishTotals();
+        }
+
+        /** The end of a step: the pages the step held go to whoever asked for them meanwhile. */
+        private void quiescentPoint(SchedThread thread) {
+            try {
+                HeldPages.quiesce();
+            } catch (RuntimeException e) {
+                LOG.error("kernel {}: core {} could not let go of the pages thread {} held in its step", name, id, thread.tid, e);
+            }
         }
 
         private boolean othersWaiting() {

@@ -15,6 +15,7 @@ import io.archipelago.shmvsmsg.proto.RunRequest;
 import io.archipelago.shmvsmsg.proto.Way;
 import io.archipelago.typed.TypedMemory;
 import io.archipelago.typed.TypedRegion;
+import io.archipelago.typed.access.HeldPages;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -148,6 +149,7 @@ final class Workload {
         @Override
         public void run() {
             long first = request.getFirst() + (request.getStride() == 0 ? 0 : (request.getSlot() + index) * request.getStride());
+            HeldPages.begin(); // quiescent points: after every batch (Sampler)
             try (Ways.Operation operation = open(first)) {
                 Sampler timing = new Sampler(operation);
                 sampler = timing;
@@ -174,6 +176,12 @@ final class Workload {
                 measuredTo = System.nanoTime();
             } catch (Throwable e) {
                 failure.set(e);
+            } finally {
+                try {
+                    HeldPages.end();
+                } catch (RuntimeException e) {
+                    failure.compareAndSet(null, e);
+                }
             }
         }
 

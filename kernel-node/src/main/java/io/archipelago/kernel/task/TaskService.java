@@ -35,6 +35,8 @@ import io.archipelago.typed.TypedMemory;
 import io.archipelago.typed.TypedRegion;
 import io.archipelago.typed.proto.Coherence;
 import io.archipelago.typed.proto.Contract;
+import io.archipelago.trace.TraceEvent;
+import io.archipelago.trace.TraceRing;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -560,6 +562,7 @@ public final class TaskService implements KernelService {
 
     /** Called by a thread's first step after a migration brought it here. */
     void firstStepAfterMigration(KernelThread thread, KernelThread.Arrival arrival, long firstStepNs) {
+        kernel.trace().instant(TraceEvent.MIGRATION_FIRST_STEP, TraceRing.KERNEL_TRACK, thread.tid(), firstStepNs - arrival.stoppedNs());
         synchronized (migrationLog) {
             migrationLog.addLast(new MigrationRecord(thread.tid(), arrival.fromKernel(), kernel.id(), arrival.byMessages(),
                 arrival.stoppedNs(), arrival.adoptedNs(), firstStepNs, arrival.stateBytes()));

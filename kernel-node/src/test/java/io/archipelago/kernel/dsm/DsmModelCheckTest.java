@@ -16,9 +16,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Model-checks the DSM protocol ({@code src/test/promela/dsm.pml}: 3 kernels, 2 pages, mailbox
- * queues of depth 4, one access per requester: exhaustive, about 2.6 million states) with spin:
- * safety (at most one VALID holder per page, no lost update, no deadlock) and liveness (with weak
- * fairness, every requester completes its accesses); then, with requesters that give up and
+ * queues of depth 4, one use of a page per requester: exhaustive, about 2.8 million states) with
+ * spin: safety (at most one VALID holder per page, no lost update, no deadlock, a page stays VALID
+ * through a use) and liveness (with weak fairness, every requester completes its accesses); a
+ * kernel that uses a page again while another asks for it (2 kernels, 2 uses each), and the
+ * violation found when the handler ignores a use's pin; then, with requesters that give up and
  * answers that come late (2 kernels, 2 accesses each), safety with the mailbox's checks, and a
  * violation found without them. Deeper runs (more accesses) are in the model's header; they take
  * minutes and gigabytes, so CI runs these configurations.
@@ -65,6 +67,27 @@ class DsmModelCheckTest {
         run(dir, "gcc", "-w", "-O2", "-DNFAIR=4", "-DCOLLAPSE", "-o", "pan", "pan.c");
         String report = run(dir, "./pan", "-a", "-f", "-m500000");
         assertThat(report).contains("never claim").contains("acceptance   cycles \t+ (fairness enabled)").contains("errors: 0");
+    }
+
+    @Test
+    void aUseKeepsItsPageUntilItsQuiescentPointWhileAnotherKernelAsksForIt() throws Exception {
+        Path dir = Files.createDirectories(work.resolve("reuse"));
+        Files.copy(work.resolve("dsm.pml"), dir.resolve("dsm.pml"));
+        run(dir, "spin", "-a", "-DN=2", "-DACCESSES=2", "dsm.pml");
+        run(dir, "gcc", "-w", "-O2", "-DSAFETY", "-DNOCLAIM", "-o", "pan", "pan.c");
+        String report = run(dir, "./pan", "-m200000");
+        assertThat(report).contains("assertion violations\t+").contains("invalid end states\t+").contains("errors: 0");
+    }
+
+    @Test
+    void aHandlerThatIgnoredTheUsesPinWouldTakeThePageMidUse() throws Exception {
+        Path dir = Files.createDirectories(work.resolve("nopin"));
+        Files.copy(work.resolve("dsm.pml"), dir.resolve("dsm.pml"));
+        run(dir, "spin", "-a", "-DN=2", "-DACCESSES=2", "-DNOPIN", "dsm.pml");
+        run(dir, "gcc", "-w", "-O2", "-DSAFETY", "-DNOCLAIM", "-o", "pan", "pan.c");
+        String report = run(dir, "./pan", "-m200000");
+        assertThat(report).as("the model must be able to show what the pin prevents").contains("assertion violated")
+            .contains("errors: 1");
     }
 
     @Test

@@ -191,6 +191,25 @@ class DsmServiceTest {
     }
 
     @Test
+    void aPageHandedOverAheadIsClaimedByItsNewHolderWithoutAMessage() throws Exception {
+        Node a = node(0);
+        Node b = node(1);
+        a.write(0, 42L);
+        a.view().guard().enter(8, 8, true); // page 0 in use: handed over only once the access ends
+        assertThat(a.dsm().handOver(offset, 2L * pageSize, 1)).as("page 1 is not held by kernel 0, page 0 is pinned").isZero();
+        a.view().guard().exit(8, 8);
+
+        assertThat(a.dsm().handOver(offset, 2L * pageSize, 1)).as("page 0 handed to kernel 1").isEqualTo(1);
+
+        assertThat(entry(0).holder()).isEqualTo(1);
+        assertThat(a.state(0)).isEqualTo(PageStates.INVALID);
+        assertThat(cluster.memory().segment().get(LONG, offset)).as("written back before the directory moved").isEqualTo(42L);
+        assertThat(b.read(0)).isEqualTo(42L);
+        assertThat(b.counter("mailbox.sent.GET_EXCLUSIVE")).as("the new holder claims it, no GET_EXCLUSIVE").isZero();
+        assertThat(b.counter("dsm.claims")).isEqualTo(1);
+    }
+
+    @Test
     void aHolderAnswersNotHolderForAPageItDoesNotHoldOrDoesNotKnow() {
         Node a = node(0);
         Mailbox requester = silent(1);

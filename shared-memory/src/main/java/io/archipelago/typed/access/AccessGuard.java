@@ -29,6 +29,44 @@ public interface AccessGuard {
     /** After the access that {@link #enter} admitted. */
     void exit(long offset, int width);
 
+    /** The size of the pages this guard hands out (a power of two): a held page covers one. */
+    default int pageSize() {
+        return 4096;
+    }
+
+    /**
+     * Pins the page of {@code [offset, offset + width)} if it is VALID here, without faulting it
+     * in: the first access of a use to a page this kernel already holds. False when the page must
+     * be faulted in (then {@link #enter} does it) or when the access straddles two pages.
+     */
+    default boolean tryHold(long offset, int width) {
+        return false;
+    }
+
+    /** Lets go of a pin on the page at {@code pageOffset} taken by {@link #tryHold} or {@link #enter} for a use. */
+    default void release(long pageOffset) {
+        exit(pageOffset, 1);
+    }
+
+    /**
+     * Opens an exclusive section over {@code [offset, offset + length)} without allocating: the
+     * same as {@link #exclusive}, closed by {@link #exitExclusive} with the same arguments.
+     * {@code held} is the calling thread's ({@link HeldPages#mine()}).
+     */
+    default void enterExclusive(long offset, long length, HeldPages held) {
+        throw new UnsupportedOperationException("this guard has only exclusive(offset, length)");
+    }
+
+    /** Closes the section {@link #enterExclusive} opened. */
+    default void exitExclusive(long offset, long length, HeldPages held) {
+        throw new UnsupportedOperationException("this guard has only exclusive(offset, length)");
+    }
+
+    /** Whether {@link #enterExclusive} is implemented (else sections go through {@link #exclusive}). */
+    default boolean allocationFreeSections() {
+        return false;
+    }
+
     /**
      * Holds {@code [offset, offset + length)} exclusively until the section closes: its pages
      * stay VALID here and no other kernel can take them, and the sections of this kernel's

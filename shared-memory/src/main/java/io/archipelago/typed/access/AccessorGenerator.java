@@ -22,6 +22,7 @@ import io.archipelago.typed.layout.ValueKind;
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassHierarchyResolver;
 import java.lang.classfile.CodeBuilder;
+import java.lang.classfile.Opcode;
 import java.lang.classfile.TypeKind;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.ConstantDescs;
@@ -50,14 +51,18 @@ import java.util.function.Function;
  * A getter of member {@code m} with indices {@code i, j} compiles to, in effect,
  * <pre>
  *   long off = base + OFFSET(m) + checkIndex(i, LEN0) * STRIDE0 + checkIndex(j, LEN1) * STRIDE1;
- *   [guard.enter(off, WIDTH, false);]                       // software-coherent variant only
+ *   [boolean pinned = acquire(off, WIDTH, false);]          // software-coherent variant only
  *   v = segment.get(LAYOUT(m), off);                        // LAYOUT: width and byte order
- *   [guard.exit(off, WIDTH);]
+ *   [if (pinned) release(off, WIDTH);]
  *   return narrow(widen(v));
  * </pre>
  * A setter converts and range-checks the value first, then enters, stores, exits: nothing that
  * can throw runs between enter and exit. The software-coherence variant (for the DSM) differs
  * only by the guard calls: a separate class, so hardware-coherent accessors never see them.
+ * {@code acquire} is a range check on two fields of the view when the page is already held (a
+ * page held for the thread's use, see {@link HeldPages}, or the element of an exclusive
+ * section): then the access is a plain load or store, and only otherwise does it pin the page
+ * for this one access ({@code pinned}) through the {@link AccessGuard}.
  */
 final class AccessorGenerator {
 
@@ -76,8 +81,8 @@ final class AccessorGenerator {
     private static final MethodTypeDesc NESTED_INVOKE = MethodTypeDesc.of(CD_ACCESSOR, CD_SEGMENT, CD_long, CD_long, CD_BINDING, CD_GUARD);
     private static final MethodTypeDesc CHECK_RANGE = MethodTypeDesc.of(CD_long, CD_long, CD_long, CD_long, CD_String);
     private static final MethodTypeDesc CHECK_INDEX = MethodTypeDesc.of(CD_long, CD_long, CD_long, CD_String);
-    private static final MethodTypeDesc GUARD_ENTER = MethodTypeDesc.of(CD_void, CD_long, CD_int, CD_boolean);
-    private static final MethodTypeDesc GUARD_EXIT = MethodTypeDesc.of(CD_void, CD_long, CD_int);
+    private static final MethodTypeDesc ACQUIRE = MethodTypeDesc.of(CD_boolean, CD_long, CD_int, CD_boolean);
+    private static final MethodTypeDesc RELEASE = MethodTypeDesc.of(CD_void, CD_long, CD_int);
 
     /** One accessor class to generate. */
     record Spec(Class<?> view, RecordLayout layout, long[] columnOffsets, long[] columnStrides, boolean software, boolean nested) {
@@ -198,29 +203,36 @@ final class AccessorGenerator {
         return layout;
     }
 
-    /** guard.enter(off, WIDTH, write): software-coherent variant only; operands already on the stack stay there. */
-    private void enter(CodeBuilder code, int offsetSlot, long width, boolean write) {
+    /**
+     * {@code pinned = acquire(off, WIDTH, write)}: software-coherent variant only; operands
+     * already on the stack stay there. Returns the local holding {@code pinned}, or -1.
+     */
+    private int enter(CodeBuilder code, int offsetSlot, long width, boolean write) {
         if (!spec.software()) {
-            return;
+            return -1;
         }
         code.aload(0);
-        code.getfield(CD_ACCESSOR, "guard", CD_GUARD);
         code.lload(offsetSlot);
         code.loadConstant((int) width);
         code.loadConstant(write ? 1 : 0);
-        code.invokeinterface(CD_GUARD, "enter", GUARD_ENTER);
+        code.invokevirtual(CD_ACCESSOR, "acquire", ACQUIRE);
+        int slot = code.allocateLocal(TypeKind.INT);
+        code.istore(slot);
+        return slot;
     }
 
-    /** guard.exit(off, WIDTH), right after the single load or store that enter admitted. */
-    private void exit(CodeBuilder code, int offsetSlot, long width) {
+    /** {@code if (pinned) release(off, WIDTH)}, right after the single load or store that enter admitted. */
+    private void exit(CodeBuilder code, int pinnedSlot, int offsetSlot, long width) {
         if (!spec.software()) {
             return;
         }
-        code.aload(0);
-        code.getfield(CD_ACCESSOR, "guard", CD_GUARD);
-        code.lload(offsetSlot);
-        code.loadConstant((int) width);
-        code.invokeinterface(CD_GUARD, "exit", GUARD_EXIT);
+        code.iload(pinnedSlot);
+        code.ifThen(Opcode.IFNE, then -> {
+            then.aload(0);
+            then.lload(offsetSlot);
+            then.loadConstant((int) width);
+            then.invokevirtual(CD_ACCESSOR, "release", RELEASE);
+        });
     }
 
     private void getter(CodeBuilder code, Property property, MemberLocator.Located located) {
@@ -245,16 +257,16 @@ final class AccessorGenerator {
                 code.areturn();
             }
             case ScalarLayout scalar -> {
-                enter(code, offset, scalar.width(), false);
+                int pinned = enter(code, offset, scalar.width(), false);
                 load(code, offset, scalar.kind(), scalar.width(), scalar.order());
-                exit(code, offset, scalar.width());
+                exit(code, pinned, offset, scalar.width());
                 readConvert(code, scalar.kind(), scalar.width(), property.javaKind(), what);
                 code.return_(TypeKind.from(property.getter().getReturnType()));
             }
             case PointerLayout pointer -> {
-                enter(code, offset, pointer.width(), false);
+                int pinned = enter(code, offset, pointer.width(), false);
                 load(code, offset, ValueKind.UNSIGNED, pointer.width(), pointer.order());
-                exit(code, offset, pointer.width());
+                exit(code, pinned, offset, pointer.width());
                 widen(code, ValueKind.UNSIGNED, pointer.width());
                 code.lreturn();
             }
@@ -274,10 +286,10 @@ final class AccessorGenerator {
                 code.loadConstant(constant(valueLayout(scalar.kind(), scalar.width(), scalar.order()), layoutDesc(scalar.kind(), scalar.width())));
                 code.lload(offset);
                 writeConvert(code, valueSlot, scalar.kind(), scalar.width(), property.javaKind(), what);
-                enter(code, offset, scalar.width(), true); // after the conversion, which may throw
+                int pinned = enter(code, offset, scalar.width(), true); // after the conversion, which may throw
                 code.invokeinterface(CD_SEGMENT, "set", MethodTypeDesc.of(CD_void, layoutDesc(scalar.kind(), scalar.width()), CD_long,
                     carrier(scalar.kind(), scalar.width())));
-                exit(code, offset, scalar.width());
+                exit(code, pinned, offset, scalar.width());
                 code.return_();
             }
             case PointerLayout pointer -> {
@@ -290,10 +302,10 @@ final class AccessorGenerator {
                 long[] range = Conversions.pointerRange(pointer.width());
                 checkRange(code, range, what, "checkWrite");
                 narrow(code, ValueKind.UNSIGNED, pointer.width());
-                enter(code, offset, pointer.width(), true); // after the range check, which may throw
+                int pinned = enter(code, offset, pointer.width(), true); // after the range check, which may throw
                 code.invokeinterface(CD_SEGMENT, "set", MethodTypeDesc.of(CD_void, layoutDesc(ValueKind.UNSIGNED, pointer.width()), CD_long,
                     carrier(ValueKind.UNSIGNED, pointer.width())));
-                exit(code, offset, pointer.width());
+                exit(code, pinned, offset, pointer.width());
                 code.return_();
             }
             default -> throw new IllegalStateException("no setter for " + what);

@@ -29,6 +29,15 @@ public abstract class TypedAccessor implements TypedObject {
     protected final AccessGuard guard;
     private final boolean columns;
     private final boolean nested;
+    /**
+     * Software-coherent regions: the byte range {@code [heldFrom, heldTo)} of the segment this
+     * view may access with plain loads and stores: a page this thread holds for its use
+     * ({@link HeldPages}), or the element an exclusive section holds. Empty (0, 0) when none.
+     */
+    private long heldFrom;
+    private long heldTo;
+    /** A view an exclusive section handed out: bound to its element, refused outside it, dead after the section. */
+    private boolean bound;
 
     protected TypedAccessor(MemorySegment segment, long base, long index, RegionBinding region, AccessGuard guard, boolean columns,
                             boolean nested) {
@@ -39,6 +48,87 @@ public abstract class TypedAccessor implements TypedObject {
         this.guard = guard;
         this.columns = columns;
         this.nested = nested;
+    }
+
+    /**
+     * Before an access of a software-coherent region (generated code): true when the caller
+     * must call {@link #release(long, int)} after its single load or store (a per-access pin),
+     * false when the access runs on a page already held (plain load or store).
+     */
+    protected final boolean acquire(long offset, int width, boolean write) {
+        if (offset >= heldFrom && offset + width <= heldTo) {
+            return false;
+        }
+        return acquireSlow(offset, width, write);
+    }
+
+    /** After an access {@link #acquire} pinned for itself alone. */
+    protected final void release(long offset, int width) {
+        guard.exit(offset, width);
+    }
+
+    private boolean acquireSlow(long offset, int width, boolean write) {
+        if (bound) {
+            throw outsideSection(offset, width);
+        }
+        HeldPages held = HeldPages.current();
+        int pageSize = guard.pageSize();
+        long page = offset & -pageSize;
+        if (held == null || offset + width > page + pageSize) {
+            // no use open on this thread (nothing would let the page go), or a member straddling two pages
+            guard.enter(offset, width, write);
+            return true;
+        }
+        if (heldTo > heldFrom) {
+            held.release(this);
+        }
+        if (!guard.tryHold(offset, width)) {
+            guard.enter(offset, width, write); // a fault lets go of the thread's other held pages first
+        }
+        held.add(guard, page, this);
+        heldFrom = page;
+        heldTo = page + pageSize;
+        return false;
+    }
+
+    private RuntimeException outsideSection(long offset, int width) {
+        if (heldTo == heldFrom) {
+            return new IllegalStateException("this view of " + region + " was handed to an exclusive section that has ended: an "
+                + "exclusive view is valid only inside its section (take another with at(index))");
+        }
+        return new IndexOutOfBoundsException("an access to bytes [" + offset + ", " + (offset + width) + ") of " + region
+            + " is outside the element the exclusive section holds, bytes [" + heldFrom + ", " + heldTo + "): an exclusive view "
+            + "reaches only its own element (open a section over the other element, or use a view of it from at(index))");
+    }
+
+    /** The page this view cached was let go (a quiescent point). */
+    final void forgetHeld() {
+        heldFrom = 0;
+        heldTo = 0;
+    }
+
+    /**
+     * Binds this view to an exclusive section over {@code [from, to)} of the segment: accesses in
+     * it are plain loads and stores, any other is refused. Only for a view the section owns.
+     */
+    public final void bindToSection(long from, long to) {
+        if (guard == null) {
+            throw new IllegalStateException("only views of software-coherent regions are bound to exclusive sections");
+        }
+        bound = true;
+        heldFrom = from;
+        heldTo = to;
+    }
+
+    /** The section ended: the view refuses every access from now on (until bound again). */
+    public final void unbindFromSection() {
+        heldFrom = 0;
+        heldTo = 0;
+    }
+
+    /** Whether this view is bound to an exclusive section that is still open. */
+    public final boolean boundToOpenSection() {
+        return bound && heldTo > heldFrom;
     }
 
     /** Moves this view to element {@code index} of its region. */

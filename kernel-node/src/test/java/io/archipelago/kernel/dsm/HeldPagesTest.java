@@ -1,0 +1,191 @@
+package io.archipelago.kernel.dsm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.archipelago.interconnect.mailbox.Mailbox;
+import io.archipelago.kernel.InJvmCluster;
+import io.archipelago.kernel.Kernel;
+import io.archipelago.kernel.dsm.views.DsmCell;
+import io.archipelago.kernel.mailbox.MailboxService;
+import io.archipelago.typed.DataModel;
+import io.archipelago.typed.TypedMemory;
+import io.archipelago.typed.TypedRegion;
+import io.archipelago.typed.access.HeldPages;
+import io.archipelago.typed.proto.ArrayLayout;
+import io.archipelago.typed.proto.Coherence;
+import io.archipelago.typed.registry.RegionRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Pages held at memory speed: inside a use ({@link HeldPages}) a page is pinned once and then
+ * accessed with plain loads and stores, and a request for it waits for the holder's next
+ * quiescent point, never longer; inside an exclusive section the body's view is bound to the held
+ * element. Kernels attached in this JVM, real global memory, directory and mailboxes.
+ */
+@Timeout(60)
+class HeldPagesTest {
+
+    private static final Duration FAULT_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @TempDir
+    Path directory;
+
+    private InJvmCluster cluster;
+
+    @BeforeEach
+    void createCluster() {
+        cluster = InJvmCluster.create(directory, 4);
+    }
+
+    @AfterEach
+    void closeCluster() {
+        cluster.close();
+    }
+
+    private record Node(Kernel kernel, DsmService dsm, TypedMemory typed) {
+        long counter(String label) {
+            return kernel.counters().value(label);
+        }
+
+        int word(String region, int page) {
+            return dsm.region(region).orElseThrow().states().word(page);
+        }
+    }
+
+    private Node node(int id) {
+        Kernel kernel = cluster.attach(id);
+        Mailbox mailbox = start(new MailboxService(kernel)).mailbox();
+        DsmService dsm = start(new DsmService(kernel, mailbox, FAULT_TIMEOUT));
+        cluster.running(id);
+        kernel.memory().ownership().claimFree(id, 8);
+        RegionRegistry registry = cluster.closeLater(RegionRegistry.open(kernel.context().clusterDirectory().regionsFile()));
+        TypedMemory typed = TypedMemory.forKernel(kernel.memory(), registry,
+            new TypedMemory.Identity(id, kernel.name(), kernel.incarnation(), DataModel.X86_64, kernel.context().coherenceDomain()));
+        typed.useSoftwareCoherence(dsm);
+        return new Node(kernel, dsm, typed);
+    }
+
+    private <S extends io.archipelago.kernel.KernelService> S start(S service) {
+        try {
+            service.start();
+        } catch (Exception e) {
+            throw new IllegalStateException(service.name() + " did not start", e);
+        }
+        return cluster.closeLater(service);
+    }
+
+    private static TypedRegion<DsmCell> cells(Node node, boolean create) {
+        return create ? node.typed().create("cells", DsmCell.class, 400, ArrayLayout.ARRAY_OF_STRUCTS, Coherence.SOFTWARE, r -> { })
+            : node.typed().attach("cells", DsmCell.class);
+    }
+
+    @Test
+    void aHolderInALongUseGivesThePageUpAtItsNextQuiescentPointAndTheFaultCompletesWithinItsDeadline() throws Exception {
+        Node a = node(0);
+        Node b = node(1);
+        TypedRegion<DsmCell> atA = cells(a, true);
+        TypedRegion<DsmCell> atB = cells(b, false);
+
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch quiesce = new CountDownLatch(1);
+        AtomicBoolean stillInUse = new AtomicBoolean(true);
+        AtomicLong pinsDuringUse = new AtomicLong(-1);
+        AtomicLong quiescedAt = new AtomicLong();
+        Thread holder = Thread.ofPlatform().name("long-step").start(() -> {
+            HeldPages.begin();
+            try {
+                DsmCell cell = atA.at(0);
+                long written = 0;
+                for (int i = 0; i < 1_000; i++) {
+                    cell.value(++written);
+                    cell.writes(cell.writes() + 1);
+                }
+                pinsDuringUse.set(PageStates.pins(a.word("cells", 0)));
+                holding.countDown();
+                // a long step: it keeps using the page until told to reach its quiescent point
+                while (quiesce.getCount() > 0) {
+                    cell.value(++written);
+                }
+                cell.value(-1);
+                stillInUse.set(false);
+                quiescedAt.set(System.nanoTime());
+                HeldPages.quiesce();
+            } finally {
+                HeldPages.end();
+            }
+        });
+        assertThat(holding.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).as("kernel 0's step started").isTrue();
+        assertThat(pinsDuringUse.get()).as("1,000 writes and 1,000 reads in a use pin the page once, not per access").isEqualTo(1);
+
+        CompletableFuture<Long> read = CompletableFuture.supplyAsync(() -> atB.at(0).value());
+        InJvmCluster.await(() -> a.counter("dsm.deferred_requests") >= 1, WAIT, "kernel 0 defers kernel 1's GET_EXCLUSIVE while its use lasts");
+        Thread.sleep(200); // the step goes on for a while: the requester must still be waiting, not refused nor served
+        assertThat(read).as("kernel 1 waits for kernel 0's quiescent point").isNotDone();
+        assertThat(stillInUse).isTrue();
+
+        quiesce.countDown();
+        long value = read.get(FAULT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        long served = System.nanoTime();
+        holder.join(WAIT.toMillis());
+
+        assertThat(value).as("the requester sees the holder's last write, made before its quiescent point").isEqualTo(-1);
+        assertThat(Duration.ofNanos(served - quiescedAt.get())).as("served once the use ended").isLessThan(FAULT_TIMEOUT);
+        assertThat(b.counter("dsm.timeouts")).isZero();
+        assertThat(PageStates.state(a.word("cells", 0))).isEqualTo(PageStates.INVALID);
+        assertThat(PageStates.pins(a.word("cells", 0))).as("no pin left behind").isZero();
+    }
+
+    @Test
+    void outsideAUseEveryAccessPinsAndUnpinsItsPageAsBefore() {
+        Node a = node(0);
+        TypedRegion<DsmCell> cells = cells(a, true);
+        DsmCell cell = cells.at(5);
+        cell.value(7);
+        assertThat(cell.value()).isEqualTo(7);
+        assertThat(PageStates.pins(a.word("cells", 0))).as("nothing held after the access").isZero();
+    }
+
+    @Test
+    void anExclusiveViewReachesOnlyItsElementAndNothingAfterItsSection() {
+        Node a = node(0);
+        TypedRegion<DsmCell> cells = cells(a, true);
+        long before = cells.exclusive(3, c -> {
+            c.writes(c.writes() + 1);
+            assertThat(PageStates.pins(a.word("cells", 0))).as("the section's pin, none per access").isEqualTo(1);
+            return c.writes();
+        });
+        assertThat(before).isEqualTo(1);
+
+        DsmCell[] escaped = new DsmCell[1];
+        assertThatThrownBy(() -> cells.exclusive(3, c -> {
+            escaped[0] = c;
+            cells.moveTo(c, 4);
+            return c.value();
+        })).isInstanceOf(IndexOutOfBoundsException.class)
+            .hasMessageContaining("bytes [96, 104) of region 'cells'")
+            .hasMessageContaining("outside the element the exclusive section holds, bytes [72, 96)");
+        assertThatThrownBy(() -> escaped[0].value()).isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("exclusive section that has ended");
+        assertThat(PageStates.pins(a.word("cells", 0))).as("the refused section let its page go").isZero();
+
+        // nested sections get views of their own, and the outer one keeps its element
+        long sum = cells.exclusive(3, outer -> outer.writes() + cells.exclusive(4, inner -> {
+            inner.writes(10);
+            return inner.writes();
+        }) + outer.writes());
+        assertThat(sum).isEqualTo(12);
+    }
+}

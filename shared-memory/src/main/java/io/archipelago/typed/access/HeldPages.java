@@ -1,0 +1,208 @@
+package io.archipelago.typed.access;
+
+/**
+ * The pages of software-coherent regions one thread holds between two quiescent points: K2's
+ * "a page once held is accessed at memory speed until someone asks for it".
+ * <p>
+ * Outside a use (no {@link #begin}), every access of a software-coherent region pins its page
+ * for that one load or store (two compare-and-sets). Inside a use, the first access to a page
+ * pins it once and the view remembers the pinned page; the view's later accesses to that page
+ * are plain loads and stores. Every pin taken this way is let go at the thread's next quiescent
+ * point ({@link #quiesce}, {@link #end}: the end of a scheduler step, of a benchmark batch), where
+ * a request for the page that arrived meanwhile is answered (the holder gives the page up once
+ * its current use ends and never waits on the requester; the requester's fault waits at most
+ * one use).
+ * <p>
+ * Letting a page go between two accesses is always allowed (outside an exclusive section only
+ * single accesses are atomic), so a thread that must fault a page in first lets go of every page
+ * it holds this way: it never waits for another kernel's page while holding one of its own (no
+ * hold-and-wait between kernels), except inside an exclusive section, which holds its pages
+ * until it closes.
+ * <p>
+ * One per thread; a view belongs to one thread at a time (it moves, so it already did).
+ */
+public final class HeldPages {
+
+    private static final ThreadLocal<HeldPages> CURRENT = ThreadLocal.withInitial(HeldPages::new);
+
+    private AccessGuard[] guards = new AccessGuard[8];
+    private long[] offsets = new long[8];
+    /** The view that caches the pin, or null for a pin an exclusive section keeps for the use. */
+    private TypedAccessor[] views = new TypedAccessor[8];
+    private int count;
+    /** The views this thread's exclusive sections hand their bodies, one per region (key: the region), reused section after section. */
+    private Object[] sectionViewKeys = new Object[4];
+    private Object[] sectionViews = new Object[4];
+    private boolean open;
+    private int sections;
+
+    private HeldPages() {
+    }
+
+    /** Starts a use on this thread: pages accessed from now on stay pinned until the next quiescent point. */
+    public static void begin() {
+        CURRENT.get().open = true;
+    }
+
+    /** A quiescent point: lets go of every page this thread holds; the use goes on. */
+    public static void quiesce() {
+        HeldPages held = CURRENT.get();
+        if (held.count > 0) {
+            held.releaseAll();
+        }
+    }
+
+    /** Ends the use: lets go of every page this thread holds; accesses pin per access again. */
+    public static void end() {
+        HeldPages held = CURRENT.get();
+        held.open = false;
+        if (held.count > 0) {
+            held.releaseAll();
+        }
+    }
+
+    /** This thread's pages if it is in a use, else null. */
+    static HeldPages current() {
+        HeldPages held = CURRENT.get();
+        return held.open ? held : null;
+    }
+
+    /** This thread's pages, in a use or not (for exclusive sections, which count themselves). */
+    public static HeldPages mine() {
+        return CURRENT.get();
+    }
+
+    /** The view this thread's sections over {@code region} reuse, or null before the first. */
+    public Object sectionView(Object region) {
+        for (int i = 0; i < sectionViewKeys.length; i++) {
+            if (sectionViewKeys[i] == region) {
+                return sectionViews[i];
+            }
+        }
+        return null;
+    }
+
+    /** Keeps {@code view} for this thread's next sections over {@code region}. */
+    public void keepSectionView(Object region, Object view) {
+        for (int i = 0; i < sectionViewKeys.length; i++) {
+            if (sectionViewKeys[i] == null) {
+                sectionViewKeys[i] = region;
+                sectionViews[i] = view;
+                return;
+            }
+        }
+        // more regions than slots: the oldest gives way
+        System.arraycopy(sectionViewKeys, 1, sectionViewKeys, 0, sectionViewKeys.length - 1);
+        System.arraycopy(sectionViews, 1, sectionViews, 0, sectionViews.length - 1);
+        sectionViewKeys[sectionViewKeys.length - 1] = region;
+        sectionViews[sectionViews.length - 1] = view;
+    }
+
+    /** Whether a use is open on this thread. */
+    public boolean inUse() {
+        return open;
+    }
+
+    /** Pages held, for tests. */
+    public int held() {
+        return count;
+    }
+
+    /**
+     * Whether an exclusive section of this thread pinned the page at {@code pageOffset} (page
+     * aligned) of {@code guard}'s region for the use (a view's pin does not count: the view lets
+     * it go when it moves on, a section's stays until the quiescent point).
+     */
+    public boolean holdsForSections(AccessGuard guard, long pageOffset) {
+        for (int i = 0; i < count; i++) {
+            if (guards[i] == guard && offsets[i] == pageOffset && views[i] == null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Records a pin an exclusive section took on the page at {@code pageOffset}, let go at the next quiescent point. */
+    public void add(AccessGuard guard, long pageOffset) {
+        add(guard, pageOffset, null);
+    }
+
+    /** An exclusive section begins (pages are not let go for a fault while one is open). */
+    public void sectionEntered() {
+        sections++;
+    }
+
+    public void sectionExited() {
+        sections--;
+    }
+
+    void add(AccessGuard guard, long pageOffset, TypedAccessor view) {
+        if (count == guards.length) {
+            guards = java.util.Arrays.copyOf(guards, count * 2);
+            offsets = java.util.Arrays.copyOf(offsets, count * 2);
+            views = java.util.Arrays.copyOf(views, count * 2);
+        }
+        guards[count] = guard;
+        offsets[count] = pageOffset;
+        views[count] = view;
+        count++;
+    }
+
+    /** Lets go of the page {@code view} caches (the view moves on to another page). */
+    void release(TypedAccessor view) {
+        for (int i = 0; i < count; i++) {
+            if (views[i] == view) {
+                view.forgetHeld();
+                AccessGuard guard = guards[i];
+                long offset = offsets[i];
+                count--;
+                guards[i] = guards[count];
+                offsets[i] = offsets[count];
+                views[i] = views[count];
+                guards[count] = null;
+                views[count] = null;
+                guard.release(offset);
+                return;
+            }
+        }
+        view.forgetHeld(); // held by an earlier use that has ended: nothing pinned any more
+    }
+
+    /** Before this thread waits for a page: lets go of the others, unless an exclusive section needs them. */
+    public boolean releaseBeforeWaiting() {
+        if (sections > 0 || count == 0) {
+            return false;
+        }
+        releaseAll();
+        return true;
+    }
+
+    private void releaseAll() {
+        if (sections > 0) {
+            throw new IllegalStateException("a quiescent point inside an exclusive section: its pages must stay held until it closes "
+                + "(end the use after the section, not in it)");
+        }
+        // forget every view's range first: a hand-over below may run code that uses them
+        int n = count;
+        count = 0;
+        for (int i = 0; i < n; i++) {
+            if (views[i] != null) {
+                views[i].forgetHeld();
+                views[i] = null;
+            }
+        }
+        RuntimeException failure = null;
+        for (int i = 0; i < n; i++) {
+            AccessGuard guard = guards[i];
+            guards[i] = null;
+            try {
+                guard.release(offsets[i]);
+            } catch (RuntimeException e) {
+                failure = failure == null ? e : failure;
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}
