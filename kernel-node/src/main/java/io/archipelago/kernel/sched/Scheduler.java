@@ -436,8 +436,6 @@ public final class Scheduler implements AutoCloseable {
 
         @Override
         public void run() {
-            // a step is one use of the software-coherent pages it touches: held at memory speed, let go when it ends
-            HeldPages.begin();
             while (running) {
                 try {
                     if (!doWork()) {
@@ -552,6 +550,9 @@ public final class Scheduler implements AutoCloseable {
                 }
                 long hostStart = System.nanoTime();
                 long virtualStart = clock;
+                // a step is one use of the software-coherent pages it touches: held at memory speed, let go when it
+                // ends; the core's own bookkeeping between steps pins per access, so an idle core never sits on a page
+                HeldPages.begin();
                 try {
                     step = thread.runStep(id, virtualStart);
                 } catch (RuntimeException e) {
@@ -592,7 +593,7 @@ public final class Scheduler implements AutoCloseable {
         /** The end of a step: the pages the step held go to whoever asked for them meanwhile. */
         private void quiescentPoint(SchedThread thread) {
             try {
-                HeldPages.quiesce();
+                HeldPages.end();
             } catch (RuntimeException e) {
                 LOG.error("kernel {}: core {} could not let go of the pages thread {} held in its step", name, id, thread.tid, e);
             }

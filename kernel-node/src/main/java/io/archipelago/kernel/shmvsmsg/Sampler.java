@@ -42,6 +42,7 @@ final class Sampler {
             }
             now = System.nanoTime();
         } while (now - end < 0);
+        HeldPages.quiesce(); // what follows may wait (the common start): hold nothing meanwhile
         double mean = (double) (now - start) / done;
         return (int) Math.max(1, Math.min(MAX_BATCH, Math.ceil(targetNanos / Math.max(mean, 0.01))));
     }
