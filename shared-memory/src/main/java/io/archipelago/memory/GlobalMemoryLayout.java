@@ -85,6 +85,10 @@ package io.archipelago.memory;
  *  +-------------------------------------------------------------------------+
  *    MAILBOX_RING_BYTES each; ring (sender s, receiver r) is number s * max kernels + r
  *
+ *  write-back journal offset (page aligned, right after the mailbox rings): the DSM's redo
+ *  records that make a page's write-back atomic for a kernel that recovers it after its holder
+ *  died mid-copy, WriteBackJournal.bytes(page size, max kernels) (layout in WriteBackJournal)
+ *
  *  system blocks x block size: the first data block. Every block from there on is owned
  *  by one kernel or sits in the free pool.
  * </pre>
@@ -97,8 +101,11 @@ public final class GlobalMemoryLayout {
 
     /** "ARCHIPEL" read as a little-endian 64-bit integer. */
     public static final long MAGIC = 0x4C45504948435241L;
-    /** 2: the mailbox rings joined the system blocks (a version 1 file has no room for them). */
-    public static final int FORMAT_VERSION = 2;
+    /**
+     * 3: the DSM's write-back journal joined the system blocks; 2: the mailbox rings did (an older
+     * file has no room for them).
+     */
+    public static final int FORMAT_VERSION = 3;
 
     public static final int MAGIC_OFFSET = 0;
     public static final int VERSION_OFFSET = 8;
@@ -165,8 +172,13 @@ public final class GlobalMemoryLayout {
         return (long) maxKernels * MAILBOX_MEMBER_LINE_BYTES + (long) maxKernels * maxKernels * MAILBOX_RING_BYTES;
     }
 
+    /** Where the DSM's write-back journal starts: after the mailbox rings (see {@link WriteBackJournal}). */
+    public static long writeBackJournalOffset(int pageSize, int blockSize, int blockCount, int maxKernels) {
+        return alignUp(mailboxRingsOffset(pageSize, blockSize, blockCount, maxKernels) + mailboxRingsBytes(maxKernels), pageSize);
+    }
+
     public static int systemBlocks(int pageSize, int blockSize, int blockCount, int maxKernels) {
-        long end = mailboxRingsOffset(pageSize, blockSize, blockCount, maxKernels) + mailboxRingsBytes(maxKernels);
+        long end = writeBackJournalOffset(pageSize, blockSize, blockCount, maxKernels) + WriteBackJournal.bytes(pageSize, maxKernels);
         return (int) (alignUp(end, blockSize) / blockSize);
     }
 
