@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
         "",
         "Start with `archipelago demo`, or `archipelago up --detach` then `archipelago status`."},
     subcommands = {UpCommand.class, StatusCommand.class, DownCommand.class, DemoCommand.class, BenchCommand.class, LayoutCommand.class,
-        RegionsCommand.class, RunCommand.class, PsCommand.class, MigrateCommand.class, KillCommand.class, DevicesCommand.class, TraceCommand.class, ProgramsCommand.class, CalibrateCommand.class,
+        RegionsCommand.class, RunCommand.class, PsCommand.class, MigrateCommand.class, KillCommand.class, FaultsCommand.class, DevicesCommand.class, TraceCommand.class, ProgramsCommand.class, CalibrateCommand.class,
         CommandLine.HelpCommand.class})
 public final class Archipelago implements Runnable {
 

@@ -53,6 +53,11 @@ public final class KernelChannels implements AutoCloseable {
         return io.archipelago.devices.proto.NicDriverGrpc.newBlockingStub(channel(control)).withMaxInboundMessageSize(MAX_MESSAGE_BYTES);
     }
 
+    /** A kernel's fault injection (armed protocol points, link faults). */
+    public io.archipelago.control.proto.FaultControlGrpc.FaultControlBlockingStub faults(String control) {
+        return io.archipelago.control.proto.FaultControlGrpc.newBlockingStub(channel(control));
+    }
+
     public KernelControlGrpc.KernelControlBlockingStub control(String control) {
         return KernelControlGrpc.newBlockingStub(channel(control));
     }

@@ -11,6 +11,7 @@ import io.archipelago.directory.proto.KernelRecord;
 import io.archipelago.directory.proto.KernelState;
 import io.archipelago.interconnect.auth.ClusterSecret;
 import io.archipelago.control.auth.ControlAuthentication;
+import io.archipelago.memory.BlockOwnershipTable;
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.KernelCountersArea;
 import io.archipelago.trace.TraceEvent;
@@ -269,7 +270,7 @@ public final class Kernel implements AutoCloseable {
         trace.instant(TraceEvent.KERNEL_RUNNING, TraceRing.KERNEL_TRACK, id, incarnation);
         LOG.info("kernel {} (id {}) RUNNING on island {} ({}, {} core(s), speed {}, domain {}), {} page block(s), control {}:{}",
             name, id, context.island(), context.dataModel(), context.cores(), context.speed(), context.coherenceDomain(),
-            memory.ownership().blocksOwnedBy(id).size(), control.getHost(), control.getPort());
+            memory.ownership().blocksHeldBy(blockOwner()).size(), control.getHost(), control.getPort());
     }
 
     /** A kernel's composition root: builds and starts its services on the kernel's resources. */
@@ -372,6 +373,11 @@ public final class Kernel implements AutoCloseable {
         return incarnation;
     }
 
+    /** This incarnation's owner code in the block ownership table (its id and incarnation). */
+    public int blockOwner() {
+        return BlockOwnershipTable.ownerCode(id, incarnation);
+    }
+
     public GlobalMemory memory() {
         return memory;
     }
@@ -453,7 +459,7 @@ public final class Kernel implements AutoCloseable {
                 .setState(closed.get() ? KernelState.STOPPING.name() : KernelState.RUNNING.name())
                 .setUptimeMs(now - startedAtMs)
                 .setHeartbeatAgeMs(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastBeatNanos))
-                .setBlocks(memory.ownership().blocksOwnedBy(id).size())
+                .setBlocks(memory.ownership().blocksHeldBy(blockOwner()).size())
                 .setCores(context.cores())
                 .setSpeed(context.speed());
             for (KernelCountersArea.CounterValue counter : counters.read()) {

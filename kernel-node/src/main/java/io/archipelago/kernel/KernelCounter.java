@@ -24,6 +24,8 @@ public enum KernelCounter implements CounterDescriptor {
     DSM_PAGES_RECOVERED("dsm.pages_recovered", "pages recovered from a dead holder"),
     DSM_TIMEOUTS("dsm.timeouts", "accesses that gave up after the DSM timeout"),
     DSM_WAIT_NS("dsm.wait_ns", "nanoseconds threads waited for pages"),
+    DSM_TORN_PAGES_REPAIRED("dsm.torn_pages_repaired", "frames repaired from a dead holder's write-back journal record"),
+    DSM_UNJOURNALED_WRITE_BACKS("dsm.unjournaled_write_backs", "write-backs copied without a journal record (every slot busy)"),
     DSM_HOLDING("dsm.holding", "pages this kernel holds (a gauge)"),
 
     // tasks, the scheduler and interrupts

@@ -22,6 +22,24 @@ import java.util.TreeMap;
  * (a restart of {@code k} adopts it back, and the meta-level manager frees it once no registered
  * region lies in it). A separate code, rather than leaving {@code k} as owner, makes both of
  * those a compare-and-set, so a restarting {@code k} and the manager never both get the block.
+ * <p>
+ * A block owned by a kernel names the kernel's <em>incarnation</em> too, so that a kernel that
+ * restarts with the same id and its dead predecessor never own the same block: the manager's
+ * take-back of a dead incarnation's blocks, a zombie incarnation's hand-back, and a new
+ * incarnation's claims are each compare-and-sets on the exact owner code.
+ * <pre>
+ *   an entry (signed 32-bit, little-endian)
+ *    3                   2                   1                   0
+ *    1 0 9 8 7 6 5 4 3 2 1 0 9 8 7 6 5 4 3 2 1 0 9 8 7 6 5 4 3 2 1 0
+ *   +-+-----------------------------------------+-------------------+
+ *   |0|  incarnation tag (21 bits, 1..2^21-1;    |  kernel id        |  owned by a kernel incarnation
+ *   | |  0 = none given: tools and tests)        |  (10 bits)        |
+ *   +-+-----------------------------------------+-------------------+
+ *   |1|  FREE (-1), SYSTEM (-2), RETAINED(k) = -3 - k                 |  negative: no kernel owns it
+ *   +-+---------------------------------------------------------------+
+ * </pre>
+ * {@link #owner} and {@link #blocksOwnedBy} speak kernel ids (whatever the incarnation);
+ * {@link #ownerCode}, {@link #blocksHeldBy}, {@link #transfer} and {@link #claimFree} the exact code.
  */
 public final class BlockOwnershipTable {
 
@@ -31,6 +49,10 @@ public final class BlockOwnershipTable {
     public static final int SYSTEM = -2;
     /** Owner codes from here down mean "retained for dead kernel {@code RETAINED_BASE - code}". */
     public static final int RETAINED_BASE = -3;
+    /** Low bits of an owner code that hold the kernel id ({@link MemoryGeometry#MAX_KERNELS_LIMIT} is 2^10). */
+    private static final int KERNEL_BITS = 10;
+    private static final int KERNEL_MASK = (1 << KERNEL_BITS) - 1;
+    private static final int TAGS = (1 << (31 - KERNEL_BITS)) - 1;
 
     private static final VarHandle ENTRY = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
 
@@ -59,12 +81,35 @@ public final class BlockOwnershipTable {
         return firstDataBlock;
     }
 
+    /** The owner of a block: a kernel id (whichever incarnation), FREE, SYSTEM or RETAINED(k). */
     public int owner(int block) {
+        return kernelOf(ownerCode(block));
+    }
+
+    /** The exact owner code of a block: a kernel id with its incarnation tag, FREE, SYSTEM or RETAINED(k). */
+    public int ownerCode(int block) {
         checkBlock(block);
         return (int) ENTRY.getVolatile(table, 4L * block);
     }
 
-    /** Moves a block from {@code expectedOwner} to {@code newOwner} if it still belongs to the former. */
+    /**
+     * The owner code of blocks owned by incarnation {@code incarnation} of kernel {@code kernelId}
+     * (incarnation 0: the bare id, for tools and tests that have none).
+     */
+    public static int ownerCode(int kernelId, long incarnation) {
+        if (kernelId < 0 || kernelId > KERNEL_MASK) {
+            throw new IllegalArgumentException("a block's owner is a kernel id 0.." + KERNEL_MASK + ", found " + kernelId);
+        }
+        int tag = incarnation == 0 ? 0 : (int) Long.remainderUnsigned(incarnation, TAGS) + 1;
+        return tag << KERNEL_BITS | kernelId;
+    }
+
+    /** The kernel id of an owner code (FREE, SYSTEM and RETAINED codes as they are). */
+    public static int kernelOf(int ownerCode) {
+        return ownerCode >= 0 ? ownerCode & KERNEL_MASK : ownerCode;
+    }
+
+    /** Moves a block from owner code {@code expectedOwner} to {@code newOwner} if it still has exactly the former. */
     public boolean transfer(int block, int expectedOwner, int newOwner) {
         checkBlock(block);
         if (block < firstDataBlock) {
@@ -81,10 +126,10 @@ public final class BlockOwnershipTable {
      * so that a kernel's memory stays contiguous. Returns the blocks claimed (fewer when the
      * pool runs out).
      */
-    public List<Integer> claimFree(int kernelId, int count) {
+    public List<Integer> claimFree(int ownerCode, int count) {
         List<Integer> claimed = new ArrayList<>();
         for (int block = firstDataBlock; block < blockCount && claimed.size() < count; block++) {
-            if (owner(block) == FREE && transfer(block, FREE, kernelId)) {
+            if (ownerCode(block) == FREE && transfer(block, FREE, ownerCode)) {
                 claimed.add(block);
             }
         }
@@ -115,7 +160,7 @@ public final class BlockOwnershipTable {
     /** An owner code as people read it: "kernel 3", "FREE", "SYSTEM", "RETAINED(3)". */
     public static String describeOwner(int owner) {
         if (owner >= 0) {
-            return "kernel " + owner;
+            return "kernel " + kernelOf(owner);
         }
         if (owner == FREE) {
             return "FREE";
@@ -137,21 +182,33 @@ public final class BlockOwnershipTable {
         return longest;
     }
 
-    /** Returns every block of a kernel to the free pool (used when a kernel is declared dead). */
-    public int releaseAll(int kernelId) {
+    /** Returns every block of an owner code (a kernel incarnation) to the free pool. */
+    public int releaseAll(int ownerCode) {
         int released = 0;
         for (int block = firstDataBlock; block < blockCount; block++) {
-            if (owner(block) == kernelId && transfer(block, kernelId, FREE)) {
+            if (ownerCode(block) == ownerCode && transfer(block, ownerCode, FREE)) {
                 released++;
             }
         }
         return released;
     }
 
+    /** The blocks of a kernel id, whichever its incarnation (or of FREE, RETAINED(k)). */
     public List<Integer> blocksOwnedBy(int kernelId) {
         List<Integer> blocks = new ArrayList<>();
         for (int block = firstDataBlock; block < blockCount; block++) {
             if (owner(block) == kernelId) {
+                blocks.add(block);
+            }
+        }
+        return blocks;
+    }
+
+    /** The blocks whose owner code is exactly {@code ownerCode} (one kernel incarnation's). */
+    public List<Integer> blocksHeldBy(int ownerCode) {
+        List<Integer> blocks = new ArrayList<>();
+        for (int block = firstDataBlock; block < blockCount; block++) {
+            if (ownerCode(block) == ownerCode) {
                 blocks.add(block);
             }
         }

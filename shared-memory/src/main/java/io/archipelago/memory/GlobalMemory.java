@@ -41,6 +41,7 @@ public final class GlobalMemory implements AutoCloseable {
     private final BlockOwnershipTable ownership;
     private final long countersOffset;
     private final PageDirectory pageDirectory;
+    private final WriteBackJournal writeBackJournal;
 
     private GlobalMemory(Path file, Arena arena, MemorySegment memory) {
         this.file = file;
@@ -59,6 +60,9 @@ public final class GlobalMemory implements AutoCloseable {
         long directoryOffset = memory.get(LONG, PAGE_DIRECTORY_OFFSET_OFFSET);
         this.pageDirectory = new PageDirectory(memory.asSlice(directoryOffset, geometry.pageCount() * PageDirectory.ENTRY_BYTES),
             geometry.pageCount());
+        this.writeBackJournal = new WriteBackJournal(memory.asSlice(GlobalMemoryLayout.writeBackJournalOffset(geometry.pageSize(),
+            geometry.blockSize(), geometry.blockCount(), geometry.maxKernels()), WriteBackJournal.bytes(geometry.pageSize(),
+            geometry.maxKernels())), geometry.pageSize(), geometry.maxKernels());
     }
 
     /**
@@ -174,7 +178,7 @@ public final class GlobalMemory implements AutoCloseable {
         int version = header.get(INT, VERSION_OFFSET);
         if (version != FORMAT_VERSION) {
             throw new GlobalMemoryMismatchException(file, "format version", String.valueOf(FORMAT_VERSION), version
-                + (version < FORMAT_VERSION ? " (made by an older Archipelago, without the mailbox rings or the kernels' signals: remove the cluster directory "
+                + (version < FORMAT_VERSION ? " (made by an older Archipelago, without the mailbox rings, the kernels' signals or the DSM's write-back journal: remove the cluster directory "
                 + "and start the cluster again)" : " (made by a newer Archipelago)"));
         }
         int headerLength = header.get(INT, HEADER_LENGTH_OFFSET);
@@ -265,6 +269,11 @@ public final class GlobalMemory implements AutoCloseable {
     /** The DSM's directory: which kernel holds each page of a software-coherent region. */
     public PageDirectory pageDirectory() {
         return pageDirectory;
+    }
+
+    /** The DSM's write-back journal: redo records that make a page's write-back atomic for a recovering kernel. */
+    public WriteBackJournal writeBackJournal() {
+        return writeBackJournal;
     }
 
     /**

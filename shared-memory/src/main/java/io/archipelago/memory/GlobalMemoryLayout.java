@@ -85,6 +85,10 @@ package io.archipelago.memory;
  *  +-------------------------------------------------------------------------+
  *    MAILBOX_RING_BYTES each; ring (sender s, receiver r) is number s * max kernels + r
  *
+ *  write-back journal offset (page aligned, right after the mailbox rings): the DSM's redo
+ *  records that make a page's write-back atomic for a kernel that recovers it after its holder
+ *  died mid-copy, WriteBackJournal.bytes(page size, max kernels) (layout in WriteBackJournal)
+ *
  *  system blocks x block size: the first data block. Every block from there on is owned
  *  by one kernel or sits in the free pool.
  * </pre>
@@ -100,7 +104,8 @@ public final class GlobalMemoryLayout {
     /**
      * 2: the mailbox rings joined the system blocks (a version 1 file has no room for them).
      * 3: each counters area's header carries its kernel's signals (asleep, IRQ waiters: {@link KernelSignals})
-     * where version 2 had reserved bytes, and those facts are no longer counters.
+     * where version 2 had reserved bytes, and those facts are no longer counters; the DSM's write-back journal joined the
+     * system blocks.
      */
     public static final int FORMAT_VERSION = 3;
 
@@ -169,8 +174,13 @@ public final class GlobalMemoryLayout {
         return (long) maxKernels * MAILBOX_MEMBER_LINE_BYTES + (long) maxKernels * maxKernels * MAILBOX_RING_BYTES;
     }
 
+    /** Where the DSM's write-back journal starts: after the mailbox rings (see {@link WriteBackJournal}). */
+    public static long writeBackJournalOffset(int pageSize, int blockSize, int blockCount, int maxKernels) {
+        return alignUp(mailboxRingsOffset(pageSize, blockSize, blockCount, maxKernels) + mailboxRingsBytes(maxKernels), pageSize);
+    }
+
     public static int systemBlocks(int pageSize, int blockSize, int blockCount, int maxKernels) {
-        long end = mailboxRingsOffset(pageSize, blockSize, blockCount, maxKernels) + mailboxRingsBytes(maxKernels);
+        long end = writeBackJournalOffset(pageSize, blockSize, blockCount, maxKernels) + WriteBackJournal.bytes(pageSize, maxKernels);
         return (int) (alignUp(end, blockSize) / blockSize);
     }
 

@@ -1,6 +1,7 @@
 package io.archipelago.memory;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -98,6 +99,29 @@ class BlockOwnershipTableTest {
             assertThat(table.longestFreeRun()).isEqualTo(data);
             table.transfer(table.firstDataBlock() + 2, BlockOwnershipTable.FREE, 0);
             assertThat(table.longestFreeRun()).isEqualTo(data - 3);
+        }
+    }
+
+    @Test
+    void ownerCodesTellIncarnationsOfOneKernelIdApart() {
+        try (GlobalMemory memory = GlobalMemory.create(dir.resolve("codes.img"), "k2", new MemoryGeometry(16L << 20, 4096, 1 << 20, 8), 2)) {
+            BlockOwnershipTable table = memory.ownership();
+            int dead = BlockOwnershipTable.ownerCode(3, 0x7fff_1234_5678_9abcL);
+            int live = BlockOwnershipTable.ownerCode(3, 42);
+            assertThat(dead).isNotEqualTo(live).isPositive();
+            assertThat(BlockOwnershipTable.kernelOf(dead)).isEqualTo(3);
+            assertThat(BlockOwnershipTable.ownerCode(3, 0)).as("no incarnation: the bare id").isEqualTo(3);
+            assertThat(BlockOwnershipTable.ownerCode(1023, Long.MIN_VALUE)).isPositive();
+            List<Integer> deads = table.claimFree(dead, 2);
+            List<Integer> lives = table.claimFree(live, 1);
+            assertThat(table.blocksHeldBy(live)).isEqualTo(lives);
+            assertThat(table.blocksOwnedBy(3)).hasSize(3);
+            assertThat(table.census()).containsEntry(3, 3);
+            assertThat(table.transfer(lives.getFirst(), dead, BlockOwnershipTable.FREE)).as("the dead incarnation's hand-back").isFalse();
+            assertThat(table.releaseAll(dead)).isEqualTo(2);
+            assertThat(table.ownerCode(lives.getFirst())).isEqualTo(live);
+            assertThat(BlockOwnershipTable.describeOwner(live)).isEqualTo("kernel 3");
+            assertThatThrownBy(() -> BlockOwnershipTable.ownerCode(1024, 1)).hasMessageContaining("kernel id 0..1023, found 1024");
         }
     }
 }

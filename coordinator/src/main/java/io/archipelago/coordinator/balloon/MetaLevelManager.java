@@ -185,7 +185,7 @@ public final class MetaLevelManager implements AutoCloseable {
                 return 0;
             }
             for (int block : chosen) {
-                if (table.transfer(block, BlockOwnershipTable.FREE, kernel)) {
+                if (table.transfer(block, BlockOwnershipTable.FREE, BlockOwnershipTable.ownerCode(kernel, record.get().getIncarnation()))) {
                     transferred++;
                 }
             }

@@ -50,15 +50,17 @@ final class RetainedBlocks {
      */
     int takeBack(KernelRecord record) {
         int kernel = record.getKernelId();
+        // only this incarnation's blocks: a new incarnation of the same id may already hold blocks of its own
+        int owner = BlockOwnershipTable.ownerCode(kernel, record.getIncarnation());
         List<long[]> regionsOfKernel = regionExtents(kernel);
         int returned = 0;
         int retained = 0;
-        for (int block : table.blocksOwnedBy(kernel)) {
+        for (int block : table.blocksHeldBy(owner)) {
             if (holdsRegion(block, regionsOfKernel)) {
-                if (table.transfer(block, kernel, BlockOwnershipTable.retainedFor(kernel))) {
+                if (table.transfer(block, owner, BlockOwnershipTable.retainedFor(kernel))) {
                     retained++;
                 }
-            } else if (table.transfer(block, kernel, BlockOwnershipTable.FREE)) {
+            } else if (table.transfer(block, owner, BlockOwnershipTable.FREE)) {
                 returned++;
             }
         }

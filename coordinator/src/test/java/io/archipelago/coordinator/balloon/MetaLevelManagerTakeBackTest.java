@@ -45,8 +45,8 @@ class MetaLevelManagerTakeBackTest {
         manager = new MetaLevelManager(BalloonPolicy.defaults(), memory, membership, regions, null);
         table = memory.ownership();
         first = table.firstDataBlock();
-        table.transfer(first, BlockOwnershipTable.FREE, 1);
-        table.transfer(first + 1, BlockOwnershipTable.FREE, 1);
+        table.transfer(first, BlockOwnershipTable.FREE, BlockOwnershipTable.ownerCode(1, 7));
+        table.transfer(first + 1, BlockOwnershipTable.FREE, BlockOwnershipTable.ownerCode(1, 7));
     }
 
     @AfterEach
@@ -88,5 +88,15 @@ class MetaLevelManagerTakeBackTest {
         assertThat(manager.reclaimDead(kernel(7))).isZero();
         assertThat(table.owner(first)).as("the new incarnation keeps its block").isEqualTo(1);
         assertThat(table.owner(first + 1)).isEqualTo(1);
+    }
+
+    @Test
+    void aTakeBackTakesOnlyTheDeadIncarnationsBlocksNotThoseItsSuccessorAlreadyClaimed() {
+        membership.put(kernel(7)); // membership not yet showing the restart: the take-back runs
+        int successor = BlockOwnershipTable.ownerCode(1, 8);
+        assertThat(table.transfer(first + 2, BlockOwnershipTable.FREE, successor)).isTrue();
+        assertThat(manager.reclaimDead(kernel(7))).as("incarnation 7's two blocks").isEqualTo(2);
+        assertThat(table.ownerCode(first + 2)).as("the block incarnation 8 claimed by the same id").isEqualTo(successor);
+        assertThat(table.owner(first + 2)).isEqualTo(1);
     }
 }

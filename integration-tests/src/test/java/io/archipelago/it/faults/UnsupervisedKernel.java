@@ -35,12 +35,18 @@ final class UnsupervisedKernel implements AutoCloseable {
 
     /** Starts kernel {@code name} on an armv7 island in coherence domain b and waits (bounded) until it is RUNNING. */
     static UnsupervisedKernel join(MiniCluster cluster, String name, Duration timeout) {
+        return join(cluster, name, timeout, List.of());
+    }
+
+    /** As {@link #join(MiniCluster, String, Duration)}, with more JVM options (e.g. {@code -Darchipelago.faults=...}). */
+    static UnsupervisedKernel join(MiniCluster cluster, String name, Duration timeout, List<String> jvmOptions) {
         var config = cluster.coordinator().config();
         Path directory = cluster.coordinator().directory().path();
         Path log = cluster.coordinator().directory().kernelLog(name);
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(CoordinatorContext.defaultJvmOptions());
+        command.addAll(jvmOptions);
         command.addAll(List.of("-cp", KernelClassPath.of(System.getProperty("java.class.path")), "io.archipelago.kernel.boot.KernelMain",
             "--cluster", config.cluster(), "--directory", directory.toString(), "--name", name, "--island", "rogue",
             "--data-model", "armv7", "--cores", "1", "--speed", "0.25", "--domain", "b", "--power-model", "cortex-m3",

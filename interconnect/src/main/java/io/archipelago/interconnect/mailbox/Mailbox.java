@@ -228,6 +228,11 @@ public final class Mailbox implements AutoCloseable {
         return core.carrier(peer);
     }
 
+    /** The faults injected on purpose into the words this member receives (fault injection: drop, delay, duplicate, reorder, cut). */
+    public LinkFaults linkFaults() {
+        return core.linkFaults();
+    }
+
     /** Closes every link and the server; waiting senders and requesters fail with CLOSED. */
     @Override
     public void close() {

@@ -6,6 +6,7 @@ import io.archipelago.kernel.KernelContext;
 import io.archipelago.interconnect.mailbox.Mailbox;
 import io.archipelago.kernel.devices.NicDriverService;
 import io.archipelago.kernel.dsm.DsmControlService;
+import io.archipelago.kernel.faults.FaultControlService;
 import io.archipelago.kernel.dsm.DsmService;
 import io.archipelago.kernel.energy.EnergyService;
 import io.archipelago.kernel.mailbox.MailboxService;
@@ -36,6 +37,7 @@ public final class KernelAssembly {
         KernelContext context = kernel.context();
         // the interrupt line every later service registers its handlers on
         Mailbox mailbox = services.start(new MailboxService(kernel)).mailbox();
+        services.bind(new FaultControlService(kernel.name(), mailbox));
         MemoryService memory = services.start(new MemoryService(kernel, mailbox));
         DsmService dsm = services.start(new DsmService(kernel, mailbox, context.dsmTimeout()));
         // software-coherent regions go through the DSM

@@ -251,12 +251,17 @@ public final class KernelMain implements Callable<Integer> {
                 + EXIT_FENCED + ")");
             Runtime.getRuntime().halt(EXIT_FENCED);
         });
+        if (kernel.fenced()) {
+            // declared DEAD while it was booting, before the halt above was in place: its heartbeat closed it already
+            System.err.println("archipelago kernel: declared DEAD by the coordinator while booting; halting (exit " + EXIT_FENCED + ")");
+            Runtime.getRuntime().halt(EXIT_FENCED);
+        }
         try {
             stopRequested.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         kernel.close();
-        return EXIT_OK;
+        return kernel.fenced() ? EXIT_FENCED : EXIT_OK;
     }
 }

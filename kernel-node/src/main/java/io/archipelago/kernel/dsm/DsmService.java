@@ -14,12 +14,14 @@ import io.archipelago.kernel.faults.FaultPoints;
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.KernelCountersArea.Counter;
 import io.archipelago.memory.PageDirectory;
+import io.archipelago.memory.WriteBackJournal;
 import io.archipelago.trace.TraceEvent;
 import io.archipelago.trace.TraceRing;
 import io.archipelago.typed.RegionException;
 import io.archipelago.typed.SoftwareCoherence;
 import io.archipelago.typed.proto.Coherence;
 import io.archipelago.typed.proto.Contract;
+import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +29,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -72,12 +75,28 @@ import org.slf4j.LoggerFactory;
  * (they were never written back); everything written back before is kept. A holder that is
  * alive but silent past the deadline gives the requester a {@link DsmTimeoutException}
  * naming it. A kernel that stops cleanly writes back and releases every page it holds.
+ *
+ * <h2>A holder that dies mid write-back</h2>
+ * A write-back is atomic as seen by the kernel that recovers the page: the holder first copies
+ * its page into a slot of the {@link WriteBackJournal} and publishes the record (frame, directory
+ * version), then copies the page in place, clears the record, and only then moves the directory.
+ * Whoever takes the page from a dead holder (the winner of the directory's compare-and-set) and
+ * finds a record of the frame repairs global memory from it before loading: it sees the new page
+ * exactly; with no record it sees the old page (the holder died before publishing) or the new
+ * one (it died after clearing).
  */
 public final class DsmService implements KernelService, SoftwareCoherence {
 
     public static final Duration DEFAULT_FAULT_TIMEOUT = io.archipelago.kernel.KernelConfiguration.DSM_TIMEOUT_DEFAULT;
     /** How long one GET_EXCLUSIVE may wait for its answer before the requester looks again. */
     static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(1);
+    /**
+     * A write-back copies the page in place in chunks of this many bytes and checks between them that its
+     * record still stands: a holder stopped mid-copy, recovered from and resumed stops copying there.
+     */
+    private static final int WRITE_BACK_CHUNK = 512;
+    /** How long a write-back waits for one of this kernel's journal slots before it copies without one. */
+    private static final long SLOT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private static final Logger LOG = LoggerFactory.getLogger(DsmService.class);
 
@@ -86,6 +105,9 @@ public final class DsmService implements KernelService, SoftwareCoherence {
     private final GlobalMemory memory;
     private final int self;
     private final Duration faultTimeout;
+    private final WriteBackJournal journal;
+    /** This kernel's journal slots in use by its own threads, one bit each. */
+    private final AtomicInteger slotsInUse = new AtomicInteger();
     private final Map<String, DsmRegion> regions = new ConcurrentHashMap<>();
     private final ConcurrentSkipListMap<Long, DsmRegion> byFrame = new ConcurrentSkipListMap<>();
 
@@ -101,6 +123,8 @@ public final class DsmService implements KernelService, SoftwareCoherence {
     private Counter recovered;
     private Counter timeouts;
     private Counter waitNanos;
+    private Counter tornRepaired;
+    private Counter unjournaled;
 
     /** @param faultTimeout how long a fault may wait for its page before it fails naming the holder */
     public DsmService(Kernel kernel, Mailbox mailbox, Duration faultTimeout) {
@@ -109,6 +133,7 @@ public final class DsmService implements KernelService, SoftwareCoherence {
         this.memory = kernel.memory();
         this.self = kernel.id();
         this.faultTimeout = faultTimeout;
+        this.journal = memory.writeBackJournal();
     }
 
     @Override
@@ -130,6 +155,8 @@ public final class DsmService implements KernelService, SoftwareCoherence {
         recovered = kernel.counters().counter(KernelCounter.DSM_PAGES_RECOVERED);
         timeouts = kernel.counters().counter(KernelCounter.DSM_TIMEOUTS);
         waitNanos = kernel.counters().counter(KernelCounter.DSM_WAIT_NS);
+        tornRepaired = kernel.counters().counter(KernelCounter.DSM_TORN_PAGES_REPAIRED);
+        unjournaled = kernel.counters().counter(KernelCounter.DSM_UNJOURNALED_WRITE_BACKS);
         mailbox.onInterrupt(MailboxType.GET_EXCLUSIVE, this::onGetExclusive);
     }
 
@@ -215,6 +242,7 @@ public final class DsmService implements KernelService, SoftwareCoherence {
                 if (!entry.held() || entry.holder() == self) {
                     // Nobody holds it (DRAM is current), or the directory names us after a PUT we never saw.
                     if (directory.transfer(entry, self)) {
+                        afterTakeOver(region, frame, entry);
                         region.load(page);
                         valid = true;
                         claims.increment();
@@ -232,6 +260,7 @@ public final class DsmService implements KernelService, SoftwareCoherence {
                 } catch (MailboxException e) {
                     if (gone(holder)) {
                         if (directory.transfer(entry, self)) {
+                            afterTakeOver(region, frame, entry);
                             region.load(page);
                             valid = true;
                             recovered.increment();
@@ -255,6 +284,7 @@ public final class DsmService implements KernelService, SoftwareCoherence {
                 DsmReplies.Refusal refusal = DsmReplies.refusal(reply.payload());
                 if (refusal == DsmReplies.Refusal.NOT_HOLDER && directory.transfer(entry, self)) {
                     // The directory still names the holder, which does not have the page: it lost it (a restart).
+                    afterTakeOver(region, frame, entry);
                     region.load(page);
                     valid = true;
                     recovered.increment();
@@ -430,7 +460,10 @@ public final class DsmService implements KernelService, SoftwareCoherence {
             return false;
         }
         FaultPoints.reached(FaultPoints.Point.DSM_BEFORE_WRITE_BACK);
-        region.writeBack(page);
+        if (!writeBack(region, page, entry)) {
+            region.states().set(page, PageStates.INVALID);
+            return false;
+        }
         boolean moved = directory.transfer(entry, requester);
         region.states().set(page, PageStates.INVALID);
         if (moved) {
@@ -442,6 +475,110 @@ public final class DsmService implements KernelService, SoftwareCoherence {
             kernel.trace().slice(TraceEvent.DSM_HAND_OVER, TraceRing.KERNEL_TRACK, (int) frame, start, System.nanoTime() - start);
         }
         return moved;
+    }
+
+    // ------------------------------------------------------------------ atomic write-backs (the journal)
+
+    /**
+     * Copies a page this kernel holds at directory {@code entry} back to global memory, atomically as seen by a kernel
+     * that recovers it should this one die mid-copy: the whole page goes to a journal record first (published once
+     * complete), then in place, chunk by chunk, then the record is cleared. Returns false, having written nothing
+     * that stands, when the page was taken from this kernel meanwhile (it was stopped, declared DEAD, recovered from).
+     */
+    private boolean writeBack(DsmRegion region, int page, PageDirectory.Entry entry) {
+        long frame = region.frame(page);
+        int pageSize = memory.geometry().pageSize();
+        MemorySegment copy = region.cache().asSlice((long) page * pageSize, pageSize);
+        MemorySegment dram = memory.segment().asSlice(frame * pageSize, pageSize);
+        int slot = acquireSlot();
+        if (slot < 0) {
+            // every slot is busy or still holds a dead predecessor's record that no one has recovered yet
+            unjournaled.increment();
+            LOG.warn("kernel {}: no free write-back journal slot within {} ms: page frame {} of region '{}' is written back "
+                + "without a redo record (not atomic should this kernel die mid-copy)", kernel.name(),
+                TimeUnit.NANOSECONDS.toMillis(SLOT_WAIT_NANOS), frame, region.name());
+            MemorySegment.copy(copy, 0, dram, 0, pageSize);
+            return true;
+        }
+        try {
+            WriteBackJournal.Record record = journal.publish(self, slot, frame, entry.version(), copy);
+            // A kernel stopped before it published, declared DEAD and recovered from meanwhile must not copy its stale page
+            // over newer contents: the directory has moved on (or its record was cleared by the recovering kernel).
+            if (!memory.pageDirectory().read(frame).equals(entry) || kernel.fenced()) {
+                journal.clear(record);
+                return false;
+            }
+            int chunk = Math.min(WRITE_BACK_CHUNK, pageSize);
+            for (int at = 0; at < pageSize; at += chunk) {
+                if (at == pageSize / 2) {
+                    FaultPoints.reached(FaultPoints.Point.DSM_MID_WRITE_BACK);
+                }
+                if (at > 0 && !journal.read(self, slot).equals(java.util.Optional.of(record))) {
+                    LOG.warn("kernel {}: page frame {} of region '{}' was recovered by another kernel during its write-back: "
+                        + "stopped copying", kernel.name(), frame, region.name());
+                    return false;
+                }
+                MemorySegment.copy(copy, at, dram, at, Math.min(chunk, pageSize - at));
+            }
+            return journal.clear(record);
+        } finally {
+            releaseSlot(slot);
+        }
+    }
+
+    /** One of this kernel's journal slots that is empty and not in use by another of its threads; -1 after a bounded wait. */
+    private int acquireSlot() {
+        long deadline = System.nanoTime() + SLOT_WAIT_NANOS;
+        while (true) {
+            for (int slot = 0; slot < WriteBackJournal.SLOTS_PER_KERNEL; slot++) {
+                int used = slotsInUse.get();
+                int bit = 1 << slot;
+                if ((used & bit) == 0 && journal.empty(self, slot) && slotsInUse.compareAndSet(used, used | bit)) {
+                    return slot;
+                }
+            }
+            if (System.nanoTime() - deadline > 0) {
+                return -1;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    private void releaseSlot(int slot) {
+        slotsInUse.getAndUpdate(used -> used & ~(1 << slot));
+    }
+
+    /**
+     * Called by the winner of the directory's compare-and-set from {@code seen}, before it loads the page: where the
+     * previous holder died mid write-back, repairs global memory from the newest journal record of the frame. A page
+     * nobody held has no standing record: any left (a destroyed region's) is cleared.
+     */
+    private void afterTakeOver(DsmRegion region, long frame, PageDirectory.Entry seen) {
+        if (!seen.held()) {
+            journal.recordsOf(frame).forEach(journal::clear);
+            return;
+        }
+        int pageSize = memory.geometry().pageSize();
+        for (int tries = 0; tries < 8; tries++) {
+            java.util.Optional<WriteBackJournal.Record> newest = journal.newest(frame, seen.version());
+            if (newest.isEmpty()) {
+                return;
+            }
+            // The record becomes ours (the directory's new version) first: should we die mid-repair, whoever takes the
+            // page from us finds it.
+            java.util.Optional<WriteBackJournal.Record> ours = journal.reversion(newest.get(), seen.version() + 1);
+            if (ours.isEmpty()) {
+                continue; // its writer, resumed, finished and cleared it (global memory is whole) or reused the slot
+            }
+            WriteBackJournal.Record record = ours.get();
+            MemorySegment.copy(journal.data(record.kernel(), record.slot()), 0, memory.segment(), frame * pageSize, pageSize);
+            journal.recordsOf(frame).forEach(journal::clear);
+            tornRepaired.increment();
+            LOG.warn("kernel {}: page frame {} of region '{}': its holder, kernel {}, died during its write-back; global memory "
+                + "repaired from its journal record (the page as it was written back, whole)", kernel.name(), frame, region.name(),
+                seen.holder());
+            return;
+        }
     }
 
     private void answer(Interrupt interrupt, DsmRegion region, int page, int requester) {
@@ -591,8 +728,8 @@ public final class DsmService implements KernelService, SoftwareCoherence {
                     }
                     if (PageStates.pins(word) == 0 && states.compareAndSet(page, word, PageStates.REVOKING)) {
                         PageDirectory.Entry entry = directory.read(region.frame(page));
-                        if (entry.holder() == self) {
-                            region.writeBack(page); // only over a page the directory still says is ours
+                        // only over a page the directory still says is ours
+                        if (entry.holder() == self && writeBack(region, page, entry)) {
                             directory.transfer(entry, PageDirectory.NO_HOLDER);
                         }
                         states.set(page, PageStates.INVALID);

@@ -33,6 +33,8 @@ public final class FaultPoints {
     public enum Point {
         /** The DSM holder is about to write a page back (the directory still names it). */
         DSM_BEFORE_WRITE_BACK("dsm.before-write-back"),
+        /** The DSM holder has copied half of a page back to global memory (its redo record is published). */
+        DSM_MID_WRITE_BACK("dsm.mid-write-back"),
         /** The DSM holder wrote the page back and moved the directory to the requester, and has not answered yet. */
         DSM_AFTER_DIRECTORY_CAS("dsm.after-directory-cas"),
         /** A migration's source marked the thread "migrating" and has not sent MIGRATE yet. */

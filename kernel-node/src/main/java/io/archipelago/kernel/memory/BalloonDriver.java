@@ -50,6 +50,7 @@ final class BalloonDriver implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(BalloonDriver.class);
 
+    /** This kernel's owner code in the block table: its id and incarnation (a restarted kernel's blocks are not its predecessor's). */
     private final int kernelId;
     private final String kernelName;
     private final GlobalMemory memory;
@@ -267,7 +268,7 @@ final class BalloonDriver implements AutoCloseable {
     /** Takes into the allocator every block the table gives this kernel that the allocator lacks. */
     synchronized int adopt() {
         int adopted = 0;
-        for (int block : memory.ownership().blocksOwnedBy(kernelId)) {
+        for (int block : memory.ownership().blocksHeldBy(kernelId)) {
             if (!buddy.owns(block)) {
                 buddy.addBlock(block);
                 adopted++;

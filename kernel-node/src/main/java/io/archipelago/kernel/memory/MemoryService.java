@@ -65,10 +65,10 @@ public final class MemoryService implements KernelService {
         try (RegionRegistry registry = RegionRegistry.open(kernel.context().clusterDirectory().regionsFile())) {
             inUse = TypedMemory.pagesInUse(registry, kernel.id(), memory.geometry().pageSize());
         }
-        buddy = BuddyPageAllocator.forKernel(memory, kernel.id(), inUse, kernel.counters());
+        buddy = BuddyPageAllocator.forKernel(memory, kernel.blockOwner(), inUse, kernel.counters());
         movable = new MovablePages(memory, buddy);
         KernelContext context = kernel.context();
-        balloon = new BalloonDriver(kernel.id(), kernel.name(), memory, buddy, movable, mailbox, kernel.counters(),
+        balloon = new BalloonDriver(kernel.blockOwner(), kernel.name(), memory, buddy, movable, mailbox, kernel.counters(),
             context.migrateMaxPages(), context.balloonRequestTimeout());
         balloon.fencedBy(kernel::fenced);
         balloon.timeline(kernel.trace());
@@ -87,7 +87,7 @@ public final class MemoryService implements KernelService {
         int retainedCode = BlockOwnershipTable.retainedFor(kernel.id());
         int adopted = 0;
         for (int block = table.firstDataBlock(); block < table.blockCount(); block++) {
-            if (table.owner(block) == retainedCode && table.transfer(block, retainedCode, kernel.id())) {
+            if (table.owner(block) == retainedCode && table.transfer(block, retainedCode, kernel.blockOwner())) {
                 adopted++;
             }
         }
@@ -95,10 +95,10 @@ public final class MemoryService implements KernelService {
             LOG.info("kernel {}: adopted {} block(s) retained for its typed regions since it died", kernel.name(), adopted);
         }
         int share = kernel.context().initialBlocks() >= 0 ? kernel.context().initialBlocks() : memory.initialShare();
-        int owned = table.blocksOwnedBy(kernel.id()).size();
+        int owned = table.blocksHeldBy(kernel.blockOwner()).size();
         int missing = share - owned;
         if (missing > 0) {
-            List<Integer> claimed = table.claimFree(kernel.id(), missing);
+            List<Integer> claimed = table.claimFree(kernel.blockOwner(), missing);
             if (claimed.size() < missing) {
                 LOG.warn("kernel {} holds {} of the {} page block(s) of its initial share: the free pool ran out (the balloon brings more "
                     + "when needed)", kernel.name(), owned + claimed.size(), share);
@@ -168,12 +168,12 @@ public final class MemoryService implements KernelService {
         int returned = 0;
         int retained = 0;
         synchronized (movable) {
-            for (int block : table.blocksOwnedBy(kernel.id())) {
+            for (int block : table.blocksHeldBy(kernel.blockOwner())) {
                 boolean pinned = buddy.owns(block) && buddy.usedPages(block) > movable.movablePages(block);
                 if (pinned) {
-                    retained += table.transfer(block, kernel.id(), BlockOwnershipTable.retainedFor(kernel.id())) ? 1 : 0;
+                    retained += table.transfer(block, kernel.blockOwner(), BlockOwnershipTable.retainedFor(kernel.id())) ? 1 : 0;
                 } else {
-                    returned += table.transfer(block, kernel.id(), BlockOwnershipTable.FREE) ? 1 : 0;
+                    returned += table.transfer(block, kernel.blockOwner(), BlockOwnershipTable.FREE) ? 1 : 0;
                 }
             }
         }

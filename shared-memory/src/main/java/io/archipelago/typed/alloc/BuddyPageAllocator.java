@@ -1,5 +1,6 @@
 package io.archipelago.typed.alloc;
 
+import io.archipelago.memory.BlockOwnershipTable;
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.KernelCountersArea;
 import io.archipelago.memory.MemoryCounters;
@@ -90,13 +91,15 @@ public final class BuddyPageAllocator implements PageAllocator {
      * The allocator of a (re)booting kernel: every block the ownership table gives it, with the
      * pages its registered regions already use marked in use.
      *
+     * @param kernelId the kernel's owner code in the ownership table (its id and incarnation, {@link
+     *                 BlockOwnershipTable#ownerCode(int, long)}): only blocks of exactly that incarnation are its
      * @param inUse pages in use in the kernel's blocks (from the region registry)
      * @throws IllegalStateException when a run lies outside the kernel's blocks or two runs overlap
      */
     public static BuddyPageAllocator forKernel(GlobalMemory memory, int kernelId, Collection<PageRun> inUse,
                                                KernelCountersArea counters) {
         BuddyPageAllocator allocator = new BuddyPageAllocator(memory.geometry(), kernelId, counters);
-        for (int block : memory.ownership().blocksOwnedBy(kernelId)) {
+        for (int block : memory.ownership().blocksHeldBy(kernelId)) {
             allocator.addBlock(block);
         }
         allocator.reserve(inUse);
@@ -243,7 +246,7 @@ public final class BuddyPageAllocator implements PageAllocator {
             if (probes != null) {
                 probes.failures.increment();
             }
-            throw new OutOfPagesException("kernel " + kernelId + " has no run of " + pages + " free page(s) ("
+            throw new OutOfPagesException("kernel " + BlockOwnershipTable.kernelOf(kernelId) + " has no run of " + pages + " free page(s) ("
                 + pages * pageSize + " bytes) in its " + owned.cardinality() + " page block(s): " + freePages + " page(s) free, the "
                 + "largest free chunk " + largestFreeChunk() + " page(s)" + (pages > pagesPerBlock ? ", " + wholeFreeRunBlocks()
                 + " adjacent wholly free block(s) at most" : ""));

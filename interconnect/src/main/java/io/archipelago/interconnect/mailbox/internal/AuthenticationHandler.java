@@ -154,8 +154,11 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
         Link link = new Link(ctx.channel(), hello.senderId(), hello.name(), hello.incarnation(), hello.fifoDepth(), false);
         Frame.RefuseReason refusal = core.links.acceptInbound(link);
         if (refusal != null) {
-            ctx.writeAndFlush(new Frame.Refuse(refusal, refusal == Frame.RefuseReason.DUPLICATE
-                ? "a link between " + core.selfName + " and you exists or is being established" : core.selfName + " is closing"))
+            ctx.writeAndFlush(new Frame.Refuse(refusal, switch (refusal) {
+                case DUPLICATE -> "a link between " + core.selfName + " and you exists or is being established";
+                case STALE_INCARNATION -> "membership does not show your incarnation " + hello.incarnation() + " as live";
+                default -> core.selfName + " is closing";
+            }))
                 .addListener(ChannelFutureListener.CLOSE);
             return;
         }

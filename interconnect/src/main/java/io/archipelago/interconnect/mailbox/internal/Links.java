@@ -264,6 +264,9 @@ final class Links {
             // theirs wins: our attempt is abandoned once their link is bound (inboundLinkUp)
         }
         Link existing = queue.openLink();
+        if (staleIncarnation(link, existing)) {
+            return Frame.RefuseReason.STALE_INCARNATION;
+        }
         if (existing != null) {
             boolean sameIncarnation = existing.peerIncarnation == link.peerIncarnation;
             if (sameIncarnation && existing.initiatedByUs && core.selfId < link.peerId) {
@@ -274,6 +277,26 @@ final class Links {
             existing.channel.close();
         }
         return null;
+    }
+
+    /**
+     * Whether an inbound link comes from an incarnation membership does not show as live: one declared DEAD (a stopped
+     * kernel that resumed), or an older one than the incarnation whose link is bound now. Such a link must not replace
+     * the live incarnation's. A peer the directory does not know (the coordinator, tests without one) is not judged.
+     */
+    private boolean staleIncarnation(Link link, Link existing) {
+        Optional<PeerAddress> known = core.context.directory().resolve(link.peerId);
+        if (known.isEmpty()) {
+            return false;
+        }
+        PeerAddress live = known.get();
+        boolean stale = live.incarnation() == link.peerIncarnation ? !live.alive()
+            : existing != null && existing.peerIncarnation == live.incarnation();
+        if (stale) {
+            LOG.warn("mailbox of {}: refused a link from {} incarnation {}: membership shows incarnation {} {}", core.selfName,
+                link.peerName, link.peerIncarnation, live.incarnation(), live.alive() ? "alive" : live.reason());
+        }
+        return stale;
     }
 
     /** (interrupt context) An accepted link is welcomed: bind it, and let it settle our own attempt if one is in flight. */

@@ -3,6 +3,7 @@ package io.archipelago.interconnect.mailbox.internal;
 import io.archipelago.interconnect.auth.ClusterSecret;
 import io.archipelago.interconnect.mailbox.InterruptHandler;
 import io.archipelago.interconnect.mailbox.MailboxContext;
+import io.archipelago.interconnect.mailbox.LinkFaults;
 import io.archipelago.interconnect.mailbox.MailboxEndpoint;
 import io.archipelago.interconnect.mailbox.MailboxException;
 import io.archipelago.interconnect.mailbox.MailboxException.Reason;
@@ -85,6 +86,8 @@ public final class MailboxCore implements AutoCloseable {
     final IoTransport io;
     private final MultiThreadIoEventLoopGroup group;
     final EventLoop loop;
+    /** Faults injected on purpose into the words arriving here (none unless a rule is set). */
+    final LinkFaults linkFaults = new LinkFaults();
     final ExecutorService resolver;
     final Links links = new Links(this);
     final AsyncRequests async = new AsyncRequests(this);
@@ -828,6 +831,19 @@ public final class MailboxCore implements AutoCloseable {
         if (!link.onRings()) {
             link.owedCredits++;
         }
+        if (linkFaults.active(link.queue.peerId)) {
+            linkFaults.apply(link.queue.peerId, word, faulted -> dispatch(link, faulted), loop);
+            return;
+        }
+        dispatch(link, word);
+    }
+
+    public LinkFaults linkFaults() {
+        return linkFaults;
+    }
+
+    /** (interrupt context) A word that arrived (and met the link faults, if any): complete its request or raise its interrupt. */
+    private void dispatch(Link link, int word) {
         int code = MailboxWord.typeCode(word);
         MailboxType type = MailboxType.ofCodeOrNull(code);
         if (type == null) {

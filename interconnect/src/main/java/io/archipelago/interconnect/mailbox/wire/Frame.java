@@ -184,7 +184,12 @@ public sealed interface Frame {
         /** Protocol version or magic not understood. */
         BAD_VERSION,
         /** A reason code this version does not know. */
-        OTHER;
+        OTHER,
+        /**
+         * The initiator is an incarnation membership does not show as live (declared DEAD, or succeeded by the one linked
+         * now). After OTHER so that the codes before it keep their values on the wire.
+         */
+        STALE_INCARNATION;
 
         public static RefuseReason of(int code) {
             RefuseReason[] all = values();
