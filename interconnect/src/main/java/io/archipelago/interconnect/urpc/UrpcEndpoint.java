@@ -75,13 +75,17 @@ public final class UrpcEndpoint implements AutoCloseable {
     public final LongAdder repliesDropped = new LongAdder();
     /** Doorbells this kernel rang on others. */
     public final LongAdder doorbellsRung = new LongAdder();
+    /** Requests whose handler threw (no reply sent). */
+    public final LongAdder handlerFailures = new LongAdder();
+    /** Doorbells that could not be rung (the mailbox refused the word). */
+    public final LongAdder doorbellsFailed = new LongAdder();
     /** Times the dispatcher parked. */
     public final LongAdder parks = new LongAdder();
 
     /**
      * Binds this kernel's incoming channels to its incarnation and starts its dispatcher.
      *
-     * @param epoch       this kernel's incarnation (never 0): the epoch its incoming channels carry
+     * @param epoch       this kernel's incarnation: the epoch its incoming channels carry
      * @param coreToSpare whether a spinning thread may go on spinning now (the mailbox's core gate)
      * @param spin        how long a thread polls after its last work before it parks
      */
@@ -97,7 +101,7 @@ public final class UrpcEndpoint implements AutoCloseable {
         }
         this.channels = channels;
         this.self = self;
-        this.epoch = epoch;
+        this.epoch = epochOf(epoch);
         this.selfName = selfName;
         this.handler = handler;
         this.doorbell = doorbell;
@@ -146,9 +150,14 @@ public final class UrpcEndpoint implements AutoCloseable {
             throw new UrpcException("the URPC endpoint of " + selfName + " is closed");
         }
         int id = nextStream.incrementAndGet() & 0x3FFF_FFFF;
-        Stream stream = new Stream(id, peer, peerEpoch, peerName, timeout);
+        Stream stream = new Stream(id, peer, epochOf(peerEpoch), peerName, timeout);
         streams.put(id, stream);
         return stream;
+    }
+
+    /** A ring's epoch for an incarnation: the incarnation itself, which a ring carries as long as it is not 0 (an unbound ring's). */
+    private static long epochOf(long incarnation) {
+        return incarnation == 0 ? Long.MIN_VALUE : incarnation;
     }
 
     private static int label(int stream, int kind) {
@@ -196,7 +205,12 @@ public final class UrpcEndpoint implements AutoCloseable {
     private void ringIfAsleep(int receiver) {
         if (channels.wakeLine(receiver).needsDoorbell()) {
             doorbellsRung.increment();
-            doorbell.ring(receiver);
+            try {
+                doorbell.ring(receiver);
+            } catch (RuntimeException e) {
+                // the receiver's interrupt line is down (it stopped?): the requester's deadline says so, naming it
+                doorbellsFailed.increment();
+            }
         }
     }
 
@@ -299,7 +313,14 @@ public final class UrpcEndpoint implements AutoCloseable {
             return;
         }
         long replyEpoch = readLong(body, 0);
-        byte[] reply = handler.apply(sender, body, EPOCH_BYTES, length - EPOCH_BYTES);
+        byte[] reply;
+        try {
+            reply = handler.apply(sender, body, EPOCH_BYTES, length - EPOCH_BYTES);
+        } catch (RuntimeException e) {
+            // the handler's own failure: the requester's deadline reports it; the dispatcher goes on serving the others
+            handlerFailures.increment();
+            return;
+        }
         served.increment();
         try {
             send(channels.ring(self, sender), sender, replyEpoch, label(stream, REPLY), reply, reply.length, System.nanoTime() + REPLY_SEND_NANOS,
