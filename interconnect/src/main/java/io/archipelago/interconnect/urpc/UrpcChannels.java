@@ -122,6 +122,11 @@ public final class UrpcChannels {
             return (int) INT.getVolatile(line, WATCHERS_OFFSET) <= 0 && INT.compareAndSet(line, RUNG_OFFSET, 0, 1);
         }
 
+        /** (sender) A doorbell could not be rung after all: the next sender rings it again. */
+        public void forgetDoorbell() {
+            INT.compareAndSet(line, RUNG_OFFSET, 1, 0);
+        }
+
         public int watchers() {
             return (int) INT.getVolatile(line, WATCHERS_OFFSET);
         }

@@ -46,6 +46,11 @@ public final class UrpcEndpoint implements AutoCloseable {
     private static final int REQUEST = 0;
     private static final int REPLY = 1;
     private static final int EPOCH_BYTES = 8;
+    /**
+     * The longest the dispatcher parks without a doorbell: a watchdog, should a doorbell be lost
+     * on its way (the mailbox link was re-established meanwhile); an idle kernel wakes this often.
+     */
+    private static final long PARK_WATCHDOG_NANOS = Duration.ofSeconds(1).toNanos();
     /** How long the dispatcher tries to send a reply into a full channel before it drops it. */
     private static final long REPLY_SEND_NANOS = Duration.ofSeconds(5).toNanos();
     /** The longest park of a sender facing a full ring, between two looks (the receiver does not signal room). */
@@ -203,13 +208,15 @@ public final class UrpcEndpoint implements AutoCloseable {
     }
 
     private void ringIfAsleep(int receiver) {
-        if (channels.wakeLine(receiver).needsDoorbell()) {
+        UrpcChannels.WakeLine line = channels.wakeLine(receiver);
+        if (line.needsDoorbell()) {
             doorbellsRung.increment();
             try {
                 doorbell.ring(receiver);
             } catch (RuntimeException e) {
                 // the receiver's interrupt line is down (it stopped?): the requester's deadline says so, naming it
                 doorbellsFailed.increment();
+                line.forgetDoorbell();
             }
         }
     }
@@ -252,7 +259,7 @@ public final class UrpcEndpoint implements AutoCloseable {
             wake.unwatch();
             if (pollAll() == 0 && !closed) {
                 parks.increment();
-                LockSupport.park(this);
+                LockSupport.parkNanos(this, PARK_WATCHDOG_NANOS);
             }
             sleeping = false;
             wake.watch();
@@ -400,7 +407,8 @@ public final class UrpcEndpoint implements AutoCloseable {
          */
         public byte[] call(byte[] request) {
             if (failed || closed) {
-                throw new UrpcException("the URPC stream from " + selfName + " to " + peerName + " is closed");
+                throw new UrpcException("the URPC stream from " + selfName + " to " + peerName + " is closed (closed, or a request on it "
+                    + "found no answer in time)");
             }
             long deadline = System.nanoTime() + timeoutNanos;
             int length = EPOCH_BYTES + request.length;
@@ -460,6 +468,8 @@ public final class UrpcEndpoint implements AutoCloseable {
                 }
                 long remaining = deadline - System.nanoTime();
                 if (remaining <= 0) {
+                    // a reply that comes after all must not be taken for the next request's
+                    failed = true;
                     throw new UrpcException(peerName + " did not answer over URPC within " + timeoutNanos / 1_000_000 + " ms (channel "
                         + selfName + " -> " + peerName + " holds " + out.size() + " unconsumed slots)");
                 }
