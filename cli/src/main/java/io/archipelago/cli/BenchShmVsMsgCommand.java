@@ -56,21 +56,24 @@ import picocli.CommandLine.Option;
         "  dsm  typed shared memory, software-coherent (K2's DSM, across domains): the same accessors; pages fault over the mailbox "
             + "(measured both in the steady state and right after the object's creator wrote all of it);",
         "  msg  a Protocol Buffers request to the object's owner, applied on its message thread, and its reply (one gRPC stream per "
-            + "thread over a warm TCP loopback connection: the mailbox's 32-bit words cannot carry a struct).",
+            + "thread over a warm TCP loopback connection: the mailbox's 32-bit words cannot carry a struct);",
+        "  urpc the same request and reply through the URPC rings in global memory (Barrelfish's user-level RPC: a ring of "
+            + "64-byte slots per ordered pair of kernels, polled while a core is free, a mailbox doorbell when the receiver sleeps).",
         "Operations: read_field, update_field, read_struct (every member of every element), scan (sum over the elements, where the "
             + "object is), increment (a shared counter), at every object size (--sizes). Then the floors of the message path (a "
             + "plain-socket ping-pong between two fresh JVMs, the mailbox round trip, an empty message), marshalling alone (Protocol "
             + "Buffers encode + decode against copying in place, in one kernel process), and the contention sweep: 1..K kernels x "
             + "threads doing update_struct and increment on the same object, and on disjoint objects (a page apart), all at once.",
         "Latencies are per operation in ns (p50, p90, p99...; a shared-memory sample is the mean of a batch lasting >= 2 us); "
-            + "ratios are quotients of p50s, e.g. msg_over_shm (target >= 100 for read_field). Writes shm-vs-msg.json, report.md, "
+            + "ratios are quotients of p50s, e.g. msg_over_shm (target >= 100 for read_field), msg_urpc_over_shm, "
+            + "msg_grpc_over_msg_urpc (read_field by URPC: target p50 <= 3 us on a quiet host). Writes shm-vs-msg.json, report.md, "
             + "size-sweep.png and contention.png to --out; a progress bar goes to stderr."})
 final class BenchShmVsMsgCommand extends BenchSuite {
 
     static final Path DEFAULT_OUT = Path.of("target", "bench", "shm-vs-msg");
 
     @Option(names = "--json", description = "Print the JSON report on stdout: {\"ops\": [{\"op\", \"bytes\", \"shm_ns\", \"dsm_ns\", \"msg_ns\", "
-        + "\"msg_over_shm\", ...}], \"contention\": [{\"op\", \"objects\", \"kernels\", \"threads\", \"shm_ns\", \"dsm_ns\", \"msg_ns\", ...}], "
+        + "\"urpc_ns\", \"msg_over_shm\", \"msg_urpc_over_shm\", \"msg_grpc_over_msg_urpc\", ...}], \"contention\": [{\"op\", \"objects\", \"kernels\", \"threads\", \"shm_ns\", \"dsm_ns\", \"msg_ns\", ...}], "
         + "\"transport\", \"mailbox_transport\" (what carried the mailbox's words), \"marshalling\", \"crossover\", \"unified_format\", \"files\", ...}.")
     void jsonOption(boolean on) {
         json(on);
@@ -276,19 +279,21 @@ final class BenchShmVsMsgCommand extends BenchSuite {
             time(report.transport().socket()), time(report.transport().mailbox()), time(report.transport().streamNoop()),
             time(report.transport().mailboxOneAtATime()));
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"OP", "BYTES", "SHM", "DSM", "MSG", "MSG/SHM", "MSG/DSM", "ALONE: SHM", "DSM", "MSG"});
+        rows.add(new String[] {"OP", "BYTES", "SHM", "DSM", "MSG", "URPC", "MSG/SHM", "URPC/SHM", "MSG/DSM", "ALONE: SHM", "DSM", "MSG", "URPC"});
         for (ShmVsMsgReport.OpRow row : report.ops()) {
             rows.add(new String[] {row.op(), Long.toString(row.bytes()), cell(row, ShmVsMsgReport.SHM), cell(row, ShmVsMsgReport.DSM),
-                cell(row, ShmVsMsgReport.MSG), ratio(row, ShmVsMsgReport.MSG, ShmVsMsgReport.SHM), ratio(row, ShmVsMsgReport.MSG, ShmVsMsgReport.DSM),
-                cell(row, ShmVsMsgReport.SHM_COLD), cell(row, ShmVsMsgReport.DSM_COLD), cell(row, ShmVsMsgReport.MSG_COLD)});
+                cell(row, ShmVsMsgReport.MSG), cell(row, ShmVsMsgReport.URPC), ratio(row, ShmVsMsgReport.MSG, ShmVsMsgReport.SHM),
+                ratio(row, ShmVsMsgReport.URPC, ShmVsMsgReport.SHM), ratio(row, ShmVsMsgReport.MSG, ShmVsMsgReport.DSM),
+                cell(row, ShmVsMsgReport.SHM_COLD), cell(row, ShmVsMsgReport.DSM_COLD), cell(row, ShmVsMsgReport.MSG_COLD),
+                cell(row, ShmVsMsgReport.URPC_COLD)});
         }
         StatusView.printRows(rows, out);
         List<String[]> contention = new ArrayList<>();
-        contention.add(new String[] {"OP", "OBJECTS", "K x T", "SHM", "DSM", "MSG", "SHM OPS/S", "DSM OPS/S", "MSG OPS/S"});
+        contention.add(new String[] {"OP", "OBJECTS", "K x T", "SHM", "DSM", "MSG", "URPC", "SHM OPS/S", "DSM OPS/S", "MSG OPS/S", "URPC OPS/S"});
         for (ShmVsMsgReport.ContentionRow row : report.contention()) {
             contention.add(new String[] {row.op(), row.objects(), row.kernels() + " x " + row.threads(), p50(row.way(ShmVsMsgReport.SHM)),
-                p50(row.way(ShmVsMsgReport.DSM)), p50(row.way(ShmVsMsgReport.MSG)), rate(row.way(ShmVsMsgReport.SHM)),
-                rate(row.way(ShmVsMsgReport.DSM)), rate(row.way(ShmVsMsgReport.MSG))});
+                p50(row.way(ShmVsMsgReport.DSM)), p50(row.way(ShmVsMsgReport.MSG)), p50(row.way(ShmVsMsgReport.URPC)), rate(row.way(ShmVsMsgReport.SHM)),
+                rate(row.way(ShmVsMsgReport.DSM)), rate(row.way(ShmVsMsgReport.MSG)), rate(row.way(ShmVsMsgReport.URPC))});
         }
         if (contention.size() > 1) {
             out.println();

@@ -22,15 +22,15 @@ import org.junit.jupiter.api.io.TempDir;
  * the quotient of the figures beside it, within their rounding; the files agree with stdout), and every file is written.
  * Not the machine's speed.
  */
-@Timeout(420)
+@Timeout(540)
 class BenchShmVsMsgIT {
 
     private static final List<String> OPS = List.of("read_field", "update_field", "read_struct", "scan", "increment");
     private static final List<Long> SIZES = List.of(64L, 4096L, 65536L);
 
     @Test
-    void quickRunWritesAConsistentReportWithChartsAndDoesTheSameOperationsThreeWays(@TempDir Path out) throws Exception {
-        Cli.Result result = Cli.run(Duration.ofSeconds(360), "bench", "shm-vs-msg", "--quick", "--json", "--out", out.toString());
+    void quickRunWritesAConsistentReportWithChartsAndDoesTheSameOperationsFourWays(@TempDir Path out) throws Exception {
+        Cli.Result result = Cli.run(Duration.ofSeconds(480), "bench", "shm-vs-msg", "--quick", "--json", "--out", out.toString());
         assertThat(result.exitCode()).as(result.toString()).isZero();
         System.out.println("bench shm-vs-msg --quick --json:\n" + result.out());
         ObjectMapper mapper = new ObjectMapper();
@@ -42,7 +42,7 @@ class BenchShmVsMsgIT {
         Set<String> seen = new HashSet<>();
         for (JsonNode row : ops) {
             seen.add(row.get("op").asText() + "@" + row.get("bytes").asLong());
-            for (String way : List.of("shm", "dsm", "msg", "shm_cold", "dsm_cold", "msg_cold")) {
+            for (String way : List.of("shm", "dsm", "msg", "urpc", "shm_cold", "dsm_cold", "msg_cold", "urpc_cold")) {
                 JsonNode figure = row.get(way);
                 assertThat(figure).as(way + " of " + row).isNotNull();
                 assertThat(figure.get("p50").asDouble()).as(way + " p50 of " + row.get("op")).isPositive().isEqualTo(row.get(way + "_ns").asDouble());
@@ -52,6 +52,9 @@ class BenchShmVsMsgIT {
             assertLatencyRatio(row, "msg_over_shm", "msg_ns", "shm_ns");
             assertLatencyRatio(row, "msg_over_dsm", "msg_ns", "dsm_ns");
             assertLatencyRatio(row, "dsm_over_shm", "dsm_ns", "shm_ns");
+            assertLatencyRatio(row, "msg_urpc_over_shm", "urpc_ns", "shm_ns");
+            assertLatencyRatio(row, "msg_urpc_over_dsm", "urpc_ns", "dsm_ns");
+            assertLatencyRatio(row, "msg_grpc_over_msg_urpc", "msg_ns", "urpc_ns");
             assertLatencyRatio(row, "msg_cold_over_shm_cold", "msg_cold_ns", "shm_cold_ns");
             assertLatencyRatio(row, "msg_cold_over_dsm_cold", "msg_cold_ns", "dsm_cold_ns");
             // every operation timed alone after the owner's write made the DSM fault its pages back
@@ -62,6 +65,9 @@ class BenchShmVsMsgIT {
         JsonNode target = report.get("targets").get("read_field_msg_over_shm");
         assertThat(target.get("target").asDouble()).isEqualTo(100.0);
         assertThat(target.get("met").asBoolean()).isEqualTo(target.get("value").asDouble() >= 100);
+        JsonNode urpcTarget = report.get("targets").get("read_field_urpc_p50_ns");
+        assertThat(urpcTarget.get("target").asDouble()).isEqualTo(3000.0);
+        assertThat(urpcTarget.get("met").asBoolean()).isEqualTo(urpcTarget.get("value").asDouble() <= 3000);
 
         // the floors of the message path
         JsonNode transport = report.get("transport");
@@ -87,7 +93,7 @@ class BenchShmVsMsgIT {
             assertThat(row.get("kernels").asInt()).isBetween(1, 2);
             assertThat(row.get("threads").asInt()).isBetween(1, 2);
             assertThat(row.get("objects").asText()).isIn("same", "disjoint");
-            for (String way : List.of("shm", "dsm", "msg")) {
+            for (String way : List.of("shm", "dsm", "msg", "urpc")) {
                 assertThat(row.get(way + "_ns").asDouble()).as(way + " in " + row).isPositive();
                 assertThat(row.get(way + "_ops_per_s").asDouble()).as(way + " ops/s in " + row).isPositive();
                 assertThat(row.get(way).get("operations").asLong()).isPositive();

@@ -178,7 +178,7 @@ public final class GlobalMemory implements AutoCloseable {
         int version = header.get(INT, VERSION_OFFSET);
         if (version != FORMAT_VERSION) {
             throw new GlobalMemoryMismatchException(file, "format version", String.valueOf(FORMAT_VERSION), version
-                + (version < FORMAT_VERSION ? " (made by an older Archipelago, without the mailbox rings, the kernels' signals or the DSM's write-back journal: remove the cluster directory "
+                + (version < FORMAT_VERSION ? " (made by an older Archipelago, without the mailbox rings, the kernels' signals, the DSM's write-back journal or the URPC channels: remove the cluster directory "
                 + "and start the cluster again)" : " (made by a newer Archipelago)"));
         }
         int headerLength = header.get(INT, HEADER_LENGTH_OFFSET);
@@ -283,6 +283,15 @@ public final class GlobalMemory implements AutoCloseable {
     public MemorySegment mailboxRings() {
         return memory.asSlice(GlobalMemoryLayout.mailboxRingsOffset(geometry.pageSize(), geometry.blockSize(), geometry.blockCount(),
             geometry.maxKernels()), GlobalMemoryLayout.mailboxRingsBytes(geometry.maxKernels()));
+    }
+
+    /**
+     * The URPC channels area (the interconnect lays out its rings in it, see
+     * {@link GlobalMemoryLayout#urpcChannelsBytes}).
+     */
+    public MemorySegment urpcChannels() {
+        return memory.asSlice(GlobalMemoryLayout.urpcChannelsOffset(geometry.pageSize(), geometry.blockSize(), geometry.blockCount(),
+            geometry.maxKernels()), GlobalMemoryLayout.urpcChannelsBytes(geometry.maxKernels()));
     }
 
     /** The page frame number of a byte offset in global memory. */

@@ -89,6 +89,17 @@ package io.archipelago.memory;
  *  records that make a page's write-back atomic for a kernel that recovers it after its holder
  *  died mid-copy, WriteBackJournal.bytes(page size, max kernels) (layout in WriteBackJournal)
  *
+ *  URPC channels offset (page aligned, right after the write-back journal): the message channel's
+ *  rings of cache-line slots, urpcChannelsBytes(max kernels) (layout in the interconnect's
+ *  UrpcChannels and UrpcRing):
+ *  +-------------------------------------------------------------------------+
+ *  | wake line 0 | wake line 1 | ... | wake line max-1 |   64 bytes each: a receiver's
+ *  +-------------------------------------------------------------------------+   wake state
+ *  | channel 0->0 | channel 0->1 | ... | channel max-1->max-1 |  URPC_CHANNEL_BYTES each
+ *  +-------------------------------------------------------------------------+
+ *    channel (sender s, receiver r) is number s * max kernels + r: 3 lines of indices,
+ *    then URPC_SLOTS slots of 64 bytes, each slot's last 8 bytes its sequence word
+ *
  *  system blocks x block size: the first data block. Every block from there on is owned
  *  by one kernel or sits in the free pool.
  * </pre>
@@ -104,8 +115,8 @@ public final class GlobalMemoryLayout {
     /**
      * 2: the mailbox rings joined the system blocks (a version 1 file has no room for them).
      * 3: each counters area's header carries its kernel's signals (asleep, IRQ waiters: {@link KernelSignals})
-     * where version 2 had reserved bytes, and those facts are no longer counters; the DSM's write-back journal joined the
-     * system blocks.
+     * where version 2 had reserved bytes, and those facts are no longer counters; the DSM's write-back journal and the
+     * URPC channels joined the system blocks.
      */
     public static final int FORMAT_VERSION = 3;
 
@@ -134,6 +145,11 @@ public final class GlobalMemoryLayout {
     public static final int MAILBOX_RING_BYTES = 256;
     /** One receiver's wake state in the mailbox rings area: one cache line. */
     public static final int MAILBOX_MEMBER_LINE_BYTES = 64;
+
+    /** One URPC channel of one ordered pair of kernels: 3 lines of indices and 16 slots (see the interconnect's UrpcRing). */
+    public static final int URPC_CHANNEL_BYTES = 192 + 16 * 64;
+    /** One receiver's wake state in the URPC channels area: one cache line. */
+    public static final int URPC_WAKE_LINE_BYTES = 64;
 
     /** The smallest file that can hold a header to read. */
     public static final int MIN_FILE_BYTES = 512;
@@ -179,8 +195,22 @@ public final class GlobalMemoryLayout {
         return alignUp(mailboxRingsOffset(pageSize, blockSize, blockCount, maxKernels) + mailboxRingsBytes(maxKernels), pageSize);
     }
 
+    /** Where the URPC channels start: after the DSM's write-back journal. */
+    public static long urpcChannelsOffset(int pageSize, int blockSize, int blockCount, int maxKernels) {
+        return alignUp(writeBackJournalOffset(pageSize, blockSize, blockCount, maxKernels) + WriteBackJournal.bytes(pageSize, maxKernels),
+            pageSize);
+    }
+
+    /**
+     * Bytes of the URPC channels: one wake line per kernel and one channel per ordered pair of
+     * kernels, laid out in full as the mailbox rings are: about 4.8 MiB for the default 64 kernels.
+     */
+    public static long urpcChannelsBytes(int maxKernels) {
+        return (long) maxKernels * URPC_WAKE_LINE_BYTES + (long) maxKernels * maxKernels * URPC_CHANNEL_BYTES;
+    }
+
     public static int systemBlocks(int pageSize, int blockSize, int blockCount, int maxKernels) {
-        long end = writeBackJournalOffset(pageSize, blockSize, blockCount, maxKernels) + WriteBackJournal.bytes(pageSize, maxKernels);
+        long end = urpcChannelsOffset(pageSize, blockSize, blockCount, maxKernels) + urpcChannelsBytes(maxKernels);
         return (int) (alignUp(end, blockSize) / blockSize);
     }
 

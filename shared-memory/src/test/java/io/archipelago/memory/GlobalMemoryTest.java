@@ -137,6 +137,20 @@ class GlobalMemoryTest {
     }
 
     @Test
+    void urpcChannelsLieInTheSystemBlocksAfterTheMailboxRings() {
+        MemoryGeometry geometry = SMALL;
+        long rings = GlobalMemoryLayout.mailboxRingsOffset(geometry.pageSize(), geometry.blockSize(), geometry.blockCount(),
+            geometry.maxKernels());
+        long urpc = GlobalMemoryLayout.urpcChannelsOffset(geometry.pageSize(), geometry.blockSize(), geometry.blockCount(),
+            geometry.maxKernels());
+        assertThat(urpc).isGreaterThanOrEqualTo(rings + GlobalMemoryLayout.mailboxRingsBytes(geometry.maxKernels()));
+        assertThat(urpc % geometry.pageSize()).isZero();
+        assertThat(urpc + GlobalMemoryLayout.urpcChannelsBytes(geometry.maxKernels()))
+            .isLessThanOrEqualTo((long) geometry.systemBlocks() * geometry.blockSize());
+        assertThat(GlobalMemoryLayout.urpcChannelsBytes(64)).isEqualTo(64 * 64 + 64L * 64 * (192 + 16 * 64));
+    }
+
+    @Test
     void refusesACorruptHeaderByItsChecksum() throws Exception {
         Path file = dir.resolve("memory.img");
         GlobalMemory.create(file, "k2", SMALL, 1).close();

@@ -110,10 +110,12 @@ public final class ShmVsMsgBench {
         for (long bytes : plan.sizes()) {
             create(roles.owner(), region("shm", bytes), bytes / ITEM_BYTES, false);
             create(roles.owner(), region("msg", bytes), bytes / ITEM_BYTES, false);
+            create(roles.owner(), region("urpc", bytes), bytes / ITEM_BYTES, false);
             create(roles.far(), region("dsm", bytes), bytes / ITEM_BYTES, true);
         }
         create(roles.owner(), contended("shm"), contendedCount, false);
         create(roles.owner(), contended("msg"), contendedCount, false);
+        create(roles.owner(), contended("urpc"), contendedCount, false);
         create(roles.far(), contended("dsm"), contendedCount, true);
     }
 
@@ -136,7 +138,7 @@ public final class ShmVsMsgBench {
         long largest = plan.sizes().getLast();
         for (String op : ops) {
             for (Way way : WAYS) {
-                if (op.equals("noop") && way != Way.MSG) {
+                if (op.equals("noop") && way != Way.MSG && way != Way.URPC) {
                     continue;
                 }
                 progress.stage("warming up: " + op + " by " + key(way) + " from " + roles.requesters().size() + " kernel"
@@ -185,7 +187,7 @@ public final class ShmVsMsgBench {
         }
     }
 
-    private static final List<Way> WAYS = List.of(Way.SHM, Way.DSM, Way.MSG);
+    private static final List<Way> WAYS = List.of(Way.SHM, Way.DSM, Way.MSG, Way.URPC);
 
     private List<OpRow> sizeSweep() {
         Map<String, Map<String, Measured>> cells = new LinkedHashMap<>();
@@ -245,11 +247,13 @@ public final class ShmVsMsgBench {
                     Measured shm = recorded ? cell.computeIfAbsent(ShmVsMsgReport.SHM_COLD, k -> new Measured()) : new Measured();
                     Measured dsm = recorded ? cell.computeIfAbsent(ShmVsMsgReport.DSM_COLD, k -> new Measured()) : new Measured();
                     Measured msg = recorded ? cell.computeIfAbsent(ShmVsMsgReport.MSG_COLD, k -> new Measured()) : new Measured();
+                    Measured urpc = recorded ? cell.computeIfAbsent(ShmVsMsgReport.URPC_COLD, k -> new Measured()) : new Measured();
                     for (int i = 0; i < samples; i++) {
                         for (int w = 0; w < WAYS.size(); w++) {
                             switch (WAYS.get((i + w) % WAYS.size())) {
                                 case SHM -> cold(shm, roles.owner(), Way.SHM, op, bytes);
                                 case DSM -> cold(dsm, roles.far(), Way.DSM, op, bytes);
+                                case URPC -> cold(urpc, roles.owner(), Way.URPC, op, bytes);
                                 default -> cold(msg, roles.owner(), Way.MSG, op, bytes);
                             }
                         }

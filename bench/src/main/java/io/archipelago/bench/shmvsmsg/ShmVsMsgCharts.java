@@ -40,10 +40,12 @@ public final class ShmVsMsgCharts {
     public static final String CONTENTION = "contention.png";
     private static final int PANEL_WIDTH = 640;
     private static final int PANEL_HEIGHT = 420;
-    private static final Map<String, Color> COLORS = Map.of(
-        "shm", new Color(0x1f77b4), "dsm", new Color(0x2ca02c), "msg", new Color(0xd62728),
-        "shm after owner write", new Color(0x9ecae1), "dsm after owner write", new Color(0x98df8a), "msg after owner write", new Color(0xff9896),
-        "encode + decode", new Color(0xff7f0e), "copy in place", new Color(0x1f77b4), "msg read_struct", new Color(0xd62728));
+    private static final Map<String, Color> COLORS = Map.ofEntries(
+        Map.entry("shm", new Color(0x1f77b4)), Map.entry("dsm", new Color(0x2ca02c)), Map.entry("msg", new Color(0xd62728)),
+        Map.entry("urpc", new Color(0x9467bd)), Map.entry("shm after owner write", new Color(0x9ecae1)),
+        Map.entry("dsm after owner write", new Color(0x98df8a)), Map.entry("msg after owner write", new Color(0xff9896)),
+        Map.entry("urpc after owner write", new Color(0xc5b0d5)), Map.entry("encode + decode", new Color(0xff7f0e)),
+        Map.entry("copy in place", new Color(0x1f77b4)), Map.entry("msg read_struct", new Color(0xd62728)));
 
     private ShmVsMsgCharts() {
     }
@@ -78,6 +80,8 @@ public final class ShmVsMsgCharts {
             series(chart, "dsm after owner write", rows, ShmVsMsgReport.DSM_COLD);
             series(chart, "msg", rows, ShmVsMsgReport.MSG);
             series(chart, "msg after owner write", rows, ShmVsMsgReport.MSG_COLD);
+            series(chart, "urpc", rows, ShmVsMsgReport.URPC);
+            series(chart, "urpc after owner write", rows, ShmVsMsgReport.URPC_COLD);
             if (!chart.getSeriesMap().isEmpty()) {
                 panels.add(chart);
             }
@@ -111,7 +115,7 @@ public final class ShmVsMsgCharts {
             chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
             chart.getStyler().setChartBackgroundColor(Color.WHITE);
             List<String> points = entry.getValue().stream().map(r -> r.kernels() + "x" + r.threads()).toList();
-            for (String way : List.of(ShmVsMsgReport.SHM, ShmVsMsgReport.DSM, ShmVsMsgReport.MSG)) {
+            for (String way : List.of(ShmVsMsgReport.SHM, ShmVsMsgReport.DSM, ShmVsMsgReport.MSG, ShmVsMsgReport.URPC)) {
                 if (entry.getValue().stream().allMatch(r -> r.way(way).map(f -> f.opsPerSecond() > 0).orElse(false))) {
                     CategorySeries line = chart.addSeries(way, points, entry.getValue().stream()
                         .map(r -> (Number) r.way(way).get().opsPerSecond()).toList());

@@ -19,8 +19,9 @@ import java.util.Optional;
 public final class ShmVsMsgJson {
 
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
-    private static final List<String> OP_WAYS = List.of(ShmVsMsgReport.SHM, ShmVsMsgReport.DSM, ShmVsMsgReport.MSG, ShmVsMsgReport.SHM_COLD,
-        ShmVsMsgReport.DSM_COLD, ShmVsMsgReport.MSG_COLD);
+    private static final List<String> OP_WAYS = List.of(ShmVsMsgReport.SHM, ShmVsMsgReport.DSM, ShmVsMsgReport.MSG, ShmVsMsgReport.URPC,
+        ShmVsMsgReport.SHM_COLD, ShmVsMsgReport.DSM_COLD, ShmVsMsgReport.MSG_COLD, ShmVsMsgReport.URPC_COLD);
+    private static final List<String> CONTENTION_WAYS = List.of(ShmVsMsgReport.SHM, ShmVsMsgReport.DSM, ShmVsMsgReport.MSG, ShmVsMsgReport.URPC);
 
     private ShmVsMsgJson() {
     }
@@ -113,8 +114,13 @@ public final class ShmVsMsgJson {
         ratio(node, "msg_over_shm", row.way(ShmVsMsgReport.MSG), row.way(ShmVsMsgReport.SHM));
         ratio(node, "msg_over_dsm", row.way(ShmVsMsgReport.MSG), row.way(ShmVsMsgReport.DSM));
         ratio(node, "dsm_over_shm", row.way(ShmVsMsgReport.DSM), row.way(ShmVsMsgReport.SHM));
+        ratio(node, "msg_urpc_over_shm", row.way(ShmVsMsgReport.URPC), row.way(ShmVsMsgReport.SHM));
+        ratio(node, "msg_urpc_over_dsm", row.way(ShmVsMsgReport.URPC), row.way(ShmVsMsgReport.DSM));
+        ratio(node, "msg_grpc_over_msg_urpc", row.way(ShmVsMsgReport.MSG), row.way(ShmVsMsgReport.URPC));
         ratio(node, "msg_cold_over_shm_cold", row.way(ShmVsMsgReport.MSG_COLD), row.way(ShmVsMsgReport.SHM_COLD));
         ratio(node, "msg_cold_over_dsm_cold", row.way(ShmVsMsgReport.MSG_COLD), row.way(ShmVsMsgReport.DSM_COLD));
+        ratio(node, "urpc_cold_over_shm_cold", row.way(ShmVsMsgReport.URPC_COLD), row.way(ShmVsMsgReport.SHM_COLD));
+        ratio(node, "urpc_cold_over_dsm_cold", row.way(ShmVsMsgReport.URPC_COLD), row.way(ShmVsMsgReport.DSM_COLD));
         for (String way : OP_WAYS) {
             row.way(way).ifPresent(f -> node.set(way, f.json()));
         }
@@ -128,6 +134,9 @@ public final class ShmVsMsgJson {
             ratio(node, "read_field_msg_over_shm", r.way(ShmVsMsgReport.MSG), r.way(ShmVsMsgReport.SHM));
             ratio(node, "read_field_msg_over_dsm", r.way(ShmVsMsgReport.MSG), r.way(ShmVsMsgReport.DSM));
             ratio(node, "read_field_alone_msg_over_dsm", r.way(ShmVsMsgReport.MSG_COLD), r.way(ShmVsMsgReport.DSM_COLD));
+            ratio(node, "read_field_msg_urpc_over_shm", r.way(ShmVsMsgReport.URPC), r.way(ShmVsMsgReport.SHM));
+            ratio(node, "read_field_msg_grpc_over_msg_urpc", r.way(ShmVsMsgReport.MSG), r.way(ShmVsMsgReport.URPC));
+            r.way(ShmVsMsgReport.URPC).ifPresent(f -> node.put("read_field_urpc_ns", f.p50()));
         });
         List<Crossover> crossovers = Crossover.find(report.contention());
         node.put("contention_series", crossovers.size());
@@ -148,6 +157,14 @@ public final class ShmVsMsgJson {
         number(readField, "value", worst);
         readField.put("met", !Double.isNaN(worst) && worst >= ShmVsMsgReport.TARGET_READ_FIELD_MSG_OVER_SHM);
         readField.put("note", "the smallest msg_over_shm of the read_field rows (every object size)");
+        ObjectNode urpc = node.putObject("read_field_urpc_p50_ns");
+        urpc.put("target", ShmVsMsgReport.TARGET_READ_FIELD_URPC_P50_NS);
+        double slowest = report.ops().stream().filter(r -> r.op().equals("read_field")).flatMap(r -> r.way(ShmVsMsgReport.URPC).stream())
+            .mapToDouble(Figure::exactP50).max().orElse(Double.NaN);
+        number(urpc, "value", slowest);
+        urpc.put("met", !Double.isNaN(slowest) && slowest <= ShmVsMsgReport.TARGET_READ_FIELD_URPC_P50_NS);
+        urpc.put("note", "the largest urpc p50 of the read_field rows (every object size); the target holds on a quiet host "
+            + "(see setup.load_average_before)");
         return node;
     }
 
@@ -179,7 +196,7 @@ public final class ShmVsMsgJson {
         node.put("objects", row.objects());
         node.put("kernels", row.kernels());
         node.put("threads", row.threads());
-        for (String way : List.of(ShmVsMsgReport.SHM, ShmVsMsgReport.DSM, ShmVsMsgReport.MSG)) {
+        for (String way : CONTENTION_WAYS) {
             row.way(way).ifPresent(f -> {
                 node.put(way + "_ns", f.p50());
                 node.put(way + "_ops_per_s", f.opsPerSecond());
@@ -187,6 +204,12 @@ public final class ShmVsMsgJson {
         }
         ratio(node, "msg_over_shm", row.way(ShmVsMsgReport.MSG), row.way(ShmVsMsgReport.SHM));
         ratio(node, "msg_over_dsm", row.way(ShmVsMsgReport.MSG), row.way(ShmVsMsgReport.DSM));
+        ratio(node, "msg_urpc_over_shm", row.way(ShmVsMsgReport.URPC), row.way(ShmVsMsgReport.SHM));
+        ratio(node, "msg_urpc_over_dsm", row.way(ShmVsMsgReport.URPC), row.way(ShmVsMsgReport.DSM));
+        if (row.way(ShmVsMsgReport.URPC).isPresent() && row.way(ShmVsMsgReport.MSG).isPresent()) {
+            number(node, "msg_urpc_throughput_over_msg_grpc", Ratio.of(row.way(ShmVsMsgReport.URPC).get().opsPerSecond(),
+                row.way(ShmVsMsgReport.MSG).get().opsPerSecond()));
+        }
         if (row.way(ShmVsMsgReport.MSG).isPresent() && row.way(ShmVsMsgReport.SHM).isPresent()) {
             number(node, "shm_throughput_over_msg", Ratio.of(row.way(ShmVsMsgReport.SHM).get().opsPerSecond(),
                 row.way(ShmVsMsgReport.MSG).get().opsPerSecond()));
@@ -195,7 +218,7 @@ public final class ShmVsMsgJson {
             number(node, "dsm_throughput_over_msg", Ratio.of(row.way(ShmVsMsgReport.DSM).get().opsPerSecond(),
                 row.way(ShmVsMsgReport.MSG).get().opsPerSecond()));
         }
-        for (String way : List.of(ShmVsMsgReport.SHM, ShmVsMsgReport.DSM, ShmVsMsgReport.MSG)) {
+        for (String way : CONTENTION_WAYS) {
             row.way(way).ifPresent(f -> node.set(way, f.json()));
         }
         return node;

@@ -70,19 +70,23 @@ public final class ShmVsMsgMarkdown {
         report.ops().forEach(r -> ops.add(r.op()));
         for (String op : ops) {
             md.append("### ").append(op).append("\n\n");
-            md.append("| bytes | shm | dsm | msg | msg / shm | msg / dsm | alone: shm | alone: dsm | alone: msg | alone: msg / shm | alone: msg / dsm |\n");
-            md.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            md.append("| bytes | shm | dsm | msg (gRPC) | msg (URPC) | msg / shm | msg (URPC) / shm | msg / dsm | msg (URPC) / dsm | msg (gRPC) / msg (URPC) "
+                + "| alone: shm | alone: dsm | alone: msg | alone: msg (URPC) | alone: msg / shm | alone: msg / dsm |\n");
+            md.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             for (OpRow row : report.ops()) {
                 if (!row.op().equals(op)) {
                     continue;
                 }
                 md.append("| ").append(bytes(row.bytes()));
-                for (String way : List.of(ShmVsMsgReport.SHM, ShmVsMsgReport.DSM, ShmVsMsgReport.MSG)) {
+                for (String way : List.of(ShmVsMsgReport.SHM, ShmVsMsgReport.DSM, ShmVsMsgReport.MSG, ShmVsMsgReport.URPC)) {
                     md.append(" | ").append(cell(row.way(way)));
                 }
                 md.append(" | ").append(ratio(row.way(ShmVsMsgReport.MSG), row.way(ShmVsMsgReport.SHM)));
+                md.append(" | ").append(ratio(row.way(ShmVsMsgReport.URPC), row.way(ShmVsMsgReport.SHM)));
                 md.append(" | ").append(ratio(row.way(ShmVsMsgReport.MSG), row.way(ShmVsMsgReport.DSM)));
-                for (String way : List.of(ShmVsMsgReport.SHM_COLD, ShmVsMsgReport.DSM_COLD, ShmVsMsgReport.MSG_COLD)) {
+                md.append(" | ").append(ratio(row.way(ShmVsMsgReport.URPC), row.way(ShmVsMsgReport.DSM)));
+                md.append(" | ").append(ratio(row.way(ShmVsMsgReport.MSG), row.way(ShmVsMsgReport.URPC)));
+                for (String way : List.of(ShmVsMsgReport.SHM_COLD, ShmVsMsgReport.DSM_COLD, ShmVsMsgReport.MSG_COLD, ShmVsMsgReport.URPC_COLD)) {
                     md.append(" | ").append(cell(row.way(way)));
                 }
                 md.append(" | ").append(ratio(row.way(ShmVsMsgReport.MSG_COLD), row.way(ShmVsMsgReport.SHM_COLD)));
@@ -122,15 +126,15 @@ public final class ShmVsMsgMarkdown {
                 k -> new java.util.ArrayList<>()).add(r));
             for (var entry : series.entrySet()) {
                 md.append("### ").append(entry.getKey()).append("\n\n");
-                md.append("| kernels x threads | shm | dsm | msg | shm ops/s | dsm ops/s | msg ops/s | msg / shm (latency) | shm / msg (throughput) "
-                    + "| dsm / msg (throughput) | dsm page faults per operation |\n");
-                md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                md.append("| kernels x threads | shm | dsm | msg | msg (URPC) | shm ops/s | dsm ops/s | msg ops/s | msg (URPC) ops/s | msg / shm (latency) "
+                    + "| shm / msg (throughput) | dsm / msg (throughput) | dsm page faults per operation |\n");
+                md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
                 for (ContentionRow row : entry.getValue()) {
                     md.append("| ").append(row.kernels()).append(" x ").append(row.threads());
-                    for (String way : List.of(ShmVsMsgReport.SHM, ShmVsMsgReport.DSM, ShmVsMsgReport.MSG)) {
+                    for (String way : List.of(ShmVsMsgReport.SHM, ShmVsMsgReport.DSM, ShmVsMsgReport.MSG, ShmVsMsgReport.URPC)) {
                         md.append(" | ").append(row.way(way).map(f -> time(f.p50()) + " (" + time(f.latency().p99()) + ")").orElse("-"));
                     }
-                    for (String way : List.of(ShmVsMsgReport.SHM, ShmVsMsgReport.DSM, ShmVsMsgReport.MSG)) {
+                    for (String way : List.of(ShmVsMsgReport.SHM, ShmVsMsgReport.DSM, ShmVsMsgReport.MSG, ShmVsMsgReport.URPC)) {
                         md.append(" | ").append(row.way(way).map(f -> rate(f.opsPerSecond())).orElse("-"));
                     }
                     md.append(" | ").append(ratio(row.way(ShmVsMsgReport.MSG), row.way(ShmVsMsgReport.SHM)));
@@ -188,6 +192,12 @@ public final class ShmVsMsgMarkdown {
                 bytes(r.bytes()), time(r.way(ShmVsMsgReport.MSG).map(Figure::p50).orElse(0.0)),
                 time(r.way(ShmVsMsgReport.SHM).map(Figure::p50).orElse(0.0)), fmt(ratio), ShmVsMsgReport.TARGET_READ_FIELD_MSG_OVER_SHM,
                 ratio >= ShmVsMsgReport.TARGET_READ_FIELD_MSG_OVER_SHM ? "met" : "NOT met"));
+            r.way(ShmVsMsgReport.URPC).ifPresent(urpc -> md.append(String.format(Locale.ROOT,
+                "- read one field of a %s object by a message over the URPC rings: **%s** p50 (target <= %s on a quiet host: %s), "
+                    + "msg (URPC) / shm = %s, msg (gRPC) / msg (URPC) = %s%n", bytes(r.bytes()), time(urpc.p50()),
+                time(ShmVsMsgReport.TARGET_READ_FIELD_URPC_P50_NS), urpc.exactP50() <= ShmVsMsgReport.TARGET_READ_FIELD_URPC_P50_NS ? "met" : "NOT met",
+                fmt(Ratio.of(urpc.exactP50(), r.way(ShmVsMsgReport.SHM).map(Figure::exactP50).orElse(0.0))),
+                fmt(Ratio.of(r.way(ShmVsMsgReport.MSG).map(Figure::exactP50).orElse(0.0), urpc.exactP50())))));
         });
         for (Crossover crossover : Crossover.find(report.contention())) {
             md.append("- contention, ").append(crossover.op()).append(", ").append(crossover.objects()).append(": ")

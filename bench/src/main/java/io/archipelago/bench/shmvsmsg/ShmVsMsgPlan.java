@@ -92,12 +92,12 @@ public record ShmVsMsgPlan(boolean quick, List<Long> sizes, List<String> ops, in
 
     /** Units of work, for the progress bar: one per run a kernel is asked for, roughly. */
     public long workUnits() {
-        long prepare = sizes.size() * 3L + 3;
-        long warmUp = (long) (ops.size() + contentionOps.size()) * 3 + 1;
+        long prepare = sizes.size() * 4L + 4;
+        long warmUp = (long) (ops.size() + contentionOps.size()) * 4 + 2;
         long floors = rounds * 3L;
-        long sweep = (long) rounds * sizes.size() * ops.size() * 3;
+        long sweep = (long) rounds * sizes.size() * ops.size() * 4;
         long cold = coldSamples > 0 ? (long) sizes.size() * ops.size() * (rounds + 1) : 0;
-        long contention = (long) contentionOps.size() * 2 * kernels * threads.size() * 3;
+        long contention = (long) contentionOps.size() * 2 * kernels * threads.size() * 4;
         return prepare + warmUp + floors + sweep + cold + sizes.size() + contention + 2;
     }
 }

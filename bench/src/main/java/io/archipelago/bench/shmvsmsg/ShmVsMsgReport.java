@@ -18,17 +18,23 @@ public record ShmVsMsgReport(Setup setup, Environment environment, Transport tra
     /** The ways, as keys of {@link OpRow#ways()} and {@link ContentionRow#ways()}. */
     public static final String SHM = "shm";
     public static final String DSM = "dsm";
+    /** A message to the owner over the gRPC stream. */
     public static final String MSG = "msg";
+    /** The same message over the URPC rings in global memory (cache-line slots, Barrelfish's user-level RPC). */
+    public static final String URPC = "urpc";
     /** In place right after the object's owner wrote all of it (each operation timed alone). */
     public static final String SHM_COLD = "shm_cold";
     public static final String DSM_COLD = "dsm_cold";
     /** One message round trip, timed alone right after the owner wrote the object (its baseline: the same conditions). */
     public static final String MSG_COLD = "msg_cold";
+    public static final String URPC_COLD = "urpc_cold";
 
     /** Paper 1's figure for the unified format's memory overhead with 64- and 32-bit kernels: "up to 55%". */
     public static final double PAPER_UNIFIED_OVERHEAD_PERCENT = 55;
     /** The target for a single-field read: messages at least 100 times the shared-memory read. */
     public static final double TARGET_READ_FIELD_MSG_OVER_SHM = 100;
+    /** The target for a single-field read by a URPC message on a quiet host: p50 at most 3 us. */
+    public static final double TARGET_READ_FIELD_URPC_P50_NS = 3_000;
 
     public ShmVsMsgReport {
         ops = List.copyOf(ops);

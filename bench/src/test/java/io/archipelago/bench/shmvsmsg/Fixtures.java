@@ -35,9 +35,11 @@ final class Fixtures {
                 ways.put(ShmVsMsgReport.SHM, figure(whole ? 10 * scale : 5.0));
                 ways.put(ShmVsMsgReport.DSM, figure(whole ? 40 * scale : 20.0));
                 ways.put(ShmVsMsgReport.MSG, figure(whole ? 20_000 + 30 * scale : 20_000.0));
+                ways.put(ShmVsMsgReport.URPC, figure(whole ? 2_000 + 30 * scale : 2_000.0));
                 ways.put(ShmVsMsgReport.SHM_COLD, figure(200.0));
                 ways.put(ShmVsMsgReport.DSM_COLD, figure(100_000.0));
                 ways.put(ShmVsMsgReport.MSG_COLD, figure(60_000.0));
+                ways.put(ShmVsMsgReport.URPC_COLD, figure(8_000.0));
                 ops.add(new OpRow(op, bytes, ways));
             }
         }
@@ -55,6 +57,7 @@ final class Fixtures {
                     ways.put(ShmVsMsgReport.SHM, throughput(40.0 * total, shm));
                     ways.put(ShmVsMsgReport.DSM, throughput(200.0 * total, 1_000.0));
                     ways.put(ShmVsMsgReport.MSG, throughput(20_000.0, 5_000.0));
+                    ways.put(ShmVsMsgReport.URPC, throughput(2_000.0, 50_000.0));
                     contention.add(new ContentionRow("update_struct", objects, kernels, threads, ways));
                 }
             }

@@ -34,9 +34,10 @@ class ShmVsMsgChartsTest {
         var panels = ShmVsMsgCharts.sizeSweep(Fixtures.report());
         assertThat(panels).hasSize(6);
         assertThat(((org.knowm.xchart.XYChart) panels.getFirst()).getSeriesMap().keySet())
-            .containsExactlyInAnyOrder("shm", "shm after owner write", "dsm", "dsm after owner write", "msg", "msg after owner write");
+            .containsExactlyInAnyOrder("shm", "shm after owner write", "dsm", "dsm after owner write", "msg", "msg after owner write", "urpc",
+                "urpc after owner write");
         var contention = ShmVsMsgCharts.contention(Fixtures.report());
-        assertThat(((org.knowm.xchart.CategoryChart) contention.getFirst()).getSeriesMap().keySet()).containsExactly("shm", "dsm", "msg");
+        assertThat(((org.knowm.xchart.CategoryChart) contention.getFirst()).getSeriesMap().keySet()).containsExactly("shm", "dsm", "msg", "urpc");
     }
 
     @Test

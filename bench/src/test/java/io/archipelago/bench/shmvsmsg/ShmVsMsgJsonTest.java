@@ -16,7 +16,7 @@ class ShmVsMsgJsonTest {
         for (JsonNode row : json.get("ops")) {
             assertThat(row.has("op") && row.has("bytes") && row.has("shm_ns") && row.has("dsm_ns") && row.has("msg_ns")
                 && row.has("msg_over_shm")).as(row.toString()).isTrue();
-            for (String way : new String[] {"shm", "dsm", "msg", "shm_cold", "dsm_cold", "msg_cold"}) {
+            for (String way : new String[] {"shm", "dsm", "msg", "urpc", "shm_cold", "dsm_cold", "msg_cold", "urpc_cold"}) {
                 assertThat(row.get(way).get("p50").asDouble()).isEqualTo(row.get(way + "_ns").asDouble());
                 assertThat(row.get(way).get("p99").asDouble()).isGreaterThan(row.get(way).get("p50").asDouble());
             }
@@ -24,6 +24,10 @@ class ShmVsMsgJsonTest {
             assertThat(row.get("msg_over_dsm").asDouble()).isEqualTo(quotient(row, "msg_ns", "dsm_ns"));
             assertThat(row.get("dsm_over_shm").asDouble()).isEqualTo(quotient(row, "dsm_ns", "shm_ns"));
             assertThat(row.get("msg_cold_over_dsm_cold").asDouble()).isEqualTo(quotient(row, "msg_cold_ns", "dsm_cold_ns"));
+            assertThat(row.get("msg_urpc_over_shm").asDouble()).isEqualTo(quotient(row, "urpc_ns", "shm_ns"));
+            assertThat(row.get("msg_urpc_over_dsm").asDouble()).isEqualTo(quotient(row, "urpc_ns", "dsm_ns"));
+            assertThat(row.get("msg_grpc_over_msg_urpc").asDouble()).isEqualTo(quotient(row, "msg_ns", "urpc_ns"));
+            assertThat(row.get("urpc_cold_over_shm_cold").asDouble()).isEqualTo(quotient(row, "urpc_cold_ns", "shm_cold_ns"));
         }
         JsonNode readField = json.get("ops").get(0);
         assertThat(readField.get("op").asText()).isEqualTo("read_field");
@@ -39,6 +43,8 @@ class ShmVsMsgJsonTest {
             assertThat(row.get("msg_over_shm").asDouble()).isEqualTo(quotient(row, "msg_ns", "shm_ns"));
             assertThat(row.get("shm_throughput_over_msg").asDouble()).isEqualTo(quotient(row, "shm_ops_per_s", "msg_ops_per_s"));
             assertThat(row.get("msg").get("ops_per_s").asDouble()).isEqualTo(row.get("msg_ops_per_s").asDouble());
+            assertThat(row.get("msg_urpc_over_shm").asDouble()).isEqualTo(quotient(row, "urpc_ns", "shm_ns"));
+            assertThat(row.get("msg_urpc_throughput_over_msg_grpc").asDouble()).isEqualTo(quotient(row, "urpc_ops_per_s", "msg_ops_per_s"));
         }
     }
 
@@ -61,6 +67,10 @@ class ShmVsMsgJsonTest {
         assertThat(json.get("marshalling").get(0).get("marshal_over_copy").asDouble()).isEqualTo(Math.round(500.0 / 30 * 100) / 100.0);
         assertThat(json.get("transport").get("stream_over_socket").asDouble()).isEqualTo(1.8);
         assertThat(json.get("headline").get("read_field_msg_over_shm").asDouble()).isEqualTo(4000.0);
+        assertThat(json.get("headline").get("read_field_msg_urpc_over_shm").asDouble()).isEqualTo(400.0);
+        assertThat(json.get("headline").get("read_field_urpc_ns").asDouble()).isEqualTo(2000.0);
+        assertThat(json.get("targets").get("read_field_urpc_p50_ns").get("target").asDouble()).isEqualTo(3000.0);
+        assertThat(json.get("targets").get("read_field_urpc_p50_ns").get("met").asBoolean()).isTrue();
     }
 
     private static double quotient(JsonNode row, String numerator, String denominator) {

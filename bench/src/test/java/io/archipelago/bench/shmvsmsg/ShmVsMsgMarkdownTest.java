@@ -17,7 +17,9 @@ class ShmVsMsgMarkdownTest {
             .contains("**msg / shm = 4,000** (target >= 100: met)")
             .contains("## The message path's floors")
             .contains("### read_field", "### update_field", "### read_struct", "### scan", "### increment")
-            .contains("| 64 B | 5.0 ns (15.0 ns) | 20.0 ns (60.0 ns) | 20.0 µs (60.0 µs) | 4,000 | 1,000 |")
+            .contains("| 64 B | 5.0 ns (15.0 ns) | 20.0 ns (60.0 ns) | 20.0 µs (60.0 µs) | 2.0 µs (6.0 µs) | 4,000 | 400 | 1,000 | 100 | 10.00 |")
+            .contains("by a message over the URPC rings: **2.0 µs** p50 (target <= 3.0 µs on a quiet host: met), msg (URPC) / shm = 400, "
+                + "msg (gRPC) / msg (URPC) = 10.00")
             .contains("## Marshalling alone")
             .contains("### update_struct, same object")
             .contains("messages overtake hardware-coherent shared memory at 2 x 2")

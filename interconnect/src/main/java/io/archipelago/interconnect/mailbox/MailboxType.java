@@ -4,7 +4,7 @@ import java.util.Optional;
 
 /**
  * What a mailbox word means: the 4-bit type field (bits 31-28) of a {@link MailboxWord}. Sixteen
- * codes at most, as in the hardware; codes 0xE and 0xF are unassigned and left for later
+ * codes at most, as in the hardware; code 0xF is unassigned and left for later
  * protocols. A word whose type code is unassigned is counted and dropped by the receiver.
  * <p>
  * Replies echo the sequence number of the request they answer, so a requester matches a reply by
@@ -39,7 +39,9 @@ public enum MailboxType {
     /** Generic positive reply (payload: protocol specific). */
     ACK(0xC, Kind.REPLY),
     /** Generic negative reply (payload: a protocol-specific reason code). */
-    NACK(0xD, Kind.REPLY);
+    NACK(0xD, Kind.REPLY),
+    /** URPC doorbell: a message waits in the receiver's URPC channels and none of its threads polls them (payload: 0). */
+    URPC(0xE, Kind.NOTIFICATION);
 
     /** Whether a type asks for an answer, answers, or just informs. */
     public enum Kind { REQUEST, REPLY, NOTIFICATION }

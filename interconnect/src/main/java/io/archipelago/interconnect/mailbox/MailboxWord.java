@@ -10,7 +10,7 @@ package io.archipelago.interconnect.mailbox;
  *  | type  |  seq  |                   payload                     |
  *  +-------+-------+-----------------------------------------------+
  *
- *   type     bits 31-28  MailboxType code (16 codes; 0xE and 0xF unassigned)
+ *   type     bits 31-28  MailboxType code (16 codes; 0xF unassigned)
  *   seq      bits 27-24  sequence number: stamped per queue by the sender; a reply echoes
  *                        the sequence number of its request (at most 16 requests outstanding
  *                        per peer)

@@ -132,7 +132,7 @@ class MailboxHandshakeTest {
             byte[] expected = RawMember.proof(members.secret, "acceptor", myChallenge, theirChallenge, 9, id, 99L, incarnation);
             assertThat(Arrays.copyOfRange(welcome, 1, welcome.length)).as("the acceptor proves the secret in turn").isEqualTo(expected);
 
-            raw.word(0, 0xE000_0001);                                 // unassigned type code 0xE
+            raw.word(0, 0xF000_0001);                                 // unassigned type code 0xF
             raw.frame(RawMember.WORD, new byte[] {0, 0, 0x10});       // a WORD frame of 3 body bytes
             raw.frame((byte) 0x55, new byte[] {1, 2, 3});             // an unknown frame kind
             raw.word(0, MailboxWord.encode(MailboxType.PING, 5, 4242));

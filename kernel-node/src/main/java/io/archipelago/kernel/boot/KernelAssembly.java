@@ -47,7 +47,7 @@ public final class KernelAssembly {
         services.bind(new TaskControlService(tasks, tasks.interrupts(), migrations, new OwnerRouting(tasks, migrations)));
         services.start(new EnergyService(kernel, tasks.scheduler(), tasks.clock(), tasks.interrupts()));
         services.start(new NicDriverService(kernel, typed, tasks.interrupts()));
-        ObjectOwnerService objects = services.start(new ObjectOwnerService(kernel, typed));
+        ObjectOwnerService objects = services.start(new ObjectOwnerService(kernel, typed, mailbox));
         // the kernel-side workloads of the benchmarks
         services.bind(new DsmControlService(dsm, typed));
         services.start(new ShmVsMsgService(kernel, typed, objects.owners()));

@@ -1,6 +1,12 @@
 package io.archipelago.kernel.messages;
 
 import io.archipelago.control.auth.ControlAuthentication;
+import io.archipelago.interconnect.mailbox.Mailbox;
+import io.archipelago.interconnect.mailbox.MailboxType;
+import io.archipelago.interconnect.mailbox.internal.CoreGate;
+import io.archipelago.interconnect.urpc.UrpcChannels;
+import io.archipelago.interconnect.urpc.UrpcEndpoint;
+import io.archipelago.memory.GlobalMemoryLayout;
 import io.archipelago.kernel.Kernel;
 import io.archipelago.kernel.KernelCounter;
 import io.archipelago.kernel.KernelService;
@@ -45,9 +51,21 @@ import org.slf4j.LoggerFactory;
  * multikernel's server core; a requester waits for its reply parked, woken by its kernel's
  * message thread: two thread hand-offs per round trip, as the mailbox's requester path has.
  *
+ * <h2>The second carrier: URPC rings in global memory</h2>
+ * Where both kernels map the same global memory, the same messages also travel through the URPC
+ * channels there ({@link UrpcEndpoint}, Barrelfish's user-level RPC: rings of cache lines, one per
+ * ordered pair of kernels), without a socket or a thread hand-off when both ends poll: the owner's
+ * URPC dispatcher applies the requests, a requester takes its reply from the ring itself. Both
+ * spin only while the mailbox's core gate says a core is free, for at most its loop-spin window,
+ * then park; a sender that finds the receiver asleep rings its doorbell, a mailbox word
+ * ({@link MailboxType#URPC}). The two carriers' threads apply requests under one lock, so an
+ * owned object still sees one operation at a time.
+ *
  * <h2>Counters</h2>
- * {@code messages.served} (requests applied here), {@code messages.streams} (streams opened to
- * this owner), {@code messages.auth_failures}.
+ * {@code messages.served} (requests applied here, by either carrier), {@code messages.streams}
+ * (gRPC streams opened to this owner), {@code messages.auth_failures}; {@code urpc.served},
+ * {@code urpc.stale_dropped} (slots of a previous incarnation dropped), {@code urpc.replies_dropped},
+ * {@code urpc.doorbells} (doorbells this kernel rang), {@code urpc.parks} (its dispatcher parked).
  */
 public final class ObjectOwnerService implements KernelService {
 
@@ -56,6 +74,9 @@ public final class ObjectOwnerService implements KernelService {
 
     private final Kernel kernel;
     private final TypedMemory typed;
+    private final Mailbox mailbox;
+    private volatile UrpcEndpoint urpc;
+    private volatile CoreGate gate;
     private volatile MessageIo io;
     private volatile Server server;
     private volatile OwnedObjects objects;
@@ -64,10 +85,14 @@ public final class ObjectOwnerService implements KernelService {
     private KernelCountersArea.Counter streams;
     private final AtomicLong refused = new AtomicLong();
 
-    /** @param typed where the objects this kernel owns live */
-    public ObjectOwnerService(Kernel kernel, TypedMemory typed) {
+    /**
+     * @param typed   where the objects this kernel owns live
+     * @param mailbox carries the URPC doorbell: rings a sleeping peer's, and brings this kernel's
+     */
+    public ObjectOwnerService(Kernel kernel, TypedMemory typed, Mailbox mailbox) {
         this.kernel = kernel;
         this.typed = typed;
+        this.mailbox = mailbox;
     }
 
     @Override
@@ -96,8 +121,42 @@ public final class ObjectOwnerService implements KernelService {
             throw new UncheckedIOException("kernel " + kernel.name() + " cannot serve messages on " + kernel.context().bindHost() + ": "
                 + e.getMessage(), e);
         }
-        this.owners = new OwnerChannels(kernel, io);
+        this.urpc = startUrpc();
+        this.owners = new OwnerChannels(kernel, io, urpc);
         LOG.info("kernel {} serves object messages on {}:{} ({})", kernel.name(), kernel.context().advertisedHost(), server.getPort(), io.name());
+    }
+
+    private UrpcEndpoint startUrpc() {
+        if (UrpcChannels.bytes(1) - UrpcChannels.WAKE_LINE_BYTES != GlobalMemoryLayout.URPC_CHANNEL_BYTES
+            || UrpcChannels.WAKE_LINE_BYTES != GlobalMemoryLayout.URPC_WAKE_LINE_BYTES) {
+            throw new IllegalStateException("the URPC channel layout of the interconnect (" + (UrpcChannels.bytes(1) - UrpcChannels.WAKE_LINE_BYTES)
+                + " bytes a channel) and of global memory (" + GlobalMemoryLayout.URPC_CHANNEL_BYTES + ") differ: a build of mixed versions");
+        }
+        UrpcChannels channels = new UrpcChannels(kernel.memory().urpcChannels(), kernel.memory().geometry().maxKernels());
+        var settings = mailbox.context();
+        this.gate = CoreGate.of(settings.loopSpin().toNanos(), settings.loopPoll(), Runtime.getRuntime().availableProcessors());
+        UrpcEndpoint endpoint = UrpcEndpoint.start(channels, kernel.id(), kernel.incarnation(), kernel.name(), (sender, body, offset, length) -> {
+            ObjectRequest request;
+            try {
+                request = ObjectRequest.parseFrom(java.nio.ByteBuffer.wrap(body, offset, length));
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                return ObjectReply.newBuilder().setError("a URPC request of " + length + " bytes from kernel " + sender + " is no ObjectRequest: "
+                    + e.getMessage()).build().toByteArray();
+            }
+            return applyOne(request).toByteArray();
+        }, peer -> mailbox.send(peer, MailboxType.URPC, 0), gate::coreToSpare, settings.loopSpin());
+        mailbox.onInterrupt(MailboxType.URPC, interrupt -> endpoint.doorbell());
+        return endpoint;
+    }
+
+    /** One request, applied under the owner's lock (the gRPC and URPC carriers each have a thread). */
+    private ObjectReply applyOne(ObjectRequest request) {
+        ObjectReply reply;
+        synchronized (objects) {
+            reply = objects.apply(request);
+        }
+        served.increment();
+        return reply;
     }
 
     /** Streams to the owners of other kernels' objects, from this kernel. */
@@ -115,6 +174,19 @@ public final class ObjectOwnerService implements KernelService {
         OwnerChannels clients = owners;
         if (clients != null) {
             clients.close();
+        }
+        UrpcEndpoint endpoint = urpc;
+        if (endpoint != null) {
+            endpoint.close();
+            kernel.counters().counter("urpc.served").set(endpoint.served.sum());
+            kernel.counters().counter("urpc.stale_dropped").set(endpoint.staleDropped.sum());
+            kernel.counters().counter("urpc.replies_dropped").set(endpoint.repliesDropped.sum());
+            kernel.counters().counter("urpc.doorbells").set(endpoint.doorbellsRung.sum());
+            kernel.counters().counter("urpc.parks").set(endpoint.parks.sum());
+        }
+        CoreGate spinGate = gate;
+        if (spinGate != null) {
+            spinGate.close();
         }
         Server running = server;
         if (running != null) {
@@ -151,11 +223,10 @@ public final class ObjectOwnerService implements KernelService {
             return new StreamObserver<>() {
                 @Override
                 public void onNext(ObjectRequest request) {
-                    ObjectReply reply = objects.apply(request);
+                    ObjectReply reply = applyOne(request);
                     if (request.getOp() == ObjectOp.BIND && reply.getError().isEmpty()) {
                         handles.add(reply.getHandle());
                     }
-                    served.increment();
                     replies.onNext(reply);
                 }
 

@@ -1,7 +1,6 @@
 package io.archipelago.kernel.messages;
 
 import io.archipelago.messages.proto.ObjectMessagesGrpc;
-import io.archipelago.messages.proto.ObjectOp;
 import io.archipelago.messages.proto.ObjectReply;
 import io.archipelago.messages.proto.ObjectRequest;
 import io.grpc.Channel;
@@ -15,7 +14,7 @@ import java.util.concurrent.locks.LockSupport;
  * with a deadline) for its reply. Replies come in request order; one request is outstanding at a
  * time. Not thread-safe: one per thread.
  */
-public final class OwnerStream implements AutoCloseable {
+public final class OwnerStream implements ObjectChannel {
 
     private final String owner;
     private final long timeoutNanos;
@@ -55,6 +54,7 @@ public final class OwnerStream implements AutoCloseable {
      * @throws MessageException when the owner does not answer within the deadline, the stream
      *                          fails, or the owner answers with an error
      */
+    @Override
     public ObjectReply call(ObjectRequest request) {
         waiter = Thread.currentThread();
         Throwable failed = failure;
@@ -80,11 +80,6 @@ public final class OwnerStream implements AutoCloseable {
             throw new MessageException("owner " + owner + " refused " + request.getOp() + ": " + answer.getError());
         }
         return answer;
-    }
-
-    /** Binds an object of the owner's (a region it holds, elements [first, first + count)); returns its handle. */
-    public int bind(String region, long first, long count) {
-        return call(ObjectRequest.newBuilder().setOp(ObjectOp.BIND).setRegion(region).setFirst(first).setCount(count).build()).getHandle();
     }
 
     private MessageException failure(Throwable failed) {

@@ -4,7 +4,7 @@ import io.archipelago.kernel.Kernel;
 import io.archipelago.kernel.KernelCounter;
 import io.archipelago.kernel.messages.BenchObject;
 import io.archipelago.kernel.messages.OwnerChannels;
-import io.archipelago.kernel.messages.OwnerStream;
+import io.archipelago.kernel.messages.ObjectChannel;
 import io.archipelago.kernel.messages.views.BenchItem;
 import io.archipelago.memory.KernelCountersArea;
 import io.archipelago.messages.proto.ObjectOp;
@@ -120,8 +120,8 @@ final class Workload {
             throw new IllegalArgumentException("expected an operation on an object (READ_FIELD, UPDATE_FIELD, READ_STRUCT, SCAN, INCREMENT, "
                 + "UPDATE_STRUCT, or NOOP by message); found " + request.getOp());
         }
-        if (request.getOp() == ObjectOp.NOOP && request.getWay() != Way.MSG) {
-            throw new IllegalArgumentException("NOOP is the floor of the message path: it goes with MSG only");
+        if (request.getOp() == ObjectOp.NOOP && request.getWay() != Way.MSG && request.getWay() != Way.URPC) {
+            throw new IllegalArgumentException("NOOP is the floor of the message path: it goes with MSG or URPC only");
         }
         if (request.getSingleOps() <= 0 && request.getMeasureMs() <= 0) {
             throw new IllegalArgumentException("expected measure_ms > 0 (duration mode) or single_ops > 0");
@@ -192,6 +192,8 @@ final class Workload {
                 case DSM -> Ways.inPlace(object(first, BenchObject.Sharing.SOFTWARE, tag), request.getOp());
                 case MSG -> Ways.byMessage(owners.open(request.getOwner(), REPLY_TIMEOUT), request.getRegion(), first, request.getCount(),
                     request.getOp());
+                case URPC -> Ways.byMessage(owners.openUrpc(request.getOwner(), REPLY_TIMEOUT), request.getRegion(), first, request.getCount(),
+                    request.getOp());
                 default -> throw new IllegalArgumentException("unknown way " + request.getWayValue());
             };
         }
@@ -221,7 +223,7 @@ final class Workload {
         }
     }
 
-    /** Operations as the three ways do them. */
+    /** Operations as the four ways do them. */
     static final class Ways {
 
         private Ways() {
@@ -256,8 +258,8 @@ final class Workload {
             };
         }
 
-        /** A request to the owner and its reply, per operation, on this thread's stream. */
-        static Operation byMessage(OwnerStream stream, String region, long first, long count, ObjectOp op) {
+        /** A request to the owner and its reply, per operation, on this thread's channel (gRPC stream or URPC rings). */
+        static Operation byMessage(ObjectChannel stream, String region, long first, long count, ObjectOp op) {
             int handle;
             try {
                 handle = stream.bind(region, first, count);

@@ -7,9 +7,9 @@ import io.archipelago.interconnect.mailbox.MailboxContext.LoopPoll;
  * member: a sender facing a full ring, or a kernel thread watching the ring for its reply, spins
  * only while no thread of the machine waits for a core, and for at most the loop-spin window.
  * Thread-safe: the runnable count is read at most every {@link SpinThenBlock#CHECK_NANOS} for all
- * threads together.
+ * threads together. Public for the URPC channel's threads, which spin by the same rule.
  */
-final class CoreGate {
+public final class CoreGate {
 
     private final RunnableThreads runnable;
     private final boolean always;
@@ -26,7 +26,7 @@ final class CoreGate {
     }
 
     /** The gate of a member's settings: never open with no window, or (gated) where the runnable count cannot be read. */
-    static CoreGate of(long windowNanos, LoopPoll poll, int cores) {
+    public static CoreGate of(long windowNanos, LoopPoll poll, int cores) {
         if (windowNanos <= 0) {
             return new CoreGate(null, false, cores, 0);
         }
@@ -38,7 +38,7 @@ final class CoreGate {
     }
 
     /** Whether a spinning thread may go on spinning now. */
-    boolean coreToSpare() {
+    public boolean coreToSpare() {
         if (always) {
             return true;
         }
@@ -59,7 +59,7 @@ final class CoreGate {
         }
     }
 
-    void close() {
+    public void close() {
         if (runnable != null) {
             synchronized (this) {
                 runnable.close();

@@ -1,0 +1,134 @@
+package io.archipelago.interconnect.urpc;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * The URPC channels area of global memory: one {@link UrpcRing} per ordered pair of kernels, and
+ * one wake line per kernel saying whether any thread of that kernel polls its incoming rings now
+ * (then a sender need not ring the doorbell). Laid out in full for every pair up to max kernels,
+ * so a ring's place follows from the two ids and nothing is ever allocated or locked in it.
+ *
+ * <pre>
+ *  +------------------------------------------------------------------------------+
+ *  | wake line 0 | wake line 1 | ... | wake line (kernels - 1)                      |  64 bytes each
+ *  +------------------------------------------------------------------------------+
+ *  | ring 0->0 | ring 0->1 | ... | ring 1->0 | ... | ring (kernels-1)->(kernels-1) |  UrpcRing.BYTES each;
+ *  +------------------------------------------------------------------------------+  ring s->r is number
+ *                                                                                     s * kernels + r
+ *  a wake line:
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |  watchers: the receiver's threads polling its rings now       |  0
+ *  +---------------------------------------------------------------+
+ *  |  doorbell rung: 1 from a sender's ring until the receiver wakes|  4
+ *  +---------------------------------------------------------------+
+ *  |                  reserved up to byte 64                       |  8
+ *  +---------------------------------------------------------------+
+ * </pre>
+ * The sleep/doorbell handshake (no lost wake-up; every access sequentially consistent): a thread
+ * of the receiver that stops polling decrements watchers, then looks at its rings once more; a
+ * sender publishes its record, then reads watchers, and rings the doorbell (once, by setting
+ * "rung" from 0 to 1) only when it finds 0. The receiver clears "rung" whenever a thread starts
+ * polling (a doorbell rung before is answered by that look).
+ */
+public final class UrpcChannels {
+
+    public static final int WAKE_LINE_BYTES = 64;
+    private static final long WATCHERS_OFFSET = 0;
+    private static final long RUNG_OFFSET = 4;
+    private static final VarHandle INT = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
+
+    private final MemorySegment area;
+    private final int kernels;
+
+    public UrpcChannels(MemorySegment area, int kernels) {
+        if (kernels < 1) {
+            throw new IllegalArgumentException("URPC channels for " + kernels + " kernels: expected at least 1");
+        }
+        long needed = bytes(kernels);
+        if (area.byteSize() < needed) {
+            throw new IllegalArgumentException("URPC channels for " + kernels + " kernels need " + needed + " bytes, the area given has "
+                + area.byteSize());
+        }
+        this.area = area;
+        this.kernels = kernels;
+    }
+
+    /** Bytes the area takes for this many kernels. */
+    public static long bytes(int kernels) {
+        return (long) kernels * WAKE_LINE_BYTES + (long) kernels * kernels * UrpcRing.BYTES;
+    }
+
+    public int kernels() {
+        return kernels;
+    }
+
+    /** Whether both kernels have a channel between them here. */
+    public boolean covers(int sender, int receiver) {
+        return sender >= 0 && sender < kernels && receiver >= 0 && receiver < kernels && sender != receiver;
+    }
+
+    /** The channel from {@code sender} to {@code receiver}. */
+    public UrpcRing ring(int sender, int receiver) {
+        if (!covers(sender, receiver)) {
+            throw new IndexOutOfBoundsException("no URPC channel from kernel " + sender + " to kernel " + receiver + " (channels join "
+                + "distinct kernels 0.." + (kernels - 1) + ")");
+        }
+        long offset = (long) kernels * WAKE_LINE_BYTES + ((long) sender * kernels + receiver) * UrpcRing.BYTES;
+        return new UrpcRing(area.asSlice(offset, UrpcRing.BYTES));
+    }
+
+    /** The wake line of one receiving kernel. */
+    public WakeLine wakeLine(int kernel) {
+        if (kernel < 0 || kernel >= kernels) {
+            throw new IndexOutOfBoundsException("no URPC wake line for kernel " + kernel + " (kernels 0.." + (kernels - 1) + ")");
+        }
+        return new WakeLine(area.asSlice((long) kernel * WAKE_LINE_BYTES, WAKE_LINE_BYTES));
+    }
+
+    /** One receiver's wake line (see the class comment for the protocol). */
+    public static final class WakeLine {
+        private final MemorySegment line;
+
+        WakeLine(MemorySegment line) {
+            this.line = line;
+        }
+
+        /** (receiver, at start) Nobody polls yet, no doorbell pending. */
+        public void reset() {
+            INT.setVolatile(line, RUNG_OFFSET, 0);
+            INT.setVolatile(line, WATCHERS_OFFSET, 0);
+        }
+
+        /** (receiver) A thread starts polling the rings; a doorbell rung before is answered by its look. */
+        public void watch() {
+            INT.getAndAdd(line, WATCHERS_OFFSET, 1);
+            INT.setVolatile(line, RUNG_OFFSET, 0);
+        }
+
+        /** (receiver) A thread stops polling; it must look at the rings once more before it sleeps. */
+        public void unwatch() {
+            INT.getAndAdd(line, WATCHERS_OFFSET, -1);
+            INT.setVolatile(line, RUNG_OFFSET, 0);
+        }
+
+        /** (sender, after publishing a record) Whether it must ring the doorbell: nobody polls and nobody rang yet. */
+        public boolean needsDoorbell() {
+            VarHandle.fullFence();
+            return (int) INT.getVolatile(line, WATCHERS_OFFSET) <= 0 && INT.compareAndSet(line, RUNG_OFFSET, 0, 1);
+        }
+
+        /** (sender) A doorbell could not be rung after all: the next sender rings it again. */
+        public void forgetDoorbell() {
+            INT.compareAndSet(line, RUNG_OFFSET, 1, 0);
+        }
+
+        public int watchers() {
+            return (int) INT.getVolatile(line, WATCHERS_OFFSET);
+        }
+    }
+}

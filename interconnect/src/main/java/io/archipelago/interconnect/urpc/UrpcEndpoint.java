@@ -1,0 +1,499 @@
+package io.archipelago.interconnect.urpc;
+
+import java.io.ByteArrayOutputStream;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One kernel's end of its URPC channels ({@link UrpcChannels}): requests from other kernels'
+ * threads are applied on this kernel's dispatcher thread (its "message core", so an owned object
+ * needs no lock) and answered on the channel back; this kernel's threads send requests through
+ * {@link Stream}s and wait for the reply, taking it from the ring themselves when it is the oldest
+ * record there, or having the dispatcher hand it over.
+ * <p>
+ * A message is a label (a stream id and whether it is a request or a reply) and a body; a body
+ * longer than one record travels as several ({@link UrpcRing#MAX_RECORD_BODY} bytes each), which
+ * only the dispatcher assembles. A request's body starts with the requester's epoch (its
+ * incarnation), under which the reply is written: a reply to an incarnation that has gone finds
+ * the channel bound to another and is dropped and counted.
+ * <p>
+ * Waiting, on a machine with few cores: the dispatcher and a requester spin (polling the rings)
+ * only while the gate says a core is free, and for at most the spin window after their last work;
+ * then they declare it on the kernel's wake line and park. A sender that finds nobody polling
+ * rings the receiver's doorbell ({@link Doorbell}, the mailbox's interrupt), which unparks the
+ * dispatcher. Every wait of a requester has a deadline and fails naming the peer.
+ */
+public final class UrpcEndpoint implements AutoCloseable {
+
+    /** Rings the doorbell of a kernel whose threads all sleep (the mailbox's URPC interrupt word). */
+    @FunctionalInterface
+    public interface Doorbell {
+        void ring(int kernel);
+    }
+
+    /** Applies one request, on the dispatcher thread; returns the reply's body. */
+    @FunctionalInterface
+    public interface RequestHandler {
+        byte[] apply(int sender, byte[] body, int offset, int length);
+    }
+
+    private static final int REQUEST = 0;
+    private static final int REPLY = 1;
+    private static final int EPOCH_BYTES = 8;
+    /**
+     * The longest the dispatcher parks without a doorbell: a watchdog, should a doorbell be lost
+     * on its way (the mailbox link was re-established meanwhile); an idle kernel wakes this often.
+     */
+    private static final long PARK_WATCHDOG_NANOS = Duration.ofSeconds(1).toNanos();
+    /** How long the dispatcher tries to send a reply into a full channel before it drops it. */
+    private static final long REPLY_SEND_NANOS = Duration.ofSeconds(5).toNanos();
+    /** The longest park of a sender facing a full ring, between two looks (the receiver does not signal room). */
+    private static final long FULL_BACKOFF_MAX_NANOS = 50_000;
+
+    private final UrpcChannels channels;
+    private final int self;
+    private final long epoch;
+    private final String selfName;
+    private final RequestHandler handler;
+    private final Doorbell doorbell;
+    private final BooleanSupplier coreToSpare;
+    private final long spinNanos;
+    private final UrpcChannels.WakeLine wake;
+    private final UrpcRing[] incoming;
+    private final Map<Integer, Stream> streams = new ConcurrentHashMap<>();
+    private final AtomicInteger nextStream = new AtomicInteger();
+    private final Thread dispatcher;
+    private volatile boolean sleeping;
+    private volatile boolean closed;
+
+    /** Requests applied here. */
+    public final LongAdder served = new LongAdder();
+    /** Records published under a stale epoch (a previous incarnation), dropped. */
+    public final LongAdder staleDropped = new LongAdder();
+    /** Replies that found their requester gone (closed stream, or another incarnation), dropped. */
+    public final LongAdder repliesDropped = new LongAdder();
+    /** Doorbells this kernel rang on others. */
+    public final LongAdder doorbellsRung = new LongAdder();
+    /** Requests whose handler threw (no reply sent). */
+    public final LongAdder handlerFailures = new LongAdder();
+    /** Doorbells that could not be rung (the mailbox refused the word). */
+    public final LongAdder doorbellsFailed = new LongAdder();
+    /** Times the dispatcher parked. */
+    public final LongAdder parks = new LongAdder();
+
+    /**
+     * Binds this kernel's incoming channels to its incarnation and starts its dispatcher.
+     *
+     * @param epoch       this kernel's incarnation: the epoch its incoming channels carry
+     * @param coreToSpare whether a spinning thread may go on spinning now (the mailbox's core gate)
+     * @param spin        how long a thread polls after its last work before it parks
+     */
+    public static UrpcEndpoint start(UrpcChannels channels, int self, long epoch, String selfName, RequestHandler handler, Doorbell doorbell,
+                                     BooleanSupplier coreToSpare, Duration spin) {
+        return new UrpcEndpoint(channels, self, epoch, selfName, handler, doorbell, coreToSpare, spin);
+    }
+
+    private UrpcEndpoint(UrpcChannels channels, int self, long epoch, String selfName, RequestHandler handler, Doorbell doorbell,
+                         BooleanSupplier coreToSpare, Duration spin) {
+        if (self < 0 || self >= channels.kernels()) {
+            throw new IllegalArgumentException("kernel " + self + " has no URPC channels (kernels 0.." + (channels.kernels() - 1) + ")");
+        }
+        this.channels = channels;
+        this.self = self;
+        this.epoch = epochOf(epoch);
+        this.selfName = selfName;
+        this.handler = handler;
+        this.doorbell = doorbell;
+        this.coreToSpare = coreToSpare;
+        this.spinNanos = spin.toNanos();
+        this.wake = channels.wakeLine(self);
+        this.incoming = new UrpcRing[channels.kernels()];
+        wake.reset();
+        for (int peer = 0; peer < channels.kernels(); peer++) {
+            if (peer != self) {
+                incoming[peer] = channels.ring(peer, self);
+                incoming[peer].bind(epoch);
+            }
+        }
+        this.dispatcher = Thread.ofPlatform().daemon().name("urpc-" + selfName).unstarted(this::dispatch);
+        wake.watch();
+        dispatcher.start();
+    }
+
+    public int self() {
+        return self;
+    }
+
+    public long epoch() {
+        return epoch;
+    }
+
+    /** The doorbell rang (on the mailbox's interrupt context): wakes the dispatcher. Never blocks. */
+    public void doorbell() {
+        LockSupport.unpark(dispatcher);
+    }
+
+    /**
+     * Opens a stream to kernel {@code peer} for one thread of this kernel.
+     *
+     * @param peerEpoch the incarnation of the peer the caller means to talk to (from membership)
+     * @param peerName  how errors name the peer
+     * @param timeout   how long one request may wait for room and for its reply
+     */
+    public Stream open(int peer, long peerEpoch, String peerName, Duration timeout) {
+        if (!channels.covers(self, peer)) {
+            throw new UrpcException("no URPC channel from " + selfName + " (kernel " + self + ") to kernel " + peer + ": channels join distinct "
+                + "kernels 0.." + (channels.kernels() - 1));
+        }
+        if (closed) {
+            throw new UrpcException("the URPC endpoint of " + selfName + " is closed");
+        }
+        int id = nextStream.incrementAndGet() & 0x3FFF_FFFF;
+        Stream stream = new Stream(id, peer, epochOf(peerEpoch), peerName, timeout);
+        streams.put(id, stream);
+        return stream;
+    }
+
+    /** A ring's epoch for an incarnation: the incarnation itself, which a ring carries as long as it is not 0 (an unbound ring's). */
+    private static long epochOf(long incarnation) {
+        return incarnation == 0 ? Long.MIN_VALUE : incarnation;
+    }
+
+    private static int label(int stream, int kind) {
+        return stream << 1 | kind;
+    }
+
+    /**
+     * Writes a message into a channel, record by record, waiting for room at most until
+     * {@code deadline}; then rings the receiver's doorbell if nobody of it polls.
+     */
+    private void send(UrpcRing ring, int receiver, long receiverEpoch, int label, byte[] body, int length, long deadline, String peer) {
+        int offset = 0;
+        long backoff = 1_000;
+        do {
+            int chunk = Math.min(length - offset, UrpcRing.MAX_RECORD_BODY);
+            boolean more = offset + chunk < length;
+            int result = ring.offer(receiverEpoch, label, more, offset > 0, body, offset, chunk);
+            if (result == UrpcRing.OFFERED) {
+                offset += chunk;
+                backoff = 1_000;
+                continue;
+            }
+            if (result == UrpcRing.UNBOUND) {
+                long bound = ring.epoch();
+                throw new UrpcException("the URPC channel from " + selfName + " to " + peer + " is not bound to incarnation " + receiverEpoch
+                    + " of " + peer + " (found " + (bound == 0 ? "unbound: the peer stopped or never started" : "incarnation " + bound
+                    + ": the peer restarted") + ")");
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                throw new UrpcException("the URPC channel from " + selfName + " to " + peer + " stayed full for the whole deadline ("
+                    + ring.size() + " of " + UrpcRing.SLOTS + " slots unconsumed): " + peer + " does not consume its messages (stopped, or hung)");
+            }
+            ringIfAsleep(receiver);
+            if (coreToSpare.getAsBoolean()) {
+                Thread.onSpinWait();
+            } else {
+                // the receiver does not signal room: look again after a short, growing park
+                LockSupport.parkNanos(backoff);
+                backoff = Math.min(backoff * 2, FULL_BACKOFF_MAX_NANOS);
+            }
+        } while (offset < length);
+        ringIfAsleep(receiver);
+    }
+
+    private void ringIfAsleep(int receiver) {
+        UrpcChannels.WakeLine line = channels.wakeLine(receiver);
+        if (line.needsDoorbell()) {
+            doorbellsRung.increment();
+            try {
+                doorbell.ring(receiver);
+            } catch (RuntimeException e) {
+                // the receiver's interrupt line is down (it stopped?): the requester's deadline says so, naming it
+                doorbellsFailed.increment();
+                line.forgetDoorbell();
+            }
+        }
+    }
+
+    /** Wakes the dispatcher if it sleeps (a record it must take waits in a ring). */
+    private void wakeDispatcher() {
+        if (sleeping) {
+            LockSupport.unpark(dispatcher);
+        }
+    }
+
+    /** Whether any incoming ring holds a record. */
+    private boolean anyReady() {
+        for (UrpcRing ring : incoming) {
+            if (ring != null && ring.maybeReady(epoch)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // ---------------------------------------------------------------- the dispatcher
+
+    private final UrpcRing.Record record = new UrpcRing.Record();
+    /** Messages being assembled from fragments, by sender and label (dispatcher only). */
+    private final Map<Long, ByteArrayOutputStream> assembling = new HashMap<>();
+
+    private void dispatch() {
+        long lastWork = System.nanoTime();
+        while (!closed) {
+            if (pollAll() > 0) {
+                lastWork = System.nanoTime();
+                continue;
+            }
+            if (System.nanoTime() - lastWork < spinNanos && coreToSpare.getAsBoolean()) {
+                Thread.onSpinWait();
+                continue;
+            }
+            sleeping = true;
+            wake.unwatch();
+            if (pollAll() == 0 && !closed) {
+                parks.increment();
+                LockSupport.parkNanos(this, PARK_WATCHDOG_NANOS);
+            }
+            sleeping = false;
+            wake.watch();
+            lastWork = System.nanoTime();
+        }
+    }
+
+    /** Takes every record waiting in every incoming ring; returns how many. */
+    private int pollAll() {
+        int work = 0;
+        for (int peer = 0; peer < incoming.length; peer++) {
+            UrpcRing ring = incoming[peer];
+            if (ring == null) {
+                continue;
+            }
+            int result;
+            while ((result = ring.poll(epoch, record)) != UrpcRing.EMPTY) {
+                work++;
+                if (result == UrpcRing.STALE_DROPPED) {
+                    staleDropped.increment();
+                } else {
+                    onRecord(peer, record);
+                }
+            }
+        }
+        return work;
+    }
+
+    private void onRecord(int sender, UrpcRing.Record taken) {
+        byte[] body = taken.body();
+        int length = taken.length();
+        if (!taken.whole()) {
+            long key = (long) sender << 32 | taken.label() & 0xFFFF_FFFFL;
+            ByteArrayOutputStream parts = assembling.computeIfAbsent(key, k -> new ByteArrayOutputStream());
+            if (!taken.continued()) {
+                parts.reset();
+            }
+            parts.write(body, 0, length);
+            if (taken.more()) {
+                return;
+            }
+            assembling.remove(key);
+            body = parts.toByteArray();
+            length = body.length;
+        }
+        int stream = taken.label() >>> 1;
+        if ((taken.label() & 1) == REPLY) {
+            Stream waiting = streams.get(stream);
+            if (waiting == null) {
+                repliesDropped.increment();
+                return;
+            }
+            waiting.deliver(body == taken.body() ? java.util.Arrays.copyOf(body, length) : body);
+            return;
+        }
+        if (length < EPOCH_BYTES) {
+            repliesDropped.increment();
+            return;
+        }
+        long replyEpoch = readLong(body, 0);
+        byte[] reply;
+        try {
+            reply = handler.apply(sender, body, EPOCH_BYTES, length - EPOCH_BYTES);
+        } catch (RuntimeException e) {
+            // the handler's own failure: the requester's deadline reports it; the dispatcher goes on serving the others
+            handlerFailures.increment();
+            return;
+        }
+        served.increment();
+        try {
+            send(channels.ring(self, sender), sender, replyEpoch, label(stream, REPLY), reply, reply.length, System.nanoTime() + REPLY_SEND_NANOS,
+                "kernel " + sender);
+        } catch (UrpcException e) {
+            // the requester went (another incarnation bound its channel) or stopped consuming
+            repliesDropped.increment();
+        }
+    }
+
+    private static long readLong(byte[] bytes, int at) {
+        long value = 0;
+        for (int i = 7; i >= 0; i--) {
+            value = value << 8 | bytes[at + i] & 0xFF;
+        }
+        return value;
+    }
+
+    private static void writeLong(byte[] bytes, int at, long value) {
+        for (int i = 0; i < 8; i++) {
+            bytes[at + i] = (byte) (value >>> 8 * i);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        LockSupport.unpark(dispatcher);
+        try {
+            dispatcher.join(Duration.ofSeconds(2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (UrpcRing ring : incoming) {
+            if (ring != null) {
+                ring.unbind(epoch);
+            }
+        }
+        streams.values().forEach(Stream::fail);
+    }
+
+    // ---------------------------------------------------------------- a requester's stream
+
+    /**
+     * One thread's stream to a peer: {@link #call} sends a request and waits for its reply. One
+     * request outstanding at a time; not thread-safe (one per thread).
+     */
+    public final class Stream implements AutoCloseable {
+        private final int id;
+        private final int peer;
+        private final long peerEpoch;
+        private final String peerName;
+        private final long timeoutNanos;
+        private final UrpcRing out;
+        private final UrpcRing in;
+        private final UrpcRing.Record mine = new UrpcRing.Record();
+        private volatile byte[] delivered;
+        private volatile Thread waiter;
+        private volatile boolean failed;
+        private byte[] buffer = new byte[256];
+
+        Stream(int id, int peer, long peerEpoch, String peerName, Duration timeout) {
+            this.id = id;
+            this.peer = peer;
+            this.peerEpoch = peerEpoch;
+            this.peerName = peerName;
+            this.timeoutNanos = timeout.toNanos();
+            this.out = channels.ring(self, peer);
+            this.in = channels.ring(peer, self);
+        }
+
+        /**
+         * Sends {@code request} and returns the peer's reply.
+         *
+         * @throws UrpcException when the channel is bound to another incarnation of the peer, or
+         *                       no reply comes within the deadline
+         */
+        public byte[] call(byte[] request) {
+            if (failed || closed) {
+                throw new UrpcException("the URPC stream from " + selfName + " to " + peerName + " is closed (closed, or a request on it "
+                    + "found no answer in time)");
+            }
+            long deadline = System.nanoTime() + timeoutNanos;
+            int length = EPOCH_BYTES + request.length;
+            if (buffer.length < length) {
+                buffer = new byte[Math.max(length, buffer.length * 2)];
+            }
+            writeLong(buffer, 0, epoch);
+            System.arraycopy(request, 0, buffer, EPOCH_BYTES, request.length);
+            delivered = null;
+            waiter = Thread.currentThread();
+            send(out, peer, peerEpoch, label(id, REQUEST), buffer, length, deadline, peerName);
+            return awaitReply(deadline);
+        }
+
+        private byte[] awaitReply(long deadline) {
+            int replyLabel = label(id, REPLY);
+            while (true) {
+                wake.watch();
+                long spunFrom = System.nanoTime();
+                int looks = 0;
+                try {
+                    while (true) {
+                        byte[] answer = delivered;
+                        if (answer != null) {
+                            return answer;
+                        }
+                        int result = in.takeIf(epoch, replyLabel, mine);
+                        if (result == UrpcRing.TAKEN) {
+                            return java.util.Arrays.copyOf(mine.body(), mine.length());
+                        }
+                        if (result != UrpcRing.EMPTY || (++looks & 63) == 0 && anyReady()) {
+                            // a record for the dispatcher waits before ours, or elsewhere
+                            wakeDispatcher();
+                        }
+                        long now = System.nanoTime();
+                        if (now - spunFrom >= spinNanos || (looks & 15) == 0 && !coreToSpare.getAsBoolean()) {
+                            break;
+                        }
+                        Thread.onSpinWait();
+                    }
+                } finally {
+                    wake.unwatch();
+                }
+                // asleep from here on: whatever arrives now rings the doorbell, so the dispatcher hands it over
+                if (in.takeIf(epoch, replyLabel, mine) == UrpcRing.TAKEN) {
+                    return java.util.Arrays.copyOf(mine.body(), mine.length());
+                }
+                if (anyReady()) {
+                    wakeDispatcher();
+                }
+                byte[] answer = delivered;
+                if (answer != null) {
+                    return answer;
+                }
+                if (failed) {
+                    throw new UrpcException("the URPC endpoint of " + selfName + " closed while waiting for " + peerName);
+                }
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0) {
+                    // a reply that comes after all must not be taken for the next request's
+                    failed = true;
+                    throw new UrpcException(peerName + " did not answer over URPC within " + timeoutNanos / 1_000_000 + " ms (channel "
+                        + selfName + " -> " + peerName + " holds " + out.size() + " unconsumed slots)");
+                }
+                LockSupport.parkNanos(this, remaining);
+                answer = delivered;
+                if (answer != null) {
+                    return answer;
+                }
+            }
+        }
+
+        void deliver(byte[] reply) {
+            delivered = reply;
+            LockSupport.unpark(waiter);
+        }
+
+        void fail() {
+            failed = true;
+            LockSupport.unpark(waiter);
+        }
+
+        @Override
+        public void close() {
+            streams.remove(id);
+        }
+    }
+}
