@@ -304,10 +304,22 @@ public final class MailboxCore implements AutoCloseable {
             sequence = queue.register(request);
         }
         try {
-            Link link = links.awaitLink(queue, Math.min(deadline, start + context.connectTimeout().toNanos()));
-            if (!request.done()) {
-                sendOn(queue, link, MailboxWord.encode(type, sequence, payload), Math.min(deadline,
-                    System.nanoTime() + context.fifoFullTimeout().toNanos()));
+            Link link;
+            while (true) {
+                link = links.awaitLink(queue, Math.min(deadline, start + context.connectTimeout().toNanos()));
+                try {
+                    if (!request.done()) {
+                        sendOn(queue, link, MailboxWord.encode(type, sequence, payload), Math.min(deadline,
+                            System.nanoTime() + context.fifoFullTimeout().toNanos()));
+                    }
+                    break;
+                } catch (MailboxException e) {
+                    // the link closed before the word entered the peer's FIFO (a restarted peer's old link, found still
+                    // open a moment ago): the word never left, so the peer's next link carries it, within the deadline
+                    if (e.reason() != Reason.DISCONNECTED || closed || System.nanoTime() - deadline >= 0) {
+                        throw e;
+                    }
+                }
             }
             Integer reply = link.onRings() ? takeOwnReply(queue, link, request, deadline) : null;
             if (reply == null) {
