@@ -56,6 +56,11 @@ public final class StatusView {
             counter(k, KernelCounter.ENERGY_UJ).ifPresent(uj -> kernel.put("energy_mj", uj / 1000.0));
             // a kernel with an energy meter publishes whether it sleeps
             counter(k, KernelCounter.ENERGY_UJ).ifPresent(uj -> kernel.put("asleep", k.getAsleep()));
+            if (k.getIrqWaitersCount() > 0) {
+                // the kernel's signals: threads waiting on each device interrupt line, line 0 first
+                ArrayNode waiters = kernel.putArray("irq_waiters");
+                k.getIrqWaitersList().forEach(waiters::add);
+            }
             if ("DEAD".equals(k.getState())) {
                 kernel.put("retained_blocks", k.getBlocks());
             }

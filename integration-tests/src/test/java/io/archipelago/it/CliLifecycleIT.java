@@ -111,8 +111,10 @@ class CliLifecycleIT {
         try {
             JsonNode status = new ObjectMapper().readTree(Cli.run(CLI_TIMEOUT, concat(new String[] {"status", "--json"}, where)).out());
             for (JsonNode kernel : status.get("kernels")) {
-                String commandLine = ProcessHandle.of(kernel.get("pid").asLong()).flatMap(p -> p.info().commandLine()).orElseThrow();
-                // the coordinator hands each kernel its context as one set of flags
+                // the coordinator hands each kernel its context as one set of flags, after the class path: read the whole command
+                // line (ProcessHandle's is cut short)
+                String commandLine = new String(Files.readAllBytes(Path.of("/proc", kernel.get("pid").asText(), "cmdline")),
+                    java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ');
                 assertThat(commandLine).as(kernel.get("name").asText()).contains(" --loop-spin-us 0 ", " --loop-poll always ");
             }
             // the timer runs from boot, every tick routed to the strong kernel

@@ -1,8 +1,8 @@
 package io.archipelago.kernel;
 
-import io.archipelago.directory.ClusterDirectory;
 import static io.archipelago.kernel.KernelConfiguration.*;
 
+import io.archipelago.directory.ClusterDirectory;
 import io.archipelago.interconnect.mailbox.MailboxConfiguration;
 import io.archipelago.interconnect.mailbox.MailboxContext;
 import io.archipelago.interconnect.mailbox.MailboxTransport;
