@@ -287,7 +287,7 @@ final class BenchMigrationCommand extends BenchSuite {
      * migration is waited for and counted in (up to {@link #ARRIVAL_DEADLINE_S} s; past that the
      * bench fails, naming the destination, rather than drop it from the figures).
      */
-    private static MigrationEvent awaitFirstStep(KernelChannels kernels, KernelStatus destination, int tid, long stoppedNs) {
+    static MigrationEvent awaitFirstStep(KernelChannels kernels, KernelStatus destination, int tid, long stoppedNs) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(ARRIVAL_DEADLINE_S);
         long pause = TimeUnit.MICROSECONDS.toNanos(200);
         while (System.nanoTime() - deadline < 0) {

@@ -77,11 +77,15 @@ final class TasksAct implements TwoKernelAct {
                 TimeUnit.MILLISECONDS.sleep(150);
                 MigrateReply reply = tasks.withDeadlineAfter(60, TimeUnit.SECONDS).migrate(MigrateRequest.newBuilder().setTid(tid).setTo(route[i])
                     .setMode(modes[i]).build());
-                // what the reply can say: stop -> ACK at the source (shared memory), stop -> adopted at the destination (messages);
-                // stop -> first step at the destination is what `bench migration` measures, against a mailbox round trip
-                out.printf(Locale.ROOT, "$ archipelago migrate %d --to %s --by %s%n  %s -> %s: %d bytes of state %s, %s %.0f us after "
-                        + "it stopped%n", tid, route[i], TaskView.mode(modes[i]), reply.getFrom(), reply.getTo(), reply.getStateBytes(),
+                // stop -> first step at the destination, as `bench migration` measures it; and what the reply says: stop -> ACK at
+                // the source (shared memory), stop -> adopted at the destination (messages)
+                KernelStatus destination = route[i].equals(strong.getName()) ? strong : weak;
+                var firstStep = BenchMigrationCommand.awaitFirstStep(channels, destination, tid, reply.getStoppedNs());
+                out.printf(Locale.ROOT, "$ archipelago migrate %d --to %s --by %s%n  %s -> %s: %d bytes of state %s; first step there %.0f us "
+                        + "after it stopped (%s %.0f us after)%n", tid, route[i], TaskView.mode(modes[i]), reply.getFrom(), reply.getTo(),
+                    reply.getStateBytes(),
                     modes[i] == MigrationMode.MESSAGES ? "serialized and rebuilt in the destination's layout" : "left in place (morphed accessor)",
+                    (firstStep.getFirstStepNs() - firstStep.getStoppedNs()) / 1e3,
                     modes[i] == MigrationMode.MESSAGES ? "adopted by the destination" : "the destination's ACK back at the source",
                     (reply.getAdoptedNs() - reply.getStoppedNs()) / 1e3);
             }
