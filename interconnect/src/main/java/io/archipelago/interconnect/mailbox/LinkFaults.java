@@ -125,7 +125,10 @@ public final class LinkFaults {
 
     /** Whether words from {@code peer} meet any fault now (or one is held back). Cheap: the mailbox asks it per word. */
     public boolean active(int peer) {
-        return all != null || !rules.isEmpty() || !held.isEmpty();
+        if (all == null && rules.isEmpty() && held.isEmpty()) {
+            return false;
+        }
+        return all != null || rules.containsKey(peer) || held.containsKey(peer);
     }
 
     /**

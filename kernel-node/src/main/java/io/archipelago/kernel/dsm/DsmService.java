@@ -513,7 +513,7 @@ public final class DsmService implements KernelService, SoftwareCoherence {
                 if (at == pageSize / 2) {
                     FaultPoints.reached(FaultPoints.Point.DSM_MID_WRITE_BACK);
                 }
-                if (at > 0 && !journal.read(self, slot).equals(java.util.Optional.of(record))) {
+                if (at > 0 && !journal.read(self, slot).equals(Optional.of(record))) {
                     LOG.warn("kernel {}: page frame {} of region '{}' was recovered by another kernel during its write-back: "
                         + "stopped copying", kernel.name(), frame, region.name());
                     return false;
@@ -560,13 +560,13 @@ public final class DsmService implements KernelService, SoftwareCoherence {
         }
         int pageSize = memory.geometry().pageSize();
         for (int tries = 0; tries < 8; tries++) {
-            java.util.Optional<WriteBackJournal.Record> newest = journal.newest(frame, seen.version());
+            Optional<WriteBackJournal.Record> newest = journal.newest(frame, seen.version());
             if (newest.isEmpty()) {
                 return;
             }
             // The record becomes ours (the directory's new version) first: should we die mid-repair, whoever takes the
             // page from us finds it.
-            java.util.Optional<WriteBackJournal.Record> ours = journal.reversion(newest.get(), seen.version() + 1);
+            Optional<WriteBackJournal.Record> ours = journal.reversion(newest.get(), seen.version() + 1);
             if (ours.isEmpty()) {
                 continue; // its writer, resumed, finished and cleared it (global memory is whole) or reused the slot
             }
