@@ -59,6 +59,16 @@ class LinkFaultsTest {
     @Test
     void aWordHeldBackComesAfterThePeersNextWord() {
         java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        // the timer's one thread is kept busy until the swap is checked: on a loaded host this thread may be descheduled for
+        // longer than the reorder window, and the window's own release must not overtake the next word in the test
+        java.util.concurrent.CountDownLatch swapChecked = new java.util.concurrent.CountDownLatch(1);
+        timer.execute(() -> {
+            try {
+                swapChecked.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
         try {
             LinkFaults faults = new LinkFaults();
             faults.set(7, new LinkFaults.Rule(0, 0, 1, 0));
@@ -67,6 +77,7 @@ class LinkFaultsTest {
             assertThat(delivered).isEmpty();
             faults.apply(7, 2, delivered::add, timer);
             assertThat(delivered).containsExactly(2, 1);
+            swapChecked.countDown();
             faults.apply(7, 3, delivered::add, timer); // held back, and no word follows: delivered within the window
             await().atMost(Duration.ofSeconds(5)).until(() -> delivered.size() == 3);
             assertThat(faults.injected().reordered()).isEqualTo(2);
