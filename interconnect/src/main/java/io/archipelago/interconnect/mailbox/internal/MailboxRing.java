@@ -220,9 +220,27 @@ final class MailboxRing {
     }
 
     private long take(long epoch, IntPredicate wanted) {
-        int tag = tag(epoch);
         while (true) {
-            long head = (long) LONG.getVolatile(ring, HEAD_OFFSET);
+            long taken = takeAt(epoch, wanted, (long) LONG.getVolatile(ring, HEAD_OFFSET));
+            if (taken != RETRY) {
+                return taken;
+            }
+        }
+    }
+
+    /** {@link #takeAt}: the head moved meanwhile, look again. */
+    static final long RETRY = -3;
+
+    /**
+     * One attempt at the word at {@code head}, as the caller read it. A taker that read the head
+     * and was then descheduled may find the slot already holding the word 8 positions later (the
+     * word it meant was taken and released meanwhile, and the sender wrote the next lap): only a
+     * head that has not moved since the slot was read says that a foreign tag in it is another
+     * epoch's.
+     */
+    long takeAt(long epoch, IntPredicate wanted, long head) {
+        int tag = tag(epoch);
+        {
             if ((int) (head >>> 32) != tag) {
                 return EMPTY;
             }
@@ -238,10 +256,13 @@ final class MailboxRing {
                 if (LONG.compareAndSet(ring, HEAD_OFFSET, head, head + 1 & 0xFFFF_FFFFL | (long) tag << 32)) {
                     return word & 0xFFFF_FFFFL;
                 }
-                continue;
+                return RETRY;
             }
             if (found == 0 || found == slotTag(tag, position - CAPACITY)) {
                 return EMPTY;
+            }
+            if ((long) LONG.getVolatile(ring, HEAD_OFFSET) != head) {
+                return RETRY; // taken meanwhile, and perhaps the slot's next lap written: not another epoch's word
             }
             // a word published under another epoch, by a sender that claimed its place before the ring was bound anew
             return LONG.compareAndSet(ring, offset, slot, 0L) ? STALE_DROPPED : EMPTY;
@@ -258,6 +279,11 @@ final class MailboxRing {
         long slot = (long) LONG.getVolatile(ring, slotOffset((int) head));
         int found = (int) (slot >>> 32);
         return found != 0 && found != slotTag(tag, (int) head - CAPACITY);
+    }
+
+    /** The head word as it is now, tag and position (for tests). */
+    long headWord() {
+        return (long) LONG.getVolatile(ring, HEAD_OFFSET);
     }
 
     /** Words claimed and not yet consumed (for tests and diagnostics). */

@@ -185,6 +185,27 @@ class MailboxRingTest {
     }
 
     @Test
+    void aTakerThatReadTheHeadLateLeavesTheSlotsNextLapAlone() {
+        MailboxRing ring = rings.ring(1, 2);
+        ring.bind(EPOCH, 4);
+        ring.offer(EPOCH, 100);
+        long staleHead = ring.headWord();
+        // meanwhile the interrupt context takes and releases positions 0..7, and the sender writes position 8 in slot 0
+        for (int i = 0; i < MailboxRing.CAPACITY; i++) {
+            if (i > 0) {
+                assertThat(ring.offer(EPOCH, 100 + i)).isEqualTo(MailboxRing.OFFERED);
+            }
+            assertThat(ring.poll(EPOCH)).isEqualTo(100 + i);
+            ring.release(EPOCH);
+        }
+        assertThat(ring.offer(EPOCH, 108)).isEqualTo(MailboxRing.OFFERED);
+        // the late taker, still holding head 0, finds position 8's tag in slot 0: not another epoch's word
+        assertThat(ring.takeAt(EPOCH, null, staleHead)).isEqualTo(MailboxRing.RETRY);
+        assertThat(ring.poll(EPOCH)).as("position 8's word is still there").isEqualTo(108);
+        assertThat(ring.poll(EPOCH)).isEqualTo(MailboxRing.EMPTY);
+    }
+
+    @Test
     void aNewEpochDropsTheOldOnesWordsAndShutsItsSendersOut() {
         MailboxRing ring = rings.ring(2, 3);
         long old = EPOCH;
