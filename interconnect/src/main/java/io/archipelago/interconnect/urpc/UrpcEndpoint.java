@@ -196,6 +196,10 @@ public final class UrpcEndpoint implements AutoCloseable {
                     + ring.size() + " of " + UrpcRing.SLOTS + " slots unconsumed): " + peer + " does not consume its messages (stopped, or hung)");
             }
             ringIfAsleep(receiver);
+            if (Thread.currentThread() == dispatcher && pollAll() > 0) {
+                // the dispatcher, waiting for room for a reply, took what reached it meanwhile
+                continue;
+            }
             if (coreToSpare.getAsBoolean()) {
                 Thread.onSpinWait();
             } else {
@@ -241,12 +245,24 @@ public final class UrpcEndpoint implements AutoCloseable {
     // ---------------------------------------------------------------- the dispatcher
 
     private final UrpcRing.Record record = new UrpcRing.Record();
+    /**
+     * Whether the dispatcher is sending a reply (dispatcher only). While it waits for room it
+     * keeps taking what arrives, so that two kernels' dispatchers each waiting for the other to
+     * consume never wait for each other: replies are handed over at once, requests deferred.
+     */
+    private boolean replying;
+    private final java.util.ArrayDeque<Deferred> deferred = new java.util.ArrayDeque<>();
     /** Messages being assembled from fragments, by sender and label (dispatcher only). */
     private final Map<Long, ByteArrayOutputStream> assembling = new HashMap<>();
 
     private void dispatch() {
         long lastWork = System.nanoTime();
         while (!closed) {
+            Deferred next;
+            while ((next = deferred.poll()) != null) {
+                serve(next.sender(), next.stream(), next.body(), next.length());
+                lastWork = System.nanoTime();
+            }
             if (pollAll() > 0) {
                 lastWork = System.nanoTime();
                 continue;
@@ -315,6 +331,20 @@ public final class UrpcEndpoint implements AutoCloseable {
             waiting.deliver(body == taken.body() ? java.util.Arrays.copyOf(body, length) : body);
             return;
         }
+        if (replying) {
+            // taken while this dispatcher waits for room for a reply: served once that reply is out
+            deferred.add(new Deferred(sender, stream, body == taken.body() ? java.util.Arrays.copyOf(body, length) : body, length));
+            return;
+        }
+        serve(sender, stream, body, length);
+    }
+
+    /** A request taken while the dispatcher waited for room for a reply (its body copied out of the ring). */
+    private record Deferred(int sender, int stream, byte[] body, int length) {
+    }
+
+    /** Applies one request and sends its reply, draining the incoming rings meanwhile if the reply's channel is full. */
+    private void serve(int sender, int stream, byte[] body, int length) {
         if (length < EPOCH_BYTES) {
             repliesDropped.increment();
             return;
@@ -329,12 +359,15 @@ public final class UrpcEndpoint implements AutoCloseable {
             return;
         }
         served.increment();
+        replying = true;
         try {
             send(channels.ring(self, sender), sender, replyEpoch, label(stream, REPLY), reply, reply.length, System.nanoTime() + REPLY_SEND_NANOS,
                 "kernel " + sender);
         } catch (UrpcException e) {
             // the requester went (another incarnation bound its channel) or stopped consuming
             repliesDropped.increment();
+        } finally {
+            replying = false;
         }
     }
 

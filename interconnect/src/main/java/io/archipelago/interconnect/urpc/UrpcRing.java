@@ -318,7 +318,9 @@ public final class UrpcRing {
         if (sequence == sequence(tag, position)) {
             return TAKEN;
         }
-        if (sequence == 0 || sequence == sequence(tag, position - SLOTS)) {
+        if (sequence == 0 || (int) (sequence >>> 32) == tag) {
+            // not written yet (an older lap of this epoch), or a newer lap: another taker consumed the
+            // position meanwhile and a sender reused the slot, so this look is stale, not the slot
             return EMPTY;
         }
         // a slot published under another epoch, by a sender that claimed it before the ring was bound anew

@@ -210,6 +210,20 @@ class UrpcRingTest {
     }
 
     @Test
+    void aTakerThatWasLappedLeavesTheNewerSlotAlone() {
+        UrpcRing ring = channels.ring(2, 3);
+        ring.bind(EPOCH);
+        UrpcRing.Record record = new UrpcRing.Record();
+        // a taker that read the head (position 0) late, after others consumed it and a sender reused the slot for position 16
+        long newer = UrpcRing.sequence(UrpcRing.tag(EPOCH), UrpcRing.SLOTS);
+        var layout = java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+        ring.segment().set(layout, UrpcRing.SLOTS_OFFSET + UrpcRing.SEQUENCE_OFFSET, newer);
+        assertThat(ring.poll(EPOCH, record)).isEqualTo(UrpcRing.EMPTY);
+        assertThat(ring.segment().get(layout, UrpcRing.SLOTS_OFFSET + UrpcRing.SEQUENCE_OFFSET)).as("the newer record's sequence word")
+            .isEqualTo(newer);
+    }
+
+    @Test
     void aSenderOfAStaleIncarnationIsRefusedAndItsLateSlotsAreDroppedAndCounted() {
         UrpcRing ring = channels.ring(1, 2);
         ring.bind(EPOCH);
