@@ -81,7 +81,12 @@ public enum KernelCounter implements CounterDescriptor {
     TYPED_REGIONS_ATTACHED("typed.regions.attached", "typed regions attached here"),
     MESSAGES_SERVED("messages.served", "object requests served"),
     MESSAGES_STREAMS("messages.streams", "request streams opened to this owner"),
-    MESSAGES_AUTH_FAILURES("messages.auth_failures", "calls refused for want of a proof of membership");
+    MESSAGES_AUTH_FAILURES("messages.auth_failures", "calls refused for want of a proof of membership"),
+    URPC_SERVED("urpc.served", "requests served over the URPC rings (written when the kernel stops)"),
+    URPC_STALE_DROPPED("urpc.stale_dropped", "URPC slots of a previous incarnation dropped (written when the kernel stops)"),
+    URPC_REPLIES_DROPPED("urpc.replies_dropped", "URPC replies nobody waited for any more (written when the kernel stops)"),
+    URPC_DOORBELLS("urpc.doorbells", "URPC doorbells rung (written when the kernel stops)"),
+    URPC_PARKS("urpc.parks", "times a URPC dispatcher or requester parked (written when the kernel stops)");
 
     private final String label;
     private final String description;

@@ -178,11 +178,11 @@ public final class ObjectOwnerService implements KernelService {
         UrpcEndpoint endpoint = urpc;
         if (endpoint != null) {
             endpoint.close();
-            kernel.counters().counter("urpc.served").set(endpoint.served.sum());
-            kernel.counters().counter("urpc.stale_dropped").set(endpoint.staleDropped.sum());
-            kernel.counters().counter("urpc.replies_dropped").set(endpoint.repliesDropped.sum());
-            kernel.counters().counter("urpc.doorbells").set(endpoint.doorbellsRung.sum());
-            kernel.counters().counter("urpc.parks").set(endpoint.parks.sum());
+            kernel.counters().counter(KernelCounter.URPC_SERVED).set(endpoint.served.sum());
+            kernel.counters().counter(KernelCounter.URPC_STALE_DROPPED).set(endpoint.staleDropped.sum());
+            kernel.counters().counter(KernelCounter.URPC_REPLIES_DROPPED).set(endpoint.repliesDropped.sum());
+            kernel.counters().counter(KernelCounter.URPC_DOORBELLS).set(endpoint.doorbellsRung.sum());
+            kernel.counters().counter(KernelCounter.URPC_PARKS).set(endpoint.parks.sum());
         }
         CoreGate spinGate = gate;
         if (spinGate != null) {
