@@ -61,7 +61,8 @@ import picocli.CommandLine.Option;
             + "both hold. mailbox_over_floor_p50 and requester_over_floor_p50 divide by the floor's p50. Throughput: NOP words one way from "
             + "a kernel thread "
             + "as fast as the FIFO allows, to the PONG that proves the last was consumed, against the same words on the plain "
-            + "socket (no FIFO) and through a FIFO of depth 4 on the cache lines (the floor). Then the cluster is left idle for --idle-s "
+            + "socket (no FIFO) and through a FIFO of depth 4 on the cache lines (the floor), each after a warm-up stream of as many "
+            + "words. Then the cluster is left idle for --idle-s "
             + "seconds and its processes' CPU is read from /proc (idle_cluster_cpu_percent, in %% of one core: the kernels and the "
             + "coordinator; for a temporary cluster the coordinator runs in this command's process)."})
 final class BenchMailboxCommand extends BenchSuite {
@@ -254,7 +255,12 @@ final class BenchMailboxCommand extends BenchSuite {
                         }
                     }
                 }
-                say("throughput: " + words + " words one way");
+                // the stream's own paths (a kernel thread filling the ring, the receiver draining it) are not the round
+                // trips': warm them up too, every way alike, so that the measured streams run compiled code
+                say("throughput: " + words + " words one way, after a warm-up stream of as many words each way");
+                stream(kernels, from, to, words);
+                pair.stream(words);
+                floor.stream(words);
                 MailboxStreamReply stream = stream(kernels, from, to, words);
                 long baselineStreamNs = pair.stream(words);
                 long floorStreamNs = floor.stream(words);
