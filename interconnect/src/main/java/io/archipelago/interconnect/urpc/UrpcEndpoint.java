@@ -63,6 +63,12 @@ public final class UrpcEndpoint implements AutoCloseable {
     private final RequestHandler handler;
     private final Doorbell doorbell;
     private final BooleanSupplier coreToSpare;
+    /** A dispatcher that served a message this recently is working, not waiting: it polls whatever the runnable count says. */
+    static final long WORKING_NANOS = 10_000;
+    /** How long a requester spins for its reply before it asks whether a core is free. */
+    static final long GRACE_NANOS = 10_000;
+    /** Requesters of this endpoint watching their ring for their reply now: the dispatcher leaves the watch to them. */
+    private final java.util.concurrent.atomic.AtomicInteger replyWatchers = new java.util.concurrent.atomic.AtomicInteger();
     private final long spinNanos;
     private final UrpcChannels.WakeLine wake;
     private final UrpcRing[] incoming;
@@ -267,7 +273,11 @@ public final class UrpcEndpoint implements AutoCloseable {
                 lastWork = System.nanoTime();
                 continue;
             }
-            if (System.nanoTime() - lastWork < spinNanos && coreToSpare.getAsBoolean()) {
+            long idle = System.nanoTime() - lastWork;
+            // the mailbox's rules for its interrupt context: a dispatcher that carries messages keeps polling whatever the
+            // runnable count says (only an idle one gives way), and none polls while a requester of its own watches for
+            // its reply (that requester wakes it for anything else)
+            if (idle < spinNanos && replyWatchers.get() == 0 && (idle < WORKING_NANOS || coreToSpare.getAsBoolean())) {
                 Thread.onSpinWait();
                 continue;
             }
@@ -460,6 +470,7 @@ public final class UrpcEndpoint implements AutoCloseable {
             int replyLabel = label(id, REPLY);
             while (true) {
                 wake.watch();
+                replyWatchers.incrementAndGet();
                 long spunFrom = System.nanoTime();
                 int looks = 0;
                 try {
@@ -477,12 +488,19 @@ public final class UrpcEndpoint implements AutoCloseable {
                             wakeDispatcher();
                         }
                         long now = System.nanoTime();
-                        if (now - spunFrom >= spinNanos || (looks & 15) == 0 && !coreToSpare.getAsBoolean()) {
+                        if (now - spunFrom >= spinNanos) {
                             break;
                         }
-                        Thread.onSpinWait();
+                        // as a mailbox requester: a grace whatever the gate says (the dispatcher counted in the runnable
+                        // count is stepping aside), then the core is yielded between looks while every core is wanted
+                        if ((looks & 15) == 0 && now - spunFrom >= GRACE_NANOS && !coreToSpare.getAsBoolean()) {
+                            Thread.yield();
+                        } else {
+                            Thread.onSpinWait();
+                        }
                     }
                 } finally {
+                    replyWatchers.decrementAndGet();
                     wake.unwatch();
                 }
                 // asleep from here on: whatever arrives now rings the doorbell, so the dispatcher hands it over
