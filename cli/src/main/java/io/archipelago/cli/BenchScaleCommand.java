@@ -168,7 +168,7 @@ final class BenchScaleCommand extends BenchSuite {
                 + "fonts-dejavu-core. The JSON and Markdown reports were written to " + dir;
         }
         ObjectNode root = json(measured, growth, dir, charts);
-        write(dir.resolve("scale.json"), toJson(root) + "\n");
+        write(dir.resolve("scale.json"), toJson(withHost(root)) + "\n");
         write(dir.resolve("report.md"), markdown(measured, growth, charts));
         return root;
     }

@@ -165,7 +165,7 @@ final class BenchShmVsMsgCommand extends BenchSuite {
         var pngs = files.putArray("charts");
         charts.values().forEach(pngs::add);
         write(dir.resolve("report.md"), ShmVsMsgMarkdown.of(report, commandLine(), charts));
-        write(dir.resolve("shm-vs-msg.json"), toJson(root) + "\n");
+        write(dir.resolve("shm-vs-msg.json"), toJson(withHost(root)) + "\n");
         return root;
     }
 

@@ -47,6 +47,8 @@ abstract class BenchSuite implements Callable<Integer> {
     Path trace;
 
     private boolean json;
+    /** The host's floors measured before this run (null where the measurement is driven from elsewhere, as by the demo). */
+    private HostCalibration host;
 
     /** The suite's name: its {@code bench} subcommand and the prefix of its progress lines. */
     abstract String suite();
@@ -67,6 +69,17 @@ abstract class BenchSuite implements Callable<Integer> {
         return trace == null ? target : BenchTarget.saveTraceOnClose(target, trace, this::say);
     }
 
+    /**
+     * Puts the host record in the figures (a suite that writes its JSON to a file calls this first, so that the file and
+     * the printed JSON are the same).
+     */
+    final ObjectNode withHost(ObjectNode figures) {
+        if (host != null) {
+            figures.set("host", host.json());
+        }
+        return figures;
+    }
+
     /** Sets {@code --json}: each suite's option calls this (its description lists the suite's fields). */
     final void json(boolean json) {
         this.json = json;
@@ -79,15 +92,17 @@ abstract class BenchSuite implements Callable<Integer> {
     @Override
     public final Integer call() throws Exception {
         // the host's own floors first, before this run's cluster loads the machine: every figure is read against them
-        HostCalibration host = HostCalibration.quick();
+        host = HostCalibration.quick();
         ObjectNode figures = measure();
-        figures.set("host", host.json());
+        withHost(figures);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(toJson(figures));
         } else {
             printTable(figures, out);
-            out.println(host.line());
+            if (host != null) {
+                out.println(host.line());
+            }
         }
         out.flush();
         return exitCode(figures);
