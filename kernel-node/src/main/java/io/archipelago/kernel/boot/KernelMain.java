@@ -226,6 +226,8 @@ public final class KernelMain implements Callable<Integer> {
         try {
             context.conclude();
             io.archipelago.kernel.faults.FaultPoints.parse(System.getProperty(io.archipelago.kernel.faults.FaultPoints.PROPERTY, ""));
+            // before the kernel starts a thread: each inherits it
+            TimerSlack.applyConfigured();
         } catch (IllegalArgumentException e) {
             System.err.println("archipelago kernel: " + e.getMessage());
             return EXIT_CONFIG;
