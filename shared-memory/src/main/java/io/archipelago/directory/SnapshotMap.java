@@ -6,7 +6,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -58,7 +60,13 @@ public final class SnapshotMap<K extends Comparable<K>, V> implements AutoClosea
     public record SetAside<K>(K key, String reason) {
     }
 
-    private record Snapshot<K, V>(long generation, Map<K, V> byKey, List<V> values, List<SetAside<K>> setAside) {
+    /**
+     * The records of one generation, with the bytes each was parsed from: the next read parses
+     * again only the records whose bytes changed (a write changes one record; a region's contract
+     * takes tens of microseconds to parse, and kernels read the registry on their migration and
+     * attach paths right after another kernel wrote it).
+     */
+    private record Snapshot<K, V>(long generation, Map<K, V> byKey, List<V> values, List<SetAside<K>> setAside, Map<K, byte[]> stored) {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotMap.class);
@@ -70,7 +78,7 @@ public final class SnapshotMap<K extends Comparable<K>, V> implements AutoClosea
     private final MapAccessLock accessLock;
     private final Parser<K, V> parser;
     /** The records as of {@link Snapshot#generation}; replaced, never changed. */
-    private volatile Snapshot<K, V> snapshot = new Snapshot<>(-1, Map.of(), List.of(), List.of());
+    private volatile Snapshot<K, V> snapshot = new Snapshot<>(-1, Map.of(), List.of(), List.of(), Map.of());
     /** Keys already reported as set aside, so that each is logged once, not at every refresh. */
     private final Set<K> reported = ConcurrentHashMap.newKeySet();
 
@@ -235,9 +243,12 @@ public final class SnapshotMap<K extends Comparable<K>, V> implements AutoClosea
         }
         TreeMap<K, V> byKey = new TreeMap<>();
         TreeMap<K, SetAside<K>> setAside = new TreeMap<>();
+        HashMap<K, byte[]> stored = new HashMap<>();
         map.forEach((key, bytes) -> {
             try {
-                byKey.put(key, parse(key, bytes));
+                V before = held.byKey().get(key);
+                byKey.put(key, before != null && Arrays.equals(held.stored().get(key), bytes) ? before : parse(key, bytes));
+                stored.put(key, bytes.clone()); // Chronicle Map may hand every entry the same array
             } catch (RuntimeException e) {
                 setAside.put(key, new SetAside<>(key, e.getMessage()));
                 if (reported.add(key)) {
@@ -246,7 +257,7 @@ public final class SnapshotMap<K extends Comparable<K>, V> implements AutoClosea
             }
         });
         Snapshot<K, V> read = new Snapshot<>(current, Collections.unmodifiableMap(byKey), List.copyOf(byKey.values()),
-            List.copyOf(setAside.values()));
+            List.copyOf(setAside.values()), stored);
         snapshot = read;
         return read;
     }
