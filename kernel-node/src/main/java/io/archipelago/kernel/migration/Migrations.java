@@ -148,7 +148,13 @@ public final class Migrations implements KernelService {
 
     @Override
     public void start() {
-        tasks.mailbox().onInterrupt(MailboxType.MIGRATE, request -> adopter.execute(() -> adoptInPlace(request)));
+        // adopted on an idle core, which then runs the thread's first step itself; on the adopter thread when every core is busy
+        tasks.mailbox().onInterrupt(MailboxType.MIGRATE, request -> {
+            Runnable adoption = () -> adoptInPlace(request);
+            if (!tasks.scheduler().runOnIdleCore(adoption)) {
+                adopter.execute(adoption);
+            }
+        });
     }
 
     // ------------------------------------------------------------------ the source
@@ -319,7 +325,7 @@ public final class Migrations implements KernelService {
 
     // ------------------------------------------------------------------ the destination
 
-    /** MIGRATE(tid) arrived: take the thread over in place (on the adopter thread, not the interrupt context). */
+    /** MIGRATE(tid) arrived: take the thread over in place (on an idle core or the adopter thread, not the interrupt context). */
     private void adoptInPlace(Interrupt request) {
         int tid = request.payload();
         int source = request.sender();

@@ -326,6 +326,32 @@ public final class Scheduler implements AutoCloseable {
         thread.publish();
     }
 
+    /**
+     * Runs {@code work} on a core that has nothing to run, which goes on to its run queue right
+     * after: a thread arriving by migration is adopted on the core that will run it, so its first
+     * step costs no hand-off from another thread (and no second wake-up). Returns false, having
+     * run nothing, when no core is idle (every core runs a thread, or is stopping): the caller
+     * runs it elsewhere.
+     */
+    public boolean runOnIdleCore(Runnable work) {
+        lock.lock();
+        try {
+            if (!running) {
+                return false;
+            }
+            for (Core core : cores) {
+                if (core.parked && core.arrival == null) {
+                    core.arrival = work;
+                    LockSupport.unpark(core.thread);
+                    return true;
+                }
+            }
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void unparkIdleCore() {
         for (Core core : cores) {
             if (core.parked) {
@@ -427,6 +453,8 @@ public final class Scheduler implements AutoCloseable {
         volatile long clock;
         volatile boolean parked;
         volatile SchedThread current;
+        /** Work handed to this idle core by {@link #runOnIdleCore} (guarded by the scheduler's lock). */
+        Runnable arrival;
 
         Core(int id, long now) {
             this.id = id;
@@ -438,6 +466,7 @@ public final class Scheduler implements AutoCloseable {
         public void run() {
             while (running) {
                 try {
+                    runArrival();
                     if (!doWork()) {
                         idle();
                     }
@@ -445,6 +474,8 @@ public final class Scheduler implements AutoCloseable {
                     LOG.error("kernel {}: core {} failed; it carries on", name, id, e);
                 }
             }
+            // handed over as the scheduler stopped: it still runs (an adoption then refuses, and says so)
+            runArrival();
             // the idle time up to the end
             long end = Math.max(clock, Scheduler.this.clock.now());
             timeline.record(id, CoreState.IDLE, clock, end);
@@ -453,6 +484,24 @@ public final class Scheduler implements AutoCloseable {
         }
 
         private long idleParkNanos;
+
+        private void runArrival() {
+            Runnable work;
+            lock.lock();
+            try {
+                work = arrival;
+                arrival = null;
+            } finally {
+                lock.unlock();
+            }
+            if (work != null) {
+                try {
+                    work.run();
+                } catch (RuntimeException e) {
+                    LOG.error("kernel {}: work handed to core {} failed", name, id, e);
+                }
+            }
+        }
 
         /** Picks a thread and runs its slice; false when there was nothing to run. */
         private boolean doWork() {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -207,6 +208,48 @@ class SchedulerTest {
         other.add(thread);
         assertThat(thread.awaitExit()).isTrue();
         assertThat(thread.starts).as("every step ran exactly once").hasSize(2_001);
+    }
+
+    @Test
+    void workHandedToAnIdleCoreRunsOnThatCoreWhichThenRunsTheThreadItAdded() throws Exception {
+        Scheduler s = start(1, 1.0, TimeUnit.MILLISECONDS.toNanos(4));
+        Scripted arrived = new Scripted(1, n -> Step.exit(1_000, 0));
+        AtomicReference<String> ranOn = new AtomicReference<>();
+        Runnable adoption = () -> {
+            ranOn.set(Thread.currentThread().getName());
+            add(s, arrived);
+        };
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        // the core parks as soon as it finds nothing to run; until then it is not idle
+        while (!s.runOnIdleCore(adoption)) {
+            assertThat(System.nanoTime() - deadline).as("the core never became idle").isNegative();
+            Thread.onSpinWait();
+        }
+        assertThat(arrived.awaitExit()).isTrue();
+        assertThat(ranOn.get()).isEqualTo("core-test-0");
+    }
+
+    @Test
+    void noWorkIsHandedToACoreThatRunsAThread() throws Exception {
+        Scheduler s = start(1, 1.0, TimeUnit.MILLISECONDS.toNanos(4));
+        CountDownLatch inStep = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Scripted busy = new Scripted(1, n -> {
+            inStep.countDown();
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return Step.exit(1_000, 0);
+        });
+        add(s, busy);
+        assertThat(inStep.await(10, TimeUnit.SECONDS)).isTrue();
+        AtomicReference<String> ranOn = new AtomicReference<>();
+        assertThat(s.runOnIdleCore(() -> ranOn.set("ran"))).as("the only core is busy").isFalse();
+        release.countDown();
+        assertThat(busy.awaitExit()).isTrue();
+        assertThat(ranOn.get()).isNull();
     }
 
     /** Waits, bounded, until {@code thread} has started {@code steps} steps. */
