@@ -71,6 +71,8 @@ class UrpcIT {
                     .isEqualTo(xorOfRange(start + 1, start + 2_000));
                 RunReply after = increments(channels, cluster, requester, owner, region, 1);
                 assertThat(after.getChecksum()).as("the count after them").isEqualTo(start + 2_001);
+                // counted live in the owner's counters area (status reads them while it runs)
+                assertThat(cluster.counter(owner, "urpc.served")).as("%s's urpc.served while it runs", owner).isGreaterThanOrEqualTo(2_002);
             }
         }
     }

@@ -82,11 +82,13 @@ public enum KernelCounter implements CounterDescriptor {
     MESSAGES_SERVED("messages.served", "object requests served"),
     MESSAGES_STREAMS("messages.streams", "request streams opened to this owner"),
     MESSAGES_AUTH_FAILURES("messages.auth_failures", "calls refused for want of a proof of membership"),
-    URPC_SERVED("urpc.served", "requests served over the URPC rings (written when the kernel stops)"),
-    URPC_STALE_DROPPED("urpc.stale_dropped", "URPC slots of a previous incarnation dropped (written when the kernel stops)"),
-    URPC_REPLIES_DROPPED("urpc.replies_dropped", "URPC replies nobody waited for any more (written when the kernel stops)"),
-    URPC_DOORBELLS("urpc.doorbells", "URPC doorbells rung (written when the kernel stops)"),
-    URPC_PARKS("urpc.parks", "times a URPC dispatcher or requester parked (written when the kernel stops)");
+    URPC_SERVED("urpc.served", "requests served over the URPC rings"),
+    URPC_STALE_DROPPED("urpc.stale_dropped", "URPC slots of a previous incarnation dropped"),
+    URPC_REPLIES_DROPPED("urpc.replies_dropped", "URPC replies nobody waited for any more"),
+    URPC_DOORBELLS("urpc.doorbells", "URPC doorbells rung"),
+    URPC_DOORBELLS_FAILED("urpc.doorbells_failed", "URPC doorbells the mailbox refused to ring"),
+    URPC_HANDLER_FAILURES("urpc.handler_failures", "URPC requests whose handler threw (no reply sent)"),
+    URPC_PARKS("urpc.parks", "times a URPC dispatcher or requester parked");
 
     private final String label;
     private final String description;

@@ -1,12 +1,13 @@
 package io.archipelago.interconnect.urpc;
 
+import io.archipelago.interconnect.mailbox.MailboxCounters;
+import io.archipelago.interconnect.mailbox.MailboxCounters.Counter;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
@@ -78,20 +79,20 @@ public final class UrpcEndpoint implements AutoCloseable {
     private volatile boolean sleeping;
     private volatile boolean closed;
 
-    /** Requests applied here. */
-    public final LongAdder served = new LongAdder();
-    /** Records published under a stale epoch (a previous incarnation), dropped. */
-    public final LongAdder staleDropped = new LongAdder();
-    /** Replies that found their requester gone (closed stream, or another incarnation), dropped. */
-    public final LongAdder repliesDropped = new LongAdder();
-    /** Doorbells this kernel rang on others. */
-    public final LongAdder doorbellsRung = new LongAdder();
-    /** Requests whose handler threw (no reply sent). */
-    public final LongAdder handlerFailures = new LongAdder();
-    /** Doorbells that could not be rung (the mailbox refused the word). */
-    public final LongAdder doorbellsFailed = new LongAdder();
-    /** Times the dispatcher parked. */
-    public final LongAdder parks = new LongAdder();
+    /** Requests applied here ({@code urpc.served}). */
+    public final Counter served;
+    /** Records published under a stale epoch (a previous incarnation), dropped ({@code urpc.stale_dropped}). */
+    public final Counter staleDropped;
+    /** Replies that found their requester gone (closed stream, or another incarnation), dropped ({@code urpc.replies_dropped}). */
+    public final Counter repliesDropped;
+    /** Doorbells this kernel rang on others ({@code urpc.doorbells}). */
+    public final Counter doorbellsRung;
+    /** Requests whose handler threw (no reply sent) ({@code urpc.handler_failures}). */
+    public final Counter handlerFailures;
+    /** Doorbells that could not be rung (the mailbox refused the word) ({@code urpc.doorbells_failed}). */
+    public final Counter doorbellsFailed;
+    /** Times the dispatcher parked ({@code urpc.parks}). */
+    public final Counter parks;
 
     /**
      * Binds this kernel's incoming channels to its incarnation and starts its dispatcher.
@@ -99,14 +100,22 @@ public final class UrpcEndpoint implements AutoCloseable {
      * @param epoch       this kernel's incarnation: the epoch its incoming channels carry
      * @param coreToSpare whether a spinning thread may go on spinning now (the mailbox's core gate)
      * @param spin        how long a thread polls after its last work before it parks
+     * @param counters    where it counts (the kernel's counters area: {@code status} reads them live), labels {@code urpc.*}
      */
     public static UrpcEndpoint start(UrpcChannels channels, int self, long epoch, String selfName, RequestHandler handler, Doorbell doorbell,
-                                     BooleanSupplier coreToSpare, Duration spin) {
-        return new UrpcEndpoint(channels, self, epoch, selfName, handler, doorbell, coreToSpare, spin);
+                                     BooleanSupplier coreToSpare, Duration spin, MailboxCounters counters) {
+        return new UrpcEndpoint(channels, self, epoch, selfName, handler, doorbell, coreToSpare, spin, counters);
     }
 
     private UrpcEndpoint(UrpcChannels channels, int self, long epoch, String selfName, RequestHandler handler, Doorbell doorbell,
-                         BooleanSupplier coreToSpare, Duration spin) {
+                         BooleanSupplier coreToSpare, Duration spin, MailboxCounters counters) {
+        this.served = counters.counter("urpc.served");
+        this.staleDropped = counters.counter("urpc.stale_dropped");
+        this.repliesDropped = counters.counter("urpc.replies_dropped");
+        this.doorbellsRung = counters.counter("urpc.doorbells");
+        this.handlerFailures = counters.counter("urpc.handler_failures");
+        this.doorbellsFailed = counters.counter("urpc.doorbells_failed");
+        this.parks = counters.counter("urpc.parks");
         if (self < 0 || self >= channels.kernels()) {
             throw new IllegalArgumentException("kernel " + self + " has no URPC channels (kernels 0.." + (channels.kernels() - 1) + ")");
         }

@@ -4,14 +4,14 @@ import io.archipelago.interconnect.mailbox.MailboxCounters;
 import io.archipelago.memory.KernelCountersArea;
 
 /**
- * The mailbox's counters in the kernel's counters area of global memory, so that
- * {@code archipelago status} shows them without asking the kernel.
+ * The interconnect's counters (the mailbox's, the URPC channels') in the kernel's counters area
+ * of global memory, so that {@code archipelago status} shows them live without asking the kernel.
  */
-final class CountersAreaSink implements MailboxCounters {
+public final class CountersAreaSink implements MailboxCounters {
 
     private final KernelCountersArea area;
 
-    CountersAreaSink(KernelCountersArea area) {
+    public CountersAreaSink(KernelCountersArea area) {
         this.area = area;
     }
 

@@ -9,6 +9,7 @@ import io.archipelago.interconnect.urpc.UrpcEndpoint;
 import io.archipelago.memory.GlobalMemoryLayout;
 import io.archipelago.kernel.Kernel;
 import io.archipelago.kernel.KernelCounter;
+import io.archipelago.kernel.mailbox.CountersAreaSink;
 import io.archipelago.kernel.KernelService;
 import io.archipelago.memory.KernelCountersArea;
 import io.archipelago.messages.proto.MessageEndpoint;
@@ -144,7 +145,8 @@ public final class ObjectOwnerService implements KernelService {
                     + e.getMessage()).build().toByteArray();
             }
             return applyOne(request).toByteArray();
-        }, peer -> mailbox.send(peer, MailboxType.URPC, 0), gate::coreToSpare, settings.loopSpin());
+        }, peer -> mailbox.send(peer, MailboxType.URPC, 0), gate::coreToSpare, settings.loopSpin(),
+            new CountersAreaSink(kernel.counters()));
         mailbox.onInterrupt(MailboxType.URPC, interrupt -> endpoint.doorbell());
         return endpoint;
     }
@@ -178,11 +180,6 @@ public final class ObjectOwnerService implements KernelService {
         UrpcEndpoint endpoint = urpc;
         if (endpoint != null) {
             endpoint.close();
-            kernel.counters().counter(KernelCounter.URPC_SERVED).set(endpoint.served.sum());
-            kernel.counters().counter(KernelCounter.URPC_STALE_DROPPED).set(endpoint.staleDropped.sum());
-            kernel.counters().counter(KernelCounter.URPC_REPLIES_DROPPED).set(endpoint.repliesDropped.sum());
-            kernel.counters().counter(KernelCounter.URPC_DOORBELLS).set(endpoint.doorbellsRung.sum());
-            kernel.counters().counter(KernelCounter.URPC_PARKS).set(endpoint.parks.sum());
         }
         CoreGate spinGate = gate;
         if (spinGate != null) {
