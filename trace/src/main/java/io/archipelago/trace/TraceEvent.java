@@ -85,9 +85,10 @@ public enum TraceEvent {
     /** A DSM fault's page is VALID here and the access carries on. Subject: the page frame; value: ns since the fault began. */
     DSM_PAGE_USABLE(23, "dsm page usable", Shape.INSTANT, "frame"),
     /**
-     * The source of a migration by shared memory wrote the thread's descriptor page and first data
-     * page back and gave them to the destination ahead of MIGRATE, so that the destination claims
-     * them instead of faulting them back. Subject: the thread id.
+     * The source handed a stopped thread's state over: by shared memory, its descriptor page and
+     * first data page written back and given to the destination ahead of MIGRATE (so that the
+     * destination claims them instead of faulting them back); by messages, its state read into the
+     * image it sends. Subject: the thread id.
      */
     MIGRATION_HAND_OVER(24, "migration hand-over", Shape.SLICE, "tid"),
     /**
