@@ -228,6 +228,11 @@ public final class TraceRing implements AutoCloseable {
         ATOMIC_LONG.setRelease(memory, at + COMMIT, position + 1);
     }
 
+    /** How many records were ever written to this ring (a reader compares two readings to learn what was recorded between). */
+    public long written() {
+        return (long) ATOMIC_LONG.getAcquire(memory, NEXT_OFFSET);
+    }
+
     /** Whether writes are recorded (a stopped ring keeps what it has). */
     public boolean recording() {
         return (int) ATOMIC_INT.getVolatile(memory, RECORDING_OFFSET) != 0;
