@@ -13,7 +13,8 @@ import picocli.CommandLine.Spec;
     description = {"Each suite measures against a baseline taken in the same run and prints the ratio; --json prints "
         + "the figures for scripts. `bench all` runs every suite into one report with an index page."},
     subcommands = {BenchMailboxCommand.class, BenchTypedCommand.class, BenchDsmCommand.class, BenchMigrationCommand.class,
-        BenchMemoryCommand.class, BenchEnergyCommand.class, BenchDriverCommand.class, BenchShmVsMsgCommand.class, BenchScaleCommand.class, BenchFaultsCommand.class, BenchAllCommand.class})
+        BenchMemoryCommand.class, BenchEnergyCommand.class, BenchDriverCommand.class, BenchShmVsMsgCommand.class, BenchScaleCommand.class, BenchFaultsCommand.class,
+        BenchTraceCostCommand.class, BenchAllCommand.class})
 final class BenchCommand implements Runnable {
 
     @Spec

@@ -205,7 +205,7 @@ interface BenchTarget extends AutoCloseable {
             @Override
             public void close() {
                 try {
-                    int kernels = TraceCommand.save(target.directory(), trace).size();
+                    int kernels = TraceCommand.kernels(TraceCommand.save(target.directory(), trace)).size();
                     say.accept("timeline of " + kernels + " kernel(s) written to " + trace + " (open it in the Perfetto UI, ui.perfetto.dev)");
                 } finally {
                     target.close();

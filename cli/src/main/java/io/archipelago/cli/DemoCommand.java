@@ -61,7 +61,7 @@ final class DemoCommand implements Callable<Integer> {
             if (trace != null) {
                 List<TraceRing.Snapshot> kernels = TraceCommand.save(ClusterDirectory.under(cluster.root(), config.cluster()), trace);
                 out.printf(Locale.ROOT, "%ntimeline: %s (%d events of %d kernels; open it in the Perfetto UI, ui.perfetto.dev)%n", trace,
-                    kernels.stream().mapToLong(k -> k.records().size()).sum(), kernels.size());
+                    kernels.stream().mapToLong(k -> k.records().size()).sum(), TraceCommand.kernels(kernels).size());
             }
             out.printf("%nshutting the cluster down...%n");
             out.flush();

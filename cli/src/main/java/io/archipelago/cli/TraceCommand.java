@@ -6,6 +6,7 @@ import io.archipelago.coordinator.config.ClusterConfig;
 import io.archipelago.directory.ClusterDirectory;
 import io.archipelago.interconnect.mailbox.MailboxType;
 import io.archipelago.interconnect.mailbox.MailboxWord;
+import io.archipelago.interconnect.mailbox.MemberIds;
 import io.archipelago.trace.PerfettoTrace;
 import io.archipelago.trace.TraceFormatException;
 import io.archipelago.trace.TraceRing;
@@ -32,8 +33,9 @@ import picocli.CommandLine.Spec;
         + "kernel's boot, mailbox words) into a bounded "
         + "ring in the cluster directory (trace/<kernel id>.ring, 1 MiB each: the newest 32,768 events; its mailbox words in "
         + "trace/<kernel id>.words.ring, as many), from boot, cheaply "
-        + "enough to leave on. `trace save` merges every kernel's ring into one Perfetto trace in host time, a track per kernel "
-        + "and per core; open it in the Perfetto UI (ui.perfetto.dev, 'Open trace file'). The rings are read from the cluster "
+        + "enough to leave on; the coordinator records in trace/65535.ring every interrupt its devices raise and which kernel "
+        + "it routed it to, and why (K2's rule). `trace save` merges every ring into one Perfetto trace in host time, a track "
+        + "per kernel, per core (with its virtual clock) and per interrupt context; open it in the Perfetto UI (ui.perfetto.dev, 'Open trace file'). The rings are read from the cluster "
         + "directory without asking the kernels, so a dead kernel's last events are there too.",
         "",
         "Example: archipelago trace save --out /tmp/cluster.perfetto-trace"},
@@ -60,7 +62,7 @@ final class TraceCommand implements Callable<Integer> {
         Path out;
 
         @Option(names = "--json", description = "Print JSON: {\"file\", \"events\", \"lost\", \"kernels\": [{\"id\", \"name\", \"events\", "
-            + "\"lost\"}]}.")
+            + "\"lost\"}], \"coordinator\": {\"events\", \"lost\"} (its devices' interrupts and their routing)}.")
         boolean json;
 
         @Spec
@@ -68,19 +70,22 @@ final class TraceCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            List<TraceRing.Snapshot> kernels = save(cluster.directory(ClusterConfig.DEFAULT_CLUSTER), out);
-            long events = kernels.stream().mapToLong(k -> k.records().size()).sum();
-            long lost = kernels.stream().mapToLong(TraceRing.Snapshot::lost).sum();
+            List<TraceRing.Snapshot> rings = save(cluster.directory(ClusterConfig.DEFAULT_CLUSTER), out);
+            List<TraceRing.Snapshot> kernels = kernels(rings);
+            long events = rings.stream().mapToLong(k -> k.records().size()).sum();
+            long lost = rings.stream().mapToLong(TraceRing.Snapshot::lost).sum();
             PrintWriter printer = spec.commandLine().getOut();
             if (json) {
                 ObjectNode node = StatusView.JSON.createObjectNode().put("file", out.toString()).put("events", events).put("lost", lost);
                 ArrayNode list = node.putArray("kernels");
                 kernels.forEach(k -> list.addObject().put("id", k.kernelId()).put("name", k.kernelName()).put("events", k.records().size())
                     .put("lost", k.lost()));
+                rings.stream().filter(r -> r.kernelId() == MemberIds.COORDINATOR).forEach(c -> node.putObject("coordinator")
+                    .put("events", c.records().size()).put("lost", c.lost()));
                 TaskView.print(node, printer);
             } else {
-                printer.printf(Locale.ROOT, "wrote %s: %d events of %d kernel(s)%s; open it in the Perfetto UI (ui.perfetto.dev)%n", out,
-                    events, kernels.size(), lost > 0 ? " (" + lost + " older ones overwritten)" : "");
+                printer.printf(Locale.ROOT, "wrote %s: %d events of %d kernel(s)%s%s; open it in the Perfetto UI (ui.perfetto.dev)%n", out,
+                    events, kernels.size(), kernels.size() < rings.size() ? " and the coordinator" : "", lost > 0 ? " (" + lost + " older ones overwritten)" : "");
             }
             printer.flush();
             return 0;
@@ -101,7 +106,8 @@ final class TraceCommand implements Callable<Integer> {
 
     /**
      * Writes every kernel's rings of the cluster in {@code directory} to {@code out} as one
-     * Perfetto trace; returns what was read, one snapshot per kernel.
+     * Perfetto trace; returns what was read, one snapshot per kernel (and one of the coordinator's
+     * ring, under its member id: see {@link #kernels}).
      */
     static List<TraceRing.Snapshot> save(ClusterDirectory directory, Path out) {
         List<TraceRing.Snapshot> rings = new ArrayList<>();
@@ -121,6 +127,11 @@ final class TraceCommand implements Callable<Integer> {
         return kernels;
     }
 
+    /** The kernels' snapshots among {@link #save}'s (the coordinator's left out). */
+    static List<TraceRing.Snapshot> kernels(List<TraceRing.Snapshot> rings) {
+        return rings.stream().filter(r -> r.kernelId() != MemberIds.COORDINATOR).toList();
+    }
+
     private static int switchRecording(ClusterOptions cluster, boolean on, CommandSpec spec) {
         List<Path> files = rings(cluster.directory(ClusterConfig.DEFAULT_CLUSTER));
         for (Path file : files) {
@@ -128,13 +139,14 @@ final class TraceCommand implements Callable<Integer> {
                 ring.recording(on);
             }
         }
-        long kernels = files.stream().map(f -> f.getFileName().toString().replaceFirst("\\..*", "")).distinct().count();
+        long kernels = files.stream().map(f -> f.getFileName().toString().replaceFirst("\\..*", "")).distinct()
+            .filter(id -> Integer.parseInt(id) != MemberIds.COORDINATOR).count();
         spec.commandLine().getOut().printf(Locale.ROOT, "%s on %d kernel(s)%n", on ? "recording" : "stopped recording", kernels);
         spec.commandLine().getOut().flush();
         return 0;
     }
 
-    /** Every kernel's ring in the cluster directory, by kernel id. */
+    /** Every kernel's ring in the cluster directory, by kernel id (the coordinator's last, under its member id). */
     static List<Path> rings(ClusterDirectory directory) {
         Path traceDirectory = TraceRing.fileFor(directory.path(), 0).getParent();
         if (!Files.isDirectory(directory.path())) {

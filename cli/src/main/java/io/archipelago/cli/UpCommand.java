@@ -88,7 +88,7 @@ final class UpCommand implements Callable<Integer> {
             if (trace != null && traceSaved.compareAndSet(false, true)) {
                 try {
                     List<TraceRing.Snapshot> kernels = TraceCommand.save(coordinator.directory(), trace);
-                    out.printf("timeline of %d kernel(s) written to %s%n", kernels.size(), trace);
+                    out.printf("timeline of %d kernel(s) written to %s%n", TraceCommand.kernels(kernels).size(), trace);
                 } catch (CliException e) {
                     out.printf("the timeline was not written: %s%n", e.getMessage());
                 }

@@ -20,6 +20,7 @@ import io.archipelago.typed.registry.RegionRegistry;
 import io.archipelago.directory.proto.KernelRecord;
 import io.archipelago.directory.proto.KernelState;
 import io.archipelago.interconnect.auth.ClusterSecret;
+import io.archipelago.interconnect.mailbox.MemberIds;
 import io.archipelago.control.auth.ControlAuthentication;
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.KernelCountersArea;
@@ -78,6 +79,8 @@ public final class Coordinator implements AutoCloseable {
     private final CoordinatorMailbox mailbox;
     private final MetaLevelManager manager;
     private final io.archipelago.coordinator.devices.Devices devices;
+    /** The coordinator's own ring on the cluster's timeline: its devices' interrupts and where it routed them. */
+    private final TraceRing trace;
     private final StatusAssembler statusAssembler;
     /** Liveness from heartbeat counts on our monotonic clock, shared with status so both say the same age. */
     private final HeartbeatJudge heartbeats = new HeartbeatJudge();
@@ -118,6 +121,9 @@ public final class Coordinator implements AutoCloseable {
         this.devices = io.archipelago.coordinator.devices.Devices.create(memory, membership, mailbox.mailbox(),
             config.islands().stream().mapToDouble(io.archipelago.coordinator.config.IslandConfig::speed).max().orElse(0));
         devices.configure(config.devices());
+        this.trace = TraceRing.create(TraceRing.fileFor(directory.path(), MemberIds.COORDINATOR),
+            MemberIds.COORDINATOR, "coordinator", ProcessHandle.current().pid(), TraceRing.DEFAULT_CAPACITY);
+        devices.timeline(trace);
         this.statusAssembler = new StatusAssembler(directory, memory, membership, heartbeats);
         this.launcher = new LocalKernelLauncher(config, directory, context.javaExecutable(), context.classPath(), context.jvmOptions());
         this.watch = Thread.ofPlatform().daemon().name("membership-watch-" + config.cluster()).unstarted(this::watchLoop);
@@ -633,6 +639,8 @@ public final class Coordinator implements AutoCloseable {
             membership.close();
             regions.close();
             memory.close();
+            devices.timeline(null);
+            trace.close(); // the ring's file stays: trace save reads it after the cluster stopped
             List<Path> files = new ArrayList<>(directory.runtimeFiles());
             for (KernelSpec kernel : config.kernels()) {
                 files.add(directory.mailboxSocket(kernel.id())); // left behind by kernels killed with -9

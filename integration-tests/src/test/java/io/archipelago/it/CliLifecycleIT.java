@@ -85,10 +85,10 @@ class CliLifecycleIT {
         assertThat(down.out()).contains("stopped").contains("strong-0").contains("weak-0");
         assertThat(pids).allSatisfy(pid -> assertThat(OsProcess.running(pid)).as("pid %d running", pid).isFalse());
         assertThat(Files.exists(home.resolve("cli").resolve("memory.img"))).isFalse();
-        // up --trace: the coordinator wrote both kernels' timeline as it stopped (down returns once it is gone)
+        // up --trace: the coordinator wrote both kernels' timeline (and its own interrupts') as it stopped (down returns once it is gone)
         Trace trace = Trace.parseFrom(Files.readAllBytes(timeline));
         assertThat(trace.getPacketList().stream().filter(p -> p.hasTrackDescriptor() && p.getTrackDescriptor().hasProcess())
-            .map(p -> p.getTrackDescriptor().getProcess().getProcessName())).containsExactlyInAnyOrder("strong-0", "weak-0");
+            .map(p -> p.getTrackDescriptor().getProcess().getProcessName())).containsExactlyInAnyOrder("strong-0", "weak-0", "coordinator");
         assertThat(trace.getPacketList().stream().filter(p -> p.hasTrackEvent() && p.getTrackEvent().getName().equals("kernel running")))
             .hasSize(2);
 

@@ -63,6 +63,6 @@ class DemoIT {
         assertThat(names).contains("step", "dsm fault", "migration out", "migration in", "kernel running", "dsm hand-over")
             .as("the balloon act's blocks on the timeline").containsAnyOf("balloon want", "balloon move");
         assertThat(trace.getPacketList().stream().filter(p -> p.hasTrackDescriptor() && p.getTrackDescriptor().hasProcess())
-            .map(p -> p.getTrackDescriptor().getProcess().getProcessName())).containsExactlyInAnyOrder("strong-0", "weak-0");
+            .map(p -> p.getTrackDescriptor().getProcess().getProcessName())).containsExactlyInAnyOrder("strong-0", "weak-0", "coordinator");
     }
 }

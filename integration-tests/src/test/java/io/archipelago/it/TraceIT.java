@@ -4,19 +4,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.archipelago.control.proto.DsmControlGrpc;
+import io.archipelago.control.proto.DsmIncrementRequest;
+import io.archipelago.control.proto.DsmOpenRequest;
+import io.archipelago.control.proto.DsmWorkloadReply;
+import io.archipelago.coordinator.devices.Devices;
+import io.archipelago.devices.proto.KernelInterrupts;
+import io.archipelago.interconnect.mailbox.MemberIds;
 import io.archipelago.testing.MiniCluster;
 import io.archipelago.testing.junit.ClusterExtension;
+import io.archipelago.trace.IrqDecision;
 import io.archipelago.trace.PerfettoTrace;
 import io.archipelago.trace.TraceEvent;
 import io.archipelago.trace.perfetto.Trace;
 import io.archipelago.trace.perfetto.TracePacket;
+import io.archipelago.trace.perfetto.TrackDescriptor;
 import io.archipelago.trace.perfetto.TrackEvent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -42,11 +53,12 @@ class TraceIT {
         // saved before the mover below, whose steps (as many as it runs until it is killed) may fill weak-0's ring
         JsonNode saved = JSON.readTree(cli(where, "trace", "save", "--out", file.toString(), "--json").out());
         assertThat(saved.get("kernels")).hasSize(2);
+        assertThat(saved.get("coordinator").get("events").asLong()).as("the coordinator's ring is read too").isNotNegative();
         Trace trace = Trace.parseFrom(Files.readAllBytes(file));
 
         List<String> processes = trace.getPacketList().stream().filter(p -> p.hasTrackDescriptor() && p.getTrackDescriptor().hasProcess())
             .map(p -> p.getTrackDescriptor().getProcess().getProcessName()).toList();
-        assertThat(processes).containsExactlyInAnyOrder("strong-0", "weak-0");
+        assertThat(processes).containsExactlyInAnyOrder("strong-0", "weak-0", "coordinator");
         long weakCore = PerfettoTrace.coreTrack(cluster.kernelId("weak-0"), 0);
         List<TrackEvent> steps = trace.getPacketList().stream().filter(TracePacket::hasTrackEvent).map(TracePacket::getTrackEvent)
             .filter(e -> e.getType() == TrackEvent.Type.TYPE_SLICE_BEGIN && e.getName().equals("step")
@@ -72,6 +84,17 @@ class TraceIT {
         assertThat(migrations).extracting(p -> p.getTrackEvent().getName() + "@" + p.getTrackEvent().getTrackUuid()).contains(
             "migration out@" + PerfettoTrace.laneTrack(cluster.kernelId("weak-0"), TraceEvent.MIGRATION_OUT, 0),
             "migration in@" + PerfettoTrace.kernelTrack(cluster.kernelId("strong-0")));
+
+        // its phases: stop and hand-over on weak-0, adoption and first step on strong-0, one arrow through the four
+        List<TrackEvent> moverEvents = migrations.stream().map(TracePacket::getTrackEvent).toList();
+        TrackEvent stop = moverEvents.stream().filter(e -> e.getName().equals("migration stop")).reduce((x, y) -> y).orElseThrow();
+        assertThat(stop.getFlowIdsList()).as("the stop starts an arrow").hasSize(1);
+        assertThat(moverEvents.stream().filter(e -> e.getFlowIdsList().equals(stop.getFlowIdsList()))
+            .map(e -> e.getName() + "@" + e.getTrackUuid())).containsExactly(
+            "migration stop@" + PerfettoTrace.kernelTrack(cluster.kernelId("weak-0")),
+            "migration hand-over@" + PerfettoTrace.laneTrack(cluster.kernelId("weak-0"), TraceEvent.MIGRATION_HAND_OVER, 0),
+            "migration adoption@" + PerfettoTrace.laneTrack(cluster.kernelId("strong-0"), TraceEvent.MIGRATION_ADOPTION, 0),
+            "migration first step@" + PerfettoTrace.kernelTrack(cluster.kernelId("strong-0")));
 
         // the migration's MIGRATE word: sent on weak-0, received on strong-0, the two joined by one flow arrow
         long weakTrack = PerfettoTrace.kernelTrack(cluster.kernelId("weak-0"));
@@ -118,6 +141,152 @@ class TraceIT {
             "no-such-cluster");
         assertThat(nowhere.exitCode()).isEqualTo(1);
         assertThat(nowhere.err()).contains("no cluster 'no-such-cluster'").doesNotContain("Exception");
+    }
+
+    @Test
+    @Timeout(300)
+    void interruptRoutingVirtualTimeAndTheDsmFaultsPhasesAreOnTheTimeline(MiniCluster cluster) throws Exception {
+        String[] where = {"--home", cluster.root().toString(), "--cluster", cluster.coordinator().config().cluster()};
+        Path file = cluster.root().resolve("cluster.perfetto-trace");
+        int strong = cluster.kernelId("strong-0");
+        int weak = cluster.kernelId("weak-0");
+
+        // the timer raises interrupts until twenty were delivered; the router picks a kernel for each by K2's rule
+        Devices devices = cluster.coordinator().devices();
+        devices.timerPeriod(2_000);
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (devices.status().getKernelsList().stream().mapToLong(KernelInterrupts::getTimer).sum() < 20) {
+            assertThat(System.nanoTime() - deadline).as("twenty timer interrupts delivered within 60 s: " + devices.status()).isNegative();
+            Thread.sleep(10); // polls the coordinator's counts until the deadline above
+        }
+        devices.timerPeriod(0);
+
+        // steps on both kernels' cores, and a page that moves from strong-0 to weak-0 and back through the DSM
+        Tasks tasks = new Tasks(cluster);
+        for (String kernel : List.of("strong-0", "weak-0")) {
+            JsonNode run = JSON.readTree(cli(where, "run", "counter", "--on", kernel, "--arg", "limit=50", "--arg", "cycles=1000",
+                "--json").out());
+            tasks.await(kernel, run.get("threads").get(0).get("tid").asInt(), t -> t.getState().equals("EXITED"), Duration.ofSeconds(60),
+                "EXITED");
+        }
+        dsm(cluster, "strong-0").open(DsmOpenRequest.newBuilder().setRegion("turns").setCount(8).setCreate(true).build());
+        dsm(cluster, "weak-0").open(DsmOpenRequest.newBuilder().setRegion("turns").build());
+        for (String kernel : List.of("strong-0", "weak-0", "strong-0", "weak-0")) {
+            DsmWorkloadReply reply = dsm(cluster, kernel).increment(DsmIncrementRequest.newBuilder().setRegion("turns").addCells(1)
+                .setThreads(1).setIncrements(20).build());
+            assertThat(reply.getError()).as(kernel).isEmpty();
+        }
+
+        cli(where, "trace", "save", "--out", file.toString());
+        Trace trace = Trace.parseFrom(Files.readAllBytes(file));
+        List<TracePacket> packets = trace.getPacketList().stream().filter(TracePacket::hasTrackEvent).toList();
+
+        // the routing decisions: on the coordinator's interrupt track, each joined to the interrupt taken on the kernel it names
+        long coordinatorIrqs = PerfettoTrace.interruptTrack(MemberIds.COORDINATOR);
+        List<TrackEvent> routed = packets.stream().map(TracePacket::getTrackEvent).filter(e -> e.getName().startsWith("irq routed")).toList();
+        assertThat(routed).as("interrupts routed").hasSizeGreaterThanOrEqualTo(20);
+        Map<Long, List<TrackEvent>> byFlow = new HashMap<>();
+        packets.forEach(p -> p.getTrackEvent().getFlowIdsList().forEach(f -> byFlow.computeIfAbsent(f, k -> new ArrayList<>())
+            .add(p.getTrackEvent())));
+        int joined = 0;
+        for (TrackEvent decision : routed) {
+            assertThat(decision.getTrackUuid()).isEqualTo(coordinatorIrqs);
+            long kernel = annotation(decision, "kernel");
+            String rule = decision.getDebugAnnotationsList().stream().filter(a -> a.getName().equals("rule")).findFirst().orElseThrow()
+                .getStringValue();
+            // K2's rule from its own inputs: the weak kernel while every strong kernel sleeps, the strong one while it is awake
+            if (rule.equals(IrqDecision.Rule.STRONG_ASLEEP.description())) {
+                assertThat(kernel).as(decision.toString()).isEqualTo(weak);
+                assertThat(annotation(decision, "strong asleep")).isEqualTo(annotation(decision, "strong kernels")).isEqualTo(1);
+            } else {
+                assertThat(rule).as(decision.toString()).isEqualTo(IrqDecision.Rule.STRONG_AWAKE.description());
+                assertThat(kernel).as(decision.toString()).isEqualTo(strong);
+                assertThat(annotation(decision, "strong asleep")).isZero();
+            }
+            if (decision.getFlowIdsCount() == 1) {
+                List<TrackEvent> ends = byFlow.get(decision.getFlowIds(0));
+                assertThat(ends).hasSize(2);
+                assertThat(ends.get(1).getName()).isEqualTo("irq");
+                assertThat(ends.get(1).getTrackUuid()).as("taken on the interrupt track of the kernel chosen")
+                    .isEqualTo(PerfettoTrace.interruptTrack((int) kernel));
+                joined++;
+            }
+        }
+        assertThat(joined).as("routing decisions joined to their interrupt taken").isGreaterThanOrEqualTo(20);
+
+        // one track per emulated core, each with a virtual clock that never goes back; each step carries its virtual time
+        for (int kernel : List.of(strong, weak)) {
+            List<TrackDescriptor> cores = trace.getPacketList().stream().filter(TracePacket::hasTrackDescriptor)
+                .map(TracePacket::getTrackDescriptor).filter(d -> d.getParentUuid() == PerfettoTrace.kernelTrack(kernel)
+                    && d.getName().matches("core \\d+")).toList();
+            assertThat(cores).as("core tracks of kernel " + kernel).isNotEmpty().doesNotHaveDuplicates();
+            assertThat(cores).allSatisfy(d -> assertThat(d.getUuid())
+                .isEqualTo(PerfettoTrace.coreTrack(kernel, Integer.parseInt(d.getName().substring(5)))));
+        }
+        Map<Long, Long> clocks = new HashMap<>();
+        int steps = 0;
+        for (TracePacket packet : packets) {
+            TrackEvent event = packet.getTrackEvent();
+            if (event.getType() == TrackEvent.Type.TYPE_COUNTER) {
+                Long last = clocks.put(event.getTrackUuid(), event.getCounterValue());
+                assertThat(event.getCounterValue()).as("virtual time on track " + event.getTrackUuid()).isGreaterThanOrEqualTo(
+                    last == null ? 0 : last);
+            } else if (event.getName().equals("step")) {
+                assertThat(annotation(event, "virtual end ns")).isGreaterThanOrEqualTo(annotation(event, "virtual start ns"));
+                steps++;
+            }
+        }
+        assertThat(steps).as("the counters' steps").isGreaterThanOrEqualTo(100);
+        for (int kernel : List.of(strong, weak)) {
+            assertThat(clocks.keySet()).as("a virtual clock of a core of kernel " + kernel + " that ran steps")
+                .anyMatch(track -> track >>> 16 << 16 == (PerfettoTrace.virtualClockTrack(kernel, 0) >>> 16 << 16));
+        }
+
+        // the DSM faults of a page that came from the other kernel: their phases in order inside the fault, one arrow from the
+        // fault through the holder's hand-over to the page's arrival
+        Map<List<Long>, Long> sliceEnds = new HashMap<>();
+        Map<Long, TracePacket> open = new HashMap<>();
+        for (TracePacket packet : packets) {
+            TrackEvent event = packet.getTrackEvent();
+            if (event.getType() == TrackEvent.Type.TYPE_SLICE_BEGIN) {
+                open.put(event.getTrackUuid(), packet);
+            } else if (event.getType() == TrackEvent.Type.TYPE_SLICE_END) {
+                sliceEnds.put(List.of(open.remove(event.getTrackUuid()).getTimestamp(), event.getTrackUuid()), packet.getTimestamp());
+            }
+        }
+        int checked = 0;
+        for (TracePacket arrival : packets) {
+            TrackEvent received = arrival.getTrackEvent();
+            if (!received.getName().equals("dsm page received") || annotation(received, "value") < 0) {
+                continue;
+            }
+            long frame = annotation(received, "frame");
+            List<TrackEvent> chain = byFlow.getOrDefault(received.getFlowIdsCount() == 1 ? received.getFlowIds(0) : -1L, List.of());
+            assertThat(chain).extracting(TrackEvent::getName).as("the arrow of frame " + frame)
+                .containsExactly("dsm fault", "dsm hand-over", "dsm page received");
+            assertThat(chain).allSatisfy(e -> assertThat(annotation(e, "frame")).isEqualTo(frame));
+            TracePacket fault = packets.stream().filter(p -> p.getTrackEvent() == chain.get(0)).findFirst().orElseThrow();
+            long faultEnd = sliceEnds.get(List.of(fault.getTimestamp(), fault.getTrackEvent().getTrackUuid()));
+            long requester = received.getTrackUuid();
+            List<TracePacket> phases = packets.stream().filter(p -> p.getTrackEvent().getTrackUuid() == requester
+                && p.getTimestamp() >= fault.getTimestamp() && p.getTimestamp() <= faultEnd
+                && p.getTrackEvent().getName().startsWith("dsm ") && annotation(p.getTrackEvent(), "frame") == frame).toList();
+            assertThat(phases).extracting(p -> p.getTrackEvent().getName()).as("the fault's phases, in order")
+                .containsSubsequence("dsm get sent", "dsm page received", "dsm page usable");
+            assertThat(annotation(phases.stream().filter(p -> p.getTrackEvent().getName().equals("dsm get sent")).findFirst().orElseThrow()
+                .getTrackEvent(), "value")).as("asked of the kernel it came from").isEqualTo(annotation(received, "value"));
+            checked++;
+        }
+        assertThat(checked).as("faults whose page came from the other kernel").isGreaterThanOrEqualTo(2);
+    }
+
+    private static long annotation(TrackEvent event, String name) {
+        return event.getDebugAnnotationsList().stream().filter(a -> a.getName().equals(name)).findFirst()
+            .orElseThrow(() -> new AssertionError("no annotation '" + name + "' on " + event)).getIntValue();
+    }
+
+    private static DsmControlGrpc.DsmControlBlockingStub dsm(MiniCluster cluster, String kernel) {
+        return DsmControlGrpc.newBlockingStub(cluster.kernelControl(kernel).getChannel()).withDeadlineAfter(60, TimeUnit.SECONDS);
     }
 
     private static Cli.Result cli(String[] where, String... args) {

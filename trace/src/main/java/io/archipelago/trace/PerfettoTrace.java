@@ -1,5 +1,6 @@
 package io.archipelago.trace;
 
+import io.archipelago.trace.perfetto.CounterDescriptor;
 import io.archipelago.trace.perfetto.DebugAnnotation;
 import io.archipelago.trace.perfetto.ProcessDescriptor;
 import io.archipelago.trace.perfetto.Trace;
@@ -18,11 +19,16 @@ import java.util.TreeSet;
 
 /**
  * Every kernel's ring merged into one Perfetto trace: a process track per kernel (named after it,
- * with its host process id), a child track per emulated core, the kernel's events on those tracks,
- * in host time. Written as Perfetto's own TrackEvent protobufs, as its maintainers recommend for
- * tools that are not Perfetto's SDK; ui.perfetto.dev opens the file as it is. A mailbox word's
- * send and its delivery on the other kernel are joined by a flow arrow (see {@link #wordFlows}); a
- * word whose other end the rings no longer hold has none.
+ * with its host process id; the coordinator's ring, its devices raising and routing interrupts, is
+ * one more), a child track per emulated core, one for the interrupt context, a counter track per
+ * core of its virtual clock (each step's slice also carries its virtual start and end), the
+ * kernel's events on those tracks, in host time. Written as Perfetto's own TrackEvent protobufs, as
+ * its maintainers recommend for tools that are not Perfetto's SDK; ui.perfetto.dev opens the file
+ * as it is. Flow arrows join a mailbox word's send to its delivery on the other kernel
+ * ({@link #wordFlows}), a migration's stop through its hand-over and adoption to its first step
+ * ({@link #migrationFlows}), an interrupt's routing to its taking ({@link #irqFlows}), and a DSM
+ * fault to the holder's hand-over and the page's arrival ({@link #dsmFlows}); an event whose other
+ * end the rings no longer hold has none.
  */
 public final class PerfettoTrace {
 
@@ -45,7 +51,11 @@ public final class PerfettoTrace {
         List<TraceRing.Snapshot> kernels = byKernel(rings);
         Trace.Builder trace = Trace.newBuilder();
         Map<TraceRecord, Long> flows = wordFlows(kernels);
-        flows.putAll(migrationFlows(kernels, flows.size() + 1L));
+        flows.putAll(migrationFlows(kernels, nextFlowId(flows)));
+        flows.putAll(irqFlows(kernels, nextFlowId(flows)));
+        flows.putAll(dsmFlows(kernels, nextFlowId(flows)));
+        Map<Integer, String> names = new HashMap<>();
+        kernels.forEach(k -> names.put(k.kernelId(), k.kernelName()));
         List<Timed> events = new ArrayList<>();
         for (TraceRing.Snapshot kernel : kernels) {
             int sequence = kernel.kernelId() + 1;
@@ -54,19 +64,37 @@ public final class PerfettoTrace {
                 .setUuid(process).setName(kernel.kernelName())
                 .setProcess(ProcessDescriptor.newBuilder().setPid((int) kernel.pid()).setProcessName(kernel.kernelName()))));
             TreeSet<Integer> cores = new TreeSet<>();
-            kernel.records().stream().filter(r -> r.track() != TraceRing.KERNEL_TRACK).forEach(r -> cores.add(r.track()));
+            kernel.records().stream().filter(r -> r.track() != TraceRing.KERNEL_TRACK && r.track() != TraceRing.INTERRUPT_TRACK)
+                .forEach(r -> cores.add(r.track()));
             for (int core : cores) {
                 trace.addPacket(TracePacket.newBuilder().setTrustedPacketSequenceId(sequence).setTrackDescriptor(TrackDescriptor.newBuilder()
                     .setUuid(coreTrack(kernel.kernelId(), core)).setParentUuid(process).setName("core " + core)));
             }
+            if (kernel.records().stream().anyMatch(r -> r.track() == TraceRing.INTERRUPT_TRACK)) {
+                trace.addPacket(TracePacket.newBuilder().setTrustedPacketSequenceId(sequence).setTrackDescriptor(TrackDescriptor.newBuilder()
+                    .setUuid(interruptTrack(kernel.kernelId())).setParentUuid(process).setName("interrupts")));
+            }
+            // each step's virtual time, recorded beside it (same core, same host time): joined to its slice below
+            Map<List<Long>, TraceRecord> virtualTimes = new HashMap<>();
+            for (TraceRecord record : kernel.records()) {
+                if (record.event() == TraceEvent.STEP_VIRTUAL_TIME) {
+                    virtualTimes.put(List.of((long) record.track(), record.timeNs()), record);
+                }
+            }
+            TreeSet<Integer> clocks = new TreeSet<>();
             // Slices of the kernel itself (DSM faults, migrations) come from several of its threads and may overlap:
             // each kind gets lanes, child tracks on which no two slices overlap, as Perfetto's nesting requires.
             Map<TraceEvent, List<Long>> laneEnds = new EnumMap<>(TraceEvent.class);
             List<TraceRecord> ordered = new ArrayList<>(kernel.records());
             ordered.sort(Comparator.comparingLong(TraceRecord::timeNs));
             for (TraceRecord record : ordered) {
+                if (record.event() == TraceEvent.STEP_VIRTUAL_TIME) {
+                    continue; // on its step's slice and its core's virtual clock
+                }
                 long track;
-                if (record.track() != TraceRing.KERNEL_TRACK) {
+                if (record.track() == TraceRing.INTERRUPT_TRACK) {
+                    track = interruptTrack(kernel.kernelId());
+                } else if (record.track() != TraceRing.KERNEL_TRACK) {
                     track = coreTrack(kernel.kernelId(), record.track());
                 } else if (record.event().shape() == TraceEvent.Shape.SLICE) {
                     List<Long> ends = laneEnds.computeIfAbsent(record.event(), e -> new ArrayList<>());
@@ -91,6 +119,27 @@ public final class PerfettoTrace {
                     .addDebugAnnotations(DebugAnnotation.newBuilder().setName(record.event().subject()).setIntValue(record.subject()));
                 if (record.event() == TraceEvent.WORD_SENT || record.event() == TraceEvent.WORD_RECEIVED) {
                     event.setName(record.event().label() + ": " + words.of((int) record.value()));
+                }
+                if (record.event() == TraceEvent.IRQ_ROUTED) {
+                    describeRouting(event, record, names);
+                }
+                TraceRecord virtual = record.event() == TraceEvent.STEP || record.event() == TraceEvent.NIGHTWATCH_STEP
+                    ? virtualTimes.get(List.of((long) record.track(), record.timeNs())) : null;
+                if (virtual != null) {
+                    long virtualStart = virtual.value();
+                    long virtualEnd = virtualStart + Integer.toUnsignedLong(virtual.subject());
+                    event.addDebugAnnotations(DebugAnnotation.newBuilder().setName("virtual start ns").setIntValue(virtualStart))
+                        .addDebugAnnotations(DebugAnnotation.newBuilder().setName("virtual end ns").setIntValue(virtualEnd));
+                    long clock = virtualClockTrack(kernel.kernelId(), record.track());
+                    if (clocks.add(record.track())) {
+                        trace.addPacket(TracePacket.newBuilder().setTrustedPacketSequenceId(sequence).setTrackDescriptor(
+                            TrackDescriptor.newBuilder().setUuid(clock).setParentUuid(process).setName("core " + record.track()
+                                + " virtual time").setCounter(CounterDescriptor.newBuilder().setUnit(CounterDescriptor.Unit.UNIT_TIME_NS))));
+                    }
+                    events.add(new Timed(record.timeNs(), sequence, TrackEvent.newBuilder().setTrackUuid(clock)
+                        .setType(TrackEvent.Type.TYPE_COUNTER).setCounterValue(virtualStart).build()));
+                    events.add(new Timed(record.timeNs() + Math.max(0, record.value()), sequence, TrackEvent.newBuilder().setTrackUuid(clock)
+                        .setType(TrackEvent.Type.TYPE_COUNTER).setCounterValue(virtualEnd).build()));
                 }
                 Long flow = flows.get(record);
                 if (flow != null) {
@@ -170,17 +219,26 @@ public final class PerfettoTrace {
     /**
      * Joins every migrated thread's first step at its destination to its stop at the source: the
      * latest MIGRATION_STOP of that thread on another kernel at or before the first step (its value
-     * says how long before). Flow ids from {@code firstId} on, by identity as in {@link #wordFlows}.
+     * says how long before), and, between the two, the source's hand-over of the thread's pages
+     * (the earliest after the stop) and the destination's adoption (the latest before the first
+     * step), so that one arrow runs stop, hand-over, adoption, first step. Flow ids from
+     * {@code firstId} on, by identity as in {@link #wordFlows}.
      */
     static Map<TraceRecord, Long> migrationFlows(List<TraceRing.Snapshot> kernels, long firstId) {
-        List<TraceRecord[]> stops = new ArrayList<>();
+        List<Object[]> stops = new ArrayList<>();
         List<Object[]> firstSteps = new ArrayList<>();
+        Map<List<Integer>, List<TraceRecord>> handOvers = new HashMap<>();
+        Map<List<Integer>, List<TraceRecord>> adoptions = new HashMap<>();
         for (TraceRing.Snapshot kernel : kernels) {
             for (TraceRecord record : kernel.records()) {
-                if (record.event() == TraceEvent.MIGRATION_STOP) {
-                    stops.add(new TraceRecord[] {record});
-                } else if (record.event() == TraceEvent.MIGRATION_FIRST_STEP) {
-                    firstSteps.add(new Object[] {record, kernel.kernelId()});
+                switch (record.event()) {
+                    case MIGRATION_STOP -> stops.add(new Object[] {record, kernel.kernelId()});
+                    case MIGRATION_FIRST_STEP -> firstSteps.add(new Object[] {record, kernel.kernelId()});
+                    case MIGRATION_HAND_OVER -> handOvers.computeIfAbsent(List.of(kernel.kernelId(), record.subject()), k -> new ArrayList<>())
+                        .add(record);
+                    case MIGRATION_ADOPTION -> adoptions.computeIfAbsent(List.of(kernel.kernelId(), record.subject()), k -> new ArrayList<>())
+                        .add(record);
+                    default -> { }
                 }
             }
         }
@@ -188,21 +246,175 @@ public final class PerfettoTrace {
         long next = firstId;
         for (Object[] entry : firstSteps) {
             TraceRecord first = (TraceRecord) entry[0];
+            int destination = (int) entry[1];
             TraceRecord best = null;
-            for (TraceRecord[] stop : stops) {
-                TraceRecord candidate = stop[0];
-                if (candidate != null && candidate.subject() == first.subject() && candidate.value() == (int) entry[1]
+            int source = -1;
+            for (Object[] stop : stops) {
+                TraceRecord candidate = (TraceRecord) stop[0];
+                if (candidate.subject() == first.subject() && candidate.value() == destination
                     && candidate.timeNs() <= first.timeNs() && (best == null || candidate.timeNs() > best.timeNs())) {
                     best = candidate;
+                    source = (int) stop[1];
                 }
             }
             if (best != null && !flows.containsKey(best)) {
                 long flow = next++;
                 flows.put(best, flow);
+                TraceRecord stop = best;
+                handOvers.getOrDefault(List.of(source, first.subject()), List.of()).stream()
+                    .filter(h -> h.timeNs() >= stop.timeNs() && h.timeNs() <= first.timeNs() && !flows.containsKey(h))
+                    .min(Comparator.comparingLong(TraceRecord::timeNs)).ifPresent(h -> flows.put(h, flow));
+                adoptions.getOrDefault(List.of(destination, first.subject()), List.of()).stream()
+                    .filter(a -> a.timeNs() >= stop.timeNs() && a.timeNs() <= first.timeNs() && !flows.containsKey(a))
+                    .max(Comparator.comparingLong(TraceRecord::timeNs)).ifPresent(a -> flows.put(a, flow));
                 flows.put(first, flow);
             }
         }
         return flows;
+    }
+
+    /**
+     * Joins each interrupt the coordinator routed to its taking on the kernel it chose: per (kernel,
+     * line), in order, as {@link #wordFlows} pairs words (the IRQ word travels the coordinator's
+     * mailbox queue to that kernel, FIFO). Flow ids from {@code firstId} on.
+     */
+    static Map<TraceRecord, Long> irqFlows(List<TraceRing.Snapshot> kernels, long firstId) {
+        Map<List<Long>, List<TraceRecord>> routed = new HashMap<>();
+        Map<List<Long>, List<TraceRecord>> taken = new HashMap<>();
+        for (TraceRing.Snapshot kernel : kernels) {
+            for (TraceRecord record : kernel.records()) {
+                if (record.event() == TraceEvent.IRQ_ROUTED) {
+                    IrqDecision decision = IrqDecision.unpack(record.value());
+                    if (decision.delivered()) {
+                        routed.computeIfAbsent(List.of((long) decision.kernel(), (long) record.subject()), k -> new ArrayList<>()).add(record);
+                    }
+                } else if (record.event() == TraceEvent.IRQ && record.value() == 1) {
+                    taken.computeIfAbsent(List.of((long) kernel.kernelId(), (long) record.subject()), k -> new ArrayList<>()).add(record);
+                }
+            }
+        }
+        return pairInOrder(routed, taken, firstId);
+    }
+
+    /**
+     * Joins a DSM fault to the holder's hand-over of its page and to the page's arrival: for each
+     * DSM_PAGE_RECEIVED from a holder, the holder's latest DSM_HAND_OVER of that frame that began
+     * before it, and the requester's DSM_FAULT of that frame that contains it. Flow ids from
+     * {@code firstId} on.
+     */
+    static Map<TraceRecord, Long> dsmFlows(List<TraceRing.Snapshot> kernels, long firstId) {
+        Map<List<Integer>, List<TraceRecord>> handOvers = new HashMap<>();
+        Map<List<Integer>, List<TraceRecord>> faults = new HashMap<>();
+        List<Object[]> arrivals = new ArrayList<>();
+        for (TraceRing.Snapshot kernel : kernels) {
+            for (TraceRecord record : kernel.records()) {
+                switch (record.event()) {
+                    case DSM_HAND_OVER -> handOvers.computeIfAbsent(List.of(kernel.kernelId(), record.subject()), k -> new ArrayList<>())
+                        .add(record);
+                    case DSM_FAULT -> faults.computeIfAbsent(List.of(kernel.kernelId(), record.subject()), k -> new ArrayList<>()).add(record);
+                    case DSM_PAGE_RECEIVED -> arrivals.add(new Object[] {record, kernel.kernelId()});
+                    default -> { }
+                }
+            }
+        }
+        handOvers.values().forEach(list -> list.sort(Comparator.comparingLong(TraceRecord::timeNs)));
+        faults.values().forEach(list -> list.sort(Comparator.comparingLong(TraceRecord::timeNs)));
+        arrivals.sort(Comparator.comparingLong(a -> ((TraceRecord) a[0]).timeNs()));
+        Map<TraceRecord, Long> flows = new IdentityHashMap<>();
+        long next = firstId;
+        for (Object[] arrival : arrivals) {
+            TraceRecord received = (TraceRecord) arrival[0];
+            int requester = (int) arrival[1];
+            TraceRecord handOver = received.value() < 0 ? null
+                : latestAtOrBefore(handOvers.get(List.of((int) received.value(), received.subject())), received.timeNs());
+            TraceRecord fault = latestAtOrBefore(faults.get(List.of(requester, received.subject())), received.timeNs());
+            if (fault != null && fault.timeNs() + fault.value() < received.timeNs()) {
+                fault = null; // an earlier fault of that page, over before this arrival
+            }
+            if (handOver != null && flows.containsKey(handOver)) {
+                handOver = null;
+            }
+            if (fault == null && handOver == null || fault != null && flows.containsKey(fault)) {
+                continue;
+            }
+            long flow = next++;
+            if (fault != null) {
+                flows.put(fault, flow);
+            }
+            if (handOver != null) {
+                flows.put(handOver, flow);
+            }
+            flows.put(received, flow);
+        }
+        return flows;
+    }
+
+    private static TraceRecord latestAtOrBefore(List<TraceRecord> sorted, long timeNs) {
+        if (sorted == null) {
+            return null;
+        }
+        int low = 0;
+        int high = sorted.size() - 1;
+        TraceRecord found = null;
+        while (low <= high) {
+            int middle = (low + high) >>> 1;
+            if (sorted.get(middle).timeNs() <= timeNs) {
+                found = sorted.get(middle);
+                low = middle + 1;
+            } else {
+                high = middle - 1;
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Pairs, per key, each {@code to} record with the latest {@code from} record before it not taken
+     * yet, in time order (what one FIFO queue delivers in order): {@code from} records older than
+     * the latest one before a {@code to} lost their other end to the rings' overwriting.
+     */
+    private static Map<TraceRecord, Long> pairInOrder(Map<List<Long>, List<TraceRecord>> from, Map<List<Long>, List<TraceRecord>> to,
+                                                      long firstId) {
+        Map<TraceRecord, Long> flows = new IdentityHashMap<>();
+        long next = firstId;
+        for (Map.Entry<List<Long>, List<TraceRecord>> entry : to.entrySet()) {
+            List<TraceRecord> sources = new ArrayList<>(from.getOrDefault(entry.getKey(), List.of()));
+            sources.sort(Comparator.comparingLong(TraceRecord::timeNs));
+            ArrayDeque<TraceRecord> pending = new ArrayDeque<>(sources);
+            List<TraceRecord> ends = new ArrayList<>(entry.getValue());
+            ends.sort(Comparator.comparingLong(TraceRecord::timeNs));
+            for (TraceRecord end : ends) {
+                if (pending.isEmpty() || pending.peekFirst().timeNs() > end.timeNs()) {
+                    continue;
+                }
+                while (pending.size() > 1 && pending.stream().skip(1).findFirst().get().timeNs() <= end.timeNs()) {
+                    pending.pollFirst();
+                }
+                long flow = next++;
+                flows.put(pending.pollFirst(), flow);
+                flows.put(end, flow);
+            }
+        }
+        return flows;
+    }
+
+    private static long nextFlowId(Map<TraceRecord, Long> flows) {
+        return flows.values().stream().mapToLong(Long::longValue).max().orElse(0) + 1;
+    }
+
+    /** Names a routing decision after the kernel it chose, with the rule's inputs as annotations. */
+    private static void describeRouting(TrackEvent.Builder event, TraceRecord record, Map<Integer, String> names) {
+        IrqDecision decision = IrqDecision.unpack(record.value());
+        String to = decision.delivered() ? names.getOrDefault(decision.kernel(), "kernel " + decision.kernel()) : "nobody";
+        event.setName(record.event().label() + ": irq " + record.subject() + " -> " + to)
+            .addDebugAnnotations(DebugAnnotation.newBuilder().setName("kernel").setIntValue(decision.delivered() ? decision.kernel() : -1))
+            .addDebugAnnotations(DebugAnnotation.newBuilder().setName("rule").setStringValue(decision.rule().description()))
+            .addDebugAnnotations(DebugAnnotation.newBuilder().setName("strong kernels").setIntValue(decision.strongKernels()))
+            .addDebugAnnotations(DebugAnnotation.newBuilder().setName("strong asleep").setIntValue(decision.strongAsleep()))
+            .addDebugAnnotations(DebugAnnotation.newBuilder().setName("weak kernels").setIntValue(decision.weakKernels()))
+            .addDebugAnnotations(DebugAnnotation.newBuilder().setName("strong threads wait").setIntValue(decision.strongThreadsWait() ? 1 : 0))
+            .addDebugAnnotations(DebugAnnotation.newBuilder().setName("strong wake-up avoided")
+                .setIntValue(decision.avoidedStrongWakeup() ? 1 : 0));
     }
 
     /** One snapshot per kernel: the records of a kernel's rings (its events, its words) together, its losses summed. */
@@ -226,6 +438,16 @@ public final class PerfettoTrace {
     /** The uuid of lane {@code lane} of a kernel's slices of one kind. */
     public static long laneTrack(int kernelId, TraceEvent event, int lane) {
         return kernelTrack(kernelId) | 0x8000L | ((long) event.id() << 8) | (lane & 0xFF);
+    }
+
+    /** The uuid of a kernel's interrupt context track (the coordinator's: its devices raising and routing interrupts). */
+    public static long interruptTrack(int kernelId) {
+        return kernelTrack(kernelId) | 0x7FFFL;
+    }
+
+    /** The uuid of the counter track of one emulated core's virtual clock. */
+    public static long virtualClockTrack(int kernelId, int core) {
+        return coreTrack(kernelId, core) | 1L << 56;
     }
 
     /** The uuid of one emulated core's track. */

@@ -33,7 +33,7 @@ public final class TimelineEvent extends jdk.jfr.Event {
     public String event;
 
     @Label("Track")
-    @Description("The emulated core, or -1 for the kernel's own track")
+    @Description("The emulated core, -1 for the kernel's own track, -2 for its interrupt context")
     public int track;
 
     @Label("Subject")

@@ -55,7 +55,47 @@ public enum TraceEvent {
      * A migrated thread began its first step here (the end of stop -> first step; a flow arrow joins
      * it to its stop). Subject: the thread id; value: nanoseconds since the source stopped it.
      */
-    MIGRATION_FIRST_STEP(17, "migration first step", Shape.INSTANT, "tid");
+    MIGRATION_FIRST_STEP(17, "migration first step", Shape.INSTANT, "tid"),
+    /**
+     * A device of the coordinator raised an interrupt (on the coordinator's interrupt track), before
+     * it was routed. Subject: the line; value: 0.
+     */
+    IRQ_RAISED(18, "irq raised", Shape.INSTANT, "irq"),
+    /**
+     * The coordinator's interrupt router chose the kernel that takes an interrupt (K2: the weak
+     * domain while the strong one sleeps). Subject: the line; value: the decision and what it was
+     * made from, packed as {@link IrqDecision} describes.
+     */
+    IRQ_ROUTED(19, "irq routed", Shape.INSTANT, "irq"),
+    /**
+     * The virtual time of a step, recorded beside its {@link #STEP} or {@link #NIGHTWATCH_STEP}
+     * slice on the same core track and at the same host time (its start), so that the export
+     * joins the two. Subject: the step's length in virtual nanoseconds (unsigned, saturated);
+     * value: the core's virtual clock when the step began (ns).
+     */
+    STEP_VIRTUAL_TIME(20, "virtual time", Shape.INSTANT, "virtual ns"),
+    /** A DSM fault asked the page's holder for it (K2's GetExclusive). Subject: the page frame; value: the holder. */
+    DSM_GET_SENT(21, "dsm get sent", Shape.INSTANT, "frame"),
+    /**
+     * A DSM fault's page arrived: the holder's PUT_EXCLUSIVE, or the directory taken over when no
+     * kernel held the page (DRAM was current). Subject: the page frame; value: the holder it came
+     * from, -1 from global memory.
+     */
+    DSM_PAGE_RECEIVED(22, "dsm page received", Shape.INSTANT, "frame"),
+    /** A DSM fault's page is VALID here and the access carries on. Subject: the page frame; value: ns since the fault began. */
+    DSM_PAGE_USABLE(23, "dsm page usable", Shape.INSTANT, "frame"),
+    /**
+     * The source handed a stopped thread's state over: by shared memory, its descriptor page and
+     * first data page written back and given to the destination ahead of MIGRATE (so that the
+     * destination claims them instead of faulting them back); by messages, its state read into the
+     * image it sends. Subject: the thread id.
+     */
+    MIGRATION_HAND_OVER(24, "migration hand-over", Shape.SLICE, "tid"),
+    /**
+     * The destination took a migrated thread over: from MIGRATE (or its state's arrival by
+     * messages) until the thread was on its scheduler. Subject: the thread id.
+     */
+    MIGRATION_ADOPTION(25, "migration adoption", Shape.SLICE, "tid");
 
     /** A slice has a start ({@code time}) and a duration ({@code value}, ns); an instant has a value. */
     public enum Shape { SLICE, INSTANT }

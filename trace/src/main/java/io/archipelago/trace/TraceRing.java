@@ -47,8 +47,9 @@ import java.util.List;
  * position + 1} (release). A reader takes a record only if {@code commit} reads {@code position + 1}
  * before and after it read the fields, so a record being overwritten is skipped, never torn.
  * {@code time} is {@link System#nanoTime()}: CLOCK_MONOTONIC, one clock for every process of a
- * host, so the kernels' rings merge into one timeline. {@code track} is the emulated core, or
- * {@link #KERNEL_TRACK} for events of the kernel itself. {@code recording} = 0 makes every write
+ * host, so the kernels' rings merge into one timeline. {@code track} is the emulated core,
+ * {@link #INTERRUPT_TRACK} for the interrupt context, or {@link #KERNEL_TRACK} for events of the
+ * kernel itself. {@code recording} = 0 makes every write
  * a single load (the {@code trace stop} of the CLI).
  */
 public final class TraceRing implements AutoCloseable {
@@ -59,6 +60,8 @@ public final class TraceRing implements AutoCloseable {
     public static final int DEFAULT_CAPACITY = 1 << 15;
     /** The track of events that belong to the kernel rather than to one of its cores. */
     public static final int KERNEL_TRACK = 0xFFFF;
+    /** The track of the interrupt context: interrupts taken by a kernel; raised and routed by the coordinator's devices. */
+    public static final int INTERRUPT_TRACK = 0xFFFE;
 
     static final int HEADER_BYTES = 128;
     static final int RECORD_BYTES = 32;
@@ -193,12 +196,17 @@ public final class TraceRing implements AutoCloseable {
         record(event, track, subject, System.nanoTime(), value);
     }
 
+    /** Records an instant that happened at {@code timeNs} (host time), e.g. beside a slice that began then. */
+    public void instantAt(TraceEvent event, int track, int subject, long timeNs, long value) {
+        record(event, track, subject, timeNs, value);
+    }
+
     private void record(TraceEvent event, int track, int subject, long time, long value) {
         TimelineEvent flight = new TimelineEvent(); // no allocation unless a JFR recording enables it: escape analysis
         if (flight.isEnabled()) {
             flight.kernel = memory.get(INT, KERNEL_ID_OFFSET);
             flight.event = event.label();
-            flight.track = track == KERNEL_TRACK ? -1 : track;
+            flight.track = track == KERNEL_TRACK ? -1 : track == INTERRUPT_TRACK ? -2 : track;
             flight.subject = subject;
             flight.value = value;
             flight.startNs = time;
@@ -218,6 +226,11 @@ public final class TraceRing implements AutoCloseable {
         memory.set(INT, at + SUBJECT, subject);
         memory.set(LONG, at + VALUE, value);
         ATOMIC_LONG.setRelease(memory, at + COMMIT, position + 1);
+    }
+
+    /** How many records were ever written to this ring (a reader compares two readings to learn what was recorded between). */
+    public long written() {
+        return (long) ATOMIC_LONG.getAcquire(memory, NEXT_OFFSET);
     }
 
     /** Whether writes are recorded (a stopped ring keeps what it has). */

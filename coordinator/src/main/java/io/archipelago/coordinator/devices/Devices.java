@@ -10,6 +10,8 @@ import io.archipelago.interconnect.mailbox.MailboxType;
 import io.archipelago.memory.DeviceMemory;
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.MemoryGeometry;
+import io.archipelago.trace.TraceEvent;
+import io.archipelago.trace.TraceRing;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.Map;
@@ -53,6 +55,8 @@ public final class Devices implements AutoCloseable {
     private double nicRate;
     private long timerPeriodUs;
     private volatile String routing = IrqRouter.K2;
+    /** The coordinator's timeline: every interrupt raised and where it was routed, and why (null: not recorded). */
+    private volatile TraceRing timeline;
     private long avoided;
     private long undelivered;
     private long dmaTransfers;
@@ -108,6 +112,11 @@ public final class Devices implements AutoCloseable {
         if (periodUs > 0) {
             timer = thread.scheduleAtFixedRate(this::tick, periodUs, periodUs, TimeUnit.MICROSECONDS);
         }
+    }
+
+    /** Records every interrupt raised and its routing decision on the coordinator's interrupt track of {@code ring}. */
+    public void timeline(TraceRing ring) {
+        this.timeline = ring;
     }
 
     public void routing(String policy) {
@@ -201,7 +210,15 @@ public final class Devices implements AutoCloseable {
 
     /** Routes one interrupt and sends its IRQ word; returns the kernel it went to, or -1. Device thread only. */
     private int raise(int line) {
-        Optional<IrqRouter.Route> route = router.route(line, routing);
+        TraceRing trace = timeline;
+        if (trace != null) {
+            trace.instant(TraceEvent.IRQ_RAISED, TraceRing.INTERRUPT_TRACK, line, 0);
+        }
+        IrqRouter.Decision decision = router.decide(line, routing);
+        if (trace != null) {
+            trace.instant(TraceEvent.IRQ_ROUTED, TraceRing.INTERRUPT_TRACK, line, decision.decision().packed());
+        }
+        Optional<IrqRouter.Route> route = decision.route();
         if (route.isEmpty()) {
             synchronized (this) {
                 undelivered++;

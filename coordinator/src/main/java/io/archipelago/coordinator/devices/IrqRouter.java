@@ -6,6 +6,7 @@ import io.archipelago.directory.proto.KernelRecord;
 import io.archipelago.directory.proto.KernelState;
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.KernelSignals;
+import io.archipelago.trace.IrqDecision;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -55,41 +56,64 @@ final class IrqRouter {
         this.configuredStrongSpeed = configuredStrongSpeed;
     }
 
+    /**
+     * What the router decided for one interrupt: the route (empty when no kernel takes it) and the
+     * decision with the rule's inputs, as the coordinator's timeline records it.
+     */
+    record Decision(Optional<Route> route, IrqDecision decision) {
+    }
+
     /** The kernel that takes interrupt {@code line} now, or empty when no kernel runs. One caller at a time (the device thread). */
-    synchronized Optional<Route> route(int line, String policy) {
+    Optional<Route> route(int line, String policy) {
+        return decide(line, policy).route();
+    }
+
+    /** {@link #route}, with what the rule saw: how many strong kernels run and sleep, how many weak ones, who waits. */
+    synchronized Decision decide(int line, String policy) {
         refresh();
-        if (strong.isEmpty() && weak.isEmpty()) {
-            return Optional.empty();
-        }
-        if (ALTERNATE.equals(policy)) {
-            int i = Math.floorMod(nextStrong++, strong.size() + weak.size());
-            Member m = i < strong.size() ? strong.get(i) : weak.get(i - strong.size());
-            return Optional.of(new Route(m.id, m.name, i < strong.size(), false));
-        }
-        if (STRONG.equals(policy) || weak.isEmpty()) {
-            if (strong.isEmpty()) {
-                return Optional.empty();
-            }
-            Member m = strong.get(Math.floorMod(nextStrong++, strong.size()));
-            return Optional.of(new Route(m.id, m.name, true, false));
-        }
         List<Member> awake = new ArrayList<>(strong.size());
+        boolean strongThreadsWait = false;
         for (Member m : strong) {
             if (!asleep(m)) {
                 awake.add(m);
             }
+            strongThreadsWait |= signals(m).irqWaiters(line) > 0;
+        }
+        int asleep = strong.size() - awake.size();
+        if (strong.isEmpty() && weak.isEmpty()) {
+            return none(IrqDecision.Rule.NO_KERNEL, asleep, strongThreadsWait);
+        }
+        if (ALTERNATE.equals(policy)) {
+            int i = Math.floorMod(nextStrong++, strong.size() + weak.size());
+            Member m = i < strong.size() ? strong.get(i) : weak.get(i - strong.size());
+            return to(new Route(m.id, m.name, i < strong.size(), false), IrqDecision.Rule.POLICY_ALTERNATE, asleep, strongThreadsWait);
+        }
+        if (STRONG.equals(policy) || weak.isEmpty()) {
+            IrqDecision.Rule rule = STRONG.equals(policy) ? IrqDecision.Rule.POLICY_STRONG : IrqDecision.Rule.NO_WEAK;
+            if (strong.isEmpty()) {
+                return none(IrqDecision.Rule.NO_KERNEL, asleep, strongThreadsWait);
+            }
+            Member m = strong.get(Math.floorMod(nextStrong++, strong.size()));
+            return to(new Route(m.id, m.name, true, false), rule, asleep, strongThreadsWait);
         }
         if (!awake.isEmpty()) {
             Member m = awake.get(Math.floorMod(nextStrong++, awake.size()));
-            return Optional.of(new Route(m.id, m.name, true, false));
-        }
-        boolean strongThreadsWait = false;
-        for (Member m : strong) {
-            strongThreadsWait |= signals(m).irqWaiters(line) > 0;
+            return to(new Route(m.id, m.name, true, false), IrqDecision.Rule.STRONG_AWAKE, asleep, strongThreadsWait);
         }
         Member m = weak.get(Math.floorMod(nextWeak++, weak.size()));
         // with no strong kernel running there was no wake-up to avoid
-        return Optional.of(new Route(m.id, m.name, false, !strong.isEmpty() && !strongThreadsWait));
+        return to(new Route(m.id, m.name, false, !strong.isEmpty() && !strongThreadsWait), IrqDecision.Rule.STRONG_ASLEEP, asleep,
+            strongThreadsWait);
+    }
+
+    private Decision to(Route route, IrqDecision.Rule rule, int asleep, boolean strongThreadsWait) {
+        return new Decision(Optional.of(route), new IrqDecision(route.kernelId(), rule, strong.size(), asleep, weak.size(), strongThreadsWait,
+            route.avoidedStrongWakeup()));
+    }
+
+    private Decision none(IrqDecision.Rule rule, int asleep, boolean strongThreadsWait) {
+        return new Decision(Optional.empty(), new IrqDecision(IrqDecision.NONE, rule, strong.size(), asleep, weak.size(), strongThreadsWait,
+            false));
     }
 
     /** What kernel {@code id} published last: asleep (1) or awake (0, also when it has no energy meter). */

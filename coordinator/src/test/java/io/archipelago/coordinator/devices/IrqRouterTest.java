@@ -8,6 +8,7 @@ import io.archipelago.directory.proto.KernelRecord;
 import io.archipelago.directory.proto.KernelState;
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.MemoryGeometry;
+import io.archipelago.trace.IrqDecision;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -60,11 +61,39 @@ class IrqRouterTest {
     }
 
     @Test
+    void theDecisionSaysWhichKernelAndWhatTheRuleSaw() {
+        try (GlobalMemory memory = GlobalMemory.create(dir.resolve("memory.img"), "k2", new MemoryGeometry(16L << 20, 4096, 1 << 20, 8), 2);
+             Membership membership = Membership.create(dir.resolve("membership.cm"))) {
+            membership.put(record(0, "strong-0", 1.0));
+            membership.put(record(1, "weak-0", 0.25));
+            var strongSignals = memory.countersArea(0).signals();
+            IrqRouter router = new IrqRouter(membership, memory, 1.0);
+
+            assertThat(router.decide(1, IrqRouter.K2).decision())
+                .isEqualTo(new IrqDecision(0, IrqDecision.Rule.STRONG_AWAKE, 1, 0, 1, false, false));
+            strongSignals.asleep(true);
+            assertThat(router.decide(1, IrqRouter.K2).decision())
+                .isEqualTo(new IrqDecision(1, IrqDecision.Rule.STRONG_ASLEEP, 1, 1, 1, false, true));
+            strongSignals.irqWaiters(1, 1);
+            assertThat(router.decide(1, IrqRouter.K2).decision())
+                .isEqualTo(new IrqDecision(1, IrqDecision.Rule.STRONG_ASLEEP, 1, 1, 1, true, false));
+            assertThat(router.decide(1, IrqRouter.STRONG).decision())
+                .isEqualTo(new IrqDecision(0, IrqDecision.Rule.POLICY_STRONG, 1, 1, 1, true, false));
+            assertThat(router.decide(1, IrqRouter.ALTERNATE).decision().rule()).isEqualTo(IrqDecision.Rule.POLICY_ALTERNATE);
+            // the value the coordinator's ring records says as much
+            IrqDecision recorded = router.decide(1, IrqRouter.K2).decision();
+            assertThat(IrqDecision.unpack(recorded.packed())).isEqualTo(recorded);
+        }
+    }
+
+    @Test
     void noRunningKernelNoRoute() {
         try (GlobalMemory memory = GlobalMemory.create(dir.resolve("memory.img"), "k2", new MemoryGeometry(16L << 20, 4096, 1 << 20, 8), 2);
              Membership membership = Membership.create(dir.resolve("membership.cm"))) {
             membership.put(record(0, "strong-0", 1.0).toBuilder().setState(KernelState.DEAD).build());
             assertThat(new IrqRouter(membership, memory, 1.0).route(1, IrqRouter.K2)).isEmpty();
+            assertThat(new IrqRouter(membership, memory, 1.0).decide(1, IrqRouter.K2).decision())
+                .isEqualTo(new IrqDecision(IrqDecision.NONE, IrqDecision.Rule.NO_KERNEL, 0, 0, 0, false, false));
         }
     }
 

@@ -218,6 +218,7 @@ public final class DsmService implements KernelService, SoftwareCoherence {
             faults.increment();
             try {
                 obtain(region, page, frame, deadline);
+                kernel.trace().instant(TraceEvent.DSM_PAGE_USABLE, TraceRing.KERNEL_TRACK, (int) frame, System.nanoTime() - start);
             } finally {
                 kernel.trace().slice(TraceEvent.DSM_FAULT, TraceRing.KERNEL_TRACK, (int) frame, start, System.nanoTime() - start);
             }
@@ -242,6 +243,7 @@ public final class DsmService implements KernelService, SoftwareCoherence {
                 if (!entry.held() || entry.holder() == self) {
                     // Nobody holds it (DRAM is current), or the directory names us after a PUT we never saw.
                     if (directory.transfer(entry, self)) {
+                        kernel.trace().instant(TraceEvent.DSM_PAGE_RECEIVED, TraceRing.KERNEL_TRACK, (int) frame, -1);
                         afterTakeOver(region, frame, entry);
                         region.load(page);
                         valid = true;
@@ -254,6 +256,7 @@ public final class DsmService implements KernelService, SoftwareCoherence {
                 MailboxWord reply;
                 try {
                     long wait = Math.min(ATTEMPT_TIMEOUT.toNanos(), Math.max(1, deadline - System.nanoTime()));
+                    kernel.trace().instant(TraceEvent.DSM_GET_SENT, TraceRing.KERNEL_TRACK, (int) frame, holder);
                     // the answer must name this frame: a late answer about another page is dropped by the mailbox
                     reply = mailbox.request(holder, MailboxType.GET_EXCLUSIVE, (int) frame, Duration.ofNanos(wait),
                         DsmReplies.answers(frame), MailboxType.PUT_EXCLUSIVE, MailboxType.NACK);
@@ -276,6 +279,7 @@ public final class DsmService implements KernelService, SoftwareCoherence {
                     continue;
                 }
                 if (reply.type() == MailboxType.PUT_EXCLUSIVE) {
+                    kernel.trace().instant(TraceEvent.DSM_PAGE_RECEIVED, TraceRing.KERNEL_TRACK, (int) frame, holder);
                     region.load(page);
                     valid = true;
                     pagesReceived.increment();

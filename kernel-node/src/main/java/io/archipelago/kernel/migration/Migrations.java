@@ -228,11 +228,15 @@ public final class Migrations implements KernelService {
             MigrateReply.Builder reply = MigrateReply.newBuilder().setTid(tid).setFrom(tasks.kernelName()).setTo(target.getName())
                 .setMode(byMessages ? MigrationMode.MESSAGES : MigrationMode.SHARED_MEMORY).setStoppedNs(stoppedNs);
             if (byMessages) {
+                long handOverNs = System.nanoTime();
                 TaskImage image = image(thread, stoppedNs);
+                tasks.kernel().trace().slice(TraceEvent.MIGRATION_HAND_OVER, TraceRing.KERNEL_TRACK, tid, handOverNs, System.nanoTime() - handOverNs);
                 AdoptReply adopted = peers.tasks(destination, HANDOFF_TIMEOUT.toMillis()).adoptTask(image);
                 reply.setAdoptedNs(adopted.getAdoptedNs()).setStateBytes(image.getSerializedSize());
             } else {
+                long handOverNs = System.nanoTime();
                 handOverFirstPages(thread, destination);
+                tasks.kernel().trace().slice(TraceEvent.MIGRATION_HAND_OVER, TraceRing.KERNEL_TRACK, tid, handOverNs, System.nanoTime() - handOverNs);
                 MailboxWord answer = tasks.mailbox().request(destination, MailboxType.MIGRATE, tid, HANDOFF_TIMEOUT, answers(tid),
                     MailboxType.ACK, MailboxType.NACK);
                 if (answer.type() == MailboxType.NACK) {
@@ -327,6 +331,7 @@ public final class Migrations implements KernelService {
 
     /** MIGRATE(tid) arrived: take the thread over in place (on an idle core or the adopter thread, not the interrupt context). */
     private void adoptInPlace(Interrupt request) {
+        long arrivedNs = System.nanoTime();
         int tid = request.payload();
         int source = request.sender();
         if (closing) {
@@ -367,6 +372,7 @@ public final class Migrations implements KernelService {
         in.increment();
         inSharedMemory.increment();
         tasks.kernel().trace().instant(TraceEvent.MIGRATION_IN, TraceRing.KERNEL_TRACK, tid, 0);
+        tasks.kernel().trace().slice(TraceEvent.MIGRATION_ADOPTION, TraceRing.KERNEL_TRACK, tid, arrivedNs, adoptedNs - arrivedNs);
         reply(request, MailboxType.ACK, tid);
     }
 
@@ -384,6 +390,7 @@ public final class Migrations implements KernelService {
      * @throws MigrationException when the thread is not being migrated here by its sender, or its state does not fit
      */
     public AdoptReply adopt(TaskImage image) {
+        long arrivedNs = System.nanoTime();
         int tid = image.getTid();
         int source = image.getSourceKernel();
         long slot = image.getSlot();
@@ -464,6 +471,7 @@ public final class Migrations implements KernelService {
         in.increment();
         inMessages.increment();
         tasks.kernel().trace().instant(TraceEvent.MIGRATION_IN, TraceRing.KERNEL_TRACK, tid, 1);
+        tasks.kernel().trace().slice(TraceEvent.MIGRATION_ADOPTION, TraceRing.KERNEL_TRACK, tid, arrivedNs, adoptedNs - arrivedNs);
         return AdoptReply.newBuilder().setTid(tid).setAdoptedNs(adoptedNs).setRegion(dataName == null ? "" : dataName).build();
     }
 

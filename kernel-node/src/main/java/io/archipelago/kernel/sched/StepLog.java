@@ -9,7 +9,8 @@ import java.util.List;
  * The steps a kernel's cores ran, in a bounded ring (the oldest are overwritten), each with a
  * sequence number so that a reader asks for what is new since its last read and learns how many
  * it missed. Tests check K2's NightWatch rule from these records, across kernels, by host time.
- * With a {@link TraceRing}, each step is also a slice on its core's track of the cluster's timeline.
+ * With a {@link TraceRing}, each step is also a slice on its core's track of the cluster's timeline,
+ * with its virtual time beside it (the core's virtual clock at the step's start, its virtual length).
  */
 public final class StepLog {
 
@@ -30,6 +31,9 @@ public final class StepLog {
                     long cycles) {
         if (trace != null) {
             trace.slice(nightWatch ? TraceEvent.NIGHTWATCH_STEP : TraceEvent.STEP, core, tid, hostStart, hostEnd - hostStart);
+            // beside it, at its host start: the core's virtual clock then, and the step's virtual length (saturated to 32 bits)
+            trace.instantAt(TraceEvent.STEP_VIRTUAL_TIME, core, (int) Math.min(virtualEnd - virtualStart, 0xFFFF_FFFFL), hostStart,
+                virtualStart);
         }
         log(tid, pid, nightWatch, core, hostStart, hostEnd, virtualStart, virtualEnd, cycles);
     }

@@ -107,7 +107,7 @@ public final class Interrupts {
             observer.onInterrupt(irq, !MemberIds.isKernel(interrupt.sender()));
         }
         boolean fromDevice = !MemberIds.isKernel(interrupt.sender());
-        kernel.trace().instant(TraceEvent.IRQ, TraceRing.KERNEL_TRACK, irq, fromDevice ? 1 : 0);
+        kernel.trace().instant(TraceEvent.IRQ, TraceRing.INTERRUPT_TRACK, irq, fromDevice ? 1 : 0);
         worker.execute(() -> raise(irq, fromDevice));
     }
 }
