@@ -114,20 +114,20 @@ final class BenchFaultsCommand extends BenchSuite {
 
     /** The cycle: every kind of fault once, link rounds between the heavier ones. */
     private static final List<Step> CYCLE = List.of(
-        Step.link("drop", false, true, false),
+        Step.link("delay", false, true, false),
         Step.link("duplicate", true, false, false),
         Step.of("crash", "dsm.mid-write-back"),
         Step.link("reorder", false, true, true),
         Step.of("cut", ""),
         Step.of("crash", "dsm.before-write-back"),
-        Step.link("delay", true, false, false),
+        Step.link("reorder", true, false, false),
         Step.of("crash", "balloon.mid-inflate"),
         Step.of("stop-short", "dsm.before-write-back"),
         Step.of("crash", "dsm.after-directory-cas"),
         Step.link("duplicate", false, false, true),
         Step.of("crash", "migration.marked"),
         Step.of("stop-long", "dsm.before-write-back"),
-        Step.link("drop", true, false, false));
+        Step.link("drop", false, false, false));
 
     @Option(names = "--json", description = "Print JSON: {\"faults_injected\": {\"dropped\", \"duplicated\", \"reordered\", \"delayed\", "
         + "\"cut\", \"crash\", \"stop\", \"total\", \"by_point\": {...}}, \"invariant_violations\": {\"no_acknowledged_update_lost\", "
@@ -181,7 +181,8 @@ final class BenchFaultsCommand extends BenchSuite {
         private final List<Long> recoveries = new ArrayList<>();
         private final Map<String, Long> injected = new LinkedHashMap<>();
         private final Map<String, Long> byPoint = new TreeMap<>();
-        private final Map<Integer, String> threadsStarted = new TreeMap<>();
+        private final ThreadCensus census = new ThreadCensus();
+        private final Map<String, Long> wordFaults = new LinkedHashMap<>();
         private final Map<String, Long> migrations = new LinkedHashMap<>();
         private final Map<String, Long> balloon = new LinkedHashMap<>();
         private final List<String> notChecked = new ArrayList<>();
@@ -271,11 +272,12 @@ final class BenchFaultsCommand extends BenchSuite {
             LinkFaultsRequest.Builder rule = LinkFaultsRequest.newBuilder().setReseed(true).setSeed(roundSeed);
             switch (kind) {
                 case "drop" -> rule.setDrop(0.01 + random.nextDouble() * 0.03);
-                case "duplicate" -> rule.setDuplicate(0.05 + random.nextDouble() * 0.15);
-                case "reorder" -> rule.setReorder(0.05 + random.nextDouble() * 0.15);
+                case "duplicate" -> rule.setDuplicate(0.1 + random.nextDouble() * 0.2);
+                case "reorder" -> rule.setReorder(0.1 + random.nextDouble() * 0.2);
                 default -> rule.setDelayMs(1 + random.nextInt(3));
             }
             KernelStatus peer = b;
+            Map<String, Long> before = wordsFaulted();
             call(a, () -> kernels.faults(a.getControl()).withDeadlineAfter(30, TimeUnit.SECONDS).setLinkFaults(rule.setPeer(peer.getId()).build()));
             call(b, () -> kernels.faults(peer.getControl()).withDeadlineAfter(30, TimeUnit.SECONDS).setLinkFaults(rule.setPeer(a.getId()).build()));
             CompletableFuture<String> sideWork = step.migrate() ? async(this::migrateThereAndBack)
@@ -292,6 +294,8 @@ final class BenchFaultsCommand extends BenchSuite {
             }
             String side = awaitWait(sideWork, 180, "the round's " + (step.migrate() ? "migrations" : "balloon pressure"));
             heal(List.of(a, b));
+            // counted per round, while both kernels live: a kernel restarted later counts from 0 again
+            wordsFaulted().forEach((what, count) -> wordFaults.merge(what, count - before.getOrDefault(what, 0L), Long::sum));
             say(round + ": " + rule.build().toString().replace('\n', ' ').strip() + (side == null || side.isEmpty() ? "" : "; " + side));
             return true;
         }
@@ -340,7 +344,7 @@ final class BenchFaultsCommand extends BenchSuite {
             if (probeTid < 0) {
                 probeTid = call(a, () -> kernels.tasks(a.getControl()).withDeadlineAfter(30, TimeUnit.SECONDS).spawn(SpawnRequest.newBuilder()
                     .setProgram("counter").setThreads(1).setKind(ThreadKind.NORMAL).putArgs("cycles", "100000").build())).getTids(0);
-                threadsStarted.put(probeTid, "the migrating probe, started on " + a.getName());
+                census.started(probeTid, "the migrating probe, started on " + a.getName());
             }
             List<String> done = new ArrayList<>();
             for (MigrationMode mode : List.of(MigrationMode.SHARED_MEMORY, MigrationMode.MESSAGES)) {
@@ -369,7 +373,7 @@ final class BenchFaultsCommand extends BenchSuite {
             balloon.merge("pressure_rounds", 1L, Long::sum);
             long free = call(b, () -> kernels.memory(b.getControl()).withDeadlineAfter(30, TimeUnit.SECONDS)
                 .memoryInfo(MemoryInfoRequest.getDefaultInstance())).getFreePages();
-            int runs = (int) Math.min(200, free / 64 + 4);
+            int runs = (int) (free / 64 + 16); // 1024 pages more than it has free: the manager must find it blocks
             AllocatePagesReply reply = call(b, () -> kernels.memory(b.getControl()).withDeadlineAfter(120, TimeUnit.SECONDS)
                 .allocatePages(AllocatePagesRequest.newBuilder().setPages(64).setCount(runs).build()));
             long pages = reply.getAllocationsList().stream().mapToLong(p -> p.getPages()).sum();
@@ -511,13 +515,14 @@ final class BenchFaultsCommand extends BenchSuite {
                 // the stop is the fault: a quarter of dead-after, so that the coordinator must not declare the kernel DEAD for it
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(deadAfterMs / 4));
                 signal(stopped.getPid(), "CONT");
+                long stoppedMs = (System.nanoTime() - stoppedAt) / 1_000_000;
                 for (CompletableFuture<DsmWorkloadReply> w : work) {
                     long n = collect(w);
                     acknowledged += Math.max(0, n);
                 }
                 if (state(stopped).equals("RUNNING")) {
                     say(String.format(Locale.ROOT, "%s: %s stopped at %s for %d ms, continued, carried on", round, stopped.getName(), point,
-                        (System.nanoTime() - stoppedAt) / 1_000_000));
+                        stoppedMs));
                     return true;
                 }
                 // the loaded host made even a short stop look like death: then it is fenced and restarted like a long one
@@ -573,7 +578,7 @@ final class BenchFaultsCommand extends BenchSuite {
         private int threadOnB() {
             int tid = call(b, () -> kernels.tasks(b.getControl()).withDeadlineAfter(30, TimeUnit.SECONDS).spawn(SpawnRequest.newBuilder()
                 .setProgram("counter").setThreads(1).setKind(ThreadKind.NORMAL).putArgs("cycles", "100000").build())).getTids(0);
-            threadsStarted.put(tid, "started on " + b.getName() + " to be migrated when it crashes");
+            census.started(tid, "started on " + b.getName() + " to be migrated when it crashes");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (tasks(a).stream().noneMatch(t -> t.getTid() == tid && t.getSteps() > 2)) {
                 if (System.nanoTime() - deadline > 0) {
@@ -619,12 +624,12 @@ final class BenchFaultsCommand extends BenchSuite {
 
         /** The thread census, retried until it holds or {@code seconds} pass (a reaper may be on its way). */
         private void checkThreads(Set<Integer> live, int seconds) {
-            if (threadsStarted.isEmpty()) {
+            if (census.startedCount() == 0) {
                 return;
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
             while (true) {
-                List<String> lost = ThreadCensus.check(threadsStarted, tasks(a), live);
+                List<String> lost = census.check(tasks(a), live);
                 if (lost.isEmpty()) {
                     return;
                 }
@@ -714,20 +719,25 @@ final class BenchFaultsCommand extends BenchSuite {
 
         // ---------------------------------------------------------------------------------------------- the report
 
-        private ObjectNode report(long finalSum, long lost, long start, int roundCount) {
-            long dropped = 0;
-            long duplicated = 0;
-            long reordered = 0;
-            long delayed = 0;
+        /** The words both kernels' mailboxes dropped, duplicated, reordered and delayed so far (this incarnation of each). */
+        private Map<String, Long> wordsFaulted() {
+            Map<String, Long> words = new LinkedHashMap<>();
             for (KernelStatus k : List.of(a, b)) {
-                // a restarted kernel's counts start again at 0: the words its predecessors met are not in them
                 FaultState state = call(k, () -> kernels.faults(k.getControl()).withDeadlineAfter(30, TimeUnit.SECONDS)
                     .faults(FaultsRequest.getDefaultInstance()));
-                dropped += state.getWordsDropped();
-                duplicated += state.getWordsDuplicated();
-                reordered += state.getWordsReordered();
-                delayed += state.getWordsDelayed();
+                words.merge("dropped", state.getWordsDropped(), Long::sum);
+                words.merge("duplicated", state.getWordsDuplicated(), Long::sum);
+                words.merge("reordered", state.getWordsReordered(), Long::sum);
+                words.merge("delayed", state.getWordsDelayed(), Long::sum);
             }
+            return words;
+        }
+
+        private ObjectNode report(long finalSum, long lost, long start, int roundCount) {
+            long dropped = wordFaults.getOrDefault("dropped", 0L);
+            long duplicated = wordFaults.getOrDefault("duplicated", 0L);
+            long reordered = wordFaults.getOrDefault("reordered", 0L);
+            long delayed = wordFaults.getOrDefault("delayed", 0L);
             if (probeTid >= 0) {
                 try {
                     kernels.tasks(a.getControl()).withDeadlineAfter(30, TimeUnit.SECONDS).kill(KillRequest.newBuilder().setTid(probeTid).setHops(3).build());
@@ -751,7 +761,7 @@ final class BenchFaultsCommand extends BenchSuite {
             violations.described().forEach(listed::add);
             root.put("lost_updates", lost).put("stuck_waits", stuck).put("increments_acknowledged", acknowledged)
                 .put("counter_final", finalSum).put("workload_errors", workloadErrors).put("register_operations", registerOperations)
-                .put("threads_started", threadsStarted.size());
+                .put("threads_started", census.startedCount());
             ObjectNode moved = root.putObject("migrations");
             migrations.forEach(moved::put);
             ObjectNode pressure = root.putObject("balloon");

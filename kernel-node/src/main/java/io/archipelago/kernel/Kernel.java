@@ -229,6 +229,7 @@ public final class Kernel implements AutoCloseable {
         counters.reset(ProcessHandle.current().pid(), incarnation, startedAtMs);
         heartbeat.start(); // from the moment we are registered: booting services may take a while
         // (the memory service claims the kernel's page blocks)
+        io.archipelago.kernel.faults.FaultPoints.reached(io.archipelago.kernel.faults.FaultPoints.Point.KERNEL_BOOTING);
         List<BindableService> controls = new ArrayList<>();
         assembly.accept(new Services() {
             @Override

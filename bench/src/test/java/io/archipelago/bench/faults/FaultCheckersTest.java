@@ -23,16 +23,23 @@ class FaultCheckersTest {
             .setExitCode(exitCode).build();
     }
 
+    private static ThreadCensus census(int... tids) {
+        ThreadCensus census = new ThreadCensus();
+        for (int tid : tids) {
+            census.started(tid, "started by the test");
+        }
+        return census;
+    }
+
     @Test
     void aThreadMissingFromTheTableIsLost() {
-        List<String> lost = ThreadCensus.check(Map.of(7, "started on k1", 8, "started on k0"),
-            List.of(task(8, "RUNNING", 0, -1, 0)), Set.of(0, 1));
+        List<String> lost = census(7, 8).check(List.of(task(8, "RUNNING", 0, -1, 0)), Set.of(0, 1));
         assertThat(lost).singleElement().asString().contains("thread 7").contains("in no task table");
     }
 
     @Test
     void aThreadLeftRunningOnADeadKernelOrMarkedMigratingOrExitedStrangelyIsLost() {
-        List<String> lost = ThreadCensus.check(Map.of(1, "a", 2, "b", 3, "c", 4, "d", 5, "e"),
+        List<String> lost = census(1, 2, 3, 4, 5).check(
             List.of(task(1, "RUNNING", 1, -1, 0), task(2, "READY", 0, 1, 0), task(3, "EXITED", 1, -1, 1),
                 task(4, "EXITED", 1, -1, 137), task(5, "BLOCKED", 0, -1, 0)),
             Set.of(0));
@@ -44,8 +51,18 @@ class FaultCheckersTest {
 
     @Test
     void threadsAliveOnLiveKernelsOrReapedWithAKnownCodeAreNotLost() {
-        assertThat(ThreadCensus.check(Map.of(1, "a", 2, "b", 3, "c"),
+        assertThat(census(1, 2, 3).check(
             List.of(task(1, "RUNNING", 0, -1, 0), task(2, "EXITED", 1, -1, 137), task(3, "EXITED", 0, -1, 143)), Set.of(0))).isEmpty();
+    }
+
+    @Test
+    void aThreadSeenExitedMayLeaveTheTableLaterButOneNeverSeenExitedMayNot() {
+        ThreadCensus census = census(1, 2);
+        assertThat(census.check(List.of(task(1, "EXITED", 1, -1, 137), task(2, "RUNNING", 0, -1, 0)), Set.of(0))).isEmpty();
+        assertThat(census.ended()).containsEntry(1, 137).doesNotContainKey(2);
+        // the reaper freed thread 1's slot (fine: its fate is known); thread 2 vanished while RUNNING (lost)
+        List<String> lost = census.check(List.of(), Set.of(0));
+        assertThat(lost).singleElement().asString().contains("thread 2").contains("never seen EXITED");
     }
 
     @Test
