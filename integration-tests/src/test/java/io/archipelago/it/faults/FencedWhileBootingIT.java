@@ -40,7 +40,7 @@ class FencedWhileBootingIT {
             rogue.signal("CONT");
             int exit = rogue.awaitExit(Duration.ofSeconds(60));
 
-            assertThat(exit).as("a kernel declared DEAD while booting halts with exit 4 (log " + rogue.log() + ")")
+            assertThat(exit).as("a kernel declared DEAD while booting halts with exit 4; its log ends:\n" + tail(rogue.log()))
                 .isEqualTo(KernelMain.EXIT_FENCED);
             KernelRecord after = cluster.coordinator().membership().byName("rogue-0").orElseThrow();
             assertThat(after.getState()).as("its record after it resumed: " + after.getReason()).isEqualTo(KernelState.DEAD);
@@ -48,6 +48,11 @@ class FencedWhileBootingIT {
             assertThat(cluster.coordinator().memory().ownership().blocksOwnedBy(after.getKernelId()))
                 .as("blocks owned by the fenced kernel's id").isEmpty();
         }
+    }
+
+    private static String tail(java.nio.file.Path log) throws java.io.IOException {
+        String text = java.nio.file.Files.exists(log) ? java.nio.file.Files.readString(log) : "(no log at " + log + ")";
+        return text.substring(Math.max(0, text.length() - 4000));
     }
 
     private static void awaitStopped(UnsupervisedKernel kernel, Duration timeout) throws Exception {
