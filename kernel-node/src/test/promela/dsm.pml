@@ -53,6 +53,13 @@
  *   spin -a -DN=2 -DACCESSES=2 -DLATE dsm.pml; gcc -w -O2 -DSAFETY -DNOCLAIM -o pan pan.c; ./pan -m200000
  *       late answers, exhaustive, 7.0 million states, 5 s                    (CI, DsmModelCheckTest)
  *   the same with -DNOCHECK: an assertion violated after 1.3 million states, 1 s (CI: must fail)
+ *   spin -a -DN=2 -DACCESSES=1 -DLATE dsm.pml; gcc -w -O2 -DNFAIR=3 -DCOLLAPSE -o pan pan.c; ./pan -a -f -m500000
+ *       late answers, liveness under weak fairness, 32,853 states, 16 s on a loaded host  (CI, DsmModelCheckTest)
+ *   the same with -DACCESSES=2: an acceptance cycle, an artefact of the bounded timeouts (not checked): a requester
+ *       that gave up its TIMEOUTS already waits forever on a GET its peer deferred while itself PENDING, after a late
+ *       PUT_EXCLUSIVE that moved the directory to it was dropped; the code's requester gives up again at every
+ *       deadline and then finds the directory naming it (it claims the page). Allowing give-ups without bound there
+ *       makes the model's quarantine (lifted by the late answer, not by time as in PeerQueue) run out of numbers.
  *   spin -a -DN=2 -DACCESSES=2 dsm.pml; gcc -w -O2 -DSAFETY -DNOCLAIM -o pan pan.c; ./pan -m200000
  *       a kernel uses a page again while another asks for it: exhaustive, 152 thousand states (CI)
  *   the same with -DNOPIN (the handler ignores a use's pin): an assertion violated after 1,769 states (CI: must fail)

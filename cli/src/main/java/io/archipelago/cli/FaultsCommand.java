@@ -139,8 +139,8 @@ final class FaultsCommand implements Callable<Integer> {
         header = "Crash or stop a kernel when it reaches a protocol point.",
         description = {"The next thread of KERNEL to reach POINT crashes the process (crash: exit 137, as after kill -9: no write-back, "
             + "no hand-back) or stops it (stop: SIGSTOP; kill -CONT resumes it, and if the coordinator declared it DEAD meanwhile it "
-            + "halts with exit 4). Points: dsm.before-write-back, dsm.mid-write-back (half a page copied back), dsm.after-directory-cas, "
-            + "migration.marked, balloon.mid-inflate."})
+            + "halts with exit 4); disarm: the point is no longer armed. Points: dsm.before-write-back, dsm.mid-write-back (half a page copied back), dsm.after-directory-cas, "
+            + "migration.marked, balloon.mid-inflate, kernel.booting (with -Darchipelago.faults=... when a kernel starts)."})
     static final class Arm implements Callable<Integer> {
         @Mixin
         ClusterOptions cluster;
@@ -148,7 +148,7 @@ final class FaultsCommand implements Callable<Integer> {
         String kernel;
         @Parameters(index = "1", paramLabel = "POINT", description = "The protocol point.")
         String point;
-        @Parameters(index = "2", paramLabel = "ACTION", description = "crash or stop.")
+        @Parameters(index = "2", paramLabel = "ACTION", description = "crash, stop or disarm.")
         String action;
         @Option(names = "--delay-ms", defaultValue = "0", description = "The thread that reaches the point waits this long first (default: ${DEFAULT-VALUE}).")
         long delayMs;

@@ -104,7 +104,14 @@ public final class Kernel implements AutoCloseable {
             kernel.start(services -> assembly.assemble(kernel, services));
             return kernel;
         } catch (RuntimeException e) {
-            kernel.close(); // unregisters, closes what started, unmaps
+            // (its heartbeat may have closed it already, membership included, on finding it fenced)
+            boolean declaredDead = kernel.fenced();
+            kernel.close(); // unregisters (unless fenced), closes what started, unmaps
+            if (declaredDead) {
+                // whatever failed, the cause is that it was declared DEAD while booting (its services may have found
+                // their resources taken back): the caller must halt with the fenced exit code, not report a boot failure
+                throw new KernelFencedException("kernel " + kernel.name + " was declared DEAD by the coordinator while booting", e);
+            }
             throw e;
         }
     }
@@ -229,6 +236,7 @@ public final class Kernel implements AutoCloseable {
         counters.reset(ProcessHandle.current().pid(), incarnation, startedAtMs);
         heartbeat.start(); // from the moment we are registered: booting services may take a while
         // (the memory service claims the kernel's page blocks)
+        io.archipelago.kernel.faults.FaultPoints.reached(io.archipelago.kernel.faults.FaultPoints.Point.KERNEL_BOOTING);
         List<BindableService> controls = new ArrayList<>();
         assembly.accept(new Services() {
             @Override
@@ -266,7 +274,12 @@ public final class Kernel implements AutoCloseable {
         }
         Endpoint control = Endpoint.newBuilder().setTransport("tcp").setHost(context.advertisedHost())
             .setPort(controlServer.getPort()).build();
-        membership.update(id, record -> record.toBuilder().setControl(control).setState(KernelState.RUNNING).build());
+        // never over a DEAD record: declared DEAD while booting, this incarnation must not come up RUNNING
+        membership.update(id, record -> record.getIncarnation() == incarnation && record.getState() != KernelState.DEAD
+            ? record.toBuilder().setControl(control).setState(KernelState.RUNNING).build() : record);
+        if (fenced()) {
+            throw new KernelFencedException("kernel " + name + " was declared DEAD by the coordinator while booting", null);
+        }
         trace.instant(TraceEvent.KERNEL_RUNNING, TraceRing.KERNEL_TRACK, id, incarnation);
         LOG.info("kernel {} (id {}) RUNNING on island {} ({}, {} core(s), speed {}, domain {}), {} page block(s), control {}:{}",
             name, id, context.island(), context.dataModel(), context.cores(), context.speed(), context.coherenceDomain(),
@@ -413,10 +426,14 @@ public final class Kernel implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        LOG.info("kernel {} stopping", name);
+        // A fenced kernel leaves its DEAD record to the coordinator (a restart of the id needs it): no STOPPING, no removal.
+        boolean declaredDead = fenced();
+        LOG.info("kernel {} stopping{}", name, declaredDead ? " (declared DEAD: its record stays)" : "");
         try {
-            membership.update(id, record -> record.getIncarnation() == incarnation
-                ? record.toBuilder().setState(KernelState.STOPPING).build() : record);
+            if (!declaredDead) {
+                membership.update(id, record -> record.getIncarnation() == incarnation
+                    ? record.toBuilder().setState(KernelState.STOPPING).build() : record);
+            }
             heartbeat.interrupt();
             Server server = controlServer;
             if (server != null) {
@@ -433,7 +450,9 @@ public final class Kernel implements AutoCloseable {
                 }
             }
             // Unregister only our own incarnation: a restarted kernel with this id may already own the entry.
-            membership.get(id).filter(record -> record.getIncarnation() == incarnation).ifPresent(record -> membership.remove(id));
+            if (!declaredDead) {
+                membership.get(id).filter(record -> record.getIncarnation() == incarnation).ifPresent(record -> membership.remove(id));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {

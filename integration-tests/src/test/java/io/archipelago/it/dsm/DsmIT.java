@@ -3,6 +3,7 @@ package io.archipelago.it.dsm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.archipelago.bench.faults.RegisterLinearizability;
 import io.archipelago.control.proto.AttachRegionRequest;
 import io.archipelago.control.proto.CreateRegionRequest;
 import io.archipelago.control.proto.DsmControlGrpc;

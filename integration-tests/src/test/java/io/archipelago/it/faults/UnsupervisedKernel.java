@@ -40,6 +40,13 @@ final class UnsupervisedKernel implements AutoCloseable {
 
     /** As {@link #join(MiniCluster, String, Duration)}, with more JVM options (e.g. {@code -Darchipelago.faults=...}). */
     static UnsupervisedKernel join(MiniCluster cluster, String name, Duration timeout, List<String> jvmOptions) {
+        UnsupervisedKernel kernel = start(cluster, name, jvmOptions);
+        kernel.awaitState(cluster, KernelState.RUNNING, timeout);
+        return kernel;
+    }
+
+    /** Starts kernel {@code name} (as {@link #join}) without waiting for it to boot. */
+    static UnsupervisedKernel start(MiniCluster cluster, String name, List<String> jvmOptions) {
         var config = cluster.coordinator().config();
         Path directory = cluster.coordinator().directory().path();
         Path log = cluster.coordinator().directory().kernelLog(name);
@@ -60,13 +67,26 @@ final class UnsupervisedKernel implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start kernel " + name + ": " + e.getMessage(), e);
         }
-        UnsupervisedKernel kernel = new UnsupervisedKernel(name, process, log);
-        kernel.awaitState(cluster, KernelState.RUNNING, timeout);
-        return kernel;
+        return new UnsupervisedKernel(name, process, log);
     }
 
     long pid() {
         return process.pid();
+    }
+
+    Path log() {
+        return log;
+    }
+
+    /** Whether the process is stopped now (state T in /proc/pid/stat). */
+    boolean stopped() throws IOException {
+        Path stat = Path.of("/proc", Long.toString(process.pid()), "stat");
+        if (!Files.exists(stat)) {
+            return false;
+        }
+        String text = Files.readString(stat);
+        int close = text.lastIndexOf(')');
+        return close > 0 && text.length() > close + 2 && text.charAt(close + 2) == 'T';
     }
 
     /** Sends the process a signal ({@code STOP}, {@code CONT}, ...) with kill(1). */

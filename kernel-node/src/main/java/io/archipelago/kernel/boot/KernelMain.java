@@ -235,6 +235,10 @@ public final class KernelMain implements Callable<Integer> {
         Kernel kernel;
         try {
             kernel = Kernel.boot(context, KernelAssembly::assemble);
+        } catch (io.archipelago.kernel.KernelFencedException e) {
+            System.err.println("archipelago kernel: " + e.getMessage() + "; halting (exit " + EXIT_FENCED + ")");
+            Runtime.getRuntime().halt(EXIT_FENCED);
+            return EXIT_FENCED;
         } catch (KernelBootException | GlobalMemoryMismatchException | UncheckedIOException | IllegalArgumentException e) {
             System.err.println("archipelago kernel: cannot join cluster '" + context.clusterName() + "': " + e.getMessage());
             return EXIT_BOOT;

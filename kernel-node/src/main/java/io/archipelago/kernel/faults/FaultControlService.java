@@ -35,11 +35,18 @@ public final class FaultControlService extends FaultControlGrpc.FaultControlImpl
     public void arm(ArmFaultRequest request, StreamObserver<FaultState> response) {
         try {
             FaultPoints.Point point = FaultPoints.Point.byLabel(request.getPoint());
+            if (request.getAction().equalsIgnoreCase("disarm")) {
+                FaultPoints.disarm(point);
+                LOG.warn("kernel {}: fault at {} disarmed", kernelName, point.label());
+                response.onNext(state());
+                response.onCompleted();
+                return;
+            }
             FaultPoints.Action action;
             try {
                 action = FaultPoints.Action.valueOf(request.getAction().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("fault action: expected crash or stop, found '" + request.getAction() + "'");
+                throw new IllegalArgumentException("fault action: expected crash, stop or disarm, found '" + request.getAction() + "'");
             }
             if (request.getDelayMs() < 0) {
                 throw new IllegalArgumentException("fault delay: expected >= 0 ms, found " + request.getDelayMs());

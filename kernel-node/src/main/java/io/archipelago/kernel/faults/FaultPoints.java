@@ -40,7 +40,9 @@ public final class FaultPoints {
         /** A migration's source marked the thread "migrating" and has not sent MIGRATE yet. */
         MIGRATION_MARKED("migration.marked"),
         /** The balloon driver is giving blocks to the pool: some are released, the rest not yet. */
-        BALLOON_MID_INFLATE("balloon.mid-inflate");
+        BALLOON_MID_INFLATE("balloon.mid-inflate"),
+        /** A kernel registered BOOTING and started its heartbeat, and has not started its services yet. */
+        KERNEL_BOOTING("kernel.booting");
 
         private final String label;
 
@@ -80,6 +82,11 @@ public final class FaultPoints {
     /** Arms {@code point}: the next time a kernel thread reaches it, {@code action} happens. */
     public static void arm(Point point, Fault fault) {
         ARMED.put(point, fault);
+    }
+
+    /** Disarms {@code point} (a fault armed there that never fired would fire at a later, unexpected moment). */
+    public static void disarm(Point point) {
+        ARMED.remove(point);
     }
 
     /** The points armed now, by label. */

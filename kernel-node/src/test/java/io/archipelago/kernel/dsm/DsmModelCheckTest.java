@@ -101,6 +101,16 @@ class DsmModelCheckTest {
     }
 
     @Test
+    void withLateAnswersAndTimeoutsEveryRequesterStillFinishes() throws Exception {
+        Path dir = Files.createDirectories(work.resolve("late-liveness"));
+        Files.copy(work.resolve("dsm.pml"), dir.resolve("dsm.pml"));
+        run(dir, "spin", "-a", "-DN=2", "-DACCESSES=1", "-DLATE", "dsm.pml");
+        run(dir, "gcc", "-w", "-O2", "-DNFAIR=3", "-DCOLLAPSE", "-o", "pan", "pan.c");
+        String report = run(dir, "./pan", "-a", "-f", "-m500000");
+        assertThat(report).contains("never claim").contains("acceptance   cycles \t+ (fairness enabled)").contains("errors: 0");
+    }
+
+    @Test
     void withoutTheCheckALateAnswerIsTakenForAnotherPage() throws Exception {
         Path dir = Files.createDirectories(work.resolve("nocheck"));
         Files.copy(work.resolve("dsm.pml"), dir.resolve("dsm.pml"));

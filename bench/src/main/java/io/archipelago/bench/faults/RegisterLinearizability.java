@@ -1,4 +1,4 @@
-package io.archipelago.it.dsm;
+package io.archipelago.bench.faults;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
-package io.archipelago.it.dsm;
+package io.archipelago.bench.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.archipelago.it.dsm.RegisterLinearizability.Operation;
+import io.archipelago.bench.faults.RegisterLinearizability.Operation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
