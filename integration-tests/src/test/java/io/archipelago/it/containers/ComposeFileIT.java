@@ -1,5 +1,8 @@
 package io.archipelago.it.containers;
 
+import io.archipelago.testing.containers.ArchipelagoImage;
+import io.archipelago.testing.containers.ComposeProject;
+import io.archipelago.testing.containers.ClusterView;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -2,7 +2,11 @@ package io.archipelago.testing.junit;
 
 import io.archipelago.coordinator.config.ClusterConfig;
 import io.archipelago.coordinator.config.ClusterConfigLoader;
+import io.archipelago.testing.ClusterHandle;
+import io.archipelago.testing.ClusterHandle.Flavour;
 import io.archipelago.testing.MiniCluster;
+import io.archipelago.testing.containers.ComposeCluster;
+import io.archipelago.testing.containers.DockerEnvironment;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -10,11 +14,13 @@ import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
+import org.opentest4j.TestAbortedException;
 
 /**
  * Gives a test method a real cluster: a {@link MiniCluster} parameter (optionally annotated with
@@ -27,6 +33,11 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * cluster gets its own. The kernels run with the test's class path, so the programs the test's project
  * defines are theirs to run: {@link MiniCluster#run}, {@link MiniCluster#migrate}, {@link MiniCluster#awaitExit};
  * and faults: {@link MiniCluster#kill9}, {@link MiniCluster#restart}, {@link MiniCluster#freeze}.
+ *
+ * <p>A {@link ClusterHandle} parameter is the same kind of cluster behind the interface both flavours share;
+ * annotated {@code @Cluster(flavour = CONTAINERS)} it is the repository's compose cluster instead
+ * ({@link ComposeCluster}), with the test's own programs packed from its class path into the compose programs
+ * volume, so one test body runs on both. Without a Docker engine such a test is skipped with the reason.
  */
 public final class ClusterExtension implements ParameterResolver {
 
@@ -34,7 +45,8 @@ public final class ClusterExtension implements ParameterResolver {
 
     @Override
     public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
-        return parameter.getParameter().getType() == MiniCluster.class;
+        Class<?> type = parameter.getParameter().getType();
+        return type == MiniCluster.class || type == ClusterHandle.class || type == ComposeCluster.class;
     }
 
     @Override
@@ -43,11 +55,52 @@ public final class ClusterExtension implements ParameterResolver {
             throw new ParameterResolutionException("a MiniCluster is given to test methods only, not to "
                 + parameter.getDeclaringExecutable() + ": a cluster lives as long as one test");
         }
-        ClusterConfig config = config(parameter.findAnnotation(Cluster.class), context);
-        MiniCluster cluster = MiniCluster.start(config, testName(context));
+        Optional<Cluster> annotation = parameter.findAnnotation(Cluster.class);
+        Flavour flavour = annotation.map(Cluster::flavour).orElse(Flavour.PROCESSES);
+        Class<?> type = parameter.getParameter().getType();
+        ClusterHandle cluster;
+        if (flavour == Flavour.CONTAINERS) {
+            if (type == MiniCluster.class) {
+                throw new ParameterResolutionException("@Cluster(flavour = CONTAINERS) needs a ClusterHandle (or ComposeCluster) "
+                    + "parameter, found a MiniCluster, which is the processes flavour");
+            }
+            if (!annotation.get().yaml().isBlank() || !annotation.get().config().isBlank()) {
+                throw new ParameterResolutionException("@Cluster(flavour = CONTAINERS) runs the repository's docker-compose.yml "
+                    + "(K2's platform): it takes no yaml or config, found " + (annotation.get().yaml().isBlank()
+                        ? "config '" + annotation.get().config() + "'" : "a yaml"));
+            }
+            Optional<String> problem = DockerEnvironment.problem();
+            if (problem.isPresent()) {
+                if (DockerEnvironment.required()) {
+                    throw new ParameterResolutionException("the containers flavour is mandatory here (" + DockerEnvironment.REQUIRED_ENV
+                        + "=true or -D" + DockerEnvironment.REQUIRED_PROPERTY + "=true) but " + problem.get());
+                }
+                String reason = "containers flavour skipped: " + problem.get();
+                recordSkip(context.getDisplayName() + ": " + reason);
+                throw new TestAbortedException(reason);
+            }
+            cluster = ComposeCluster.start(testName(context));
+        } else {
+            if (type == ComposeCluster.class) {
+                throw new ParameterResolutionException("a ComposeCluster parameter is the containers flavour: annotate it "
+                    + "@Cluster(flavour = CONTAINERS), or ask for a ClusterHandle");
+            }
+            cluster = MiniCluster.start(config(annotation, context), testName(context));
+        }
         // The store closes the AutoCloseable values it holds when the test's context ends, after a failure too.
         context.getStore(NAMESPACE).put("cluster-" + parameter.getIndex(), cluster);
         return cluster;
+    }
+
+    /** One line in target/skipped-suites.txt, which the project's build prints in its summary of skipped suites. */
+    private static void recordSkip(String line) {
+        Path file = Path.of(System.getProperty("archipelago.skipped.suites", "target/skipped-suites.txt"));
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Files.writeString(file, line + System.lineSeparator(), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            System.err.println("cannot record the skipped test in " + file + ": " + e);
+        }
     }
 
     static ClusterConfig config(Optional<Cluster> annotation, ExtensionContext context) {
