@@ -341,9 +341,13 @@ public final class MiniCluster implements ClusterHandle {
         }
     }
 
-    /** Waits until thread {@code tid} has exited; its exit code, and its failure if its program threw, are in the answer. */
+    /**
+     * Waits until thread {@code tid} has exited; its exit code, and its failure if its program threw, are in the answer
+     * (a failed thread whose slot was reclaimed meanwhile is answered as {@code ps --all} keeps it: state {@code RECLAIMED}).
+     */
+    @Override
     public TaskInfo awaitExit(int tid, Duration timeout) {
-        return awaitTask(tid, t -> t.getState().equals("EXITED"), "EXITED", timeout);
+        return awaitTask(tid, t -> t.getState().equals("EXITED") || t.getState().equals("RECLAIMED"), "EXITED", timeout);
     }
 
     /** Migrates thread {@code tid} to kernel {@code to} by shared memory (its state stays where it is). */
