@@ -14,14 +14,14 @@ import java.util.function.Predicate;
  * ({@link io.archipelago.testing.containers.ComposeCluster}, the {@link Flavour#CONTAINERS containers}
  * flavour) alike. {@link io.archipelago.testing.junit.ClusterExtension} gives a test one as a parameter.
  *
- * <p>Kernels are named by the cluster ({@code strong-0} for processes, {@code strong-1} in compose, where
- * kernels take their ids as they join): ask {@link #kernelOf(String)} for an island's kernel rather than
+ * <p>Kernels are named by the cluster (island and id; in compose a kernel takes its id as it joins, so the
+ * names depend on the order the containers came up): ask {@link #kernelOf(String)} for an island's kernel rather than
  * spelling the name. Every wait has a deadline and fails naming what it waited for and the cluster's state.
  *
  * <p>Faults map onto what each flavour has: {@link #kill9} is SIGKILL of the process or {@code docker kill}
  * of the container, {@link #freeze} is SIGSTOP or {@code docker pause}, {@link #thaw} SIGCONT or
  * {@code docker unpause}, {@link #restart} relaunches the kernel or {@code docker start}s its container
- * (a kernel container joins again under a new id and name: use the returned name).
+ * (a kernel container joins again, possibly under another id and name: use the returned name).
  */
 public interface ClusterHandle extends AutoCloseable {
 
@@ -95,7 +95,7 @@ public interface ClusterHandle extends AutoCloseable {
     /** Lets a {@link #freeze frozen} kernel run on. */
     void thaw(String kernel);
 
-    /** Starts a killed kernel again and waits until it is RUNNING; returns its name (in compose, a new one). */
+    /** Starts a killed kernel again and waits until it is RUNNING; returns its name (in compose it may be another one). */
     String restart(String kernel);
 
     /** The cluster's state as text, for failure messages. */

@@ -31,7 +31,7 @@ import java.util.function.Predicate;
  * directory, or {@code -Darchipelago.source.root}).
  *
  * <p>Faults: {@link #kill9} is {@code docker kill}, {@link #freeze} {@code docker pause}, {@link #thaw}
- * {@code docker unpause}, {@link #restart} {@code docker start} (the kernel joins again under a new id and name).
+ * {@code docker unpause}, {@link #restart} {@code docker start} (the kernel joins again, possibly under another id and name).
  */
 public final class ComposeCluster implements ClusterHandle {
 
@@ -174,9 +174,15 @@ public final class ComposeCluster implements ClusterHandle {
     @Override
     public void kill9(String kernel) {
         String container = container(kernel);
-        docker("kill", "--signal", "KILL", container);
+        if (!running(container)) {
+            return; // gone already (a kernel declared DEAD may have stopped itself): as a process killed twice
+        }
+        HostCommand.Result kill = dockerAllowingFailure("kill", "--signal", "KILL", container);
+        if (!kill.ok() && running(container)) {
+            throw new AssertionError(kill.toString());
+        }
         long deadline = System.nanoTime() + CONTAINER_TIMEOUT.toNanos();
-        while (docker("inspect", "--format", "{{.State.Running}}", container).strip().equals("true")) {
+        while (running(container)) {
             if (System.nanoTime() - deadline > 0) {
                 throw new AssertionError("the container of kernel " + kernel + " (" + container + ") was still running "
                     + CONTAINER_TIMEOUT.toSeconds() + " s after docker kill");
@@ -198,8 +204,8 @@ public final class ComposeCluster implements ClusterHandle {
     }
 
     /**
-     * {@code docker start} of a killed kernel's container: the kernel joins again under a new id, hence a new name,
-     * which this returns once that kernel is RUNNING.
+     * {@code docker start} of a killed kernel's container: the kernel joins again, possibly under another id, hence
+     * another name, which this returns once that kernel is RUNNING.
      */
     @Override
     public String restart(String kernel) {
@@ -220,14 +226,22 @@ public final class ComposeCluster implements ClusterHandle {
             .orElseThrow(() -> new AssertionError("no kernel '" + kernel + "' in membership; the cluster:\n" + view));
     }
 
+    private boolean running(String container) {
+        return docker("inspect", "--format", "{{.State.Running}}", container).strip().equals("true");
+    }
+
     private String docker(String... args) {
-        List<String> command = new ArrayList<>(List.of("docker"));
-        command.addAll(List.of(args));
-        HostCommand.Result result = HostCommand.run(ComposeProject.COMMAND_TIMEOUT, Path.of("").toAbsolutePath(), Map.of(), command);
+        HostCommand.Result result = dockerAllowingFailure(args);
         if (!result.ok()) {
             throw new AssertionError(result.toString());
         }
         return result.out();
+    }
+
+    private static HostCommand.Result dockerAllowingFailure(String... args) {
+        List<String> command = new ArrayList<>(List.of("docker"));
+        command.addAll(List.of(args));
+        return HostCommand.run(ComposeProject.COMMAND_TIMEOUT, Path.of("").toAbsolutePath(), Map.of(), command);
     }
 
     private static JsonNode json(String text, String what) {
