@@ -20,8 +20,8 @@ import java.util.function.Predicate;
  * {@code docker-compose.yml} (a coordinator container and K2's two kernel containers, strong x86_64 and weak
  * armv7, sharing a tmpfs volume as global memory) with {@code docker/compose-programs.yml}, whose programs
  * volume holds the test's own programs, packed from its class path into a jar ({@link ProgramJar}). The test
- * drives it as a user does, through {@code docker-compose exec coordinator archipelago ...} and the
- * {@code docker} command line; every wait has a deadline and fails with the cluster's status and the
+ * drives it as a user does, through {@code archipelago ...} in the coordinator's container ({@code docker exec})
+ * and the {@code docker} command line; every wait has a deadline and fails with the cluster's status and the
  * containers' last log lines. {@link #close()} keeps the containers' logs under
  * {@code target/container-logs/<test>/} and takes everything down, volume included, even after a failed test.
  *
@@ -44,6 +44,8 @@ public final class ComposeCluster implements ClusterHandle {
     private static final long POLL_MS = 300;
 
     private final ComposeProject compose;
+    /** The coordinator's container, where the CLI runs: {@code docker exec} into it skips docker-compose's own start-up. */
+    private String coordinator;
 
     private ComposeCluster(ComposeProject compose) {
         this.compose = compose;
@@ -67,7 +69,11 @@ public final class ComposeCluster implements ClusterHandle {
         ComposeCluster cluster = new ComposeCluster(compose);
         try {
             compose.compose("up", "-d", "--no-build");
-            compose.awaitView(view -> !view.island("strong").isEmpty() && !view.island("weak").isEmpty()
+            cluster.coordinator = compose.compose("ps", "-q", "coordinator").out().strip();
+            if (cluster.coordinator.isEmpty()) {
+                throw new AssertionError("docker-compose up started no coordinator container\n" + compose.logs());
+            }
+            cluster.awaitView(view -> !view.island("strong").isEmpty() && !view.island("weak").isEmpty()
                 && view.kernels().stream().allMatch(ClusterView.Kernel::running), "up with strong and weak RUNNING", BOOT_TIMEOUT);
             return cluster;
         } catch (RuntimeException | AssertionError e) {
@@ -83,14 +89,45 @@ public final class ComposeCluster implements ClusterHandle {
 
     /** {@code archipelago <args>} in the coordinator's container; fails with its output and the logs unless it succeeds. */
     public String archipelago(String... args) {
-        List<String> command = new ArrayList<>(List.of("exec", "-T", "coordinator", "archipelago"));
+        HostCommand.Result result = archipelagoAllowingFailure(args);
+        if (!result.ok()) {
+            throw new AssertionError(result + "\n" + compose.logs());
+        }
+        return result.out();
+    }
+
+    private HostCommand.Result archipelagoAllowingFailure(String... args) {
+        List<String> command = new ArrayList<>(List.of("exec", coordinator, "archipelago"));
         command.addAll(List.of(args));
-        return compose.compose(command.toArray(String[]::new)).out();
+        return dockerAllowingFailure(command.toArray(String[]::new));
     }
 
     /** The cluster as {@code archipelago status --json} shows it. */
     public ClusterView view() {
-        return compose.status();
+        return ClusterView.parse(archipelago("status", "--json"));
+    }
+
+    /** Waits until the cluster's status satisfies {@code condition}; fails with the last status and the logs after {@code timeout}. */
+    public ClusterView awaitView(Predicate<ClusterView> condition, String what, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "(no status yet)";
+        while (true) {
+            HostCommand.Result result = archipelagoAllowingFailure("status", "--json");
+            if (result.ok()) {
+                ClusterView view = ClusterView.parse(result.out());
+                if (condition.test(view)) {
+                    return view;
+                }
+                last = view.toString();
+            } else {
+                last = result.toString(); // e.g. the coordinator is still booting
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("the compose cluster was not " + what + " within " + timeout.toMillis() + " ms; last status:\n"
+                    + last + "\n" + compose.logs());
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(POLL_MS));
+        }
     }
 
     @Override
@@ -113,7 +150,7 @@ public final class ComposeCluster implements ClusterHandle {
 
     @Override
     public void awaitKernelState(String name, String state, Duration timeout) {
-        compose.awaitView(view -> view.kernel(name).map(k -> k.state().equals(state)).orElse(false), "with kernel " + name + " " + state,
+        awaitView(view -> view.kernel(name).map(k -> k.state().equals(state)).orElse(false), "with kernel " + name + " " + state,
             timeout);
     }
 
@@ -212,7 +249,7 @@ public final class ComposeCluster implements ClusterHandle {
         String container = container(kernel);
         ClusterView before = view();
         docker("start", container);
-        ClusterView after = compose.awaitView(view -> view.kernels().stream().anyMatch(k -> k.host().equals(container) && k.running()
+        ClusterView after = awaitView(view -> view.kernels().stream().anyMatch(k -> k.host().equals(container) && k.running()
             && before.kernel(k.name()).map(old -> !old.running()).orElse(true)), "with the container " + container + " of "
             + kernel + " back RUNNING", CONTAINER_TIMEOUT);
         return after.kernels().stream().filter(k -> k.host().equals(container) && k.running()).max(Comparator.comparingInt(
@@ -255,7 +292,7 @@ public final class ComposeCluster implements ClusterHandle {
 
     @Override
     public String describe() {
-        HostCommand.Result status = compose.composeAllowingFailure("exec", "-T", "coordinator", "archipelago", "status");
+        HostCommand.Result status = archipelagoAllowingFailure("status");
         return (status.ok() ? status.out() : status.toString()) + "\n" + compose.logs();
     }
 
