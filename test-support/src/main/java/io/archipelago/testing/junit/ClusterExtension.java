@@ -15,12 +15,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Optional;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
-import org.opentest4j.TestAbortedException;
 
 /**
  * Gives a test method a real cluster: a {@link MiniCluster} parameter (optionally annotated with
@@ -39,7 +41,7 @@ import org.opentest4j.TestAbortedException;
  * ({@link ComposeCluster}), with the test's own programs packed from its class path into the compose programs
  * volume, so one test body runs on both. Without a Docker engine such a test is skipped with the reason.
  */
-public final class ClusterExtension implements ParameterResolver {
+public final class ClusterExtension implements ParameterResolver, ExecutionCondition {
 
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(ClusterExtension.class);
 
@@ -71,13 +73,9 @@ public final class ClusterExtension implements ParameterResolver {
             }
             Optional<String> problem = DockerEnvironment.problem();
             if (problem.isPresent()) {
-                if (DockerEnvironment.required()) {
-                    throw new ParameterResolutionException("the containers flavour is mandatory here (" + DockerEnvironment.REQUIRED_ENV
-                        + "=true or -D" + DockerEnvironment.REQUIRED_PROPERTY + "=true) but " + problem.get());
-                }
-                String reason = "containers flavour skipped: " + problem.get();
-                recordSkip(context.getDisplayName() + ": " + reason);
-                throw new TestAbortedException(reason);
+                // reached where containers are mandatory: evaluateExecutionCondition skipped the test otherwise
+                throw new ParameterResolutionException("the containers flavour is mandatory here (" + DockerEnvironment.REQUIRED_ENV
+                    + "=true or -D" + DockerEnvironment.REQUIRED_PROPERTY + "=true) but " + problem.get());
             }
             cluster = ComposeCluster.start(testName(context));
         } else {
@@ -90,6 +88,30 @@ public final class ClusterExtension implements ParameterResolver {
         // The store closes the AutoCloseable values it holds when the test's context ends, after a failure too.
         context.getStore(NAMESPACE).put("cluster-" + parameter.getIndex(), cluster);
         return cluster;
+    }
+
+    /**
+     * Skips, saying why, a test that asks for the containers flavour where no Docker engine or docker-compose answers
+     * (unless containers are mandatory there: then resolving its parameter fails, saying what is missing).
+     */
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+        Optional<Method> method = context.getTestMethod();
+        boolean containers = method.isPresent() && Arrays.stream(method.get().getParameters()).anyMatch(p ->
+            p.getType() == ComposeCluster.class
+                || p.isAnnotationPresent(Cluster.class) && p.getAnnotation(Cluster.class).flavour() == Flavour.CONTAINERS);
+        if (!containers) {
+            return ConditionEvaluationResult.enabled("no containers flavour asked for");
+        }
+        Optional<String> problem = DockerEnvironment.problem();
+        if (problem.isEmpty() || DockerEnvironment.required()) {
+            return ConditionEvaluationResult.enabled(problem.isEmpty() ? "a Docker engine and docker-compose answer"
+                : "containers are mandatory here");
+        }
+        String reason = "containers flavour skipped: " + problem.get();
+        System.err.println(context.getDisplayName() + ": " + reason);
+        recordSkip(context.getDisplayName() + ": " + reason);
+        return ConditionEvaluationResult.disabled(reason);
     }
 
     /** One line in target/skipped-suites.txt, which the project's build prints in its summary of skipped suites. */
