@@ -23,7 +23,8 @@ final class PsCommand implements Callable<Integer> {
     ClusterOptions cluster;
 
     @Option(names = "--all", description = "Include exited threads still in the table (they are reclaimed a few seconds after their process ends); "
-        + "for a thread whose program threw, the exception's message and stack trace follow the table.")
+        + "for a thread whose program threw, the exception's message and stack trace follow the table. A failed thread stays listed "
+        + "after its slot is reclaimed, as RECLAIMED, until 16 newer failures push it out (-Darchipelago.tasks.failures-kept on the kernels).")
     boolean all;
 
     @Option(names = "--json", description = "Print JSON: {\"tasks\": [{\"pid\", \"tid\", \"program\", \"kind\", \"kernel\", \"state\", "

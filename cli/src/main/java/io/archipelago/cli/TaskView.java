@@ -37,7 +37,7 @@ final class TaskView {
             rows.add(new String[] {"PID", "TID", "PROGRAM", "KIND", "KERNEL", "STATE", "STEPS", "CPU MS", "MIGR", "DATA"});
             for (TaskInfo t : list.getTasksList()) {
                 String state = t.getState() + (t.getMigratingTo() >= 0 ? " (migrating)" : "")
-                    + (t.getState().equals("EXITED") ? " (" + t.getExitCode() + ")" : "")
+                    + (t.getState().equals("EXITED") || t.getState().equals("RECLAIMED") ? " (" + t.getExitCode() + ")" : "")
                     + (t.getState().equals("BLOCKED") && t.getWaitIrq() >= 0 ? " (irq " + t.getWaitIrq() + ")" : "");
                 String data = t.getDataRegion().isEmpty() ? "-" : t.getDataBytes() + " B, " + t.getDataModel();
                 rows.add(new String[] {Integer.toString(t.getPid()), Integer.toString(t.getTid()), t.getProgram(), kind(t.getKind()),

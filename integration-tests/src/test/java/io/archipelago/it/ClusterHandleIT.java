@@ -50,7 +50,7 @@ class ClusterHandleIT {
         cluster.freeze("weak-0");
         cluster.awaitState("weak-0", "DEAD", Duration.ofSeconds(30));
         cluster.kill9("weak-0");
-        assertThat(cluster.restart("weak-0").getState()).isEqualTo("RUNNING");
+        assertThat(cluster.kernel(cluster.restart("weak-0")).getState()).isEqualTo("RUNNING");
         int again = cluster.run("weak-0", "counter", Map.of("limit", "20"));
         assertThat(cluster.awaitExit(again, AWAIT).getExitCode()).isZero();
     }

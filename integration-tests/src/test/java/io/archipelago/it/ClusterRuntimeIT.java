@@ -78,7 +78,7 @@ class ClusterRuntimeIT {
                 "RUNNING with a fresh heartbeat", Duration.ofSeconds(5));
             assertThat(ProcessHandle.of(strong.getPid()).map(ProcessHandle::isAlive)).hasValue(true);
 
-            KernelStatus restarted = cluster.restart("weak-0");
+            KernelStatus restarted = cluster.kernel(cluster.restart("weak-0"));
             assertThat(restarted.getState()).isEqualTo("RUNNING");
             assertThat(restarted.getPid()).isNotEqualTo(before.getPid());
             assertThat(restarted.getReason()).isEmpty();

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Timeout;
  * A user's program that throws, on a cluster started from the CLI with its jar named by the cluster YAML's
  * {@code programs} key: its thread fails (exit code -1) with the exception's message and stack trace in
  * {@code ps --all} (text and JSON) and in the kernel's log, and the kernel runs on: it then runs another
- * program to the end.
+ * program to the end. After the failed thread's slot is reclaimed, {@code ps --all} still shows it (RECLAIMED) with
+ * its failure, while the thread that ended well is gone.
  */
 class ProgramFailureIT {
 
@@ -123,6 +124,19 @@ class ProgramFailureIT {
         JsonNode done = awaitExited(next, Duration.ofSeconds(60));
         assertThat(done.get("exit_code").asInt()).as("the kernel ran another program after the failure: " + done).isEqualTo(42);
         assertThat(done.has("failure")).isFalse();
+
+        // The failed thread's slot is reclaimed a few seconds after its process ended: its failure stays in ps --all.
+        JsonNode reclaimed = awaitState(tid, List.of("RECLAIMED"), Duration.ofSeconds(60));
+        assertThat(List.of(reclaimed.get("program").asText(), reclaimed.get("kernel").asText())).containsExactly("thrower", "strong-0");
+        assertThat(reclaimed.get("exit_code").asInt()).isEqualTo(-1);
+        assertThat(reclaimed.get("failure").asText()).as("ps --all --json after the reclaim: " + reclaimed)
+            .startsWith("java.lang.IllegalStateException: list node 7 is corrupt on strong-0")
+            .contains("example.Thrower.explode(Thrower.java:");
+        assertThat(cli("ps", "--all").out()).contains("RECLAIMED (-1)")
+            .contains("thread " + tid + " (thrower) failed on strong-0, exit code -1:")
+            .contains("  java.lang.IllegalStateException: list node 7 is corrupt on strong-0");
+        // The thread that ended well goes with its slot: only failures are kept.
+        awaitGone(next, Duration.ofSeconds(60));
     }
 
     private Path kernelLog(String kernel) throws Exception {
@@ -132,21 +146,45 @@ class ProgramFailureIT {
         }
     }
 
+    /** Exited: EXITED while its slot is in the table, RECLAIMED (failed threads only) once it is freed. */
     private JsonNode awaitExited(int tid, Duration timeout) throws Exception {
+        return awaitState(tid, List.of("EXITED", "RECLAIMED"), timeout);
+    }
+
+    private void awaitGone(int tid, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonNode last = null;
+        while (System.nanoTime() - deadline < 0) {
+            last = null;
+            for (JsonNode task : JSON.readTree(cli("ps", "--all", "--json").out()).get("tasks")) {
+                if (task.get("tid").asInt() == tid) {
+                    last = task;
+                }
+            }
+            if (last == null) {
+                return;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+        }
+        throw new AssertionError("thread " + tid + " was still in ps --all " + timeout.toSeconds() + " s on: " + last);
+    }
+
+    private JsonNode awaitState(int tid, List<String> states, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         JsonNode last = null;
         while (System.nanoTime() - deadline < 0) {
             for (JsonNode task : JSON.readTree(cli("ps", "--all", "--json").out()).get("tasks")) {
                 if (task.get("tid").asInt() == tid) {
                     last = task;
-                    if (task.get("state").asText().equals("EXITED")) {
+                    if (states.contains(task.get("state").asText())) {
                         return task;
                     }
                 }
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
         }
-        throw new AssertionError("thread " + tid + " did not exit within " + timeout.toSeconds() + " s; last seen: " + last);
+        throw new AssertionError("thread " + tid + " was not " + String.join(" or ", states) + " within " + timeout.toSeconds()
+            + " s; last seen: " + last);
     }
 
     private Cli.Result cli(String... args) {

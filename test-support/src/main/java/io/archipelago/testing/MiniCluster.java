@@ -58,8 +58,11 @@ import org.awaitility.core.ConditionTimeoutException;
  * the test's project defines (listed in its {@code META-INF/services/io.archipelago.program.Program})
  * is a program every kernel can {@link #run}; jars of other programs go in the configuration
  * ({@link ClusterConfig#withPrograms}, or the YAML's {@code programs} key).
+ * <p>
+ * It is the {@link ClusterHandle.Flavour#PROCESSES processes} flavour of a {@link ClusterHandle}: a test body
+ * written against that interface runs on the compose cluster's containers too.
  */
-public final class MiniCluster implements AutoCloseable {
+public final class MiniCluster implements ClusterHandle {
 
     /** How long a whole cluster may take to boot on a busy 2-core machine. */
     public static final Duration BOOT_TIMEOUT = Duration.ofSeconds(90);
@@ -225,10 +228,40 @@ public final class MiniCluster implements AutoCloseable {
         }
     }
 
-    /** Launches a stopped or dead kernel again from its configuration; returns once it is RUNNING. */
-    public KernelStatus restart(String name) {
+    /** Launches a stopped or dead kernel again from its configuration; returns its name (the same) once it is RUNNING. */
+    @Override
+    public String restart(String name) {
         coordinator.restart(kernelId(name), BOOT_TIMEOUT);
-        return kernel(name);
+        return kernel(name).getName();
+    }
+
+    @Override
+    public Flavour flavour() {
+        return Flavour.PROCESSES;
+    }
+
+    @Override
+    public List<String> kernelNames() {
+        return status().getKernelsList().stream().sorted(Comparator.comparingInt(KernelStatus::getId)).map(KernelStatus::getName)
+            .toList();
+    }
+
+    @Override
+    public String kernelOf(String island) {
+        List<KernelStatus> kernels = status().getKernelsList();
+        return kernels.stream().filter(k -> k.getIsland().equals(island) && k.getState().equals("RUNNING"))
+            .min(Comparator.comparingInt(KernelStatus::getId)).map(KernelStatus::getName)
+            .orElseThrow(() -> new AssertionError("no RUNNING kernel of island '" + island + "'; the cluster:\n" + describe()));
+    }
+
+    @Override
+    public void awaitKernelState(String name, String state, Duration timeout) {
+        awaitState(name, state, timeout);
+    }
+
+    @Override
+    public void migrateTo(int tid, String to) {
+        migrate(tid, to);
     }
 
     public List<KernelRecord> membership() {
@@ -271,6 +304,7 @@ public final class MiniCluster implements AutoCloseable {
      * Starts one thread of {@code program} in a new process on kernel {@code kernel}, with the
      * arguments of {@code archipelago run --arg key=value}; returns its tid.
      */
+    @Override
     public int run(String kernel, String program, Map<String, String> args) {
         SpawnReply reply = tasks(kernel, TASK_CALL).spawn(SpawnRequest.newBuilder().setProgram(program).setThreads(1).putAllArgs(args)
             .build());
@@ -307,9 +341,13 @@ public final class MiniCluster implements AutoCloseable {
         }
     }
 
-    /** Waits until thread {@code tid} has exited; its exit code, and its failure if its program threw, are in the answer. */
+    /**
+     * Waits until thread {@code tid} has exited; its exit code, and its failure if its program threw, are in the answer
+     * (a failed thread whose slot was reclaimed meanwhile is answered as {@code ps --all} keeps it: state {@code RECLAIMED}).
+     */
+    @Override
     public TaskInfo awaitExit(int tid, Duration timeout) {
-        return awaitTask(tid, t -> t.getState().equals("EXITED"), "EXITED", timeout);
+        return awaitTask(tid, t -> t.getState().equals("EXITED") || t.getState().equals("RECLAIMED"), "EXITED", timeout);
     }
 
     /** Migrates thread {@code tid} to kernel {@code to} by shared memory (its state stays where it is). */

@@ -1,5 +1,8 @@
 package io.archipelago.it.containers;
 
+import io.archipelago.testing.containers.ArchipelagoImage;
+import io.archipelago.testing.containers.ComposeProject;
+import io.archipelago.testing.containers.ClusterView;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,7 +12,9 @@ import io.archipelago.testing.MiniCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +26,8 @@ import org.junit.jupiter.api.Timeout;
  * The repository's {@code docker-compose.yml} as a user runs it: {@code docker-compose up}, then
  * {@code docker-compose exec coordinator archipelago status}, then {@code --scale weak=2}; with
  * {@code docker/compose-programs.yml} mounting a directory of the user's program jars, whose program
- * the kernel containers run and migrate between x86_64 and armv7 with its state intact.
+ * the kernel containers run and migrate between x86_64 and armv7 with its state intact, and
+ * {@code docker/compose-secret.yml} handing in the user's own cluster secret, both files at once.
  */
 @ContainerSuite(compose = true)
 @Timeout(360)
@@ -61,8 +67,15 @@ class ComposeFileIT {
     @Test
     void composeUpFormsK2sClusterAndScalingTheWeakIslandAddsAKernelThatJoins() throws Exception {
         Path programs = programsVolume();
-        try (ComposeProject compose = new ComposeProject("compose-up", List.of("docker/compose-programs.yml"),
-                Map.of("ARCHIPELAGO_PROGRAMS", programs.toString()))) {
+        byte[] secretBytes = new byte[32];
+        new SecureRandom().nextBytes(secretBytes);
+        String secret = HexFormat.of().formatHex(secretBytes);
+        Path secretFile = programs.getParent().resolve("archipelago.secret");
+        Files.writeString(secretFile, secret + "\n");
+        Files.setPosixFilePermissions(secretFile, PosixFilePermissions.fromString("rw-r--r--"));
+        // Both override files at once: neither replaces the coordinator's command, so they combine.
+        try (ComposeProject compose = new ComposeProject("compose-up", List.of("docker/compose-programs.yml", "docker/compose-secret.yml"),
+                Map.of("ARCHIPELAGO_PROGRAMS", programs.toString(), "ARCHIPELAGO_SECRET_FILE", secretFile.toString()))) {
             compose.compose("up", "-d", "--no-build");
 
             ClusterView up = compose.awaitView(view -> view.island("strong").size() == 1 && view.island("weak").size() == 1
@@ -83,6 +96,10 @@ class ComposeFileIT {
             assertThat(up.freeBlocks()).isEqualTo(up.dataBlocks() - 2 * share);
             // They are in different containers: different hosts (the containers' names on the compose network).
             assertThat(strong.host()).isNotEqualTo(weak.host());
+
+            // The secret of compose-secret.yml is the cluster's: the coordinator adopted it, the kernels joined with it.
+            assertThat(compose.compose("exec", "-T", "coordinator", "cat", "/var/lib/archipelago/k2/secret").out().strip())
+                .as("the cluster secret in the cluster directory").isEqualTo(secret);
 
             // The human-readable status, as the README shows it.
             String table = compose.compose("exec", "-T", "coordinator", "archipelago", "status").out();

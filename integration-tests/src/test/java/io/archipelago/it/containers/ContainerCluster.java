@@ -1,5 +1,8 @@
 package io.archipelago.it.containers;
 
+import io.archipelago.testing.containers.ArchipelagoImage;
+import io.archipelago.testing.containers.HostCommand;
+import io.archipelago.testing.containers.ClusterView;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.ContainerNetwork;
 import com.github.dockerjava.api.model.Mount;

@@ -1,5 +1,6 @@
 package io.archipelago.it.containers;
 
+import io.archipelago.testing.containers.ClusterView;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package io.archipelago.it.containers;
 
+import io.archipelago.testing.containers.ComposeProject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package io.archipelago.it.containers;
 
+import io.archipelago.testing.containers.HostCommand;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.ExecCreateCmdResponse;

@@ -214,9 +214,14 @@ public final class TaskService implements KernelService {
         return failures.read(tid);
     }
 
-    /** Thread {@code tid}'s slot was freed: its failure goes with it. */
+    /** Thread {@code tid}'s slot was freed: its failure joins the last few of reclaimed threads, which {@code ps --all} still shows. */
     void forgetFailure(int tid) {
         failures.forget(tid);
+    }
+
+    /** The failures of threads whose slots were reclaimed, newest first (at most {@code archipelago.tasks.failures-kept}). */
+    public List<TaskFailures.Reclaimed> reclaimedFailures() {
+        return failures.reclaimed();
     }
 
     public TaskTable table() {
@@ -588,7 +593,7 @@ public final class TaskService implements KernelService {
             failed.increment();
             // here, before the scheduler publishes the thread EXITED, so that ps never shows it exited without its failure
             // (a small write to tmpfs, on a core thread, for failed threads only)
-            failures.record(thread.tid(), failure);
+            failures.record(thread.tid(), thread.pid(), kernel.id(), code, thread.program().name(), failure);
             LOG.warn("kernel {}: thread {} of process {} ({}) failed, exit code {}; the kernel carries on", kernel.name(), thread.tid(),
                 thread.pid(), thread.program().name(), code, failure);
         }

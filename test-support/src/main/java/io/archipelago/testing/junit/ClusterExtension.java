@@ -2,7 +2,11 @@ package io.archipelago.testing.junit;
 
 import io.archipelago.coordinator.config.ClusterConfig;
 import io.archipelago.coordinator.config.ClusterConfigLoader;
+import io.archipelago.testing.ClusterHandle;
+import io.archipelago.testing.ClusterHandle.Flavour;
 import io.archipelago.testing.MiniCluster;
+import io.archipelago.testing.containers.ComposeCluster;
+import io.archipelago.testing.containers.DockerEnvironment;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -10,7 +14,11 @@ import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Optional;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
@@ -27,14 +35,20 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * cluster gets its own. The kernels run with the test's class path, so the programs the test's project
  * defines are theirs to run: {@link MiniCluster#run}, {@link MiniCluster#migrate}, {@link MiniCluster#awaitExit};
  * and faults: {@link MiniCluster#kill9}, {@link MiniCluster#restart}, {@link MiniCluster#freeze}.
+ *
+ * <p>A {@link ClusterHandle} parameter is the same kind of cluster behind the interface both flavours share;
+ * annotated {@code @Cluster(flavour = CONTAINERS)} it is the repository's compose cluster instead
+ * ({@link ComposeCluster}), with the test's own programs packed from its class path into the compose programs
+ * volume, so one test body runs on both. Without a Docker engine such a test is skipped with the reason.
  */
-public final class ClusterExtension implements ParameterResolver {
+public final class ClusterExtension implements ParameterResolver, ExecutionCondition {
 
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(ClusterExtension.class);
 
     @Override
     public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
-        return parameter.getParameter().getType() == MiniCluster.class;
+        Class<?> type = parameter.getParameter().getType();
+        return type == MiniCluster.class || type == ClusterHandle.class || type == ComposeCluster.class;
     }
 
     @Override
@@ -43,11 +57,72 @@ public final class ClusterExtension implements ParameterResolver {
             throw new ParameterResolutionException("a MiniCluster is given to test methods only, not to "
                 + parameter.getDeclaringExecutable() + ": a cluster lives as long as one test");
         }
-        ClusterConfig config = config(parameter.findAnnotation(Cluster.class), context);
-        MiniCluster cluster = MiniCluster.start(config, testName(context));
+        Optional<Cluster> annotation = parameter.findAnnotation(Cluster.class);
+        Flavour flavour = annotation.map(Cluster::flavour).orElse(Flavour.PROCESSES);
+        Class<?> type = parameter.getParameter().getType();
+        ClusterHandle cluster;
+        if (flavour == Flavour.CONTAINERS) {
+            if (type == MiniCluster.class) {
+                throw new ParameterResolutionException("@Cluster(flavour = CONTAINERS) needs a ClusterHandle (or ComposeCluster) "
+                    + "parameter, found a MiniCluster, which is the processes flavour");
+            }
+            if (!annotation.get().yaml().isBlank() || !annotation.get().config().isBlank()) {
+                throw new ParameterResolutionException("@Cluster(flavour = CONTAINERS) runs the repository's docker-compose.yml "
+                    + "(K2's platform): it takes no yaml or config, found " + (annotation.get().yaml().isBlank()
+                        ? "config '" + annotation.get().config() + "'" : "a yaml"));
+            }
+            Optional<String> problem = DockerEnvironment.problem();
+            if (problem.isPresent()) {
+                // reached where containers are mandatory: evaluateExecutionCondition skipped the test otherwise
+                throw new ParameterResolutionException("the containers flavour is mandatory here (" + DockerEnvironment.REQUIRED_ENV
+                    + "=true or -D" + DockerEnvironment.REQUIRED_PROPERTY + "=true) but " + problem.get());
+            }
+            cluster = ComposeCluster.start(testName(context));
+        } else {
+            if (type == ComposeCluster.class) {
+                throw new ParameterResolutionException("a ComposeCluster parameter is the containers flavour: annotate it "
+                    + "@Cluster(flavour = CONTAINERS), or ask for a ClusterHandle");
+            }
+            cluster = MiniCluster.start(config(annotation, context), testName(context));
+        }
         // The store closes the AutoCloseable values it holds when the test's context ends, after a failure too.
         context.getStore(NAMESPACE).put("cluster-" + parameter.getIndex(), cluster);
         return cluster;
+    }
+
+    /**
+     * Skips, saying why, a test that asks for the containers flavour where no Docker engine or docker-compose answers
+     * (unless containers are mandatory there: then resolving its parameter fails, saying what is missing).
+     */
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+        Optional<Method> method = context.getTestMethod();
+        boolean containers = method.isPresent() && Arrays.stream(method.get().getParameters()).anyMatch(p ->
+            p.getType() == ComposeCluster.class
+                || p.isAnnotationPresent(Cluster.class) && p.getAnnotation(Cluster.class).flavour() == Flavour.CONTAINERS);
+        if (!containers) {
+            return ConditionEvaluationResult.enabled("no containers flavour asked for");
+        }
+        Optional<String> problem = DockerEnvironment.problem();
+        if (problem.isEmpty() || DockerEnvironment.required()) {
+            return ConditionEvaluationResult.enabled(problem.isEmpty() ? "a Docker engine and docker-compose answer"
+                : "containers are mandatory here");
+        }
+        String reason = "containers flavour skipped: " + problem.get();
+        System.err.println(context.getDisplayName() + ": " + reason);
+        recordSkip(context.getDisplayName() + ": " + reason);
+        return ConditionEvaluationResult.disabled(reason);
+    }
+
+    /** One line in target/skipped-suites.txt, which the project's build prints in its summary of skipped suites. */
+    private static void recordSkip(String line) {
+        Path file = Path.of(System.getProperty("archipelago.skipped.suites", "target/skipped-suites.txt"));
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Files.writeString(file, line + System.lineSeparator(), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            System.err.println("cannot record the skipped test in " + file + ": " + e);
+        }
     }
 
     static ClusterConfig config(Optional<Cluster> annotation, ExtensionContext context) {

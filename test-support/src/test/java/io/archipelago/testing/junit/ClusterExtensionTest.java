@@ -65,6 +65,11 @@ class ClusterExtensionTest {
             }
 
             @Override
+            public io.archipelago.testing.ClusterHandle.Flavour flavour() {
+                return io.archipelago.testing.ClusterHandle.Flavour.PROCESSES;
+            }
+
+            @Override
             public Class<? extends java.lang.annotation.Annotation> annotationType() {
                 return Cluster.class;
             }

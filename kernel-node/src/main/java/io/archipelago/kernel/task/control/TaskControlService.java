@@ -9,6 +9,7 @@ import io.archipelago.kernel.sched.StepLog;
 import io.archipelago.kernel.sched.StepRecord;
 import io.archipelago.kernel.task.Interrupts;
 import io.archipelago.kernel.task.Programs;
+import io.archipelago.kernel.task.TaskFailures;
 import io.archipelago.kernel.task.TaskService;
 import io.archipelago.kernel.task.model.Ownership;
 import io.archipelago.kernel.task.model.TaskDescriptor;
@@ -50,6 +51,8 @@ public final class TaskControlService extends TaskControlGrpc.TaskControlImplBas
 
     private static final Logger LOG = LoggerFactory.getLogger(TaskControlService.class);
     private static final int MAX_STEP_EVENTS = 50_000;
+    /** The state {@code ps --all} gives a failed thread whose slot was reclaimed: it is listed for its failure. */
+    public static final String RECLAIMED = "RECLAIMED";
 
     private final TaskService tasks;
     private final Interrupts interrupts;
@@ -125,6 +128,14 @@ public final class TaskControlService extends TaskControlGrpc.TaskControlImplBas
                     .setDataBytes(contract.getLocation().getBytes()));
             }
             list.addTasks(info);
+        }
+        if (all) {
+            // Threads whose program threw stay visible after their slots are reclaimed, the last few of them.
+            for (TaskFailures.Reclaimed gone : tasks.reclaimedFailures()) {
+                list.addTasks(TaskInfo.newBuilder().setPid(gone.pid()).setTid(gone.tid()).setProgram(gone.program())
+                    .setKind(ThreadKind.NORMAL).setKernelId(gone.kernelId()).setKernel(tasks.kernelName(gone.kernelId()))
+                    .setState(RECLAIMED).setMigratingTo(-1).setExitCode(gone.exitCode()).setWaitIrq(-1).setFailure(gone.failure()));
+            }
         }
         return list.build();
     }

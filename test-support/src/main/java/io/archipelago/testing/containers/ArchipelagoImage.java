@@ -1,4 +1,4 @@
-package io.archipelago.it.containers;
+package io.archipelago.testing.containers;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,26 +10,41 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The image under test, built once per test JVM the way a user builds it: by
+ * The Archipelago image the containers flavour runs. The image under test, built once per test JVM the way a user builds it: by
  * {@code docker/build-image.sh} from the distribution this very build packaged
  * ({@code cli/target/archipelago}), on the local base image {@code archipelago-base:25}
  * (made by {@code docker/build-base-image.sh} when missing: no registry is needed). Another base
  * can be named with {@code -Darchipelago.docker.base-image} or {@code $ARCHIPELAGO_BASE_IMAGE}.
  */
-final class ArchipelagoImage {
+public final class ArchipelagoImage {
 
-    static final String TAG = "archipelago:it";
-    static final String LOCAL_BASE = "archipelago-base:25";
+    public static final String TAG = "archipelago:it";
+    public static final String LOCAL_BASE = "archipelago-base:25";
     /** Well within the tests' own timeouts: building the local base (jlink) takes about 15 s, the image a few. */
-    static final Duration BUILD_TIMEOUT = Duration.ofMinutes(4);
+    public static final Duration BUILD_TIMEOUT = Duration.ofMinutes(4);
 
     private static volatile String built;
 
     private ArchipelagoImage() {
     }
 
-    /** The image's name, after building it (once) from the current distribution. */
-    static String name() {
+    /** The system property naming an image to use as it is (no build), e.g. for tests outside the repository. */
+    public static final String IMAGE_PROPERTY = "archipelago.image";
+    /** The environment variable naming an image to use as it is. */
+    public static final String IMAGE_ENV = "ARCHIPELAGO_IMAGE";
+
+    /**
+     * The image's name: the one named by {@code -Darchipelago.image} or {@code $ARCHIPELAGO_IMAGE}, else {@value #TAG}
+     * after building it (once per JVM) from the current distribution.
+     */
+    public static String name() {
+        String named = System.getProperty(IMAGE_PROPERTY);
+        if (named == null || named.isBlank()) {
+            named = System.getenv(IMAGE_ENV);
+        }
+        if (named != null && !named.isBlank()) {
+            return named;
+        }
         if (built == null) {
             synchronized (ArchipelagoImage.class) {
                 if (built == null) {
@@ -41,7 +56,7 @@ final class ArchipelagoImage {
         return built;
     }
 
-    static String baseImage() {
+    public static String baseImage() {
         String fromProperty = System.getProperty("archipelago.docker.base-image");
         if (fromProperty != null && !fromProperty.isBlank()) {
             return fromProperty;
@@ -51,7 +66,7 @@ final class ArchipelagoImage {
     }
 
     /** The repository's top directory: where the Dockerfile and docker-compose.yml are. */
-    static Path sourceRoot() {
+    public static Path sourceRoot() {
         String configured = System.getProperty("archipelago.source.root");
         Path start = configured != null ? Path.of(configured) : Path.of("").toAbsolutePath();
         for (Path dir = start.toAbsolutePath().normalize(); dir != null; dir = dir.getParent()) {
@@ -62,8 +77,9 @@ final class ArchipelagoImage {
         throw new IllegalStateException("cannot find the repository (a directory with Dockerfile and docker-compose.yml) from " + start);
     }
 
-    static Path logDirectory(String testName) {
-        Path dir = sourceRoot().resolve("integration-tests/target/container-logs").resolve(testName);
+    /** Where the logs of a test's containers are kept: {@code target/container-logs/<test>/} under the working directory. */
+    public static Path logDirectory(String testName) {
+        Path dir = Path.of("target", "container-logs", testName).toAbsolutePath();
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {

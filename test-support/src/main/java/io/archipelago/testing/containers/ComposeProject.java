@@ -1,4 +1,4 @@
-package io.archipelago.it.containers;
+package io.archipelago.testing.containers;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,10 +18,10 @@ import java.util.function.Predicate;
  * ({@code ARCHIPELAGO_IMAGE}). {@link #close()} keeps the logs and takes everything down,
  * volume included.
  */
-final class ComposeProject implements AutoCloseable {
+public final class ComposeProject implements AutoCloseable {
 
-    static final String COMPOSE = "docker-compose";
-    static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(3);
+    public static final String COMPOSE = "docker-compose";
+    public static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(3);
 
     private final String testName;
     private final Path root;
@@ -30,12 +30,12 @@ final class ComposeProject implements AutoCloseable {
     /** docker-compose.yml, then the override files the test adds (relative to the repository). */
     private final List<String> files;
 
-    ComposeProject(String testName) {
+    public ComposeProject(String testName) {
         this(testName, List.of(), Map.of());
     }
 
     /** With override files after docker-compose.yml (e.g. docker/compose-programs.yml) and the environment they read. */
-    ComposeProject(String testName, List<String> overrides, Map<String, String> environment) {
+    public ComposeProject(String testName, List<String> overrides, Map<String, String> environment) {
         this.testName = testName;
         this.root = ArchipelagoImage.sourceRoot();
         this.project = "archipelagoit" + Long.toString(new SecureRandom().nextLong() & 0xffffffL, 36);
@@ -48,7 +48,7 @@ final class ComposeProject implements AutoCloseable {
     }
 
     /** Runs {@code docker-compose -p <project> -f docker-compose.yml [-f override...] <args>}; fails with its output unless it succeeds. */
-    HostCommand.Result compose(String... args) {
+    public HostCommand.Result compose(String... args) {
         HostCommand.Result result = composeAllowingFailure(args);
         if (!result.ok()) {
             throw new AssertionError(result + "\n" + logs());
@@ -56,7 +56,7 @@ final class ComposeProject implements AutoCloseable {
         return result;
     }
 
-    HostCommand.Result composeAllowingFailure(String... args) {
+    public HostCommand.Result composeAllowingFailure(String... args) {
         List<String> command = new ArrayList<>(List.of(COMPOSE, "--no-ansi", "-p", project));
         for (String file : files) {
             command.addAll(List.of("-f", root.resolve(file).toString()));
@@ -66,11 +66,11 @@ final class ComposeProject implements AutoCloseable {
     }
 
     /** {@code docker-compose exec coordinator archipelago status --json}: the documented way to see the cluster. */
-    ClusterView status() {
+    public ClusterView status() {
         return ClusterView.parse(compose("exec", "-T", "coordinator", "archipelago", "status", "--json").out());
     }
 
-    ClusterView awaitView(Predicate<ClusterView> condition, String what, Duration timeout) {
+    public ClusterView awaitView(Predicate<ClusterView> condition, String what, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "(no status yet)";
         while (true) {
@@ -92,7 +92,7 @@ final class ComposeProject implements AutoCloseable {
         }
     }
 
-    String logs() {
+    public String logs() {
         HostCommand.Result logs = composeAllowingFailure("logs", "--no-color", "--tail=40");
         return "--- docker-compose logs (last 40 lines per service)\n" + logs.out() + logs.err();
     }

@@ -1,4 +1,4 @@
-package io.archipelago.it.containers;
+package io.archipelago.testing.containers;
 
 import java.io.File;
 import java.io.IOException;
@@ -11,10 +11,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** A command on this machine (docker-compose, the image build script), with a deadline and its output kept. */
-final class HostCommand {
+public final class HostCommand {
 
-    record Result(List<String> command, int exitCode, String out, String err, Duration took) {
-        boolean ok() {
+    public record Result(List<String> command, int exitCode, String out, String err, Duration took) {
+        public boolean ok() {
             return exitCode == 0;
         }
 
@@ -32,7 +32,7 @@ final class HostCommand {
      * Runs {@code command} in {@code directory} with {@code environment} added; throws an
      * AssertionError naming the command if it has not finished after {@code timeout}.
      */
-    static Result run(Duration timeout, Path directory, Map<String, String> environment, List<String> command) {
+    public static Result run(Duration timeout, Path directory, Map<String, String> environment, List<String> command) {
         long start = System.nanoTime();
         try {
             Path out = Files.createTempFile("archipelago-cmd", ".out");
@@ -74,7 +74,7 @@ final class HostCommand {
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
 
-    static String tail(String text, int lines) {
+    public static String tail(String text, int lines) {
         List<String> all = text.lines().toList();
         return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     }

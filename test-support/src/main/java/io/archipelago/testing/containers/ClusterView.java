@@ -1,20 +1,23 @@
-package io.archipelago.it.containers;
+package io.archipelago.testing.containers;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** What {@code archipelago status --json} run inside the coordinator's container says about the cluster. */
-record ClusterView(String cluster, int dataBlocks, int freeBlocks, List<Kernel> kernels, String json) {
+public record ClusterView(String cluster, int dataBlocks, int freeBlocks, List<Kernel> kernels, String json) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record Kernel(int id, String name, String island, String dataModel, String domain, long pid, String host, String state,
-                  long heartbeatAgeMs, int blocks, String reason) {
-        boolean running() {
+    public record Kernel(int id, String name, String island, String dataModel, String domain, long pid, String host, String state,
+                  long heartbeatAgeMs, int blocks, String reason, Map<String, Long> counters) {
+        public boolean running() {
             return "RUNNING".equals(state);
         }
 
@@ -25,14 +28,17 @@ record ClusterView(String cluster, int dataBlocks, int freeBlocks, List<Kernel> 
         }
     }
 
-    static ClusterView parse(String json) {
+    public static ClusterView parse(String json) {
         try {
             JsonNode root = JSON.readTree(json);
             List<Kernel> kernels = new ArrayList<>();
             for (JsonNode k : root.path("kernels")) {
+                Map<String, Long> counters = new LinkedHashMap<>();
+                k.path("counters").properties().forEach(c -> counters.put(c.getKey(), c.getValue().asLong()));
                 kernels.add(new Kernel(k.path("id").asInt(), k.path("name").asText(), k.path("island").asText(),
                     k.path("data_model").asText(), k.path("domain").asText(), k.path("pid").asLong(), k.path("host").asText(),
-                    k.path("state").asText(), k.path("heartbeat_age_ms").asLong(-1), k.path("blocks").asInt(), k.path("reason").asText()));
+                    k.path("state").asText(), k.path("heartbeat_age_ms").asLong(-1), k.path("blocks").asInt(), k.path("reason").asText(),
+                    Collections.unmodifiableMap(counters)));
             }
             return new ClusterView(root.path("cluster").asText(), root.path("memory").path("data_blocks").asInt(),
                 root.path("memory").path("free_blocks").asInt(), List.copyOf(kernels), json);
@@ -41,11 +47,11 @@ record ClusterView(String cluster, int dataBlocks, int freeBlocks, List<Kernel> 
         }
     }
 
-    Optional<Kernel> kernel(String name) {
+    public Optional<Kernel> kernel(String name) {
         return kernels.stream().filter(k -> k.name().equals(name)).findFirst();
     }
 
-    List<Kernel> island(String island) {
+    public List<Kernel> island(String island) {
         return kernels.stream().filter(k -> k.island().equals(island)).toList();
     }
 
