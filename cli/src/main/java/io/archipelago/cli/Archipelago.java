@@ -5,6 +5,7 @@ import io.archipelago.coordinator.config.ConfigException;
 import io.archipelago.kernel.boot.KernelMain;
 import io.archipelago.memory.GlobalMemoryMismatchException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -16,11 +17,14 @@ import picocli.CommandLine.Command;
             + "bound to an emulated processor island; the kernels share one mmap'd file as physical memory and talk "
             + "through an emulated 32-bit hardware mailbox.",
         "",
-        "Start with `archipelago demo`, or `archipelago up --detach` then `archipelago status`."},
-    subcommands = {UpCommand.class, StatusCommand.class, DownCommand.class, DemoCommand.class, BenchCommand.class, LayoutCommand.class,
-        RegionsCommand.class, RunCommand.class, PsCommand.class, MigrateCommand.class, KillCommand.class, FaultsCommand.class, DevicesCommand.class, TraceCommand.class, ProgramsCommand.class, CalibrateCommand.class,
-        CommandLine.HelpCommand.class})
+        "Start with `archipelago demo`, or `archipelago up --detach` then `archipelago status`."})
 public final class Archipelago implements Runnable {
+
+    /** The subcommands, in the order the usage lists them ({@code kernel} comes last, see {@link #commandLine()}). */
+    private static final List<Class<?>> SUBCOMMANDS = List.of(UpCommand.class, StatusCommand.class, DownCommand.class, DemoCommand.class,
+        BenchCommand.class, LayoutCommand.class, RegionsCommand.class, RunCommand.class, PsCommand.class, MigrateCommand.class,
+        KillCommand.class, FaultsCommand.class, DevicesCommand.class, TraceCommand.class, ProgramsCommand.class, CalibrateCommand.class,
+        CommandLine.HelpCommand.class);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -30,12 +34,35 @@ public final class Archipelago implements Runnable {
     }
 
     public static int execute(String... args) {
-        return commandLine().execute(args);
+        return commandLine(args).execute(args);
     }
 
+    /** The whole command line, every subcommand in it. */
     public static CommandLine commandLine() {
+        return commandLine(new String[0]);
+    }
+
+    /**
+     * The command line for these arguments. Picocli reads the options of every subcommand it is
+     * given by reflection when it is built, a third of a second of a short command such as
+     * {@code status} on a busy machine; when the first argument names a subcommand (other than
+     * {@code help}), only that one is built, and its usage and errors are the same as in the whole
+     * command line.
+     */
+    static CommandLine commandLine(String[] args) {
         CommandLine commandLine = new CommandLine(new Archipelago());
-        commandLine.addSubcommand("kernel", new KernelMain());
+        String first = args.length > 0 ? args[0] : "";
+        Class<?> only = SUBCOMMANDS.stream()
+            .filter(command -> command != CommandLine.HelpCommand.class && command.getAnnotation(Command.class).name().equals(first))
+            .findFirst().orElse(null);
+        if (only != null) {
+            commandLine.addSubcommand(only);
+        } else if (!first.equals("kernel")) {
+            SUBCOMMANDS.forEach(commandLine::addSubcommand);
+        }
+        if (only == null) {
+            commandLine.addSubcommand("kernel", new KernelMain());
+        }
         commandLine.setExecutionExceptionHandler((exception, cmd, parseResult) -> {
             String message = switch (exception) {
                 case CliException e -> e.getMessage();

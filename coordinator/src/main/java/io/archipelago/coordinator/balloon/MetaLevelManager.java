@@ -201,7 +201,7 @@ public final class MetaLevelManager implements AutoCloseable {
     /**
      * Asks kernels with spare blocks to inflate, most promising first, until {@code missing}
      * blocks are in the pool. The probes may be a moment old (a kernel refreshes its reclaimable
-     * count every 100 ms): when none shows spare blocks, a kernel with more free pages than
+     * count every 500 ms): when none shows spare blocks, a kernel with more free pages than
      * {@code keep-free-blocks + 1} blocks' worth is asked anyway, as a last resort; its answer is
      * the truth.
      */

@@ -59,7 +59,8 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  *   interval-ms: 200
  *   dead-after-ms: 1000          # a kernel silent this long is DEAD
  * kernel-jvm-options:            # every kernel's JVM (default below); see clusters/sixteen.yaml for what matters at scale
- *   [-XX:+UseSerialGC, -Xms16m, -Xmx128m, -Xss512k, -XX:MaxHeapFreeRatio=40, -XX:MinHeapFreeRatio=10]
+ *   [-XX:+UseSerialGC, -Xms16m, -Xmx128m, -Xss512k, -XX:MaxHeapFreeRatio=40, -XX:MinHeapFreeRatio=10,
+ *    -XX:TrimNativeHeapInterval=10000]
  * programs: [my-programs.jar, lib/]  # jars of your own programs, or directories of jars (relative to this file):
  *                                     # every kernel loads them, as with up --programs
  * balloon:                       # page blocks between kernels (K2's balloon drivers, meta-level manager)

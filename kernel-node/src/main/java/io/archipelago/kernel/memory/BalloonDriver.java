@@ -17,9 +17,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,7 +60,7 @@ final class BalloonDriver implements AutoCloseable {
     private final int migrateMaxPages;
     private final Duration requestTimeout;
     private final BalloonCounters counters;
-    private final ExecutorService worker;
+    private final ScheduledExecutorService worker;
     /** Whether this kernel was declared DEAD while running: then the block table is no longer its to change. */
     private volatile java.util.function.BooleanSupplier fenced = () -> false;
 
@@ -75,7 +75,7 @@ final class BalloonDriver implements AutoCloseable {
         this.migrateMaxPages = migrateMaxPages;
         this.requestTimeout = requestTimeout;
         this.counters = new BalloonCounters(area);
-        this.worker = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("balloon-" + kernelName).factory());
+        this.worker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("balloon-" + kernelName).factory());
     }
 
     private volatile TraceRing trace;
@@ -358,10 +358,13 @@ final class BalloonDriver implements AutoCloseable {
         counters.reclaimableBlocks.set(reclaimable);
     }
 
-    /** Runs a task on the driver's thread (periodic probe refresh). */
-    void submit(Runnable task) {
+    /**
+     * Refreshes the probes every {@code period} on the driver's own thread, between the manager's
+     * requests: no thread of its own, and one wake-up per period instead of two.
+     */
+    void refreshProbesEvery(Duration period) {
         try {
-            worker.execute(task);
+            worker.scheduleWithFixedDelay(this::refreshProbes, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             // closing
         }

@@ -12,10 +12,8 @@ import io.archipelago.typed.alloc.PageAllocator;
 import io.archipelago.typed.alloc.PageRun;
 import io.archipelago.typed.registry.RegionRegistry;
 import io.grpc.BindableService;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,8 +34,12 @@ import org.slf4j.LoggerFactory;
 public final class MemoryService implements KernelService {
 
     private static final Logger LOG = LoggerFactory.getLogger(MemoryService.class);
-    /** How often the balloon's reclaimable-blocks probe is refreshed. */
-    private static final long PROBE_PERIOD_MS = 100;
+    /**
+     * How often the balloon's reclaimable-blocks probe is refreshed. The meta-level manager uses it
+     * only to choose whom to ask first (the asked kernel's answer is the truth, and a kernel that
+     * frees blocks on request refreshes at once); at 100 ms it was a tenth of an idle kernel's CPU.
+     */
+    static final Duration PROBE_PERIOD = Duration.ofMillis(500);
 
     private volatile BuddyPageAllocator buddy;
     private volatile MovablePages movable;
@@ -45,7 +47,6 @@ public final class MemoryService implements KernelService {
     private volatile KernelPageAllocator allocator;
     private final Kernel kernel;
     private final Mailbox mailbox;
-    private ScheduledExecutorService probes;
 
     public MemoryService(Kernel kernel, Mailbox mailbox) {
         this.kernel = kernel;
@@ -74,8 +75,7 @@ public final class MemoryService implements KernelService {
         balloon.timeline(kernel.trace());
         balloon.start();
         allocator = new KernelPageAllocator(kernel.name(), buddy, balloon, kernel.counters(), memory.geometry().pageSize());
-        probes = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("memory-probes-" + kernel.name()).factory());
-        probes.scheduleWithFixedDelay(() -> balloon.submit(balloon::refreshProbes), PROBE_PERIOD_MS, PROBE_PERIOD_MS, TimeUnit.MILLISECONDS);
+        balloon.refreshProbesEvery(PROBE_PERIOD);
         LOG.info("kernel {}: page allocator over {} block(s), {} page(s) in use by {} registered region run(s), {} free", kernel.name(),
             buddy.blocks().size(), buddy.usedPages(), inUse.size(), buddy.freePages());
     }
@@ -142,9 +142,6 @@ public final class MemoryService implements KernelService {
 
     @Override
     public void close() {
-        if (probes != null) {
-            probes.shutdownNow();
-        }
         BalloonDriver driver = balloon;
         if (driver != null) {
             driver.close();
