@@ -276,6 +276,8 @@ public final class DsmService implements KernelService, SoftwareCoherence {
                     continue;
                 }
                 if (reply.type() == MailboxType.PUT_EXCLUSIVE) {
+                    // a modelled platform's page transfer from the holder's domain (0 for the host: nothing)
+                    io.archipelago.kernel.platform.ModelledDelay.pay(kernel.context().modelledCosts(holder).pageTransferNs());
                     region.load(page);
                     valid = true;
                     pagesReceived.increment();
