@@ -185,7 +185,7 @@ public final class GlobalMemoryLayout {
      * Bytes of the mailbox rings: one wake line per kernel and one ring per ordered pair of
      * kernels, laid out in full (max kernels squared) rather than allocated as links appear, so
      * that a ring's place follows from the two ids alone and no process ever has to allocate,
-     * lock or recover anything in it: 1 MiB for the default 64 kernels.
+     * lock or recover anything in it: 1.3 MiB for the default 64 kernels.
      */
     public static long mailboxRingsBytes(int maxKernels) {
         return (long) maxKernels * MAILBOX_MEMBER_LINE_BYTES + (long) maxKernels * maxKernels * MAILBOX_RING_BYTES;
