@@ -13,6 +13,9 @@ import io.archipelago.control.proto.MailboxStreamReply;
 import io.archipelago.control.proto.MailboxStreamRequest;
 import io.archipelago.coordinator.KernelChannels;
 import io.archipelago.coordinator.config.ClusterConfig;
+import io.archipelago.coordinator.config.ClusterConfigLoader;
+import io.archipelago.coordinator.config.ConfigException;
+import io.archipelago.interconnect.platform.Platform;
 import io.archipelago.interconnect.mailbox.MailboxConfiguration;
 import io.archipelago.interconnect.mailbox.MailboxContext.LoopPoll;
 import io.archipelago.interconnect.mailbox.MailboxTransport;
@@ -81,7 +84,9 @@ final class BenchMailboxCommand extends BenchSuite {
         + "\"p99\", \"p999\", ...}, \"mailbox_over_floor_p50\", \"requester_over_floor_p50\", \"throughput_words_per_s\", "
         + "\"floor_throughput_words_per_s\", \"idle_cluster_cpu_percent\", \"floor_targets\" (the shared-memory interconnect's targets: "
         + "interrupt context <= 4 floors, kernel thread <= 10, >= 1,000,000 words/s, idle cluster <= 5%% of a core; judged for shm), "
-        + "\"host\" (the host's own floors, as calibrate measures them), ...}.")
+        + "\"host\" (the host's own floors, as calibrate measures them), \"platform\" (the modelled platform in force), \"modelled_word_ns\", "
+        + "\"modelled_rtt_us\" (twice the modelled one-way word latency; 0 for the host), \"mailbox_over_modelled_p50\", "
+        + "\"requester_over_modelled_p50\", \"noise_warnings\" (where the modelled cost is within the host's own noise), ...}.")
     void jsonOption(boolean on) {
         json(on);
     }
@@ -121,6 +126,12 @@ final class BenchMailboxCommand extends BenchSuite {
     @Option(names = "--io", paramLabel = "auto|epoll|nio", description = "Temporary cluster: the kernels' Netty I/O (default: auto, epoll "
         + "when it loads).")
     String io;
+
+    @Option(names = "--platform", paramLabel = "PRESET|FILE", description = "Temporary cluster: the modelled platform (README, \"A "
+        + "platform model\"): a preset (host, omap4, cxl-direct, cxl-switch) or a cluster YAML file whose platform: section (and "
+        + "islands) to use. Words between the two kernels are then held until send time + the modelled latency, and the figures "
+        + "carry modelled_rtt_us beside the measured round trips (default: the host: nothing injected).")
+    String platform;
 
     @Option(names = "--idle-s", paramLabel = "S", description = "Seconds the cluster is watched idle at the end (default: 10; --quick: 3).")
     Integer idleS;
@@ -163,10 +174,11 @@ final class BenchMailboxCommand extends BenchSuite {
         if (loopPoll != null && !LoopPoll.IDS.contains(loopPoll)) {
             throw new CliException("--loop-poll: expected idle-core or always, found '" + loopPoll + "'");
         }
-        if (clusterOption.running() && (spinUs != null || loopSpinUs != null || loopPoll != null || io != null)) {
-            throw new CliException("--spin-us, --loop-spin-us, --loop-poll and --io configure a temporary cluster; a running cluster keeps its own "
-                + "settings");
+        if (clusterOption.running() && (spinUs != null || loopSpinUs != null || loopPoll != null || io != null || platform != null)) {
+            throw new CliException("--spin-us, --loop-spin-us, --loop-poll, --io and --platform configure a temporary cluster; a running "
+                + "cluster keeps its own settings");
         }
+        modelled = platform == null ? null : platformModel(platform);
         List<String> kernelOptions = new ArrayList<>();
         if (spinUs != null) {
             kernelOptions.add("-Darchipelago.mailbox.spin-us=" + spinUs);
@@ -180,9 +192,31 @@ final class BenchMailboxCommand extends BenchSuite {
         }
     }
 
+    /** The platform named by --platform, and the islands its file configures (K2's for a preset). */
+    private ClusterConfig modelled;
+
+    /** A preset's name, or a cluster YAML file with a platform: section. */
+    static ClusterConfig platformModel(String option) {
+        if (Platform.PRESET_NAMES.contains(option)) {
+            return ClusterConfig.k2Default().withPlatform(Platform.preset(option));
+        }
+        Path file = Path.of(option);
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            throw new CliException("--platform: expected a preset (" + String.join(", ", Platform.PRESET_NAMES)
+                + ") or a cluster YAML file with a platform: section, found '" + option + "' (no such preset or file)");
+        }
+        try {
+            return ClusterConfigLoader.load(file);
+        } catch (ConfigException e) {
+            throw new CliException("--platform: " + e.getMessage());
+        }
+    }
+
     private BenchTarget temporary(List<String> kernelOptions) {
         String socket = transport == null ? ClusterConfig.k2Default().mailboxTransport() : transport;
-        ClusterConfig defaults = ClusterConfig.k2Default().withCluster("bench").withMailbox(socket, fifoDepth);
+        ClusterConfig start = modelled == null ? ClusterConfig.k2Default()
+            : ClusterConfig.k2Default().toBuilder().islands(modelled.islands()).platform(modelled.platform()).build();
+        ClusterConfig defaults = start.withCluster("bench").withMailbox(socket, fifoDepth);
         List<String> jvmOptions = new ArrayList<>(defaults.kernelJvmOptions());
         jvmOptions.addAll(kernelOptions);
         // the interrupt contexts' poll travels as the cluster configuration's, the way a YAML's mailbox keys do
@@ -195,6 +229,9 @@ final class BenchMailboxCommand extends BenchSuite {
         if (loopPoll != null) {
             builder.loopPoll(loopPoll);
             settings.add("loop-poll " + loopPoll);
+        }
+        if (modelled != null) {
+            settings.add("platform " + modelled.platform().name());
         }
         return BenchTarget.temporary(builder.build(), "mailbox over " + socket + ", FIFO depth " + fifoDepth
             + (settings.isEmpty() ? "" : ", " + String.join(" ", settings)), this::say);
@@ -268,10 +305,35 @@ final class BenchMailboxCommand extends BenchSuite {
                     pollingBaseline, pollUs, pollRule, stream, words, baselineStreamNs);
                 addFloor(report, LatencySummary.of(mailbox), LatencySummary.of(requester), LatencySummary.of(floorRtt),
                     words * 1e9 / floorStreamNs);
+                // the fastest round trips: under a modelled platform none may beat twice the modelled word latency
+                report.put("mailbox_rtt_min_us", mailbox.getMinValue() / 1000.0);
+                report.put("requester_rtt_min_us", requester.getMinValue() / 1000.0);
             }
             addIdleCpu(report, target);
             addFloorTargets(report);
+            addModel(report, target, first);
             return report;
+        }
+    }
+
+    /**
+     * The modelled platform beside the measured round trips: a word is held until its send time +
+     * the modelled one-way latency, so a round trip models twice that (the handlers' own time
+     * comes on top, and the host's transit hides under the hold).
+     */
+    private void addModel(ObjectNode root, BenchTarget target, MailboxPingReply first) {
+        String text = target.status().getPlatform();
+        Platform model = text.isEmpty() ? Platform.HOST
+            : Platform.parseFlag(text);
+        root.set("platform", StatusView.JSON.valueToTree(model.toMap()));
+        long wordNs = first.getModelledWordNs();
+        root.put("modelled_word_ns", wordNs);
+        double modelledRttUs = 2 * wordNs / 1000.0;
+        root.put("modelled_rtt_us", modelledRttUs);
+        if (wordNs > 0) {
+            root.put("mailbox_over_modelled_p50", LatencySummary.ratio(root.get("mailbox_rtt_us").get("p50").asDouble(), modelledRttUs));
+            root.put("requester_over_modelled_p50", LatencySummary.ratio(root.get("requester_rtt_us").get("p50").asDouble(), modelledRttUs));
+            warnIfNoise(root, wordNs, "mailbox word latency");
         }
     }
 
@@ -450,6 +512,12 @@ final class BenchMailboxCommand extends BenchSuite {
             result.get("throughput_ratio").asDouble());
         out.printf(Locale.ROOT, "throughput floor (FIFO of depth 4 on cache lines): %,d words/s; mailbox / floor %.2f%n",
             result.get("floor_throughput_words_per_s").asLong(), result.get("throughput_over_floor").asDouble());
+        if (result.path("modelled_word_ns").asLong() > 0) {
+            out.printf(Locale.ROOT, "platform %s: a word modelled at %.2f us one way, a round trip at %.2f us; measured p50 / modelled: "
+                    + "interrupt context %.2f, kernel thread %.2f%n", result.get("platform").get("name").asText(),
+                result.get("modelled_word_ns").asLong() / 1000.0, result.get("modelled_rtt_us").asDouble(),
+                result.get("mailbox_over_modelled_p50").asDouble(), result.get("requester_over_modelled_p50").asDouble());
+        }
         out.printf(Locale.ROOT, "idle cluster: %.1f%% of one core over %d s (kernels and coordinator)%n",
             result.get("idle_cluster_cpu_percent").asDouble(), result.get("idle_seconds").asInt());
         out.printf(Locale.ROOT, "receiver, during the run: %d NOP words out of order, %d drops%n", result.get("receiver_nop_out_of_order").asLong(),

@@ -80,6 +80,22 @@ abstract class BenchSuite implements Callable<Integer> {
         return figures;
     }
 
+    /**
+     * Warns (on stderr, and in the figures' {@code noise_warnings}) when a modelled cost is of the
+     * order of this host's own noise (see {@link HostCalibration#noiseWarning}).
+     */
+    final void warnIfNoise(ObjectNode figures, double modelledNanos, String what) {
+        if (host == null || modelledNanos <= 0) {
+            return;
+        }
+        host.noiseWarning(modelledNanos, what).ifPresent(warning -> {
+            say("warning: " + warning);
+            com.fasterxml.jackson.databind.node.ArrayNode warnings = figures.has("noise_warnings")
+                ? (com.fasterxml.jackson.databind.node.ArrayNode) figures.get("noise_warnings") : figures.putArray("noise_warnings");
+            warnings.add(warning);
+        });
+    }
+
     /** Sets {@code --json}: each suite's option calls this (its description lists the suite's fields). */
     final void json(boolean json) {
         this.json = json;

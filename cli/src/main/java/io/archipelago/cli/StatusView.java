@@ -36,6 +36,9 @@ public final class StatusView {
         memory.put("block_size", status.getMemory().getBlockSize());
         memory.put("data_blocks", status.getMemory().getDataBlocks());
         memory.put("free_blocks", status.getMemory().getFreeBlocks());
+        if (!status.getPlatform().isEmpty()) {
+            root.set("platform", JSON.valueToTree(io.archipelago.interconnect.platform.Platform.parseFlag(status.getPlatform()).toMap()));
+        }
         ArrayNode kernels = root.putArray("kernels");
         for (KernelStatus k : status.getKernelsList()) {
             ObjectNode kernel = kernels.addObject();
@@ -88,6 +91,11 @@ public final class StatusView {
         out.printf(Locale.ROOT, "global memory %s: %s pages, %s blocks, %d data blocks (%d in the free pool)%n",
             bytes(status.getMemory().getBytes()), bytes(status.getMemory().getPageSize()), bytes(status.getMemory().getBlockSize()),
             status.getMemory().getDataBlocks(), status.getMemory().getFreeBlocks());
+        var platform = status.getPlatform().isEmpty() ? io.archipelago.interconnect.platform.Platform.HOST
+            : io.archipelago.interconnect.platform.Platform.parseFlag(status.getPlatform());
+        if (!platform.injectsNothing()) {
+            out.printf(Locale.ROOT, "platform %s: between domains %s; within one %s%n", platform.name(), platform.between(), platform.within());
+        }
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"ID", "NAME", "ISLAND", "DATA MODEL", "DOMAIN", "CORES", "SPEED", "PID", "STATE", "UPTIME", "HEARTBEAT",
             "BLOCKS", "FREE PAGES", "ENERGY", "MAILBOX"});

@@ -483,7 +483,7 @@ public final class Coordinator implements AutoCloseable {
     }
 
     public ClusterStatus status() {
-        return statusAssembler.status(ProcessHandle.current().pid(), startedAtMs);
+        return statusAssembler.status(ProcessHandle.current().pid(), startedAtMs).toBuilder().setPlatform(config.platform().toFlag()).build();
     }
 
     public ClusterConfig config() {

@@ -46,6 +46,8 @@ public final class KernelConfiguration {
 
     public static final String DOMAIN_PROP = "archipelago.island.domain";
     public static final String DOMAIN_DEFAULT = "a";
+    /** The modelled platform: a preset's name or its flag text (io.archipelago.interconnect.platform.Platform); default host. */
+    public static final String PLATFORM_PROP = "archipelago.platform";
     public static final String DOMAIN_PATTERN = "[A-Za-z0-9_-]{1,32}";
 
     /** A power model's name (none: no energy accounting). */

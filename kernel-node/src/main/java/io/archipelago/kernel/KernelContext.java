@@ -6,6 +6,7 @@ import io.archipelago.directory.ClusterDirectory;
 import io.archipelago.interconnect.mailbox.MailboxConfiguration;
 import io.archipelago.interconnect.mailbox.MailboxContext;
 import io.archipelago.interconnect.mailbox.MailboxTransport;
+import io.archipelago.interconnect.platform.Platform;
 import io.archipelago.typed.DataModel;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,6 +52,18 @@ public final class KernelContext {
     private Duration dsmTimeout = propertyMillis(DSM_TIMEOUT_PROP, DSM_TIMEOUT_DEFAULT);
     /** The mailbox's settings (FIFO depth, loop spin and poll, timeouts...): this context owns them and checks them with its own. */
     private final MailboxContext mailbox = new MailboxContext();
+    /** The modelled platform ({@link Platform#HOST}: inject nothing), given as its flag text in {@link #PLATFORM_PROP}. */
+    private Platform platform = Platform.HOST;
+    private String platformProblem;
+    /** Every kernel's coherence domain by kernel id, as the cluster configures them: whom the platform's costs apply to. */
+    private List<String> kernelDomains = List.of();
+
+    {
+        String modelled = System.getProperty(PLATFORM_PROP);
+        if (modelled != null) {
+            platform(modelled);
+        }
+    }
 
     private boolean concluded;
     private DataModel resolvedDataModel;
@@ -162,6 +175,16 @@ public final class KernelContext {
         if (!"software".equals(taskCoherence) && !"hardware".equals(taskCoherence)) {
             problems.add("task coherence (" + TASK_COHERENCE_PROP + "): expected software or hardware, found '" + taskCoherence + "'");
         }
+        if (platformProblem != null) {
+            problems.add(platformProblem);
+        }
+        for (String domain : kernelDomains) {
+            if (domain == null || !domain.matches(DOMAIN_PATTERN)) {
+                problems.add("kernel domains: expected a coherence domain per kernel id (1-32 characters of letters, digits, '_', '-'), found '"
+                    + domain + "' in " + kernelDomains);
+                break;
+            }
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid kernel configuration:\n  - " + String.join("\n  - ", problems));
         }
@@ -174,7 +197,54 @@ public final class KernelContext {
         if (advertisedHost == null || advertisedHost.isBlank()) {
             advertisedHost = "0.0.0.0".equals(bindHost) ? hostName() : bindHost;
         }
+        mailbox.wordLatency(this::modelledWordNanos);
         concluded = true;
+        return this;
+    }
+
+    /** The modelled one-way latency of a mailbox word between this kernel and kernel {@code peer} (0: nothing injected). */
+    public long modelledWordNanos(int peer) {
+        return modelledCosts(peer).mailboxWordNs();
+    }
+
+    /**
+     * The platform's costs between this kernel's domain and kernel {@code peer}'s; a peer whose domain
+     * the cluster did not configure (a kernel that joined on its own) counts as another domain.
+     */
+    public Platform.Costs modelledCosts(int peer) {
+        if (platform.injectsNothing()) {
+            return Platform.Costs.NONE;
+        }
+        String peerDomain = peer >= 0 && peer < kernelDomains.size() ? kernelDomains.get(peer) : null;
+        return peerDomain == null ? platform.between() : platform.costs(coherenceDomain, peerDomain);
+    }
+
+    public Platform platform() {
+        return platform;
+    }
+
+    public KernelContext platform(Platform platform) {
+        this.platform = java.util.Objects.requireNonNull(platform, "platform");
+        this.platformProblem = null;
+        return this;
+    }
+
+    /** As {@link #platform(Platform)}, by its flag text or a preset's name; a bad text is reported by {@link #conclude()}. */
+    public KernelContext platform(String flag) {
+        try {
+            return platform(Platform.parseFlag(flag));
+        } catch (IllegalArgumentException e) {
+            platformProblem = e.getMessage();
+            return this;
+        }
+    }
+
+    public List<String> kernelDomains() {
+        return kernelDomains;
+    }
+
+    public KernelContext kernelDomains(List<String> domains) {
+        this.kernelDomains = List.copyOf(domains);
         return this;
     }
 

@@ -178,7 +178,7 @@ public final class GlobalMemory implements AutoCloseable {
         int version = header.get(INT, VERSION_OFFSET);
         if (version != FORMAT_VERSION) {
             throw new GlobalMemoryMismatchException(file, "format version", String.valueOf(FORMAT_VERSION), version
-                + (version < FORMAT_VERSION ? " (made by an older Archipelago, without the mailbox rings, the kernels' signals, the DSM's write-back journal or the URPC channels: remove the cluster directory "
+                + (version < FORMAT_VERSION ? " (made by an older Archipelago, without the mailbox rings, the kernels' signals, the DSM's write-back journal, the URPC channels or the mailbox words' send times: remove the cluster directory "
                 + "and start the cluster again)" : " (made by a newer Archipelago)"));
         }
         int headerLength = header.get(INT, HEADER_LENGTH_OFFSET);

@@ -117,8 +117,9 @@ public final class GlobalMemoryLayout {
      * 3: each counters area's header carries its kernel's signals (asleep, IRQ waiters: {@link KernelSignals})
      * where version 2 had reserved bytes, and those facts are no longer counters; the DSM's write-back journal and the
      * URPC channels joined the system blocks.
+     * 4: each mailbox ring has a fifth line, the send times of its slots' words (a modelled platform's delivery hold).
      */
-    public static final int FORMAT_VERSION = 3;
+    public static final int FORMAT_VERSION = 4;
 
     public static final int MAGIC_OFFSET = 0;
     public static final int VERSION_OFFSET = 8;
@@ -141,8 +142,8 @@ public final class GlobalMemoryLayout {
     /** Bytes covered by the checksum: everything before it. */
     public static final int HEADER_LENGTH = CHECKSUM_OFFSET;
 
-    /** One mailbox ring of one ordered pair of kernels: four cache lines (see the interconnect's MailboxRings). */
-    public static final int MAILBOX_RING_BYTES = 256;
+    /** One mailbox ring of one ordered pair of kernels: five cache lines (see the interconnect's MailboxRing). */
+    public static final int MAILBOX_RING_BYTES = 320;
     /** One receiver's wake state in the mailbox rings area: one cache line. */
     public static final int MAILBOX_MEMBER_LINE_BYTES = 64;
 
@@ -184,7 +185,7 @@ public final class GlobalMemoryLayout {
      * Bytes of the mailbox rings: one wake line per kernel and one ring per ordered pair of
      * kernels, laid out in full (max kernels squared) rather than allocated as links appear, so
      * that a ring's place follows from the two ids alone and no process ever has to allocate,
-     * lock or recover anything in it: 1 MiB for the default 64 kernels.
+     * lock or recover anything in it: 1.3 MiB for the default 64 kernels.
      */
     public static long mailboxRingsBytes(int maxKernels) {
         return (long) maxKernels * MAILBOX_MEMBER_LINE_BYTES + (long) maxKernels * maxKernels * MAILBOX_RING_BYTES;

@@ -133,7 +133,7 @@ class GlobalMemoryTest {
             geometry.blockCount(), geometry.maxKernels()) + DeviceMemory.AREA_BYTES);
         assertThat(rings + GlobalMemoryLayout.mailboxRingsBytes(geometry.maxKernels()))
             .isLessThanOrEqualTo((long) geometry.systemBlocks() * geometry.blockSize());
-        assertThat(GlobalMemoryLayout.mailboxRingsBytes(64)).isEqualTo(64 * 64 + 64L * 64 * 256);
+        assertThat(GlobalMemoryLayout.mailboxRingsBytes(64)).isEqualTo(64 * 64 + 64L * 64 * 320);
     }
 
     @Test

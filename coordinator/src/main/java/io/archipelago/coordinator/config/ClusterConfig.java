@@ -1,6 +1,7 @@
 package io.archipelago.coordinator.config;
 
 import io.archipelago.interconnect.mailbox.MailboxConfiguration;
+import io.archipelago.interconnect.platform.Platform;
 import io.archipelago.kernel.KernelConfiguration;
 import io.archipelago.memory.MemoryGeometry;
 import java.nio.file.Path;
@@ -24,11 +25,12 @@ import java.util.Objects;
  * @param devices     the emulated devices as the cluster boots with them
  * @param programs    jars of users' programs (or directories of jars), put on every kernel's program path as with
  *                    {@code up --programs}
+ * @param platform    the modelled platform's costs between (and within) coherence domains; {@link Platform#HOST} injects nothing
  */
 public record ClusterConfig(String cluster, MemoryGeometry memory, List<IslandConfig> islands, String controlHost, int controlPort,
                             String mailboxTransport, int fifoDepth, int loopSpinUs, String loopPoll, String launch,
                             Duration heartbeatInterval, Duration deadAfter, List<String> kernelJvmOptions, BalloonPolicy balloon,
-                            DevicesConfig devices, List<Path> programs) {
+                            DevicesConfig devices, List<Path> programs, Platform platform) {
 
     public static final String DEFAULT_CLUSTER = KernelConfiguration.CLUSTER_DEFAULT;
 
@@ -55,6 +57,7 @@ public record ClusterConfig(String cluster, MemoryGeometry memory, List<IslandCo
         Objects.requireNonNull(balloon, "balloon");
         Objects.requireNonNull(devices, "devices");
         programs = List.copyOf(programs);
+        Objects.requireNonNull(platform, "platform");
     }
 
     /** A builder starting from K2's platform and every setting's default. */
@@ -119,6 +122,16 @@ public record ClusterConfig(String cluster, MemoryGeometry memory, List<IslandCo
         return toBuilder().programs(jars).build();
     }
 
+    /** This configuration with another modelled platform. */
+    public ClusterConfig withPlatform(Platform model) {
+        return toBuilder().platform(model).build();
+    }
+
+    /** Every kernel's coherence domain, by kernel id (what a kernel needs to look up its peers' costs in the platform). */
+    public List<String> kernelDomains() {
+        return kernels().stream().map(k -> k.island().coherenceDomain()).toList();
+    }
+
     /** A kernel to launch: its id, its name and its island. */
     public record KernelSpec(int id, String name, IslandConfig island) {
     }
@@ -144,6 +157,7 @@ public record ClusterConfig(String cluster, MemoryGeometry memory, List<IslandCo
         private BalloonPolicy balloon = BalloonPolicy.defaults();
         private DevicesConfig devices = DevicesConfig.defaults();
         private List<Path> programs = List.of();
+        private Platform platform = Platform.HOST;
 
         private Builder() {
         }
@@ -165,6 +179,7 @@ public record ClusterConfig(String cluster, MemoryGeometry memory, List<IslandCo
             balloon = c.balloon;
             devices = c.devices;
             programs = c.programs;
+            platform = c.platform;
         }
 
         public Builder cluster(String cluster) {
@@ -250,9 +265,14 @@ public record ClusterConfig(String cluster, MemoryGeometry memory, List<IslandCo
             return this;
         }
 
+        public Builder platform(Platform platform) {
+            this.platform = platform;
+            return this;
+        }
+
         public ClusterConfig build() {
             return new ClusterConfig(cluster, memory, islands, controlHost, controlPort, mailboxTransport, fifoDepth, loopSpinUs, loopPoll,
-                launch, heartbeatInterval, deadAfter, kernelJvmOptions, balloon, devices, programs);
+                launch, heartbeatInterval, deadAfter, kernelJvmOptions, balloon, devices, programs, platform);
         }
     }
 }

@@ -6,6 +6,7 @@ import io.archipelago.typed.DataModel;
 import io.archipelago.interconnect.mailbox.MailboxConfiguration;
 import io.archipelago.interconnect.mailbox.MailboxContext;
 import io.archipelago.interconnect.mailbox.MailboxTransport;
+import io.archipelago.interconnect.platform.Platform;
 import io.archipelago.kernel.KernelConfiguration;
 import java.io.IOException;
 import java.io.Reader;
@@ -78,6 +79,16 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  *   timer-period-us: 0           # the timer's period (0: off), at least 1000
  *   routing: k2                  # k2 (K2's rule) | strong (always a strong kernel) | alternate (every kernel in turn)
  *   driver: shared               # the NIC driver's state: shared (K2's shadowed driver) | private
+ * platform:                      # the modelled platform's costs (README, "A platform model"); or just a preset's name
+ *   preset: host                 # host (inject nothing, the default) | omap4 | cxl-direct | cxl-switch
+ *   between:                     # two kernels of different coherence domains (overrides the preset's figures)
+ *     mailbox-word: 500ns        # one way, send to delivery (ns, us or ms)
+ *     remote-line-read: 80ns     # extra latency of a cache line homed in the other domain
+ *     remote-line-write: 80ns
+ *     page-transfer: 4us         # one 4 KiB DSM page; or a bandwidth: 1GB/s, 800MB/s
+ *   within: {mailbox-word: 0ns}  # two kernels of one domain (same keys)
+ *   pairs:                       # a named pair of domains (same keys), over between/within
+ *     - {domains: [a, b], mailbox-word: 2us}
  * islands:
  *   - name: strong
  *     data-model: x86_64         # x86_64 | aarch64 | i386 | armv7 | ppc32
@@ -140,7 +151,7 @@ public final class ClusterConfigLoader {
             return defaults;
         }
         Map<String, NodeTuple> top = mapping(root, "", Set.of("cluster", "launch", "memory", "control", "mailbox", "heartbeat",
-            "kernel-jvm-options", "islands", "balloon", "devices", "programs"));
+            "kernel-jvm-options", "islands", "balloon", "devices", "programs", "platform"));
 
         String cluster = text(top, "cluster", "", defaults.cluster());
         try {
@@ -270,10 +281,11 @@ public final class ClusterConfigLoader {
             devices = devices(top.get("devices").getValueNode(), devices);
         }
         List<Path> programs = top.containsKey("programs") ? programs(top.get("programs").getValueNode()) : List.of();
+        Platform platform = top.containsKey("platform") ? platform(top.get("platform").getValueNode(), islands) : defaults.platform();
         ClusterConfig config = defaults.toBuilder().cluster(cluster).memory(memory).islands(islands).controlHost(controlHost)
             .controlPort(controlPort).mailboxTransport(transport).fifoDepth(fifoDepth).loopSpinUs(loopSpinUs).loopPoll(loopPoll)
             .launch(launch).heartbeatInterval(heartbeat).deadAfter(deadAfter).kernelJvmOptions(jvmOptions).balloon(balloon)
-            .devices(devices).programs(programs).build();
+            .devices(devices).programs(programs).platform(platform).build();
         if (config.totalKernels() > memory.maxKernels()) {
             throw new ConfigException(source, line(top.containsKey("islands") ? top.get("islands").getKeyNode() : root), "islands",
                 "the islands have " + config.totalKernels() + " kernels, more than memory.max-kernels (" + memory.maxKernels() + ")");
@@ -350,6 +362,138 @@ public final class ClusterConfigLoader {
             programs.add(path);
         }
         return programs;
+    }
+
+    private static final Set<String> COST_KEYS = Set.of("mailbox-word", "remote-line-read", "remote-line-write", "page-transfer");
+    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ns|us|µs|ms)");
+    private static final Pattern BANDWIDTH = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([KMG])B/s");
+    private static final long PAGE_BYTES = 4096;
+
+    /** A preset's name, or a mapping: a preset to start from, then figures that override it (each checked with its line). */
+    private Platform platform(Node node, List<IslandConfig> islands) {
+        if (node instanceof ScalarNode) {
+            String name = scalar(node, "platform").strip();
+            try {
+                return Platform.preset(name);
+            } catch (IllegalArgumentException e) {
+                throw error(node, "platform", "expected a preset (" + String.join(", ", Platform.PRESET_NAMES)
+                    + ") or a mapping of costs, found '" + name + "'");
+            }
+        }
+        Map<String, NodeTuple> p = mapping(node, "platform", Set.of("preset", "within", "between", "pairs"));
+        Platform platform = Platform.HOST;
+        if (p.containsKey("preset")) {
+            String name = choice(p, "preset", "platform", "host", Platform.PRESET_NAMES);
+            platform = Platform.preset(name);
+        }
+        boolean overridden = false;
+        if (p.containsKey("within")) {
+            platform = platform.withWithin(costs(p.get("within").getValueNode(), "platform.within", platform.within()));
+            overridden = true;
+        }
+        if (p.containsKey("between")) {
+            platform = platform.withBetween(costs(p.get("between").getValueNode(), "platform.between", platform.between()));
+            overridden = true;
+        }
+        if (p.containsKey("pairs")) {
+            Set<String> domains = new HashSet<>();
+            islands.forEach(island -> domains.add(island.coherenceDomain()));
+            List<Node> items = sequence(p.get("pairs").getValueNode(), "platform.pairs");
+            for (int i = 0; i < items.size(); i++) {
+                String at = "platform.pairs[" + i + "]";
+                Map<String, NodeTuple> pair = mapping(items.get(i), at, union(COST_KEYS, Set.of("domains")));
+                if (!pair.containsKey("domains")) {
+                    throw error(items.get(i), at + ".domains", "every pair names its two coherence domains, e.g. domains: [a, b]");
+                }
+                Node domainsNode = pair.get("domains").getValueNode();
+                List<Node> named = sequence(domainsNode, at + ".domains");
+                if (named.size() != 2) {
+                    throw error(domainsNode, at + ".domains", "expected two coherence domains, found " + named.size());
+                }
+                String a = scalar(named.get(0), at + ".domains").strip();
+                String b = scalar(named.get(1), at + ".domains").strip();
+                for (String domain : List.of(a, b)) {
+                    if (!domains.contains(domain)) {
+                        throw error(domainsNode, at + ".domains", "expected a coherence domain of an island ("
+                            + String.join(", ", new java.util.TreeSet<>(domains)) + "), found '" + domain + "'");
+                    }
+                }
+                if (platform.pairs().containsKey(Platform.pairKey(a, b))) {
+                    throw error(domainsNode, at + ".domains", "the pair " + a + ", " + b + " is given twice");
+                }
+                Platform.Costs start = platform.costs(a, b);
+                platform = platform.withPair(a, b, costs(items.get(i), at, start, pair));
+                overridden = true;
+            }
+        }
+        return overridden ? platform.withName(platform.name().equals("host") && platform.injectsNothing() ? "host"
+            : p.containsKey("preset") ? platform.name() + "+overrides" : "custom") : platform;
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new HashSet<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    private Platform.Costs costs(Node node, String at, Platform.Costs start) {
+        return costs(node, at, start, mapping(node, at, COST_KEYS));
+    }
+
+    private Platform.Costs costs(Node node, String at, Platform.Costs start, Map<String, NodeTuple> c) {
+        Platform.Costs costs = start;
+        if (c.containsKey("mailbox-word")) {
+            costs = costs.withMailboxWord(nanos(c, "mailbox-word", at, false));
+        }
+        if (c.containsKey("remote-line-read")) {
+            costs = costs.withLineRead(nanos(c, "remote-line-read", at, false));
+        }
+        if (c.containsKey("remote-line-write")) {
+            costs = costs.withLineWrite(nanos(c, "remote-line-write", at, false));
+        }
+        if (c.containsKey("page-transfer")) {
+            costs = costs.withPageTransfer(nanos(c, "page-transfer", at, true));
+        }
+        return costs;
+    }
+
+    /** A duration (ns, us or ms) in nanoseconds; for a page transfer also a bandwidth (KB/s, MB/s, GB/s: decimal), turned into a 4 KiB page's time. */
+    private long nanos(Map<String, NodeTuple> entries, String key, String at, boolean bandwidth) {
+        Node valueNode = entries.get(key).getValueNode();
+        String value = scalar(valueNode, join(at, key)).strip();
+        String expected = "expected a duration of 0 to " + Platform.MAX_NS / 1_000_000 + " ms with its unit (ns, us or ms, e.g. 500ns, 1.5us)"
+            + (bandwidth ? ", or a bandwidth above 0 (KB/s, MB/s or GB/s, e.g. 1GB/s)" : "");
+        if (value.startsWith("-")) {
+            throw error(valueNode, join(at, key), expected + "; a modelled cost is never negative, found '" + value + "'");
+        }
+        Matcher duration = DURATION.matcher(value);
+        if (duration.matches()) {
+            double number = Double.parseDouble(duration.group(1));
+            double ns = switch (duration.group(2)) {
+                case "ns" -> number;
+                case "ms" -> number * 1_000_000;
+                default -> number * 1_000;
+            };
+            if (ns > Platform.MAX_NS) {
+                throw error(valueNode, join(at, key), expected + ", found '" + value + "'");
+            }
+            return Math.round(ns);
+        }
+        Matcher rate = BANDWIDTH.matcher(value);
+        if (bandwidth && rate.matches()) {
+            double bytesPerSecond = Double.parseDouble(rate.group(1)) * switch (rate.group(2)) {
+                case "K" -> 1e3;
+                case "M" -> 1e6;
+                default -> 1e9;
+            };
+            double ns = PAGE_BYTES * 1e9 / bytesPerSecond;
+            if (!(bytesPerSecond > 0) || ns > Platform.MAX_NS) {
+                throw error(valueNode, join(at, key), expected + " (a 4 KiB page in at most " + Platform.MAX_NS / 1_000_000 + " ms), found '"
+                    + value + "'");
+            }
+            return Math.round(ns);
+        }
+        throw error(valueNode, join(at, key), expected + ", found '" + value + "'");
     }
 
     private DevicesConfig devices(Node node, DevicesConfig defaults) {

@@ -96,7 +96,9 @@ public final class LocalKernelLauncher {
             .migrateMaxPages(config.balloon().migrateMaxPages())
             // the manager may ask a few kernels to inflate, each within its request timeout, before it answers
             .balloonRequestTimeout(config.balloon().requestTimeout().multipliedBy(3))
-            .watchPid(ProcessHandle.current().pid());
+            .watchPid(ProcessHandle.current().pid())
+            .platform(config.platform())
+            .kernelDomains(config.kernelDomains());
         context.mailbox().loopSpin(Duration.ofNanos(config.loopSpinUs() * 1000L)).loopPoll(config.loopPoll());
         return context.conclude();
     }

@@ -90,6 +90,10 @@ public final class MailboxContext {
     private PeerDirectory directory = PeerDirectory.none();
     private MailboxCounters counters = MailboxCounters.inMemory();
     private WordObserver wordObserver = WordObserver.NONE;
+    private java.util.function.IntToLongFunction wordLatency = NO_LATENCY;
+
+    /** No modelled latency for any peer: words are delivered as soon as they arrive. */
+    public static final java.util.function.IntToLongFunction NO_LATENCY = peer -> 0;
 
     private boolean concluded;
 
@@ -497,6 +501,21 @@ public final class MailboxContext {
     /** Who watches every word sent and received (a kernel's trace ring); {@link WordObserver#NONE} by default. */
     public MailboxContext wordObserver(WordObserver wordObserver) {
         this.wordObserver = java.util.Objects.requireNonNull(wordObserver, "wordObserver");
+        return this;
+    }
+
+    public java.util.function.IntToLongFunction wordLatency() {
+        return wordLatency;
+    }
+
+    /**
+     * The modelled platform's one-way latency of a word to and from each peer, in nanoseconds, by
+     * the peer's member id ({@link #NO_LATENCY} by default). Where it is above 0, a word in the
+     * rings in global memory carries its send time and is delivered no earlier than that time plus
+     * the latency; both ends of a pair must model the same latency (it is the pair's, not a direction's).
+     */
+    public MailboxContext wordLatency(java.util.function.IntToLongFunction wordLatency) {
+        this.wordLatency = java.util.Objects.requireNonNull(wordLatency, "wordLatency");
         return this;
     }
 

@@ -62,6 +62,8 @@ public final class KernelMain implements Callable<Integer> {
     static final String INITIAL_BLOCKS = "--initial-blocks";
     static final String MIGRATE_MAX_PAGES = "--migrate-max-pages";
     static final String BALLOON_TIMEOUT_MS = "--balloon-timeout-ms";
+    static final String PLATFORM = "--platform";
+    static final String KERNEL_DOMAINS = "--kernel-domains";
 
     /** Every option's default is the context's: its system property, else {@link KernelConfiguration}'s default. */
     private final KernelContext defaults = new KernelContext();
@@ -150,6 +152,14 @@ public final class KernelMain implements Callable<Integer> {
         + "manager's answer (default: ${DEFAULT-VALUE}).")
     long balloonTimeoutMs = defaults.balloonRequestTimeout().toMillis();
 
+    @Option(names = PLATFORM, paramLabel = "MODEL", description = "The modelled platform: a preset (host, omap4, cxl-direct, "
+        + "cxl-switch) or the coordinator's text of it (default: ${DEFAULT-VALUE}: inject nothing).")
+    String platform = defaults.platform().name().equals("host") && defaults.platform().injectsNothing() ? "host" : defaults.platform().toFlag();
+
+    @Option(names = KERNEL_DOMAINS, paramLabel = "A,B,...", split = ",", description = "Every kernel's coherence domain by kernel id, "
+        + "as the cluster configures them (whom the platform's costs apply to; default: none, every peer counts as another domain).")
+    List<String> kernelDomains = new ArrayList<>(defaults.kernelDomains());
+
     /**
      * The command line that starts a kernel with this context's settings, the way the coordinator
      * hands each kernel its context: one flag per setting a cluster configuration decides, each
@@ -181,6 +191,12 @@ public final class KernelMain implements Callable<Integer> {
         if (context.kernelName() != null) {
             arguments.addAll(List.of(NAME, context.kernelName()));
         }
+        if (!context.platform().injectsNothing()) {
+            arguments.addAll(List.of(PLATFORM, context.platform().toFlag()));
+        }
+        if (!context.platform().injectsNothing() && !context.kernelDomains().isEmpty()) {
+            arguments.addAll(List.of(KERNEL_DOMAINS, String.join(",", context.kernelDomains())));
+        }
         return arguments;
     }
 
@@ -210,7 +226,9 @@ public final class KernelMain implements Callable<Integer> {
             .watchPid(watchPid)
             .initialBlocks(initialBlocks)
             .migrateMaxPages(migrateMaxPages)
-            .balloonRequestTimeout(Duration.ofMillis(balloonTimeoutMs));
+            .balloonRequestTimeout(Duration.ofMillis(balloonTimeoutMs))
+            .platform(platform)
+            .kernelDomains(kernelDomains);
         context.mailbox().loopSpin(Duration.ofNanos(loopSpinUs * 1000)).loopPoll(loopPoll);
         return context;
     }

@@ -11,6 +11,7 @@ import io.archipelago.kernel.Kernel;
 import io.archipelago.kernel.KernelCounter;
 import io.archipelago.kernel.KernelService;
 import io.archipelago.kernel.faults.FaultPoints;
+import io.archipelago.kernel.platform.ModelledDelay;
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.KernelCountersArea.Counter;
 import io.archipelago.memory.PageDirectory;
@@ -279,6 +280,8 @@ public final class DsmService implements KernelService, SoftwareCoherence {
                     continue;
                 }
                 if (reply.type() == MailboxType.PUT_EXCLUSIVE) {
+                    // a modelled platform's page transfer from the holder's domain (0 for the host: nothing), before the page arrives
+                    ModelledDelay.pay(kernel.context().modelledCosts(holder).pageTransferNs());
                     kernel.trace().instant(TraceEvent.DSM_PAGE_RECEIVED, TraceRing.KERNEL_TRACK, (int) frame, holder);
                     region.load(page);
                     valid = true;

@@ -55,7 +55,8 @@ final class MailboxControlService extends KernelMailboxGrpc.KernelMailboxImplBas
                 .setIo(mailbox.io())
                 .setFifoDepth(mailbox.context().fifoDepth())
                 .setLoopSpinUs((int) (mailbox.context().loopSpin().toNanos() / 1000))
-                .setLoopPoll(mailbox.context().loopPoll().id());
+                .setLoopPoll(mailbox.context().loopPoll().id())
+                .setModelledWordNs(mailbox.context().wordLatency().applyAsLong(request.getPeer()));
             for (long sample : samples) {
                 reply.addRttNs(sample);
             }

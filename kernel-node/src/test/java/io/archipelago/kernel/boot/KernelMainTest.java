@@ -106,4 +106,39 @@ class KernelMainTest {
             }
         }
     }
+
+    @Test
+    void thePlatformAndTheKernelsDomainsReachTheKernelAndItsMailbox(@TempDir Path dir) {
+        io.archipelago.interconnect.platform.Platform model = io.archipelago.interconnect.platform.Platform.OMAP4
+            .withPair("a", "c", new io.archipelago.interconnect.platform.Platform.Costs(2_000, 10, 20, 30));
+        KernelContext sent = new KernelContext().clusterName("flags").directory(dir).kernelId(1).coherenceDomain("b")
+            .platform(model).kernelDomains(java.util.List.of("a", "b", "c", "b"));
+        sent.conclude();
+        KernelMain main = new KernelMain();
+        new CommandLine(main).parseArgs(KernelMain.arguments(sent).toArray(String[]::new));
+        KernelContext received = main.context().conclude();
+        assertThat(received.platform()).isEqualTo(model);
+        assertThat(received.kernelDomains()).containsExactly("a", "b", "c", "b");
+        assertThat(received.mailbox().wordLatency().applyAsLong(0)).as("b to a: between domains").isEqualTo(500);
+        assertThat(received.mailbox().wordLatency().applyAsLong(3)).as("b to b: within one").isZero();
+        assertThat(received.mailbox().wordLatency().applyAsLong(9)).as("a peer the cluster did not configure").isEqualTo(500);
+
+        KernelContext host = new KernelContext().clusterName("flags").directory(dir).kernelId(1).kernelDomains(java.util.List.of("a", "b"));
+        host.conclude();
+        assertThat(KernelMain.arguments(host)).as("the host platform adds no flag").doesNotContain("--platform", "--kernel-domains");
+        assertThat(host.mailbox().wordLatency().applyAsLong(0)).isZero();
+    }
+
+    @Test
+    void aBadPlatformIsAConfigurationError() {
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true));
+        try {
+            assertThat(new CommandLine(new KernelMain()).execute("--platform", "omap5")).isEqualTo(KernelMain.EXIT_CONFIG);
+        } finally {
+            System.setErr(saved);
+        }
+        assertThat(captured.toString()).contains("unknown platform 'omap5'");
+    }
 }

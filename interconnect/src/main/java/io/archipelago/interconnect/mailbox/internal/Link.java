@@ -69,6 +69,9 @@ final class Link {
     }
 
     /** Carries this link's words in rings in global memory (before it is bound). */
+    /** (interrupt context) The due time of the held word a timer was last set for (see MailboxCore's wakeWhenDue). */
+    long holdWakeAt;
+
     void carryOnRings(MailboxRing out, MailboxRing in, long epoch, MailboxRings.WakeLine peerWake) {
         this.outRing = out;
         this.inRing = in;

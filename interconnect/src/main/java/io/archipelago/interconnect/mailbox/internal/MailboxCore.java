@@ -721,7 +721,11 @@ public final class MailboxCore implements AutoCloseable {
 
     /** (interrupt context) The peer found our ring full: empty it now and tell the peer there is room. */
     void ringFifoFull(Link link) {
-        drainRing(link);
+        if (drainRing(link) == 0 && link.inRing.holdNanos() > 0 && link.inRing.size() > 0) {
+            // the words fill the FIFO until they are due: the credit goes out with the first one delivered
+            link.peerWaiting = true;
+            return;
+        }
         link.channel.writeAndFlush(new Frame.Credit(1));
     }
 
@@ -731,6 +735,10 @@ public final class MailboxCore implements AutoCloseable {
         while (delivered < 256 && link.open) {
             long taken = link.inRing.poll(link.ringEpoch);
             if (taken == MailboxRing.EMPTY) {
+                break;
+            }
+            if (taken == MailboxRing.NOT_DUE) {
+                wakeWhenDue(link);
                 break;
             }
             if (taken == MailboxRing.STALE_DROPPED) {
@@ -751,6 +759,20 @@ public final class MailboxCore implements AutoCloseable {
             link.channel.writeAndFlush(new Frame.Credit(1));
         }
         return delivered;
+    }
+
+    /**
+     * (interrupt context) The oldest word of the link's ring is held by the modelled latency: due
+     * soon, the loop keeps looking (the ring says a word waits); due later, a timer wakes the loop
+     * at its due time, so the loop may block meanwhile.
+     */
+    private void wakeWhenDue(Link link) {
+        long due = link.inRing.heldUntil();
+        long wait = due - System.nanoTime();
+        if (wait >= MailboxRing.NEAR_NANOS && link.holdWakeAt != due) {
+            link.holdWakeAt = due;
+            loop.schedule(() -> { }, wait, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
     }
 
     /**
@@ -796,7 +818,8 @@ public final class MailboxCore implements AutoCloseable {
         }
         long epoch = ByteBuffer.wrap(initiatorChallenge).getLong() ^ ByteBuffer.wrap(acceptorChallenge).getLong();
         epoch = epoch == 0 ? 1 : epoch;
-        link.carryOnRings(rings.ring(selfId, link.peerId), rings.ring(link.peerId, selfId), epoch, rings.wakeLine(link.peerId));
+        long hold = context.wordLatency().applyAsLong(link.peerId);
+        link.carryOnRings(rings.ring(selfId, link.peerId, hold), rings.ring(link.peerId, selfId, hold), epoch, rings.wakeLine(link.peerId));
         int discarded = link.inRing.bind(epoch, fifoDepth);
         if (discarded > 0) {
             metrics.staleWords.add(discarded);

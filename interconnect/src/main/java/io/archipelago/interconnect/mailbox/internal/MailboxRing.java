@@ -39,6 +39,8 @@ import java.util.function.IntPredicate;
  *  +---------------------------------------------------------------+
  *  |  slot 0: slot tag (32) | word (32)  |  ...  |  slot 7          | 192  line 3: 8 slots of 64 bits
  *  +---------------------------------------------------------------+
+ *  |  send time of slot 0 (64, host monotonic ns) | ... | slot 7     | 256  line 4: 8 stamps of 64 bits,
+ *  +---------------------------------------------------------------+       written only under a modelled latency
  *
  *  epoch tag  = the link's epoch folded to 32 bits, never 0
  *  slot tag(p) = ((epoch tag + p) << 1) | 1 for the word at position p, in slot p % 8;
@@ -52,10 +54,18 @@ import java.util.function.IntPredicate;
  * link's epoch; a sender still holding the previous link finds another tag in the tail and fails,
  * and a word it published late carries a tag of the old epoch, which the receiver drops and
  * counts. Positions are 32-bit and wrap; differences are taken in 32-bit arithmetic.
+ * <p>
+ * A modelled platform (README, "A platform model") gives the pair a one-way latency, the same at
+ * both ends ({@link #holdNanos}). Then the sender writes the word's send time (the host's
+ * monotonic clock, which both ends share on one host) in the stamp of its slot before it
+ * publishes the word, and the receiver delivers the word no earlier than that time plus the
+ * latency: a word not yet due stays in its slot ({@link #NOT_DUE}), holding its place in the
+ * FIFO, so order and backpressure are the hardware's. With no latency (the host platform) no
+ * stamp is written or read: one branch on each side.
  */
 final class MailboxRing {
 
-    static final int BYTES = 256;
+    static final int BYTES = 320;
     /** Slots per ring: the largest FIFO depth a ring carries (deeper FIFOs keep their words on the socket). */
     static final int CAPACITY = 8;
     static final long EPOCH_OFFSET = 0;
@@ -64,6 +74,13 @@ final class MailboxRing {
     static final long HEAD_OFFSET = 128;
     static final long RELEASED_OFFSET = 136;
     static final long SLOTS_OFFSET = 192;
+    static final long STAMPS_OFFSET = 256;
+    /**
+     * A held word due sooner than this: the receiver keeps looking (the loop does not block, as
+     * {@link #maybeReady} says a word waits); due later, the loop may block until a timer at its
+     * due time ({@link #heldUntil}), as a wake-up costs tens of microseconds here.
+     */
+    static final long NEAR_NANOS = 20_000;
 
     /** {@link #offer} results. */
     static final int OFFERED = 0;
@@ -74,6 +91,8 @@ final class MailboxRing {
     /** {@link #poll} results that are not words (a word is returned as its unsigned value). */
     static final long EMPTY = -1;
     static final long STALE_DROPPED = -2;
+    /** The oldest word is not yet due under the modelled latency: it stays in the ring ({@link #heldUntil} says until when). */
+    static final long NOT_DUE = -4;
 
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
     private static final VarHandle INT = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
@@ -87,12 +106,33 @@ final class MailboxRing {
      * head). Racy by design: any value a sender of this epoch stored was true once.
      */
     private long releasedSeen;
+    /** The pair's modelled one-way latency in nanoseconds; 0: no stamps written or read. */
+    private final long holdNanos;
+    /** (receiver) When the word last found {@link #NOT_DUE} becomes due (host monotonic ns). */
+    private volatile long heldUntil;
 
     MailboxRing(MemorySegment ring) {
+        this(ring, 0);
+    }
+
+    MailboxRing(MemorySegment ring, long holdNanos) {
         if (ring.byteSize() != BYTES) {
             throw new IllegalArgumentException("a mailbox ring is " + BYTES + " bytes, found " + ring.byteSize());
         }
+        if (holdNanos < 0) {
+            throw new IllegalArgumentException("a modelled word latency is never negative, found " + holdNanos + " ns");
+        }
         this.ring = ring;
+        this.holdNanos = holdNanos;
+    }
+
+    long holdNanos() {
+        return holdNanos;
+    }
+
+    /** (receiver) When the word last found not yet due becomes due, in host monotonic ns. */
+    long heldUntil() {
+        return heldUntil;
     }
 
     /** The 32-bit tag of an epoch as it appears in the head, the tail and the slots (never 0). */
@@ -136,6 +176,7 @@ final class MailboxRing {
         LONG.setVolatile(ring, RELEASED_OFFSET, start);
         for (int i = 0; i < CAPACITY; i++) {
             LONG.setVolatile(ring, SLOTS_OFFSET + 8L * i, 0L);
+            LONG.setVolatile(ring, STAMPS_OFFSET + 8L * i, 0L);
         }
         INT.setVolatile(ring, DEPTH_OFFSET, depth);
         LONG.setRelease(ring, EPOCH_OFFSET, epoch);
@@ -178,6 +219,10 @@ final class MailboxRing {
                 }
             }
             if (LONG.compareAndSet(ring, TAIL_OFFSET, tail, tail + 1 & 0xFFFF_FFFFL | (long) tag << 32)) {
+                if (holdNanos > 0) {
+                    // ordered before the word by the release store below: a receiver that sees the word sees its time
+                    LONG.setOpaque(ring, stampOffset(position), System.nanoTime());
+                }
                 LONG.setRelease(ring, slotOffset(position), (long) slotTag(tag, position) << 32 | word & 0xFFFF_FFFFL);
                 return OFFERED;
             }
@@ -253,6 +298,13 @@ final class MailboxRing {
                 if (wanted != null && !wanted.test(word)) {
                     return EMPTY;
                 }
+                if (holdNanos > 0) {
+                    long due = (long) LONG.getOpaque(ring, stampOffset(position)) + holdNanos;
+                    if (System.nanoTime() - due < 0) {
+                        heldUntil = due;
+                        return NOT_DUE;
+                    }
+                }
                 if (LONG.compareAndSet(ring, HEAD_OFFSET, head, head + 1 & 0xFFFF_FFFFL | (long) tag << 32)) {
                     return word & 0xFFFF_FFFFL;
                 }
@@ -269,7 +321,11 @@ final class MailboxRing {
         }
     }
 
-    /** (receiver) Whether a word of this epoch may be waiting (a cheap look, for the decision to sleep). */
+    /**
+     * (receiver) Whether a word of this epoch may be waiting (a cheap look, for the decision to
+     * sleep); under a modelled latency, only a word due within {@link #NEAR_NANOS} counts (one due
+     * later is the business of a timer at {@link #heldUntil}).
+     */
     boolean maybeReady(long epoch) {
         int tag = tag(epoch);
         long head = (long) LONG.getVolatile(ring, HEAD_OFFSET);
@@ -278,7 +334,12 @@ final class MailboxRing {
         }
         long slot = (long) LONG.getVolatile(ring, slotOffset((int) head));
         int found = (int) (slot >>> 32);
-        return found != 0 && found != slotTag(tag, (int) head - CAPACITY);
+        boolean waiting = found != 0 && found != slotTag(tag, (int) head - CAPACITY);
+        if (!waiting || holdNanos == 0) {
+            return waiting;
+        }
+        long due = (long) LONG.getOpaque(ring, stampOffset((int) head)) + holdNanos;
+        return due - System.nanoTime() < NEAR_NANOS;
     }
 
     /** The head word as it is now, tag and position (for tests). */
@@ -293,5 +354,9 @@ final class MailboxRing {
 
     private static long slotOffset(int position) {
         return SLOTS_OFFSET + 8L * (position & CAPACITY - 1);
+    }
+
+    private static long stampOffset(int position) {
+        return STAMPS_OFFSET + 8L * (position & CAPACITY - 1);
     }
 }

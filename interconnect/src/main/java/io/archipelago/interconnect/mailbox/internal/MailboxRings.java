@@ -74,12 +74,17 @@ public final class MailboxRings {
     }
 
     MailboxRing ring(int sender, int receiver) {
+        return ring(sender, receiver, 0);
+    }
+
+    /** The ring of a pair whose words the modelled platform holds for {@code holdNanos} after their send time (0: none). */
+    MailboxRing ring(int sender, int receiver, long holdNanos) {
         if (!covers(sender, receiver)) {
             throw new IndexOutOfBoundsException("no mailbox ring from member " + sender + " to member " + receiver + " (rings join "
                 + "distinct kernels 0.." + (kernels - 1) + ")");
         }
         long offset = (long) kernels * WAKE_LINE_BYTES + ((long) sender * kernels + receiver) * MailboxRing.BYTES;
-        return new MailboxRing(area.asSlice(offset, MailboxRing.BYTES));
+        return new MailboxRing(area.asSlice(offset, MailboxRing.BYTES), holdNanos);
     }
 
     /** The wake line of one receiver. */

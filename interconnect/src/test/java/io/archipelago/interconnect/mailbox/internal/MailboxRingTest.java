@@ -295,4 +295,57 @@ class MailboxRingTest {
         long offset = 4L * MailboxRings.WAKE_LINE_BYTES + ((long) sender * 4 + receiver) * MailboxRing.BYTES;
         return area.asSlice(offset, MailboxRing.BYTES);
     }
+
+    @Test
+    void aModelledLatencyHoldsEachWordInItsPlaceUntilItIsDue() {
+        long hold = 30_000_000; // 30 ms: far above any scheduling noise, so "not yet due" cannot be luck
+        MailboxRing receiver = rings.ring(1, 2, hold);
+        MailboxRing sender = rings.ring(1, 2, hold);
+        receiver.bind(EPOCH, 2);
+        long sent = System.nanoTime();
+        assertThat(sender.offer(EPOCH, 7)).isEqualTo(MailboxRing.OFFERED);
+        assertThat(sender.offer(EPOCH, 8)).isEqualTo(MailboxRing.OFFERED);
+        assertThat(sender.offer(EPOCH, 9)).as("held words keep their places: the FIFO of depth 2 is full").isEqualTo(MailboxRing.FULL);
+        assertThat(receiver.poll(EPOCH)).isEqualTo(MailboxRing.NOT_DUE);
+        assertThat(receiver.takeIf(EPOCH, word -> true)).isEqualTo(MailboxRing.NOT_DUE);
+        assertThat(receiver.heldUntil() - sent).isBetween(hold, hold + 20_000_000);
+        assertThat(receiver.maybeReady(EPOCH)).as("due in ~30 ms: not near, a timer's business").isFalse();
+        assertThat(receiver.size()).isEqualTo(2);
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        long taken;
+        while ((taken = receiver.poll(EPOCH)) == MailboxRing.NOT_DUE) {
+            assertThat(System.nanoTime()).as("the held word was never delivered").isLessThan(deadline);
+            Thread.onSpinWait();
+        }
+        assertThat(System.nanoTime() - sent).isGreaterThanOrEqualTo(hold);
+        assertThat(taken).isEqualTo(7);
+        receiver.release(EPOCH);
+        assertThat(receiver.poll(EPOCH)).as("the second word was sent at about the same time: due too").isEqualTo(8);
+    }
+
+    @Test
+    void withoutALatencyNoStampIsWrittenOrRead() {
+        MailboxRing receiver = rings.ring(1, 2);
+        MailboxRing sender = rings.ring(1, 2);
+        receiver.bind(EPOCH, 4);
+        // a stamp far in the future would hold the word, were stamps read
+        for (int i = 0; i < MailboxRing.CAPACITY; i++) {
+            area.set(LONG, 4L * MailboxRings.WAKE_LINE_BYTES + (1L * 4 + 2) * MailboxRing.BYTES + MailboxRing.STAMPS_OFFSET + 8L * i,
+                Long.MAX_VALUE / 2);
+        }
+        assertThat(sender.offer(EPOCH, 5)).isEqualTo(MailboxRing.OFFERED);
+        assertThat(receiver.maybeReady(EPOCH)).isTrue();
+        assertThat(receiver.poll(EPOCH)).isEqualTo(5);
+        assertThat(area.get(LONG, 4L * MailboxRings.WAKE_LINE_BYTES + (1L * 4 + 2) * MailboxRing.BYTES + MailboxRing.STAMPS_OFFSET))
+            .as("the sender wrote no stamp").isEqualTo(Long.MAX_VALUE / 2);
+    }
+
+    @Test
+    void aWordDueSoonKeepsTheReceiverLooking() {
+        MailboxRing receiver = rings.ring(2, 1, 5_000);
+        MailboxRing sender = rings.ring(2, 1, 5_000);
+        receiver.bind(EPOCH, 4);
+        sender.offer(EPOCH, 3);
+        assertThat(receiver.maybeReady(EPOCH)).as("due within NEAR_NANOS: the loop must not block").isTrue();
+    }
 }
