@@ -320,7 +320,12 @@ class MailboxRingTest {
         assertThat(System.nanoTime() - sent).isGreaterThanOrEqualTo(hold);
         assertThat(taken).isEqualTo(7);
         receiver.release(EPOCH);
-        assertThat(receiver.poll(EPOCH)).as("the second word was sent at about the same time: due too").isEqualTo(8);
+        // the second word is due its own latency after it was sent (a preempted sender sent it later): then it comes, in order
+        while ((taken = receiver.poll(EPOCH)) == MailboxRing.NOT_DUE) {
+            assertThat(System.nanoTime()).as("the second held word was never delivered").isLessThan(deadline);
+            Thread.onSpinWait();
+        }
+        assertThat(taken).isEqualTo(8);
     }
 
     @Test
