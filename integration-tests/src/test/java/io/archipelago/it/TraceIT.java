@@ -227,7 +227,7 @@ class TraceIT {
         int steps = 0;
         for (TracePacket packet : packets) {
             TrackEvent event = packet.getTrackEvent();
-            if (event.getType() == TrackEvent.Type.TYPE_COUNTER) {
+            if (event.getType() == TrackEvent.Type.TYPE_COUNTER && event.getTrackUuid() >>> 56 == 1) { // the cores' virtual clocks
                 Long last = clocks.put(event.getTrackUuid(), event.getCounterValue());
                 assertThat(event.getCounterValue()).as("virtual time on track " + event.getTrackUuid()).isGreaterThanOrEqualTo(
                     last == null ? 0 : last);
@@ -240,6 +240,25 @@ class TraceIT {
         for (int kernel : List.of(strong, weak)) {
             assertThat(clocks.keySet()).as("a virtual clock of a core of kernel " + kernel + " that ran steps")
                 .anyMatch(track -> track >>> 16 << 16 == (PerfettoTrace.virtualClockTrack(kernel, 0) >>> 16 << 16));
+        }
+
+        // each kernel's gauges as counter tracks: the DSM pages it held (the page moved in), its free pages, its energy (never going back)
+        for (int kernel : List.of(strong, weak)) {
+            Map<TraceEvent, List<TrackEvent>> readings = new HashMap<>();
+            for (TraceEvent gauge : List.of(TraceEvent.PAGES_HELD, TraceEvent.FREE_PAGES, TraceEvent.ENERGY)) {
+                long track = PerfettoTrace.counterTrack(kernel, gauge);
+                assertThat(trace.getPacketList().stream().filter(TracePacket::hasTrackDescriptor).map(TracePacket::getTrackDescriptor)
+                    .filter(d -> d.getUuid() == track)).as(gauge + " track of kernel " + kernel).singleElement()
+                    .satisfies(d -> assertThat(d.hasCounter()).isTrue());
+                readings.put(gauge, packets.stream().map(TracePacket::getTrackEvent).filter(e -> e.getTrackUuid() == track).toList());
+                assertThat(readings.get(gauge)).as(gauge + " readings of kernel " + kernel).isNotEmpty()
+                    .allSatisfy(e -> assertThat(e.getType()).isEqualTo(TrackEvent.Type.TYPE_COUNTER));
+            }
+            assertThat(readings.get(TraceEvent.PAGES_HELD)).as("kernel " + kernel + " held a page of 'turns' at some time")
+                .anySatisfy(e -> assertThat(e.getCounterValue()).isPositive());
+            assertThat(readings.get(TraceEvent.FREE_PAGES)).allSatisfy(e -> assertThat(e.getCounterValue()).isPositive());
+            List<Double> energy = readings.get(TraceEvent.ENERGY).stream().map(TrackEvent::getDoubleCounterValue).toList();
+            assertThat(energy).as("energy of kernel " + kernel + " (mJ)").isSorted();
         }
 
         // the DSM faults of a page that came from the other kernel: their phases in order inside the fault, one arrow from the
