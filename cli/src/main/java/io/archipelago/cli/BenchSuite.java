@@ -43,7 +43,7 @@ abstract class BenchSuite implements Callable<Integer> {
 
     @Option(names = "--trace", paramLabel = "FILE", order = 1000, description = "Also write the measured cluster's timeline (every "
         + "kernel's steps, DSM faults, migrations, interrupts: the newest events of each kernel's trace ring) as a Perfetto trace to "
-        + "FILE when the run ends, for the Perfetto UI (ui.perfetto.dev).")
+        + "FILE when the run ends, for the Perfetto UI (ui.perfetto.dev); as Chrome's trace-event JSON when FILE ends in .json.")
     Path trace;
 
     private boolean json;

@@ -10,6 +10,7 @@ import io.archipelago.interconnect.mailbox.MemberIds;
 import io.archipelago.trace.PerfettoTrace;
 import io.archipelago.trace.TraceFormatException;
 import io.archipelago.trace.TraceRing;
+import io.archipelago.trace.perfetto.Trace;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -35,7 +36,9 @@ import picocli.CommandLine.Spec;
         + "trace/<kernel id>.words.ring, as many), from boot, cheaply "
         + "enough to leave on; the coordinator records in trace/65535.ring every interrupt its devices raise and which kernel "
         + "it routed it to, and why (K2's rule). `trace save` merges every ring into one Perfetto trace in host time, a track "
-        + "per kernel, per core (with its virtual clock) and per interrupt context; open it in the Perfetto UI (ui.perfetto.dev, 'Open trace file'). The rings are read from the cluster "
+        + "per kernel, per core (with its virtual clock) and per interrupt context, counter tracks of each kernel's pages held, free pages "
+        + "and energy; open it in the Perfetto UI (ui.perfetto.dev, 'Open trace file'). `--format json` (or a FILE ending in .json) "
+        + "writes Chrome's trace-event JSON instead; `trace render` draws a saved trace as a PNG. The rings are read from the cluster "
         + "directory without asking the kernels, so a dead kernel's last events are there too.",
         "",
         "Example: archipelago trace save --out /tmp/cluster.perfetto-trace"},
@@ -58,11 +61,15 @@ final class TraceCommand implements Callable<Integer> {
         @Mixin
         ClusterOptions cluster;
 
-        @Option(names = "--out", required = true, paramLabel = "FILE", description = "The Perfetto trace to write (replaced if it exists).")
+        @Option(names = "--out", required = true, paramLabel = "FILE", description = "The trace to write (replaced if it exists).")
         Path out;
 
+        @Option(names = "--format", paramLabel = "FORMAT", description = "perfetto (Perfetto's TrackEvent protobufs) or json (Chrome's "
+            + "trace-event JSON, {\"traceEvents\": [...]}). Default: json when FILE ends in .json, perfetto otherwise.")
+        String format;
+
         @Option(names = "--json", description = "Print JSON: {\"file\", \"events\", \"lost\", \"kernels\": [{\"id\", \"name\", \"events\", "
-            + "\"lost\"}], \"coordinator\": {\"events\", \"lost\"} (its devices' interrupts and their routing)}.")
+            + "\"lost\"}], \"coordinator\": {\"events\", \"lost\"} (its devices' interrupts and their routing)}; also \"format\".")
         boolean json;
 
         @Spec
@@ -70,13 +77,15 @@ final class TraceCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            List<TraceRing.Snapshot> rings = save(cluster.directory(ClusterConfig.DEFAULT_CLUSTER), out);
+            Format written = format == null ? Format.of(out) : Format.named(format);
+            List<TraceRing.Snapshot> rings = save(cluster.directory(ClusterConfig.DEFAULT_CLUSTER), out, written);
             List<TraceRing.Snapshot> kernels = kernels(rings);
             long events = rings.stream().mapToLong(k -> k.records().size()).sum();
             long lost = rings.stream().mapToLong(TraceRing.Snapshot::lost).sum();
             PrintWriter printer = spec.commandLine().getOut();
             if (json) {
-                ObjectNode node = StatusView.JSON.createObjectNode().put("file", out.toString()).put("events", events).put("lost", lost);
+                ObjectNode node = StatusView.JSON.createObjectNode().put("file", out.toString())
+                    .put("format", written.name().toLowerCase(Locale.ROOT)).put("events", events).put("lost", lost);
                 ArrayNode list = node.putArray("kernels");
                 kernels.forEach(k -> list.addObject().put("id", k.kernelId()).put("name", k.kernelName()).put("events", k.records().size())
                     .put("lost", k.lost()));
@@ -104,12 +113,40 @@ final class TraceCommand implements Callable<Integer> {
         return switchRecording(cluster, false, spec);
     }
 
+    /** What a trace file is written as. */
+    enum Format {
+        /** Perfetto's TrackEvent protobufs ({@link PerfettoTrace}). */
+        PERFETTO,
+        /** Chrome's trace-event JSON ({@link ChromeTraceJson}). */
+        JSON;
+
+        /** The format {@code --format} names. */
+        static Format named(String name) {
+            return switch (name.toLowerCase(Locale.ROOT)) {
+                case "perfetto" -> PERFETTO;
+                case "json" -> JSON;
+                default -> throw new CliException("--format: expected perfetto or json, found '" + name + "'");
+            };
+        }
+
+        /** The format a file's name asks for: JSON when it ends in {@code .json}, Perfetto otherwise. */
+        static Format of(Path file) {
+            return file.getFileName() != null && file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json") ? JSON : PERFETTO;
+        }
+    }
+
     /**
-     * Writes every kernel's rings of the cluster in {@code directory} to {@code out} as one
-     * Perfetto trace; returns what was read, one snapshot per kernel (and one of the coordinator's
-     * ring, under its member id: see {@link #kernels}).
+     * Writes every kernel's rings of the cluster in {@code directory} to {@code out} as one trace,
+     * in the format its name asks for ({@link Format#of}: the {@code --trace FILE} of {@code up},
+     * {@code demo} and every bench suite); returns what was read, one snapshot per kernel (and one
+     * of the coordinator's ring, under its member id: see {@link #kernels}).
      */
     static List<TraceRing.Snapshot> save(ClusterDirectory directory, Path out) {
+        return save(directory, out, Format.of(out));
+    }
+
+    /** As {@link #save(ClusterDirectory, Path)}, in {@code format}. */
+    static List<TraceRing.Snapshot> save(ClusterDirectory directory, Path out, Format format) {
         List<TraceRing.Snapshot> rings = new ArrayList<>();
         for (Path file : rings(directory)) {
             try (TraceRing ring = open(file)) {
@@ -119,8 +156,13 @@ final class TraceCommand implements Callable<Integer> {
         List<TraceRing.Snapshot> kernels = PerfettoTrace.byKernel(rings);
         try (OutputStream stream = Files.newOutputStream(out)) {
             // a word is named as the mailbox decodes it (TYPE#sequence(payload)), or by its hex value when its type is unknown
-            PerfettoTrace.of(kernels, word -> MailboxType.ofCodeOrNull(MailboxWord.typeCode(word)) == null ? MailboxWord.hex(word)
-                : MailboxWord.decode(word).toString()).writeTo(stream);
+            Trace trace = PerfettoTrace.of(kernels, word -> MailboxType.ofCodeOrNull(MailboxWord.typeCode(word)) == null ? MailboxWord.hex(word)
+                : MailboxWord.decode(word).toString());
+            if (format == Format.JSON) {
+                ChromeTraceJson.write(trace, stream);
+            } else {
+                trace.writeTo(stream);
+            }
         } catch (IOException e) {
             throw new CliException("cannot write the trace to " + out + ": " + e.getMessage());
         }
