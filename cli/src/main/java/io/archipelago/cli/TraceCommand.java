@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "trace", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
@@ -41,8 +42,9 @@ import picocli.CommandLine.Spec;
         + "writes Chrome's trace-event JSON instead; `trace render` draws a saved trace as a PNG. The rings are read from the cluster "
         + "directory without asking the kernels, so a dead kernel's last events are there too.",
         "",
-        "Example: archipelago trace save --out /tmp/cluster.perfetto-trace"},
-    subcommands = {TraceCommand.Save.class})
+        "Examples: archipelago trace save --out /tmp/cluster.perfetto-trace",
+        "          archipelago trace render /tmp/cluster.perfetto-trace --png /tmp/timeline.png"},
+    subcommands = {TraceCommand.Save.class, TraceCommand.Render.class})
 final class TraceCommand implements Callable<Integer> {
 
     @Spec
@@ -101,6 +103,79 @@ final class TraceCommand implements Callable<Integer> {
         }
     }
 
+    @Command(name = "render", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+        header = "Draw a saved Perfetto trace as a compact timeline picture (PNG), without a browser.",
+        description = {"A row per emulated core of each kernel and per interrupt context, and one for the kernel's own events (DSM "
+            + "faults, migrations, mailbox words); slices as boxes (steps blue, NightWatch steps green, DSM red, migrations orange, "
+            + "others violet), instants as ticks, flow arrows (a word's send to its delivery, a fault to its page, a migration's stop "
+            + "to its first step, an interrupt's routing to its taking) as thin arrows; a time axis in ms since the first event."})
+    static final class Render implements Callable<Integer> {
+
+        @Parameters(index = "0", paramLabel = "FILE", description = "A Perfetto trace, as `trace save` (or --trace FILE) writes it.")
+        Path file;
+
+        @Option(names = "--png", required = true, paramLabel = "OUT", description = "The picture to write (replaced if it exists).")
+        Path png;
+
+        @Option(names = "--width", paramLabel = "PIXELS", defaultValue = "1600", description = "Its width, 400 to 20000 (default: "
+            + "${DEFAULT-VALUE}); its height follows from the rows.")
+        int width;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            if (width < 400 || width > 20_000) {
+                throw new CliException("--width: expected 400 to 20000 pixels, found " + width);
+            }
+            Trace trace = read(file);
+            TimelinePicture.Picture picture = TimelinePicture.draw(trace, width, file.getFileName().toString());
+            TimelinePicture.writePng(picture, png);
+            spec.commandLine().getOut().printf(Locale.ROOT, "wrote %s: %d x %d, %d rows, %.3f ms%n", png, picture.image().getWidth(),
+                picture.image().getHeight(), picture.rows().size(), (picture.endNs() - picture.startNs()) / 1e6);
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+
+        /** The Perfetto trace in {@code file}, or one clear error saying what was found instead. */
+        static Trace read(Path file) {
+            byte[] bytes;
+            try {
+                bytes = Files.readAllBytes(file);
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new CliException("no trace file " + file);
+            } catch (IOException e) {
+                throw new CliException("cannot read " + file + ": " + e.getMessage());
+            }
+            int first = 0;
+            while (first < bytes.length && Character.isWhitespace(bytes[first])) {
+                first++;
+            }
+            if (first < bytes.length && (bytes[first] == '{' || bytes[first] == '[')) {
+                throw new CliException(file + ": expected a Perfetto trace, found JSON (render reads what `trace save --format perfetto` "
+                    + "writes)");
+            }
+            try {
+                Trace trace = Trace.parseFrom(bytes);
+                if (trace.getPacketList().stream().noneMatch(p -> p.hasTrackDescriptor())) {
+                    throw new CliException(file + ": expected a Perfetto trace of a cluster, found " + bytes.length + " bytes without "
+                        + "one track");
+                }
+                return trace;
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new CliException(file + ": expected a Perfetto trace, found bytes that do not decode as one (" + e.getMessage() + ")");
+            }
+        }
+    }
+
+    /** Draws the cluster's timeline (what {@link #save} writes) as a PNG ({@code bench ... --out DIR} with {@code --trace}). */
+    static TimelinePicture.Picture render(ClusterDirectory directory, Path png, String title) {
+        TimelinePicture.Picture picture = TimelinePicture.draw(trace(PerfettoTrace.byKernel(snapshots(directory))), 1600, title);
+        TimelinePicture.writePng(picture, png);
+        return picture;
+    }
+
     @Command(name = "start", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
         header = "Record events again on every kernel (they record from boot).")
     int start(@Mixin ClusterOptions cluster) {
@@ -147,17 +222,9 @@ final class TraceCommand implements Callable<Integer> {
 
     /** As {@link #save(ClusterDirectory, Path)}, in {@code format}. */
     static List<TraceRing.Snapshot> save(ClusterDirectory directory, Path out, Format format) {
-        List<TraceRing.Snapshot> rings = new ArrayList<>();
-        for (Path file : rings(directory)) {
-            try (TraceRing ring = open(file)) {
-                rings.add(ring.snapshot());
-            }
-        }
-        List<TraceRing.Snapshot> kernels = PerfettoTrace.byKernel(rings);
+        List<TraceRing.Snapshot> kernels = PerfettoTrace.byKernel(snapshots(directory));
         try (OutputStream stream = Files.newOutputStream(out)) {
-            // a word is named as the mailbox decodes it (TYPE#sequence(payload)), or by its hex value when its type is unknown
-            Trace trace = PerfettoTrace.of(kernels, word -> MailboxType.ofCodeOrNull(MailboxWord.typeCode(word)) == null ? MailboxWord.hex(word)
-                : MailboxWord.decode(word).toString());
+            Trace trace = trace(kernels);
             if (format == Format.JSON) {
                 ChromeTraceJson.write(trace, stream);
             } else {
@@ -167,6 +234,23 @@ final class TraceCommand implements Callable<Integer> {
             throw new CliException("cannot write the trace to " + out + ": " + e.getMessage());
         }
         return kernels;
+    }
+
+    private static List<TraceRing.Snapshot> snapshots(ClusterDirectory directory) {
+        List<TraceRing.Snapshot> rings = new ArrayList<>();
+        for (Path file : rings(directory)) {
+            try (TraceRing ring = open(file)) {
+                rings.add(ring.snapshot());
+            }
+        }
+        return rings;
+    }
+
+    /** The kernels' snapshots merged into one Perfetto trace. */
+    private static Trace trace(List<TraceRing.Snapshot> kernels) {
+        // a word is named as the mailbox decodes it (TYPE#sequence(payload)), or by its hex value when its type is unknown
+        return PerfettoTrace.of(kernels, word -> MailboxType.ofCodeOrNull(MailboxWord.typeCode(word)) == null ? MailboxWord.hex(word)
+            : MailboxWord.decode(word).toString());
     }
 
     /** The kernels' snapshots among {@link #save}'s (the coordinator's left out). */
