@@ -7,10 +7,11 @@ import io.archipelago.trace.TraceRing;
 import java.util.function.LongSupplier;
 
 /**
- * Puts the kernel's gauges on its timeline as counter tracks: the DSM pages it holds, its page
- * allocator's free pages and its energy (microjoules). Read from the kernel's counters area, where
- * their services publish them, by a chore that runs anyway (the energy meter's publisher): so the
- * services themselves record nothing, and a reading is recorded only when it changed and at most
+ * Puts the kernel's gauges on its timeline as counter tracks: the DSM pages it holds (VALID here,
+ * counted by the DSM when asked), its page allocator's free pages and its energy (microjoules),
+ * the last two read from the kernel's counters area, where their services publish them. Sampled by
+ * a chore that runs anyway (the energy meter's publisher): so the services themselves record
+ * nothing, and a reading is recorded only when it changed and at most
  * every {@value #PERIOD_MS} ms, about 100 records a second per counter on a busy kernel, a few
  * seconds' worth of the ring's 32,768 records a minute.
  */
@@ -24,21 +25,23 @@ public final class TimelineCounters {
 
     private final TraceRing trace;
     private final LongSupplier nanoTime;
-    private final KernelCountersArea.Counter[] gauges;
+    private final LongSupplier[] gauges;
     private final long[] recorded = {-1, -1, -1};
     private long lastNs;
     private boolean sampled;
 
-    public TimelineCounters(TraceRing trace, KernelCountersArea counters) {
-        this(trace, counters, System::nanoTime);
+    /** @param pagesHeld how many DSM pages the kernel holds now */
+    public TimelineCounters(TraceRing trace, KernelCountersArea counters, LongSupplier pagesHeld) {
+        this(trace, counters, pagesHeld, System::nanoTime);
     }
 
     /** With the host clock {@code nanoTime} (a test's). */
-    TimelineCounters(TraceRing trace, KernelCountersArea counters, LongSupplier nanoTime) {
+    TimelineCounters(TraceRing trace, KernelCountersArea counters, LongSupplier pagesHeld, LongSupplier nanoTime) {
         this.trace = trace;
         this.nanoTime = nanoTime;
-        this.gauges = new KernelCountersArea.Counter[] {counters.counter(KernelCounter.DSM_HOLDING),
-            counters.counter(MemoryCounters.FREE_PAGES), counters.counter(KernelCounter.ENERGY_UJ)};
+        KernelCountersArea.Counter freePages = counters.counter(MemoryCounters.FREE_PAGES);
+        KernelCountersArea.Counter energy = counters.counter(KernelCounter.ENERGY_UJ);
+        this.gauges = new LongSupplier[] {pagesHeld, freePages::get, energy::get};
     }
 
     /** Records the gauges that changed since they were last recorded, unless that was under {@value #PERIOD_MS} ms ago. */
@@ -50,7 +53,7 @@ public final class TimelineCounters {
         sampled = true;
         lastNs = now;
         for (int i = 0; i < gauges.length; i++) {
-            long value = gauges[i].get();
+            long value = gauges[i].getAsLong();
             if (value != recorded[i]) {
                 recorded[i] = value;
                 trace.instantAt(EVENTS[i], TraceRing.KERNEL_TRACK, 0, now, value);

@@ -28,12 +28,12 @@ class TimelineCountersTest {
         try (GlobalMemory memory = GlobalMemory.create(dir.resolve("memory.img"), "counters", new MemoryGeometry(16L << 20, 4096, 1 << 20, 4), 1);
              TraceRing ring = TraceRing.create(dir.resolve("0.ring"), 0, "k0", 1, 64)) {
             KernelCountersArea counters = memory.countersArea(0);
-            TimelineCounters timeline = new TimelineCounters(ring, counters, now::get);
-            counters.counter(KernelCounter.DSM_HOLDING).set(3);
+            AtomicLong held = new AtomicLong(3);
+            TimelineCounters timeline = new TimelineCounters(ring, counters, held::get, now::get);
             counters.counter(MemoryCounters.FREE_PAGES).set(500);
             counters.counter(KernelCounter.ENERGY_UJ).set(2_500);
             timeline.sample();
-            counters.counter(KernelCounter.DSM_HOLDING).set(4);
+            held.set(4);
             now.addAndGet(TimelineCounters.PERIOD_MS * 1_000_000L - 1);
             timeline.sample(); // within the period: nothing
             now.addAndGet(1);

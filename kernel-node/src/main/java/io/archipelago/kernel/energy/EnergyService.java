@@ -15,6 +15,7 @@ import io.archipelago.memory.KernelCountersArea;
 import io.archipelago.memory.KernelSignals;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +50,7 @@ public final class EnergyService implements KernelService {
     private final Scheduler scheduler;
     private final VirtualClock clock;
     private final Interrupts interrupts;
+    private final LongSupplier pagesHeld;
     private CoreTimeline timeline;
     private EnergyMeter meter;
     private PowerModel model;
@@ -71,9 +73,11 @@ public final class EnergyService implements KernelService {
      * @param scheduler  whose core timeline the meter charges
      * @param clock      the scheduler's virtual clock
      * @param interrupts whose IRQ words the meter charges to the handler (and which wake a sleeping kernel)
+     * @param pagesHeld  how many DSM pages the kernel holds now (the DSM's count), put on the timeline with the energy
      */
-    public EnergyService(Kernel kernel, Scheduler scheduler, VirtualClock clock, Interrupts interrupts) {
+    public EnergyService(Kernel kernel, Scheduler scheduler, VirtualClock clock, Interrupts interrupts, LongSupplier pagesHeld) {
         this.kernel = kernel;
+        this.pagesHeld = pagesHeld;
         this.scheduler = scheduler;
         this.clock = clock;
         this.interrupts = interrupts;
@@ -100,7 +104,7 @@ public final class EnergyService implements KernelService {
         this.wakeups = counters.counter(KernelCounter.ENERGY_WAKEUPS);
         this.irqWakeups = counters.counter(KernelCounter.ENERGY_IRQ_WAKEUPS);
         this.signals = counters.signals();
-        this.timelineCounters = new TimelineCounters(kernel.trace(), counters);
+        this.timelineCounters = new TimelineCounters(kernel.trace(), counters, pagesHeld);
         timeline.addListener(meter);
         timeline.addListener(interval -> wakePublisher());
         interrupts.observe((line, fromDevice) -> onInterrupt());
