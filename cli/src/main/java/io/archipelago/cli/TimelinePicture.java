@@ -26,9 +26,10 @@ import javax.imageio.ImageIO;
  * A compact picture of a cluster's timeline, without a browser (for reports and the README): a row
  * per emulated core of each kernel, one per interrupt context, one for the kernel's own events
  * (DSM faults, migrations, mailbox words, balloon, NightWatch: its lanes folded into one row);
- * slices as boxes coloured by kind, instants as ticks, flow arrows (a word's send to its
+ * slices as boxes coloured by kind, instants as grey ticks, flow arrows (a word's send to its
  * delivery, a fault to its page's arrival, a migration's stop to its first step, an interrupt's
- * routing to its taking) as thin lines from one row to another, and a time axis in milliseconds
+ * routing to its taking) as thin translucent lines from one row to another (with heads when there
+ * are at most {@value #ARROW_HEADS}), and a time axis in milliseconds
  * since the first event. Drawn with Java2D from the Perfetto trace {@code trace save} writes;
  * counter tracks are left to the Perfetto UI.
  *
@@ -56,8 +57,10 @@ final class TimelinePicture {
     static final Color DSM = new Color(0xC8553D);
     static final Color MIGRATION = new Color(0xE59A2F);
     static final Color OTHER = new Color(0x8A6BBE);
-    static final Color INSTANT = new Color(0x333333);
-    static final Color FLOW = new Color(0, 0, 0, 110);
+    static final Color INSTANT = new Color(0x8C8C8C);
+    static final Color FLOW = new Color(0x20, 0x30, 0x60, 70);
+    /** Above this many arrows (a busy mailbox) only their lines are drawn: heads would blot the rows out. */
+    static final int ARROW_HEADS = 400;
 
     /** A row of the picture: what it shows and where. */
     record Row(String kernel, String name, int top) {
@@ -189,9 +192,10 @@ final class TimelinePicture {
             g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
             g.setColor(FLOW);
             g.setStroke(new BasicStroke(1f));
+            boolean heads = flowPoints.size() <= ARROW_HEADS;
             for (List<int[]> points : flowPoints.values()) {
                 for (int i = 1; i < points.size(); i++) {
-                    arrow(g, points.get(i - 1), points.get(i));
+                    arrow(g, points.get(i - 1), points.get(i), heads);
                 }
             }
             axis(g, start, end, width, TOP + rows.size() * ROW);
@@ -234,8 +238,11 @@ final class TimelinePicture {
         return OTHER;
     }
 
-    private static void arrow(Graphics2D g, int[] from, int[] to) {
+    private static void arrow(Graphics2D g, int[] from, int[] to, boolean head) {
         g.drawLine(from[0], from[1], to[0], to[1]);
+        if (!head) {
+            return;
+        }
         double angle = Math.atan2(to[1] - from[1], to[0] - from[0]);
         for (double side : new double[] {-0.45, 0.45}) {
             g.drawLine(to[0], to[1], (int) Math.round(to[0] - 5 * Math.cos(angle + side)), (int) Math.round(to[1] - 5 * Math.sin(angle + side)));
