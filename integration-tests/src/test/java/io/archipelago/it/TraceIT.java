@@ -68,6 +68,34 @@ class TraceIT {
         assertThat(trace.getPacketList().stream().filter(TracePacket::hasTrackEvent)
             .filter(p -> p.getTrackEvent().getName().equals("kernel running")).count()).isEqualTo(2);
 
+        // the same timeline as Chrome's trace-event JSON: the counter's 200 steps complete events of weak-0's process on its core's
+        // thread, every arrow that starts ends
+        Path json = cluster.root().resolve("cluster.json");
+        assertThat(JSON.readTree(cli(where, "trace", "save", "--out", json.toString(), "--json").out()).get("format").asText()).isEqualTo("json");
+        List<JsonNode> events = new ArrayList<>();
+        JSON.readTree(json.toFile()).get("traceEvents").forEach(events::add);
+        int weakPid = cluster.kernelId("weak-0");
+        int coreTid = events.stream().filter(e -> e.get("name").asText().equals("thread_name") && e.get("pid").asInt() == weakPid
+            && e.get("args").get("name").asText().equals("core 0")).findFirst().orElseThrow().get("tid").asInt();
+        assertThat(events.stream().filter(e -> e.get("name").asText().equals("step") && e.get("args").get("tid").asInt() == tid))
+            .as("the counter's 200 steps in the JSON").hasSize(200).allSatisfy(e -> {
+                assertThat(e.get("ph").asText()).isEqualTo("X");
+                assertThat(e.get("pid").asInt()).isEqualTo(weakPid);
+                assertThat(e.get("tid").asInt()).isEqualTo(coreTid);
+            });
+        List<String> starts = events.stream().filter(e -> e.get("ph").asText().equals("s")).map(e -> e.get("id").asText()).toList();
+        assertThat(starts).as("arrows (mailbox words at least)").isNotEmpty();
+        assertThat(events.stream().filter(e -> e.get("ph").asText().equals("f")).map(e -> e.get("id").asText()).toList())
+            .containsExactlyInAnyOrderElementsOf(starts);
+
+        // and as a picture
+        Path png = cluster.root().resolve("timeline.png");
+        Cli.Result rendered = Cli.run(CLI, "trace", "render", file.toString(), "--png", png.toString());
+        assertThat(rendered.exitCode()).as(rendered.toString()).isZero();
+        java.awt.image.BufferedImage picture = javax.imageio.ImageIO.read(png.toFile());
+        assertThat(picture.getWidth()).isEqualTo(1600);
+        assertThat(picture.getHeight()).as("rows of 2 kernels, their cores and interrupts, and the coordinator's").isGreaterThan(150);
+
         // a migration: leaving weak-0 is a slice on its "migration out" track, arriving on strong-0 an instant on its kernel track
         // (5 ms steps: a fast mover would fill the rings with its steps before the trace is saved, overwriting its migration)
         JsonNode mover = JSON.readTree(cli(where, "run", "counter", "--on", "weak-0", "--arg", "limit=100000", "--arg", "cycles=5000000",
