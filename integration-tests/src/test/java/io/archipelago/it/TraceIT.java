@@ -98,13 +98,13 @@ class TraceIT {
             .filter(d -> !d.hasParentUuid() || d.getName().matches("core \\d+|interrupts")).count();
         assertThat(picture.getHeight()).as("a row of 18 px per kernel, core and interrupt context: " + rows).isGreaterThan((int) rows * 18);
         int stepBlue = 0x3B6FB6; // TimelinePicture's colour of a step
-        boolean steps = false;
-        for (int y = 0; y < picture.getHeight() && !steps; y++) {
-            for (int x = 0; x < picture.getWidth() && !steps; x++) {
-                steps = (picture.getRGB(x, y) & 0xFFFFFF) == stepBlue;
+        boolean stepsDrawn = false;
+        for (int y = 0; y < picture.getHeight() && !stepsDrawn; y++) {
+            for (int x = 0; x < picture.getWidth() && !stepsDrawn; x++) {
+                stepsDrawn = (picture.getRGB(x, y) & 0xFFFFFF) == stepBlue;
             }
         }
-        assertThat(steps).as("the counter's steps drawn").isTrue();
+        assertThat(stepsDrawn).as("the counter's steps drawn").isTrue();
 
         // a migration: leaving weak-0 is a slice on its "migration out" track, arriving on strong-0 an instant on its kernel track
         // (5 ms steps: a fast mover would fill the rings with its steps before the trace is saved, overwriting its migration)
