@@ -79,8 +79,14 @@ final class BenchShmVsMsgCommand extends BenchSuite {
         json(on);
     }
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Where to write the report files (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Where to write the report files (default: ${DEFAULT-VALUE}; with "
+        + "--trace, the timeline's picture too, timeline.png).")
     Path out = DEFAULT_OUT;
+
+    @Override
+    Path reportDirectory() {
+        return out;
+    }
 
     @Option(names = "--quick", description = "A CI run: sizes 64 B, 4 KiB, 64 KiB, 2 kernels x 1-2 threads, short windows (about a minute).")
     boolean quick;

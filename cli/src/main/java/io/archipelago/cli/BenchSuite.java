@@ -43,7 +43,7 @@ abstract class BenchSuite implements Callable<Integer> {
 
     @Option(names = "--trace", paramLabel = "FILE", order = 1000, description = "Also write the measured cluster's timeline (every "
         + "kernel's steps, DSM faults, migrations, interrupts: the newest events of each kernel's trace ring) as a Perfetto trace to "
-        + "FILE when the run ends, for the Perfetto UI (ui.perfetto.dev).")
+        + "FILE when the run ends, for the Perfetto UI (ui.perfetto.dev); as Chrome's trace-event JSON when FILE ends in .json. A suite with --out DIR also draws it there as timeline.png.")
     Path trace;
 
     private boolean json;
@@ -66,7 +66,17 @@ abstract class BenchSuite implements Callable<Integer> {
 
     /** The cluster this suite measures, with {@code --trace} honoured: suites open their target through this. */
     final BenchTarget measured(BenchTarget target) {
-        return trace == null ? target : BenchTarget.saveTraceOnClose(target, trace, this::say);
+        Path reports = reportDirectory();
+        return trace == null ? target : BenchTarget.saveTraceOnClose(target, trace, reports == null ? null : reports.resolve("timeline.png"),
+            this::say);
+    }
+
+    /**
+     * Where a suite with {@code --out DIR} writes its reports, or null: with {@code --trace}, the
+     * timeline's picture ({@code timeline.png}, {@code trace render}'s) goes there too.
+     */
+    Path reportDirectory() {
+        return null;
     }
 
     /**

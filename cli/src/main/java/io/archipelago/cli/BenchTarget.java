@@ -148,9 +148,10 @@ interface BenchTarget extends AutoCloseable {
 
     /**
      * {@code target}, which on close first writes its cluster's timeline to {@code trace} as a
-     * Perfetto trace ({@code --trace FILE} of every suite), while the kernels' rings still exist.
+     * Perfetto trace ({@code --trace FILE} of every suite), while the kernels' rings still exist,
+     * and draws it as {@code png} unless that is null.
      */
-    static BenchTarget saveTraceOnClose(BenchTarget target, Path trace, java.util.function.Consumer<String> say) {
+    static BenchTarget saveTraceOnClose(BenchTarget target, Path trace, Path png, java.util.function.Consumer<String> say) {
         return new BenchTarget() {
             @Override
             public ClusterStatus status() {
@@ -207,6 +208,13 @@ interface BenchTarget extends AutoCloseable {
                 try {
                     int kernels = TraceCommand.kernels(TraceCommand.save(target.directory(), trace)).size();
                     say.accept("timeline of " + kernels + " kernel(s) written to " + trace + " (open it in the Perfetto UI, ui.perfetto.dev)");
+                    if (png != null) {
+                        java.nio.file.Files.createDirectories(png.toAbsolutePath().getParent());
+                        TraceCommand.render(target.directory(), png, trace.getFileName().toString());
+                        say.accept("timeline drawn in " + png);
+                    }
+                } catch (IOException e) {
+                    throw new CliException("cannot create the directory of " + png + ": " + e.getMessage());
                 } finally {
                     target.close();
                 }

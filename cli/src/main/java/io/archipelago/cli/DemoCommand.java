@@ -30,7 +30,8 @@ final class DemoCommand implements Callable<Integer> {
     ClusterOptions cluster;
 
     @Option(names = "--trace", paramLabel = "FILE", description = "Also write the whole demo's timeline (every kernel's steps, DSM "
-        + "faults, migrations, interrupts) as a Perfetto trace to FILE, for the Perfetto UI (ui.perfetto.dev).")
+        + "faults, migrations, interrupts) as a Perfetto trace to FILE, for the Perfetto UI (ui.perfetto.dev); as Chrome's trace-event JSON when "
+        + "FILE ends in .json.")
     Path trace;
 
     @Spec

@@ -10,6 +10,7 @@ import io.archipelago.interconnect.mailbox.MemberIds;
 import io.archipelago.trace.PerfettoTrace;
 import io.archipelago.trace.TraceFormatException;
 import io.archipelago.trace.TraceRing;
+import io.archipelago.trace.perfetto.Trace;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -25,6 +26,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "trace", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
@@ -35,11 +37,14 @@ import picocli.CommandLine.Spec;
         + "trace/<kernel id>.words.ring, as many), from boot, cheaply "
         + "enough to leave on; the coordinator records in trace/65535.ring every interrupt its devices raise and which kernel "
         + "it routed it to, and why (K2's rule). `trace save` merges every ring into one Perfetto trace in host time, a track "
-        + "per kernel, per core (with its virtual clock) and per interrupt context; open it in the Perfetto UI (ui.perfetto.dev, 'Open trace file'). The rings are read from the cluster "
+        + "per kernel, per core (with its virtual clock) and per interrupt context, counter tracks of each kernel's pages held, free pages "
+        + "and energy; open it in the Perfetto UI (ui.perfetto.dev, 'Open trace file'). `--format json` (or a FILE ending in .json) "
+        + "writes Chrome's trace-event JSON instead; `trace render` draws a saved trace as a PNG. The rings are read from the cluster "
         + "directory without asking the kernels, so a dead kernel's last events are there too.",
         "",
-        "Example: archipelago trace save --out /tmp/cluster.perfetto-trace"},
-    subcommands = {TraceCommand.Save.class})
+        "Examples: archipelago trace save --out /tmp/cluster.perfetto-trace",
+        "          archipelago trace render /tmp/cluster.perfetto-trace --png /tmp/timeline.png"},
+    subcommands = {TraceCommand.Save.class, TraceCommand.Render.class})
 final class TraceCommand implements Callable<Integer> {
 
     @Spec
@@ -58,11 +63,15 @@ final class TraceCommand implements Callable<Integer> {
         @Mixin
         ClusterOptions cluster;
 
-        @Option(names = "--out", required = true, paramLabel = "FILE", description = "The Perfetto trace to write (replaced if it exists).")
+        @Option(names = "--out", required = true, paramLabel = "FILE", description = "The trace to write (replaced if it exists).")
         Path out;
 
+        @Option(names = "--format", paramLabel = "FORMAT", description = "perfetto (Perfetto's TrackEvent protobufs) or json (Chrome's "
+            + "trace-event JSON, {\"traceEvents\": [...]}). Default: json when FILE ends in .json, perfetto otherwise.")
+        String format;
+
         @Option(names = "--json", description = "Print JSON: {\"file\", \"events\", \"lost\", \"kernels\": [{\"id\", \"name\", \"events\", "
-            + "\"lost\"}], \"coordinator\": {\"events\", \"lost\"} (its devices' interrupts and their routing)}.")
+            + "\"lost\"}], \"coordinator\": {\"events\", \"lost\"} (its devices' interrupts and their routing)}; also \"format\".")
         boolean json;
 
         @Spec
@@ -70,13 +79,15 @@ final class TraceCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            List<TraceRing.Snapshot> rings = save(cluster.directory(ClusterConfig.DEFAULT_CLUSTER), out);
+            Format written = format == null ? Format.of(out) : Format.named(format);
+            List<TraceRing.Snapshot> rings = save(cluster.directory(ClusterConfig.DEFAULT_CLUSTER), out, written);
             List<TraceRing.Snapshot> kernels = kernels(rings);
             long events = rings.stream().mapToLong(k -> k.records().size()).sum();
             long lost = rings.stream().mapToLong(TraceRing.Snapshot::lost).sum();
             PrintWriter printer = spec.commandLine().getOut();
             if (json) {
-                ObjectNode node = StatusView.JSON.createObjectNode().put("file", out.toString()).put("events", events).put("lost", lost);
+                ObjectNode node = StatusView.JSON.createObjectNode().put("file", out.toString())
+                    .put("format", written.name().toLowerCase(Locale.ROOT)).put("events", events).put("lost", lost);
                 ArrayNode list = node.putArray("kernels");
                 kernels.forEach(k -> list.addObject().put("id", k.kernelId()).put("name", k.kernelName()).put("events", k.records().size())
                     .put("lost", k.lost()));
@@ -92,6 +103,79 @@ final class TraceCommand implements Callable<Integer> {
         }
     }
 
+    @Command(name = "render", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+        header = "Draw a saved Perfetto trace as a compact timeline picture (PNG), without a browser.",
+        description = {"A row per emulated core of each kernel and per interrupt context, and one for the kernel's own events (DSM "
+            + "faults, migrations, mailbox words); slices as boxes (steps blue, NightWatch steps green, DSM red, migrations orange, "
+            + "others violet), instants as ticks, flow arrows (a word's send to its delivery, a fault to its page, a migration's stop "
+            + "to its first step, an interrupt's routing to its taking) as thin arrows; a time axis in ms since the first event."})
+    static final class Render implements Callable<Integer> {
+
+        @Parameters(index = "0", paramLabel = "FILE", description = "A Perfetto trace, as `trace save` (or --trace FILE) writes it.")
+        Path file;
+
+        @Option(names = "--png", required = true, paramLabel = "OUT", description = "The picture to write (replaced if it exists).")
+        Path png;
+
+        @Option(names = "--width", paramLabel = "PIXELS", defaultValue = "1600", description = "Its width, 400 to 20000 (default: "
+            + "${DEFAULT-VALUE}); its height follows from the rows.")
+        int width;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            if (width < 400 || width > 20_000) {
+                throw new CliException("--width: expected 400 to 20000 pixels, found " + width);
+            }
+            Trace trace = read(file);
+            TimelinePicture.Picture picture = TimelinePicture.draw(trace, width, file.getFileName().toString());
+            TimelinePicture.writePng(picture, png);
+            spec.commandLine().getOut().printf(Locale.ROOT, "wrote %s: %d x %d, %d rows, %.3f ms%n", png, picture.image().getWidth(),
+                picture.image().getHeight(), picture.rows().size(), (picture.endNs() - picture.startNs()) / 1e6);
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+
+        /** The Perfetto trace in {@code file}, or one clear error saying what was found instead. */
+        static Trace read(Path file) {
+            byte[] bytes;
+            try {
+                bytes = Files.readAllBytes(file);
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new CliException("no trace file " + file);
+            } catch (IOException e) {
+                throw new CliException("cannot read " + file + ": " + e.getMessage());
+            }
+            int first = 0;
+            while (first < bytes.length && Character.isWhitespace(bytes[first])) {
+                first++;
+            }
+            if (first < bytes.length && (bytes[first] == '{' || bytes[first] == '[')) {
+                throw new CliException(file + ": expected a Perfetto trace, found JSON (render reads what `trace save --format perfetto` "
+                    + "writes)");
+            }
+            try {
+                Trace trace = Trace.parseFrom(bytes);
+                if (trace.getPacketList().stream().noneMatch(p -> p.hasTrackDescriptor())) {
+                    throw new CliException(file + ": expected a Perfetto trace of a cluster, found " + bytes.length + " bytes without "
+                        + "one track");
+                }
+                return trace;
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new CliException(file + ": expected a Perfetto trace, found bytes that do not decode as one (" + e.getMessage() + ")");
+            }
+        }
+    }
+
+    /** Draws the cluster's timeline (what {@link #save} writes) as a PNG ({@code bench ... --out DIR} with {@code --trace}). */
+    static TimelinePicture.Picture render(ClusterDirectory directory, Path png, String title) {
+        TimelinePicture.Picture picture = TimelinePicture.draw(trace(PerfettoTrace.byKernel(snapshots(directory))), 1600, title);
+        TimelinePicture.writePng(picture, png);
+        return picture;
+    }
+
     @Command(name = "start", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
         header = "Record events again on every kernel (they record from boot).")
     int start(@Mixin ClusterOptions cluster) {
@@ -104,27 +188,69 @@ final class TraceCommand implements Callable<Integer> {
         return switchRecording(cluster, false, spec);
     }
 
+    /** What a trace file is written as. */
+    enum Format {
+        /** Perfetto's TrackEvent protobufs ({@link PerfettoTrace}). */
+        PERFETTO,
+        /** Chrome's trace-event JSON ({@link ChromeTraceJson}). */
+        JSON;
+
+        /** The format {@code --format} names. */
+        static Format named(String name) {
+            return switch (name.toLowerCase(Locale.ROOT)) {
+                case "perfetto" -> PERFETTO;
+                case "json" -> JSON;
+                default -> throw new CliException("--format: expected perfetto or json, found '" + name + "'");
+            };
+        }
+
+        /** The format a file's name asks for: JSON when it ends in {@code .json}, Perfetto otherwise. */
+        static Format of(Path file) {
+            return file.getFileName() != null && file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json") ? JSON : PERFETTO;
+        }
+    }
+
     /**
-     * Writes every kernel's rings of the cluster in {@code directory} to {@code out} as one
-     * Perfetto trace; returns what was read, one snapshot per kernel (and one of the coordinator's
-     * ring, under its member id: see {@link #kernels}).
+     * Writes every kernel's rings of the cluster in {@code directory} to {@code out} as one trace,
+     * in the format its name asks for ({@link Format#of}: the {@code --trace FILE} of {@code up},
+     * {@code demo} and every bench suite); returns what was read, one snapshot per kernel (and one
+     * of the coordinator's ring, under its member id: see {@link #kernels}).
      */
     static List<TraceRing.Snapshot> save(ClusterDirectory directory, Path out) {
+        return save(directory, out, Format.of(out));
+    }
+
+    /** As {@link #save(ClusterDirectory, Path)}, in {@code format}. */
+    static List<TraceRing.Snapshot> save(ClusterDirectory directory, Path out, Format format) {
+        List<TraceRing.Snapshot> kernels = PerfettoTrace.byKernel(snapshots(directory));
+        try (OutputStream stream = Files.newOutputStream(out)) {
+            Trace trace = trace(kernels);
+            if (format == Format.JSON) {
+                ChromeTraceJson.write(trace, stream);
+            } else {
+                trace.writeTo(stream);
+            }
+        } catch (IOException e) {
+            throw new CliException("cannot write the trace to " + out + ": " + e.getMessage());
+        }
+        return kernels;
+    }
+
+    private static List<TraceRing.Snapshot> snapshots(ClusterDirectory directory) {
         List<TraceRing.Snapshot> rings = new ArrayList<>();
         for (Path file : rings(directory)) {
             try (TraceRing ring = open(file)) {
                 rings.add(ring.snapshot());
             }
         }
-        List<TraceRing.Snapshot> kernels = PerfettoTrace.byKernel(rings);
-        try (OutputStream stream = Files.newOutputStream(out)) {
-            // a word is named as the mailbox decodes it (TYPE#sequence(payload)), or by its hex value when its type is unknown
-            PerfettoTrace.of(kernels, word -> MailboxType.ofCodeOrNull(MailboxWord.typeCode(word)) == null ? MailboxWord.hex(word)
-                : MailboxWord.decode(word).toString()).writeTo(stream);
-        } catch (IOException e) {
-            throw new CliException("cannot write the trace to " + out + ": " + e.getMessage());
-        }
-        return kernels;
+        return rings;
+    }
+
+    /** The kernels' snapshots merged into one Perfetto trace. */
+    private static Trace trace(List<TraceRing.Snapshot> kernels) {
+        // a word is named as the mailbox decodes it (TYPE#sequence(payload)), or by its hex value when its type is unknown
+        return PerfettoTrace.of(kernels, word -> MailboxType.ofCodeOrNull(MailboxWord.typeCode(word)) == null ? MailboxWord.hex(word)
+            : MailboxWord.decode(word).toString());
     }
 
     /** The kernels' snapshots among {@link #save}'s (the coordinator's left out). */

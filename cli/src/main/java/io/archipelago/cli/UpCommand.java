@@ -54,7 +54,8 @@ final class UpCommand implements Callable<Integer> {
 
     @Option(names = "--trace", paramLabel = "FILE", description = "When the cluster stops (Ctrl-C, or `archipelago down`), write its "
         + "timeline (the newest events of every kernel's trace ring: steps, DSM faults, migrations, interrupts, mailbox words) as a "
-        + "Perfetto trace to FILE, for the Perfetto UI (ui.perfetto.dev). `archipelago trace save` writes one at any moment.")
+        + "Perfetto trace to FILE, for the Perfetto UI (ui.perfetto.dev); as Chrome's trace-event JSON when FILE ends in .json. "
+        + "`archipelago trace save` writes one at any moment.")
     Path trace;
 
     @Option(names = "--secret-file", paramLabel = "FILE",

@@ -68,6 +68,44 @@ class TraceIT {
         assertThat(trace.getPacketList().stream().filter(TracePacket::hasTrackEvent)
             .filter(p -> p.getTrackEvent().getName().equals("kernel running")).count()).isEqualTo(2);
 
+        // the same timeline as Chrome's trace-event JSON: the counter's 200 steps complete events of weak-0's process on its core's
+        // thread, every arrow that starts ends
+        Path json = cluster.root().resolve("cluster.json");
+        assertThat(JSON.readTree(cli(where, "trace", "save", "--out", json.toString(), "--json").out()).get("format").asText()).isEqualTo("json");
+        List<JsonNode> events = new ArrayList<>();
+        JSON.readTree(json.toFile()).get("traceEvents").forEach(events::add);
+        int weakPid = cluster.kernelId("weak-0");
+        int coreTid = events.stream().filter(e -> e.get("name").asText().equals("thread_name") && e.get("pid").asInt() == weakPid
+            && e.get("args").get("name").asText().equals("core 0")).findFirst().orElseThrow().get("tid").asInt();
+        assertThat(events.stream().filter(e -> e.get("name").asText().equals("step") && e.get("args").get("tid").asInt() == tid))
+            .as("the counter's 200 steps in the JSON").hasSize(200).allSatisfy(e -> {
+                assertThat(e.get("ph").asText()).isEqualTo("X");
+                assertThat(e.get("pid").asInt()).isEqualTo(weakPid);
+                assertThat(e.get("tid").asInt()).isEqualTo(coreTid);
+            });
+        List<String> starts = events.stream().filter(e -> e.get("ph").asText().equals("s")).map(e -> e.get("id").asText()).toList();
+        assertThat(starts).as("arrows (mailbox words at least)").isNotEmpty();
+        assertThat(events.stream().filter(e -> e.get("ph").asText().equals("f")).map(e -> e.get("id").asText()).toList())
+            .containsExactlyInAnyOrderElementsOf(starts);
+
+        // and as a picture
+        Path png = cluster.root().resolve("timeline.png");
+        Cli.Result rendered = Cli.run(CLI, "trace", "render", file.toString(), "--png", png.toString());
+        assertThat(rendered.exitCode()).as(rendered.toString()).isZero();
+        java.awt.image.BufferedImage picture = javax.imageio.ImageIO.read(png.toFile());
+        assertThat(picture.getWidth()).isEqualTo(1600);
+        long rows = trace.getPacketList().stream().filter(TracePacket::hasTrackDescriptor).map(TracePacket::getTrackDescriptor)
+            .filter(d -> !d.hasParentUuid() || d.getName().matches("core \\d+|interrupts")).count();
+        assertThat(picture.getHeight()).as("a row of 18 px per kernel, core and interrupt context: " + rows).isGreaterThan((int) rows * 18);
+        int stepBlue = 0x3B6FB6; // TimelinePicture's colour of a step
+        boolean stepsDrawn = false;
+        for (int y = 0; y < picture.getHeight() && !stepsDrawn; y++) {
+            for (int x = 0; x < picture.getWidth() && !stepsDrawn; x++) {
+                stepsDrawn = (picture.getRGB(x, y) & 0xFFFFFF) == stepBlue;
+            }
+        }
+        assertThat(stepsDrawn).as("the counter's steps drawn").isTrue();
+
         // a migration: leaving weak-0 is a slice on its "migration out" track, arriving on strong-0 an instant on its kernel track
         // (5 ms steps: a fast mover would fill the rings with its steps before the trace is saved, overwriting its migration)
         JsonNode mover = JSON.readTree(cli(where, "run", "counter", "--on", "weak-0", "--arg", "limit=100000", "--arg", "cycles=5000000",
@@ -227,7 +265,7 @@ class TraceIT {
         int steps = 0;
         for (TracePacket packet : packets) {
             TrackEvent event = packet.getTrackEvent();
-            if (event.getType() == TrackEvent.Type.TYPE_COUNTER) {
+            if (event.getType() == TrackEvent.Type.TYPE_COUNTER && event.getTrackUuid() >>> 56 == 1) { // the cores' virtual clocks
                 Long last = clocks.put(event.getTrackUuid(), event.getCounterValue());
                 assertThat(event.getCounterValue()).as("virtual time on track " + event.getTrackUuid()).isGreaterThanOrEqualTo(
                     last == null ? 0 : last);
@@ -240,6 +278,25 @@ class TraceIT {
         for (int kernel : List.of(strong, weak)) {
             assertThat(clocks.keySet()).as("a virtual clock of a core of kernel " + kernel + " that ran steps")
                 .anyMatch(track -> track >>> 16 << 16 == (PerfettoTrace.virtualClockTrack(kernel, 0) >>> 16 << 16));
+        }
+
+        // each kernel's gauges as counter tracks: the DSM pages it held (the page moved in), its free pages, its energy (never going back)
+        for (int kernel : List.of(strong, weak)) {
+            Map<TraceEvent, List<TrackEvent>> readings = new HashMap<>();
+            for (TraceEvent gauge : List.of(TraceEvent.PAGES_HELD, TraceEvent.FREE_PAGES, TraceEvent.ENERGY)) {
+                long track = PerfettoTrace.counterTrack(kernel, gauge);
+                assertThat(trace.getPacketList().stream().filter(TracePacket::hasTrackDescriptor).map(TracePacket::getTrackDescriptor)
+                    .filter(d -> d.getUuid() == track)).as(gauge + " track of kernel " + kernel).singleElement()
+                    .satisfies(d -> assertThat(d.hasCounter()).isTrue());
+                readings.put(gauge, packets.stream().map(TracePacket::getTrackEvent).filter(e -> e.getTrackUuid() == track).toList());
+                assertThat(readings.get(gauge)).as(gauge + " readings of kernel " + kernel).isNotEmpty()
+                    .allSatisfy(e -> assertThat(e.getType()).isEqualTo(TrackEvent.Type.TYPE_COUNTER));
+            }
+            assertThat(readings.get(TraceEvent.PAGES_HELD)).as("kernel " + kernel + " held a page of 'turns' at some time")
+                .anySatisfy(e -> assertThat(e.getCounterValue()).isPositive());
+            assertThat(readings.get(TraceEvent.FREE_PAGES)).allSatisfy(e -> assertThat(e.getCounterValue()).isPositive());
+            List<Double> energy = readings.get(TraceEvent.ENERGY).stream().map(TrackEvent::getDoubleCounterValue).toList();
+            assertThat(energy).as("energy of kernel " + kernel + " (mJ)").isSorted();
         }
 
         // the DSM faults of a page that came from the other kernel: their phases in order inside the fault, one arrow from the

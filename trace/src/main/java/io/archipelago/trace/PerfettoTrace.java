@@ -11,17 +11,20 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
  * Every kernel's ring merged into one Perfetto trace: a process track per kernel (named after it,
  * with its host process id; the coordinator's ring, its devices raising and routing interrupts, is
  * one more), a child track per emulated core, one for the interrupt context, a counter track per
- * core of its virtual clock (each step's slice also carries its virtual start and end), the
+ * core of its virtual clock (each step's slice also carries its virtual start and end), a counter
+ * track per kernel of the DSM pages it holds, its allocator's free pages and its energy (mJ), the
  * kernel's events on those tracks, in host time. Written as Perfetto's own TrackEvent protobufs, as
  * its maintainers recommend for tools that are not Perfetto's SDK; ui.perfetto.dev opens the file
  * as it is. Flow arrows join a mailbox word's send to its delivery on the other kernel
@@ -82,6 +85,7 @@ public final class PerfettoTrace {
                 }
             }
             TreeSet<Integer> clocks = new TreeSet<>();
+            Set<TraceEvent> counters = EnumSet.noneOf(TraceEvent.class);
             // Slices of the kernel itself (DSM faults, migrations) come from several of its threads and may overlap:
             // each kind gets lanes, child tracks on which no two slices overlap, as Perfetto's nesting requires.
             Map<TraceEvent, List<Long>> laneEnds = new EnumMap<>(TraceEvent.class);
@@ -90,6 +94,23 @@ public final class PerfettoTrace {
             for (TraceRecord record : ordered) {
                 if (record.event() == TraceEvent.STEP_VIRTUAL_TIME) {
                     continue; // on its step's slice and its core's virtual clock
+                }
+                if (record.event().shape() == TraceEvent.Shape.COUNTER) {
+                    long counter = counterTrack(kernel.kernelId(), record.event());
+                    if (counters.add(record.event())) {
+                        CounterDescriptor.Builder unit = record.event() == TraceEvent.ENERGY
+                            ? CounterDescriptor.newBuilder().setUnitName("mJ") : CounterDescriptor.newBuilder().setUnit(CounterDescriptor.Unit.UNIT_COUNT);
+                        trace.addPacket(TracePacket.newBuilder().setTrustedPacketSequenceId(sequence).setTrackDescriptor(
+                            TrackDescriptor.newBuilder().setUuid(counter).setParentUuid(process).setName(counterName(record.event())).setCounter(unit)));
+                    }
+                    TrackEvent.Builder reading = TrackEvent.newBuilder().setTrackUuid(counter).setType(TrackEvent.Type.TYPE_COUNTER);
+                    if (record.event() == TraceEvent.ENERGY) {
+                        reading.setDoubleCounterValue(record.value() / 1000.0); // recorded in uJ, shown in mJ
+                    } else {
+                        reading.setCounterValue(record.value());
+                    }
+                    events.add(new Timed(record.timeNs(), sequence, reading.build()));
+                    continue;
                 }
                 long track;
                 if (record.track() == TraceRing.INTERRUPT_TRACK) {
@@ -448,6 +469,16 @@ public final class PerfettoTrace {
     /** The uuid of the counter track of one emulated core's virtual clock. */
     public static long virtualClockTrack(int kernelId, int core) {
         return coreTrack(kernelId, core) | 1L << 56;
+    }
+
+    /** The uuid of a kernel's counter track of one kind ({@link TraceEvent.Shape#COUNTER}: pages held, free pages, energy). */
+    public static long counterTrack(int kernelId, TraceEvent counter) {
+        return kernelTrack(kernelId) | 2L << 56 | counter.id();
+    }
+
+    /** A counter track's name: the event's label, with its unit where the track does not say it. */
+    public static String counterName(TraceEvent counter) {
+        return counter == TraceEvent.ENERGY ? "energy (mJ)" : counter.label();
     }
 
     /** The uuid of one emulated core's track. */

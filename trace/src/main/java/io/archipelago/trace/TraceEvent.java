@@ -95,10 +95,22 @@ public enum TraceEvent {
      * The destination took a migrated thread over: from MIGRATE (or its state's arrival by
      * messages) until the thread was on its scheduler. Subject: the thread id.
      */
-    MIGRATION_ADOPTION(25, "migration adoption", Shape.SLICE, "tid");
+    MIGRATION_ADOPTION(25, "migration adoption", Shape.SLICE, "tid"),
+    /**
+     * How many DSM pages this kernel holds (VALID here), sampled by the kernel's periodic chore when
+     * it changed. Subject: 0; value: the pages.
+     */
+    PAGES_HELD(26, "pages held", Shape.COUNTER, "pages"),
+    /** How many pages the kernel's page allocator has free, sampled when it changed. Subject: 0; value: the pages. */
+    FREE_PAGES(27, "free pages", Shape.COUNTER, "pages"),
+    /** The energy the kernel's meter has charged since boot, sampled when it changed. Subject: 0; value: microjoules. */
+    ENERGY(28, "energy", Shape.COUNTER, "uJ");
 
-    /** A slice has a start ({@code time}) and a duration ({@code value}, ns); an instant has a value. */
-    public enum Shape { SLICE, INSTANT }
+    /**
+     * A slice has a start ({@code time}) and a duration ({@code value}, ns); an instant has a value;
+     * a counter's {@code value} is its new reading (one counter track per kernel and kind).
+     */
+    public enum Shape { SLICE, INSTANT, COUNTER }
 
     private static final TraceEvent[] BY_ID = new TraceEvent[64];
 

@@ -142,4 +142,27 @@ class TimelineExportTest {
         assertThat(flows).hasSize(4).doesNotContainKeys(earlierHandOver, otherThread);
         assertThat(List.of(stop, handOver, adoption, first)).allSatisfy(r -> assertThat(flows.get(r)).isEqualTo(3L));
     }
+
+    @Test
+    void pagesHeldFreePagesAndEnergyAreCounterTracksOfTheirKernel() throws Exception {
+        List<TraceRecord> records = List.of(
+            record(TraceEvent.PAGES_HELD, TraceRing.KERNEL_TRACK, 0, 1_000, 3), record(TraceEvent.FREE_PAGES, TraceRing.KERNEL_TRACK, 0, 1_000, 500),
+            record(TraceEvent.ENERGY, TraceRing.KERNEL_TRACK, 0, 1_000, 2_500), record(TraceEvent.PAGES_HELD, TraceRing.KERNEL_TRACK, 0, 2_000, 7),
+            record(TraceEvent.ENERGY, TraceRing.KERNEL_TRACK, 0, 2_000, 4_000));
+        Trace trace = Trace.parseFrom(PerfettoTrace.of(List.of(new TraceRing.Snapshot(2, "weak-2", 12, records, 0))).toByteArray());
+
+        List<TrackDescriptor> counters = trace.getPacketList().stream().filter(TracePacket::hasTrackDescriptor)
+            .map(TracePacket::getTrackDescriptor).filter(TrackDescriptor::hasCounter).toList();
+        assertThat(counters).extracting(TrackDescriptor::getName).containsExactlyInAnyOrder("pages held", "free pages", "energy (mJ)");
+        assertThat(counters).allSatisfy(d -> assertThat(d.getParentUuid()).isEqualTo(PerfettoTrace.kernelTrack(2)));
+        assertThat(counters).filteredOn(d -> d.getName().startsWith("energy")).singleElement()
+            .satisfies(d -> assertThat(d.getCounter().getUnitName()).isEqualTo("mJ"));
+        List<TrackEvent> held = events(trace).stream()
+            .filter(e -> e.getTrackUuid() == PerfettoTrace.counterTrack(2, TraceEvent.PAGES_HELD)).toList();
+        assertThat(held).allSatisfy(e -> assertThat(e.getType()).isEqualTo(TrackEvent.Type.TYPE_COUNTER))
+            .extracting(TrackEvent::getCounterValue).containsExactly(3L, 7L);
+        assertThat(events(trace).stream().filter(e -> e.getTrackUuid() == PerfettoTrace.counterTrack(2, TraceEvent.ENERGY))
+            .map(TrackEvent::getDoubleCounterValue)).as("recorded in uJ, exported in mJ").containsExactly(2.5, 4.0);
+        assertThat(events(trace)).noneSatisfy(e -> assertThat(e.getName()).isIn("pages held", "free pages", "energy"));
+    }
 }

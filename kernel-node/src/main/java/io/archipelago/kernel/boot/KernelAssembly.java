@@ -45,7 +45,7 @@ public final class KernelAssembly {
         TaskService tasks = services.start(new TaskService(kernel, mailbox, typed));
         Migrations migrations = services.start(new Migrations(tasks, dsm::handOver));
         services.bind(new TaskControlService(tasks, tasks.interrupts(), migrations, new OwnerRouting(tasks, migrations)));
-        services.start(new EnergyService(kernel, tasks.scheduler(), tasks.clock(), tasks.interrupts()));
+        services.start(new EnergyService(kernel, tasks.scheduler(), tasks.clock(), tasks.interrupts(), dsm::pagesHeld));
         services.start(new NicDriverService(kernel, typed, tasks.interrupts()));
         ObjectOwnerService objects = services.start(new ObjectOwnerService(kernel, typed, mailbox));
         // the kernel-side workloads of the benchmarks

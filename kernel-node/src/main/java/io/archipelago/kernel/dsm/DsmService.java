@@ -626,6 +626,11 @@ public final class DsmService implements KernelService, SoftwareCoherence {
 
     // ------------------------------------------------------------------ hand-over ahead of a request (migration)
 
+    /** How many DSM pages this kernel holds (VALID here) now, over every region it has open: the timeline's "pages held". */
+    public long pagesHeld() {
+        return regions.values().stream().mapToLong(region -> region.states().valid()).sum();
+    }
+
     /**
      * Gives the pages of {@code [globalAddress, globalAddress + length)} this kernel holds, and
      * that no access or request is using, to kernel {@code destination} before it asks: each is

@@ -68,6 +68,15 @@ final class PageStates {
         return state(word(page));
     }
 
+    /** How many pages are VALID here now (a reading for the timeline: pages change state while it counts). */
+    int valid() {
+        int valid = 0;
+        for (int page = 0; page < words.length; page++) {
+            valid += stateOf(page) == VALID ? 1 : 0;
+        }
+        return valid;
+    }
+
     boolean compareAndSet(int page, int expected, int update) {
         return WORD.compareAndSet(words, page, expected, update);
     }

@@ -3,6 +3,7 @@ package io.archipelago.kernel.energy;
 import io.archipelago.kernel.Kernel;
 import io.archipelago.kernel.KernelCounter;
 import io.archipelago.kernel.KernelService;
+import io.archipelago.kernel.TimelineCounters;
 import io.archipelago.kernel.sched.CoreInterval;
 import io.archipelago.kernel.sched.CoreSpeed;
 import io.archipelago.kernel.sched.CoreState;
@@ -14,6 +15,7 @@ import io.archipelago.memory.KernelCountersArea;
 import io.archipelago.memory.KernelSignals;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +28,8 @@ import org.slf4j.LoggerFactory;
  *       {@code .sleep_uj}, {@code .wakeup_uj}, {@code .irq_uj}; {@code energy.wakeups} (core
  *       deep-sleep exits), {@code energy.irq_wakeups} (interrupts that found the kernel asleep);</li>
  * </ul>
- * and in its signals ({@link KernelSignals#asleep(boolean)}, not a counter: others act on it)
+ * on the kernel's timeline, the counter tracks of its energy, DSM pages held and free pages
+ * ({@link TimelineCounters}), and in its signals ({@link KernelSignals#asleep(boolean)}, not a counter: others act on it)
  * whether the kernel sleeps (no core ran a step and no interrupt was handled for longer than the
  * model's sleep threshold, in virtual time). This is what the coordinator's interrupt router reads
  * (K2's rule: do not wake a sleeping strong domain), without asking the kernel.
@@ -47,6 +50,7 @@ public final class EnergyService implements KernelService {
     private final Scheduler scheduler;
     private final VirtualClock clock;
     private final Interrupts interrupts;
+    private final LongSupplier pagesHeld;
     private CoreTimeline timeline;
     private EnergyMeter meter;
     private PowerModel model;
@@ -63,14 +67,17 @@ public final class EnergyService implements KernelService {
     private KernelCountersArea.Counter wakeups;
     private KernelCountersArea.Counter irqWakeups;
     private KernelSignals signals;
+    private TimelineCounters timelineCounters;
 
     /**
      * @param scheduler  whose core timeline the meter charges
      * @param clock      the scheduler's virtual clock
      * @param interrupts whose IRQ words the meter charges to the handler (and which wake a sleeping kernel)
+     * @param pagesHeld  how many DSM pages the kernel holds now (the DSM's count), put on the timeline with the energy
      */
-    public EnergyService(Kernel kernel, Scheduler scheduler, VirtualClock clock, Interrupts interrupts) {
+    public EnergyService(Kernel kernel, Scheduler scheduler, VirtualClock clock, Interrupts interrupts, LongSupplier pagesHeld) {
         this.kernel = kernel;
+        this.pagesHeld = pagesHeld;
         this.scheduler = scheduler;
         this.clock = clock;
         this.interrupts = interrupts;
@@ -97,6 +104,7 @@ public final class EnergyService implements KernelService {
         this.wakeups = counters.counter(KernelCounter.ENERGY_WAKEUPS);
         this.irqWakeups = counters.counter(KernelCounter.ENERGY_IRQ_WAKEUPS);
         this.signals = counters.signals();
+        this.timelineCounters = new TimelineCounters(kernel.trace(), counters, pagesHeld);
         timeline.addListener(meter);
         timeline.addListener(interval -> wakePublisher());
         interrupts.observe((line, fromDevice) -> onInterrupt());
@@ -197,6 +205,7 @@ public final class EnergyService implements KernelService {
             total.set(e.totalPj() / 1_000_000);
             wakeups.set(e.wakeups());
             irqWakeups.set(e.irqWakeups());
+            timelineCounters.sample(); // this tick puts the kernel's gauges (energy, pages held, free pages) on its timeline
             boolean sleeping = asleep();
             signals.asleep(sleeping);
             return sleeping;
