@@ -319,6 +319,9 @@ class MailboxTest {
         members.stop(b, "restarting");
         Mailbox again = members.start(1);
         assertThat(again.endpoint()).get().isNotEqualTo(old);
+        // a learns of the old link's end on its own loop: a request sent before that may go on the old link and fail as
+        // DISCONNECTED (its peer gone mid-request), which is right; reached again means after a saw the restart
+        await().atMost(Duration.ofSeconds(5)).until(() -> members.count(0, "mailbox.link_losses") == 1);
         assertThat(a.ping(1, Duration.ofSeconds(3))).isPositive();
         assertThat(again.ping(0, SECOND)).isPositive();
         assertThat(members.count(0, "mailbox.links")).isEqualTo(2);
