@@ -302,11 +302,19 @@ public final class PerfettoTrace {
     static Map<TraceRecord, Long> irqFlows(List<TraceRing.Snapshot> kernels, long firstId) {
         Map<List<Long>, List<TraceRecord>> routed = new HashMap<>();
         Map<List<Long>, List<TraceRecord>> taken = new HashMap<>();
+        // a kernel whose ring overwrote records lost the interrupts it took before its oldest record left
+        Map<Long, Long> oldestKept = new HashMap<>();
+        for (TraceRing.Snapshot kernel : kernels) {
+            if (kernel.lost() > 0) {
+                kernel.records().stream().mapToLong(TraceRecord::timeNs).min()
+                    .ifPresent(oldest -> oldestKept.put((long) kernel.kernelId(), oldest));
+            }
+        }
         for (TraceRing.Snapshot kernel : kernels) {
             for (TraceRecord record : kernel.records()) {
                 if (record.event() == TraceEvent.IRQ_ROUTED) {
                     IrqDecision decision = IrqDecision.unpack(record.value());
-                    if (decision.delivered()) {
+                    if (decision.delivered() && record.timeNs() >= oldestKept.getOrDefault((long) decision.kernel(), Long.MIN_VALUE)) {
                         routed.computeIfAbsent(List.of((long) decision.kernel(), (long) record.subject()), k -> new ArrayList<>()).add(record);
                     }
                 } else if (record.event() == TraceEvent.IRQ && record.value() == 1) {
@@ -390,9 +398,10 @@ public final class PerfettoTrace {
     }
 
     /**
-     * Pairs, per key, each {@code to} record with the latest {@code from} record before it not taken
-     * yet, in time order (what one FIFO queue delivers in order): {@code from} records older than
-     * the latest one before a {@code to} lost their other end to the rings' overwriting.
+     * Pairs, per key, each {@code to} record with the oldest {@code from} record before it not taken
+     * yet (what one FIFO queue delivers, in order: two interrupts routed before the first was taken
+     * are taken one after the other); a {@code to} with no {@code from} before it stays unpaired. The
+     * caller leaves out the {@code from} records whose other end a ring overwrote.
      */
     private static Map<TraceRecord, Long> pairInOrder(Map<List<Long>, List<TraceRecord>> from, Map<List<Long>, List<TraceRecord>> to,
                                                       long firstId) {
@@ -407,9 +416,6 @@ public final class PerfettoTrace {
             for (TraceRecord end : ends) {
                 if (pending.isEmpty() || pending.peekFirst().timeNs() > end.timeNs()) {
                     continue;
-                }
-                while (pending.size() > 1 && pending.stream().skip(1).findFirst().get().timeNs() <= end.timeNs()) {
-                    pending.pollFirst();
                 }
                 long flow = next++;
                 flows.put(pending.pollFirst(), flow);

@@ -35,6 +35,35 @@ class TimelineExportTest {
     }
 
     @Test
+    void interruptsRoutedBeforeTheFirstWasTakenAreJoinedInTheirOrder() {
+        IrqDecision toWeak = new IrqDecision(1, IrqDecision.Rule.STRONG_ASLEEP, 1, 1, 1, false, true);
+        // three timer interrupts routed to weak-1 before its interrupt context took the first (its FIFO held them)
+        TraceRecord first = record(TraceEvent.IRQ_ROUTED, TraceRing.INTERRUPT_TRACK, 1, 1_000, toWeak.packed());
+        TraceRecord second = record(TraceEvent.IRQ_ROUTED, TraceRing.INTERRUPT_TRACK, 1, 1_100, toWeak.packed());
+        TraceRecord third = record(TraceEvent.IRQ_ROUTED, TraceRing.INTERRUPT_TRACK, 1, 1_200, toWeak.packed());
+        TraceRecord takenFirst = record(TraceEvent.IRQ, TraceRing.INTERRUPT_TRACK, 1, 1_500, 1);
+        TraceRecord takenSecond = record(TraceEvent.IRQ, TraceRing.INTERRUPT_TRACK, 1, 1_510, 1);
+        TraceRecord takenThird = record(TraceEvent.IRQ, TraceRing.INTERRUPT_TRACK, 1, 1_520, 1);
+        List<TraceRing.Snapshot> kernels = List.of(
+            new TraceRing.Snapshot(COORDINATOR, "coordinator", 1, List.of(first, second, third), 0),
+            new TraceRing.Snapshot(1, "weak-1", 11, List.of(takenFirst, takenSecond, takenThird), 0));
+        Map<TraceRecord, Long> flows = PerfettoTrace.irqFlows(kernels, 1);
+        assertThat(flows).hasSize(6);
+        assertThat(flows.get(first)).isEqualTo(flows.get(takenFirst));
+        assertThat(flows.get(second)).isEqualTo(flows.get(takenSecond));
+        assertThat(flows.get(third)).isEqualTo(flows.get(takenThird));
+
+        // weak-1's ring overwrote its records before 1_150: whether it took the first two before then is unknown, so they stay
+        // unpaired rather than paired with an interrupt taken for a later decision
+        TraceRecord oldestKept = record(TraceEvent.IRQ, TraceRing.INTERRUPT_TRACK, 2, 1_150, 0);
+        Map<TraceRecord, Long> afterOverwrite = PerfettoTrace.irqFlows(List.of(
+            new TraceRing.Snapshot(COORDINATOR, "coordinator", 1, List.of(first, second, third), 0),
+            new TraceRing.Snapshot(1, "weak-1", 11, List.of(oldestKept, takenThird), 40)), 1);
+        assertThat(afterOverwrite).doesNotContainKeys(first, second, oldestKept);
+        assertThat(afterOverwrite.get(third)).isNotNull().isEqualTo(afterOverwrite.get(takenThird));
+    }
+
+    @Test
     void aRoutingDecisionIsOnTheCoordinatorsInterruptTrackWithItsInputsAndAFlowToTheKernelThatTookIt() throws Exception {
         IrqDecision toWeak = new IrqDecision(1, IrqDecision.Rule.STRONG_ASLEEP, 1, 1, 1, false, true);
         IrqDecision toStrong = new IrqDecision(0, IrqDecision.Rule.STRONG_AWAKE, 1, 0, 1, false, false);
