@@ -1,11 +1,9 @@
 package io.archipelago.it.containers;
 
 import io.archipelago.testing.containers.ComposeProject;
+import io.archipelago.testing.junit.SkippedSuites;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
@@ -45,19 +43,8 @@ public final class DockerCondition implements ExecutionCondition {
         }
         String reason = "container suite skipped: " + problem.get() + " (it is mandatory in CI, where .ci/run installs and starts Docker)";
         System.err.println(context.getDisplayName() + ": " + reason);
-        recordSkip(context.getDisplayName() + ": " + reason);
+        SkippedSuites.record(context.getDisplayName() + ": " + reason);
         return ConditionEvaluationResult.disabled(reason);
-    }
-
-    /** One line in the module's target/skipped-suites.txt, which the build's summary of skipped suites prints at its end. */
-    private static void recordSkip(String line) {
-        Path file = Path.of(System.getProperty("archipelago.skipped.suites", "target/skipped-suites.txt"));
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            Files.writeString(file, line + System.lineSeparator(), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            System.err.println("cannot record the skipped container suite in " + file + ": " + e);
-        }
     }
 
     static boolean required() {

@@ -14,7 +14,6 @@ import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Optional;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
@@ -110,19 +109,8 @@ public final class ClusterExtension implements ParameterResolver, ExecutionCondi
         }
         String reason = "containers flavour skipped: " + problem.get();
         System.err.println(context.getDisplayName() + ": " + reason);
-        recordSkip(context.getDisplayName() + ": " + reason);
+        SkippedSuites.record(context.getDisplayName() + ": " + reason);
         return ConditionEvaluationResult.disabled(reason);
-    }
-
-    /** One line in target/skipped-suites.txt, which the project's build prints in its summary of skipped suites. */
-    private static void recordSkip(String line) {
-        Path file = Path.of(System.getProperty("archipelago.skipped.suites", "target/skipped-suites.txt"));
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            Files.writeString(file, line + System.lineSeparator(), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            System.err.println("cannot record the skipped test in " + file + ": " + e);
-        }
     }
 
     static ClusterConfig config(Optional<Cluster> annotation, ExtensionContext context) {
