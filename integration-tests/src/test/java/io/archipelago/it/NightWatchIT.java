@@ -143,6 +143,9 @@ class NightWatchIT {
             // a CPU-bound NightWatch thread that never ends: alone on its core, it stays on it (holding the gate) until a normal
             // thread of its process wakes
             SpawnReply nightWatch = tasks.spawn("weak-0", "counter", 1, true, pid, Map.of("limit", "0", "cycles", "10000"));
+            // and one on weak-1 that outlives weak-0: without it, once the reaper finds weak-0 dead the process has no thread
+            // left, has exited, and the normal thread below could not be spawned into it (a race the test lost under load)
+            tasks.spawn("weak-1", "counter", 1, true, pid, Map.of("limit", "0", "cycles", "10000"));
             tasks.await("strong-0", first.getTids(0), t -> t.getState().equals("EXITED"), Duration.ofSeconds(60), "EXITED");
             int nightWatchTid = nightWatch.getTids(0);
             // read through weak-0 itself: a read through another kernel would fetch the descriptor's page and so write the
@@ -158,7 +161,8 @@ class NightWatchIT {
             assertThat(tasks.task("strong-0", first.getTids(0)).orElseThrow().getState()).isEqualTo("EXITED");
 
             cluster.kill9("weak-0");
-            // the NightWatch thread died on its core: the gate counts it as running, and weak-1 is still alive
+            // the NightWatch thread died on its core: the gate counts it as running, and weak-1 (with its own NightWatch thread,
+            // which the round suspends) is still alive
             SpawnReply second = tasks.spawn("strong-0", "counter", 1, false, pid, Map.of("limit", "100", "cycles", "10000"));
             TaskInfo done = tasks.await("strong-0", second.getTids(0), t -> t.getState().equals("EXITED"), Duration.ofSeconds(60),
                 "run to its end once weak-0 was found dead (the gate released)");
