@@ -221,11 +221,19 @@ public final class TraceRing implements AutoCloseable {
         ATOMIC_LONG.setRelease(memory, at + COMMIT, 0L);
         VarHandle.storeStoreFence();
         memory.set(LONG, at + TIME, time);
-        memory.set(SHORT, at + EVENT, (short) event.id());
-        memory.set(SHORT, at + TRACK, (short) track);
-        memory.set(INT, at + SUBJECT, subject);
+        // event, track and subject are the record's bytes 16-23: one little-endian store, as the diagram lays them out
+        memory.set(LONG, at + EVENT, (event.id() & 0xFFFFL) | (track & 0xFFFFL) << 16 | (long) subject << 32);
         memory.set(LONG, at + VALUE, value);
         ATOMIC_LONG.setRelease(memory, at + COMMIT, position + 1);
+    }
+
+    /**
+     * Whether a record made now would be kept: the ring records, or a JDK Flight Recorder
+     * recording takes timeline events. A writer that must read the clock for its record asks first
+     * (one load), so a stopped ring costs it no clock reading.
+     */
+    public boolean wanted() {
+        return (int) ATOMIC_INT.getOpaque(memory, RECORDING_OFFSET) != 0 || new TimelineEvent().isEnabled();
     }
 
     /** How many records were ever written to this ring (a reader compares two readings to learn what was recorded between). */

@@ -20,7 +20,8 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * What one event costs the kernel thread that records it: a slice written into a {@link TraceRing}
  * on a real mmap'd file under /dev/shm, recording or stopped, against a baseline that reads the
- * clock only (every recorded step reads it anyway).
+ * clock only (every recorded step reads it anyway); and a mailbox word, recorded with a clock
+ * reading of its own against one stamped with a reading its sender took anyway.
  *
  * <pre>java -cp 'cli/target/archipelago/lib/*' org.openjdk.jmh.Main TraceRingBenchmark -f 1 -wi 3 -i 5</pre>
  */
@@ -35,6 +36,7 @@ public class TraceRingBenchmark {
     private Path directory;
     private TraceRing ring;
     private int subject;
+    private long stamp = System.nanoTime();
 
     @Setup(Level.Trial)
     public void open() throws IOException {
@@ -62,5 +64,24 @@ public class TraceRingBenchmark {
     public void recordSlice() {
         long start = System.nanoTime();
         ring.slice(TraceEvent.STEP, 0, subject++, start, 100);
+    }
+
+    /** A mailbox word as recorded before the mailbox handed its stamps over: the record reads the clock. */
+    @Benchmark
+    public void recordWordReadingTheClock() {
+        ring.instant(TraceEvent.WORD_SENT, TraceRing.KERNEL_TRACK, 1, subject++ & 0xFFFF_FFFFL);
+    }
+
+    /** A mailbox word stamped with a clock reading the mailbox took anyway (a deadline, a handler's start). */
+    @Benchmark
+    public void recordWordStamped() {
+        ring.instantAt(TraceEvent.WORD_SENT, TraceRing.KERNEL_TRACK, 1, stamp, subject++ & 0xFFFF_FFFFL);
+        stamp += 700;
+    }
+
+    /** What the mailbox asks before it reads the clock for a stamp it did not take anyway. */
+    @Benchmark
+    public boolean wanted() {
+        return ring.wanted();
     }
 }

@@ -4,7 +4,10 @@ import io.archipelago.interconnect.mailbox.WordObserver;
 import io.archipelago.trace.TraceEvent;
 import io.archipelago.trace.TraceRing;
 
-/** Puts every mailbox word this kernel sends or receives on the cluster's timeline, on the kernel's own track. */
+/**
+ * Puts every mailbox word this kernel sends or receives on the cluster's timeline, on the kernel's
+ * own track, stamped with the clock reading the mailbox hands over (it reads no clock itself).
+ */
 final class TracedWords implements WordObserver {
 
     private final TraceRing trace;
@@ -14,12 +17,17 @@ final class TracedWords implements WordObserver {
     }
 
     @Override
-    public void sent(int peer, int word) {
-        trace.instant(TraceEvent.WORD_SENT, TraceRing.KERNEL_TRACK, peer, word & 0xFFFF_FFFFL);
+    public boolean recording() {
+        return trace.wanted();
     }
 
     @Override
-    public void received(int peer, int word) {
-        trace.instant(TraceEvent.WORD_RECEIVED, TraceRing.KERNEL_TRACK, peer, word & 0xFFFF_FFFFL);
+    public void sent(int peer, int word, long timeNs) {
+        trace.instantAt(TraceEvent.WORD_SENT, TraceRing.KERNEL_TRACK, peer, timeNs, word & 0xFFFF_FFFFL);
+    }
+
+    @Override
+    public void received(int peer, int word, long timeNs) {
+        trace.instantAt(TraceEvent.WORD_RECEIVED, TraceRing.KERNEL_TRACK, peer, timeNs, word & 0xFFFF_FFFFL);
     }
 }

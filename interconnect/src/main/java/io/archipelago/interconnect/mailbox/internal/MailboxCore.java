@@ -10,7 +10,6 @@ import io.archipelago.interconnect.mailbox.MailboxException.Reason;
 import io.archipelago.interconnect.mailbox.MailboxTransport;
 import io.archipelago.interconnect.mailbox.MailboxType;
 import io.archipelago.interconnect.mailbox.MailboxWord;
-import io.archipelago.interconnect.mailbox.WordObserver;
 import io.archipelago.interconnect.mailbox.MemberIds;
 import io.archipelago.interconnect.mailbox.ReplyCheck;
 import io.archipelago.interconnect.mailbox.wire.Frame;
@@ -76,8 +75,8 @@ public final class MailboxCore implements AutoCloseable {
     final ClusterSecret secret;
     final int fifoDepth;
     final MailboxMetrics metrics;
-    /** Who puts every word sent and received on the timeline (a kernel's trace ring), where the counters count it. */
-    private final WordObserver observer;
+    /** Who puts every word sent and received on the timeline (a kernel's trace ring), where the counters count it, and with what stamp. */
+    private final WordStamps stamps;
     final SecureRandom random = new SecureRandom();
     final LogLimiter authLog = new LogLimiter(20, TimeUnit.SECONDS.toNanos(10));
     final LogLimiter dropLog = new LogLimiter(20, TimeUnit.SECONDS.toNanos(10));
@@ -133,7 +132,7 @@ public final class MailboxCore implements AutoCloseable {
         this.secret = context.secret();
         this.fifoDepth = context.fifoDepth();
         this.metrics = new MailboxMetrics(context.counters());
-        this.observer = context.wordObserver();
+        this.stamps = new WordStamps(context.wordObserver());
         this.spinNanos = context.spin().toNanos();
         this.slowHandlerNanos = context.slowHandler().toNanos();
         this.creditThreshold = Math.max(1, fifoDepth / 2);
@@ -268,7 +267,8 @@ public final class MailboxCore implements AutoCloseable {
         PeerQueue queue = queue(peer);
         int word = MailboxWord.encode(type, queue.stampSequence(), checkPayload(type, payload));
         Link link = links.awaitLink(queue, System.nanoTime() + context.connectTimeout().toNanos());
-        sendOn(queue, link, word, System.nanoTime() + context.fifoFullTimeout().toNanos());
+        long now = System.nanoTime();
+        sendOn(queue, link, word, now + context.fifoFullTimeout().toNanos(), now);
     }
 
     /** Sends a word as given (its sequence number included); waits (bounded) for a link and FIFO room. */
@@ -276,7 +276,8 @@ public final class MailboxCore implements AutoCloseable {
         checkCaller("send", peer);
         PeerQueue queue = queue(peer);
         Link link = links.awaitLink(queue, System.nanoTime() + context.connectTimeout().toNanos());
-        sendOn(queue, link, word, System.nanoTime() + context.fifoFullTimeout().toNanos());
+        long now = System.nanoTime();
+        sendOn(queue, link, word, now + context.fifoFullTimeout().toNanos(), now);
     }
 
     /**
@@ -309,8 +310,9 @@ public final class MailboxCore implements AutoCloseable {
                 link = links.awaitLink(queue, Math.min(deadline, start + context.connectTimeout().toNanos()));
                 try {
                     if (!request.done()) {
+                        long now = System.nanoTime();
                         sendOn(queue, link, MailboxWord.encode(type, sequence, payload), Math.min(deadline,
-                            System.nanoTime() + context.fifoFullTimeout().toNanos()));
+                            now + context.fifoFullTimeout().toNanos()), now);
                     }
                     break;
                 } catch (MailboxException e) {
@@ -387,8 +389,9 @@ public final class MailboxCore implements AutoCloseable {
                         + words + " NOP words");
                 }
                 int count = link.nopSent.getAndIncrement() & MailboxWord.PAYLOAD_MASK;
-                if (sendOn(queue, link, MailboxWord.encode(MailboxType.NOP, queue.stampSequence(), count),
-                    System.nanoTime() + fifoFullTimeoutNanos)) {
+                long now = System.nanoTime();
+                if (sendOn(queue, link, MailboxWord.encode(MailboxType.NOP, queue.stampSequence(), count), now + fifoFullTimeoutNanos,
+                    now)) {
                     waits++;
                 }
             }
@@ -428,12 +431,14 @@ public final class MailboxCore implements AutoCloseable {
      * Takes a FIFO credit, waiting (spin, then park) until the deadline when the peer's FIFO is
      * full, and writes the word.
      *
+     * @param now the caller's clock reading, taken just before: the word's stamp on the timeline unless the send waits
      * @return whether the FIFO was full and the send waited
      */
-    private boolean sendOn(PeerQueue queue, Link link, int word, long deadline) {
+    private boolean sendOn(PeerQueue queue, Link link, int word, long deadline, long now) {
         if (link.onRings()) {
-            return sendOnRing(queue, link, word, deadline);
+            return sendOnRing(queue, link, word, deadline, now);
         }
+        long stamp = now;
         boolean waited = false;
         if (!link.tryTakeCredit()) {
             waited = true;
@@ -450,10 +455,11 @@ public final class MailboxCore implements AutoCloseable {
                     + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms: its " + link.peerFifoDepth + " words were not "
                     + "consumed, so " + MailboxWord.decode(word) + " was not sent (is " + queue.peerName + " stopped or stuck in a handler?)");
             }
+            stamp = System.nanoTime();
         }
         metrics.sent(MailboxType.ofCodeOrNull(MailboxWord.typeCode(word)));
-        observer.sent(queue.peerId, word);
         link.channel.writeAndFlush(new OutboundWord(word)).addListener(lostOnFailure);
+        stamps.sent(queue.peerId, word, stamp);
         return waited;
     }
 
@@ -463,7 +469,7 @@ public final class MailboxCore implements AutoCloseable {
      * woken by the peer's CREDIT frame, which it asks for with FIFO_FULL, and looks again at least
      * every millisecond. Rings the doorbell when nobody of the peer watches its rings.
      */
-    private boolean sendOnRing(PeerQueue queue, Link link, int word, long deadline) {
+    private boolean sendOnRing(PeerQueue queue, Link link, int word, long deadline, long stamp) {
         int result = link.outRing.offer(link.ringEpoch, word);
         boolean waited = false;
         if (result != MailboxRing.OFFERED) {
@@ -480,6 +486,7 @@ public final class MailboxCore implements AutoCloseable {
                         + " closed while waiting for room in its FIFO to send " + MailboxWord.decode(word));
                 }
                 long now = System.nanoTime();
+                stamp = now; // read before the offer that succeeds
                 if (now - deadline >= 0) {
                     if (result == MailboxRing.UNBOUND) {
                         throw new MailboxException(Reason.DISCONNECTED, queue.peerId, "the ring in global memory to " + describe(queue)
@@ -520,8 +527,8 @@ public final class MailboxCore implements AutoCloseable {
             }
         }
         metrics.sent(MailboxType.ofCodeOrNull(MailboxWord.typeCode(word)));
-        observer.sent(queue.peerId, word);
         ringDoorbell(link);
+        stamps.sent(queue.peerId, word, stamp);
         return waited;
     }
 
@@ -561,16 +568,18 @@ public final class MailboxCore implements AutoCloseable {
         replyWatchers.incrementAndGet();
         try {
             int round = 0;
-            long now;
-            while (!request.done() && (now = System.nanoTime()) - spinEnd < 0) {
+            long now = start;
+            while (!request.done() && now - spinEnd < 0) {
                 long taken = link.inRing.takeIf(link.ringEpoch, mine);
+                // read after the look, so that it stamps a reply taken by it
+                now = System.nanoTime();
                 if (taken >= 0) {
                     link.inRing.release(link.ringEpoch);
                     int word = (int) taken;
                     metrics.received(MailboxType.ofCodeOrNull(MailboxWord.typeCode(word)));
-                    observer.received(queue.peerId, word);
                     metrics.replySelfTakes.increment();
                     queue.pending.compareAndSet(sequence, request, null);
+                    stamps.received(queue.peerId, word, now);
                     return word;
                 }
                 if ((++round & 15) == 0) {
@@ -900,8 +909,9 @@ public final class MailboxCore implements AutoCloseable {
             return;
         }
         metrics.received(type);
-        observer.received(link.queue.peerId, word);
+        int peer = link.queue.peerId;
         if (type == MailboxType.NOP) {
+            stamps.delivered(peer, word);
             int count = MailboxWord.payload(word);
             if (count != link.nopExpected) {
                 metrics.nopOutOfOrder.increment();
@@ -917,23 +927,32 @@ public final class MailboxCore implements AutoCloseable {
         if (request != null && request.accepts(code)) {
             if (!request.answeredBy(word)) {
                 // a reply to an earlier request that gave up (or a confused peer): completing with it would answer the wrong question
+                stamps.delivered(peer, word);
                 metrics.drop(metrics.mismatchedReplies);
                 logDrop(link, MailboxWord.decode(word) + " has the sequence number of a waiting request but does not answer it "
                     + "(a late reply to another request?): dropped, the request keeps waiting");
                 return;
             }
             if (queue.pending.compareAndSet(sequence, request, null)) {
-                request.complete(word);
+                // stamped before it completes the request: whoever waited for it may send next
+                stamps.handlingBegins(peer, word, WordStamps.NONE);
+                try {
+                    request.complete(word);
+                } finally {
+                    stamps.handlingEnds();
+                }
                 return;
             }
         }
         if (queue.lateReply(sequence, code)) {
+            stamps.delivered(peer, word);
             metrics.drop(metrics.lateReplies);
             logDrop(link, MailboxWord.decode(word) + " came after its request gave up: dropped (its sequence number is free again)");
             return;
         }
         InterruptHandler handler = handlers.get(code);
         if (handler == null) {
+            stamps.delivered(peer, word);
             metrics.drop(metrics.unhandled);
             logDrop(link, MailboxWord.decode(word) + " arrived, but no handler is registered for " + type
                 + " and no request waits for it" + (type.kind() == MailboxType.Kind.REPLY
@@ -941,12 +960,15 @@ public final class MailboxCore implements AutoCloseable {
             return;
         }
         long start = System.nanoTime();
+        stamps.handlingBegins(peer, word, start);
         try {
             handler.onInterrupt(new DeliveredInterrupt(this, link, word));
         } catch (RuntimeException e) {
             metrics.handlerErrors.increment();
             LOG.warn("mailbox of {}: the interrupt handler for {} from {} threw; the mailbox carries on", selfName,
                 MailboxWord.decode(word), describe(queue), e);
+        } finally {
+            stamps.handlingEnds();
         }
         long took = System.nanoTime() - start;
         // A handler's first run loads classes and runs interpreted: it is not held against it.
@@ -989,18 +1011,19 @@ public final class MailboxCore implements AutoCloseable {
             releaseHandledWord(link);
         }
         int ringResult = MailboxRing.OFFERED;
+        long stamp = stamps.beforePost();
         if (link != null && link.onRings() && queue.backlog.isEmpty()) {
             ringResult = link.outRing.offer(link.ringEpoch, word);
             if (ringResult == MailboxRing.OFFERED) {
                 metrics.sent(type);
-                observer.sent(peer, word);
                 ringDoorbell(link);
+                stamps.posted(peer, word, stamp);
                 return;
             }
         } else if (link != null && queue.backlog.isEmpty() && link.tryTakeCredit()) {
             metrics.sent(type);
-            observer.sent(peer, word);
             link.channel.writeAndFlush(new OutboundWord(word)).addListener(lostOnFailure);
+            stamps.posted(peer, word, stamp);
             return;
         }
         if (queue.backlog.size() >= context.backlogLimit()) {
@@ -1013,7 +1036,7 @@ public final class MailboxCore implements AutoCloseable {
             queue.backlogSinceNanos = System.nanoTime();
         }
         metrics.sent(type);
-        observer.sent(peer, word);
+        stamps.posted(peer, word, stamp);
         metrics.backlogged.increment();
         queue.backlog.add(word);
         if (link == null) {
