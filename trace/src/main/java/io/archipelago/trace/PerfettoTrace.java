@@ -79,9 +79,13 @@ public final class PerfettoTrace {
             }
             // each step's virtual time, recorded beside it (same core, same host time): joined to its slice below
             Map<List<Long>, TraceRecord> virtualTimes = new HashMap<>();
+            // whom each DSM hand-over gave its page to, recorded beside it (same frame, same host time): on its slice below
+            Map<List<Long>, TraceRecord> handedTo = new HashMap<>();
             for (TraceRecord record : kernel.records()) {
                 if (record.event() == TraceEvent.STEP_VIRTUAL_TIME) {
                     virtualTimes.put(List.of((long) record.track(), record.timeNs()), record);
+                } else if (record.event() == TraceEvent.DSM_HANDED_TO) {
+                    handedTo.put(List.of((long) record.subject(), record.timeNs()), record);
                 }
             }
             TreeSet<Integer> clocks = new TreeSet<>();
@@ -92,8 +96,8 @@ public final class PerfettoTrace {
             List<TraceRecord> ordered = new ArrayList<>(kernel.records());
             ordered.sort(Comparator.comparingLong(TraceRecord::timeNs));
             for (TraceRecord record : ordered) {
-                if (record.event() == TraceEvent.STEP_VIRTUAL_TIME) {
-                    continue; // on its step's slice and its core's virtual clock
+                if (record.event() == TraceEvent.STEP_VIRTUAL_TIME || record.event() == TraceEvent.DSM_HANDED_TO) {
+                    continue; // on its step's slice and its core's virtual clock; on its hand-over's slice
                 }
                 if (record.event().shape() == TraceEvent.Shape.COUNTER) {
                     long counter = counterTrack(kernel.kernelId(), record.event());
@@ -144,6 +148,10 @@ public final class PerfettoTrace {
                 if (record.event() == TraceEvent.IRQ_ROUTED) {
                     describeRouting(event, record, names);
                 }
+                TraceRecord to = record.event() == TraceEvent.DSM_HAND_OVER ? handedTo.get(List.of((long) record.subject(), record.timeNs())) : null;
+                if (to != null) {
+                    describeExchange(event, "to kernel", DsmExchange.unpack(to.value()));
+                }
                 TraceRecord virtual = record.event() == TraceEvent.STEP || record.event() == TraceEvent.NIGHTWATCH_STEP
                     ? virtualTimes.get(List.of((long) record.track(), record.timeNs())) : null;
                 if (virtual != null) {
@@ -170,6 +178,9 @@ public final class PerfettoTrace {
                     events.add(new Timed(record.timeNs(), sequence, event.clone().setType(TrackEvent.Type.TYPE_SLICE_BEGIN).build()));
                     events.add(new Timed(record.timeNs() + Math.max(0, record.value()), sequence, TrackEvent.newBuilder()
                         .setTrackUuid(track).setType(TrackEvent.Type.TYPE_SLICE_END).build()));
+                } else if (record.event() == TraceEvent.DSM_PAGE_RECEIVED) {
+                    describeExchange(event, "value", DsmExchange.unpack(record.value()));
+                    events.add(new Timed(record.timeNs(), sequence, event.setType(TrackEvent.Type.TYPE_INSTANT).build()));
                 } else {
                     event.addDebugAnnotations(DebugAnnotation.newBuilder().setName("value").setIntValue(record.value()));
                     events.add(new Timed(record.timeNs(), sequence, event.setType(TrackEvent.Type.TYPE_INSTANT).build()));
@@ -328,20 +339,27 @@ public final class PerfettoTrace {
     /**
      * Joins a DSM fault to the holder's hand-over of its page and to the page's arrival: for each
      * DSM_PAGE_RECEIVED from a holder, the holder's latest DSM_HAND_OVER of that frame that began
-     * before it, and the requester's DSM_FAULT of that frame that contains it. Flow ids from
+     * before it and went to this requester by the same GET_EXCLUSIVE (its DSM_HANDED_TO names the
+     * requester and the sequence number the arrival echoes; a hand-over recorded without it is
+     * matched by time alone), and the requester's DSM_FAULT of that frame that contains it; a
+     * DSM_PAGE_RECOVERED ends its fault's arrow likewise, with no hand-over. Flow ids from
      * {@code firstId} on.
      */
     static Map<TraceRecord, Long> dsmFlows(List<TraceRing.Snapshot> kernels, long firstId) {
         Map<List<Integer>, List<TraceRecord>> handOvers = new HashMap<>();
         Map<List<Integer>, List<TraceRecord>> faults = new HashMap<>();
+        // per (holder, frame, start): whom its hand-over went to
+        Map<List<Long>, DsmExchange> handedTo = new HashMap<>();
         List<Object[]> arrivals = new ArrayList<>();
         for (TraceRing.Snapshot kernel : kernels) {
             for (TraceRecord record : kernel.records()) {
                 switch (record.event()) {
                     case DSM_HAND_OVER -> handOvers.computeIfAbsent(List.of(kernel.kernelId(), record.subject()), k -> new ArrayList<>())
                         .add(record);
+                    case DSM_HANDED_TO -> handedTo.put(List.of((long) kernel.kernelId(), (long) record.subject(), record.timeNs()),
+                        DsmExchange.unpack(record.value()));
                     case DSM_FAULT -> faults.computeIfAbsent(List.of(kernel.kernelId(), record.subject()), k -> new ArrayList<>()).add(record);
-                    case DSM_PAGE_RECEIVED -> arrivals.add(new Object[] {record, kernel.kernelId()});
+                    case DSM_PAGE_RECEIVED, DSM_PAGE_RECOVERED -> arrivals.add(new Object[] {record, kernel.kernelId()});
                     default -> { }
                 }
             }
@@ -354,14 +372,12 @@ public final class PerfettoTrace {
         for (Object[] arrival : arrivals) {
             TraceRecord received = (TraceRecord) arrival[0];
             int requester = (int) arrival[1];
-            TraceRecord handOver = received.value() < 0 ? null
-                : latestAtOrBefore(handOvers.get(List.of((int) received.value(), received.subject())), received.timeNs());
+            DsmExchange from = received.event() == TraceEvent.DSM_PAGE_RECOVERED ? null : DsmExchange.unpack(received.value());
+            TraceRecord handOver = from == null || from.peer() == DsmExchange.GLOBAL_MEMORY ? null
+                : handOverFor(handOvers.get(List.of(from.peer(), received.subject())), handedTo, from, requester, received, flows);
             TraceRecord fault = latestAtOrBefore(faults.get(List.of(requester, received.subject())), received.timeNs());
             if (fault != null && fault.timeNs() + fault.value() < received.timeNs()) {
                 fault = null; // an earlier fault of that page, over before this arrival
-            }
-            if (handOver != null && flows.containsKey(handOver)) {
-                handOver = null;
             }
             if (fault == null && handOver == null || fault != null && flows.containsKey(fault)) {
                 continue;
@@ -376,6 +392,44 @@ public final class PerfettoTrace {
             flows.put(received, flow);
         }
         return flows;
+    }
+
+    /**
+     * The holder's hand-over that answered an arrival: the latest one of the frame at or before it,
+     * not joined yet, that went to this requester by the GET_EXCLUSIVE the arrival echoes (either
+     * side recorded without the sequence number matches on the requester, or on time alone).
+     */
+    private static TraceRecord handOverFor(List<TraceRecord> sorted, Map<List<Long>, DsmExchange> handedTo, DsmExchange from,
+                                           int requester, TraceRecord received, Map<TraceRecord, Long> flows) {
+        if (sorted == null) {
+            return null;
+        }
+        boolean latest = true;
+        for (int i = sorted.size() - 1; i >= 0; i--) {
+            TraceRecord candidate = sorted.get(i);
+            if (candidate.timeNs() > received.timeNs()) {
+                continue;
+            }
+            DsmExchange to = handedTo.get(List.of((long) from.peer(), (long) candidate.subject(), candidate.timeNs()));
+            if (to == null) {
+                // recorded without whom it went to: only the latest hand-over before the arrival can be the one
+                return latest && !flows.containsKey(candidate) ? candidate : null;
+            }
+            latest = false;
+            if (!flows.containsKey(candidate) && to.peer() == requester
+                && (!to.hasSequence() || !from.hasSequence() || to.sequence() == from.sequence())) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    /** A DSM page's other end under {@code peerName} (-1: global memory), and the GET_EXCLUSIVE's sequence number as {@code request}. */
+    private static void describeExchange(TrackEvent.Builder event, String peerName, DsmExchange exchange) {
+        event.addDebugAnnotations(DebugAnnotation.newBuilder().setName(peerName).setIntValue(exchange.peer()));
+        if (exchange.hasSequence()) {
+            event.addDebugAnnotations(DebugAnnotation.newBuilder().setName("request").setIntValue(exchange.sequence()));
+        }
     }
 
     private static TraceRecord latestAtOrBefore(List<TraceRecord> sorted, long timeNs) {

@@ -79,7 +79,8 @@ public enum TraceEvent {
     /**
      * A DSM fault's page arrived: the holder's PUT_EXCLUSIVE, or the directory taken over when no
      * kernel held the page (DRAM was current). Subject: the page frame; value: the holder it came
-     * from, -1 from global memory.
+     * from (-1 from global memory) and the sequence number of the GET_EXCLUSIVE it answered, packed
+     * as {@link DsmExchange} describes.
      */
     DSM_PAGE_RECEIVED(22, "dsm page received", Shape.INSTANT, "frame"),
     /** A DSM fault's page is VALID here and the access carries on. Subject: the page frame; value: ns since the fault began. */
@@ -104,7 +105,21 @@ public enum TraceEvent {
     /** How many pages the kernel's page allocator has free, sampled when it changed. Subject: 0; value: the pages. */
     FREE_PAGES(27, "free pages", Shape.COUNTER, "pages"),
     /** The energy the kernel's meter has charged since boot, sampled when it changed. Subject: 0; value: microjoules. */
-    ENERGY(28, "energy", Shape.COUNTER, "uJ");
+    ENERGY(28, "energy", Shape.COUNTER, "uJ"),
+    /**
+     * Whom a {@link #DSM_HAND_OVER} gave the page to, recorded beside it (same frame, same host time:
+     * its start) so that the export joins the two. Subject: the page frame; value: the requester and
+     * the sequence number of the GET_EXCLUSIVE answered (none for a migration's pages, given ahead of
+     * any request), packed as {@link DsmExchange} describes.
+     */
+    DSM_HANDED_TO(29, "dsm handed to", Shape.INSTANT, "frame"),
+    /**
+     * A DSM fault recovered its page from global memory: the holder the directory named was gone
+     * (DEAD, or no member any more) or answered that it no longer had the page (it restarted).
+     * What it wrote since it obtained the page is lost. The end of the fault's exchange, in place of
+     * {@link #DSM_PAGE_RECEIVED}. Subject: the page frame; value: that holder.
+     */
+    DSM_PAGE_RECOVERED(30, "dsm page recovered", Shape.INSTANT, "frame");
 
     /**
      * A slice has a start ({@code time}) and a duration ({@code value}, ns); an instant has a value;

@@ -156,6 +156,68 @@ class TimelineExportTest {
     }
 
     @Test
+    void twoInterleavedFaultsOnOnePageAreEachJoinedToTheHandOverThatAnsweredThem() {
+        int holder = 1;
+        // kernel 2 asked first (GET #5) and was answered first, but its arrival is recorded late (its thread was descheduled);
+        // meanwhile the holder handed the page to kernel 3 (GET #7): by time alone, kernel 2's arrival would take that hand-over
+        TraceRecord firstHandOver = record(TraceEvent.DSM_HAND_OVER, TraceRing.KERNEL_TRACK, 42, 1_000, 100);
+        TraceRecord firstTo = record(TraceEvent.DSM_HANDED_TO, TraceRing.KERNEL_TRACK, 42, 1_000, new DsmExchange(2, 5).pack());
+        TraceRecord secondHandOver = record(TraceEvent.DSM_HAND_OVER, TraceRing.KERNEL_TRACK, 42, 1_500, 100);
+        TraceRecord secondTo = record(TraceEvent.DSM_HANDED_TO, TraceRing.KERNEL_TRACK, 42, 1_500, new DsmExchange(3, 7).pack());
+        TraceRecord faultOf2 = record(TraceEvent.DSM_FAULT, TraceRing.KERNEL_TRACK, 42, 900, 1_100);
+        TraceRecord arrivalAt2 = record(TraceEvent.DSM_PAGE_RECEIVED, TraceRing.KERNEL_TRACK, 42, 1_900, new DsmExchange(holder, 5).pack());
+        TraceRecord faultOf3 = record(TraceEvent.DSM_FAULT, TraceRing.KERNEL_TRACK, 42, 1_050, 700);
+        TraceRecord arrivalAt3 = record(TraceEvent.DSM_PAGE_RECEIVED, TraceRing.KERNEL_TRACK, 42, 1_600, new DsmExchange(holder, 7).pack());
+        List<TraceRing.Snapshot> kernels = List.of(
+            new TraceRing.Snapshot(holder, "holder", 1, List.of(firstHandOver, firstTo, secondHandOver, secondTo), 0),
+            new TraceRing.Snapshot(2, "first", 2, List.of(faultOf2, arrivalAt2), 0),
+            new TraceRing.Snapshot(3, "second", 3, List.of(faultOf3, arrivalAt3), 0));
+
+        Map<TraceRecord, Long> flows = PerfettoTrace.dsmFlows(kernels, 1);
+
+        assertThat(flows.get(arrivalAt2)).isNotNull().isEqualTo(flows.get(faultOf2)).isEqualTo(flows.get(firstHandOver));
+        assertThat(flows.get(arrivalAt3)).isNotNull().isEqualTo(flows.get(faultOf3)).isEqualTo(flows.get(secondHandOver))
+            .isNotEqualTo(flows.get(arrivalAt2));
+        assertThat(flows).doesNotContainKeys(firstTo, secondTo);
+
+        // the hand-over's slice names whom it went to and by which request; the arrival, whence and by which request
+        List<TrackEvent> events = events(PerfettoTrace.of(kernels));
+        TrackEvent handOver = events.stream().filter(e -> e.getName().equals("dsm hand-over") && annotation(e, "to kernel").orElse(-9L) == 3)
+            .findFirst().orElseThrow();
+        assertThat(annotation(handOver, "request")).contains(7L);
+        assertThat(events.stream().filter(e -> e.getName().equals("dsm page received")).map(e -> annotation(e, "value").orElseThrow() + "#"
+            + annotation(e, "request").orElseThrow())).containsExactlyInAnyOrder("1#5", "1#7");
+        assertThat(events).noneMatch(e -> e.getName().equals("dsm handed to"));
+    }
+
+    @Test
+    void aFaultWhosePageWasRecoveredFromGlobalMemoryEndsAtTheRecovery() {
+        TraceRecord fault = record(TraceEvent.DSM_FAULT, TraceRing.KERNEL_TRACK, 42, 1_000, 900);
+        TraceRecord sent = record(TraceEvent.DSM_GET_SENT, TraceRing.KERNEL_TRACK, 42, 1_010, 1);
+        TraceRecord recovered = record(TraceEvent.DSM_PAGE_RECOVERED, TraceRing.KERNEL_TRACK, 42, 1_700, 1);
+        // the gone holder's last hand-over of that page, long before: not this fault's
+        TraceRecord staleHandOver = record(TraceEvent.DSM_HAND_OVER, TraceRing.KERNEL_TRACK, 42, 200, 100);
+        List<TraceRing.Snapshot> kernels = List.of(
+            new TraceRing.Snapshot(0, "requester", 1, List.of(fault, sent, recovered), 0),
+            new TraceRing.Snapshot(1, "gone", 2, List.of(staleHandOver), 0));
+
+        Map<TraceRecord, Long> flows = PerfettoTrace.dsmFlows(kernels, 3);
+
+        assertThat(flows.get(fault)).isEqualTo(3L);
+        assertThat(flows.get(recovered)).isEqualTo(3L);
+        assertThat(flows).hasSize(2);
+    }
+
+    @Test
+    void aDsmExchangePacksThePeerAndTheSequenceNumberAndReadsTheOlderPeerAlone() {
+        assertThat(DsmExchange.unpack(new DsmExchange(3, 15).pack())).isEqualTo(new DsmExchange(3, 15));
+        assertThat(DsmExchange.unpack(new DsmExchange(DsmExchange.GLOBAL_MEMORY, DsmExchange.NO_SEQUENCE).pack()))
+            .isEqualTo(new DsmExchange(-1, -1));
+        assertThat(DsmExchange.unpack(-1)).isEqualTo(new DsmExchange(-1, -1));
+        assertThat(DsmExchange.unpack(2)).isEqualTo(new DsmExchange(2, -1));
+    }
+
+    @Test
     void aMigrationsArrowRunsFromItsStopThroughTheHandOverAndTheAdoptionToItsFirstStep() {
         TraceRecord stop = record(TraceEvent.MIGRATION_STOP, TraceRing.KERNEL_TRACK, 7, 1_000, 1);
         TraceRecord handOver = record(TraceEvent.MIGRATION_HAND_OVER, TraceRing.KERNEL_TRACK, 7, 1_010, 100);

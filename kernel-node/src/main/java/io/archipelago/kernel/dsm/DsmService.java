@@ -16,6 +16,7 @@ import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.KernelCountersArea.Counter;
 import io.archipelago.memory.PageDirectory;
 import io.archipelago.memory.WriteBackJournal;
+import io.archipelago.trace.DsmExchange;
 import io.archipelago.trace.TraceEvent;
 import io.archipelago.trace.TraceRing;
 import io.archipelago.typed.RegionException;
@@ -244,7 +245,8 @@ public final class DsmService implements KernelService, SoftwareCoherence {
                 if (!entry.held() || entry.holder() == self) {
                     // Nobody holds it (DRAM is current), or the directory names us after a PUT we never saw.
                     if (directory.transfer(entry, self)) {
-                        kernel.trace().instant(TraceEvent.DSM_PAGE_RECEIVED, TraceRing.KERNEL_TRACK, (int) frame, -1);
+                        kernel.trace().instant(TraceEvent.DSM_PAGE_RECEIVED, TraceRing.KERNEL_TRACK, (int) frame,
+                            new DsmExchange(DsmExchange.GLOBAL_MEMORY, DsmExchange.NO_SEQUENCE).pack());
                         afterTakeOver(region, frame, entry);
                         region.load(page);
                         valid = true;
@@ -264,6 +266,7 @@ public final class DsmService implements KernelService, SoftwareCoherence {
                 } catch (MailboxException e) {
                     if (gone(holder)) {
                         if (directory.transfer(entry, self)) {
+                            kernel.trace().instant(TraceEvent.DSM_PAGE_RECOVERED, TraceRing.KERNEL_TRACK, (int) frame, holder);
                             afterTakeOver(region, frame, entry);
                             region.load(page);
                             valid = true;
@@ -282,7 +285,8 @@ public final class DsmService implements KernelService, SoftwareCoherence {
                 if (reply.type() == MailboxType.PUT_EXCLUSIVE) {
                     // a modelled platform's page transfer from the holder's domain (0 for the host: nothing), before the page arrives
                     ModelledDelay.pay(kernel.context().modelledCosts(holder).pageTransferNs());
-                    kernel.trace().instant(TraceEvent.DSM_PAGE_RECEIVED, TraceRing.KERNEL_TRACK, (int) frame, holder);
+                    kernel.trace().instant(TraceEvent.DSM_PAGE_RECEIVED, TraceRing.KERNEL_TRACK, (int) frame,
+                        new DsmExchange(holder, reply.sequence()).pack());
                     region.load(page);
                     valid = true;
                     pagesReceived.increment();
@@ -291,6 +295,7 @@ public final class DsmService implements KernelService, SoftwareCoherence {
                 DsmReplies.Refusal refusal = DsmReplies.refusal(reply.payload());
                 if (refusal == DsmReplies.Refusal.NOT_HOLDER && directory.transfer(entry, self)) {
                     // The directory still names the holder, which does not have the page: it lost it (a restart).
+                    kernel.trace().instant(TraceEvent.DSM_PAGE_RECOVERED, TraceRing.KERNEL_TRACK, (int) frame, holder);
                     afterTakeOver(region, frame, entry);
                     region.load(page);
                     valid = true;
@@ -450,7 +455,7 @@ public final class DsmService implements KernelService, SoftwareCoherence {
      * Writes a REVOKING page back, moves the directory to the requester and makes it INVALID
      * here. Returns whether the directory moved (false: it no longer named this kernel).
      */
-    private boolean handOver(DsmRegion region, int page, int requester) {
+    private boolean handOver(DsmRegion region, int page, int requester, int sequence) {
         long start = System.nanoTime();
         long frame = region.frame(page);
         PageDirectory directory = memory.pageDirectory();
@@ -480,6 +485,8 @@ public final class DsmService implements KernelService, SoftwareCoherence {
             pagesSent.increment();
             bytesWrittenBack.add(memory.geometry().pageSize());
             kernel.trace().slice(TraceEvent.DSM_HAND_OVER, TraceRing.KERNEL_TRACK, (int) frame, start, System.nanoTime() - start);
+            kernel.trace().instantAt(TraceEvent.DSM_HANDED_TO, TraceRing.KERNEL_TRACK, (int) frame, start,
+                new DsmExchange(requester, sequence).pack());
         }
         return moved;
     }
@@ -589,7 +596,7 @@ public final class DsmService implements KernelService, SoftwareCoherence {
     }
 
     private void answer(Interrupt interrupt, DsmRegion region, int page, int requester) {
-        if (handOver(region, page, requester)) {
+        if (handOver(region, page, requester, interrupt.sequence())) {
             interrupt.reply(MailboxType.PUT_EXCLUSIVE, (int) region.frame(page));
         } else {
             interrupt.reply(MailboxType.NACK, DsmReplies.nack(DsmReplies.Refusal.NOT_HOLDER, region.frame(page)));
@@ -611,7 +618,7 @@ public final class DsmService implements KernelService, SoftwareCoherence {
             return;
         }
         int requester = DsmRegion.requesterOf(request);
-        boolean moved = handOver(region, page, requester);
+        boolean moved = handOver(region, page, requester, DsmRegion.sequenceOf(request));
         MailboxWord answer = moved ? new MailboxWord(MailboxType.PUT_EXCLUSIVE, DsmRegion.sequenceOf(request), (int) region.frame(page))
             : new MailboxWord(MailboxType.NACK, DsmRegion.sequenceOf(request), DsmReplies.nack(DsmReplies.Refusal.NOT_HOLDER,
                 region.frame(page)));
@@ -664,7 +671,7 @@ public final class DsmService implements KernelService, SoftwareCoherence {
                 handOffDeferred(region, page);
                 continue;
             }
-            if (handOver(region, page, destination)) {
+            if (handOver(region, page, destination, DsmExchange.NO_SEQUENCE)) {
                 moved++;
             }
         }

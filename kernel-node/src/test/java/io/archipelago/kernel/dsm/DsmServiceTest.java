@@ -11,6 +11,8 @@ import io.archipelago.kernel.Kernel;
 import io.archipelago.kernel.mailbox.MailboxService;
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.PageDirectory;
+import io.archipelago.trace.TraceEvent;
+import io.archipelago.trace.TraceRecord;
 import io.archipelago.typed.SoftwareCoherence.CoherentView;
 import io.archipelago.typed.proto.Coherence;
 import io.archipelago.typed.proto.Contract;
@@ -18,6 +20,7 @@ import io.archipelago.typed.proto.Location;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -243,6 +246,7 @@ class DsmServiceTest {
         assertThat(entry(0).holder()).isEqualTo(1);
         assertThat(b.counter("dsm.pages_recovered")).isEqualTo(1);
         assertThat(a.state(0)).isEqualTo(PageStates.INVALID);
+        assertFaultEndsRecovered(b, 0);
     }
 
     @Test
@@ -257,6 +261,18 @@ class DsmServiceTest {
 
         assertThat(entry(0).holder()).isEqualTo(1);
         assertThat(b.counter("dsm.pages_recovered")).isEqualTo(1);
+        assertFaultEndsRecovered(b, 2);
+    }
+
+    /** On the timeline, the fault's exchange ends with the page recovered from its holder, then usable. */
+    private void assertFaultEndsRecovered(Node requester, int holder) {
+        List<TraceRecord> page = requester.kernel().trace().snapshot().records().stream()
+            .filter(r -> r.event().name().startsWith("DSM_") && r.subject() == (int) firstFrame).toList();
+        assertThat(page).extracting(TraceRecord::event)
+            .containsSubsequence(TraceEvent.DSM_GET_SENT, TraceEvent.DSM_PAGE_RECOVERED, TraceEvent.DSM_PAGE_USABLE)
+            .doesNotContain(TraceEvent.DSM_PAGE_RECEIVED);
+        assertThat(page).filteredOn(r -> r.event() == TraceEvent.DSM_PAGE_RECOVERED).extracting(TraceRecord::value)
+            .containsExactly((long) holder);
     }
 
     @Test
