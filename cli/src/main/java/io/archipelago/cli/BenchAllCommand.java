@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
     description = {"Runs the suites one after the other, each on its own temporary cluster, with --json (and --quick and --out where "
         + "the suite has them): mailbox, typed, dsm, migration, memory, energy, driver, shm-vs-msg, then any other bench suite. "
         + "A suite that does not exist yet is listed as not available; a suite that fails is reported and the others still run "
-        + "(the exit code is then 1). Writes <suite>.json (and <suite>/ for suites with --out), index.md and index.json to --out."})
+        + "(the exit code is then 1). Writes <suite>.json (and <suite>/ for suites with --out), index.md and index.json to --out; with "
+        + "--trace, each suite's timeline and its picture, <suite>/timeline.png."})
 final class BenchAllCommand implements Callable<Integer> {
 
     /** A suite as the index describes it. */
@@ -60,6 +61,11 @@ final class BenchAllCommand implements Callable<Integer> {
 
     @Option(names = "--out", paramLabel = "DIR", description = "Where to write the reports and the index (default: ${DEFAULT-VALUE}).")
     Path out = DEFAULT_OUT;
+
+    @Option(names = "--trace", paramLabel = "FILE", description = "Each suite's timeline: written to FILE with the suite's name before "
+        + "its extension (run.perfetto-trace: run-mailbox.perfetto-trace, ...; JSON when FILE ends in .json), and drawn as "
+        + "<suite>/timeline.png in --out.")
+    Path trace;
 
     @Option(names = "--quick", description = "Run every suite that has one in its --quick (CI) mode.")
     boolean quick;
@@ -114,6 +120,14 @@ final class BenchAllCommand implements Callable<Integer> {
         return index.anyFailed() ? 1 : 0;
     }
 
+    /** A suite's timeline file: {@code trace} with the suite's name before its extension. */
+    static Path suiteTrace(Path trace, String suite) {
+        String name = trace.getFileName().toString();
+        int dot = name.indexOf('.', 1);
+        String named = dot < 0 ? name + "-" + suite : name.substring(0, dot) + "-" + suite + name.substring(dot);
+        return trace.resolveSibling(named);
+    }
+
     /** The bench subcommands by name, except this one. */
     private Map<String, CommandLine> suites() {
         Map<String, CommandLine> suites = new LinkedHashMap<>(spec.parent().subcommands());
@@ -158,6 +172,14 @@ final class BenchAllCommand implements Callable<Integer> {
         if (suiteSpec.findOption("--out") != null) {
             args.add("--out");
             args.add(suiteDir.toString());
+        }
+        if (trace != null && suiteSpec.findOption("--trace") != null) {
+            args.add("--trace");
+            args.add(suiteTrace(trace, suite.name()).toString());
+            if (suiteSpec.findOption("--timeline-png") != null) {
+                args.add("--timeline-png");
+                args.add(suiteDir.resolve("timeline.png").toString());
+            }
         }
         StringWriter captured = new StringWriter();
         StringWriter errors = new StringWriter();

@@ -88,8 +88,17 @@ final class BenchScaleCommand extends BenchSuite {
         json(on);
     }
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Where to write scale.json, report.md and the charts (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Where to write scale.json, report.md and the charts (default: ${DEFAULT-VALUE}; "
+        + "with --trace, the last cluster's timeline too, timeline.png).")
     Path out = DEFAULT_OUT;
+
+    @Override
+    Path reportDirectory() {
+        return out;
+    }
+
+    /** The cluster size measured last: with --trace, its timeline is written. */
+    private int lastSize;
 
     @Option(names = "--quick", description = "A CI smoke run: N = 2,4, short idle window, few round trips (about two minutes).")
     boolean quick;
@@ -146,6 +155,7 @@ final class BenchScaleCommand extends BenchSuite {
             throw new CliException("cannot create the report directory " + dir + ": " + e.getMessage());
         }
         measured = new ArrayList<>();
+        lastSize = sizes.getLast();
         for (int n : sizes) {
             measured.add(measure(n, idle, trips, lapCount));
         }
@@ -262,8 +272,15 @@ final class BenchScaleCommand extends BenchSuite {
                     running.stream().map(KernelStatus::getName).toList(), dsm, migration, loadBefore, loadAfter);
             }
         } finally {
-            coordinator.close();
-            MiniCluster.deleteRecursively(root);
+            try {
+                if (trace != null && n == lastSize) {
+                    // the timeline of the last cluster measured (the largest by default), before it stops
+                    BenchTarget.saveTimeline(coordinator.directory(), trace, timelinePicture(), this::say);
+                }
+            } finally {
+                coordinator.close();
+                MiniCluster.deleteRecursively(root);
+            }
         }
     }
 

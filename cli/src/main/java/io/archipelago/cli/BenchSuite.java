@@ -46,6 +46,10 @@ abstract class BenchSuite implements Callable<Integer> {
         + "FILE when the run ends, for the Perfetto UI (ui.perfetto.dev); as Chrome's trace-event JSON when FILE ends in .json. A suite with --out DIR also draws it there as timeline.png.")
     Path trace;
 
+    /** Where {@code bench all} wants the timeline's picture of a suite that has no {@code --out} of its own. */
+    @Option(names = "--timeline-png", paramLabel = "FILE", hidden = true, description = "With --trace: draw the timeline there too.")
+    Path timelinePng;
+
     private boolean json;
     /** The host's floors measured before this run (null where the measurement is driven from elsewhere, as by the demo). */
     private HostCalibration host;
@@ -66,9 +70,13 @@ abstract class BenchSuite implements Callable<Integer> {
 
     /** The cluster this suite measures, with {@code --trace} honoured: suites open their target through this. */
     final BenchTarget measured(BenchTarget target) {
+        return trace == null ? target : BenchTarget.saveTraceOnClose(target, trace, timelinePicture(), this::say);
+    }
+
+    /** Where the timeline's picture goes with {@code --trace}: {@code timeline.png} in the reports' directory, or null for none. */
+    final Path timelinePicture() {
         Path reports = reportDirectory();
-        return trace == null ? target : BenchTarget.saveTraceOnClose(target, trace, reports == null ? null : reports.resolve("timeline.png"),
-            this::say);
+        return timelinePng != null ? timelinePng : reports == null ? null : reports.resolve("timeline.png");
     }
 
     /**

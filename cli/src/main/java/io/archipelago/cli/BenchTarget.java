@@ -206,20 +206,27 @@ interface BenchTarget extends AutoCloseable {
             @Override
             public void close() {
                 try {
-                    int kernels = TraceCommand.kernels(TraceCommand.save(target.directory(), trace)).size();
-                    say.accept("timeline of " + kernels + " kernel(s) written to " + trace + " (open it in the Perfetto UI, ui.perfetto.dev)");
-                    if (png != null) {
-                        java.nio.file.Files.createDirectories(png.toAbsolutePath().getParent());
-                        TraceCommand.render(target.directory(), png, trace.getFileName().toString());
-                        say.accept("timeline drawn in " + png);
-                    }
-                } catch (IOException e) {
-                    throw new CliException("cannot create the directory of " + png + ": " + e.getMessage());
+                    saveTimeline(target.directory(), trace, png, say);
                 } finally {
                     target.close();
                 }
             }
         };
+    }
+
+    /** Writes a cluster's timeline to {@code trace} (Perfetto, or JSON by its name) and, unless {@code png} is null, its picture there. */
+    static void saveTimeline(ClusterDirectory directory, Path trace, Path png, java.util.function.Consumer<String> say) {
+        int kernels = TraceCommand.kernels(TraceCommand.save(directory, trace)).size();
+        say.accept("timeline of " + kernels + " kernel(s) written to " + trace + " (open it in the Perfetto UI, ui.perfetto.dev)");
+        if (png != null) {
+            try {
+                java.nio.file.Files.createDirectories(png.toAbsolutePath().getParent());
+            } catch (IOException e) {
+                throw new CliException("cannot create the directory of " + png + ": " + e.getMessage());
+            }
+            TraceCommand.render(directory, png, trace.getFileName().toString());
+            say.accept("timeline drawn in " + png);
+        }
     }
 
     private static Path scratchRoot() {

@@ -1,5 +1,6 @@
 package io.archipelago.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -172,5 +173,114 @@ final class ChromeTraceJson {
 
     private static double micros(long nanos) {
         return nanos / 1000.0;
+    }
+
+    /**
+     * Trace-event JSON as written by {@link #of} read back into a Perfetto trace, as far as
+     * {@code trace render} draws it: a process track per {@code pid} (named by its {@code
+     * process_name}), a child track per {@code tid} (by its {@code thread_name}; tid 0 is the
+     * process's own), a counter track per {@code pid} and {@code C} event name; {@code X} events as
+     * slices ({@code dur 0}: an instant), {@code i} as instants, {@code C} as counter values, and
+     * each flow ({@code s}/{@code t}/{@code f}) bound to the event of its pid, tid and time.
+     *
+     * @throws CliException naming {@code where} when it is not such JSON
+     */
+    static Trace read(JsonNode root, String where) {
+        JsonNode list = root.isArray() ? root : root.get("traceEvents");
+        if (list == null || !list.isArray()) {
+            throw new CliException(where + ": expected Chrome trace-event JSON ({\"traceEvents\": [...]} or an array of events), found "
+                + (root.isObject() ? "an object without traceEvents" : root.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
+        }
+        Map<Integer, String> processNames = new LinkedHashMap<>();
+        Map<List<Integer>, String> threadNames = new LinkedHashMap<>();
+        Map<List<Long>, List<Long>> flowsAt = new HashMap<>();
+        for (JsonNode event : list) {
+            String phase = event.path("ph").asText();
+            int pid = event.path("pid").asInt();
+            int tid = event.path("tid").asInt();
+            switch (phase) {
+                case "M" -> {
+                    if (event.path("name").asText().equals("process_name")) {
+                        processNames.put(pid, event.path("args").path("name").asText("kernel " + pid));
+                    } else if (event.path("name").asText().equals("thread_name")) {
+                        threadNames.put(List.of(pid, tid), event.path("args").path("name").asText("track " + tid));
+                    }
+                }
+                case "s", "t", "f" -> flowsAt.computeIfAbsent(List.of((long) pid, (long) tid, nanos(event.path("ts"))), k -> new ArrayList<>())
+                    .add(event.path("id").asLong());
+                default -> { }
+            }
+        }
+        Trace.Builder trace = Trace.newBuilder();
+        Map<Integer, Long> processTracks = new LinkedHashMap<>();
+        Map<List<Integer>, Long> threadTracks = new HashMap<>();
+        Map<List<Object>, Long> counterTracks = new HashMap<>();
+        long[] nextUuid = {1};
+        java.util.function.IntFunction<Long> process = pid -> processTracks.computeIfAbsent(pid, p -> {
+            long uuid = nextUuid[0]++;
+            trace.addPacket(TracePacket.newBuilder().setTrackDescriptor(TrackDescriptor.newBuilder().setUuid(uuid)
+                .setName(processNames.getOrDefault(p, "process " + p))));
+            return uuid;
+        });
+        processNames.keySet().forEach(process::apply);
+        threadNames.forEach((key, name) -> {
+            long parent = process.apply(key.get(0));
+            long uuid = nextUuid[0]++;
+            threadTracks.put(key, uuid);
+            trace.addPacket(TracePacket.newBuilder().setTrackDescriptor(TrackDescriptor.newBuilder().setUuid(uuid).setParentUuid(parent)
+                .setName(name)));
+        });
+        // events in time order, an end before a begin at the same time (a slice ending where the next one begins)
+        record Timed(long timeNs, int order, TrackEvent event) {
+        }
+        List<Timed> timed = new ArrayList<>();
+        for (JsonNode event : list) {
+            String phase = event.path("ph").asText();
+            if (!phase.equals("X") && !phase.equals("i") && !phase.equals("I") && !phase.equals("C")) {
+                continue;
+            }
+            int pid = event.path("pid").asInt();
+            int tid = event.path("tid").asInt();
+            long time = nanos(event.path("ts"));
+            String name = event.path("name").asText();
+            if (phase.equals("C")) {
+                long counter = counterTracks.computeIfAbsent(List.of(pid, name), k -> {
+                    long uuid = nextUuid[0]++;
+                    trace.addPacket(TracePacket.newBuilder().setTrackDescriptor(TrackDescriptor.newBuilder().setUuid(uuid)
+                        .setParentUuid(process.apply(pid)).setName(name).setCounter(io.archipelago.trace.perfetto.CounterDescriptor.newBuilder())));
+                    return uuid;
+                });
+                JsonNode value = event.path("args").path("value");
+                TrackEvent.Builder reading = TrackEvent.newBuilder().setTrackUuid(counter).setType(TrackEvent.Type.TYPE_COUNTER);
+                if (value.isIntegralNumber()) {
+                    reading.setCounterValue(value.asLong());
+                } else {
+                    reading.setDoubleCounterValue(value.asDouble());
+                }
+                timed.add(new Timed(time, 1, reading.build()));
+                continue;
+            }
+            long track = tid == 0 || !threadTracks.containsKey(List.of(pid, tid)) ? process.apply(pid) : threadTracks.get(List.of(pid, tid));
+            TrackEvent.Builder built = TrackEvent.newBuilder().setTrackUuid(track).setName(name)
+                .addAllFlowIds(flowsAt.getOrDefault(List.of((long) pid, (long) tid, time), List.of()));
+            long duration = phase.equals("X") ? nanos(event.path("dur")) : 0;
+            if (duration > 0) {
+                timed.add(new Timed(time, 1, built.setType(TrackEvent.Type.TYPE_SLICE_BEGIN).build()));
+                timed.add(new Timed(time + duration, 0, TrackEvent.newBuilder().setTrackUuid(track).setType(TrackEvent.Type.TYPE_SLICE_END)
+                    .build()));
+            } else {
+                timed.add(new Timed(time, 1, built.setType(TrackEvent.Type.TYPE_INSTANT).build()));
+            }
+        }
+        timed.sort(java.util.Comparator.comparingLong(Timed::timeNs).thenComparingInt(Timed::order));
+        for (Timed event : timed) {
+            trace.addPacket(TracePacket.newBuilder().setTimestamp(event.timeNs()).setTrackEvent(event.event()));
+        }
+        return trace.build();
+    }
+
+    /** Microseconds with nanosecond decimals, as {@link #of} writes them, back to nanoseconds. */
+    private static long nanos(JsonNode micros) {
+        return Math.round(micros.asDouble() * 1000.0);
     }
 }

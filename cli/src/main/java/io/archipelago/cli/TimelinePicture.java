@@ -29,9 +29,11 @@ import javax.imageio.ImageIO;
  * slices as boxes coloured by kind, instants as grey ticks, flow arrows (a word's send to its
  * delivery, a fault to its page's arrival, a migration's stop to its first step, an interrupt's
  * routing to its taking) as thin translucent lines from one row to another (with heads when there
- * are at most {@value #ARROW_HEADS}), and a time axis in milliseconds
- * since the first event. Drawn with Java2D from the Perfetto trace {@code trace save} writes;
- * counter tracks are left to the Perfetto UI.
+ * are at most {@value #ARROW_HEADS}), a chart row per kernel of its counters (pages held, free
+ * pages, energy; not the cores' virtual clocks, which the Perfetto UI shows): each a step line
+ * scaled to its own range over the picture's time, its name and last reading in the legend; and a
+ * time axis in milliseconds since the first event. Drawn with Java2D from the Perfetto trace
+ * {@code trace save} writes (or its JSON, read back by {@link ChromeTraceJson#read}).
  *
  * <pre>
  *  +--------------+-------------------------------------------------------------+
@@ -39,6 +41,7 @@ import javax.imageio.ImageIO;
  *  | strong-0     |  (kernel's own row: faults, migrations, word ticks)          |  ROW each
  *  |   core 0     |  [step][step]   [step]                                     |
  *  |   interrupts |    |     |                                                 |
+ *  |   counters   |  pages held __/--\__   energy ___/----                     |  CHART
  *  | weak-1 ...   |                                                             |
  *  +--------------+-------------------------------------------------------------+
  *  |              0 ms        1 ms        2 ms    (axis)                        |  BOTTOM
@@ -49,6 +52,10 @@ final class TimelinePicture {
     static final int LABELS = 170;
     static final int TOP = 28;
     static final int ROW = 18;
+    /** The height of a kernel's counters row. */
+    static final int CHART = 2 * ROW;
+    /** The counters' lines, in the order of their tracks. */
+    static final Color[] SERIES = {new Color(0xC8553D), new Color(0x2A9D8F), new Color(0x6D597A), new Color(0xE59A2F)};
     static final int BOTTOM = 34;
     static final int RIGHT = 12;
     static final Color BACKGROUND = Color.WHITE;
@@ -63,7 +70,7 @@ final class TimelinePicture {
     static final int ARROW_HEADS = 400;
 
     /** A row of the picture: what it shows and where. */
-    record Row(String kernel, String name, int top) {
+    record Row(String kernel, String name, int top, int height) {
     }
 
     /** The picture, its rows, and the mapping of host time to x. */
@@ -92,23 +99,36 @@ final class TimelinePicture {
         // rows: each kernel (a track without a parent), then its cores and interrupt context; its other tracks fold into its own row
         List<Row> rows = new ArrayList<>();
         Map<Long, Row> rowOf = new HashMap<>();
+        // each kernel's chart row and the counter tracks it draws
+        Map<Row, List<TrackDescriptor>> charts = new LinkedHashMap<>();
+        int y = TOP;
         for (TrackDescriptor kernel : tracks.values()) {
             if (kernel.hasParentUuid()) {
                 continue;
             }
-            Row own = new Row(kernel.getName(), kernel.getName(), TOP + rows.size() * ROW);
+            Row own = new Row(kernel.getName(), kernel.getName(), y, ROW);
+            y += ROW;
             rows.add(own);
             rowOf.put(kernel.getUuid(), own);
             List<TrackDescriptor> children = tracks.values().stream().filter(t -> t.hasParentUuid() && t.getParentUuid() == kernel.getUuid()
                 && !t.hasCounter()).toList();
             for (TrackDescriptor child : children) {
                 if (child.getName().matches("core \\d+") || child.getName().equals("interrupts")) {
-                    Row row = new Row(kernel.getName(), child.getName(), TOP + rows.size() * ROW);
+                    Row row = new Row(kernel.getName(), child.getName(), y, ROW);
+                    y += ROW;
                     rows.add(row);
                     rowOf.put(child.getUuid(), row);
                 } else {
                     rowOf.put(child.getUuid(), own);
                 }
+            }
+            List<TrackDescriptor> gauges = tracks.values().stream().filter(t -> t.hasParentUuid() && t.getParentUuid() == kernel.getUuid()
+                && t.hasCounter() && !t.getName().endsWith("virtual time")).toList();
+            if (!gauges.isEmpty()) {
+                Row chart = new Row(kernel.getName(), "counters", y, CHART);
+                y += CHART;
+                rows.add(chart);
+                charts.put(chart, gauges);
             }
         }
         long start = Long.MAX_VALUE;
@@ -123,7 +143,7 @@ final class TimelinePicture {
             throw new CliException("the trace holds no event to draw (no kernel recorded any yet?)");
         }
         end = Math.max(end, start + 1);
-        int height = TOP + Math.max(1, rows.size()) * ROW + BOTTOM;
+        int height = Math.max(y, TOP + ROW) + BOTTOM;
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
         try {
@@ -138,7 +158,7 @@ final class TimelinePicture {
                 Row row = rows.get(i);
                 if (i % 2 == 1) {
                     g.setColor(new Color(0xF3F5F8));
-                    g.fillRect(LABELS, row.top(), width - LABELS - RIGHT, ROW);
+                    g.fillRect(LABELS, row.top(), width - LABELS - RIGHT, row.height());
                 }
                 g.setColor(Color.DARK_GRAY);
                 boolean own = row.name().equals(row.kernel());
@@ -198,11 +218,79 @@ final class TimelinePicture {
                     arrow(g, points.get(i - 1), points.get(i), heads);
                 }
             }
-            axis(g, start, end, width, TOP + rows.size() * ROW);
+            for (Map.Entry<Row, List<TrackDescriptor>> chart : charts.entrySet()) {
+                chart(g, trace, chart.getKey(), chart.getValue(), start, end, width);
+            }
+            axis(g, start, end, width, y);
         } finally {
             g.dispose();
         }
         return new Picture(image, List.copyOf(rows), start, end);
+    }
+
+    /**
+     * A kernel's counters in its chart row: each track's readings as a step line scaled to its own
+     * range (the reading before the picture's start carried in), its name and last reading in the
+     * row's legend in its colour.
+     */
+    private static void chart(Graphics2D g, Trace trace, Row row, List<TrackDescriptor> gauges, long start, long end, int width) {
+        Font previous = g.getFont();
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 9));
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_OFF); // steps on whole pixels
+        int legendX = LABELS + 4;
+        for (int i = 0; i < gauges.size(); i++) {
+            TrackDescriptor gauge = gauges.get(i);
+            List<Long> readings = new ArrayList<>();
+            List<Double> values = new ArrayList<>();
+            for (TracePacket packet : trace.getPacketList()) {
+                if (packet.hasTrackEvent() && packet.getTrackEvent().getTrackUuid() == gauge.getUuid()) {
+                    TrackEvent event = packet.getTrackEvent();
+                    readings.add(packet.getTimestamp());
+                    values.add(event.hasDoubleCounterValue() ? event.getDoubleCounterValue() : event.getCounterValue());
+                }
+            }
+            // the readings the picture shows: those in its time, and the last one before it (the level it starts at)
+            int first = 0;
+            while (first + 1 < readings.size() && readings.get(first + 1) <= start) {
+                first++;
+            }
+            int last = readings.size();
+            while (last > first + 1 && readings.get(last - 1) > end) {
+                last--;
+            }
+            if (readings.isEmpty()) {
+                continue;
+            }
+            double min = Double.MAX_VALUE;
+            double max = -Double.MAX_VALUE;
+            for (int k = first; k < last; k++) {
+                min = Math.min(min, values.get(k));
+                max = Math.max(max, values.get(k));
+            }
+            double range = max > min ? max - min : 1;
+            int bottom = row.top() + row.height() - 3;
+            int span = row.height() - 14; // the legend's line above
+            Color colour = SERIES[i % SERIES.length];
+            g.setColor(colour);
+            int px = -1;
+            int py = -1;
+            for (int k = first; k < last; k++) {
+                int x = xOf(Math.max(start, readings.get(k)), start, end, width);
+                int level = bottom - (int) Math.round((values.get(k) - min) / range * span);
+                if (px >= 0) {
+                    g.drawLine(px, py, x, py);
+                    g.drawLine(x, py, x, level);
+                }
+                px = x;
+                py = level;
+            }
+            g.drawLine(px, py, width - RIGHT - 1, py);
+            String legend = gauge.getName() + " " + String.format(Locale.ROOT, values.get(last - 1) % 1 == 0 ? "%.0f" : "%.1f",
+                values.get(last - 1));
+            g.drawString(legend, legendX, row.top() + 10);
+            legendX += g.getFontMetrics().stringWidth(legend) + 12;
+        }
+        g.setFont(previous);
     }
 
     /** Writes {@code picture} as a PNG. */

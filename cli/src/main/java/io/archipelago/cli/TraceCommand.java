@@ -104,14 +104,16 @@ final class TraceCommand implements Callable<Integer> {
     }
 
     @Command(name = "render", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
-        header = "Draw a saved Perfetto trace as a compact timeline picture (PNG), without a browser.",
-        description = {"A row per emulated core of each kernel and per interrupt context, and one for the kernel's own events (DSM "
+        header = "Draw a saved trace (Perfetto, or its JSON) as a compact timeline picture (PNG), without a browser.",
+        description = {"A row per emulated core of each kernel and per interrupt context, a chart row of its counters (pages held, free "
+            + "pages, energy: each a line scaled to its own range, its last reading in the legend), and one for the kernel's own events (DSM "
             + "faults, migrations, mailbox words); slices as boxes (steps blue, NightWatch steps green, DSM red, migrations orange, "
             + "others violet), instants as ticks, flow arrows (a word's send to its delivery, a fault to its page, a migration's stop "
             + "to its first step, an interrupt's routing to its taking) as thin arrows; a time axis in ms since the first event."})
     static final class Render implements Callable<Integer> {
 
-        @Parameters(index = "0", paramLabel = "FILE", description = "A Perfetto trace, as `trace save` (or --trace FILE) writes it.")
+        @Parameters(index = "0", paramLabel = "FILE", description = "A Perfetto trace or its Chrome trace-event JSON, as `trace save` (or "
+            + "--trace FILE) writes them.")
         Path file;
 
         @Option(names = "--png", required = true, paramLabel = "OUT", description = "The picture to write (replaced if it exists).")
@@ -153,8 +155,12 @@ final class TraceCommand implements Callable<Integer> {
                 first++;
             }
             if (first < bytes.length && (bytes[first] == '{' || bytes[first] == '[')) {
-                throw new CliException(file + ": expected a Perfetto trace, found JSON (render reads what `trace save --format perfetto` "
-                    + "writes)");
+                try {
+                    return ChromeTraceJson.read(new com.fasterxml.jackson.databind.ObjectMapper().readTree(bytes), file.toString());
+                } catch (IOException e) {
+                    throw new CliException(file + ": expected a Perfetto trace or Chrome trace-event JSON, found JSON that does not parse ("
+                        + e.getMessage().lines().findFirst().orElse("") + ")");
+                }
             }
             try {
                 Trace trace = Trace.parseFrom(bytes);

@@ -71,6 +71,48 @@ class BenchAllCommandTest {
         assertThat(stdout.toString()).doesNotContain("\"suite\": \"echo\"");
     }
 
+    /** A suite that takes --trace (and bench all's --timeline-png) and prints where it was asked to write them. */
+    @Command(name = "traced", header = "A stand-in suite with a timeline.")
+    static final class TracedSuite implements Callable<Integer> {
+        @Option(names = "--json")
+        boolean json;
+
+        @Option(names = "--trace")
+        Path trace;
+
+        @Option(names = "--timeline-png")
+        Path png;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            spec.commandLine().getOut().println(new ObjectMapper().createObjectNode().put("trace", String.valueOf(trace))
+                .put("png", String.valueOf(png)));
+            return 0;
+        }
+    }
+
+    @Test
+    void eachSuiteGetsATimelineOfItsOwnAndDrawsItInItsDirectory(@TempDir Path out) throws Exception {
+        CommandLine cli = Archipelago.commandLine();
+        cli.getSubcommands().get("bench").addSubcommand("traced", new TracedSuite());
+        cli.getSubcommands().get("bench").addSubcommand("echo", new EchoSuite());
+        cli.setErr(new PrintWriter(new StringWriter(), true));
+        Path trace = out.resolve("run.perfetto-trace");
+
+        int exit = cli.execute("bench", "all", "--suites", "traced,echo", "--out", out.toString(), "--trace", trace.toString());
+
+        assertThat(exit).isZero();
+        JsonNode asked = new ObjectMapper().readTree(out.resolve("traced.json").toFile());
+        assertThat(asked.get("trace").asText()).isEqualTo(out.resolve("run-traced.perfetto-trace").toString());
+        assertThat(asked.get("png").asText()).isEqualTo(out.resolve("traced").resolve("timeline.png").toString());
+        assertCaptured(out); // a suite without --trace runs as before
+        assertThat(BenchAllCommand.suiteTrace(Path.of("/t/all.json"), "dsm")).isEqualTo(Path.of("/t/all-dsm.json"));
+        assertThat(BenchAllCommand.suiteTrace(Path.of("trace"), "dsm")).isEqualTo(Path.of("trace-dsm"));
+    }
+
     private static void assertCaptured(Path out) throws Exception {
         Path json = out.resolve("echo.json");
         assertThat(json).exists();
