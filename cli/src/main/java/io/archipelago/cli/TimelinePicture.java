@@ -55,6 +55,7 @@ final class TimelinePicture {
     /** The height of a kernel's counters row. */
     static final int CHART = 2 * ROW;
     /** The counters' lines, in the order of their tracks. */
+    static final Color CHART_BACKGROUND = new Color(0xFBFBF7);
     static final Color[] SERIES = {new Color(0xC8553D), new Color(0x2A9D8F), new Color(0x6D597A), new Color(0xE59A2F)};
     static final int BOTTOM = 34;
     static final int RIGHT = 12;
@@ -237,6 +238,9 @@ final class TimelinePicture {
         Font previous = g.getFont();
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 9));
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_OFF); // steps on whole pixels
+        // the row hides the arrows that cross it (a busy mailbox's would blot the lines out)
+        g.setColor(CHART_BACKGROUND);
+        g.fillRect(LABELS, row.top() + 1, width - LABELS - RIGHT, row.height() - 2);
         int legendX = LABELS + 4;
         for (int i = 0; i < gauges.size(); i++) {
             TrackDescriptor gauge = gauges.get(i);
