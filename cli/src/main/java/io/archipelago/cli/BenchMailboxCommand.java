@@ -18,6 +18,7 @@ import io.archipelago.coordinator.config.ConfigException;
 import io.archipelago.interconnect.platform.Platform;
 import io.archipelago.interconnect.mailbox.MailboxConfiguration;
 import io.archipelago.interconnect.mailbox.MailboxContext.LoopPoll;
+import io.archipelago.interconnect.mailbox.MailboxCounter;
 import io.archipelago.interconnect.mailbox.MailboxTransport;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
@@ -442,12 +443,14 @@ final class BenchMailboxCommand extends BenchSuite {
         root.put("throughput_fifo_full_waits", stream.getFifoFullWaits());
         root.put("baseline_throughput_words_per_s", Math.round(baselineRate));
         root.put("throughput_ratio", LatencySummary.ratio(mailboxRate, baselineRate));
-        root.put("receiver_nop_out_of_order", counter(receiver, "mailbox.nop_out_of_order")
-            - counter(receiverBefore, "mailbox.nop_out_of_order"));
-        root.put("receiver_drops", counter(receiver, "mailbox.drops") - counter(receiverBefore, "mailbox.drops"));
-        root.put("receiver_drops_since_boot", counter(receiver, "mailbox.drops"));
-        root.put("receiver_poll_hits", counter(receiver, "mailbox.poll_hits") - counter(receiverBefore, "mailbox.poll_hits"));
-        root.put("receiver_poll_yields", counter(receiver, "mailbox.poll_yields") - counter(receiverBefore, "mailbox.poll_yields"));
+        root.put("receiver_nop_out_of_order", counter(receiver, MailboxCounter.NOP_OUT_OF_ORDER.label())
+            - counter(receiverBefore, MailboxCounter.NOP_OUT_OF_ORDER.label()));
+        root.put("receiver_drops", counter(receiver, MailboxCounter.DROPS.label()) - counter(receiverBefore, MailboxCounter.DROPS.label()));
+        root.put("receiver_drops_since_boot", counter(receiver, MailboxCounter.DROPS.label()));
+        root.put("receiver_poll_hits", counter(receiver, MailboxCounter.POLL_HITS.label())
+            - counter(receiverBefore, MailboxCounter.POLL_HITS.label()));
+        root.put("receiver_poll_yields", counter(receiver, MailboxCounter.POLL_YIELDS.label())
+            - counter(receiverBefore, MailboxCounter.POLL_YIELDS.label()));
         return root;
     }
 

@@ -19,6 +19,7 @@ import io.archipelago.coordinator.balloon.BlockInvariantScan;
 import io.archipelago.coordinator.balloon.ClusterMemory;
 import io.archipelago.coordinator.config.BalloonPolicy;
 import io.archipelago.coordinator.config.ClusterConfig;
+import io.archipelago.memory.CounterDescriptor;
 import io.archipelago.memory.MemoryCounters;
 import io.archipelago.memory.MemoryGeometry;
 import io.grpc.StatusRuntimeException;
@@ -275,9 +276,9 @@ final class BenchMemoryCommand extends BenchSuite {
             layoutGrown, pagesMoved, blocksEmptied);
     }
 
-    private static long counter(Coordinator cluster, KernelStatus kernel, String label) {
+    private static long counter(Coordinator cluster, KernelStatus kernel, CounterDescriptor counter) {
         return cluster.status().getKernelsList().stream().filter(k -> k.getId() == kernel.getId()).findFirst()
-            .flatMap(k -> StatusView.counter(k, label)).orElse(0L);
+            .flatMap(k -> StatusView.counter(k, counter)).orElse(0L);
     }
 
     @Override

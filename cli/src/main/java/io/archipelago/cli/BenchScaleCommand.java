@@ -224,6 +224,7 @@ final class BenchScaleCommand extends BenchSuite {
         say(n + " kernels: booting (load " + loadBefore + ") in " + root);
         long start = System.nanoTime();
         Coordinator coordinator = Coordinator.start(new CoordinatorContext().config(config).root(root)
+            .kernelPlugins(io.archipelago.workloads.BenchWorkloads.NAME)
             .bootTimeout(Duration.ofSeconds(bootTimeoutSeconds)));
         try {
             double bootSeconds = (System.nanoTime() - start) / 1e9;

@@ -7,6 +7,7 @@ import io.archipelago.coordinator.config.ClusterConfig;
 import io.archipelago.directory.ClusterDirectory;
 import io.archipelago.interconnect.auth.ClusterSecret;
 import io.archipelago.testing.MiniCluster;
+import io.archipelago.workloads.BenchWorkloads;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -63,7 +64,7 @@ interface BenchTarget extends AutoCloseable {
         Path root = scratchRoot();
         say.accept("booting a temporary cluster (" + config.totalKernels() + " kernel processes" + (description.isEmpty() ? "" : ", "
             + description) + ") in " + root);
-        MiniCluster cluster = MiniCluster.startIn(root, config);
+        MiniCluster cluster = MiniCluster.startIn(root, config, BenchWorkloads.NAME);
         return new BenchTarget() {
             @Override
             public ClusterStatus status() {

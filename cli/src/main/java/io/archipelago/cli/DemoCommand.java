@@ -2,6 +2,7 @@ package io.archipelago.cli;
 
 import io.archipelago.coordinator.Coordinator;
 import io.archipelago.coordinator.CoordinatorContext;
+import io.archipelago.workloads.BenchWorkloads;
 import io.archipelago.coordinator.config.ClusterConfig;
 import io.archipelago.directory.ClusterDirectory;
 import io.archipelago.trace.TraceRing;
@@ -50,7 +51,8 @@ final class DemoCommand implements Callable<Integer> {
             String.join(", ", config.kernels().stream().map(k -> k.name() + " on " + k.island().dataModel()).toList()));
         out.flush();
         long start = System.nanoTime();
-        try (Coordinator coordinator = Coordinator.start(new CoordinatorContext().config(config).root(cluster.root()))) {
+        try (Coordinator coordinator = Coordinator.start(new CoordinatorContext().config(config).root(cluster.root())
+            .kernelPlugins(BenchWorkloads.NAME))) {
             out.printf(Locale.ROOT, "booted in %.1f s%n", (System.nanoTime() - start) / 1e9);
             int scene = 1;
             for (DemoAct act : acts()) {

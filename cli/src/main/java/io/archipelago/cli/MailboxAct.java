@@ -5,6 +5,7 @@ import io.archipelago.control.proto.KernelStatus;
 import io.archipelago.control.proto.MailboxPingReply;
 import io.archipelago.control.proto.MailboxPingRequest;
 import io.archipelago.coordinator.Coordinator;
+import io.archipelago.interconnect.mailbox.MailboxCounter;
 import io.archipelago.coordinator.KernelChannels;
 import java.io.PrintWriter;
 import java.util.Arrays;
@@ -42,8 +43,9 @@ final class MailboxAct implements TwoKernelAct {
                 if (kernel.getId() == strong.getId() || kernel.getId() == weak.getId()) {
                     StringBuilder line = new StringBuilder(kernel.getName()).append(" mailbox counters:");
                     for (Counter counter : kernel.getCountersList()) {
-                        if (counter.getLabel().startsWith("mailbox.")) {
-                            line.append(' ').append(counter.getLabel().substring("mailbox.".length())).append('=').append(counter.getValue());
+                        if (counter.getLabel().startsWith(MailboxCounter.PREFIX)) {
+                            line.append(' ').append(counter.getLabel().substring(MailboxCounter.PREFIX.length())).append('=')
+                                .append(counter.getValue());
                         }
                     }
                     out.println(line);

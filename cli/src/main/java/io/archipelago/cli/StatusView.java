@@ -138,7 +138,7 @@ public final class StatusView {
         return counter(kernel, counter.label());
     }
 
-    /** As {@link #counter(KernelStatus, CounterDescriptor)}, for the labels made at run time and the memory services' labels. */
+    /** As {@link #counter(KernelStatus, CounterDescriptor)}, for the labels made at run time. */
     static java.util.Optional<Long> counter(KernelStatus kernel, String label) {
         return kernel.getCountersList().stream().filter(c -> c.getLabel().equals(label)).map(Counter::getValue).findFirst();
     }

@@ -145,6 +145,16 @@ public final class CoordinatorContext {
         return this;
     }
 
+    /**
+     * The kernels' class path with the jars of the kernel plug-ins {@code plugins} (by name, as
+     * the benchmarks' workloads): a distribution launches its kernels with kernel-node's jars only
+     * unless a launcher asks for a plug-in here; from class directories every plug-in is there.
+     */
+    public CoordinatorContext kernelPlugins(String... plugins) {
+        this.classPath = KernelClassPath.of(System.getProperty("java.class.path"), plugins);
+        return this;
+    }
+
     public List<String> jvmOptions() {
         return jvmOptions;
     }

@@ -29,6 +29,7 @@ import io.archipelago.coordinator.config.IslandConfig;
 import io.archipelago.directory.proto.KernelRecord;
 import io.archipelago.memory.BlockOwnershipTable;
 import io.archipelago.memory.GlobalMemory;
+import io.archipelago.memory.CounterDescriptor;
 import io.archipelago.memory.MemoryCounters;
 import io.archipelago.memory.MemoryGeometry;
 import io.archipelago.testing.MiniCluster;
@@ -85,8 +86,8 @@ class BalloonIT {
         return memory(cluster, channels, kernel).allocatePages(AllocatePagesRequest.newBuilder().setPages(pages).setCount(count).build());
     }
 
-    private static long counter(MiniCluster cluster, String kernel, String label) {
-        return counter(cluster.kernel(kernel), label);
+    private static long counter(MiniCluster cluster, String kernel, CounterDescriptor counter) {
+        return counter(cluster.kernel(kernel), counter.label());
     }
 
     private static long counter(KernelStatus kernel, String label) {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.archipelago.coordinator.config.ClusterConfig;
+import io.archipelago.interconnect.mailbox.MailboxCounter;
+import io.archipelago.interconnect.mailbox.MailboxType;
 import io.archipelago.testing.MiniCluster;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,7 +69,7 @@ class BenchMailboxIT {
     @Test
     void measuresARunningCluster() throws Exception {
         try (MiniCluster cluster = MiniCluster.start(ClusterConfig.k2Default(), "bench-running")) {
-            long hitsBefore = counter(cluster, "weak-0", "mailbox.poll_hits");
+            long hitsBefore = counter(cluster, "weak-0", MailboxCounter.POLL_HITS.label());
             Cli.Result result = Cli.run(Duration.ofSeconds(150), "bench", "mailbox", "--json", "--cluster",
                 cluster.coordinator().config().cluster(), "--home", cluster.root().toString(), "--round-trips", "3000", "--warmup", "1000",
                 "--throughput-words", "5000");
@@ -79,11 +81,11 @@ class BenchMailboxIT {
             // the receiver's poll hits in the run: a part of what its counter gained while the command ran (this test read it
             // before and after), and never more than the words it received (and its tasks)
             assertThat(report.get("to").asText()).isEqualTo("weak-0");
-            long hitsMeanwhile = counter(cluster, "weak-0", "mailbox.poll_hits") - hitsBefore;
+            long hitsMeanwhile = counter(cluster, "weak-0", MailboxCounter.POLL_HITS.label()) - hitsBefore;
             assertThat(report.get("receiver_poll_hits").asLong()).isBetween(0L, Math.min(hitsMeanwhile, pollHitsAtMost(report)));
             // the benchmark's words are in the kernels' own counters: 1000 warm-up + 2 x 3000 measured + the stream's final PING + ...
             assertThat(cluster.kernel("strong-0").getCountersList()).anySatisfy(c -> {
-                assertThat(c.getLabel()).isEqualTo("mailbox.sent.PING");
+                assertThat(c.getLabel()).isEqualTo(MailboxCounter.sent(MailboxType.PING));
                 assertThat(c.getValue()).isGreaterThanOrEqualTo(7000);
             });
             // the cluster is still there, untouched

@@ -3,6 +3,7 @@ package io.archipelago.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.archipelago.kernel.KernelCounter;
 import io.archipelago.task.proto.TaskInfo;
 import io.archipelago.testing.MiniCluster;
 import io.archipelago.testing.junit.Cluster;
@@ -42,10 +43,10 @@ class ClusterHandleIT {
         assertThat(done.getMigrations()).isEqualTo(1);
         assertThat(done.getFailure()).isEmpty();
 
-        assertThat(cluster.counter("strong-0", "tasks.spawned")).isEqualTo(1);
-        assertThat(cluster.counter("weak-0", "tasks.exited")).isEqualTo(1);
+        assertThat(cluster.counter("strong-0", KernelCounter.TASKS_SPAWNED.label())).isEqualTo(1);
+        assertThat(cluster.counter("weak-0", KernelCounter.TASKS_EXITED.label())).isEqualTo(1);
         assertThatThrownBy(() -> cluster.counter("weak-0", "no.such.counter")).hasMessageContaining("has no counter 'no.such.counter'")
-            .hasMessageContaining("tasks.spawned");
+            .hasMessageContaining(KernelCounter.TASKS_SPAWNED.label());
 
         cluster.freeze("weak-0");
         cluster.awaitState("weak-0", "DEAD", Duration.ofSeconds(30));

@@ -9,6 +9,7 @@ import io.archipelago.coordinator.config.IslandConfig;
 import io.archipelago.coordinator.devices.Devices;
 import io.archipelago.devices.proto.DeviceStatus;
 import io.archipelago.devices.proto.KernelInterrupts;
+import io.archipelago.kernel.KernelCounter;
 import io.archipelago.task.proto.SpawnReply;
 import io.archipelago.testing.MiniCluster;
 import java.time.Duration;
@@ -47,9 +48,9 @@ class DevicesIT {
             DeviceStatus asleep = awaitDevices(cluster, s -> interrupts(s, "weak-0").getNic() >= 60, "60 NIC interrupts on weak-0");
             assertThat(interrupts(asleep, "strong-0").getNic()).as("interrupts to the sleeping strong kernel").isZero();
             assertThat(asleep.getStrongWakeupsAvoided()).isEqualTo(interrupts(asleep, "weak-0").getNic());
-            assertThat(counter(cluster, "strong-0", "irq.received")).as("the strong kernel was not woken").isZero();
-            assertThat(counter(cluster, "strong-0", "energy.irq_wakeups")).isZero();
-            assertThat(counter(cluster, "weak-0", "nic.packets")).isPositive();
+            assertThat(counter(cluster, "strong-0", KernelCounter.IRQ_RECEIVED.label())).as("the strong kernel was not woken").isZero();
+            assertThat(counter(cluster, "strong-0", KernelCounter.ENERGY_IRQ_WAKEUPS.label())).isZero();
+            assertThat(counter(cluster, "weak-0", KernelCounter.NIC_PACKETS.label())).isPositive();
 
             // 2. a CPU-bound thread keeps the strong kernel active: it takes the interrupts
             SpawnReply render = tasks.spawn("strong-0", "render", 1, false, 0, Map.of());
@@ -65,7 +66,7 @@ class DevicesIT {
             assertThat(interrupts(awake, "weak-0").getNic()).as("interrupts to the weak kernel while the strong one is active")
                 .isEqualTo(weakAtStart);
             assertThat(awake.getStrongWakeupsAvoided()).isEqualTo(avoidedAtStart);
-            assertThat(counter(cluster, "strong-0", "nic.packets")).isPositive();
+            assertThat(counter(cluster, "strong-0", KernelCounter.NIC_PACKETS.label())).isPositive();
 
             // 3. the thread ends: the strong kernel falls asleep, the weak kernel takes the interrupts again
             cluster.tasks("strong-0", Tasks.CALL).kill(io.archipelago.task.proto.KillRequest.newBuilder().setTid(tid).build());
@@ -93,7 +94,7 @@ class DevicesIT {
             assertThat(routedToStrong).as("a window of 60 interrupts with none routed to the sleeping strong kernel, in three tries; "
                 + "interrupts to strong-0 in the spoiled windows: " + spoiled).isNotNegative();
             // every interrupt the strong kernel received is one routed to it (none forwarded: none of its threads waits on the line)
-            awaitKernel(cluster, "strong-0", "irq.received", routedToStrong);
+            awaitKernel(cluster, "strong-0", KernelCounter.IRQ_RECEIVED.label(), routedToStrong);
 
             // the CLI shows the same
             String name = cluster.coordinator().config().cluster();
@@ -107,15 +108,19 @@ class DevicesIT {
             DeviceStatus stopped = awaitDevices(cluster, s -> s.getConsumed() == s.getPackets(), "every packet consumed");
             long n = stopped.getPackets();
             assertThat(stopped.getDropped()).isZero();
-            long packets = counter(cluster, "strong-0", "nic.packets") + counter(cluster, "weak-0", "nic.packets");
-            long sum = counter(cluster, "strong-0", "nic.number_sum") + counter(cluster, "weak-0", "nic.number_sum");
-            long squares = counter(cluster, "strong-0", "nic.number_squares") + counter(cluster, "weak-0", "nic.number_squares");
-            assertThat(counter(cluster, "strong-0", "nic.packets")).isPositive();
-            assertThat(counter(cluster, "weak-0", "nic.packets")).isPositive();
+            long packets = counter(cluster, "strong-0", KernelCounter.NIC_PACKETS.label())
+                + counter(cluster, "weak-0", KernelCounter.NIC_PACKETS.label());
+            long sum = counter(cluster, "strong-0", KernelCounter.NIC_NUMBER_SUM.label())
+                + counter(cluster, "weak-0", KernelCounter.NIC_NUMBER_SUM.label());
+            long squares = counter(cluster, "strong-0", KernelCounter.NIC_NUMBER_SQUARES.label())
+                + counter(cluster, "weak-0", KernelCounter.NIC_NUMBER_SQUARES.label());
+            assertThat(counter(cluster, "strong-0", KernelCounter.NIC_PACKETS.label())).isPositive();
+            assertThat(counter(cluster, "weak-0", KernelCounter.NIC_PACKETS.label())).isPositive();
             assertThat(packets).as("packets taken by both kernels").isEqualTo(n);
             assertThat(sum).as("sum of packet numbers 0..n-1").isEqualTo(n * (n - 1) / 2);
             assertThat(squares).as("sum of squares of packet numbers 0..n-1").isEqualTo((n - 1) * n * (2 * n - 1) / 6);
-            assertThat(counter(cluster, "strong-0", "nic.errors") + counter(cluster, "weak-0", "nic.errors")).isZero();
+            assertThat(counter(cluster, "strong-0", KernelCounter.NIC_ERRORS.label())
+                + counter(cluster, "weak-0", KernelCounter.NIC_ERRORS.label())).isZero();
 
             // 5. the DMA engine: copies between two allocations of strong-0, then raises its line (routed by the rule)
             try (io.archipelago.coordinator.KernelChannels channels = new io.archipelago.coordinator.KernelChannels(

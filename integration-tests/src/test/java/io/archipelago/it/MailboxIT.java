@@ -17,8 +17,10 @@ import io.archipelago.directory.proto.KernelRecord;
 import io.archipelago.interconnect.auth.ClusterSecret;
 import io.archipelago.interconnect.mailbox.Mailbox;
 import io.archipelago.interconnect.mailbox.MailboxContext;
+import io.archipelago.interconnect.mailbox.MailboxCounter;
 import io.archipelago.interconnect.mailbox.MailboxEndpoint;
 import io.archipelago.interconnect.mailbox.MailboxException;
+import io.archipelago.interconnect.mailbox.MailboxType;
 import io.archipelago.interconnect.mailbox.MemberIds;
 import io.archipelago.interconnect.mailbox.PeerAddress;
 import io.archipelago.testing.MiniCluster;
@@ -151,14 +153,14 @@ class MailboxIT {
             assertThat(there.getTransport()).isEqualTo(transport);
             assertThat(there.getFifoDepth()).isEqualTo(4);
             // counted in global memory by the kernels themselves, as `archipelago status` shows them
-            assertThat(counter(cluster, STRONG, "mailbox.sent.PING")).isEqualTo(1000);
-            assertThat(counter(cluster, STRONG, "mailbox.received.PONG")).isEqualTo(1000);
-            assertThat(counter(cluster, WEAK, "mailbox.received.PING")).isEqualTo(1000);
-            assertThat(counter(cluster, WEAK, "mailbox.sent.PONG")).isEqualTo(1000);
-            assertThat(counter(cluster, WEAK, "mailbox.sent.PING")).isEqualTo(500);
-            assertThat(counter(cluster, STRONG, "mailbox.links")).as("one link per pair of members: weak-0, and the coordinator's")
+            assertThat(counter(cluster, STRONG, MailboxCounter.sent(MailboxType.PING))).isEqualTo(1000);
+            assertThat(counter(cluster, STRONG, MailboxCounter.received(MailboxType.PONG))).isEqualTo(1000);
+            assertThat(counter(cluster, WEAK, MailboxCounter.received(MailboxType.PING))).isEqualTo(1000);
+            assertThat(counter(cluster, WEAK, MailboxCounter.sent(MailboxType.PONG))).isEqualTo(1000);
+            assertThat(counter(cluster, WEAK, MailboxCounter.sent(MailboxType.PING))).isEqualTo(500);
+            assertThat(counter(cluster, STRONG, MailboxCounter.LINKS.label())).as("one link per pair of members: weak-0, and the coordinator's")
                 .isEqualTo(2);
-            assertThat(counter(cluster, STRONG, "mailbox.drops") + counter(cluster, WEAK, "mailbox.drops")).isZero();
+            assertThat(counter(cluster, STRONG, MailboxCounter.DROPS.label()) + counter(cluster, WEAK, MailboxCounter.DROPS.label())).isZero();
         }
     }
 
@@ -180,11 +182,11 @@ class MailboxIT {
             assertThat(forward.getWords()).isEqualTo(words);
             assertThat(backward.getWords()).isEqualTo(words);
             assertThat(forward.getElapsedNs()).isPositive();
-            assertThat(counter(cluster, WEAK, "mailbox.received.NOP")).isEqualTo(words);
-            assertThat(counter(cluster, STRONG, "mailbox.received.NOP")).isEqualTo(words);
-            assertThat(counter(cluster, WEAK, "mailbox.nop_out_of_order")).isZero();
-            assertThat(counter(cluster, STRONG, "mailbox.nop_out_of_order")).isZero();
-            assertThat(counter(cluster, STRONG, "mailbox.drops") + counter(cluster, WEAK, "mailbox.drops")).isZero();
+            assertThat(counter(cluster, WEAK, MailboxCounter.received(MailboxType.NOP))).isEqualTo(words);
+            assertThat(counter(cluster, STRONG, MailboxCounter.received(MailboxType.NOP))).isEqualTo(words);
+            assertThat(counter(cluster, WEAK, MailboxCounter.NOP_OUT_OF_ORDER.label())).isZero();
+            assertThat(counter(cluster, STRONG, MailboxCounter.NOP_OUT_OF_ORDER.label())).isZero();
+            assertThat(counter(cluster, STRONG, MailboxCounter.DROPS.label()) + counter(cluster, WEAK, MailboxCounter.DROPS.label())).isZero();
         }
     }
 
@@ -194,12 +196,12 @@ class MailboxIT {
         try (MiniCluster cluster = MiniCluster.start(patientConfig(transport), "mailbox-full-fifo-" + transport);
              KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "it")) {
             ping(cluster, channels, STRONG, WEAK, 1, false, 10_000); // the link is up
-            long waitsBefore = counter(cluster, STRONG, "mailbox.fifo_full_waits");
+            long waitsBefore = counter(cluster, STRONG, MailboxCounter.FIFO_FULL_WAITS.label());
             signal(cluster, WEAK, "STOP"); // the weak kernel consumes nothing while stopped
             CompletableFuture<MailboxStreamReply> sending;
             try {
                 sending = CompletableFuture.supplyAsync(() -> stream(cluster, channels, STRONG, WEAK, 20, 30_000));
-                await().atMost(Duration.ofSeconds(10)).until(() -> counter(cluster, STRONG, "mailbox.fifo_full_waits") > waitsBefore);
+                await().atMost(Duration.ofSeconds(10)).until(() -> counter(cluster, STRONG, MailboxCounter.FIFO_FULL_WAITS.label()) > waitsBefore);
                 // the sender keeps waiting while the FIFO stays full
                 await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> !sending.isDone());
             } finally {
@@ -209,8 +211,8 @@ class MailboxIT {
             assertThat(done.getWords()).isEqualTo(20);
             assertThat(done.getFifoFullWaits()).isPositive();
             assertThat(done.getElapsedNs()).isGreaterThan(TimeUnit.MILLISECONDS.toNanos(500));
-            await().atMost(Duration.ofSeconds(5)).until(() -> counter(cluster, WEAK, "mailbox.received.NOP") == 20);
-            assertThat(counter(cluster, WEAK, "mailbox.nop_out_of_order")).isZero();
+            await().atMost(Duration.ofSeconds(5)).until(() -> counter(cluster, WEAK, MailboxCounter.received(MailboxType.NOP)) == 20);
+            assertThat(counter(cluster, WEAK, MailboxCounter.NOP_OUT_OF_ORDER.label())).isZero();
         }
     }
 
@@ -254,7 +256,7 @@ class MailboxIT {
             } finally {
                 signal(cluster, WEAK, "CONT");
             }
-            assertThat(counter(cluster, STRONG, "mailbox.request_timeouts")).isEqualTo(1);
+            assertThat(counter(cluster, STRONG, MailboxCounter.REQUEST_TIMEOUTS.label())).isEqualTo(1);
         }
     }
 
@@ -264,11 +266,11 @@ class MailboxIT {
         try (MiniCluster cluster = MiniCluster.start(patientConfig(transport), "mailbox-kill-mid-request-" + transport);
              KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "it")) {
             ping(cluster, channels, STRONG, WEAK, 1, false, 10_000); // the link is up
-            long sentBefore = counter(cluster, STRONG, "mailbox.sent.PING");
+            long sentBefore = counter(cluster, STRONG, MailboxCounter.sent(MailboxType.PING));
             signal(cluster, WEAK, "STOP"); // the PING arrives, but no PONG will come
             CompletableFuture<MailboxPingReply> request = CompletableFuture.supplyAsync(() ->
                 ping(cluster, channels, STRONG, WEAK, 1, false, 20_000));
-            await().atMost(Duration.ofSeconds(10)).until(() -> counter(cluster, STRONG, "mailbox.sent.PING") > sentBefore);
+            await().atMost(Duration.ofSeconds(10)).until(() -> counter(cluster, STRONG, MailboxCounter.sent(MailboxType.PING)) > sentBefore);
             long killedAt = System.nanoTime();
             cluster.kill9(WEAK);
             ExecutionException failure = null;
@@ -312,8 +314,8 @@ class MailboxIT {
                 assertThat(tool.carrier(weakId)).as("tool -> weak-0").contains(io.archipelago.interconnect.mailbox.MailboxTransport.TCP);
                 assertThat(ping(cluster, channels, WEAK, STRONG, 10, false, 5000).getTransport()).isEqualTo("shm");
             }
-            assertThat(counter(cluster, WEAK, "mailbox.received.PING")).isEqualTo(2500);
-            assertThat(counter(cluster, STRONG, "mailbox.drops") + counter(cluster, WEAK, "mailbox.drops")).isZero();
+            assertThat(counter(cluster, WEAK, MailboxCounter.received(MailboxType.PING))).isEqualTo(2500);
+            assertThat(counter(cluster, STRONG, MailboxCounter.DROPS.label()) + counter(cluster, WEAK, MailboxCounter.DROPS.label())).isZero();
         }
     }
 
@@ -340,9 +342,9 @@ class MailboxIT {
             // the default transport: the new incarnation's link bound both rings of the pair to a fresh epoch
             assertThat(there.getTransport()).isEqualTo("shm");
             assertThat(back.getTransport()).isEqualTo("shm");
-            assertThat(counter(cluster, STRONG, "mailbox.link_losses")).isEqualTo(1);
+            assertThat(counter(cluster, STRONG, MailboxCounter.LINK_LOSSES.label())).isEqualTo(1);
             // the coordinator's link, then weak-0's two incarnations
-            assertThat(counter(cluster, STRONG, "mailbox.links")).isEqualTo(3);
+            assertThat(counter(cluster, STRONG, MailboxCounter.LINKS.label())).isEqualTo(3);
         }
     }
 
@@ -385,7 +387,7 @@ class MailboxIT {
             }
 
             assertThat(members.get(120, TimeUnit.SECONDS).getRttNsCount()).as("members kept talking meanwhile").isEqualTo(5000);
-            assertThat(counter(cluster, WEAK, "mailbox.auth_failures")).isEqualTo(2);
+            assertThat(counter(cluster, WEAK, MailboxCounter.AUTH_FAILURES.label())).isEqualTo(2);
             assertThat(ping(cluster, channels, WEAK, STRONG, 10, false, 2000).getRttNsCount()).isEqualTo(10);
             assertThat(cluster.kernel(WEAK).getState()).isEqualTo("RUNNING");
         }

@@ -11,6 +11,7 @@ import io.archipelago.control.proto.FieldsRequest;
 import io.archipelago.control.proto.TypedMemoryControlGrpc;
 import io.archipelago.coordinator.config.ClusterConfig;
 import io.archipelago.coordinator.config.IslandConfig;
+import io.archipelago.kernel.KernelCounter;
 import io.archipelago.kernel.dsm.views.DsmCell;
 import io.archipelago.task.proto.MigrationMode;
 import io.archipelago.task.proto.SpawnReply;
@@ -91,11 +92,11 @@ class ScaleIT {
         assertThat(done.getRegs(2)).as("the shared counter after its last increment").isEqualTo(done.getSteps());
         assertThat(done.getMigrations()).isEqualTo(LAPS * ring.size());
         for (String kernel : ring) {
-            assertThat(counter(cluster, kernel, "migrations.in")).as(kernel + ": arrivals").isEqualTo(LAPS);
-            assertThat(counter(cluster, kernel, "migrations.out")).as(kernel + ": departures").isEqualTo(LAPS);
-            assertThat(counter(cluster, kernel, "migrations.in.shared_memory")).as(kernel + ": arrivals in place").isEqualTo(1);
-            assertThat(counter(cluster, kernel, "migrations.in.messages")).as(kernel + ": arrivals by messages").isEqualTo(1);
-            assertThat(counter(cluster, kernel, "migrations.failed")).as(kernel + ": failed migrations").isZero();
+            assertThat(counter(cluster, kernel, KernelCounter.MIGRATIONS_IN.label())).as(kernel + ": arrivals").isEqualTo(LAPS);
+            assertThat(counter(cluster, kernel, KernelCounter.MIGRATIONS_OUT.label())).as(kernel + ": departures").isEqualTo(LAPS);
+            assertThat(counter(cluster, kernel, KernelCounter.MIGRATIONS_IN_SHARED_MEMORY.label())).as(kernel + ": arrivals in place").isEqualTo(1);
+            assertThat(counter(cluster, kernel, KernelCounter.MIGRATIONS_IN_MESSAGES.label())).as(kernel + ": arrivals by messages").isEqualTo(1);
+            assertThat(counter(cluster, kernel, KernelCounter.MIGRATIONS_FAILED.label())).as(kernel + ": failed migrations").isZero();
         }
     }
 

@@ -7,6 +7,7 @@ import io.archipelago.control.proto.FieldValue;
 import io.archipelago.control.proto.FieldsRequest;
 import io.archipelago.control.proto.TypedMemoryControlGrpc;
 import io.archipelago.coordinator.config.IslandConfig;
+import io.archipelago.kernel.KernelCounter;
 import io.archipelago.task.proto.MigrateReply;
 import io.archipelago.task.proto.MigrationMode;
 import io.archipelago.task.proto.SpawnReply;
@@ -76,11 +77,13 @@ class TaskMigrationIT {
             assertThat(sharedCount(cluster, pid)).as("the shared counter, read by the armv7 kernel").isEqualTo(count);
             // what the destinations counted, not what this test asked for: every 4th migration of each kind, in each direction
             for (String kernel : List.of("weak-0", "strong-0")) {
-                assertThat(counter(cluster, kernel, "migrations.in")).as(kernel + ": arrivals").isEqualTo(150);
-                assertThat(counter(cluster, kernel, "migrations.in.shared_memory")).as(kernel + ": arrivals in place").isEqualTo(75);
-                assertThat(counter(cluster, kernel, "migrations.in.messages")).as(kernel + ": arrivals by messages").isEqualTo(75);
-                assertThat(counter(cluster, kernel, "migrations.out")).as(kernel + ": departures").isEqualTo(150);
-                assertThat(counter(cluster, kernel, "migrations.failed")).as(kernel + ": failed migrations").isZero();
+                assertThat(counter(cluster, kernel, KernelCounter.MIGRATIONS_IN.label())).as(kernel + ": arrivals").isEqualTo(150);
+                assertThat(counter(cluster, kernel, KernelCounter.MIGRATIONS_IN_SHARED_MEMORY.label()))
+                    .as(kernel + ": arrivals in place").isEqualTo(75);
+                assertThat(counter(cluster, kernel, KernelCounter.MIGRATIONS_IN_MESSAGES.label()))
+                    .as(kernel + ": arrivals by messages").isEqualTo(75);
+                assertThat(counter(cluster, kernel, KernelCounter.MIGRATIONS_OUT.label())).as(kernel + ": departures").isEqualTo(150);
+                assertThat(counter(cluster, kernel, KernelCounter.MIGRATIONS_FAILED.label())).as(kernel + ": failed migrations").isZero();
             }
         }
     }
@@ -277,7 +280,7 @@ class TaskMigrationIT {
                 cluster.restart("weak-0");
             }
             // strong-0, never restarted, counted the threads that left it: those the test saw arrive, no more
-            assertThat(counter(cluster, "strong-0", "migrations.out")).as(completed + " reached weak-0, " + failed + " failed")
+            assertThat(counter(cluster, "strong-0", KernelCounter.MIGRATIONS_OUT.label())).as(completed + " reached weak-0, " + failed + " failed")
                 .isEqualTo(completed);
         }
     }

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.archipelago.control.proto.KernelStatus;
 import io.archipelago.coordinator.KernelChannels;
+import io.archipelago.kernel.KernelCounter;
 import io.archipelago.messages.proto.ObjectOp;
 import io.archipelago.shmvsmsg.proto.PrepareRequest;
 import io.archipelago.shmvsmsg.proto.RunReply;
@@ -72,7 +73,8 @@ class UrpcIT {
                 RunReply after = increments(channels, cluster, requester, owner, region, 1);
                 assertThat(after.getChecksum()).as("the count after them").isEqualTo(start + 2_001);
                 // counted live in the owner's counters area (status reads them while it runs)
-                assertThat(cluster.counter(owner, "urpc.served")).as("%s's urpc.served while it runs", owner).isGreaterThanOrEqualTo(2_002);
+                assertThat(cluster.counter(owner, KernelCounter.URPC_SERVED.label()))
+                    .as("%s's urpc.served while it runs", owner).isGreaterThanOrEqualTo(2_002);
             }
         }
     }
@@ -92,7 +94,7 @@ class UrpcIT {
                 task -> Thread.ofPlatform().daemon().name("urpc-it-requester").start(task));
             // let the requests flow, then kill the owner mid-stream
             await("the owner serves URPC requests").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
-                .until(() -> running.isDone() || cluster.counter(STRONG, "messages.served") >= 1_000);
+                .until(() -> running.isDone() || cluster.counter(STRONG, KernelCounter.MESSAGES_SERVED.label()) >= 1_000);
             assertThat(running).as("the run still going when its owner is killed").isNotDone();
             cluster.kill9(STRONG);
             long killed = System.nanoTime();

@@ -6,8 +6,8 @@ import io.archipelago.memory.CounterDescriptor;
  * Every counter a kernel's services publish in its counters area, defined once (after Aeron's
  * {@code SystemCounterDescriptor}): the service that counts allocates it through its constant, and
  * every reader (status, the CLI, benchmarks, tests) finds it through the same constant. The memory
- * services' counters are {@link io.archipelago.memory.MemoryCounters}', the mailbox's are its own
- * ({@code mailbox.*}); what other processes act on is not a counter ({@link io.archipelago.memory.KernelSignals}).
+ * services' counters are {@link io.archipelago.memory.MemoryCounters}', the mailbox's
+ * {@link io.archipelago.interconnect.mailbox.MailboxCounter}s ({@code mailbox.*}); what other processes act on is not a counter ({@link io.archipelago.memory.KernelSignals}).
  */
 public enum KernelCounter implements CounterDescriptor {
 

@@ -1,56 +1,61 @@
 package io.archipelago.memory;
 
 /**
- * Labels of the counters a kernel's independent memory services publish in its counters area:
- * its page allocator ({@code alloc.*}) and its balloon driver ({@code balloon.*}). They are the
- * pressure probes the coordinator's meta-level manager reads from global memory without asking
- * the kernel (K2 §3.2: "the manager places probes in every kernel"), and what
- * {@code archipelago status} shows.
+ * The counters a kernel's independent memory services publish in its counters area, defined once
+ * (as the kernel's own {@code KernelCounter}s): its page allocator ({@code alloc.*}) and its
+ * balloon driver ({@code balloon.*}). They are the pressure probes the coordinator's meta-level
+ * manager reads from global memory without asking the kernel (K2 §3.2: "the manager places probes
+ * in every kernel"), and what {@code archipelago status} shows.
  */
-public final class MemoryCounters {
+public enum MemoryCounters implements CounterDescriptor {
 
     // ------------------------------------------------------------------ page allocator
 
-    /** Pages that can be allocated now (in the buddy free lists). */
-    public static final String FREE_PAGES = "alloc.free_pages";
-    public static final String USED_PAGES = "alloc.used_pages";
-    /** Page blocks in the allocator. */
-    public static final String BLOCKS = "alloc.blocks";
-    /** Blocks whose pages are all free: what the balloon can give back at once. */
-    public static final String FREE_BLOCKS = "alloc.free_blocks";
-    public static final String ALLOCATIONS = "alloc.allocations";
-    public static final String FREES = "alloc.frees";
-    /** Requests the allocator could not satisfy from its own blocks (each leads to a balloon step). */
-    public static final String FAILURES = "alloc.failures";
+    FREE_PAGES("alloc.free_pages", "pages that can be allocated now (in the buddy free lists)"),
+    USED_PAGES("alloc.used_pages", "pages allocated"),
+    BLOCKS("alloc.blocks", "page blocks in the allocator"),
+    FREE_BLOCKS("alloc.free_blocks", "blocks whose pages are all free: what the balloon can give back at once"),
+    ALLOCATIONS("alloc.allocations", "allocations served"),
+    FREES("alloc.frees", "frees"),
+    FAILURES("alloc.failures", "requests the allocator could not satisfy from its own blocks (each leads to a balloon step)"),
 
     // ------------------------------------------------------------------ balloon driver
 
-    /** INFLATE requests served, blocks they asked for, blocks released into the pool (the reclaim rate). */
-    public static final String INFLATE_REQUESTS = "balloon.inflate_requests";
-    public static final String BLOCKS_ASKED = "balloon.blocks_asked";
-    public static final String BLOCKS_RELEASED = "balloon.blocks_released";
-    /** Blocks taken from the pool into the allocator. */
-    public static final String BLOCKS_DEFLATED = "balloon.blocks_deflated";
-    /** WANT requests sent to the manager, those that failed to get an answer, those refused. */
-    public static final String WANTS = "balloon.wants";
-    public static final String WANT_FAILURES = "balloon.want_failures";
-    public static final String NACKS = "balloon.nacks";
-    public static final String BLOCKS_GRANTED = "balloon.blocks_granted";
-    /** Movable pages moved out of nearly free blocks, and blocks that moving emptied. */
-    public static final String PAGES_MOVED = "balloon.pages_moved";
-    public static final String BLOCKS_EMPTIED_BY_MOVING = "balloon.blocks_emptied_by_moving";
-    public static final String MIGRATION_FAILURES = "balloon.migration_failures";
-    /** Blocks the driver could give back now (wholly free, or emptied by moving few movable pages). */
-    public static final String RECLAIMABLE_BLOCKS = "balloon.reclaimable_blocks";
-    public static final String OWNERSHIP_CONFLICTS = "balloon.ownership_conflicts";
-    /** Allocations that needed a balloon step, and those that failed everywhere (out of memory). */
-    public static final String ALLOCATION_STEPS = "balloon.allocation_steps";
-    public static final String OUT_OF_MEMORY = "balloon.out_of_memory";
+    INFLATE_REQUESTS("balloon.inflate_requests", "INFLATE requests served"),
+    BLOCKS_ASKED("balloon.blocks_asked", "blocks INFLATE requests asked for"),
+    BLOCKS_RELEASED("balloon.blocks_released", "blocks released into the pool (the reclaim rate)"),
+    BLOCKS_DEFLATED("balloon.blocks_deflated", "blocks taken from the pool into the allocator"),
+    WANTS("balloon.wants", "WANT requests sent to the manager"),
+    WANT_FAILURES("balloon.want_failures", "WANT requests that got no answer"),
+    NACKS("balloon.nacks", "WANT requests the manager refused"),
+    BLOCKS_GRANTED("balloon.blocks_granted", "blocks the manager granted"),
+    PAGES_MOVED("balloon.pages_moved", "movable pages moved out of nearly free blocks"),
+    BLOCKS_EMPTIED_BY_MOVING("balloon.blocks_emptied_by_moving", "blocks that moving pages emptied"),
+    MIGRATION_FAILURES("balloon.migration_failures", "page moves that failed"),
+    RECLAIMABLE_BLOCKS("balloon.reclaimable_blocks", "blocks the driver could give back now (wholly free, or emptied by moving few pages)"),
+    OWNERSHIP_CONFLICTS("balloon.ownership_conflicts", "blocks of the allocator the ownership table gave another owner (never expected)"),
+    ALLOCATION_STEPS("balloon.allocation_steps", "allocations that needed a balloon step"),
+    OUT_OF_MEMORY("balloon.out_of_memory", "allocations that failed everywhere (out of memory)");
 
-    private MemoryCounters() {
+    private final String label;
+    private final String description;
+
+    MemoryCounters(String label, String description) {
+        this.label = label;
+        this.description = description;
     }
 
-    /** Free pages held in free chunks of one order ({@code chunks << order}). */
+    @Override
+    public String label() {
+        return label;
+    }
+
+    @Override
+    public String description() {
+        return description;
+    }
+
+    /** Free pages held in free chunks of one order ({@code chunks << order}): one counter per order, so named here, not listed. */
     public static String freePagesOfOrder(int order) {
         return "alloc.free_pages.order" + order;
     }

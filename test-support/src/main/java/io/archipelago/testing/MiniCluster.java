@@ -103,15 +103,16 @@ public final class MiniCluster implements ClusterHandle {
 
     /**
      * Starts {@code config} as it is in {@code root}, a fresh directory the cluster then owns (closing it
-     * removes the directory): for a benchmark or a tool rather than a test, so no logs are kept.
+     * removes the directory): for a benchmark or a tool rather than a test, so no logs are kept. The
+     * kernels load the kernel plug-ins named (the benchmarks' workloads), besides the kernel itself.
      */
-    public static MiniCluster startIn(Path root, ClusterConfig config) {
-        return boot(root, config, null, BOOT_TIMEOUT);
+    public static MiniCluster startIn(Path root, ClusterConfig config, String... kernelPlugins) {
+        return boot(root, config, null, BOOT_TIMEOUT, kernelPlugins);
     }
 
-    private static MiniCluster boot(Path root, ClusterConfig config, String testName, Duration bootTimeout) {
+    private static MiniCluster boot(Path root, ClusterConfig config, String testName, Duration bootTimeout, String... kernelPlugins) {
         CoordinatorContext context = new CoordinatorContext().config(config).root(root).bootTimeout(bootTimeout)
-            .stopGrace(Duration.ofSeconds(5));
+            .stopGrace(Duration.ofSeconds(5)).kernelPlugins(kernelPlugins);
         try {
             return new MiniCluster(root, Coordinator.start(context), testName);
         } catch (RuntimeException e) {

@@ -55,7 +55,7 @@ public final class ShmVsMsgBench {
     }
 
     /** The objects' elements: 64-byte bench_items. */
-    private static final long ITEM_BYTES = io.archipelago.kernel.messages.BenchObject.ITEM_SIZE;
+    private static final long ITEM_BYTES = io.archipelago.workloads.shmvsmsg.BenchObject.ITEM_SIZE;
     private static final long STRIDE = 64; // elements: 64 x 64 B = one 4 KiB page between disjoint objects
 
     private final KernelChannels channels;

@@ -39,6 +39,22 @@ class KernelClassPathTest {
     }
 
     @Test
+    void aPluginAskedForJoinsWithItsJarAndWhatItNeeds() throws Exception {
+        String classPath = String.join(File.pathSeparator, jar("cli-1.jar"), jar("bench-1.jar"), jar("bench-workloads-1.jar"),
+            jar("kernel-node-1.jar"), jar("netty-1.jar"), jar("HdrHistogram-2.jar"));
+        Set<String> kernelAndPlugin = Set.of("netty-1.jar", "kernel-node-1.jar", "HdrHistogram-2.jar");
+        assertThat(KernelClassPath.narrow(classPath, Set.of("kernel-node-", "bench-workloads-"), kernelAndPlugin))
+            .contains(String.join(File.pathSeparator, jar("bench-workloads-1.jar"), jar("kernel-node-1.jar"), jar("netty-1.jar"),
+                jar("HdrHistogram-2.jar")));
+        String withoutPlugin = String.join(File.pathSeparator, jar("cli-1.jar"), jar("kernel-node-1.jar"), jar("netty-1.jar"),
+            jar("HdrHistogram-2.jar"));
+        assertThat(KernelClassPath.narrow(withoutPlugin, Set.of("kernel-node-", "bench-workloads-"), kernelAndPlugin))
+            .as("the plug-in's jar not there").isEmpty();
+        assertThat(KernelClassPath.narrow(classPath, Set.of("netty-1.jar"))).as("not asked for, the plug-in stays out")
+            .contains(String.join(File.pathSeparator, jar("kernel-node-1.jar"), jar("netty-1.jar")));
+    }
+
+    @Test
     void classDirectoriesOrAMissingJarKeepTheWholeClassPath() throws Exception {
         Path classes = Files.createDirectories(lib.resolve("classes"));
         String withDirectory = String.join(File.pathSeparator, jar("kernel-node-1.jar"), classes.toString(), jar("netty-1.jar"));

@@ -3,6 +3,7 @@ package io.archipelago.it.containers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.archipelago.it.programs.MigratingSum;
+import io.archipelago.kernel.KernelCounter;
 import io.archipelago.task.proto.TaskInfo;
 import io.archipelago.testing.ClusterHandle;
 import io.archipelago.testing.ClusterHandle.Flavour;
@@ -47,7 +48,7 @@ class ClusterFlavoursIT {
         String strong = cluster.kernelOf("strong");
         String weak = cluster.kernelOf("weak");
         assertThat(cluster.kernelNames()).containsExactlyInAnyOrder(strong, weak);
-        long spawned = cluster.counter(strong, "tasks.spawned");
+        long spawned = cluster.counter(strong, KernelCounter.TASKS_SPAWNED.label());
 
         int tid = cluster.run(strong, MigratingSum.NAME, Map.of("n", "200"));
         TaskInfo started = cluster.awaitTask(tid, t -> t.getSteps() >= 10, "10 steps into its sum on " + strong, AWAIT);
@@ -61,7 +62,7 @@ class ClusterFlavoursIT {
         assertThat(done.getKernel()).isEqualTo(weak);
         assertThat(done.getMigrations()).isEqualTo(1);
 
-        assertThat(cluster.counter(strong, "tasks.spawned")).isEqualTo(spawned + 1);
-        assertThat(cluster.counter(weak, "tasks.exited")).isGreaterThanOrEqualTo(1);
+        assertThat(cluster.counter(strong, KernelCounter.TASKS_SPAWNED.label())).isEqualTo(spawned + 1);
+        assertThat(cluster.counter(weak, KernelCounter.TASKS_EXITED.label())).isGreaterThanOrEqualTo(1);
     }
 }

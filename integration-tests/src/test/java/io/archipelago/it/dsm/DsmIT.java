@@ -21,6 +21,7 @@ import io.archipelago.control.proto.FieldsRequest;
 import io.archipelago.control.proto.TypedMemoryControlGrpc;
 import io.archipelago.coordinator.config.ClusterConfig;
 import io.archipelago.coordinator.config.IslandConfig;
+import io.archipelago.kernel.KernelCounter;
 import io.archipelago.kernel.dsm.views.DsmCell;
 import io.archipelago.testing.MiniCluster;
 import io.grpc.Channel;
@@ -191,7 +192,8 @@ class DsmIT {
             // weak-1 takes the page, adds 1000 in its private copy and holds it: never written back.
             CompletableFuture<DsmWorkloadReply> hold = async(() -> victim.withDeadlineAfter(120, TimeUnit.SECONDS)
                 .hold(DsmHoldRequest.newBuilder().setRegion("kill").setCell(2).setAdd(1000).setHoldMs(60_000).build()));
-            own.awaitKernel("weak-1", k -> k.getCountersList().stream().anyMatch(c -> c.getLabel().equals("dsm.holding") && c.getValue() == 1),
+            own.awaitKernel("weak-1", k -> k.getCountersList().stream().anyMatch(c -> c.getLabel().equals(KernelCounter.DSM_HOLDING.label())
+                && c.getValue() == 1),
                 "holding the page", Duration.ofSeconds(30));
 
             // strong-0 and weak-0 want it meanwhile: they wait, then weak-1 is killed.
@@ -202,7 +204,7 @@ class DsmIT {
                     DsmIncrementRequest.newBuilder().setRegion("kill").addCells(2).setThreads(2).setIncrements(50).build())));
             }
             // weak-1 defers the first request (its section is in flight) and answers the other BUSY
-            own.awaitKernel("weak-1", k -> k.getCountersList().stream().anyMatch(c -> c.getLabel().equals("dsm.deferred_requests")
+            own.awaitKernel("weak-1", k -> k.getCountersList().stream().anyMatch(c -> c.getLabel().equals(KernelCounter.DSM_DEFERRED_REQUESTS.label())
                 && c.getValue() > 0), "asked for the page it holds", Duration.ofSeconds(30));
             own.kill9("weak-1");
             own.awaitState("weak-1", "DEAD", Duration.ofSeconds(5));

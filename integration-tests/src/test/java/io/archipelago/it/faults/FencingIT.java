@@ -14,6 +14,7 @@ import io.archipelago.control.proto.TypedMemoryControlGrpc;
 import io.archipelago.coordinator.config.ClusterConfig;
 import io.archipelago.coordinator.config.IslandConfig;
 import io.archipelago.directory.proto.KernelState;
+import io.archipelago.kernel.KernelCounter;
 import io.archipelago.kernel.dsm.views.DsmCell;
 import io.archipelago.testing.MiniCluster;
 import java.time.Duration;
@@ -56,7 +57,7 @@ class FencingIT {
             DsmControlGrpc.DsmControlBlockingStub rogueDsm = dsm(cluster, "rogue-0");
             CompletableFuture<DsmWorkloadReply> hold = CompletableFuture.supplyAsync(() -> rogueDsm.hold(DsmHoldRequest.newBuilder()
                 .setRegion("fence").setCell(2).setAdd(1000).setHoldMs(2_000).build()), r -> Thread.ofPlatform().daemon().start(r));
-            awaitCounter(cluster, "rogue-0", "dsm.holding", 1, Duration.ofSeconds(30));
+            awaitCounter(cluster, "rogue-0", KernelCounter.DSM_HOLDING.label(), 1, Duration.ofSeconds(30));
             rogue.signal("STOP");
             rogue.awaitState(cluster, KernelState.DEAD, Duration.ofSeconds(30));
 

@@ -11,6 +11,7 @@ import io.archipelago.control.proto.FieldValue;
 import io.archipelago.control.proto.FieldsRequest;
 import io.archipelago.control.proto.TypedMemoryControlGrpc;
 import io.archipelago.directory.proto.KernelState;
+import io.archipelago.kernel.KernelCounter;
 import io.archipelago.kernel.dsm.views.DsmCell;
 import io.archipelago.testing.MiniCluster;
 import io.grpc.StatusRuntimeException;
@@ -74,7 +75,7 @@ class TornWriteBackIT {
             }
             assertThat(cells.values().stream().distinct().toList()).as("the cells of the recovered page (cell -> value): %s", cells)
                 .containsExactly(2L);
-            assertThat(counter(cluster, "strong-0", "dsm.torn_pages_repaired")).as("repaired from doomed-0's journal record")
+            assertThat(counter(cluster, "strong-0", KernelCounter.DSM_TORN_PAGES_REPAIRED.label())).as("repaired from doomed-0's journal record")
                 .isEqualTo(1);
         }
     }

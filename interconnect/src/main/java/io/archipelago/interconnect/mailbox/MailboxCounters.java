@@ -12,8 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #inMemory()}.
  * <p>
  * Labels: {@code mailbox.sent.<TYPE>}, {@code mailbox.received.<TYPE>}, {@code mailbox.drops},
- * {@code mailbox.fifo_full_waits}, {@code mailbox.auth_failures}... (see
- * {@link io.archipelago.interconnect.mailbox.internal.MailboxMetrics}). A counter is asked for
+ * {@code mailbox.fifo_full_waits}, {@code mailbox.auth_failures}... (see {@link MailboxCounter}). A counter is asked for
  * once and then updated from any thread.
  */
 @FunctionalInterface

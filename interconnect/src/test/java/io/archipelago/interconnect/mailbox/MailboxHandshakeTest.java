@@ -59,7 +59,7 @@ class MailboxHandshakeTest {
             out.flush();
             assertThat(raw.closedByPeer()).isTrue();
         }
-        assertThat(members.count(1, "mailbox.auth_failures")).isEqualTo(1);
+        assertThat(members.count(1, MailboxCounter.AUTH_FAILURES.label())).isEqualTo(1);
         membersStillTalk();
     }
 
@@ -69,8 +69,8 @@ class MailboxHandshakeTest {
             raw.word(0, MailboxWord.encode(MailboxType.IRQ, 0, 1));
             assertThat(raw.closedByPeer()).isTrue();
         }
-        assertThat(members.count(1, "mailbox.auth_failures")).isEqualTo(1);
-        assertThat(members.count(1, "mailbox.received.IRQ")).isZero();
+        assertThat(members.count(1, MailboxCounter.AUTH_FAILURES.label())).isEqualTo(1);
+        assertThat(members.count(1, MailboxCounter.received(MailboxType.IRQ))).isZero();
         membersStillTalk();
     }
 
@@ -81,7 +81,7 @@ class MailboxHandshakeTest {
             assertThat(raw.closedByPeer()).isTrue();
         }
         assertThat((System.nanoTime() - start) / 1_000_000).isBetween(350L, 3000L);
-        assertThat(members.count(1, "mailbox.auth_failures")).isEqualTo(1);
+        assertThat(members.count(1, MailboxCounter.AUTH_FAILURES.label())).isEqualTo(1);
         membersStillTalk();
     }
 
@@ -109,7 +109,7 @@ class MailboxHandshakeTest {
             assertThat(new String(refusal, 2, refusal.length - 2, StandardCharsets.UTF_8)).contains("secret");
             assertThat(raw.closedByPeer()).isTrue();
         }
-        assertThat(members.count(1, "mailbox.auth_failures")).isEqualTo(1);
+        assertThat(members.count(1, MailboxCounter.AUTH_FAILURES.label())).isEqualTo(1);
         membersStillTalk();
     }
 
@@ -144,10 +144,10 @@ class MailboxHandshakeTest {
             assertThat(MailboxWord.decode(word)).isEqualTo(new MailboxWord(MailboxType.PONG, 5, 4242));
             assertThat(credits).as("credits returned on the PONG for the consumed words").isPositive();
         }
-        assertThat(members.count(1, "mailbox.drops.unknown_type")).isEqualTo(1);
-        assertThat(members.count(1, "mailbox.drops.malformed")).isEqualTo(2);
-        assertThat(members.count(1, "mailbox.drops")).isEqualTo(3);
-        assertThat(members.count(1, "mailbox.auth_failures")).isZero();
+        assertThat(members.count(1, MailboxCounter.UNKNOWN_TYPE.label())).isEqualTo(1);
+        assertThat(members.count(1, MailboxCounter.MALFORMED.label())).isEqualTo(2);
+        assertThat(members.count(1, MailboxCounter.DROPS.label())).isEqualTo(3);
+        assertThat(members.count(1, MailboxCounter.AUTH_FAILURES.label())).isZero();
         membersStillTalk();
     }
 
@@ -159,7 +159,7 @@ class MailboxHandshakeTest {
             assertThat(refusal[0]).isEqualTo(RawMember.REFUSE);
             assertThat(new String(refusal, 2, refusal.length - 2, StandardCharsets.UTF_8)).contains("member-1").contains("not member 3");
         }
-        assertThat(members.count(1, "mailbox.auth_failures")).isZero();
+        assertThat(members.count(1, MailboxCounter.AUTH_FAILURES.label())).isZero();
     }
 
     @Test
@@ -184,7 +184,7 @@ class MailboxHandshakeTest {
             server.join(5000);
             assertThat(failure.get()).isNull();
         }
-        assertThat(members.count(0, "mailbox.auth_failures")).isEqualTo(1);
+        assertThat(members.count(0, MailboxCounter.AUTH_FAILURES.label())).isEqualTo(1);
         await().atMost(Duration.ofSeconds(1)).until(() -> !a.linked(6));
         membersStillTalk();
     }

@@ -32,11 +32,11 @@ class MailboxShmTest extends MailboxTest {
         }
         assertThat(a.carrier(1)).contains(MailboxTransport.SHM);
         assertThat(b.carrier(0)).contains(MailboxTransport.SHM);
-        assertThat(members.count(0, "mailbox.sent.PING")).isEqualTo(500);
-        assertThat(members.count(1, "mailbox.received.PING")).isEqualTo(500);
-        assertThat(members.count(0, "mailbox.received.PONG")).isEqualTo(500);
-        assertThat(members.count(0, "mailbox.links")).isEqualTo(1);
-        assertThat(members.count(0, "mailbox.drops") + members.count(1, "mailbox.drops")).isZero();
+        assertThat(members.count(0, MailboxCounter.sent(MailboxType.PING))).isEqualTo(500);
+        assertThat(members.count(1, MailboxCounter.received(MailboxType.PING))).isEqualTo(500);
+        assertThat(members.count(0, MailboxCounter.received(MailboxType.PONG))).isEqualTo(500);
+        assertThat(members.count(0, MailboxCounter.LINKS.label())).isEqualTo(1);
+        assertThat(members.count(0, MailboxCounter.DROPS.label()) + members.count(1, MailboxCounter.DROPS.label())).isZero();
     }
 
     @Test
@@ -52,6 +52,7 @@ class MailboxShmTest extends MailboxTest {
         assertThat(a.carrier(1)).contains(MailboxTransport.SHM);
         assertThat(a.carrier(TestMembers.RING_KERNELS + 3)).contains(MailboxTransport.TCP);
         assertThat(outsider.carrier(0)).contains(MailboxTransport.TCP);
-        assertThat(members.count(0, "mailbox.drops") + members.count(TestMembers.RING_KERNELS + 3, "mailbox.drops")).isZero();
+        assertThat(members.count(0, MailboxCounter.DROPS.label())
+            + members.count(TestMembers.RING_KERNELS + 3, MailboxCounter.DROPS.label())).isZero();
     }
 }

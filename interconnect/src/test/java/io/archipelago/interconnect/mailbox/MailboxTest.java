@@ -54,14 +54,14 @@ class MailboxTest {
             assertThat(a.ping(1, SECOND)).isPositive();
             assertThat(b.ping(0, SECOND)).isPositive();
         }
-        assertThat(members.count(0, "mailbox.sent.PING")).isEqualTo(200);
-        assertThat(members.count(0, "mailbox.received.PONG")).isEqualTo(200);
-        assertThat(members.count(1, "mailbox.received.PING")).isEqualTo(200);
-        assertThat(members.count(1, "mailbox.sent.PONG")).isEqualTo(200);
+        assertThat(members.count(0, MailboxCounter.sent(MailboxType.PING))).isEqualTo(200);
+        assertThat(members.count(0, MailboxCounter.received(MailboxType.PONG))).isEqualTo(200);
+        assertThat(members.count(1, MailboxCounter.received(MailboxType.PING))).isEqualTo(200);
+        assertThat(members.count(1, MailboxCounter.sent(MailboxType.PONG))).isEqualTo(200);
         // one link per pair, whoever spoke first
-        assertThat(members.count(0, "mailbox.links")).isEqualTo(1);
-        assertThat(members.count(1, "mailbox.links")).isEqualTo(1);
-        assertThat(members.count(0, "mailbox.drops") + members.count(1, "mailbox.drops")).isZero();
+        assertThat(members.count(0, MailboxCounter.LINKS.label())).isEqualTo(1);
+        assertThat(members.count(1, MailboxCounter.LINKS.label())).isEqualTo(1);
+        assertThat(members.count(0, MailboxCounter.DROPS.label()) + members.count(1, MailboxCounter.DROPS.label())).isZero();
     }
 
     @Test
@@ -102,7 +102,7 @@ class MailboxTest {
                 MailboxType.PUT_EXCLUSIVE, MailboxType.NACK);
             assertThat(reply).extracting(MailboxWord::type, MailboxWord::payload).containsExactly(MailboxType.PUT_EXCLUSIVE, page);
         }
-        assertThat(members.count(0, "mailbox.drops.mismatched_replies")).isEqualTo(40);
+        assertThat(members.count(0, MailboxCounter.MISMATCHED_REPLIES.label())).isEqualTo(40);
     }
 
     @Test
@@ -129,13 +129,13 @@ class MailboxTest {
         }
         assertThat(sequences.subList(1, sequences.size())).as("sequence numbers of the later requests").doesNotContain(held);
         deferred.get().reply(MailboxType.NW_ACK, 1);
-        await().atMost(Duration.ofSeconds(2)).until(() -> members.count(0, "mailbox.drops.late_replies") == 1);
+        await().atMost(Duration.ofSeconds(2)).until(() -> members.count(0, MailboxCounter.LATE_REPLIES.label()) == 1);
         int before = sequences.size();
         for (int pid = 50; pid < 66; pid++) {
             assertThat(a.request(1, MailboxType.SUSPEND_NW, pid, SECOND, MailboxType.NW_ACK).payload()).isEqualTo(pid);
         }
         assertThat(sequences.subList(before, sequences.size())).as("once its late reply came, the number is used again").contains(held);
-        assertThat(members.count(0, "mailbox.drops.unhandled")).isZero();
+        assertThat(members.count(0, MailboxCounter.UNHANDLED.label())).isZero();
     }
 
     @ParameterizedTest
@@ -198,11 +198,11 @@ class MailboxTest {
         reverse.join();
         assertThat(fromA.words()).isEqualTo(words);
         assertThat(fromB.get().words()).isEqualTo(words);
-        assertThat(members.count(1, "mailbox.received.NOP")).isEqualTo(words);
-        assertThat(members.count(0, "mailbox.received.NOP")).isEqualTo(words);
-        assertThat(members.count(0, "mailbox.nop_out_of_order")).isZero();
-        assertThat(members.count(1, "mailbox.nop_out_of_order")).isZero();
-        assertThat(members.count(0, "mailbox.drops") + members.count(1, "mailbox.drops")).isZero();
+        assertThat(members.count(1, MailboxCounter.received(MailboxType.NOP))).isEqualTo(words);
+        assertThat(members.count(0, MailboxCounter.received(MailboxType.NOP))).isEqualTo(words);
+        assertThat(members.count(0, MailboxCounter.NOP_OUT_OF_ORDER.label())).isZero();
+        assertThat(members.count(1, MailboxCounter.NOP_OUT_OF_ORDER.label())).isZero();
+        assertThat(members.count(0, MailboxCounter.DROPS.label()) + members.count(1, MailboxCounter.DROPS.label())).isZero();
     }
 
     @Test
@@ -219,7 +219,7 @@ class MailboxTest {
             }
         });
         a.ping(1, SECOND); // link up
-        long before = members.count(0, "mailbox.fifo_full_waits");
+        long before = members.count(0, MailboxCounter.FIFO_FULL_WAITS.label());
         for (int irq = 0; irq < 4; irq++) {
             a.send(1, MailboxType.IRQ, irq); // fills the FIFO of depth 4 (word 0 is stuck in its handler)
         }
@@ -229,7 +229,7 @@ class MailboxTest {
             a.send(1, MailboxType.IRQ, 4);
             sentAfterRelease.set(released.get());
         });
-        await().atMost(Duration.ofSeconds(10)).until(() -> members.count(0, "mailbox.fifo_full_waits") == before + 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> members.count(0, MailboxCounter.FIFO_FULL_WAITS.label()) == before + 1);
         // it keeps waiting while the FIFO stays full: still there after 200 ms (a lower bound, which load cannot break)
         assertThat(sender.join(Duration.ofMillis(200))).as("the fifth send returned while the FIFO was full").isFalse();
         released.set(true);
@@ -280,7 +280,7 @@ class MailboxTest {
             .satisfies(e -> assertThat(((MailboxException) e).reason()).isEqualTo(MailboxException.Reason.NO_REPLY));
         // the message names the 300 ms bound; the time taken only has to show it was not cut short, and that it ended
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(290L, 300L + 10_000);
-        assertThat(members.count(0, "mailbox.request_timeouts")).isEqualTo(1);
+        assertThat(members.count(0, MailboxCounter.REQUEST_TIMEOUTS.label())).isEqualTo(1);
     }
 
     @Test
@@ -321,11 +321,11 @@ class MailboxTest {
         assertThat(again.endpoint()).get().isNotEqualTo(old);
         // a learns of the old link's end on its own loop: a request sent before that may go on the old link and fail as
         // DISCONNECTED (its peer gone mid-request), which is right; reached again means after a saw the restart
-        await().atMost(Duration.ofSeconds(5)).until(() -> members.count(0, "mailbox.link_losses") == 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> members.count(0, MailboxCounter.LINK_LOSSES.label()) == 1);
         assertThat(a.ping(1, Duration.ofSeconds(3))).isPositive();
         assertThat(again.ping(0, SECOND)).isPositive();
-        assertThat(members.count(0, "mailbox.links")).isEqualTo(2);
-        assertThat(members.count(0, "mailbox.link_losses")).isEqualTo(1);
+        assertThat(members.count(0, MailboxCounter.LINKS.label())).isEqualTo(2);
+        assertThat(members.count(0, MailboxCounter.LINK_LOSSES.label())).isEqualTo(1);
     }
 
     @Test
@@ -358,10 +358,10 @@ class MailboxTest {
                 assertThat(failures).isEmpty();
                 await().atMost(Duration.ofSeconds(2)).until(() -> atA.get() == 10 && atB.get() == 10);
                 assertThat(a.ping(1, SECOND)).isPositive();
-                assertThat(pair.count(0, "mailbox.links")).as("round %d", round).isEqualTo(1);
-                assertThat(pair.count(1, "mailbox.links")).as("round %d", round).isEqualTo(1);
-                assertThat(pair.count(0, "mailbox.drops") + pair.count(1, "mailbox.drops")).isZero();
-                assertThat(pair.count(0, "mailbox.auth_failures") + pair.count(1, "mailbox.auth_failures")).isZero();
+                assertThat(pair.count(0, MailboxCounter.LINKS.label())).as("round %d", round).isEqualTo(1);
+                assertThat(pair.count(1, MailboxCounter.LINKS.label())).as("round %d", round).isEqualTo(1);
+                assertThat(pair.count(0, MailboxCounter.DROPS.label()) + pair.count(1, MailboxCounter.DROPS.label())).isZero();
+                assertThat(pair.count(0, MailboxCounter.AUTH_FAILURES.label()) + pair.count(1, MailboxCounter.AUTH_FAILURES.label())).isZero();
             }
         }
     }
@@ -414,8 +414,8 @@ class MailboxTest {
         b.send(0, MailboxType.IRQ, 1);
         await().atMost(Duration.ofSeconds(3)).until(() -> atB.size() == 50);
         assertThat(atB).isSorted().hasSize(50);
-        assertThat(members.count(0, "mailbox.backlogged")).isPositive();
-        assertThat(members.count(0, "mailbox.lost_words")).isZero();
+        assertThat(members.count(0, MailboxCounter.BACKLOGGED.label())).isPositive();
+        assertThat(members.count(0, MailboxCounter.LOST_WORDS.label())).isZero();
     }
 
     @Test
@@ -444,10 +444,10 @@ class MailboxTest {
         b.send(0, MailboxType.MIGRATE, 0);
         b.send(0, MailboxType.RESUME_NW, 0); // a first run is not held against a handler (class loading)
         b.send(0, MailboxType.RESUME_NW, 1);
-        await().atMost(Duration.ofSeconds(2)).until(() -> members.count(0, "mailbox.slow_handlers") == 1);
+        await().atMost(Duration.ofSeconds(2)).until(() -> members.count(0, MailboxCounter.SLOW_HANDLERS.label()) == 1);
         assertThat(fromHandler.get()).isInstanceOf(MailboxException.class).hasMessageContaining("must never block");
         assertThat(((MailboxException) fromHandler.get()).reason()).isEqualTo(MailboxException.Reason.WOULD_BLOCK_INTERRUPT_CONTEXT);
-        assertThat(members.count(0, "mailbox.handler_errors")).isEqualTo(1);
+        assertThat(members.count(0, MailboxCounter.HANDLER_ERRORS.label())).isEqualTo(1);
         assertThat(a.inInterruptContext()).isFalse();
         assertThat(b.ping(0, SECOND)).isPositive(); // the mailbox carries on
     }
@@ -458,8 +458,8 @@ class MailboxTest {
         members.start(1);
         a.send(1, MailboxType.BALLOON_GRANT, 9); // B registered no handler and waits for no grant
         a.send(1, MailboxType.PONG, 1);          // an unsolicited reply
-        await().atMost(Duration.ofSeconds(2)).until(() -> members.count(1, "mailbox.drops.unhandled") == 2);
-        assertThat(members.count(1, "mailbox.drops")).isEqualTo(2);
+        await().atMost(Duration.ofSeconds(2)).until(() -> members.count(1, MailboxCounter.UNHANDLED.label()) == 2);
+        assertThat(members.count(1, MailboxCounter.DROPS.label())).isEqualTo(2);
         assertThat(a.ping(1, SECOND)).isPositive();
     }
 
@@ -480,7 +480,7 @@ class MailboxTest {
         } finally {
             impostor.close();
         }
-        assertThat(members.count(1, "mailbox.auth_failures")).isEqualTo(1);
+        assertThat(members.count(1, MailboxCounter.AUTH_FAILURES.label())).isEqualTo(1);
         assertThat(a.ping(1, SECOND)).isPositive();
         assertThat(b.ping(0, SECOND)).isPositive();
     }
@@ -518,7 +518,7 @@ class MailboxTest {
         assertThat(unanswered).isNull();
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("not before its 200 ms bound").isBetween(190L, 200L + 10_000);
         assertThat(failure.get()).isNull();
-        assertThat(members.count(0, "mailbox.request_timeouts")).isEqualTo(1);
+        assertThat(members.count(0, MailboxCounter.REQUEST_TIMEOUTS.label())).isEqualTo(1);
     }
 
     @Test
@@ -528,7 +528,7 @@ class MailboxTest {
         long[] samples = a.pingFromInterruptContext(1, 500, SECOND);
         assertThat(samples).hasSize(500);
         assertThat(java.util.Arrays.stream(samples).min().orElseThrow()).isPositive();
-        assertThat(members.count(1, "mailbox.received.PING")).isEqualTo(500);
+        assertThat(members.count(1, MailboxCounter.received(MailboxType.PING))).isEqualTo(500);
     }
 
     @Test

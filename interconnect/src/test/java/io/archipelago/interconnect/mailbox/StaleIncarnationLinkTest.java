@@ -33,7 +33,7 @@ class StaleIncarnationLinkTest {
             assertThat(peer.ping(1, SECOND)).as("still linked with the live incarnation").isPositive();
             assertThat(live.ping(0, SECOND)).isPositive();
             assertThat(fromLive.get()).isEqualTo(1);
-            assertThat(members.count(0, "mailbox.link_losses")).as("the live link was never replaced").isZero();
+            assertThat(members.count(0, MailboxCounter.LINK_LOSSES.label())).as("the live link was never replaced").isZero();
         }
     }
 }

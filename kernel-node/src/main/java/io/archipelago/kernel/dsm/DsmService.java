@@ -685,6 +685,11 @@ public final class DsmService implements KernelService, SoftwareCoherence {
         return java.util.Optional.ofNullable(regions.get(name));
     }
 
+    /** Pages of region {@code name} this kernel recovered from a dead holder's copy (0 if it did not open the region). */
+    public long pagesRecovered(String name) {
+        return region(name).map(DsmRegion::pagesRecovered).orElse(0L);
+    }
+
     /** The regions this kernel has opened, for tests and status. */
     List<DsmRegion> regions() {
         return List.copyOf(regions.values());

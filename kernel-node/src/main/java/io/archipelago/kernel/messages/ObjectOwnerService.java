@@ -76,6 +76,7 @@ public final class ObjectOwnerService implements KernelService {
     private final Kernel kernel;
     private final TypedMemory typed;
     private final Mailbox mailbox;
+    private final OwnedObject.Binder binder;
     private volatile UrpcEndpoint urpc;
     private volatile CoreGate gate;
     private volatile MessageIo io;
@@ -89,11 +90,13 @@ public final class ObjectOwnerService implements KernelService {
     /**
      * @param typed   where the objects this kernel owns live
      * @param mailbox carries the URPC doorbell: rings a sleeping peer's, and brings this kernel's
+     * @param binder  makes the objects this kernel owns ({@link OwnedObject.Binder#NONE}: it owns none)
      */
-    public ObjectOwnerService(Kernel kernel, TypedMemory typed, Mailbox mailbox) {
+    public ObjectOwnerService(Kernel kernel, TypedMemory typed, Mailbox mailbox, OwnedObject.Binder binder) {
         this.kernel = kernel;
         this.typed = typed;
         this.mailbox = mailbox;
+        this.binder = binder;
     }
 
     @Override
@@ -103,7 +106,7 @@ public final class ObjectOwnerService implements KernelService {
 
     @Override
     public void start() {
-        this.objects = new OwnedObjects(typed);
+        this.objects = new OwnedObjects(typed, binder);
         this.served = kernel.counters().counter(KernelCounter.MESSAGES_SERVED);
         this.streams = kernel.counters().counter(KernelCounter.MESSAGES_STREAMS);
         this.io = MessageIo.oneThread("msg-" + kernel.name());

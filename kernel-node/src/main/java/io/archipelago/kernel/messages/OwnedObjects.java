@@ -12,19 +12,21 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The objects an owner kernel serves by messages, and the operations it applies to them: the
  * owner's side of message passing. Requests arrive on the owner's one message thread, so they are
- * applied one at a time and the object needs no lock ({@link BenchObject.Sharing#OWNER}); the
- * work done on the object is the same code as the shared-memory ways run.
+ * applied one at a time and the object needs no lock; the work done on the object is the same
+ * code as the shared-memory ways run, brought by the plug-in that binds objects ({@link OwnedObject.Binder}).
  */
 final class OwnedObjects {
 
     private static final ObjectReply EMPTY = ObjectReply.getDefaultInstance();
 
     private final TypedMemory typed;
-    private final Map<Integer, BenchObject> bound = new ConcurrentHashMap<>();
+    private final OwnedObject.Binder binder;
+    private final Map<Integer, OwnedObject> bound = new ConcurrentHashMap<>();
     private final AtomicInteger handles = new AtomicInteger();
 
-    OwnedObjects(TypedMemory typed) {
+    OwnedObjects(TypedMemory typed, OwnedObject.Binder binder) {
         this.typed = typed;
+        this.binder = binder;
     }
 
     ObjectReply apply(ObjectRequest request) {
@@ -36,7 +38,7 @@ final class OwnedObjects {
             default:
                 break;
         }
-        BenchObject object = bound.get(request.getHandle());
+        OwnedObject object = bound.get(request.getHandle());
         if (object == null) {
             return error("no object has handle " + request.getHandle() + " here: BIND it first");
         }
@@ -65,7 +67,7 @@ final class OwnedObjects {
         try {
             TypedRegion<BenchItem> region = typed.attach(request.getRegion(), BenchItem.class);
             int handle = handles.incrementAndGet();
-            bound.put(handle, new BenchObject(region, request.getFirst(), request.getCount(), BenchObject.Sharing.OWNER, 1));
+            bound.put(handle, binder.bind(region, request.getFirst(), request.getCount()));
             return ObjectReply.newBuilder().setHandle(handle).build();
         } catch (RuntimeException e) {
             return error("cannot bind " + request.getRegion() + " [" + request.getFirst() + ", +" + request.getCount() + "): " + e.getMessage());

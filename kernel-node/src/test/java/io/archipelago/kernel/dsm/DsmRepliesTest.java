@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.archipelago.interconnect.auth.ClusterSecret;
 import io.archipelago.interconnect.mailbox.Mailbox;
 import io.archipelago.interconnect.mailbox.MailboxContext;
+import io.archipelago.interconnect.mailbox.MailboxCounter;
 import io.archipelago.interconnect.mailbox.MailboxCounters;
 import io.archipelago.interconnect.mailbox.MailboxException;
 import io.archipelago.interconnect.mailbox.MailboxType;
@@ -93,13 +94,13 @@ class DsmRepliesTest {
         assertThat(DsmReplies.refusal(reply.payload())).as("its own answer: BUSY for B, not NOT_HOLDER for A").isEqualTo(
             DsmReplies.Refusal.BUSY);
         assertThat(DsmReplies.frame(reply.payload())).isEqualTo(PAGE_B);
-        assertThat(count(0, "mailbox.drops.mismatched_replies")).isEqualTo(2);
+        assertThat(count(0, MailboxCounter.MISMATCHED_REPLIES.label())).isEqualTo(2);
 
         // and when only the answers about page A come, the GET for B gets none: it times out, it never takes A's
         holder.onInterrupt(MailboxType.GET_EXCLUSIVE, irq -> irq.reply(MailboxType.PUT_EXCLUSIVE, PAGE_A));
         assertThatThrownBy(() -> requester.request(1, MailboxType.GET_EXCLUSIVE, PAGE_B, Duration.ofMillis(300),
             DsmReplies.answers(PAGE_B), MailboxType.PUT_EXCLUSIVE, MailboxType.NACK)).isInstanceOf(MailboxException.class)
             .hasMessageContaining("no PUT_EXCLUSIVE or NACK");
-        assertThat(count(0, "mailbox.drops.mismatched_replies")).isEqualTo(3);
+        assertThat(count(0, MailboxCounter.MISMATCHED_REPLIES.label())).isEqualTo(3);
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.archipelago.interconnect.mailbox.Mailbox;
+import io.archipelago.interconnect.mailbox.MailboxCounter;
 import io.archipelago.interconnect.mailbox.MailboxType;
 import io.archipelago.interconnect.mailbox.MailboxWord;
 import io.archipelago.kernel.InJvmCluster;
@@ -148,7 +149,7 @@ class DsmServiceTest {
         assertThat(a.state(0)).isEqualTo(PageStates.VALID);
         assertThat(a.counter("dsm.claims")).isEqualTo(1);
         assertThat(a.counter("dsm.faults")).isEqualTo(1);
-        assertThat(a.counter("mailbox.sent.GET_EXCLUSIVE")).isZero();
+        assertThat(a.counter(MailboxCounter.sent(MailboxType.GET_EXCLUSIVE))).isZero();
         assertThat(entry(1).held()).as("the other page is untouched").isFalse();
     }
 
@@ -208,7 +209,7 @@ class DsmServiceTest {
         assertThat(a.state(0)).isEqualTo(PageStates.INVALID);
         assertThat(cluster.memory().segment().get(LONG, offset)).as("written back before the directory moved").isEqualTo(42L);
         assertThat(b.read(0)).isEqualTo(42L);
-        assertThat(b.counter("mailbox.sent.GET_EXCLUSIVE")).as("the new holder claims it, no GET_EXCLUSIVE").isZero();
+        assertThat(b.counter(MailboxCounter.sent(MailboxType.GET_EXCLUSIVE))).as("the new holder claims it, no GET_EXCLUSIVE").isZero();
         assertThat(b.counter("dsm.claims")).isEqualTo(1);
     }
 

@@ -1,43 +1,17 @@
 package io.archipelago.interconnect.mailbox.internal;
 
+import io.archipelago.interconnect.mailbox.MailboxCounter;
 import io.archipelago.interconnect.mailbox.MailboxCounters;
 import io.archipelago.interconnect.mailbox.MailboxCounters.Counter;
 import io.archipelago.interconnect.mailbox.MailboxType;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * The mailbox's counters, resolved once from the {@link MailboxCounters} sink. Per-type counters
- * are allocated on first use, so {@code status} lists only the types a kernel actually used.
- *
- * <pre>
- *   mailbox.sent.&lt;TYPE&gt;        words sent, by type
- *   mailbox.received.&lt;TYPE&gt;    words received (consumed from the FIFO), by type
- *   mailbox.drops              words or frames dropped, all causes (the three below, and lost words)
- *   mailbox.drops.malformed    frames that could not be decoded, from authenticated members
- *   mailbox.drops.unknown_type words whose type code is unassigned
- *   mailbox.drops.unhandled    words no handler or waiting request wanted
- *   mailbox.drops.late_replies replies that came after their request gave up (their sequence number was quarantined)
- *   mailbox.drops.mismatched_replies  replies with a waiting request's sequence number that answer another request
- *   mailbox.lost_words         words queued for a peer whose link closed before they left
- *   mailbox.fifo_full_waits    sends that found the peer's FIFO full and waited
- *   mailbox.backlogged         words the interrupt context queued behind a full FIFO
- *   mailbox.auth_failures      connections dropped: strangers, garbage, wrong secrets, silence
- *   mailbox.links              links established (both directions)
- *   mailbox.link_losses        links lost (peer died, restarted, or closed)
- *   mailbox.request_timeouts   requests that got no reply before their deadline
- *   mailbox.handler_errors     interrupt handlers that threw
- *   mailbox.slow_handlers      interrupt handlers that ran longer than the threshold
- *   mailbox.nop_out_of_order   NOP words whose running count was not the expected one
- *   mailbox.poll_hits          words or hand-offs that found the interrupt context polling (no wake-up)
- *   mailbox.poll_yields        polls cut short because a thread of the machine waited for a core
- *   mailbox.drops.stale_words  words of a previous link found in a ring in global memory (dropped)
- *   mailbox.doorbells          doorbells rung: words put in a ring whose receiver nobody watched
- *   mailbox.reply_self_takes   replies a waiting thread took from the ring itself (no hand-over)
- * </pre>
+ * The mailbox's counters ({@link MailboxCounter}), resolved once from the {@link MailboxCounters}
+ * sink. Per-type counters are allocated on first use, so {@code status} lists only the types a
+ * kernel actually used; so are all but the three every status shows.
  */
 public final class MailboxMetrics {
-
-    public static final String PREFIX = "mailbox.";
 
     private final MailboxCounters sink;
     private final AtomicReferenceArray<Counter> sent = new AtomicReferenceArray<>(MailboxType.CODES);
@@ -67,32 +41,32 @@ public final class MailboxMetrics {
     public MailboxMetrics(MailboxCounters sink) {
         this.sink = sink;
         // the three every status shows, even at zero; the rest appear once they count something
-        this.drops = sink.counter(PREFIX + "drops");
-        this.fifoFullWaits = sink.counter(PREFIX + "fifo_full_waits");
-        this.authFailures = sink.counter(PREFIX + "auth_failures");
-        this.malformed = lazy("drops.malformed");
-        this.unknownType = lazy("drops.unknown_type");
-        this.unhandled = lazy("drops.unhandled");
-        this.lateReplies = lazy("drops.late_replies");
-        this.mismatchedReplies = lazy("drops.mismatched_replies");
-        this.lostWords = lazy("lost_words");
-        this.backlogged = lazy("backlogged");
-        this.links = lazy("links");
-        this.linkLosses = lazy("link_losses");
-        this.requestTimeouts = lazy("request_timeouts");
-        this.handlerErrors = lazy("handler_errors");
-        this.slowHandlers = lazy("slow_handlers");
-        this.nopOutOfOrder = lazy("nop_out_of_order");
-        this.pollHits = lazy("poll_hits");
-        this.pollYields = lazy("poll_yields");
-        this.staleWords = lazy("drops.stale_words");
-        this.doorbells = lazy("doorbells");
-        this.replySelfTakes = lazy("reply_self_takes");
+        this.drops = sink.counter(MailboxCounter.DROPS.label());
+        this.fifoFullWaits = sink.counter(MailboxCounter.FIFO_FULL_WAITS.label());
+        this.authFailures = sink.counter(MailboxCounter.AUTH_FAILURES.label());
+        this.malformed = lazy(MailboxCounter.MALFORMED);
+        this.unknownType = lazy(MailboxCounter.UNKNOWN_TYPE);
+        this.unhandled = lazy(MailboxCounter.UNHANDLED);
+        this.lateReplies = lazy(MailboxCounter.LATE_REPLIES);
+        this.mismatchedReplies = lazy(MailboxCounter.MISMATCHED_REPLIES);
+        this.lostWords = lazy(MailboxCounter.LOST_WORDS);
+        this.backlogged = lazy(MailboxCounter.BACKLOGGED);
+        this.links = lazy(MailboxCounter.LINKS);
+        this.linkLosses = lazy(MailboxCounter.LINK_LOSSES);
+        this.requestTimeouts = lazy(MailboxCounter.REQUEST_TIMEOUTS);
+        this.handlerErrors = lazy(MailboxCounter.HANDLER_ERRORS);
+        this.slowHandlers = lazy(MailboxCounter.SLOW_HANDLERS);
+        this.nopOutOfOrder = lazy(MailboxCounter.NOP_OUT_OF_ORDER);
+        this.pollHits = lazy(MailboxCounter.POLL_HITS);
+        this.pollYields = lazy(MailboxCounter.POLL_YIELDS);
+        this.staleWords = lazy(MailboxCounter.STALE_WORDS);
+        this.doorbells = lazy(MailboxCounter.DOORBELLS);
+        this.replySelfTakes = lazy(MailboxCounter.REPLY_SELF_TAKES);
     }
 
     /** A counter allocated in the sink on its first update (reads before that say 0). */
-    private Counter lazy(String suffix) {
-        String label = PREFIX + suffix;
+    private Counter lazy(MailboxCounter descriptor) {
+        String label = descriptor.label();
         return new Counter() {
             private volatile Counter resolved;
 
@@ -119,11 +93,11 @@ public final class MailboxMetrics {
     }
 
     void sent(MailboxType type) {
-        counter(sent, "sent.", type).increment();
+        counter(sent, MailboxCounter.sent(type), type).increment();
     }
 
     void received(MailboxType type) {
-        counter(received, "received.", type).increment();
+        counter(received, MailboxCounter.received(type), type).increment();
     }
 
     /** A drop of one of the specific kinds: counted there and in the total. */
@@ -137,10 +111,10 @@ public final class MailboxMetrics {
         drops.add(words);
     }
 
-    private Counter counter(AtomicReferenceArray<Counter> counters, String infix, MailboxType type) {
+    private Counter counter(AtomicReferenceArray<Counter> counters, String label, MailboxType type) {
         Counter counter = counters.get(type.code());
         if (counter == null) {
-            counter = sink.counter(PREFIX + infix + type.name());
+            counter = sink.counter(label);
             counters.compareAndSet(type.code(), null, counter);
         }
         return counter;

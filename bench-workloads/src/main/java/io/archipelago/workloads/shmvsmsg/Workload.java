@@ -1,8 +1,7 @@
-package io.archipelago.kernel.shmvsmsg;
+package io.archipelago.workloads.shmvsmsg;
 
 import io.archipelago.kernel.Kernel;
 import io.archipelago.kernel.KernelCounter;
-import io.archipelago.kernel.messages.BenchObject;
 import io.archipelago.kernel.messages.OwnerChannels;
 import io.archipelago.kernel.messages.ObjectChannel;
 import io.archipelago.kernel.messages.views.BenchItem;

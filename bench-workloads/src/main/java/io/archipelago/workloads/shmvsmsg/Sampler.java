@@ -1,4 +1,4 @@
-package io.archipelago.kernel.shmvsmsg;
+package io.archipelago.workloads.shmvsmsg;
 
 import io.archipelago.typed.access.HeldPages;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package io.archipelago.kernel.dsm;
+package io.archipelago.workloads.dsm;
 
 import io.archipelago.control.proto.DsmAccessReply;
 import io.archipelago.control.proto.DsmAccessRequest;
@@ -14,7 +14,10 @@ import io.archipelago.control.proto.DsmTouchRequest;
 import io.archipelago.control.proto.DsmTransferReply;
 import io.archipelago.control.proto.DsmTransferRequest;
 import io.archipelago.control.proto.DsmWorkloadReply;
+import io.archipelago.kernel.Kernel;
 import io.archipelago.kernel.KernelCounter;
+import io.archipelago.kernel.dsm.DsmService;
+import io.archipelago.kernel.dsm.DsmTimeoutException;
 import io.archipelago.kernel.dsm.views.DsmCell;
 import io.archipelago.memory.KernelCountersArea;
 import io.archipelago.typed.RegionException;
@@ -41,10 +44,12 @@ import java.util.function.IntConsumer;
  */
 public final class DsmControlService extends DsmControlGrpc.DsmControlImplBase {
 
+    private final Kernel kernel;
     private final DsmService dsm;
     private final TypedMemory typed;
 
-    public DsmControlService(DsmService dsm, TypedMemory typed) {
+    public DsmControlService(Kernel kernel, DsmService dsm, TypedMemory typed) {
+        this.kernel = kernel;
         this.dsm = dsm;
         this.typed = typed;
     }
@@ -58,7 +63,7 @@ public final class DsmControlService extends DsmControlGrpc.DsmControlImplBase {
     }
 
     private int self() {
-        return dsm.kernel().id();
+        return kernel.id();
     }
 
     @Override
@@ -79,7 +84,7 @@ public final class DsmControlService extends DsmControlGrpc.DsmControlImplBase {
                 .setRegion(region.name())
                 .setCount(region.count())
                 .setPages(region.contract().getLocation().getPages())
-                .setFirstPageFrame(region.contract().getLocation().getOffset() / dsm.kernel().memory().geometry().pageSize())
+                .setFirstPageFrame(region.contract().getLocation().getOffset() / kernel.memory().geometry().pageSize())
                 .setAccessor(region.accessor().name())
                 .setDataModel(region.dataModel().id())
                 .build());
@@ -171,7 +176,7 @@ public final class DsmControlService extends DsmControlGrpc.DsmControlImplBase {
     @Override
     public void transfer(DsmTransferRequest request, StreamObserver<DsmTransferReply> response) {
         TypedRegion<DsmCell> region = region(request.getRegion());
-        KernelCountersArea.Counter faults = dsm.kernel().counters().counter(KernelCounter.DSM_FAULTS);
+        KernelCountersArea.Counter faults = kernel.counters().counter(KernelCounter.DSM_FAULTS);
         DsmTransferReply.Builder reply = DsmTransferReply.newBuilder();
         long start = System.nanoTime();
         long faultsBefore = faults.get();
@@ -210,7 +215,7 @@ public final class DsmControlService extends DsmControlGrpc.DsmControlImplBase {
     public void access(DsmAccessRequest request, StreamObserver<DsmAccessReply> response) {
         try {
             TypedRegion<DsmCell> region = region(request.getRegion());
-            KernelCountersArea.Counter faults = dsm.kernel().counters().counter(KernelCounter.DSM_FAULTS);
+            KernelCountersArea.Counter faults = kernel.counters().counter(KernelCounter.DSM_FAULTS);
             DsmCell cell = region.at(request.getCell());
             long before = faults.get();
             long start = System.nanoTime();
@@ -229,7 +234,7 @@ public final class DsmControlService extends DsmControlGrpc.DsmControlImplBase {
     @Override
     public void hold(DsmHoldRequest request, StreamObserver<DsmWorkloadReply> response) {
         TypedRegion<DsmCell> region = region(request.getRegion());
-        KernelCountersArea.Counter holding = dsm.kernel().counters().counter(KernelCounter.DSM_HOLDING);
+        KernelCountersArea.Counter holding = kernel.counters().counter(KernelCounter.DSM_HOLDING);
         int self = self();
         DsmWorkloadReply reply = run(request.getRegion(), 1, thread -> region.exclusive(request.getCell(), c -> {
             c.value(c.value() + request.getAdd());
@@ -277,7 +282,7 @@ public final class DsmControlService extends DsmControlGrpc.DsmControlImplBase {
                 break;
             }
         }
-        KernelCountersArea counters = dsm.kernel().counters();
+        KernelCountersArea counters = kernel.counters();
         return DsmWorkloadReply.newBuilder()
             .setOperations(operations)
             .setElapsedNs(System.nanoTime() - start)
@@ -286,7 +291,7 @@ public final class DsmControlService extends DsmControlGrpc.DsmControlImplBase {
             .setPagesSent(counters.value(KernelCounter.DSM_PAGES_SENT))
             .setBusyRetries(counters.value(KernelCounter.DSM_BUSY_RETRIES))
             .setPagesRecovered(counters.value(KernelCounter.DSM_PAGES_RECOVERED))
-            .setRegionPagesRecovered(dsm.region(regionName).map(DsmRegion::pagesRecovered).orElse(0L))
+            .setRegionPagesRecovered(dsm.pagesRecovered(regionName))
             .setError(firstError.get())
             .setErrors(errors.get())
             .build();

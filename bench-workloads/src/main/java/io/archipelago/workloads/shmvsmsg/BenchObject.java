@@ -1,5 +1,6 @@
-package io.archipelago.kernel.messages;
+package io.archipelago.workloads.shmvsmsg;
 
+import io.archipelago.kernel.messages.OwnedObject;
 import io.archipelago.kernel.messages.views.BenchItem;
 import io.archipelago.messages.proto.BenchItemMessage;
 import io.archipelago.messages.proto.ObjectReply;
@@ -29,7 +30,7 @@ import java.util.concurrent.locks.LockSupport;
  * </ul>
  * Not thread-safe: one per thread.
  */
-public final class BenchObject {
+public final class BenchObject implements OwnedObject {
 
     /** How the object is shared, which decides how a read-modify-write is made atomic. */
     public enum Sharing { HARDWARE, SOFTWARE, OWNER }

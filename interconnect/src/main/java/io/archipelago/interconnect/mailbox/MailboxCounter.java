@@ -1,0 +1,64 @@
+package io.archipelago.interconnect.mailbox;
+
+/**
+ * Every counter a mailbox publishes through its {@link MailboxCounters} sink, defined once (as a
+ * kernel's own counters are): the mailbox counts through these constants, and every reader (status,
+ * the CLI, benchmarks, tests) finds a counter by the same constant's {@link #label()}. The words
+ * sent and received are counted per type, under labels made from the type
+ * ({@link #sent(MailboxType)}, {@link #received(MailboxType)}).
+ */
+public enum MailboxCounter {
+
+    DROPS("drops", "words or frames dropped, all causes (the drops below, and lost words)"),
+    MALFORMED("drops.malformed", "frames that could not be decoded, from authenticated members"),
+    UNKNOWN_TYPE("drops.unknown_type", "words whose type code is unassigned"),
+    UNHANDLED("drops.unhandled", "words no handler or waiting request wanted"),
+    LATE_REPLIES("drops.late_replies", "replies that came after their request gave up (their sequence number was quarantined)"),
+    MISMATCHED_REPLIES("drops.mismatched_replies", "replies with a waiting request's sequence number that answer another request"),
+    STALE_WORDS("drops.stale_words", "words of a previous link found in a ring in global memory (dropped)"),
+    LOST_WORDS("lost_words", "words queued for a peer whose link closed before they left"),
+    FIFO_FULL_WAITS("fifo_full_waits", "sends that found the peer's FIFO full and waited"),
+    BACKLOGGED("backlogged", "words the interrupt context queued behind a full FIFO"),
+    AUTH_FAILURES("auth_failures", "connections dropped: strangers, garbage, wrong secrets, silence"),
+    LINKS("links", "links established (both directions)"),
+    LINK_LOSSES("link_losses", "links lost (peer died, restarted, or closed)"),
+    REQUEST_TIMEOUTS("request_timeouts", "requests that got no reply before their deadline"),
+    HANDLER_ERRORS("handler_errors", "interrupt handlers that threw"),
+    SLOW_HANDLERS("slow_handlers", "interrupt handlers that ran longer than the threshold"),
+    NOP_OUT_OF_ORDER("nop_out_of_order", "NOP words whose running count was not the expected one"),
+    POLL_HITS("poll_hits", "words or hand-offs that found the interrupt context polling (no wake-up)"),
+    POLL_YIELDS("poll_yields", "polls cut short because a thread of the machine waited for a core"),
+    DOORBELLS("doorbells", "doorbells rung: words put in a ring whose receiver nobody watched"),
+    REPLY_SELF_TAKES("reply_self_takes", "replies a waiting thread took from the ring itself (no hand-over)");
+
+    /** What every mailbox counter's label starts with. */
+    public static final String PREFIX = "mailbox.";
+
+    private final String label;
+    private final String description;
+
+    MailboxCounter(String name, String description) {
+        this.label = PREFIX + name;
+        this.description = description;
+    }
+
+    /** The label in the sink (and in a kernel's counters area): {@code mailbox.<name>}. */
+    public String label() {
+        return label;
+    }
+
+    /** What the counter counts. */
+    public String description() {
+        return description;
+    }
+
+    /** The label of the words of {@code type} sent. */
+    public static String sent(MailboxType type) {
+        return PREFIX + "sent." + type.name();
+    }
+
+    /** The label of the words of {@code type} received (consumed from the FIFO). */
+    public static String received(MailboxType type) {
+        return PREFIX + "received." + type.name();
+    }
+}
