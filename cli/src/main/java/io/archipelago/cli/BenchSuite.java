@@ -104,6 +104,11 @@ abstract class BenchSuite implements Callable<Integer> {
         });
     }
 
+    /** The host's calibration of this run (null before it ran). */
+    final HostCalibration host() {
+        return host;
+    }
+
     /** Sets {@code --json}: each suite's option calls this (its description lists the suite's fields). */
     final void json(boolean json) {
         this.json = json;
