@@ -3,7 +3,6 @@ package io.archipelago.typed.access;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.archipelago.typed.DataModel;
-import io.archipelago.typed.header.HeaderParser;
 import io.archipelago.typed.layout.RecordLayout;
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassModel;
@@ -22,14 +21,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RemoteLineDelayTest {
 
-    private static final String HEADER = """
-        struct pair { long long a; char b; };
-        struct probe {
-            long l; int i; short s; signed char b; unsigned short c; unsigned int ui; _Bool flag; double d; float f; void *p;
-            int grid[3][2]; struct pair pair; struct pair pairs[2];
-        };
-        """;
-    private static final RecordLayout LAYOUT = DataModel.X86_64.layoutEngine().record(HeaderParser.parse("probe.h", HEADER).record("probe"));
+    private static final RecordLayout LAYOUT = AccessorTest.layout(DataModel.X86_64);
 
     /** The invocations of RemoteLineDelay in each method of the class {@code remote} generates, by method name and descriptor. */
     private static List<String> delayCalls(RemoteLineCosts remote) {
