@@ -312,13 +312,9 @@ final class BenchShmVsMsgCommand extends BenchSuite {
         return plan;
     }
 
-    /** Requesters and the owner in domain a, the far kernel in domain b; all x86_64, to measure communication, not morphing. */
-    static ClusterConfig cluster(int requesters) {
-        return cluster(requesters, Platform.HOST);
-    }
-
     /**
-     * As {@link #cluster(int)} on the modelled platform; where it models remote memory between
+     * Requesters and the owner in domain a, the far kernel in domain b; all x86_64, to measure
+     * communication, not morphing. Where the modelled platform models remote memory between
      * domains a and b (a remote-line cost), the owner runs in domain b: the shared objects are then
      * homed there and the requesters' accessors pay the remote lines.
      */
