@@ -6,6 +6,7 @@ import io.archipelago.bench.Progress;
 import io.archipelago.bench.shmvsmsg.Crossover;
 import io.archipelago.bench.shmvsmsg.Figure;
 import io.archipelago.bench.shmvsmsg.Ratio;
+import io.archipelago.bench.shmvsmsg.RemoteSweep;
 import io.archipelago.bench.shmvsmsg.ShmVsMsgBench;
 import io.archipelago.bench.shmvsmsg.ShmVsMsgCharts;
 import io.archipelago.bench.shmvsmsg.ShmVsMsgJson;
@@ -16,6 +17,7 @@ import io.archipelago.control.proto.KernelStatus;
 import io.archipelago.coordinator.KernelChannels;
 import io.archipelago.coordinator.config.ClusterConfig;
 import io.archipelago.coordinator.config.IslandConfig;
+import io.archipelago.interconnect.platform.Platform;
 import io.archipelago.kernel.messages.views.BenchItem;
 import io.archipelago.typed.DataModel;
 import io.archipelago.typed.TypedInterface;
@@ -67,7 +69,13 @@ import picocli.CommandLine.Option;
         "Latencies are per operation in ns (p50, p90, p99...; a shared-memory sample is the mean of a batch lasting >= 2 us); "
             + "ratios are quotients of p50s, e.g. msg_over_shm (target >= 100 for read_field), msg_urpc_over_shm, "
             + "msg_grpc_over_msg_urpc (read_field by URPC: target p50 <= 3 us on a quiet host). Writes shm-vs-msg.json, report.md, "
-            + "size-sweep.png and contention.png to --out; a progress bar goes to stderr."})
+            + "size-sweep.png and contention.png to --out; a progress bar goes to stderr.",
+        "With --platform, the cluster models that platform; where it models remote memory between domains a and b (a "
+            + "remote-line cost), the owner runs in domain b, so the shared objects are homed there and the requesters' accessors "
+            + "pay the cost per cache line. --sweep-remote-ns runs the size sweep on one cluster per remote-line latency "
+            + "(read and write alike; 0: the owner in domain a) and writes remote-sweep.json and remote-sweep.png: p50 per "
+            + "operation against the latency, per way and size, and per operation and size the first latency where messages beat "
+            + "shared memory (or none up to the largest)."})
 final class BenchShmVsMsgCommand extends BenchSuite {
 
     static final Path DEFAULT_OUT = Path.of("target", "bench", "shm-vs-msg");
@@ -109,6 +117,18 @@ final class BenchShmVsMsgCommand extends BenchSuite {
     @Option(names = "--rounds", paramLabel = "N", description = "Interleaved rounds of the size sweep and the floors (default: 4; --quick: 1).")
     Integer rounds;
 
+    @Option(names = "--platform", paramLabel = "PRESET|FILE", description = "The modelled platform (README, \"A platform model\"): "
+        + "a preset (host, omap4, cxl-direct, cxl-switch) or a cluster YAML file whose platform: section is taken (default: host).")
+    String platform;
+
+    @Option(names = "--sweep-remote-ns", paramLabel = "NS", split = ",", description = "Remote cache-line latencies to sweep, whole ns "
+        + "in increasing order, e.g. 0,100,200,500,1000,2000: the size sweep on one cluster per value (the platform's other costs "
+        + "kept), instead of the full run.")
+    List<String> sweepRemoteNs;
+
+    /** The sweep's result, for the table. */
+    private RemoteSweep sweep;
+
     /** What the table needs besides the JSON: the report, where it was written, its charts, and why they are missing. */
     private ShmVsMsgReport report;
     private Path dir;
@@ -123,16 +143,26 @@ final class BenchShmVsMsgCommand extends BenchSuite {
     @Override
     ObjectNode measure() {
         ShmVsMsgPlan plan = plan();
+        Platform model = platform == null ? Platform.HOST : BenchMailboxCommand.platformModel(platform).platform();
+        List<Long> sweepValues;
+        try {
+            sweepValues = sweepRemoteNs == null ? null : RemoteSweep.parseValues(sweepRemoteNs);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage());
+        }
         dir = out.toAbsolutePath().normalize();
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new CliException("cannot create the report directory " + dir + ": " + e.getMessage());
         }
+        if (sweepValues != null) {
+            return measureSweep(plan, model, sweepValues);
+        }
         PrintWriter err = spec.commandLine().getErr();
         Instant started = Instant.now();
         double loadBefore = loadAverage();
-        ClusterConfig config = cluster(plan.kernels());
+        ClusterConfig config = cluster(plan.kernels(), model);
         try (Progress progress = new Progress(err, "bench shm-vs-msg", plan.workUnits() + 4, Progress.consoleIsTerminal())) {
             progress.stage("booting " + config.totalKernels() + " kernel processes");
             try (BenchTarget target = measured(BenchTarget.temporary(config, "", progress::say))) {
@@ -175,9 +205,84 @@ final class BenchShmVsMsgCommand extends BenchSuite {
         return root;
     }
 
+    /**
+     * The remote-latency sweep: per value, a cluster whose platform is {@code model} with both
+     * remote-line costs between domains a and b set to it, and the size sweep on it.
+     */
+    private ObjectNode measureSweep(ShmVsMsgPlan plan, Platform model, List<Long> values) {
+        PrintWriter err = spec.commandLine().getErr();
+        double loadBefore = loadAverage();
+        List<RemoteSweep.Point> points = new ArrayList<>();
+        try (Progress progress = new Progress(err, "bench shm-vs-msg --sweep-remote-ns", values.size() * (plan.workUnits() + 4),
+            Progress.consoleIsTerminal())) {
+            for (long ns : values) {
+                ClusterConfig config = cluster(plan.kernels(), withRemoteLines(model, ns));
+                progress.stage("remote line " + ns + " ns: booting " + config.totalKernels() + " kernel processes");
+                try (BenchTarget target = measured(BenchTarget.temporary(config, "", progress::say))) {
+                    progress.advance(4);
+                    ShmVsMsgBench.Roles roles = roles(target);
+                    try (KernelChannels channels = new KernelChannels(target.secret(), "bench@" + ProcessHandle.current().pid())) {
+                        points.add(new RemoteSweep.Point(ns, new ShmVsMsgBench(channels, roles, plan, progress,
+                            n -> socketPingPong(target, n)).runSizeSweep()));
+                    }
+                }
+            }
+        }
+        sweep = new RemoteSweep(model.name(), points);
+        ObjectNode root = StatusView.JSON.createObjectNode();
+        root.set("remote_sweep", sweep.json());
+        root.put("mailbox_transport", ClusterConfig.k2Default().mailboxTransport());
+        root.put("load_average_before", loadBefore);
+        root.put("load_average_after", loadAverage());
+        if (host() != null) {
+            for (long ns : values) {
+                warnIfNoise(root, ns, host().cacheLineOneWayNanos(), "remote cache line latency", "one way of the cache-line ping-pong");
+            }
+        }
+        charts = new LinkedHashMap<>();
+        try {
+            charts.put("remote sweep", ShmVsMsgCharts.writeRemoteSweep(sweep, dir));
+        } catch (RuntimeException | LinkageError | InternalError | java.awt.AWTError e) {
+            chartError = "cannot draw the chart (" + e + "); headless Java needs fonts: on Debian, apt-get install "
+                + "fontconfig fonts-dejavu-core. The JSON report was written to " + dir;
+        }
+        ObjectNode files = root.putObject("files");
+        files.put("directory", dir.toString());
+        files.put("json", "remote-sweep.json");
+        var pngs = files.putArray("charts");
+        charts.values().forEach(pngs::add);
+        write(dir.resolve("remote-sweep.json"), toJson(withHost(root)) + "\n");
+        return root;
+    }
+
+    /** {@code base} with the remote-line costs between domains a and b (read and write) set to {@code ns}, every other cost kept. */
+    static Platform withRemoteLines(Platform base, long ns) {
+        return base.withPair("a", "b", base.costs("a", "b").withLineRead(ns).withLineWrite(ns));
+    }
+
     @Override
     void printTable(ObjectNode figures, PrintWriter stdout) {
+        if (sweep != null) {
+            sweepSummary(stdout);
+            return;
+        }
         summary(stdout, report, dir, charts);
+    }
+
+    private void sweepSummary(PrintWriter out) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"REMOTE NS", "OP", "BYTES", "SHM", "DSM", "MSG", "URPC"});
+        for (RemoteSweep.Point point : sweep.points()) {
+            for (ShmVsMsgReport.OpRow row : point.ops()) {
+                rows.add(new String[] {Long.toString(point.remoteNs()), row.op(), Long.toString(row.bytes()), cell(row, ShmVsMsgReport.SHM),
+                    cell(row, ShmVsMsgReport.DSM), cell(row, ShmVsMsgReport.MSG), cell(row, ShmVsMsgReport.URPC)});
+            }
+        }
+        StatusView.printRows(rows, out);
+        for (RemoteSweep.Crossover crossover : sweep.crossovers()) {
+            out.printf(Locale.ROOT, "%s, %d B: %s%n", crossover.op(), crossover.bytes(), crossover.summary());
+        }
+        out.println("JSON: " + dir.resolve("remote-sweep.json") + ", chart: " + String.join(", ", charts.values()));
     }
 
     /** Charts that could not be drawn fail the run once its figures are out (the JSON and Markdown reports are written). */
@@ -207,13 +312,20 @@ final class BenchShmVsMsgCommand extends BenchSuite {
         return plan;
     }
 
-    /** Requesters and the owner in domain a, the far kernel in domain b; all x86_64, to measure communication, not morphing. */
-    static ClusterConfig cluster(int requesters) {
+    /**
+     * Requesters and the owner in domain a, the far kernel in domain b; all x86_64, to measure
+     * communication, not morphing. Where the modelled platform models remote memory between
+     * domains a and b (a remote-line cost), the owner runs in domain b: the shared objects are then
+     * homed there and the requesters' accessors pay the remote lines.
+     */
+    static ClusterConfig cluster(int requesters, Platform model) {
+        Platform.Costs between = model.costs("a", "b");
+        String ownerDomain = between.lineReadNs() > 0 || between.lineWriteNs() > 0 ? "b" : "a";
         ClusterConfig k2 = ClusterConfig.k2Default();
         return k2.withCluster("bench-shm-vs-msg").withIslands(List.of(
             new IslandConfig("near", "x86_64", 1, 1.0, "a", "cortex-a9", requesters),
-            new IslandConfig("owner", "x86_64", 1, 1.0, "a", "cortex-a9", 1),
-            new IslandConfig("far", "x86_64", 1, 1.0, "b", "cortex-a9", 1)));
+            new IslandConfig("owner", "x86_64", 1, 1.0, ownerDomain, "cortex-a9", 1),
+            new IslandConfig("far", "x86_64", 1, 1.0, "b", "cortex-a9", 1))).withPlatform(model);
     }
 
     private static ShmVsMsgBench.Roles roles(BenchTarget target) {

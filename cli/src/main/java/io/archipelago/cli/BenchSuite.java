@@ -99,19 +99,22 @@ abstract class BenchSuite implements Callable<Integer> {
     }
 
     /**
-     * Warns (on stderr, and in the figures' {@code noise_warnings}) when a modelled cost is of the
-     * order of this host's own noise (see {@link HostCalibration#noiseWarning}).
+     * Warns (on stderr, and in the figures' {@code noise_warnings}) when the host's own cost of a
+     * modelled thing, measured in this run, is not small beside the model (see
+     * {@link HostCalibration#noiseWarning}).
      */
-    final void warnIfNoise(ObjectNode figures, double modelledNanos, String what) {
-        if (host == null || modelledNanos <= 0) {
-            return;
-        }
-        host.noiseWarning(modelledNanos, what).ifPresent(warning -> {
+    final void warnIfNoise(ObjectNode figures, double modelledNanos, double hostNanos, String what, String hostWhat) {
+        HostCalibration.noiseWarning(modelledNanos, hostNanos, what, hostWhat).ifPresent(warning -> {
             say("warning: " + warning);
             com.fasterxml.jackson.databind.node.ArrayNode warnings = figures.has("noise_warnings")
                 ? (com.fasterxml.jackson.databind.node.ArrayNode) figures.get("noise_warnings") : figures.putArray("noise_warnings");
             warnings.add(warning);
         });
+    }
+
+    /** The host's calibration of this run (null before it ran). */
+    final HostCalibration host() {
+        return host;
     }
 
     /** Sets {@code --json}: each suite's option calls this (its description lists the suite's fields). */

@@ -140,6 +140,38 @@ class BenchShmVsMsgIT {
      * A latency ratio is taken from the histograms' values, the figures beside it are printed to 0.1 ns: it agrees with their
      * quotient within that rounding (each figure within 0.05 ns of the histogram's).
      */
+    /**
+     * A tiny remote-latency sweep: two clusters, the second modelling 500 ns per remote cache line
+     * between the requesters' domain and the objects' home; every point is reported, a shared-memory
+     * read_field there pays at least the model (one line), and every operation has its crossover.
+     */
+    @Test
+    void aQuickRemoteLatencySweepReportsEveryPointAndTheCrossovers(@TempDir Path out) throws Exception {
+        Cli.Result result = Cli.run(Duration.ofSeconds(480), "bench", "shm-vs-msg", "--quick", "--sizes", "64", "--sweep-remote-ns", "0,500",
+            "--json", "--out", out.toString());
+        assertThat(result.exitCode()).as(result.toString()).isZero();
+        System.out.println("bench shm-vs-msg --quick --sizes 64 --sweep-remote-ns 0,500 --json:\n" + result.out());
+        JsonNode sweep = new ObjectMapper().readTree(result.out()).get("remote_sweep");
+        assertThat(sweep.get("remote_line_ns")).extracting(JsonNode::asLong).containsExactly(0L, 500L);
+        assertThat(sweep.get("points")).hasSize(2 * OPS.size());
+        for (JsonNode point : sweep.get("points")) {
+            for (String way : List.of("shm_ns", "dsm_ns", "msg_ns", "urpc_ns")) {
+                assertThat(point.get(way).asDouble()).as(way + " of " + point).isPositive();
+            }
+            if (point.get("remote_line_ns").asLong() == 500 && point.get("op").asText().equals("read_field")) {
+                assertThat(point.get("shm_ns").asDouble()).as("a remote read_field pays its line").isGreaterThanOrEqualTo(500);
+            }
+        }
+        assertThat(sweep.get("crossovers")).hasSize(OPS.size());
+        for (JsonNode crossover : sweep.get("crossovers")) {
+            assertThat(crossover.get("summary").asText()).isNotBlank();
+            assertThat(crossover.get("swept_up_to_ns").asLong()).isEqualTo(500);
+        }
+        assertThat(Files.readString(out.resolve("remote-sweep.json"))).contains("\"remote_sweep\"");
+        BufferedImage chart = ImageIO.read(out.resolve("remote-sweep.png").toFile());
+        assertThat(chart.getWidth()).isPositive();
+    }
+
     private static void assertLatencyRatio(JsonNode row, String ratio, String numerator, String denominator) {
         assertRatioWithin(row.get(ratio).asDouble(), row.get(numerator).asDouble(), 0.05, row.get(denominator).asDouble(), ratio);
     }

@@ -4,6 +4,7 @@ import io.archipelago.memory.GlobalMemory;
 import io.archipelago.typed.access.AccessGuard;
 import io.archipelago.typed.access.AccessorFactory;
 import io.archipelago.typed.access.RegionBinding;
+import io.archipelago.typed.access.RemoteLineCosts;
 import io.archipelago.typed.access.ViewFactory;
 import io.archipelago.typed.alloc.BuddyPageAllocator;
 import io.archipelago.typed.alloc.PageAllocator;
@@ -33,6 +34,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -41,8 +43,9 @@ import java.util.regex.Pattern;
  * format check and accessors generated for the region's layout ({@link #attach}), shared
  * global variables ({@link #global}), and checked pointer dereference ({@link #dereference}).
  * <p>
- * A region is hardware-coherent (plain loads and stores in global memory, attachable only from
- * its creator's coherence domain) or software-coherent (K2's DSM keeps it coherent across
+ * A region is hardware-coherent (plain loads and stores in global memory, attachable from its
+ * home coherence domain, and from another only where the platform models remote memory, whose
+ * cost its accessors there pay per cache line) or software-coherent (K2's DSM keeps it coherent across
  * domains: accessors work on the kernel's private copy, through the {@link SoftwareCoherence}
  * guard; code using the region does not change).
  */
@@ -74,6 +77,7 @@ public final class TypedMemory {
     private final PageAllocator allocator;
     private final Duration creationWait;
     private volatile SoftwareCoherence softwareCoherence;
+    private volatile Function<String, RemoteLineCosts> remoteLineCosts = home -> RemoteLineCosts.NONE;
     private final Map<String, TypedRegion<?>> attached = new ConcurrentHashMap<>();
     /** READY regions this kernel has seen, by global address, for pointer checks. */
     private final java.util.TreeMap<Long, Contract> byAddress = new java.util.TreeMap<>();
@@ -117,6 +121,16 @@ public final class TypedMemory {
     /** Lets this kernel create and attach software-coherent regions, kept coherent by {@code dsm}. */
     public void useSoftwareCoherence(SoftwareCoherence dsm) {
         this.softwareCoherence = Objects.requireNonNull(dsm, "dsm");
+    }
+
+    /**
+     * Lets this kernel attach hardware-coherent regions homed in other coherence domains where
+     * {@code costs} (a region's home domain to the platform's remote-line costs from this kernel's
+     * domain) gives a cost: their accessors pay it per cache line. Without it, or where it gives
+     * {@link RemoteLineCosts#NONE}, such an attach is refused.
+     */
+    public void useRemoteLineCosts(Function<String, RemoteLineCosts> costs) {
+        this.remoteLineCosts = Objects.requireNonNull(costs, "costs");
     }
 
     public Identity self() {
@@ -209,7 +223,7 @@ public final class TypedMemory {
             .setArrayLayout(arrangement == ArrayLayout.STRUCT_OF_ARRAYS ? ArrayLayout.STRUCT_OF_ARRAYS : ArrayLayout.ARRAY_OF_STRUCTS)
             .setCount(count)
             .setCoherence(coherence)
-            .setCreatorDomain(self.coherenceDomain())
+            .setHomeDomain(self.coherenceDomain())
             .setKind(kind)
             .setState(RegionState.CREATING)
             .setCreatorKernel(self.kernelId())
@@ -347,6 +361,7 @@ public final class TypedMemory {
         Location location = contract.getLocation();
         MemorySegment segment;
         AccessGuard guard;
+        RemoteLineCosts remote = RemoteLineCosts.NONE;
         if (contract.getCoherence() == Coherence.SOFTWARE) {
             SoftwareCoherence dsm = softwareCoherence;
             if (dsm == null) {
@@ -357,20 +372,14 @@ public final class TypedMemory {
             segment = coherent.cache();
             guard = coherent.guard();
         } else {
-            String domain = contract.getCreatorDomain();
-            if (!domain.isEmpty() && !domain.equals(self.coherenceDomain())) {
-                throw new RegionException("cannot attach " + description + " on kernel " + self.kernelName() + ": it is hardware-coherent in "
-                    + "coherence domain " + domain + " (its creator " + contract.getCreatorName() + "'s), and this kernel is in domain "
-                    + self.coherenceDomain() + ", which shares no cache coherence with it; create the region with SOFTWARE coherence "
-                    + "(the DSM) to share it across domains");
-            }
+            remote = remoteLines(contract, description);
             segment = memory.segment().asSlice(location.getOffset(), location.getBytes());
             guard = null;
         }
         RegionBinding binding = binding(contract);
         ViewFactory<T> views = access == Access.INTERPRETED
             ? AccessorFactory.interpreted(view, layout, segment, binding, guard)
-            : AccessorFactory.generated(view, layout, segment, binding, guard);
+            : AccessorFactory.generated(view, layout, segment, binding, guard, remote);
         AccessorKind kind;
         if (access == Access.INTERPRETED) {
             kind = AccessorKind.INTERPRETED;
@@ -381,6 +390,28 @@ public final class TypedMemory {
             kind = nativeLayout ? AccessorKind.NATIVE : AccessorKind.MORPHED;
         }
         return new TypedRegion<>(contract, view, layout, segment, binding, views, kind, guard);
+    }
+
+    /**
+     * What this kernel's accessors of a hardware-coherent region pay per cache line: nothing in the
+     * region's home domain (or for a record older than home domains); in another domain, the
+     * platform's remote-line costs between the two, and a refusal where it models none (the domains
+     * share no coherent memory).
+     */
+    private RemoteLineCosts remoteLines(Contract contract, String description) {
+        String home = contract.getHomeDomain();
+        if (home.isEmpty() || home.equals(self.coherenceDomain())) {
+            return RemoteLineCosts.NONE;
+        }
+        RemoteLineCosts costs = remoteLineCosts.apply(home);
+        if (costs.none()) {
+            throw new RegionException("cannot attach " + description + " on kernel " + self.kernelName() + ": it is hardware-coherent in "
+                + "coherence domain " + home + " (its creator " + contract.getCreatorName() + "'s), and this kernel is in domain "
+                + self.coherenceDomain() + ", which shares no cache coherence with it; create the region with SOFTWARE coherence "
+                + "(the DSM) to share it across domains, or model remote memory between the domains (the platform's remote-line-read "
+                + "and remote-line-write)");
+        }
+        return costs;
     }
 
     private static RegionBinding binding(Contract contract) {

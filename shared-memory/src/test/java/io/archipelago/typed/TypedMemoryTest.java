@@ -15,6 +15,7 @@ import io.archipelago.typed.header.HeaderParser;
 import io.archipelago.typed.proto.ArrayLayout;
 import io.archipelago.typed.proto.Contract;
 import io.archipelago.typed.proto.RegionState;
+import io.archipelago.typed.access.RemoteLineCosts;
 import io.archipelago.typed.registry.RegionRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -137,6 +138,32 @@ class TypedMemoryTest {
             .containsExactlyInAnyOrder("x86_64-0:NATIVE", "ppc32-1:MORPHED");
         assertThat(contract.getLocation().getOffset() % 4096).isZero();
         assertThat(memory.ownership().owner(Math.toIntExact(contract.getLocation().getOffset() / memory.geometry().blockSize()))).isZero();
+    }
+
+    @Test
+    void aRegionHomedInAnotherDomainIsAttachedOnlyWhereThePlatformModelsRemoteMemoryAndPaysItsCost() {
+        memory.ownership().claimFree(0, 6);
+        memory.ownership().claimFree(1, 6);
+        TypedMemory home = TypedMemory.forKernel(memory, registry, new TypedMemory.Identity(0, "home-0", 100, DataModel.X86_64, "a"));
+        TypedMemory far = TypedMemory.forKernel(memory, registry, new TypedMemory.Identity(1, "far-1", 101, DataModel.X86_64, "b"));
+        TypedRegion<Counter> created = home.create("remote-counters", Counter.class, 2);
+        assertThat(registry.get("remote-counters").orElseThrow().getHomeDomain()).isEqualTo("a");
+        created.at(1).value(41);
+
+        assertThatThrownBy(() -> far.attach("remote-counters", Counter.class))
+            .as("no platform modelling remote memory: the domains share no coherent memory")
+            .isInstanceOf(RegionException.class).hasMessageContaining("hardware-coherent in coherence domain a")
+            .hasMessageContaining("domain b").hasMessageContaining("remote-line-read");
+
+        far.useRemoteLineCosts(domain -> domain.equals("a") ? new RemoteLineCosts(1_000, 1_000) : RemoteLineCosts.NONE);
+        Counter seen = far.attach("remote-counters", Counter.class).at(1);
+        long start = System.nanoTime();
+        assertThat(seen.value()).isEqualTo(41);
+        assertThat(System.nanoTime() - start).as("a remote load pays the modelled 1 us").isGreaterThanOrEqualTo(1_000);
+        seen.value(42);
+        assertThat(created.at(1).value()).as("written in place, in the home domain's memory").isEqualTo(42);
+        assertThat(seen.getClass().getName()).contains("$Remote");
+        assertThat(created.at(1).getClass().getName()).doesNotContain("$Remote");
     }
 
     @Test

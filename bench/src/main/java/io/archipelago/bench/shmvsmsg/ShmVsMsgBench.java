@@ -99,6 +99,16 @@ public final class ShmVsMsgBench {
         return new Measurements(transport, ops, marshalling, contention);
     }
 
+    /**
+     * The size sweep alone (objects, warm-up, the floors and the operations every way): one point of
+     * the remote-latency sweep, which boots a cluster per point.
+     */
+    public List<OpRow> runSizeSweep() {
+        prepare();
+        warmUp();
+        return sizeSweep();
+    }
+
     /** What the kernels measured. */
     public record Measurements(ShmVsMsgReport.Transport transport, List<OpRow> ops, List<MarshalRow> marshalling,
                                List<ContentionRow> contention) {

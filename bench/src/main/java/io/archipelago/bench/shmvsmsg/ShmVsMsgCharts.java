@@ -38,6 +38,7 @@ public final class ShmVsMsgCharts {
 
     public static final String SIZE_SWEEP = "size-sweep.png";
     public static final String CONTENTION = "contention.png";
+    public static final String REMOTE_SWEEP = "remote-sweep.png";
     private static final int PANEL_WIDTH = 640;
     private static final int PANEL_HEIGHT = 420;
     private static final Map<String, Color> COLORS = Map.ofEntries(
@@ -98,6 +99,54 @@ public final class ShmVsMsgCharts {
             panels.add(chart);
         }
         return panels;
+    }
+
+    /**
+     * Writes the remote-latency sweep's chart into {@code dir}: one panel per operation, p50 against
+     * the modelled remote line latency, a line per way and object size (colour: the way; marker:
+     * the size). Returns its file name.
+     */
+    public static String writeRemoteSweep(RemoteSweep sweep, Path dir) {
+        System.setProperty("java.awt.headless", "true");
+        Set<String> ops = new LinkedHashSet<>();
+        Set<Long> sizes = new java.util.TreeSet<>();
+        sweep.points().forEach(p -> p.ops().forEach(r -> {
+            ops.add(r.op());
+            sizes.add(r.bytes());
+        }));
+        List<org.knowm.xchart.style.markers.Marker> markers = List.of(SeriesMarkers.CIRCLE, SeriesMarkers.SQUARE, SeriesMarkers.DIAMOND,
+            SeriesMarkers.TRIANGLE_UP, SeriesMarkers.TRIANGLE_DOWN, SeriesMarkers.CROSS);
+        List<Chart<?, ?>> panels = new ArrayList<>();
+        for (String op : ops) {
+            XYChart chart = xy(op + ": p50 against the remote line latency (" + sweep.platform() + ")", "remote cache line (ns, modelled)",
+                "ns per operation (p50)");
+            chart.getStyler().setXAxisLogarithmic(false);
+            int size = 0;
+            for (long bytes : sizes) {
+                for (String way : List.of(ShmVsMsgReport.SHM, ShmVsMsgReport.DSM, ShmVsMsgReport.MSG, ShmVsMsgReport.URPC)) {
+                    List<Double> xs = new ArrayList<>();
+                    List<Double> ys = new ArrayList<>();
+                    for (RemoteSweep.Point point : sweep.points()) {
+                        point.row(op, bytes).flatMap(r -> r.way(way)).filter(f -> f.p50() > 0).ifPresent(f -> {
+                            xs.add((double) point.remoteNs());
+                            ys.add(f.p50());
+                        });
+                    }
+                    if (!xs.isEmpty()) {
+                        XYSeries series = chart.addSeries(way + " " + bytes + " B", xs, ys);
+                        series.setLineColor(COLORS.get(way));
+                        series.setMarkerColor(COLORS.get(way));
+                        series.setMarker(markers.get(size % markers.size()));
+                    }
+                }
+                size++;
+            }
+            if (!chart.getSeriesMap().isEmpty()) {
+                panels.add(chart);
+            }
+        }
+        save(panels, dir.resolve(REMOTE_SWEEP));
+        return REMOTE_SWEEP;
     }
 
     static List<Chart<?, ?>> contention(ShmVsMsgReport report) {

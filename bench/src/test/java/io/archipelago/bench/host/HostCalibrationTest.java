@@ -33,13 +33,22 @@ class HostCalibrationTest {
     }
 
     @Test
-    void aModelledCostWithinTheHostsNoiseIsWarnedAboutAndOneWellAboveItIsNot() {
-        // a host whose cache-line round trip is 200 ns and whose wake-up round trip is 40 us
+    void aModelledCostIsWarnedAboutOnlyWhereTheHostsOwnCostOfTheSameThingIsNotSmallBesideIt() {
+        // a quiet host: a mailbox word's ping-pong floor 0.3 us round trip (150 ns one way), a wake-up 40 us round trip
+        double wordFloorNs = 150;
+        assertThat(HostCalibration.noiseWarning(500, wordFloorNs, "mailbox word latency", "one way of the ping-pong floor"))
+            .as("0.5 us: the host's own 150 ns is 30% of it").hasValueSatisfying(warning -> assertThat(warning)
+                .contains("mailbox word latency").contains("500 ns").contains("one way of the ping-pong floor").contains("150 ns"));
+        assertThat(HostCalibration.noiseWarning(2_500, wordFloorNs, "mailbox word latency", "one way of the ping-pong floor"))
+            .as("2.5 us: well under a wake-up, but the host's own word is 6% of it").isEmpty();
+        assertThat(HostCalibration.noiseWarning(750, wordFloorNs, "mailbox word latency", "floor")).as("exactly a fifth: not warned").isEmpty();
+        assertThat(HostCalibration.noiseWarning(0, wordFloorNs, "mailbox word latency", "floor")).as("nothing modelled").isEmpty();
+
         HostCalibration host = new HostCalibration(Instant.now(), 2, 1.0, 1, new LatencySummary(1, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2),
             new LatencySummary(1, 40, 40, 40, 40, 40, 40), 200, new LatencySummary(1, 55, 55, 55, 55, 55, 55), 20, 1);
-        assertThat(host.noiseWarning(500, "mailbox word latency")).as("500 ns: under ten cache-line round trips")
-            .hasValueSatisfying(warning -> assertThat(warning).contains("mailbox word latency").contains("500 ns"));
-        assertThat(host.noiseWarning(5_000, "mailbox word latency")).as("5 us: under a wake-up (20 us one way)").isPresent();
-        assertThat(host.noiseWarning(50_000, "mailbox word latency")).as("50 us: clear of both").isEmpty();
+        assertThat(host.cacheLineOneWayNanos()).as("half the 200 ns cache-line round trip").isEqualTo(100);
+        assertThat(HostCalibration.noiseWarning(300, host.cacheLineOneWayNanos(), "remote-line read", "cache-line one way"))
+            .as("a remote line of +300 ns against the host's own 100 ns line transfer").isPresent();
+        assertThat(HostCalibration.noiseWarning(1_000, host.cacheLineOneWayNanos(), "remote-line read", "cache-line one way")).isEmpty();
     }
 }

@@ -10,6 +10,7 @@ import io.archipelago.control.proto.RegionInfo;
 import io.archipelago.control.proto.RegionList;
 import io.archipelago.control.proto.SetAsideRecord;
 import io.archipelago.control.proto.TypedMemoryControlGrpc;
+import io.archipelago.interconnect.platform.Platform;
 import io.archipelago.kernel.Kernel;
 import io.archipelago.kernel.KernelCounter;
 import io.archipelago.kernel.KernelService;
@@ -21,6 +22,7 @@ import io.archipelago.typed.SoftwareCoherence;
 import io.archipelago.typed.TypedMemory;
 import io.archipelago.typed.TypedRegion;
 import io.archipelago.typed.ViewPath;
+import io.archipelago.typed.access.RemoteLineCosts;
 import io.archipelago.typed.alloc.OutOfPagesException;
 import io.archipelago.typed.alloc.PageAllocator;
 import io.archipelago.typed.header.HeaderParser;
@@ -77,6 +79,11 @@ public final class TypedMemoryService implements KernelService {
                 kernel.context().coherenceDomain()),
             allocator);
         typed.useSoftwareCoherence(coherence);
+        // a hardware-coherent region homed in another domain: attachable where the platform models remote memory
+        typed.useRemoteLineCosts(home -> {
+            Platform.Costs costs = kernel.context().platform().costs(kernel.context().coherenceDomain(), home);
+            return new RemoteLineCosts(costs.lineReadNs(), costs.lineWriteNs());
+        });
         this.created = kernel.counters().counter(KernelCounter.TYPED_REGIONS_CREATED);
         this.attached = kernel.counters().counter(KernelCounter.TYPED_REGIONS_ATTACHED);
     }

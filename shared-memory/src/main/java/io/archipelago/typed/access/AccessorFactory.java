@@ -23,7 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class AccessorFactory {
 
     private record Key(Class<?> view, RecordLayout layout, List<Long> columnOffsets, List<Long> columnStrides, boolean software,
-                       boolean nested) {
+                       boolean nested, RemoteLineCosts remote) {
     }
 
     private static final Map<Key, MethodHandle> CLASSES = new ConcurrentHashMap<>();
@@ -38,6 +38,16 @@ public final class AccessorFactory {
      */
     public static <T> ViewFactory<T> generated(Class<T> view, RecordLayout layout, MemorySegment segment, RegionBinding region,
                                                AccessGuard guard) {
+        return generated(view, layout, segment, region, guard, RemoteLineCosts.NONE);
+    }
+
+    /**
+     * As {@link #generated(Class, RecordLayout, MemorySegment, RegionBinding, AccessGuard)}, for a
+     * region homed in another coherence domain: each load and store pays {@code remote} per cache
+     * line it touches (a class of its own; {@link RemoteLineCosts#NONE} gives the plain class).
+     */
+    public static <T> ViewFactory<T> generated(Class<T> view, RecordLayout layout, MemorySegment segment, RegionBinding region,
+                                               AccessGuard guard, RemoteLineCosts remote) {
         long[] offsets = null;
         long[] strides = null;
         if (region.columns()) {
@@ -48,7 +58,7 @@ public final class AccessorFactory {
                 strides[c] = region.columnStride(c);
             }
         }
-        MethodHandle constructor = constructor(new AccessorGenerator.Spec(view, layout, offsets, strides, guard != null, false));
+        MethodHandle constructor = constructor(new AccessorGenerator.Spec(view, layout, offsets, strides, guard != null, false, remote));
         return new ViewFactory.Generated<>(view, constructor, segment, region, guard);
     }
 
@@ -65,7 +75,7 @@ public final class AccessorFactory {
 
     private static MethodHandle constructor(AccessorGenerator.Spec spec) {
         Key key = new Key(spec.view(), spec.layout(), spec.columnOffsets() == null ? null : Arrays.stream(spec.columnOffsets()).boxed().toList(),
-            spec.columnStrides() == null ? null : Arrays.stream(spec.columnStrides()).boxed().toList(), spec.software(), spec.nested());
+            spec.columnStrides() == null ? null : Arrays.stream(spec.columnStrides()).boxed().toList(), spec.software(), spec.nested(), spec.remote());
         MethodHandle existing = CLASSES.get(key);
         if (existing != null) {
             return existing;

@@ -63,6 +63,10 @@ import java.util.function.Function;
  * page held for the thread's use, see {@link HeldPages}, or the element of an exclusive
  * section): then the access is a plain load or store, and only otherwise does it pin the page
  * for this one access ({@code pinned}) through the {@link AccessGuard}.
+ * <p>
+ * A region homed in another coherence domain, on a platform that models remote memory, gets a
+ * class of its own with one more call before each load or store ({@link RemoteLineDelay}, the
+ * modelled latency of the cache lines it touches); every other class has no such call.
  */
 final class AccessorGenerator {
 
@@ -83,9 +87,12 @@ final class AccessorGenerator {
     private static final MethodTypeDesc CHECK_INDEX = MethodTypeDesc.of(CD_long, CD_long, CD_long, CD_String);
     private static final MethodTypeDesc ACQUIRE = MethodTypeDesc.of(CD_boolean, CD_long, CD_int, CD_boolean);
     private static final MethodTypeDesc RELEASE = MethodTypeDesc.of(CD_void, CD_long, CD_int);
+    private static final ClassDesc CD_REMOTE_LINE_DELAY = desc(RemoteLineDelay.class);
+    private static final MethodTypeDesc REMOTE_LINE_PAY = MethodTypeDesc.of(CD_void, CD_long, CD_int, CD_long);
 
     /** One accessor class to generate. */
-    record Spec(Class<?> view, RecordLayout layout, long[] columnOffsets, long[] columnStrides, boolean software, boolean nested) {
+    record Spec(Class<?> view, RecordLayout layout, long[] columnOffsets, long[] columnStrides, boolean software, boolean nested,
+                RemoteLineCosts remote) {
         boolean columns() {
             return columnOffsets != null;
         }
@@ -112,14 +119,20 @@ final class AccessorGenerator {
         return new AccessorGenerator(spec, nestedFactory).define();
     }
 
-    private MethodHandle define() {
+    /** The class file {@link #define} defines for {@code spec}, not defined (to inspect what is emitted). */
+    static byte[] classBytes(Spec spec, Function<Spec, MethodHandle> nestedFactory) {
+        return new AccessorGenerator(spec, nestedFactory).classBytes();
+    }
+
+    private byte[] classBytes() {
         Class<?> view = spec.view();
         String pkg = view.getPackageName();
         ClassDesc self = ClassDesc.of((pkg.isEmpty() ? "" : pkg + ".") + "TypedAccessor$" + view.getSimpleName()
-            + (spec.nested() ? "$Nested" : spec.columns() ? "$Columns" : "") + (spec.software() ? "$Guarded" : ""));
+            + (spec.nested() ? "$Nested" : spec.columns() ? "$Columns" : "") + (spec.software() ? "$Guarded" : "")
+            + (spec.remote().none() ? "" : "$Remote"));
         ClassFile classFile = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(
             ClassHierarchyResolver.ofClassLoading(view.getClassLoader() != null ? view.getClassLoader() : ClassLoader.getSystemClassLoader())));
-        byte[] bytes = classFile.build(self, cb -> {
+        return classFile.build(self, cb -> {
             cb.withFlags(ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL | ClassFile.ACC_SUPER | ClassFile.ACC_SYNTHETIC);
             cb.withSuperclass(CD_ACCESSOR);
             cb.withInterfaceSymbols(desc(view));
@@ -148,6 +161,11 @@ final class AccessorGenerator {
                 }
             }
         });
+    }
+
+    private MethodHandle define() {
+        byte[] bytes = classBytes();
+        Class<?> view = spec.view();
         try {
             MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(view, MethodHandles.lookup())
                 .defineHiddenClassWithClassData(bytes, List.copyOf(classData), true);
@@ -235,13 +253,29 @@ final class AccessorGenerator {
         });
     }
 
+    /**
+     * {@code RemoteLineDelay.pay(off, WIDTH, NS)} before the load or store of a region homed in another
+     * coherence domain, NS the platform's extra latency per cache line; operands already on the stack
+     * stay there. Emits nothing for a local region or a platform that models no remote cost.
+     */
+    private void remoteLines(CodeBuilder code, int offsetSlot, long width, boolean write) {
+        long nanosPerLine = write ? spec.remote().writeNs() : spec.remote().readNs();
+        if (nanosPerLine == 0) {
+            return;
+        }
+        code.lload(offsetSlot);
+        code.loadConstant((int) width);
+        code.loadConstant(nanosPerLine);
+        code.invokestatic(CD_REMOTE_LINE_DELAY, "pay", REMOTE_LINE_PAY);
+    }
+
     private void getter(CodeBuilder code, Property property, MemberLocator.Located located) {
         int offset = offset(code, property, located, property.getter());
         Layout element = elementLayout(property, located);
         String what = what(property, element);
         switch (element) {
             case RecordLayout record -> {
-                MethodHandle nested = nestedFactory.apply(new Spec(property.view(), record, null, null, spec.software(), true));
+                MethodHandle nested = nestedFactory.apply(new Spec(property.view(), record, null, null, spec.software(), true, spec.remote()));
                 code.loadConstant(constant(nested, CD_METHOD_HANDLE));
                 code.aload(0);
                 code.getfield(CD_ACCESSOR, "segment", CD_SEGMENT);
@@ -258,6 +292,7 @@ final class AccessorGenerator {
             }
             case ScalarLayout scalar -> {
                 int pinned = enter(code, offset, scalar.width(), false);
+                remoteLines(code, offset, scalar.width(), false);
                 load(code, offset, scalar.kind(), scalar.width(), scalar.order());
                 exit(code, pinned, offset, scalar.width());
                 readConvert(code, scalar.kind(), scalar.width(), property.javaKind(), what);
@@ -265,6 +300,7 @@ final class AccessorGenerator {
             }
             case PointerLayout pointer -> {
                 int pinned = enter(code, offset, pointer.width(), false);
+                remoteLines(code, offset, pointer.width(), false);
                 load(code, offset, ValueKind.UNSIGNED, pointer.width(), pointer.order());
                 exit(code, pinned, offset, pointer.width());
                 widen(code, ValueKind.UNSIGNED, pointer.width());
@@ -287,6 +323,7 @@ final class AccessorGenerator {
                 code.lload(offset);
                 writeConvert(code, valueSlot, scalar.kind(), scalar.width(), property.javaKind(), what);
                 int pinned = enter(code, offset, scalar.width(), true); // after the conversion, which may throw
+                remoteLines(code, offset, scalar.width(), true);
                 code.invokeinterface(CD_SEGMENT, "set", MethodTypeDesc.of(CD_void, layoutDesc(scalar.kind(), scalar.width()), CD_long,
                     carrier(scalar.kind(), scalar.width())));
                 exit(code, pinned, offset, scalar.width());
@@ -303,6 +340,7 @@ final class AccessorGenerator {
                 checkRange(code, range, what, "checkWrite");
                 narrow(code, ValueKind.UNSIGNED, pointer.width());
                 int pinned = enter(code, offset, pointer.width(), true); // after the range check, which may throw
+                remoteLines(code, offset, pointer.width(), true);
                 code.invokeinterface(CD_SEGMENT, "set", MethodTypeDesc.of(CD_void, layoutDesc(ValueKind.UNSIGNED, pointer.width()), CD_long,
                     carrier(ValueKind.UNSIGNED, pointer.width())));
                 exit(code, pinned, offset, pointer.width());

@@ -25,7 +25,8 @@ class AccessorTest {
         };
         """;
 
-    private static RecordLayout layout(DataModel model) {
+    /** The probe struct as {@code model} lays it out (the remote-line tests use it too). */
+    static RecordLayout layout(DataModel model) {
         return model.layoutEngine().record(HeaderParser.parse("probe.h", HEADER).record("probe"));
     }
 

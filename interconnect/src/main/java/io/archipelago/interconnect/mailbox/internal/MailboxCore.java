@@ -827,7 +827,7 @@ public final class MailboxCore implements AutoCloseable {
         }
         long epoch = ByteBuffer.wrap(initiatorChallenge).getLong() ^ ByteBuffer.wrap(acceptorChallenge).getLong();
         epoch = epoch == 0 ? 1 : epoch;
-        long hold = context.wordLatency().applyAsLong(link.peerId);
+        long hold = wordHoldNanos(link);
         link.carryOnRings(rings.ring(selfId, link.peerId, hold), rings.ring(link.peerId, selfId, hold), epoch, rings.wakeLine(link.peerId));
         int discarded = link.inRing.bind(epoch, fifoDepth);
         if (discarded > 0) {
@@ -985,6 +985,11 @@ public final class MailboxCore implements AutoCloseable {
     }
 
     /** (interrupt context) After a read batch: return owed credits when enough piled up or the peer waits for them. */
+    /** The modelled one-way latency of a word between this kernel and the link's peer, in ns (0: none). */
+    long wordHoldNanos(Link link) {
+        return context.wordLatency().applyAsLong(link.peerId);
+    }
+
     void readComplete(Link link, ChannelHandlerContext ctx) {
         int owed = link.owedCredits;
         if (owed > 0 && (owed >= creditThreshold || link.peerWaiting)) {

@@ -22,6 +22,13 @@ import java.util.HexFormat;
  *   DOORBELL  0x04  (empty)                         "a word waits in our ring in global memory"
  *                                                    (the interrupt line of a pair whose words travel
  *                                                    in memory; sent only when nobody polls)
+ *   TIMED_WORD 0x05 credits u16 | word u32 | sent i64   a WORD under a modelled platform's latency:
+ *                                                    sent, the sender's monotonic clock (ns) when
+ *                                                    it framed the word; delivered no earlier than
+ *                                                    sent + the pair's modelled latency (the ends
+ *                                                    share one host's clock). Sent only by kernels
+ *                                                    of a cluster configured with a platform, all
+ *                                                    of one build: no version of its own
  *  handshake (see Handshake for the exchange):
  *   HELLO     0x10  magic "ARMB" | version u8 | sender id i32 | incarnation i64 | target id i32
  *                   | fifo depth u16 | memory id i64 | challenge[16] | name (u8 length, UTF-8)
@@ -50,6 +57,7 @@ public sealed interface Frame {
     byte CREDIT = 0x02;
     byte FIFO_FULL = 0x03;
     byte DOORBELL = 0x04;
+    byte TIMED_WORD = 0x05;
     byte HELLO = 0x10;
     byte CHALLENGE = 0x11;
     byte PROOF = 0x12;
@@ -64,8 +72,14 @@ public sealed interface Frame {
     int MAX_NAME_BYTES = 64;
     int MAX_CREDITS = 0xFFFF;
 
-    /** A mailbox word with the credits the sender returns for words it consumed. */
-    record Word(int credits, int word) implements Frame {
+    /**
+     * A mailbox word with the credits the sender returns for words it consumed, and its send time
+     * under a modelled latency (the sender's monotonic ns; 0: none, a plain WORD frame).
+     */
+    record Word(int credits, int word, long sentAtNanos) implements Frame {
+        public Word(int credits, int word) {
+            this(credits, word, 0);
+        }
     }
 
     /** Credits returned on their own. */

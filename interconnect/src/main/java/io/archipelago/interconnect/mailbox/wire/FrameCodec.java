@@ -30,6 +30,8 @@ public final class FrameCodec extends MessageToMessageCodec<ByteBuf, Frame> {
     @Override
     protected void encode(ChannelHandlerContext ctx, Frame frame, List<Object> out) {
         ByteBuf buf = switch (frame) {
+            case Frame.Word w when w.sentAtNanos() != 0 -> ctx.alloc().ioBuffer(17).writeShort(15).writeByte(Frame.TIMED_WORD)
+                .writeShort(w.credits()).writeInt(w.word()).writeLong(w.sentAtNanos());
             case Frame.Word w -> ctx.alloc().ioBuffer(9).writeShort(7).writeByte(Frame.WORD).writeShort(w.credits()).writeInt(w.word());
             case Frame.Credit c -> ctx.alloc().ioBuffer(5).writeShort(3).writeByte(Frame.CREDIT).writeShort(c.credits());
             case Frame.FifoFull f -> ctx.alloc().ioBuffer(3).writeShort(1).writeByte(Frame.FIFO_FULL);
@@ -94,6 +96,8 @@ public final class FrameCodec extends MessageToMessageCodec<ByteBuf, Frame> {
         return switch (kind) {
             case Frame.WORD -> body == 6 ? new Frame.Word(frame.readUnsignedShort(), frame.readInt())
                 : wrongLength("WORD", 6, body);
+            case Frame.TIMED_WORD -> body == 14 ? new Frame.Word(frame.readUnsignedShort(), frame.readInt(), frame.readLong())
+                : wrongLength("TIMED_WORD", 14, body);
             case Frame.CREDIT -> body == 2 ? new Frame.Credit(frame.readUnsignedShort()) : wrongLength("CREDIT", 2, body);
             case Frame.FIFO_FULL -> body == 0 ? Frame.FifoFull.INSTANCE : wrongLength("FIFO_FULL", 0, body);
             case Frame.DOORBELL -> body == 0 ? Frame.Doorbell.INSTANCE : wrongLength("DOORBELL", 0, body);
@@ -107,7 +111,7 @@ public final class FrameCodec extends MessageToMessageCodec<ByteBuf, Frame> {
                 frame.readCharSequence(frame.readableBytes(), StandardCharsets.UTF_8).toString())
                 : wrongLength("REFUSE", 1, body);
             default -> new Frame.Malformed("unknown frame kind 0x" + Integer.toHexString(kind & 0xFF) + " (" + length
-                + " bytes; expected WORD 0x01, CREDIT 0x02, FIFO_FULL 0x03, DOORBELL 0x04 or a handshake frame 0x10-0x14)");
+                + " bytes; expected WORD 0x01, CREDIT 0x02, FIFO_FULL 0x03, DOORBELL 0x04, TIMED_WORD 0x05 or a handshake frame 0x10-0x14)");
         };
     }
 

@@ -41,6 +41,17 @@ class FrameCodecTest {
     }
 
     @Test
+    void aTimedWordFrameCarriesTheSendTimeInSeventeenBytesAndAnUnstampedOneStaysAPlainWord() {
+        channel.writeOutbound(new Frame.Word(3, 0x1A00_0042, 0x0102_0304_0506_0708L));
+        ByteBuf bytes = channel.readOutbound();
+        byte[] raw = new byte[bytes.readableBytes()];
+        bytes.readBytes(raw);
+        bytes.release();
+        assertThat(raw).containsExactly(0, 15, Frame.TIMED_WORD, 0, 3, 0x1A, 0, 0, 0x42, 1, 2, 3, 4, 5, 6, 7, 8);
+        assertThat(roundTrip(new Frame.Word(3, 7, 0))).isEqualTo(new Frame.Word(3, 7));
+    }
+
+    @Test
     void everyFrameRoundTrips() {
         byte[] challenge = new byte[Frame.CHALLENGE_BYTES];
         challenge[0] = 9;
@@ -49,6 +60,7 @@ class FrameCodecTest {
         List<Frame> frames = List.of(
             new Frame.Word(0, 0xDFFF_FFFF),
             new Frame.Word(Frame.MAX_CREDITS, 0),
+            new Frame.Word(2, 0x1000_0001, 123_456_789_012L),
             new Frame.Credit(4),
             Frame.FifoFull.INSTANCE,
             new Frame.Hello(Frame.VERSION, 65_535, Long.MIN_VALUE, 3, 4, 0L, challenge, "coordinator"),
