@@ -141,6 +141,12 @@ public abstract class TypedAccessor implements TypedObject {
         this.base = columns ? elementIndex : elementIndex * region.elementSize();
     }
 
+    /** {@link #moveTo} for an index the caller has checked against the region's elements. */
+    public final void moveToChecked(long elementIndex) {
+        this.index = elementIndex;
+        this.base = columns ? elementIndex : elementIndex * region.elementSize();
+    }
+
     /** The region the element lives in. */
     public final RegionBinding binding() {
         return region;
