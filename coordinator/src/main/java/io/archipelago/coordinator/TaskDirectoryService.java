@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
  * The CLI's front for tasks ({@code archipelago run / ps / migrate}): places a program's threads
  * (normal threads on a kernel of the fastest island or the one named, NightWatch threads spread
  * over the kernels of weaker islands, as K2 pins them) and passes the rest to a running kernel,
- * which reads the shared task table or forwards a migration to the thread's owner.
+ * which reads the shared task table or forwards a migration to the thread's owner. A migration
+ * goes straight to the kernel this directory last saw the thread on, when it knows one.
  */
 final class TaskDirectoryService extends TaskDirectoryGrpc.TaskDirectoryImplBase {
 
@@ -37,6 +38,14 @@ final class TaskDirectoryService extends TaskDirectoryGrpc.TaskDirectoryImplBase
 
     private final Membership membership;
     private final KernelChannels kernels;
+    /**
+     * The kernel each thread was last seen on through this directory (placed by {@code run},
+     * moved by {@code migrate}): where a migration is sent first. A thread that moved otherwise
+     * (a program or a benchmark asking a kernel directly) is found by that kernel, which forwards
+     * the request to the owner as before.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<Integer, String> lastSeenOn = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_REMEMBERED = 65_536;
 
     TaskDirectoryService(Membership membership, KernelChannels kernels) {
         this.membership = membership;
@@ -98,6 +107,7 @@ final class TaskDirectoryService extends TaskDirectoryGrpc.TaskDirectoryImplBase
                 .spawn(SpawnRequest.newBuilder().setProgram(request.getProgram()).setThreads(normal).setKind(ThreadKind.NORMAL)
                     .putAllArgs(request.getArgsMap()).build());
             pid = spawned.getPid();
+            seen(spawned.getTidsList(), spawned.getKernel());
             reply.setKernel(spawned.getKernel()).addAllTids(spawned.getTidsList()).addAllThreads(spawned.getThreadsList());
         }
         List<Integer> shares = new ArrayList<>();
@@ -115,6 +125,7 @@ final class TaskDirectoryService extends TaskDirectoryGrpc.TaskDirectoryImplBase
                 pid = spawned.getPid();
                 reply.setKernel(spawned.getKernel());
             }
+            seen(spawned.getTidsList(), spawned.getKernel());
             reply.addAllTids(spawned.getTidsList()).addAllThreads(spawned.getThreadsList());
         }
         return reply.setPid(pid).build();
@@ -173,13 +184,29 @@ final class TaskDirectoryService extends TaskDirectoryGrpc.TaskDirectoryImplBase
             response.onError(Status.UNAVAILABLE.withDescription("no kernel is RUNNING").asRuntimeException());
             return;
         }
+        // straight to the owner when this directory knows it (one hop); else a running kernel finds the owner and forwards
+        String owner = lastSeenOn.get(request.getTid());
+        KernelRecord first = running.stream().filter(r -> r.getName().equals(owner)).findFirst().orElse(running.getFirst());
         try {
             MigrateRequest forwarded = request.getHops() > 0 ? request : request.toBuilder().setHops(3).build();
-            response.onNext(kernels.tasks(control(running.getFirst())).withDeadlineAfter(MIGRATE_DEADLINE_MS, TimeUnit.MILLISECONDS)
-                .migrate(forwarded));
+            MigrateReply reply = kernels.tasks(control(first)).withDeadlineAfter(MIGRATE_DEADLINE_MS, TimeUnit.MILLISECONDS).migrate(forwarded);
+            seen(List.of(reply.getTid()), reply.getTo());
+            response.onNext(reply);
             response.onCompleted();
         } catch (StatusRuntimeException e) {
             response.onError(e);
+        }
+    }
+
+    private void seen(List<Integer> tids, String kernel) {
+        if (kernel.isEmpty()) {
+            return;
+        }
+        if (lastSeenOn.size() > MAX_REMEMBERED) {
+            lastSeenOn.clear(); // a hint only: forgetting costs one forward per thread
+        }
+        for (int tid : tids) {
+            lastSeenOn.put(tid, kernel);
         }
     }
 }

@@ -301,8 +301,21 @@ public final class TypedMemory {
      * @throws RegionException.Unknown   if no region has the name
      * @throws FormatMismatchException   if the view needs a member the region lacks, or of another kind
      */
-    @SuppressWarnings("unchecked")
     public <T> TypedRegion<T> attach(String name, Class<T> view, Access access) {
+        return attach(name, view, access, Runnable::run);
+    }
+
+    /**
+     * {@link #attach(String, Class)}, with the registry's attachment record written by
+     * {@code recorder} rather than before this returns: the record is a write under the
+     * registry's file lock, about half of a cold attach, and a thread adopted by migration
+     * should not wait for it before its first step. Until the record is written the region
+     * does not count as attached by this kernel: its pages are freed only by their owner (or, if
+     * the owner is dead, by the coordinator when no other live kernel has it attached), and a
+     * migration's source, which holds its own record, stays attached meanwhile.
+     */
+    @SuppressWarnings("unchecked")
+    public <T> TypedRegion<T> attach(String name, Class<T> view, Access access, java.util.concurrent.Executor recorder) {
         String key = name + "\u0000" + view.getName() + "\u0000" + access;
         TypedRegion<?> known = attached.get(key);
         if (known != null) {
@@ -310,7 +323,7 @@ public final class TypedMemory {
         }
         Contract contract = awaitReady(name);
         TypedRegion<T> region = open(contract, view, access);
-        registry.recordAttachment(name, Attachment.newBuilder()
+        Attachment attachment = Attachment.newBuilder()
             .setKernelId(self.kernelId())
             .setKernelName(self.kernelName())
             .setDataModel(self.dataModel().id())
@@ -318,7 +331,8 @@ public final class TypedMemory {
             .setAccessor(region.accessor().name())
             .setAttachedAtMs(System.currentTimeMillis())
             .setIncarnation(self.incarnation())
-            .build());
+            .build();
+        recorder.execute(() -> registry.recordAttachment(name, attachment));
         attached.put(key, region);
         return region;
     }

@@ -34,6 +34,11 @@ public final class TypedRegion<T> {
     private final io.archipelago.typed.access.AccessGuard guard;
     private final java.util.concurrent.locks.ReentrantLock[] localLocks;
     private final boolean boundSections;
+    /**
+     * The seat of the thread that last opened a section over this region (read and written
+     * without ordering: a thread that finds another's seat here looks its own up instead).
+     */
+    private SectionSeat<T> lastSeat;
 
     TypedRegion(Contract contract, Class<T> view, RecordLayout layout, MemorySegment memory, RegionBinding binding, ViewFactory<T> views,
                 AccessorKind accessor, io.archipelago.typed.access.AccessGuard guard) {
@@ -133,23 +138,18 @@ public final class TypedRegion<T> {
     }
 
     /**
-     * A software-coherent section: the body gets a view bound to the held element (plain loads
-     * and stores, an access outside the element refused), this thread's own, reused from one
-     * section to the next; a section opened inside another gets a view of its own.
-     */
-    /**
      * {@link #exclusive} for a body that returns a {@code long}: nothing boxed, so that on a
      * software-coherent region whose pages this kernel holds a section allocates nothing at all.
      */
     public long exclusiveAsLong(long index, java.util.function.ToLongFunction<? super T> body) {
-        binding.checkElement(index);
         if (!boundSections) {
             return exclusive(index, element -> body.applyAsLong(element));
         }
-        long offset = index * binding.elementSize();
         long length = binding.elementSize();
-        io.archipelago.typed.access.HeldPages held = io.archipelago.typed.access.HeldPages.mine();
-        T element = sectionView(held, index);
+        long offset = index * length;
+        SectionSeat<T> seat = seat(index);
+        io.archipelago.typed.access.HeldPages held = seat.held;
+        T element = seat.viewFor(this, index);
         io.archipelago.typed.access.TypedAccessor view = (io.archipelago.typed.access.TypedAccessor) element;
         guard.enterExclusive(offset, length, held);
         try {
@@ -161,10 +161,16 @@ public final class TypedRegion<T> {
         }
     }
 
+    /**
+     * A software-coherent section: the body gets a view bound to the held element (plain loads
+     * and stores, an access outside the element refused), this thread's own, reused from one
+     * section to the next; a section opened inside another gets a view of its own.
+     */
     private <R> R exclusiveHeld(long index, long offset, java.util.function.Function<? super T, R> body) {
         long length = binding.elementSize();
-        io.archipelago.typed.access.HeldPages held = io.archipelago.typed.access.HeldPages.mine();
-        T element = sectionView(held, index);
+        SectionSeat<T> seat = seat(index);
+        io.archipelago.typed.access.HeldPages held = seat.held;
+        T element = seat.viewFor(this, index);
         io.archipelago.typed.access.TypedAccessor view = (io.archipelago.typed.access.TypedAccessor) element;
         guard.enterExclusive(offset, length, held);
         try {
@@ -176,21 +182,57 @@ public final class TypedRegion<T> {
         }
     }
 
-    /** This thread's view for a section over element {@code index}: reused, or its own for a section inside another. */
+    /**
+     * This thread's seat for sections over this region, with {@code index} checked: the last
+     * seat used when it is this thread's (a field read and a comparison: a thread's sections in
+     * a row never look up its {@link io.archipelago.typed.access.HeldPages}), else this thread's
+     * own, made once and kept in its held pages.
+     */
+    private SectionSeat<T> seat(long index) {
+        binding.checkElement(index);
+        SectionSeat<T> seat = lastSeat;
+        if (seat != null && seat.thread == Thread.currentThread()) {
+            return seat;
+        }
+        return otherSeat();
+    }
+
     @SuppressWarnings("unchecked")
-    private T sectionView(io.archipelago.typed.access.HeldPages held, long index) {
-        T element = (T) held.sectionView(this);
-        if (element == null) {
-            element = at(index);
-            held.keepSectionView(this, element);
-            return element;
+    private SectionSeat<T> otherSeat() {
+        io.archipelago.typed.access.HeldPages held = io.archipelago.typed.access.HeldPages.mine();
+        SectionSeat<T> seat = (SectionSeat<T>) held.sectionView(this);
+        if (seat == null) {
+            seat = new SectionSeat<>(Thread.currentThread(), held, at(0));
+            held.keepSectionView(this, seat);
         }
-        io.archipelago.typed.access.TypedAccessor view = (io.archipelago.typed.access.TypedAccessor) element;
-        if (view.boundToOpenSection()) {
-            return at(index); // a section inside a section over this region: its own view
+        lastSeat = seat;
+        return seat;
+    }
+
+    /**
+     * One thread's reusable view for its sections over one region, and its held pages; final
+     * fields, so that another thread that reads it through {@link #lastSeat} sees it whole.
+     */
+    private static final class SectionSeat<T> {
+        final Thread thread;
+        final io.archipelago.typed.access.HeldPages held;
+        final T view;
+
+        SectionSeat(Thread thread, io.archipelago.typed.access.HeldPages held, T view) {
+            this.thread = thread;
+            this.held = held;
+            this.view = view;
         }
-        view.moveTo(index);
-        return element;
+
+        /** The seat's view moved to element {@code index}, or a view of its own for a section inside another over this region. */
+        T viewFor(TypedRegion<T> region, long index) {
+            io.archipelago.typed.access.TypedAccessor accessor = (io.archipelago.typed.access.TypedAccessor) view;
+            if (accessor.boundToOpenSection()) {
+                return region.at(index);
+            }
+            accessor.moveToChecked(index);
+            return view;
+        }
     }
 
     /** Software-coherent (kept coherent by the DSM) or hardware-coherent. */

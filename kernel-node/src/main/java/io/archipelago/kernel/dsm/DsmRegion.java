@@ -231,6 +231,16 @@ final class DsmRegion implements AccessGuard {
         for (long rest = stripes; rest != 0; rest &= rest - 1) {
             sectionLocks.lock(Long.numberOfTrailingZeros(rest));
         }
+        if (first == last && held.inUse() && held.holdsForSections(this, (long) first << pageShift)) {
+            // the steady state: an earlier section of this use pinned the page until its quiescent point
+            held.sectionEntered();
+            return;
+        }
+        pinForSection(first, last, stripes, held);
+    }
+
+    /** The section's pages pinned (faulted in if they must be), its stripes already locked; on failure the stripes are unlocked. */
+    private void pinForSection(int first, int last, long stripes, HeldPages held) {
         boolean use = held.inUse();
         int pinned = first;
         try {

@@ -40,9 +40,13 @@ final class SectionLocks {
     void lock(int stripe) {
         int at = stripe * SPACING;
         long self = Thread.currentThread().threadId();
-        if (WORD.compareAndSet(words, at, 0L, self)) {
-            return;
+        if (!WORD.compareAndSet(words, at, 0L, self)) {
+            lockTaken(at, self);
         }
+    }
+
+    /** The stripe was not free: this thread's own (a nested section), or another's to wait for. */
+    private void lockTaken(int at, long self) {
         if ((long) WORD.getOpaque(words, at) == self) {
             depth[at]++;
             return;
@@ -64,13 +68,17 @@ final class SectionLocks {
     void unlock(int stripe) {
         int at = stripe * SPACING;
         if ((long) WORD.getOpaque(words, at) != Thread.currentThread().threadId()) {
-            throw new IllegalMonitorStateException("section stripe " + stripe + " unlocked by thread "
-                + Thread.currentThread().getName() + ", which does not hold it");
+            throw notHeld(stripe);
         }
         if (depth[at] > 0) {
             depth[at]--;
             return;
         }
         WORD.setRelease(words, at, 0L);
+    }
+
+    private static IllegalMonitorStateException notHeld(int stripe) {
+        return new IllegalMonitorStateException("section stripe " + stripe + " unlocked by thread " + Thread.currentThread().getName()
+            + ", which does not hold it");
     }
 }

@@ -353,7 +353,7 @@ public final class Migrations implements KernelService {
         }
         KernelThread thread;
         try {
-            thread = tasks.attachThread(slot);
+            thread = tasks.attachThread(slot, this::recordLater); // the registry's attachment record waits for the adopter thread
         } catch (RuntimeException e) {
             refusals.increment();
             LOG.warn("kernel {}: cannot take thread {} over from {}: {}", tasks.kernelName(), tid, tasks.kernelName(source), e.toString());
@@ -374,6 +374,22 @@ public final class Migrations implements KernelService {
         tasks.kernel().trace().instant(TraceEvent.MIGRATION_IN, TraceRing.KERNEL_TRACK, tid, 0);
         tasks.kernel().trace().slice(TraceEvent.MIGRATION_ADOPTION, TraceRing.KERNEL_TRACK, tid, arrivedNs, adoptedNs - arrivedNs);
         reply(request, MailboxType.ACK, tid);
+    }
+
+    /** Writes an attachment record on the adopter thread, after the adoption (and usually after the thread's first step). */
+    private void recordLater(Runnable record) {
+        Runnable logged = () -> {
+            try {
+                record.run();
+            } catch (RuntimeException e) {
+                LOG.warn("kernel {}: cannot record an adopted thread's region attachment in the registry: {}", tasks.kernelName(), e.toString());
+            }
+        };
+        try {
+            adopter.execute(logged);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            logged.run();
+        }
     }
 
     private void reply(Interrupt request, MailboxType type, int payload) {

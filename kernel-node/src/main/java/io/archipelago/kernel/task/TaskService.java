@@ -494,6 +494,15 @@ public final class TaskService implements KernelService {
      * a thread arrives by migration.
      */
     public KernelThread attachThread(long slot) {
+        return attachThread(slot, Runnable::run);
+    }
+
+    /**
+     * {@link #attachThread(long)}, leaving the registry's attachment records of the thread's
+     * regions to {@code recorder} (an adoption on its critical path; see
+     * {@link TypedMemory#attach(String, Class, TypedMemory.Access, java.util.concurrent.Executor)}).
+     */
+    public KernelThread attachThread(long slot, java.util.concurrent.Executor recorder) {
         TaskDescriptor task = table.view(slot);
         String programName = task.commString();
         Program program = programs.get(programName);
@@ -506,13 +515,13 @@ public final class TaskService implements KernelService {
         Optional<ProgramData> threadData = program.threadData(none);
         if (threadData.isPresent()) {
             String name = TaskRegions.threadData(tid, task.dataGen());
-            data = typed.attach(name, threadData.get().view());
+            data = typed.attach(name, threadData.get().view(), TypedMemory.Access.GENERATED, recorder);
             attachedHere.add(name);
         }
         TypedRegion<?> shared = null;
         Optional<ProgramData> processData = program.processData(none);
         if (processData.isPresent()) {
-            shared = typed.attach(TaskRegions.processData(pid), processData.get().view());
+            shared = typed.attach(TaskRegions.processData(pid), processData.get().view(), TypedMemory.Access.GENERATED, recorder);
             attachedHere.add(TaskRegions.processData(pid));
         }
         return new KernelThread(this, slot, task, program, leaderSlot, data, shared);

@@ -188,4 +188,53 @@ class HeldPagesTest {
         }) + outer.writes());
         assertThat(sum).isEqualTo(12);
     }
+
+    @Test
+    void threadsTakingTurnsAtSectionsOverOneRegionEachUseTheirOwnViewAndLoseNoUpdate() throws Exception {
+        Node a = node(0);
+        TypedRegion<DsmCell> cells = cells(a, true);
+        int threads = 3;
+        int each = 20_000;
+        CountDownLatch start = new CountDownLatch(1);
+        java.util.List<CompletableFuture<Void>> done = new java.util.ArrayList<>();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        for (int t = 0; t < threads; t++) {
+            int element = 10 + t;
+            done.add(CompletableFuture.runAsync(() -> {
+                HeldPages.begin();
+                try {
+                    start.await();
+                    for (int i = 0; i < each; i++) {
+                        // the shared counter, and one of its own: a view another thread moved would write another element
+                        cells.exclusiveAsLong(0, c -> {
+                            c.writes(c.writes() + 1);
+                            return 0;
+                        });
+                        cells.exclusiveAsLong(element, c -> {
+                            c.value(c.value() + 1);
+                            return c.value();
+                        });
+                        if (i % 1_000 == 0) {
+                            HeldPages.quiesce();
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    HeldPages.end();
+                }
+            }, pool));
+        }
+        start.countDown();
+        try {
+            CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(WAIT.toMillis() * 3, TimeUnit.MILLISECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(cells.at(0).writes()).as("increments of one element by %d threads in sections", threads).isEqualTo((long) threads * each);
+        for (int t = 0; t < threads; t++) {
+            assertThat(cells.at(10 + t).value()).as("thread %d's own element", t).isEqualTo(each);
+        }
+        assertThat(PageStates.pins(a.word("cells", 0))).as("every section's pin let go at the end of its use").isZero();
+    }
 }

@@ -30,12 +30,12 @@ public abstract class TypedAccessor implements TypedObject {
     private final boolean columns;
     private final boolean nested;
     /**
-     * Software-coherent regions: the byte range {@code [heldFrom, heldTo)} of the segment this
-     * view may access with plain loads and stores: a page this thread holds for its use
-     * ({@link HeldPages}), or the element an exclusive section holds. Empty (0, 0) when none.
+     * Software-coherent regions: the byte range {@code [heldFrom, heldFrom + heldSpan)} of the
+     * segment this view may access with plain loads and stores: a page this thread holds for its
+     * use ({@link HeldPages}), or the element an exclusive section holds. Empty (span 0) when none.
      */
     private long heldFrom;
-    private long heldTo;
+    private long heldSpan;
     /** A view an exclusive section handed out: bound to its element, refused outside it, dead after the section. */
     private boolean bound;
 
@@ -56,7 +56,8 @@ public abstract class TypedAccessor implements TypedObject {
      * false when the access runs on a page already held (plain load or store).
      */
     protected final boolean acquire(long offset, int width, boolean write) {
-        if (offset >= heldFrom && offset + width <= heldTo) {
+        // inside the held range, as one unsigned comparison (below heldFrom wraps to a huge value; an empty range holds nothing)
+        if (Long.compareUnsigned(offset - heldFrom + width, heldSpan) <= 0) {
             return false;
         }
         return acquireSlow(offset, width, write);
@@ -79,7 +80,7 @@ public abstract class TypedAccessor implements TypedObject {
             guard.enter(offset, width, write);
             return true;
         }
-        if (heldTo > heldFrom) {
+        if (heldSpan > 0) {
             held.release(this);
         }
         if (!guard.tryHold(offset, width)) {
@@ -87,24 +88,24 @@ public abstract class TypedAccessor implements TypedObject {
         }
         held.add(guard, page, this);
         heldFrom = page;
-        heldTo = page + pageSize;
+        heldSpan = pageSize;
         return false;
     }
 
     private RuntimeException outsideSection(long offset, int width) {
-        if (heldTo == heldFrom) {
+        if (heldSpan == 0) {
             return new IllegalStateException("this view of " + region + " was handed to an exclusive section that has ended: an "
                 + "exclusive view is valid only inside its section (take another with at(index))");
         }
         return new IndexOutOfBoundsException("an access to bytes [" + offset + ", " + (offset + width) + ") of " + region
-            + " is outside the element the exclusive section holds, bytes [" + heldFrom + ", " + heldTo + "): an exclusive view "
+            + " is outside the element the exclusive section holds, bytes [" + heldFrom + ", " + (heldFrom + heldSpan) + "): an exclusive view "
             + "reaches only its own element (open a section over the other element, or use a view of it from at(index))");
     }
 
     /** The page this view cached was let go (a quiescent point). */
     final void forgetHeld() {
         heldFrom = 0;
-        heldTo = 0;
+        heldSpan = 0;
     }
 
     /**
@@ -117,18 +118,18 @@ public abstract class TypedAccessor implements TypedObject {
         }
         bound = true;
         heldFrom = from;
-        heldTo = to;
+        heldSpan = to - from;
     }
 
     /** The section ended: the view refuses every access from now on (until bound again). */
     public final void unbindFromSection() {
         heldFrom = 0;
-        heldTo = 0;
+        heldSpan = 0;
     }
 
     /** Whether this view is bound to an exclusive section that is still open. */
     public final boolean boundToOpenSection() {
-        return bound && heldTo > heldFrom;
+        return bound && heldSpan > 0;
     }
 
     /** Moves this view to element {@code index} of its region. */
@@ -137,6 +138,12 @@ public abstract class TypedAccessor implements TypedObject {
             throw new IllegalStateException("a view of a nested struct moves with its element: move the element's view");
         }
         region.checkElement(elementIndex);
+        this.index = elementIndex;
+        this.base = columns ? elementIndex : elementIndex * region.elementSize();
+    }
+
+    /** {@link #moveTo} for an index the caller has checked against the region's elements. */
+    public final void moveToChecked(long elementIndex) {
         this.index = elementIndex;
         this.base = columns ? elementIndex : elementIndex * region.elementSize();
     }
