@@ -51,7 +51,8 @@ public final class Scheduler implements AutoCloseable {
      * @param heldRecheckNs  how often threads refused by {@link Admission} are looked at again
      * @param maxIdleParkNs  the longest an idle core parks before it looks again. Only a safety net:
      *                       whoever queues work (a thread added, an interrupt, a reconsidered hold,
-     *                       a timer earlier than a parked core's deadline) unparks an idle core, so
+     *                       a timer earlier than a parked core's deadline, a core that picks a
+     *                       thread while more are ready) unparks an idle core, so
      *                       an idle kernel's cores need not poll; and an idle core's energy does not
      *                       depend on how often it wakes (the idle interval is recorded once, when
      *                       the core next picks a thread)
