@@ -42,9 +42,11 @@ public final class EnergyService implements KernelService {
      * While the kernel sleeps nothing it publishes changes but the sleep energy, so the publisher
      * backs off, doubling its period up to this; a core that runs or an interrupt wakes it at once.
      * An idle cluster of many kernels would otherwise spend most of its CPU here (500 wake-ups a
-     * second per kernel).
+     * second per kernel; at a 200 ms cap still a sixth of a sixteen-kernel cluster's idle CPU).
+     * What a sleeping kernel's counters miss meanwhile is its sleep energy (microwatts) for up to
+     * this long; the asleep signal is not delayed (a core that runs or an interrupt wakes the publisher).
      */
-    static final int ASLEEP_PUBLISH_MAX_MS = 200;
+    static final int ASLEEP_PUBLISH_MAX_MS = 1000;
 
     private final Kernel kernel;
     private final Scheduler scheduler;

@@ -49,7 +49,13 @@ public final class Scheduler implements AutoCloseable {
      * @param sliceNs        virtual time a thread runs while others wait
      * @param maxLeadNs      how far a core's clock may run ahead of the cluster's virtual clock
      * @param heldRecheckNs  how often threads refused by {@link Admission} are looked at again
-     * @param maxIdleParkNs  the longest an idle core parks before it looks again
+     * @param maxIdleParkNs  the longest an idle core parks before it looks again. Only a safety net:
+     *                       whoever queues work (a thread added, an interrupt, a reconsidered hold,
+     *                       a timer earlier than a parked core's deadline, a core that picks a
+     *                       thread while more are ready) unparks an idle core, so
+     *                       an idle kernel's cores need not poll; and an idle core's energy does not
+     *                       depend on how often it wakes (the idle interval is recorded once, when
+     *                       the core next picks a thread)
      */
     public record Settings(int cores, CoreSpeed speed, long sliceNs, long maxLeadNs, long heldRecheckNs, long maxIdleParkNs) {
         public Settings {
@@ -59,8 +65,14 @@ public final class Scheduler implements AutoCloseable {
             }
         }
 
+        /**
+         * An idle core's wake-up when nothing unparks it: each of a sixteen-kernel cluster's 24
+         * idle cores woke ten times a second at 100 ms, the largest share of an idle cluster's CPU.
+         */
+        public static final long DEFAULT_MAX_IDLE_PARK_NS = TimeUnit.SECONDS.toNanos(2);
+
         public static Settings of(int cores, CoreSpeed speed, long sliceNs, long maxLeadNs) {
-            return new Settings(cores, speed, sliceNs, maxLeadNs, TimeUnit.MILLISECONDS.toNanos(50), TimeUnit.MILLISECONDS.toNanos(100));
+            return new Settings(cores, speed, sliceNs, maxLeadNs, TimeUnit.MILLISECONDS.toNanos(50), DEFAULT_MAX_IDLE_PARK_NS);
         }
     }
 
@@ -299,6 +311,7 @@ public final class Scheduler implements AutoCloseable {
         thread.state = TaskState.BLOCKED;
         if (thread.wakeAt > 0) {
             timers.add(thread);
+            unparkCoreParkedPast(thread.wakeAt);
         }
         if (thread.irq != SchedThread.NO_IRQ) {
             Set<SchedThread> waiters = irqWaiters.computeIfAbsent(thread.irq, k -> new LinkedHashSet<>());
@@ -349,6 +362,20 @@ public final class Scheduler implements AutoCloseable {
             return false;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * A timer due before an idle core's park ends: that core wakes to fire it (the core that set it
+     * may be running another thread by then). Called with the lock held.
+     */
+    private void unparkCoreParkedPast(long wakeAt) {
+        for (Core core : cores) {
+            if (core.parked && core.parkUntil > wakeAt) {
+                core.parkUntil = wakeAt;
+                LockSupport.unpark(core.thread);
+                return;
+            }
         }
     }
 
@@ -484,6 +511,8 @@ public final class Scheduler implements AutoCloseable {
         }
 
         private long idleParkNanos;
+        /** Virtual instant this idle core's park ends (guarded by the scheduler's lock). */
+        long parkUntil;
 
         private void runArrival() {
             Runnable work;
@@ -525,6 +554,7 @@ public final class Scheduler implements AutoCloseable {
                         park = Math.min(park, settings.heldRecheckNs());
                     }
                     idleParkNanos = Math.max(park, TimeUnit.MICROSECONDS.toNanos(20));
+                    parkUntil = now + idleParkNanos;
                     parked = true;
                     return false;
                 }
@@ -532,6 +562,11 @@ public final class Scheduler implements AutoCloseable {
                 thread.core = id;
                 current = thread;
                 thread.publish();
+                if (!ready.isEmpty()) {
+                    // more work than this core (a timer it fired, a thread at the end of its slice): an
+                    // idle core parked before that work was queued takes it now, not when its park ends
+                    unparkIdleCore();
+                }
             } finally {
                 lock.unlock();
             }

@@ -2,6 +2,8 @@ package io.archipelago.kernel.sched;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.archipelago.kernel.energy.EnergyMeter;
+import io.archipelago.kernel.energy.PowerModel;
 import io.archipelago.program.Step;
 import io.archipelago.kernel.task.model.TaskState;
 import io.archipelago.program.WakeReason;
@@ -82,8 +84,13 @@ class SchedulerTest {
 
     /** A scheduler whose cores have not started yet: threads added now all compete from the first dispatch. */
     private Scheduler created(int cores, double speed, long sliceNs) {
+        return created(cores, speed, sliceNs, Scheduler.Settings.DEFAULT_MAX_IDLE_PARK_NS);
+    }
+
+    private Scheduler created(int cores, double speed, long sliceNs, long maxIdleParkNs) {
         VirtualClock clock = VirtualClock.startingNow();
-        Scheduler.Settings settings = Scheduler.Settings.of(cores, new CoreSpeed(speed, GHZ), sliceNs, TimeUnit.MILLISECONDS.toNanos(1));
+        Scheduler.Settings settings = new Scheduler.Settings(cores, new CoreSpeed(speed, GHZ), sliceNs, TimeUnit.MILLISECONDS.toNanos(1),
+            TimeUnit.MILLISECONDS.toNanos(50), maxIdleParkNs);
         scheduler = new Scheduler("test", settings, clock, new CoreTimeline(cores, 10_000, clock.now()), new StepLog(10_000), Admission.ALWAYS,
             SchedCounters.NONE);
         return scheduler;
@@ -261,5 +268,46 @@ class SchedulerTest {
             }
             Thread.sleep(1);
         }
+    }
+
+    /**
+     * An idle core parks until work arrives or its (long) park ends; the energy of its idle time
+     * must not depend on how often it woke meanwhile: the same sleeps, under a core that looks
+     * again every millisecond and one that parks up to ten seconds, give the same intervals and
+     * the same energy to the picojoule.
+     */
+    @Test
+    void anIdleCoresEnergyDoesNotDependOnHowOftenItWakes() throws InterruptedException {
+        PowerModel model = PowerModel.parse("cortex-a9;active-mw=100;idle-mw=10;sleep-mw=1;wakeup-uj=5;sleep-after-us=10000");
+        long sleep = TimeUnit.MILLISECONDS.toNanos(30);
+        EnergyMeter.Energy[] energy = new EnergyMeter.Energy[2];
+        long[] parks = {TimeUnit.MILLISECONDS.toNanos(1), TimeUnit.SECONDS.toNanos(10)};
+        for (int run = 0; run < parks.length; run++) {
+            Scheduler s = created(1, 1.0, TimeUnit.MILLISECONDS.toNanos(4), parks[run]);
+            s.start();
+            Scripted thread = new Scripted(1, n -> n < 3 ? Step.sleep(1_000_000, sleep) : Step.exit(1_000_000, 0));
+            add(s, thread);
+            long hostStart = System.nanoTime();
+            assertThat(thread.awaitExit()).isTrue();
+            assertThat(System.nanoTime() - hostStart).as("woken by its timers, not by the end of a 10 s park").isLessThan(TimeUnit.SECONDS.toNanos(5));
+            s.close();
+            // the intervals from the first step on (before it: the wait for the host to start the thread)
+            long first = thread.starts.getFirst();
+            CoreTimeline replay = new CoreTimeline(1, 64, first);
+            EnergyMeter meter = new EnergyMeter(model, 1, first, 0);
+            replay.addListener(meter);
+            for (CoreInterval i : s.timeline().history(0)) {
+                if (i.startNs() >= first && i.endNs() <= thread.starts.getLast() + 1_000_000) {
+                    replay.record(0, i.state(), i.startNs(), i.endNs());
+                }
+            }
+            replay.flush();
+            energy[run] = meter.closed();
+            scheduler = null;
+        }
+        // 4 steps of 1 ms at 100 mW; 3 sleeps of 30 ms: 10 ms idle at 10 mW, 20 ms asleep at 1 mW, and a wake-up after each
+        EnergyMeter.Energy expected = new EnergyMeter.Energy(4 * 100_000_000L, 3 * 100_000_000L, 3 * 20_000_000L, 3 * 5_000_000L, 0, 3, 0, 0);
+        assertThat(energy[0]).isEqualTo(expected);
+        assertThat(energy[1]).isEqualTo(expected);
     }
 }
