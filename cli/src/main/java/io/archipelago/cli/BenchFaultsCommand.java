@@ -402,36 +402,46 @@ final class BenchFaultsCommand extends BenchSuite {
         // ---------------------------------------------------------------------------------------------- page moves
 
         /**
-         * Leaves 32 movable pages (each with its pattern) in every block of {@code k} that was wholly free, and no block of
-         * it wholly free: a block it gives back must then be emptied by moving pages (at most {@code migrate-max-pages}).
-         * It fills its free pages with 32-page allocations, then frees all but the first in each such block.
+         * Leaves 32 movable pages (each with its pattern) in every block of {@code k} that holds nothing else, and no block
+         * of it wholly free: a block it gives back must then be emptied by moving pages (at most {@code migrate-max-pages}).
+         * It fills its free pages with 32-page allocations, then frees all but the first in each such block; again while
+         * blocks the manager brought meanwhile (its free pages ran low) left some wholly free.
          */
         private String scatterMovablePages(KernelStatus k) {
-            var info = call(k, () -> kernels.memory(k.getControl()).withDeadlineAfter(30, TimeUnit.SECONDS)
-                .memoryInfo(MemoryInfoRequest.getDefaultInstance()));
-            Set<Integer> whollyFree = new java.util.HashSet<>();
-            info.getBlockUseList().stream().filter(use -> use.getUsedPages() == 0).forEach(use -> whollyFree.add(use.getBlock()));
-            int chunks = 0;
-            for (int order = 5; order < info.getFreeChunksCount(); order++) {
-                chunks += info.getFreeChunks(order) << (order - 5);
-            }
-            int fill = chunks;
-            AllocatePagesReply filled = call(k, () -> kernels.memory(k.getControl()).withDeadlineAfter(120, TimeUnit.SECONDS)
-                .allocatePages(AllocatePagesRequest.newBuilder().setPages(32).setCount(fill).build()));
             long blockSize = target.status().getMemory().getBlockSize();
-            Set<Integer> kept = new java.util.HashSet<>();
-            List<Long> toFree = new ArrayList<>();
-            for (var allocation : filled.getAllocationsList()) {
-                int block = (int) (allocation.getOffset() / blockSize);
-                if (!whollyFree.contains(block) || !kept.add(block)) {
-                    toFree.add(allocation.getHandle());
+            var info = memoryInfo(k);
+            for (int pass = 0; pass < 5 && info.getBlockUseList().stream().anyMatch(use -> use.getUsedPages() == 0); pass++) {
+                Set<Integer> busy = new java.util.HashSet<>();
+                info.getBlockUseList().stream().filter(use -> use.getUsedPages() > 0).forEach(use -> busy.add(use.getBlock()));
+                int chunks = 0;
+                for (int order = 5; order < info.getFreeChunksCount(); order++) {
+                    chunks += info.getFreeChunks(order) << (order - 5);
                 }
+                int fill = chunks;
+                AllocatePagesReply filled = call(k, () -> kernels.memory(k.getControl()).withDeadlineAfter(120, TimeUnit.SECONDS)
+                    .allocatePages(AllocatePagesRequest.newBuilder().setPages(32).setCount(fill).build()));
+                Set<Integer> kept = new java.util.HashSet<>();
+                List<Long> toFree = new ArrayList<>();
+                for (var allocation : filled.getAllocationsList()) {
+                    int block = (int) (allocation.getOffset() / blockSize);
+                    if (busy.contains(block) || !kept.add(block)) {
+                        toFree.add(allocation.getHandle());
+                    }
+                }
+                call(k, () -> kernels.memory(k.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
+                    .freePages(FreePagesRequest.newBuilder().addAllHandles(toFree).build()));
+                balloon.merge("pages_allocated", 32L * filled.getAllocationsCount(), Long::sum);
+                info = memoryInfo(k);
             }
-            call(k, () -> kernels.memory(k.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
-                .freePages(FreePagesRequest.newBuilder().addAllHandles(toFree).build()));
-            balloon.merge("pages_allocated", 32L * filled.getAllocationsCount(), Long::sum);
-            return k.getName() + " keeps 32 movable pages in each of its " + kept.size() + " wholly free blocks (of " + whollyFree.size()
-                + "): a block given back must be emptied by moving them";
+            long scattered = info.getBlockUseList().stream().filter(use -> use.getUsedPages() == 32 && use.getMovablePages() == 32).count();
+            long whollyFree = info.getBlockUseList().stream().filter(use -> use.getUsedPages() == 0).count();
+            return k.getName() + " keeps 32 movable pages in each of " + scattered + " blocks, " + whollyFree + " wholly free"
+                + (whollyFree > 0 ? " (a block given back may need no move)" : ": a block given back must be emptied by moving them");
+        }
+
+        private io.archipelago.control.proto.KernelMemoryInfo memoryInfo(KernelStatus k) {
+            return call(k, () -> kernels.memory(k.getControl()).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .memoryInfo(MemoryInfoRequest.getDefaultInstance()));
         }
 
         /** Asks {@code k}'s balloon for one block, as the manager does: with no wholly free block, it must move pages. */
