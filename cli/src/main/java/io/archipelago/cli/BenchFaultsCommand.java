@@ -146,7 +146,7 @@ final class BenchFaultsCommand extends BenchSuite {
     @Option(names = "--seed", paramLabel = "N", description = "The seed every fault is drawn from (default: ${DEFAULT-VALUE}).")
     long seed = 1;
 
-    @Option(names = "--rounds", paramLabel = "N", description = "Rounds (default: 42; --quick: 14, the cycle once: every kind of fault).")
+    @Option(names = "--rounds", paramLabel = "N", description = "Rounds (default: 42; --quick: 17, the cycle once: every kind of fault).")
     Integer rounds;
 
     @Option(names = "--round-ms", paramLabel = "MS", description = "How long the kernels work in each round (default: 4000; --quick: 1200).")
@@ -386,15 +386,7 @@ final class BenchFaultsCommand extends BenchSuite {
             if (!reply.getOutOfMemory().isEmpty()) {
                 balloon.merge("allocation_failures", 1L, Long::sum);
             }
-            var verified = call(b, () -> kernels.memory(b.getControl()).withDeadlineAfter(120, TimeUnit.SECONDS)
-                .verifyPages(io.archipelago.control.proto.VerifyPagesRequest.getDefaultInstance()));
-            if (verified.getCorruptCount() > 0) {
-                balloon.merge("corrupt_allocations", (long) verified.getCorruptCount(), Long::sum);
-                violations.add(Invariant.NO_BLOCK_OWNED_TWICE, round + ": " + verified.getCorruptCount() + " of " + b.getName()
-                    + "'s allocations changed under it (a block used by two kernels?): " + verified.getCorrupt(0));
-            }
-            call(b, () -> kernels.memory(b.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
-                .freePages(FreePagesRequest.newBuilder().setAll(true).build()));
+            verifyAndFreeAll(b, "changed under it (a block used by two kernels?)");
             return b.getName() + " allocated " + pages + " pages (" + free + " were free)" + (reply.getOutOfMemory().isEmpty() ? ""
                 : ", then ran out: " + reply.getOutOfMemory()) + ", and freed them";
         }
@@ -464,16 +456,24 @@ final class BenchFaultsCommand extends BenchSuite {
                     + describe(e));
                 given = "gave no block back";
             }
+            return given + ", " + verifyAndFreeAll(k, "changed by the page move") + " movable allocations intact";
+        }
+
+        /**
+         * Checks every movable allocation of {@code k} against its pattern (a changed one is a violation: {@code how} it
+         * changed), then frees them all; returns how many there were.
+         */
+        private int verifyAndFreeAll(KernelStatus k, String how) {
             var verified = call(k, () -> kernels.memory(k.getControl()).withDeadlineAfter(120, TimeUnit.SECONDS)
                 .verifyPages(io.archipelago.control.proto.VerifyPagesRequest.getDefaultInstance()));
             if (verified.getCorruptCount() > 0) {
                 balloon.merge("corrupt_allocations", (long) verified.getCorruptCount(), Long::sum);
                 violations.add(Invariant.NO_BLOCK_OWNED_TWICE, round + ": " + verified.getCorruptCount() + " of " + k.getName()
-                    + "'s movable allocations changed by the page move: " + verified.getCorrupt(0));
+                    + "'s allocations " + how + ": " + verified.getCorrupt(0));
             }
             call(k, () -> kernels.memory(k.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
                 .freePages(FreePagesRequest.newBuilder().setAll(true).build()));
-            return given + ", " + verified.getAllocations() + " movable allocations intact";
+            return verified.getAllocations();
         }
 
         // ---------------------------------------------------------------------------------------------- cuts
