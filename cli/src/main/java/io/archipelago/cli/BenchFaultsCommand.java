@@ -21,6 +21,7 @@ import io.archipelago.control.proto.FaultsRequest;
 import io.archipelago.control.proto.FieldValue;
 import io.archipelago.control.proto.FieldsRequest;
 import io.archipelago.control.proto.FreePagesRequest;
+import io.archipelago.control.proto.InflateReply;
 import io.archipelago.control.proto.InflateRequest;
 import io.archipelago.control.proto.KernelStatus;
 import io.archipelago.control.proto.LinkFaultsRequest;
@@ -77,9 +78,10 @@ import picocli.CommandLine.Option;
             + "a round trip succeeds again is a recovery time;",
         "  crash rounds  the weak kernel is armed to crash (as kill -9) at a protocol point: dsm.before-write-back, "
             + "dsm.mid-write-back, dsm.after-directory-cas (while both increment), balloon.mid-inflate (asked to give two blocks "
-            + "back), migration.marked (a thread it runs is migrated away); the coordinator declares it DEAD, the survivor recovers, "
+            + "back), balloon.mid-page-move (its free blocks each hold 32 movable pages, and it is asked to give one block back: it "
+            + "must move them), migration.marked (a thread it runs is migrated away); the coordinator declares it DEAD, the survivor recovers, "
             + "and the campaign restarts it: the time from the crash to the restart is a recovery time;",
-        "  stop rounds   the weak kernel stops itself (SIGSTOP) before a write-back; a short stop is continued before the "
+        "  stop rounds   the weak kernel stops itself (SIGSTOP) before a write-back, or mid page move; a short stop is continued before the "
             + "coordinator's dead-after (the kernel must carry on, nothing lost), a long one is not: the kernel is declared DEAD and "
             + "must be fenced (its process killed), then it is restarted.",
         "Crash and stop rounds need a cluster the campaign booted (they become link rounds on a running cluster). After every "
@@ -127,6 +129,9 @@ final class BenchFaultsCommand extends BenchSuite {
         Step.link("duplicate", false, false, true),
         Step.of("crash", "migration.marked"),
         Step.of("stop-long", "dsm.before-write-back"),
+        Step.of("crash", "balloon.mid-page-move"),
+        Step.link("delay", true, false, false),
+        Step.of("stop-short", "balloon.mid-page-move"),
         Step.link("drop", false, false, false));
 
     @Option(names = "--json", description = "Print JSON: {\"faults_injected\": {\"dropped\", \"duplicated\", \"reordered\", \"delayed\", "
@@ -141,7 +146,7 @@ final class BenchFaultsCommand extends BenchSuite {
     @Option(names = "--seed", paramLabel = "N", description = "The seed every fault is drawn from (default: ${DEFAULT-VALUE}).")
     long seed = 1;
 
-    @Option(names = "--rounds", paramLabel = "N", description = "Rounds (default: 42; --quick: 14, the cycle once: every kind of fault).")
+    @Option(names = "--rounds", paramLabel = "N", description = "Rounds (default: 42; --quick: 17, the cycle once: every kind of fault).")
     Integer rounds;
 
     @Option(names = "--round-ms", paramLabel = "MS", description = "How long the kernels work in each round (default: 4000; --quick: 1200).")
@@ -381,17 +386,94 @@ final class BenchFaultsCommand extends BenchSuite {
             if (!reply.getOutOfMemory().isEmpty()) {
                 balloon.merge("allocation_failures", 1L, Long::sum);
             }
-            var verified = call(b, () -> kernels.memory(b.getControl()).withDeadlineAfter(120, TimeUnit.SECONDS)
+            verifyAndFreeAll(b, "changed under it (a block used by two kernels?)");
+            return b.getName() + " allocated " + pages + " pages (" + free + " were free)" + (reply.getOutOfMemory().isEmpty() ? ""
+                : ", then ran out: " + reply.getOutOfMemory()) + ", and freed them";
+        }
+
+        // ---------------------------------------------------------------------------------------------- page moves
+
+        /**
+         * Leaves 32 movable pages (each with its pattern) in every block of {@code k} that holds nothing else, and no block
+         * of it wholly free: a block it gives back must then be emptied by moving pages (at most {@code migrate-max-pages}).
+         * It fills its free pages with 32-page allocations, then frees all but the first in each such block; again while
+         * blocks the manager brought meanwhile (its free pages ran low) left some wholly free.
+         */
+        private String scatterMovablePages(KernelStatus k) {
+            long blockSize = target.status().getMemory().getBlockSize();
+            var info = memoryInfo(k);
+            for (int pass = 0; pass < 5 && info.getBlockUseList().stream().anyMatch(use -> use.getUsedPages() == 0); pass++) {
+                Set<Integer> busy = new java.util.HashSet<>();
+                info.getBlockUseList().stream().filter(use -> use.getUsedPages() > 0).forEach(use -> busy.add(use.getBlock()));
+                int chunks = 0;
+                for (int order = 5; order < info.getFreeChunksCount(); order++) {
+                    chunks += info.getFreeChunks(order) << (order - 5);
+                }
+                int fill = chunks;
+                AllocatePagesReply filled = call(k, () -> kernels.memory(k.getControl()).withDeadlineAfter(120, TimeUnit.SECONDS)
+                    .allocatePages(AllocatePagesRequest.newBuilder().setPages(32).setCount(fill).build()));
+                Set<Integer> kept = new java.util.HashSet<>();
+                List<Long> toFree = new ArrayList<>();
+                for (var allocation : filled.getAllocationsList()) {
+                    int block = (int) (allocation.getOffset() / blockSize);
+                    if (busy.contains(block) || !kept.add(block)) {
+                        toFree.add(allocation.getHandle());
+                    }
+                }
+                call(k, () -> kernels.memory(k.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
+                    .freePages(FreePagesRequest.newBuilder().addAllHandles(toFree).build()));
+                balloon.merge("pages_allocated", 32L * filled.getAllocationsCount(), Long::sum);
+                info = memoryInfo(k);
+            }
+            long scattered = info.getBlockUseList().stream().filter(use -> use.getUsedPages() == 32 && use.getMovablePages() == 32).count();
+            long whollyFree = info.getBlockUseList().stream().filter(use -> use.getUsedPages() == 0).count();
+            return k.getName() + " keeps 32 movable pages in each of " + scattered + " blocks, " + whollyFree + " wholly free"
+                + (whollyFree > 0 ? " (a block given back may need no move)" : ": a block given back must be emptied by moving them");
+        }
+
+        private io.archipelago.control.proto.KernelMemoryInfo memoryInfo(KernelStatus k) {
+            return call(k, () -> kernels.memory(k.getControl()).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .memoryInfo(MemoryInfoRequest.getDefaultInstance()));
+        }
+
+        /** Asks {@code k}'s balloon for one block, as the manager does: with no wholly free block, it must move pages. */
+        private CompletableFuture<InflateReply> giveOneBlockBack(KernelStatus k) {
+            return async(() -> kernels.memory(k.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
+                .inflate(InflateRequest.newBuilder().setBlocks(1).build()));
+        }
+
+        /**
+         * After a move that went on (a short stop): the block was given back, every movable allocation of {@code k} still
+         * holds its pattern (the moved ones at their new home), and then they are freed.
+         */
+        private String checkMovedPages(KernelStatus k, CompletableFuture<InflateReply> giveBack) {
+            String given;
+            try {
+                given = "gave back block(s) " + giveBack.get(90, TimeUnit.SECONDS).getReleasedList();
+            } catch (ExecutionException | TimeoutException | InterruptedException e) {
+                stuck++;
+                violations.add(Invariant.WAITS_WITHIN_DEADLINE, round + ": " + k.getName() + " did not give a block back within 90 s: "
+                    + describe(e));
+                given = "gave no block back";
+            }
+            return given + ", " + verifyAndFreeAll(k, "changed by the page move") + " movable allocations intact";
+        }
+
+        /**
+         * Checks every movable allocation of {@code k} against its pattern (a changed one is a violation: {@code how} it
+         * changed), then frees them all; returns how many there were.
+         */
+        private int verifyAndFreeAll(KernelStatus k, String how) {
+            var verified = call(k, () -> kernels.memory(k.getControl()).withDeadlineAfter(120, TimeUnit.SECONDS)
                 .verifyPages(io.archipelago.control.proto.VerifyPagesRequest.getDefaultInstance()));
             if (verified.getCorruptCount() > 0) {
                 balloon.merge("corrupt_allocations", (long) verified.getCorruptCount(), Long::sum);
-                violations.add(Invariant.NO_BLOCK_OWNED_TWICE, round + ": " + verified.getCorruptCount() + " of " + b.getName()
-                    + "'s allocations changed under it (a block used by two kernels?): " + verified.getCorrupt(0));
+                violations.add(Invariant.NO_BLOCK_OWNED_TWICE, round + ": " + verified.getCorruptCount() + " of " + k.getName()
+                    + "'s allocations " + how + ": " + verified.getCorrupt(0));
             }
-            call(b, () -> kernels.memory(b.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
+            call(k, () -> kernels.memory(k.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
                 .freePages(FreePagesRequest.newBuilder().setAll(true).build()));
-            return b.getName() + " allocated " + pages + " pages (" + free + " were free)" + (reply.getOutOfMemory().isEmpty() ? ""
-                : ", then ran out: " + reply.getOutOfMemory()) + ", and freed them";
+            return verified.getAllocations();
         }
 
         // ---------------------------------------------------------------------------------------------- cuts
@@ -446,12 +528,16 @@ final class BenchFaultsCommand extends BenchSuite {
             if (point.equals("migration.marked")) {
                 migrating = threadOnB();
             }
+            if (point.equals("balloon.mid-page-move")) {
+                say(round + ": " + scatterMovablePages(doomed));
+            }
             arm(doomed, point, "crash");
             long armedAt = System.nanoTime();
             List<CompletableFuture<DsmWorkloadReply>> work = touch(List.of(a, doomed));
             CompletableFuture<?> trigger = switch (point) {
                 case "balloon.mid-inflate" -> async(() -> kernels.memory(doomed.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
                     .inflate(InflateRequest.newBuilder().setBlocks(2).build()));
+                case "balloon.mid-page-move" -> giveOneBlockBack(doomed);
                 case "migration.marked" -> {
                     int tid = migrating;
                     yield async(() -> kernels.tasks(doomed.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS).migrate(MigrateRequest
@@ -491,18 +577,26 @@ final class BenchFaultsCommand extends BenchSuite {
         private boolean stopRound(String point, boolean beyondDeadAfter) {
             sum();
             KernelStatus stopped = b;
+            boolean pageMove = point.equals("balloon.mid-page-move");
+            if (pageMove) {
+                say(round + ": " + scatterMovablePages(stopped));
+            }
             arm(stopped, point, "stop");
             long armedAt = System.nanoTime();
             List<CompletableFuture<DsmWorkloadReply>> work = touch(List.of(a, stopped));
+            CompletableFuture<InflateReply> trigger = pageMove ? giveOneBlockBack(stopped) : CompletableFuture.completedFuture(null);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!processStopped(stopped.getPid())) {
-                if (System.nanoTime() - deadline > 0 || work.get(1).isDone()) {
+                if (System.nanoTime() - deadline > 0 || (pageMove ? trigger.isDone() : work.get(1).isDone())) {
                     say(round + ": " + stopped.getName() + " never reached " + point + " (not stopped); disarmed");
                     arm(stopped, point, "disarm");
                     work.forEach(w -> {
                         long n = collect(w);
                         acknowledged += Math.max(0, n);
                     });
+                    if (pageMove) {
+                        checkMovedPages(stopped, trigger);
+                    }
                     return true;
                 }
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
@@ -521,8 +615,9 @@ final class BenchFaultsCommand extends BenchSuite {
                     acknowledged += Math.max(0, n);
                 }
                 if (state(stopped).equals("RUNNING")) {
-                    say(String.format(Locale.ROOT, "%s: %s stopped at %s for %d ms, continued, carried on", round, stopped.getName(), point,
-                        stoppedMs));
+                    String moved = pageMove ? "; " + checkMovedPages(stopped, trigger) : "";
+                    say(String.format(Locale.ROOT, "%s: %s stopped at %s for %d ms, continued, carried on%s", round, stopped.getName(), point,
+                        stoppedMs, moved));
                     return true;
                 }
                 // the loaded host made even a short stop look like death: then it is fenced and restarted like a long one

@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
         + "words its faults met so far.",
         "  arm KERNEL POINT ACTION   the next thread of KERNEL to reach POINT crashes the process (crash: as kill -9, exit 137) or "
         + "stops it (stop: as kill -STOP; resume it with kill -CONT), after --delay-ms. Points: dsm.before-write-back, "
-        + "dsm.mid-write-back, dsm.after-directory-cas, migration.marked, balloon.mid-inflate. Each armed point fires once.",
+        + "dsm.mid-write-back, dsm.after-directory-cas, migration.marked, balloon.mid-inflate, balloon.mid-page-move. Each armed point fires once.",
         "  link FROM TO              words FROM sends TO are dropped, duplicated, held back behind the next one (reordered) or "
         + "delayed, at the given rates, drawn from a random sequence restarted from --seed: the same words in the same order meet "
         + "the same faults. Rates 0 remove the rule.",
@@ -140,7 +140,7 @@ final class FaultsCommand implements Callable<Integer> {
         description = {"The next thread of KERNEL to reach POINT crashes the process (crash: exit 137, as after kill -9: no write-back, "
             + "no hand-back) or stops it (stop: SIGSTOP; kill -CONT resumes it, and if the coordinator declared it DEAD meanwhile it "
             + "halts with exit 4); disarm: the point is no longer armed. Points: dsm.before-write-back, dsm.mid-write-back (half a page copied back), dsm.after-directory-cas, "
-            + "migration.marked, balloon.mid-inflate, kernel.booting (with -Darchipelago.faults=... when a kernel starts)."})
+            + "migration.marked, balloon.mid-inflate, balloon.mid-page-move, kernel.booting (with -Darchipelago.faults=... when a kernel starts)."})
     static final class Arm implements Callable<Integer> {
         @Mixin
         ClusterOptions cluster;

@@ -41,6 +41,11 @@ public final class FaultPoints {
         MIGRATION_MARKED("migration.marked"),
         /** The balloon driver is giving blocks to the pool: some are released, the rest not yet. */
         BALLOON_MID_INFLATE("balloon.mid-inflate"),
+        /**
+         * The balloon driver is moving a movable allocation out of a block it empties: half of its pages are copied to
+         * their new home, which the kernel's page table does not record yet.
+         */
+        BALLOON_MID_PAGE_MOVE("balloon.mid-page-move"),
         /** A kernel registered BOOTING and started its heartbeat, and has not started its services yet. */
         KERNEL_BOOTING("kernel.booting");
 

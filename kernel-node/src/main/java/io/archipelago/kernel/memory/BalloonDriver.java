@@ -244,7 +244,7 @@ final class BalloonDriver implements AutoCloseable {
                 return used == 0;
             }
             buddy.isolate(block);
-            int moved = movable.moveOutOf(block, toward);
+            int moved = movable.moveOutOf(block, toward, fenced);
             if (moved < 0 || buddy.usedPages(block) != 0) {
                 buddy.unisolate(block);
                 counters.migrationFailures.increment();

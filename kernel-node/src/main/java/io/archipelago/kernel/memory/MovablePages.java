@@ -1,5 +1,6 @@
 package io.archipelago.kernel.memory;
 
+import io.archipelago.kernel.faults.FaultPoints;
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.typed.alloc.BuddyPageAllocator;
 import io.archipelago.typed.alloc.OutOfPagesException;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 
 /**
  * The kernel's <i>movable</i> pages: private allocations the kernel reaches only through this
@@ -94,11 +96,19 @@ final class MovablePages {
      * Moves every movable allocation with pages in {@code block} to pages elsewhere, as near
      * block {@code toward} as the free chunks allow (negative: the lowest). The block must be
      * isolated (so the new pages cannot land in it).
+     * <p>
+     * Each allocation moves in three steps: its contents are copied to the new pages, page by page;
+     * the table records the new home; the old pages are freed. Until the table records it, the old
+     * home is the allocation (a move cut short leaves it there, whole), and the copy only writes pages
+     * this kernel allocated for it. A kernel declared DEAD ({@code fenced}) while it moves (stopped,
+     * starved, then resumed) must not write even those: the manager has taken its blocks back and
+     * may have given them to another kernel. So the fence is checked before each page is copied,
+     * and a fenced move stops where it is.
      *
-     * @return pages moved, or -1 when the kernel had no room elsewhere (whatever moved stays moved:
-     *         every allocation is whole at all times)
+     * @return pages moved, or -1 when the kernel had no room elsewhere or was fenced (whatever moved
+     *         stays moved: every allocation is whole at all times)
      */
-    synchronized int moveOutOf(int block, int toward) {
+    synchronized int moveOutOf(int block, int toward, BooleanSupplier fenced) {
         if (!buddy.isolated(block)) {
             throw new IllegalStateException("block " + block + " must be isolated before its pages are moved out");
         }
@@ -116,7 +126,10 @@ final class MovablePages {
             } catch (OutOfPagesException full) {
                 return -1;
             }
-            MemorySegment.copy(memory.segment(), old.offset(), memory.segment(), fresh.offset(), old.bytes());
+            if (!copy(old, fresh, fenced)) {
+                buddy.free(fresh);
+                return -1;
+            }
             count(old, -1);
             count(fresh, +1);
             e.setValue(new Entry(fresh, e.getValue().patterned()));
@@ -124,6 +137,33 @@ final class MovablePages {
             moved += (int) old.pages();
         }
         return moved;
+    }
+
+    /**
+     * Copies an allocation's pages to their new home, page by page, the fence checked before each;
+     * the fault point {@code balloon.mid-page-move} is reached once the copy has begun (half of its
+     * pages copied, at least one) and the new home is not recorded yet.
+     *
+     * @return false when the kernel was fenced before the copy ended (the new pages hold a partial copy no one reads)
+     */
+    private boolean copy(PageRun from, PageRun to, BooleanSupplier fenced) {
+        MemorySegment segment = memory.segment();
+        long pageCount = from.pages();
+        long midway = Math.max(1, pageCount / 2);
+        for (long page = 0; page < pageCount; page++) {
+            if (page == midway) {
+                FaultPoints.reached(FaultPoints.Point.BALLOON_MID_PAGE_MOVE);
+            }
+            if (fenced.getAsBoolean()) {
+                return false;
+            }
+            MemorySegment.copy(segment, from.offset() + page * pageSize, segment, to.offset() + page * pageSize, pageSize);
+        }
+        if (pageCount == 1) {
+            FaultPoints.reached(FaultPoints.Point.BALLOON_MID_PAGE_MOVE);
+            return !fenced.getAsBoolean();
+        }
+        return true;
     }
 
     /** Where each allocation is now. */
