@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -76,10 +77,21 @@ class WordStampsTest {
         b.pingFromInterruptContext(0, 300, WAIT);
         assertThat(a.carrier(1)).contains(MailboxTransport.SHM);
 
+        // the answering side records a PING's delivery and its PONG after the PONG has left, so the last round trip's
+        // records may still be on their way when the requester has its answer: wait (bounded) for every word's two
+        int expected = 2 * 2 * (300 + 300 + 300);
+        long deadline = System.nanoTime() + WAIT.toNanos();
         List<Stamped> all;
-        synchronized (records) {
-            all = List.copyOf(records);
+        while (true) {
+            synchronized (records) {
+                all = List.copyOf(records);
+            }
+            if (all.size() >= expected || System.nanoTime() - deadline > 0) {
+                break;
+            }
+            LockSupport.parkNanos(1_000_000);
         }
+        assertThat(all).as("records of every word sent and received, within %s", WAIT).hasSize(expected);
         // per sender, receiver and word, the k-th send is the k-th delivery (a pair's words arrive in order)
         Map<List<Integer>, List<Stamped>> sends = new HashMap<>();
         Map<List<Integer>, List<Stamped>> deliveries = new HashMap<>();
