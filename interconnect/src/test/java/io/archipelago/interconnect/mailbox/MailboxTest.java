@@ -27,6 +27,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 class MailboxTest {
 
     private static final Duration SECOND = Duration.ofSeconds(1);
+    /** Bringing a fresh pair's link up (class loading, the handshake's keys): seconds on a loaded host, not what these tests time. */
+    private static final Duration LINK_UP = Duration.ofSeconds(20);
 
     TestMembers members = newMembers();
 
@@ -119,7 +121,7 @@ class MailboxTest {
                 irq.reply(MailboxType.NW_ACK, irq.payload());
             }
         });
-        a.ping(1, SECOND); // the link is up: the request below times out waiting for its answer, not for the link
+        a.ping(1, LINK_UP); // the link is up: the request below times out waiting for its answer, not for the link
         assertThatThrownBy(() -> a.request(1, MailboxType.SUSPEND_NW, 1, Duration.ofMillis(200), MailboxType.NW_ACK))
             .isInstanceOf(MailboxException.class).hasMessageContaining("no NW_ACK from member-1 (kernel 1)");
         int held = deferred.get().sequence();
@@ -218,7 +220,7 @@ class MailboxTest {
                 awaitQuietly(release);
             }
         });
-        a.ping(1, SECOND); // link up
+        a.ping(1, LINK_UP); // link up
         long before = members.count(0, MailboxCounter.FIFO_FULL_WAITS.label());
         for (int irq = 0; irq < 4; irq++) {
             a.send(1, MailboxType.IRQ, irq); // fills the FIFO of depth 4 (word 0 is stuck in its handler)
