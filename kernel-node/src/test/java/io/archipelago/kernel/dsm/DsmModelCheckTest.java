@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Model-checks the DSM protocol ({@code src/test/promela/dsm.pml}: 3 kernels, 2 pages, mailbox
@@ -30,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * missing, unless ARCHIPELAGO_REQUIRE_SPIN=true (CI).
  */
 @Timeout(600)
+@Execution(ExecutionMode.CONCURRENT) // each check is its own spin, gcc and pan in its own directory: on two cores, two at a time
 class DsmModelCheckTest {
 
     private static final Path MODEL = Path.of("src/test/promela/dsm.pml");
