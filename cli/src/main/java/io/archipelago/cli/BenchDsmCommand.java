@@ -114,10 +114,10 @@ final class BenchDsmCommand extends BenchSuite {
         KernelStatus b = running.get(1);
         try (KernelChannels kernels = new KernelChannels(target.secret(), "bench@" + ProcessHandle.current().pid())) {
             long cells = 64;
-            call(a, () -> kernels.dsm(a.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
+            call(a, () -> dsm(kernels, a).withDeadlineAfter(60, TimeUnit.SECONDS)
                 .open(DsmOpenRequest.newBuilder().setRegion(REGION).setCount(cells).setCreate(true).build()));
             for (KernelStatus kernel : running.subList(1, running.size())) {
-                call(kernel, () -> kernels.dsm(kernel.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
+                call(kernel, () -> dsm(kernels, kernel).withDeadlineAfter(60, TimeUnit.SECONDS)
                     .open(DsmOpenRequest.newBuilder().setRegion(REGION).build()));
             }
             Histogram transfer = LatencySummary.histogram();
@@ -158,7 +158,7 @@ final class BenchDsmCommand extends BenchSuite {
             long before = value(kernels, a, 5);
             List<CompletableFuture<DsmWorkloadReply>> increments = new ArrayList<>();
             for (KernelStatus kernel : running) {
-                increments.add(async(() -> call(kernel, () -> kernels.dsm(kernel.getControl()).withDeadlineAfter(10, TimeUnit.MINUTES)
+                increments.add(async(() -> call(kernel, () -> dsm(kernels, kernel).withDeadlineAfter(10, TimeUnit.MINUTES)
                     .increment(DsmIncrementRequest.newBuilder().setRegion(REGION).addCells(5).setThreads(threads)
                         .setIncrements(perThread).build()))));
             }
@@ -224,7 +224,7 @@ final class BenchDsmCommand extends BenchSuite {
         for (int i = 0; i < transfers; i++) {
             KernelStatus kernel = i % 2 == 0 ? a : b;
             KernelStatus other = i % 2 == 0 ? b : a;
-            DsmAccessReply reply = call(kernel, () -> kernels.dsm(kernel.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
+            DsmAccessReply reply = call(kernel, () -> dsm(kernels, kernel).withDeadlineAfter(60, TimeUnit.SECONDS)
                 .access(DsmAccessRequest.newBuilder().setRegion(REGION).setCell(cell).build()));
             // the baseline under the same conditions: one mailbox round trip between the same kernels, by its own control call
             pings[i] = ping(kernels, kernel, other, 1).getRttNs(0);
@@ -258,7 +258,7 @@ final class BenchDsmCommand extends BenchSuite {
     }
 
     private DsmTransferReply transfer(KernelChannels kernels, KernelStatus kernel, long cell, int turn, int writes) {
-        return call(kernel, () -> kernels.dsm(kernel.getControl()).withDeadlineAfter(30, TimeUnit.MINUTES)
+        return call(kernel, () -> dsm(kernels, kernel).withDeadlineAfter(30, TimeUnit.MINUTES)
             .transfer(DsmTransferRequest.newBuilder().setRegion(REGION).setCell(cell).setTurn(turn).setParties(2).setRounds(writes).build()));
     }
 

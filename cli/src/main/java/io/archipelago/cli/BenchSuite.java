@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.archipelago.bench.host.HostCalibration;
+import io.archipelago.control.proto.DsmControlGrpc;
 import io.archipelago.control.proto.KernelStatus;
+import io.archipelago.coordinator.KernelChannels;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
 import java.util.Comparator;
@@ -185,6 +187,14 @@ abstract class BenchSuite implements Callable<Integer> {
             throw new CliException("kernel " + kernel.getName() + " (control " + kernel.getControl() + ") failed: " + e.getStatus().getCode()
                 + ": " + e.getStatus().getDescription());
         }
+    }
+
+    /**
+     * The bench workloads' DSM control of {@code kernel} (a kernel plug-in's service: cluster
+     * control has no stub of it); callers set the deadline.
+     */
+    static DsmControlGrpc.DsmControlBlockingStub dsm(KernelChannels kernels, KernelStatus kernel) {
+        return kernels.stub(kernel.getControl(), DsmControlGrpc::newBlockingStub);
     }
 
     /** Runs {@code work} on its own daemon thread (a kernel-side workload driven concurrently with others). */

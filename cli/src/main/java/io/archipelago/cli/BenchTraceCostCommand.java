@@ -105,9 +105,9 @@ final class BenchTraceCostCommand extends BenchSuite {
                 rings.add(open(files.get(i)));
                 wasRecording[i] = rings.get(i).recording();
             }
-            call(a, () -> kernels.dsm(a.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
+            call(a, () -> dsm(kernels, a).withDeadlineAfter(60, TimeUnit.SECONDS)
                 .open(DsmOpenRequest.newBuilder().setRegion(REGION).setCount(8).setCreate(true).build()));
-            call(b, () -> kernels.dsm(b.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
+            call(b, () -> dsm(kernels, b).withDeadlineAfter(60, TimeUnit.SECONDS)
                 .open(DsmOpenRequest.newBuilder().setRegion(REGION).build()));
             double loadBefore = loadAverage();
             say("warming up: mailbox round trips and page transfers " + a.getName() + " <-> " + b.getName() + ", rings on and off");
@@ -241,7 +241,7 @@ final class BenchTraceCostCommand extends BenchSuite {
         int taken = 0;
         for (int i = 0; i < count; i++) {
             KernelStatus kernel = i % 2 == 0 ? a : b;
-            DsmAccessReply reply = call(kernel, () -> kernels.dsm(kernel.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
+            DsmAccessReply reply = call(kernel, () -> dsm(kernels, kernel).withDeadlineAfter(60, TimeUnit.SECONDS)
                 .access(DsmAccessRequest.newBuilder().setRegion(REGION).setCell(0).build()));
             if (reply.getFaulted() && i > 0) {
                 samples[taken++] = reply.getAccessNs();
