@@ -223,12 +223,9 @@ final class BenchFaultsCommand extends BenchSuite {
             a = running.get(0);
             b = running.get(1);
             long start = System.nanoTime();
-            try (KernelChannels channels = new KernelChannels(target.secret(), "bench@" + ProcessHandle.current().pid())) {
+            try (KernelChannels channels = kernelChannels(target)) {
                 kernels = channels;
-                call(a, () -> dsm(kernels, a).withDeadlineAfter(60, TimeUnit.SECONDS)
-                    .open(DsmOpenRequest.newBuilder().setRegion(REGION).setCount(CELLS + REGISTER_CELLS).setCreate(true).build()));
-                call(b, () -> dsm(kernels, b).withDeadlineAfter(60, TimeUnit.SECONDS)
-                    .open(DsmOpenRequest.newBuilder().setRegion(REGION).build()));
+                openRegion(kernels, List.of(a, b), REGION, CELLS + REGISTER_CELLS);
                 long initial = sum();
                 if (!target.temporary()) {
                     notChecked.add("crash and stop rounds (they need a cluster the campaign booted, to restart the kernel): link rounds instead");

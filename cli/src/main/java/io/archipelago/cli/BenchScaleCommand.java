@@ -8,7 +8,6 @@ import io.archipelago.bench.scale.Growth;
 import io.archipelago.bench.scale.ScaleCharts;
 import io.archipelago.control.proto.DsmAccessReply;
 import io.archipelago.control.proto.DsmAccessRequest;
-import io.archipelago.control.proto.DsmOpenRequest;
 import io.archipelago.control.proto.KernelStatus;
 import io.archipelago.control.proto.MailboxPingReply;
 import io.archipelago.control.proto.MailboxPingRequest;
@@ -286,13 +285,7 @@ final class BenchScaleCommand extends BenchSuite {
     }
 
     private static LatencySummary dsmRing(KernelChannels channels, List<KernelStatus> ring, int lapCount) {
-        KernelStatus first = ring.get(0);
-        call(first, () -> dsm(channels, first).withDeadlineAfter(60, TimeUnit.SECONDS)
-            .open(DsmOpenRequest.newBuilder().setRegion(REGION).setCount(8).setCreate(true).build()));
-        for (KernelStatus kernel : ring.subList(1, ring.size())) {
-            call(kernel, () -> dsm(channels, kernel).withDeadlineAfter(60, TimeUnit.SECONDS)
-                .open(DsmOpenRequest.newBuilder().setRegion(REGION).build()));
-        }
+        openRegion(channels, ring, REGION, 8);
         Histogram transfers = LatencySummary.histogram();
         long faults = 0;
         for (int lap = 0; lap < lapCount; lap++) {
