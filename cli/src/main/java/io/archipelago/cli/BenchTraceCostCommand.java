@@ -6,7 +6,6 @@ import io.archipelago.control.proto.KernelStatus;
 import io.archipelago.control.proto.MailboxPingReply;
 import io.archipelago.coordinator.KernelChannels;
 import io.archipelago.coordinator.config.ClusterConfig;
-import io.archipelago.trace.TraceFormatException;
 import io.archipelago.trace.TraceRing;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -96,7 +95,7 @@ final class BenchTraceCostCommand extends BenchSuite {
         boolean[] wasRecording = new boolean[files.size()];
         try (KernelChannels kernels = kernelChannels(target)) {
             for (int i = 0; i < files.size(); i++) {
-                rings.add(open(files.get(i)));
+                rings.add(TraceCommand.open(files.get(i)));
                 wasRecording[i] = rings.get(i).recording();
             }
             openRegion(kernels, List.of(a, b), REGION, 8);
@@ -203,14 +202,6 @@ final class BenchTraceCostCommand extends BenchSuite {
 
     private static long written(List<TraceRing> rings) {
         return rings.stream().mapToLong(TraceRing::written).sum();
-    }
-
-    private static TraceRing open(Path file) {
-        try {
-            return TraceRing.open(file);
-        } catch (TraceFormatException | java.io.UncheckedIOException e) {
-            throw new CliException(e.getMessage());
-        }
     }
 
     /** Round trips between the two kernels' interrupt contexts, as bench mailbox's headline figure. */
