@@ -94,7 +94,7 @@ final class BenchDriverCommand extends BenchSuite {
         }
         try (BenchTarget target = measured(where.target(ClusterConfig.k2Default(), "strong + weak", this::say))) {
             try (ControlClient devices = target.connectControl();
-                 KernelChannels drivers = new KernelChannels(target.secret(), "bench@" + ProcessHandle.current().pid())) {
+                 KernelChannels drivers = kernelChannels(target)) {
                 return measure(target, devices, drivers, duration, n, warm);
             }
         }
@@ -134,10 +134,7 @@ final class BenchDriverCommand extends BenchSuite {
         } finally {
             devices.devices(DeviceConfig.newBuilder().setNicRatePerS(0).setRouting("k2").setDriver("shared").build());
         }
-        ObjectNode root = StatusView.JSON.createObjectNode();
-        root.put("suite", "driver");
-        root.put("cluster", target.status().getCluster());
-        root.put("temporary_cluster", target.temporary());
+        ObjectNode root = newFigures(target);
         root.put("rate_per_s", rate);
         root.put("duration_s", duration);
         root.put("rounds", n);
@@ -284,7 +281,7 @@ final class BenchDriverCommand extends BenchSuite {
     void printTable(ObjectNode result, PrintWriter out) {
         out.printf(Locale.ROOT, "NIC driver, %.0f packets/s, %d round(s) of %.1f s per case, cluster '%s'%s, load average %.2f:%n",
             result.get("rate_per_s").asDouble(), result.get("rounds").asInt(), result.get("duration_s").asDouble(), result.get("cluster").asText(),
-            result.get("temporary_cluster").asBoolean() ? " (temporary)" : "", result.get("load_average").asDouble());
+            temporaryMark(result), result.get("load_average").asDouble());
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"case", "packets", "lost", "latency us: mean", "p50", "p99", "driver us/packet", "DSM faults",
             "overhead (mean latency)", "overhead (driver time)"});

@@ -2,10 +2,7 @@ package io.archipelago.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.archipelago.bench.LatencySummary;
-import io.archipelago.control.proto.DsmAccessReply;
-import io.archipelago.control.proto.DsmAccessRequest;
 import io.archipelago.control.proto.DsmIncrementRequest;
-import io.archipelago.control.proto.DsmOpenRequest;
 import io.archipelago.control.proto.DsmTransferReply;
 import io.archipelago.control.proto.DsmTransferRequest;
 import io.archipelago.control.proto.DsmWorkloadReply;
@@ -13,7 +10,6 @@ import io.archipelago.control.proto.FieldValue;
 import io.archipelago.control.proto.FieldsRequest;
 import io.archipelago.control.proto.KernelStatus;
 import io.archipelago.control.proto.MailboxPingReply;
-import io.archipelago.control.proto.MailboxPingRequest;
 import io.archipelago.control.proto.TypedMemoryControlGrpc;
 import io.archipelago.coordinator.KernelChannels;
 import io.archipelago.coordinator.config.ClusterConfig;
@@ -112,14 +108,9 @@ final class BenchDsmCommand extends BenchSuite {
         List<KernelStatus> running = runningKernels(target, 2);
         KernelStatus a = running.get(0);
         KernelStatus b = running.get(1);
-        try (KernelChannels kernels = new KernelChannels(target.secret(), "bench@" + ProcessHandle.current().pid())) {
+        try (KernelChannels kernels = kernelChannels(target)) {
             long cells = 64;
-            call(a, () -> kernels.dsm(a.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
-                .open(DsmOpenRequest.newBuilder().setRegion(REGION).setCount(cells).setCreate(true).build()));
-            for (KernelStatus kernel : running.subList(1, running.size())) {
-                call(kernel, () -> kernels.dsm(kernel.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
-                    .open(DsmOpenRequest.newBuilder().setRegion(REGION).build()));
-            }
+            openRegion(kernels, running, REGION, cells);
             Histogram transfer = LatencySummary.histogram();
             Histogram contended = LatencySummary.histogram();
             Histogram mailbox = LatencySummary.histogram();
@@ -158,7 +149,7 @@ final class BenchDsmCommand extends BenchSuite {
             long before = value(kernels, a, 5);
             List<CompletableFuture<DsmWorkloadReply>> increments = new ArrayList<>();
             for (KernelStatus kernel : running) {
-                increments.add(async(() -> call(kernel, () -> kernels.dsm(kernel.getControl()).withDeadlineAfter(10, TimeUnit.MINUTES)
+                increments.add(async(() -> call(kernel, () -> dsm(kernels, kernel).withDeadlineAfter(10, TimeUnit.MINUTES)
                     .increment(DsmIncrementRequest.newBuilder().setRegion(REGION).addCells(5).setThreads(threads)
                         .setIncrements(perThread).build()))));
             }
@@ -177,10 +168,7 @@ final class BenchDsmCommand extends BenchSuite {
 
             LatencySummary transferUs = LatencySummary.of(transfer);
             LatencySummary mailboxUs = LatencySummary.of(mailbox);
-            ObjectNode root = StatusView.JSON.createObjectNode();
-            root.put("suite", "dsm");
-            root.put("cluster", target.status().getCluster());
-            root.put("temporary_cluster", target.temporary());
+            ObjectNode root = newFigures(target);
             root.put("requester", a.getName() + " (" + a.getDataModel() + ", domain " + a.getDomain() + ")");
             root.put("holder", b.getName() + " (" + b.getDataModel() + ", domain " + b.getDomain() + ")");
             root.put("page_size", target.status().getMemory().getPageSize());
@@ -217,22 +205,12 @@ final class BenchDsmCommand extends BenchSuite {
      * control call, so the page is always at the other kernel (used once) and nothing else runs: each
      * timed access is exactly one fault, GET_EXCLUSIVE to PUT_EXCLUSIVE to the page being usable.
      */
-    private Lockstep lockstep(KernelChannels kernels, KernelStatus a, KernelStatus b, int transfers, long cell) {
-        long[] samples = new long[transfers];
-        long[] pings = new long[transfers];
-        int taken = 0;
-        for (int i = 0; i < transfers; i++) {
-            KernelStatus kernel = i % 2 == 0 ? a : b;
-            KernelStatus other = i % 2 == 0 ? b : a;
-            DsmAccessReply reply = call(kernel, () -> kernels.dsm(kernel.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
-                .access(DsmAccessRequest.newBuilder().setRegion(REGION).setCell(cell).build()));
-            // the baseline under the same conditions: one mailbox round trip between the same kernels, by its own control call
-            pings[i] = ping(kernels, kernel, other, 1).getRttNs(0);
-            if (reply.getFaulted() && i > 0) {
-                samples[taken++] = reply.getAccessNs();
-            }
-        }
-        return new Lockstep(java.util.Arrays.copyOf(samples, taken), pings);
+    private static Lockstep lockstep(KernelChannels kernels, KernelStatus a, KernelStatus b, int transfers, long cell) {
+        List<Long> pings = new ArrayList<>(transfers);
+        // the baseline under the same conditions: one mailbox round trip between the same kernels, by its own control call
+        long[] samples = lockstep(kernels, a, b, REGION, cell, transfers,
+            (writer, other) -> pings.add(ping(kernels, writer, other, 1).getRttNs(0)));
+        return new Lockstep(samples, samples(pings));
     }
 
     /** Page transfers one at a time, and single mailbox round trips taken the same way, in turn. */
@@ -258,14 +236,13 @@ final class BenchDsmCommand extends BenchSuite {
     }
 
     private DsmTransferReply transfer(KernelChannels kernels, KernelStatus kernel, long cell, int turn, int writes) {
-        return call(kernel, () -> kernels.dsm(kernel.getControl()).withDeadlineAfter(30, TimeUnit.MINUTES)
+        return call(kernel, () -> dsm(kernels, kernel).withDeadlineAfter(30, TimeUnit.MINUTES)
             .transfer(DsmTransferRequest.newBuilder().setRegion(REGION).setCell(cell).setTurn(turn).setParties(2).setRounds(writes).build()));
     }
 
-    private MailboxPingReply ping(KernelChannels kernels, KernelStatus from, KernelStatus to, int count) {
-        return call(from, () -> kernels.mailbox(from.getControl()).withDeadlineAfter(60_000 + count * 2L, TimeUnit.MILLISECONDS)
-            .ping(MailboxPingRequest.newBuilder().setPeer(to.getId()).setRoundTrips(count).setTimeoutMs(10_000).setInterruptContext(false)
-                .build()));
+    /** Round trips from a kernel thread: the path a DSM request takes. */
+    private static MailboxPingReply ping(KernelChannels kernels, KernelStatus from, KernelStatus to, int count) {
+        return ping(kernels, from, to, count, false);
     }
 
     private long value(KernelChannels kernels, KernelStatus kernel, long cell) {
@@ -284,7 +261,7 @@ final class BenchDsmCommand extends BenchSuite {
         out.printf(Locale.ROOT, "DSM page transfer %s <-> %s, %d-byte pages, mailbox over %s, cluster '%s'%s; microseconds:%n",
             result.get("requester").asText(), result.get("holder").asText(), result.get("page_size").asInt(), result.get("transport").asText(),
             result.get("cluster").asText(),
-            result.get("temporary_cluster").asBoolean() ? " (temporary)" : "");
+            temporaryMark(result));
         List<String[]> rows = new ArrayList<>();
         rows.add(percentileHeader("count"));
         rows.add(countRow("page transfer (fault to usable)", result.get("transfer_us")));

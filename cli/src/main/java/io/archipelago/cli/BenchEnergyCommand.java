@@ -98,8 +98,7 @@ final class BenchEnergyCommand extends BenchSuite {
         }
         ClusterConfig config = ClusterConfig.k2Default();
         try (BenchTarget target = measured(where.target(config, "strong cortex-a9 + weak cortex-m3", this::say))) {
-            try (ControlClient devices = target.connectControl(); KernelChannels kernels = new KernelChannels(target.secret(), "bench-energy@"
-                + ProcessHandle.current().pid())) {
+            try (ControlClient devices = target.connectControl(); KernelChannels kernels = kernelChannels(target)) {
                 return measure(target, devices, kernels, perS, duration);
             }
         }
@@ -125,10 +124,7 @@ final class BenchEnergyCommand extends BenchSuite {
         KernelStatus weak = running.stream().filter(k -> k.getSpeed() < fastest).findFirst()
             .orElseThrow(() -> new CliException("bench energy needs a kernel on a weak (slower) island; cluster '"
                 + target.status().getCluster() + "' has none"));
-        ObjectNode root = StatusView.JSON.createObjectNode();
-        root.put("suite", "energy");
-        root.put("cluster", target.status().getCluster());
-        root.put("temporary_cluster", target.temporary());
+        ObjectNode root = newFigures(target);
         root.put("strong_kernel", strong.getName());
         root.put("weak_kernel", weak.getName());
         root.put("duration_s", duration);
@@ -321,7 +317,7 @@ final class BenchEnergyCommand extends BenchSuite {
     void printTable(ObjectNode result, PrintWriter out) {
         out.printf(Locale.ROOT, "energy of K2's light workload (mail-sync per NIC interrupt), %.1f s per case, cluster '%s'%s, load average "
                 + "%.2f; platform energy (both kernels) in mJ:%n", result.get("duration_s").asDouble(), result.get("cluster").asText(),
-            result.get("temporary_cluster").asBoolean() ? " (temporary)" : "", result.get("load_average").asDouble());
+            temporaryMark(result), result.get("load_average").asDouble());
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"packets/s", "first", "strong mJ", "nightwatch mJ", "syncs (strong/nw)", "strong uJ/sync", "nw uJ/sync",
             "ratio per sync", "strong wake-ups (strong/nw)", "wake-ups avoided"});

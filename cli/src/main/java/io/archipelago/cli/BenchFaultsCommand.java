@@ -223,12 +223,9 @@ final class BenchFaultsCommand extends BenchSuite {
             a = running.get(0);
             b = running.get(1);
             long start = System.nanoTime();
-            try (KernelChannels channels = new KernelChannels(target.secret(), "bench@" + ProcessHandle.current().pid())) {
+            try (KernelChannels channels = kernelChannels(target)) {
                 kernels = channels;
-                call(a, () -> kernels.dsm(a.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
-                    .open(DsmOpenRequest.newBuilder().setRegion(REGION).setCount(CELLS + REGISTER_CELLS).setCreate(true).build()));
-                call(b, () -> kernels.dsm(b.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
-                    .open(DsmOpenRequest.newBuilder().setRegion(REGION).build()));
+                openRegion(kernels, List.of(a, b), REGION, CELLS + REGISTER_CELLS);
                 long initial = sum();
                 if (!target.temporary()) {
                     notChecked.add("crash and stop rounds (they need a cluster the campaign booted, to restart the kernel): link rounds instead");
@@ -314,7 +311,7 @@ final class BenchFaultsCommand extends BenchSuite {
             List<KernelStatus> both = List.of(a, b);
             List<CompletableFuture<DsmRegisterReply>> runs = new ArrayList<>();
             for (KernelStatus k : both) {
-                runs.add(async(() -> kernels.dsm(k.getControl()).withDeadlineAfter(120, TimeUnit.SECONDS).register(DsmRegisterRequest.newBuilder()
+                runs.add(async(() -> dsm(kernels, k).withDeadlineAfter(120, TimeUnit.SECONDS).register(DsmRegisterRequest.newBuilder()
                     .setRegion(REGION).setCell(cell).setThreads(2).setOperations(operations).setWritePercent(50).setStartAtNs(startAt).build())));
             }
             RegisterHistory history = new RegisterHistory();
@@ -659,7 +656,7 @@ final class BenchFaultsCommand extends BenchSuite {
             target.coordinator().restart(dead.getId(), java.time.Duration.ofSeconds(120));
             KernelStatus again = target.status().getKernelsList().stream().filter(k -> k.getId() == dead.getId()).findFirst()
                 .orElseThrow(() -> new CliException(dead.getName() + " vanished from the cluster after its restart"));
-            call(again, () -> kernels.dsm(again.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
+            call(again, () -> dsm(kernels, again).withDeadlineAfter(60, TimeUnit.SECONDS)
                 .open(DsmOpenRequest.newBuilder().setRegion(REGION).build()));
             b = again;
             long recovery = System.nanoTime() - faultAt;
@@ -746,7 +743,7 @@ final class BenchFaultsCommand extends BenchSuite {
         private List<CompletableFuture<DsmWorkloadReply>> touch(List<KernelStatus> on) {
             List<CompletableFuture<DsmWorkloadReply>> work = new ArrayList<>();
             for (KernelStatus k : on) {
-                work.add(async(() -> kernels.dsm(k.getControl()).withDeadlineAfter(120, TimeUnit.SECONDS)
+                work.add(async(() -> dsm(kernels, k).withDeadlineAfter(120, TimeUnit.SECONDS)
                     .touch(DsmTouchRequest.newBuilder().setRegion(REGION).setCell(0).setDurationMs(perRound).build())));
             }
             return work;

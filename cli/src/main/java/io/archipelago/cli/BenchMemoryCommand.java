@@ -99,7 +99,7 @@ final class BenchMemoryCommand extends BenchSuite {
             .withBalloon(BalloonPolicy.defaults().withBatchBlocks(batchBlocks));
         try (BenchTarget target = measured(BenchTarget.temporary(config, mib + " MiB of global memory, " + geometry.dataBlocks()
                 + " data blocks", this::say));
-             KernelChannels channels = new KernelChannels(target.secret(), "bench@" + ProcessHandle.current().pid())) {
+             KernelChannels channels = kernelChannels(target)) {
             return measure(target.coordinator(), channels, rounds != null ? rounds : quick ? 2 : 4);
         } catch (StatusRuntimeException e) {
             throw new CliException("bench memory: a kernel call failed: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());

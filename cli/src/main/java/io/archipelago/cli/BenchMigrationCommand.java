@@ -7,7 +7,6 @@ import io.archipelago.bench.migration.MigrationSchedule;
 import io.archipelago.bench.migration.MigrationSchedule.Direction;
 import io.archipelago.control.proto.KernelStatus;
 import io.archipelago.control.proto.MailboxPingReply;
-import io.archipelago.control.proto.MailboxPingRequest;
 import io.archipelago.coordinator.KernelChannels;
 import io.archipelago.coordinator.config.ClusterConfig;
 import io.archipelago.task.proto.MigrateReply;
@@ -118,10 +117,7 @@ final class BenchMigrationCommand extends BenchSuite {
         KernelStatus b = running.get(1);
         int blocks = MigrationSchedule.blocksFor(measured);
         int warmBlocks = MigrationSchedule.blocksFor(warm);
-        ObjectNode root = StatusView.JSON.createObjectNode();
-        root.put("suite", "migration");
-        root.put("cluster", target.status().getCluster());
-        root.put("temporary_cluster", target.temporary());
+        ObjectNode root = newFigures(target);
         root.put("kernel_a", a.getName());
         root.put("kernel_a_data_model", a.getDataModel());
         root.put("kernel_b", b.getName());
@@ -136,7 +132,7 @@ final class BenchMigrationCommand extends BenchSuite {
         for (long bytes : SIZES) {
             figures.add(new SizeFigures(bytes));
         }
-        try (KernelChannels kernels = new KernelChannels(target.secret(), "bench@" + ProcessHandle.current().pid())) {
+        try (KernelChannels kernels = kernelChannels(target)) {
             for (int block = 0; block < warmBlocks + blocks; block++) {
                 boolean counted = block >= warmBlocks;
                 say(String.format(Locale.ROOT, "%s block %d of %d (%d moves per size, sizes interleaved)", counted ? "measured" : "warm-up",
@@ -145,7 +141,7 @@ final class BenchMigrationCommand extends BenchSuite {
                     runBlock(kernels, a, b, figures.get(index), counted);
                     // the baseline, in the same conditions: a round trip from a kernel thread each way, one at a time
                     for (KernelStatus[] pair : new KernelStatus[][] {{a, b}, {b, a}}) {
-                        MailboxPingReply ping = ping(kernels, pair[0], pair[1]);
+                        MailboxPingReply ping = ping(kernels, pair[0], pair[1], 1, false);
                         if (counted) {
                             LatencySummary.record(rtt, ping.getRttNsList().stream().mapToLong(Long::longValue).toArray());
                         }
@@ -306,13 +302,6 @@ final class BenchMigrationCommand extends BenchSuite {
     }
 
 
-    /** One mailbox round trip from a kernel thread of {@code from} to {@code to}, measured by {@code from}. */
-    private MailboxPingReply ping(KernelChannels kernels, KernelStatus from, KernelStatus to) {
-        return call(from, () -> kernels.mailbox(from.getControl()).withDeadlineAfter(30, TimeUnit.SECONDS)
-            .ping(MailboxPingRequest.newBuilder().setPeer(to.getId()).setRoundTrips(1).setTimeoutMs(10_000).setInterruptContext(false)
-                .build()));
-    }
-
     private static String human(long bytes) {
         return bytes >= 1024 * 1024 ? bytes / (1024 * 1024) + " MiB" : bytes / 1024 + " KiB";
     }
@@ -323,7 +312,7 @@ final class BenchMigrationCommand extends BenchSuite {
                 + "after %d of warm-up, sizes and modes interleaved; stop at the source -> first step at the destination, microseconds:%n",
             result.get("kernel_a").asText(), result.get("kernel_a_data_model").asText(), result.get("kernel_b").asText(),
             result.get("kernel_b_data_model").asText(), result.get("cluster").asText(),
-            result.get("temporary_cluster").asBoolean() ? " (temporary)" : "", result.get("migrations_per_kind").asInt(),
+            temporaryMark(result), result.get("migrations_per_kind").asInt(),
             result.get("migrations_per_kind_per_direction").asInt(), result.get("warmup_per_kind").asInt());
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"state", "direction", "shm p50", "shm p90", "shm p99", "msg p50", "msg p90", "msg p99", "msg/shm p50",

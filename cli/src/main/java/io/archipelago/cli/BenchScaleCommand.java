@@ -8,7 +8,6 @@ import io.archipelago.bench.scale.Growth;
 import io.archipelago.bench.scale.ScaleCharts;
 import io.archipelago.control.proto.DsmAccessReply;
 import io.archipelago.control.proto.DsmAccessRequest;
-import io.archipelago.control.proto.DsmOpenRequest;
 import io.archipelago.control.proto.KernelStatus;
 import io.archipelago.control.proto.MailboxPingReply;
 import io.archipelago.control.proto.MailboxPingRequest;
@@ -286,18 +285,12 @@ final class BenchScaleCommand extends BenchSuite {
     }
 
     private static LatencySummary dsmRing(KernelChannels channels, List<KernelStatus> ring, int lapCount) {
-        KernelStatus first = ring.get(0);
-        call(first, () -> channels.dsm(first.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
-            .open(DsmOpenRequest.newBuilder().setRegion(REGION).setCount(8).setCreate(true).build()));
-        for (KernelStatus kernel : ring.subList(1, ring.size())) {
-            call(kernel, () -> channels.dsm(kernel.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
-                .open(DsmOpenRequest.newBuilder().setRegion(REGION).build()));
-        }
+        openRegion(channels, ring, REGION, 8);
         Histogram transfers = LatencySummary.histogram();
         long faults = 0;
         for (int lap = 0; lap < lapCount; lap++) {
             for (KernelStatus kernel : ring) {
-                DsmAccessReply reply = call(kernel, () -> channels.dsm(kernel.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
+                DsmAccessReply reply = call(kernel, () -> dsm(channels, kernel).withDeadlineAfter(60, TimeUnit.SECONDS)
                     .access(DsmAccessRequest.newBuilder().setRegion(REGION).setCell(1).build()));
                 if (reply.getFaulted()) {
                     transfers.recordValue(Math.max(1, reply.getAccessNs()));

@@ -168,7 +168,7 @@ final class BenchShmVsMsgCommand extends BenchSuite {
             try (BenchTarget target = measured(BenchTarget.temporary(config, "", progress::say))) {
                 progress.advance(4);
                 ShmVsMsgBench.Roles roles = roles(target);
-                try (KernelChannels channels = new KernelChannels(target.secret(), "bench@" + ProcessHandle.current().pid())) {
+                try (KernelChannels channels = kernelChannels(target)) {
                     ShmVsMsgBench.Measurements measured = new ShmVsMsgBench(channels, roles, plan, progress, n -> socketPingPong(target, n)).run();
                     progress.stage("unified format (layout engine)");
                     ShmVsMsgReport.UnifiedTable unified = unifiedTable();
@@ -221,7 +221,7 @@ final class BenchShmVsMsgCommand extends BenchSuite {
                 try (BenchTarget target = measured(BenchTarget.temporary(config, "", progress::say))) {
                     progress.advance(4);
                     ShmVsMsgBench.Roles roles = roles(target);
-                    try (KernelChannels channels = new KernelChannels(target.secret(), "bench@" + ProcessHandle.current().pid())) {
+                    try (KernelChannels channels = kernelChannels(target)) {
                         points.add(new RemoteSweep.Point(ns, new ShmVsMsgBench(channels, roles, plan, progress,
                             n -> socketPingPong(target, n)).runSizeSweep()));
                     }

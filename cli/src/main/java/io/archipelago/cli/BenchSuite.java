@@ -4,14 +4,24 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.archipelago.bench.host.HostCalibration;
+import io.archipelago.control.proto.DsmAccessReply;
+import io.archipelago.control.proto.DsmAccessRequest;
+import io.archipelago.control.proto.DsmControlGrpc;
+import io.archipelago.control.proto.DsmOpenRequest;
 import io.archipelago.control.proto.KernelStatus;
+import io.archipelago.control.proto.MailboxPingReply;
+import io.archipelago.control.proto.MailboxPingRequest;
+import io.archipelago.coordinator.KernelChannels;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import java.nio.file.Path;
 import picocli.CommandLine.Model.CommandSpec;
@@ -185,6 +195,84 @@ abstract class BenchSuite implements Callable<Integer> {
             throw new CliException("kernel " + kernel.getName() + " (control " + kernel.getControl() + ") failed: " + e.getStatus().getCode()
                 + ": " + e.getStatus().getDescription());
         }
+    }
+
+    /**
+     * The bench workloads' DSM control of {@code kernel} (a kernel plug-in's service: cluster
+     * control has no stub of it); callers set the deadline.
+     */
+    static DsmControlGrpc.DsmControlBlockingStub dsm(KernelChannels kernels, KernelStatus kernel) {
+        return kernels.stub(kernel.getControl(), DsmControlGrpc::newBlockingStub);
+    }
+
+    /** Authenticated channels to {@code target}'s kernels, for a suite's control calls; the caller closes them. */
+    static KernelChannels kernelChannels(BenchTarget target) {
+        return new KernelChannels(target.secret(), "bench@" + ProcessHandle.current().pid());
+    }
+
+    /**
+     * The figures' first fields, every suite's: its name, the cluster measured and whether this run
+     * booted it ({@link #temporaryMark} in the table).
+     */
+    final ObjectNode newFigures(BenchTarget target) {
+        ObjectNode root = StatusView.JSON.createObjectNode();
+        root.put("suite", suite());
+        root.put("cluster", target.status().getCluster());
+        root.put("temporary_cluster", target.temporary());
+        return root;
+    }
+
+    /** What a table's headline says after the cluster's name when the run booted it: " (temporary)", else nothing. */
+    static String temporaryMark(JsonNode figures) {
+        return figures.get("temporary_cluster").asBoolean() ? " (temporary)" : "";
+    }
+
+    /**
+     * A software-coherent region of the bench workloads with {@code cells} cells, created by the
+     * first of {@code kernels} and opened by the others.
+     */
+    static void openRegion(KernelChannels channels, List<KernelStatus> kernels, String region, long cells) {
+        KernelStatus creator = kernels.get(0);
+        call(creator, () -> dsm(channels, creator).withDeadlineAfter(60, TimeUnit.SECONDS)
+            .open(DsmOpenRequest.newBuilder().setRegion(region).setCount(cells).setCreate(true).build()));
+        for (KernelStatus kernel : kernels.subList(1, kernels.size())) {
+            call(kernel, () -> dsm(channels, kernel).withDeadlineAfter(60, TimeUnit.SECONDS)
+                .open(DsmOpenRequest.newBuilder().setRegion(region).build()));
+        }
+    }
+
+    /**
+     * {@code count} mailbox round trips from {@code from} to {@code to}, asked from a kernel thread
+     * (the path a DSM request takes) or from {@code from}'s interrupt context (the mailbox's own floor).
+     */
+    static MailboxPingReply ping(KernelChannels kernels, KernelStatus from, KernelStatus to, int count, boolean interruptContext) {
+        return call(from, () -> kernels.mailbox(from.getControl()).withDeadlineAfter(60_000 + count * 2L, TimeUnit.MILLISECONDS)
+            .ping(MailboxPingRequest.newBuilder().setPeer(to.getId()).setRoundTrips(count).setTimeoutMs(10_000)
+                .setInterruptContext(interruptContext).build()));
+    }
+
+    /**
+     * Page transfers one at a time: {@code a} and {@code b} write {@code cell} of {@code region} in
+     * turn, {@code count} writes, each driven by its own control call, so the page is always at the
+     * other kernel and each timed access is one fault (GET_EXCLUSIVE, write-back, PUT_EXCLUSIVE, the
+     * page usable). {@code afterEach} runs after each write with the kernel that wrote and the other
+     * (a baseline taken under the same conditions). Returns the faults' access times, the first
+     * write's left out (its page need not have been at the other kernel).
+     */
+    static long[] lockstep(KernelChannels kernels, KernelStatus a, KernelStatus b, String region, long cell, int count,
+                           BiConsumer<KernelStatus, KernelStatus> afterEach) {
+        long[] samples = new long[count];
+        int taken = 0;
+        for (int i = 0; i < count; i++) {
+            KernelStatus kernel = i % 2 == 0 ? a : b;
+            DsmAccessReply reply = call(kernel, () -> dsm(kernels, kernel).withDeadlineAfter(60, TimeUnit.SECONDS)
+                .access(DsmAccessRequest.newBuilder().setRegion(region).setCell(cell).build()));
+            afterEach.accept(kernel, kernel == a ? b : a);
+            if (reply.getFaulted() && i > 0) {
+                samples[taken++] = reply.getAccessNs();
+            }
+        }
+        return Arrays.copyOf(samples, taken);
     }
 
     /** Runs {@code work} on its own daemon thread (a kernel-side workload driven concurrently with others). */

@@ -2,23 +2,16 @@ package io.archipelago.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.archipelago.bench.LatencySummary;
-import io.archipelago.control.proto.DsmAccessReply;
-import io.archipelago.control.proto.DsmAccessRequest;
-import io.archipelago.control.proto.DsmOpenRequest;
 import io.archipelago.control.proto.KernelStatus;
 import io.archipelago.control.proto.MailboxPingReply;
-import io.archipelago.control.proto.MailboxPingRequest;
 import io.archipelago.coordinator.KernelChannels;
 import io.archipelago.coordinator.config.ClusterConfig;
-import io.archipelago.trace.TraceFormatException;
 import io.archipelago.trace.TraceRing;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -100,15 +93,12 @@ final class BenchTraceCostCommand extends BenchSuite {
         List<Path> files = TraceCommand.rings(target.directory());
         List<TraceRing> rings = new ArrayList<>();
         boolean[] wasRecording = new boolean[files.size()];
-        try (KernelChannels kernels = new KernelChannels(target.secret(), "bench@" + ProcessHandle.current().pid())) {
+        try (KernelChannels kernels = kernelChannels(target)) {
             for (int i = 0; i < files.size(); i++) {
-                rings.add(open(files.get(i)));
+                rings.add(TraceCommand.open(files.get(i)));
                 wasRecording[i] = rings.get(i).recording();
             }
-            call(a, () -> kernels.dsm(a.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
-                .open(DsmOpenRequest.newBuilder().setRegion(REGION).setCount(8).setCreate(true).build()));
-            call(b, () -> kernels.dsm(b.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
-                .open(DsmOpenRequest.newBuilder().setRegion(REGION).build()));
+            openRegion(kernels, List.of(a, b), REGION, 8);
             double loadBefore = loadAverage();
             say("warming up: mailbox round trips and page transfers " + a.getName() + " <-> " + b.getName() + ", rings on and off");
             for (boolean on : new boolean[] {true, false}) {
@@ -145,10 +135,7 @@ final class BenchTraceCostCommand extends BenchSuite {
             LatencySummary mailboxOff = LatencySummary.of(mailbox[0]);
             LatencySummary transferOn = LatencySummary.of(transfer[1]);
             LatencySummary transferOff = LatencySummary.of(transfer[0]);
-            ObjectNode root = StatusView.JSON.createObjectNode();
-            root.put("suite", suite());
-            root.put("cluster", target.status().getCluster());
-            root.put("temporary_cluster", target.temporary());
+            ObjectNode root = newFigures(target);
             root.put("kernels", a.getName() + " <-> " + b.getName());
             root.put("rings", rings.size());
             root.put("rounds", rounds);
@@ -191,7 +178,7 @@ final class BenchTraceCostCommand extends BenchSuite {
     void printTable(ObjectNode result, PrintWriter out) {
         out.printf(Locale.ROOT, "trace rings on and off, %s, mailbox over %s, cluster '%s'%s, %d interleaved rounds; microseconds:%n",
             result.get("kernels").asText(), result.get("transport").asText(), result.get("cluster").asText(),
-            result.get("temporary_cluster").asBoolean() ? " (temporary)" : "", result.get("rounds").asInt());
+            temporaryMark(result), result.get("rounds").asInt());
         List<String[]> rows = new ArrayList<>();
         rows.add(percentileHeader("count"));
         rows.add(countRow("mailbox round trip, rings on", result.get("mailbox_rtt_us").get("on")));
@@ -217,36 +204,13 @@ final class BenchTraceCostCommand extends BenchSuite {
         return rings.stream().mapToLong(TraceRing::written).sum();
     }
 
-    private static TraceRing open(Path file) {
-        try {
-            return TraceRing.open(file);
-        } catch (TraceFormatException | java.io.UncheckedIOException e) {
-            throw new CliException(e.getMessage());
-        }
-    }
-
     /** Round trips between the two kernels' interrupt contexts, as bench mailbox's headline figure. */
-    private MailboxPingReply ping(KernelChannels kernels, KernelStatus from, KernelStatus to, int count) {
-        return call(from, () -> kernels.mailbox(from.getControl()).withDeadlineAfter(60_000 + count * 2L, TimeUnit.MILLISECONDS)
-            .ping(MailboxPingRequest.newBuilder().setPeer(to.getId()).setRoundTrips(count).setTimeoutMs(10_000).setInterruptContext(true)
-                .build()));
+    private static MailboxPingReply ping(KernelChannels kernels, KernelStatus from, KernelStatus to, int count) {
+        return ping(kernels, from, to, count, true);
     }
 
-    /**
-     * Page transfers one at a time, as bench dsm's headline figure: the kernels write one cell in
-     * turn, each write driven by its own control call, so each timed access is one fault.
-     */
-    private long[] transfers(KernelChannels kernels, KernelStatus a, KernelStatus b, int count) {
-        long[] samples = new long[count];
-        int taken = 0;
-        for (int i = 0; i < count; i++) {
-            KernelStatus kernel = i % 2 == 0 ? a : b;
-            DsmAccessReply reply = call(kernel, () -> kernels.dsm(kernel.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
-                .access(DsmAccessRequest.newBuilder().setRegion(REGION).setCell(0).build()));
-            if (reply.getFaulted() && i > 0) {
-                samples[taken++] = reply.getAccessNs();
-            }
-        }
-        return Arrays.copyOf(samples, taken);
+    /** Page transfers one at a time, as bench dsm's headline figure (each timed access is one fault). */
+    private static long[] transfers(KernelChannels kernels, KernelStatus a, KernelStatus b, int count) {
+        return lockstep(kernels, a, b, REGION, 0, count, (writer, other) -> { });
     }
 }

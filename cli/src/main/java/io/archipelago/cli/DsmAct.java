@@ -2,6 +2,7 @@ package io.archipelago.cli;
 
 import io.archipelago.control.proto.DsmAccessReply;
 import io.archipelago.control.proto.DsmAccessRequest;
+import io.archipelago.control.proto.DsmControlGrpc;
 import io.archipelago.control.proto.DsmOpenReply;
 import io.archipelago.control.proto.DsmOpenRequest;
 import io.archipelago.control.proto.KernelStatus;
@@ -32,15 +33,15 @@ final class DsmAct implements TwoKernelAct {
     @Override
     public void run(Coordinator cluster, KernelStatus strong, KernelStatus weak, PrintWriter out) {
         try (KernelChannels channels = new KernelChannels(cluster.secret(), "demo")) {
-            DsmOpenReply region = channels.dsm(strong.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
+            DsmOpenReply region = channels.stub(strong.getControl(), DsmControlGrpc::newBlockingStub).withDeadlineAfter(60, TimeUnit.SECONDS)
                 .open(DsmOpenRequest.newBuilder().setRegion(REGION).setCount(4).setCreate(true).build());
-            channels.dsm(weak.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS).open(DsmOpenRequest.newBuilder().setRegion(REGION).build());
+            channels.stub(weak.getControl(), DsmControlGrpc::newBlockingStub).withDeadlineAfter(60, TimeUnit.SECONDS).open(DsmOpenRequest.newBuilder().setRegion(REGION).build());
             out.printf(Locale.ROOT, "%s (domain %s) created software-coherent region '%s' (struct dsm_cell, %d page at frame %d); %s (domain %s) "
                     + "attached it%n", strong.getName(), strong.getDomain(), REGION, region.getPages(), region.getFirstPageFrame(), weak.getName(),
                 weak.getDomain());
             for (int i = 0; i < WRITES; i++) {
                 KernelStatus writer = i % 2 == 0 ? strong : weak;
-                DsmAccessReply reply = channels.dsm(writer.getControl()).withDeadlineAfter(60, TimeUnit.SECONDS)
+                DsmAccessReply reply = channels.stub(writer.getControl(), DsmControlGrpc::newBlockingStub).withDeadlineAfter(60, TimeUnit.SECONDS)
                     .access(DsmAccessRequest.newBuilder().setRegion(REGION).setCell(0).build());
                 out.printf(Locale.ROOT, "  %-9s (%s) value := %d  %s%n", writer.getName(), writer.getDataModel(), reply.getValue(),
                     reply.getFaulted() ? String.format(Locale.ROOT, "page fault: page obtained and usable after %.0f us",

@@ -301,12 +301,11 @@ final class TraceCommand implements Callable<Integer> {
         return files;
     }
 
-    private static TraceRing open(Path file) {
+    /** A kernel's ring, or one clear error saying why it cannot be read. */
+    static TraceRing open(Path file) {
         try {
             return TraceRing.open(file);
-        } catch (TraceFormatException e) {
-            throw new CliException(e.getMessage());
-        } catch (java.io.UncheckedIOException e) {
+        } catch (TraceFormatException | java.io.UncheckedIOException e) {
             throw new CliException(e.getMessage());
         }
     }

@@ -4,12 +4,18 @@ import io.archipelago.control.proto.KernelControlGrpc;
 import io.archipelago.control.proto.KernelMailboxGrpc;
 import io.archipelago.interconnect.auth.ClusterSecret;
 import io.archipelago.control.auth.ControlChannels;
+import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.AbstractStub;
+import java.util.function.Function;
 
 /**
  * Authenticated gRPC channels to kernels' control APIs ({@code host:port} as membership and
  * {@code status} publish them), for the CLI's bench and demo. Callers set deadlines per call.
+ * The services every kernel serves have their stub here; a kernel plug-in's (the bench
+ * workloads') are made by its callers through {@link #stub}, so that cluster control does not
+ * depend on the plug-ins it may launch.
  */
 public final class KernelChannels implements AutoCloseable {
 
@@ -30,27 +36,31 @@ public final class KernelChannels implements AutoCloseable {
             .maxInboundMessageSize(MAX_MESSAGE_BYTES));
     }
 
+    /**
+     * A blocking stub of a service {@code control}'s kernel serves, made by {@code newStub} (as
+     * {@code DsmControlGrpc::newBlockingStub}) on that kernel's channel, taking replies of up to 32 MiB.
+     */
+    public <S extends AbstractStub<S>> S stub(String control, Function<Channel, S> newStub) {
+        return newStub.apply(channel(control)).withMaxInboundMessageSize(MAX_MESSAGE_BYTES);
+    }
+
     public KernelMailboxGrpc.KernelMailboxBlockingStub mailbox(String control) {
-        return KernelMailboxGrpc.newBlockingStub(channel(control)).withMaxInboundMessageSize(MAX_MESSAGE_BYTES);
+        return stub(control, KernelMailboxGrpc::newBlockingStub);
     }
 
     /** Task control of a kernel (spawn, list, migrate, scheduling events). */
     public io.archipelago.task.proto.TaskControlGrpc.TaskControlBlockingStub tasks(String control) {
-        return io.archipelago.task.proto.TaskControlGrpc.newBlockingStub(channel(control)).withMaxInboundMessageSize(MAX_MESSAGE_BYTES);
-    }
-
-    public io.archipelago.control.proto.DsmControlGrpc.DsmControlBlockingStub dsm(String control) {
-        return io.archipelago.control.proto.DsmControlGrpc.newBlockingStub(channel(control)).withMaxInboundMessageSize(MAX_MESSAGE_BYTES);
+        return stub(control, io.archipelago.task.proto.TaskControlGrpc::newBlockingStub);
     }
 
     /** A kernel's page allocator and movable pages (independent memory services). */
     public io.archipelago.control.proto.KernelMemoryGrpc.KernelMemoryBlockingStub memory(String control) {
-        return io.archipelago.control.proto.KernelMemoryGrpc.newBlockingStub(channel(control)).withMaxInboundMessageSize(MAX_MESSAGE_BYTES);
+        return stub(control, io.archipelago.control.proto.KernelMemoryGrpc::newBlockingStub);
     }
 
     /** A kernel's NIC driver (the latencies of the packets it took). */
     public io.archipelago.devices.proto.NicDriverGrpc.NicDriverBlockingStub nic(String control) {
-        return io.archipelago.devices.proto.NicDriverGrpc.newBlockingStub(channel(control)).withMaxInboundMessageSize(MAX_MESSAGE_BYTES);
+        return stub(control, io.archipelago.devices.proto.NicDriverGrpc::newBlockingStub);
     }
 
     /** A kernel's fault injection (armed protocol points, link faults). */

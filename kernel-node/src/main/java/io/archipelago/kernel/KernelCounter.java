@@ -90,22 +90,15 @@ public enum KernelCounter implements CounterDescriptor {
     URPC_HANDLER_FAILURES("urpc.handler_failures", "URPC requests whose handler threw (no reply sent)"),
     URPC_PARKS("urpc.parks", "times a URPC dispatcher or requester parked");
 
-    private final String label;
-    private final String description;
+    private final Definition definition;
 
     KernelCounter(String label, String description) {
-        this.label = label;
-        this.description = description;
+        this.definition = new Definition(label, description);
     }
 
     @Override
-    public String label() {
-        return label;
-    }
-
-    @Override
-    public String description() {
-        return description;
+    public Definition definition() {
+        return definition;
     }
 
     /** A core's busy, idle and wake-up counters are made per core at run time: {@code sched.core<N>.busy_ns}... */

@@ -8,9 +8,20 @@ package io.archipelago.memory;
  */
 public interface CounterDescriptor {
 
+    /** What a descriptor enum's constants hold: a counter's label and description. */
+    record Definition(String label, String description) {
+    }
+
+    /** This counter's label and description (each descriptor enum's one field). */
+    Definition definition();
+
     /** The label in the counters area: 1 to {@value KernelCountersArea#LABEL_MAX_BYTES} bytes, {@code <area>.<name>}. */
-    String label();
+    default String label() {
+        return definition().label();
+    }
 
     /** What the counter counts, and its unit. */
-    String description();
+    default String description() {
+        return definition().description();
+    }
 }

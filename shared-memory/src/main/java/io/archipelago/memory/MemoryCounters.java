@@ -37,22 +37,15 @@ public enum MemoryCounters implements CounterDescriptor {
     ALLOCATION_STEPS("balloon.allocation_steps", "allocations that needed a balloon step"),
     OUT_OF_MEMORY("balloon.out_of_memory", "allocations that failed everywhere (out of memory)");
 
-    private final String label;
-    private final String description;
+    private final Definition definition;
 
     MemoryCounters(String label, String description) {
-        this.label = label;
-        this.description = description;
+        this.definition = new Definition(label, description);
     }
 
     @Override
-    public String label() {
-        return label;
-    }
-
-    @Override
-    public String description() {
-        return description;
+    public Definition definition() {
+        return definition;
     }
 
     /** Free pages held in free chunks of one order ({@code chunks << order}): one counter per order, so named here, not listed. */
