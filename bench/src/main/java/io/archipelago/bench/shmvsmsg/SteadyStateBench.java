@@ -19,7 +19,9 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * in-process counterpart of {@code bench shm-vs-msg}'s steady-state ratios.
  * <pre>
  *   java -cp BENCH_CLASS_PATH io.archipelago.bench.shmvsmsg.SteadyStateBench [operation-regex] [-- jvm-arg...]
+ *   java -cp BENCH_CLASS_PATH io.archipelago.bench.shmvsmsg.SteadyStateBench paired [rounds]
  * </pre>
+ * (with the JVM options of the kernels' {@code jvm.options}: Chronicle Map needs its opens.)
  * {@code operation-regex} picks benchmarks by name (e.g. {@code increment}); JVM arguments after
  * {@code --} go to the forks (e.g. {@code -XX:+UnlockDiagnosticVMOptions -XX:+PrintInlining}).
  */
@@ -107,7 +109,6 @@ public final class SteadyStateBench {
             SteadyStateBenchmark b = new SteadyStateBenchmark();
             b.bytes = bytes;
             b.setUp();
-            long[] written = {0};
             ops.add(b::readFieldShmOnce);
             ops.add(b::readFieldDsmOnce);
             ops.add(b::updateFieldShmOnce);

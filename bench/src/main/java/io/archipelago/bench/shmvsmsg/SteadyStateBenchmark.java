@@ -47,10 +47,12 @@ import org.openjdk.jmh.annotations.TearDown;
  * code the kernels' workload runs) on a hardware-coherent region ({@code shm}: plain shared
  * memory, an atomic instruction for increment) and on a software-coherent one ({@code dsm}: the
  * DSM of one kernel whose pages are held), in batches of {@value #BATCH} followed by a quiescent
- * point, as the workload's sampler does. One kernel attached in this JVM over a real global memory
- * file, with its mailbox and DSM running; its pages are claimed once and then held, so every
- * operation after the first of a batch runs on held pages. {@link SteadyStateBench} runs it and
- * prints {@code dsm / shm} per operation.
+ * point, as the workload's sampler does; each operation is a method of its own that the JIT does
+ * not inline into the loop (the sampler calls its operation through a call site that sees every
+ * operation of a run). One kernel attached in this JVM over a real global memory file, with its
+ * mailbox and DSM running; its pages are claimed once and then held, so every operation after the
+ * first of a batch runs on held pages. {@link SteadyStateBench} runs it with JMH, or in its paired
+ * mode (every operation in one JVM, shm and dsm taking turns), and prints {@code dsm / shm}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
