@@ -92,18 +92,26 @@ public class SteadyStateBenchmark {
         HeldPages.end();
     }
 
-    @Benchmark
-    public long readFieldShm() {
+    /**
+     * {@value #BATCH} operations, then a quiescent point: the workload's batch. Each operation
+     * ({@code ...Once}) is a method of its own that the JIT does not inline, compiled on its own as
+     * the workload's operation is (its sampler's call site sees every operation of a run).
+     */
+    private static long batch(java.util.function.LongSupplier operation) {
         HeldPages.begin();
         long sum = 0;
         for (int i = 0; i < BATCH; i++) {
-            sum ^= readFieldShmOnce();
+            sum ^= operation.getAsLong();
         }
         HeldPages.quiesce();
         return sum;
     }
 
-    /** One operation, compiled on its own as the workload's operation is (its sampler's call site sees every operation of a run). */
+    @Benchmark
+    public long readFieldShm() {
+        return batch(this::readFieldShmOnce);
+    }
+
     @CompilerControl(CompilerControl.Mode.DONT_INLINE)
     long readFieldShmOnce() {
         return shm.readField();
@@ -111,16 +119,9 @@ public class SteadyStateBenchmark {
 
     @Benchmark
     public long readFieldDsm() {
-        HeldPages.begin();
-        long sum = 0;
-        for (int i = 0; i < BATCH; i++) {
-            sum ^= readFieldDsmOnce();
-        }
-        HeldPages.quiesce();
-        return sum;
+        return batch(this::readFieldDsmOnce);
     }
 
-    /** One operation, compiled on its own as the workload's operation is (its sampler's call site sees every operation of a run). */
     @CompilerControl(CompilerControl.Mode.DONT_INLINE)
     long readFieldDsmOnce() {
         return dsm.readField();
@@ -128,16 +129,9 @@ public class SteadyStateBenchmark {
 
     @Benchmark
     public long updateFieldShm() {
-        HeldPages.begin();
-        long sum = 0;
-        for (int i = 0; i < BATCH; i++) {
-            sum ^= updateFieldShmOnce();
-        }
-        HeldPages.quiesce();
-        return sum;
+        return batch(this::updateFieldShmOnce);
     }
 
-    /** One operation, compiled on its own as the workload's operation is (its sampler's call site sees every operation of a run). */
     @CompilerControl(CompilerControl.Mode.DONT_INLINE)
     long updateFieldShmOnce() {
         return shm.updateField(++written);
@@ -145,16 +139,9 @@ public class SteadyStateBenchmark {
 
     @Benchmark
     public long updateFieldDsm() {
-        HeldPages.begin();
-        long sum = 0;
-        for (int i = 0; i < BATCH; i++) {
-            sum ^= updateFieldDsmOnce();
-        }
-        HeldPages.quiesce();
-        return sum;
+        return batch(this::updateFieldDsmOnce);
     }
 
-    /** One operation, compiled on its own as the workload's operation is (its sampler's call site sees every operation of a run). */
     @CompilerControl(CompilerControl.Mode.DONT_INLINE)
     long updateFieldDsmOnce() {
         return dsm.updateField(++written);
@@ -162,16 +149,9 @@ public class SteadyStateBenchmark {
 
     @Benchmark
     public long readStructShm() {
-        HeldPages.begin();
-        long sum = 0;
-        for (int i = 0; i < BATCH; i++) {
-            sum ^= readStructShmOnce();
-        }
-        HeldPages.quiesce();
-        return sum;
+        return batch(this::readStructShmOnce);
     }
 
-    /** One operation, compiled on its own as the workload's operation is (its sampler's call site sees every operation of a run). */
     @CompilerControl(CompilerControl.Mode.DONT_INLINE)
     long readStructShmOnce() {
         return shm.readStruct(shmCopy);
@@ -179,16 +159,9 @@ public class SteadyStateBenchmark {
 
     @Benchmark
     public long readStructDsm() {
-        HeldPages.begin();
-        long sum = 0;
-        for (int i = 0; i < BATCH; i++) {
-            sum ^= readStructDsmOnce();
-        }
-        HeldPages.quiesce();
-        return sum;
+        return batch(this::readStructDsmOnce);
     }
 
-    /** One operation, compiled on its own as the workload's operation is (its sampler's call site sees every operation of a run). */
     @CompilerControl(CompilerControl.Mode.DONT_INLINE)
     long readStructDsmOnce() {
         return dsm.readStruct(dsmCopy);
@@ -196,16 +169,9 @@ public class SteadyStateBenchmark {
 
     @Benchmark
     public long incrementShm() {
-        HeldPages.begin();
-        long sum = 0;
-        for (int i = 0; i < BATCH; i++) {
-            sum ^= incrementShmOnce();
-        }
-        HeldPages.quiesce();
-        return sum;
+        return batch(this::incrementShmOnce);
     }
 
-    /** One operation, compiled on its own as the workload's operation is (its sampler's call site sees every operation of a run). */
     @CompilerControl(CompilerControl.Mode.DONT_INLINE)
     long incrementShmOnce() {
         return shm.increment();
@@ -213,16 +179,9 @@ public class SteadyStateBenchmark {
 
     @Benchmark
     public long incrementDsm() {
-        HeldPages.begin();
-        long sum = 0;
-        for (int i = 0; i < BATCH; i++) {
-            sum ^= incrementDsmOnce();
-        }
-        HeldPages.quiesce();
-        return sum;
+        return batch(this::incrementDsmOnce);
     }
 
-    /** One operation, compiled on its own as the workload's operation is (its sampler's call site sees every operation of a run). */
     @CompilerControl(CompilerControl.Mode.DONT_INLINE)
     long incrementDsmOnce() {
         return dsm.increment();
