@@ -142,23 +142,16 @@ public final class TypedRegion<T> {
      * software-coherent region whose pages this kernel holds a section allocates nothing at all.
      */
     public long exclusiveAsLong(long index, java.util.function.ToLongFunction<? super T> body) {
+        // small enough for the JIT to inline at any call site (a call site shared with hardware-coherent objects is not "hot"):
+        // the section's steady state then compiles into the caller, with the body
         if (!boundSections) {
-            return exclusive(index, element -> body.applyAsLong(element));
+            return exclusiveBoxed(index, body);
         }
-        long length = binding.elementSize();
-        long offset = index * length;
-        SectionSeat<T> seat = seat(index);
-        io.archipelago.typed.access.HeldPages held = seat.held;
-        T element = seat.viewFor(this, index);
-        io.archipelago.typed.access.TypedAccessor view = (io.archipelago.typed.access.TypedAccessor) element;
-        guard.enterExclusive(offset, length, held);
-        try {
-            view.bindToSection(offset, offset + length);
-            return body.applyAsLong(element);
-        } finally {
-            view.unbindFromSection();
-            guard.exitExclusive(offset, length, held);
-        }
+        return seat(index).runAsLong(this, index, body);
+    }
+
+    private long exclusiveBoxed(long index, java.util.function.ToLongFunction<? super T> body) {
+        return exclusive(index, element -> body.applyAsLong(element));
     }
 
     /**
@@ -222,6 +215,23 @@ public final class TypedRegion<T> {
             this.thread = thread;
             this.held = held;
             this.view = view;
+        }
+
+        /** {@link TypedRegion#exclusiveAsLong}'s section, on this seat's view: bound to the held element while {@code body} runs. */
+        long runAsLong(TypedRegion<T> region, long index, java.util.function.ToLongFunction<? super T> body) {
+            long length = region.binding.elementSize();
+            long offset = index * length;
+            T element = viewFor(region, index);
+            io.archipelago.typed.access.TypedAccessor view = (io.archipelago.typed.access.TypedAccessor) element;
+            io.archipelago.typed.access.AccessGuard guard = region.guard;
+            guard.enterExclusive(offset, length, held);
+            try {
+                view.bindToSection(offset, offset + length);
+                return body.applyAsLong(element);
+            } finally {
+                view.unbindFromSection();
+                guard.exitExclusive(offset, length, held);
+            }
         }
 
         /** The seat's view moved to element {@code index}, or a view of its own for a section inside another over this region. */

@@ -220,8 +220,28 @@ final class DsmRegion implements AccessGuard {
         return stripes;
     }
 
+    /**
+     * The steady state inline (a section over one page that an earlier section of the use pinned:
+     * one stripe's compare-and-set), everything else out of line, so that the JIT inlines this
+     * into the section's caller.
+     */
     @Override
     public void enterExclusive(long offset, long length, HeldPages held) {
+        int first = (int) (offset >>> pageShift);
+        if (length > 0 && (int) ((offset + length - 1) >>> pageShift) == first) {
+            sectionLocks.lock(first & (STRIPES - 1));
+            if (held.inUse() && held.holdsForSections(this, (long) first << pageShift)) {
+                held.sectionEntered();
+                return;
+            }
+            pinForSection(first, first, 1L << (first & (STRIPES - 1)), held);
+            return;
+        }
+        enterExclusiveSpanning(offset, length, held);
+    }
+
+    /** A section over several pages (or an empty one, refused). */
+    private void enterExclusiveSpanning(long offset, long length, HeldPages held) {
         if (length <= 0) {
             throw new IllegalArgumentException("an exclusive section covers at least one byte, found " + length);
         }
@@ -230,11 +250,6 @@ final class DsmRegion implements AccessGuard {
         long stripes = stripesOf(first, last);
         for (long rest = stripes; rest != 0; rest &= rest - 1) {
             sectionLocks.lock(Long.numberOfTrailingZeros(rest));
-        }
-        if (first == last && held.inUse() && held.holdsForSections(this, (long) first << pageShift)) {
-            // the steady state: an earlier section of this use pinned the page until its quiescent point
-            held.sectionEntered();
-            return;
         }
         pinForSection(first, last, stripes, held);
     }
@@ -271,6 +286,15 @@ final class DsmRegion implements AccessGuard {
         int first = (int) (offset >>> pageShift);
         int last = (int) ((offset + length - 1) >>> pageShift);
         held.sectionExited();
+        if (first == last && held.inUse()) {
+            // its page stays pinned until the use's quiescent point
+            sectionLocks.unlock(first & (STRIPES - 1));
+            return;
+        }
+        exitExclusiveUnpinning(first, last, held);
+    }
+
+    private void exitExclusiveUnpinning(int first, int last, HeldPages held) {
         try {
             if (!held.inUse()) {
                 for (int page = last; page >= first; page--) {
