@@ -215,4 +215,17 @@ class ClusterConfigLoaderTest {
             """, "bad.yaml")).isInstanceOf(ConfigException.class).hasMessageContaining("line 2")
             .hasMessageContaining("balloon.ballon-size").hasMessageContaining("unknown key");
     }
+
+    /**
+     * clusters/sixteen.yaml, the README's scale cluster, loads with the kernel JVM options that trade speed for memory
+     * there (C1 only, a small young generation), which stay out of the defaults every other cluster and the benches use.
+     */
+    @Test
+    void sixteenClusterLoadsWithItsOwnMemorySavingJvmOptions() {
+        ClusterConfig config = ClusterConfigLoader.load(Path.of("..", "clusters", "sixteen.yaml"));
+        assertThat(config.kernels()).hasSize(16);
+        assertThat(config.islands()).extracting(IslandConfig::dataModel).containsExactly("x86_64", "armv7", "ppc32", "aarch64");
+        assertThat(config.kernelJvmOptions()).contains("-XX:TieredStopAtLevel=1", "-Xmn2m", "-XX:+UseSerialGC");
+        assertThat(ClusterConfig.DEFAULT_KERNEL_JVM_OPTIONS).doesNotContain("-XX:TieredStopAtLevel=1", "-Xmn2m");
+    }
 }
