@@ -68,6 +68,16 @@ public final class UrpcEndpoint implements AutoCloseable {
     static final long WORKING_NANOS = 10_000;
     /** How long a requester spins for its reply before it asks whether a core is free. */
     static final long GRACE_NANOS = 10_000;
+    /**
+     * How much longer a requester watches for its reply when it had to ring the owner's doorbell:
+     * the owner's dispatcher was parked, and waking it costs a thread wake-up (41-59 us on this
+     * kind of VM, whose idle vCPUs halt at once). Had the requester parked after its usual window,
+     * the reply would ring its own doorbell, and its next request would again find the owner
+     * parked: each round trip two wake-ups, for good (the URPC read's bimodal p50, 0.6 us or
+     * 50-130 us). Caught while watching, the next request follows at once and finds the owner
+     * still polling.
+     */
+    static final long WOKEN_OWNER_NANOS = 200_000;
     /** Requesters of this endpoint watching their ring for their reply now: the dispatcher leaves the watch to them. */
     private final java.util.concurrent.atomic.AtomicInteger replyWatchers = new java.util.concurrent.atomic.AtomicInteger();
     private final long spinNanos;
@@ -188,7 +198,7 @@ public final class UrpcEndpoint implements AutoCloseable {
      * Writes a message into a channel, record by record, waiting for room at most until
      * {@code deadline}; then rings the receiver's doorbell if nobody of it polls.
      */
-    private void send(UrpcRing ring, int receiver, long receiverEpoch, int label, byte[] body, int length, long deadline, String peer) {
+    private boolean send(UrpcRing ring, int receiver, long receiverEpoch, int label, byte[] body, int length, long deadline, String peer) {
         int offset = 0;
         long backoff = 1_000;
         do {
@@ -223,21 +233,24 @@ public final class UrpcEndpoint implements AutoCloseable {
                 backoff = Math.min(backoff * 2, FULL_BACKOFF_MAX_NANOS);
             }
         } while (offset < length);
-        ringIfAsleep(receiver);
+        return ringIfAsleep(receiver);
     }
 
-    private void ringIfAsleep(int receiver) {
+    /** Rings the receiver's doorbell if nobody of it polls; returns whether it did (the receiver was parked). */
+    private boolean ringIfAsleep(int receiver) {
         UrpcChannels.WakeLine line = channels.wakeLine(receiver);
-        if (line.needsDoorbell()) {
-            doorbellsRung.increment();
-            try {
-                doorbell.ring(receiver);
-            } catch (RuntimeException e) {
-                // the receiver's interrupt line is down (it stopped?): the requester's deadline says so, naming it
-                doorbellsFailed.increment();
-                line.forgetDoorbell();
-            }
+        if (!line.needsDoorbell()) {
+            return false;
         }
+        doorbellsRung.increment();
+        try {
+            doorbell.ring(receiver);
+        } catch (RuntimeException e) {
+            // the receiver's interrupt line is down (it stopped?): the requester's deadline says so, naming it
+            doorbellsFailed.increment();
+            line.forgetDoorbell();
+        }
+        return true;
     }
 
     /** Wakes the dispatcher if it sleeps (a record it must take waits in a ring). */
@@ -471,11 +484,11 @@ public final class UrpcEndpoint implements AutoCloseable {
             System.arraycopy(request, 0, buffer, EPOCH_BYTES, request.length);
             delivered = null;
             waiter = Thread.currentThread();
-            send(out, peer, peerEpoch, label(id, REQUEST), buffer, length, deadline, peerName);
-            return awaitReply(deadline);
+            boolean ownerParked = send(out, peer, peerEpoch, label(id, REQUEST), buffer, length, deadline, peerName);
+            return awaitReply(deadline, ownerParked && spinNanos > 0 ? spinNanos + WOKEN_OWNER_NANOS : spinNanos);
         }
 
-        private byte[] awaitReply(long deadline) {
+        private byte[] awaitReply(long deadline, long watchNanos) {
             int replyLabel = label(id, REPLY);
             while (true) {
                 wake.watch();
@@ -497,7 +510,7 @@ public final class UrpcEndpoint implements AutoCloseable {
                             wakeDispatcher();
                         }
                         long now = System.nanoTime();
-                        if (now - spunFrom >= spinNanos) {
+                        if (now - spunFrom >= watchNanos) {
                             break;
                         }
                         // as a mailbox requester: a grace whatever the gate says (the dispatcher counted in the runnable
