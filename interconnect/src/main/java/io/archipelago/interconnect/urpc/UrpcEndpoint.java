@@ -19,8 +19,10 @@ import java.util.function.BooleanSupplier;
  * record there, or having the dispatcher hand it over.
  * <p>
  * A message is a label (a stream id and whether it is a request or a reply) and a body; a body
- * longer than one record travels as several ({@link UrpcRing#MAX_RECORD_BODY} bytes each), which
- * only the dispatcher assembles. A request's body starts with the requester's epoch (its
+ * longer than {@link #FRAGMENT_BODY} travels as several records of that size (half a ring each,
+ * so that the sender writes one while the receiver copies the one before), which only the
+ * dispatcher assembles; while it assembles one it keeps polling (a fragment follows at once).
+ * A request's body starts with the requester's epoch (its
  * incarnation), under which the reply is written: a reply to an incarnation that has gone finds
  * the channel bound to another and is dropped and counted.
  * <p>
@@ -56,6 +58,13 @@ public final class UrpcEndpoint implements AutoCloseable {
     private static final long REPLY_SEND_NANOS = Duration.ofSeconds(5).toNanos();
     /** The longest park of a sender facing a full ring, between two looks (the receiver does not signal room). */
     private static final long FULL_BACKOFF_MAX_NANOS = 50_000;
+    /**
+     * The body of one fragment of a long message: half the ring. A fragment as long as the ring
+     * (the most a record carries) left the sender waiting for the receiver to empty the whole ring
+     * before it could write the next, one fragment in flight at a time; with halves the sender
+     * writes one while the receiver copies the other out.
+     */
+    static final int FRAGMENT_BODY = UrpcRing.FIRST_SLOT_BODY + (UrpcRing.SLOTS / 2 - 1) * UrpcRing.NEXT_SLOT_BODY;
 
     private final UrpcChannels channels;
     private final int self;
@@ -81,6 +90,7 @@ public final class UrpcEndpoint implements AutoCloseable {
     /** Requesters of this endpoint watching their ring for their reply now: the dispatcher leaves the watch to them. */
     private final java.util.concurrent.atomic.AtomicInteger replyWatchers = new java.util.concurrent.atomic.AtomicInteger();
     private final long spinNanos;
+    private final Tuning tuning;
     private final UrpcChannels.WakeLine wake;
     private final UrpcRing[] incoming;
     private final Map<Integer, Stream> streams = new ConcurrentHashMap<>();
@@ -103,6 +113,10 @@ public final class UrpcEndpoint implements AutoCloseable {
     public final Counter doorbellsFailed;
     /** Times the dispatcher parked ({@code urpc.parks}). */
     public final Counter parks;
+    /** Times a requester parked before its reply came ({@code urpc.requester_parks}): each costs a doorbell and a wake-up. */
+    public final Counter requesterParks;
+    /** Records a sender of this kernel found no room for at first ({@code urpc.full_waits}). */
+    public final Counter fullWaits;
 
     /**
      * Binds this kernel's incoming channels to its incarnation and starts its dispatcher.
@@ -114,11 +128,35 @@ public final class UrpcEndpoint implements AutoCloseable {
      */
     public static UrpcEndpoint start(UrpcChannels channels, int self, long epoch, String selfName, RequestHandler handler, Doorbell doorbell,
                                      BooleanSupplier coreToSpare, Duration spin, MailboxCounters counters) {
-        return new UrpcEndpoint(channels, self, epoch, selfName, handler, doorbell, coreToSpare, spin, counters);
+        return new UrpcEndpoint(channels, self, epoch, selfName, handler, doorbell, coreToSpare, spin, counters, Tuning.DEFAULT);
+    }
+
+    /**
+     * How the endpoint waits and splits (tests and the round-trip probe compare the previous
+     * choices with the defaults in one run).
+     *
+     * @param wokenOwnerNanos how much longer than the spin window a requester that rang the owner's doorbell watches for its reply
+     * @param fragmentBody    the body of one fragment of a message longer than that
+     */
+    record Tuning(long wokenOwnerNanos, int fragmentBody) {
+        static final Tuning DEFAULT = new Tuning(WOKEN_OWNER_NANOS, FRAGMENT_BODY);
+
+        Tuning {
+            if (wokenOwnerNanos < 0 || fragmentBody < 1 || fragmentBody > UrpcRing.MAX_RECORD_BODY) {
+                throw new IllegalArgumentException("URPC tuning: expected a watch of 0 ns or more and fragments of 1 to "
+                    + UrpcRing.MAX_RECORD_BODY + " bytes, found " + wokenOwnerNanos + " ns and " + fragmentBody + " bytes");
+            }
+        }
+    }
+
+    static UrpcEndpoint start(UrpcChannels channels, int self, long epoch, String selfName, RequestHandler handler, Doorbell doorbell,
+                              BooleanSupplier coreToSpare, Duration spin, MailboxCounters counters, Tuning tuning) {
+        return new UrpcEndpoint(channels, self, epoch, selfName, handler, doorbell, coreToSpare, spin, counters, tuning);
     }
 
     private UrpcEndpoint(UrpcChannels channels, int self, long epoch, String selfName, RequestHandler handler, Doorbell doorbell,
-                         BooleanSupplier coreToSpare, Duration spin, MailboxCounters counters) {
+                         BooleanSupplier coreToSpare, Duration spin, MailboxCounters counters, Tuning tuning) {
+        this.tuning = tuning;
         this.served = counters.counter("urpc.served");
         this.staleDropped = counters.counter("urpc.stale_dropped");
         this.repliesDropped = counters.counter("urpc.replies_dropped");
@@ -126,6 +164,8 @@ public final class UrpcEndpoint implements AutoCloseable {
         this.handlerFailures = counters.counter("urpc.handler_failures");
         this.doorbellsFailed = counters.counter("urpc.doorbells_failed");
         this.parks = counters.counter("urpc.parks");
+        this.requesterParks = counters.counter("urpc.requester_parks");
+        this.fullWaits = counters.counter("urpc.full_waits");
         if (self < 0 || self >= channels.kernels()) {
             throw new IllegalArgumentException("kernel " + self + " has no URPC channels (kernels 0.." + (channels.kernels() - 1) + ")");
         }
@@ -196,18 +236,26 @@ public final class UrpcEndpoint implements AutoCloseable {
 
     /**
      * Writes a message into a channel, record by record, waiting for room at most until
-     * {@code deadline}; then rings the receiver's doorbell if nobody of it polls.
+     * {@code deadline}; then rings the receiver's doorbell if nobody of it polls. Facing a full
+     * ring, a sender that wrote a record within {@link #WORKING_NANOS} spins whatever the gate says
+     * (the receiver, woken or polling, is copying that record out: parking now would cost a
+     * wake-up per fragment of a long message); after that it spins only while a core is free, and
+     * otherwise parks for a short, growing while between looks.
      */
     private boolean send(UrpcRing ring, int receiver, long receiverEpoch, int label, byte[] body, int length, long deadline, String peer) {
         int offset = 0;
         long backoff = 1_000;
+        long progressAt = System.nanoTime();
+        boolean waiting = false;
         do {
-            int chunk = Math.min(length - offset, UrpcRing.MAX_RECORD_BODY);
+            int chunk = Math.min(length - offset, tuning.fragmentBody());
             boolean more = offset + chunk < length;
             int result = ring.offer(receiverEpoch, label, more, offset > 0, body, offset, chunk);
             if (result == UrpcRing.OFFERED) {
                 offset += chunk;
                 backoff = 1_000;
+                waiting = false;
+                progressAt = System.nanoTime();
                 continue;
             }
             if (result == UrpcRing.UNBOUND) {
@@ -220,12 +268,16 @@ public final class UrpcEndpoint implements AutoCloseable {
                 throw new UrpcException("the URPC channel from " + selfName + " to " + peer + " stayed full for the whole deadline ("
                     + ring.size() + " of " + UrpcRing.SLOTS + " slots unconsumed): " + peer + " does not consume its messages (stopped, or hung)");
             }
+            if (!waiting) {
+                fullWaits.increment();
+                waiting = true;
+            }
             ringIfAsleep(receiver);
             if (Thread.currentThread() == dispatcher && pollAll() > 0) {
                 // the dispatcher, waiting for room for a reply, took what reached it meanwhile
                 continue;
             }
-            if (coreToSpare.getAsBoolean()) {
+            if (System.nanoTime() - progressAt < WORKING_NANOS || coreToSpare.getAsBoolean()) {
                 Thread.onSpinWait();
             } else {
                 // the receiver does not signal room: look again after a short, growing park
@@ -298,8 +350,9 @@ public final class UrpcEndpoint implements AutoCloseable {
             long idle = System.nanoTime() - lastWork;
             // the mailbox's rules for its interrupt context: a dispatcher that carries messages keeps polling whatever the
             // runnable count says (only an idle one gives way), and none polls while a requester of its own watches for
-            // its reply (that requester wakes it for anything else)
-            if (idle < spinNanos && replyWatchers.get() == 0 && (idle < WORKING_NANOS || coreToSpare.getAsBoolean())) {
+            // its reply (that requester wakes it for anything else) unless it is assembling a message (its next fragment
+            // follows at once, and the requester would otherwise wake it for each)
+            if (idle < spinNanos && (replyWatchers.get() == 0 || !assembling.isEmpty()) && (idle < WORKING_NANOS || coreToSpare.getAsBoolean())) {
                 Thread.onSpinWait();
                 continue;
             }
@@ -485,7 +538,7 @@ public final class UrpcEndpoint implements AutoCloseable {
             delivered = null;
             waiter = Thread.currentThread();
             boolean ownerParked = send(out, peer, peerEpoch, label(id, REQUEST), buffer, length, deadline, peerName);
-            return awaitReply(deadline, ownerParked && spinNanos > 0 ? spinNanos + WOKEN_OWNER_NANOS : spinNanos);
+            return awaitReply(deadline, ownerParked && spinNanos > 0 ? spinNanos + tuning.wokenOwnerNanos() : spinNanos);
         }
 
         private byte[] awaitReply(long deadline, long watchNanos) {
@@ -546,6 +599,7 @@ public final class UrpcEndpoint implements AutoCloseable {
                     throw new UrpcException(peerName + " did not answer over URPC within " + timeoutNanos / 1_000_000 + " ms (channel "
                         + selfName + " -> " + peerName + " holds " + out.size() + " unconsumed slots)");
                 }
+                requesterParks.increment();
                 LockSupport.parkNanos(this, remaining);
                 answer = delivered;
                 if (answer != null) {

@@ -112,6 +112,33 @@ class UrpcEndpointTest {
     }
 
     @Test
+    void messagesLongerThanTheRingArriveWholeAndInOrderWhileBothEndsWaitTheirOwnWay() {
+        // lengths from under a fragment to six rings, not multiples of a fragment: the fragments start at every slot in turn
+        UrpcEndpoint a = start(0, 11, Duration.ofNanos(20_000));
+        start(1, 22, Duration.ofNanos(20_000));
+        try (UrpcEndpoint.Stream ab = a.open(1, 22, "k1", TIMEOUT)) {
+            for (int i = 0; i < 300; i++) {
+                byte[] request = message(UrpcEndpoint.FRAGMENT_BODY - 50 + i * 37 % (6 * UrpcRing.MAX_RECORD_BODY), i);
+                assertThat(ab.call(request)).as("request %d of %d bytes", i, request.length).isEqualTo(expected(1, request));
+            }
+        }
+        assertThat(endpoints[1].served.get()).isEqualTo(300);
+    }
+
+    @Test
+    void aRequesterThatParksForItsReplyCountsIt() {
+        // no spin window: the requester parks at once and the owner's reply wakes it through the dispatcher
+        UrpcEndpoint a = start(0, 11, Duration.ZERO);
+        start(1, 22, Duration.ZERO);
+        try (UrpcEndpoint.Stream ab = a.open(1, 22, "k1", TIMEOUT)) {
+            for (int i = 0; i < 20; i++) {
+                assertThat(ab.call(message(5, i))).isEqualTo(expected(1, message(5, i)));
+            }
+        }
+        assertThat(a.requesterParks.get()).as("requester parks with no window to watch in").isPositive();
+    }
+
+    @Test
     void aSleepingPeerIsWokenByTheDoorbell() throws Exception {
         UrpcEndpoint a = start(0, 11, Duration.ZERO);
         UrpcEndpoint b = start(1, 22, Duration.ZERO);
