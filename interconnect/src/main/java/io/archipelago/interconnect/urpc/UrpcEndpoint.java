@@ -135,16 +135,21 @@ public final class UrpcEndpoint implements AutoCloseable {
      * How the endpoint waits and splits (tests and the round-trip probe compare the previous
      * choices with the defaults in one run).
      *
-     * @param wokenOwnerNanos how much longer than the spin window a requester that rang the owner's doorbell watches for its reply
-     * @param fragmentBody    the body of one fragment of a message longer than that
+     * @param wokenOwnerNanos      how much longer than the spin window a requester that rang the owner's doorbell watches for its reply
+     * @param fragmentBody         the body of one fragment of a message longer than that
+     * @param fullRingWorkingNanos how long after writing a record a sender facing a full ring spins whatever the gate says
+     * @param assembleWhileWatched whether the dispatcher keeps polling while it assembles a message and a requester of its kernel watches
      */
-    record Tuning(long wokenOwnerNanos, int fragmentBody) {
-        static final Tuning DEFAULT = new Tuning(WOKEN_OWNER_NANOS, FRAGMENT_BODY);
+    record Tuning(long wokenOwnerNanos, int fragmentBody, long fullRingWorkingNanos, boolean assembleWhileWatched) {
+        static final Tuning DEFAULT = new Tuning(WOKEN_OWNER_NANOS, FRAGMENT_BODY, WORKING_NANOS, true);
+        /** The choices before these four (for comparisons): no longer watch, ring-long fragments, no spin on a full ring without a free core, no polling while watched. */
+        static final Tuning PREVIOUS = new Tuning(0, UrpcRing.MAX_RECORD_BODY, 0, false);
 
         Tuning {
-            if (wokenOwnerNanos < 0 || fragmentBody < 1 || fragmentBody > UrpcRing.MAX_RECORD_BODY) {
-                throw new IllegalArgumentException("URPC tuning: expected a watch of 0 ns or more and fragments of 1 to "
-                    + UrpcRing.MAX_RECORD_BODY + " bytes, found " + wokenOwnerNanos + " ns and " + fragmentBody + " bytes");
+            if (wokenOwnerNanos < 0 || fullRingWorkingNanos < 0 || fragmentBody < 1 || fragmentBody > UrpcRing.MAX_RECORD_BODY) {
+                throw new IllegalArgumentException("URPC tuning: expected watches of 0 ns or more and fragments of 1 to "
+                    + UrpcRing.MAX_RECORD_BODY + " bytes, found " + wokenOwnerNanos + " ns, " + fullRingWorkingNanos + " ns and "
+                    + fragmentBody + " bytes");
             }
         }
     }
@@ -277,7 +282,7 @@ public final class UrpcEndpoint implements AutoCloseable {
                 // the dispatcher, waiting for room for a reply, took what reached it meanwhile
                 continue;
             }
-            if (System.nanoTime() - progressAt < WORKING_NANOS || coreToSpare.getAsBoolean()) {
+            if (System.nanoTime() - progressAt < tuning.fullRingWorkingNanos() || coreToSpare.getAsBoolean()) {
                 Thread.onSpinWait();
             } else {
                 // the receiver does not signal room: look again after a short, growing park
@@ -352,10 +357,14 @@ public final class UrpcEndpoint implements AutoCloseable {
             // runnable count says (only an idle one gives way), and none polls while a requester of its own watches for
             // its reply (that requester wakes it for anything else) unless it is assembling a message (its next fragment
             // follows at once, and the requester would otherwise wake it for each)
-            if (idle < spinNanos && (replyWatchers.get() == 0 || !assembling.isEmpty()) && (idle < WORKING_NANOS || coreToSpare.getAsBoolean())) {
+            boolean mayWatch = replyWatchers.get() == 0 || tuning.assembleWhileWatched() && !assembling.isEmpty();
+            if (mayWatch && idle < spinNanos && (idle < WORKING_NANOS || coreToSpare.getAsBoolean())) {
                 Thread.onSpinWait();
                 continue;
             }
+            // no longer watch with yields here (as a requester has after ringing the owner): a yielding dispatcher off its
+            // core still counts as watching, so senders ring no doorbell and its messages wait for the scheduler to give
+            // the core back, behind every other runnable thread (the endpoint tests' long messages: 40x slower at load 16)
             sleeping = true;
             wake.unwatch();
             if (pollAll() == 0 && !closed) {

@@ -26,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A probe, not a test of behaviour (run by hand: {@code -Durpc.probe=true}): URPC round trips
  * between two endpoints of one process over an mmap'd file, the previous waiting and splitting
- * ({@code previous}: no longer watch after ringing the owner's doorbell, fragments as long as
- * the ring) against the current defaults, in interleaved rounds so that the host's load hits
+ * ({@code previous}: {@link UrpcEndpoint.Tuning#PREVIOUS}, as before the longer watches, the
+ * half-ring fragments and the full-ring spin) against the current defaults, in interleaved rounds so that the host's load hits
  * both alike. The spin gate is the mailbox's ({@link CoreGate}, the machine's runnable count),
  * the spin window the mailbox's default 50 µs, and a doorbell goes through a third thread per
  * kernel (its interrupt context) as a mailbox word does. Prints per tuning and message size the
@@ -144,7 +144,7 @@ class UrpcRoundTripProbe {
 
     @Test
     void previousAgainstCurrent() throws Exception {
-        UrpcEndpoint.Tuning previous = new UrpcEndpoint.Tuning(0, UrpcRing.MAX_RECORD_BODY);
+        UrpcEndpoint.Tuning previous = UrpcEndpoint.Tuning.PREVIOUS;
         byte[] request = new byte[12];
         for (int replyBytes : new int[] {16, 4_200, 70_000}) {
             try (Pair old = new Pair("previous", dir.resolve("previous-" + replyBytes), previous, replyBytes);
