@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Protocol Buffers messages between real kernel processes through the URPC rings in their
  * mapped global memory (the message channel's second carrier): requests and replies both ways,
- * every reply the one of its request (none lost, repeated or swapped), and a killed owner turned
- * into an error naming it within the requester's deadline.
+ * every reply the one of its request (none lost, repeated or swapped), replies longer than the
+ * ring whole, and a killed owner turned into an error naming it within the requester's deadline.
  */
 @Timeout(300)
 class UrpcIT {
@@ -77,6 +77,34 @@ class UrpcIT {
                     .as("%s's urpc.served while it runs", owner).isGreaterThanOrEqualTo(2_002);
             }
         }
+    }
+
+    @Test
+    void repliesLongerThanTheRingArriveWholeInHalfRingFragmentsBothWays() {
+        // read_struct of 1,024 elements of 64 bytes: a reply of about 70 KB, some 160 half-ring fragments through a 1 KiB ring
+        try (MiniCluster cluster = MiniCluster.startDefault("urpc-long");
+             KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "it")) {
+            for (String[] pair : new String[][] {{WEAK, STRONG}, {STRONG, WEAK}}) {
+                String requester = pair[0];
+                String owner = pair[1];
+                String region = "urpc-it-long-" + owner;
+                control(channels, cluster.kernel(owner), 60).prepare(PrepareRequest.newBuilder().setRegion(region).setCount(1_024).build());
+                RunReply first = readStructs(channels, cluster, requester, owner, region, 1);
+                assertThat(first.getError()).as(requester + " -> " + owner).isEmpty();
+                assertThat(first.getChecksum()).as("the first reply's element count ^ its last stamp").isNotZero();
+                // an odd number of identical replies: their XOR is the first's, unless one came torn, short or another's
+                RunReply run = readStructs(channels, cluster, requester, owner, region, 51);
+                assertThat(run.getError()).as(requester + " -> " + owner).isEmpty();
+                assertThat(run.getOperations()).isEqualTo(51);
+                assertThat(run.getChecksum()).as("51 replies of %s's read_struct on %s", requester, owner).isEqualTo(first.getChecksum());
+                assertThat(run.hasUrpcWaits()).as("the run says how both ends waited").isTrue();
+            }
+        }
+    }
+
+    private static RunReply readStructs(KernelChannels channels, MiniCluster cluster, String requester, String owner, String region, int count) {
+        return control(channels, cluster.kernel(requester), 120).run(RunRequest.newBuilder().setWay(Way.URPC).setOp(ObjectOp.READ_STRUCT)
+            .setRegion(region).setFirst(0).setCount(1_024).setThreads(1).setOwner(cluster.kernelId(owner)).setSingleOps(count).build());
     }
 
     @Test

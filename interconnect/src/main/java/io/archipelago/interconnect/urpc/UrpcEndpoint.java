@@ -139,11 +139,12 @@ public final class UrpcEndpoint implements AutoCloseable {
      * @param fragmentBody         the body of one fragment of a message longer than that
      * @param fullRingWorkingNanos how long after writing a record a sender facing a full ring spins whatever the gate says
      * @param assembleWhileWatched whether the dispatcher keeps polling while it assembles a message and a requester of its kernel watches
+     * @param watchBeforeSend      whether a requester declares itself watching before it sends a request of one record
      */
-    record Tuning(long wokenOwnerNanos, int fragmentBody, long fullRingWorkingNanos, boolean assembleWhileWatched) {
-        static final Tuning DEFAULT = new Tuning(WOKEN_OWNER_NANOS, FRAGMENT_BODY, WORKING_NANOS, true);
-        /** The choices before these four (for comparisons): no longer watch, ring-long fragments, no spin on a full ring without a free core, no polling while watched. */
-        static final Tuning PREVIOUS = new Tuning(0, UrpcRing.MAX_RECORD_BODY, 0, false);
+    record Tuning(long wokenOwnerNanos, int fragmentBody, long fullRingWorkingNanos, boolean assembleWhileWatched, boolean watchBeforeSend) {
+        static final Tuning DEFAULT = new Tuning(WOKEN_OWNER_NANOS, FRAGMENT_BODY, WORKING_NANOS, true, true);
+        /** The choices before these (for comparisons): no longer watch, ring-long fragments, no spin on a full ring without a free core, no polling while watched, watching after the send. */
+        static final Tuning PREVIOUS = new Tuning(0, UrpcRing.MAX_RECORD_BODY, 0, false, false);
 
         Tuning {
             if (wokenOwnerNanos < 0 || fullRingWorkingNanos < 0 || fragmentBody < 1 || fragmentBody > UrpcRing.MAX_RECORD_BODY) {
@@ -278,9 +279,14 @@ public final class UrpcEndpoint implements AutoCloseable {
                 waiting = true;
             }
             ringIfAsleep(receiver);
-            if (Thread.currentThread() == dispatcher && pollAll() > 0) {
-                // the dispatcher, waiting for room for a reply, took what reached it meanwhile
-                continue;
+            if (Thread.currentThread() == dispatcher) {
+                if (pollAll() > 0) {
+                    // the dispatcher, waiting for room for a reply, took what reached it meanwhile
+                    continue;
+                }
+            } else if (anyReady()) {
+                // a requester sending while it counts as watching: what reached this kernel meanwhile is the dispatcher's
+                wakeDispatcher();
             }
             if (System.nanoTime() - progressAt < tuning.fullRingWorkingNanos() || coreToSpare.getAsBoolean()) {
                 Thread.onSpinWait();
@@ -546,15 +552,36 @@ public final class UrpcEndpoint implements AutoCloseable {
             System.arraycopy(request, 0, buffer, EPOCH_BYTES, request.length);
             delivered = null;
             waiter = Thread.currentThread();
-            boolean ownerParked = send(out, peer, peerEpoch, label(id, REQUEST), buffer, length, deadline, peerName);
-            return awaitReply(deadline, ownerParked && spinNanos > 0 ? spinNanos + tuning.wokenOwnerNanos() : spinNanos);
-        }
-
-        private byte[] awaitReply(long deadline, long watchNanos) {
-            int replyLabel = label(id, REPLY);
-            while (true) {
+            // a request of one record is sent watching already: a reply that comes before the requester would otherwise
+            // have started to watch finds its kernel polling, and the owner rings no doorbell (a mailbox word and two
+            // wake-ups on this kernel, for nothing). A longer one may wait for room, meanwhile looking at no ring.
+            boolean watching = tuning.watchBeforeSend() && length <= tuning.fragmentBody();
+            if (watching) {
                 wake.watch();
                 replyWatchers.incrementAndGet();
+            }
+            boolean ownerParked;
+            try {
+                ownerParked = send(out, peer, peerEpoch, label(id, REQUEST), buffer, length, deadline, peerName);
+            } catch (RuntimeException e) {
+                if (watching) {
+                    replyWatchers.decrementAndGet();
+                    wake.unwatch();
+                }
+                throw e;
+            }
+            return awaitReply(deadline, ownerParked && spinNanos > 0 ? spinNanos + tuning.wokenOwnerNanos() : spinNanos, watching);
+        }
+
+        /** Waits for the reply; {@code watching}: the caller declared this thread watching already (undone here). */
+        private byte[] awaitReply(long deadline, long watchNanos, boolean watching) {
+            int replyLabel = label(id, REPLY);
+            while (true) {
+                if (!watching) {
+                    wake.watch();
+                    replyWatchers.incrementAndGet();
+                }
+                watching = false;
                 long spunFrom = System.nanoTime();
                 int looks = 0;
                 try {
