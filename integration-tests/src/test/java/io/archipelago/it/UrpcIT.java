@@ -53,7 +53,7 @@ class UrpcIT {
     }
 
     @Test
-    void messagesTravelBothWaysThroughTheRingsEachReplyTheOneOfItsRequest() {
+    void messagesTravelBothWaysThroughTheRingsEachReplyTheOneOfItsRequestAndRepliesLongerThanTheRingWhole() {
         try (MiniCluster cluster = MiniCluster.startDefault("urpc-both-ways");
              KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "it")) {
             for (String[] pair : new String[][] {{WEAK, STRONG}, {STRONG, WEAK}}) {
@@ -75,29 +75,19 @@ class UrpcIT {
                 // counted live in the owner's counters area (status reads them while it runs)
                 assertThat(cluster.counter(owner, KernelCounter.URPC_SERVED.label()))
                     .as("%s's urpc.served while it runs", owner).isGreaterThanOrEqualTo(2_002);
-            }
-        }
-    }
 
-    @Test
-    void repliesLongerThanTheRingArriveWholeInHalfRingFragmentsBothWays() {
-        // read_struct of 1,024 elements of 64 bytes: a reply of about 70 KB, some 160 half-ring fragments through a 1 KiB ring
-        try (MiniCluster cluster = MiniCluster.startDefault("urpc-long");
-             KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "it")) {
-            for (String[] pair : new String[][] {{WEAK, STRONG}, {STRONG, WEAK}}) {
-                String requester = pair[0];
-                String owner = pair[1];
-                String region = "urpc-it-long-" + owner;
-                control(channels, cluster.kernel(owner), 60).prepare(PrepareRequest.newBuilder().setRegion(region).setCount(1_024).build());
-                RunReply first = readStructs(channels, cluster, requester, owner, region, 1);
-                assertThat(first.getError()).as(requester + " -> " + owner).isEmpty();
-                assertThat(first.getChecksum()).as("the first reply's element count ^ its last stamp").isNotZero();
+                // read_struct of 1,024 elements of 64 bytes: replies of about 70 KB, some 160 half-ring fragments through a 1 KiB ring
+                String structs = region + "-long";
+                control(channels, cluster.kernel(owner), 60).prepare(PrepareRequest.newBuilder().setRegion(structs).setCount(1_024).build());
+                RunReply one = readStructs(channels, cluster, requester, owner, structs, 1);
+                assertThat(one.getError()).as(requester + " -> " + owner).isEmpty();
+                assertThat(one.getChecksum()).as("the first reply's element count ^ its last stamp").isNotZero();
                 // an odd number of identical replies: their XOR is the first's, unless one came torn, short or another's
-                RunReply run = readStructs(channels, cluster, requester, owner, region, 51);
-                assertThat(run.getError()).as(requester + " -> " + owner).isEmpty();
-                assertThat(run.getOperations()).isEqualTo(51);
-                assertThat(run.getChecksum()).as("51 replies of %s's read_struct on %s", requester, owner).isEqualTo(first.getChecksum());
-                assertThat(run.hasUrpcWaits()).as("the run says how both ends waited").isTrue();
+                RunReply long51 = readStructs(channels, cluster, requester, owner, structs, 51);
+                assertThat(long51.getError()).as(requester + " -> " + owner).isEmpty();
+                assertThat(long51.getOperations()).isEqualTo(51);
+                assertThat(long51.getChecksum()).as("51 replies of %s's read_struct on %s", requester, owner).isEqualTo(one.getChecksum());
+                assertThat(long51.hasUrpcWaits()).as("the run says how both ends waited").isTrue();
             }
         }
     }
