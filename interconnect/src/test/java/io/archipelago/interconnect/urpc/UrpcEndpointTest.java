@@ -147,35 +147,35 @@ class UrpcEndpointTest {
         assertThat(a.requesterParks.get()).as("requester parks with no window to watch in").isPositive();
     }
 
-    @Test
-    void aReplyThatComesBeforeItsRequesterStartedWatchingRingsNoDoorbell() {
-        // the owner parks at once (no window), so every request rings it, and the ringing requester is kept 2 ms after the
-        // wake-up, long after the owner answered; no core to spare, so the requester's kernel's dispatcher parks too
-        Duration kept = Duration.ofMillis(2);
-        UrpcEndpoint a = start(0, 11, Duration.ofSeconds(1), () -> false, UrpcEndpoint.Tuning.DEFAULT, kept);
-        UrpcEndpoint b = start(1, 22, Duration.ZERO, () -> false, UrpcEndpoint.Tuning.DEFAULT, Duration.ZERO);
+    /**
+     * 40 calls from k0 to k1 with this tuning: the owner parks at once (no window), so every request rings it, and the
+     * ringing requester is kept 2 ms after the wake-up, long after the owner answered; no core to spare, so the
+     * requester's kernel's dispatcher parks too. Returns the two endpoints.
+     */
+    private UrpcEndpoint[] callsWithTheRingerKeptAfterTheWakeUp(UrpcEndpoint.Tuning tuning) {
+        UrpcEndpoint a = start(0, 11, Duration.ofSeconds(1), () -> false, tuning, Duration.ofMillis(2));
+        UrpcEndpoint b = start(1, 22, Duration.ZERO, () -> false, tuning, Duration.ZERO);
         try (UrpcEndpoint.Stream ab = a.open(1, 22, "k1", TIMEOUT)) {
             for (int i = 0; i < 40; i++) {
                 assertThat(ab.call(message(5, i))).isEqualTo(expected(1, message(5, i)));
             }
         }
         assertThat(a.doorbellsRung.get()).as("k0 rang the parked owner").isPositive();
-        assertThat(b.doorbellsRung.get()).as("replies to a requester watching since before it sent").isZero();
-        assertThat(a.requesterParks.get()).isZero();
+        return new UrpcEndpoint[] {a, b};
+    }
+
+    @Test
+    void aReplyThatComesBeforeItsRequesterStartedWatchingRingsNoDoorbell() {
+        UrpcEndpoint[] ends = callsWithTheRingerKeptAfterTheWakeUp(UrpcEndpoint.Tuning.DEFAULT);
+        assertThat(ends[1].doorbellsRung.get()).as("replies to a requester watching since before it sent").isZero();
+        assertThat(ends[0].requesterParks.get()).isZero();
     }
 
     @Test
     void aRequesterThatStartedWatchingAfterItsSendHadItsKernelRungByTheReply() {
-        // the same with the previous order (watching after the send): the counter-check of the test above
-        Duration kept = Duration.ofMillis(2);
-        UrpcEndpoint a = start(0, 11, Duration.ofSeconds(1), () -> false, UrpcEndpoint.Tuning.PREVIOUS, kept);
-        UrpcEndpoint b = start(1, 22, Duration.ZERO, () -> false, UrpcEndpoint.Tuning.PREVIOUS, Duration.ZERO);
-        try (UrpcEndpoint.Stream ab = a.open(1, 22, "k1", TIMEOUT)) {
-            for (int i = 0; i < 40; i++) {
-                assertThat(ab.call(message(5, i))).isEqualTo(expected(1, message(5, i)));
-            }
-        }
-        assertThat(b.doorbellsRung.get()).as("replies that found nobody of k0 watching").isPositive();
+        // the previous order (watching after the send): the counter-check of the test above
+        UrpcEndpoint[] ends = callsWithTheRingerKeptAfterTheWakeUp(UrpcEndpoint.Tuning.PREVIOUS);
+        assertThat(ends[1].doorbellsRung.get()).as("replies that found nobody of k0 watching").isPositive();
     }
 
     @Test
