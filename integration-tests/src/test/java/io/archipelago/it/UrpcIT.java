@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Protocol Buffers messages between real kernel processes through the URPC rings in their
  * mapped global memory (the message channel's second carrier): requests and replies both ways,
- * every reply the one of its request (none lost, repeated or swapped), and a killed owner turned
- * into an error naming it within the requester's deadline.
+ * every reply the one of its request (none lost, repeated or swapped), replies longer than the
+ * ring whole, and a killed owner turned into an error naming it within the requester's deadline.
  */
 @Timeout(300)
 class UrpcIT {
@@ -53,7 +53,7 @@ class UrpcIT {
     }
 
     @Test
-    void messagesTravelBothWaysThroughTheRingsEachReplyTheOneOfItsRequest() {
+    void messagesTravelBothWaysThroughTheRingsEachReplyTheOneOfItsRequestAndRepliesLongerThanTheRingWhole() {
         try (MiniCluster cluster = MiniCluster.startDefault("urpc-both-ways");
              KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "it")) {
             for (String[] pair : new String[][] {{WEAK, STRONG}, {STRONG, WEAK}}) {
@@ -75,8 +75,26 @@ class UrpcIT {
                 // counted live in the owner's counters area (status reads them while it runs)
                 assertThat(cluster.counter(owner, KernelCounter.URPC_SERVED.label()))
                     .as("%s's urpc.served while it runs", owner).isGreaterThanOrEqualTo(2_002);
+
+                // read_struct of 1,024 elements of 64 bytes: replies of about 70 KB, some 160 half-ring fragments through a 1 KiB ring
+                String structs = region + "-long";
+                control(channels, cluster.kernel(owner), 60).prepare(PrepareRequest.newBuilder().setRegion(structs).setCount(1_024).build());
+                RunReply one = readStructs(channels, cluster, requester, owner, structs, 1);
+                assertThat(one.getError()).as(requester + " -> " + owner).isEmpty();
+                assertThat(one.getChecksum()).as("the first reply's element count ^ its last stamp").isNotZero();
+                // an odd number of identical replies: their XOR is the first's, unless one came torn, short or another's
+                RunReply long51 = readStructs(channels, cluster, requester, owner, structs, 51);
+                assertThat(long51.getError()).as(requester + " -> " + owner).isEmpty();
+                assertThat(long51.getOperations()).isEqualTo(51);
+                assertThat(long51.getChecksum()).as("51 replies of %s's read_struct on %s", requester, owner).isEqualTo(one.getChecksum());
+                assertThat(long51.hasUrpcWaits()).as("the run says how both ends waited").isTrue();
             }
         }
+    }
+
+    private static RunReply readStructs(KernelChannels channels, MiniCluster cluster, String requester, String owner, String region, int count) {
+        return control(channels, cluster.kernel(requester), 120).run(RunRequest.newBuilder().setWay(Way.URPC).setOp(ObjectOp.READ_STRUCT)
+            .setRegion(region).setFirst(0).setCount(1_024).setThreads(1).setOwner(cluster.kernelId(owner)).setSingleOps(count).build());
     }
 
     @Test

@@ -11,6 +11,7 @@ import io.archipelago.messages.proto.ObjectReply;
 import io.archipelago.messages.proto.ObjectRequest;
 import io.archipelago.shmvsmsg.proto.RunReply;
 import io.archipelago.shmvsmsg.proto.RunRequest;
+import io.archipelago.shmvsmsg.proto.UrpcWaits;
 import io.archipelago.shmvsmsg.proto.Way;
 import io.archipelago.typed.TypedMemory;
 import io.archipelago.typed.TypedRegion;
@@ -98,7 +99,12 @@ final class Workload {
                 end = Math.max(end, worker.measuredTo);
             }
         }
-        return RunReply.newBuilder()
+        RunReply.Builder reply = RunReply.newBuilder();
+        UrpcWaits urpcWaits = workers[0].urpcWaits();
+        if (urpcWaits != null) {
+            reply.setUrpcWaits(urpcWaits);
+        }
+        return reply
             .setHistogram(com.google.protobuf.ByteString.copyFrom(Sampler.encode(latencies)))
             .setOperations(operations)
             .setElapsedNs(end > start ? end - start : 0)
@@ -140,6 +146,9 @@ final class Workload {
         volatile long measuredFrom;
         volatile long measuredTo;
         volatile boolean late;
+        /** Way URPC, first thread: the requester's and the owner's urpc.* counters as its measured window began and ended. */
+        volatile long[] urpcBefore;
+        volatile long[] urpcAfter;
 
         Worker(int index) {
             this.index = index;
@@ -154,9 +163,11 @@ final class Workload {
                 sampler = timing;
                 if (request.getSingleOps() > 0) {
                     spinUp();
+                    urpcBefore = urpcCounts();
                     measuredFrom = System.nanoTime();
                     timing.measureEach(request.getSingleOps(), latencies);
                     measuredTo = System.nanoTime();
+                    urpcAfter = urpcCounts();
                     batch = 1;
                     return;
                 }
@@ -171,8 +182,10 @@ final class Workload {
                 measuredFrom = Math.max(start, System.nanoTime());
                 // a thread that got here after the common start (a loaded machine) still measures at least half a window
                 long end = late ? Math.max(start + window, ready + window / 2) : start + window;
+                urpcBefore = urpcCounts();
                 timing.measureUntil(end, size, latencies);
                 measuredTo = System.nanoTime();
+                urpcAfter = urpcCounts();
             } catch (Throwable e) {
                 failure.set(e);
             } finally {
@@ -195,6 +208,29 @@ final class Workload {
                     request.getOp());
                 default -> throw new IllegalArgumentException("unknown way " + request.getWayValue());
             };
+        }
+
+        /** The counters {@link UrpcWaits} reports, read in global memory (the owner's area too), or null when not the first URPC thread. */
+        private long[] urpcCounts() {
+            if (index != 0 || request.getWay() != Way.URPC) {
+                return null;
+            }
+            KernelCountersArea mine = kernel.counters();
+            KernelCountersArea owner = kernel.memory().countersArea(request.getOwner());
+            return new long[] {mine.value("urpc.requester_parks"), owner.value("urpc.parks"), mine.value("urpc.doorbells"),
+                owner.value("urpc.doorbells"), mine.value("urpc.full_waits") + owner.value("urpc.full_waits")};
+        }
+
+        /** The counters' deltas over the measured window (null when not measured by URPC). */
+        UrpcWaits urpcWaits() {
+            long[] before = urpcBefore;
+            long[] after = urpcAfter;
+            if (before == null || after == null) {
+                return null;
+            }
+            return UrpcWaits.newBuilder().setRequesterParks(after[0] - before[0]).setOwnerParks(after[1] - before[1])
+                .setDoorbellsToOwner(after[2] - before[2]).setDoorbellsToRequester(after[3] - before[3]).setFullWaits(after[4] - before[4])
+                .build();
         }
 
         private BenchObject object(long first, BenchObject.Sharing sharing, int tag) {

@@ -6,12 +6,25 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /**
  * What one way of doing one operation measured: its latency per operation, the batch a sample
  * averages over (1: every operation timed alone), how many operations in how long (over every
- * thread of every kernel), and the DSM faults taken meanwhile.
+ * thread of every kernel), the DSM faults taken meanwhile, and by URPC how the two ends waited
+ * ({@link UrpcWaits}, null for the other ways).
  */
-public record Figure(LatencySummary latency, long batch, long operations, long elapsedNanos, long faults, long lateThreads) {
+public record Figure(LatencySummary latency, long batch, long operations, long elapsedNanos, long faults, long lateThreads, UrpcWaits urpcWaits) {
 
     public Figure(LatencySummary latency, long batch, long operations, long elapsedNanos, long faults) {
-        this(latency, batch, operations, elapsedNanos, faults, 0);
+        this(latency, batch, operations, elapsedNanos, faults, 0, null);
+    }
+
+    /**
+     * By URPC: the requester's parks, the owner dispatcher's parks, the doorbells rung each way and
+     * the waits on a full ring over the first thread's measured windows (the kernels' urpc.* counters).
+     */
+    public record UrpcWaits(long requesterParks, long ownerParks, long doorbellsToOwner, long doorbellsToRequester, long fullWaits) {
+
+        UrpcWaits plus(UrpcWaits other) {
+            return new UrpcWaits(requesterParks + other.requesterParks, ownerParks + other.ownerParks, doorbellsToOwner + other.doorbellsToOwner,
+                doorbellsToRequester + other.doorbellsToRequester, fullWaits + other.fullWaits);
+        }
     }
 
     public double p50() {
@@ -39,6 +52,20 @@ public record Figure(LatencySummary latency, long batch, long operations, long e
         if (lateThreads > 0) {
             node.put("late_threads", lateThreads);
         }
+        if (urpcWaits != null && operations > 0) {
+            // per operation: 0 when both ends polled throughout, about 2 parks and 2 doorbells when every round trip woke both
+            ObjectNode waits = node.putObject("urpc_waits_per_op");
+            double ops = operations;
+            waits.put("requester_parks", round3(urpcWaits.requesterParks() / ops));
+            waits.put("owner_parks", round3(urpcWaits.ownerParks() / ops));
+            waits.put("doorbells_to_owner", round3(urpcWaits.doorbellsToOwner() / ops));
+            waits.put("doorbells_to_requester", round3(urpcWaits.doorbellsToRequester() / ops));
+            waits.put("full_waits", round3(urpcWaits.fullWaits() / ops));
+        }
         return node;
+    }
+
+    private static double round3(double value) {
+        return Math.round(value * 1000) / 1000.0;
     }
 }

@@ -14,6 +14,7 @@ public final class Measured {
     private long elapsedNanos;
     private long faults;
     private long late;
+    private Figure.UrpcWaits urpcWaits;
 
     /** Adds one kernel's run: its encoded picosecond histogram and counts. */
     public void add(byte[] encodedHistogram, long runBatch, long runOperations, long runFaults) {
@@ -21,6 +22,11 @@ public final class Measured {
         batch = Math.max(batch, runBatch);
         operations += runOperations;
         faults += runFaults;
+    }
+
+    /** Adds how a URPC run's two ends waited. */
+    public void addUrpcWaits(Figure.UrpcWaits waits) {
+        urpcWaits = urpcWaits == null ? waits : urpcWaits.plus(waits);
     }
 
     /** Adds samples measured in nanoseconds (the socket and mailbox baselines). */
@@ -41,7 +47,7 @@ public final class Measured {
     }
 
     public Figure figure() {
-        return new Figure(LatencySummary.of(picos), batch, operations, elapsedNanos, faults, late);
+        return new Figure(LatencySummary.of(picos), batch, operations, elapsedNanos, faults, late, urpcWaits);
     }
 
     static Histogram decode(byte[] encoded) {

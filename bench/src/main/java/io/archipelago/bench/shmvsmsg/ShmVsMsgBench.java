@@ -406,6 +406,11 @@ public final class ShmVsMsgBench {
 
     private static void add(Measured into, RunReply reply) {
         into.add(reply.getHistogram().toByteArray(), reply.getBatch(), reply.getOperations(), reply.getFaults());
+        if (reply.hasUrpcWaits()) {
+            var waits = reply.getUrpcWaits();
+            into.addUrpcWaits(new Figure.UrpcWaits(waits.getRequesterParks(), waits.getOwnerParks(), waits.getDoorbellsToOwner(),
+                waits.getDoorbellsToRequester(), waits.getFullWaits()));
+        }
     }
 
     private ShmVsMsgControlGrpc.ShmVsMsgControlBlockingStub control(KernelStatus kernel, long seconds) {

@@ -19,8 +19,10 @@ import java.util.function.BooleanSupplier;
  * record there, or having the dispatcher hand it over.
  * <p>
  * A message is a label (a stream id and whether it is a request or a reply) and a body; a body
- * longer than one record travels as several ({@link UrpcRing#MAX_RECORD_BODY} bytes each), which
- * only the dispatcher assembles. A request's body starts with the requester's epoch (its
+ * longer than {@link #FRAGMENT_BODY} travels as several records of that size (half a ring each,
+ * so that the sender writes one while the receiver copies the one before), which only the
+ * dispatcher assembles; while it assembles one it keeps polling (a fragment follows at once).
+ * A request's body starts with the requester's epoch (its
  * incarnation), under which the reply is written: a reply to an incarnation that has gone finds
  * the channel bound to another and is dropped and counted.
  * <p>
@@ -56,6 +58,13 @@ public final class UrpcEndpoint implements AutoCloseable {
     private static final long REPLY_SEND_NANOS = Duration.ofSeconds(5).toNanos();
     /** The longest park of a sender facing a full ring, between two looks (the receiver does not signal room). */
     private static final long FULL_BACKOFF_MAX_NANOS = 50_000;
+    /**
+     * The body of one fragment of a long message: half the ring. A fragment as long as the ring
+     * (the most a record carries) left the sender waiting for the receiver to empty the whole ring
+     * before it could write the next, one fragment in flight at a time; with halves the sender
+     * writes one while the receiver copies the other out.
+     */
+    static final int FRAGMENT_BODY = UrpcRing.FIRST_SLOT_BODY + (UrpcRing.SLOTS / 2 - 1) * UrpcRing.NEXT_SLOT_BODY;
 
     private final UrpcChannels channels;
     private final int self;
@@ -68,9 +77,20 @@ public final class UrpcEndpoint implements AutoCloseable {
     static final long WORKING_NANOS = 10_000;
     /** How long a requester spins for its reply before it asks whether a core is free. */
     static final long GRACE_NANOS = 10_000;
+    /**
+     * How much longer a requester watches for its reply when it had to ring the owner's doorbell:
+     * the owner's dispatcher was parked, and waking it costs a thread wake-up (41-59 us on this
+     * kind of VM, whose idle vCPUs halt at once). Had the requester parked after its usual window,
+     * the reply would ring its own doorbell, and its next request would again find the owner
+     * parked: each round trip two wake-ups, for good (the URPC read's bimodal p50, 0.6 us or
+     * 50-130 us). Caught while watching, the next request follows at once and finds the owner
+     * still polling.
+     */
+    static final long WOKEN_OWNER_NANOS = 200_000;
     /** Requesters of this endpoint watching their ring for their reply now: the dispatcher leaves the watch to them. */
     private final java.util.concurrent.atomic.AtomicInteger replyWatchers = new java.util.concurrent.atomic.AtomicInteger();
     private final long spinNanos;
+    private final Tuning tuning;
     private final UrpcChannels.WakeLine wake;
     private final UrpcRing[] incoming;
     private final Map<Integer, Stream> streams = new ConcurrentHashMap<>();
@@ -93,6 +113,10 @@ public final class UrpcEndpoint implements AutoCloseable {
     public final Counter doorbellsFailed;
     /** Times the dispatcher parked ({@code urpc.parks}). */
     public final Counter parks;
+    /** Times a requester parked before its reply came ({@code urpc.requester_parks}): each costs a doorbell and a wake-up. */
+    public final Counter requesterParks;
+    /** Records a sender of this kernel found no room for at first ({@code urpc.full_waits}). */
+    public final Counter fullWaits;
 
     /**
      * Binds this kernel's incoming channels to its incarnation and starts its dispatcher.
@@ -104,11 +128,41 @@ public final class UrpcEndpoint implements AutoCloseable {
      */
     public static UrpcEndpoint start(UrpcChannels channels, int self, long epoch, String selfName, RequestHandler handler, Doorbell doorbell,
                                      BooleanSupplier coreToSpare, Duration spin, MailboxCounters counters) {
-        return new UrpcEndpoint(channels, self, epoch, selfName, handler, doorbell, coreToSpare, spin, counters);
+        return new UrpcEndpoint(channels, self, epoch, selfName, handler, doorbell, coreToSpare, spin, counters, Tuning.DEFAULT);
+    }
+
+    /**
+     * How the endpoint waits and splits (tests and the round-trip probe compare the previous
+     * choices with the defaults in one run).
+     *
+     * @param wokenOwnerNanos      how much longer than the spin window a requester that rang the owner's doorbell watches for its reply
+     * @param fragmentBody         the body of one fragment of a message longer than that
+     * @param fullRingWorkingNanos how long after writing a record a sender facing a full ring spins whatever the gate says
+     * @param assembleWhileWatched whether the dispatcher keeps polling while it assembles a message and a requester of its kernel watches
+     * @param watchBeforeSend      whether a requester declares itself watching before it sends a request of one record
+     */
+    record Tuning(long wokenOwnerNanos, int fragmentBody, long fullRingWorkingNanos, boolean assembleWhileWatched, boolean watchBeforeSend) {
+        static final Tuning DEFAULT = new Tuning(WOKEN_OWNER_NANOS, FRAGMENT_BODY, WORKING_NANOS, true, true);
+        /** The choices before these (for comparisons): no longer watch, ring-long fragments, no spin on a full ring without a free core, no polling while watched, watching after the send. */
+        static final Tuning PREVIOUS = new Tuning(0, UrpcRing.MAX_RECORD_BODY, 0, false, false);
+
+        Tuning {
+            if (wokenOwnerNanos < 0 || fullRingWorkingNanos < 0 || fragmentBody < 1 || fragmentBody > UrpcRing.MAX_RECORD_BODY) {
+                throw new IllegalArgumentException("URPC tuning: expected watches of 0 ns or more and fragments of 1 to "
+                    + UrpcRing.MAX_RECORD_BODY + " bytes, found " + wokenOwnerNanos + " ns, " + fullRingWorkingNanos + " ns and "
+                    + fragmentBody + " bytes");
+            }
+        }
+    }
+
+    static UrpcEndpoint start(UrpcChannels channels, int self, long epoch, String selfName, RequestHandler handler, Doorbell doorbell,
+                              BooleanSupplier coreToSpare, Duration spin, MailboxCounters counters, Tuning tuning) {
+        return new UrpcEndpoint(channels, self, epoch, selfName, handler, doorbell, coreToSpare, spin, counters, tuning);
     }
 
     private UrpcEndpoint(UrpcChannels channels, int self, long epoch, String selfName, RequestHandler handler, Doorbell doorbell,
-                         BooleanSupplier coreToSpare, Duration spin, MailboxCounters counters) {
+                         BooleanSupplier coreToSpare, Duration spin, MailboxCounters counters, Tuning tuning) {
+        this.tuning = tuning;
         this.served = counters.counter("urpc.served");
         this.staleDropped = counters.counter("urpc.stale_dropped");
         this.repliesDropped = counters.counter("urpc.replies_dropped");
@@ -116,6 +170,8 @@ public final class UrpcEndpoint implements AutoCloseable {
         this.handlerFailures = counters.counter("urpc.handler_failures");
         this.doorbellsFailed = counters.counter("urpc.doorbells_failed");
         this.parks = counters.counter("urpc.parks");
+        this.requesterParks = counters.counter("urpc.requester_parks");
+        this.fullWaits = counters.counter("urpc.full_waits");
         if (self < 0 || self >= channels.kernels()) {
             throw new IllegalArgumentException("kernel " + self + " has no URPC channels (kernels 0.." + (channels.kernels() - 1) + ")");
         }
@@ -186,18 +242,26 @@ public final class UrpcEndpoint implements AutoCloseable {
 
     /**
      * Writes a message into a channel, record by record, waiting for room at most until
-     * {@code deadline}; then rings the receiver's doorbell if nobody of it polls.
+     * {@code deadline}; then rings the receiver's doorbell if nobody of it polls. Facing a full
+     * ring, a sender that wrote a record within {@link #WORKING_NANOS} spins whatever the gate says
+     * (the receiver, woken or polling, is copying that record out: parking now would cost a
+     * wake-up per fragment of a long message); after that it spins only while a core is free, and
+     * otherwise parks for a short, growing while between looks.
      */
-    private void send(UrpcRing ring, int receiver, long receiverEpoch, int label, byte[] body, int length, long deadline, String peer) {
+    private boolean send(UrpcRing ring, int receiver, long receiverEpoch, int label, byte[] body, int length, long deadline, String peer) {
         int offset = 0;
         long backoff = 1_000;
+        long progressAt = System.nanoTime();
+        boolean waiting = false;
         do {
-            int chunk = Math.min(length - offset, UrpcRing.MAX_RECORD_BODY);
+            int chunk = Math.min(length - offset, tuning.fragmentBody());
             boolean more = offset + chunk < length;
             int result = ring.offer(receiverEpoch, label, more, offset > 0, body, offset, chunk);
             if (result == UrpcRing.OFFERED) {
                 offset += chunk;
                 backoff = 1_000;
+                waiting = false;
+                progressAt = System.nanoTime();
                 continue;
             }
             if (result == UrpcRing.UNBOUND) {
@@ -210,12 +274,21 @@ public final class UrpcEndpoint implements AutoCloseable {
                 throw new UrpcException("the URPC channel from " + selfName + " to " + peer + " stayed full for the whole deadline ("
                     + ring.size() + " of " + UrpcRing.SLOTS + " slots unconsumed): " + peer + " does not consume its messages (stopped, or hung)");
             }
-            ringIfAsleep(receiver);
-            if (Thread.currentThread() == dispatcher && pollAll() > 0) {
-                // the dispatcher, waiting for room for a reply, took what reached it meanwhile
-                continue;
+            if (!waiting) {
+                fullWaits.increment();
+                waiting = true;
             }
-            if (coreToSpare.getAsBoolean()) {
+            ringIfAsleep(receiver);
+            if (Thread.currentThread() == dispatcher) {
+                if (pollAll() > 0) {
+                    // the dispatcher, waiting for room for a reply, took what reached it meanwhile
+                    continue;
+                }
+            } else if (anyReady()) {
+                // a requester sending while it counts as watching: what reached this kernel meanwhile is the dispatcher's
+                wakeDispatcher();
+            }
+            if (System.nanoTime() - progressAt < tuning.fullRingWorkingNanos() || coreToSpare.getAsBoolean()) {
                 Thread.onSpinWait();
             } else {
                 // the receiver does not signal room: look again after a short, growing park
@@ -223,21 +296,24 @@ public final class UrpcEndpoint implements AutoCloseable {
                 backoff = Math.min(backoff * 2, FULL_BACKOFF_MAX_NANOS);
             }
         } while (offset < length);
-        ringIfAsleep(receiver);
+        return ringIfAsleep(receiver);
     }
 
-    private void ringIfAsleep(int receiver) {
+    /** Rings the receiver's doorbell if nobody of it polls; returns whether it did (the receiver was parked). */
+    private boolean ringIfAsleep(int receiver) {
         UrpcChannels.WakeLine line = channels.wakeLine(receiver);
-        if (line.needsDoorbell()) {
-            doorbellsRung.increment();
-            try {
-                doorbell.ring(receiver);
-            } catch (RuntimeException e) {
-                // the receiver's interrupt line is down (it stopped?): the requester's deadline says so, naming it
-                doorbellsFailed.increment();
-                line.forgetDoorbell();
-            }
+        if (!line.needsDoorbell()) {
+            return false;
         }
+        doorbellsRung.increment();
+        try {
+            doorbell.ring(receiver);
+        } catch (RuntimeException e) {
+            // the receiver's interrupt line is down (it stopped?): the requester's deadline says so, naming it
+            doorbellsFailed.increment();
+            line.forgetDoorbell();
+        }
+        return true;
     }
 
     /** Wakes the dispatcher if it sleeps (a record it must take waits in a ring). */
@@ -285,11 +361,16 @@ public final class UrpcEndpoint implements AutoCloseable {
             long idle = System.nanoTime() - lastWork;
             // the mailbox's rules for its interrupt context: a dispatcher that carries messages keeps polling whatever the
             // runnable count says (only an idle one gives way), and none polls while a requester of its own watches for
-            // its reply (that requester wakes it for anything else)
-            if (idle < spinNanos && replyWatchers.get() == 0 && (idle < WORKING_NANOS || coreToSpare.getAsBoolean())) {
+            // its reply (that requester wakes it for anything else) unless it is assembling a message (its next fragment
+            // follows at once, and the requester would otherwise wake it for each)
+            boolean mayWatch = replyWatchers.get() == 0 || tuning.assembleWhileWatched() && !assembling.isEmpty();
+            if (mayWatch && idle < spinNanos && (idle < WORKING_NANOS || coreToSpare.getAsBoolean())) {
                 Thread.onSpinWait();
                 continue;
             }
+            // no longer watch with yields here (as a requester has after ringing the owner): a yielding dispatcher off its
+            // core still counts as watching, so senders ring no doorbell and its messages wait for the scheduler to give
+            // the core back, behind every other runnable thread (the endpoint tests' long messages: 40x slower at load 16)
             sleeping = true;
             wake.unwatch();
             if (pollAll() == 0 && !closed) {
@@ -471,15 +552,36 @@ public final class UrpcEndpoint implements AutoCloseable {
             System.arraycopy(request, 0, buffer, EPOCH_BYTES, request.length);
             delivered = null;
             waiter = Thread.currentThread();
-            send(out, peer, peerEpoch, label(id, REQUEST), buffer, length, deadline, peerName);
-            return awaitReply(deadline);
-        }
-
-        private byte[] awaitReply(long deadline) {
-            int replyLabel = label(id, REPLY);
-            while (true) {
+            // a request of one record is sent watching already: a reply that comes before the requester would otherwise
+            // have started to watch finds its kernel polling, and the owner rings no doorbell (a mailbox word and two
+            // wake-ups on this kernel, for nothing). A longer one may wait for room, meanwhile looking at no ring.
+            boolean watching = tuning.watchBeforeSend() && length <= tuning.fragmentBody();
+            if (watching) {
                 wake.watch();
                 replyWatchers.incrementAndGet();
+            }
+            boolean ownerParked;
+            try {
+                ownerParked = send(out, peer, peerEpoch, label(id, REQUEST), buffer, length, deadline, peerName);
+            } catch (RuntimeException e) {
+                if (watching) {
+                    replyWatchers.decrementAndGet();
+                    wake.unwatch();
+                }
+                throw e;
+            }
+            return awaitReply(deadline, ownerParked && spinNanos > 0 ? spinNanos + tuning.wokenOwnerNanos() : spinNanos, watching);
+        }
+
+        /** Waits for the reply; {@code watching}: the caller declared this thread watching already (undone here). */
+        private byte[] awaitReply(long deadline, long watchNanos, boolean watching) {
+            int replyLabel = label(id, REPLY);
+            while (true) {
+                if (!watching) {
+                    wake.watch();
+                    replyWatchers.incrementAndGet();
+                }
+                watching = false;
                 long spunFrom = System.nanoTime();
                 int looks = 0;
                 try {
@@ -497,7 +599,7 @@ public final class UrpcEndpoint implements AutoCloseable {
                             wakeDispatcher();
                         }
                         long now = System.nanoTime();
-                        if (now - spunFrom >= spinNanos) {
+                        if (now - spunFrom >= watchNanos) {
                             break;
                         }
                         // as a mailbox requester: a grace whatever the gate says (the dispatcher counted in the runnable
@@ -533,6 +635,7 @@ public final class UrpcEndpoint implements AutoCloseable {
                     throw new UrpcException(peerName + " did not answer over URPC within " + timeoutNanos / 1_000_000 + " ms (channel "
                         + selfName + " -> " + peerName + " holds " + out.size() + " unconsumed slots)");
                 }
+                requesterParks.increment();
                 LockSupport.parkNanos(this, remaining);
                 answer = delivered;
                 if (answer != null) {

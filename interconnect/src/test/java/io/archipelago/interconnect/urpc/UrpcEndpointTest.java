@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -59,6 +60,12 @@ class UrpcEndpointTest {
 
     /** An endpoint that answers a request with its own id, then the request reversed. */
     private UrpcEndpoint start(int kernel, long epoch, Duration spin) {
+        return start(kernel, epoch, spin, () -> true, UrpcEndpoint.Tuning.DEFAULT, Duration.ZERO);
+    }
+
+    /** As above, with its core gate, its tuning, and a doorbell that keeps the ringing thread this long after it woke the peer. */
+    private UrpcEndpoint start(int kernel, long epoch, Duration spin, java.util.function.BooleanSupplier gate, UrpcEndpoint.Tuning tuning,
+                               Duration ringerDelay) {
         UrpcEndpoint endpoint = UrpcEndpoint.start(channels, kernel, epoch, "k" + kernel, (sender, body, offset, length) -> {
             byte[] reply = new byte[length + 1];
             reply[0] = (byte) kernel;
@@ -71,7 +78,9 @@ class UrpcEndpointTest {
             if (woken != null) {
                 woken.doorbell();
             }
-        }, () -> true, spin, MailboxCounters.inMemory());
+            // the ringer descheduled after the wake-up it caused, as on a busy host
+            LockSupport.parkNanos(ringerDelay.toNanos());
+        }, gate, spin, MailboxCounters.inMemory(), tuning);
         endpoints[kernel] = endpoint;
         return endpoint;
     }
@@ -109,6 +118,64 @@ class UrpcEndpointTest {
         assertThat(a.served.get()).isEqualTo(2_000);
         assertThat(b.served.get()).isEqualTo(2_000);
         assertThat(a.staleDropped.get() + b.staleDropped.get()).isZero();
+    }
+
+    @Test
+    void messagesLongerThanTheRingArriveWholeAndInOrderWhileBothEndsWaitTheirOwnWay() {
+        // lengths from under a fragment to six rings, not multiples of a fragment: the fragments start at every slot in turn
+        UrpcEndpoint a = start(0, 11, Duration.ofNanos(20_000));
+        start(1, 22, Duration.ofNanos(20_000));
+        try (UrpcEndpoint.Stream ab = a.open(1, 22, "k1", TIMEOUT)) {
+            for (int i = 0; i < 300; i++) {
+                byte[] request = message(UrpcEndpoint.FRAGMENT_BODY - 50 + i * 37 % (6 * UrpcRing.MAX_RECORD_BODY), i);
+                assertThat(ab.call(request)).as("request %d of %d bytes", i, request.length).isEqualTo(expected(1, request));
+            }
+        }
+        assertThat(endpoints[1].served.get()).isEqualTo(300);
+    }
+
+    @Test
+    void aRequesterThatParksForItsReplyCountsIt() {
+        // no spin window: the requester parks at once and the owner's reply wakes it through the dispatcher
+        UrpcEndpoint a = start(0, 11, Duration.ZERO);
+        start(1, 22, Duration.ZERO);
+        try (UrpcEndpoint.Stream ab = a.open(1, 22, "k1", TIMEOUT)) {
+            for (int i = 0; i < 20; i++) {
+                assertThat(ab.call(message(5, i))).isEqualTo(expected(1, message(5, i)));
+            }
+        }
+        assertThat(a.requesterParks.get()).as("requester parks with no window to watch in").isPositive();
+    }
+
+    /**
+     * 40 calls from k0 to k1 with this tuning: the owner parks at once (no window), so every request rings it, and the
+     * ringing requester is kept 2 ms after the wake-up, long after the owner answered; no core to spare, so the
+     * requester's kernel's dispatcher parks too. Returns the two endpoints.
+     */
+    private UrpcEndpoint[] callsWithTheRingerKeptAfterTheWakeUp(UrpcEndpoint.Tuning tuning) {
+        UrpcEndpoint a = start(0, 11, Duration.ofSeconds(1), () -> false, tuning, Duration.ofMillis(2));
+        UrpcEndpoint b = start(1, 22, Duration.ZERO, () -> false, tuning, Duration.ZERO);
+        try (UrpcEndpoint.Stream ab = a.open(1, 22, "k1", TIMEOUT)) {
+            for (int i = 0; i < 40; i++) {
+                assertThat(ab.call(message(5, i))).isEqualTo(expected(1, message(5, i)));
+            }
+        }
+        assertThat(a.doorbellsRung.get()).as("k0 rang the parked owner").isPositive();
+        return new UrpcEndpoint[] {a, b};
+    }
+
+    @Test
+    void aReplyThatComesBeforeItsRequesterStartedWatchingRingsNoDoorbell() {
+        UrpcEndpoint[] ends = callsWithTheRingerKeptAfterTheWakeUp(UrpcEndpoint.Tuning.DEFAULT);
+        assertThat(ends[1].doorbellsRung.get()).as("replies to a requester watching since before it sent").isZero();
+        assertThat(ends[0].requesterParks.get()).isZero();
+    }
+
+    @Test
+    void aRequesterThatStartedWatchingAfterItsSendHadItsKernelRungByTheReply() {
+        // the previous order (watching after the send): the counter-check of the test above
+        UrpcEndpoint[] ends = callsWithTheRingerKeptAfterTheWakeUp(UrpcEndpoint.Tuning.PREVIOUS);
+        assertThat(ends[1].doorbellsRung.get()).as("replies that found nobody of k0 watching").isPositive();
     }
 
     @Test

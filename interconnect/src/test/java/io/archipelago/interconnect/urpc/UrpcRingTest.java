@@ -108,6 +108,49 @@ class UrpcRingTest {
     }
 
     @Test
+    void aMessageLongerThanTheRingTravelsInHalfRingFragmentsInOrderAcrossTheWrap() {
+        UrpcRing ring = channels.ring(3, 2);
+        ring.bind(EPOCH);
+        UrpcRing.Record record = new UrpcRing.Record();
+        int fragment = UrpcEndpoint.FRAGMENT_BODY;
+        assertThat(UrpcRing.slotsFor(fragment)).as("a fragment takes half the ring").isEqualTo(UrpcRing.SLOTS / 2);
+        // one slot taken first, so that the fragments start mid-ring and wrap
+        assertThat(ring.offer(EPOCH, 1, false, false, bytes(3, 1), 0, 3)).isEqualTo(UrpcRing.OFFERED);
+        assertThat(ring.poll(EPOCH, record)).isEqualTo(UrpcRing.TAKEN);
+        byte[] message = bytes(5 * fragment + 100, 42);
+        int offered = 0;
+        int taken = 0;
+        byte[] assembled = new byte[message.length];
+        int inRing = 0;
+        while (taken < message.length) {
+            // the sender writes while there is room: two fragments fit at once, a third waits for the first to be taken
+            while (offered < message.length) {
+                int chunk = Math.min(fragment, message.length - offered);
+                int result = ring.offer(EPOCH, 9, offered + chunk < message.length, offered > 0, message, offered, chunk);
+                if (result == UrpcRing.FULL) {
+                    break;
+                }
+                assertThat(result).isEqualTo(UrpcRing.OFFERED);
+                offered += chunk;
+                inRing++;
+            }
+            assertThat(inRing).as("fragments in the ring at once").isBetween(1, 2);
+            if (offered < message.length) {
+                assertThat(inRing).as("fragments in the ring when it refused the next").isEqualTo(2);
+            }
+            assertThat(ring.poll(EPOCH, record)).isEqualTo(UrpcRing.TAKEN);
+            inRing--;
+            assertThat(record.label()).isEqualTo(9);
+            assertThat(record.continued()).isEqualTo(taken > 0);
+            assertThat(record.more()).isEqualTo(taken + record.length() < message.length);
+            System.arraycopy(record.body(), 0, assembled, taken, record.length());
+            taken += record.length();
+        }
+        assertThat(assembled).isEqualTo(message);
+        assertThat(ring.poll(EPOCH, record)).isEqualTo(UrpcRing.EMPTY);
+    }
+
+    @Test
     void aFullRingRefusesUntilTheReceiverConsumes() {
         UrpcRing ring = channels.ring(2, 1);
         ring.bind(EPOCH);
