@@ -88,7 +88,9 @@ public enum KernelCounter implements CounterDescriptor {
     URPC_DOORBELLS("urpc.doorbells", "URPC doorbells rung"),
     URPC_DOORBELLS_FAILED("urpc.doorbells_failed", "URPC doorbells the mailbox refused to ring"),
     URPC_HANDLER_FAILURES("urpc.handler_failures", "URPC requests whose handler threw (no reply sent)"),
-    URPC_PARKS("urpc.parks", "times a URPC dispatcher or requester parked");
+    URPC_PARKS("urpc.parks", "times a URPC dispatcher parked"),
+    URPC_REQUESTER_PARKS("urpc.requester_parks", "times a URPC requester parked waiting for its reply"),
+    URPC_FULL_WAITS("urpc.full_waits", "times a URPC sender waited for room in a full ring");
 
     private final Definition definition;
 
