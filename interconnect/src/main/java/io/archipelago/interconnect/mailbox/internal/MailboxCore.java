@@ -149,6 +149,9 @@ public final class MailboxCore implements AutoCloseable {
         this.gate = CoreGate.of(context.loopSpin().toNanos(), context.loopPoll(), cores);
         this.waiting = SpinThenBlock.of(context.loopSpin().toNanos(), context.loopPoll(), cores,
             metrics.pollHits, metrics.pollYields, useRings);
+        if (waiting != null) {
+            waiting.diag = metrics;
+        }
         if (useRings) {
             waiting.watchRings(new InterruptContextRings());
         }
@@ -558,7 +561,8 @@ public final class MailboxCore implements AutoCloseable {
         }
         long start = System.nanoTime();
         long graceEnd = start + Math.min(REPLY_GRACE_NANOS, gate.windowNanos);
-        long spinEnd = Math.min(deadline, start + gate.windowNanos);
+        // under a modelled latency the reply cannot come before the modelled round trip: the window runs on top of it
+        long spinEnd = Math.min(deadline, start + gate.windowNanos + 2 * link.inRing.holdNanos());
         int sequence = request.sequence;
         // a word with our number that does not answer us (a late reply to an earlier request) is left to the interrupt
         // context, which drops and counts it
@@ -584,17 +588,25 @@ public final class MailboxCore implements AutoCloseable {
                 }
                 if ((++round & 15) == 0) {
                     if (loopAsleep) {
-                        wakeLoopForWaitingWords();
+                        if (wakeLoopForWaitingWords(link, mine)) {
+                            metrics.diagReqWakeLoop.increment();
+                        }
                     }
                     if (now - graceEnd >= 0 && !gate.coreToSpare()) {
                         // every core is wanted (perhaps by the peer's interrupt context, about to answer): give this
                         // core up to whoever waits and look again, within the window, rather than park, which would
                         // make the answer cost a doorbell and two wake-ups
+                        metrics.diagReqYield.increment();
                         Thread.yield();
                         continue;
                     }
                 }
                 Thread.onSpinWait();
+            }
+            if (request.done()) {
+                metrics.diagReqLoopTook.increment();
+            } else {
+                metrics.diagReqPark.increment();
             }
             return null;
         } finally {
@@ -608,18 +620,19 @@ public final class MailboxCore implements AutoCloseable {
      * (a thread watching for its reply) Words that are not its reply wait in our rings while the
      * interrupt context sleeps (peers rang no doorbell, since we watch): wake it to deliver them.
      */
-    private void wakeLoopForWaitingWords() {
+    private boolean wakeLoopForWaitingWords(Link own, IntPredicate mine) {
         for (Link link : ringLinks) {
-            if (link.inRing.maybeReady(link.ringEpoch)) {
+            if (link == own ? link.inRing.maybeReadyExcept(link.ringEpoch, mine) : link.inRing.maybeReady(link.ringEpoch)) {
                 loopAsleep = false;
                 try {
                     loop.execute(() -> { });
                 } catch (RejectedExecutionException e) {
                     // closing: nobody to wake
                 }
-                return;
+                return true;
             }
         }
+        return false;
     }
 
     /**
@@ -802,12 +815,21 @@ public final class MailboxCore implements AutoCloseable {
         Link[] next = Arrays.copyOf(current, current.length + 1);
         next[current.length] = link;
         ringLinks = next;
+        modelledRoundTripChanged();
+    }
+
+    /** (interrupt context) The loop counts as working for the longest modelled round trip of its ring links after its last word. */
+    private void modelledRoundTripChanged() {
+        if (waiting != null) {
+            waiting.modelledRoundTrip(2 * Arrays.stream(ringLinks).mapToLong(l -> l.inRing.holdNanos()).max().orElse(0));
+        }
     }
 
     /** (interrupt context) A ring link was unbound: stop watching its ring; a sender still holding the link finds it unbound. */
     void ringLinkUnbound(Link link) {
         link.inRing.unbind(link.ringEpoch);
         ringLinks = Arrays.stream(ringLinks).filter(l -> l != link).toArray(Link[]::new);
+        modelledRoundTripChanged();
     }
 
     /**
@@ -863,11 +885,37 @@ public final class MailboxCore implements AutoCloseable {
         }
 
         @Override
+        public boolean wordHeld() {
+            for (Link link : ringLinks) {
+                if (link.inRing.maybeReady(link.ringEpoch)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public boolean replyAwaited() {
+            for (Link link : ringLinks) {
+                PeerQueue queue = link.queue;
+                if (link.inRing.holdNanos() > 0 && queue != null && queue.awaitsReply()) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
         public boolean mayBlock() {
             if (loopWatching) {
                 loopWatching = false;
                 loopAsleep = true;
                 ownWake.sleep();
+            }
+            if (handedOver()) {
+                // a kernel thread of ours watches the rings for its reply (perhaps the very word held there): it
+                // takes that itself and wakes this loop for any other word, and again when it stops watching
+                return true;
             }
             for (Link link : ringLinks) {
                 if (link.inRing.maybeReady(link.ringEpoch)) {
