@@ -26,7 +26,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -287,18 +286,8 @@ final class BenchMailboxCommand extends BenchSuite {
                     // rotate the order so that no kind always runs first
                     for (int kind = 0; kind < 5; kind++) {
                         switch ((round + kind) % 5) {
-                            case 0 -> {
-                                Map<String, Long> before = diagSnapshot(target);
-                                List<Long> rtt = ping(kernels, from, to, 0, count, true).getRttNsList();
-                                diagSay(target, before, "irq", rtt, from, to);
-                                LatencySummary.record(mailbox, samples(rtt));
-                            }
-                            case 1 -> {
-                                Map<String, Long> before = diagSnapshot(target);
-                                List<Long> rtt = ping(kernels, from, to, 0, count, false).getRttNsList();
-                                diagSay(target, before, "req", rtt, from, to);
-                                LatencySummary.record(requester, samples(rtt));
-                            }
+                            case 0 -> LatencySummary.record(mailbox, samples(ping(kernels, from, to, 0, count, true).getRttNsList()));
+                            case 1 -> LatencySummary.record(requester, samples(ping(kernels, from, to, 0, count, false).getRttNsList()));
                             case 2 -> LatencySummary.record(baseline, pair.ping(count));
                             case 3 -> LatencySummary.record(pollingBaseline, polling.ping(count));
                             default -> LatencySummary.record(floorRtt, floor.ping(count));
@@ -479,6 +468,19 @@ final class BenchMailboxCommand extends BenchSuite {
     /** At most this many warm-up batches of round trips between the interrupt contexts before measuring anyway. */
     static final int MAX_WARMUP_BATCHES = 12;
 
+    /** The two kernels' interrupt contexts' sleeps and the doorbells rung to wake them, as counted now: {from, to} each. */
+    private static long[] sleepsAndDoorbells(BenchTarget target, KernelStatus from, KernelStatus to) {
+        long[] counts = new long[4];
+        for (KernelStatus kernel : target.status().getKernelsList()) {
+            int side = kernel.getId() == from.getId() ? 0 : kernel.getId() == to.getId() ? 1 : -1;
+            if (side >= 0) {
+                counts[side] = counter(kernel, MailboxCounter.LOOP_SLEEPS.label());
+                counts[2 + side] = counter(kernel, MailboxCounter.DOORBELLS.label());
+            }
+        }
+        return counts;
+    }
+
     /**
      * Warms the interrupt contexts' round trip up in batches of {@code batch} until two batches in
      * a row agree (p50 within 20%), at most {@link #MAX_WARMUP_BATCHES}; returns the batches run.
@@ -487,42 +489,17 @@ final class BenchMailboxCommand extends BenchSuite {
      * (measured: {@code --quick}'s 5000 warm-up round trips left the next 20000 at p50 33 us,
      * against 0.7 us after 40000).
      */
-    /** DIAG (temporary): every kernel's counters by "id:label". */
-    private static Map<String, Long> diagSnapshot(BenchTarget target) {
-        Map<String, Long> out = new java.util.TreeMap<>();
-        for (KernelStatus k : target.status().getKernelsList()) {
-            for (Counter c : k.getCountersList()) {
-                if (c.getLabel().startsWith("mailbox.diag") || c.getLabel().contains("poll_") || c.getLabel().contains("doorbells")
-                    || c.getLabel().contains("reply_self")) {
-                    out.put(k.getId() + ":" + c.getLabel().replace("mailbox.", ""), c.getValue());
-                }
-            }
-        }
-        return out;
-    }
-
-    private void diagSay(BenchTarget target, Map<String, Long> before, String what, List<Long> rtt, KernelStatus from, KernelStatus to) {
-        Map<String, Long> after = diagSnapshot(target);
-        StringBuilder line = new StringBuilder("DIAG " + what + " from=" + from.getId() + " to=" + to.getId() + " p50=");
-        long[] sorted = rtt.stream().mapToLong(Long::longValue).sorted().toArray();
-        line.append(sorted.length == 0 ? 0 : sorted[sorted.length / 2] / 1000.0).append("us n=").append(sorted.length);
-        after.forEach((key, value) -> {
-            long delta = value - before.getOrDefault(key, 0L);
-            if (delta != 0) {
-                line.append(' ').append(key).append('=').append(delta);
-            }
-        });
-        System.err.println(line);
-    }
-
     private int warmUntilSteady(BenchTarget target, KernelChannels kernels, KernelStatus from, KernelStatus to, int batch) {
         double previous = Double.NaN;
         for (int batches = 1; ; batches++) {
-            Map<String, Long> before = diagSnapshot(target);
-            List<Long> raw = ping(kernels, from, to, 0, batch, true).getRttNsList();
-            diagSay(target, before, "warm", raw, from, to);
-            long[] rtt = raw.stream().mapToLong(Long::longValue).sorted().toArray();
+            long[] before = sleepsAndDoorbells(target, from, to);
+            long[] rtt = ping(kernels, from, to, 0, batch, true).getRttNsList().stream().mapToLong(Long::longValue).sorted().toArray();
             double p50 = rtt.length == 0 ? 0 : rtt[rtt.length / 2];
+            long[] after = sleepsAndDoorbells(target, from, to);
+            // a round trip that costs wake-ups shows here: the interrupt contexts slept and were rung awake
+            say(String.format(Locale.ROOT, "warm-up batch %d: p50 %.1f us; interrupt contexts' sleeps %d / %d, doorbells rung by each %d / %d (%s / %s)",
+                batches, p50 / 1000.0, after[0] - before[0], after[1] - before[1], after[2] - before[2], after[3] - before[3],
+                from.getName(), to.getName()));
             if (batches >= MAX_WARMUP_BATCHES || Math.abs(p50 - previous) <= 0.2 * Math.min(p50, previous)) {
                 return batches;
             }

@@ -150,7 +150,7 @@ public final class MailboxCore implements AutoCloseable {
         this.waiting = SpinThenBlock.of(context.loopSpin().toNanos(), context.loopPoll(), cores,
             metrics.pollHits, metrics.pollYields, useRings);
         if (waiting != null) {
-            waiting.diag = metrics;
+            waiting.sleeps = metrics.loopSleeps;
         }
         if (useRings) {
             waiting.watchRings(new InterruptContextRings());
@@ -588,25 +588,17 @@ public final class MailboxCore implements AutoCloseable {
                 }
                 if ((++round & 15) == 0) {
                     if (loopAsleep) {
-                        if (wakeLoopForWaitingWords(link, mine)) {
-                            metrics.diagReqWakeLoop.increment();
-                        }
+                        wakeLoopForWaitingWords(link, mine);
                     }
                     if (now - graceEnd >= 0 && !gate.coreToSpare()) {
                         // every core is wanted (perhaps by the peer's interrupt context, about to answer): give this
                         // core up to whoever waits and look again, within the window, rather than park, which would
                         // make the answer cost a doorbell and two wake-ups
-                        metrics.diagReqYield.increment();
                         Thread.yield();
                         continue;
                     }
                 }
                 Thread.onSpinWait();
-            }
-            if (request.done()) {
-                metrics.diagReqLoopTook.increment();
-            } else {
-                metrics.diagReqPark.increment();
             }
             return null;
         } finally {
@@ -619,8 +611,10 @@ public final class MailboxCore implements AutoCloseable {
     /**
      * (a thread watching for its reply) Words that are not its reply wait in our rings while the
      * interrupt context sleeps (peers rang no doorbell, since we watch): wake it to deliver them.
+     * Its own reply, held there by a modelled latency, is no reason: the thread takes it when due,
+     * and a woken loop would only hold a third core-wanting thread beside the two of the round trip.
      */
-    private boolean wakeLoopForWaitingWords(Link own, IntPredicate mine) {
+    private void wakeLoopForWaitingWords(Link own, IntPredicate mine) {
         for (Link link : ringLinks) {
             if (link == own ? link.inRing.maybeReadyExcept(link.ringEpoch, mine) : link.inRing.maybeReady(link.ringEpoch)) {
                 loopAsleep = false;
@@ -629,10 +623,9 @@ public final class MailboxCore implements AutoCloseable {
                 } catch (RejectedExecutionException e) {
                     // closing: nobody to wake
                 }
-                return true;
+                return;
             }
         }
-        return false;
     }
 
     /**

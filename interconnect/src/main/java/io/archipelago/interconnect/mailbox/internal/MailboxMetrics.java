@@ -37,9 +37,7 @@ public final class MailboxMetrics {
     final Counter staleWords;
     final Counter doorbells;
     final Counter replySelfTakes;
-    /** DIAG (temporary): why the interrupt context blocked, and what a requester did while it watched. */
-    final Counter diagBlockGate, diagBlockClosed, diagBlockWindow, diagBlockHanded, diagBlocked, diagBlockAverted,
-        diagReqWakeLoop, diagReqYield, diagReqPark, diagReqLoopTook;
+    final Counter loopSleeps;
 
     public MailboxMetrics(MailboxCounters sink) {
         this.sink = sink;
@@ -65,16 +63,7 @@ public final class MailboxMetrics {
         this.staleWords = lazy(MailboxCounter.STALE_WORDS);
         this.doorbells = lazy(MailboxCounter.DOORBELLS);
         this.replySelfTakes = lazy(MailboxCounter.REPLY_SELF_TAKES);
-        this.diagBlockGate = sink.counter("mailbox.diag.block_gate");
-        this.diagBlockClosed = sink.counter("mailbox.diag.block_closed");
-        this.diagBlockWindow = sink.counter("mailbox.diag.block_window");
-        this.diagBlockHanded = sink.counter("mailbox.diag.block_handed");
-        this.diagBlocked = sink.counter("mailbox.diag.blocked");
-        this.diagBlockAverted = sink.counter("mailbox.diag.block_averted");
-        this.diagReqWakeLoop = sink.counter("mailbox.diag.req_wake_loop");
-        this.diagReqYield = sink.counter("mailbox.diag.req_yield");
-        this.diagReqPark = sink.counter("mailbox.diag.req_park");
-        this.diagReqLoopTook = sink.counter("mailbox.diag.req_loop_took");
+        this.loopSleeps = lazy(MailboxCounter.LOOP_SLEEPS);
     }
 
     /** A counter allocated in the sink on its first update (reads before that say 0). */
