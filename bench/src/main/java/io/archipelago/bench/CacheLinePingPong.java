@@ -56,9 +56,16 @@ public final class CacheLinePingPong {
     private static final long STREAM_DONE_FLAG = 1L << 61;
     static final long WAIT_DEADLINE_NS = TimeUnit.SECONDS.toNanos(10);
     static final long PURE_SPIN_NS = TimeUnit.MICROSECONDS.toNanos(200);
-    /** The echo idle between commands parks after this long, this long at a time. */
-    static final long IDLE_PARK_AFTER_NS = TimeUnit.MILLISECONDS.toNanos(2);
-    static final long IDLE_PARK_NS = TimeUnit.MICROSECONDS.toNanos(100);
+    /**
+     * The echo idle between commands parks after its pure spin, first {@link #IDLE_PARK_NS} at a
+     * time, twice as long each time up to {@link #IDLE_PARK_MAX_NS}: while the bench measures the
+     * mailbox, a yielding echo would count among the machine's runnable threads for milliseconds,
+     * and one waking every 100 µs would be a third thread beside two spinning interrupt contexts
+     * thousands of times a second, each time closing their gate (only the first ball of the next
+     * command waits for the echo to wake).
+     */
+    static final long IDLE_PARK_NS = TimeUnit.MICROSECONDS.toNanos(50);
+    static final long IDLE_PARK_MAX_NS = TimeUnit.MILLISECONDS.toNanos(2);
     private static final java.util.Optional<ProcessHandle> PARENT = ProcessHandle.current().parent();
 
     private final MemorySegment line;
@@ -98,8 +105,8 @@ public final class CacheLinePingPong {
 
     /**
      * Answers every ball until the pinger's EXIT (ball -1). Between the pinger's commands the echo
-     * may wait for minutes (the bench measures the mailbox meanwhile): it spins, then yields, then
-     * parks, so that it does not take a core from what is being measured; and it ends when the
+     * may wait for minutes (the bench measures the mailbox meanwhile): it spins, then parks ever
+     * longer, so that it does not take a core from what is being measured; and it ends when the
      * process that started it is gone.
      */
     private void echo() {
@@ -179,18 +186,15 @@ public final class CacheLinePingPong {
     private long awaitChange(long offset, long from) {
         long start = System.nanoTime();
         int spins = 0;
+        long park = IDLE_PARK_NS;
         long seen;
         while ((seen = (long) LONG.getVolatile(line, offset)) == from) {
             Thread.onSpinWait();
-            if ((++spins & 0xFF) == 0) {
-                long waited = System.nanoTime() - start;
-                if (waited > IDLE_PARK_AFTER_NS) {
-                    LockSupport.parkNanos(IDLE_PARK_NS);
-                    if (!PARENT.map(ProcessHandle::isAlive).orElse(true)) {
-                        throw new IllegalStateException("the process that started this echo is gone");
-                    }
-                } else if (waited > PURE_SPIN_NS) {
-                    Thread.yield();
+            if ((++spins & 0xFF) == 0 && System.nanoTime() - start > PURE_SPIN_NS) {
+                LockSupport.parkNanos(park);
+                park = Math.min(IDLE_PARK_MAX_NS, 2 * park);
+                if (!PARENT.map(ProcessHandle::isAlive).orElse(true)) {
+                    throw new IllegalStateException("the process that started this echo is gone");
                 }
             }
         }

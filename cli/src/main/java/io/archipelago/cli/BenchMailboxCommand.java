@@ -278,7 +278,7 @@ final class BenchMailboxCommand extends BenchSuite {
                 pair.ping(Math.max(1, warm));
                 polling.ping(Math.max(1, warm));
                 floor.ping(Math.max(1, warm));
-                int warmupBatches = warmUntilSteady(kernels, from, to, Math.max(1, warm));
+                int warmupBatches = warmUntilSteady(target, kernels, from, to, Math.max(1, warm));
                 int perRound = measured / rounds;
                 for (int round = 0; round < rounds; round++) {
                     int count = round == rounds - 1 ? measured - perRound * (rounds - 1) : perRound;
@@ -468,6 +468,19 @@ final class BenchMailboxCommand extends BenchSuite {
     /** At most this many warm-up batches of round trips between the interrupt contexts before measuring anyway. */
     static final int MAX_WARMUP_BATCHES = 12;
 
+    /** The two kernels' interrupt contexts' sleeps and the doorbells rung to wake them, as counted now: {from, to} each. */
+    private static long[] sleepsAndDoorbells(BenchTarget target, KernelStatus from, KernelStatus to) {
+        long[] counts = new long[4];
+        for (KernelStatus kernel : target.status().getKernelsList()) {
+            int side = kernel.getId() == from.getId() ? 0 : kernel.getId() == to.getId() ? 1 : -1;
+            if (side >= 0) {
+                counts[side] = counter(kernel, MailboxCounter.LOOP_SLEEPS.label());
+                counts[2 + side] = counter(kernel, MailboxCounter.DOORBELLS.label());
+            }
+        }
+        return counts;
+    }
+
     /**
      * Warms the interrupt contexts' round trip up in batches of {@code batch} until two batches in
      * a row agree (p50 within 20%), at most {@link #MAX_WARMUP_BATCHES}; returns the batches run.
@@ -476,11 +489,17 @@ final class BenchMailboxCommand extends BenchSuite {
      * (measured: {@code --quick}'s 5000 warm-up round trips left the next 20000 at p50 33 us,
      * against 0.7 us after 40000).
      */
-    private int warmUntilSteady(KernelChannels kernels, KernelStatus from, KernelStatus to, int batch) {
+    private int warmUntilSteady(BenchTarget target, KernelChannels kernels, KernelStatus from, KernelStatus to, int batch) {
         double previous = Double.NaN;
         for (int batches = 1; ; batches++) {
+            long[] before = sleepsAndDoorbells(target, from, to);
             long[] rtt = ping(kernels, from, to, 0, batch, true).getRttNsList().stream().mapToLong(Long::longValue).sorted().toArray();
             double p50 = rtt.length == 0 ? 0 : rtt[rtt.length / 2];
+            long[] after = sleepsAndDoorbells(target, from, to);
+            // a round trip that costs wake-ups shows here: the interrupt contexts slept and were rung awake
+            say(String.format(Locale.ROOT, "warm-up batch %d: p50 %.1f us; interrupt contexts' sleeps %d / %d, doorbells rung by each %d / %d (%s / %s)",
+                batches, p50 / 1000.0, after[0] - before[0], after[1] - before[1], after[2] - before[2], after[3] - before[3],
+                from.getName(), to.getName()));
             if (batches >= MAX_WARMUP_BATCHES || Math.abs(p50 - previous) <= 0.2 * Math.min(p50, previous)) {
                 return batches;
             }

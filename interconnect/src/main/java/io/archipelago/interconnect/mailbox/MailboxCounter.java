@@ -29,7 +29,8 @@ public enum MailboxCounter {
     POLL_HITS("poll_hits", "words or hand-offs that found the interrupt context polling (no wake-up)"),
     POLL_YIELDS("poll_yields", "polls cut short because a thread of the machine waited for a core"),
     DOORBELLS("doorbells", "doorbells rung: words put in a ring whose receiver nobody watched"),
-    REPLY_SELF_TAKES("reply_self_takes", "replies a waiting thread took from the ring itself (no hand-over)");
+    REPLY_SELF_TAKES("reply_self_takes", "replies a waiting thread took from the ring itself (no hand-over)"),
+    LOOP_SLEEPS("loop_sleeps", "times the interrupt context blocked: a word for it then needs a doorbell (a wake-up) or a timer");
 
     /** What every mailbox counter's label starts with. */
     public static final String PREFIX = "mailbox.";

@@ -149,6 +149,9 @@ public final class MailboxCore implements AutoCloseable {
         this.gate = CoreGate.of(context.loopSpin().toNanos(), context.loopPoll(), cores);
         this.waiting = SpinThenBlock.of(context.loopSpin().toNanos(), context.loopPoll(), cores,
             metrics.pollHits, metrics.pollYields, useRings);
+        if (waiting != null) {
+            waiting.sleeps = metrics.loopSleeps;
+        }
         if (useRings) {
             waiting.watchRings(new InterruptContextRings());
         }
@@ -558,7 +561,8 @@ public final class MailboxCore implements AutoCloseable {
         }
         long start = System.nanoTime();
         long graceEnd = start + Math.min(REPLY_GRACE_NANOS, gate.windowNanos);
-        long spinEnd = Math.min(deadline, start + gate.windowNanos);
+        // under a modelled latency the reply cannot come before the modelled round trip: the window runs on top of it
+        long spinEnd = Math.min(deadline, start + gate.windowNanos + 2 * link.inRing.holdNanos());
         int sequence = request.sequence;
         // a word with our number that does not answer us (a late reply to an earlier request) is left to the interrupt
         // context, which drops and counts it
@@ -584,7 +588,7 @@ public final class MailboxCore implements AutoCloseable {
                 }
                 if ((++round & 15) == 0) {
                     if (loopAsleep) {
-                        wakeLoopForWaitingWords();
+                        wakeLoopForWaitingWords(link, mine);
                     }
                     if (now - graceEnd >= 0 && !gate.coreToSpare()) {
                         // every core is wanted (perhaps by the peer's interrupt context, about to answer): give this
@@ -607,10 +611,12 @@ public final class MailboxCore implements AutoCloseable {
     /**
      * (a thread watching for its reply) Words that are not its reply wait in our rings while the
      * interrupt context sleeps (peers rang no doorbell, since we watch): wake it to deliver them.
+     * Its own reply, held there by a modelled latency, is no reason: the thread takes it when due,
+     * and a woken loop would only hold a third core-wanting thread beside the two of the round trip.
      */
-    private void wakeLoopForWaitingWords() {
+    private void wakeLoopForWaitingWords(Link own, IntPredicate mine) {
         for (Link link : ringLinks) {
-            if (link.inRing.maybeReady(link.ringEpoch)) {
+            if (link == own ? link.inRing.maybeReadyExcept(link.ringEpoch, mine) : link.inRing.maybeReady(link.ringEpoch)) {
                 loopAsleep = false;
                 try {
                     loop.execute(() -> { });
@@ -802,12 +808,21 @@ public final class MailboxCore implements AutoCloseable {
         Link[] next = Arrays.copyOf(current, current.length + 1);
         next[current.length] = link;
         ringLinks = next;
+        modelledRoundTripChanged();
+    }
+
+    /** (interrupt context) The loop counts as working for the longest modelled round trip of its ring links after its last word. */
+    private void modelledRoundTripChanged() {
+        if (waiting != null) {
+            waiting.modelledRoundTrip(2 * Arrays.stream(ringLinks).mapToLong(l -> l.inRing.holdNanos()).max().orElse(0));
+        }
     }
 
     /** (interrupt context) A ring link was unbound: stop watching its ring; a sender still holding the link finds it unbound. */
     void ringLinkUnbound(Link link) {
         link.inRing.unbind(link.ringEpoch);
         ringLinks = Arrays.stream(ringLinks).filter(l -> l != link).toArray(Link[]::new);
+        modelledRoundTripChanged();
     }
 
     /**
@@ -863,11 +878,37 @@ public final class MailboxCore implements AutoCloseable {
         }
 
         @Override
+        public boolean wordHeld() {
+            for (Link link : ringLinks) {
+                if (link.inRing.maybeReady(link.ringEpoch)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public boolean replyAwaited() {
+            for (Link link : ringLinks) {
+                PeerQueue queue = link.queue;
+                if (link.inRing.holdNanos() > 0 && queue != null && queue.awaitsReply()) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
         public boolean mayBlock() {
             if (loopWatching) {
                 loopWatching = false;
                 loopAsleep = true;
                 ownWake.sleep();
+            }
+            if (handedOver()) {
+                // a kernel thread of ours watches the rings for its reply (perhaps the very word held there): it
+                // takes that itself and wakes this loop for any other word, and again when it stops watching
+                return true;
             }
             for (Link link : ringLinks) {
                 if (link.inRing.maybeReady(link.ringEpoch)) {

@@ -37,6 +37,7 @@ public final class MailboxMetrics {
     final Counter staleWords;
     final Counter doorbells;
     final Counter replySelfTakes;
+    final Counter loopSleeps;
 
     public MailboxMetrics(MailboxCounters sink) {
         this.sink = sink;
@@ -62,6 +63,7 @@ public final class MailboxMetrics {
         this.staleWords = lazy(MailboxCounter.STALE_WORDS);
         this.doorbells = lazy(MailboxCounter.DOORBELLS);
         this.replySelfTakes = lazy(MailboxCounter.REPLY_SELF_TAKES);
+        this.loopSleeps = lazy(MailboxCounter.LOOP_SLEEPS);
     }
 
     /** A counter allocated in the sink on its first update (reads before that say 0). */

@@ -327,6 +327,15 @@ final class MailboxRing {
      * later is the business of a timer at {@link #heldUntil}).
      */
     boolean maybeReady(long epoch) {
+        return maybeReadyExcept(epoch, null);
+    }
+
+    /**
+     * (receiver, any thread) As {@link #maybeReady}, but a word {@code taker} will take itself does
+     * not count: a kernel thread watching for its reply, held here, does not wake the interrupt
+     * context for it.
+     */
+    boolean maybeReadyExcept(long epoch, IntPredicate taker) {
         int tag = tag(epoch);
         long head = (long) LONG.getVolatile(ring, HEAD_OFFSET);
         if ((int) (head >>> 32) != tag) {
@@ -335,6 +344,9 @@ final class MailboxRing {
         long slot = (long) LONG.getVolatile(ring, slotOffset((int) head));
         int found = (int) (slot >>> 32);
         boolean waiting = found != 0 && found != slotTag(tag, (int) head - CAPACITY);
+        if (waiting && taker != null && found == slotTag(tag, (int) head) && taker.test((int) slot)) {
+            return false;
+        }
         if (!waiting || holdNanos == 0) {
             return waiting;
         }

@@ -43,6 +43,17 @@ final class PeerQueue {
     volatile String peerName;
     final AtomicInteger nextSequence = new AtomicInteger();
     final AtomicReferenceArray<PendingRequest> pending = new AtomicReferenceArray<>(16);
+
+    /** Whether a request to this peer waits for its reply now (a racy look: for the decision to sleep). */
+    boolean awaitsReply() {
+        for (int i = 0; i < pending.length(); i++) {
+            if (pending.get(i) != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Sequence numbers whose request gave up before its reply came; null where none. */
     final AtomicReferenceArray<Quarantine> quarantined = new AtomicReferenceArray<>(16);
     /** The incarnation of the peer whose link was bound last (interrupt context only; 0: none yet). */

@@ -38,6 +38,18 @@ import io.netty.util.concurrent.SingleThreadEventExecutor;
  * rings once more after it declared itself asleep, so that a sender rings the doorbell only when
  * nobody watches. While a kernel thread of its own watches the rings for its reply
  * ({@link RingWatch#handedOver}), the loop blocks: that thread wakes it for any other word.
+ * <p>
+ * Under a modelled platform (a word held in its ring until its send time + the pair's latency) the
+ * waits follow the model: the loop counts as working for the longest modelled round trip on top of
+ * {@link #WORKING_NANOS}, and polls its window on top of it; and while a word waits in a ring for a
+ * due time at most {@link MailboxRing#NEAR_NANOS} away ({@link RingWatch#wordHeld}), or a request of
+ * this context waits for its reply on a modelled link ({@link RingWatch#replyAwaited}), a closed
+ * gate makes it yield its core between looks instead of blocking. Blocking there costs the word a
+ * doorbell and a wake-up (30-40 us on the development VM, several times a 5 us model), and once one
+ * side slept through its reply the exchange stays in that mode: every round trip then outlasts the
+ * working window, so each gate check may send a loop to sleep again (measured: 36-40 us a round
+ * trip and a doorbell a word, for whole runs). The yield is bounded like the spin: by the due time,
+ * or by the window.
  */
 final class SpinThenBlock implements SelectStrategy {
 
@@ -70,6 +82,13 @@ final class SpinThenBlock implements SelectStrategy {
     /** When the loop last delivered a word or ran a task it found while polling (interrupt context only). */
     private long lastWork;
     private final long workingNanos;
+    /**
+     * The longest modelled round trip of this member's links (twice a word's modelled one-way
+     * latency, 0 on the host platform), added to {@link #workingNanos} (interrupt context only):
+     * under a model the next word cannot come sooner, so a loop in a modelled exchange is working
+     * for that long after its last word, as an unmodelled one is for {@link #WORKING_NANOS}.
+     */
+    private long modelledRoundTrip;
     /** When the polling loop next looks at its sockets, where words travel in rings (interrupt context only). */
     private long nextSocketLook = System.nanoTime();
     /** The runnable count's last verdict and when it was read (interrupt context only): read at most every {@link #CHECK_NANOS}. */
@@ -123,9 +142,25 @@ final class SpinThenBlock implements SelectStrategy {
         return new SpinThenBlock(windowNanos, reader, cores, hits, yields);
     }
 
+    /** Counts the loop's blocks (set once, before the loop runs; null: not counted). */
+    volatile Counter sleeps;
+
     /** Set once the rings exist (the strategy is made before the core). */
     void watchRings(RingWatch rings) {
         this.rings = rings;
+    }
+
+    /**
+     * (interrupt context) The longest modelled round trip of the member's links now: see
+     * {@link #modelledRoundTrip}.
+     */
+    void modelledRoundTrip(long nanos) {
+        modelledRoundTrip = Math.max(0, nanos);
+    }
+
+    /** How long after its last word the loop counts as working. */
+    private long working() {
+        return workingNanos + modelledRoundTrip;
     }
 
     /** Set once the loop exists (the strategy is made before it). */
@@ -161,7 +196,7 @@ final class SpinThenBlock implements SelectStrategy {
      * timer tick, a kernel thread taking its reply) is not remembered.
      */
     private boolean mayPoll(long now) {
-        if (now - lastWork <= workingNanos) {
+        if (now - lastWork <= working()) {
             return true;
         }
         if (now - closedUntil < 0) {
@@ -191,7 +226,10 @@ final class SpinThenBlock implements SelectStrategy {
         if (hasTasks) {
             return selectNow.get();
         }
-        if (windowNanos <= 0 || watched != null && watched.handedOver() || !mayPoll(now)) {
+        // a word held by the modelled latency, due soon, is work at hand: the loop waits for its due time
+        // (yielding its core between looks while every core is wanted), rather than block and pay a wake-up
+        boolean expecting = watched != null && (watched.wordHeld() || watched.replyAwaited());
+        if (windowNanos <= 0 || watched != null && watched.handedOver() || !expecting && !mayPoll(now)) {
             return block(selectNow, watched);
         }
         int ready = selectNow.get();
@@ -202,13 +240,23 @@ final class SpinThenBlock implements SelectStrategy {
         }
         long start = now;
         long nextCheck = start + CHECK_NANOS;
-        while ((now = System.nanoTime()) - start < windowNanos) {
+        long window = windowNanos + modelledRoundTrip;
+        while ((now = System.nanoTime()) - start < window) {
             if (now - nextCheck >= 0) {
-                if (now - lastWork > workingNanos && !coreToSpare()) {
-                    // a thread woke and waits for this core (often briefly: a timer tick, a kernel
-                    // thread taking its reply): give it the core, and look again after the next word
+                if (now - lastWork > working() && !coreToSpare()) {
                     yields.increment();
-                    return block(selectNow, watched);
+                    if (watched == null || !watched.wordHeld() && !watched.replyAwaited()) {
+                        // a thread woke and waits for this core (often briefly: a timer tick, a kernel
+                        // thread taking its reply): give it the core, and look again after the next word
+                        return block(selectNow, watched);
+                    }
+                    // a word waits in a ring for its modelled due time (at most NEAR_NANOS away), or a
+                    // reply to this context's own request is on its modelled way: blocking would turn it
+                    // into a doorbell and a wake-up (tens of microseconds here, over the model), and a
+                    // loop that blocked while its reply travelled makes the peer's next word find it
+                    // asleep too. Give the core to whoever waits for it and look again, within the window,
+                    // as a kernel thread waiting for its reply does
+                    Thread.yield();
                 }
                 nextCheck = now + CHECK_NANOS;
             }
@@ -259,6 +307,9 @@ final class SpinThenBlock implements SelectStrategy {
         if (watched != null && !watched.mayBlock()) {
             return selectNow.get();
         }
+        if (sleeps != null) {
+            sleeps.increment();
+        }
         return SELECT;
     }
 
@@ -287,6 +338,22 @@ interface RingWatch {
      * core the requester and the peer need.
      */
     boolean handedOver();
+
+    /**
+     * A word waits in a ring, held by the modelled latency until a due time at most
+     * {@link MailboxRing#NEAR_NANOS} away (or arrived since the last look): the loop is not idle.
+     */
+    default boolean wordHeld() {
+        return false;
+    }
+
+    /**
+     * A request of this member's interrupt context waits for its reply on a link with a modelled
+     * latency: the reply is on its way, not merely possible.
+     */
+    default boolean replyAwaited() {
+        return false;
+    }
 
     /**
      * The loop is about to block: it declares itself asleep, then looks once more.

@@ -352,5 +352,7 @@ class MailboxRingTest {
         receiver.bind(EPOCH, 4);
         sender.offer(EPOCH, 3);
         assertThat(receiver.maybeReady(EPOCH)).as("due within NEAR_NANOS: the loop must not block").isTrue();
+        assertThat(receiver.maybeReadyExcept(EPOCH, word -> word == 3)).as("the watcher's own reply: no reason to wake the loop").isFalse();
+        assertThat(receiver.maybeReadyExcept(EPOCH, word -> word == 4)).as("another word: the loop must deliver it").isTrue();
     }
 }

@@ -172,6 +172,9 @@ class SpinThenBlockTest {
         final int[] words;
         final AtomicInteger polls = new AtomicInteger();
         volatile boolean handedOver;
+        /** Until when (nanoTime) a word is held in a ring: poll() finds nothing, wordHeld() says one waits; then it is delivered. */
+        volatile long heldUntil;
+        volatile boolean replyAwaited;
         int blocks;
 
         ScriptedRings(int... words) {
@@ -185,7 +188,24 @@ class SpinThenBlockTest {
         @Override
         public int poll() {
             int n = polls.getAndIncrement();
+            if (heldUntil != 0) {
+                if (System.nanoTime() - heldUntil < 0) {
+                    return 0;
+                }
+                heldUntil = 0;
+                return 1;
+            }
             return n < words.length ? words[n] : 0;
+        }
+
+        @Override
+        public boolean wordHeld() {
+            return heldUntil != 0;
+        }
+
+        @Override
+        public boolean replyAwaited() {
+            return replyAwaited;
         }
 
         @Override
@@ -247,5 +267,49 @@ class SpinThenBlockTest {
         assertThat(looks.get()).as("the sockets were looked at while polling").isGreaterThan(1);
         assertThat(rings.polls.get()).as("rings polled every time round, sockets every " + SpinThenBlock.SOCKET_LOOK_NANOS + " ns")
             .isGreaterThan(5 * looks.get());
+    }
+
+    @Test
+    void aLoopWaitingForAHeldWordYieldsButDoesNotBlockWhenEveryCoreIsWanted() throws Exception {
+        SpinThenBlock strategy = gated(loadavg(4), 2);
+        ScriptedRings rings = new ScriptedRings();
+        strategy.watchRings(rings);
+        // held for hundreds of gate checks (a quarter of the window): each finds every core wanted
+        rings.heldUntil = System.nanoTime() + WINDOW / 4;
+        assertThat(strategy.calculateStrategy(() -> 0, false)).as("the held word delivered when due, without a wake-up").isZero();
+        assertThat(rings.heldUntil).as("delivered").isZero();
+        assertThat(rings.blocks).as("never declared asleep while the word was held").isZero();
+        assertThat(counters.get("yields")).as("gave its core to the waiting thread between looks").isPositive();
+        assertThat(strategy.calculateStrategy(() -> 0, false)).as("with no word held, an idle loop gives way again")
+            .isEqualTo(SelectStrategy.SELECT);
+    }
+
+    @Test
+    void underAModelledLatencyTheLoopCountsAsWorkingForTheModelledRoundTrip() throws Exception {
+        SpinThenBlock strategy = gated(loadavg(4), 2);
+        strategy.modelledRoundTrip(TimeUnit.SECONDS.toNanos(10));
+        ScriptedRings rings = new ScriptedRings(1, 0, 0, 0, 0, 0, 0, 0, 0, 1);
+        strategy.watchRings(rings);
+        assertThat(strategy.calculateStrategy(() -> 0, false)).isZero();
+        assertThat(strategy.calculateStrategy(() -> 0, false))
+            .as("the next word of the modelled exchange found by polling, though every core is wanted").isZero();
+        assertThat(counters.get("yields")).isZero();
+        assertThat(rings.blocks).isZero();
+        strategy.modelledRoundTrip(0);
+        assertThat(strategy.calculateStrategy(() -> 0, false)).as("on the host platform the loop gives way").isEqualTo(SelectStrategy.SELECT);
+    }
+
+    @Test
+    void aLoopWhoseReplyIsOnItsModelledWayYieldsButDoesNotBlockWhenEveryCoreIsWanted() throws Exception {
+        SpinThenBlock strategy = gated(loadavg(4), 2);
+        ScriptedRings rings = new ScriptedRings();
+        strategy.watchRings(rings);
+        rings.replyAwaited = true;
+        long start = System.nanoTime();
+        assertThat(strategy.calculateStrategy(() -> 0, false)).as("no reply came within the window: then it blocks")
+            .isEqualTo(SelectStrategy.SELECT);
+        assertThat(System.nanoTime() - start).as("looked for its reply the whole window").isGreaterThanOrEqualTo(WINDOW);
+        assertThat(counters.get("yields")).as("gave its core away between looks").isPositive();
+        assertThat(rings.blocks).isEqualTo(1);
     }
 }
