@@ -11,7 +11,7 @@ import io.archipelago.interconnect.auth.ClusterSecret;
 import io.archipelago.control.auth.ControlAuthentication;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyChannelBuilder;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 

@@ -18,7 +18,7 @@ import io.archipelago.typed.DataModel;
 import io.archipelago.typed.description.RecordType;
 import io.archipelago.typed.header.HeaderParser;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyChannelBuilder;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;

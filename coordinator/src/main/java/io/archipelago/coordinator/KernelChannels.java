@@ -6,7 +6,7 @@ import io.archipelago.interconnect.auth.ClusterSecret;
 import io.archipelago.control.auth.ControlChannels;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.AbstractStub;
 import java.util.function.Function;
 

@@ -96,7 +96,7 @@ class TaskMigrationIT {
     /** The process's shared counter, read in place by a kernel through the program's view (within the retention after exit). */
     private static long sharedCount(MiniCluster cluster, int pid) {
         var record = cluster.membership().stream().filter(r -> r.getName().equals("weak-0")).findFirst().orElseThrow();
-        io.grpc.ManagedChannel channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
+        io.grpc.ManagedChannel channel = io.grpc.netty.NettyChannelBuilder
             .forAddress(record.getControl().getHost(), record.getControl().getPort()).usePlaintext()
             .intercept(io.archipelago.control.auth.ControlAuthentication.client(cluster.coordinator().secret(), "test")).build();
         try {

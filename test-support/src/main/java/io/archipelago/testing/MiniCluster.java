@@ -25,7 +25,7 @@ import io.archipelago.task.proto.SpawnRequest;
 import io.archipelago.task.proto.TaskInfo;
 import io.archipelago.typed.proto.Contract;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -2,7 +2,7 @@ package io.archipelago.control.auth;
 
 import io.archipelago.interconnect.auth.ClusterSecret;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyChannelBuilder;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;

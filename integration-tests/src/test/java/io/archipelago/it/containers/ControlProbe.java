@@ -15,7 +15,7 @@ import io.archipelago.interconnect.auth.ClusterSecret;
 import io.archipelago.control.auth.ControlAuthentication;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;

@@ -10,7 +10,7 @@ import io.archipelago.messages.proto.MessageEndpointRequest;
 import io.archipelago.messages.proto.MessageEndpointsGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyChannelBuilder;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 

@@ -7,7 +7,7 @@ import io.archipelago.control.auth.ControlChannels;
 import io.archipelago.task.proto.TaskControlGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyChannelBuilder;
 import java.util.concurrent.TimeUnit;
 
 /**
