@@ -434,8 +434,11 @@ class BalloonIT {
              KernelChannels channels = new KernelChannels(cluster.coordinator().secret(), "balloon-it")) {
             GlobalMemory global = cluster.coordinator().memory();
             int strongId = cluster.kernelId("strong-0");
-            // both kernels idle, the pool below 6 blocks: the manager reclaims from them until it has 6
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> global.ownership().freeBlocks() >= 6);
+            // both kernels idle, the pool below 6 blocks once they hold their shares: the manager reclaims from them until it
+            // has 6. Waited for by its reclaims, not by the pool alone: once in CI the pool held 6 free blocks with no reclaim
+            // yet (0 reclaims; perhaps looked at before the kernels had claimed their shares)
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> global.ownership().freeBlocks() >= 6
+                && cluster.coordinator().manager().status().getIdleReclaims() >= 5);
             MemoryManagerStatus reclaimed = cluster.coordinator().manager().status();
             assertThat(reclaimed.getIdleReclaims()).isGreaterThanOrEqualTo(5);
             assertThat(global.ownership().freeBlocks()).as("no more than asked").isEqualTo(6);
