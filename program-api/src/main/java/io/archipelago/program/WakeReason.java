@@ -1,6 +1,6 @@
 package io.archipelago.program;
 
-/** Why a blocked thread woke up ({@code task_struct.wake_reason}), for the program's next step. */
+/** Why a blocked thread woke up ({@code task_descriptor.wake_reason}), for the program's next step. */
 public enum WakeReason {
     NONE, TIMER, IRQ;
 

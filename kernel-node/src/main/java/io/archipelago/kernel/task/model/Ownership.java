@@ -1,7 +1,7 @@
 package io.archipelago.kernel.task.model;
 
 /**
- * The ownership word of a task slot ({@code task_struct.owner}, 32 bits), changed only by
+ * The ownership word of a task slot ({@code task_descriptor.owner}, 32 bits), changed only by
  * compare-and-set, so that a thread has exactly one owner kernel at any moment and at most one
  * migration under way:
  *

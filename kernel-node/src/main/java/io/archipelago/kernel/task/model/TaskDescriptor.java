@@ -9,7 +9,10 @@ import java.nio.charset.StandardCharsets;
 /**
  * The shared process descriptor (paper 1: "the process descriptor, Linux's {@code task_struct},
  * is mostly architecture independent and should be shared"): one element of the cluster's task
- * table per thread, in typed shared memory. Each kernel reads and writes it through the accessor
+ * table per thread, in typed shared memory. It is the emulator's own record, {@code struct
+ * task_descriptor}, holding what a thread needs to run on any kernel; Linux's {@code task_struct}
+ * itself is the one in {@code kernel-structs.h} (viewed by {@code typed.views.TaskStruct}), which
+ * typed shared memory shares between ABIs as paper 1 describes. Each kernel reads and writes it through the accessor
  * of its own data model, generated for the table's layout (morphed when the table's creator had
  * another ABI). Everything a thread needs to continue on another kernel is here or in its typed
  * data, so a step boundary is a migration point.
@@ -20,7 +23,7 @@ import java.nio.charset.StandardCharsets;
  * K2's NightWatch rule, {@code NightWatchGate}).
  *
  * <pre>
- *  struct task_struct {                      x86_64 offset   armv7 offset
+ *  struct task_descriptor {                 x86_64 offset   armv7 offset
  *      unsigned int owner;                    0               0     ownership word (CAS)
  *      unsigned int __state;                  4               4     TaskState code
  *      unsigned int flags;                    8               8     TaskFlags
@@ -52,7 +55,7 @@ import java.nio.charset.StandardCharsets;
  * </pre>
  * (Offsets as the layout engine, checked against GCC, computes them; the table test asserts them.)
  */
-@Typed(value = "task_struct", aligned = TaskDescriptor.ALIGNMENT)
+@Typed(value = "task_descriptor", aligned = TaskDescriptor.ALIGNMENT)
 public interface TaskDescriptor extends TypedObject {
 
     /**

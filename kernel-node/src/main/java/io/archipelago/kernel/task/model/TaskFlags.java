@@ -1,6 +1,6 @@
 package io.archipelago.kernel.task.model;
 
-/** Bits of {@code task_struct.flags}. */
+/** Bits of {@code task_descriptor.flags}. */
 public final class TaskFlags {
 
     /** A NightWatch thread (K2): pinned to weak islands, runs only while every normal thread of its process is suspended. */

@@ -1,7 +1,7 @@
 package io.archipelago.kernel.task.model;
 
 /**
- * A thread's state, as stored in {@code task_struct.__state}. {@link #NEW} is a slot being
+ * A thread's state, as stored in {@code task_descriptor.__state}. {@link #NEW} is a slot being
  * filled by its creator: no other kernel acts on it.
  */
 public enum TaskState {

@@ -7,7 +7,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A kernel's view of the process descriptor of {@code kernel-structs.h} (Linux's
- * {@code task_struct}): the members it uses, with the C types it was compiled against. Kernels
+ * {@code task_struct}): the members it uses, with the C types it was compiled against. It is the
+ * one Java view of {@code task_struct}; the task table's own record is {@code struct
+ * task_descriptor} ({@code task.model.TaskDescriptor}). Kernels
  * of every data model use this same interface; attaching it to a region laid out for another
  * data model gets a morphed accessor.
  */
