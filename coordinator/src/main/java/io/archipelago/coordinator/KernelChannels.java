@@ -4,6 +4,7 @@ import io.archipelago.control.proto.KernelControlGrpc;
 import io.archipelago.control.proto.KernelMailboxGrpc;
 import io.archipelago.interconnect.auth.ClusterSecret;
 import io.archipelago.control.auth.ControlChannels;
+import io.archipelago.coordinator.balloon.KernelMemoryStubs;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
@@ -17,7 +18,7 @@ import java.util.function.Function;
  * workloads') are made by its callers through {@link #stub}, so that cluster control does not
  * depend on the plug-ins it may launch.
  */
-public final class KernelChannels implements AutoCloseable {
+public final class KernelChannels implements AutoCloseable, KernelMemoryStubs {
 
     private static final int MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 
@@ -54,6 +55,7 @@ public final class KernelChannels implements AutoCloseable {
     }
 
     /** A kernel's page allocator and movable pages (independent memory services). */
+    @Override
     public io.archipelago.control.proto.KernelMemoryGrpc.KernelMemoryBlockingStub memory(String control) {
         return stub(control, io.archipelago.control.proto.KernelMemoryGrpc::newBlockingStub);
     }

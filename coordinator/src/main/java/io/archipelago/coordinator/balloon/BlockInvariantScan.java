@@ -2,7 +2,6 @@ package io.archipelago.coordinator.balloon;
 
 import io.archipelago.control.proto.KernelMemoryInfo;
 import io.archipelago.control.proto.MemoryInfoRequest;
-import io.archipelago.coordinator.KernelChannels;
 import io.archipelago.directory.Membership;
 import io.archipelago.directory.proto.KernelRecord;
 import io.archipelago.directory.proto.KernelState;
@@ -63,7 +62,7 @@ public final class BlockInvariantScan {
      * meanwhile: the scan retries until the table and the kernels' block counts were the same
      * before and after it asked (at most 10 times).
      */
-    public static Report scan(GlobalMemory memory, Membership membership, RegionRegistry regions, KernelChannels channels) {
+    public static Report scan(GlobalMemory memory, Membership membership, RegionRegistry regions, KernelMemoryStubs channels) {
         Report report = null;
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             long[] before = fingerprint(memory, membership);

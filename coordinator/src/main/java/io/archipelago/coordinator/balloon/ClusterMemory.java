@@ -3,7 +3,6 @@ package io.archipelago.coordinator.balloon;
 import io.archipelago.control.proto.BlockUse;
 import io.archipelago.control.proto.KernelMemoryInfo;
 import io.archipelago.control.proto.MemoryInfoRequest;
-import io.archipelago.coordinator.KernelChannels;
 import io.archipelago.directory.Membership;
 import io.archipelago.directory.proto.KernelRecord;
 import io.archipelago.directory.proto.KernelState;
@@ -21,7 +20,7 @@ public final class ClusterMemory {
     }
 
     /** What every RUNNING kernel's page allocator holds, by kernel id (asked over the control API). */
-    public static Map<Integer, KernelMemoryInfo> collect(Membership membership, KernelChannels channels) {
+    public static Map<Integer, KernelMemoryInfo> collect(Membership membership, KernelMemoryStubs channels) {
         Map<Integer, KernelMemoryInfo> infos = new TreeMap<>();
         for (KernelRecord record : membership.all()) {
             if (record.getState() == KernelState.RUNNING && !record.getControl().getHost().isEmpty()) {
