@@ -1,0 +1,50 @@
+package io.archipelago.it.architecture;
+
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The architecture's rule that no two packages import each other, directly or around a loop
+ * (docs: architecture.md, "No import cycles between packages"), checked over the main classes of
+ * every module this module sees (all of them), one package a slice.
+ * <p>
+ * One kind of loop is let through, and named here: an implementation package using the types of
+ * the API package whose facade builds it ({@code typed.access} implements {@code typed}'s
+ * {@code TypedObject} for {@code TypedRegion}; {@code interconnect.mailbox.internal} works with
+ * {@code interconnect.mailbox}'s words and counters for {@code Mailbox}). Those two packages are
+ * one concept split for readability, not two concepts reaching into each other; every other
+ * loop fails this test.
+ */
+@Timeout(120)
+class PackageCyclesTest {
+
+    private static final JavaClasses PROJECT = new ClassFileImporter()
+        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        .importPackages("io.archipelago");
+
+    @Test
+    void everyModuleIsOnTheClassPath() {
+        // a rule over a part of the tree would pass for the wrong reason
+        for (String module : new String[] {"io.archipelago.typed", "io.archipelago.interconnect", "io.archipelago.kernel",
+            "io.archipelago.coordinator", "io.archipelago.cli", "io.archipelago.bench", "io.archipelago.workloads",
+            "io.archipelago.trace", "io.archipelago.program", "io.archipelago.control"}) {
+            assertThat(PROJECT.stream().anyMatch(type -> type.getPackageName().startsWith(module))).as(module).isTrue();
+        }
+    }
+
+    @Test
+    void noPackageImportsAnotherThatImportsItBack() {
+        slices().matching("io.archipelago.(**)").should().beFreeOfCycles()
+            .ignoreDependency(resideInAPackage("io.archipelago.typed.access"), resideInAPackage("io.archipelago.typed"))
+            .ignoreDependency(resideInAPackage("io.archipelago.interconnect.mailbox.internal"),
+                resideInAPackage("io.archipelago.interconnect.mailbox"))
+            .check(PROJECT);
+    }
+}
