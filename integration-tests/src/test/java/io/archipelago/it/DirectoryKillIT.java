@@ -66,6 +66,8 @@ class DirectoryKillIT {
     private static final int PARENT_ID = 1000;
     /** Loops the training worker does before it exits normally (which writes the AOT cache). */
     private static final int TRAINING_LOOPS = 50;
+    /** Whether workers start from a training worker's AOT cache (false: each from nothing, to compare). */
+    private static final boolean AOT_CACHE = Boolean.parseBoolean(System.getProperty("archipelago.kill.aot", "true"));
 
     private static final ValueLayout.OfLong INSIDE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
@@ -278,6 +280,9 @@ class DirectoryKillIT {
                     if (!element.isEmpty() && !Path.of(element).toAbsolutePath().equals(ownClasses.toAbsolutePath())) {
                         classPath.add(element);
                     }
+                }
+                if (!AOT_CACHE) {
+                    return new Launch(directory, classPath, List.of());
                 }
                 Path cache = directory.resolve("worker.aot");
                 Launch training = new Launch(directory, classPath, List.of("-XX:AOTCacheOutput=" + cache));
