@@ -7,7 +7,9 @@ import io.archipelago.directory.proto.KernelRecord;
 import io.archipelago.directory.proto.KernelState;
 import io.archipelago.typed.proto.Contract;
 import io.archipelago.typed.registry.RegionRegistry;
+import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -23,6 +25,8 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -60,6 +64,14 @@ class DirectoryKillIT {
     private static final Pattern STEP = Pattern.compile("step (\\d+)");
     private static final String PARENT_REGION = "parent";
     private static final int PARENT_ID = 1000;
+    /** Loops the training worker does before it exits normally (which writes the AOT cache). */
+    private static final int TRAINING_LOOPS = 50;
+    /**
+     * Whether workers start from a training worker's AOT cache ({@code -Darchipelago.kill.aot=true}). Off by default: one
+     * start alone is about twice as fast from the cache, but on a loaded 2-core host the test as a whole was not faster
+     * (the survivors' loops, not the starts, set its pace there); to be compared on a quiet host before it is turned on.
+     */
+    private static final boolean AOT_CACHE = Boolean.parseBoolean(System.getProperty("archipelago.kill.aot", "false"));
 
     private static final ValueLayout.OfLong INSIDE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
@@ -70,9 +82,11 @@ class DirectoryKillIT {
     private Membership membership;
     private RegionRegistry registry;
     private final List<Worker.Handle> workers = new ArrayList<>();
+    /** How every worker is started: with the AOT cache of a training worker where the JVM could write one. */
+    private Worker.Launch launch;
 
     @BeforeEach
-    void createMaps() throws IOException {
+    void createMaps() throws Exception {
         Path shm = Path.of("/dev/shm");
         directory = Files.isDirectory(shm) && Files.isWritable(shm) ? Files.createTempDirectory(shm, "kill-it") : Files.createTempDirectory("kill-it");
         membership = Membership.create(directory.resolve("membership.cm"));
@@ -82,6 +96,7 @@ class DirectoryKillIT {
         assertThat(registry.claim(Contract.newBuilder().setName(PARENT_REGION).setCount(0).build())).isEmpty();
         membershipInside = mapReadOnly(Membership.generationFile(directory.resolve("membership.cm")));
         regionsInside = mapReadOnly(Membership.generationFile(directory.resolve("regions.cm")));
+        launch = Worker.Launch.trained(directory);
     }
 
     private MemorySegment mapReadOnly(Path file) throws IOException {
@@ -119,7 +134,7 @@ class DirectoryKillIT {
         Random random = new Random(Long.getLong("archipelago.kill.seed", System.nanoTime()));
         int started = 0;
         for (int slot = 0; slot < WORKERS; slot++) {
-            workers.add(Worker.start(directory, slot, ++started));
+            workers.add(launch.start(slot, ++started));
         }
         long parentStep = 0;
         long begun = System.nanoTime();
@@ -136,7 +151,7 @@ class DirectoryKillIT {
             assertThat(victim.process().waitFor(10, TimeUnit.SECONDS)).as("worker %s died", victim).isTrue();
             long killedAt = System.nanoTime();
             workers.remove(victim);
-            workers.add(Worker.start(directory, victim.slot(), ++started));
+            workers.add(launch.start(victim.slot(), ++started));
 
             List<Worker.Handle> survivors = ready.stream().filter(w -> w != victim).toList();
             long[] stepsAtKill = survivors.stream().mapToLong(this::step).toArray();
@@ -221,7 +236,8 @@ class DirectoryKillIT {
     /**
      * A process on the cluster directory's maps: in a loop, reads every member and every region
      * (a snapshot refresh whenever another process wrote since), then writes its membership
-     * record and its region with its step count. {@code <directory> <slot> <incarnation>}.
+     * record and its region with its step count. {@code <directory> <slot> <incarnation> [<loops>]}: without a count of
+     * loops, until it is killed.
      */
     public static final class Worker {
 
@@ -241,25 +257,85 @@ class DirectoryKillIT {
             }
         }
 
-        static Handle start(Path directory, int slot, long incarnation) throws IOException {
-            List<String> command = Cli.javaCommand(Worker.class.getName());
-            command.add(1, "-Xmx64m");
-            command.add(1, "-XX:TieredStopAtLevel=1");
-            command.addAll(List.of(directory.toString(), Integer.toString(slot), Long.toString(incarnation)));
-            Path log = directory.resolve("worker-" + incarnation + ".log");
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            return new Handle(slot, incarnation, process, log);
+        /**
+         * The command that starts a worker. Two hundred and more JVMs are started in a test, each loading Chronicle Map's
+         * classes and generating its code before its first access: most of the test's time on a 2-core machine. A
+         * training worker does {@value DirectoryKillIT#TRAINING_LOOPS} loops and exits, and its JVM writes an ahead-of-time cache (JDK 25,
+         * {@code -XX:AOTCacheOutput}: classes loaded and linked, method profiles) that every killed worker's JVM then
+         * starts from: the same code doing the same accesses, started sooner. The JVM archives classes from jars only: the
+         * worker's class goes into a jar of its own; where the cache cannot be written (a class directory left on the class
+         * path), the workers start without it.
+         */
+        record Launch(Path directory, List<String> classPath, List<String> cacheOptions) {
+
+            static Launch trained(Path directory) throws Exception {
+                Path jar = directory.resolve("worker.jar");
+                String entry = Worker.class.getName().replace('.', '/') + ".class";
+                try (InputStream in = Worker.class.getResourceAsStream("/" + entry);
+                     JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+                    out.putNextEntry(new JarEntry(entry));
+                    in.transferTo(out);
+                    out.closeEntry();
+                }
+                // the test's own class directory is replaced by the worker's jar; every other entry is kept
+                Path ownClasses = Path.of(Worker.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+                List<String> classPath = new ArrayList<>(List.of(jar.toString()));
+                for (String element : System.getProperty("java.class.path").split(File.pathSeparator)) {
+                    if (!element.isEmpty() && !Path.of(element).toAbsolutePath().equals(ownClasses.toAbsolutePath())) {
+                        classPath.add(element);
+                    }
+                }
+                if (!AOT_CACHE) {
+                    return new Launch(directory, classPath, List.of());
+                }
+                Path cache = directory.resolve("worker.aot");
+                Launch training = new Launch(directory, classPath, List.of("-XX:AOTCacheOutput=" + cache));
+                Handle trainee = training.start(0, 0, TRAINING_LOOPS);
+                long started = System.nanoTime();
+                if (!trainee.process().waitFor(WORKER_START.toSeconds(), TimeUnit.SECONDS)) {
+                    trainee.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                    throw new AssertionError("the training " + trainee + " did not finish " + TRAINING_LOOPS + " loops within "
+                        + WORKER_START.toSeconds() + " s; its output:\n" + trainee.output());
+                }
+                boolean cached = trainee.process().exitValue() == 0 && Files.isRegularFile(cache);
+                System.out.printf("training worker: %d ms, %s%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+                    cached ? "workers start from its AOT cache " + cache : "no AOT cache (exit " + trainee.process().exitValue()
+                        + "), workers start without; its output:\n" + trainee.output());
+                return new Launch(directory, classPath, cached ? List.of("-XX:AOTCache=" + cache) : List.of());
+            }
+
+            Handle start(int slot, long incarnation) throws IOException {
+                return start(slot, incarnation, 0);
+            }
+
+            /** A worker in {@code slot}; with {@code loops > 0}, one that exits after that many. */
+            private Handle start(int slot, long incarnation, int loops) throws IOException {
+                List<String> command = Cli.javaCommand(Worker.class.getName());
+                int classPathAt = command.indexOf("-cp") + 1;
+                command.set(classPathAt, String.join(File.pathSeparator, classPath));
+                command.addAll(1, cacheOptions);
+                command.add(1, "-Xmx64m");
+                command.add(1, "-XX:TieredStopAtLevel=1");
+                command.addAll(List.of(directory.toString(), Integer.toString(slot), Long.toString(incarnation)));
+                if (loops > 0) {
+                    command.add(Integer.toString(loops));
+                }
+                Path log = directory.resolve("worker-" + incarnation + ".log");
+                Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                return new Handle(slot, incarnation, process, log);
+            }
         }
 
         public static void main(String[] args) throws Exception {
             Path directory = Path.of(args[0]);
             int slot = Integer.parseInt(args[1]);
             long incarnation = Long.parseLong(args[2]);
+            long loops = args.length > 3 ? Long.parseLong(args[3]) : Long.MAX_VALUE;
             String region = "worker-" + slot;
             try (Membership membership = Membership.open(directory.resolve("membership.cm"));
                  RegionRegistry registry = RegionRegistry.open(directory.resolve("regions.cm"))) {
                 registry.claim(Contract.newBuilder().setName(region).build());
-                for (long step = 1; ; step++) {
+                for (long step = 1; step <= loops; step++) {
                     long done = step;
                     if (membership.all().isEmpty() || registry.all().isEmpty()) {
                         throw new IllegalStateException("the maps read empty");
