@@ -30,9 +30,10 @@ import java.util.function.BooleanSupplier;
  * says a core is free, and for at most the spin window after its last work; then it declares it
  * on the kernel's wake line and parks. The dispatcher waits as the mailbox's interrupt context
  * does: for {@link #WORKING_NANOS} after its last work it polls whatever the gate says (it is
- * working: a requester in an exchange sends its next request at once); then, for
- * {@link #EXPECT_NANOS} after that work, it <em>expects</em> the next request: it looks while a
- * core is free and yields its core between looks while every core is wanted, stamping each look
+ * working: a requester in an exchange sends its next request at once); then, up to the spin
+ * window after that work, it <em>expects</em> the next request: it looks while a core is free
+ * and yields its core between looks while every core is wanted (where it parked before, costing
+ * the requester's next request a doorbell and a wake-up, 40-60 us here), stamping each look
  * on the wake line rather than counting as a watcher ({@link UrpcChannels}: a sender counts it as
  * looking only while its last look is fresh); should two looks come further apart than
  * {@link UrpcChannels#LOOK_FRESH_NANOS} (it was off its core, so senders ring it anyway), or the
@@ -83,14 +84,6 @@ public final class UrpcEndpoint implements AutoCloseable {
     private final BooleanSupplier coreToSpare;
     /** A dispatcher that served a message this recently is working, not waiting: it polls whatever the runnable count says. */
     static final long WORKING_NANOS = 10_000;
-    /**
-     * How long after its last work the dispatcher expects the next request (looking while a core is
-     * free, yielding between looks while none is) before it parks: the requester of an exchange
-     * sends its next request within a few microseconds of its reply, unless it lost its core
-     * meanwhile; a parked owner costs each such request a doorbell and a wake-up (40-60 us here).
-     * As long as a requester watches after ringing a parked owner ({@link #WOKEN_OWNER_NANOS}).
-     */
-    static final long EXPECT_NANOS = 200_000;
     /** How long a requester spins for its reply before it asks whether a core is free. */
     static final long GRACE_NANOS = 10_000;
     /**
@@ -156,19 +149,20 @@ public final class UrpcEndpoint implements AutoCloseable {
      * @param fullRingWorkingNanos how long after writing a record a sender facing a full ring spins whatever the gate says
      * @param assembleWhileWatched whether the dispatcher keeps polling while it assembles a message and a requester of its kernel watches
      * @param watchBeforeSend      whether a requester declares itself watching before it sends a request of one record
-     * @param expectNanos          how long after its last work the dispatcher expects a request (0: it polls its spin window
-     *                             while a core is free, counted as a watcher, then parks: the rule before expecting)
+     * @param expect               whether the dispatcher expects a request for the rest of its spin window after the working
+     *                             window, yielding between looks while no core is free (false: it polls while a core is
+     *                             free, counted as a watcher, and parks as soon as none is: the rule before expecting)
      */
     record Tuning(long wokenOwnerNanos, int fragmentBody, long fullRingWorkingNanos, boolean assembleWhileWatched, boolean watchBeforeSend,
-                  long expectNanos) {
-        static final Tuning DEFAULT = new Tuning(WOKEN_OWNER_NANOS, FRAGMENT_BODY, WORKING_NANOS, true, true, EXPECT_NANOS);
-        /** The defaults but for the dispatcher's expecting (for comparisons): it parks once its spin window or the free core ends. */
-        static final Tuning UNEXPECTING = new Tuning(WOKEN_OWNER_NANOS, FRAGMENT_BODY, WORKING_NANOS, true, true, 0);
+                  boolean expect) {
+        static final Tuning DEFAULT = new Tuning(WOKEN_OWNER_NANOS, FRAGMENT_BODY, WORKING_NANOS, true, true, true);
+        /** The defaults but for the dispatcher's expecting (for comparisons): it parks once the free core ends. */
+        static final Tuning UNEXPECTING = new Tuning(WOKEN_OWNER_NANOS, FRAGMENT_BODY, WORKING_NANOS, true, true, false);
         /** The choices before these (for comparisons): no longer watch, ring-long fragments, no spin on a full ring without a free core, no polling while watched, watching after the send, no expecting. */
-        static final Tuning PREVIOUS = new Tuning(0, UrpcRing.MAX_RECORD_BODY, 0, false, false, 0);
+        static final Tuning PREVIOUS = new Tuning(0, UrpcRing.MAX_RECORD_BODY, 0, false, false, false);
 
         Tuning {
-            if (wokenOwnerNanos < 0 || fullRingWorkingNanos < 0 || expectNanos < 0 || fragmentBody < 1 || fragmentBody > UrpcRing.MAX_RECORD_BODY) {
+            if (wokenOwnerNanos < 0 || fullRingWorkingNanos < 0 || fragmentBody < 1 || fragmentBody > UrpcRing.MAX_RECORD_BODY) {
                 throw new IllegalArgumentException("URPC tuning: expected watches of 0 ns or more and fragments of 1 to "
                     + UrpcRing.MAX_RECORD_BODY + " bytes, found " + wokenOwnerNanos + " ns, " + fullRingWorkingNanos + " ns and "
                     + fragmentBody + " bytes");
@@ -382,7 +376,7 @@ public final class UrpcEndpoint implements AutoCloseable {
             long idle = System.nanoTime() - lastWork;
             // the mailbox's rules for its interrupt context: a dispatcher that carries messages keeps polling whatever the
             // runnable count says (only an idle one gives way)
-            if (mayWatch() && idle < spinNanos && (idle < WORKING_NANOS || tuning.expectNanos() == 0 && coreToSpare.getAsBoolean())) {
+            if (mayWatch() && idle < spinNanos && (idle < WORKING_NANOS || !tuning.expect() && coreToSpare.getAsBoolean())) {
                 Thread.onSpinWait();
                 continue;
             }
@@ -390,7 +384,7 @@ public final class UrpcEndpoint implements AutoCloseable {
             // no watcher (a yielding dispatcher counted as one had senders ring no doorbell while their messages waited
             // behind every other runnable thread: the endpoint tests' long messages 28x slower at load 16)
             boolean expected = false;
-            if (mayWatch() && spinNanos > 0 && idle < tuning.expectNanos()) {
+            if (tuning.expect() && mayWatch() && idle < spinNanos) {
                 wake.looked(System.nanoTime());
                 wake.unwatch();
                 if (expect(lastWork)) {
@@ -428,7 +422,7 @@ public final class UrpcEndpoint implements AutoCloseable {
 
     /**
      * The dispatcher expects a request (see the class comment), stamping each look: returns true
-     * once it took work; false when the window after {@code lastWork} ran out, a requester of its
+     * once it took work; false when the spin window after {@code lastWork} ran out, a requester of its
      * own started watching, or two of its looks came further apart than a sender trusts a stamp
      * (it was off its core, so senders ring its doorbell now, and a parked thread woken by one gets
      * its core back sooner than a yielding one). The stamp stays; the caller clears it.
@@ -440,7 +434,7 @@ public final class UrpcEndpoint implements AutoCloseable {
                 return true;
             }
             long now = System.nanoTime();
-            if (now - lookedAt >= UrpcChannels.LOOK_FRESH_NANOS || now - lastWork >= tuning.expectNanos() || !mayWatch()) {
+            if (now - lookedAt >= UrpcChannels.LOOK_FRESH_NANOS || now - lastWork >= spinNanos || !mayWatch()) {
                 return false;
             }
             wake.looked(now);
