@@ -161,9 +161,13 @@ public final class UrpcChannels {
          * dispatcher has not looked lately, and nobody rang yet.
          */
         public boolean needsDoorbell() {
+            return needsDoorbell(System.nanoTime());
+        }
+
+        /** As {@link #needsDoorbell()}, the sender's clock reading {@code now}. */
+        boolean needsDoorbell(long now) {
             VarHandle.fullFence();
-            return (int) INT.getVolatile(line, WATCHERS_OFFSET) <= 0 && !lookingAt(System.nanoTime())
-                && INT.compareAndSet(line, RUNG_OFFSET, 0, 1);
+            return (int) INT.getVolatile(line, WATCHERS_OFFSET) <= 0 && !lookingAt(now) && INT.compareAndSet(line, RUNG_OFFSET, 0, 1);
         }
 
         /** (sender) A doorbell could not be rung after all: the next sender rings it again. */
