@@ -26,7 +26,10 @@ import java.nio.ByteOrder;
  *  +---------------------------------------------------------------+
  *  |  doorbell rung: 1 from a sender's ring until the receiver wakes|  4
  *  +---------------------------------------------------------------+
- *  |                  reserved up to byte 64                       |  8
+ *  |  last look (64-bit): CLOCK_MONOTONIC ns of the dispatcher's   |  8
+ *  |  latest look while it expects a request; 0: not expecting     |
+ *  +---------------------------------------------------------------+
+ *  |                  reserved up to byte 64                       | 16
  *  +---------------------------------------------------------------+
  * </pre>
  * The sleep/doorbell handshake (no lost wake-up; every access sequentially consistent): a thread
@@ -34,13 +37,32 @@ import java.nio.ByteOrder;
  * sender publishes its record, then reads watchers, and rings the doorbell (once, by setting
  * "rung" from 0 to 1) only when it finds 0. The receiver clears "rung" whenever a thread starts
  * polling (a doorbell rung before is answered by that look).
+ * <p>
+ * A dispatcher that expects a request (it served one lately) but may have to yield its core
+ * between looks is not counted in watchers: a thread off its core looks at nothing, and a sender
+ * that took it for a watcher would ring no doorbell while its record waited behind every other
+ * runnable thread. It stamps each look instead ("last look"), and a sender counts it as looking
+ * only while that stamp is younger than {@link #LOOK_FRESH_NANOS}; a dispatcher that finds its own
+ * looks further apart than that (it was off its core) stops expecting and parks. To stop, it clears
+ * the stamp and then looks at its rings once more (the same Dekker handshake as watchers: a sender
+ * that still saw the stamp published its record before that last look). The stamp is
+ * CLOCK_MONOTONIC ({@link System#nanoTime()} on Linux), one clock for every process of the host.
  */
 public final class UrpcChannels {
 
     public static final int WAKE_LINE_BYTES = 64;
     private static final long WATCHERS_OFFSET = 0;
     private static final long RUNG_OFFSET = 4;
+    private static final long LAST_LOOK_OFFSET = 8;
+    /**
+     * How old a dispatcher's last look may be for a sender to count it as looking: a few looks'
+     * worth when it has a core (a look is well under a microsecond, a yield that finds nobody
+     * waiting a microsecond or two), well under a wake-up (40-60 us on this kind of VM), which a
+     * doorbell rung for a dispatcher that was looking after all costs nothing but the word.
+     */
+    public static final long LOOK_FRESH_NANOS = 20_000;
     private static final VarHandle INT = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
+    private static final VarHandle LONG = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
 
     private final MemorySegment area;
     private final int kernels;
@@ -102,6 +124,7 @@ public final class UrpcChannels {
         public void reset() {
             INT.setVolatile(line, RUNG_OFFSET, 0);
             INT.setVolatile(line, WATCHERS_OFFSET, 0);
+            LONG.setVolatile(line, LAST_LOOK_OFFSET, 0L);
         }
 
         /** (receiver) A thread starts polling the rings; a doorbell rung before is answered by its look. */
@@ -116,10 +139,35 @@ public final class UrpcChannels {
             INT.setVolatile(line, RUNG_OFFSET, 0);
         }
 
-        /** (sender, after publishing a record) Whether it must ring the doorbell: nobody polls and nobody rang yet. */
-        public boolean needsDoorbell() {
+        /** (receiver's dispatcher, expecting a request) Stamps a look at its rings made at {@code now} ({@link System#nanoTime()}). */
+        public void looked(long now) {
+            LONG.setRelease(line, LAST_LOOK_OFFSET, now == 0 ? 1L : now);
+        }
+
+        /** (receiver's dispatcher) It stops expecting: it must look at its rings once more before it sleeps. */
+        public void stopLooking() {
+            LONG.setVolatile(line, LAST_LOOK_OFFSET, 0L);
             VarHandle.fullFence();
-            return (int) INT.getVolatile(line, WATCHERS_OFFSET) <= 0 && INT.compareAndSet(line, RUNG_OFFSET, 0, 1);
+        }
+
+        /** Whether the dispatcher expecting a request looked at its rings within {@link #LOOK_FRESH_NANOS} of {@code now}. */
+        public boolean lookingAt(long now) {
+            long last = (long) LONG.getVolatile(line, LAST_LOOK_OFFSET);
+            return last != 0 && now - last < LOOK_FRESH_NANOS;
+        }
+
+        /**
+         * (sender, after publishing a record) Whether it must ring the doorbell: nobody polls, the
+         * dispatcher has not looked lately, and nobody rang yet.
+         */
+        public boolean needsDoorbell() {
+            return needsDoorbell(System.nanoTime());
+        }
+
+        /** As {@link #needsDoorbell()}, the sender's clock reading {@code now}. */
+        boolean needsDoorbell(long now) {
+            VarHandle.fullFence();
+            return (int) INT.getVolatile(line, WATCHERS_OFFSET) <= 0 && !lookingAt(now) && INT.compareAndSet(line, RUNG_OFFSET, 0, 1);
         }
 
         /** (sender) A doorbell could not be rung after all: the next sender rings it again. */

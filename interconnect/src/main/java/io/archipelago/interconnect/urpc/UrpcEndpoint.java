@@ -26,11 +26,21 @@ import java.util.function.BooleanSupplier;
  * incarnation), under which the reply is written: a reply to an incarnation that has gone finds
  * the channel bound to another and is dropped and counted.
  * <p>
- * Waiting, on a machine with few cores: the dispatcher and a requester spin (polling the rings)
- * only while the gate says a core is free, and for at most the spin window after their last work;
- * then they declare it on the kernel's wake line and park. A sender that finds nobody polling
- * rings the receiver's doorbell ({@link Doorbell}, the mailbox's interrupt), which unparks the
- * dispatcher. Every wait of a requester has a deadline and fails naming the peer.
+ * Waiting, on a machine with few cores: a requester spins (polling the rings) only while the gate
+ * says a core is free, and for at most the spin window after its last work; then it declares it
+ * on the kernel's wake line and parks. The dispatcher waits as the mailbox's interrupt context
+ * does: for {@link #WORKING_NANOS} after its last work it polls whatever the gate says (it is
+ * working: a requester in an exchange sends its next request at once); then, up to the spin
+ * window after that work, it <em>expects</em> the next request: it looks while a core is free
+ * and yields its core between looks while every core is wanted for a moment (where it parked
+ * before, costing the requester's next request a doorbell and a wake-up, 40-60 us here; on a host
+ * whose cores have been wanted for {@link #GATE_BLIP_NANOS} it still parks), stamping each look
+ * on the wake line rather than counting as a watcher ({@link UrpcChannels}: a sender counts it as
+ * looking only while its last look is fresh); should two looks come further apart than
+ * {@link UrpcChannels#LOOK_FRESH_NANOS} (it was off its core, so senders ring it anyway), or the
+ * window run out, it clears the stamp, looks once more and parks. A sender that finds nobody
+ * looking rings the receiver's doorbell ({@link Doorbell}, the mailbox's interrupt), which
+ * unparks the dispatcher. Every wait of a requester has a deadline and fails naming the peer.
  */
 public final class UrpcEndpoint implements AutoCloseable {
 
@@ -75,6 +85,15 @@ public final class UrpcEndpoint implements AutoCloseable {
     private final BooleanSupplier coreToSpare;
     /** A dispatcher that served a message this recently is working, not waiting: it polls whatever the runnable count says. */
     static final long WORKING_NANOS = 10_000;
+    /**
+     * An expecting dispatcher yields its core between looks only while the gate was open this
+     * recently (every core wanted for a moment: a compilation, a collection, a timer, which the
+     * yield lets through); on a host whose cores have been wanted longer it parks, as before: there
+     * a yielding thread waits for its core behind every other runnable one (measured at load 33:
+     * a round trip's p99 18.7 ms with yields, 88 us with parks), while a parked one woken by the
+     * doorbell gets it back sooner.
+     */
+    static final long GATE_BLIP_NANOS = 1_000_000;
     /** How long a requester spins for its reply before it asks whether a core is free. */
     static final long GRACE_NANOS = 10_000;
     /**
@@ -140,11 +159,17 @@ public final class UrpcEndpoint implements AutoCloseable {
      * @param fullRingWorkingNanos how long after writing a record a sender facing a full ring spins whatever the gate says
      * @param assembleWhileWatched whether the dispatcher keeps polling while it assembles a message and a requester of its kernel watches
      * @param watchBeforeSend      whether a requester declares itself watching before it sends a request of one record
+     * @param expect               whether the dispatcher expects a request for the rest of its spin window after the working
+     *                             window, yielding between looks while no core is free (false: it polls while a core is
+     *                             free, counted as a watcher, and parks as soon as none is: the rule before expecting)
      */
-    record Tuning(long wokenOwnerNanos, int fragmentBody, long fullRingWorkingNanos, boolean assembleWhileWatched, boolean watchBeforeSend) {
-        static final Tuning DEFAULT = new Tuning(WOKEN_OWNER_NANOS, FRAGMENT_BODY, WORKING_NANOS, true, true);
-        /** The choices before these (for comparisons): no longer watch, ring-long fragments, no spin on a full ring without a free core, no polling while watched, watching after the send. */
-        static final Tuning PREVIOUS = new Tuning(0, UrpcRing.MAX_RECORD_BODY, 0, false, false);
+    record Tuning(long wokenOwnerNanos, int fragmentBody, long fullRingWorkingNanos, boolean assembleWhileWatched, boolean watchBeforeSend,
+                  boolean expect) {
+        static final Tuning DEFAULT = new Tuning(WOKEN_OWNER_NANOS, FRAGMENT_BODY, WORKING_NANOS, true, true, true);
+        /** The defaults but for the dispatcher's expecting (for comparisons): it parks once the free core ends. */
+        static final Tuning UNEXPECTING = new Tuning(WOKEN_OWNER_NANOS, FRAGMENT_BODY, WORKING_NANOS, true, true, false);
+        /** The choices before these (for comparisons): no longer watch, ring-long fragments, no spin on a full ring without a free core, no polling while watched, watching after the send, no expecting. */
+        static final Tuning PREVIOUS = new Tuning(0, UrpcRing.MAX_RECORD_BODY, 0, false, false, false);
 
         Tuning {
             if (wokenOwnerNanos < 0 || fullRingWorkingNanos < 0 || fragmentBody < 1 || fragmentBody > UrpcRing.MAX_RECORD_BODY) {
@@ -360,19 +385,32 @@ public final class UrpcEndpoint implements AutoCloseable {
             }
             long idle = System.nanoTime() - lastWork;
             // the mailbox's rules for its interrupt context: a dispatcher that carries messages keeps polling whatever the
-            // runnable count says (only an idle one gives way), and none polls while a requester of its own watches for
-            // its reply (that requester wakes it for anything else) unless it is assembling a message (its next fragment
-            // follows at once, and the requester would otherwise wake it for each)
-            boolean mayWatch = replyWatchers.get() == 0 || tuning.assembleWhileWatched() && !assembling.isEmpty();
-            if (mayWatch && idle < spinNanos && (idle < WORKING_NANOS || coreToSpare.getAsBoolean())) {
+            // runnable count says (only an idle one gives way)
+            if (mayWatch() && idle < spinNanos && (idle < WORKING_NANOS || !tuning.expect() && coreToSpare.getAsBoolean())) {
                 Thread.onSpinWait();
                 continue;
             }
-            // no longer watch with yields here (as a requester has after ringing the owner): a yielding dispatcher off its
-            // core still counts as watching, so senders ring no doorbell and its messages wait for the scheduler to give
-            // the core back, behind every other runnable thread (the endpoint tests' long messages: 40x slower at load 16)
+            // past the working window, a dispatcher that may lose its core watches honestly: it stamps its looks and is
+            // no watcher (a yielding dispatcher counted as one had senders ring no doorbell while their messages waited
+            // behind every other runnable thread: the endpoint tests' long messages 28x slower at load 16)
+            boolean expected = false;
+            if (tuning.expect() && mayWatch() && idle < spinNanos) {
+                wake.looked(System.nanoTime());
+                wake.unwatch();
+                if (expect(lastWork)) {
+                    wake.watch();
+                    wake.stopLooking();
+                    lastWork = System.nanoTime();
+                    continue;
+                }
+                expected = true;
+            }
             sleeping = true;
-            wake.unwatch();
+            if (expected) {
+                wake.stopLooking();
+            } else {
+                wake.unwatch();
+            }
             if (pollAll() == 0 && !closed) {
                 parks.increment();
                 LockSupport.parkNanos(this, PARK_WATCHDOG_NANOS);
@@ -381,6 +419,53 @@ public final class UrpcEndpoint implements AutoCloseable {
             wake.watch();
             lastWork = System.nanoTime();
         }
+    }
+
+    /**
+     * Whether the dispatcher may poll rather than park: not while a requester of its own watches
+     * for its reply (that requester wakes it for anything else), unless it is assembling a message
+     * (its next fragment follows at once, and the requester would otherwise wake it for each).
+     */
+    private boolean mayWatch() {
+        return replyWatchers.get() == 0 || tuning.assembleWhileWatched() && !assembling.isEmpty();
+    }
+
+    /**
+     * The dispatcher expects a request (see the class comment), stamping each look: returns true
+     * once it took work; false when the spin window after {@code lastWork} ran out, a requester of its
+     * own started watching, every core has been wanted longer than {@link #GATE_BLIP_NANOS}, or two
+     * of its looks came further apart than a sender trusts a stamp
+     * (it was off its core, so senders ring its doorbell now, and a parked thread woken by one gets
+     * its core back sooner than a yielding one). The stamp stays; the caller clears it.
+     */
+    /** When the expecting dispatcher last found the gate open (dispatcher only). */
+    private long gateOpenAt = System.nanoTime();
+
+    private boolean expect(long lastWork) {
+        long lookedAt = System.nanoTime();
+        if (coreToSpare.getAsBoolean()) {
+            gateOpenAt = lookedAt;
+        }
+        while (!closed) {
+            if (pollAll() > 0) {
+                return true;
+            }
+            long now = System.nanoTime();
+            if (now - lookedAt >= UrpcChannels.LOOK_FRESH_NANOS || now - lastWork >= spinNanos || !mayWatch()) {
+                return false;
+            }
+            if (coreToSpare.getAsBoolean()) {
+                gateOpenAt = now;
+                Thread.onSpinWait();
+            } else if (now - gateOpenAt < GATE_BLIP_NANOS) {
+                Thread.yield();
+            } else {
+                return false;
+            }
+            wake.looked(now);
+            lookedAt = now;
+        }
+        return false;
     }
 
     /** Takes every record waiting in every incoming ring; returns how many. */

@@ -65,6 +65,25 @@ class UrpcRingTest {
     }
 
     @Test
+    void aSenderRingsADispatcherThatExpectsOnlyOnceItsLastLookIsStale() {
+        UrpcChannels.WakeLine line = channels.wakeLine(2);
+        line.reset();
+        long now = System.nanoTime();
+        line.looked(now);
+        assertThat(line.needsDoorbell(now + UrpcChannels.LOOK_FRESH_NANOS / 2)).as("a dispatcher that looked just now is looking").isFalse();
+        assertThat(line.needsDoorbell(now + UrpcChannels.LOOK_FRESH_NANOS)).as("a dispatcher whose last look is stale is off its core")
+            .isTrue();
+        assertThat(line.needsDoorbell(now + UrpcChannels.LOOK_FRESH_NANOS)).as("rung once until the receiver looks again").isFalse();
+
+        line.watch();
+        line.looked(now);
+        line.unwatch();
+        line.stopLooking();
+        assertThat(line.lookingAt(now)).isFalse();
+        assertThat(line.needsDoorbell()).as("a dispatcher that stopped expecting sleeps").isTrue();
+    }
+
+    @Test
     void keepsOrderAcrossTheWrapOfItsSlots() {
         UrpcRing ring = channels.ring(1, 2);
         ring.bind(EPOCH);

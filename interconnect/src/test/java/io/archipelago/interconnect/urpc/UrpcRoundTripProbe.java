@@ -25,10 +25,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A probe, not a test of behaviour (run by hand: {@code -Durpc.probe=true}): URPC round trips
- * between two endpoints of one process over an mmap'd file, the previous waiting and splitting
- * ({@code previous}: {@link UrpcEndpoint.Tuning#PREVIOUS}, as before the longer watches, the
- * half-ring fragments and the full-ring spin) against the current defaults, in interleaved rounds so that the host's load hits
- * both alike. The spin gate is the mailbox's ({@link CoreGate}, the machine's runnable count),
+ * between two endpoints of one process over an mmap'd file, an earlier waiting and splitting
+ * against the current defaults, in interleaved rounds so that the host's load hits both alike:
+ * {@code -Durpc.probe.against=unexpecting} (the default: {@link UrpcEndpoint.Tuning#UNEXPECTING},
+ * the owner's dispatcher parking once its spin window or the free core ends) or {@code previous}
+ * ({@link UrpcEndpoint.Tuning#PREVIOUS}, as before the longer watches, the half-ring fragments
+ * and the full-ring spin). {@code -Durpc.probe.think-ns=N}: the requester works N ns between a
+ * reply and its next request (a bench operation decodes and records; 0 by default). The spin gate is the mailbox's ({@link CoreGate}, the machine's runnable count),
  * the spin window the mailbox's default 50 µs, and a doorbell goes through a third thread per
  * kernel (its interrupt context) as a mailbox word does. Prints per tuning and message size the
  * round trip's p50/p90/p99 and, per round trip, the requester's parks, the owner dispatcher's
@@ -41,6 +44,8 @@ class UrpcRoundTripProbe {
     private static final Duration SPIN = Duration.ofNanos(50_000);
     private static final int ROUNDS = Integer.getInteger("urpc.probe.rounds", 8);
     private static final int CALLS = Integer.getInteger("urpc.probe.calls", 2_000);
+    private static final long THINK_NANOS = Long.getLong("urpc.probe.think-ns", 0);
+    private static final String AGAINST = System.getProperty("urpc.probe.against", "unexpecting");
 
     @TempDir
     Path dir;
@@ -136,6 +141,9 @@ class UrpcRoundTripProbe {
                 long start = System.nanoTime();
                 stream.call(request);
                 into.add(System.nanoTime() - start);
+                for (long until = System.nanoTime() + THINK_NANOS; System.nanoTime() - until < 0; ) {
+                    Thread.onSpinWait();
+                }
             }
         }
         return new long[] {requester.requesterParks.get() - before[0], owner.parks.get() - before[1], requester.doorbellsRung.get() - before[2],
@@ -144,7 +152,11 @@ class UrpcRoundTripProbe {
 
     @Test
     void previousAgainstCurrent() throws Exception {
-        UrpcEndpoint.Tuning previous = UrpcEndpoint.Tuning.PREVIOUS;
+        UrpcEndpoint.Tuning previous = switch (AGAINST) {
+            case "previous" -> UrpcEndpoint.Tuning.PREVIOUS;
+            case "unexpecting" -> UrpcEndpoint.Tuning.UNEXPECTING;
+            default -> throw new IllegalArgumentException("urpc.probe.against: expected previous or unexpecting, found " + AGAINST);
+        };
         byte[] request = new byte[12];
         for (int replyBytes : new int[] {16, 4_200, 70_000}) {
             try (Pair old = new Pair("previous", dir.resolve("previous-" + replyBytes), previous, replyBytes);
@@ -168,9 +180,9 @@ class UrpcRoundTripProbe {
                     long[] sorted = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
                     double calls = sorted.length;
                     System.out.println(String.format(Locale.ROOT,
-                        "URPC-PROBE reply=%dB tuning=%s calls=%d p50=%.2fus p90=%.2fus p99=%.2fus | per call: requester parks %.3f, "
+                        "URPC-PROBE reply=%dB think=%dns tuning=%s calls=%d p50=%.2fus p90=%.2fus p99=%.2fus | per call: requester parks %.3f, "
                             + "owner parks %.3f, doorbells req->own %.3f own->req %.3f, full waits %.3f | load %.2f -> %.2f",
-                        replyBytes, entry[0], sorted.length, at(sorted, 0.5), at(sorted, 0.9), at(sorted, 0.99), counts[0] / calls,
+                        replyBytes, THINK_NANOS, entry[0].equals("previous") ? AGAINST : entry[0], sorted.length, at(sorted, 0.5), at(sorted, 0.9), at(sorted, 0.99), counts[0] / calls,
                         counts[1] / calls, counts[2] / calls, counts[3] / calls, counts[4] / calls, loadBefore, loadAfter));
                     assertThat(sorted).hasSize(ROUNDS * CALLS);
                 }

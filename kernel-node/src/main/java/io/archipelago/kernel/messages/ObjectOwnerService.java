@@ -56,9 +56,12 @@ import org.slf4j.LoggerFactory;
  * Where both kernels map the same global memory, the same messages also travel through the URPC
  * channels there ({@link UrpcEndpoint}, Barrelfish's user-level RPC: rings of cache lines, one per
  * ordered pair of kernels), without a socket or a thread hand-off when both ends poll: the owner's
- * URPC dispatcher applies the requests, a requester takes its reply from the ring itself. Both
- * spin only while the mailbox's core gate says a core is free, for at most its loop-spin window,
- * then park; a sender that finds the receiver asleep rings its doorbell, a mailbox word
+ * URPC dispatcher applies the requests, a requester takes its reply from the ring itself. A
+ * requester spins only while the mailbox's core gate says a core is free, for at most its
+ * loop-spin window, then parks; the dispatcher, as the interrupt context, polls 10 µs after its
+ * work whatever the gate says, then expects the next request for the rest of that window
+ * (yielding its core between looks while none is free, its looks stamped so that senders know
+ * whether it really looks), then parks; a sender that finds the receiver asleep rings its doorbell, a mailbox word
  * ({@link MailboxType#URPC}). The two carriers' threads apply requests under one lock, so an
  * owned object still sees one operation at a time.
  *
