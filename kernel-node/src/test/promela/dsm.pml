@@ -20,10 +20,11 @@
  *                       CAS the directory from h to us and load the last written-back contents.
  * The holder's interrupt handler never blocks and never waits for a normal thread. A thread uses
  * a page for USE accesses at memory speed: it pins the page once, atomically with the check that
- * it is VALID (the pin count in the code), accesses it with no further check, and lets the pin go
- * at its quiescent point (the end of a scheduler step, of an exclusive section), where it answers
- * a GET_EXCLUSIVE the handler deferred meanwhile (a holder gives the page up once its use ends and
- * never waits on the requester); every access of the use asserts the page is still VALID and
+ * it is VALID (the pin count in the code), accesses it with no further check, and at its quiescent
+ * point (the end of a batch, of a scheduler step) either keeps the pin into another USE accesses
+ * (only if no GET_EXCLUSIVE waits for the page: HeldPages.quiesce; at most KEEP times) or lets it
+ * go and answers a GET_EXCLUSIVE the handler deferred meanwhile (a holder gives the page up once
+ * its use ends and never waits on the requester); every access of the use asserts the page is still VALID and
  * named by the directory. A page obtained but not yet used once is never given away (no livelock
  * in ping-pong). A thread uses one page at a time: it lets its held pages go before it faults
  * another in (no hold-and-wait between kernels).
@@ -88,6 +89,10 @@
 #ifndef USE
 #define USE 2
 #endif
+/* quiescent points at which a use keeps its pin into another use of the page (no request waiting) */
+#ifndef KEEP
+#define KEEP 1
+#endif
 
 /* sequence numbers per ordered pair (the mailbox has 16; with late answers 2 make reuse come soon, without 1 is enough) */
 #ifndef S
@@ -144,6 +149,21 @@ inline load(k, p) {
     assert(copy[at(k, p)] == newest[p]);
     state[at(k, p)] = VALID;
     used[at(k, p)] = false
+}
+
+/* USE writes to a page this thread has pinned: no check, no atomic; each asserts the page is still here */
+inline useAtMemorySpeed(k, p, u) {
+    u = 0;
+    do
+    :: u < USE ->
+        atomic {
+            assert(state[at(k, p)] == VALID && holder[p] == k);
+            copy[at(k, p)]++;
+            newest[p] = copy[at(k, p)];
+            u++
+        }
+    :: else -> break
+    od
 }
 
 inline checkSingleHolder(p) {
@@ -252,7 +272,7 @@ handle:
 }
 
 proctype Requester(byte k) {
-    byte p, h, v, n, a, r, rs, s, gaveUp, u;
+    byte p, h, v, n, a, r, rs, s, gaveUp, u, kept;
     mtype m;
     bool accessed, moved;
     n = 0;
@@ -276,16 +296,15 @@ proctype Requester(byte k) {
             :: accessed ->
                 /* the use: USE writes at memory speed, no check and no atomic per access; the pin keeps the page
                    here (a GET_EXCLUSIVE meanwhile is deferred), which each write asserts */
-                u = 0;
+                useAtMemorySpeed(k, p, u);
+                /* a quiescent point where no GET_EXCLUSIVE waits for the page: the thread may keep its pin into
+                   its next use of the page (the next batch at memory speed from its first access), at most KEEP
+                   times here; once a request waits, or when the thread is done with the page, the pin goes */
+                kept = 0;
                 do
-                :: u < USE ->
-                    atomic {
-                        assert(state[at(k, p)] == VALID && holder[p] == k);
-                        copy[at(k, p)]++;
-                        newest[p] = copy[at(k, p)];
-                        u++
-                    }
-                :: else -> break
+                :: atomic { kept < KEEP && deferredFrom[at(k, p)] == NONE -> kept++ };
+                   useAtMemorySpeed(k, p, u)
+                :: break
                 od;
                 /* the quiescent point: the pin goes, the page has been used; answer a deferred GET_EXCLUSIVE from this thread */
                 atomic {
