@@ -51,25 +51,32 @@
  * finds a late PUT_EXCLUSIVE about one page taken for the answer about another (holder[p] == k
  * violated).
  *
- * Runs (2-core machine, 24 GiB):
- *   spin -a -DACCESSES=1 dsm.pml; gcc -w -O2 -DSAFETY -DNOCLAIM -o pan pan.c; ./pan -m100000
+ * Runs (2-core machine, 24 GiB). KEEP=0 is the model before pins were kept across quiescent points
+ * (a use let its pin go at every one); runs with it say so, the others keep pins (KEEP=1):
+ *   spin -a -DACCESSES=1 -DKEEP=0 dsm.pml; gcc -w -O2 -DSAFETY -DNOCLAIM -o pan pan.c; ./pan -m100000
  *       exhaustive, 2.8 million states, 3 s                                  (CI, DsmModelCheckTest)
- *   spin -a -DACCESSES=1 dsm.pml; gcc -w -O2 -DNFAIR=4 -DCOLLAPSE -o pan pan.c; ./pan -a -f -m500000
+ *   the same with KEEP=1: 11.2 million states, 3.3 GB, 2 min 15 s at load 35 (by hand)
+ *   spin -a -DACCESSES=1 -DKEEP=0 dsm.pml; gcc -w -O2 -DNFAIR=4 -DCOLLAPSE -o pan pan.c; ./pan -a -f -m500000
  *       liveness under weak fairness, 2.8 million states, 39 s               (CI, DsmModelCheckTest)
+ *   the same with KEEP=1: not finished after 8 min at load 35 (48 million states): not checked
+ *   spin -a -DN=2 -DACCESSES=2 dsm.pml; gcc -w -O2 -DNFAIR=3 -DCOLLAPSE -o pan pan.c; ./pan -a -f -m500000
+ *       kept pins, liveness under weak fairness, 1.3 million states, 66 s at load 30  (CI, DsmModelCheckTest)
  *   spin -a -DP=1 -DACCESSES=2 dsm.pml; gcc -w -O2 -DSAFETY -DNOCLAIM -o pan pan.c; ./pan -m200000
  *       exhaustive, 30 million states, 75 s, 6 GB                            (by hand)
- *   spin -a -DN=2 -DACCESSES=2 -DLATE dsm.pml; gcc -w -O2 -DSAFETY -DNOCLAIM -DCOLLAPSE -o pan pan.c; ./pan -m200000
+ *   spin -a -DN=2 -DACCESSES=2 -DLATE -DKEEP=0 dsm.pml; gcc -w -O2 -DSAFETY -DNOCLAIM -DCOLLAPSE -o pan pan.c; ./pan -m200000
  *       late answers, exhaustive, 12.5 million states, 630 MB, 107 s at load 25 (15 s of CPU)  (CI, DsmModelCheckTest)
- *   the same with -DNOCHECK: an assertion violated, 3 s (CI: must fail)
+ *   the same with KEEP=1: over 35 million states and 2 GB after 7 min at load 35: not checked
+ *   the same with -DNOCHECK: an assertion violated, 3 s (CI: must fail); with KEEP=1 after 7.1 million states, 1 min 45 s
  *   spin -a -DN=2 -DACCESSES=1 -DLATE dsm.pml; gcc -w -O2 -DNFAIR=3 -DCOLLAPSE -o pan pan.c; ./pan -a -f -m500000
- *       late answers, liveness under weak fairness, 32,853 states, 1 s           (CI, DsmModelCheckTest)
- *   the same with -DACCESSES=2: 12.5 million states, 1.3 GB, 6 min 47 s at load 25 (2 min of CPU)
+ *       late answers, kept pins, liveness under weak fairness, 92,353 states, 9 s at load 35 (KEEP=0: 32,853, 1 s)  (CI)
+ *   the same with -DACCESSES=2 -DKEEP=0: 12.5 million states, 1.3 GB, 6 min 47 s at load 25 (2 min of CPU)
  *       (by hand: DsmModelCheckTest with -Darchipelago.model.full=true). Before a deferred request could give up
  *       at every deadline, an acceptance cycle: a requester that gave up its TIMEOUTS already waited forever on a GET
  *       its peer deferred while itself PENDING, after a late PUT_EXCLUSIVE that moved the directory to it was dropped.
  *   spin -a -DN=2 -DACCESSES=2 dsm.pml; gcc -w -O2 -DSAFETY -DNOCLAIM -o pan pan.c; ./pan -m200000
- *       a kernel uses a page again while another asks for it: exhaustive, 152 thousand states (CI)
- *   the same with -DNOPIN (the handler ignores a use's pin): an assertion violated after 1,769 states (CI: must fail)
+ *       a kernel uses a page again while another asks for it, kept pins: exhaustive, 1.3 million states, 17 s
+ *       (KEEP=0: 152 thousand)                                               (CI)
+ *   the same with -DNOPIN (the handler ignores a use's pin): an assertion violated after 5,632 states (CI: must fail)
  *   N=3 with -DLATE (one access each) did not finish in 10 minutes: not checked
  */
 
