@@ -68,12 +68,7 @@ class DsmModelCheckTest {
 
     @Test
     void livenessEveryRequesterFinishesUnderWeakFairness() throws Exception {
-        Path dir = Files.createDirectories(work.resolve("liveness"));
-        Files.copy(work.resolve("dsm.pml"), dir.resolve("dsm.pml"));
-        run(dir, "spin", "-a", "-DACCESSES=1", "-DKEEP=0", "dsm.pml");
-        run(dir, "gcc", "-w", "-O2", "-DNFAIR=4", "-DCOLLAPSE", "-o", "pan", "pan.c");
-        String report = run(dir, "./pan", "-a", "-f", "-m500000");
-        assertThat(report).contains("never claim").contains("acceptance   cycles \t+ (fairness enabled)").contains("errors: 0");
+        assertLive("liveness", 4, "-DACCESSES=1", "-DKEEP=0");
     }
 
     @Test
@@ -88,12 +83,7 @@ class DsmModelCheckTest {
 
     @Test
     void aPinKeptAcrossQuiescentPointsUntilAskedForStillLetsEveryRequesterFinish() throws Exception {
-        Path dir = Files.createDirectories(work.resolve("kept"));
-        Files.copy(work.resolve("dsm.pml"), dir.resolve("dsm.pml"));
-        run(dir, "spin", "-a", "-DN=2", "-DACCESSES=2", "dsm.pml");
-        run(dir, "gcc", "-w", "-O2", "-DNFAIR=3", "-DCOLLAPSE", "-o", "pan", "pan.c");
-        String report = run(dir, "./pan", "-a", "-f", "-m500000");
-        assertThat(report).contains("never claim").contains("acceptance   cycles \t+ (fairness enabled)").contains("errors: 0");
+        assertLive("kept", 3, "-DN=2", "-DACCESSES=2");
     }
 
     @Test
@@ -135,10 +125,21 @@ class DsmModelCheckTest {
 
     @Test
     void withLateAnswersAndTimeoutsEveryRequesterStillFinishes() throws Exception {
-        Path dir = Files.createDirectories(work.resolve("late-liveness"));
+        assertLive("late-liveness", 3, "-DN=2", "-DACCESSES=1", "-DLATE");
+    }
+
+    /**
+     * Liveness under weak fairness of the model with {@code defines}, in directory {@code name}:
+     * every requester finishes (no acceptance cycle); {@code fairProcesses} bounds pan's fairness.
+     */
+    private void assertLive(String name, int fairProcesses, String... defines) throws Exception {
+        Path dir = Files.createDirectories(work.resolve(name));
         Files.copy(work.resolve("dsm.pml"), dir.resolve("dsm.pml"));
-        run(dir, "spin", "-a", "-DN=2", "-DACCESSES=1", "-DLATE", "dsm.pml");
-        run(dir, "gcc", "-w", "-O2", "-DNFAIR=3", "-DCOLLAPSE", "-o", "pan", "pan.c");
+        java.util.List<String> spin = new java.util.ArrayList<>(java.util.List.of("spin", "-a"));
+        spin.addAll(java.util.List.of(defines));
+        spin.add("dsm.pml");
+        run(dir, spin.toArray(String[]::new));
+        run(dir, "gcc", "-w", "-O2", "-DNFAIR=" + fairProcesses, "-DCOLLAPSE", "-o", "pan", "pan.c");
         String report = run(dir, "./pan", "-a", "-f", "-m500000");
         assertThat(report).contains("never claim").contains("acceptance   cycles \t+ (fairness enabled)").contains("errors: 0");
     }
