@@ -20,10 +20,11 @@
  *                       CAS the directory from h to us and load the last written-back contents.
  * The holder's interrupt handler never blocks and never waits for a normal thread. A thread uses
  * a page for USE accesses at memory speed: it pins the page once, atomically with the check that
- * it is VALID (the pin count in the code), accesses it with no further check, and lets the pin go
- * at its quiescent point (the end of a scheduler step, of an exclusive section), where it answers
- * a GET_EXCLUSIVE the handler deferred meanwhile (a holder gives the page up once its use ends and
- * never waits on the requester); every access of the use asserts the page is still VALID and
+ * it is VALID (the pin count in the code), accesses it with no further check, and at its quiescent
+ * point (the end of a batch, of a scheduler step) either keeps the pin into another USE accesses
+ * (only if no GET_EXCLUSIVE waits for the page: HeldPages.quiesce; at most KEEP times) or lets it
+ * go and answers a GET_EXCLUSIVE the handler deferred meanwhile (a holder gives the page up once
+ * its use ends and never waits on the requester); every access of the use asserts the page is still VALID and
  * named by the directory. A page obtained but not yet used once is never given away (no livelock
  * in ping-pong). A thread uses one page at a time: it lets its held pages go before it faults
  * another in (no hold-and-wait between kernels).
@@ -50,25 +51,32 @@
  * finds a late PUT_EXCLUSIVE about one page taken for the answer about another (holder[p] == k
  * violated).
  *
- * Runs (2-core machine, 24 GiB):
- *   spin -a -DACCESSES=1 dsm.pml; gcc -w -O2 -DSAFETY -DNOCLAIM -o pan pan.c; ./pan -m100000
+ * Runs (2-core machine, 24 GiB). KEEP=0 is the model before pins were kept across quiescent points
+ * (a use let its pin go at every one); runs with it say so, the others keep pins (KEEP=1):
+ *   spin -a -DACCESSES=1 -DKEEP=0 dsm.pml; gcc -w -O2 -DSAFETY -DNOCLAIM -o pan pan.c; ./pan -m100000
  *       exhaustive, 2.8 million states, 3 s                                  (CI, DsmModelCheckTest)
- *   spin -a -DACCESSES=1 dsm.pml; gcc -w -O2 -DNFAIR=4 -DCOLLAPSE -o pan pan.c; ./pan -a -f -m500000
+ *   the same with KEEP=1: 11.2 million states, 3.3 GB, 2 min 15 s at load 35 (by hand)
+ *   spin -a -DACCESSES=1 -DKEEP=0 dsm.pml; gcc -w -O2 -DNFAIR=4 -DCOLLAPSE -o pan pan.c; ./pan -a -f -m500000
  *       liveness under weak fairness, 2.8 million states, 39 s               (CI, DsmModelCheckTest)
+ *   the same with KEEP=1: not finished after 8 min at load 35 (48 million states): not checked
+ *   spin -a -DN=2 -DACCESSES=2 dsm.pml; gcc -w -O2 -DNFAIR=3 -DCOLLAPSE -o pan pan.c; ./pan -a -f -m500000
+ *       kept pins, liveness under weak fairness, 1.3 million states, 66 s at load 30  (CI, DsmModelCheckTest)
  *   spin -a -DP=1 -DACCESSES=2 dsm.pml; gcc -w -O2 -DSAFETY -DNOCLAIM -o pan pan.c; ./pan -m200000
  *       exhaustive, 30 million states, 75 s, 6 GB                            (by hand)
- *   spin -a -DN=2 -DACCESSES=2 -DLATE dsm.pml; gcc -w -O2 -DSAFETY -DNOCLAIM -DCOLLAPSE -o pan pan.c; ./pan -m200000
+ *   spin -a -DN=2 -DACCESSES=2 -DLATE -DKEEP=0 dsm.pml; gcc -w -O2 -DSAFETY -DNOCLAIM -DCOLLAPSE -o pan pan.c; ./pan -m200000
  *       late answers, exhaustive, 12.5 million states, 630 MB, 107 s at load 25 (15 s of CPU)  (CI, DsmModelCheckTest)
- *   the same with -DNOCHECK: an assertion violated, 3 s (CI: must fail)
+ *   the same with KEEP=1: over 35 million states and 2 GB after 7 min at load 35: not checked
+ *   the same with -DNOCHECK: an assertion violated, 3 s (CI: must fail); with KEEP=1 after 7.1 million states, 1 min 45 s
  *   spin -a -DN=2 -DACCESSES=1 -DLATE dsm.pml; gcc -w -O2 -DNFAIR=3 -DCOLLAPSE -o pan pan.c; ./pan -a -f -m500000
- *       late answers, liveness under weak fairness, 32,853 states, 1 s           (CI, DsmModelCheckTest)
- *   the same with -DACCESSES=2: 12.5 million states, 1.3 GB, 6 min 47 s at load 25 (2 min of CPU)
+ *       late answers, kept pins, liveness under weak fairness, 92,353 states, 9 s at load 35 (KEEP=0: 32,853, 1 s)  (CI)
+ *   the same with -DACCESSES=2 -DKEEP=0: 12.5 million states, 1.3 GB, 6 min 47 s at load 25 (2 min of CPU)
  *       (by hand: DsmModelCheckTest with -Darchipelago.model.full=true). Before a deferred request could give up
  *       at every deadline, an acceptance cycle: a requester that gave up its TIMEOUTS already waited forever on a GET
  *       its peer deferred while itself PENDING, after a late PUT_EXCLUSIVE that moved the directory to it was dropped.
  *   spin -a -DN=2 -DACCESSES=2 dsm.pml; gcc -w -O2 -DSAFETY -DNOCLAIM -o pan pan.c; ./pan -m200000
- *       a kernel uses a page again while another asks for it: exhaustive, 152 thousand states (CI)
- *   the same with -DNOPIN (the handler ignores a use's pin): an assertion violated after 1,769 states (CI: must fail)
+ *       a kernel uses a page again while another asks for it, kept pins: exhaustive, 1.3 million states, 17 s
+ *       (KEEP=0: 152 thousand)                                               (CI)
+ *   the same with -DNOPIN (the handler ignores a use's pin): an assertion violated after 5,632 states (CI: must fail)
  *   N=3 with -DLATE (one access each) did not finish in 10 minutes: not checked
  */
 
@@ -87,6 +95,10 @@
 /* loads and stores in one use of a page: pinned once at its start, let go at the quiescent point after them */
 #ifndef USE
 #define USE 2
+#endif
+/* quiescent points at which a use keeps its pin into another use of the page (no request waiting) */
+#ifndef KEEP
+#define KEEP 1
 #endif
 
 /* sequence numbers per ordered pair (the mailbox has 16; with late answers 2 make reuse come soon, without 1 is enough) */
@@ -144,6 +156,21 @@ inline load(k, p) {
     assert(copy[at(k, p)] == newest[p]);
     state[at(k, p)] = VALID;
     used[at(k, p)] = false
+}
+
+/* USE writes to a page this thread has pinned: no check, no atomic; each asserts the page is still here */
+inline useAtMemorySpeed(k, p, u) {
+    u = 0;
+    do
+    :: u < USE ->
+        atomic {
+            assert(state[at(k, p)] == VALID && holder[p] == k);
+            copy[at(k, p)]++;
+            newest[p] = copy[at(k, p)];
+            u++
+        }
+    :: else -> break
+    od
 }
 
 inline checkSingleHolder(p) {
@@ -252,7 +279,7 @@ handle:
 }
 
 proctype Requester(byte k) {
-    byte p, h, v, n, a, r, rs, s, gaveUp, u;
+    byte p, h, v, n, a, r, rs, s, gaveUp, u, kept;
     mtype m;
     bool accessed, moved;
     n = 0;
@@ -276,16 +303,15 @@ proctype Requester(byte k) {
             :: accessed ->
                 /* the use: USE writes at memory speed, no check and no atomic per access; the pin keeps the page
                    here (a GET_EXCLUSIVE meanwhile is deferred), which each write asserts */
-                u = 0;
+                useAtMemorySpeed(k, p, u);
+                /* a quiescent point where no GET_EXCLUSIVE waits for the page: the thread may keep its pin into
+                   its next use of the page (the next batch at memory speed from its first access), at most KEEP
+                   times here; once a request waits, or when the thread is done with the page, the pin goes */
+                kept = 0;
                 do
-                :: u < USE ->
-                    atomic {
-                        assert(state[at(k, p)] == VALID && holder[p] == k);
-                        copy[at(k, p)]++;
-                        newest[p] = copy[at(k, p)];
-                        u++
-                    }
-                :: else -> break
+                :: atomic { kept < KEEP && deferredFrom[at(k, p)] == NONE -> kept++ };
+                   useAtMemorySpeed(k, p, u)
+                :: break
                 od;
                 /* the quiescent point: the pin goes, the page has been used; answer a deferred GET_EXCLUSIVE from this thread */
                 atomic {

@@ -165,13 +165,13 @@ public final class TypedRegion<T> {
         io.archipelago.typed.access.HeldPages held = seat.held;
         T element = seat.viewFor(this, index);
         io.archipelago.typed.access.TypedAccessor view = (io.archipelago.typed.access.TypedAccessor) element;
-        guard.enterExclusive(offset, length, held);
+        long token = guard.enterExclusive(offset, length, held);
         try {
             view.bindToSection(offset, offset + length);
             return body.apply(element);
         } finally {
             view.unbindFromSection();
-            guard.exitExclusive(offset, length, held);
+            guard.exitExclusive(offset, length, held, token);
         }
     }
 
@@ -224,13 +224,13 @@ public final class TypedRegion<T> {
             T element = viewFor(region, index);
             io.archipelago.typed.access.TypedAccessor view = (io.archipelago.typed.access.TypedAccessor) element;
             io.archipelago.typed.access.AccessGuard guard = region.guard;
-            guard.enterExclusive(offset, length, held);
+            long token = guard.enterExclusive(offset, length, held);
             try {
                 view.bindToSection(offset, offset + length);
                 return body.applyAsLong(element);
             } finally {
                 view.unbindFromSection();
-                guard.exitExclusive(offset, length, held);
+                guard.exitExclusive(offset, length, held, token);
             }
         }
 

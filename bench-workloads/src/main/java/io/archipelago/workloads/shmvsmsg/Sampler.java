@@ -42,7 +42,7 @@ final class Sampler {
             }
             now = System.nanoTime();
         } while (now - end < 0);
-        HeldPages.quiesce(); // what follows may wait (the common start): hold nothing meanwhile
+        HeldPages.idle(); // what follows may wait (the common start): hold nothing meanwhile
         double mean = (double) (now - start) / done;
         return (int) Math.max(1, Math.min(MAX_BATCH, Math.ceil(targetNanos / Math.max(mean, 0.01))));
     }
@@ -57,7 +57,7 @@ final class Sampler {
             for (int i = 0; i < batch; i++) {
                 checksum ^= operation.getAsLong();
             }
-            HeldPages.quiesce(); // the batch is one use of the pages: a kernel thread lets them go between its requests
+            HeldPages.quiesce(); // the batch is one use of the pages: a page another kernel asked for meanwhile goes to it now
             long elapsed = System.nanoTime() - start;
             operations += batch;
             record(latencies, elapsed * 1000 / batch);

@@ -142,9 +142,14 @@ public final class SteadyStateBench {
                         long elapsed = System.nanoTime() - start;
                         nanos[k][r] = (double) elapsed / done;
                         if (pass == 0) {
-                            batch[k] = (int) Math.max(1, Math.min(1 << 12, 2_000 / Math.max(0.1, nanos[k][r])));
+                            batch[k] = batchFor(nanos[k][r]);
                         }
                     }
+                }
+                for (int k = 0; pass == 0 && k < n; k++) {
+                    // the measured pass's batch from the warm-up's median: one slow last round (a pause, a compilation) would
+                    // otherwise leave an operation timed one call at a time, a clock read and a quiescent point per call
+                    batch[k] = batchFor(percentile(nanos[k], 50));
                 }
             }
         } finally {
@@ -164,6 +169,11 @@ public final class SteadyStateBench {
                 percentile(ratios, 50), percentile(ratios, 10), percentile(ratios, 90)));
         }
         return rows;
+    }
+
+    /** Operations in a batch of about 2 µs for one that takes {@code nanosPerOperation}. */
+    private static int batchFor(double nanosPerOperation) {
+        return (int) Math.max(1, Math.min(1 << 12, 2_000 / Math.max(0.1, nanosPerOperation)));
     }
 
     /** {@code count} operations through one call site, then a quiescent point: {@link io.archipelago.workloads.shmvsmsg}'s sampler's batch. */

@@ -196,6 +196,12 @@ final class DsmRegion implements AccessGuard {
         unpin((int) (pageOffset >>> pageShift));
     }
 
+    /** A GET_EXCLUSIVE the interrupt handler deferred waits for the page's pins to go. */
+    @Override
+    public boolean requested(long pageOffset) {
+        return deferred.get((int) (pageOffset >>> pageShift)) != 0;
+    }
+
     @Override
     public boolean allocationFreeSections() {
         return true;
@@ -220,24 +226,32 @@ final class DsmRegion implements AccessGuard {
         return stripes;
     }
 
+    /** {@link #enterExclusive}'s token for a section that closes the general way. */
+    private static final long GENERAL_EXIT = -1;
+    /** In a token: the stripe was this thread's already (a nested section). */
+    private static final long NESTED = 1L << 32;
+
     /**
      * The steady state inline (a section over one page that an earlier section of the use pinned:
      * one stripe's compare-and-set), everything else out of line, so that the JIT inlines this
-     * into the section's caller.
+     * into the section's caller. The token is the stripe (and {@link #NESTED}) for that steady
+     * state, which {@link #exitExclusive} closes with one release store; else {@link #GENERAL_EXIT}.
      */
     @Override
-    public void enterExclusive(long offset, long length, HeldPages held) {
+    public long enterExclusive(long offset, long length, HeldPages held) {
         int first = (int) (offset >>> pageShift);
         if (length > 0 && (int) ((offset + length - 1) >>> pageShift) == first) {
-            sectionLocks.lock(first & (STRIPES - 1));
+            int stripe = first & (STRIPES - 1);
+            boolean nested = sectionLocks.lock(stripe);
             if (held.inUse() && held.holdsForSections(this, (long) first << pageShift)) {
                 held.sectionEntered();
-                return;
+                return nested ? stripe | NESTED : stripe;
             }
-            pinForSection(first, first, 1L << (first & (STRIPES - 1)), held);
-            return;
+            pinForSection(first, first, 1L << stripe, held); // closed by unlock, which counts a nested section down
+            return GENERAL_EXIT;
         }
         enterExclusiveSpanning(offset, length, held);
+        return GENERAL_EXIT;
     }
 
     /** A section over several pages (or an empty one, refused). */
@@ -282,12 +296,17 @@ final class DsmRegion implements AccessGuard {
     }
 
     @Override
-    public void exitExclusive(long offset, long length, HeldPages held) {
+    public void exitExclusive(long offset, long length, HeldPages held, long token) {
+        held.sectionExited();
+        if (token != GENERAL_EXIT) {
+            // its page stays pinned until the use lets it go
+            sectionLocks.unlockTaken((int) token, (token & NESTED) != 0);
+            return;
+        }
         int first = (int) (offset >>> pageShift);
         int last = (int) ((offset + length - 1) >>> pageShift);
-        held.sectionExited();
         if (first == last && held.inUse()) {
-            // its page stays pinned until the use's quiescent point
+            // its page stays pinned until the use lets it go
             sectionLocks.unlock(first & (STRIPES - 1));
             return;
         }
@@ -317,8 +336,8 @@ final class DsmRegion implements AccessGuard {
     @Override
     public Section exclusive(long offset, long length) {
         HeldPages held = HeldPages.mine();
-        enterExclusive(offset, length, held);
-        return () -> exitExclusive(offset, length, held);
+        long token = enterExclusive(offset, length, held);
+        return () -> exitExclusive(offset, length, held, token);
     }
 
     void close() {

@@ -37,23 +37,25 @@ final class SectionLocks {
         this.depth = new int[stripes * SPACING];
     }
 
-    void lock(int stripe) {
+    /** Takes the stripe; true when this thread held it already (a nested section: {@link #unlockTaken} then counts down). */
+    boolean lock(int stripe) {
         int at = stripe * SPACING;
         long self = Thread.currentThread().threadId();
         if (!WORD.compareAndSet(words, at, 0L, self)) {
-            lockTaken(at, self);
+            return lockTaken(at, self);
         }
+        return false;
     }
 
     /** The stripe was not free: this thread's own (a nested section), or another's to wait for. */
-    private void lockTaken(int at, long self) {
+    private boolean lockTaken(int at, long self) {
         if ((long) WORD.getOpaque(words, at) == self) {
             depth[at]++;
-            return;
+            return true;
         }
         for (int attempt = 0; ; attempt++) {
             if ((long) WORD.getVolatile(words, at) == 0L && WORD.compareAndSet(words, at, 0L, self)) {
-                return;
+                return false;
             }
             if (attempt < SPINS) {
                 Thread.onSpinWait();
@@ -71,6 +73,20 @@ final class SectionLocks {
             throw notHeld(stripe);
         }
         if (depth[at] > 0) {
+            depth[at]--;
+            return;
+        }
+        WORD.setRelease(words, at, 0L);
+    }
+
+    /**
+     * Gives back a stripe the caller took with {@link #lock} ({@code nested}: what it returned)
+     * and holds for sure (a section that closes in the {@code finally} of its own opening): no
+     * owner check, one release store.
+     */
+    void unlockTaken(int stripe, boolean nested) {
+        int at = stripe * SPACING;
+        if (nested) {
             depth[at]--;
             return;
         }

@@ -149,6 +149,50 @@ class HeldPagesTest {
     }
 
     @Test
+    void pagesNobodyAskedForStayHeldAcrossQuiescentPointsAndAScanHoldsEveryPageItCrossed() throws Exception {
+        Node a = node(0);
+        Node b = node(1);
+        TypedRegion<DsmCell> cells = cells(a, true);
+        TypedRegion<DsmCell> atB = cells(b, false);
+        long secondPage = 4096 / 24 + 1; // 24-byte cells: the first whose bytes all lie in page 1
+        cells.at(secondPage).value(1); // page 1 VALID here first: a fault in a use would let page 0 go (no hold-and-wait)
+        HeldPages.begin();
+        try {
+            DsmCell cell = cells.at(0);
+            cell.value(5);
+            cells.moveTo(cell, secondPage);
+            cell.value(6);
+            assertThat(PageStates.pins(a.word("cells", 0))).as("page 0, kept while the view moved on to page 1").isEqualTo(1);
+            assertThat(PageStates.pins(a.word("cells", 1))).as("page 1, next to it: the view's range grew").isEqualTo(1);
+
+            HeldPages.quiesce();
+            assertThat(HeldPages.mine().held()).as("nobody asked: both pages stay held for the next batch").isEqualTo(2);
+            assertThat(PageStates.pins(a.word("cells", 0))).isEqualTo(1);
+            long before = a.counter("dsm.deferred_requests");
+            cell.value(7); // a plain store, no pin taken
+            assertThat(PageStates.pins(a.word("cells", 1))).isEqualTo(1);
+
+            // another kernel asks for page 1: deferred while held, answered at the next quiescent point
+            CompletableFuture<Long> read = CompletableFuture.supplyAsync(() -> atB.at(secondPage).value());
+            InJvmCluster.await(() -> a.counter("dsm.deferred_requests") > before, WAIT, "kernel 0 defers kernel 1's GET_EXCLUSIVE");
+            assertThat(read).as("held: the requester waits for the quiescent point").isNotDone();
+            HeldPages.quiesce();
+            assertThat(read.get(FAULT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).as("the holder's last write").isEqualTo(7);
+            assertThat(HeldPages.mine().held()).as("a page asked for: the quiescent point let every page go").isZero();
+            assertThat(PageStates.pins(a.word("cells", 0))).isZero();
+
+            cells.moveTo(cell, 0);
+            cell.value(8);
+            HeldPages.idle();
+            assertThat(PageStates.pins(a.word("cells", 0))).as("idle lets go of pages nobody asked for too").isZero();
+            assertThat(cell.value()).as("and the view takes its page again").isEqualTo(8);
+        } finally {
+            HeldPages.end();
+        }
+        assertThat(PageStates.pins(a.word("cells", 0))).as("no pin left behind").isZero();
+    }
+
+    @Test
     void outsideAUseEveryAccessPinsAndUnpinsItsPageAsBefore() {
         Node a = node(0);
         TypedRegion<DsmCell> cells = cells(a, true);

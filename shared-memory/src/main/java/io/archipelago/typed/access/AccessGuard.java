@@ -49,16 +49,26 @@ public interface AccessGuard {
     }
 
     /**
+     * Whether another kernel asked for the page at {@code pageOffset} while this kernel holds it
+     * (its request waits for the pins to go): a thread's quiescent point then lets go of its
+     * pages. A guard that cannot tell says true, and pages are let go at every quiescent point.
+     */
+    default boolean requested(long pageOffset) {
+        return true;
+    }
+
+    /**
      * Opens an exclusive section over {@code [offset, offset + length)} without allocating: the
-     * same as {@link #exclusive}, closed by {@link #exitExclusive} with the same arguments.
+     * same as {@link #exclusive}, closed by {@link #exitExclusive} with the same arguments and
+     * the token this returns (what the guard needs to close it without looking it up again).
      * {@code held} is the calling thread's ({@link HeldPages#mine()}).
      */
-    default void enterExclusive(long offset, long length, HeldPages held) {
+    default long enterExclusive(long offset, long length, HeldPages held) {
         throw new UnsupportedOperationException("this guard has only exclusive(offset, length)");
     }
 
-    /** Closes the section {@link #enterExclusive} opened. */
-    default void exitExclusive(long offset, long length, HeldPages held) {
+    /** Closes the section {@link #enterExclusive} opened; {@code token} is what it returned. */
+    default void exitExclusive(long offset, long length, HeldPages held, long token) {
         throw new UnsupportedOperationException("this guard has only exclusive(offset, length)");
     }
 

@@ -51,18 +51,20 @@ import java.util.function.Function;
  * A getter of member {@code m} with indices {@code i, j} compiles to, in effect,
  * <pre>
  *   long off = base + OFFSET(m) + checkIndex(i, LEN0) * STRIDE0 + checkIndex(j, LEN1) * STRIDE1;
- *   [boolean pinned = acquire(off, WIDTH, false);]          // software-coherent variant only
+ *   [if (!holds(off, WIDTH)) {                              // software-coherent variant only
+ *   [    boolean pinned = acquire(off, WIDTH, false);
+ *   [    v = segment.get(LAYOUT(m), off); if (pinned) release(off, WIDTH); return narrow(widen(v)); }]
  *   v = segment.get(LAYOUT(m), off);                        // LAYOUT: width and byte order
- *   [if (pinned) release(off, WIDTH);]
  *   return narrow(widen(v));
  * </pre>
  * A setter converts and range-checks the value first, then enters, stores, exits: nothing that
  * can throw runs between enter and exit. The software-coherence variant (for the DSM) differs
- * only by the guard calls: a separate class, so hardware-coherent accessors never see them.
- * {@code acquire} is a range check on two fields of the view when the page is already held (a
- * page held for the thread's use, see {@link HeldPages}, or the element of an exclusive
- * section): then the access is a plain load or store, and only otherwise does it pin the page
- * for this one access ({@code pinned}) through the {@link AccessGuard}.
+ * only by the guard: a separate class, so hardware-coherent accessors never see it.
+ * {@code holds} is a range check on two fields of the view: true when the page is already held
+ * (a page held for the thread's use, see {@link HeldPages}, or the element of an exclusive
+ * section), and the access is a plain load or store with no call on its path; only otherwise
+ * does {@code acquire}, out of line, take the page for the use or pin it for this one access
+ * ({@code pinned}) through the {@link AccessGuard}.
  * <p>
  * A region homed in another coherence domain, on a platform that models remote memory, gets a
  * class of its own with one more call before each load or store ({@link RemoteLineDelay}, the
@@ -87,6 +89,7 @@ final class AccessorGenerator {
     private static final MethodTypeDesc CHECK_INDEX = MethodTypeDesc.of(CD_long, CD_long, CD_long, CD_String);
     private static final MethodTypeDesc ACQUIRE = MethodTypeDesc.of(CD_boolean, CD_long, CD_int, CD_boolean);
     private static final MethodTypeDesc RELEASE = MethodTypeDesc.of(CD_void, CD_long, CD_int);
+    private static final MethodTypeDesc HOLDS = MethodTypeDesc.of(CD_boolean, CD_long, CD_int);
     private static final ClassDesc CD_REMOTE_LINE_DELAY = desc(RemoteLineDelay.class);
     private static final MethodTypeDesc REMOTE_LINE_PAY = MethodTypeDesc.of(CD_void, CD_long, CD_int, CD_long);
 
@@ -222,35 +225,57 @@ final class AccessorGenerator {
     }
 
     /**
-     * {@code pinned = acquire(off, WIDTH, write)}: software-coherent variant only; operands
-     * already on the stack stay there. Returns the local holding {@code pinned}, or -1.
+     * The single load or store {@code access} emits, then {@code rest} (which returns), guarded
+     * for a software-coherent region:
+     * <pre>
+     *   if (holds(off, WIDTH)) { access; rest }                        // a held page: plain load or store
+     *   boolean pinned = acquire(off, WIDTH, write); access; if (pinned) release(off, WIDTH); rest
+     * </pre>
+     * The two paths do not meet again, so that the fast one has no call in it: nothing in it
+     * makes the JIT reload the view's fields, and a slow path never taken compiles to a trap.
+     * For hardware-coherent regions just {@code access; rest}.
      */
-    private int enter(CodeBuilder code, int offsetSlot, long width, boolean write) {
+    private void guarded(CodeBuilder code, int offsetSlot, long width, boolean write, Runnable access, Runnable rest) {
         if (!spec.software()) {
-            return -1;
+            access.run();
+            rest.run();
+            return;
         }
+        java.lang.classfile.Label slow = code.newLabel();
+        code.aload(0);
+        code.lload(offsetSlot);
+        code.loadConstant((int) width);
+        code.invokevirtual(CD_ACCESSOR, "holds", HOLDS);
+        code.ifeq(slow);
+        access.run();
+        rest.run();
+        code.labelBinding(slow);
         code.aload(0);
         code.lload(offsetSlot);
         code.loadConstant((int) width);
         code.loadConstant(write ? 1 : 0);
         code.invokevirtual(CD_ACCESSOR, "acquire", ACQUIRE);
-        int slot = code.allocateLocal(TypeKind.INT);
-        code.istore(slot);
-        return slot;
-    }
-
-    /** {@code if (pinned) release(off, WIDTH)}, right after the single load or store that enter admitted. */
-    private void exit(CodeBuilder code, int pinnedSlot, int offsetSlot, long width) {
-        if (!spec.software()) {
-            return;
-        }
-        code.iload(pinnedSlot);
+        int pinned = code.allocateLocal(TypeKind.INT);
+        code.istore(pinned);
+        access.run();
+        code.iload(pinned);
         code.ifThen(Opcode.IFNE, then -> {
             then.aload(0);
             then.lload(offsetSlot);
             then.loadConstant((int) width);
             then.invokevirtual(CD_ACCESSOR, "release", RELEASE);
         });
+        rest.run();
+    }
+
+    /** Stores the converted value in local {@code valueSlot} at the member's offset. */
+    private void store(CodeBuilder code, int offsetSlot, int valueSlot, ValueKind kind, int width, ByteOrder order) {
+        code.aload(0);
+        code.getfield(CD_ACCESSOR, "segment", CD_SEGMENT);
+        code.loadConstant(constant(valueLayout(kind, width, order), layoutDesc(kind, width)));
+        code.lload(offsetSlot);
+        code.loadLocal(TypeKind.from(carrier(kind, width)), valueSlot);
+        code.invokeinterface(CD_SEGMENT, "set", MethodTypeDesc.of(CD_void, layoutDesc(kind, width), CD_long, carrier(kind, width)));
     }
 
     /**
@@ -290,22 +315,20 @@ final class AccessorGenerator {
                 code.checkcast(desc(property.view()));
                 code.areturn();
             }
-            case ScalarLayout scalar -> {
-                int pinned = enter(code, offset, scalar.width(), false);
+            case ScalarLayout scalar -> guarded(code, offset, scalar.width(), false, () -> {
                 remoteLines(code, offset, scalar.width(), false);
                 load(code, offset, scalar.kind(), scalar.width(), scalar.order());
-                exit(code, pinned, offset, scalar.width());
+            }, () -> {
                 readConvert(code, scalar.kind(), scalar.width(), property.javaKind(), what);
                 code.return_(TypeKind.from(property.getter().getReturnType()));
-            }
-            case PointerLayout pointer -> {
-                int pinned = enter(code, offset, pointer.width(), false);
+            });
+            case PointerLayout pointer -> guarded(code, offset, pointer.width(), false, () -> {
                 remoteLines(code, offset, pointer.width(), false);
                 load(code, offset, ValueKind.UNSIGNED, pointer.width(), pointer.order());
-                exit(code, pinned, offset, pointer.width());
+            }, () -> {
                 widen(code, ValueKind.UNSIGNED, pointer.width());
                 code.lreturn();
-            }
+            });
             case ArrayLayout array -> throw new IllegalStateException("format check missed array dimensions of " + what);
         }
     }
@@ -317,34 +340,26 @@ final class AccessorGenerator {
         int valueSlot = code.parameterSlot(property.setter().getParameterCount() - 1);
         switch (element) {
             case ScalarLayout scalar -> {
-                code.aload(0);
-                code.getfield(CD_ACCESSOR, "segment", CD_SEGMENT);
-                code.loadConstant(constant(valueLayout(scalar.kind(), scalar.width(), scalar.order()), layoutDesc(scalar.kind(), scalar.width())));
-                code.lload(offset);
                 writeConvert(code, valueSlot, scalar.kind(), scalar.width(), property.javaKind(), what);
-                int pinned = enter(code, offset, scalar.width(), true); // after the conversion, which may throw
-                remoteLines(code, offset, scalar.width(), true);
-                code.invokeinterface(CD_SEGMENT, "set", MethodTypeDesc.of(CD_void, layoutDesc(scalar.kind(), scalar.width()), CD_long,
-                    carrier(scalar.kind(), scalar.width())));
-                exit(code, pinned, offset, scalar.width());
-                code.return_();
+                // converted before the guard, which comes after everything that may throw
+                int converted = code.allocateLocal(TypeKind.from(carrier(scalar.kind(), scalar.width())));
+                code.storeLocal(TypeKind.from(carrier(scalar.kind(), scalar.width())), converted);
+                guarded(code, offset, scalar.width(), true, () -> {
+                    remoteLines(code, offset, scalar.width(), true);
+                    store(code, offset, converted, scalar.kind(), scalar.width(), scalar.order());
+                }, code::return_);
             }
             case PointerLayout pointer -> {
-                code.aload(0);
-                code.getfield(CD_ACCESSOR, "segment", CD_SEGMENT);
-                code.loadConstant(constant(valueLayout(ValueKind.UNSIGNED, pointer.width(), pointer.order()),
-                    layoutDesc(ValueKind.UNSIGNED, pointer.width())));
-                code.lload(offset);
                 code.lload(valueSlot);
                 long[] range = Conversions.pointerRange(pointer.width());
                 checkRange(code, range, what, "checkWrite");
                 narrow(code, ValueKind.UNSIGNED, pointer.width());
-                int pinned = enter(code, offset, pointer.width(), true); // after the range check, which may throw
-                remoteLines(code, offset, pointer.width(), true);
-                code.invokeinterface(CD_SEGMENT, "set", MethodTypeDesc.of(CD_void, layoutDesc(ValueKind.UNSIGNED, pointer.width()), CD_long,
-                    carrier(ValueKind.UNSIGNED, pointer.width())));
-                exit(code, pinned, offset, pointer.width());
-                code.return_();
+                int converted = code.allocateLocal(TypeKind.from(carrier(ValueKind.UNSIGNED, pointer.width())));
+                code.storeLocal(TypeKind.from(carrier(ValueKind.UNSIGNED, pointer.width())), converted);
+                guarded(code, offset, pointer.width(), true, () -> {
+                    remoteLines(code, offset, pointer.width(), true);
+                    store(code, offset, converted, ValueKind.UNSIGNED, pointer.width(), pointer.order());
+                }, code::return_);
             }
             default -> throw new IllegalStateException("no setter for " + what);
         }

@@ -1,17 +1,20 @@
 package io.archipelago.typed.access;
 
 /**
- * The pages of software-coherent regions one thread holds between two quiescent points: K2's
- * "a page once held is accessed at memory speed until someone asks for it".
+ * The pages of software-coherent regions one thread holds while it is in a use: K2's "a page
+ * once held is accessed at memory speed until someone asks for it".
  * <p>
  * Outside a use (no {@link #begin}), every access of a software-coherent region pins its page
  * for that one load or store (two compare-and-sets). Inside a use, the first access to a page
- * pins it once and the view remembers the pinned page; the view's later accesses to that page
- * are plain loads and stores. Every pin taken this way is let go at the thread's next quiescent
- * point ({@link #quiesce}, {@link #end}: the end of a scheduler step, of a benchmark batch), where
- * a request for the page that arrived meanwhile is answered (the holder gives the page up once
- * its current use ends and never waits on the requester; the requester's fault waits at most
- * one use).
+ * pins it once and the view remembers the pinned pages (a run of adjacent pages, as a view that
+ * moves element by element takes them); the view's later accesses to them are plain loads and
+ * stores. At the thread's quiescent points ({@link #quiesce}: the end of a scheduler step, of a
+ * benchmark batch) the thread lets go of every page it holds if another kernel asked for one of
+ * them meanwhile (the request the holder's interrupt handler deferred is then answered), and
+ * otherwise keeps them, so that the next batch runs at memory speed from its first access. The
+ * holder gives a page up once its current use ends and never waits on the requester; the
+ * requester's fault waits at most one use. Where the thread may wait or stop using its pages
+ * for a while ({@link #idle}, {@link #end}) it lets go of all of them, asked for or not.
  * <p>
  * Letting a page go between two accesses is always allowed (outside an exclusive section only
  * single accesses are atomic), so a thread that must fault a page in first lets go of every page
@@ -35,17 +38,31 @@ public final class HeldPages {
     private Object[] sectionViews = new Object[4];
     private boolean open;
     private int sections;
+    /** The page an exclusive section pinned last ({@link #holdsForSections}'s first guess), null guard when none. */
+    private AccessGuard lastSectionGuard;
+    private long lastSectionPage;
 
     private HeldPages() {
     }
 
-    /** Starts a use on this thread: pages accessed from now on stay pinned until the next quiescent point. */
+    /** Starts a use on this thread: pages accessed from now on stay pinned until another kernel asks for one, or the use ends. */
     public static void begin() {
         CURRENT.get().open = true;
     }
 
-    /** A quiescent point: lets go of every page this thread holds; the use goes on. */
+    /**
+     * A quiescent point: if another kernel asked for a page this thread holds, lets go of every
+     * page it holds (the request is answered now); else keeps them for what follows. The use goes on.
+     */
     public static void quiesce() {
+        HeldPages held = CURRENT.get();
+        if (held.count > 0 && held.anyRequested()) {
+            held.releaseAll();
+        }
+    }
+
+    /** A quiescent point before the thread may wait: lets go of every page it holds, asked for or not. The use goes on. */
+    public static void idle() {
         HeldPages held = CURRENT.get();
         if (held.count > 0) {
             held.releaseAll();
@@ -114,8 +131,30 @@ public final class HeldPages {
      * it go when it moves on, a section's stays until the quiescent point).
      */
     public boolean holdsForSections(AccessGuard guard, long pageOffset) {
+        if (lastSectionGuard == guard && lastSectionPage == pageOffset) {
+            return true;
+        }
+        return findForSections(guard, pageOffset);
+    }
+
+    private boolean findForSections(AccessGuard guard, long pageOffset) {
         for (int i = 0; i < count; i++) {
             if (guards[i] == guard && offsets[i] == pageOffset && views[i] == null) {
+                lastSectionGuard = guard;
+                lastSectionPage = pageOffset;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether another kernel asked for one of the pages this thread holds. */
+    private boolean anyRequested() {
+        if (sections > 0) {
+            throw insideSection();
+        }
+        for (int i = 0; i < count; i++) {
+            if (guards[i].requested(offsets[i])) {
                 return true;
             }
         }
@@ -125,6 +164,8 @@ public final class HeldPages {
     /** Records a pin an exclusive section took on the page at {@code pageOffset}, let go at the next quiescent point. */
     public void add(AccessGuard guard, long pageOffset) {
         add(guard, pageOffset, null);
+        lastSectionGuard = guard;
+        lastSectionPage = pageOffset;
     }
 
     /** An exclusive section begins (pages are not let go for a fault while one is open). */
@@ -148,11 +189,12 @@ public final class HeldPages {
         count++;
     }
 
-    /** Lets go of the page {@code view} caches (the view moves on to another page). */
+    /** Lets go of the pages {@code view} caches (the view moves on to a page not next to them). */
     void release(TypedAccessor view) {
-        for (int i = 0; i < count; i++) {
+        view.forgetHeld();
+        RuntimeException failure = null;
+        for (int i = count - 1; i >= 0; i--) {
             if (views[i] == view) {
-                view.forgetHeld();
                 AccessGuard guard = guards[i];
                 long offset = offsets[i];
                 count--;
@@ -161,11 +203,17 @@ public final class HeldPages {
                 views[i] = views[count];
                 guards[count] = null;
                 views[count] = null;
-                guard.release(offset);
-                return;
+                try {
+                    guard.release(offset);
+                } catch (RuntimeException e) {
+                    failure = failure == null ? e : failure;
+                }
             }
         }
-        view.forgetHeld(); // held by an earlier use that has ended: nothing pinned any more
+        // none left: held by an earlier use that has ended, nothing pinned any more
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     /** Before this thread waits for a page: lets go of the others, unless an exclusive section needs them. */
@@ -177,11 +225,16 @@ public final class HeldPages {
         return true;
     }
 
+    private static IllegalStateException insideSection() {
+        return new IllegalStateException("a quiescent point inside an exclusive section: its pages must stay held until it closes "
+            + "(end the use after the section, not in it)");
+    }
+
     private void releaseAll() {
         if (sections > 0) {
-            throw new IllegalStateException("a quiescent point inside an exclusive section: its pages must stay held until it closes "
-                + "(end the use after the section, not in it)");
+            throw insideSection();
         }
+        lastSectionGuard = null;
         // forget every view's range first: a hand-over below may run code that uses them
         int n = count;
         count = 0;

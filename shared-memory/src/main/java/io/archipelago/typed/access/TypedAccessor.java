@@ -50,14 +50,26 @@ public abstract class TypedAccessor implements TypedObject {
         this.nested = nested;
     }
 
+    /** How many adjacent pages one view holds at most (a longer scan lets the first ones go and starts again). */
+    private static final int MAX_HELD_PAGES = 64;
+
     /**
-     * Before an access of a software-coherent region (generated code): true when the caller
-     * must call {@link #release(long, int)} after its single load or store (a per-access pin),
-     * false when the access runs on a page already held (plain load or store).
+     * Before an access of a software-coherent region (generated code's fast path): whether the
+     * access lies in the range this view holds, so that it is a plain load or store. One
+     * unsigned comparison: an offset below {@code heldFrom} wraps to a huge value, and an empty
+     * range holds nothing.
+     */
+    protected final boolean holds(long offset, int width) {
+        return Long.compareUnsigned(offset - heldFrom + width, heldSpan) <= 0;
+    }
+
+    /**
+     * Before an access {@link #holds} refused (generated code's slow path, out of line): true when
+     * the caller must call {@link #release(long, int)} after its single load or store (a pin for
+     * this access alone), false when the page is now held for the thread's use.
      */
     protected final boolean acquire(long offset, int width, boolean write) {
-        // inside the held range, as one unsigned comparison (below heldFrom wraps to a huge value; an empty range holds nothing)
-        if (Long.compareUnsigned(offset - heldFrom + width, heldSpan) <= 0) {
+        if (holds(offset, width)) {
             return false;
         }
         return acquireSlow(offset, width, write);
@@ -80,15 +92,23 @@ public abstract class TypedAccessor implements TypedObject {
             guard.enter(offset, width, write);
             return true;
         }
-        if (heldSpan > 0) {
+        // a page next to the held ones extends the range (a view moving element by element keeps what it scanned)
+        boolean next = heldSpan > 0 && heldSpan < (long) MAX_HELD_PAGES * pageSize
+            && (page == heldFrom + heldSpan || page == heldFrom - pageSize);
+        if (heldSpan > 0 && !next) {
             held.release(this);
         }
         if (!guard.tryHold(offset, width)) {
-            guard.enter(offset, width, write); // a fault lets go of the thread's other held pages first
+            guard.enter(offset, width, write); // a fault lets go of the thread's other held pages first (this view's too)
         }
         held.add(guard, page, this);
-        heldFrom = page;
-        heldSpan = pageSize;
+        if (heldSpan == 0) {
+            heldFrom = page;
+            heldSpan = pageSize;
+        } else {
+            heldFrom = Math.min(heldFrom, page);
+            heldSpan += pageSize;
+        }
         return false;
     }
 
