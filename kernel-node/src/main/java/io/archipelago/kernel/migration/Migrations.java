@@ -22,6 +22,7 @@ import io.archipelago.program.Program;
 import io.archipelago.program.ProgramArgs;
 import io.archipelago.program.ProgramData;
 import io.archipelago.task.proto.AdoptReply;
+import io.archipelago.task.proto.AdoptionNotice;
 import io.archipelago.task.proto.MigrateReply;
 import io.archipelago.task.proto.MigrateRequest;
 import io.archipelago.task.proto.MigrationMode;
@@ -71,6 +72,8 @@ public final class Migrations implements KernelService {
     private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
     public static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration HANDOFF_TIMEOUT = Duration.ofSeconds(5);
+    /** How long the source waits for the destination to attach a thread's regions ahead (then it goes on without). */
+    static final Duration PREPARE_TIMEOUT = Duration.ofSeconds(2);
     /**
      * Reasons of a NACK to MIGRATE(tid). The answers name the thread they answer for, so that a
      * late answer about another thread is never taken for this one's ({@link #answers}):
@@ -203,6 +206,9 @@ public final class Migrations implements KernelService {
             throw new MigrationException(MigrationException.Kind.RETRY, "thread " + tid + " is now owned by " + owner + "; try again");
         }
         io.archipelago.kernel.faults.FaultPoints.reached(io.archipelago.kernel.faults.FaultPoints.Point.MIGRATION_MARKED);
+        if (!byMessages) {
+            prepareDestination(thread, destination);
+        }
         SchedThread stopped;
         var stopping = tasks.scheduler().stop(tid);
         // by shared memory the core that ends the thread's step sends MIGRATE itself, at the migration point (this thread
@@ -274,6 +280,44 @@ public final class Migrations implements KernelService {
             return MigrateReply.newBuilder().setTid(tid).setFrom(tasks.kernelName()).setTo(target.getName())
                 .setMode(byMessages ? MigrationMode.MESSAGES : MigrationMode.SHARED_MEMORY).setStoppedNs(stoppedNs).build();
         }
+    }
+
+    /**
+     * By shared memory, before the stop: the destination attaches the thread's regions while the
+     * thread still runs here, so that its adoption after MIGRATE finds them attached (a cold attach,
+     * a region it never saw, e.g. made by a migration by messages, took about as long as the rest
+     * of the migration). Only an advisory: whatever goes wrong, the adoption attaches them itself.
+     */
+    private void prepareDestination(KernelThread thread, int destination) {
+        long start = System.nanoTime();
+        TaskDescriptor task = thread.descriptor();
+        try {
+            peers.tasks(destination, PREPARE_TIMEOUT.toMillis()).prepareAdoption(AdoptionNotice.newBuilder().setTid(thread.tid())
+                .setSourceKernel(self).setProgram(thread.program().name()).setPid(thread.pid()).setDataGen(task.dataGen()).build());
+        } catch (RuntimeException e) {
+            LOG.debug("kernel {}: kernel {} did not attach thread {}'s regions ahead: {}", tasks.kernelName(), tasks.kernelName(destination),
+                thread.tid(), describe(e));
+        }
+        tasks.kernel().trace().slice(TraceEvent.MIGRATION_PREPARE, TraceRing.KERNEL_TRACK, thread.tid(), start, System.nanoTime() - start);
+    }
+
+    /**
+     * A migration by shared memory from {@code notice.source_kernel} is about to stop the thread:
+     * attach its regions now (nothing is taken over; MIGRATE follows).
+     */
+    public AdoptReply prepareAdoption(AdoptionNotice notice) {
+        if (closing) {
+            throw new MigrationException(MigrationException.Kind.REFUSED, "kernel " + tasks.kernelName() + " is stopping");
+        }
+        long start = System.nanoTime();
+        try {
+            tasks.attachRegionsAhead(notice.getProgram(), notice.getTid(), notice.getPid(), notice.getDataGen(), this::recordLater);
+        } catch (RuntimeException e) {
+            throw new MigrationException(MigrationException.Kind.REFUSED, "kernel " + tasks.kernelName() + " cannot attach thread "
+                + notice.getTid() + "'s regions ahead of its migration from " + tasks.kernelName(notice.getSourceKernel()) + ": "
+                + describe(e), e);
+        }
+        return AdoptReply.newBuilder().setTid(notice.getTid()).setAdoptedNs(System.nanoTime() - start).build();
     }
 
     /**
