@@ -43,7 +43,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +71,8 @@ public final class Migrations implements KernelService {
     private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
     public static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration HANDOFF_TIMEOUT = Duration.ofSeconds(5);
+    /** How long the source's control thread spins for the stop before it parks. */
+    static final Duration STOP_SPIN = Duration.ofNanos(200_000);
     /** How long the source waits for the destination to attach a thread's regions ahead (then it goes on without). */
     static final Duration PREPARE_TIMEOUT = Duration.ofSeconds(2);
     /**
@@ -211,37 +212,28 @@ public final class Migrations implements KernelService {
         }
         SchedThread stopped;
         var stopping = tasks.scheduler().stop(tid);
-        // by shared memory the core that ends the thread's step sends MIGRATE itself, at the migration point (this thread
-        // would wake up later): unless this thread gave up on the stop first, which it says by taking the claim
-        AtomicBoolean sendAtStop = new AtomicBoolean(!byMessages);
-        CompletableFuture<MailboxWord> answer = byMessages ? null : stopping.thenCompose(t -> sendAtStop.compareAndSet(true, false)
-            ? departInPlace(thread, destination, t.stoppedAtNs())
-            : CompletableFuture.failedFuture(new IllegalStateException("the migration gave up on the stop")));
         try {
-            stopped = stopping.get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            stopped = awaitStop(stopping);
         } catch (ExecutionException e) {
             table.changeOwnership(slot, pending, mine);
             TaskDescriptor task = thread.descriptor();
             throw new MigrationException(MigrationException.Kind.EXITED, "thread " + tid + " exited (code " + task.exitCode()
                 + ") before its next migration point");
         } catch (TimeoutException e) {
-            stopped = giveUpStop(stopping, sendAtStop, byMessages, slot, pending, mine, thread);
-            if (stopped == null) {
-                throw new MigrationException(MigrationException.Kind.HANDOFF_FAILED, "thread " + tid + " did not reach a migration point "
-                    + "within " + STOP_TIMEOUT.toSeconds() + " s (a step that long?); it keeps running on " + tasks.kernelName());
-            }
+            table.changeOwnership(slot, pending, mine);
+            stopping.thenAccept(t -> tasks.restore(thread)); // when its step finally ends, it carries on here
+            throw new MigrationException(MigrationException.Kind.HANDOFF_FAILED, "thread " + tid + " did not reach a migration point within "
+                + STOP_TIMEOUT.toSeconds() + " s (a step that long?); it keeps running on " + tasks.kernelName());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            stopped = giveUpStop(stopping, sendAtStop, byMessages, slot, pending, mine, thread);
-            if (stopped == null) {
-                throw new MigrationException(MigrationException.Kind.HANDOFF_FAILED, "interrupted while stopping thread " + tid);
-            }
+            table.changeOwnership(slot, pending, mine);
+            stopping.thenAccept(t -> tasks.restore(thread));
+            throw new MigrationException(MigrationException.Kind.HANDOFF_FAILED, "interrupted while stopping thread " + tid);
         }
+        // the end of the thread's step, read by its core: this thread may have woken later
         long stoppedNs = stopped.stoppedAtNs();
-        if (byMessages) {
-            tasks.kernel().trace().instantAt(TraceEvent.MIGRATION_STOP, TraceRing.KERNEL_TRACK, tid, stoppedNs, destination);
-            thread.descriptor().migStopNs(stoppedNs);
-        }
+        tasks.kernel().trace().instantAt(TraceEvent.MIGRATION_STOP, TraceRing.KERNEL_TRACK, tid, stoppedNs, destination);
+        thread.descriptor().migStopNs(stoppedNs);
         try {
             MigrateReply.Builder reply = MigrateReply.newBuilder().setTid(tid).setFrom(tasks.kernelName()).setTo(target.getName())
                 .setMode(byMessages ? MigrationMode.MESSAGES : MigrationMode.SHARED_MEMORY).setStoppedNs(stoppedNs);
@@ -252,10 +244,16 @@ public final class Migrations implements KernelService {
                 AdoptReply adopted = peers.tasks(destination, HANDOFF_TIMEOUT.toMillis()).adoptTask(image);
                 reply.setAdoptedNs(adopted.getAdoptedNs()).setStateBytes(image.getSerializedSize());
             } else {
-                MailboxWord answered = awaitAnswer(answer, tid, target.getName());
-                if (answered.type() == MailboxType.NACK) {
+                long handOverNs = System.nanoTime();
+                handOverFirstPages(thread, destination);
+                tasks.kernel().trace().slice(TraceEvent.MIGRATION_HAND_OVER, TraceRing.KERNEL_TRACK, tid, handOverNs, System.nanoTime() - handOverNs);
+                // sent from this thread (not handed to the interrupt context): the word leaves at once, and the reply is
+                // watched for by this thread itself
+                MailboxWord answer = tasks.mailbox().request(destination, MailboxType.MIGRATE, tid, HANDOFF_TIMEOUT, answers(tid),
+                    MailboxType.ACK, MailboxType.NACK);
+                if (answer.type() == MailboxType.NACK) {
                     throw new MigrationException(MigrationException.Kind.REFUSED, "kernel " + target.getName() + " refused thread " + tid
-                        + ": " + nackReason(answered.payload() >>> NACK_REASON_SHIFT));
+                        + ": " + nackReason(answer.payload() >>> NACK_REASON_SHIFT));
                 }
                 reply.setAdoptedNs(System.nanoTime()).setStateBytes(sharedBytes(thread));
             }
@@ -321,59 +319,17 @@ public final class Migrations implements KernelService {
     }
 
     /**
-     * The stop did not come in time (or this thread was interrupted): takes back the claim to send
-     * MIGRATE and the thread's ownership, and has the thread carry on here when its step ends.
-     * Returns null then; returns the stopped thread when its core had already claimed the send (the
-     * stop came just now, and MIGRATE is on its way: the migration goes on).
+     * Waits for the stop, spinning briefly first (K2's requester rule: spin, then park): the core
+     * ends the thread's step within a wake-up of its own, and a control thread parked meanwhile
+     * would add its own wake-up between the stop and MIGRATE.
      */
-    private SchedThread giveUpStop(CompletableFuture<SchedThread> stopping, AtomicBoolean sendAtStop, boolean byMessages, long slot,
-                                   Ownership pending, Ownership mine, KernelThread thread) {
-        if (!byMessages && !sendAtStop.compareAndSet(true, false)) {
-            return stopping.join();
+    private static SchedThread awaitStop(CompletableFuture<SchedThread> stopping)
+        throws ExecutionException, TimeoutException, InterruptedException {
+        long spinEnd = System.nanoTime() + STOP_SPIN.toNanos();
+        while (!stopping.isDone() && System.nanoTime() - spinEnd < 0) {
+            Thread.onSpinWait();
         }
-        table.changeOwnership(slot, pending, mine);
-        stopping.thenAccept(t -> tasks.restore(thread)); // when its step finally ends, it carries on here
-        return null;
-    }
-
-    /**
-     * By shared memory, at the migration point, on the core that ran the thread's last step (or on
-     * the caller when the thread was not on a core): records the stop, hands the first pages over
-     * and sends MIGRATE without waiting for the answer, which completes the future on the
-     * interrupt context.
-     */
-    private CompletableFuture<MailboxWord> departInPlace(KernelThread thread, int destination, long stoppedNs) {
-        int tid = thread.tid();
-        tasks.kernel().trace().instantAt(TraceEvent.MIGRATION_STOP, TraceRing.KERNEL_TRACK, tid, stoppedNs, destination);
-        thread.descriptor().migStopNs(stoppedNs);
-        long handOverNs = System.nanoTime();
-        handOverFirstPages(thread, destination);
-        tasks.kernel().trace().slice(TraceEvent.MIGRATION_HAND_OVER, TraceRing.KERNEL_TRACK, tid, handOverNs, System.nanoTime() - handOverNs);
-        return tasks.mailbox().requestAsync(destination, MailboxType.MIGRATE, tid, HANDOFF_TIMEOUT, answers(tid), MailboxType.ACK,
-            MailboxType.NACK);
-    }
-
-    /** The destination's answer to MIGRATE, sent at the migration point; a failure as the exception that says why. */
-    private static MailboxWord awaitAnswer(CompletableFuture<MailboxWord> answer, int tid, String destination) {
-        try {
-            // the request's own deadline fails it first; this one only bounds the wait if that never came
-            return answer.get(HANDOFF_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause() instanceof java.util.concurrent.CompletionException c && c.getCause() != null ? c.getCause()
-                : e.getCause();
-            if (cause instanceof RuntimeException failure) {
-                throw failure;
-            }
-            throw new MigrationException(MigrationException.Kind.HANDOFF_FAILED, "MIGRATE(" + tid + ") to kernel " + destination
-                + " failed: " + cause, cause);
-        } catch (TimeoutException e) {
-            throw new MigrationException(MigrationException.Kind.HANDOFF_FAILED, "no answer from kernel " + destination + " to MIGRATE("
-                + tid + ") within " + (HANDOFF_TIMEOUT.toMillis() + 1_000) + " ms");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new MigrationException(MigrationException.Kind.HANDOFF_FAILED, "interrupted while waiting for kernel " + destination
-                + "'s answer to MIGRATE(" + tid + ")");
-        }
+        return stopping.get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**

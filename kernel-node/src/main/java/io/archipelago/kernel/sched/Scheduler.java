@@ -189,8 +189,8 @@ public final class Scheduler implements AutoCloseable {
      * on a core) and takes it off this scheduler, keeping its state (READY, or BLOCKED with its
      * timer and line). The future fails if the thread exits first or is not scheduled here. It
      * completes on the core that ran the thread's last step, outside the scheduler's lock (or on
-     * the caller, at once, when the thread was not on a core): an action chained to it runs at the
-     * migration point itself ({@link SchedThread#stoppedAtNs} says when that was).
+     * the caller, at once, when the thread was not on a core); {@link SchedThread#stoppedAtNs}
+     * says when the step ended, whenever the caller wakes.
      */
     public CompletableFuture<SchedThread> stop(int tid) {
         lock.lock();
@@ -767,8 +767,7 @@ public final class Scheduler implements AutoCloseable {
             } finally {
                 lock.unlock();
                 if (stoppedHere != null) {
-                    // outside the lock: whoever stopped the thread may carry on with it on this core (a migration sends
-                    // its MIGRATE word from here, without waiting for its own thread to wake)
+                    // outside the lock: the migration waiting for it carries on at once, without this core's lock in its way
                     stoppedHere.complete(thread);
                 }
             }
