@@ -48,6 +48,12 @@ class BenchMigrationIT {
                 assertThat(size.get(kind).get("p50").asDouble()).as(kind + " p50").isPositive();
             }
             assertThat(size.get("msg_over_shm").asDouble()).isPositive();
+            // the schedule's S S M M S M M S: half the shared-memory moves follow one by messages (a data region new to the destination)
+            assertThat(size.get("shm_after_shm_us").get("count").asLong()).as("shm moves after shm").isEqualTo(6);
+            assertThat(size.get("shm_after_msg_us").get("count").asLong()).as("shm moves after msg").isEqualTo(6);
+            assertThat(size.get("shm_over_rtt_p50").asDouble()).isPositive();
+            assertThat(size.get("shm_over_warm_rtt_p50").asDouble()).as("against the warm round trip").isGreaterThan(size.get("shm_over_rtt_p50")
+                .asDouble());
             assertThat(size.get("msg_image_bytes").asLong()).as("the message carries the state").isGreaterThan(size.get("bytes").asLong());
             // every measured migration is in the figures, slow ones too, and each mode went each way equally often
             assertThat(size.get("slower_than_5s").asLong()).isBetween(0L, 24L);
@@ -65,5 +71,12 @@ class BenchMigrationIT {
         assertThat(sizes).containsExactly(1024L, 16_384L, 262_144L);
         assertThat(root.get("migrations_per_kind_per_direction").asInt()).isEqualTo(6);
         assertThat(root.has("target_met")).isTrue();
+        // both baselines, named, from the same run: 12 measured per mode = 3 blocks per size, each way after every block
+        assertThat(root.get("baseline").asText()).startsWith("cold");
+        assertThat(root.get("mailbox_requester_rtt_us")).isEqualTo(root.get("mailbox_requester_rtt_cold_us"));
+        assertThat(root.get("mailbox_requester_rtt_cold_us").get("count").asLong()).isEqualTo(3 * 3 * 2);
+        assertThat(root.get("mailbox_requester_rtt_next_us").get("count").asLong()).isEqualTo(3 * 3 * 2);
+        assertThat(root.get("mailbox_requester_rtt_warm_us").get("count").asLong()).isEqualTo(3 * 3 * 2 * 32);
+        assertThat(root.get("mailbox_requester_rtt_warm_us").get("p50").asDouble()).isPositive();
     }
 }

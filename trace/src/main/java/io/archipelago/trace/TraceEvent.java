@@ -119,7 +119,13 @@ public enum TraceEvent {
      * What it wrote since it obtained the page is lost. The end of the fault's exchange, in place of
      * {@link #DSM_PAGE_RECEIVED}. Subject: the page frame; value: that holder.
      */
-    DSM_PAGE_RECOVERED(30, "dsm page recovered", Shape.INSTANT, "frame");
+    DSM_PAGE_RECOVERED(30, "dsm page recovered", Shape.INSTANT, "frame"),
+    /**
+     * Before a migration by shared memory stops the thread, the source asked the destination to
+     * attach the thread's regions ahead (the thread still running at the source): from the ask to
+     * the answer. Subject: the thread id.
+     */
+    MIGRATION_PREPARE(31, "migration prepare", Shape.SLICE, "tid");
 
     /**
      * A slice has a start ({@code time}) and a duration ({@code value}, ns); an instant has a value;

@@ -22,6 +22,7 @@ import io.archipelago.program.Program;
 import io.archipelago.program.ProgramArgs;
 import io.archipelago.program.ProgramData;
 import io.archipelago.task.proto.AdoptReply;
+import io.archipelago.task.proto.AdoptionNotice;
 import io.archipelago.task.proto.MigrateReply;
 import io.archipelago.task.proto.MigrateRequest;
 import io.archipelago.task.proto.MigrationMode;
@@ -35,6 +36,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -69,6 +71,10 @@ public final class Migrations implements KernelService {
     private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
     public static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration HANDOFF_TIMEOUT = Duration.ofSeconds(5);
+    /** How long the source's control thread spins for the stop before it parks. */
+    static final Duration STOP_SPIN = Duration.ofNanos(200_000);
+    /** How long the source waits for the destination to attach a thread's regions ahead (then it goes on without). */
+    static final Duration PREPARE_TIMEOUT = Duration.ofSeconds(2);
     /**
      * Reasons of a NACK to MIGRATE(tid). The answers name the thread they answer for, so that a
      * late answer about another thread is never taken for this one's ({@link #answers}):
@@ -201,10 +207,13 @@ public final class Migrations implements KernelService {
             throw new MigrationException(MigrationException.Kind.RETRY, "thread " + tid + " is now owned by " + owner + "; try again");
         }
         io.archipelago.kernel.faults.FaultPoints.reached(io.archipelago.kernel.faults.FaultPoints.Point.MIGRATION_MARKED);
+        if (!byMessages) {
+            prepareDestination(thread, destination);
+        }
         SchedThread stopped;
         var stopping = tasks.scheduler().stop(tid);
         try {
-            stopped = stopping.get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            stopped = awaitStop(stopping);
         } catch (ExecutionException e) {
             table.changeOwnership(slot, pending, mine);
             TaskDescriptor task = thread.descriptor();
@@ -221,8 +230,9 @@ public final class Migrations implements KernelService {
             stopping.thenAccept(t -> tasks.restore(thread));
             throw new MigrationException(MigrationException.Kind.HANDOFF_FAILED, "interrupted while stopping thread " + tid);
         }
-        long stoppedNs = System.nanoTime();
-        tasks.kernel().trace().instant(TraceEvent.MIGRATION_STOP, TraceRing.KERNEL_TRACK, tid, destination);
+        // the end of the thread's step, read by its core: this thread may have woken later
+        long stoppedNs = stopped.stoppedAtNs();
+        tasks.kernel().trace().instantAt(TraceEvent.MIGRATION_STOP, TraceRing.KERNEL_TRACK, tid, stoppedNs, destination);
         thread.descriptor().migStopNs(stoppedNs);
         try {
             MigrateReply.Builder reply = MigrateReply.newBuilder().setTid(tid).setFrom(tasks.kernelName()).setTo(target.getName())
@@ -237,6 +247,8 @@ public final class Migrations implements KernelService {
                 long handOverNs = System.nanoTime();
                 handOverFirstPages(thread, destination);
                 tasks.kernel().trace().slice(TraceEvent.MIGRATION_HAND_OVER, TraceRing.KERNEL_TRACK, tid, handOverNs, System.nanoTime() - handOverNs);
+                // sent from this thread (not handed to the interrupt context): the word leaves at once, and the reply is
+                // watched for by this thread itself
                 MailboxWord answer = tasks.mailbox().request(destination, MailboxType.MIGRATE, tid, HANDOFF_TIMEOUT, answers(tid),
                     MailboxType.ACK, MailboxType.NACK);
                 if (answer.type() == MailboxType.NACK) {
@@ -266,6 +278,58 @@ public final class Migrations implements KernelService {
             return MigrateReply.newBuilder().setTid(tid).setFrom(tasks.kernelName()).setTo(target.getName())
                 .setMode(byMessages ? MigrationMode.MESSAGES : MigrationMode.SHARED_MEMORY).setStoppedNs(stoppedNs).build();
         }
+    }
+
+    /**
+     * By shared memory, before the stop: the destination attaches the thread's regions while the
+     * thread still runs here, so that its adoption after MIGRATE finds them attached (a cold attach,
+     * a region it never saw, e.g. made by a migration by messages, took about as long as the rest
+     * of the migration). Only an advisory: whatever goes wrong, the adoption attaches them itself.
+     */
+    private void prepareDestination(KernelThread thread, int destination) {
+        long start = System.nanoTime();
+        TaskDescriptor task = thread.descriptor();
+        try {
+            peers.tasks(destination, PREPARE_TIMEOUT.toMillis()).prepareAdoption(AdoptionNotice.newBuilder().setTid(thread.tid())
+                .setSourceKernel(self).setProgram(thread.program().name()).setPid(thread.pid()).setDataGen(task.dataGen()).build());
+        } catch (RuntimeException e) {
+            LOG.debug("kernel {}: kernel {} did not attach thread {}'s regions ahead: {}", tasks.kernelName(), tasks.kernelName(destination),
+                thread.tid(), describe(e));
+        }
+        tasks.kernel().trace().slice(TraceEvent.MIGRATION_PREPARE, TraceRing.KERNEL_TRACK, thread.tid(), start, System.nanoTime() - start);
+    }
+
+    /**
+     * A migration by shared memory from {@code notice.source_kernel} is about to stop the thread:
+     * attach its regions now (nothing is taken over; MIGRATE follows).
+     */
+    public AdoptReply prepareAdoption(AdoptionNotice notice) {
+        if (closing) {
+            throw new MigrationException(MigrationException.Kind.REFUSED, "kernel " + tasks.kernelName() + " is stopping");
+        }
+        long start = System.nanoTime();
+        try {
+            tasks.attachRegionsAhead(notice.getProgram(), notice.getTid(), notice.getPid(), notice.getDataGen(), this::recordLater);
+        } catch (RuntimeException e) {
+            throw new MigrationException(MigrationException.Kind.REFUSED, "kernel " + tasks.kernelName() + " cannot attach thread "
+                + notice.getTid() + "'s regions ahead of its migration from " + tasks.kernelName(notice.getSourceKernel()) + ": "
+                + describe(e), e);
+        }
+        return AdoptReply.newBuilder().setTid(notice.getTid()).setAdoptedNs(System.nanoTime() - start).build();
+    }
+
+    /**
+     * Waits for the stop, spinning briefly first (K2's requester rule: spin, then park): the core
+     * ends the thread's step within a wake-up of its own, and a control thread parked meanwhile
+     * would add its own wake-up between the stop and MIGRATE.
+     */
+    private static SchedThread awaitStop(CompletableFuture<SchedThread> stopping)
+        throws ExecutionException, TimeoutException, InterruptedException {
+        long spinEnd = System.nanoTime() + STOP_SPIN.toNanos();
+        while (!stopping.isDone() && System.nanoTime() - spinEnd < 0) {
+            Thread.onSpinWait();
+        }
+        return stopping.get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**

@@ -31,6 +31,8 @@ public abstract class SchedThread {
     boolean held;
     volatile boolean stopRequested;
     CompletableFuture<SchedThread> stopped;
+    /** When {@link Scheduler#stop} took the thread off its core or queue (host monotonic ns), 0 before. */
+    private volatile long stoppedAtNs;
 
     protected SchedThread(int tid, int pid, boolean nightWatch) {
         this.tid = tid;
@@ -48,6 +50,19 @@ public abstract class SchedThread {
 
     public final boolean nightWatch() {
         return nightWatch;
+    }
+
+    /**
+     * When the last {@link Scheduler#stop} took this thread off the scheduler (host monotonic ns):
+     * the end of its step, read by the core that ran it, not by whoever waited for the stop and
+     * woke up later.
+     */
+    public final long stoppedAtNs() {
+        return stoppedAtNs;
+    }
+
+    final void stoppedNow() {
+        stoppedAtNs = System.nanoTime();
     }
 
     /** Sets where the thread stands before {@link Scheduler#add}: its state, and its timer and line when BLOCKED. */

@@ -187,7 +187,10 @@ public final class Scheduler implements AutoCloseable {
     /**
      * Stops a thread at its next migration point (the end of the step it runs, or now if it is not
      * on a core) and takes it off this scheduler, keeping its state (READY, or BLOCKED with its
-     * timer and line). The future fails if the thread exits first or is not scheduled here.
+     * timer and line). The future fails if the thread exits first or is not scheduled here. It
+     * completes on the core that ran the thread's last step, outside the scheduler's lock (or on
+     * the caller, at once, when the thread was not on a core); {@link SchedThread#stoppedAtNs}
+     * says when the step ended, whenever the caller wakes.
      */
     public CompletableFuture<SchedThread> stop(int tid) {
         lock.lock();
@@ -208,6 +211,7 @@ public final class Scheduler implements AutoCloseable {
             } else {
                 detach(thread);
                 threads.remove(tid);
+                thread.stoppedNow();
                 stopped.complete(thread);
             }
             return stopped;
@@ -694,6 +698,7 @@ public final class Scheduler implements AutoCloseable {
         }
 
         private void finish(SchedThread thread, Step step, RuntimeException failure, boolean sliceEnded, boolean yieldedToAdmission) {
+            CompletableFuture<SchedThread> stoppedHere = null;
             lock.lock();
             try {
                 current = null;
@@ -745,8 +750,9 @@ public final class Scheduler implements AutoCloseable {
                 if (thread.stopRequested) {
                     threads.remove(thread.tid);
                     thread.stopRequested = false;
+                    thread.stoppedNow();
                     thread.publish();
-                    thread.stopped.complete(thread);
+                    stoppedHere = thread.stopped;
                     return;
                 }
                 if (thread.state == TaskState.BLOCKED) {
@@ -760,6 +766,10 @@ public final class Scheduler implements AutoCloseable {
                 }
             } finally {
                 lock.unlock();
+                if (stoppedHere != null) {
+                    // outside the lock: the migration waiting for it carries on at once, without this core's lock in its way
+                    stoppedHere.complete(thread);
+                }
             }
         }
 

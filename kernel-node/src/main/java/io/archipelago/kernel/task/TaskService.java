@@ -506,15 +506,31 @@ public final class TaskService implements KernelService {
         TaskDescriptor task = table.view(slot);
         String programName = task.commString();
         Program program = programs.get(programName);
-        ProgramArgs none = ProgramArgs.none(programName);
         int tid = task.pid();
         int pid = task.tgid();
         long leaderSlot = tid == pid ? slot : table.slotOf(pid).orElseThrow(() -> new NoSuchThreadException("thread " + tid
             + ": its process leader " + pid + " is not in the task table"));
+        TypedRegion<?>[] regions = attachRegions(program, tid, pid, task.dataGen(), recorder);
+        return new KernelThread(this, slot, task, program, leaderSlot, regions[0], regions[1]);
+    }
+
+    /**
+     * Attaches the regions of thread {@code tid} (of process {@code pid}, running {@code programName},
+     * its data region of generation {@code dataGen}) without taking the thread: a migration by
+     * shared memory about to stop it at another kernel, so that the adoption finds them attached
+     * ({@link TypedMemory#attach} keeps what it attached). Reads nothing of the descriptor.
+     */
+    public void attachRegionsAhead(String programName, int tid, int pid, long dataGen, java.util.concurrent.Executor recorder) {
+        attachRegions(programs.get(programName), tid, pid, dataGen, recorder);
+    }
+
+    /** The thread's data region and its process's, each null when the program declares none. */
+    private TypedRegion<?>[] attachRegions(Program program, int tid, int pid, long dataGen, java.util.concurrent.Executor recorder) {
+        ProgramArgs none = ProgramArgs.none(program.name());
         TypedRegion<?> data = null;
         Optional<ProgramData> threadData = program.threadData(none);
         if (threadData.isPresent()) {
-            String name = TaskRegions.threadData(tid, task.dataGen());
+            String name = TaskRegions.threadData(tid, dataGen);
             data = typed.attach(name, threadData.get().view(), TypedMemory.Access.GENERATED, recorder);
             attachedHere.add(name);
         }
@@ -524,7 +540,7 @@ public final class TaskService implements KernelService {
             shared = typed.attach(TaskRegions.processData(pid), processData.get().view(), TypedMemory.Access.GENERATED, recorder);
             attachedHere.add(TaskRegions.processData(pid));
         }
-        return new KernelThread(this, slot, task, program, leaderSlot, data, shared);
+        return new TypedRegion<?>[] {data, shared};
     }
 
     /**

@@ -174,6 +174,11 @@ public final class TaskControlService extends TaskControlGrpc.TaskControlImplBas
     }
 
     @Override
+    public void prepareAdoption(io.archipelago.task.proto.AdoptionNotice request, StreamObserver<AdoptReply> response) {
+        answer(response, () -> migrations.prepareAdoption(request));
+    }
+
+    @Override
     public void schedEvents(SchedEventsRequest request, StreamObserver<SchedEventsReply> response) {
         answer(response, () -> {
             SchedEventsReply.Builder reply = SchedEventsReply.newBuilder().setKernel(tasks.kernelName()).setKernelId(tasks.kernelId())
