@@ -300,7 +300,9 @@ final class BenchMailboxCommand extends BenchSuite {
                 stream(kernels, from, to, words);
                 pair.stream(words);
                 floor.stream(words);
+                long[] beforeStream = sleepsAndDoorbells(target, from, to);
                 MailboxStreamReply stream = stream(kernels, from, to, words);
+                long[] afterStream = sleepsAndDoorbells(target, from, to);
                 long baselineStreamNs = pair.stream(words);
                 long floorStreamNs = floor.stream(words);
                 report = report(target, from, to, receiverBefore, first, measured, warm, mailbox, requester, baseline,
@@ -311,6 +313,9 @@ final class BenchMailboxCommand extends BenchSuite {
                 report.put("mailbox_rtt_min_us", mailbox.getMinValue() / 1000.0);
                 report.put("requester_rtt_min_us", requester.getMinValue() / 1000.0);
                 report.put("warmup_batches", warmupBatches);
+                // a receiver that sleeps during the stream costs the sender a doorbell, and its words a wake-up, each time
+                report.put("throughput_receiver_sleeps", afterStream[1] - beforeStream[1]);
+                report.put("throughput_doorbells", afterStream[2] - beforeStream[2]);
             }
             addIdleCpu(report, target);
             addFloorTargets(report);
@@ -562,6 +567,8 @@ final class BenchMailboxCommand extends BenchSuite {
                 + "words/s (no FIFO): ratio %.2f%n", result.get("throughput_words_per_s").asLong(), result.get("throughput_words").asLong(),
             result.get("throughput_fifo_full_waits").asLong(), result.get("baseline_throughput_words_per_s").asLong(),
             result.get("throughput_ratio").asDouble());
+        out.printf(Locale.ROOT, "throughput, receiver's interrupt context: %d sleeps, %d doorbells rung by the sender%n",
+            result.path("throughput_receiver_sleeps").asLong(), result.path("throughput_doorbells").asLong());
         out.printf(Locale.ROOT, "throughput floor (FIFO of depth 4 on cache lines): %,d words/s; mailbox / floor %.2f%n",
             result.get("floor_throughput_words_per_s").asLong(), result.get("throughput_over_floor").asDouble());
         if (result.path("modelled_word_ns").asLong() > 0) {

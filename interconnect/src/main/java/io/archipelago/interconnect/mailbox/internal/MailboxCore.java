@@ -116,6 +116,13 @@ public final class MailboxCore implements AutoCloseable {
     private boolean loopWatching;
     /** Whether the interrupt context declared itself asleep (it then needs waking for a word nobody else takes). */
     private volatile boolean loopAsleep;
+    /**
+     * Until when the interrupt context expects the next word of a modelled exchange (interrupt context
+     * only): a word delivered from a ring with a modelled latency, plus the round trip on that link.
+     * The peer that sent it is in an exchange (it awaits our answer, or answered us and sends again),
+     * so its next word comes about a modelled round trip after this one, not at random.
+     */
+    private long exchangeUntil = System.nanoTime();
     /** Kernel threads of ours watching a ring for their reply now: the interrupt context leaves the watch to them. */
     private final AtomicInteger replyWatchers = new AtomicInteger();
     /** When threads other than the interrupt context may spin (senders on a full ring, requesters watching for their reply). */
@@ -769,6 +776,13 @@ public final class MailboxCore implements AutoCloseable {
             }
             delivered++;
         }
+        long hold = link.inRing.holdNanos();
+        if (delivered > 0 && hold > 0) {
+            long expected = System.nanoTime() + 2 * hold;
+            if (expected - exchangeUntil > 0) {
+                exchangeUntil = expected;
+            }
+        }
         if (delivered > 0 && link.peerWaiting) {
             link.peerWaiting = false;
             link.channel.writeAndFlush(new Frame.Credit(1));
@@ -896,6 +910,11 @@ public final class MailboxCore implements AutoCloseable {
                 }
             }
             return false;
+        }
+
+        @Override
+        public boolean inExchange(long now, long slackNanos) {
+            return now - exchangeUntil - slackNanos < 0;
         }
 
         @Override
