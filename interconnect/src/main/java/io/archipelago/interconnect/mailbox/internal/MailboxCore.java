@@ -525,6 +525,7 @@ public final class MailboxCore implements AutoCloseable {
                     }
                     result = link.outRing.offer(link.ringEpoch, word);
                     if (result != MailboxRing.OFFERED) {
+                        metrics.fifoFullParks.increment();
                         LockSupport.parkNanos(link.creditWaiters, Math.min(deadline - now, result == MailboxRing.FULL
                             ? TimeUnit.MILLISECONDS.toNanos(1) : TimeUnit.MICROSECONDS.toNanos(50)));
                     }
