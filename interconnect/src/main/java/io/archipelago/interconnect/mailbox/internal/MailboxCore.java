@@ -117,10 +117,12 @@ public final class MailboxCore implements AutoCloseable {
     /** Whether the interrupt context declared itself asleep (it then needs waking for a word nobody else takes). */
     private volatile boolean loopAsleep;
     /**
-     * Until when the interrupt context expects the next word of a modelled exchange (interrupt context
-     * only): a word delivered from a ring with a modelled latency, plus the round trip on that link.
-     * The peer that sent it is in an exchange (it awaits our answer, or answered us and sends again),
-     * so its next word comes about a modelled round trip after this one, not at random.
+     * Until when the interrupt context expects the next word of an exchange or a stream (interrupt
+     * context only), before the poll window: a word delivered from a ring with a modelled latency,
+     * plus the round trip on that link (the peer that sent it awaits our answer, or answered us and
+     * sends again, so its next word comes about a modelled round trip later, not at random); or a
+     * FIFO's worth of words taken from a ring in one look, plus nothing (the sender filled the FIFO
+     * and waits for room: its next word comes as soon as it sees the room).
      */
     private long exchangeUntil = System.nanoTime();
     /** Kernel threads of ours watching a ring for their reply now: the interrupt context leaves the watch to them. */
@@ -778,7 +780,7 @@ public final class MailboxCore implements AutoCloseable {
             delivered++;
         }
         long hold = link.inRing.holdNanos();
-        if (delivered > 0 && hold > 0) {
+        if (delivered > 0 && (hold > 0 || delivered >= fifoDepth)) {
             long expected = System.nanoTime() + 2 * hold;
             if (expected - exchangeUntil > 0) {
                 exchangeUntil = expected;

@@ -254,9 +254,9 @@ final class SpinThenBlock implements SelectStrategy {
                         return block(selectNow, watched);
                     }
                     // a word waits in a ring for its modelled due time (at most NEAR_NANOS away), a reply
-                    // to this context's own request is on its modelled way, or this context answered (or
+                    // to this context's own request is on its modelled way, this context answered (or
                     // received) a word of a modelled exchange and the peer's next one is due about a
-                    // modelled round trip later: blocking would turn it
+                    // modelled round trip later, or a sender streams into a full FIFO: blocking would turn it
                     // into a doorbell and a wake-up (tens of microseconds here, over the model), and a
                     // loop that blocked while its reply travelled makes the peer's next word find it
                     // asleep too. Give the core to whoever waits for it and look again, within the window,
@@ -296,13 +296,18 @@ final class SpinThenBlock implements SelectStrategy {
     }
 
     /**
-     * Whether a word is expected soon on a modelled link, so that a closed gate makes the loop yield
-     * and look again rather than block: a word held in a ring due within {@link MailboxRing#NEAR_NANOS},
-     * a reply to this context's request on its way, or a modelled exchange under way (a word came from
-     * a modelled ring less than that link's round trip + the poll window ago). The last is the
-     * answering side's rule: the peer that sent the word awaits the answer or sends its next request
-     * right after ours arrives, so its next word is due about a modelled round trip later. Bounded:
-     * with no word for a round trip + the window, the loop blocks as usual (an idle cluster sleeps).
+     * Whether a word is expected soon, so that a closed gate makes the loop yield and look again
+     * rather than block: a word held in a ring due within {@link MailboxRing#NEAR_NANOS}, a reply to
+     * this context's request on its modelled way, or an exchange or a stream under way
+     * ({@link RingWatch#inExchange}: a word came from a modelled ring less than that link's round
+     * trip + the poll window ago, or a FIFO's worth of words came in one look less than the window
+     * ago). The first of those last two is the answering side's rule: the peer that sent the word
+     * awaits the answer or sends its next request right after ours arrives, so its next word is due
+     * about a modelled round trip later; the second is a receiver's in a stream: its sender filled
+     * the FIFO and sends again as soon as it finds room. Blocking there makes the next word ring a
+     * doorbell, and a doorbell rung from a sending thread wakes that sender's own interrupt context
+     * too, one more thread wanting a core, which keeps the gate closed. Bounded: with no word for a
+     * round trip + the window, the loop blocks as usual (an idle cluster sleeps).
      */
     private boolean expecting(RingWatch watched, long now) {
         return watched != null && (watched.wordHeld() || watched.replyAwaited() || watched.inExchange(now, windowNanos));
@@ -376,7 +381,9 @@ interface RingWatch {
     /**
      * A word came from a ring with a modelled latency less than that link's modelled round trip +
      * {@code slackNanos} before {@code now}: its peer is in an exchange with this member (awaiting
-     * the answer, or about to send its next word once ours arrives), so the next word is expected.
+     * the answer, or about to send its next word once ours arrives); or a FIFO's worth of words came
+     * from a ring in one look less than {@code slackNanos} before: its sender streams and waits for
+     * room. Either way the next word is expected.
      */
     default boolean inExchange(long now, long slackNanos) {
         return false;
