@@ -83,6 +83,7 @@ final class BenchMailboxCommand extends BenchSuite {
         + "{...}, \"baseline_rtt_us\": {...}, \"polling_baseline_rtt_us\": {...}, \"ratio_p50\", \"ratio_p50_vs_polling\", "
         + "\"requester_ratio_p50\", \"requester_ratio_p50_vs_polling\", \"targets\", \"transport\", \"floor_rtt_us\": {\"p50\", \"p90\", "
         + "\"p99\", \"p999\", ...}, \"mailbox_over_floor_p50\", \"requester_over_floor_p50\", \"throughput_words_per_s\", "
+        + "\"throughput_receiver_sleeps\", \"throughput_doorbells\", \"throughput_sender_parks\" (during the measured stream), "
         + "\"floor_throughput_words_per_s\", \"idle_cluster_cpu_percent\", \"floor_targets\" (the shared-memory interconnect's targets: "
         + "interrupt context <= 4 floors, kernel thread <= 10, >= 1,000,000 words/s, idle cluster <= 5%% of a core; judged for shm), "
         + "\"host\" (the host's own floors, as calibrate measures them), \"platform\" (the modelled platform in force), \"modelled_word_ns\", "
@@ -300,7 +301,9 @@ final class BenchMailboxCommand extends BenchSuite {
                 stream(kernels, from, to, words);
                 pair.stream(words);
                 floor.stream(words);
+                long[] beforeStream = sleepsAndDoorbells(target, from, to);
                 MailboxStreamReply stream = stream(kernels, from, to, words);
+                long[] afterStream = sleepsAndDoorbells(target, from, to);
                 long baselineStreamNs = pair.stream(words);
                 long floorStreamNs = floor.stream(words);
                 report = report(target, from, to, receiverBefore, first, measured, warm, mailbox, requester, baseline,
@@ -311,6 +314,10 @@ final class BenchMailboxCommand extends BenchSuite {
                 report.put("mailbox_rtt_min_us", mailbox.getMinValue() / 1000.0);
                 report.put("requester_rtt_min_us", requester.getMinValue() / 1000.0);
                 report.put("warmup_batches", warmupBatches);
+                // a receiver that sleeps during the stream costs the sender a doorbell, and its words a wake-up, each time
+                report.put("throughput_receiver_sleeps", afterStream[1] - beforeStream[1]);
+                report.put("throughput_doorbells", afterStream[2] - beforeStream[2]);
+                report.put("throughput_sender_parks", afterStream[4] - beforeStream[4]);
             }
             addIdleCpu(report, target);
             addFloorTargets(report);
@@ -468,14 +475,18 @@ final class BenchMailboxCommand extends BenchSuite {
     /** At most this many warm-up batches of round trips between the interrupt contexts before measuring anyway. */
     static final int MAX_WARMUP_BATCHES = 12;
 
-    /** The two kernels' interrupt contexts' sleeps and the doorbells rung to wake them, as counted now: {from, to} each. */
+    /**
+     * The two kernels' interrupt contexts' sleeps, the doorbells rung to wake them and the sends
+     * parked on a full ring, as counted now: {from, to} each.
+     */
     private static long[] sleepsAndDoorbells(BenchTarget target, KernelStatus from, KernelStatus to) {
-        long[] counts = new long[4];
+        long[] counts = new long[6];
         for (KernelStatus kernel : target.status().getKernelsList()) {
             int side = kernel.getId() == from.getId() ? 0 : kernel.getId() == to.getId() ? 1 : -1;
             if (side >= 0) {
                 counts[side] = counter(kernel, MailboxCounter.LOOP_SLEEPS.label());
                 counts[2 + side] = counter(kernel, MailboxCounter.DOORBELLS.label());
+                counts[4 + side] = counter(kernel, MailboxCounter.FIFO_FULL_PARKS.label());
             }
         }
         return counts;
@@ -562,6 +573,9 @@ final class BenchMailboxCommand extends BenchSuite {
                 + "words/s (no FIFO): ratio %.2f%n", result.get("throughput_words_per_s").asLong(), result.get("throughput_words").asLong(),
             result.get("throughput_fifo_full_waits").asLong(), result.get("baseline_throughput_words_per_s").asLong(),
             result.get("throughput_ratio").asDouble());
+        out.printf(Locale.ROOT, "throughput: the receiver's interrupt context slept %d times, the sender rang %d doorbells and parked %d "
+                + "times on a full FIFO%n", result.path("throughput_receiver_sleeps").asLong(), result.path("throughput_doorbells").asLong(),
+            result.path("throughput_sender_parks").asLong());
         out.printf(Locale.ROOT, "throughput floor (FIFO of depth 4 on cache lines): %,d words/s; mailbox / floor %.2f%n",
             result.get("floor_throughput_words_per_s").asLong(), result.get("throughput_over_floor").asDouble());
         if (result.path("modelled_word_ns").asLong() > 0) {

@@ -30,7 +30,8 @@ public enum MailboxCounter {
     POLL_YIELDS("poll_yields", "polls cut short because a thread of the machine waited for a core"),
     DOORBELLS("doorbells", "doorbells rung: words put in a ring whose receiver nobody watched"),
     REPLY_SELF_TAKES("reply_self_takes", "replies a waiting thread took from the ring itself (no hand-over)"),
-    LOOP_SLEEPS("loop_sleeps", "times the interrupt context blocked: a word for it then needs a doorbell (a wake-up) or a timer");
+    LOOP_SLEEPS("loop_sleeps", "times the interrupt context blocked: a word for it then needs a doorbell (a wake-up) or a timer"),
+    FIFO_FULL_PARKS("fifo_full_parks", "sends on a full ring that parked until the receiver's credit (a FIFO_FULL notice and a wake-up each)");
 
     /** What every mailbox counter's label starts with. */
     public static final String PREFIX = "mailbox.";

@@ -116,6 +116,15 @@ public final class MailboxCore implements AutoCloseable {
     private boolean loopWatching;
     /** Whether the interrupt context declared itself asleep (it then needs waking for a word nobody else takes). */
     private volatile boolean loopAsleep;
+    /**
+     * Until when the interrupt context expects the next word of an exchange or a stream (interrupt
+     * context only), before the poll window: a word delivered from a ring with a modelled latency,
+     * plus the round trip on that link (the peer that sent it awaits our answer, or answered us and
+     * sends again, so its next word comes about a modelled round trip later, not at random); or a
+     * FIFO's worth of words taken from a ring in one look, plus nothing (the sender filled the FIFO
+     * and waits for room: its next word comes as soon as it sees the room).
+     */
+    private long exchangeUntil = System.nanoTime();
     /** Kernel threads of ours watching a ring for their reply now: the interrupt context leaves the watch to them. */
     private final AtomicInteger replyWatchers = new AtomicInteger();
     /** When threads other than the interrupt context may spin (senders on a full ring, requesters watching for their reply). */
@@ -518,6 +527,7 @@ public final class MailboxCore implements AutoCloseable {
                     }
                     result = link.outRing.offer(link.ringEpoch, word);
                     if (result != MailboxRing.OFFERED) {
+                        metrics.fifoFullParks.increment();
                         LockSupport.parkNanos(link.creditWaiters, Math.min(deadline - now, result == MailboxRing.FULL
                             ? TimeUnit.MILLISECONDS.toNanos(1) : TimeUnit.MICROSECONDS.toNanos(50)));
                     }
@@ -769,6 +779,13 @@ public final class MailboxCore implements AutoCloseable {
             }
             delivered++;
         }
+        long hold = link.inRing.holdNanos();
+        if (delivered > 0 && (hold > 0 || delivered >= fifoDepth)) {
+            long expected = System.nanoTime() + 2 * hold;
+            if (expected - exchangeUntil > 0) {
+                exchangeUntil = expected;
+            }
+        }
         if (delivered > 0 && link.peerWaiting) {
             link.peerWaiting = false;
             link.channel.writeAndFlush(new Frame.Credit(1));
@@ -896,6 +913,11 @@ public final class MailboxCore implements AutoCloseable {
                 }
             }
             return false;
+        }
+
+        @Override
+        public boolean inExchange(long now, long slackNanos) {
+            return now - exchangeUntil - slackNanos < 0;
         }
 
         @Override

@@ -38,6 +38,7 @@ public final class MailboxMetrics {
     final Counter doorbells;
     final Counter replySelfTakes;
     final Counter loopSleeps;
+    final Counter fifoFullParks;
 
     public MailboxMetrics(MailboxCounters sink) {
         this.sink = sink;
@@ -64,6 +65,7 @@ public final class MailboxMetrics {
         this.doorbells = lazy(MailboxCounter.DOORBELLS);
         this.replySelfTakes = lazy(MailboxCounter.REPLY_SELF_TAKES);
         this.loopSleeps = lazy(MailboxCounter.LOOP_SLEEPS);
+        this.fifoFullParks = lazy(MailboxCounter.FIFO_FULL_PARKS);
     }
 
     /** A counter allocated in the sink on its first update (reads before that say 0). */

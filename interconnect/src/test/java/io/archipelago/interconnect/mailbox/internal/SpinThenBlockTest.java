@@ -175,6 +175,10 @@ class SpinThenBlockTest {
         /** Until when (nanoTime) a word is held in a ring: poll() finds nothing, wordHeld() says one waits; then it is delivered. */
         volatile long heldUntil;
         volatile boolean replyAwaited;
+        /** Until when (nanoTime) a modelled exchange expects the next word, before the slack; 0: none under way. */
+        volatile long exchangeUntil;
+        /** When (nanoTime) a word arrives that poll() then delivers; 0: none. */
+        volatile long arrivesAt;
         int blocks;
 
         ScriptedRings(int... words) {
@@ -188,6 +192,13 @@ class SpinThenBlockTest {
         @Override
         public int poll() {
             int n = polls.getAndIncrement();
+            if (arrivesAt != 0) {
+                if (System.nanoTime() - arrivesAt < 0) {
+                    return 0;
+                }
+                arrivesAt = 0;
+                return 1;
+            }
             if (heldUntil != 0) {
                 if (System.nanoTime() - heldUntil < 0) {
                     return 0;
@@ -206,6 +217,11 @@ class SpinThenBlockTest {
         @Override
         public boolean replyAwaited() {
             return replyAwaited;
+        }
+
+        @Override
+        public boolean inExchange(long now, long slackNanos) {
+            return exchangeUntil != 0 && now - exchangeUntil - slackNanos < 0;
         }
 
         @Override
@@ -310,6 +326,26 @@ class SpinThenBlockTest {
             .isEqualTo(SelectStrategy.SELECT);
         assertThat(System.nanoTime() - start).as("looked for its reply the whole window").isGreaterThanOrEqualTo(WINDOW);
         assertThat(counters.get("yields")).as("gave its core away between looks").isPositive();
+        assertThat(rings.blocks).isEqualTo(1);
+    }
+
+    @Test
+    void afterAnsweringInAModelledExchangeTheLoopYieldsButDoesNotBlockUntilTheNextWord() throws Exception {
+        SpinThenBlock strategy = gated(loadavg(4), 2);
+        ScriptedRings rings = new ScriptedRings();
+        strategy.watchRings(rings);
+        long now = System.nanoTime();
+        // the word just answered: the peer's next one is expected within a modelled round trip + the window
+        rings.exchangeUntil = now;
+        // it comes a quarter of the window later: long after the working window, across hundreds of gate checks
+        rings.arrivesAt = now + WINDOW / 4;
+        assertThat(strategy.calculateStrategy(() -> 0, false)).as("the peer's next word found without a wake-up").isZero();
+        assertThat(rings.arrivesAt).as("delivered").isZero();
+        assertThat(rings.blocks).as("never declared asleep while the exchange went on").isZero();
+        assertThat(counters.get("yields")).as("gave its core to the waiting thread between looks").isPositive();
+        rings.exchangeUntil = System.nanoTime() - 2 * WINDOW;
+        assertThat(strategy.calculateStrategy(() -> 0, false)).as("an exchange over for longer than the window: the loop gives way again")
+            .isEqualTo(SelectStrategy.SELECT);
         assertThat(rings.blocks).isEqualTo(1);
     }
 }
