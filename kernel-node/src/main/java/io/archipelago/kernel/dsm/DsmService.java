@@ -379,8 +379,9 @@ public final class DsmService implements KernelService, SoftwareCoherence {
 
     /**
      * Backs off between attempts: 10 us at first, doubling, at most 2 ms. A pause shorter than {@link #SHORT_PAUSE_NANOS}
-     * gives the core up between looks at the clock instead of parking: a timed park sleeps 50-60 us on Linux whatever it
-     * asks for (the timer's slack), several times the pause, while the holder that answered BUSY needs a few microseconds.
+     * gives the core up between looks at the clock instead of parking: a parked thread costs a wake-up when its time is up
+     * (tens of microseconds on a virtual machine that halts an idle vCPU), several times the pause, while the holder that
+     * answered BUSY needs a few microseconds, and the core the yield gives up may be the one it needs.
      */
     private static void pause(int attempt) {
         long nanos = Math.min(TimeUnit.MICROSECONDS.toNanos(10) << Math.min(attempt, 10), TimeUnit.MILLISECONDS.toNanos(2));
