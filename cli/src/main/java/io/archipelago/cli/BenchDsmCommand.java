@@ -37,9 +37,14 @@ import picocli.CommandLine.Option;
             + "a running one, creates a software-coherent region, then measures in interleaved rounds:",
         "  transfer   the two kernels write one cell in turn, one write at a time (each driven by a control call), so every "
             + "write faults: the access is timed where it happens, from the fault to the page being usable (GET_EXCLUSIVE, "
-            + "write-back, directory, PUT_EXCLUSIVE, load);",
+            + "write-back, directory, PUT_EXCLUSIVE, load). Between two control calls the cluster is idle for longer than the "
+            + "interrupt contexts' poll window, so each of these transfers starts with the holder's interrupt context asleep "
+            + "and includes waking it (a doorbell and a thread's wake-up, tens of microseconds on a virtual machine): a "
+            + "transfer from an idle cluster, as is its mailbox baseline below;",
         "  ping-pong  the two kernels write the cell in turn as fast as they can, polling for their turn: page transfers per "
-            + "second, and the faulting accesses timed under that contention;",
+            + "second, and the faulting accesses timed under that contention: transfers between kernels at work, whose "
+            + "interrupt contexts watch their rings (a kernel handed a page watches for the page's next request), against the "
+            + "mailbox round trips back to back;",
         "  mailbox    PING/PONG round trips between the same kernels from a kernel thread (the path a DSM request takes: a "
             + "kernel thread asks, the peer's interrupt context answers): one at a time, each right after a transfer and driven "
             + "the same way (the baseline of the transfers), and back to back (the baseline of the ping-pong).",

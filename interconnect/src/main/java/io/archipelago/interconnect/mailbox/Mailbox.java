@@ -233,6 +233,15 @@ public final class Mailbox implements AutoCloseable {
         return core.linkFaults();
     }
 
+    /**
+     * Expects a peer's word soon: the interrupt context watches its rings in global memory again for
+     * its poll window (under the free-core gate), waking if it sleeps, so that the word finds it
+     * watching instead of costing a doorbell and a wake-up. Never blocks; does nothing without rings.
+     */
+    public void expectWords() {
+        core.watchRingsAgain();
+    }
+
     /** Closes every link and the server; waiting senders and requesters fail with CLOSED. */
     @Override
     public void close() {

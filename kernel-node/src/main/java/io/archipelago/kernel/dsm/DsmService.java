@@ -97,6 +97,8 @@ public final class DsmService implements KernelService, SoftwareCoherence {
      * record still stands: a holder stopped mid-copy, recovered from and resumed stops copying there.
      */
     private static final int WRITE_BACK_CHUNK = 512;
+    /** Backoffs shorter than this yield the core instead of parking (see {@link #pause}). */
+    private static final long SHORT_PAUSE_NANOS = TimeUnit.MICROSECONDS.toNanos(40);
     /** How long a write-back waits for one of this kernel's journal slots before it copies without one. */
     private static final long SLOT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -283,6 +285,10 @@ public final class DsmService implements KernelService, SoftwareCoherence {
                     continue;
                 }
                 if (reply.type() == MailboxType.PUT_EXCLUSIVE) {
+                    // A page handed over by another kernel is contended: it (or a third) is likely to ask it back soon. Our
+                    // interrupt context blocked while this thread watched for the reply; it watches again now, so that the
+                    // next GET_EXCLUSIVE is answered at once instead of after a doorbell and a wake-up.
+                    mailbox.expectWords();
                     // a modelled platform's page transfer from the holder's domain (0 for the host: nothing), before the page arrives
                     ModelledDelay.pay(kernel.context().modelledCosts(holder).pageTransferNs());
                     kernel.trace().instant(TraceEvent.DSM_PAGE_RECEIVED, TraceRing.KERNEL_TRACK, (int) frame,
@@ -371,9 +377,22 @@ public final class DsmService implements KernelService, SoftwareCoherence {
         }
     }
 
-    /** Backs off between attempts: a few microseconds at first, at most 2 ms. */
+    /**
+     * Backs off between attempts: 10 us at first, doubling, at most 2 ms. A pause shorter than {@link #SHORT_PAUSE_NANOS}
+     * gives the core up between looks at the clock instead of parking: a parked thread costs a wake-up when its time is up
+     * (tens of microseconds on a virtual machine that halts an idle vCPU), several times the pause, while the holder that
+     * answered BUSY needs a few microseconds, and the core the yield gives up may be the one it needs.
+     */
     private static void pause(int attempt) {
-        LockSupport.parkNanos(Math.min(TimeUnit.MICROSECONDS.toNanos(10) << Math.min(attempt, 10), TimeUnit.MILLISECONDS.toNanos(2)));
+        long nanos = Math.min(TimeUnit.MICROSECONDS.toNanos(10) << Math.min(attempt, 10), TimeUnit.MILLISECONDS.toNanos(2));
+        if (nanos < SHORT_PAUSE_NANOS) {
+            long until = System.nanoTime() + nanos;
+            while (System.nanoTime() - until < 0) {
+                Thread.yield();
+            }
+            return;
+        }
+        LockSupport.parkNanos(nanos);
     }
 
     /** A holder that is no member any more, or was declared DEAD: its pages are recovered from DRAM. */

@@ -619,6 +619,27 @@ public final class MailboxCore implements AutoCloseable {
     }
 
     /**
+     * The interrupt context watches its rings again now, for its poll window and under its free-core
+     * gate, as after delivering a word: woken when it sleeps. For a caller that expects a peer's word
+     * soon: a kernel that has just been handed a contended DSM page, which another kernel is likely to
+     * ask back. The loop blocked while a thread of ours watched for its reply and would otherwise stay
+     * asleep, so that the next request costs a doorbell and the wake-up of a sleeping thread (40-100 us
+     * on a virtual machine) before any handler runs. Costs the caller one wake-up call when the loop
+     * sleeps, nothing when it watches or has no rings.
+     */
+    public void watchRingsAgain() {
+        if (!loopAsleep || ringLinks.length == 0 || closed || replyWatchers.get() > 0) {
+            return;
+        }
+        loopAsleep = false;
+        try {
+            loop.execute(() -> { });
+        } catch (RejectedExecutionException e) {
+            // closing: nobody to wake
+        }
+    }
+
+    /**
      * (a thread watching for its reply) Words that are not its reply wait in our rings while the
      * interrupt context sleeps (peers rang no doorbell, since we watch): wake it to deliver them.
      * Its own reply, held there by a modelled latency, is no reason: the thread takes it when due,
