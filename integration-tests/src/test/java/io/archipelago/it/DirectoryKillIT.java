@@ -39,8 +39,9 @@ import org.junit.jupiter.api.Timeout;
  * No {@code kill -9} at any moment wedges the cluster directory's maps: child processes
  * ({@link Worker}) read and write membership and the region registry in a loop, as kernels,
  * the coordinator and tools do (every read after someone else's write refreshes the snapshot,
- * taking the map's locks); this test kills one of them 200 times at random moments,
- * and after each kill every other process (the survivors and this one) must read and write both
+ * taking the map's locks); this test kills one of them 100 times at random moments (about 0.8 s each;
+ * -Darchipelago.kill.count=N for more), and after each kill every other process (the survivors
+ * and this one) must read and write both
  * maps within 1 s. Half the kills come at a uniformly random moment (mostly between accesses);
  * the other half wait until the victim is inside a map (its pid in the map's generation word,
  * where the access lock's holder marks itself), then kill it a random few microseconds later:
@@ -54,7 +55,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(900)
 class DirectoryKillIT {
 
-    static final int KILLS = Integer.getInteger("archipelago.kill.count", 200);
+    static final int KILLS = Integer.getInteger("archipelago.kill.count", 100);
     /** Worker processes alive at a time; one is killed, a new one started in its slot. */
     private static final int WORKERS = 4;
     /** Workers ready (written at least once) before the next kill: the others may be starting. */
