@@ -27,6 +27,12 @@ import java.util.List;
 public final class LocalKernelLauncher {
 
     private static final String KERNEL_MAIN = KernelMain.class.getName();
+    /**
+     * Netty 4.2 instantiates its buffer allocator's JDK Flight Recorder events when JFR is available, which sets up
+     * JFR's event machinery in every kernel (~110 classes, ~1 MiB of class metadata) for events nobody records.
+     * Before the cluster's {@code kernel-jvm-options}, so that {@code -Dio.netty.jfr.enabled=true} there turns them on.
+     */
+    static final List<String> KERNEL_DEFAULTS = List.of("-Dio.netty.jfr.enabled=false");
 
     private final ClusterConfig config;
     private final ClusterDirectory directory;
@@ -107,6 +113,7 @@ public final class LocalKernelLauncher {
         List<String> command = new ArrayList<>();
         command.add(java.toString());
         command.addAll(jvmOptions);
+        command.addAll(KERNEL_DEFAULTS);
         command.addAll(config.kernelJvmOptions());
         command.addAll(classDataSharing.kernelOptions());
         command.add("-Dorg.slf4j.simpleLogger.showDateTime=true");

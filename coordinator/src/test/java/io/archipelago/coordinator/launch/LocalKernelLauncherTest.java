@@ -45,6 +45,19 @@ class LocalKernelLauncherTest {
     }
 
     @Test
+    void theKernelDefaultsComeBeforeTheClustersOptionsSoThatTheClusterCanOverrideThem() {
+        ClusterConfig config = ClusterConfigLoader.parse("""
+            cluster: jfr
+            kernel-jvm-options: [-Dio.netty.jfr.enabled=true]
+            """, "jfr.yaml");
+        List<String> command = launcher(config).command(config.kernels().get(0));
+
+        int defaultAt = command.indexOf("-Dio.netty.jfr.enabled=false");
+        assertThat(defaultAt).as("Netty's JFR events are off by default in %s", command).isPositive();
+        assertThat(command.indexOf("-Dio.netty.jfr.enabled=true")).as("the cluster's choice, later, wins").isGreaterThan(defaultAt);
+    }
+
+    @Test
     void aSettingTheKernelWouldRefuseStopsTheLaunchWithTheKernelsMessage() {
         ClusterConfig config = ClusterConfig.builder().cluster("bad").loopPoll("sometimes").build();
         LocalKernelLauncher launcher = launcher(config);

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
+import net.openhft.posix.PosixAPI;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -233,6 +234,16 @@ public final class KernelMain implements Callable<Integer> {
         return context;
     }
 
+    /**
+     * Chronicle's {@code Jvm} binds its POSIX calls through jnr-ffi as it initialises (~350 classes of jnr-ffi,
+     * jffi and JNA, ~3 MiB of class metadata in every kernel). A kernel needs none of them: it only opens the
+     * cluster's maps, and of the calls Chronicle would make through the binding (msync, posix_fallocate) the
+     * no-op one skips what a file in {@code /dev/shm} does not need. Set before anything touches Chronicle.
+     */
+    static void withoutNativePosixBinding() {
+        PosixAPI.useNoOpPosixApi();
+    }
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new KernelMain()).execute(args));
     }
@@ -240,6 +251,7 @@ public final class KernelMain implements Callable<Integer> {
     @Override
     @SuppressWarnings("sunapi")
     public Integer call() {
+        withoutNativePosixBinding();
         KernelContext context = context();
         try {
             context.conclude();
