@@ -1,6 +1,10 @@
 package io.archipelago.kernel.faults;
 
 import java.io.IOException;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
@@ -118,16 +122,43 @@ public final class FaultPoints {
         }
         switch (fault.action()) {
             case CRASH -> Runtime.getRuntime().halt(CRASH_EXIT_CODE);
-            case STOP -> {
-                try {
-                    new ProcessBuilder("kill", "-STOP", Long.toString(ProcessHandle.current().pid())).start().waitFor();
-                } catch (IOException e) {
-                    LOG.error("fault at {}: could not stop this process: {}", point.label(), e.toString());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+            case STOP -> stopHere(point);
         }
+    }
+
+    /**
+     * Stops the whole process before the calling thread takes another step. {@code raise(SIGSTOP)} directs the signal
+     * at the calling thread, which enters the group stop on its way back from the system call. A {@code kill -STOP} of
+     * the process, sent by a child, wakes just one thread of the group to start the stop, so the thread that reached
+     * the point can run on for a while (it did: a balloon move finished and its block was released before the stop
+     * took hold); it is only the fallback when {@code raise} cannot be called.
+     */
+    private static void stopHere(Point point) {
+        try {
+            int failed = (int) Raise.HANDLE.invokeExact(Raise.SIGSTOP);
+            if (failed == 0) {
+                return;
+            }
+            LOG.error("fault at {}: raise(SIGSTOP) returned {}: stopping with kill -STOP", point.label(), failed);
+        } catch (Throwable e) {
+            LOG.error("fault at {}: raise(SIGSTOP) failed ({}): stopping with kill -STOP", point.label(), e.toString());
+        }
+        try {
+            new ProcessBuilder("kill", "-STOP", Long.toString(ProcessHandle.current().pid())).start().waitFor();
+        } catch (IOException e) {
+            LOG.error("fault at {}: could not stop this process: {}", point.label(), e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** C's {@code int raise(int sig)}, linked only when a stop fires (a kernel that never stops loads none of this). */
+    private static final class Raise {
+        /** SIGSTOP on Linux (x86-64 and aarch64). */
+        static final int SIGSTOP = 19;
+        static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(
+            Linker.nativeLinker().defaultLookup().find("raise").orElseThrow(() -> new IllegalStateException("no raise() in the C library")),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
     }
 
     /**
