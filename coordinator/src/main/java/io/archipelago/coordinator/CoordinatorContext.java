@@ -1,16 +1,12 @@
 package io.archipelago.coordinator;
 
 import io.archipelago.coordinator.config.ClusterConfig;
+import io.archipelago.coordinator.launch.BuildJvmOptions;
 import io.archipelago.coordinator.launch.KernelClassPath;
 import io.archipelago.directory.ClusterDirectory;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -22,8 +18,6 @@ public final class CoordinatorContext {
 
     public static final Duration DEFAULT_BOOT_TIMEOUT = Duration.ofSeconds(60);
     public static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(5);
-    /** Where the build puts the JVM options every Archipelago JVM needs (one line, space separated). */
-    public static final String JVM_OPTIONS_RESOURCE = "/archipelago/jvm.options";
 
     private ClusterConfig config = ClusterConfig.k2Default();
     private Path root = ClusterDirectory.defaultRoot();
@@ -76,15 +70,7 @@ public final class CoordinatorContext {
 
     /** The build's JVM options (Chronicle Map exports/opens, native access, analytics off). */
     public static List<String> defaultJvmOptions() {
-        try (InputStream in = CoordinatorContext.class.getResourceAsStream(JVM_OPTIONS_RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException("resource " + JVM_OPTIONS_RESOURCE + " is missing: the coordinator was not built by Maven");
-            }
-            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
-            return Arrays.stream(text.split("\\s+")).filter(option -> !option.isEmpty()).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return BuildJvmOptions.read();
     }
 
     public ClusterDirectory clusterDirectory() {

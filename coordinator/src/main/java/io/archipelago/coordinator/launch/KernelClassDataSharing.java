@@ -1,5 +1,6 @@
 package io.archipelago.coordinator.launch;
 
+import io.archipelago.coordinator.config.ClusterConfig;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +16,7 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +49,14 @@ final class KernelClassDataSharing {
     private static final long DUMP_TIMEOUT_S = 180;
     private static final int KEEP_ARCHIVES = 3;
 
+    /**
+     * Options that size the heap and stacks, tune the JIT or set a property: none changes which classes an archive holds
+     * or whether the JVM maps it, so clusters that differ only in them (the default kernels, clusters/sixteen.yaml's)
+     * share one archive, and the one the distribution's build dumps ({@link #main}) serves them all.
+     */
+    private static final Pattern SIZING = Pattern.compile(
+        "-Xm[sxn]|-Xss|-D|-XX:(MaxHeapFreeRatio|MinHeapFreeRatio|TrimNativeHeapInterval|TieredStopAtLevel)=");
+
     private final Path java;
     private final String classPath;
     private final List<String> jvmOptions;
@@ -58,6 +68,24 @@ final class KernelClassDataSharing {
         this.classPath = classPath;
         this.jvmOptions = jvmOptions;
         this.archive = archive;
+    }
+
+    /**
+     * Dumps the archive the kernels of a default cluster launched from this class path will map (run by the distribution's
+     * build, {@code bin/prepare-class-data}), so that the first {@code up} after a build does not wait for it.
+     */
+    public static void main(String[] args) {
+        List<String> options = new ArrayList<>(BuildJvmOptions.read());
+        options.addAll(ClusterConfig.DEFAULT_KERNEL_JVM_OPTIONS);
+        KernelClassDataSharing sharing = forKernels(Path.of(System.getProperty("java.home"), "bin", "java"),
+            KernelClassPath.of(System.getProperty("java.class.path")), options);
+        if (sharing.archive == null) {
+            System.out.println("kernels launched from this class path run without a class-data archive (not a directory of jars)");
+            return;
+        }
+        boolean ready = !sharing.kernelOptions().isEmpty();
+        System.out.println((ready ? "kernels' class-data archive: " : "no kernels' class-data archive (see the warning above): ")
+            + sharing.archive);
     }
 
     /** Sharing for kernels started with these options; none where they choose their own or the class path is not all jars. */
@@ -218,6 +246,9 @@ final class KernelClassDataSharing {
                 }
             }
             for (String option : jvmOptions) {
+                if (SIZING.matcher(option).lookingAt()) {
+                    continue;
+                }
                 digest.update((byte) 0);
                 digest.update(option.getBytes(StandardCharsets.UTF_8));
             }

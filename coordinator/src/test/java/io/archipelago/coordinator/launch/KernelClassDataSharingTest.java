@@ -52,9 +52,14 @@ class KernelClassDataSharingTest {
     @Test
     void theArchiveIsNamedAfterTheOptions() throws IOException {
         String jars = jars();
-        Path a = KernelClassDataSharing.forKernels(Path.of("/j/bin/java"), jars, List.of("-Xmx64m")).archive();
-        Path b = KernelClassDataSharing.forKernels(Path.of("/j/bin/java"), jars, List.of("-Xmx96m")).archive();
+        Path a = KernelClassDataSharing.forKernels(Path.of("/j/bin/java"), jars, List.of("-XX:+UseSerialGC", "-Xmx64m")).archive();
+        Path b = KernelClassDataSharing.forKernels(Path.of("/j/bin/java"), jars, List.of("-XX:+UseG1GC", "-Xmx64m")).archive();
         assertThat(a).isNotEqualTo(b);
+        // heap and stack sizes, JIT tiers and properties do not change the archive: one serves them all
+        Path sized = KernelClassDataSharing.forKernels(Path.of("/j/bin/java"), jars, List.of("-XX:+UseSerialGC", "-Xmx128m", "-Xms16m",
+            "-Xmn2m", "-Xss512k", "-XX:TieredStopAtLevel=1", "-XX:MaxHeapFreeRatio=40", "-XX:MinHeapFreeRatio=10",
+            "-XX:TrimNativeHeapInterval=10000", "-Dio.netty.jfr.enabled=false")).archive();
+        assertThat(sized).isEqualTo(a);
         assertThat(a.getFileName().toString()).startsWith("kernel-").endsWith(".jsa");
         assertThat(KernelClassDataSharing.class.getResource(KernelClassDataSharing.CLASS_LIST)).as("the class list is packaged").isNotNull();
     }
