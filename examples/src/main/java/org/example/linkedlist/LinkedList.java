@@ -7,7 +7,7 @@ import io.archipelago.program.Step;
 import io.archipelago.program.ThreadContext;
 import io.archipelago.typed.CType;
 import io.archipelago.typed.Typed;
-import io.archipelago.typed.TypedRegion;
+import io.archipelago.typed.region.TypedRegion;
 import java.util.Optional;
 import java.util.Set;
 

@@ -14,6 +14,7 @@ import io.archipelago.control.proto.MailboxStreamRequest;
 import io.archipelago.coordinator.KernelChannels;
 import io.archipelago.coordinator.config.ClusterConfig;
 import io.archipelago.directory.proto.KernelRecord;
+import io.archipelago.interconnect.Mailboxes;
 import io.archipelago.interconnect.auth.ClusterSecret;
 import io.archipelago.interconnect.mailbox.Mailbox;
 import io.archipelago.interconnect.mailbox.MailboxContext;
@@ -300,7 +301,7 @@ class MailboxIT {
             int weakId = cluster.kernelId(WEAK);
             MailboxEndpoint weak = endpointOf(cluster, WEAK);
             // a tool that maps no global memory: its pair with weak-0 falls back to the link's socket
-            try (Mailbox tool = Mailbox.start(new MailboxContext().memberId(MemberIds.tool(ProcessHandle.current().pid()))
+            try (Mailbox tool = Mailboxes.start(new MailboxContext().memberId(MemberIds.tool(ProcessHandle.current().pid()))
                 .memberName("mixed-tool").incarnation(System.nanoTime()).secret(cluster.coordinator().secret()).serve(false)
                 .directory(id -> Optional.of(PeerAddress.alive(weakId, WEAK, 0, weak))))) {
                 CompletableFuture<MailboxPingReply> kernels = CompletableFuture.supplyAsync(() ->
@@ -368,7 +369,7 @@ class MailboxIT {
             }
 
             // a would-be member that does not know the secret: refused
-            try (Mailbox stranger = Mailbox.start(new MailboxContext().memberId(MemberIds.tool(1)).memberName("stranger")
+            try (Mailbox stranger = Mailboxes.start(new MailboxContext().memberId(MemberIds.tool(1)).memberName("stranger")
                 .incarnation(1).secret(ClusterSecret.generate()).serve(false)
                 .directory(id -> Optional.of(PeerAddress.alive(weakId, WEAK, 0, weak))))) {
                 assertThatThrownBy(() -> stranger.ping(weakId, Duration.ofSeconds(10)))
@@ -380,7 +381,7 @@ class MailboxIT {
 
             // a member that is not a kernel (a tool; the coordinator itself is member 65535 now) and knows the secret: answered on its
             // own link
-            try (Mailbox coordinatorLike = Mailbox.start(new MailboxContext().memberId(MemberIds.tool(2)).memberName("tool")
+            try (Mailbox coordinatorLike = Mailboxes.start(new MailboxContext().memberId(MemberIds.tool(2)).memberName("tool")
                 .incarnation(2).secret(cluster.coordinator().secret()).serve(false)
                 .directory(id -> Optional.of(PeerAddress.alive(weakId, WEAK, 0, weak))))) {
                 assertThat(coordinatorLike.ping(weakId, Duration.ofSeconds(10))).isPositive();

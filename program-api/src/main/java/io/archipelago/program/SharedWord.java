@@ -1,6 +1,6 @@
 package io.archipelago.program;
 
-import io.archipelago.typed.TypedRegion;
+import io.archipelago.typed.region.TypedRegion;
 import io.archipelago.typed.layout.ArrayLayout;
 import io.archipelago.typed.layout.Layout;
 import io.archipelago.typed.layout.MemberLayout;

@@ -1,7 +1,7 @@
 package io.archipelago.program;
 
 import io.archipelago.typed.DataModel;
-import io.archipelago.typed.TypedRegion;
+import io.archipelago.typed.region.TypedRegion;
 
 /**
  * What a {@link Program} sees of the thread it runs: its identity, its registers (saved in its

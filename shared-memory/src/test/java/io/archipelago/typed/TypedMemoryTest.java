@@ -16,6 +16,8 @@ import io.archipelago.typed.proto.ArrayLayout;
 import io.archipelago.typed.proto.Contract;
 import io.archipelago.typed.proto.RegionState;
 import io.archipelago.typed.access.RemoteLineCosts;
+import io.archipelago.typed.region.TypedMemory;
+import io.archipelago.typed.region.TypedRegion;
 import io.archipelago.typed.registry.RegionRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.MemoryGeometry;
+import io.archipelago.typed.region.TypedMemory;
 import io.archipelago.typed.registry.RegionRegistry;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

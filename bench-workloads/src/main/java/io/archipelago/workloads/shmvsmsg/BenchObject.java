@@ -4,7 +4,7 @@ import io.archipelago.kernel.messages.OwnedObject;
 import io.archipelago.kernel.messages.views.BenchItem;
 import io.archipelago.messages.proto.BenchItemMessage;
 import io.archipelago.messages.proto.ObjectReply;
-import io.archipelago.typed.TypedRegion;
+import io.archipelago.typed.region.TypedRegion;
 import io.archipelago.typed.layout.MemberLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

@@ -4,6 +4,7 @@ import io.archipelago.directory.Membership;
 import io.archipelago.directory.proto.Endpoint;
 import io.archipelago.directory.proto.KernelRecord;
 import io.archipelago.directory.proto.KernelState;
+import io.archipelago.interconnect.Mailboxes;
 import io.archipelago.interconnect.auth.ClusterSecret;
 import io.archipelago.interconnect.mailbox.Mailbox;
 import io.archipelago.interconnect.mailbox.MailboxContext;
@@ -49,7 +50,7 @@ public final class CoordinatorMailbox implements AutoCloseable {
     /** Starts the coordinator's mailbox (no endpoint: it only initiates links). */
     public static CoordinatorMailbox start(String clusterName, ClusterSecret secret, Membership membership, int fifoDepth) {
         MailboxCounters.InMemory counters = MailboxCounters.inMemory();
-        Mailbox mailbox = Mailbox.start(new MailboxContext()
+        Mailbox mailbox = Mailboxes.start(new MailboxContext()
             .memberId(MemberIds.COORDINATOR)
             .memberName("coordinator-" + clusterName)
             .incarnation(ProcessHandle.current().pid() << 20 ^ System.nanoTime())

@@ -1,8 +1,8 @@
 package io.archipelago.interconnect.mailbox;
 
-import io.archipelago.interconnect.mailbox.internal.MailboxCore;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The emulated 32-bit hardware mailbox of one member (a kernel, or the coordinator), as K2's
@@ -28,65 +28,31 @@ import java.util.Optional;
  *   one per pair of members. A member that serves no endpoint (the coordinator, a tool) can still
  *   talk: it initiates the link, and peers answer on it.</li>
  * </ul>
- * All methods are thread-safe. Counters go to {@link MailboxContext#counters()}.
+ * All methods are thread-safe. Counters go to {@link MailboxContext#counters()}. Started by
+ * {@link io.archipelago.interconnect.Mailboxes#start}.
  */
-public final class Mailbox implements AutoCloseable {
+public interface Mailbox extends AutoCloseable {
 
-    private final MailboxContext context;
-    private final MailboxCore core;
+    int memberId();
 
-    private Mailbox(MailboxContext context, MailboxCore core) {
-        this.context = context;
-        this.core = core;
-    }
+    String memberName();
 
-    /**
-     * Starts a mailbox: its interrupt context, and its server when the context serves.
-     *
-     * @throws IllegalArgumentException when the context is invalid (every problem listed)
-     * @throws MailboxException         when it cannot serve on its endpoint
-     */
-    public static Mailbox start(MailboxContext context) {
-        if (!context.concluded()) {
-            context.conclude();
-        }
-        return new Mailbox(context, MailboxCore.start(context));
-    }
-
-    public int memberId() {
-        return context.memberId();
-    }
-
-    public String memberName() {
-        return context.memberName();
-    }
-
-    public MailboxContext context() {
-        return context;
-    }
+    MailboxContext context();
 
     /** Where this mailbox serves (to publish in membership), or empty when it only initiates links. */
-    public Optional<MailboxEndpoint> endpoint() {
-        return core.endpoint();
-    }
+    Optional<MailboxEndpoint> endpoint();
 
     /** "epoll" or "nio": the Netty I/O in use. */
-    public String io() {
-        return core.io();
-    }
+    String io();
 
     /**
      * Registers the interrupt handler for a type, replacing the previous one (PING's default
      * answers PONG). Handlers run on the interrupt context and must not block.
      */
-    public void onInterrupt(MailboxType type, InterruptHandler handler) {
-        core.onInterrupt(type, handler);
-    }
+    void onInterrupt(MailboxType type, InterruptHandler handler);
 
     /** Whether the calling thread is this mailbox's interrupt context. */
-    public boolean inInterruptContext() {
-        return core.inInterruptContext();
-    }
+    boolean inInterruptContext();
 
     /**
      * Sends a word to a peer, stamped with the queue's next sequence number. Establishes the link
@@ -96,14 +62,10 @@ public final class Mailbox implements AutoCloseable {
      * @throws MailboxException naming the peer: FIFO_FULL, UNREACHABLE, DISCONNECTED, or
      *                          WOULD_BLOCK_INTERRUPT_CONTEXT when called from a handler
      */
-    public void send(int peer, MailboxType type, int payload) {
-        core.send(peer, type, payload);
-    }
+    void send(int peer, MailboxType type, int payload);
 
     /** Sends a word exactly as given, its sequence number included (e.g. a reply sent from a normal thread). */
-    public void send(int peer, MailboxWord word) {
-        core.sendWord(peer, word.encode());
-    }
+    void send(int peer, MailboxWord word);
 
     /**
      * Sends a request and waits for its reply: the first word from that peer of one of
@@ -116,7 +78,7 @@ public final class Mailbox implements AutoCloseable {
      * @throws MailboxException naming the peer: NO_REPLY when the deadline passes, DISCONNECTED
      *                          when the peer's link closes first, and the reasons of {@link #send}
      */
-    public MailboxWord request(int peer, MailboxType type, int payload, Duration timeout, MailboxType... replies) {
+    default MailboxWord request(int peer, MailboxType type, int payload, Duration timeout, MailboxType... replies) {
         return request(peer, type, payload, timeout, ReplyCheck.ANY, replies);
     }
 
@@ -130,9 +92,7 @@ public final class Mailbox implements AutoCloseable {
      *
      * @param check whether a reply answers this request, e.g. {@code (type, p) -> p == frame}
      */
-    public MailboxWord request(int peer, MailboxType type, int payload, Duration timeout, ReplyCheck check, MailboxType... replies) {
-        return MailboxWord.decode(core.request(peer, type, payload, accepted(replies), check, timeout.toNanos()));
-    }
+    MailboxWord request(int peer, MailboxType type, int payload, Duration timeout, ReplyCheck check, MailboxType... replies);
 
     /**
      * Sends a request without waiting, from any thread including an interrupt handler: the
@@ -140,27 +100,13 @@ public final class Mailbox implements AutoCloseable {
      * block either), or fails with a {@link MailboxException} naming the peer (NO_REPLY at the
      * deadline, DISCONNECTED, FIFO_FULL when the interrupt context's backlog is full too).
      */
-    public java.util.concurrent.CompletableFuture<MailboxWord> requestAsync(int peer, MailboxType type, int payload, Duration timeout,
-                                                                            MailboxType... replies) {
+    default CompletableFuture<MailboxWord> requestAsync(int peer, MailboxType type, int payload, Duration timeout, MailboxType... replies) {
         return requestAsync(peer, type, payload, timeout, ReplyCheck.ANY, replies);
     }
 
     /** {@link #requestAsync(int, MailboxType, int, Duration, MailboxType...)} with a check of what the reply answers. */
-    public java.util.concurrent.CompletableFuture<MailboxWord> requestAsync(int peer, MailboxType type, int payload, Duration timeout,
-                                                                            ReplyCheck check, MailboxType... replies) {
-        return core.requestAsync(peer, type, payload, accepted(replies), check, timeout.toNanos()).thenApply(MailboxWord::decode);
-    }
-
-    private static int accepted(MailboxType... replies) {
-        if (replies.length == 0) {
-            throw new IllegalArgumentException("a request needs at least one accepted reply type");
-        }
-        int accepted = 0;
-        for (MailboxType reply : replies) {
-            accepted |= 1 << reply.code();
-        }
-        return accepted;
-    }
+    CompletableFuture<MailboxWord> requestAsync(int peer, MailboxType type, int payload, Duration timeout, ReplyCheck check,
+                                                MailboxType... replies);
 
     /**
      * PING/PONG round trips chained on the interrupt context: each PING leaves the moment the
@@ -169,40 +115,31 @@ public final class Mailbox implements AutoCloseable {
      *
      * @return the round trips in nanoseconds
      */
-    public long[] pingFromInterruptContext(int peer, int count, Duration timeoutEach) {
-        return core.pingFromInterruptContext(peer, count, timeoutEach.toNanos());
-    }
+    long[] pingFromInterruptContext(int peer, int count, Duration timeoutEach);
 
     /** One PING/PONG round trip to a peer, from this thread; returns it in nanoseconds. */
-    public long ping(int peer, Duration timeout) {
-        return core.ping(peer, timeout.toNanos());
-    }
+    long ping(int peer, Duration timeout);
 
     /**
      * Sends {@code words} NOP words to a peer as fast as its FIFO allows (the peer checks their
      * running count: see {@code mailbox.nop_out_of_order}), then a PING whose PONG proves they
      * were all consumed.
      */
-    public StreamResult stream(int peer, int words, Duration fifoFullTimeout, Duration timeout) {
-        long[] result = core.stream(peer, words, fifoFullTimeout.toNanos(), timeout.toNanos());
-        return new StreamResult(words, result[0], result[1]);
-    }
+    StreamResult stream(int peer, int words, Duration fifoFullTimeout, Duration timeout);
 
     /**
      * What {@link #stream} measured.
      *
      * @param fifoFullWaits how many of the sends found the FIFO full and waited
      */
-    public record StreamResult(int words, long elapsedNanos, long fifoFullWaits) {
+    record StreamResult(int words, long elapsedNanos, long fifoFullWaits) {
         public double wordsPerSecond() {
             return elapsedNanos == 0 ? 0 : words * 1e9 / elapsedNanos;
         }
     }
 
     /** "name (kernel N)" for a peer, as error messages say it. */
-    public String describePeer(int peer) {
-        return core.peerName(peer);
-    }
+    String describePeer(int peer);
 
     /**
      * Establishes the link to a peer without sending a word, waiting at most the connect timeout:
@@ -211,46 +148,28 @@ public final class Mailbox implements AutoCloseable {
      *
      * @throws MailboxException naming the peer when it cannot be reached, or on the interrupt context
      */
-    public void link(int peer) {
-        core.link(peer);
-    }
+    void link(int peer);
 
     /** Whether a link to the peer is established right now. */
-    public boolean linked(int peer) {
-        return core.linked(peer);
-    }
+    boolean linked(int peer);
 
     /**
      * What carries this member's words to the peer now: {@link MailboxTransport#SHM} where both
      * map the same global memory (a ring there), else the link's socket; empty while no link is up.
      */
-    public Optional<MailboxTransport> carrier(int peer) {
-        return core.carrier(peer);
-    }
+    Optional<MailboxTransport> carrier(int peer);
 
     /** The faults injected on purpose into the words this member receives (fault injection: drop, delay, duplicate, reorder, cut). */
-    public LinkFaults linkFaults() {
-        return core.linkFaults();
-    }
+    LinkFaults linkFaults();
 
     /**
      * Expects a peer's word soon: the interrupt context watches its rings in global memory again for
      * its poll window (under the free-core gate), waking if it sleeps, so that the word finds it
      * watching instead of costing a doorbell and a wake-up. Never blocks; does nothing without rings.
      */
-    public void expectWords() {
-        core.watchRingsAgain();
-    }
+    void expectWords();
 
     /** Closes every link and the server; waiting senders and requesters fail with CLOSED. */
     @Override
-    public void close() {
-        core.close();
-    }
-
-    @Override
-    public String toString() {
-        return "Mailbox[" + context.memberName() + " (" + context.memberId() + "), " + endpoint().map(Object::toString).orElse("no endpoint")
-            + "]";
-    }
+    void close();
 }

@@ -1,7 +1,6 @@
 package io.archipelago.interconnect.mailbox;
 
 import io.archipelago.interconnect.auth.ClusterSecret;
-import io.archipelago.interconnect.mailbox.internal.MailboxRings;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -116,9 +115,9 @@ public final class MailboxContext {
             problems.add("secret: the cluster secret is required (members prove they know it)");
         }
         if (ringMemory != null && (memoryId == 0 || ringKernels < 1
-            || ringMemory.byteSize() < MailboxRings.bytes(ringKernels))) {
+            || ringMemory.byteSize() < MailboxRingsArea.bytes(ringKernels))) {
             problems.add("ring memory: expected the mailbox rings area of a global memory (a non-zero memory id, and "
-                + MailboxRings.bytes(Math.max(1, ringKernels)) + " bytes for " + ringKernels + " kernels), found " + ringMemory.byteSize()
+                + MailboxRingsArea.bytes(Math.max(1, ringKernels)) + " bytes for " + ringKernels + " kernels), found " + ringMemory.byteSize()
                 + " bytes, memory id " + Long.toHexString(memoryId));
         }
         if (serve && transport != null && transport.socket() == MailboxTransport.TCP && (port < 0 || port > 65535)) {
@@ -217,7 +216,8 @@ public final class MailboxContext {
         }
     }
 
-    boolean concluded() {
+    /** Whether {@link #conclude()} has checked this context (a mailbox starts only on a concluded context). */
+    public boolean concluded() {
         return concluded;
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.archipelago.interconnect.Mailboxes;
 import io.archipelago.interconnect.auth.ClusterSecret;
 import java.time.Duration;
 import java.util.List;
@@ -471,7 +472,7 @@ class MailboxTest {
         Mailbox b = members.start(1);
         a.ping(1, SECOND);
         MailboxContext wrong = members.context(2).secret(ClusterSecret.generate());
-        Mailbox impostor = Mailbox.start(wrong);
+        Mailbox impostor = Mailboxes.start(wrong);
         try {
             assertThatThrownBy(() -> impostor.ping(1, SECOND)).isInstanceOf(MailboxException.class)
                 .hasMessageContaining("WRONG_PROOF")

@@ -1,7 +1,7 @@
 package io.archipelago.interconnect.mailbox;
 
+import io.archipelago.interconnect.Mailboxes;
 import io.archipelago.interconnect.auth.ClusterSecret;
-import io.archipelago.interconnect.mailbox.internal.MailboxRings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
@@ -44,7 +44,7 @@ final class TestMembers implements AutoCloseable {
         this.transport = transport;
         this.io = io;
         this.ringArena = transport == MailboxTransport.SHM ? Arena.ofShared() : null;
-        this.ringMemory = ringArena == null ? null : ringArena.allocate(MailboxRings.bytes(RING_KERNELS), 64);
+        this.ringMemory = ringArena == null ? null : ringArena.allocate(MailboxRingsArea.bytes(RING_KERNELS), 64);
         try {
             this.socketDirectory = Files.createTempDirectory(Path.of("/tmp"), "mbx");
         } catch (IOException e) {
@@ -85,7 +85,7 @@ final class TestMembers implements AutoCloseable {
 
     /** Starts a member and publishes it in the directory. */
     Mailbox start(MailboxContext context) {
-        Mailbox mailbox = Mailbox.start(context);
+        Mailbox mailbox = Mailboxes.start(context);
         synchronized (started) {
             started.add(mailbox);
         }

@@ -17,7 +17,7 @@ import io.archipelago.kernel.task.TaskService;
 import io.archipelago.kernel.task.control.OwnerRouting;
 import io.archipelago.kernel.task.control.TaskControlService;
 import io.archipelago.kernel.typed.TypedMemoryService;
-import io.archipelago.typed.TypedMemory;
+import io.archipelago.typed.region.TypedMemory;
 import java.util.List;
 
 /**

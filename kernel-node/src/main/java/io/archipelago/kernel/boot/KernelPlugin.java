@@ -5,7 +5,7 @@ import io.archipelago.kernel.KernelService;
 import io.archipelago.kernel.dsm.DsmService;
 import io.archipelago.kernel.messages.OwnedObject;
 import io.archipelago.kernel.messages.OwnerChannels;
-import io.archipelago.typed.TypedMemory;
+import io.archipelago.typed.region.TypedMemory;
 import io.grpc.BindableService;
 import java.util.List;
 import java.util.ServiceLoader;

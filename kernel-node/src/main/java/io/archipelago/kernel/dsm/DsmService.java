@@ -20,7 +20,7 @@ import io.archipelago.trace.DsmExchange;
 import io.archipelago.trace.TraceEvent;
 import io.archipelago.trace.TraceRing;
 import io.archipelago.typed.RegionException;
-import io.archipelago.typed.SoftwareCoherence;
+import io.archipelago.typed.region.SoftwareCoherence;
 import io.archipelago.typed.proto.Coherence;
 import io.archipelago.typed.proto.Contract;
 import java.lang.foreign.MemorySegment;

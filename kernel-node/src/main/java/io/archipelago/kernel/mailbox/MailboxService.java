@@ -1,5 +1,6 @@
 package io.archipelago.kernel.mailbox;
 
+import io.archipelago.interconnect.Mailboxes;
 import io.archipelago.interconnect.mailbox.Mailbox;
 import io.archipelago.interconnect.mailbox.MailboxContext;
 import io.archipelago.interconnect.mailbox.MailboxEndpoint;
@@ -56,7 +57,7 @@ public final class MailboxService implements KernelService {
             .counters(new CountersAreaSink(kernel.counters()))
             .wordObserver(new TracedWords(words = TraceRing.create(TraceRing.wordsFileFor(context.clusterDirectory().path(), kernel.id()),
                 kernel.id(), kernel.name(), ProcessHandle.current().pid(), TraceRing.DEFAULT_CAPACITY)));
-        mailbox = Mailbox.start(mailboxContext);
+        mailbox = Mailboxes.start(mailboxContext);
         MailboxEndpoint endpoint = mailbox.endpoint().orElseThrow();
         kernel.membership().update(kernel.id(), record -> record.getIncarnation() == kernel.incarnation()
             ? record.toBuilder().setMailbox(MembershipPeerDirectory.record(endpoint)).build() : record);

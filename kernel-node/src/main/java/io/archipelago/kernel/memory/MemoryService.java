@@ -6,7 +6,7 @@ import io.archipelago.kernel.KernelService;
 import io.archipelago.interconnect.mailbox.Mailbox;
 import io.archipelago.memory.BlockOwnershipTable;
 import io.archipelago.memory.GlobalMemory;
-import io.archipelago.typed.TypedMemory;
+import io.archipelago.typed.region.TypedMemory;
 import io.archipelago.typed.alloc.BuddyPageAllocator;
 import io.archipelago.typed.alloc.PageAllocator;
 import io.archipelago.typed.alloc.PageRun;

@@ -19,7 +19,7 @@ import io.archipelago.messages.proto.ObjectMessagesGrpc;
 import io.archipelago.messages.proto.ObjectOp;
 import io.archipelago.messages.proto.ObjectReply;
 import io.archipelago.messages.proto.ObjectRequest;
-import io.archipelago.typed.TypedMemory;
+import io.archipelago.typed.region.TypedMemory;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;

@@ -2,7 +2,7 @@ package io.archipelago.kernel.messages;
 
 import io.archipelago.kernel.messages.views.BenchItem;
 import io.archipelago.messages.proto.ObjectReply;
-import io.archipelago.typed.TypedRegion;
+import io.archipelago.typed.region.TypedRegion;
 
 /**
  * An object this kernel owns and applies other kernels' requests to ({@code messages.proto}'s

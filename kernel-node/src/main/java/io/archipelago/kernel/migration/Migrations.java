@@ -29,7 +29,7 @@ import io.archipelago.task.proto.MigrationMode;
 import io.archipelago.task.proto.TaskImage;
 import io.archipelago.trace.TraceEvent;
 import io.archipelago.trace.TraceRing;
-import io.archipelago.typed.TypedRegion;
+import io.archipelago.typed.region.TypedRegion;
 import io.archipelago.typed.layout.RecordLayout;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;

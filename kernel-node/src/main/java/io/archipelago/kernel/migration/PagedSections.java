@@ -1,6 +1,6 @@
 package io.archipelago.kernel.migration;
 
-import io.archipelago.typed.TypedRegion;
+import io.archipelago.typed.region.TypedRegion;
 
 /**
  * Bulk access to a region's elements in place, page by page: on a software-coherent region each

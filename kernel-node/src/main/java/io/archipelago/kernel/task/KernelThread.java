@@ -9,7 +9,7 @@ import io.archipelago.program.SharedWord;
 import io.archipelago.program.ThreadContext;
 import io.archipelago.program.WakeReason;
 import io.archipelago.typed.DataModel;
-import io.archipelago.typed.TypedRegion;
+import io.archipelago.typed.region.TypedRegion;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 

@@ -15,7 +15,7 @@ import io.archipelago.kernel.task.model.TaskFlags;
 import io.archipelago.kernel.task.model.TaskRegions;
 import io.archipelago.kernel.task.model.TaskState;
 import io.archipelago.kernel.task.model.TaskTable;
-import io.archipelago.typed.TypedMemory;
+import io.archipelago.typed.region.TypedMemory;
 import io.archipelago.typed.proto.Contract;
 import java.util.HashMap;
 import java.util.HashSet;

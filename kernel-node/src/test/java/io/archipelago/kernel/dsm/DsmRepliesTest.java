@@ -3,6 +3,7 @@ package io.archipelago.kernel.dsm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.archipelago.interconnect.Mailboxes;
 import io.archipelago.interconnect.auth.ClusterSecret;
 import io.archipelago.interconnect.mailbox.Mailbox;
 import io.archipelago.interconnect.mailbox.MailboxContext;
@@ -49,7 +50,7 @@ class DsmRepliesTest {
         MailboxContext context = new MailboxContext().memberId(id).memberName("kernel-" + id).incarnation(100 + id).secret(secret)
             .port(0).directory(peer -> Optional.ofNullable(directory.get(peer))).counters(sink)
             .connectTimeout(Duration.ofSeconds(2)).fifoFullTimeout(Duration.ofSeconds(2));
-        Mailbox mailbox = Mailbox.start(context);
+        Mailbox mailbox = Mailboxes.start(context);
         started.put(id, mailbox);
         directory.put(id, PeerAddress.alive(id, "kernel-" + id, 100 + id, mailbox.endpoint().orElseThrow()));
         return mailbox;

@@ -14,7 +14,7 @@ import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.PageDirectory;
 import io.archipelago.trace.TraceEvent;
 import io.archipelago.trace.TraceRecord;
-import io.archipelago.typed.SoftwareCoherence.CoherentView;
+import io.archipelago.typed.region.SoftwareCoherence.CoherentView;
 import io.archipelago.typed.proto.Coherence;
 import io.archipelago.typed.proto.Contract;
 import io.archipelago.typed.proto.Location;

@@ -18,7 +18,7 @@ import io.archipelago.kernel.task.control.OwnerRouting;
 import io.archipelago.kernel.typed.TypedMemoryService;
 import io.archipelago.task.proto.MigrateRequest;
 import io.archipelago.task.proto.MigrationMode;
-import io.archipelago.typed.TypedMemory;
+import io.archipelago.typed.region.TypedMemory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;

@@ -6,7 +6,7 @@ import io.archipelago.kernel.task.model.TaskTable;
 import io.archipelago.memory.GlobalMemory;
 import io.archipelago.memory.MemoryGeometry;
 import io.archipelago.typed.DataModel;
-import io.archipelago.typed.TypedMemory;
+import io.archipelago.typed.region.TypedMemory;
 import io.archipelago.typed.registry.RegionRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;

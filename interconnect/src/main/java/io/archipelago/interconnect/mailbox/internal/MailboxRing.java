@@ -1,5 +1,6 @@
 package io.archipelago.interconnect.mailbox.internal;
 
+import io.archipelago.interconnect.mailbox.MailboxRingsArea;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
@@ -65,7 +66,8 @@ import java.util.function.IntPredicate;
  */
 final class MailboxRing {
 
-    static final int BYTES = 320;
+    /** The offsets below fill it exactly; the rings area's size is the API's, so that contexts check it without this class. */
+    static final int BYTES = MailboxRingsArea.RING_BYTES;
     /** Slots per ring: the largest FIFO depth a ring carries (deeper FIFOs keep their words on the socket). */
     static final int CAPACITY = 8;
     static final long EPOCH_OFFSET = 0;

@@ -1,5 +1,6 @@
 package io.archipelago.interconnect.mailbox.internal;
 
+import io.archipelago.interconnect.mailbox.MailboxRingsArea;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
@@ -38,7 +39,7 @@ import java.nio.ByteOrder;
  */
 public final class MailboxRings {
 
-    static final int WAKE_LINE_BYTES = 64;
+    static final int WAKE_LINE_BYTES = MailboxRingsArea.WAKE_LINE_BYTES;
     private static final long WATCHERS_OFFSET = 0;
     private static final long RUNG_OFFSET = 4;
     private static final VarHandle INT = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
@@ -61,7 +62,7 @@ public final class MailboxRings {
 
     /** Bytes the area takes for this many kernels. */
     public static long bytes(int kernels) {
-        return (long) kernels * WAKE_LINE_BYTES + (long) kernels * kernels * MailboxRing.BYTES;
+        return MailboxRingsArea.bytes(kernels);
     }
 
     int kernels() {

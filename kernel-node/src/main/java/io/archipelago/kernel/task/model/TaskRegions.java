@@ -1,8 +1,8 @@
 package io.archipelago.kernel.task.model;
 
 import io.archipelago.typed.RegionException;
-import io.archipelago.typed.TypedMemory;
-import io.archipelago.typed.TypedRegion;
+import io.archipelago.typed.region.TypedMemory;
+import io.archipelago.typed.region.TypedRegion;
 import io.archipelago.typed.proto.ArrayLayout;
 import io.archipelago.typed.proto.Coherence;
 

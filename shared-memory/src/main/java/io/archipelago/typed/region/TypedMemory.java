@@ -1,6 +1,12 @@
-package io.archipelago.typed;
+package io.archipelago.typed.region;
 
 import io.archipelago.memory.GlobalMemory;
+import io.archipelago.typed.AccessorKind;
+import io.archipelago.typed.DataModel;
+import io.archipelago.typed.FormatMismatchException;
+import io.archipelago.typed.InvalidPointerException;
+import io.archipelago.typed.RegionException;
+import io.archipelago.typed.TypedInterface;
 import io.archipelago.typed.access.AccessGuard;
 import io.archipelago.typed.access.AccessorFactory;
 import io.archipelago.typed.access.RegionBinding;

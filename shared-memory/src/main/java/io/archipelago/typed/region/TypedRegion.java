@@ -1,5 +1,8 @@
-package io.archipelago.typed;
+package io.archipelago.typed.region;
 
+import io.archipelago.typed.AccessorKind;
+import io.archipelago.typed.DataModel;
+import io.archipelago.typed.Typed;
 import io.archipelago.typed.access.RegionBinding;
 import io.archipelago.typed.access.ViewFactory;
 import io.archipelago.typed.layout.RecordLayout;

@@ -1,4 +1,4 @@
-package io.archipelago.typed;
+package io.archipelago.typed.region;
 
 import io.archipelago.typed.access.AccessGuard;
 import io.archipelago.typed.proto.Contract;

@@ -1,5 +1,7 @@
-package io.archipelago.typed;
+package io.archipelago.typed.region;
 
+import io.archipelago.typed.FormatMismatchException;
+import io.archipelago.typed.TypedInterface;
 import io.archipelago.typed.TypedInterface.Property;
 import io.archipelago.typed.description.ArrayType;
 import io.archipelago.typed.description.EnumType;
