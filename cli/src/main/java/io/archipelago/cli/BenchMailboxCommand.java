@@ -480,13 +480,14 @@ final class BenchMailboxCommand extends BenchSuite {
      * parked on a full ring, as counted now: {from, to} each.
      */
     private static long[] sleepsAndDoorbells(BenchTarget target, KernelStatus from, KernelStatus to) {
-        long[] counts = new long[6];
+        long[] counts = new long[8];
         for (KernelStatus kernel : target.status().getKernelsList()) {
             int side = kernel.getId() == from.getId() ? 0 : kernel.getId() == to.getId() ? 1 : -1;
             if (side >= 0) {
                 counts[side] = counter(kernel, MailboxCounter.LOOP_SLEEPS.label());
                 counts[2 + side] = counter(kernel, MailboxCounter.DOORBELLS.label());
                 counts[4 + side] = counter(kernel, MailboxCounter.FIFO_FULL_PARKS.label());
+                counts[6 + side] = counter(kernel, MailboxCounter.POLL_YIELDS.label());
             }
         }
         return counts;
@@ -508,9 +509,10 @@ final class BenchMailboxCommand extends BenchSuite {
             double p50 = rtt.length == 0 ? 0 : rtt[rtt.length / 2];
             long[] after = sleepsAndDoorbells(target, from, to);
             // a round trip that costs wake-ups shows here: the interrupt contexts slept and were rung awake
-            say(String.format(Locale.ROOT, "warm-up batch %d: p50 %.1f us; interrupt contexts' sleeps %d / %d, doorbells rung by each %d / %d (%s / %s)",
+            say(String.format(Locale.ROOT, "warm-up batch %d: p50 %.1f us; interrupt contexts' sleeps %d / %d, doorbells rung by each %d / %d, "
+                    + "gate closings while polling %d / %d (%s / %s)",
                 batches, p50 / 1000.0, after[0] - before[0], after[1] - before[1], after[2] - before[2], after[3] - before[3],
-                from.getName(), to.getName()));
+                after[6] - before[6], after[7] - before[7], from.getName(), to.getName()));
             if (batches >= MAX_WARMUP_BATCHES || Math.abs(p50 - previous) <= 0.2 * Math.min(p50, previous)) {
                 return batches;
             }
