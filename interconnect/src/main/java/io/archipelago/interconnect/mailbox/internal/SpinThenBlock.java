@@ -181,9 +181,14 @@ final class SpinThenBlock implements SelectStrategy {
         return modelledRoundTrip > 0 && runnable != null && expecting(watched, now);
     }
 
-    /** The runnable count, read less than {@link #CHECK_NANOS} ago, found every core wanted. */
+    /**
+     * The runnable count's last reading, less than {@link #RECHECK_NANOS} ago, found every core
+     * wanted. Not only the current check's: between words a wait of a modelled round trip often
+     * ends before its first check, and the yield that matters is the one right after the loop sent
+     * its word, while the peer that must answer it may be waiting for this core.
+     */
     private boolean gateSeenClosed(long now) {
-        return !spareSeen && now - spareReadAt < CHECK_NANOS;
+        return !spareSeen && now - spareReadAt < RECHECK_NANOS;
     }
 
     /**
