@@ -52,7 +52,10 @@ import io.netty.util.concurrent.SingleThreadEventExecutor;
  * working window, so each gate check may send a loop to sleep again (measured: 36-40 us a round
  * trip and a doorbell a word, for whole runs; the answering side alone, without its rule, slept
  * after 4,770-4,990 answers of 5,000). The yield is bounded like the spin: by the due time, or by
- * the window.
+ * the window. While it expects a word, a loop under a model asks the gate within its working window
+ * too, and gives its core away between looks while the gate is closed ({@link #modelledWait}):
+ * the peer that must answer may be waiting for that very core; a word already held in a ring for a
+ * near due time is waited for by spinning to it ({@link #giveWay}).
  */
 final class SpinThenBlock implements SelectStrategy {
 
