@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * travel in the rings of their shared global memory file: {@code bench mailbox --platform FILE}
  * reports the modelled round trip beside the measured ones, no round trip beats the model, held
  * words keep their order and none is dropped (the hold is against the send time, so the host's
- * own transit hides under it).
+ * own transit hides under it), and on a host quiet enough the interrupt contexts' p50 lies within
+ * 20% of the model.
  */
 @Timeout(400)
 class BenchMailboxPlatformIT {
@@ -57,11 +58,23 @@ class BenchMailboxPlatformIT {
         // a kernel thread's round trip never beats the model either
         assertThat(report.get("requester_rtt_us").get("p50").asDouble()).as("a kernel thread's round trip: never below the model")
             .isGreaterThanOrEqualTo(5.0 * 0.99);
-        // Not checked here: the p50 within 20% of the model. On this 2-core VM, quiet (load 1.7-2.3, 1-3 runnable
-        // threads), the interrupt contexts' p50 falls in one of two modes from run to run: 5.7-5.9 us (within 20%), or
-        // 32-42 us, where the answering kernel's interrupt context sleeps between words and every word costs a doorbell
-        // and a wake-up (bench mailbox prints each warm-up batch's sleeps and doorbells). A check that fails one run in
-        // three is no check; the mode is an open defect of the waiting rules (docs/results.md, "A modelled word").
+        // The precision: the interrupt contexts' p50 within 20% of the model, in the run's best measured round (5 rounds of
+        // 4,000 round trips, interleaved with the other kinds). The best round, not the whole run's p50: on CI's 2-core VM
+        // shared with other builds a round can fall under someone else's burst, which says nothing of the model; the
+        // defects this check is for hold for whole runs and fail it in every round (a doorbell and a wake-up a word,
+        // 32-48 us; a yield a round trip on each side as the peer waited for the yielder's core, 17.5-20 us). Only where
+        // the calibration before the run found no thread waiting for a core and the host's cache-line round trip well
+        // under the model: on a host loaded by others the round trips measure its scheduler, not the model.
+        double bestRound = report.get("mailbox_rtt_best_round_p50_us").asDouble();
+        assertThat(report.get("mailbox_rtt_round_p50_us").size()).as("a p50 per measured round").isEqualTo(report.get("rounds").asInt());
+        assertThat(bestRound).as("the best round's p50").isGreaterThanOrEqualTo(report.get("mailbox_rtt_min_us").asDouble());
+        JsonNode host = report.get("host");
+        org.junit.jupiter.api.Assumptions.assumeTrue(host.get("runnable_threads").asInt() <= host.get("cores").asInt()
+            && 10 * host.get("cache_line_rtt_us").get("p50").asDouble() < 5.0, () -> "the host is too loaded to measure a 5 us model "
+            + "(load " + host.get("load_average_1m") + ", " + host.get("runnable_threads") + " runnable threads, cache-line round trip "
+            + host.get("cache_line_rtt_us").get("p50") + " us); best round's p50 " + bestRound + " us, whole run's " + measured + " us");
+        assertThat(bestRound).as("the interrupt contexts' round trip p50 (best round) against the modelled 5 us")
+            .isBetween(5.0 * 0.8, 5.0 * 1.2);
     }
 
     @Test

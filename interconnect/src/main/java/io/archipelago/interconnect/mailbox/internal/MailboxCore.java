@@ -926,6 +926,15 @@ public final class MailboxCore implements AutoCloseable {
         }
 
         @Override
+        public long heldDueIn() {
+            long soonest = Long.MAX_VALUE;
+            for (Link link : ringLinks) {
+                soonest = Math.min(soonest, link.inRing.dueIn(link.ringEpoch));
+            }
+            return soonest;
+        }
+
+        @Override
         public boolean replyAwaited() {
             for (Link link : ringLinks) {
                 PeerQueue queue = link.queue;

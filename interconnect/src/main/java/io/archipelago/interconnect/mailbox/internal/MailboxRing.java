@@ -356,6 +356,28 @@ final class MailboxRing {
         return due - System.nanoTime() < NEAR_NANOS;
     }
 
+    /**
+     * (receiver) How long until the oldest word, held by the modelled latency, is due (zero or
+     * less: due now), or {@link Long#MAX_VALUE} when no word of this epoch waits or none is held
+     * (the host platform).
+     */
+    long dueIn(long epoch) {
+        if (holdNanos == 0) {
+            return Long.MAX_VALUE;
+        }
+        int tag = tag(epoch);
+        long head = (long) LONG.getVolatile(ring, HEAD_OFFSET);
+        if ((int) (head >>> 32) != tag) {
+            return Long.MAX_VALUE;
+        }
+        long slot = (long) LONG.getVolatile(ring, slotOffset((int) head));
+        if ((int) (slot >>> 32) != slotTag(tag, (int) head)) {
+            return Long.MAX_VALUE;
+        }
+        // the sender wrote the stamp before it published the word
+        return (long) LONG.getOpaque(ring, stampOffset((int) head)) + holdNanos - System.nanoTime();
+    }
+
     /** The head word as it is now, tag and position (for tests). */
     long headWord() {
         return (long) LONG.getVolatile(ring, HEAD_OFFSET);

@@ -348,4 +348,21 @@ class SpinThenBlockTest {
             .isEqualTo(SelectStrategy.SELECT);
         assertThat(rings.blocks).isEqualTo(1);
     }
+    @Test
+    void underAModelledLatencyALoopExpectingAWordGivesWayWithinItsWorkingWindowWhenEveryCoreIsWanted() throws Exception {
+        SpinThenBlock strategy = gated(loadavg(4), 2);
+        // a working window far longer than the test: before, the loop held its core all of it after each word
+        strategy.modelledRoundTrip(TimeUnit.SECONDS.toNanos(10));
+        ScriptedRings rings = new ScriptedRings(1);
+        strategy.watchRings(rings);
+        assertThat(strategy.calculateStrategy(() -> 0, false)).as("a word: the loop is working").isZero();
+        // its request's reply is on its modelled way, due a quarter of the window later (hundreds of gate checks)
+        rings.replyAwaited = true;
+        rings.arrivesAt = System.nanoTime() + WINDOW / 4;
+        assertThat(strategy.calculateStrategy(() -> 0, false)).as("the reply found by polling, without a wake-up").isZero();
+        assertThat(rings.arrivesAt).as("delivered").isZero();
+        assertThat(rings.blocks).as("never declared asleep while the reply travelled").isZero();
+        assertThat(counters.get("yields")).as("asked the gate within its working window and gave its core away between looks")
+            .isPositive();
+    }
 }
