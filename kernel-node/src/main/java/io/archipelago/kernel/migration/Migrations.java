@@ -29,8 +29,9 @@ import io.archipelago.task.proto.MigrationMode;
 import io.archipelago.task.proto.TaskImage;
 import io.archipelago.trace.TraceEvent;
 import io.archipelago.trace.TraceRing;
-import io.archipelago.typed.region.TypedRegion;
+import io.archipelago.typed.access.HeldPages;
 import io.archipelago.typed.layout.RecordLayout;
+import io.archipelago.typed.region.TypedRegion;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.Map;
@@ -43,6 +44,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -212,20 +214,32 @@ public final class Migrations implements KernelService {
         }
         SchedThread stopped;
         var stopping = tasks.scheduler().stop(tid);
+        // By shared memory the thread's first pages go to the destination on the core that stops it, at the end of its
+        // step (a callback added before the stop completes runs on the completing thread): no hand-off to this thread
+        // before them, and this thread, once it sees the stop, only sends MIGRATE.
+        AtomicBoolean abandoned = new AtomicBoolean();
+        var ready = byMessages ? stopping : stopping.thenApply(t -> {
+            if (!abandoned.get()) {
+                handOverAtStop(thread, destination, t);
+            }
+            return t;
+        });
         try {
-            stopped = awaitStop(stopping);
+            stopped = awaitStop(ready);
         } catch (ExecutionException e) {
             table.changeOwnership(slot, pending, mine);
             TaskDescriptor task = thread.descriptor();
             throw new MigrationException(MigrationException.Kind.EXITED, "thread " + tid + " exited (code " + task.exitCode()
                 + ") before its next migration point");
         } catch (TimeoutException e) {
+            abandoned.set(true);
             table.changeOwnership(slot, pending, mine);
             stopping.thenAccept(t -> tasks.restore(thread)); // when its step finally ends, it carries on here
             throw new MigrationException(MigrationException.Kind.HANDOFF_FAILED, "thread " + tid + " did not reach a migration point within "
                 + STOP_TIMEOUT.toSeconds() + " s (a step that long?); it keeps running on " + tasks.kernelName());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            abandoned.set(true);
             table.changeOwnership(slot, pending, mine);
             stopping.thenAccept(t -> tasks.restore(thread));
             throw new MigrationException(MigrationException.Kind.HANDOFF_FAILED, "interrupted while stopping thread " + tid);
@@ -233,7 +247,9 @@ public final class Migrations implements KernelService {
         // the end of the thread's step, read by its core: this thread may have woken later
         long stoppedNs = stopped.stoppedAtNs();
         tasks.kernel().trace().instantAt(TraceEvent.MIGRATION_STOP, TraceRing.KERNEL_TRACK, tid, stoppedNs, destination);
-        thread.descriptor().migStopNs(stoppedNs);
+        if (byMessages) {
+            thread.descriptor().migStopNs(stoppedNs); // by shared memory the stopping core wrote it, before the hand-over
+        }
         try {
             MigrateReply.Builder reply = MigrateReply.newBuilder().setTid(tid).setFrom(tasks.kernelName()).setTo(target.getName())
                 .setMode(byMessages ? MigrationMode.MESSAGES : MigrationMode.SHARED_MEMORY).setStoppedNs(stoppedNs);
@@ -244,9 +260,6 @@ public final class Migrations implements KernelService {
                 AdoptReply adopted = peers.tasks(destination, HANDOFF_TIMEOUT.toMillis()).adoptTask(image);
                 reply.setAdoptedNs(adopted.getAdoptedNs()).setStateBytes(image.getSerializedSize());
             } else {
-                long handOverNs = System.nanoTime();
-                handOverFirstPages(thread, destination);
-                tasks.kernel().trace().slice(TraceEvent.MIGRATION_HAND_OVER, TraceRing.KERNEL_TRACK, tid, handOverNs, System.nanoTime() - handOverNs);
                 // sent from this thread (not handed to the interrupt context): the word leaves at once, and the reply is
                 // watched for by this thread itself
                 MailboxWord answer = tasks.mailbox().request(destination, MailboxType.MIGRATE, tid, HANDOFF_TIMEOUT, answers(tid),
@@ -333,6 +346,22 @@ public final class Migrations implements KernelService {
     }
 
     /**
+     * At the stop, on the core that ran the thread's last step (or on the migrating thread when the
+     * thread was not on a core): the stop's instant goes into the descriptor, for the destination's
+     * record, then the thread's first pages go to the destination, before MIGRATE.
+     */
+    private void handOverAtStop(KernelThread thread, int destination, SchedThread stopped) {
+        long start = System.nanoTime();
+        try {
+            thread.descriptor().migStopNs(stopped.stoppedAtNs());
+        } catch (RuntimeException e) {
+            LOG.warn("kernel {}: cannot record thread {}'s stop in its descriptor: {}", tasks.kernelName(), thread.tid(), e.toString());
+        }
+        handOverFirstPages(thread, destination);
+        tasks.kernel().trace().slice(TraceEvent.MIGRATION_HAND_OVER, TraceRing.KERNEL_TRACK, thread.tid(), start, System.nanoTime() - start);
+    }
+
+    /**
      * Before MIGRATE: the descriptor's page and the first page of the thread's data, written back
      * and their directory entries moved to the destination, so that its adoption and first step
      * claim them from global memory instead of faulting them back from here (a page in use or
@@ -393,8 +422,27 @@ public final class Migrations implements KernelService {
 
     // ------------------------------------------------------------------ the destination
 
-    /** MIGRATE(tid) arrived: take the thread over in place (on an idle core or the adopter thread, not the interrupt context). */
+    /**
+     * MIGRATE(tid) arrived: take the thread over in place (on an idle core or the adopter thread, not
+     * the interrupt context), as one use of the descriptor's page: its first access claims the page
+     * the source handed over, the rest (ownership, the members the scheduler reads) run at memory
+     * speed, and the page is let go when the adoption ends.
+     */
     private void adoptInPlace(Interrupt request) {
+        HeldPages held = HeldPages.mine();
+        if (held.inUse()) {
+            takeOver(request);
+            return;
+        }
+        HeldPages.begin();
+        try {
+            takeOver(request);
+        } finally {
+            HeldPages.end();
+        }
+    }
+
+    private void takeOver(Interrupt request) {
         long arrivedNs = System.nanoTime();
         int tid = request.payload();
         int source = request.sender();

@@ -162,7 +162,24 @@ public final class Scheduler implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        unparkIdleCore();
+        if (!onIdleCore()) {
+            unparkIdleCore();
+        }
+    }
+
+    /**
+     * Whether the caller is one of these cores between two slices (running work handed to it by
+     * {@link #runOnIdleCore}): it looks at the run queue next, so a thread it adds needs no other
+     * core woken (a thread adopted on the core that will run it; a second wake-up would only race it).
+     */
+    private boolean onIdleCore() {
+        Thread caller = Thread.currentThread();
+        for (Core core : cores) {
+            if (core.thread == caller) {
+                return core.current == null;
+            }
+        }
+        return false;
     }
 
     /** Whether this kernel schedules thread {@code tid}. */

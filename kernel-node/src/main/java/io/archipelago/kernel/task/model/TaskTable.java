@@ -176,6 +176,16 @@ public final class TaskTable {
             }
             slotCache.remove(tid);
         }
+        // the slot claimed for it first (tid % slots, free nearly always), before the slot map: on a software-coherent
+        // table the map's page is the one every kernel's spawn and exit writes, and reading it would fault it in from
+        // whichever kernel wrote it last, while the thread's own descriptor page is usually here already (a migration's
+        // source hands it over). A slot holding this pid is its slot: the pid is written after the slot's bit is set
+        // and cleared before it is cleared, and pids are never reused.
+        int preferred = Math.floorMod(tid, slots);
+        if (view(preferred).pid() == tid) {
+            slotCache.put(tid, (long) preferred);
+            return OptionalLong.of(preferred);
+        }
         long[] map = slotMap.getAll(0);
         TaskDescriptor task = view(0);
         int start = Math.floorMod(tid, slots);
