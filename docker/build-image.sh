@@ -40,7 +40,7 @@ docker info >/dev/null 2>&1 || die "cannot reach a Docker engine (is dockerd run
 dist="$root/cli/target/archipelago"
 if [[ -z "$skip_dist" ]]; then
   echo "build-image: building the distribution (./mvnw -DskipTests -pl cli -am package)"
-  (cd "$root" && ./mvnw -B -ntp -q -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true -pl cli -am package) || die "the Maven build failed"
+  (cd "$root" && ./mvnw -B -ntp -q -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true -Darchipelago.class-data.skip=true -pl cli -am package) || die "the Maven build failed"
 fi
 [[ -f "$dist/jvm.options" && -d "$dist/lib" ]] \
   || die "no distribution in $dist: build it with ./mvnw -DskipTests -pl cli -am package (or drop --skip-dist)"
