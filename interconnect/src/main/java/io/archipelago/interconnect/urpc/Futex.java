@@ -15,17 +15,22 @@ import java.lang.invoke.MethodHandle;
  * <p>
  * Why not the mailbox's interrupt word, which carried the doorbell before: a word to a sleeping
  * interrupt context makes the sender's own event loop write a socket frame, the receiver's event
- * loop wake to deliver it and then wake the dispatcher (three thread wake-ups in a row, 85 us on
- * the quiet 2-core host), and both event loops then poll their working windows: with the requester
- * and the dispatcher that is more runnable threads than cores, the core gate closes, the
- * dispatcher parks after its working window, and the next request rings again (the URPC read's
- * slow mode, one park a round trip for a whole run). The futex wakes the one thread that sleeps.
+ * loop wake to deliver it and then wake the dispatcher (three thread wake-ups in a row: a read by
+ * URPC in that mode took 85 us on the quiet 2-core host), and the receiver's event loop then polls
+ * its working window: with the requester and the dispatcher that is more runnable threads than
+ * cores, the core gate closes, the dispatcher parks after its own working window, and the next
+ * request rings again (the URPC read's slow mode, one park a round trip for a whole run). The
+ * futex wakes the one thread that sleeps, and no third thread starts polling.
  * <p>
  * Available on Linux x86-64 and aarch64 where the C library's {@code syscall} links; elsewhere
- * {@link #AVAILABLE} is false and the endpoint rings the mailbox instead.
+ * {@link #AVAILABLE} is false and the endpoint rings the mailbox instead. The system property
+ * {@value #MAILBOX_DOORBELL} set to true makes it false on purpose: a kernel started with it
+ * sleeps and is rung as before the futex (to compare the two in one build).
  */
 final class Futex {
 
+    /** Set to true: no futex, the doorbell through the mailbox's interrupt word (for comparisons). */
+    static final String MAILBOX_DOORBELL = "archipelago.urpc.mailbox-doorbell";
     private static final int FUTEX_WAIT = 0;
     private static final int FUTEX_WAKE = 1;
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
@@ -38,7 +43,7 @@ final class Futex {
     static {
         MethodHandle waitHandle = null;
         MethodHandle wakeHandle = null;
-        if (SYS_FUTEX >= 0 && !Boolean.getBoolean("archipelago.urpc.mailbox-doorbell")) {
+        if (SYS_FUTEX >= 0 && !Boolean.getBoolean(MAILBOX_DOORBELL)) {
             try {
                 Linker linker = Linker.nativeLinker();
                 MemorySegment syscall = linker.defaultLookup().find("syscall").orElse(null);

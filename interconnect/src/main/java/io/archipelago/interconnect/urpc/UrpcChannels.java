@@ -32,8 +32,8 @@ import java.nio.ByteOrder;
  *  |  doorbell sequence: the futex word the dispatcher sleeps on;  | 16
  *  |  a sender that rings adds 1, then wakes it                    |
  *  +---------------------------------------------------------------+
- *  |  futex: 1 when the dispatcher sleeps on the doorbell sequence, | 20
- *  |  0 when on its mailbox interrupt (no futex where it runs)     |
+ *  |  futex: 1 when the dispatcher sleeps on the doorbell         | 20
+ *  |  sequence, 0 when it waits for its mailbox interrupt          |
  *  +---------------------------------------------------------------+
  *  |                  reserved up to byte 64                       | 24
  *  +---------------------------------------------------------------+

@@ -38,13 +38,15 @@ import java.util.function.BooleanSupplier;
  * on the wake line rather than counting as a watcher ({@link UrpcChannels}: a sender counts it as
  * looking only while its last look is fresh); should two looks come further apart than
  * {@link UrpcChannels#LOOK_FRESH_NANOS} (it was off its core, so senders ring it anyway), or the
- * window run out, it clears the stamp, looks once more and parks. A sender that finds nobody
- * looking rings the receiver's doorbell ({@link Doorbell}, the mailbox's interrupt), which
- * unparks the dispatcher. Every wait of a requester has a deadline and fails naming the peer.
+ * window run out, it clears the stamp, looks once more and sleeps. A sender that finds nobody
+ * looking rings the receiver's doorbell: it wakes the dispatcher directly through the futex of the
+ * receiver's wake line ({@link Futex}), or, where the receiver's process has none, through the
+ * mailbox's interrupt word ({@link Doorbell}), whose handler unparks it. Every wait of a requester
+ * has a deadline and fails naming the peer.
  */
 public final class UrpcEndpoint implements AutoCloseable {
 
-    /** Rings the doorbell of a kernel whose threads all sleep (the mailbox's URPC interrupt word). */
+    /** Rings the doorbell of a kernel whose threads all sleep and whose dispatcher sleeps on no futex (the mailbox's URPC interrupt word). */
     @FunctionalInterface
     public interface Doorbell {
         void ring(int kernel);
