@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.archipelago.control.proto.KernelStatus;
 import io.archipelago.coordinator.KernelChannels;
+import io.archipelago.interconnect.mailbox.MailboxCounter;
+import io.archipelago.interconnect.mailbox.MailboxType;
 import io.archipelago.kernel.KernelCounter;
 import io.archipelago.messages.proto.ObjectOp;
 import io.archipelago.shmvsmsg.proto.PrepareRequest;
@@ -88,6 +90,13 @@ class UrpcIT {
                 assertThat(long51.getOperations()).isEqualTo(51);
                 assertThat(long51.getChecksum()).as("51 replies of %s's read_struct on %s", requester, owner).isEqualTo(one.getChecksum());
                 assertThat(long51.hasUrpcWaits()).as("the run says how both ends waited").isTrue();
+            }
+            // the first request of each way found its owner's dispatcher asleep (idle since boot) and rang it; the doorbell
+            // woke it through its wake line's futex in global memory, not through the owner's mailbox interrupt
+            for (String kernel : new String[] {WEAK, STRONG}) {
+                assertThat(cluster.counter(kernel, KernelCounter.URPC_DOORBELLS.label())).as("URPC doorbells %s rang", kernel).isPositive();
+                assertThat(cluster.counters(kernel).getOrDefault(MailboxCounter.received(MailboxType.URPC), 0L))
+                    .as("URPC doorbells that reached %s as mailbox words", kernel).isZero();
             }
         }
     }

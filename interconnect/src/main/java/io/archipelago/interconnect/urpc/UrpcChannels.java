@@ -29,7 +29,13 @@ import java.nio.ByteOrder;
  *  |  last look (64-bit): CLOCK_MONOTONIC ns of the dispatcher's   |  8
  *  |  latest look while it expects a request; 0: not expecting     |
  *  +---------------------------------------------------------------+
- *  |                  reserved up to byte 64                       | 16
+ *  |  doorbell sequence: the futex word the dispatcher sleeps on;  | 16
+ *  |  a sender that rings adds 1, then wakes it                    |
+ *  +---------------------------------------------------------------+
+ *  |  futex: 1 when the dispatcher sleeps on the doorbell         | 20
+ *  |  sequence, 0 when it waits for its mailbox interrupt          |
+ *  +---------------------------------------------------------------+
+ *  |                  reserved up to byte 64                       | 24
  *  +---------------------------------------------------------------+
  * </pre>
  * The sleep/doorbell handshake (no lost wake-up; every access sequentially consistent): a thread
@@ -47,6 +53,13 @@ import java.nio.ByteOrder;
  * the stamp and then looks at its rings once more (the same Dekker handshake as watchers: a sender
  * that still saw the stamp published its record before that last look). The stamp is
  * CLOCK_MONOTONIC ({@link System#nanoTime()} on Linux), one clock for every process of the host.
+ * <p>
+ * The doorbell itself ({@link Futex}): a dispatcher about to sleep reads the doorbell sequence,
+ * stops watching, looks at its rings once more and sleeps only while the sequence still holds what
+ * it read; a sender that must ring adds 1 to it and wakes the sleeper. A ring after the read makes
+ * the sleep return at once, so no doorbell is lost between the last look and the sleep. Where the
+ * dispatcher's process has no futex, it says so (byte 20 is 0) and senders ring its mailbox
+ * interrupt instead.
  */
 public final class UrpcChannels {
 
@@ -54,6 +67,8 @@ public final class UrpcChannels {
     private static final long WATCHERS_OFFSET = 0;
     private static final long RUNG_OFFSET = 4;
     private static final long LAST_LOOK_OFFSET = 8;
+    private static final long SEQUENCE_OFFSET = 16;
+    private static final long FUTEX_OFFSET = 20;
     /**
      * How old a dispatcher's last look may be for a sender to count it as looking: a few looks'
      * worth when it has a core (a look is well under a microsecond, a yield that finds nobody
@@ -125,6 +140,39 @@ public final class UrpcChannels {
             INT.setVolatile(line, RUNG_OFFSET, 0);
             INT.setVolatile(line, WATCHERS_OFFSET, 0);
             LONG.setVolatile(line, LAST_LOOK_OFFSET, 0L);
+            INT.setVolatile(line, SEQUENCE_OFFSET, 0);
+            INT.setVolatile(line, FUTEX_OFFSET, 0);
+        }
+
+        /** (receiver, at start) Whether its dispatcher sleeps on the doorbell sequence (a futex) rather than on its mailbox interrupt. */
+        public void sleepsOnFutex(boolean futex) {
+            INT.setVolatile(line, FUTEX_OFFSET, futex ? 1 : 0);
+        }
+
+        /** (sender) Whether the receiver's dispatcher sleeps on the doorbell sequence: then the sender wakes it with {@link #ringFutex}. */
+        boolean wokenByFutex() {
+            return (int) INT.getVolatile(line, FUTEX_OFFSET) == 1;
+        }
+
+        /** Whether the doorbell sequence may serve as a futex word here (4-byte aligned in memory). */
+        boolean futexAligned() {
+            return (line.address() + SEQUENCE_OFFSET) % 4 == 0;
+        }
+
+        /** (receiver's dispatcher, before its last look) The doorbell sequence, which its sleep waits to see change. */
+        int sequence() {
+            return (int) INT.getVolatile(line, SEQUENCE_OFFSET);
+        }
+
+        /** (receiver's dispatcher) Sleeps while the doorbell sequence holds {@code seen}, at most {@code nanos}. */
+        void sleep(int seen, long nanos, Futex.Timeout timeout) {
+            Futex.await(line.asSlice(SEQUENCE_OFFSET, 4), seen, nanos, timeout);
+        }
+
+        /** (sender, or a thread of the receiver) Rings the doorbell: the sequence moves on, and the dispatcher sleeping on it wakes. */
+        void ringFutex() {
+            INT.getAndAdd(line, SEQUENCE_OFFSET, 1);
+            Futex.wakeAll(line.asSlice(SEQUENCE_OFFSET, 4));
         }
 
         /** (receiver) A thread starts polling the rings; a doorbell rung before is answered by its look. */

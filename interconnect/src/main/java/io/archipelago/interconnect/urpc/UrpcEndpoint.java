@@ -38,13 +38,15 @@ import java.util.function.BooleanSupplier;
  * on the wake line rather than counting as a watcher ({@link UrpcChannels}: a sender counts it as
  * looking only while its last look is fresh); should two looks come further apart than
  * {@link UrpcChannels#LOOK_FRESH_NANOS} (it was off its core, so senders ring it anyway), or the
- * window run out, it clears the stamp, looks once more and parks. A sender that finds nobody
- * looking rings the receiver's doorbell ({@link Doorbell}, the mailbox's interrupt), which
- * unparks the dispatcher. Every wait of a requester has a deadline and fails naming the peer.
+ * window run out, it clears the stamp, looks once more and sleeps. A sender that finds nobody
+ * looking rings the receiver's doorbell: it wakes the dispatcher directly through the futex of the
+ * receiver's wake line ({@link Futex}), or, where the receiver's process has none, through the
+ * mailbox's interrupt word ({@link Doorbell}), whose handler unparks it. Every wait of a requester
+ * has a deadline and fails naming the peer.
  */
 public final class UrpcEndpoint implements AutoCloseable {
 
-    /** Rings the doorbell of a kernel whose threads all sleep (the mailbox's URPC interrupt word). */
+    /** Rings the doorbell of a kernel whose threads all sleep and whose dispatcher sleeps on no futex (the mailbox's URPC interrupt word). */
     @FunctionalInterface
     public interface Doorbell {
         void ring(int kernel);
@@ -115,6 +117,10 @@ public final class UrpcEndpoint implements AutoCloseable {
     private final Map<Integer, Stream> streams = new ConcurrentHashMap<>();
     private final AtomicInteger nextStream = new AtomicInteger();
     private final Thread dispatcher;
+    /** Whether the dispatcher sleeps on its wake line's futex (else it parks, and senders ring the mailbox). */
+    private final boolean futex;
+    /** The dispatcher's futex timeout (dispatcher only). */
+    private final Futex.Timeout sleepTimeout;
     private volatile boolean sleeping;
     private volatile boolean closed;
 
@@ -162,14 +168,22 @@ public final class UrpcEndpoint implements AutoCloseable {
      * @param expect               whether the dispatcher expects a request for the rest of its spin window after the working
      *                             window, yielding between looks while no core is free (false: it polls while a core is
      *                             free, counted as a watcher, and parks as soon as none is: the rule before expecting)
+     * @param futexDoorbell        whether the dispatcher sleeps on its wake line's futex, which senders wake directly
+     *                             ({@link Futex}; where the process has none, it sleeps as with false); false: it parks, and
+     *                             senders ring its kernel's mailbox interrupt ({@link Doorbell}), which unparks it
      */
     record Tuning(long wokenOwnerNanos, int fragmentBody, long fullRingWorkingNanos, boolean assembleWhileWatched, boolean watchBeforeSend,
-                  boolean expect) {
-        static final Tuning DEFAULT = new Tuning(WOKEN_OWNER_NANOS, FRAGMENT_BODY, WORKING_NANOS, true, true, true);
+                  boolean expect, boolean futexDoorbell) {
+        static final Tuning DEFAULT = new Tuning(WOKEN_OWNER_NANOS, FRAGMENT_BODY, WORKING_NANOS, true, true, true, true);
         /** The defaults but for the dispatcher's expecting (for comparisons): it parks once the free core ends. */
-        static final Tuning UNEXPECTING = new Tuning(WOKEN_OWNER_NANOS, FRAGMENT_BODY, WORKING_NANOS, true, true, false);
-        /** The choices before these (for comparisons): no longer watch, ring-long fragments, no spin on a full ring without a free core, no polling while watched, watching after the send, no expecting. */
-        static final Tuning PREVIOUS = new Tuning(0, UrpcRing.MAX_RECORD_BODY, 0, false, false, false);
+        static final Tuning UNEXPECTING = new Tuning(WOKEN_OWNER_NANOS, FRAGMENT_BODY, WORKING_NANOS, true, true, false, true);
+        /** The choices before these (for comparisons): no longer watch, ring-long fragments, no spin on a full ring without a free core, no polling while watched, watching after the send, no expecting, the mailbox's doorbell. */
+        static final Tuning PREVIOUS = new Tuning(0, UrpcRing.MAX_RECORD_BODY, 0, false, false, false, false);
+
+        /** These choices with the doorbell through the mailbox's interrupt word (as before the futex). */
+        Tuning mailboxDoorbell() {
+            return new Tuning(wokenOwnerNanos, fragmentBody, fullRingWorkingNanos, assembleWhileWatched, watchBeforeSend, expect, false);
+        }
 
         Tuning {
             if (wokenOwnerNanos < 0 || fullRingWorkingNanos < 0 || fragmentBody < 1 || fragmentBody > UrpcRing.MAX_RECORD_BODY) {
@@ -211,6 +225,9 @@ public final class UrpcEndpoint implements AutoCloseable {
         this.wake = channels.wakeLine(self);
         this.incoming = new UrpcRing[channels.kernels()];
         wake.reset();
+        this.futex = tuning.futexDoorbell() && Futex.AVAILABLE && wake.futexAligned();
+        this.sleepTimeout = futex ? new Futex.Timeout() : null;
+        wake.sleepsOnFutex(futex);
         for (int peer = 0; peer < channels.kernels(); peer++) {
             if (peer != self) {
                 incoming[peer] = channels.ring(peer, self);
@@ -232,6 +249,14 @@ public final class UrpcEndpoint implements AutoCloseable {
 
     /** The doorbell rang (on the mailbox's interrupt context): wakes the dispatcher. Never blocks. */
     public void doorbell() {
+        wakeDispatcherNow();
+    }
+
+    /** Wakes the dispatcher wherever it sleeps (on the futex, or parked). */
+    private void wakeDispatcherNow() {
+        if (futex) {
+            wake.ringFutex();
+        }
         LockSupport.unpark(dispatcher);
     }
 
@@ -332,7 +357,12 @@ public final class UrpcEndpoint implements AutoCloseable {
         }
         doorbellsRung.increment();
         try {
-            doorbell.ring(receiver);
+            if (line.wokenByFutex()) {
+                // the receiver's dispatcher sleeps on its wake line: woken directly, no interrupt context involved
+                line.ringFutex();
+            } else {
+                doorbell.ring(receiver);
+            }
         } catch (RuntimeException e) {
             // the receiver's interrupt line is down (it stopped?): the requester's deadline says so, naming it
             doorbellsFailed.increment();
@@ -344,7 +374,7 @@ public final class UrpcEndpoint implements AutoCloseable {
     /** Wakes the dispatcher if it sleeps (a record it must take waits in a ring). */
     private void wakeDispatcher() {
         if (sleeping) {
-            LockSupport.unpark(dispatcher);
+            wakeDispatcherNow();
         }
     }
 
@@ -406,6 +436,8 @@ public final class UrpcEndpoint implements AutoCloseable {
                 expected = true;
             }
             sleeping = true;
+            // read before the last look: a doorbell rung after it moves the sequence on, and the sleep returns at once
+            int seen = futex ? wake.sequence() : 0;
             if (expected) {
                 wake.stopLooking();
             } else {
@@ -413,7 +445,11 @@ public final class UrpcEndpoint implements AutoCloseable {
             }
             if (pollAll() == 0 && !closed) {
                 parks.increment();
-                LockSupport.parkNanos(this, PARK_WATCHDOG_NANOS);
+                if (futex) {
+                    wake.sleep(seen, PARK_WATCHDOG_NANOS, sleepTimeout);
+                } else {
+                    LockSupport.parkNanos(this, PARK_WATCHDOG_NANOS);
+                }
             }
             sleeping = false;
             wake.watch();
@@ -573,7 +609,7 @@ public final class UrpcEndpoint implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        LockSupport.unpark(dispatcher);
+        wakeDispatcherNow();
         try {
             dispatcher.join(Duration.ofSeconds(2));
         } catch (InterruptedException e) {

@@ -36,6 +36,8 @@ class UrpcEndpointTest {
     private Arena arena;
     private UrpcChannels channels;
     private final UrpcEndpoint[] endpoints = new UrpcEndpoint[3];
+    /** Doorbells rung through the mailbox's interrupt word (the {@link UrpcEndpoint.Doorbell}), per receiving kernel. */
+    private final java.util.concurrent.atomic.AtomicLongArray mailboxDoorbells = new java.util.concurrent.atomic.AtomicLongArray(3);
 
     @BeforeEach
     void map() throws Exception {
@@ -74,6 +76,7 @@ class UrpcEndpointTest {
             }
             return reply;
         }, peer -> {
+            mailboxDoorbells.incrementAndGet(peer);
             UrpcEndpoint woken = endpoints[peer];
             if (woken != null) {
                 woken.doorbell();
@@ -150,9 +153,11 @@ class UrpcEndpointTest {
     /**
      * 40 calls from k0 to k1 with this tuning: the owner parks at once (no window), so every request rings it, and the
      * ringing requester is kept 2 ms after the wake-up, long after the owner answered; no core to spare, so the
-     * requester's kernel's dispatcher parks too. Returns the two endpoints.
+     * requester's kernel's dispatcher parks too. The doorbell goes through the mailbox's word, whose ringer is kept.
+     * Returns the two endpoints.
      */
-    private UrpcEndpoint[] callsWithTheRingerKeptAfterTheWakeUp(UrpcEndpoint.Tuning tuning) {
+    private UrpcEndpoint[] callsWithTheRingerKeptAfterTheWakeUp(UrpcEndpoint.Tuning choices) {
+        UrpcEndpoint.Tuning tuning = choices.mailboxDoorbell();
         UrpcEndpoint a = start(0, 11, Duration.ofSeconds(1), () -> false, tuning, Duration.ofMillis(2));
         UrpcEndpoint b = start(1, 22, Duration.ZERO, () -> false, tuning, Duration.ZERO);
         try (UrpcEndpoint.Stream ab = a.open(1, 22, "k1", TIMEOUT)) {
@@ -193,6 +198,36 @@ class UrpcEndpointTest {
             }
         }
         assertThat(a.doorbellsRung.get()).as("k0 rang k1's doorbell").isPositive();
+        if (Futex.AVAILABLE) {
+            assertThat(mailboxDoorbells.get(1)).as("doorbells to k1 through the mailbox: its dispatcher sleeps on the futex").isZero();
+        }
+    }
+
+    @Test
+    void aPeerThatSleepsWithoutTheFutexIsRungThroughTheMailboxWhileOneWithItIsWokenDirectly() {
+        // k1 sleeps on its mailbox interrupt (a process with no futex), k2 on its wake line's futex: k0 rings each its way
+        UrpcEndpoint a = start(0, 11, Duration.ZERO);
+        UrpcEndpoint b = start(1, 22, Duration.ZERO, () -> true, UrpcEndpoint.Tuning.DEFAULT.mailboxDoorbell(), Duration.ZERO);
+        UrpcEndpoint c = start(2, 33, Duration.ZERO);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (b.parks.get() == 0 || c.parks.get() == 0) {
+            assertThat(System.nanoTime() - deadline).as("k1's and k2's dispatchers never parked").isNegative();
+            Thread.onSpinWait();
+        }
+        long start = System.nanoTime();
+        try (UrpcEndpoint.Stream ab = a.open(1, 22, "k1", TIMEOUT); UrpcEndpoint.Stream ac = a.open(2, 33, "k2", TIMEOUT)) {
+            for (int i = 0; i < 50; i++) {
+                assertThat(ab.call(message(5, i))).isEqualTo(expected(1, message(5, i)));
+                assertThat(ac.call(message(6, i))).isEqualTo(expected(2, message(6, i)));
+            }
+        }
+        assertThat(mailboxDoorbells.get(1)).as("doorbells to k1 through the mailbox").isPositive();
+        assertThat(c.served.get()).isEqualTo(50);
+        // a doorbell lost on either way would leave its dispatcher to its 1 s watchdog: 100 calls would take minutes
+        assertThat(System.nanoTime() - start).as("100 calls to sleeping peers").isLessThan(TimeUnit.SECONDS.toNanos(20));
+        if (Futex.AVAILABLE) {
+            assertThat(mailboxDoorbells.get(2)).as("doorbells to k2 through the mailbox: it sleeps on the futex").isZero();
+        }
     }
 
     @Test

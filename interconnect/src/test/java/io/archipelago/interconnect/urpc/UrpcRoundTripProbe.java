@@ -27,13 +27,15 @@ import org.junit.jupiter.api.io.TempDir;
  * A probe, not a test of behaviour (run by hand: {@code -Durpc.probe=true}): URPC round trips
  * between two endpoints of one process over an mmap'd file, an earlier waiting and splitting
  * against the current defaults, in interleaved rounds so that the host's load hits both alike:
- * {@code -Durpc.probe.against=unexpecting} (the default: {@link UrpcEndpoint.Tuning#UNEXPECTING},
+ * {@code -Durpc.probe.against=mailbox} (the defaults with the doorbell through the stand-in
+ * interrupt context instead of the wake line's futex), {@code unexpecting} (the default: {@link UrpcEndpoint.Tuning#UNEXPECTING},
  * the owner's dispatcher parking once its spin window or the free core ends) or {@code previous}
  * ({@link UrpcEndpoint.Tuning#PREVIOUS}, as before the longer watches, the half-ring fragments
  * and the full-ring spin). {@code -Durpc.probe.think-ns=N}: the requester works N ns between a
  * reply and its next request (a bench operation decodes and records; 0 by default). The spin gate is the mailbox's ({@link CoreGate}, the machine's runnable count),
- * the spin window the mailbox's default 50 µs, and a doorbell goes through a third thread per
- * kernel (its interrupt context) as a mailbox word does. Prints per tuning and message size the
+ * the spin window the mailbox's default 50 µs, and a doorbell through the mailbox goes through a third thread per
+ * kernel (its interrupt context) as a mailbox word does, which then polls for
+ * {@code urpc.probe.irq-working-ns} (10 µs, the interrupt context's working window). Prints per tuning and message size the
  * round trip's p50/p90/p99 and, per round trip, the requester's parks, the owner dispatcher's
  * parks, the doorbells each side rang and the senders' waits on a full ring.
  */
@@ -46,6 +48,8 @@ class UrpcRoundTripProbe {
     private static final int CALLS = Integer.getInteger("urpc.probe.calls", 2_000);
     private static final long THINK_NANOS = Long.getLong("urpc.probe.think-ns", 0);
     private static final String AGAINST = System.getProperty("urpc.probe.against", "unexpecting");
+    /** How long the stand-in interrupt context polls after it delivered a doorbell, as the mailbox's does for its working window. */
+    private static final long IRQ_WORKING_NANOS = Long.getLong("urpc.probe.irq-working-ns", 10_000);
 
     @TempDir
     Path dir;
@@ -104,6 +108,10 @@ class UrpcRoundTripProbe {
                         if (served != null) {
                             served.doorbell();
                         }
+                        // the mailbox's interrupt context goes on polling its rings after a word it delivered
+                        for (long until = System.nanoTime() + IRQ_WORKING_NANOS; System.nanoTime() - until < 0 && !raised.get(); ) {
+                            Thread.onSpinWait();
+                        }
                     } else {
                         LockSupport.park(this);
                     }
@@ -155,7 +163,8 @@ class UrpcRoundTripProbe {
         UrpcEndpoint.Tuning previous = switch (AGAINST) {
             case "previous" -> UrpcEndpoint.Tuning.PREVIOUS;
             case "unexpecting" -> UrpcEndpoint.Tuning.UNEXPECTING;
-            default -> throw new IllegalArgumentException("urpc.probe.against: expected previous or unexpecting, found " + AGAINST);
+            case "mailbox" -> UrpcEndpoint.Tuning.DEFAULT.mailboxDoorbell();
+            default -> throw new IllegalArgumentException("urpc.probe.against: expected previous, unexpecting or mailbox, found " + AGAINST);
         };
         byte[] request = new byte[12];
         for (int replyBytes : new int[] {16, 4_200, 70_000}) {
