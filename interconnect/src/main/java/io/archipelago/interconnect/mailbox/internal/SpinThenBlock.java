@@ -227,7 +227,9 @@ final class SpinThenBlock implements SelectStrategy {
             }
         }
         if (hasTasks) {
-            return selectNow.get();
+            // where words travel in rings, the sockets wait for their due look: a system call each time round
+            // would cost a streaming receiver as much as the word it then finds
+            return watched != null && now - nextSocketLook < 0 ? 0 : selectNow.get();
         }
         // a word held by the modelled latency, due soon, is work at hand: the loop waits for its due time
         // (yielding its core between looks while every core is wanted), rather than block and pay a wake-up
@@ -235,11 +237,14 @@ final class SpinThenBlock implements SelectStrategy {
         if (windowNanos <= 0 || watched != null && watched.handedOver() || !expecting && !mayPoll(now)) {
             return block(selectNow, watched);
         }
-        int ready = selectNow.get();
-        nextSocketLook = now + SOCKET_LOOK_NANOS;
-        if (ready > 0) {
-            lastWork = now;
-            return ready;
+        int ready;
+        if (watched == null || now - nextSocketLook >= 0) {
+            ready = selectNow.get();
+            nextSocketLook = now + SOCKET_LOOK_NANOS;
+            if (ready > 0) {
+                lastWork = now;
+                return ready;
+            }
         }
         long start = now;
         long nextCheck = start + CHECK_NANOS;
