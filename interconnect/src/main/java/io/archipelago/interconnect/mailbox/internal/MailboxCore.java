@@ -486,8 +486,9 @@ public final class MailboxCore implements AutoCloseable {
     /**
      * Puts the word in the peer's ring, waiting while it is full (or not yet bound to this link by
      * the peer): spin while a core is free and the window lasts, then park; a parked sender is
-     * woken by the peer's CREDIT frame, which it asks for with FIFO_FULL, and looks again at least
-     * every millisecond. Rings the doorbell when nobody of the peer watches its rings.
+     * woken by the peer's CREDIT frame, which it asks for with FIFO_FULL, and looks again after
+     * {@link #FULL_PARK_FIRST_NANOS}, then twice as long each time up to {@link #FULL_PARK_MAX_NANOS}.
+     * Rings the doorbell when nobody of the peer watches its rings.
      */
     private boolean sendOnRing(PeerQueue queue, Link link, int word, long deadline, long stamp) {
         int result = link.outRing.offer(link.ringEpoch, word);
