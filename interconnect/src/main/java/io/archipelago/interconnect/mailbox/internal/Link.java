@@ -57,6 +57,14 @@ final class Link {
     boolean peerWaiting;
     /** Running count expected on the peer's next NOP word (interrupt context only). */
     int nopExpected;
+    /**
+     * (interrupt context, ring links) Words taken from the peer's ring one after another, each look
+     * within the working window of the last, with nothing posted back to the peer meanwhile: a
+     * FIFO's worth of them says the peer streams (see MailboxCore's drainRing).
+     */
+    int runWords;
+    /** (interrupt context, ring links) When the last look at the peer's ring found words. */
+    long runWordAt;
 
     Link(Channel channel, int peerId, String peerName, long peerIncarnation, int peerFifoDepth, boolean initiatedByUs) {
         this.channel = channel;

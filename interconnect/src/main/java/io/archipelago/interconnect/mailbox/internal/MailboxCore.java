@@ -67,6 +67,10 @@ public final class MailboxCore implements AutoCloseable {
      * (whose verdict may still count the interrupt context that is stepping aside).
      */
     static final long REPLY_GRACE_NANOS = 2 * SpinThenBlock.CHECK_NANOS;
+    /** A sender parked on a full ring looks again after this long at first, then after twice as long each time ... */
+    static final long FULL_PARK_FIRST_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+    /** ... up to this. */
+    static final long FULL_PARK_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     final MailboxContext context;
     final int selfId;
@@ -97,6 +101,8 @@ public final class MailboxCore implements AutoCloseable {
     private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
     final AtomicInteger pingPayload = new AtomicInteger();
     private final long spinNanos;
+    /** How long apart two looks that found words of a peer may be and still count as one run of its words (see drainRing). */
+    private final long runGapNanos;
     private final long slowHandlerNanos;
     private final int creditThreshold;
     private final ChannelFutureListener lostOnFailure;
@@ -120,9 +126,10 @@ public final class MailboxCore implements AutoCloseable {
      * Until when the interrupt context expects the next word of an exchange or a stream (interrupt
      * context only), before the poll window: a word delivered from a ring with a modelled latency,
      * plus the round trip on that link (the peer that sent it awaits our answer, or answered us and
-     * sends again, so its next word comes about a modelled round trip later, not at random); or a
-     * FIFO's worth of words taken from a ring in one look, plus nothing (the sender filled the FIFO
-     * and waits for room: its next word comes as soon as it sees the room).
+     * sends again, so its next word comes about a modelled round trip later, not at random); or the
+     * last of a run of a FIFO's worth of words or more taken from a ring (look after look, with
+     * nothing posted back: see drainRing), plus nothing (the sender streams: its next word comes as
+     * soon as it sees room).
      */
     private long exchangeUntil = System.nanoTime();
     /** Kernel threads of ours watching a ring for their reply now: the interrupt context leaves the watch to them. */
@@ -143,6 +150,7 @@ public final class MailboxCore implements AutoCloseable {
         this.metrics = new MailboxMetrics(context.counters());
         this.stamps = new WordStamps(context.wordObserver());
         this.spinNanos = context.spin().toNanos();
+        this.runGapNanos = Math.max(SpinThenBlock.WORKING_NANOS, context.loopSpin().toNanos());
         this.slowHandlerNanos = context.slowHandler().toNanos();
         this.creditThreshold = Math.max(1, fifoDepth / 2);
         this.io = IoTransport.select(context.io());
@@ -478,8 +486,9 @@ public final class MailboxCore implements AutoCloseable {
     /**
      * Puts the word in the peer's ring, waiting while it is full (or not yet bound to this link by
      * the peer): spin while a core is free and the window lasts, then park; a parked sender is
-     * woken by the peer's CREDIT frame, which it asks for with FIFO_FULL, and looks again at least
-     * every millisecond. Rings the doorbell when nobody of the peer watches its rings.
+     * woken by the peer's CREDIT frame, which it asks for with FIFO_FULL, and looks again after
+     * {@link #FULL_PARK_FIRST_NANOS}, then twice as long each time up to {@link #FULL_PARK_MAX_NANOS}.
+     * Rings the doorbell when nobody of the peer watches its rings.
      */
     private boolean sendOnRing(PeerQueue queue, Link link, int word, long deadline, long stamp) {
         int result = link.outRing.offer(link.ringEpoch, word);
@@ -491,6 +500,7 @@ public final class MailboxCore implements AutoCloseable {
             }
             long start = System.nanoTime();
             long spinEnd = start + gate.windowNanos;
+            long parkNanos = FULL_PARK_FIRST_NANOS;
             Thread self = Thread.currentThread();
             while (result != MailboxRing.OFFERED) {
                 if (!link.open || closed) {
@@ -528,8 +538,12 @@ public final class MailboxCore implements AutoCloseable {
                     result = link.outRing.offer(link.ringEpoch, word);
                     if (result != MailboxRing.OFFERED) {
                         metrics.fifoFullParks.increment();
+                        // the peer's CREDIT wakes us, but only after two hops through the sockets and the wake-ups of
+                        // both interrupt contexts; a receiver that was merely descheduled empties its ring without any
+                        // notice, so look again soon, then less and less often (a stopped peer costs little)
                         LockSupport.parkNanos(link.creditWaiters, Math.min(deadline - now, result == MailboxRing.FULL
-                            ? TimeUnit.MILLISECONDS.toNanos(1) : TimeUnit.MICROSECONDS.toNanos(50)));
+                            ? parkNanos : FULL_PARK_FIRST_NANOS));
+                        parkNanos = Math.min(FULL_PARK_MAX_NANOS, 2 * parkNanos);
                     }
                     link.creditWaiters.remove(self);
                     if (result == MailboxRing.OFFERED) {
@@ -801,10 +815,19 @@ public final class MailboxCore implements AutoCloseable {
             delivered++;
         }
         long hold = link.inRing.holdNanos();
-        if (delivered > 0 && (hold > 0 || delivered >= fifoDepth)) {
-            long expected = System.nanoTime() + 2 * hold;
-            if (expected - exchangeUntil > 0) {
-                exchangeUntil = expected;
+        if (delivered > 0) {
+            // a stream: a FIFO's worth of the peer's words came one look after another, nothing went back. The
+            // receiver that keeps up finds one or two words a look, never the whole FIFO; the sender that is
+            // descheduled for a moment then leaves the ring empty past the working window, and a loop that blocks
+            // then costs each next word a doorbell, and the sender (its FIFO full while the doorbell travels) a park
+            long now = System.nanoTime();
+            link.runWords = now - link.runWordAt > runGapNanos ? delivered : link.runWords + delivered;
+            link.runWordAt = now;
+            if (hold > 0 || link.runWords >= fifoDepth) {
+                long expected = now + 2 * hold;
+                if (expected - exchangeUntil > 0) {
+                    exchangeUntil = expected;
+                }
             }
         }
         if (delivered > 0 && link.peerWaiting) {
@@ -1107,6 +1130,10 @@ public final class MailboxCore implements AutoCloseable {
         Link link = queue.openLink();
         if (link != null && link == handling) {
             releaseHandledWord(link);
+        }
+        if (link != null) {
+            // an answer: an exchange, not a stream
+            link.runWords = 0;
         }
         int ringResult = MailboxRing.OFFERED;
         long stamp = stamps.beforePost();

@@ -268,7 +268,9 @@ final class SpinThenBlock implements SelectStrategy {
             }
         }
         if (hasTasks) {
-            return selectNow.get();
+            // where words travel in rings, the sockets wait for their due look: a system call each time round
+            // would cost a streaming receiver as much as the word it then finds
+            return watched != null && now - nextSocketLook < 0 ? 0 : selectNow.get();
         }
         // a word held by the modelled latency, due soon, is work at hand: the loop waits for its due time
         // (yielding its core between looks while every core is wanted), rather than block and pay a wake-up
@@ -276,11 +278,14 @@ final class SpinThenBlock implements SelectStrategy {
         if (windowNanos <= 0 || watched != null && watched.handedOver() || !expecting && !mayPoll(now)) {
             return block(selectNow, watched);
         }
-        int ready = selectNow.get();
-        nextSocketLook = now + SOCKET_LOOK_NANOS;
-        if (ready > 0) {
-            lastWork = now;
-            return ready;
+        int ready;
+        if (watched == null || now - nextSocketLook >= 0) {
+            ready = selectNow.get();
+            nextSocketLook = now + SOCKET_LOOK_NANOS;
+            if (ready > 0) {
+                lastWork = now;
+                return ready;
+            }
         }
         long start = now;
         long nextCheck = start + CHECK_NANOS;
@@ -343,8 +348,8 @@ final class SpinThenBlock implements SelectStrategy {
      * rather than block: a word held in a ring due within {@link MailboxRing#NEAR_NANOS}, a reply to
      * this context's request on its modelled way, or an exchange or a stream under way
      * ({@link RingWatch#inExchange}: a word came from a modelled ring less than that link's round
-     * trip + the poll window ago, or a FIFO's worth of words came in one look less than the window
-     * ago). The first of those last two is the answering side's rule: the peer that sent the word
+     * trip + the poll window ago, or a run of a FIFO's worth of words or more, with nothing sent
+     * back, ended less than the window ago). The first of those last two is the answering side's rule: the peer that sent the word
      * awaits the answer or sends its next request right after ours arrives, so its next word is due
      * about a modelled round trip later; the second is a receiver's in a stream: its sender filled
      * the FIFO and sends again as soon as it finds room. Blocking there makes the next word ring a
@@ -432,9 +437,9 @@ interface RingWatch {
     /**
      * A word came from a ring with a modelled latency less than that link's modelled round trip +
      * {@code slackNanos} before {@code now}: its peer is in an exchange with this member (awaiting
-     * the answer, or about to send its next word once ours arrives); or a FIFO's worth of words came
-     * from a ring in one look less than {@code slackNanos} before: its sender streams and waits for
-     * room. Either way the next word is expected.
+     * the answer, or about to send its next word once ours arrives); or the last of a run of a FIFO's
+     * worth of words or more from one ring, with nothing sent back, came less than {@code slackNanos}
+     * before: its sender streams. Either way the next word is expected.
      */
     default boolean inExchange(long now, long slackNanos) {
         return false;
