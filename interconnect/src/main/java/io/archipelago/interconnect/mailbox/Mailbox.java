@@ -135,6 +135,18 @@ public final class Mailbox implements AutoCloseable {
     }
 
     /**
+     * As {@link #request(int, MailboxType, int, Duration, ReplyCheck, MailboxType...)}, the calling thread watching for
+     * its reply for at least {@code watch} (spinning only while a core is free, yielding it otherwise) before it parks,
+     * where the reply comes through a ring in global memory. For a request whose answer is known to take longer than the
+     * interrupt context's poll window (a DSM page's hand-over): a reply that finds the requester parked costs a doorbell
+     * and two wake-ups (the interrupt context's, then the requester's).
+     */
+    public MailboxWord request(int peer, MailboxType type, int payload, Duration timeout, Duration watch, ReplyCheck check,
+                               MailboxType... replies) {
+        return MailboxWord.decode(core.request(peer, type, payload, accepted(replies), check, timeout.toNanos(), watch.toNanos()));
+    }
+
+    /**
      * Sends a request without waiting, from any thread including an interrupt handler: the
      * future completes <b>on the interrupt context</b> with the reply (so its callbacks must not
      * block either), or fails with a {@link MailboxException} naming the peer (NO_REPLY at the
@@ -240,6 +252,15 @@ public final class Mailbox implements AutoCloseable {
      */
     public void expectWords() {
         core.watchRingsAgain();
+    }
+
+    /**
+     * As {@link #expectWords()}, expecting a word within {@code within}: until then the interrupt context, while every
+     * core is wanted, gives its core up between looks instead of blocking (a block would make that word cost a doorbell
+     * and a wake-up), and polls on while a core is free. Bounded by {@code within} + the poll window; never blocks.
+     */
+    public void expectWords(Duration within) {
+        core.watchRingsAgain(within.toNanos());
     }
 
     /** Closes every link and the server; waiting senders and requesters fail with CLOSED. */

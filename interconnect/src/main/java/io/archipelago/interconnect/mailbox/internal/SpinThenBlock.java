@@ -292,6 +292,10 @@ final class SpinThenBlock implements SelectStrategy {
                 return ready;
             }
         }
+        if (watched != null && watched.wordExpected(now)) {
+            // a word is expected a while longer (bounded by its caller): round again, another window
+            return 0;
+        }
         return block(selectNow, watched);
     }
 
@@ -310,7 +314,8 @@ final class SpinThenBlock implements SelectStrategy {
      * round trip + the window, the loop blocks as usual (an idle cluster sleeps).
      */
     private boolean expecting(RingWatch watched, long now) {
-        return watched != null && (watched.wordHeld() || watched.replyAwaited() || watched.inExchange(now, windowNanos));
+        return watched != null && (watched.wordHeld() || watched.replyAwaited() || watched.inExchange(now, windowNanos)
+            || watched.wordExpected(now));
     }
 
     /**
@@ -386,6 +391,14 @@ interface RingWatch {
      * room. Either way the next word is expected.
      */
     default boolean inExchange(long now, long slackNanos) {
+        return false;
+    }
+
+    /**
+     * A caller of this member said it expects a word until a time after {@code now} (a kernel handed a contended page,
+     * which is likely to be asked back): the loop watches on, window after window, until then.
+     */
+    default boolean wordExpected(long now) {
         return false;
     }
 
