@@ -363,10 +363,13 @@ public final class DsmService implements KernelService, SoftwareCoherence {
         return Math.min(MAX_REPLY_WATCH_NANOS, 2 * expectedAnswerNanos);
     }
 
-    /** An answer came after {@code nanos}: the moving average moves an eighth of the way to it (bounded, so one stall cannot pin it high). */
-    private void answeredIn(long nanos) {
+    /**
+     * An answer came after {@code nanos}: the moving average moves an eighth of the way to it. A sample counts at most half the
+     * bound (any longer one already makes the watch the bound), so that after a stall the next fast answer shortens it again.
+     */
+    void answeredIn(long nanos) {
         long expected = expectedAnswerNanos;
-        expectedAnswerNanos = Math.max(0, expected + (Math.min(nanos, 4 * MAX_REPLY_WATCH_NANOS) - expected) / 8);
+        expectedAnswerNanos = Math.max(0, expected + (Math.min(nanos, MAX_REPLY_WATCH_NANOS / 2) - expected) / 8);
     }
 
     /** We did not get the page after all: a request deferred meanwhile is told we do not hold it. */
