@@ -151,8 +151,8 @@ class DsmServiceTest {
         for (int i = 0; i < 200; i++) {
             a.dsm().answeredIn(TimeUnit.SECONDS.toNanos(1));
         }
-        assertThat(a.dsm().replyWatchNanos()).as("answers that come after a second (a holder whose access ran long): at most the bound")
-            .isEqualTo(DsmService.MAX_REPLY_WATCH_NANOS);
+        assertThat(a.dsm().replyWatchNanos()).as("answers that come after a second (a holder whose access ran long): the bound, not more")
+            .isBetween(DsmService.MAX_REPLY_WATCH_NANOS * 9 / 10, DsmService.MAX_REPLY_WATCH_NANOS);
         a.dsm().answeredIn(TimeUnit.MICROSECONDS.toNanos(5));
         assertThat(a.dsm().replyWatchNanos()).as("one stall cannot pin it high: a fast answer brings it under the bound at once")
             .isLessThan(DsmService.MAX_REPLY_WATCH_NANOS);
