@@ -136,8 +136,8 @@ public final class Mailbox implements AutoCloseable {
 
     /**
      * As {@link #request(int, MailboxType, int, Duration, ReplyCheck, MailboxType...)}, the calling thread watching for
-     * its reply for at least {@code watch} (spinning only while a core is free, yielding it otherwise) before it parks,
-     * where the reply comes through a ring in global memory. For a request whose answer is known to take longer than the
+     * its reply for up to {@code watch} before it parks, where the reply comes through a ring in global memory: past the
+     * usual window only while a core is free (with every core wanted it parks there, as before). For a request whose answer is known to take longer than the
      * interrupt context's poll window (a DSM page's hand-over): a reply that finds the requester parked costs a doorbell
      * and two wake-ups (the interrupt context's, then the requester's).
      */
@@ -255,9 +255,9 @@ public final class Mailbox implements AutoCloseable {
     }
 
     /**
-     * As {@link #expectWords()}, expecting a word within {@code within}: until then the interrupt context, while every
-     * core is wanted, gives its core up between looks instead of blocking (a block would make that word cost a doorbell
-     * and a wake-up), and polls on while a core is free. Bounded by {@code within} + the poll window; never blocks.
+     * As {@link #expectWords()}, expecting a word within {@code within}: until then the interrupt context polls on, window
+     * after window, while a core is free (so that the word finds it watching instead of costing a doorbell and a wake-up);
+     * while every core is wanted it blocks as usual. Bounded by {@code within} + the poll window; never blocks.
      */
     public void expectWords(Duration within) {
         core.watchRingsAgain(within.toNanos());

@@ -614,6 +614,11 @@ public final class MailboxCore implements AutoCloseable {
                         wakeLoopForWaitingWords(link, mine);
                     }
                     if (now - graceEnd >= 0 && !gate.coreToSpare()) {
+                        if (now - start - gate.windowNanos >= 0) {
+                            // past the usual window a longer watch asked for goes on only while a core is free: on busy
+                            // cores a thread that keeps taking its turn delays the peer that must answer
+                            return null;
+                        }
                         // every core is wanted (perhaps by the peer's interrupt context, about to answer): give this
                         // core up to whoever waits and look again, within the window, rather than park, which would
                         // make the answer cost a doorbell and two wake-ups
@@ -653,9 +658,9 @@ public final class MailboxCore implements AutoCloseable {
     }
 
     /**
-     * As {@link #watchRingsAgain()}, and the interrupt context counts a word as expected for the next {@code forNanos}: while
-     * the free-core gate is closed it yields its core between looks instead of blocking, and it polls window after window
-     * until that time has passed. Bounded, so an idle cluster still sleeps. Never blocks.
+     * As {@link #watchRingsAgain()}, and the interrupt context counts a word as expected for the next {@code forNanos}: it
+     * polls window after window until then while a core is free (under the gate as always; with every core wanted it blocks
+     * as before). Bounded, so an idle cluster still sleeps. Never blocks.
      */
     public void watchRingsAgain(long forNanos) {
         if (ringLinks.length == 0 || closed || forNanos <= 0) {

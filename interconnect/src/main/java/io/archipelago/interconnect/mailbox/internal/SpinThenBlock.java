@@ -292,8 +292,10 @@ final class SpinThenBlock implements SelectStrategy {
                 return ready;
             }
         }
-        if (watched != null && watched.wordExpected(now)) {
-            // a word is expected a while longer (bounded by its caller): round again, another window
+        if (watched != null && watched.wordExpected(now) && coreToSpare()) {
+            // a word is expected a while longer (bounded by its caller) and a core is free: round again, another window.
+            // Under the gate only: while every core is wanted the loop blocks as it would have, since a loop that held its
+            // core there would take it from the very threads (the requester, this kernel's own) the word waits for
             return 0;
         }
         return block(selectNow, watched);
@@ -314,8 +316,7 @@ final class SpinThenBlock implements SelectStrategy {
      * round trip + the window, the loop blocks as usual (an idle cluster sleeps).
      */
     private boolean expecting(RingWatch watched, long now) {
-        return watched != null && (watched.wordHeld() || watched.replyAwaited() || watched.inExchange(now, windowNanos)
-            || watched.wordExpected(now));
+        return watched != null && (watched.wordHeld() || watched.replyAwaited() || watched.inExchange(now, windowNanos));
     }
 
     /**
@@ -396,7 +397,7 @@ interface RingWatch {
 
     /**
      * A caller of this member said it expects a word until a time after {@code now} (a kernel handed a contended page,
-     * which is likely to be asked back): the loop watches on, window after window, until then.
+     * which is likely to be asked back): the loop watches on, window after window, until then, while a core is free.
      */
     default boolean wordExpected(long now) {
         return false;

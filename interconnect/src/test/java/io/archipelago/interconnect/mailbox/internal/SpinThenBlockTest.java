@@ -260,10 +260,10 @@ class SpinThenBlockTest {
     }
 
     @Test
-    void aLoopExpectingAWordWatchesWindowAfterWindowYieldingWhenEveryCoreIsWantedThenBlocksOnceTheTimeHasPassed() throws Exception {
+    void aLoopExpectingAWordWatchesWindowAfterWindowWhileACoreIsFreeThenBlocksOnceTheTimeHasPassed() throws Exception {
         // windows short against the expected time, so that even a loaded host's preemption leaves several windows to watch
         long window = TimeUnit.MILLISECONDS.toNanos(1);
-        SpinThenBlock strategy = new SpinThenBlock(window, RunnableThreads.open(loadavg(4)), 2, counters.counter("hits"),
+        SpinThenBlock strategy = new SpinThenBlock(window, RunnableThreads.open(loadavg(1)), 2, counters.counter("hits"),
             counters.counter("yields"));
         ScriptedRings rings = new ScriptedRings();
         strategy.watchRings(rings);
@@ -280,12 +280,22 @@ class SpinThenBlockTest {
         assertThat(watched).as("watched past the poll window, until the expected time").isGreaterThanOrEqualTo(200 * window);
         assertThat(watched).as("and not much longer: bounded by the expected time + one window").isLessThan(TimeUnit.SECONDS.toNanos(5));
         assertThat(rounds).as("window after window").isGreaterThan(1);
-        assertThat(counters.get("yields")).as("gave its core up while every core was wanted").isPositive();
         assertThat(rings.blocks).isEqualTo(1);
+    }
 
-        rings.expectedUntil = 0;
-        assertThat(strategy.calculateStrategy(() -> 0, false)).as("nothing expected: an idle loop gives way at once")
+    @Test
+    void aLoopExpectingAWordStillBlocksAfterItsWindowWhenEveryCoreIsWanted() throws Exception {
+        long window = TimeUnit.MILLISECONDS.toNanos(1);
+        SpinThenBlock strategy = new SpinThenBlock(window, RunnableThreads.open(loadavg(4)), 2, counters.counter("hits"),
+            counters.counter("yields"));
+        ScriptedRings rings = new ScriptedRings();
+        strategy.watchRings(rings);
+        rings.expectedUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long start = System.nanoTime();
+        assertThat(strategy.calculateStrategy(() -> 0, false)).as("the expectation does not hold a core others want")
             .isEqualTo(SelectStrategy.SELECT);
+        assertThat(System.nanoTime() - start).as("far short of the expected 10 s").isLessThan(TimeUnit.SECONDS.toNanos(5));
+        assertThat(rings.blocks).isEqualTo(1);
     }
 
     @Test
