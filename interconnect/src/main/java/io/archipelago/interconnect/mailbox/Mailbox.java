@@ -95,6 +95,18 @@ public interface Mailbox extends AutoCloseable {
     MailboxWord request(int peer, MailboxType type, int payload, Duration timeout, ReplyCheck check, MailboxType... replies);
 
     /**
+     * As {@link #request(int, MailboxType, int, Duration, ReplyCheck, MailboxType...)}, the calling thread watching for
+     * its reply for up to {@code watch} before it parks, where the reply comes through a ring in global memory: past the
+     * usual window only while a core is free (with every core wanted it parks there, as before). For a request whose answer is known to take longer than the
+     * interrupt context's poll window (a DSM page's hand-over): a reply that finds the requester parked costs a doorbell
+     * and two wake-ups (the interrupt context's, then the requester's).
+     */
+    public MailboxWord request(int peer, MailboxType type, int payload, Duration timeout, Duration watch, ReplyCheck check,
+                               MailboxType... replies) {
+        return MailboxWord.decode(core.request(peer, type, payload, accepted(replies), check, timeout.toNanos(), watch.toNanos()));
+    }
+
+    /**
      * Sends a request without waiting, from any thread including an interrupt handler: the
      * future completes <b>on the interrupt context</b> with the reply (so its callbacks must not
      * block either), or fails with a {@link MailboxException} naming the peer (NO_REPLY at the
@@ -168,6 +180,15 @@ public interface Mailbox extends AutoCloseable {
      * watching instead of costing a doorbell and a wake-up. Never blocks; does nothing without rings.
      */
     void expectWords();
+
+    /**
+     * As {@link #expectWords()}, expecting a word within {@code within}: until then the interrupt context polls on, window
+     * after window, while a core is free (so that the word finds it watching instead of costing a doorbell and a wake-up);
+     * while every core is wanted it blocks as usual. Bounded by {@code within} + the poll window; never blocks.
+     */
+    public void expectWords(Duration within) {
+        core.watchRingsAgain(within.toNanos());
+    }
 
     /** Closes every link and the server; waiting senders and requesters fail with CLOSED. */
     @Override

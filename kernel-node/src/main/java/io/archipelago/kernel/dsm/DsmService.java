@@ -99,6 +99,28 @@ public final class DsmService implements KernelService, SoftwareCoherence {
     private static final int WRITE_BACK_CHUNK = 512;
     /** Backoffs shorter than this yield the core instead of parking (see {@link #pause}). */
     private static final long SHORT_PAUSE_NANOS = TimeUnit.MICROSECONDS.toNanos(40);
+    /** The longest a requester watches for its answer, in microseconds (0: the mailbox's own window only, for comparison). */
+    public static final String REPLY_WATCH_PROP = "archipelago.dsm.reply-watch-max-us";
+    /**
+     * The longest a requester watches for its PUT_EXCLUSIVE before it parks. Past it the answer is late for a reason a
+     * spin cannot fix (the holder's access runs long, the holder is stopped), and a core held longer is a core taken from
+     * the kernels that must answer.
+     */
+    static final long MAX_REPLY_WATCH_NANOS = TimeUnit.MICROSECONDS.toNanos(Long.getLong(REPLY_WATCH_PROP, 400));
+    /**
+     * For how long, in microseconds, a kernel handed a page expects to be asked for it back (0: only the mailbox's poll
+     * window, for comparison).
+     */
+    public static final String ASK_BACK_WATCH_PROP = "archipelago.dsm.ask-back-watch-us";
+    /**
+     * How long a kernel handed a page expects a GET_EXCLUSIVE for it: its interrupt context, woken to watch its rings,
+     * yields its core rather than block while others want the cores, so that the GET finds it watching. A kernel that
+     * faulted a page in is about to use it and others want it too (they just had it); a page nobody asks back for costs
+     * this much watching once, never an idle cluster's time.
+     */
+    static final long ASK_BACK_WATCH_NANOS = TimeUnit.MICROSECONDS.toNanos(Long.getLong(ASK_BACK_WATCH_PROP, 200));
+    /** How long a requester first expects an answer to take, before it has measured any (a wake-up of the holder's loop). */
+    static final long INITIAL_EXPECTED_ANSWER_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
     /** How long a write-back waits for one of this kernel's journal slots before it copies without one. */
     private static final long SLOT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -112,6 +134,11 @@ public final class DsmService implements KernelService, SoftwareCoherence {
     private final WriteBackJournal journal;
     /** This kernel's journal slots in use by its own threads, one bit each. */
     private final AtomicInteger slotsInUse = new AtomicInteger();
+    /**
+     * How long this kernel's GET_EXCLUSIVEs took to be answered lately (a moving average, in nanoseconds; racy updates
+     * between faulting threads lose a sample, which is harmless): a requester watches for its answer about twice that.
+     */
+    private volatile long expectedAnswerNanos = INITIAL_EXPECTED_ANSWER_NANOS;
     private final Map<String, DsmRegion> regions = new ConcurrentHashMap<>();
     private final ConcurrentSkipListMap<Long, DsmRegion> byFrame = new ConcurrentSkipListMap<>();
 
@@ -263,8 +290,12 @@ public final class DsmService implements KernelService, SoftwareCoherence {
                     long wait = Math.min(ATTEMPT_TIMEOUT.toNanos(), Math.max(1, deadline - System.nanoTime()));
                     kernel.trace().instant(TraceEvent.DSM_GET_SENT, TraceRing.KERNEL_TRACK, (int) frame, holder);
                     // the answer must name this frame: a late answer about another page is dropped by the mailbox
+                    // Watch for the answer for about the time answers take here, so that it finds this thread watching:
+                    // parked, it would cost a doorbell, our interrupt context's wake-up, then this thread's.
+                    long asked = System.nanoTime();
                     reply = mailbox.request(holder, MailboxType.GET_EXCLUSIVE, (int) frame, Duration.ofNanos(wait),
-                        DsmReplies.answers(frame), MailboxType.PUT_EXCLUSIVE, MailboxType.NACK);
+                        Duration.ofNanos(replyWatchNanos()), DsmReplies.answers(frame), MailboxType.PUT_EXCLUSIVE, MailboxType.NACK);
+                    answeredIn(System.nanoTime() - asked);
                 } catch (MailboxException e) {
                     if (gone(holder)) {
                         if (directory.transfer(entry, self)) {
@@ -288,7 +319,11 @@ public final class DsmService implements KernelService, SoftwareCoherence {
                     // A page handed over by another kernel is contended: it (or a third) is likely to ask it back soon. Our
                     // interrupt context blocked while this thread watched for the reply; it watches again now, so that the
                     // next GET_EXCLUSIVE is answered at once instead of after a doorbell and a wake-up.
-                    mailbox.expectWords();
+                    if (ASK_BACK_WATCH_NANOS > 0) {
+                        mailbox.expectWords(Duration.ofNanos(ASK_BACK_WATCH_NANOS));
+                    } else {
+                        mailbox.expectWords();
+                    }
                     // a modelled platform's page transfer from the holder's domain (0 for the host: nothing), before the page arrives
                     ModelledDelay.pay(kernel.context().modelledCosts(holder).pageTransferNs());
                     kernel.trace().instant(TraceEvent.DSM_PAGE_RECEIVED, TraceRing.KERNEL_TRACK, (int) frame,
@@ -321,6 +356,20 @@ public final class DsmService implements KernelService, SoftwareCoherence {
                 refuseDeferred(region, page);
             }
         }
+    }
+
+    /** How long a requester watches for its answer before it parks: twice the answers' recent time, at most {@link #MAX_REPLY_WATCH_NANOS}. */
+    long replyWatchNanos() {
+        return Math.min(MAX_REPLY_WATCH_NANOS, 2 * expectedAnswerNanos);
+    }
+
+    /**
+     * An answer came after {@code nanos}: the moving average moves an eighth of the way to it. A sample counts at most half the
+     * bound (any longer one already makes the watch the bound), so that after a stall the next fast answer shortens it again.
+     */
+    void answeredIn(long nanos) {
+        long expected = expectedAnswerNanos;
+        expectedAnswerNanos = Math.max(0, expected + (Math.min(nanos, MAX_REPLY_WATCH_NANOS / 2) - expected) / 8);
     }
 
     /** We did not get the page after all: a request deferred meanwhile is told we do not hold it. */

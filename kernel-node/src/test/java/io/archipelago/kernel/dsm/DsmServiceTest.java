@@ -139,6 +139,26 @@ class DsmServiceTest {
     }
 
     @Test
+    void aRequesterWatchesForItsAnswerAboutTwiceTheAnswersRecentTimeBoundedEitherWay() {
+        Node a = node(0);
+        assertThat(a.dsm().replyWatchNanos()).as("before any answer: twice the first guess, within the bound")
+            .isEqualTo(Math.min(DsmService.MAX_REPLY_WATCH_NANOS, 2 * DsmService.INITIAL_EXPECTED_ANSWER_NANOS));
+        for (int i = 0; i < 200; i++) {
+            a.dsm().answeredIn(TimeUnit.MICROSECONDS.toNanos(5));
+        }
+        assertThat(a.dsm().replyWatchNanos()).as("answers of 5 us: about 10 us of watching")
+            .isBetween(TimeUnit.MICROSECONDS.toNanos(9), TimeUnit.MICROSECONDS.toNanos(12));
+        for (int i = 0; i < 200; i++) {
+            a.dsm().answeredIn(TimeUnit.SECONDS.toNanos(1));
+        }
+        assertThat(a.dsm().replyWatchNanos()).as("answers that come after a second (a holder whose access ran long): the bound, not more")
+            .isBetween(DsmService.MAX_REPLY_WATCH_NANOS * 9 / 10, DsmService.MAX_REPLY_WATCH_NANOS);
+        a.dsm().answeredIn(TimeUnit.MICROSECONDS.toNanos(5));
+        assertThat(a.dsm().replyWatchNanos()).as("one stall cannot pin it high: a fast answer brings it under the bound at once")
+            .isLessThan(DsmService.MAX_REPLY_WATCH_NANOS);
+    }
+
+    @Test
     void aPageNobodyHoldsIsClaimedFromGlobalMemoryWithoutAMessage() {
         cluster.memory().segment().set(LONG, offset, 7L); // what DRAM holds before anyone cached the page
         Node a = node(0);

@@ -132,6 +132,8 @@ public final class MailboxCore implements AutoCloseable {
      * soon as it sees room).
      */
     private long exchangeUntil = System.nanoTime();
+    /** Until when a caller of ours expects a word (see {@link #watchRingsAgain(long)}; interrupt context only). */
+    private long expectedUntil = System.nanoTime();
     /** Kernel threads of ours watching a ring for their reply now: the interrupt context leaves the watch to them. */
     private final AtomicInteger replyWatchers = new AtomicInteger();
     /** When threads other than the interrupt context may spin (senders on a full ring, requesters watching for their reply). */
@@ -309,6 +311,16 @@ public final class MailboxCore implements AutoCloseable {
      * @return the reply word
      */
     public int request(int peer, MailboxType type, int payload, int acceptedTypes, ReplyCheck check, long timeoutNanos) {
+        return request(peer, type, payload, acceptedTypes, check, timeoutNanos, 0);
+    }
+
+    /**
+     * As {@link #request(int, MailboxType, int, int, ReplyCheck, long)}, the requesting thread watching the ring for its
+     * reply for at least {@code watchNanos} (under the free-core gate, as always) before it parks: for a caller that
+     * knows its reply takes longer than the interrupt context's poll window, where parking would add a wake-up.
+     */
+    public int request(int peer, MailboxType type, int payload, int acceptedTypes, ReplyCheck check, long timeoutNanos,
+                       long watchNanos) {
         checkCaller("request", peer);
         checkPayload(type, payload);
         long start = System.nanoTime();
@@ -343,7 +355,7 @@ public final class MailboxCore implements AutoCloseable {
                     }
                 }
             }
-            Integer reply = link.onRings() ? takeOwnReply(queue, link, request, deadline) : null;
+            Integer reply = link.onRings() ? takeOwnReply(queue, link, request, deadline, watchNanos) : null;
             if (reply == null) {
                 reply = request.await(spinNanos, deadline);
             }
@@ -579,14 +591,15 @@ public final class MailboxCore implements AutoCloseable {
      *
      * @return the reply, or null to wait as usual
      */
-    private Integer takeOwnReply(PeerQueue queue, Link link, PendingRequest request, long deadline) {
+    private Integer takeOwnReply(PeerQueue queue, Link link, PendingRequest request, long deadline, long watchNanos) {
         if (gate.windowNanos <= 0) {
             return null;
         }
+        long window = Math.max(gate.windowNanos, watchNanos);
         long start = System.nanoTime();
-        long graceEnd = start + Math.min(REPLY_GRACE_NANOS, gate.windowNanos);
+        long graceEnd = start + Math.min(REPLY_GRACE_NANOS, window);
         // under a modelled latency the reply cannot come before the modelled round trip: the window runs on top of it
-        long spinEnd = Math.min(deadline, start + gate.windowNanos + 2 * link.inRing.holdNanos());
+        long spinEnd = Math.min(deadline, start + window + 2 * link.inRing.holdNanos());
         int sequence = request.sequence;
         // a word with our number that does not answer us (a late reply to an earlier request) is left to the interrupt
         // context, which drops and counts it
@@ -615,6 +628,11 @@ public final class MailboxCore implements AutoCloseable {
                         wakeLoopForWaitingWords(link, mine);
                     }
                     if (now - graceEnd >= 0 && !gate.coreToSpare()) {
+                        if (now - start - gate.windowNanos >= 0) {
+                            // past the usual window a longer watch asked for goes on only while a core is free: on busy
+                            // cores a thread that keeps taking its turn delays the peer that must answer
+                            return null;
+                        }
                         // every core is wanted (perhaps by the peer's interrupt context, about to answer): give this
                         // core up to whoever waits and look again, within the window, rather than park, which would
                         // make the answer cost a doorbell and two wake-ups
@@ -648,6 +666,28 @@ public final class MailboxCore implements AutoCloseable {
         loopAsleep = false;
         try {
             loop.execute(() -> { });
+        } catch (RejectedExecutionException e) {
+            // closing: nobody to wake
+        }
+    }
+
+    /**
+     * As {@link #watchRingsAgain()}, and the interrupt context counts a word as expected for the next {@code forNanos}: it
+     * polls window after window until then while a core is free (under the gate as always; with every core wanted it blocks
+     * as before). Bounded, so an idle cluster still sleeps. Never blocks.
+     */
+    public void watchRingsAgain(long forNanos) {
+        if (ringLinks.length == 0 || closed || forNanos <= 0) {
+            return;
+        }
+        long until = System.nanoTime() + forNanos;
+        loopAsleep = false;
+        try {
+            loop.execute(() -> {
+                if (until - expectedUntil > 0) {
+                    expectedUntil = until;
+                }
+            });
         } catch (RejectedExecutionException e) {
             // closing: nobody to wake
         }
@@ -971,6 +1011,11 @@ public final class MailboxCore implements AutoCloseable {
         @Override
         public boolean inExchange(long now, long slackNanos) {
             return now - exchangeUntil - slackNanos < 0;
+        }
+
+        @Override
+        public boolean wordExpected(long now) {
+            return now - expectedUntil < 0;
         }
 
         @Override

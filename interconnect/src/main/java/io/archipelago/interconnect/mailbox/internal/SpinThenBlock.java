@@ -340,6 +340,12 @@ final class SpinThenBlock implements SelectStrategy {
                 return ready;
             }
         }
+        if (watched != null && watched.wordExpected(now) && coreToSpare()) {
+            // a word is expected a while longer (bounded by its caller) and a core is free: round again, another window.
+            // Under the gate only: while every core is wanted the loop blocks as it would have, since a loop that held its
+            // core there would take it from the very threads (the requester, this kernel's own) the word waits for
+            return 0;
+        }
         return block(selectNow, watched);
     }
 
@@ -442,6 +448,14 @@ interface RingWatch {
      * before: its sender streams. Either way the next word is expected.
      */
     default boolean inExchange(long now, long slackNanos) {
+        return false;
+    }
+
+    /**
+     * A caller of this member said it expects a word until a time after {@code now} (a kernel handed a contended page,
+     * which is likely to be asked back): the loop watches on, window after window, until then, while a core is free.
+     */
+    default boolean wordExpected(long now) {
         return false;
     }
 

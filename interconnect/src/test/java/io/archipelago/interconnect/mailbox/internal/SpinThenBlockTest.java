@@ -224,6 +224,14 @@ class SpinThenBlockTest {
             return exchangeUntil != 0 && now - exchangeUntil - slackNanos < 0;
         }
 
+        /** Until when (nanoTime) a caller expects a word (see {@link RingWatch#wordExpected}); 0: none. */
+        volatile long expectedUntil;
+
+        @Override
+        public boolean wordExpected(long now) {
+            return expectedUntil != 0 && now - expectedUntil < 0;
+        }
+
         @Override
         public boolean handedOver() {
             return handedOver;
@@ -249,6 +257,45 @@ class SpinThenBlockTest {
         assertThat(counters.get("hits")).isEqualTo(1);
         assertThat(counters.get("yields")).isZero();
         assertThat(rings.blocks).isZero();
+    }
+
+    @Test
+    void aLoopExpectingAWordWatchesWindowAfterWindowWhileACoreIsFreeThenBlocksOnceTheTimeHasPassed() throws Exception {
+        // windows short against the expected time, so that even a loaded host's preemption leaves several windows to watch
+        long window = TimeUnit.MILLISECONDS.toNanos(1);
+        SpinThenBlock strategy = new SpinThenBlock(window, RunnableThreads.open(loadavg(1)), 2, counters.counter("hits"),
+            counters.counter("yields"));
+        ScriptedRings rings = new ScriptedRings();
+        strategy.watchRings(rings);
+        long start = System.nanoTime();
+        rings.expectedUntil = start + 200 * window;
+        int rounds = 0;
+        int ready;
+        do {
+            ready = strategy.calculateStrategy(() -> 0, false);
+            rounds++;
+        } while (ready == 0 && rounds < 1_000);
+        long watched = System.nanoTime() - start;
+        assertThat(ready).as("blocks once the expected time has passed").isEqualTo(SelectStrategy.SELECT);
+        assertThat(watched).as("watched past the poll window, until the expected time").isGreaterThanOrEqualTo(200 * window);
+        assertThat(watched).as("and not much longer: bounded by the expected time + one window").isLessThan(TimeUnit.SECONDS.toNanos(5));
+        assertThat(rounds).as("window after window").isGreaterThan(1);
+        assertThat(rings.blocks).isEqualTo(1);
+    }
+
+    @Test
+    void aLoopExpectingAWordStillBlocksAfterItsWindowWhenEveryCoreIsWanted() throws Exception {
+        long window = TimeUnit.MILLISECONDS.toNanos(1);
+        SpinThenBlock strategy = new SpinThenBlock(window, RunnableThreads.open(loadavg(4)), 2, counters.counter("hits"),
+            counters.counter("yields"));
+        ScriptedRings rings = new ScriptedRings();
+        strategy.watchRings(rings);
+        rings.expectedUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long start = System.nanoTime();
+        assertThat(strategy.calculateStrategy(() -> 0, false)).as("the expectation does not hold a core others want")
+            .isEqualTo(SelectStrategy.SELECT);
+        assertThat(System.nanoTime() - start).as("far short of the expected 10 s").isLessThan(TimeUnit.SECONDS.toNanos(5));
+        assertThat(rings.blocks).isEqualTo(1);
     }
 
     @Test
