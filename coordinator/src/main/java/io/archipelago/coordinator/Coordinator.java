@@ -177,6 +177,11 @@ public final class Coordinator implements AutoCloseable {
             coordinator.serve();
             // the watch first: it links the coordinator's mailbox to the kernels that are up while the others are launched
             coordinator.watch.start();
+            if (coordinator.config.launchesLocally()) {
+                // the kernels' class-data archive, when these options have none yet, is dumped before the boot timeout starts:
+                // the dump (its own bound) took the whole of it on a loaded machine, and no kernel had been launched
+                coordinator.launcher.prepareClassData();
+            }
             long bootDeadline = System.nanoTime() + context.bootTimeout().toNanos();
             coordinator.launchAll(bootDeadline);
             if (coordinator.config.launchesLocally()) {

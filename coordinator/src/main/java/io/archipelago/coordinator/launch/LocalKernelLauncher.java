@@ -52,6 +52,11 @@ public final class LocalKernelLauncher {
         this.classDataSharing = KernelClassDataSharing.forKernels(java, classPath, all);
     }
 
+    /** Makes the kernels' class-data archive ready (dumped here when missing), ahead of the first launch. */
+    public void prepareClassData() {
+        classDataSharing.kernelOptions();
+    }
+
     public KernelProcess launch(KernelSpec spec) {
         List<String> command = command(spec);
         Path log = directory.kernelLog(spec.name());
