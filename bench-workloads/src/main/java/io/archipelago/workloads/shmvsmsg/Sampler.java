@@ -31,6 +31,8 @@ final class Sampler {
 
     /** How many of the warm-up's last chunks size the batch. */
     private static final int SIZING_CHUNKS = 64;
+    /** How many chunks of the final size the warm-up waits for (within twice its time). */
+    private static final int MIN_SIZING_CHUNKS = 8;
 
     /**
      * Runs the operation for {@code nanos}; returns the batch that lasts at least {@code targetNanos}.
@@ -45,6 +47,9 @@ final class Sampler {
     int warmUp(long nanos, long targetNanos) {
         long now = System.nanoTime();
         long end = now + nanos;
+        // a first access that faults a page in (or runs cold code) may outlast the whole warm-up: go on, up to twice as
+        // long, until a few chunks have sized the batch
+        long lastEnd = end + nanos;
         int chunk = 1;
         double[] means = new double[SIZING_CHUNKS];
         int chunks = 0;
@@ -62,7 +67,7 @@ final class Sampler {
             } else {
                 means[chunks++ % SIZING_CHUNKS] = (double) took / chunk;
             }
-        } while (now - end < 0);
+        } while (now - end < 0 || (chunks < MIN_SIZING_CHUNKS && now - lastEnd < 0));
         HeldPages.idle(); // what follows may wait (the common start): hold nothing meanwhile
         double mean = chunks == 0 ? (double) targetNanos / chunk : median(means, Math.min(chunks, SIZING_CHUNKS));
         return (int) Math.max(1, Math.min(MAX_BATCH, Math.ceil(targetNanos / Math.max(mean, 0.01))));
