@@ -21,6 +21,10 @@ import java.util.concurrent.locks.LockSupport;
  *       later sections over the stripe take it with a plain load and a comparison: no atomic
  *       instruction (K2's "held until someone asks for it", applied to the kernel's own threads).</li>
  * </ul>
+ * A stripe threads had to wait for is held per section again (the first way) until 4,096 sections in a
+ * row found it free, so that threads taking turns at one stripe each get in when the other's section
+ * closes rather than at its quiescent point.
+ * <p>
  * A thread that finds the stripe held for another's use sets {@link #REQUESTED} in the word
  * and waits for that thread's quiescent point (a benchmark batch, a scheduler step); before it
  * parks it lets go of what it holds itself for its use ({@code waiting}, run once per wait), so
@@ -56,11 +60,19 @@ final class SectionLocks {
     private final String region;
     private final long[] words;
     private final int[] depth;
+    /** Per stripe: threads waited for it lately, so that it is held per section, not kept for uses ({@link #enterForUse}). */
+    private final boolean[] contended;
+    /** Per stripe, while contended: sections in a row that found it free. */
+    private final int[] calm;
+    /** Sections in a row that find a contended stripe free before it is kept for uses again. */
+    private static final int CALM_SECTIONS = 4096;
 
     SectionLocks(int stripes, String region) {
         this.region = region;
         this.words = new long[stripes * SPACING];
         this.depth = new int[stripes * SPACING];
+        this.contended = new boolean[stripes * SPACING];
+        this.calm = new int[stripes * SPACING];
     }
 
     private static long self() {
@@ -90,6 +102,18 @@ final class SectionLocks {
         if (((long) WORD.getOpaque(words, at) & ~REQUESTED) == (self | USE)) {
             depth[at]++;
             return true;
+        }
+        if (contended[at]) {
+            // threads take turns at this stripe: held per section, so that each gets in as soon as the other's section
+            // closes, not only at its quiescent point; kept for uses again after a run of sections that found it free
+            if (WORD.compareAndSet(words, at, 0L, self)) {
+                depth[at] = 1;
+                if (++calm[at] >= CALM_SECTIONS) {
+                    contended[at] = false;
+                }
+                return false;
+            }
+            return take(at, self, self, waiting);
         }
         return take(at, self, self | USE, waiting);
     }
@@ -133,6 +157,9 @@ final class SectionLocks {
             depth[at]++;
             return (word & USE) != 0;
         }
+        // a heuristic, read and written without synchronisation: it decides how the stripe is held, never whether
+        contended[at] = true;
+        calm[at] = 0;
         long deadline = 0;
         for (int attempt = 0; ; attempt++) {
             word = (long) WORD.getVolatile(words, at);
