@@ -22,12 +22,16 @@
  * a page for USE accesses at memory speed: it pins the page once, atomically with the check that
  * it is VALID (the pin count in the code), accesses it with no further check, and at its quiescent
  * point (the end of a batch, of a scheduler step) either keeps the pin into another USE accesses
- * (only if no GET_EXCLUSIVE waits for the page: HeldPages.quiesce; at most KEEP times) or lets it
+ * (only if no GET_EXCLUSIVE waits for the page: HeldPages.quiesce; at most KEEP times; a scheduler
+ * slice is one use, kept from one step to the next, let go at its end or before its core parks,
+ * which is a quiescent point that never keeps) or lets it
  * go and answers a GET_EXCLUSIVE the handler deferred meanwhile (a holder gives the page up once
  * its use ends and never waits on the requester); every access of the use asserts the page is still VALID and
  * named by the directory. A page obtained but not yet used once is never given away (no livelock
  * in ping-pong). A thread uses one page at a time: it lets its held pages go before it faults
- * another in (no hold-and-wait between kernels).
+ * another in (no hold-and-wait between kernels). Not modelled: the stripe lock of an exclusive
+ * section, which a use keeps with the section's page; it orders one kernel's own threads, never
+ * waits on another kernel, and goes at the same quiescent points as the page's pin.
  *
  * Checked (see DsmModelCheckTest): every assertion (at most one VALID holder per page; a
  * kernel that loads a page sees the newest write: no lost update), no invalid end state

@@ -29,22 +29,54 @@ final class Sampler {
         return new Histogram(10, 60_000_000_000_000L, 3);
     }
 
-    /** Runs the operation for {@code nanos}; returns the batch that lasts at least {@code targetNanos}. */
+    /** How many of the warm-up's last chunks size the batch. */
+    private static final int SIZING_CHUNKS = 64;
+    /** How many chunks of the final size the warm-up waits for (within twice its time). */
+    private static final int MIN_SIZING_CHUNKS = 8;
+
+    /**
+     * Runs the operation for {@code nanos}; returns the batch that lasts at least {@code targetNanos}.
+     * <p>
+     * Timed in chunks that double until one lasts half the target, each followed by a quiescent
+     * point as a measured batch is, and the batch is sized from the median of the last chunks'
+     * means: a clock read per operation would weigh about as much as a nanosecond-scale operation
+     * itself, and the mean of the whole warm-up is swollen by the interpreted and compiling start
+     * and by any preemption on a loaded host (both made batches of 1 to 40 operations, whose
+     * samples were mostly two clock reads).
+     */
     int warmUp(long nanos, long targetNanos) {
-        long start = System.nanoTime();
-        long end = start + nanos;
-        long done = 0;
-        long now;
+        long now = System.nanoTime();
+        long end = now + nanos;
+        // a first access that faults a page in (or runs cold code) may outlast the whole warm-up: go on, up to twice as
+        // long, until a few chunks have sized the batch
+        long lastEnd = end + nanos;
+        int chunk = 1;
+        double[] means = new double[SIZING_CHUNKS];
+        int chunks = 0;
         do {
-            checksum ^= operation.getAsLong();
-            if ((++done & 63) == 0) {
-                HeldPages.quiesce();
+            long start = now;
+            for (int i = 0; i < chunk; i++) {
+                checksum ^= operation.getAsLong();
             }
+            HeldPages.quiesce();
             now = System.nanoTime();
-        } while (now - end < 0);
+            long took = now - start;
+            if (took < targetNanos / 2 && chunk < MAX_BATCH) {
+                chunk *= 2;
+                chunks = 0; // only chunks of the final size count: shorter ones carry more of the clock
+            } else {
+                means[chunks++ % SIZING_CHUNKS] = (double) took / chunk;
+            }
+        } while (now - end < 0 || (chunks < MIN_SIZING_CHUNKS && now - lastEnd < 0));
         HeldPages.idle(); // what follows may wait (the common start): hold nothing meanwhile
-        double mean = (double) (now - start) / done;
+        double mean = chunks == 0 ? (double) targetNanos / chunk : median(means, Math.min(chunks, SIZING_CHUNKS));
         return (int) Math.max(1, Math.min(MAX_BATCH, Math.ceil(targetNanos / Math.max(mean, 0.01))));
+    }
+
+    private static double median(double[] values, int count) {
+        double[] sorted = java.util.Arrays.copyOf(values, count);
+        java.util.Arrays.sort(sorted);
+        return sorted[count / 2];
     }
 
     /** Timed batches until {@code endNanos}; every batch's mean per operation goes into {@code latencies}. */

@@ -41,7 +41,7 @@ final class DsmRegion implements AccessGuard {
     private final MemorySegment dram;
     private final PageStates states;
     private final ReentrantLock[] faultLocks = new ReentrantLock[STRIPES];
-    private final SectionLocks sectionLocks = new SectionLocks(STRIPES);
+    private final SectionLocks sectionLocks;
     /** Per page, a GET_EXCLUSIVE waiting for the page's first use or for its pins: (requester + 1) << 8 | sequence, 0 for none. */
     private final AtomicLongArray deferred;
     /** Pages of this region this kernel took from global memory because their holder was gone. */
@@ -58,6 +58,7 @@ final class DsmRegion implements AccessGuard {
         this.dram = dram;
         this.states = new PageStates(pages);
         this.deferred = new AtomicLongArray(pages);
+        this.sectionLocks = new SectionLocks(STRIPES, name);
         for (int i = 0; i < STRIPES; i++) {
             faultLocks[i] = new ReentrantLock();
         }
@@ -202,6 +203,27 @@ final class DsmRegion implements AccessGuard {
         return deferred.get((int) (pageOffset >>> pageShift)) != 0;
     }
 
+    /** For a page a section pinned for the use: a GET_EXCLUSIVE waits for it, or another thread of this kernel for its stripe. */
+    @Override
+    public boolean sectionRequested(long pageOffset) {
+        int page = (int) (pageOffset >>> pageShift);
+        return deferred.get(page) != 0 || sectionLocks.requested(page & (STRIPES - 1));
+    }
+
+    /** A page a section pinned for the use, at the quiescent point: its stripe (if still held for the use) and its pin go. */
+    @Override
+    public void releaseSection(long pageOffset) {
+        int page = (int) (pageOffset >>> pageShift);
+        sectionLocks.releaseIdle(page & (STRIPES - 1));
+        unpin(page);
+    }
+
+    /** The thread may wait for another's stripe: the stripe of a page its sections pinned goes back, unless a section of it is open. */
+    @Override
+    public void yieldSection(long pageOffset) {
+        sectionLocks.releaseIdle((int) (pageOffset >>> pageShift) & (STRIPES - 1));
+    }
+
     @Override
     public boolean allocationFreeSections() {
         return true;
@@ -228,27 +250,36 @@ final class DsmRegion implements AccessGuard {
 
     /** {@link #enterExclusive}'s token for a section that closes the general way. */
     private static final long GENERAL_EXIT = -1;
-    /** In a token: the stripe was this thread's already (a nested section). */
-    private static final long NESTED = 1L << 32;
+    /** In a token: the stripe is held for the thread's use (kept when the section closes). */
+    private static final long FOR_USE = 1L << 32;
+
+    /** What a thread about to wait for another thread's stripe lets go of first: what it holds for its use, as far as it may. */
+    private static final Runnable LET_GO_BEFORE_WAITING = () -> HeldPages.mine().letGoBeforeWaiting();
 
     /**
-     * The steady state inline (a section over one page that an earlier section of the use pinned:
-     * one stripe's compare-and-set), everything else out of line, so that the JIT inlines this
-     * into the section's caller. The token is the stripe (and {@link #NESTED}) for that steady
-     * state, which {@link #exitExclusive} closes with one release store; else {@link #GENERAL_EXIT}.
+     * The steady state inline (a section of a use over one page that an earlier section of the
+     * use pinned, its stripe held for the use: a plain load and comparisons, no atomic), everything
+     * else out of line, so that the JIT inlines this into the section's caller. The token is the
+     * stripe (and {@link #FOR_USE}) for a section over one page, which {@link #exitExclusive}
+     * closes with a decrement (and a release store outside a use); else {@link #GENERAL_EXIT}.
      */
     @Override
     public long enterExclusive(long offset, long length, HeldPages held) {
         int first = (int) (offset >>> pageShift);
         if (length > 0 && (int) ((offset + length - 1) >>> pageShift) == first) {
             int stripe = first & (STRIPES - 1);
-            boolean nested = sectionLocks.lock(stripe);
-            if (held.inUse() && held.holdsForSections(this, (long) first << pageShift)) {
-                held.sectionEntered();
-                return nested ? stripe | NESTED : stripe;
+            if (!held.inUse()) {
+                sectionLocks.lock(stripe, LET_GO_BEFORE_WAITING);
+                pinForSection(first, first, 1L << stripe, held);
+                return stripe;
             }
-            pinForSection(first, first, 1L << stripe, held); // closed by unlock, which counts a nested section down
-            return GENERAL_EXIT;
+            long token = sectionLocks.enterForUse(stripe, LET_GO_BEFORE_WAITING) ? stripe | FOR_USE : stripe;
+            if (held.holdsForSections(this, (long) first << pageShift)) {
+                held.sectionEntered();
+                return token;
+            }
+            pinForUse(first, stripe, token, held);
+            return token;
         }
         enterExclusiveSpanning(offset, length, held);
         return GENERAL_EXIT;
@@ -263,9 +294,23 @@ final class DsmRegion implements AccessGuard {
         int last = (int) ((offset + length - 1) >>> pageShift);
         long stripes = stripesOf(first, last);
         for (long rest = stripes; rest != 0; rest &= rest - 1) {
-            sectionLocks.lock(Long.numberOfTrailingZeros(rest));
+            sectionLocks.lock(Long.numberOfTrailingZeros(rest), LET_GO_BEFORE_WAITING);
         }
         pinForSection(first, last, stripes, held);
+    }
+
+    /** A use's section over one page its earlier sections did not pin: pinned (faulted in if it must be) until the quiescent point. */
+    private void pinForUse(int page, int stripe, long token, HeldPages held) {
+        try {
+            pin(page);
+        } catch (RuntimeException | Error e) {
+            sectionLocks.exit(stripe, (token & FOR_USE) != 0);
+            sectionLocks.releaseIdle(stripe); // no page of the use's records stands for it: give it back now
+            throw e;
+        }
+        // recorded with the page: the quiescent point lets go of both
+        held.add(this, (long) page << pageShift);
+        held.sectionEntered();
     }
 
     /** The section's pages pinned (faulted in if they must be), its stripes already locked; on failure the stripes are unlocked. */
@@ -299,17 +344,21 @@ final class DsmRegion implements AccessGuard {
     public void exitExclusive(long offset, long length, HeldPages held, long token) {
         held.sectionExited();
         if (token != GENERAL_EXIT) {
-            // its page stays pinned until the use lets it go
-            sectionLocks.unlockTaken((int) token, (token & NESTED) != 0);
+            int stripe = (int) token;
+            if ((token & FOR_USE) != 0 || held.inUse()) {
+                // its page stays pinned (and its stripe held, if for the use) until the use lets it go
+                sectionLocks.exit(stripe, (token & FOR_USE) != 0);
+                return;
+            }
+            try {
+                unpin((int) (offset >>> pageShift));
+            } finally {
+                sectionLocks.exit(stripe, false);
+            }
             return;
         }
         int first = (int) (offset >>> pageShift);
         int last = (int) ((offset + length - 1) >>> pageShift);
-        if (first == last && held.inUse()) {
-            // its page stays pinned until the use lets it go
-            sectionLocks.unlock(first & (STRIPES - 1));
-            return;
-        }
         exitExclusiveUnpinning(first, last, held);
     }
 

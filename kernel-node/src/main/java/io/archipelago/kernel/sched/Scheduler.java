@@ -623,6 +623,8 @@ public final class Scheduler implements AutoCloseable {
                 if (lead <= settings.maxLeadNs()) {
                     return;
                 }
+                // a core that waits for virtual time to catch up sits on no page meanwhile (a quiescent point before waiting)
+                HeldPages.idle();
                 LockSupport.parkNanos(this, Math.min(lead, TimeUnit.MILLISECONDS.toNanos(20)));
             }
         }
@@ -639,68 +641,83 @@ public final class Scheduler implements AutoCloseable {
             boolean sliceEnded = false;
             boolean yieldedToAdmission = false;
             int ran = 0;
-            while (true) {
-                if (thread.stopRequested) {
-                    break;
-                }
-                if (admission.mustYield(thread)) {
-                    yieldedToAdmission = true;
-                    break;
-                }
-                if (ran > 0) {
-                    pace();
+            // the slice is one use of the software-coherent pages its steps touch: held at memory speed from one step to
+            // the next; at the end of every step (a quiescent point) a page another kernel or thread asked for goes to it,
+            // and when the slice ends all of them go (the thread's views may run on another core next); the core's own
+            // bookkeeping between slices pins per access, so an idle core never sits on a page
+            HeldPages.begin();
+            try {
+                while (true) {
                     if (thread.stopRequested) {
                         break;
                     }
-                }
-                long hostStart = System.nanoTime();
-                long virtualStart = clock;
-                // a step is one use of the software-coherent pages it touches: held at memory speed, let go when it
-                // ends; the core's own bookkeeping between steps pins per access, so an idle core never sits on a page
-                HeldPages.begin();
-                try {
-                    step = thread.runStep(id, virtualStart);
-                } catch (RuntimeException e) {
-                    failure = e;
-                    step = Step.exit(1, -1);
-                }
-                quiescentPoint(thread);
-                long hostEnd = System.nanoTime();
-                long busy = settings.speed().nanos(step.cycles());
-                clock = virtualStart + busy;
-                timeline.record(id, CoreState.BUSY, virtualStart, clock);
-                steps.add(thread.tid, thread.pid, thread.nightWatch, id, hostStart, hostEnd, virtualStart, clock, step.cycles());
-                ran++;
-                if (failure == null) {
+                    if (admission.mustYield(thread)) {
+                        yieldedToAdmission = true;
+                        break;
+                    }
+                    if (ran > 0) {
+                        pace();
+                        if (thread.stopRequested) {
+                            break;
+                        }
+                    }
+                    long hostStart = System.nanoTime();
+                    long virtualStart = clock;
                     try {
-                        thread.accountStep(step.cycles(), busy);
+                        step = thread.runStep(id, virtualStart);
                     } catch (RuntimeException e) {
                         failure = e;
                         step = Step.exit(1, -1);
                     }
-                }
-                if (step.next() != Step.Next.CONTINUE) {
-                    break;
-                }
-                if (clock - sliceStart >= settings.sliceNs()) {
-                    if (othersWaiting()) {
-                        sliceEnded = true;
+                    quiescentPoint(thread);
+                    long hostEnd = System.nanoTime();
+                    long busy = settings.speed().nanos(step.cycles());
+                    clock = virtualStart + busy;
+                    timeline.record(id, CoreState.BUSY, virtualStart, clock);
+                    steps.add(thread.tid, thread.pid, thread.nightWatch, id, hostStart, hostEnd, virtualStart, clock, step.cycles());
+                    ran++;
+                    if (failure == null) {
+                        try {
+                            thread.accountStep(step.cycles(), busy);
+                        } catch (RuntimeException e) {
+                            failure = e;
+                            step = Step.exit(1, -1);
+                        }
+                    }
+                    if (step.next() != Step.Next.CONTINUE) {
                         break;
                     }
-                    sliceStart = clock;
+                    if (clock - sliceStart >= settings.sliceNs()) {
+                        if (othersWaiting()) {
+                            sliceEnded = true;
+                            break;
+                        }
+                        sliceStart = clock;
+                    }
                 }
+            } finally {
+                endOfUse(thread);
             }
             counters.steps(ran);
             finish(thread, step, failure, sliceEnded, yieldedToAdmission);
             publishTotals();
         }
 
-        /** The end of a step: the pages the step held go to whoever asked for them meanwhile. */
+        /** The end of a step, a quiescent point: a page the slice holds goes to whoever asked for one of them meanwhile. */
         private void quiescentPoint(SchedThread thread) {
+            try {
+                HeldPages.quiesce();
+            } catch (RuntimeException e) {
+                LOG.error("kernel {}: core {} could not let go of the pages thread {} held in its step", name, id, thread.tid, e);
+            }
+        }
+
+        /** The end of the slice: every page it held is let go, asked for or not. */
+        private void endOfUse(SchedThread thread) {
             try {
                 HeldPages.end();
             } catch (RuntimeException e) {
-                LOG.error("kernel {}: core {} could not let go of the pages thread {} held in its step", name, id, thread.tid, e);
+                LOG.error("kernel {}: core {} could not let go of the pages thread {} held in its slice", name, id, thread.tid, e);
             }
         }
 

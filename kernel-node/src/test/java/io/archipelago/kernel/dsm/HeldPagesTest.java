@@ -281,4 +281,98 @@ class HeldPagesTest {
         }
         assertThat(PageStates.pins(a.word("cells", 0))).as("every section's pin let go at the end of its use").isZero();
     }
+
+    @Test
+    void aSectionsStripeStaysWithItsUseUntilAQuiescentPointAfterAnotherThreadAskedForIt() throws Exception {
+        Node a = node(0);
+        TypedRegion<DsmCell> cells = cells(a, true);
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch asked = new CountDownLatch(1);
+        AtomicLong keptBeforeAsked = new AtomicLong(-1);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            CompletableFuture<Long> holder = CompletableFuture.supplyAsync(() -> {
+                HeldPages.begin();
+                try {
+                    cells.exclusiveAsLong(3, c -> {
+                        c.value(c.value() + 1);
+                        return 0;
+                    });
+                    HeldPages.quiesce(); // nobody asked: the page and the stripe stay with the use
+                    keptBeforeAsked.set(HeldPages.mine().held());
+                    held.countDown();
+                    asked.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                    long deadline = System.nanoTime() + WAIT.toNanos();
+                    // the other thread's section waits for this thread's quiescent point: the use goes on until it sees the request
+                    while (HeldPages.mine().held() > 0 && System.nanoTime() - deadline < 0) {
+                        cells.exclusiveAsLong(3, c -> c.value());
+                        HeldPages.quiesce();
+                        Thread.onSpinWait();
+                    }
+                    return (long) HeldPages.mine().held();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                } finally {
+                    HeldPages.end();
+                }
+            }, pool);
+            assertThat(held.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).as("the holder's first section").isTrue();
+            CompletableFuture<Long> other = CompletableFuture.supplyAsync(() -> {
+                asked.countDown();
+                return cells.exclusiveAsLong(3, c -> {
+                    c.value(c.value() + 10);
+                    return c.value();
+                });
+            }, pool);
+            assertThat(other.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).as("the other thread's section, after the holder let go").isEqualTo(11);
+            assertThat(keptBeforeAsked.get()).as("pages the use kept while nobody asked").isEqualTo(1);
+            assertThat(holder.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).as("pages the holder kept after it was asked").isZero();
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(PageStates.pins(a.word("cells", 0))).as("every pin let go").isZero();
+    }
+
+    @Test
+    void twoUsesEachWantingTheStripeTheOtherKeepsBothGetThere() throws Exception {
+        Node a = node(0);
+        TypedRegion<DsmCell> cells = cells(a, true);
+        long perPage = 4096 / cells.layout().size();
+        long[] element = {1, perPage + 1}; // two pages, two stripes
+        java.util.concurrent.CyclicBarrier bothHold = new java.util.concurrent.CyclicBarrier(2);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            java.util.List<CompletableFuture<Long>> done = new java.util.ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                long mine = element[t];
+                long theirs = element[1 - t];
+                done.add(CompletableFuture.supplyAsync(() -> {
+                    HeldPages.begin();
+                    try {
+                        cells.exclusiveAsLong(mine, c -> {
+                            c.value(c.value() + 1);
+                            return 0;
+                        });
+                        bothHold.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                        // no quiescent point on either side: each waits for a stripe the other keeps, and lets go of its own first
+                        return cells.exclusiveAsLong(theirs, c -> {
+                            c.value(c.value() + 1);
+                            return c.value();
+                        });
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    } finally {
+                        HeldPages.end();
+                    }
+                }, pool));
+            }
+            CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(cells.at(element[0]).value()).isEqualTo(2);
+        assertThat(cells.at(element[1]).value()).isEqualTo(2);
+        assertThat(PageStates.pins(a.word("cells", 0)) + PageStates.pins(a.word("cells", 1))).as("every pin let go").isZero();
+    }
 }

@@ -58,6 +58,32 @@ public interface AccessGuard {
     }
 
     /**
+     * {@link #requested} for a page an exclusive section pinned for the use: also true when
+     * another thread of this kernel waits for what the use keeps with it (the section lock's
+     * stripe, see {@link #releaseSection}).
+     */
+    default boolean sectionRequested(long pageOffset) {
+        return requested(pageOffset);
+    }
+
+    /**
+     * Lets go of what a section of the use kept with the page at {@code pageOffset} (its pin,
+     * and the section lock's stripe a guard may keep for the use so that the use's later sections
+     * take it without an atomic instruction). Called on the thread that holds them.
+     */
+    default void releaseSection(long pageOffset) {
+        release(pageOffset);
+    }
+
+    /**
+     * The thread is about to wait for another thread of this kernel: gives back what the use's
+     * sections keep with the page at {@code pageOffset} apart from its pin (a stripe no open
+     * section of the thread needs), so that two threads never wait for each other's idle stripes.
+     */
+    default void yieldSection(long pageOffset) {
+    }
+
+    /**
      * Opens an exclusive section over {@code [offset, offset + length)} without allocating: the
      * same as {@link #exclusive}, closed by {@link #exitExclusive} with the same arguments and
      * the token this returns (what the guard needs to close it without looking it up again).

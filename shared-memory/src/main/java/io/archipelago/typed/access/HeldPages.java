@@ -154,7 +154,7 @@ public final class HeldPages {
             throw insideSection();
         }
         for (int i = 0; i < count; i++) {
-            if (guards[i].requested(offsets[i])) {
+            if (views[i] == null ? guards[i].sectionRequested(offsets[i]) : guards[i].requested(offsets[i])) {
                 return true;
             }
         }
@@ -225,6 +225,26 @@ public final class HeldPages {
         return true;
     }
 
+    /**
+     * Before this thread waits for another thread of this kernel (a section lock's stripe): lets
+     * go of every page and stripe it holds for its use, or inside an exclusive section only of the
+     * stripes no open section needs (see {@link AccessGuard#yieldSection}).
+     */
+    public void letGoBeforeWaiting() {
+        if (count == 0) {
+            return;
+        }
+        if (sections == 0) {
+            releaseAll();
+            return;
+        }
+        for (int i = 0; i < count; i++) {
+            if (views[i] == null) {
+                guards[i].yieldSection(offsets[i]);
+            }
+        }
+    }
+
     private static IllegalStateException insideSection() {
         return new IllegalStateException("a quiescent point inside an exclusive section: its pages must stay held until it closes "
             + "(end the use after the section, not in it)");
@@ -241,15 +261,20 @@ public final class HeldPages {
         for (int i = 0; i < n; i++) {
             if (views[i] != null) {
                 views[i].forgetHeld();
-                views[i] = null;
             }
         }
         RuntimeException failure = null;
         for (int i = 0; i < n; i++) {
             AccessGuard guard = guards[i];
+            boolean section = views[i] == null;
             guards[i] = null;
+            views[i] = null;
             try {
-                guard.release(offsets[i]);
+                if (section) {
+                    guard.releaseSection(offsets[i]);
+                } else {
+                    guard.release(offsets[i]);
+                }
             } catch (RuntimeException e) {
                 failure = failure == null ? e : failure;
             }
