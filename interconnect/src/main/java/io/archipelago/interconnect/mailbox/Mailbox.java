@@ -101,10 +101,8 @@ public interface Mailbox extends AutoCloseable {
      * interrupt context's poll window (a DSM page's hand-over): a reply that finds the requester parked costs a doorbell
      * and two wake-ups (the interrupt context's, then the requester's).
      */
-    public MailboxWord request(int peer, MailboxType type, int payload, Duration timeout, Duration watch, ReplyCheck check,
-                               MailboxType... replies) {
-        return MailboxWord.decode(core.request(peer, type, payload, accepted(replies), check, timeout.toNanos(), watch.toNanos()));
-    }
+    MailboxWord request(int peer, MailboxType type, int payload, Duration timeout, Duration watch, ReplyCheck check,
+                        MailboxType... replies);
 
     /**
      * Sends a request without waiting, from any thread including an interrupt handler: the
@@ -186,9 +184,7 @@ public interface Mailbox extends AutoCloseable {
      * after window, while a core is free (so that the word finds it watching instead of costing a doorbell and a wake-up);
      * while every core is wanted it blocks as usual. Bounded by {@code within} + the poll window; never blocks.
      */
-    public void expectWords(Duration within) {
-        core.watchRingsAgain(within.toNanos());
-    }
+    void expectWords(Duration within);
 
     /** Closes every link and the server; waiting senders and requesters fail with CLOSED. */
     @Override

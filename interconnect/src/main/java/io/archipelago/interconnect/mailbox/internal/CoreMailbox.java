@@ -88,6 +88,12 @@ public final class CoreMailbox implements Mailbox {
     }
 
     @Override
+    public MailboxWord request(int peer, MailboxType type, int payload, Duration timeout, Duration watch, ReplyCheck check,
+                               MailboxType... replies) {
+        return MailboxWord.decode(core.request(peer, type, payload, accepted(replies), check, timeout.toNanos(), watch.toNanos()));
+    }
+
+    @Override
     public CompletableFuture<MailboxWord> requestAsync(int peer, MailboxType type, int payload, Duration timeout, ReplyCheck check,
                                                        MailboxType... replies) {
         return core.requestAsync(peer, type, payload, accepted(replies), check, timeout.toNanos()).thenApply(MailboxWord::decode);
@@ -148,6 +154,11 @@ public final class CoreMailbox implements Mailbox {
     @Override
     public void expectWords() {
         core.watchRingsAgain();
+    }
+
+    @Override
+    public void expectWords(Duration within) {
+        core.watchRingsAgain(within.toNanos());
     }
 
     @Override
