@@ -1,8 +1,10 @@
 package io.archipelago.interconnect;
 
+import io.archipelago.interconnect.mailbox.FreeCoreGate;
 import io.archipelago.interconnect.mailbox.Mailbox;
 import io.archipelago.interconnect.mailbox.MailboxContext;
 import io.archipelago.interconnect.mailbox.MailboxException;
+import io.archipelago.interconnect.mailbox.internal.CoreGate;
 import io.archipelago.interconnect.mailbox.internal.CoreMailbox;
 
 /**
@@ -27,5 +29,13 @@ public final class Mailboxes {
             context.conclude();
         }
         return CoreMailbox.start(context);
+    }
+
+    /**
+     * The gate a member's other spinning threads wait by, with the mailbox's settings (its loop-spin window and
+     * loop-poll mode) on this machine's cores: the rule of the mailbox's interrupt context.
+     */
+    public static FreeCoreGate coreGate(MailboxContext settings) {
+        return CoreGate.of(settings.loopSpin().toNanos(), settings.loopPoll(), Runtime.getRuntime().availableProcessors());
     }
 }

@@ -1,5 +1,6 @@
 package io.archipelago.it.architecture;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -38,5 +39,13 @@ class PackageCyclesTest {
     @Test
     void noPackageImportsAnotherThatImportsItBack() {
         slices().matching("io.archipelago.(**)").should().beFreeOfCycles().check(PROJECT);
+    }
+
+    @Test
+    void noOtherModuleReachesIntoTheMailboxInternals() {
+        // what another module needs of the mailbox is in its API (interconnect.mailbox) or started by interconnect.Mailboxes
+        noClasses().that().resideOutsideOfPackage("io.archipelago.interconnect..")
+            .should().dependOnClassesThat().resideInAPackage("io.archipelago.interconnect.mailbox.internal..")
+            .check(PROJECT);
     }
 }

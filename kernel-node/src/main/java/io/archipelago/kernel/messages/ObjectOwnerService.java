@@ -1,9 +1,10 @@
 package io.archipelago.kernel.messages;
 
 import io.archipelago.control.auth.ControlAuthentication;
+import io.archipelago.interconnect.Mailboxes;
+import io.archipelago.interconnect.mailbox.FreeCoreGate;
 import io.archipelago.interconnect.mailbox.Mailbox;
 import io.archipelago.interconnect.mailbox.MailboxType;
-import io.archipelago.interconnect.mailbox.internal.CoreGate;
 import io.archipelago.interconnect.urpc.UrpcChannels;
 import io.archipelago.interconnect.urpc.UrpcEndpoint;
 import io.archipelago.memory.GlobalMemoryLayout;
@@ -81,7 +82,7 @@ public final class ObjectOwnerService implements KernelService {
     private final Mailbox mailbox;
     private final OwnedObject.Binder binder;
     private volatile UrpcEndpoint urpc;
-    private volatile CoreGate gate;
+    private volatile FreeCoreGate gate;
     private volatile MessageIo io;
     private volatile Server server;
     private volatile OwnedObjects objects;
@@ -141,7 +142,7 @@ public final class ObjectOwnerService implements KernelService {
         }
         UrpcChannels channels = new UrpcChannels(kernel.memory().urpcChannels(), kernel.memory().geometry().maxKernels());
         var settings = mailbox.context();
-        this.gate = CoreGate.of(settings.loopSpin().toNanos(), settings.loopPoll(), Runtime.getRuntime().availableProcessors());
+        this.gate = Mailboxes.coreGate(settings);
         UrpcEndpoint endpoint = UrpcEndpoint.start(channels, kernel.id(), kernel.incarnation(), kernel.name(), (sender, body, offset, length) -> {
             ObjectRequest request;
             try {
@@ -187,7 +188,7 @@ public final class ObjectOwnerService implements KernelService {
         if (endpoint != null) {
             endpoint.close();
         }
-        CoreGate spinGate = gate;
+        FreeCoreGate spinGate = gate;
         if (spinGate != null) {
             spinGate.close();
         }

@@ -1,5 +1,6 @@
 package io.archipelago.interconnect.mailbox.internal;
 
+import io.archipelago.interconnect.mailbox.FreeCoreGate;
 import io.archipelago.interconnect.mailbox.MailboxContext.LoopPoll;
 
 /**
@@ -7,9 +8,9 @@ import io.archipelago.interconnect.mailbox.MailboxContext.LoopPoll;
  * member: a sender facing a full ring, or a kernel thread watching the ring for its reply, spins
  * only while no thread of the machine waits for a core, and for at most the loop-spin window.
  * Thread-safe: the runnable count is read at most every {@link SpinThenBlock#CHECK_NANOS} for all
- * threads together. Public for the URPC channel's threads, which spin by the same rule.
+ * threads together. Other modules get it as a {@link FreeCoreGate} ({@code Mailboxes.coreGate}).
  */
-public final class CoreGate {
+public final class CoreGate implements FreeCoreGate {
 
     private final RunnableThreads runnable;
     private final boolean always;
@@ -38,6 +39,7 @@ public final class CoreGate {
     }
 
     /** Whether a spinning thread may go on spinning now. */
+    @Override
     public boolean coreToSpare() {
         if (always) {
             return true;
@@ -59,6 +61,7 @@ public final class CoreGate {
         }
     }
 
+    @Override
     public void close() {
         if (runnable != null) {
             synchronized (this) {
